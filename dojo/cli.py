@@ -1,0 +1,63 @@
+"""The `dojo` command line. Subcommands live in dojo/commands/ and are imported only when run,
+so `dojo --help` and the TUI start without paying for pandas or faker."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+# name -> "module:attribute" of a click command. Adding a command is one line here plus its module.
+COMMANDS: dict[str, str] = {
+    "list": "dojo.commands.library:list_cmd",
+    "validate": "dojo.commands.library:validate_cmd",
+    "schema": "dojo.commands.library:schema_cmd",
+    "faults": "dojo.commands.library:faults_cmd",
+    "generate": "dojo.commands.generate:generate_cmd",
+}
+
+HELP = {
+    "list": "List the scenarios (id, title, difficulty, tags).",
+    "validate": "Check scenario files and folders; exit 1 if any is invalid.",
+    "schema": "Print the JSON Schema of the scenario format.",
+    "faults": "List the fault kinds with their parameters.",
+    "generate": "Synthesize a scenario's logs, metrics, traces and events into a folder.",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Short help from a table so that `dojo --help` imports no command module.
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, HELP.get(name, "")) for name in self.list_commands(ctx)])
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="debugging-dojo", prog_name="dojo")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Debugging dojo: replay incidents, investigate, diagnose, get scored and debriefed.
+
+    Run with no command to open the scenario library.
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(cli.get_command(ctx, "list"))
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="dojo")
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)

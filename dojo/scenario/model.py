@@ -1,0 +1,251 @@
+"""The scenario model: what an instructor writes in YAML, validated once at the edge.
+
+Field-level rules live here (types, ranges, shapes). Rules that need the whole scenario or the
+fault library (references, cycles, fault parameters) live in `references.py`, so each error can
+point at the exact key that is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from .durations import parse_duration
+
+SLUG_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
+Duration = Annotated[float, BeforeValidator(parse_duration), Field(ge=0)]
+
+SERVICE_KINDS = ("http", "worker", "db", "cache", "queue", "lb", "external")
+ServiceKind = Literal["http", "worker", "db", "cache", "queue", "lb", "external"]
+Level = Literal["DEBUG", "INFO", "WARN", "ERROR"]
+
+# Every metric the synthesizer produces for every service, per grid bucket.
+METRIC_NAMES = (
+    "rps",
+    "error_rate",
+    "latency_p50_ms",
+    "latency_p99_ms",
+    "cpu_pct",
+    "memory_pct",
+    "pool_used_pct",
+    "queue_depth",
+    "disk_used_pct",
+    "cache_hit_pct",
+)
+MetricName = Literal[
+    "rps",
+    "error_rate",
+    "latency_p50_ms",
+    "latency_p99_ms",
+    "cpu_pct",
+    "memory_pct",
+    "pool_used_pct",
+    "queue_depth",
+    "disk_used_pct",
+    "cache_hit_pct",
+]
+
+# Timeline kinds that are changes, not faults: they appear as change events and do no harm
+# by themselves (which is what makes them good red herrings).
+CHANGE_KINDS = ("deploy", "config_change", "feature_flag", "scale", "restart")
+
+_RATIO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*x\s*$")
+
+
+def _parse_ratio(value: object) -> object:
+    if isinstance(value, str):
+        m = _RATIO.match(value)
+        if not m:
+            raise ValueError(f"{value!r} is not a ratio; write 3x or 1.5x")
+        return float(m.group(1))
+    return value
+
+
+Ratio = Annotated[float, BeforeValidator(_parse_ratio), Field(gt=0, le=1000)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class NoiseLine(Model):
+    """A background log line that is always there: harmless noise, or a red herring."""
+
+    text: str = Field(min_length=1, max_length=500)
+    level: Level = "WARN"
+    per_min: float = Field(1.0, gt=0, le=6000)
+
+
+class Service(Model):
+    name: Slug
+    kind: ServiceKind = "http"
+    calls: list[Slug] = Field(default_factory=list, max_length=12)
+    rps: float | None = Field(None, gt=0, le=5000, description="entry traffic; only for services nobody calls")
+    latency_ms: float | None = Field(None, gt=0, le=60000, description="own median latency; default by kind")
+    error_rate: float = Field(0.002, ge=0, le=0.5)
+    replicas: int = Field(3, ge=1, le=64)
+    timeout_ms: float = Field(3000, gt=0, le=600000)
+    retries: int = Field(0, ge=0, le=10, description="retries per failed call to each dependency")
+    capacity_rps: float | None = Field(None, gt=0, le=100000, description="above this the service saturates")
+    version: str = Field("v1.0.0", max_length=64)
+    zone_count: int = Field(3, ge=1, le=6)
+    noise: list[NoiseLine] = Field(default_factory=list, max_length=20)
+
+
+ParamValue = float | int | str | bool
+
+
+class TimelineEvent(Model):
+    at: Duration
+    kind: Slug | Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+    service: Slug
+    id: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    for_: Duration | None = Field(None, alias="for")
+    params: dict[str, ParamValue] = Field(default_factory=dict, max_length=20)
+    version: str | None = Field(None, max_length=64)
+    note: str | None = Field(None, max_length=500)
+    red_herring: bool = False
+
+    @property
+    def end(self) -> float | None:
+        return None if self.for_ is None else self.at + self.for_
+
+
+class Alert(Model):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")]
+    service: Slug
+    metric: MetricName
+    above: float | None = None
+    below: float | None = None
+    for_: Duration = Field(0.0, alias="for")
+    severity: Literal["page", "ticket"] = "page"
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> "Alert":
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of 'above' or 'below'")
+        return self
+
+
+class LogSelector(Model):
+    service: Slug | None = None
+    contains: str | None = Field(None, min_length=1, max_length=200)
+    regex: str | None = Field(None, min_length=1, max_length=200)
+    level: Level | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "LogSelector":
+        if self.regex is not None:
+            try:
+                re.compile(self.regex)
+            except re.error as exc:
+                raise ValueError(f"regex {self.regex!r} does not compile: {exc}") from None
+        if self.contains is None and self.regex is None and self.level is None:
+            raise ValueError("a log selector needs 'contains', 'regex' or 'level'")
+        return self
+
+
+class MetricSelector(Model):
+    service: Slug
+    name: MetricName
+    rises: Ratio | None = None
+    falls: Ratio | None = None
+    above: float | None = None
+    below: float | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "MetricSelector":
+        given = [k for k in ("rises", "falls", "above", "below") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a metric selector needs exactly one of rises, falls, above, below")
+        return self
+
+
+class TraceSelector(Model):
+    service: Slug
+    status: Literal["ok", "error"] | None = None
+    min_ms: float | None = Field(None, ge=0)
+    contains: str | None = Field(None, min_length=1, max_length=200, description="text in the span's status message")
+
+
+class EvidenceSelector(Model):
+    logs: LogSelector | None = None
+    metric: MetricSelector | None = None
+    trace: TraceSelector | None = None
+    why: str | None = Field(None, max_length=500)
+
+    @model_validator(mode="after")
+    def _one(self) -> "EvidenceSelector":
+        if sum(x is not None for x in (self.logs, self.metric, self.trace)) != 1:
+            raise ValueError("an evidence selector needs exactly one of 'logs', 'metric', 'trace'")
+        return self
+
+
+class AcceptedAnswer(Model):
+    service: Slug
+    fault: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+    trigger: str | None = Field(None, description="id of the timeline event that set it off")
+
+
+class Answer(Model):
+    accepted: list[AcceptedAnswer] = Field(min_length=1, max_length=20)
+    evidence: list[EvidenceSelector] = Field(default_factory=list, max_length=30)
+    require_trigger: bool = False
+    partial_feedback: bool = Field(True, description="a wrong diagnosis says which part was right")
+
+
+class Hint(Model):
+    text: str = Field(min_length=1, max_length=2000)
+    cost: Duration = 60.0
+
+
+class Source(Model):
+    url: str = Field(max_length=500)
+    changes: str = Field(max_length=2000, description="what was changed or sanitized in the retelling")
+
+
+DEFAULT_START = datetime(2026, 3, 10, 14, 0, tzinfo=timezone.utc)
+
+
+class Scenario(Model):
+    id: Slug
+    title: str = Field(min_length=1, max_length=200)
+    difficulty: int = Field(ge=1, le=5)
+    tags: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")]] = Field(default_factory=list, max_length=20)
+    duration: Duration = Field(gt=60, le=86400)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    start: datetime = DEFAULT_START
+    grid: Duration = Field(10.0, ge=1, le=300)
+    log_sample: float = Field(0.05, gt=0, le=1, description="fraction of requests that write an access log line")
+    traces_per_min: float = Field(6.0, gt=0, le=600)
+    briefing: str = Field(min_length=1, max_length=20000)
+    services: list[Service] = Field(min_length=1, max_length=40)
+    timeline: list[TimelineEvent] = Field(default_factory=list, max_length=200)
+    alerts: list[Alert] = Field(default_factory=list, max_length=100)
+    page: str | None = Field(None, description="the alert that pages the learner; default the first to fire")
+    answer: Answer
+    hints: list[Hint] = Field(default_factory=list, max_length=10)
+    par: Duration = Field(900.0, gt=0, le=86400)
+    wrong_penalty: Duration = Field(120.0, ge=0, le=3600)
+    objectives: list[str] = Field(default_factory=list, max_length=20)
+    debrief: str = Field("", max_length=50000)
+    source: Source | None = None
+
+    @field_validator("start")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+    def service(self, name: str) -> Service:
+        for s in self.services:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    @property
+    def service_names(self) -> list[str]:
+        return [s.name for s in self.services]
