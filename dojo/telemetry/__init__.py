@@ -1,0 +1,1 @@
+"""Incident physics and signal synthesis: faults, logs, metrics, traces, alerts, export."""

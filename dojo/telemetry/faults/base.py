@@ -1,0 +1,91 @@
+"""What a fault kind is, and the registry that collects them.
+
+A fault kind is one module in this package that calls `register(FaultKind(...))`. Its `apply`
+transforms the simulated state of the faulty service (and may touch its callers or callees)
+while the fault is active; its templates give it a voice in the logs and traces. Everything else
+(propagation through the call graph, sampling, export) is shared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Literal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..physics import FaultContext
+
+ParamType = type[float] | type[int] | type[str] | type[bool]
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: ParamType
+    default: float | int | str | bool
+    help: str
+    min: float | None = None
+    max: float | None = None
+
+    def check(self, value: object) -> str | None:
+        """None when `value` is acceptable, else what is wrong with it."""
+        if self.type is bool:
+            return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
+        if self.type in (int, float):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return f"must be a number, not {value!r}"
+            if self.type is int and not float(value).is_integer():
+                return f"must be a whole number, not {value!r}"
+            if self.min is not None and value < self.min:
+                return f"must be at least {self.min:g}, not {value!r}"
+            if self.max is not None and value > self.max:
+                return f"must be at most {self.max:g}, not {value!r}"
+            return None
+        return None if isinstance(value, str) else f"must be text, not {value!r}"
+
+
+# Where a template's lines appear: on the faulty service itself, or on the services that call it
+# (a certificate expiry is seen by the callers, not by the server that holds the old cert).
+Side = Literal["self", "caller"]
+
+
+@dataclass(frozen=True)
+class Template:
+    """A log line a fault makes. Placeholders: {user} {ip} {host} {path} {id} {n} {ms}
+    {peer} (the other service), {param_name} for any fault parameter."""
+
+    text: str
+    level: Literal["INFO", "WARN", "ERROR"] = "ERROR"
+    side: Side = "self"
+
+
+@dataclass(frozen=True)
+class FaultKind:
+    name: str
+    description: str
+    apply: Callable[["FaultContext"], None]
+    params: dict[str, Param] = field(default_factory=dict)
+    # Lines written for failed requests attributed to this fault.
+    error_logs: tuple[Template, ...] = ()
+    # Lines written at a rate of their own while the fault is active (per minute at full strength).
+    warn_logs: tuple[Template, ...] = ()
+    warn_per_min: float = 0.0
+    # Status message on error spans caused by this fault.
+    span_message: str = "error"
+    # A change event the fault announces at onset (a bad config is, first of all, a config change).
+    change_event: str | None = None
+    taxonomy: str = ""
+
+    def resolve_params(self, given: dict) -> dict:
+        out = {name: p.default for name, p in self.params.items()}
+        out.update(given)
+        return out
+
+
+FAULTS: dict[str, FaultKind] = {}
+
+
+def register(kind: FaultKind) -> FaultKind:
+    if kind.name in FAULTS:
+        raise ValueError(f"fault kind {kind.name!r} registered twice")
+    FAULTS[kind.name] = kind
+    return kind
