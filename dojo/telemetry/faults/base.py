@@ -50,8 +50,11 @@ Side = Literal["self", "caller"]
 
 @dataclass(frozen=True)
 class Template:
-    """A log line a fault makes. Placeholders: {user} {ip} {host} {path} {id} {n} {ms}
-    {peer} (the other service), {param_name} for any fault parameter."""
+    """A log line a fault makes.
+
+    Placeholders drawn per line: {user} {ip} {path} {id} {uuid} {n} {ms} {attempt} {mem} {query}
+    {key}; constant per group: {peer} (the other service), {service}, {timeout_ms}, and any fault
+    parameter by name ({factor}, {pool_size}...)."""
 
     text: str
     level: Literal["INFO", "WARN", "ERROR"] = "ERROR"
@@ -69,6 +72,9 @@ class FaultKind:
     # Lines written at a rate of their own while the fault is active (per minute at full strength).
     warn_logs: tuple[Template, ...] = ()
     warn_per_min: float = 0.0
+    # Lines for moments the fault's apply() marks itself, keyed by the suffix of their source
+    # ("ev3:oom" uses event_logs["oom"]): an OOM kill, a restart, a config reload.
+    event_logs: dict[str, tuple[Template, ...]] = field(default_factory=dict)
     # Status message on error spans caused by this fault.
     span_message: str = "error"
     # A change event the fault announces at onset (a bad config is, first of all, a config change).

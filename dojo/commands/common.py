@@ -1,0 +1,25 @@
+"""What every command needs: load a scenario or explain why not, fail with one line."""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+import click
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"dojo: {message}", err=True)
+    sys.exit(code)
+
+
+def load_or_exit(ref: str):
+    """A Scenario from a path or built-in id; on any problem, its errors on stderr and exit 1."""
+    from dojo.scenario import ScenarioErrors, load_scenario, resolve_scenario
+
+    try:
+        return load_scenario(resolve_scenario(ref))
+    except ScenarioErrors as exc:
+        for err in exc.errors:
+            click.echo(str(err), err=True)
+        sys.exit(1)

@@ -1,0 +1,22 @@
+"""Demand jumps (a promotion, a bot, a marketing push); the system saturates."""
+
+from .base import FaultKind, Param, Template, register
+
+
+def apply(ctx):
+    st = ctx.st
+    st.demand[ctx.s] *= 1.0 + (ctx.params["factor"] - 1.0) * ctx.env
+    ctx.add_warn(10.0 * ctx.env)
+
+
+register(
+    FaultKind(
+        name="traffic_surge",
+        description="Incoming traffic multiplies; services beyond their capacity shed load.",
+        taxonomy="traffic surge",
+        apply=apply,
+        params={"factor": Param("factor", float, 3.0, "multiplier on incoming requests", 1.01, 100)},
+        warn_logs=(Template("request rate {n}/s above autoscaling target; new replicas pending", "WARN"),),
+        span_message="overloaded",
+    )
+)

@@ -1,0 +1,340 @@
+"""Incident physics: every service's state on a time grid, with faults applied and propagated.
+
+Each service has, per bucket, a request rate, a latency distribution, an error rate and its
+saturation (cpu, memory, pool, queue, disk, cache hits). Faults transform the state of the
+service they hit; the call graph then carries the damage: callers inherit latency and errors,
+timeouts cap latency and turn into errors, retries multiply load downstream, a failing cache
+sends its misses to the database. Every signal (metrics, logs, traces, alerts) is derived from the
+state computed here, so they agree with each other.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dojo.scenario.model import Scenario, TimelineEvent
+
+from .faults import FAULTS, FaultKind
+
+# Own median latency (ms) and p99/p50 ratio by service kind.
+BASE_LATENCY_MS = {"http": 22.0, "worker": 60.0, "db": 4.0, "cache": 0.8, "queue": 2.0, "lb": 1.0, "external": 110.0}
+BASE_TAIL = {"http": 4.0, "worker": 3.0, "db": 5.0, "cache": 3.0, "queue": 3.0, "lb": 3.0, "external": 4.0}
+HEADROOM = 2.5  # default capacity as a multiple of the busiest baseline load
+Z99 = 2.3263  # standard normal quantile of 0.99
+
+_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+def _normal_sf(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 - _erf(z / math.sqrt(2.0)).astype(float))
+
+
+def combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Probability that either of two independent failures happens."""
+    return 1.0 - (1.0 - a) * (1.0 - b)
+
+
+@dataclass
+class State:
+    scenario: Scenario
+    t: np.ndarray  # bucket starts, seconds
+    names: list[str]
+    kinds: list[str]
+    calls: list[list[int]]
+    callers: list[list[int]]
+    topo: list[int]  # callers before callees
+    rng: np.random.Generator
+    # Inputs: baseline, then transformed by faults.
+    demand: np.ndarray  # (S,T) entry requests/s
+    lat_own: np.ndarray  # (S,T) own median latency, ms
+    tail: np.ndarray  # (S,T) own p99/p50
+    retries: np.ndarray  # (S,T) retries per failed call
+    cpu_extra: np.ndarray  # (S,T) cpu % not explained by load
+    mem: np.ndarray  # (S,T) %
+    disk: np.ndarray  # (S,T) %
+    pool_extra: np.ndarray  # (S,T) pool % held by something other than load
+    queue: np.ndarray  # (S,T) messages waiting
+    cache_hit: np.ndarray  # (S,T) % (meaningful for caches)
+    capacity: np.ndarray  # (S,) requests/s before saturation
+    # Own failures by source name ("base", "overload", "ev3"...), and failures of calls *to* a
+    # service that happen on the caller's side (dns, tls, auth), by source.
+    err_src: list[dict[str, np.ndarray]] = field(default_factory=list)
+    conn_src: list[dict[str, np.ndarray]] = field(default_factory=list)
+    # Extra log lines per minute by (service, source, template side).
+    warn_rate: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
+    # Outputs of propagate().
+    rps: np.ndarray | None = None
+    p50: np.ndarray | None = None
+    p99: np.ndarray | None = None
+    err: np.ndarray | None = None
+    own_err: np.ndarray | None = None
+    cpu: np.ndarray | None = None
+    pool: np.ndarray | None = None
+    call_fail: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)  # after retries
+    call_parts: dict[tuple[int, int], dict[str, np.ndarray]] = field(default_factory=dict)
+    edge_weight: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+    overload: np.ndarray | None = None
+    self_p50: np.ndarray | None = None  # own work only, without waiting on callees
+
+    @property
+    def S(self) -> int:
+        return len(self.names)
+
+    @property
+    def T(self) -> int:
+        return len(self.t)
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+
+@dataclass
+class FaultContext:
+    """What a fault kind's `apply` gets: the state, where and when it is active, its parameters."""
+
+    st: State
+    s: int  # the faulty service
+    env: np.ndarray  # (T,) 0..1 strength over time
+    since: np.ndarray  # (T,) seconds since onset (0 before)
+    params: dict
+    source: str  # error source name for attribution in logs and spans
+    kind: FaultKind
+    event: TimelineEvent
+
+    @property
+    def active(self) -> np.ndarray:
+        return self.env > 0
+
+    def add_error(self, rate: np.ndarray, s: int | None = None) -> None:
+        s = self.s if s is None else s
+        srcs = self.st.err_src[s]
+        srcs[self.source] = combine(srcs.get(self.source, 0.0), np.clip(rate, 0.0, 1.0))
+
+    def add_conn_failure(self, rate: np.ndarray, s: int | None = None) -> None:
+        """Calls to the service fail before they reach it (seen and logged by the callers)."""
+        s = self.s if s is None else s
+        srcs = self.st.conn_src[s]
+        srcs[self.source] = combine(srcs.get(self.source, 0.0), np.clip(rate, 0.0, 1.0))
+
+    def add_warn(self, per_min: np.ndarray, s: int | None = None) -> None:
+        s = self.s if s is None else s
+        key = (s, self.source)
+        self.st.warn_rate[key] = self.st.warn_rate.get(key, 0.0) + per_min
+
+
+def _topology(scenario: Scenario) -> tuple[list[str], list[list[int]], list[list[int]], list[int]]:
+    names = scenario.service_names
+    idx = {n: i for i, n in enumerate(names)}
+    calls = [[idx[c] for c in s.calls if c in idx] for s in scenario.services]
+    callers: list[list[int]] = [[] for _ in names]
+    for i, cs in enumerate(calls):
+        for c in cs:
+            callers[c].append(i)
+    # Kahn's algorithm; the loader has already refused cycles.
+    indeg = [len(c) for c in callers]
+    order, ready = [], [i for i, d in enumerate(indeg) if d == 0]
+    while ready:
+        i = ready.pop(0)
+        order.append(i)
+        for c in calls[i]:
+            indeg[c] -= 1
+            if indeg[c] == 0:
+                ready.append(c)
+    if len(order) != len(names):
+        raise ValueError("call graph has a cycle")
+    return names, calls, callers, order
+
+
+def envelope(ev: TimelineEvent, t: np.ndarray, grid: float, duration: float) -> tuple[np.ndarray, np.ndarray]:
+    """Strength 0..1 per bucket (fraction of the bucket the fault covers) and seconds since onset."""
+    end = duration if ev.end is None else ev.end
+    overlap = np.clip(np.minimum(t + grid, end) - np.maximum(t, ev.at), 0.0, grid) / grid
+    since = np.clip(t + grid / 2 - ev.at, 0.0, None) * (t + grid > ev.at)
+    return overlap, since
+
+
+def initial_state(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> State:
+    names, calls, callers, topo = _topology(scenario)
+    S, T = len(names), len(t)
+    kinds = [s.kind for s in scenario.services]
+    hours = (scenario.start.hour + scenario.start.minute / 60) + t / 3600.0
+    daily = 1.0 + 0.25 * np.sin(2 * np.pi * (hours - 9.0) / 24.0)
+
+    def smooth_noise(sigma: float) -> np.ndarray:
+        # Autocorrelated noise: traffic wanders, it does not jump every bucket.
+        raw = rng.normal(0.0, sigma, (S, T))
+        out = np.empty_like(raw)
+        out[:, 0] = raw[:, 0]
+        for j in range(1, T):
+            out[:, j] = 0.8 * out[:, j - 1] + 0.6 * raw[:, j]
+        return out
+
+    traffic_noise = np.exp(smooth_noise(0.04))
+    demand = np.zeros((S, T))
+    lat_own = np.zeros((S, T))
+    tail = np.zeros((S, T))
+    retries = np.zeros((S, T))
+    for i, svc in enumerate(scenario.services):
+        if svc.rps is not None:
+            demand[i] = svc.rps * daily * traffic_noise[i]
+        lat_own[i] = (svc.latency_ms or BASE_LATENCY_MS[svc.kind]) * np.exp(smooth_noise(0.02)[i])
+        tail[i] = BASE_TAIL[svc.kind]
+        retries[i] = svc.retries
+    st = State(
+        scenario=scenario,
+        t=t,
+        names=names,
+        kinds=kinds,
+        calls=calls,
+        callers=callers,
+        topo=topo,
+        rng=rng,
+        demand=demand,
+        lat_own=lat_own,
+        tail=tail,
+        retries=retries,
+        cpu_extra=np.zeros((S, T)),
+        mem=np.clip(42 + 6 * rng.random((S, 1)) + np.cumsum(rng.normal(0, 0.05, (S, T)), axis=1), 5, 95),
+        disk=np.clip(30 + 20 * rng.random((S, 1)) + np.linspace(0, 0.5, T), 1, 99),
+        pool_extra=np.zeros((S, T)),
+        queue=np.abs(rng.normal(3.0, 2.0, (S, T))),
+        cache_hit=np.where(
+            np.array([k == "cache" for k in kinds])[:, None], 94 + rng.normal(0, 0.6, (S, T)), 0.0
+        ),
+        capacity=np.full(S, np.inf),
+        err_src=[{"base": np.full(T, svc.error_rate)} for svc in scenario.services],
+        conn_src=[{} for _ in names],
+    )
+    # Capacity from the fault-free load, so that a surge, a retry storm or a stampede saturates.
+    propagate(st, iterations=1)
+    peak = st.rps.max(axis=1)
+    for i, svc in enumerate(scenario.services):
+        # Another company's API does not saturate on our traffic (it rate-limits instead).
+        default = np.inf if svc.kind == "external" else max(peak[i] * HEADROOM, 1.0)
+        st.capacity[i] = svc.capacity_rps or default
+    return st
+
+
+def apply_faults(st: State, grid: float) -> list[dict]:
+    """Apply every timeline fault; returns ground truth about each (for lint and debrief)."""
+    truth = []
+    for i, ev in enumerate(st.scenario.timeline):
+        kind = FAULTS.get(ev.kind)
+        if kind is None:  # a change (deploy, config_change...): no harm by itself
+            continue
+        env, since = envelope(ev, st.t, grid, st.scenario.duration)
+        ctx = FaultContext(
+            st=st,
+            s=st.index(ev.service),
+            env=env,
+            since=since,
+            params=kind.resolve_params(ev.params),
+            source=f"ev{i}",
+            kind=kind,
+            event=ev,
+        )
+        kind.apply(ctx)
+        truth.append({"event": i, "kind": ev.kind, "service": ev.service, "at": ev.at, "end": ev.end})
+    return truth
+
+
+def _lognormal_sigma(p50: np.ndarray, p99: np.ndarray) -> np.ndarray:
+    return np.log(np.maximum(p99 / np.maximum(p50, 1e-6), 1.0001)) / Z99
+
+
+def propagate(st: State, iterations: int = 4) -> None:
+    """Load flows down the call graph, latency and errors flow back up; iterate for feedback
+    (retries add load, load adds errors, errors add retries)."""
+    S, T = st.S, st.T
+    svc = st.scenario.services
+    kinds = st.kinds
+    cache_of = {i: [c for c in st.calls[i] if kinds[c] == "cache"] for i in range(S)}
+    base_hit = {i: max(100.0 - float(np.median(st.cache_hit[i])), 1.0) for i in range(S) if kinds[i] == "cache"}
+
+    # A caller that has a cache sends only its misses on to its databases.
+    st.edge_weight = {}
+    for i in range(S):
+        for c in st.calls[i]:
+            w = np.ones(T)
+            if kinds[c] == "db" and cache_of[i]:
+                k = cache_of[i][0]
+                w = np.clip((100.0 - st.cache_hit[k]) / base_hit[k], 0.0, 20.0)
+            st.edge_weight[(i, c)] = w
+
+    conn_fail = np.zeros((S, T))
+    for i in range(S):
+        for rate in st.conn_src[i].values():
+            conn_fail[i] = combine(conn_fail[i], rate)
+
+    call_fail_prev = {e: np.zeros(T) for e in st.edge_weight}
+    for _ in range(iterations):
+        # Load, top down. Every attempt, retries included, is a request the callee must serve.
+        rps = st.demand.copy()
+        for i in st.topo:
+            for c in st.calls[i]:
+                f = call_fail_prev[(i, c)]
+                r = st.retries[i]
+                attempts = np.where(f < 0.999, (1 - f ** (r + 1)) / np.maximum(1 - f, 1e-9), r + 1)
+                rps[c] += rps[i] * st.edge_weight[(i, c)] * attempts * (1 - conn_fail[c])
+        util = rps / st.capacity[:, None]
+        overload = np.clip(1.0 - 1.0 / np.maximum(util, 1e-9), 0.0, 0.95)
+        queueing = 1.0 + 3.0 * np.clip((util - 0.7) / 0.3, 0.0, 1.0) ** 2 + 8.0 * np.clip(util - 1.0, 0.0, 3.0)
+        cpu = np.clip(8.0 + 62.0 * np.minimum(util, 1.4) + st.cpu_extra, 0.0, 100.0)
+        cpu_slow = 1.0 + 3.0 * np.clip((cpu - 85.0) / 15.0, 0.0, 1.0)
+
+        own_err = np.zeros((S, T))
+        for i in range(S):
+            for rate in st.err_src[i].values():
+                own_err[i] = combine(own_err[i], rate)
+            own_err[i] = combine(own_err[i], overload[i])
+
+        # Latency and errors, bottom up.
+        p50 = st.lat_own * queueing * cpu_slow
+        self_p50 = p50.copy()
+        p99 = p50 * st.tail
+        err = own_err.copy()
+        call_fail, call_parts = {}, {}
+        for i in reversed(st.topo):
+            timeout = svc[i].timeout_ms
+            for c in st.calls[i]:
+                w = np.minimum(st.edge_weight[(i, c)], 1.0)
+                sigma = _lognormal_sigma(p50[c], p99[c])
+                timed_out = _normal_sf((np.log(timeout) - np.log(np.maximum(p50[c], 1e-6))) / np.maximum(sigma, 1e-6))
+                first = combine(combine(conn_fail[c], err[c] * (1 - conn_fail[c])), timed_out)
+                r = st.retries[i]
+                final = first ** (r + 1)
+                attempts = np.where(first < 0.999, (1 - first ** (r + 1)) / np.maximum(1 - first, 1e-9), r + 1)
+                call_fail[(i, c)] = first
+                denom = np.maximum(first, 1e-12)
+                call_parts[(i, c)] = {
+                    "conn": final * conn_fail[c] / denom,
+                    "upstream": final * err[c] * (1 - conn_fail[c]) / denom,
+                    "timeout": final * timed_out / denom,
+                }
+                # Each attempt waits for the callee, at most its timeout.
+                p50[i] += w * np.minimum(p50[c], timeout) * np.minimum(attempts, r + 1)
+                p99[i] += w * np.minimum(p99[c], timeout) * np.minimum(attempts, r + 1)
+                err[i] = combine(err[i], w * final)
+        call_fail_prev = call_fail
+
+    st.rps, st.p50, st.p99, st.err, st.own_err = rps, p50, np.maximum(p99, p50), err, own_err
+    st.cpu, st.overload, st.self_p50 = cpu, overload, self_p50
+    st.call_fail = call_fail
+    st.call_parts = call_parts
+    has_db = np.array([any(kinds[c] == "db" for c in st.calls[i]) for i in range(S)])
+    st.pool = np.clip(
+        np.where(has_db[:, None], 12.0 + 55.0 * np.minimum(util, 1.5), 4.0 + 6.0 * np.minimum(util, 1.0))
+        + st.pool_extra,
+        0.0,
+        100.0,
+    )
+
+
+def simulate(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> tuple[State, list[dict]]:
+    st = initial_state(scenario, t, rng)
+    truth = apply_faults(st, scenario.grid)
+    propagate(st)
+    return st, truth

@@ -1,0 +1,165 @@
+"""Scenario -> Telemetry: simulate the state, then derive every signal from it.
+
+Each stage draws from its own child of the scenario's seed, so the same scenario and seed give
+the same bytes, and a change to one stage does not reshuffle the others.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dojo.scenario.model import CHANGE_KINDS, Scenario
+
+from .alerts import alert_events
+from .faults import FAULTS
+from .logs import LEVELS, LogBuilder
+from .model import EVENT_COLUMNS, LOG_SCHEMA, METRIC_COLUMNS, Telemetry
+from .physics import State, simulate
+from .pools import build_pools, host_names
+from .traces import synthesize_traces
+
+Progress = Callable[[str, float], None]
+
+# Metrics that exist only where they mean something.
+ONLY_FOR = {"queue_depth": ("queue", "worker"), "cache_hit_pct": ("cache",)}
+CLIENT_SIDE = ("rps", "error_rate", "latency_p50_ms", "latency_p99_ms")  # all we see of an external
+
+
+def synthesize(scenario: Scenario, seed: int | None = None, progress: Progress | None = None) -> Telemetry:
+    seed = scenario.seed if seed is None else seed
+    step = progress or (lambda _what, _frac: None)
+    phys_rng, metric_rng, log_rng, trace_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4))
+    n_buckets = max(1, math.ceil(scenario.duration / scenario.grid))
+    t = np.arange(n_buckets) * scenario.grid
+
+    step("physics", 0.0)
+    st, truth = simulate(scenario, t, phys_rng)
+    step("metrics", 0.1)
+    metrics = derive_metrics(st, metric_rng)
+    step("traces", 0.2)
+    spans = synthesize_traces(st, trace_rng)
+    step("logs", 0.3)
+    logs = synthesize_logs(st, seed, log_rng)
+    step("events", 0.9)
+    events = change_events(scenario) + alert_events(scenario.alerts, metrics, scenario.grid)
+    events_df = pd.DataFrame(events, columns=EVENT_COLUMNS)
+    events_df = events_df.sort_values(["t", "kind", "service", "name"], kind="stable", ignore_index=True)
+    step("done", 1.0)
+    return Telemetry(
+        scenario=scenario,
+        seed=seed,
+        start=scenario.start,
+        grid=scenario.grid,
+        logs=logs,
+        metrics=metrics,
+        spans=spans,
+        events=events_df,
+        truth={"faults": truth},
+    )
+
+
+def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
+    grid = st.scenario.grid
+    count = rng.poisson(st.rps * grid)
+    rps = count / grid
+    errors = rng.binomial(count, np.clip(st.err, 0, 1))
+    err_rate = np.divide(errors, count, out=np.zeros_like(st.rps), where=count > 0)
+    p50 = st.p50 * np.exp(rng.normal(0, 0.03, st.p50.shape))
+    p99 = np.maximum(st.p99 * np.exp(rng.normal(0, 0.06, st.p99.shape)), p50)
+    series = {
+        "rps": rps,
+        "error_rate": err_rate,
+        "latency_p50_ms": p50,
+        "latency_p99_ms": p99,
+        "cpu_pct": np.clip(st.cpu + rng.normal(0, 1.5, st.cpu.shape), 0, 100),
+        "memory_pct": np.clip(st.mem, 0, 100),
+        "pool_used_pct": np.clip(st.pool + rng.normal(0, 1.0, st.pool.shape), 0, 100),
+        "queue_depth": np.maximum(st.queue, 0),
+        "disk_used_pct": np.clip(st.disk, 0, 100),
+        "cache_hit_pct": np.clip(st.cache_hit, 0, 100),
+    }
+    frames = []
+    for i, name in enumerate(st.names):
+        kind = st.kinds[i]
+        for metric, values in series.items():
+            if metric in ONLY_FOR and kind not in ONLY_FOR[metric]:
+                continue
+            if kind == "external" and metric not in CLIENT_SIDE:
+                continue
+            frames.append(pd.DataFrame({"t": st.t, "service": name, "metric": metric, "value": np.round(values[i], 4)}))
+    return pd.concat(frames, ignore_index=True)[METRIC_COLUMNS]
+
+
+def change_events(scenario: Scenario) -> list[dict]:
+    """What a deploy tracker or audit log would show. A fault appears only through the change
+    that caused it (a bad config is first of all a config change), never by its name."""
+    out = []
+    for ev in scenario.timeline:
+        kind = ev.kind if ev.kind in CHANGE_KINDS else FAULTS[ev.kind].change_event if ev.kind in FAULTS else None
+        if kind is None:
+            continue
+        summary = {
+            "deploy": f"deploy {ev.service} {ev.version or ''}".strip(),
+            "config_change": f"config change on {ev.service}",
+            "feature_flag": f"feature flag change on {ev.service}",
+            "scale": f"scale {ev.service}",
+            "restart": f"restart {ev.service}",
+        }.get(kind, f"{kind.replace('_', ' ')} on {ev.service}")
+        out.append({"t": float(ev.at), "kind": kind, "service": ev.service, "name": summary, "detail": ev.note or ""})
+    return out
+
+
+def synthesize_logs(st: State, seed: int, rng: np.random.Generator) -> pa.Table:
+    sc = st.scenario
+    pools = build_pools(seed)
+    hosts = [host_names(s.name, s.replicas, seed) for s in sc.services]
+    builder = LogBuilder(st, pools, hosts, rng)
+    builder.requests()
+    builder.warnings()
+    builder.background()
+    cols = builder.build()
+    order = np.argsort(cols["t"], kind="stable")
+    t = np.round(cols["t"][order], 3)
+    svc = cols["service"][order]
+    lvl = cols["level"][order]
+    host = cols["host"][order]
+    message = cols["message"].take(pa.array(order))
+    n = len(t)
+
+    names = pa.array(st.names)
+    flat_hosts = pa.array([h for hs in hosts for h in hs])
+    level_names = pa.array(LEVELS)
+    service_col = pa.DictionaryArray.from_arrays(pa.array(svc, pa.int32()), names)
+    host_col = pa.DictionaryArray.from_arrays(pa.array(host, pa.int32()), flat_hosts)
+    level_col = pa.DictionaryArray.from_arrays(pa.array(lvl, pa.int8()), level_names)
+    stamp = timestamps(sc.start, t, pools.ms_text)
+    padded = pa.array([f"{x:<5}" for x in LEVELS]).take(pa.array(lvl))
+    line = pc.binary_join_element_wise(
+        stamp, padded, names.take(pa.array(svc)), flat_hosts.take(pa.array(host)), message, " "
+    )
+    return pa.Table.from_arrays(
+        [pa.array(np.arange(n, dtype=np.int64)), pa.array(t), service_col, host_col, level_col, pa.nulls(n, pa.string()).fill_null(""), message, line],
+        schema=LOG_SCHEMA,
+    )
+
+
+def timestamps(start, t: np.ndarray, ms_text: pa.Array) -> pa.Array:
+    """ISO 8601 UTC with milliseconds, e.g. 2026-03-10T14:03:12.345Z, without per-line strftime:
+    one string per distinct second, then a take and a join."""
+    ms = np.rint(np.asarray(t) * 1000).astype(np.int64)
+    sec = ms // 1000
+    if len(sec) == 0:
+        return pa.array([], pa.string())
+    first = int(sec.min())
+    n = int(sec.max()) - first + 1
+    seconds = pa.array([(start + timedelta(seconds=first + k)).strftime("%Y-%m-%dT%H:%M:%S.") for k in range(n)])
+    return pc.binary_join_element_wise(
+        seconds.take(pa.array(sec - first)), ms_text.take(pa.array(ms % 1000)), pa.scalar("Z"), ""
+    )

@@ -1,0 +1,215 @@
+"""Sampled traces: requests walked through the call graph, drawn from the simulated state.
+
+Each entry service starts `traces_per_min` traces; the call tree is unrolled once per entry and
+every node is drawn for all of that entry's traces at once (numpy over traces, a loop over the few
+nodes). Durations come from each service's own latency plus the calls it waits for, capped at the
+caller's timeout; a call fails on a connection fault, on the callee's error or on a timeout, and a
+caller with retries makes more attempts (which is how a retry storm looks in a waterfall).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .faults import FAULTS
+from .physics import State, _lognormal_sigma
+
+MAX_NODES = 120
+MAX_RETRY_SPANS = 3
+
+
+def _unroll(st: State, root: int) -> list[tuple[int, int]]:
+    """(service, parent node index) in depth-first order; a shared callee appears once per path."""
+    nodes: list[tuple[int, int]] = []
+    stack = [(root, -1)]
+    while stack and len(nodes) < MAX_NODES:
+        s, parent = stack.pop()
+        nodes.append((s, parent))
+        me = len(nodes) - 1
+        for c in reversed(st.calls[s]):
+            stack.append((c, me))
+    return nodes
+
+
+def _hex(rng: np.random.Generator, n: int, digits: int) -> np.ndarray:
+    hi = rng.integers(0, 2**62, n, dtype=np.int64)
+    lo = rng.integers(0, 2**62, n, dtype=np.int64)
+    if digits <= 16:
+        return np.array([f"{a:016x}"[-digits:] for a in hi], dtype=object)
+    return np.array([f"{a:016x}{b:016x}"[:digits] for a, b in zip(hi, lo)], dtype=object)
+
+
+def _dominant_message(st: State, s: int, bucket: np.ndarray) -> np.ndarray:
+    """Status message for a service's own failure: the loudest error source at that moment."""
+    names = list(st.err_src[s].keys()) + ["overload"]
+    rates = np.array([np.broadcast_to(r, (st.T,)) for r in st.err_src[s].values()] + [st.overload[s]])
+    msgs = []
+    for name in names:
+        if name.startswith("ev"):
+            ev = st.scenario.timeline[int(name[2:].partition(":")[0])]
+            msgs.append(FAULTS[ev.kind].span_message)
+        elif name == "overload":
+            msgs.append("503 overloaded")
+        else:
+            msgs.append("500 internal error")
+    best = rates.argmax(axis=0)
+    return np.array(msgs, dtype=object)[best[bucket]]
+
+
+def _conn_message(st: State, c: int, bucket: np.ndarray) -> np.ndarray:
+    srcs = st.conn_src[c]
+    if not srcs:
+        return np.full(len(bucket), "connection refused", dtype=object)
+    names = list(srcs)
+    rates = np.array([np.broadcast_to(srcs[n], (st.T,)) for n in names])
+    msgs = [FAULTS[st.scenario.timeline[int(n[2:].partition(":")[0])].kind].span_message for n in names]
+    return np.array(msgs, dtype=object)[rates.argmax(axis=0)[bucket]]
+
+
+def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
+    sc = st.scenario
+    grid = sc.grid
+    sigma = _lognormal_sigma(st.p50, st.p99)
+    conn_fail = np.zeros((st.S, st.T))
+    for c in range(st.S):
+        for r in st.conn_src[c].values():
+            conn_fail[c] = 1 - (1 - conn_fail[c]) * (1 - r)
+    frames = []
+    for e in range(st.S):
+        if sc.services[e].rps is None:
+            continue
+        counts = rng.poisson(np.full(st.T, sc.traces_per_min * grid / 60.0))
+        bucket = np.repeat(np.arange(st.T), counts)
+        n = len(bucket)
+        if n == 0:
+            continue
+        t0 = st.t[bucket] + rng.random(n) * grid
+        trace_ids = _hex(rng, n, 32)
+        nodes = _unroll(st, e)
+        k = len(nodes)
+        children: list[list[int]] = [[] for _ in range(k)]
+        for j, (_, parent) in enumerate(nodes):
+            if parent >= 0:
+                children[parent].append(j)
+
+        # Top down: which calls happen, and which fail before reaching the callee.
+        present = np.zeros((k, n), dtype=bool)
+        conn = np.zeros((k, n), dtype=bool)
+        present[0] = True
+        for j, (s, parent) in enumerate(nodes[1:], start=1):
+            ps = nodes[parent][0]
+            w = np.minimum(st.edge_weight[(ps, s)][bucket], 1.0)
+            called = present[parent] & (rng.random(n) < w)
+            conn[j] = called & (rng.random(n) < conn_fail[s][bucket])
+            present[j] = called & ~conn[j]
+
+        # Bottom up: durations and statuses.
+        dur = np.zeros((k, n))
+        failed = np.zeros((k, n), dtype=bool)
+        message = np.full((k, n), "", dtype=object)
+        offset = np.zeros((k, n))  # start of a child relative to its parent's start
+        extra = []  # retry attempt spans: (node, mask, start offset, duration, failed)
+        for j in range(k - 1, -1, -1):
+            s = nodes[j][0]
+            svc = sc.services[s]
+            own = st.self_p50[s][bucket] * np.exp(rng.standard_normal(n) * np.minimum(sigma[s][bucket], 0.8))
+            own_fail = rng.random(n) < st.own_err[s][bucket]
+            msg = np.where(own_fail, _dominant_message(st, s, bucket), "")
+            cursor = own * 0.2  # some work happens before the first call
+            fail_any = own_fail.copy()
+            for ch in children[j]:
+                c = nodes[ch][0]
+                called = present[ch] | conn[ch]
+                timed_out = present[ch] & (dur[ch] > svc.timeout_ms)
+                call_fail = conn[ch] | (present[ch] & (failed[ch] | timed_out))
+                call_ms = np.where(conn[ch], 1.0, np.minimum(dur[ch], svc.timeout_ms))
+                offset[ch] = cursor
+                cursor = cursor + np.where(called, call_ms, 0.0)
+                # Retries: more attempts at the same callee, each a fresh leaf span.
+                retries = st.retries[s][bucket]
+                still = call_fail.copy()
+                for a in range(int(min(retries.max(initial=0), MAX_RETRY_SPANS))):
+                    again = still & (retries > a)
+                    if not again.any():
+                        break
+                    d = st.p50[c][bucket] * np.exp(rng.standard_normal(n) * np.minimum(sigma[c][bucket], 0.8))
+                    f_conn = rng.random(n) < conn_fail[c][bucket]
+                    f = f_conn | (rng.random(n) < st.err[c][bucket]) | (d > svc.timeout_ms)
+                    d = np.where(f_conn, 1.0, np.minimum(d, svc.timeout_ms))
+                    extra.append((ch, again, cursor.copy(), d, f))
+                    cursor = cursor + np.where(again, d, 0.0)
+                    still = again & f
+                call_fail = still
+                peer = sc.services[c].name
+                child_msg = np.where(
+                    conn[ch],
+                    _conn_message(st, c, bucket),
+                    np.where(timed_out, f"deadline exceeded calling {peer}", np.char.add(f"{peer}: ", message[ch].astype(str))),
+                )
+                msg = np.where(call_fail & (msg == ""), child_msg, msg)
+                fail_any |= call_fail
+            dur[j] = np.maximum(cursor + own * 0.8, 0.05)
+            failed[j] = fail_any
+            message[j] = np.where(fail_any, msg, "")
+
+        # Absolute starts, top down.
+        start = np.zeros((k, n))
+        start[0] = t0
+        for j, (_, parent) in enumerate(nodes[1:], start=1):
+            start[j] = start[parent] + offset[j] / 1000.0
+        span_ids = _hex(rng, k * n, 16).reshape(k, n)
+        rows = []
+        for j, (s, parent) in enumerate(nodes):
+            m = present[j]
+            if not m.any():
+                continue
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "trace_id": trace_ids[m],
+                        "span_id": span_ids[j][m],
+                        "parent_id": span_ids[parent][m] if parent >= 0 else "",
+                        "service": sc.services[s].name,
+                        "name": _span_name(st, s, nodes, parent),
+                        "t": start[j][m],
+                        "duration_ms": np.round(dur[j][m], 3),
+                        "status": np.where(failed[j][m], "error", "ok"),
+                        "message": message[j][m],
+                    }
+                )
+            )
+        retry_ids = _hex(rng, max(len(extra), 1) * n, 16).reshape(-1, n)
+        for r, (ch, mask, off, d, f) in enumerate(extra):
+            s, parent = nodes[ch]
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "trace_id": trace_ids[mask],
+                        "span_id": retry_ids[r][mask],
+                        "parent_id": span_ids[parent][mask],
+                        "service": sc.services[s].name,
+                        "name": _span_name(st, s, nodes, parent) + " (retry)",
+                        "t": start[parent][mask] + off[mask] / 1000.0,
+                        "duration_ms": np.round(d[mask], 3),
+                        "status": np.where(f[mask], "error", "ok"),
+                        "message": np.where(f[mask], "retry failed", ""),
+                    }
+                )
+            )
+        frames.extend(rows)
+    if not frames:
+        return pd.DataFrame(columns=["trace_id", "span_id", "parent_id", "service", "name", "t", "duration_ms", "status", "message"])
+    spans = pd.concat(frames, ignore_index=True)
+    return spans.sort_values(["t", "trace_id", "span_id"], kind="stable", ignore_index=True)
+
+
+_OPS = {"http": "HTTP {m} /api", "lb": "proxy", "worker": "process job", "db": "query", "cache": "GET", "queue": "publish", "external": "HTTP POST"}
+
+
+def _span_name(st: State, s: int, nodes, parent: int) -> str:
+    kind = st.kinds[s]
+    name = st.names[s]
+    if kind == "http":
+        return f"GET /{name}"
+    return f"{_OPS[kind]} {name}"
