@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .model import Telemetry
+from .text import _decoded, plain_lines, timestamps
 
 FILES = ("logs.jsonl", "logs.log", "metrics.csv", "traces.otlp.json", "events.jsonl")
 CHUNK = 200_000
@@ -62,20 +63,25 @@ def _write_lines(fh: IO[bytes], lines: pa.Array) -> None:
 
 
 def write_logs(tel: Telemetry, out: Path) -> None:
-    logs = tel.logs
+    # In slices, so the text of a million lines never sits in memory twice.
     with atomic_write(out / "logs.log", "wb") as fh:
-        _write_lines(fh, logs.column("line").combine_chunks())
-    ts = pc.utf8_slice_codeunits(logs.column("line").combine_chunks(), 0, 24)
-    service = logs.column("service").combine_chunks().dictionary_decode()
-    host = logs.column("host").combine_chunks().dictionary_decode()
-    level = logs.column("level").combine_chunks().dictionary_decode()
-    parts = [
-        '{"ts":"', ts, '","level":"', level, '","service":"', service, '","host":"', host,
-        '","trace_id":"', logs.column("trace_id").combine_chunks(), '","msg":', json_string(logs.column("message").combine_chunks()), "}",
-    ]
-    arrays = [pa.scalar(p) if isinstance(p, str) else p for p in parts]
+        for start in range(0, tel.logs.num_rows, CHUNK):
+            _write_lines(fh, plain_lines(tel.logs.slice(start, CHUNK), tel.start))
     with atomic_write(out / "logs.jsonl", "wb") as fh:
-        _write_lines(fh, pc.binary_join_element_wise(*arrays, ""))
+        for start in range(0, tel.logs.num_rows, CHUNK):
+            _write_lines(fh, _json_lines(tel.logs.slice(start, CHUNK), tel))
+
+
+def _json_lines(logs: pa.Table, tel: Telemetry) -> pa.Array:
+    parts = [
+        '{"ts":"', timestamps(tel.start, logs.column("t").to_numpy()),
+        '","level":"', _decoded(logs.column("level")),
+        '","service":"', _decoded(logs.column("service")),
+        '","host":"', _decoded(logs.column("host")),
+        '","trace_id":"', _decoded(logs.column("trace_id")),
+        '","msg":', json_string(_decoded(logs.column("message"))), "}",
+    ]
+    return pc.binary_join_element_wise(*[pa.scalar(p) if isinstance(p, str) else p for p in parts], "")
 
 
 def write_metrics(tel: Telemetry, out: Path) -> None:

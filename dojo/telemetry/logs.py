@@ -80,6 +80,8 @@ class LogBuilder:
     # -- rates to groups ---------------------------------------------------------------------
 
     def add(self, service: int, template: Template, per_s: np.ndarray, consts: dict, **dist) -> None:
+        if self.st.kinds[service] == "external":
+            return  # another company's system: we only see it through our callers' lines
         lam = np.clip(np.nan_to_num(per_s), 0.0, None) * self.grid
         counts = self.rng.poisson(lam)
         if counts.sum() == 0:

@@ -15,8 +15,9 @@ import pyarrow as pa
 
 from dojo.scenario.model import Scenario
 
-# logs: one row per line, sorted by t (then by id). `message` is the text after the prefix;
-# `line` is the whole plain-text line as written to logs.log.
+# logs: one row per line, sorted by t (then by id). `message` is the text after the prefix; the
+# whole plain-text line (as in logs.log) is derived on demand by `dojo.telemetry.text.plain_lines`,
+# because keeping it would double the memory of the largest thing we hold.
 LOG_SCHEMA = pa.schema(
     [
         ("id", pa.int64()),  # 0..n-1 in time order; pin id is f"L{id}"
@@ -26,7 +27,6 @@ LOG_SCHEMA = pa.schema(
         ("level", pa.dictionary(pa.int8(), pa.string())),  # DEBUG INFO WARN ERROR
         ("trace_id", pa.string()),  # "" when the line belongs to no sampled trace
         ("message", pa.string()),
-        ("line", pa.string()),
     ]
 )
 

@@ -11,6 +11,7 @@ state computed here, so they agree with each other.
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +25,9 @@ BASE_LATENCY_MS = {"http": 22.0, "worker": 60.0, "db": 4.0, "cache": 0.8, "queue
 BASE_TAIL = {"http": 4.0, "worker": 3.0, "db": 5.0, "cache": 3.0, "queue": 3.0, "lb": 3.0, "external": 4.0}
 HEADROOM = 2.5  # default capacity as a multiple of the busiest baseline load
 Z99 = 2.3263  # standard normal quantile of 0.99
+PARTICLES = 200  # latency samples per service per bucket in the final pass
+# Stratified standard normals: a service's own latency distribution without sampling noise.
+_STRATA = np.array([NormalDist().inv_cdf((k + 0.5) / PARTICLES) for k in range(PARTICLES)])
 
 _erf = np.frompyfunc(math.erf, 1, 1)
 
@@ -78,6 +82,7 @@ class State:
     edge_weight: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
     overload: np.ndarray | None = None
     self_p50: np.ndarray | None = None  # own work only, without waiting on callees
+    cloud: dict[int, np.ndarray] = field(default_factory=dict)  # (T, PARTICLES) latency samples per service
 
     @property
     def S(self) -> int:
@@ -270,7 +275,7 @@ def propagate(st: State, iterations: int = 4) -> None:
             conn_fail[i] = combine(conn_fail[i], rate)
 
     call_fail_prev = {e: np.zeros(T) for e in st.edge_weight}
-    for _ in range(iterations):
+    for it in range(iterations):
         # Load, top down. Every attempt, retries included, is a request the callee must serve.
         rps = st.demand.copy()
         for i in st.topo:
@@ -292,32 +297,9 @@ def propagate(st: State, iterations: int = 4) -> None:
             own_err[i] = combine(own_err[i], overload[i])
 
         # Latency and errors, bottom up.
-        p50 = st.lat_own * queueing * cpu_slow
-        self_p50 = p50.copy()
-        p99 = p50 * st.tail
-        err = own_err.copy()
-        call_fail, call_parts = {}, {}
-        for i in reversed(st.topo):
-            timeout = svc[i].timeout_ms
-            for c in st.calls[i]:
-                w = np.minimum(st.edge_weight[(i, c)], 1.0)
-                sigma = _lognormal_sigma(p50[c], p99[c])
-                timed_out = _normal_sf((np.log(timeout) - np.log(np.maximum(p50[c], 1e-6))) / np.maximum(sigma, 1e-6))
-                first = combine(combine(conn_fail[c], err[c] * (1 - conn_fail[c])), timed_out)
-                r = st.retries[i]
-                final = first ** (r + 1)
-                attempts = np.where(first < 0.999, (1 - first ** (r + 1)) / np.maximum(1 - first, 1e-9), r + 1)
-                call_fail[(i, c)] = first
-                denom = np.maximum(first, 1e-12)
-                call_parts[(i, c)] = {
-                    "conn": final * conn_fail[c] / denom,
-                    "upstream": final * err[c] * (1 - conn_fail[c]) / denom,
-                    "timeout": final * timed_out / denom,
-                }
-                # Each attempt waits for the callee, at most its timeout.
-                p50[i] += w * np.minimum(p50[c], timeout) * np.minimum(attempts, r + 1)
-                p99[i] += w * np.minimum(p99[c], timeout) * np.minimum(attempts, r + 1)
-                err[i] = combine(err[i], w * final)
+        self_p50 = st.lat_own * queueing * cpu_slow
+        last = it == iterations - 1
+        p50, p99, err, call_fail, call_parts = _bottom_up(st, self_p50, own_err, conn_fail, particles=last and PARTICLES > 0)
         call_fail_prev = call_fail
 
     st.rps, st.p50, st.p99, st.err, st.own_err = rps, p50, np.maximum(p99, p50), err, own_err
@@ -331,6 +313,80 @@ def propagate(st: State, iterations: int = 4) -> None:
         0.0,
         100.0,
     )
+
+
+def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: np.ndarray, particles: bool):
+    """Latency and errors from the leaves up.
+
+    The quick pass (used while load and retries settle) treats each service's latency as one
+    lognormal. The final pass carries, per bucket, a set of latency particles per service: a
+    caller's particles are its own work plus, per call, the attempts it makes (each capped at
+    its timeout, retried on failure). That keeps the shapes a lognormal cannot hold (half the
+    requests fast, half stuck in retries) so timeouts, metrics and sampled traces agree.
+    """
+    S, T = st.S, st.T
+    svc = st.scenario.services
+    p50 = self_p50.copy()
+    p99 = p50 * st.tail
+    err = own_err.copy()
+    call_fail, call_parts = {}, {}
+    cloud: dict[int, np.ndarray] = {}
+    rng = st.rng
+    for i in reversed(st.topo):
+        timeout = svc[i].timeout_ms
+        if particles:
+            z = _STRATA[rng.permutation(PARTICLES)]
+            sigma_own = np.log(np.maximum(st.tail[i], 1.0001)) / Z99
+            total = self_p50[i][:, None] * np.exp(z[None, :] * sigma_own[:, None])
+        for c in st.calls[i]:
+            w = np.minimum(st.edge_weight[(i, c)], 1.0)
+            r = st.retries[i]
+            if particles:
+                timed_out = (cloud[c] > timeout).mean(axis=1)
+            else:
+                sigma = _lognormal_sigma(p50[c], p99[c])
+                timed_out = _normal_sf((np.log(timeout) - np.log(np.maximum(p50[c], 1e-6))) / np.maximum(sigma, 1e-6))
+            first = combine(combine(conn_fail[c], err[c] * (1 - conn_fail[c])), timed_out * (1 - conn_fail[c]) * (1 - err[c]))
+            final = first ** (r + 1)
+            attempts = np.where(first < 0.999, (1 - first ** (r + 1)) / np.maximum(1 - first, 1e-9), r + 1)
+            call_fail[(i, c)] = first
+            denom = np.maximum(first, 1e-12)
+            call_parts[(i, c)] = {
+                "conn": final * conn_fail[c] / denom,
+                "upstream": final * err[c] * (1 - conn_fail[c]) / denom,
+                "timeout": final * timed_out * (1 - conn_fail[c]) * (1 - err[c]) / denom,
+            }
+            err[i] = combine(err[i], w * final)
+            if particles:
+                total = total + _call_time(rng, cloud[c], w, r, conn_fail[c], err[c], timeout)
+            else:
+                # Each attempt waits for the callee, at most its timeout.
+                p50[i] += w * np.minimum(p50[c], timeout) * np.minimum(attempts, r + 1)
+                p99[i] += w * np.minimum(p99[c], timeout) * np.minimum(attempts, r + 1)
+        if particles:
+            cloud[i] = total
+            p50[i], p99[i] = np.quantile(total, [0.5, 0.99], axis=1)
+    if particles:
+        st.cloud = cloud
+    return p50, np.maximum(p99, p50), err, call_fail, call_parts
+
+
+def _call_time(rng, callee: np.ndarray, w, retries, conn, err, timeout: float) -> np.ndarray:
+    """Per particle: time spent calling one dependency, attempts and retries included."""
+    T, P = callee.shape
+    called = rng.random((T, P)) < w[:, None]
+    spent = np.zeros((T, P))
+    still = called
+    for a in range(int(retries.max(initial=0)) + 1):
+        active = still & (a <= retries[:, None])
+        if not active.any():
+            break
+        d = np.take_along_axis(callee, rng.integers(0, P, (T, P)), axis=1)
+        refused = rng.random((T, P)) < conn[:, None]
+        failed = refused | (rng.random((T, P)) < err[:, None]) | (d > timeout)
+        spent += np.where(active, np.where(refused, 1.0, np.minimum(d, timeout)), 0.0)
+        still = active & failed
+    return spent
 
 
 def simulate(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> tuple[State, list[dict]]:

@@ -39,7 +39,6 @@ class Pools:
     nums: list[int]
     query: pa.Array  # SQL statements for db services
     key: pa.Array  # cache keys
-    ms_text: pa.Array  # "000".."999" for timestamps
     size: int
 
 
@@ -81,7 +80,6 @@ def build_pools(seed: int, size: int = POOL_SIZE) -> Pools:
         key=keys,
         methods=list(rng.choice(["GET", "GET", "GET", "POST", "PUT", "DELETE"], size)),
         nums=[int(x) for x in rng.integers(1000, 99999, size)],
-        ms_text=pa.array([f"{i:03d}" for i in range(1000)]),
         size=size,
     )
 

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from .faults import FAULTS
-from .physics import State, _lognormal_sigma
+from .physics import Z99, State, _lognormal_sigma
 
 MAX_NODES = 120
-MAX_RETRY_SPANS = 3
+MAX_RETRY_SPANS = 10  # as many as a retry policy may ask for, so traces and metrics agree
 
 
 def _unroll(st: State, root: int) -> list[tuple[int, int]]:
@@ -113,7 +113,8 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
         for j in range(k - 1, -1, -1):
             s = nodes[j][0]
             svc = sc.services[s]
-            own = st.self_p50[s][bucket] * np.exp(rng.standard_normal(n) * np.minimum(sigma[s][bucket], 0.8))
+            sigma_own = np.log(np.maximum(st.tail[s][bucket], 1.0001)) / Z99
+            own = st.self_p50[s][bucket] * np.exp(rng.standard_normal(n) * sigma_own)
             own_fail = rng.random(n) < st.own_err[s][bucket]
             msg = np.where(own_fail, _dominant_message(st, s, bucket), "")
             cursor = own * 0.2  # some work happens before the first call
@@ -133,7 +134,9 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                     again = still & (retries > a)
                     if not again.any():
                         break
-                    d = st.p50[c][bucket] * np.exp(rng.standard_normal(n) * np.minimum(sigma[c][bucket], 0.8))
+                    # A retry is a fresh request to the callee: its time comes from the callee's
+                    # latency particles, the same distribution the metrics were computed from.
+                    d = st.cloud[c][bucket, rng.integers(0, st.cloud[c].shape[1], n)]
                     f_conn = rng.random(n) < conn_fail[c][bucket]
                     f = f_conn | (rng.random(n) < st.err[c][bucket]) | (d > svc.timeout_ms)
                     d = np.where(f_conn, 1.0, np.minimum(d, svc.timeout_ms))
