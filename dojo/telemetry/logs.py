@@ -62,8 +62,8 @@ class Group:
 
 
 class LogBuilder:
-    def __init__(self, st: State, pools: Pools, hosts: list[list[str]], rng: np.random.Generator):
-        self.st, self.pools, self.hosts, self.rng = st, pools, hosts, rng
+    def __init__(self, st: State, pools: Pools, hosts: list[list[str]], rng: np.random.Generator, spans=None):
+        self.st, self.pools, self.hosts, self.rng, self.spans = st, pools, hosts, rng, spans
         self.grid = st.scenario.grid
         self.groups: list[Group] = []
         self._path_cache: dict[int, pa.Array] = {}
@@ -212,14 +212,54 @@ class LogBuilder:
             levels.append(np.full(n, g.level, dtype=np.int8))
             hosts.append(host_offsets[g.service] + rng.integers(0, len(self.hosts[g.service]), n))
             msgs.append(self._render(g, bucket, n))
+        n_plain = int(sum(len(x) for x in ts))
+        trace_rows = self._span_lines(host_offsets)
+        if trace_rows is not None:
+            for key, target in (("t", ts), ("service", svcs), ("level", levels), ("host", hosts), ("message", msgs)):
+                target.append(trace_rows[key])
         if not ts:
-            return {"t": np.zeros(0), "service": np.zeros(0, np.int32), "level": np.zeros(0, np.int8), "host": np.zeros(0, np.int64), "message": pa.array([], pa.string())}
+            ts, svcs, levels, hosts = [np.zeros(0)], [np.zeros(0, np.int32)], [np.zeros(0, np.int8)], [np.zeros(0, np.int64)]
+        trace_ids = np.full(sum(len(x) for x in ts), "", dtype=object)
+        if trace_rows is not None:
+            trace_ids[n_plain:] = trace_rows["trace_id"]
         return {
             "t": np.concatenate(ts),
             "service": np.concatenate(svcs),
             "level": np.concatenate(levels),
             "host": np.concatenate(hosts),
             "message": pa.chunked_array(msgs, type=pa.string()).combine_chunks(),
+            "trace_id": trace_ids,
+        }
+
+    def _span_lines(self, host_offsets: np.ndarray) -> dict | None:
+        """One line per sampled span, carrying its trace id, so a learner can go from an error
+        line to its trace and back. Written at the span's end, as request logs are."""
+        spans = self.spans
+        if spans is None or spans.empty:
+            return None
+        idx = {name: i for i, name in enumerate(self.st.names)}
+        svc = spans["service"].map(idx).to_numpy()
+        keep = np.array([self.st.kinds[i] != "external" for i in svc], dtype=bool)
+        spans, svc = spans[keep], svc[keep]
+        if spans.empty:
+            return None
+        failed = (spans["status"] == "error").to_numpy()
+        ms = np.maximum(np.rint(spans["duration_ms"].to_numpy()), 1).astype(np.int64).astype(str)
+        names = spans["name"].to_numpy().astype(str)
+        text = np.where(
+            failed,
+            np.char.add(np.char.add(np.char.add(names, " failed after "), ms), np.char.add("ms: ", spans["message"].to_numpy().astype(str))),
+            np.char.add(np.char.add(np.char.add(names, " completed in "), ms), "ms"),
+        )
+        n = len(spans)
+        n_hosts = np.array([len(self.hosts[i]) for i in svc])
+        return {
+            "t": np.minimum(spans["t"].to_numpy() + spans["duration_ms"].to_numpy() / 1000.0, self.st.scenario.duration),
+            "service": svc.astype(np.int32),
+            "level": np.where(failed, LEVEL_CODE["ERROR"], LEVEL_CODE["INFO"]).astype(np.int8),
+            "host": host_offsets[svc] + (self.rng.random(n) * n_hosts).astype(np.int64),
+            "message": pa.array(text.tolist(), pa.string()),
+            "trace_id": spans["trace_id"].to_numpy(),
         }
 
     def _render(self, g: Group, bucket: np.ndarray, n: int) -> pa.Array:

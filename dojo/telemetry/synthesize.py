@@ -44,7 +44,7 @@ def synthesize(scenario: Scenario, seed: int | None = None, progress: Progress |
     step("traces", 0.2)
     spans = synthesize_traces(st, trace_rng)
     step("logs", 0.3)
-    logs = synthesize_logs(st, seed, log_rng)
+    logs = synthesize_logs(st, seed, log_rng, spans)
     step("events", 0.9)
     events = change_events(scenario) + alert_events(scenario.alerts, metrics, scenario.grid)
     events_df = pd.DataFrame(events, columns=EVENT_COLUMNS)
@@ -114,11 +114,11 @@ def change_events(scenario: Scenario) -> list[dict]:
     return out
 
 
-def synthesize_logs(st: State, seed: int, rng: np.random.Generator) -> pa.Table:
+def synthesize_logs(st: State, seed: int, rng: np.random.Generator, spans: pd.DataFrame | None = None) -> pa.Table:
     sc = st.scenario
     pools = build_pools(seed)
     hosts = [host_names(s.name, s.replicas, seed) for s in sc.services]
-    builder = LogBuilder(st, pools, hosts, rng)
+    builder = LogBuilder(st, pools, hosts, rng, spans)
     builder.requests()
     builder.warnings()
     builder.background()
@@ -129,13 +129,13 @@ def synthesize_logs(st: State, seed: int, rng: np.random.Generator) -> pa.Table:
     lvl = cols["level"][order]
     host = cols["host"][order]
     message = cols["message"].take(pa.array(order))
-    del cols  # the unsorted copy: free it before the line column doubles the text
+    trace_col = pa.array(cols["trace_id"][order], pa.string())
+    del cols  # the unsorted copy
     n = len(t)
 
     service_col = pa.DictionaryArray.from_arrays(pa.array(svc, pa.int32()), pa.array(st.names))
     host_col = pa.DictionaryArray.from_arrays(pa.array(host, pa.int32()), pa.array([h for hs in hosts for h in hs]))
     level_col = pa.DictionaryArray.from_arrays(pa.array(lvl, pa.int8()), pa.array(LEVELS))
-    trace_col = pa.nulls(n, pa.string()).fill_null("")
     ids = pa.array(np.arange(n, dtype=np.int64))
     return pa.Table.from_arrays([ids, pa.array(t), service_col, host_col, level_col, trace_col, message], schema=LOG_SCHEMA)
 

@@ -63,9 +63,13 @@ def test_recovery_after_the_fault_ends(slow):
     assert window(slow.metrics, "checkout", "latency_p99_ms", 1320, 1800) < 1500
 
 
-def _error_lines(tel, service):
+def _error_lines(tel, service, sampled_only=True):
+    """ERROR lines of a service; by default only those sampled from requests (not the one
+    line each sampled trace adds)."""
     logs = tel.logs
     mask = pc.and_(pc.equal(logs["service"].combine_chunks().dictionary_decode(), service), pc.equal(logs["level"].combine_chunks().dictionary_decode(), "ERROR"))
+    if sampled_only:
+        mask = pc.and_(mask, pc.equal(logs["trace_id"], ""))
     return logs.filter(mask)
 
 
@@ -136,3 +140,14 @@ def test_traces_are_trees(storm):
             # A caller that gave up on a call (timeout) may end before that callee; otherwise it waited.
             if span.duration_ms <= timeouts[parent.service]:
                 assert span.t + span.duration_ms / 1000 <= parent.t + parent.duration_ms / 1000 + 1e-6
+
+
+def test_every_sampled_span_has_a_log_line_with_its_trace_id(storm):
+    spans = storm.spans[storm.spans.service != "provider"]
+    linked = storm.logs.filter(pc.not_equal(storm.logs["trace_id"], ""))
+    assert linked.num_rows == len(spans)
+    errors = linked.filter(pc.equal(linked["level"].combine_chunks().dictionary_decode(), "ERROR"))
+    assert errors.num_rows == int((spans.status == "error").sum())
+    some = spans[spans.status == "error"].iloc[0]
+    rows = linked.filter(pc.equal(linked["trace_id"], some.trace_id))
+    assert any(some.message in m for m in rows["message"].to_pylist())
