@@ -1,0 +1,1 @@
+"""Instructor tools: lint (is a scenario fair?), scaffolding and preview."""

@@ -1,0 +1,141 @@
+"""Is a scenario fair? Proves, on the synthesized signals, that it can be solved from evidence.
+
+Rules:
+- every evidence selector matches signals after the fault's onset, and is absent or much rarer
+  before it (otherwise it is not evidence of the fault);
+- every accepted answer names a service and a fault kind the scenario has;
+- red herrings do not match the answer's evidence;
+- every alert fires at least once, and the page arrives after the onset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dojo.scenario.model import CHANGE_KINDS, Scenario
+from dojo.telemetry.faults import FAULTS
+from dojo.telemetry.model import Telemetry
+from dojo.telemetry.selectors import describe, selector_hits
+
+# Evidence must be at least this many times more frequent (per minute) after onset than before.
+MIN_CONTRAST = 5.0
+RED_HERRING_WINDOW = 300.0
+
+
+@dataclass(frozen=True)
+class Finding:
+    keypath: str
+    message: str
+    severity: str = "error"  # error: unfair; warning: worth a look
+
+
+def fault_events(sc: Scenario) -> list[tuple[int, object]]:
+    return [(i, ev) for i, ev in enumerate(sc.timeline) if ev.kind in FAULTS and ev.kind != "no_fault"]
+
+
+def onset(sc: Scenario) -> float:
+    """When the incident starts: the first real fault that is not a red herring."""
+    times = [ev.at for _, ev in fault_events(sc) if not ev.red_herring]
+    return min(times) if times else 0.0
+
+
+def page_time(sc: Scenario, tel: Telemetry) -> float | None:
+    fired = tel.events[tel.events["kind"] == "alert_firing"]
+    if sc.page:
+        fired = fired[fired["name"] == sc.page]
+    else:
+        pages = {a.name for a in sc.alerts if a.severity == "page"}
+        if pages:
+            fired = fired[fired["name"].isin(pages)]
+    return float(fired["t"].min()) if len(fired) else None
+
+
+def lint(sc: Scenario, tel: Telemetry) -> list[Finding]:
+    out: list[Finding] = []
+    out += _answers(sc)
+    start = onset(sc)
+    control = not fault_events(sc)
+    out += _evidence(sc, tel, start, control)
+    out += _red_herrings(sc, tel, start)
+    out += _alerts(sc, tel, start, control)
+    return out
+
+
+def _answers(sc: Scenario) -> list[Finding]:
+    out = []
+    names = set(sc.service_names)
+    faults_in_timeline = {(ev.service, ev.kind) for _, ev in fault_events(sc)}
+    for i, acc in enumerate(sc.answer.accepted):
+        where = f"answer.accepted[{i}]"
+        if acc.service not in names:
+            out.append(Finding(f"{where}.service", f"service {acc.service!r} is not in the scenario's services"))
+        if acc.fault not in FAULTS:
+            out.append(Finding(f"{where}.fault", f"fault kind {acc.fault!r} does not exist; see 'dojo faults'"))
+        elif acc.fault != "no_fault" and (acc.service, acc.fault) not in faults_in_timeline:
+            out.append(Finding(where, f"the timeline has no {acc.fault} on {acc.service}: the signals cannot show it"))
+        if acc.fault == "no_fault" and fault_events(sc):
+            out.append(Finding(where, "no_fault is accepted but the timeline has faults"))
+    return out
+
+
+def _rate(hits: np.ndarray, t0: float, t1: float) -> float:
+    span = max(t1 - t0, 1.0) / 60.0
+    return float(((hits >= t0) & (hits < t1)).sum()) / span
+
+
+def _evidence(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list[Finding]:
+    out = []
+    if not sc.answer.evidence and not control:
+        out.append(Finding("answer.evidence", "no evidence selectors: give at least one so learners can earn the bonus and lint can prove the scenario solvable", "warning"))
+    for i, sel in enumerate(sc.answer.evidence):
+        where = f"answer.evidence[{i}]"
+        hits = selector_hits(tel, sel, start)
+        after = _rate(hits, start, sc.duration)
+        before = _rate(hits, 0.0, start) if start > 0 else 0.0
+        if control:
+            if len(hits) == 0:
+                out.append(Finding(where, f"{describe(sel)} matches nothing"))
+            continue
+        if after == 0:
+            out.append(Finding(where, f"{describe(sel)} matches nothing after the onset at {start:g}s; loosen it or strengthen the fault"))
+        elif before > 0 and after < MIN_CONTRAST * before:
+            out.append(Finding(where, f"{describe(sel)} is {after / before:.1f}x as frequent after onset as before (needs {MIN_CONTRAST:g}x): it is not evidence of the fault"))
+    return out
+
+
+def _red_herrings(sc: Scenario, tel: Telemetry, start: float) -> list[Finding]:
+    out = []
+    for i, ev in enumerate(sc.timeline):
+        if not ev.red_herring:
+            continue
+        t0, t1 = ev.at, ev.at + RED_HERRING_WINDOW
+        if ev.at < start:
+            t1 = min(t1, start)
+        for j, sel in enumerate(sc.answer.evidence):
+            hits = selector_hits(tel, sel, start)
+            inside = ((hits >= t0) & (hits < t1)).sum()
+            if ev.at < start and inside:
+                out.append(Finding(f"timeline[{i}]", f"red herring at {ev.at:g}s already shows answer.evidence[{j}] ({describe(sel)}): it would give the answer away"))
+        if ev.kind not in CHANGE_KINDS and ev.kind in FAULTS and any(
+            a.service == ev.service and a.fault == ev.kind for a in sc.answer.accepted
+        ):
+            out.append(Finding(f"timeline[{i}]", "a red herring is also an accepted answer"))
+    return out
+
+
+def _alerts(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list[Finding]:
+    out = []
+    fired = tel.events[tel.events["kind"] == "alert_firing"]
+    for i, alert in enumerate(sc.alerts):
+        if not (fired["name"] == alert.name).any():
+            out.append(Finding(f"alerts[{i}]", f"alert {alert.name} never fires; lower its threshold or strengthen the fault"))
+    if sc.page and sc.page not in {a.name for a in sc.alerts}:
+        out.append(Finding("page", f"page names {sc.page!r}, which is not an alert"))
+    page = page_time(sc, tel)
+    if page is None:
+        out.append(Finding("alerts", "nothing pages the learner: no alert of severity page fires"))
+    elif not control and page < start:
+        out.append(Finding("alerts", f"the page arrives at {page:g}s, before the onset at {start:g}s: the learner would be paged by noise"))
+    return out

@@ -1,0 +1,65 @@
+"""The linter proves a scenario fair, and says precisely what makes one unfair."""
+
+import pytest
+
+from dojo.authoring.lint import lint
+from dojo.telemetry.synthesize import synthesize
+from tests.telemetry.scenarios import shop
+
+SLOW = {"at": "10m", "kind": "dependency_latency", "service": "provider", "params": {"added_ms": 1500}, "for": "10m"}
+STORM = {"at": "10m", "kind": "retry_storm", "service": "checkout", "params": {"factor": 4}}
+GOOD_EVIDENCE = [
+    {"logs": {"service": "checkout", "contains": "retrying request to payments"}},
+    {"metric": {"service": "payments", "name": "rps", "rises": "2x"}},
+    {"trace": {"service": "checkout", "status": "error"}},
+]
+
+
+def findings(**overrides):
+    data = {"timeline": [SLOW, STORM], "answer": {"accepted": [{"service": "checkout", "fault": "retry_storm"}], "evidence": GOOD_EVIDENCE}}
+    data.update(overrides)
+    timeline = data.pop("timeline")
+    sc = shop(timeline, **data)
+    return {f.keypath: f.message for f in lint(sc, synthesize(sc))}
+
+
+def test_a_fair_scenario_has_no_findings():
+    assert findings() == {}
+
+
+def test_evidence_that_never_matches():
+    f = findings(answer={"accepted": [{"service": "checkout", "fault": "retry_storm"}], "evidence": [{"logs": {"service": "checkout", "contains": "no such text"}}]})
+    assert "matches nothing after the onset" in f["answer.evidence[0]"]
+
+
+def test_evidence_that_is_there_before_the_fault():
+    # Health checks are written all the time: they are not evidence of anything.
+    f = findings(answer={"accepted": [{"service": "checkout", "fault": "retry_storm"}], "evidence": [{"logs": {"service": "checkout", "contains": "healthz"}}]})
+    assert "not evidence of the fault" in f["answer.evidence[0]"]
+
+
+def test_answer_must_name_a_fault_of_the_timeline():
+    f = findings(answer={"accepted": [{"service": "payments", "fault": "memory_leak"}], "evidence": GOOD_EVIDENCE})
+    assert "timeline has no memory_leak on payments" in f["answer.accepted[0]"]
+
+
+def test_alert_that_never_fires():
+    alerts = [
+        {"name": "CheckoutP99High", "service": "checkout", "metric": "latency_p99_ms", "above": 1500, "for": "1m"},
+        {"name": "Never", "service": "web", "metric": "cpu_pct", "above": 99.9, "for": "5m"},
+    ]
+    f = findings(alerts=alerts)
+    assert "never fires" in f["alerts[1]"]
+
+
+def test_page_before_onset_is_noise():
+    alerts = [{"name": "Flappy", "service": "web", "metric": "rps", "above": 1, "for": "10s"}]
+    f = findings(alerts=alerts)
+    assert "before the onset" in f["alerts"]
+
+
+def test_red_herring_that_gives_the_answer_away():
+    herring = {"at": "5m", "kind": "retry_storm", "service": "checkout", "red_herring": True, "params": {"factor": 2}}
+    early_slow = {**SLOW, "at": "5m", "for": "3m"}
+    f = findings(timeline=[early_slow, herring, SLOW, STORM])
+    assert any("red herring" in m for m in f.values())
