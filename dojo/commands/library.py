@@ -29,7 +29,11 @@ def _files(paths: tuple[Path, ...]) -> tuple[list[Path], list[ScenarioError]]:
         if p.is_dir() and not found:
             empty.append(ScenarioError(str(p), None, "", "no .yaml or .yml files in this folder"))
         files.extend(found)
-    return files, empty
+    # A file named twice (`dojo validate a.yaml .`) is one file, not a duplicate id.
+    unique: dict[Path, Path] = {}
+    for f in files:
+        unique.setdefault(f.resolve(), f)
+    return list(unique.values()), empty
 
 
 def _load_all(files: list[Path]) -> tuple[list[tuple[Path, Scenario]], list[ScenarioError]]:

@@ -76,6 +76,12 @@ def test_validate_duplicate_ids(tmp_path):
     assert f"{tmp_path / 'b.yaml'}:3: id: 'shop-slow-payments' is already the id of {tmp_path / 'a.yaml'}; ids must be unique" in res.output
 
 
+def test_validate_counts_a_file_named_twice_once(folder):
+    res = run("validate", str(folder / "good.yaml"), str(folder), str(folder / "good.yaml"))
+    assert res.output.splitlines()[-1] == "2 problems in 2 of 3 files"
+    assert "already the id" not in res.output
+
+
 def test_validate_defaults_to_builtin(monkeypatch, tmp_path):
     monkeypatch.setenv("DOJO_SCENARIOS", str(FIXTURES))
     assert run("validate").exit_code == 0
