@@ -1,33 +1,26 @@
-"""Loading scenario files. STUB: replaced by the full loader (line-tracking errors)."""
+"""Loading scenario files: safe YAML, the model, then the cross-references, every problem as one
+`path:line: keypath: message` line. Nothing else escapes: a caller catches ScenarioErrors only.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
 from pydantic import ValidationError
 
+from .errors import Problem, ScenarioError, ScenarioErrors, keypath
+from .messages import explain
 from .model import Scenario
+from .references import check_references
+from .yamlsafe import MAX_BYTES, Document, read_yaml
 
+if TYPE_CHECKING:  # pragma: no cover
+    from dojo.telemetry.faults import FaultKind
 
-@dataclass
-class ScenarioError(Exception):
-    path: str
-    line: int | None
-    keypath: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.keypath + ': ' if self.keypath else ''}{self.message}"
-
-
-class ScenarioErrors(Exception):
-    def __init__(self, errors: list[ScenarioError]):
-        super().__init__("\n".join(map(str, errors)))
-        self.errors = errors
+SUFFIXES = (".yaml", ".yml")
 
 
 def builtin_dir() -> Path:
@@ -35,11 +28,12 @@ def builtin_dir() -> Path:
     return Path(env) if env else Path(__file__).resolve().parents[2] / "scenarios"
 
 
-def find_scenarios(paths: list[Path]) -> list[Path]:
+def find_scenarios(paths: Iterable[Path]) -> list[Path]:
+    """The scenario files named by `paths`: files as given, folders by their *.yaml and *.yml."""
     out: list[Path] = []
-    for p in paths:
+    for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml")))
+            out.extend(sorted(c for c in p.iterdir() if c.suffix in SUFFIXES and c.is_file()))
         else:
             out.append(p)
     return out
@@ -49,16 +43,58 @@ def resolve_scenario(ref: str) -> Path:
     p = Path(ref)
     if p.exists():
         return p
-    for cand in find_scenarios([builtin_dir()]):
+    for cand in find_scenarios([builtin_dir()]) if builtin_dir().is_dir() else []:
         if cand.stem == ref:
             return cand
     raise ScenarioErrors([ScenarioError(ref, None, "", "no such file or built-in scenario; see 'dojo list'")])
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    path = Path(path)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+def load_scenario(path: str | Path, *, faults: Mapping[str, FaultKind] | None = None) -> Scenario:
+    """The scenario in the file at `path`, or ScenarioErrors with every problem found in it.
+    `faults` replaces the fault library for the reference checks (tests use a small one)."""
+    return parse_scenario(_read(Path(path)), str(path), faults=faults)
+
+
+def parse_scenario(source: bytes | str, path: str = "<scenario>", *, faults: Mapping[str, FaultKind] | None = None) -> Scenario:
+    """The scenario in `source` (file contents), errors named after `path`."""
+    doc = read_yaml(source, path)
+    if doc.data is None:
+        raise ScenarioErrors([ScenarioError(path, 1, "", "the file is empty; start from the example in docs/scenario-format.md")])
+    if not isinstance(doc.data, dict):
+        got = "a list" if isinstance(doc.data, list) else f"a single value ({doc.data!r:.40})"
+        raise ScenarioErrors([ScenarioError(path, doc.line_of(()), "", f"the top level must be a mapping of keys (id: ..., title: ...), not {got}")])
+    errors = list(doc.errors)
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(doc.data)
     except ValidationError as exc:
-        raise ScenarioErrors([ScenarioError(str(path), None, ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
+        errors += _located(path, doc, explain(exc, doc.data))
+        raise ScenarioErrors(errors) from None
+    # Duplicate keys already reported would otherwise hide behind a valid-looking result.
+    errors += _located(path, doc, check_references(scenario, faults))
+    if errors:
+        raise ScenarioErrors(errors)
+    return scenario
+
+
+def _located(path: str, doc: Document, problems: list[Problem]) -> list[ScenarioError]:
+    return [ScenarioError(path, doc.line_of(p.loc), keypath(p.loc), p.message) for p in problems]
+
+
+def _read(path: Path) -> bytes:
+    """The file's bytes, or ScenarioErrors that says why not (never an OSError traceback)."""
+    try:
+        if not path.exists():
+            raise ScenarioErrors([ScenarioError(str(path), None, "", "no such file")])
+        if path.is_dir():
+            raise ScenarioErrors([ScenarioError(str(path), None, "", "is a folder; give a .yaml file, or use 'dojo validate' on the folder")])
+        if not path.is_file():
+            # A fifo or device could block or never end.
+            raise ScenarioErrors([ScenarioError(str(path), None, "", "not a regular file")])
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ScenarioErrors([ScenarioError(str(path), 1, "", f"file is {size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:g} MB")])
+        with path.open("rb") as f:
+            # One byte over the cap is enough to know it is too big, whatever the file claims.
+            return f.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioErrors([ScenarioError(str(path), None, "", f"cannot read: {exc.strerror or exc}")]) from None

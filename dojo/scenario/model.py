@@ -69,7 +69,9 @@ Ratio = Annotated[float, BeforeValidator(_parse_ratio), Field(gt=0, le=1000)]
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # allow_inf_nan=False: YAML reads `.inf` and `.nan` as floats, and no rate, limit or threshold
+    # in a scenario means anything as infinity or NaN.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class NoiseLine(Model):

@@ -1,0 +1,173 @@
+"""`dojo list`, `dojo validate`, `dojo schema`, `dojo faults`: the scenario library and its format.
+
+Every problem is one line, `path:line: keypath: message`; no command here ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from dojo.scenario import Scenario, ScenarioError, ScenarioErrors, builtin_dir, find_scenarios, load_scenario
+from dojo.scenario.durations import format_duration
+
+_PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+
+
+def _files(paths: tuple[Path, ...]) -> tuple[list[Path], list[ScenarioError]]:
+    """The scenario files under `paths` (the built-in folder when none), and the paths that
+    hold none: a folder without scenarios is worth a line, not silence."""
+    files: list[Path] = []
+    empty: list[ScenarioError] = []
+    if not paths and not builtin_dir().is_dir():
+        return [], [ScenarioError(str(builtin_dir()), None, "", "no built-in scenarios folder here; give paths, or set DOJO_SCENARIOS to a folder")]
+    for p in paths or (builtin_dir(),):
+        found = find_scenarios([p])
+        if p.is_dir() and not found:
+            empty.append(ScenarioError(str(p), None, "", "no .yaml or .yml files in this folder"))
+        files.extend(found)
+    # A file named twice (`dojo validate a.yaml .`) is one file, not a duplicate id.
+    unique: dict[Path, Path] = {}
+    for f in files:
+        unique.setdefault(f.resolve(), f)
+    return list(unique.values()), empty
+
+
+def _load_all(files: list[Path]) -> tuple[list[tuple[Path, Scenario]], list[ScenarioError]]:
+    loaded: list[tuple[Path, Scenario]] = []
+    errors: list[ScenarioError] = []
+    for f in files:
+        try:
+            loaded.append((f, load_scenario(f)))
+        except ScenarioErrors as exc:
+            errors.extend(exc.errors)
+        except Exception as exc:  # noqa: BLE001 - a bug of ours must still read as one line per file
+            errors.append(ScenarioError(str(f), None, "", f"internal error ({type(exc).__name__}: {exc}); please report it"))
+    return loaded, errors
+
+
+def _duplicate_ids(loaded: list[tuple[Path, Scenario]]) -> list[ScenarioError]:
+    """Ids name scenarios (`dojo play ID`), so two files must not share one."""
+    from dojo.scenario.yamlsafe import read_yaml
+
+    first: dict[str, Path] = {}
+    out = []
+    for path, sc in loaded:
+        if sc.id in first:
+            line = read_yaml(path.read_bytes(), str(path)).line_of(("id",))
+            out.append(ScenarioError(str(path), line, "id", f"{sc.id!r} is already the id of {first[sc.id]}; ids must be unique"))
+        first.setdefault(sc.id, path)
+    return out
+
+
+@click.command("validate")
+@_PATHS
+def validate_cmd(paths: tuple[Path, ...]) -> None:
+    """Check scenario files and folders (default: the built-in scenarios).
+
+    Prints one line per problem, `file:line: key: message`, then a summary; exits 1 if any
+    file is invalid."""
+    files, errors = _files(paths)
+    loaded, load_errors = _load_all(files)
+    errors += load_errors + _duplicate_ids(loaded)
+    for err in errors:
+        click.echo(str(err))
+    bad = len({e.path for e in errors})
+    if errors:
+        click.echo(f"{len(errors)} problem{'s' * (len(errors) != 1)} in {bad} of {len(files)} file{'s' * (len(files) != 1)}")
+        sys.exit(1)
+    click.echo(f"{len(files)} file{'s' * (len(files) != 1)} valid")
+
+
+@click.command("schema")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the schema to this file instead of standard output.")
+def schema_cmd(out: Path | None) -> None:
+    """Print the JSON Schema of the scenario format, for editors.
+
+    With yaml-language-server, put `# yaml-language-server: $schema=PATH` on a scenario's first
+    line (PATH relative to the file, or a URL)."""
+    from dojo.scenario.schema import scenario_schema
+
+    text = json.dumps(scenario_schema(), indent=2) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        click.echo(f"dojo: {out}: cannot write: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {out}", err=True)
+
+
+@click.command("list")
+@_PATHS
+@click.option("--json", "as_json", is_flag=True, help="One JSON array of scenarios on standard output.")
+def list_cmd(paths: tuple[Path, ...], as_json: bool) -> None:
+    """List scenarios (default: the built-in ones): id, difficulty, duration, tags, title.
+
+    Files that do not load are reported on standard error; the valid ones are still listed,
+    and the exit status is 1."""
+    files, errors = _files(paths)
+    loaded, load_errors = _load_all(files)
+    errors += load_errors
+    if as_json:
+        rows = [
+            {"id": sc.id, "title": sc.title, "difficulty": sc.difficulty, "tags": list(sc.tags), "duration": sc.duration, "path": str(p)}
+            for p, sc in loaded
+        ]
+        click.echo(json.dumps(rows, indent=2))
+    elif loaded:
+        width = max(len(sc.id) for _, sc in loaded)
+        for _, sc in loaded:
+            tags = ",".join(sc.tags) or "-"
+            click.echo(f"{sc.id:<{width}}  {'*' * sc.difficulty:<5}  {format_duration(sc.duration):>6}  {sc.title}  [{tags}]")
+    elif not errors:
+        click.echo("no scenarios", err=True)
+    for err in errors:
+        click.echo(str(err), err=True)
+    if errors:
+        sys.exit(1)
+
+
+@click.command("faults")
+@click.option("--json", "as_json", is_flag=True, help="The fault kinds and change kinds as JSON.")
+def faults_cmd(as_json: bool) -> None:
+    """List the fault kinds a timeline can use, with their parameters, and the change kinds."""
+    from dojo.scenario.model import CHANGE_KINDS
+    from dojo.telemetry.faults import FAULTS
+
+    kinds = [FAULTS[name] for name in sorted(FAULTS)]
+    if as_json:
+        doc = {
+            "faults": [
+                {
+                    "name": k.name,
+                    "description": k.description,
+                    "taxonomy": k.taxonomy,
+                    "params": [
+                        {"name": p.name, "type": p.type.__name__, "default": p.default, "min": p.min, "max": p.max, "help": p.help}
+                        for p in k.params.values()
+                    ],
+                }
+                for k in kinds
+            ],
+            "changes": list(CHANGE_KINDS),
+        }
+        click.echo(json.dumps(doc, indent=2))
+        return
+    if not kinds:
+        click.echo("no fault kinds registered", err=True)
+    for k in kinds:
+        click.echo(f"{k.name}  {k.description}")
+        for p in k.params.values():
+            limits = f"  [{_bound(p.min)}..{_bound(p.max)}]" if p.min is not None or p.max is not None else ""
+            click.echo(f"    {p.name}: {p.type.__name__} = {p.default!r}{limits}  {p.help}")
+    click.echo(f"changes (harmless by themselves): {', '.join(CHANGE_KINDS)}")
+
+
+def _bound(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
