@@ -53,6 +53,20 @@ MetricName = Literal[
 # by themselves (which is what makes them good red herrings).
 CHANGE_KINDS = ("deploy", "config_change", "feature_flag", "scale", "restart")
 
+def regex_problem(pattern: str) -> str | None:
+    """None when `pattern` works with the log search engine (RE2 syntax, as pyarrow runs it),
+    else what is wrong. Python's `re` would accept lookarounds and backreferences RE2 cannot run."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        pc.match_substring_regex(pa.array([""]), pattern)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        reason = str(exc).split(":", 1)[-1].strip() or "invalid"
+        return f"regex {pattern!r} does not compile ({reason}); use RE2 syntax: no lookarounds or backreferences"
+    return None
+
+
 _RATIO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*x\s*$")
 
 
@@ -142,10 +156,9 @@ class LogSelector(Model):
     @model_validator(mode="after")
     def _check(self) -> "LogSelector":
         if self.regex is not None:
-            try:
-                re.compile(self.regex)
-            except re.error as exc:
-                raise ValueError(f"regex {self.regex!r} does not compile: {exc}") from None
+            problem = regex_problem(self.regex)
+            if problem:
+                raise ValueError(problem)
         if self.contains is None and self.regex is None and self.level is None:
             raise ValueError("a log selector needs 'contains', 'regex' or 'level'")
         return self

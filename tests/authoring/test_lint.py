@@ -63,3 +63,33 @@ def test_red_herring_that_gives_the_answer_away():
     early_slow = {**SLOW, "at": "5m", "for": "3m"}
     f = findings(timeline=[early_slow, herring, SLOW, STORM])
     assert any("red herring" in m for m in f.values())
+
+
+def test_lint_cli_reports_file_line_and_exits_1(tmp_path):
+    from click.testing import CliRunner
+
+    from dojo.cli import cli
+
+    path = tmp_path / "unfair.yaml"
+    path.write_text(
+        "id: unfair\ntitle: Unfair\ndifficulty: 1\nduration: 20m\nbriefing: x\n"
+        "services:\n  - {name: web, kind: http, rps: 20}\n"
+        "timeline:\n  - {at: 5m, kind: traffic_surge, service: web}\n"
+        "alerts:\n  - {name: Never, service: web, metric: cpu_pct, above: 101}\n"
+        "answer:\n  accepted: [{service: web, fault: traffic_surge}]\n  evidence:\n"
+        "    - {logs: {service: web, contains: healthz}}\n"
+    )
+    res = CliRunner().invoke(cli, ["lint", str(path)])
+    assert res.exit_code == 1
+    assert f"{path}:15: answer.evidence[0]: " in res.output
+    assert f"{path}:11: alerts[0]: alert Never never fires" in res.output
+
+
+def test_lint_cli_builtin_scenarios_are_fair():
+    from click.testing import CliRunner
+
+    from dojo.cli import cli
+
+    res = CliRunner().invoke(cli, ["lint"])
+    assert res.exit_code == 0, res.output
+    assert "fair" in res.output

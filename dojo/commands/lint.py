@@ -1,0 +1,54 @@
+"""`dojo lint`: prove scenarios fair on their synthesized signals."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from .library import _PATHS, _files, _load_all
+
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def keypath_loc(keypath: str) -> tuple:
+    """'answer.evidence[0]' -> ('answer', 'evidence', 0), the loader's location form."""
+    return tuple(int(idx) if idx else name for name, idx in _PART.findall(keypath))
+
+
+@click.command("lint")
+@_PATHS
+@click.option("--strict", is_flag=True, help="Treat warnings as findings that fail the lint.")
+def lint_cmd(paths: tuple[Path, ...], strict: bool) -> None:
+    """Prove scenarios fair (default: the built-in ones).
+
+    Synthesizes each scenario and checks that every evidence selector matches after the fault's
+    onset and not (or far more rarely) before it; that accepted answers name a service and fault
+    the scenario has; that red herrings do not show the answer's evidence; that every alert
+    fires and the page comes after the onset. One line per finding, `file:line: key: message`;
+    exit 1 when any scenario is unfair."""
+    from dojo.authoring.lint import lint
+    from dojo.scenario.yamlsafe import read_yaml
+    from dojo.telemetry.synthesize import synthesize
+
+    files, errors = _files(paths)
+    loaded, load_errors = _load_all(files)
+    errors += load_errors
+    for err in errors:
+        click.echo(str(err))
+    unfair = 0
+    for path, sc in loaded:
+        findings = lint(sc, synthesize(sc))
+        doc = read_yaml(path.read_bytes(), str(path)) if findings else None
+        failing = [f for f in findings if f.severity == "error" or strict]
+        for f in findings:
+            label = "" if f.severity == "error" else "warning: "
+            click.echo(f"{path}:{doc.line_of(keypath_loc(f.keypath))}: {f.keypath}: {label}{f.message}")
+        unfair += bool(failing)
+    total = len(files)
+    if errors or unfair:
+        click.echo(f"{unfair + len({e.path for e in errors})} of {total} scenario{'s' * (total != 1)} unfair or invalid")
+        sys.exit(1)
+    click.echo(f"{total} scenario{'s' * (total != 1)} fair")
