@@ -65,6 +65,9 @@ class State:
     conn_src: list[dict[str, np.ndarray]] = field(default_factory=list)
     # Extra log lines per minute by (service, source, template side).
     warn_rate: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
+    # Rate limits by (service, source): (quota requests/s, strength 0..1), both (T,). The share
+    # rejected depends on the load that arrives, so propagate() turns them into err_src entries.
+    limits: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     # Outputs of propagate().
     rps: np.ndarray | None = None
     p50: np.ndarray | None = None
@@ -118,6 +121,20 @@ class FaultContext:
         s = self.s if s is None else s
         srcs = self.st.conn_src[s]
         srcs[self.source] = combine(srcs.get(self.source, 0.0), np.clip(rate, 0.0, 1.0))
+
+    def add_limit(self, quota_rps: float | np.ndarray, s: int | None = None) -> None:
+        """Requests beyond `quota_rps` are rejected while the fault is active (a rate limiter).
+        Retries of rejected calls count against the quota too, which only propagate() knows."""
+        s = self.s if s is None else s
+        quota = np.broadcast_to(np.asarray(quota_rps, dtype=float), (self.st.T,))
+        self.st.limits[(s, self.source)] = (quota, self.env)
+
+    @property
+    def baseline_rps(self) -> np.ndarray:
+        """Requests/s reaching the faulty service with no fault at all (initial_state propagates
+        the fault-free load once, to size capacities, before any fault applies). For rates of
+        lines about calls the fault rejects; not updated by other faults."""
+        return self.st.rps[self.s].copy()
 
     def add_warn(self, per_min: np.ndarray, s: int | None = None) -> None:
         s = self.s if s is None else s
@@ -284,6 +301,10 @@ def propagate(st: State, iterations: int = 4) -> None:
         queueing = 1.0 + 3.0 * np.clip((util - 0.7) / 0.3, 0.0, 1.0) ** 2 + 8.0 * np.clip(util - 1.0, 0.0, 3.0)
         cpu = np.clip(8.0 + 62.0 * np.minimum(util, 1.4) + st.cpu_extra, 0.0, 100.0)
         cpu_slow = 1.0 + 3.0 * np.clip((cpu - 85.0) / 15.0, 0.0, 1.0)
+
+        # A rate limiter rejects whatever arrives beyond its quota, retries included.
+        for (i, source), (quota, env) in st.limits.items():
+            st.err_src[i][source] = env * np.clip(1.0 - quota / np.maximum(rps[i], 1e-9), 0.0, 1.0)
 
         own_err = np.zeros((S, T))
         for i in range(S):
