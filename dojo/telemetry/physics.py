@@ -129,6 +129,21 @@ class FaultContext:
         quota = np.broadcast_to(np.asarray(quota_rps, dtype=float), (self.st.T,))
         self.st.limits[(s, self.source)] = (quota, self.env)
 
+    def add_event_lines(self, key: str, per_bucket: np.ndarray, s: int | None = None) -> None:
+        """About `per_bucket` lines of the kind's event_logs[key] in each bucket (an OOM kill, a
+        restart, a config reload): moments the fault marks itself, not a steady rate."""
+        s = self.s if s is None else s
+        k = (s, f"{self.source}:{key}")
+        self.st.warn_rate[k] = self.st.warn_rate.get(k, 0.0) + per_bucket * 60.0 / self.st.scenario.grid
+
+    @property
+    def onset(self) -> np.ndarray:
+        """(T,) True only in the first bucket the fault is active."""
+        out = np.zeros(self.st.T, dtype=bool)
+        if self.active.any():
+            out[int(np.argmax(self.active))] = True
+        return out
+
     @property
     def baseline_rps(self) -> np.ndarray:
         """Requests/s reaching the faulty service with no fault at all (initial_state propagates
