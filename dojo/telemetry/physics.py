@@ -65,6 +65,8 @@ class State:
     conn_src: list[dict[str, np.ndarray]] = field(default_factory=list)
     # Extra log lines per minute by (service, source, template side).
     warn_rate: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
+    # (S,) fault-free cache hit %: the miss ratio callers' database calls are sized for.
+    cache_hit_base: np.ndarray | None = None
     # Rate limits by (service, source): (quota requests/s, strength 0..1), both (T,). The share
     # rejected depends on the load that arrives, so propagate() turns them into err_src entries.
     limits: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
@@ -240,6 +242,7 @@ def initial_state(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -
         err_src=[{"base": np.full(T, svc.error_rate)} for svc in scenario.services],
         conn_src=[{} for _ in names],
     )
+    st.cache_hit_base = np.median(st.cache_hit, axis=1)
     # Capacity from the fault-free load, so that a surge, a retry storm or a stampede saturates.
     propagate(st, iterations=1)
     peak = st.rps.max(axis=1)
@@ -284,7 +287,9 @@ def propagate(st: State, iterations: int = 4) -> None:
     svc = st.scenario.services
     kinds = st.kinds
     cache_of = {i: [c for c in st.calls[i] if kinds[c] == "cache"] for i in range(S)}
-    base_hit = {i: max(100.0 - float(np.median(st.cache_hit[i])), 1.0) for i in range(S) if kinds[i] == "cache"}
+    # Misses against the fault-free miss ratio (not this timeline's median, which a long cache
+    # failure would drag down until the stampede vanished).
+    base_miss = {i: max(100.0 - float(st.cache_hit_base[i]), 1.0) for i in range(S) if kinds[i] == "cache"}
 
     # A caller that has a cache sends only its misses on to its databases.
     st.edge_weight = {}
@@ -293,7 +298,7 @@ def propagate(st: State, iterations: int = 4) -> None:
             w = np.ones(T)
             if kinds[c] == "db" and cache_of[i]:
                 k = cache_of[i][0]
-                w = np.clip((100.0 - st.cache_hit[k]) / base_hit[k], 0.0, 20.0)
+                w = np.clip((100.0 - st.cache_hit[k]) / base_miss[k], 0.0, 20.0)
             st.edge_weight[(i, c)] = w
 
     conn_fail = np.zeros((S, T))
