@@ -237,7 +237,8 @@ class LogBuilder:
                 continue
             self.add(i, HEALTH, np.full(st.T, HEALTH_PER_MIN_PER_REPLICA * svc.replicas / 60.0), self.consts(i), ms_fixed=1.0)
             for noise in svc.noise:
-                self.add(i, Template(noise.text, noise.level), np.full(st.T, noise.per_min / 60.0), self.consts(i))
+                # Authors may write any line field in noise, {ms} included (it had no distribution).
+                self.add(i, Template(noise.text, noise.level), np.full(st.T, noise.per_min / 60.0), self.consts(i), ms_scale=st.p50[i], ms_sigma=np.full(st.T, 0.3))
 
     # -- groups to columns -------------------------------------------------------------------
 
