@@ -434,3 +434,26 @@ def test_every_line_field_renders() -> None:
     # {caller} and {caller_ip} name the same calling pod.
     callers = rendered.str.extract(r"caller=<([^>]*)> caller_ip=<([^>]*)>")
     assert set(callers[0]) == {"web"} and callers[1].str.match(r"10\.\d+\.\d+\.\d+$").all()
+
+
+@pytest.mark.parametrize(
+    ("kind", "service", "pattern", "metric"),
+    [("disk_full", "db", r"(\d+)% used", "disk_used_pct"), ("queue_lag", "jobs", r"consumer lag (\d+) messages", "queue_depth")],
+)
+def test_state_placeholders_agree_with_the_metrics(kind: str, service: str, pattern: str, metric: str) -> None:
+    tel = CASES[kind].faulty()
+    lines = logs(tel)
+    said = lines["message"].str.extract(pattern)[0].dropna()
+    t, values = series(tel, service, metric)
+    at = np.searchsorted(t, lines.loc[said.index, "t"].to_numpy(), side="right") - 1
+    np.testing.assert_allclose(said.astype(float).to_numpy(), np.rint(values[at]), atol=1)
+
+
+def test_cache_access_lines_say_hit_or_miss_like_the_metric() -> None:
+    lines = logs(CASES["cache_failure"].faulty())
+    access = lines[(lines["service"] == "cache") & lines["message"].str.match(r"GET \S+ (hit|miss) ")]
+    miss = access["message"].str.contains(" miss ", regex=False)
+    before, later = access["t"] < ONSET, access["t"] >= ONSET + SETTLE
+    # Few lines (caches log 1 request in 400): loose bounds around 6% and 90% misses.
+    assert miss[before].mean() < 0.2
+    assert miss[later].mean() == pytest.approx(0.90, abs=0.1)
