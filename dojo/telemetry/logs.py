@@ -11,6 +11,7 @@ so the share of ERROR request lines matches the error-rate metric within samplin
 from __future__ import annotations
 
 import string
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,7 @@ ACCESS = {
     "cache": ("GET {key} hit {ms}ms", "slow command: GET {key} {ms}ms"),
     "queue": ("delivered message {uuid} to consumer in {ms}ms", "slow delivery of message {uuid}: {ms}ms"),
 }
+CACHE_MISS = "GET {key} miss {ms}ms"
 ACCESS_RATE = {"http": 1.0, "lb": 1.0, "worker": 1.0, "db": 0.2, "cache": 0.05, "queue": 0.3}
 SLOW_MS = 1000.0
 
@@ -67,6 +69,18 @@ class LogBuilder:
         self.grid = st.scenario.grid
         self.groups: list[Group] = []
         self._path_cache: dict[int, pa.Array] = {}
+        self._caller_cache: dict[int, tuple[pa.Array, pa.Array]] = {}
+
+    def _caller_pods(self, s: int) -> tuple[pa.Array, pa.Array]:
+        """Names and addresses of the pods that call service s; clients for an entry service."""
+        if s not in self._caller_cache:
+            st = self.st
+            pods = [(st.names[c], _pod_ip(h)) for c in st.callers[s] for h in self.hosts[c]]
+            if pods:
+                self._caller_cache[s] = (pa.array([p[0] for p in pods]), pa.array([p[1] for p in pods]))
+            else:
+                self._caller_cache[s] = (self.pools.user, self.pools.ip)
+        return self._caller_cache[s]
 
     def _paths(self, i: int) -> pa.Array:
         if i not in self._path_cache:
@@ -109,7 +123,14 @@ class LogBuilder:
             slow_share = _normal_sf(z)
             fast, slow = ACCESS[kind]
             c = self.consts(i)
-            self.add(i, Template(fast, "INFO"), ok_per_s * (1 - slow_share), c, ms_scale=np.minimum(st.p50[i], SLOW_MS / 3), ms_sigma=np.minimum(sigma[i], 0.4))
+            fast_per_s = ok_per_s * (1 - slow_share)
+            fast_ms = dict(ms_scale=np.minimum(st.p50[i], SLOW_MS / 3), ms_sigma=np.minimum(sigma[i], 0.4))
+            if kind == "cache":
+                # Hits and misses in the proportion the cache_hit_pct metric shows.
+                hit = np.clip(st.cache_hit[i] / 100.0, 0.0, 1.0)
+                self.add(i, Template(CACHE_MISS, "INFO"), fast_per_s * (1 - hit), c, **fast_ms)
+                fast_per_s = fast_per_s * hit
+            self.add(i, Template(fast, "INFO"), fast_per_s, c, **fast_ms)
             self.add(i, Template(slow, "WARN"), ok_per_s * slow_share, c, ms_scale=np.maximum(st.p50[i], SLOW_MS) * 1.3, ms_sigma=np.full(st.T, 0.15))
             self.errors(i, st.rps[i] * st.err[i] * sample * max(rate, 0.5), sigma[i])
 
@@ -131,7 +152,14 @@ class LogBuilder:
                 share = rate / np.maximum(total_conn, 1e-12)
                 consts = {**self._params(source), **peer}
                 causes.append((w * parts["conn"] * share, self._templates(source, "caller", "conn"), consts))
-            causes.append((w * parts["upstream"], GENERIC_ERRORS["upstream"], peer))
+            # A callee failing from a fault its callers can name (a 403, a 429) is logged in
+            # that fault's caller-side words; whatever is left is a plain 503.
+            upstream = w * parts["upstream"]
+            rest = upstream
+            for source, share in self._worded_shares(c):
+                causes.append((upstream * share, self._templates(source, "caller", "upstream"), {**self._params(source), **peer}))
+                rest = rest - upstream * share
+            causes.append((rest, GENERIC_ERRORS["upstream"], peer))
             causes.append((w * parts["timeout"], GENERIC_ERRORS["timeout"], peer))
         weights = np.array([np.asarray(c[0], dtype=float) for c in causes])
         total = weights.sum(axis=0)
@@ -139,6 +167,21 @@ class LogBuilder:
         for (_, templates, consts), share in zip(causes, shares):
             for tpl in templates:
                 self.add(i, tpl, err_per_s * share / len(templates), consts, ms_scale=st.p50[i], ms_sigma=sigma)
+
+    def _worded_shares(self, c: int) -> list[tuple[str, np.ndarray]]:
+        """Share of a callee's failures due to each of its fault sources that has caller-side
+        error words, against everything else that fails it (overload, its own callees)."""
+        st = self.st
+        own = {src: np.broadcast_to(r, (st.T,)) for src, r in st.err_src[c].items()}
+        worded = [src for src in own if self._has_caller_words(src)]
+        if not worded:
+            return []
+        total = sum(own.values()) + st.overload[c] + np.maximum(st.err[c] - st.own_err[c], 0.0)
+        return [(src, own[src] / np.maximum(total, 1e-12)) for src in worded]
+
+    def _has_caller_words(self, source: str) -> bool:
+        kind, key = self._fault_of(source)
+        return kind is not None and not key and any(t.side == "caller" for t in kind.error_logs)
 
     def _templates(self, source: str, side: str, fallback: str) -> tuple[Template, ...]:
         kind, key = self._fault_of(source)
@@ -170,8 +213,9 @@ class LogBuilder:
             params = self._params(source)
             per_s = np.broadcast_to(np.asarray(per_min, dtype=float), (st.T,)) / 60.0
             if key:
+                consts = self.consts(s, peer=self._worst_callee(s), **params)
                 for tpl in kind.event_logs.get(key, ()):
-                    self.add(s, tpl, per_s, self.consts(s, **params))
+                    self.add(s, tpl, per_s, consts, ms_scale=st.p99[s], ms_sigma=np.full(st.T, 0.3))
                 continue
             tpls = kind.warn_logs
             for tpl in tpls:
@@ -195,7 +239,8 @@ class LogBuilder:
                 continue
             self.add(i, HEALTH, np.full(st.T, HEALTH_PER_MIN_PER_REPLICA * svc.replicas / 60.0), self.consts(i), ms_fixed=1.0)
             for noise in svc.noise:
-                self.add(i, Template(noise.text, noise.level), np.full(st.T, noise.per_min / 60.0), self.consts(i))
+                # Authors may write any line field in noise, {ms} included (it had no distribution).
+                self.add(i, Template(noise.text, noise.level), np.full(st.T, noise.per_min / 60.0), self.consts(i), ms_scale=st.p50[i], ms_sigma=np.full(st.T, 0.3))
 
     # -- groups to columns -------------------------------------------------------------------
 
@@ -265,12 +310,13 @@ class LogBuilder:
     def _render(self, g: Group, bucket: np.ndarray, n: int) -> pa.Array:
         rng, pools = self.rng, self.pools
         parts: list[object] = []
+        drawn: dict[str, np.ndarray] = {}  # draws shared by the fields of one line
         for literal, field, _, _ in _FORMATTER.parse(g.text):
             if literal:
                 parts.append(literal)
             if field is None:
                 continue
-            parts.append(self._field(field, g, bucket, n))
+            parts.append(self._field(field, g, bucket, n, drawn))
         if len(parts) == 1 and isinstance(parts[0], str):
             return pa.array(np.full(n, parts[0], dtype=object), pa.string())
         arrays = [p if not isinstance(p, str) else pa.scalar(p) for p in parts]
@@ -278,7 +324,7 @@ class LogBuilder:
             return pa.array(np.full(n, "".join(str(a) for a in parts), dtype=object), pa.string())
         return pc.binary_join_element_wise(*arrays, "")
 
-    def _field(self, name: str, g: Group, bucket: np.ndarray, n: int) -> pa.Array | str:
+    def _field(self, name: str, g: Group, bucket: np.ndarray, n: int, drawn: dict[str, np.ndarray]) -> pa.Array | str:
         rng, pools = self.rng, self.pools
         pick = lambda pool: pool.take(pa.array(rng.integers(0, len(pool), n)))  # noqa: E731
         if name == "ms":
@@ -295,9 +341,23 @@ class LogBuilder:
             return pa.array(rng.integers(2, 64, n)).cast(pa.string())
         if name == "attempt":
             return pa.array(rng.integers(1, g.attempts + 1, n)).cast(pa.string())
-        if name == "mem":
-            return pa.array(np.rint(self.st.mem[g.service][bucket]).astype(np.int64)).cast(pa.string())
+        if name in ("mem", "disk", "depth"):
+            state = {"mem": self.st.mem, "disk": self.st.disk, "depth": self.st.queue}[name]
+            return pa.array(np.rint(np.maximum(state[g.service][bucket], 0)).astype(np.int64)).cast(pa.string())
+        if name == "port":
+            return pa.array(rng.integers(32768, 61000, n)).cast(pa.string())
+        if name in ("caller", "caller_ip"):
+            callers, ips = self._caller_pods(g.service)
+            if "caller" not in drawn:  # {caller} and {caller_ip} in one line name the same pod
+                drawn["caller"] = rng.integers(0, len(callers), n)
+            return (callers if name == "caller" else ips).take(pa.array(drawn["caller"]))
         return "{" + name + "}"  # unknown placeholder: left as written (lint reports it)
+
+
+def _pod_ip(host: str) -> str:
+    """A stable cluster address for a pod, derived from its name (no draw, so no reshuffle)."""
+    h = zlib.crc32(host.encode())
+    return f"10.{4 + h % 60}.{(h >> 8) % 256}.{2 + (h >> 16) % 250}"
 
 
 def _substitute(text: str, consts: dict) -> str:

@@ -69,6 +69,11 @@ class State:
     conn_src: list[dict[str, np.ndarray]] = field(default_factory=list)
     # Extra log lines per minute by (service, source, template side).
     warn_rate: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
+    # (S,) fault-free cache hit %: the miss ratio callers' database calls are sized for.
+    cache_hit_base: np.ndarray | None = None
+    # Rate limits by (service, source): (quota requests/s, strength 0..1), both (T,). The share
+    # rejected depends on the load that arrives, so propagate() turns them into err_src entries.
+    limits: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     # Outputs of propagate().
     rps: np.ndarray | None = None
     p50: np.ndarray | None = None
@@ -123,6 +128,35 @@ class FaultContext:
         s = self.s if s is None else s
         srcs = self.st.conn_src[s]
         srcs[self.source] = combine(srcs.get(self.source, 0.0), np.clip(rate, 0.0, 1.0))
+
+    def add_limit(self, quota_rps: float | np.ndarray, s: int | None = None) -> None:
+        """Requests beyond `quota_rps` are rejected while the fault is active (a rate limiter).
+        Retries of rejected calls count against the quota too, which only propagate() knows."""
+        s = self.s if s is None else s
+        quota = np.broadcast_to(np.asarray(quota_rps, dtype=float), (self.st.T,))
+        self.st.limits[(s, self.source)] = (quota, self.env)
+
+    def add_event_lines(self, key: str, per_bucket: np.ndarray, s: int | None = None) -> None:
+        """About `per_bucket` lines of the kind's event_logs[key] in each bucket (an OOM kill, a
+        restart, a config reload): moments the fault marks itself, not a steady rate."""
+        s = self.s if s is None else s
+        k = (s, f"{self.source}:{key}")
+        self.st.warn_rate[k] = self.st.warn_rate.get(k, 0.0) + per_bucket * 60.0 / self.st.scenario.grid
+
+    @property
+    def onset(self) -> np.ndarray:
+        """(T,) True only in the first bucket the fault is active."""
+        out = np.zeros(self.st.T, dtype=bool)
+        if self.active.any():
+            out[int(np.argmax(self.active))] = True
+        return out
+
+    @property
+    def baseline_rps(self) -> np.ndarray:
+        """Requests/s reaching the faulty service with no fault at all (initial_state propagates
+        the fault-free load once, to size capacities, before any fault applies). For rates of
+        lines about calls the fault rejects; not updated by other faults."""
+        return self.st.rps[self.s].copy()
 
     def add_warn(self, per_min: np.ndarray, s: int | None = None) -> None:
         s = self.s if s is None else s
@@ -213,6 +247,7 @@ def initial_state(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -
         err_src=[{"base": np.full(T, svc.error_rate)} for svc in scenario.services],
         conn_src=[{} for _ in names],
     )
+    st.cache_hit_base = np.median(st.cache_hit, axis=1)
     # Capacity from the fault-free load, so that a surge, a retry storm or a stampede saturates.
     propagate(st, iterations=1)
     peak = st.rps.max(axis=1)
@@ -257,7 +292,9 @@ def propagate(st: State, iterations: int = 4) -> None:
     svc = st.scenario.services
     kinds = st.kinds
     cache_of = {i: [c for c in st.calls[i] if kinds[c] == "cache"] for i in range(S)}
-    base_hit = {i: max(100.0 - float(np.median(st.cache_hit[i])), 1.0) for i in range(S) if kinds[i] == "cache"}
+    # Misses against the fault-free miss ratio (not this timeline's median, which a long cache
+    # failure would drag down until the stampede vanished).
+    base_miss = {i: max(100.0 - float(st.cache_hit_base[i]), 1.0) for i in range(S) if kinds[i] == "cache"}
 
     # A caller that has a cache sends only its misses on to its databases.
     st.edge_weight = {}
@@ -266,7 +303,7 @@ def propagate(st: State, iterations: int = 4) -> None:
             w = np.ones(T)
             if kinds[c] == "db" and cache_of[i]:
                 k = cache_of[i][0]
-                w = np.clip((100.0 - st.cache_hit[k]) / base_hit[k], 0.0, 20.0)
+                w = np.clip((100.0 - st.cache_hit[k]) / base_miss[k], 0.0, 20.0)
             st.edge_weight[(i, c)] = w
 
     conn_fail = np.zeros((S, T))
@@ -289,6 +326,10 @@ def propagate(st: State, iterations: int = 4) -> None:
         queueing = 1.0 + 3.0 * np.clip((util - 0.7) / 0.3, 0.0, 1.0) ** 2 + 8.0 * np.clip(util - 1.0, 0.0, 3.0)
         cpu = np.clip(8.0 + 62.0 * np.minimum(util, 1.4) + st.cpu_extra, 0.0, 100.0)
         cpu_slow = 1.0 + 3.0 * np.clip((cpu - 85.0) / 15.0, 0.0, 1.0)
+
+        # A rate limiter rejects whatever arrives beyond its quota, retries included.
+        for (i, source), (quota, env) in st.limits.items():
+            st.err_src[i][source] = env * np.clip(1.0 - quota / np.maximum(rps[i], 1e-9), 0.0, 1.0)
 
         own_err = np.zeros((S, T))
         for i in range(S):

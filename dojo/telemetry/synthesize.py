@@ -103,8 +103,10 @@ def change_events(scenario: Scenario) -> list[dict]:
         kind = ev.kind if ev.kind in CHANGE_KINDS else FAULTS[ev.kind].change_event if ev.kind in FAULTS else None
         if kind is None:
             continue
+        # A fault that arrives with a deploy names its version as a parameter.
+        version = ev.version or (FAULTS[ev.kind].resolve_params(ev.params).get("version") if ev.kind in FAULTS else None)
         summary = {
-            "deploy": f"deploy {ev.service} {ev.version or ''}".strip(),
+            "deploy": f"deploy {ev.service} {version or ''}".strip(),
             "config_change": f"config change on {ev.service}",
             "feature_flag": f"feature flag change on {ev.service}",
             "scale": f"scale {ev.service}",

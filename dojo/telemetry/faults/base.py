@@ -48,13 +48,25 @@ class Param:
 Side = Literal["self", "caller"]
 
 
+# Placeholders a template may use. Drawn per line: pooled values, {n} a small count, {ms} a
+# latency from the state, {attempt} up to the retry factor, {mem} {disk} {depth} the service's
+# memory %, disk % and queue depth at that moment, {port} an ephemeral port, and {caller}
+# {caller_ip} one pod of a service that calls this one (the same pod within a line).
+LINE_FIELDS = frozenset(
+    {"user", "ip", "path", "id", "uuid", "query", "key", "agent", "n", "ms", "attempt", "mem", "disk", "depth", "port", "caller", "caller_ip"}
+)
+# Constant per group: {peer} the other service (the callee on a service's own lines, the faulty
+# service on its callers' lines), {service} the service writing the line, {timeout_ms} its timeout.
+GROUP_FIELDS = frozenset({"peer", "service", "timeout_ms"})
+
+
 @dataclass(frozen=True)
 class Template:
     """A log line a fault makes.
 
-    Placeholders drawn per line: {user} {ip} {path} {id} {uuid} {n} {ms} {attempt} {mem} {query}
-    {key}; constant per group: {peer} (the other service), {service}, {timeout_ms}, and any fault
-    parameter by name ({factor}, {pool_size}...)."""
+    Placeholders: LINE_FIELDS, GROUP_FIELDS, and any fault parameter by name ({factor},
+    {pool_size}...). A parameter shadows a line field of the same name ({key} in a config fault
+    is the config key, not a cache key)."""
 
     text: str
     level: Literal["INFO", "WARN", "ERROR"] = "ERROR"

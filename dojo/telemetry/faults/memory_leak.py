@@ -22,7 +22,7 @@ def apply(ctx):
     st.lat_own[s] *= 1.0 + 4.0 * pressure**2
     ctx.add_error(0.08 * pressure**3)
     ctx.add_warn(30.0 * pressure)
-    ctx.st.warn_rate[(s, ctx.source + ":oom")] = np.where(oom, 3.0, 0.0) * 60.0 / st.scenario.grid
+    ctx.add_event_lines("oom", np.where(oom, 3.0, 0.0))
 
 
 register(

@@ -1,0 +1,23 @@
+"""Built-in scenarios synthesize, and their page fires only once the fault is under way."""
+
+from __future__ import annotations
+
+import pytest
+
+from dojo.scenario.loader import builtin_dir, find_scenarios, load_scenario
+from dojo.telemetry.faults import FAULTS
+from dojo.telemetry.synthesize import synthesize
+
+SCENARIOS = find_scenarios([builtin_dir()])
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_page_fires_after_onset_and_not_before(path) -> None:
+    sc = load_scenario(path)
+    onset = min(ev.at for ev in sc.timeline if ev.kind in FAULTS and not ev.red_herring)
+    page = sc.page or sc.alerts[0].name
+    events = synthesize(sc).events
+    fired = events[(events["kind"] == "alert_firing") & (events["name"] == page)]["t"]
+    assert len(fired) > 0, f"{page} never fires"
+    assert fired.min() > onset
+    assert any(ev.red_herring for ev in sc.timeline), "a starter scenario carries a red herring"
