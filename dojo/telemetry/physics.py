@@ -88,6 +88,7 @@ class State:
     overload: np.ndarray | None = None
     self_p50: np.ndarray | None = None  # own work only, without waiting on callees
     cloud: dict[int, np.ndarray] = field(default_factory=dict)  # (T, PARTICLES) latency samples per service
+    particle_seed: int = 0
 
     @property
     def S(self) -> int:
@@ -249,7 +250,8 @@ def initial_state(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -
     )
     st.cache_hit_base = np.median(st.cache_hit, axis=1)
     # Capacity from the fault-free load, so that a surge, a retry storm or a stampede saturates.
-    propagate(st, iterations=1)
+    st.particle_seed = int(rng.integers(0, 2**63))
+    propagate(st, iterations=1, particles=False)
     peak = st.rps.max(axis=1)
     for i, svc in enumerate(scenario.services):
         # Another company's API does not saturate on our traffic (it rate-limits instead).
@@ -285,7 +287,7 @@ def _lognormal_sigma(p50: np.ndarray, p99: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(p99 / np.maximum(p50, 1e-6), 1.0001)) / Z99
 
 
-def propagate(st: State, iterations: int = 4) -> None:
+def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
     """Load flows down the call graph, latency and errors flow back up; iterate for feedback
     (retries add load, load adds errors, errors add retries)."""
     S, T = st.S, st.T
@@ -325,7 +327,8 @@ def propagate(st: State, iterations: int = 4) -> None:
         overload = np.clip(1.0 - 1.0 / np.maximum(util, 1e-9), 0.0, 0.95)
         queueing = 1.0 + 3.0 * np.clip((util - 0.7) / 0.3, 0.0, 1.0) ** 2 + 8.0 * np.clip(util - 1.0, 0.0, 3.0)
         cpu = np.clip(8.0 + 62.0 * np.minimum(util, 1.4) + st.cpu_extra, 0.0, 100.0)
-        cpu_slow = 1.0 + 3.0 * np.clip((cpu - 85.0) / 15.0, 0.0, 1.0)
+        # A pinned cpu makes every request wait for a core: up to 10x its own time at 100 %.
+        cpu_slow = 1.0 + 9.0 * np.clip((cpu - 85.0) / 15.0, 0.0, 1.0) ** 2
 
         # A rate limiter rejects whatever arrives beyond its quota, retries included.
         for (i, source), (quota, env) in st.limits.items():
@@ -340,7 +343,7 @@ def propagate(st: State, iterations: int = 4) -> None:
         # Latency and errors, bottom up.
         self_p50 = st.lat_own * queueing * cpu_slow
         last = it == iterations - 1
-        p50, p99, err, call_fail, call_parts = _bottom_up(st, self_p50, own_err, conn_fail, particles=last and PARTICLES > 0)
+        p50, p99, err, call_fail, call_parts = _bottom_up(st, self_p50, own_err, conn_fail, particles=particles and last and PARTICLES > 0)
         call_fail_prev = call_fail
 
     st.rps, st.p50, st.p99, st.err, st.own_err = rps, p50, np.maximum(p99, p50), err, own_err
@@ -372,8 +375,10 @@ def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: 
     err = own_err.copy()
     call_fail, call_parts = {}, {}
     cloud: dict[int, np.ndarray] = {}
-    rng = st.rng
     for i in reversed(st.topo):
+        # Streams of their own per service and per call, drawn from a seed fixed before any fault
+        # applies: a fault changes the particles where it acts and nowhere else.
+        rng = np.random.default_rng([st.particle_seed, i])
         timeout = svc[i].timeout_ms
         if particles:
             z = _STRATA[rng.permutation(PARTICLES)]
@@ -399,7 +404,8 @@ def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: 
             }
             err[i] = combine(err[i], w * final)
             if particles:
-                total = total + _call_time(rng, cloud[c], w, r, conn_fail[c], err[c], timeout)
+                edge_rng = np.random.default_rng([st.particle_seed, i, c])
+                total = total + _call_time(edge_rng, cloud[c], w, r, conn_fail[c], err[c], timeout)
             else:
                 # Each attempt waits for the callee, at most its timeout.
                 p50[i] += w * np.minimum(p50[c], timeout) * np.minimum(attempts, r + 1)

@@ -148,7 +148,8 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                 child_msg = np.where(
                     conn[ch],
                     _conn_message(st, c, bucket),
-                    np.where(timed_out, f"deadline exceeded calling {peer}", np.char.add(f"{peer}: ", message[ch].astype(str))),
+                    # A caller knows that its call failed, not why: the cause is on the callee's span.
+                    np.where(timed_out, f"deadline exceeded calling {peer}", f"call to {peer} failed"),
                 )
                 msg = np.where(call_fail & (msg == ""), child_msg, msg)
                 fail_any |= call_fail

@@ -76,8 +76,11 @@ _LOGS: dict[int, pd.DataFrame] = {}  # by id: every Telemetry here lives in _syn
 
 
 def logs(tel: Telemetry) -> pd.DataFrame:
+    """The lines written from templates (not the one line each sampled trace adds, which
+    repeats its span's status wherever that span is)."""
     if id(tel) not in _LOGS:
-        _LOGS[id(tel)] = tel.logs.select(["t", "service", "level", "message"]).to_pandas()
+        frame = tel.logs.select(["t", "service", "level", "message", "trace_id"]).to_pandas()
+        _LOGS[id(tel)] = frame[frame["trace_id"] == ""]
     return _LOGS[id(tel)]
 
 
