@@ -30,6 +30,7 @@ from dojo.telemetry.synthesize import synthesize
 from . import WIDGETS_CSS
 from .data.metric_cube import MetricCube
 from .demo_clock import DemoClock
+from .heap import settle_after_load
 from .help import HelpScreen, binding_rows
 from .widgets.clock_bar import ClockBar
 from .widgets.log_view import LogView
@@ -115,6 +116,7 @@ class DemoApp(App):
             pane.loading = False
         clock = self.query_one(ClockBar)
         clock.duration, clock.start, clock.title = tel.duration, tel.start, self.scenario.title
+        settle_after_load()
         self._tick()
         self.set_interval(TICK, self._tick)
         self.query_one(LogView).focus()

@@ -12,13 +12,16 @@ Messages (up): `Filtered`, `LineSelected` (cursor moved), `PinRequested` (Enter 
 from __future__ import annotations
 
 import math
+import re
 import time
 from datetime import datetime
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from rich.text import Text
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from textual import work
 from textual.binding import Binding
 from textual.cache import LRUCache
@@ -187,6 +190,9 @@ class LogView(RowList):
     def watch_pending(self) -> None:
         self._update_titles()
 
+    def watch_filter_error(self) -> None:
+        self._update_titles()
+
     def action_follow(self) -> None:
         self.follow = True
         self.pending = 0
@@ -243,6 +249,7 @@ class LogView(RowList):
         self._pages.clear()
         self.filter_error = ""
         count_before_follow = self.follow
+        self.cursor = None  # its display index means another line now; _restore_cursor finds it
         self.set_rows(self._visible_count())
         self.pending = 0
         self._restore_cursor()
@@ -319,34 +326,32 @@ class LogView(RowList):
         messages = sub.column("message").to_pylist()
         pattern = self._shown.highlight
         style = self.get_component_rich_style
-        time_style, service_style, host_style, match_style = (
-            style(f"log-view--{part}") for part in ("time", "service", "host", "match")
-        )
+        base = self.base_style
+        time_style, service_style, host_style, match_style = (style(f"log-view--{part}") for part in ("time", "service", "host", "match"))
         level_styles = [style(name) for name in LEVEL_CLASSES]
+        space = Segment(" ", base)
         strips = []
+        # Segments are cut straight from the plain line at its known field widths: building a
+        # rich Text and rendering it cost three times as much, and a page is built mid-scroll.
         for full, message, rank, code in zip(lines, messages, cols.level_rank[rows], cols.service_code[rows]):
-            # Fields are found by their known widths: the plain line stays the one source of text.
-            svc_end = TIME_WIDTH + 1 + LEVEL_WIDTH + 1 + len(cols.services[code])
-            if self.wide:
-                line, time_end = full, TIME_WIDTH
-            else:
-                line = full[CLOCK] + full[TIME_WIDTH:svc_end] + full[len(full) - len(message) - 1 :]
-                time_end = CLOCK.stop - CLOCK.start
-                svc_end -= TIME_WIDTH - time_end
-            text = Text(line, no_wrap=True, end="")
-            msg_at = len(line) - len(message)
+            level_at = TIME_WIDTH + 1
+            service_at = level_at + LEVEL_WIDTH + 1
+            service_end = service_at + len(cols.services[code])
+            message_at = len(full) - len(message)
             level_style = level_styles[rank]
-            text.stylize(time_style, 0, time_end)
-            text.stylize(level_style, time_end + 1, time_end + 1 + LEVEL_WIDTH)
-            text.stylize(service_style, svc_end - len(cols.services[code]), svc_end)
-            text.stylize(host_style, svc_end + 1, msg_at - 1)
-            if rank >= 2:  # WARN and ERROR: the message itself carries the level's colour
-                text.stylize(level_style, msg_at, len(line))
-            if pattern is not None:
-                for m in pattern.finditer(message):
-                    if m.end() > m.start():
-                        text.stylize(match_style, msg_at + m.start(), msg_at + m.end())
-            strips.append(self.text_strip(text))
+            segments = [
+                Segment(full[:TIME_WIDTH] if self.wide else full[CLOCK], time_style),
+                space,
+                Segment(full[level_at : service_at - 1], level_style),
+                space,
+                Segment(full[service_at:service_end], service_style),
+            ]
+            if self.wide:
+                segments.append(Segment(full[service_end : message_at - 1], host_style))
+            segments.append(space)
+            # WARN and ERROR: the message itself carries the level's colour.
+            segments.extend(_marked(message, level_style if rank >= 2 else base, match_style, pattern))
+            strips.append(Strip(segments, sum(cell_len(seg.text) for seg in segments)))
         return strips
 
     def _update_titles(self) -> None:
@@ -361,6 +366,22 @@ class LogView(RowList):
             self.status = "following"
         else:
             self.status = "scrolled back · End to follow"
+
+
+def _marked(message: str, style: Style, match_style: Style, pattern: re.Pattern | None) -> list[Segment]:
+    """The message, with every non-empty match of the filter in the match style."""
+    if pattern is None:
+        return [Segment(message, style)]
+    out, at = [], 0
+    for m in pattern.finditer(message):
+        if m.end() > m.start():
+            if m.start() > at:
+                out.append(Segment(message[at : m.start()], style))
+            out.append(Segment(m.group(), match_style))
+            at = m.end()
+    if at < len(message):
+        out.append(Segment(message[at:], style))
+    return out
 
 
 def _widest_line(logs: pa.Table, wide: bool) -> int:

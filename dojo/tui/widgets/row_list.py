@@ -47,6 +47,7 @@ class RowList(ScrollView, can_focus=True):
         self._rows = 0
         self._width = 0
         self._strips: LRUCache[int, Strip] = LRUCache(512)
+        self._base_style: Style | None = None
 
     # -- what a subclass provides --------------------------------------------------------------
 
@@ -90,6 +91,15 @@ class RowList(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips.clear()  # the theme changed: every colour baked into a strip is stale
+        self._base_style = None
+
+    @property
+    def base_style(self) -> Style:
+        """The widget's own colours. `rich_style` walks the DOM on every call (a quarter of a
+        millisecond): once per line of every frame it was the largest cost of scrolling."""
+        if self._base_style is None:
+            self._base_style = self.rich_style
+        return self._base_style
 
     def row_strip(self, row: int) -> Strip:
         strip = self._strips.get(row)
@@ -99,7 +109,7 @@ class RowList(ScrollView, can_focus=True):
 
     def text_strip(self, text: Text) -> Strip:
         """A Strip of `text` over the widget's own colours (so the background fills)."""
-        text.stylize_before(self.rich_style)
+        text.stylize_before(self.base_style)
         return Strip(list(text.render(self.app.console)), text.cell_len)
 
     # -- painting ------------------------------------------------------------------------------
@@ -108,7 +118,7 @@ class RowList(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         row = scroll_y + y
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self.base_style
         if row >= self._rows:
             if row == 0 and self.placeholder:
                 text = Text(self.placeholder, style=self.get_component_rich_style("row-list--placeholder"), no_wrap=True, end="")
@@ -117,7 +127,7 @@ class RowList(ScrollView, can_focus=True):
         strip = self.row_strip(row).crop_extend(scroll_x, scroll_x + width, base)
         if row == self.cursor:
             strip = self._cursor_strip(strip)
-        return strip.apply_offsets(scroll_x, row)
+        return strip  # no apply_offsets: clicks map to rows by coordinates (see on_click)
 
     def _cursor_strip(self, strip: Strip) -> Strip:
         # Post-style so the cursor's background wins over each segment's own, while the
@@ -162,11 +172,16 @@ class RowList(ScrollView, can_focus=True):
         return min(top, max(self._rows - 1, 0)), max(min(bottom, self._rows - 1), 0)
 
     def _step(self, delta: int) -> None:
-        if self.cursor is None:
-            top, bottom = self._shown_rows()
+        if self.cursor is not None:
+            self.move_cursor(self.cursor + delta)
+            return
+        # No cursor yet: a line step lands on the screen's edge row, a page step moves a page
+        # from that edge (so Page Up scrolls back at once, as a reader expects).
+        top, bottom = self._shown_rows()
+        if abs(delta) == 1:
             self.move_cursor(bottom if delta < 0 else top)
         else:
-            self.move_cursor(self.cursor + delta)
+            self.move_cursor(top + delta if delta < 0 else bottom + delta)
 
     def action_cursor_up(self) -> None:
         self._step(-1)
