@@ -120,15 +120,21 @@ class MetricChart(Widget):
         chars = [" "] * plot_w
         styles = [style["axis"]] * plot_w
 
+        taken: list[range] = []
+
         def put(at: int, text: str, st: Style) -> None:
             at = max(0, min(at, plot_w - len(text)))
+            span = range(at - 1, at + len(text) + 1)  # a cell of air on each side
+            if any(span.start < t.stop and t.start < span.stop for t in taken):
+                return  # the now label came first; an end label under it is dropped
+            taken.append(span)
             for i, ch in enumerate(text):
                 chars[at + i], styles[at + i] = ch, st
 
-        put(0, "T+0", style["axis"])
-        put(plot_w, units.offset(self.duration), style["axis"])
         mark = f"▲{units.offset(self.now)}"
         put(now_col if now_col + len(mark) <= plot_w else now_col - len(mark) + 1, mark, style["now"])
+        put(0, "T+0", style["axis"])
+        put(plot_w, units.offset(self.duration), style["axis"])
         return _runs(zip(chars, styles))
 
 
