@@ -103,7 +103,7 @@ class LogView(RowList):
         self._cols: LogColumns | None = None
         self._origin = start
         self._match: np.ndarray | None = None  # table rows shown, ascending; None: all
-        self._pages: LRUCache[int, list[Strip]] = LRUCache(32)
+        self._pages: LRUCache[int, list[Strip]] = LRUCache(16)  # 1,024 rows: many screens, few survivors for the GC
         self._cursor_row: int | None = None  # table row under the cursor, stable across filters
         self._announced: str | None = None
         self._shown = LogFilter()  # the filter whose rows are on screen (a newer one may be running)
