@@ -47,7 +47,3 @@ def cell_row(value: float, y_range: tuple[float, float], height: int) -> int:
     """The character row (0 at the top) where a horizontal line at `value` falls."""
     up = int(scale(np.array([value]), *y_range, 4 * height)[0])
     return ((4 * height - 1) - up) // 4
-
-
-def to_text(masks: np.ndarray) -> list[str]:
-    return ["".join(chr(BRAILLE_BASE + int(m)) for m in row) for row in masks]

@@ -307,10 +307,6 @@ class LogView(RowList):
         super().notify_style_update()
         self._pages.clear()
 
-    def invalidate(self) -> None:
-        self._pages.clear()
-        super().invalidate()
-
     def row_strip(self, row: int) -> Strip:
         page = row // PAGE
         strips = self._pages.get(page)

@@ -83,11 +83,6 @@ class RowList(ScrollView, can_focus=True):
             self.cursor = count - 1 if count else None
         self.refresh()
 
-    def invalidate(self) -> None:
-        """Forget every painted row: the data behind them changed."""
-        self._strips.clear()
-        self.refresh()
-
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips.clear()  # the theme changed: every colour baked into a strip is stale
