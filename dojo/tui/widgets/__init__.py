@@ -1,0 +1,1 @@
+"""Reusable panes of the investigation workspace. Apps load dojo/tui/widgets.tcss for their looks."""

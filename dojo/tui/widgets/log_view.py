@@ -1,0 +1,391 @@
+"""LogView: a million log lines on the Line API, painted a page at a time.
+
+Rows are display indices into the log table: every row, or only the rows a filter matched (a
+numpy array computed in a worker). Only rows with t <= `now` exist on screen; as `now` advances
+the view follows the tail, unless the learner has scrolled back, in which case it counts the
+lines that arrived meanwhile. Text is built only for pages that are painted, and kept as Strips.
+
+Attributes (down): `now`, `filter`, and the table itself through `set_logs`.
+Messages (up): `Filtered`, `LineSelected` (cursor moved), `PinRequested` (Enter or p).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from datetime import datetime
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual import work
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.worker import get_current_worker
+
+from dojo.scenario.model import DEFAULT_START
+from dojo.telemetry.logs import LEVELS
+from dojo.telemetry.text import plain_lines
+
+from ..data.log_filter import FilterError, LogColumns, LogFilter
+from .row_list import RowList
+
+PAGE = 64  # rows rendered together: one take() and one plain_lines() per page, not per row
+TIME_WIDTH = len("2026-03-10T14:00:00.000Z")
+CLOCK = slice(11, 23)  # the time of day within the ISO timestamp: 14:00:00.000
+LEVEL_WIDTH = 5
+LEVEL_CLASSES = [f"log-view--{name.lower()}" for name in LEVELS]
+
+
+class LogView(RowList):
+    BINDINGS = [
+        Binding("enter,p", "choose", "Pin line", id="logs.pin"),
+        Binding("end,G", "follow", "Follow tail", id="logs.follow"),
+        Binding("w", "toggle_wide", "Wide lines", show=False, id="logs.wide"),
+    ]
+    COMPONENT_CLASSES = {"log-view--time", "log-view--service", "log-view--host", "log-view--match", *LEVEL_CLASSES}
+
+    now: reactive[float] = reactive(math.inf)
+    """Scenario time: only lines with t <= now are shown."""
+    filter: reactive[LogFilter] = reactive(LogFilter, init=False)
+    """What to show; a change starts a filter worker."""
+    follow: reactive[bool] = reactive(True, init=False)
+    """Whether the view sticks to the newest line (False once the learner scrolls back)."""
+    pending: reactive[int] = reactive(0, init=False)
+    """Lines that arrived while the learner was scrolled back."""
+    filter_error: reactive[str] = reactive("", init=False)
+    wide: reactive[bool] = reactive(False, init=False)
+    """Lines as in logs.log (date and host included); narrow, they start with the time of day
+    and skip the host, so the message fits a pane."""
+
+    class Filtered(Message):
+        """A filter finished: `rows` are the matching table rows (None: all rows)."""
+
+        def __init__(self, log_view: LogView, filter: LogFilter, rows: np.ndarray | None, seconds: float, error: str = ""):
+            super().__init__()
+            self.log_view, self.filter, self.rows, self.seconds, self.error = log_view, filter, rows, seconds, error
+
+        @property
+        def control(self) -> LogView:
+            return self.log_view
+
+    class LineSelected(Message):
+        """The cursor is on a line; `line_id` is its stable pin id (L<id>)."""
+
+        def __init__(self, log_view: LogView, line_id: str, t: float):
+            super().__init__()
+            self.log_view, self.line_id, self.t = log_view, line_id, t
+
+        @property
+        def control(self) -> LogView:
+            return self.log_view
+
+    class PinRequested(Message):
+        """The learner asked to pin the line under the cursor as evidence."""
+
+        def __init__(self, log_view: LogView, line_id: str, t: float, text: str):
+            super().__init__()
+            self.log_view, self.line_id, self.t, self.text = log_view, line_id, t, text
+
+        @property
+        def control(self) -> LogView:
+            return self.log_view
+
+    def __init__(self, logs: pa.Table | None = None, start: datetime = DEFAULT_START, **kwargs):
+        super().__init__(**kwargs)
+        self._cols: LogColumns | None = None
+        self._origin = start
+        self._match: np.ndarray | None = None  # table rows shown, ascending; None: all
+        self._pages: LRUCache[int, list[Strip]] = LRUCache(16)  # 1,024 rows: many screens, few survivors for the GC
+        self._cursor_row: int | None = None  # table row under the cursor, stable across filters
+        self._announced: str | None = None
+        self._shown = LogFilter()  # the filter whose rows are on screen (a newer one may be running)
+        self._initial = logs
+        self.last_filter_seconds = 0.0
+
+    def on_mount(self) -> None:
+        if self._initial is not None:
+            self.set_logs(self._initial, self._origin)
+            self._initial = None
+
+    # -- data in -------------------------------------------------------------------------------
+
+    def set_logs(self, logs: pa.Table, start: datetime) -> None:
+        self._cols = LogColumns(logs)
+        self._origin = start
+        self._match = None
+        self._cursor_row = None
+        self.cursor = None
+        self._pages.clear()
+        self._width = _widest_line(logs, self.wide)
+        self._refilter()
+        self._update_rows()
+        self._update_titles()
+
+    @property
+    def columns(self) -> LogColumns | None:
+        return self._cols
+
+    @property
+    def match_count(self) -> int:
+        """Rows passing the filter over the whole incident, future included."""
+        if self._cols is None:
+            return 0
+        return len(self._cols) if self._match is None else len(self._match)
+
+    def table_rows(self, lo: int, hi: int) -> np.ndarray:
+        """Table row of each display row in [lo, hi)."""
+        if self._match is None:
+            return np.arange(lo, min(hi, len(self._cols)), dtype=np.int64)
+        return self._match[lo:hi]
+
+    # -- the horizon: rows with t <= now ---------------------------------------------------------
+
+    def _visible_count(self) -> int:
+        if self._cols is None:
+            return 0
+        n = self._cols.visible(self.now)
+        return n if self._match is None else int(np.searchsorted(self._match, n))
+
+    def watch_now(self) -> None:
+        self._update_rows()
+
+    def _update_rows(self) -> None:
+        count, old = self._visible_count(), self.row_count
+        if count == old:
+            return
+        following = self.follow
+        self.set_rows(count)
+        if following:
+            self.scroll_to(y=self.max_scroll_y, animate=False, force=True)
+        elif count > old:
+            self.pending += count - old
+        self._update_titles()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        at_end = round(new) >= self.max_scroll_y
+        self.follow = at_end
+        if at_end:
+            self.pending = 0
+
+    def watch_wide(self) -> None:
+        self._pages.clear()
+        if self._cols is not None:
+            self.set_rows(self.row_count, width=_widest_line(self._cols.table, self.wide))
+
+    def action_toggle_wide(self) -> None:
+        self.wide = not self.wide
+
+    def watch_follow(self) -> None:
+        self._update_titles()
+
+    def watch_pending(self) -> None:
+        self._update_titles()
+
+    def watch_filter_error(self) -> None:
+        self._update_titles()
+
+    def action_follow(self) -> None:
+        self.follow = True
+        self.pending = 0
+        self.scroll_to(y=self.max_scroll_y, animate=False, force=True)
+
+    def jump_to_time(self, t: float) -> None:
+        """Put the cursor on the first shown line at or after `t` (the last one before now)."""
+        if self._cols is None or self.row_count == 0:
+            return
+        times = self._cols.t if self._match is None else self._cols.t[self._match]
+        row = min(int(np.searchsorted(times, t, side="left")), self.row_count - 1)
+        self.cursor = row
+        self.scroll_to(y=max(0, row - self.scrollable_content_region.height // 3), animate=False, force=True)
+
+    # -- filtering -------------------------------------------------------------------------------
+
+    def watch_filter(self) -> None:
+        self._refilter()
+
+    def _refilter(self) -> None:
+        if self._cols is None:
+            return
+        if self.filter.is_empty:
+            # No work to do: apply at once rather than through a worker and a message.
+            self._apply_match(self.filter, None)
+            return
+        self._filter_worker(self._cols, self.filter)
+
+    @work(thread=True, exclusive=True, group="log-filter")
+    def _filter_worker(self, cols: LogColumns, flt: LogFilter) -> None:
+        started = time.perf_counter()
+        try:
+            rows, error = cols.match(flt), ""
+        except FilterError as exc:
+            rows, error = None, str(exc)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Filtered(self, flt, rows, time.perf_counter() - started, error))
+
+    def on_log_view_filtered(self, message: Filtered) -> None:
+        if message.log_view is not self:
+            return
+        if message.filter != self.filter or self._cols is None:
+            message.stop()  # a result for a filter the learner has already changed
+            return
+        self.last_filter_seconds = message.seconds
+        self.filter_error = message.error
+        if not message.error:
+            self._apply_match(message.filter, message.rows)
+
+    def _apply_match(self, flt: LogFilter, rows: np.ndarray | None) -> None:
+        top_row = self._row_at(round(self.scroll_y))
+        self._match = rows
+        self._shown = flt
+        self._pages.clear()
+        self.filter_error = ""
+        count_before_follow = self.follow
+        self.cursor = None  # its display index means another line now; _restore_cursor finds it
+        self.set_rows(self._visible_count())
+        self.pending = 0
+        self._restore_cursor()
+        if count_before_follow:
+            self.scroll_to(y=self.max_scroll_y, animate=False, force=True)
+        elif self.cursor is not None:
+            self.scroll_to_row(self.cursor)
+        elif top_row is not None:
+            # Keep the learner's place in time: the first matching line at or after the old top.
+            self.scroll_to(y=self._display_index(top_row), animate=False, force=True)
+        self.refresh()
+        self._update_titles()
+
+    def _row_at(self, display: int) -> int | None:
+        rows = self.table_rows(display, display + 1)
+        return int(rows[0]) if len(rows) else None
+
+    def _display_index(self, table_row: int) -> int:
+        return table_row if self._match is None else int(np.searchsorted(self._match, table_row))
+
+    def _restore_cursor(self) -> None:
+        row = self._cursor_row
+        if row is None:
+            return
+        i = self._display_index(row)
+        self.cursor = i if i < self.row_count and self._row_at(i) == row else None
+
+    # -- cursor ------------------------------------------------------------------------------
+
+    @property
+    def selected_id(self) -> str | None:
+        """Pin id of the line under the cursor."""
+        row = self._cursor_row if self.cursor is not None else None
+        return None if row is None else f"L{int(self._cols.ids[row])}"
+
+    def cursor_moved(self, row: int | None) -> None:
+        if row is None or self._cols is None:
+            return
+        self._cursor_row = self._row_at(row)
+        line_id = self.selected_id
+        if line_id != self._announced:
+            self._announced = line_id
+            self.post_message(self.LineSelected(self, line_id, float(self._cols.t[self._cursor_row])))
+
+    def row_chosen(self, row: int) -> None:
+        table_row = self._row_at(row)
+        if table_row is None:
+            return
+        text = plain_lines(self._cols.table.slice(table_row, 1), self._origin)[0].as_py()
+        self.post_message(self.PinRequested(self, f"L{int(self._cols.ids[table_row])}", float(self._cols.t[table_row]), text))
+
+    # -- painting ----------------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._pages.clear()
+
+    def row_strip(self, row: int) -> Strip:
+        page = row // PAGE
+        strips = self._pages.get(page)
+        if strips is None:
+            strips = self._pages[page] = self._build_page(page)
+        return strips[row - page * PAGE]
+
+    def _build_page(self, page: int) -> list[Strip]:
+        cols = self._cols
+        rows = self.table_rows(page * PAGE, (page + 1) * PAGE)
+        sub = cols.table.take(pa.array(rows))
+        lines = plain_lines(sub, self._origin).to_pylist()
+        messages = sub.column("message").to_pylist()
+        pattern = self._shown.highlight
+        style = self.get_component_rich_style
+        base = self.base_style
+        time_style, service_style, host_style, match_style = (style(f"log-view--{part}") for part in ("time", "service", "host", "match"))
+        level_styles = [style(name) for name in LEVEL_CLASSES]
+        space = Segment(" ", base)
+        strips = []
+        # Segments are cut straight from the plain line at its known field widths: building a
+        # rich Text and rendering it cost three times as much, and a page is built mid-scroll.
+        for full, message, rank, code in zip(lines, messages, cols.level_rank[rows], cols.service_code[rows]):
+            level_at = TIME_WIDTH + 1
+            service_at = level_at + LEVEL_WIDTH + 1
+            service_end = service_at + len(cols.services[code])
+            message_at = len(full) - len(message)
+            level_style = level_styles[rank]
+            segments = [
+                Segment(full[:TIME_WIDTH] if self.wide else full[CLOCK], time_style),
+                space,
+                Segment(full[level_at : service_at - 1], level_style),
+                space,
+                Segment(full[service_at:service_end], service_style),
+            ]
+            if self.wide:
+                segments.append(Segment(full[service_end : message_at - 1], host_style))
+            segments.append(space)
+            # WARN and ERROR: the message itself carries the level's colour.
+            segments.extend(_marked(message, level_style if rank >= 2 else base, match_style, pattern))
+            strips.append(Strip(segments, sum(cell_len(seg.text) for seg in segments)))
+        return strips
+
+    def _update_titles(self) -> None:
+        shown = f"{self.row_count:,} lines"
+        flt = "" if self._shown.is_empty else f" · {self._shown.describe()}"
+        self.heading = f"Logs · {shown}{flt}"
+        if self.filter_error:
+            self.status = f"filter error: {self.filter_error}"
+        elif self.pending:
+            self.status = f"▼ {self.pending:,} new lines · End to follow"
+        elif self.follow:
+            self.status = "following"
+        else:
+            self.status = "scrolled back · End to follow"
+
+
+def _marked(message: str, style: Style, match_style: Style, pattern: re.Pattern | None) -> list[Segment]:
+    """The message, with every non-empty match of the filter in the match style."""
+    if pattern is None:
+        return [Segment(message, style)]
+    out, at = [], 0
+    for m in pattern.finditer(message):
+        if m.end() > m.start():
+            if m.start() > at:
+                out.append(Segment(message[at : m.start()], style))
+            out.append(Segment(m.group(), match_style))
+            at = m.end()
+    if at < len(message):
+        out.append(Segment(message[at:], style))
+    return out
+
+
+def _widest_line(logs: pa.Table, wide: bool) -> int:
+    """An upper bound of the line width, for the horizontal scrollbar, without building lines."""
+    if logs.num_rows == 0:
+        return 0
+    service, host = (int(pc.max(pc.utf8_length(logs.column(name).combine_chunks().dictionary)).as_py() or 0) for name in ("service", "host"))
+    message = int(pc.max(pc.utf8_length(logs.column("message"))).as_py() or 0)
+    if wide:
+        return TIME_WIDTH + 1 + LEVEL_WIDTH + 1 + service + 1 + host + 1 + message
+    return CLOCK.stop - CLOCK.start + 1 + LEVEL_WIDTH + 1 + service + 1 + message

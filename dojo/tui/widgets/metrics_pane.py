@@ -1,0 +1,118 @@
+"""MetricsPane: a service picker and a metric picker around a MetricChart.
+
+Attributes (down): `now`, `service`, `metric`, and the data through `set_data`.
+Messages (up): `Picked` when the learner picks another service or metric.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Label, Select
+
+from dojo.scenario.model import Alert
+
+from ..data import units
+from ..data.metric_cube import MetricCube
+from .metric_chart import MetricChart
+
+# The order a learner reaches for them: the golden signals first, then saturation.
+PREFERRED = ["latency_p99_ms", "latency_p50_ms", "rps", "error_rate", "cpu_pct", "memory_pct", "pool_used_pct", "queue_depth", "disk_used_pct", "cache_hit_pct"]
+
+
+class MetricsPane(Vertical):
+    now: reactive[float] = reactive(0.0)
+    service: reactive[str | None] = reactive(None)
+    metric: reactive[str] = reactive("latency_p99_ms")
+
+    class Picked(Message):
+        def __init__(self, pane: MetricsPane, service: str, metric: str):
+            super().__init__()
+            self.pane, self.service, self.metric = pane, service, metric
+
+        @property
+        def control(self) -> MetricsPane:
+            return self.pane
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.cube: MetricCube | None = None
+        self.alerts: list[Alert] = []
+        self.duration = 1.0
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="pickers"):
+            yield Select([], prompt="service", allow_blank=True, id="metric-service", compact=True)
+            yield Select([], prompt="metric", allow_blank=True, id="metric-name", compact=True)
+            yield Label("", id="metric-reading")
+        yield MetricChart(id="metric-chart")
+
+    def set_data(self, cube: MetricCube, alerts: list[Alert], duration: float, service: str | None = None) -> None:
+        self.cube, self.alerts, self.duration = cube, list(alerts), duration
+        with self.prevent(Select.Changed):
+            self.query_one("#metric-service", Select).set_options([(s, s) for s in cube.services])
+        self.service = service or (cube.services[0] if cube.services else None)
+        self._sync_pickers()
+        self._redraw()
+
+    def threshold(self) -> tuple[float | None, bool]:
+        """The alert line for this service and metric, and whether it fires above it."""
+        for alert in self.alerts:
+            if alert.service == self.service and alert.metric == self.metric:
+                return (alert.above, True) if alert.above is not None else (alert.below, False)
+        return None, True
+
+    def watch_now(self) -> None:
+        self._redraw()
+
+    def watch_service(self) -> None:
+        self._sync_pickers()
+        self._redraw()
+
+    def watch_metric(self) -> None:
+        self._sync_pickers()
+        self._redraw()
+
+    def _sync_pickers(self) -> None:
+        if self.cube is None or self.service is None or not self.is_mounted:
+            return
+        available = [m for m in PREFERRED if self.cube.has(self.service, m)]
+        if available and self.metric not in available:
+            self.metric = available[0]
+            return
+        names = self.query_one("#metric-name", Select)
+        with self.prevent(Select.Changed):  # echoing our own state is not a pick
+            names.set_options([(units.METRIC_LABELS.get(m, m), m) for m in available])
+            self.query_one("#metric-service", Select).value = self.service
+            if self.metric in available:
+                names.value = self.metric
+
+    @on(Select.Changed, "#metric-service")
+    def _service_picked(self, event: Select.Changed) -> None:
+        event.stop()
+        if isinstance(event.value, str) and event.value != self.service:
+            self.service = event.value
+            self.post_message(self.Picked(self, self.service, self.metric))
+
+    @on(Select.Changed, "#metric-name")
+    def _metric_picked(self, event: Select.Changed) -> None:
+        event.stop()
+        if isinstance(event.value, str) and event.value != self.metric:
+            self.metric = event.value
+            self.post_message(self.Picked(self, self.service, self.metric))
+
+    def _redraw(self) -> None:
+        if self.cube is None or self.service is None or not self.is_mounted:
+            return
+        t, values = self.cube.series(self.service, self.metric, self.now)
+        threshold, above = self.threshold()
+        chart = self.query_one(MetricChart)
+        chart.set_series(t, values, metric=self.metric, duration=self.duration, threshold=threshold, above=above)
+        chart.now = self.now
+        latest = units.metric_value(self.metric, values[-1]) if len(values) else "–"
+        alert = "" if threshold is None else f" · alert {'>' if above else '<'}{units.metric_value(self.metric, threshold)}"
+        self.query_one("#metric-reading", Label).update(f"{latest}{alert}")
+        self.border_title = f"Metrics · {self.service} · {units.METRIC_LABELS.get(self.metric, self.metric)}"

@@ -1,0 +1,127 @@
+"""Timeline: what happened up to now, oldest first: alerts firing and resolving, deploys and
+config changes, and facilitator messages.
+
+Attributes (down): `now`, the events frame through `set_events`, messages through `add_note`.
+Messages (up): `EventChosen` on Enter (a screen jumps the logs to that moment).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
+
+from dojo.scenario.model import DEFAULT_START
+
+from ..data import units
+from .row_list import RowList
+
+NOTE = "note"
+# kind -> (mark, style class); any other kind is a change: a deploy, config or flag change, ...
+KINDS = {
+    "alert_firing": ("▲ FIRING", "timeline--alert"),
+    "alert_resolved": ("▼ resolved", "timeline--resolved"),
+    NOTE: ("✉", "timeline--note"),
+}
+CHANGE = ("◆", "timeline--change")
+
+
+@dataclass(frozen=True)
+class Entry:
+    t: float
+    kind: str
+    service: str
+    name: str
+    detail: str
+
+
+class Timeline(RowList):
+    BINDINGS = [Binding("enter", "choose", "Jump to moment", id="timeline.jump")]
+    COMPONENT_CLASSES = {"timeline--muted", "timeline--alert", "timeline--resolved", "timeline--change", "timeline--note"}
+
+    now: reactive[float] = reactive(math.inf)
+
+    class EventChosen(Message):
+        def __init__(self, timeline: Timeline, entry: Entry):
+            super().__init__()
+            self.timeline, self.entry = timeline, entry
+
+        @property
+        def control(self) -> Timeline:
+            return self.timeline
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.entries: list[Entry] = []
+        self._times = np.zeros(0)
+        self._origin = DEFAULT_START
+        self.heading = "Timeline"
+        self.placeholder = "nothing has happened yet"
+
+    def set_events(self, events: pd.DataFrame, start: datetime) -> None:
+        self._origin = start
+        keep = [e for e in self.entries if e.kind == NOTE]
+        self._set_entries(keep + [Entry(float(r.t), r.kind, r.service, r.name, r.detail) for r in events.itertuples(index=False)])
+
+    def add_note(self, t: float, text: str, author: str = "facilitator") -> None:
+        """A message from the facilitator (or the game), shown at scenario time `t`."""
+        self._set_entries([*self.entries, Entry(t, NOTE, author, text, "")])
+
+    def _set_entries(self, entries: list[Entry]) -> None:
+        self.entries = sorted(entries, key=lambda e: e.t)  # stable: notes keep their order
+        self._times = np.array([e.t for e in self.entries], dtype=float)
+        self._strips.clear()
+        self._update_rows()
+
+    def watch_now(self) -> None:
+        self._update_rows()
+
+    def _update_rows(self) -> None:
+        count = int(np.searchsorted(self._times, self.now, side="right"))
+        if count == self.row_count:
+            return
+        at_end = round(self.scroll_y) >= self.max_scroll_y
+        self.set_rows(count)
+        self.refresh()
+        if at_end:  # newest at the bottom, kept in view unless the learner scrolled up
+            self.scroll_to(y=self.max_scroll_y, animate=False, force=True)
+        firing = self._firing()
+        self.status = f"{firing} alert{'s' if firing != 1 else ''} firing" if firing else ""
+
+    def _firing(self) -> int:
+        state: dict[str, bool] = {}
+        for e in self.entries[: self.row_count]:
+            if e.kind in ("alert_firing", "alert_resolved"):
+                state[e.name] = e.kind == "alert_firing"
+        return sum(state.values())
+
+    def row_chosen(self, row: int) -> None:
+        self.post_message(self.EventChosen(self, self.entries[row]))
+
+    def build_row(self, row: int) -> Strip:
+        e = self.entries[row]
+        mark, cls = KINDS.get(e.kind, CHANGE)
+        style = self.get_component_rich_style
+        colour, muted = style(cls), style("timeline--muted")
+        text = Text(no_wrap=True, end="")
+        text.append(f"{units.offset(e.t):>9} ", muted)
+        if e.kind == NOTE:
+            text.append(f"{mark} {e.service}: ", colour)
+            text.append(e.name, colour)
+        elif e.kind.startswith("alert"):
+            text.append(f"{mark} {e.name}", colour)
+            text.append(f" {e.service}", muted)
+        else:
+            text.append(f"{mark} ", colour)
+            text.append(e.name, colour)  # a change summary names its kind and service
+        if e.detail:
+            text.append(f" · {e.detail}", muted)
+        return self.text_strip(text)

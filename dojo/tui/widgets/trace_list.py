@@ -1,0 +1,134 @@
+"""TraceList: the traces finished by now, newest first, filtered by service, status and duration.
+
+Attributes (down): `now`, `query` (a TraceQuery), and the spans through `set_spans`.
+Messages (up): `TraceSelected` when the cursor lands on a trace, `TraceChosen` on Enter.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from rich.text import Text
+from textual import work
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
+
+from dojo.scenario.model import DEFAULT_START
+
+from ..data import units
+from ..data.traces import TraceIndex, TraceQuery
+from .row_list import RowList
+
+BAR_WIDTH = 8
+
+
+class TraceList(RowList):
+    BINDINGS = [Binding("enter", "choose", "Open trace", id="traces.open")]
+    COMPONENT_CLASSES = {"trace-list--muted", "trace-list--error", "trace-list--ok", "trace-list--bar", "trace-list--retry"}
+
+    now: reactive[float] = reactive(math.inf)
+    query: reactive[TraceQuery] = reactive(TraceQuery, init=False)
+
+    class TraceSelected(Message):
+        def __init__(self, trace_list: TraceList, trace_id: str):
+            super().__init__()
+            self.trace_list, self.trace_id = trace_list, trace_id
+
+        @property
+        def control(self) -> TraceList:
+            return self.trace_list
+
+    class TraceChosen(TraceSelected):
+        """Enter on a trace: open it."""
+
+    class Indexed(Message):
+        """The worker built the index of a span table."""
+
+        def __init__(self, index: TraceIndex):
+            super().__init__()
+            self.index = index
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.index: TraceIndex | None = None
+        self.shown = pd.DataFrame()
+        self._origin = DEFAULT_START
+        self._selected: str | None = None
+        self._longest = 1.0
+        self.heading = "Traces"
+        self.placeholder = "no finished trace matches yet"
+
+    def set_spans(self, spans: pd.DataFrame, start: datetime) -> None:
+        self._origin = start
+        self._build_index(spans)
+
+    @work(thread=True, exclusive=True, group="trace-index")
+    def _build_index(self, spans: pd.DataFrame) -> None:
+        self.post_message(self.Indexed(TraceIndex(spans)))
+
+    def on_trace_list_indexed(self, message: Indexed) -> None:
+        message.stop()
+        self.index = message.index
+        self._reselect(force=True)
+
+    def watch_now(self) -> None:
+        self._reselect()
+
+    def watch_query(self) -> None:
+        self._reselect(force=True)
+
+    @property
+    def selected_trace(self) -> str | None:
+        return self._selected
+
+    def _reselect(self, force: bool = False) -> None:
+        if self.index is None:
+            return
+        shown = self.index.select(self.query, self.now)
+        if not force and len(shown) == len(self.shown) and (len(shown) == 0 or shown["trace_id"].iat[0] == self.shown["trace_id"].iat[0]):
+            return  # nothing new finished, nothing to repaint
+        self.shown = shown
+        self._longest = float(shown["duration_ms"].max()) if len(shown) else 1.0
+        self._strips.clear()
+        self.set_rows(len(shown))
+        if self._selected is not None:
+            # Newer traces push the selected one down: keep the cursor on it, not on its row.
+            at = np.flatnonzero(shown["trace_id"].to_numpy() == self._selected)
+            self.cursor = int(at[0]) if len(at) else None
+        self.heading = f"Traces · {len(shown):,} finished"
+
+    def cursor_moved(self, row: int | None) -> None:
+        if row is None:
+            return
+        trace_id = str(self.shown["trace_id"].iat[row])
+        if trace_id != self._selected:
+            self._selected = trace_id
+            self.post_message(self.TraceSelected(self, trace_id))
+
+    def row_chosen(self, row: int) -> None:
+        self.post_message(self.TraceChosen(self, str(self.shown["trace_id"].iat[row])))
+
+    def build_row(self, row: int) -> Strip:
+        r = self.shown.iloc[row]
+        style = self.get_component_rich_style
+        muted, error, ok, bar_style, retry = (style(f"trace-list--{n}") for n in ("muted", "error", "ok", "bar", "retry"))
+        failed = r["status"] == "error"
+        # Fixed columns first, the root operation last: on a narrow pane only the name is cut.
+        text = Text(no_wrap=True, end="")
+        text.append(units.clock(self._origin, r["t"]) + " ", muted)
+        text.append("✗" if failed else "✓", error if failed else ok)
+        text.append(f"{units.duration_ms(r['duration_ms']):>7} ", error if failed else None)
+        # Linear against the longest trace listed: in an incident the slow ones stand out.
+        filled = max(1, round(BAR_WIDTH * r["duration_ms"] / max(self._longest, 1e-3)))
+        text.append("▆" * filled, error if failed else bar_style)
+        text.append(" " * (BAR_WIDTH - filled + 1))
+        text.append(f"{r['spans']:>3}sp", muted)
+        text.append(f" ↻{r['retries']:<2}" if r["retries"] else "    ", retry)
+        text.append(f" ✗{r['errors']:<2}" if r["errors"] else "    ", error)
+        text.append(f" {r['service']} {r['name']}", muted)
+        return self.text_strip(text)

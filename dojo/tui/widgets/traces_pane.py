@@ -1,0 +1,61 @@
+"""TracesPane: filters (service, status, minimum duration) over a TraceList.
+
+Attributes (down): `now` (bound to the TraceList) and the spans through `set_spans`.
+TraceList's messages bubble up through it; the screen opens the chosen trace in a Waterfall.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import pandas as pd
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widgets import Input, Select
+
+from ..data.traces import TraceQuery
+from .row_list import show_titles_on
+from .trace_list import TraceList
+
+
+class TracesPane(Vertical):
+    now: reactive[float] = reactive(math.inf)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="filter-bar"):
+            yield Select([], prompt="any service", id="trace-filter-service", compact=True)
+            yield Select([("ok", "ok"), ("error", "error")], prompt="any status", id="trace-filter-status", compact=True)
+            yield Input(placeholder="min ms", type="number", id="trace-filter-min", compact=True)
+        yield TraceList(id="trace-list").data_bind(TracesPane.now)
+
+    def on_mount(self) -> None:
+        show_titles_on(self, self.trace_list)
+
+    @property
+    def trace_list(self) -> TraceList:
+        return self.query_one(TraceList)
+
+    def set_spans(self, spans: pd.DataFrame, start: datetime) -> None:
+        self.trace_list.set_spans(spans, start)
+        services = sorted(spans["service"].unique()) if len(spans) else []
+        with self.prevent(Select.Changed):
+            self.query_one("#trace-filter-service", Select).set_options([(s, s) for s in services])
+
+    @on(Select.Changed)
+    @on(Input.Changed)
+    def _filter_changed(self, event: Select.Changed | Input.Changed) -> None:
+        event.stop()
+        service = self.query_one("#trace-filter-service", Select).value
+        status = self.query_one("#trace-filter-status", Select).value
+        try:
+            min_ms = max(float(self.query_one("#trace-filter-min", Input).value or 0), 0.0)
+        except ValueError:  # a lone "-" or "." while typing
+            min_ms = 0.0
+        self.trace_list.query = TraceQuery(
+            service=service if isinstance(service, str) else None,
+            status=status if isinstance(status, str) else None,
+            min_ms=min_ms,
+        )

@@ -1,0 +1,219 @@
+"""Log pane benchmark on the large scenario (~1M lines), headless: prints figures and budgets.
+
+    python tests/bench/bench_tui.py
+
+Baselines measured in the same run: an empty app's start, and the raw pyarrow filter alone.
+Budgets (issue: TUI widgets): the pane usable within 3 s of the telemetry existing, a filter
+refresh within 300 ms, no UI block longer than 100 ms (a heartbeat task on the event loop
+measures the longest gap while the pane mounts, filters and scrolls).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parents[1]))
+
+import pyarrow.compute as pc  # noqa: E402
+from textual.app import App, ComposeResult  # noqa: E402
+
+from dojo.tui import WIDGETS_CSS  # noqa: E402
+from dojo.tui.data.log_filter import LogFilter  # noqa: E402
+from dojo.tui.heap import settle_after_load  # noqa: E402
+from dojo.tui.widgets.log_view import LogView  # noqa: E402
+
+BUDGET_USABLE_S = 3.0
+BUDGET_FILTER_S = 0.300
+BUDGET_BLOCK_S = 0.100
+SIZE = (120, 40)
+FILTERS = [
+    LogFilter(text="retrying"),
+    LogFilter(text="timed out"),
+    LogFilter(text=r"attempt [34]/\d", regex=True),
+    LogFilter(text="GET", service="checkout", level="WARN"),
+]
+SCROLL_STEPS = 200
+
+
+class Heartbeat:
+    """The longest the event loop went without running this task: the worst UI block.
+
+    Two figures per gap: wall time, and the CPU time the UI thread itself spent in it. On a
+    shared, loaded machine the first also counts time the OS gave to other processes; the
+    second is the UI's own work (it misses GIL waits, which the first catches)."""
+
+    def __init__(self, period: float = 0.005):
+        self.period, self.worst, self.worst_cpu, self._task = period, 0.0, 0.0, None
+
+    async def _beat(self) -> None:
+        last, last_cpu = time.perf_counter(), time.thread_time()
+        while True:
+            await asyncio.sleep(self.period)
+            now, cpu = time.perf_counter(), time.thread_time()
+            self.worst = max(self.worst, now - last - self.period)
+            self.worst_cpu = max(self.worst_cpu, cpu - last_cpu)
+            last, last_cpu = now, cpu
+
+    def start(self) -> None:
+        self.worst = self.worst_cpu = 0.0
+        self._task = asyncio.get_running_loop().create_task(self._beat())
+
+    def stop(self) -> tuple[float, float]:
+        self._task.cancel()
+        return self.worst, self.worst_cpu
+
+
+class Empty(App):
+    pass
+
+
+class Pane(App):
+    CSS_PATH = [WIDGETS_CSS]
+
+    def __init__(self, telemetry):
+        super().__init__()
+        self.telemetry = telemetry
+
+    def compose(self) -> ComposeResult:
+        yield LogView(self.telemetry.logs, self.telemetry.start, id="logs")
+
+    def on_mount(self) -> None:
+        settle_after_load()  # as the real app does once its panes are fed (dojo/tui/heap.py)
+
+
+async def empty_start() -> float:
+    t0 = time.perf_counter()
+    async with Empty().run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        return time.perf_counter() - t0
+
+
+async def painted(view: LogView, pilot) -> None:
+    """Until the pane has painted rows (its page cache holds strips)."""
+    while not view._pages:  # noqa: SLF001 - the benchmark looks inside on purpose
+        await pilot.pause()
+
+
+async def wait_applied(view: LogView, flt: LogFilter, pilot) -> None:
+    while view._shown != flt:  # noqa: SLF001
+        await asyncio.sleep(0.001)
+    await pilot.pause()  # and the repaint that shows it
+
+
+async def pane_run(telemetry) -> dict:
+    out: dict = {}
+    beat = Heartbeat()
+    t0 = time.perf_counter()
+    app = Pane(telemetry)
+    async with app.run_test(size=SIZE) as pilot:
+        beat.start()
+        view = app.query_one(LogView)
+        await painted(view, pilot)
+        out["usable"] = time.perf_counter() - t0
+        out["block_mount"] = beat.stop()
+        out["rows"] = view.row_count
+
+        out["filters"] = []
+        beat.start()
+        for flt in FILTERS:
+            started = time.perf_counter()
+            view.filter = flt
+            await wait_applied(view, flt, pilot)
+            out["filters"].append((flt.describe(), time.perf_counter() - started, view.last_filter_seconds, view.match_count))
+            view.filter = LogFilter()
+            await wait_applied(view, LogFilter(), pilot)
+        out["block_filter"] = beat.stop()
+
+        # Scrolling: page steps from the top, each one a repaint of 38 fresh rows.
+        view.focus()
+        view.follow = False
+        view.scroll_to(y=0, animate=False, force=True)
+        await pilot.pause()
+        beat.start()
+        steps = []
+        for _ in range(SCROLL_STEPS):
+            started = time.perf_counter()
+            await pilot.press("pagedown")
+            steps.append(time.perf_counter() - started)
+        # And far jumps (a scrollbar drag), where no page is cached.
+        jumps = []
+        for frac in (0.1, 0.35, 0.6, 0.85, 0.5, 0.2):
+            started = time.perf_counter()
+            view.scroll_to(y=int(view.max_scroll_y * frac), animate=False, force=True)
+            await pilot.pause()
+            jumps.append(time.perf_counter() - started)
+        out["block_scroll"] = beat.stop()
+        # The pane's own share of a step: painting a screen of rows at a place never seen before.
+        paints = []
+        height = view.scrollable_content_region.height
+        for k in range(40):
+            view.scroll_to(y=int(view.max_scroll_y * (k + 0.5) / 40), animate=False, force=True)
+            started = time.perf_counter()
+            for y in range(height):
+                view.render_line(y)
+            paints.append(time.perf_counter() - started)
+        out["paint_median"], out["paint_max"] = statistics.median(paints), max(paints)
+        out["scroll_median"] = statistics.median(steps)
+        out["scroll_p95"] = sorted(steps)[int(len(steps) * 0.95)]
+        out["jump_max"] = max(jumps)
+        out["lines_at_end"] = view.render_line(0).text[:60]
+    return out
+
+
+def raw_filter(telemetry) -> list[tuple[str, float]]:
+    """The same text searches as bare pyarrow kernels: the floor any filter refresh stands on."""
+    message = telemetry.logs.column("message")
+    rows = []
+    for flt in FILTERS:
+        started = time.perf_counter()
+        pc.match_substring_regex(message, flt.re2_pattern, ignore_case=flt.ignore_case)
+        rows.append((flt.describe(), time.perf_counter() - started))
+    return rows
+
+
+def main() -> None:
+    from large import large_scenario
+
+    from dojo.telemetry.synthesize import synthesize
+
+    started = time.perf_counter()
+    telemetry = synthesize(large_scenario())
+    print(f"large scenario: {telemetry.n_logs:,} log lines synthesized in {time.perf_counter() - started:.2f} s (not part of the pane's time)")
+
+    base_start = asyncio.run(empty_start())
+    base_filter = raw_filter(telemetry)
+    res = asyncio.run(pane_run(telemetry))
+
+    ok = lambda good: "ok" if good else "OVER BUDGET"  # noqa: E731
+    print("\nbaselines (same run)")
+    print(f"  empty app start ........................ {base_start * 1000:7.0f} ms")
+    for name, seconds in base_filter:
+        print(f"  raw pyarrow filter {name:<21} {seconds * 1000:7.0f} ms")
+
+    print("\nlog pane")
+    print(f"  usable after telemetry exists .......... {res['usable'] * 1000:7.0f} ms  ({res['usable'] - base_start:+.2f} s over an empty app)   budget {BUDGET_USABLE_S:.0f} s: {ok(res['usable'] <= BUDGET_USABLE_S)}")
+    for (name, total, worker, matches), (_, raw) in zip(res["filters"], base_filter):
+        print(f"  filter {name:<33} {total * 1000:7.0f} ms  (worker {worker * 1000:.0f} ms, raw {raw * 1000:.0f} ms, {matches:,} matches)   budget {BUDGET_FILTER_S * 1000:.0f} ms: {ok(total <= BUDGET_FILTER_S)}")
+    print(f"  scroll step (page down through Pilot) .. {res['scroll_median'] * 1000:7.1f} ms median, {res['scroll_p95'] * 1000:.1f} ms p95")
+    print(f"  far jump (scrollbar drag), worst ....... {res['jump_max'] * 1000:7.1f} ms")
+    print(f"  pane's paint of an unseen screen ....... {res['paint_median'] * 1000:7.1f} ms median, {res['paint_max'] * 1000:.1f} ms worst")
+    phases = ("mount", "filtering", "scrolling")
+    blocks = [res["block_mount"], res["block_filter"], res["block_scroll"]]
+    wall = ", ".join(f"{p} {w * 1000:.0f}" for p, (w, _) in zip(phases, blocks))
+    cpu = ", ".join(f"{p} {c * 1000:.0f}" for p, (_, c) in zip(phases, blocks))
+    worst_cpu = max(c for _, c in blocks)
+    print(f"  longest UI block, wall ms .............. {wall}")
+    print(f"  longest UI block, UI-thread CPU ms ..... {cpu}   budget {BUDGET_BLOCK_S * 1000:.0f} ms: {ok(worst_cpu <= BUDGET_BLOCK_S)}")
+    print(f"  (load average while running: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    print(f"\n  ({res['rows']:,} rows in the pane; a line mid-log: {res['lines_at_end']!r})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from dojo.tui.data.log_filter import FilterError, LogColumns, LogFilter
+from dojo.tui.data.metric_cube import MetricCube
+
+from .helpers import incident
+
+
+def test_the_data_layer_does_not_import_textual():
+    """dojo/tui/data is meant to move into the engine: it must stay free of the UI toolkit."""
+    code = "import sys, dojo.tui.data.log_filter, dojo.tui.data.traces, dojo.tui.data.health, dojo.tui.data.braille; print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_filter_matches_a_python_scan_with_smart_case():
+    cols = LogColumns(incident().logs)
+    messages = incident().logs["message"].to_pylist()
+    lower = cols.match(LogFilter(text="timed out"))
+    assert lower.tolist() == [i for i, m in enumerate(messages) if "timed out" in m.lower()]
+    exact = cols.match(LogFilter(text="GET /api"))  # an upper-case letter: exact case
+    assert exact.tolist() == [i for i, m in enumerate(messages) if "GET /api" in m]
+    assert cols.match(LogFilter()) is None
+    assert len(cols.match(LogFilter(service="nope"))) == 0
+    with pytest.raises(FilterError):
+        cols.match(LogFilter(text="[", regex=True))
+
+
+def test_plain_text_with_regex_characters_is_taken_literally():
+    cols = LogColumns(incident().logs)
+    got = cols.match(LogFilter(text="(request_id="))
+    messages = incident().logs["message"].to_pylist()
+    assert len(got) and got.tolist() == [i for i, m in enumerate(messages) if "(request_id=" in m]
+
+
+def test_metric_cube_sees_only_buckets_reported_by_now():
+    tel = incident()
+    cube = MetricCube(tel.metrics, tel.grid)
+    t, v = cube.series("checkout", "rps", now=95.0)
+    assert t.tolist() == list(np.arange(0, 90, 10.0))  # the bucket at 90 reports at 100
+    m = tel.metrics
+    want = m[(m.service == "checkout") & (m.metric == "rps") & (m.t < 85)].value.to_numpy()
+    assert np.allclose(v, want)
+    assert not cube.has("provider", "cpu_pct")

@@ -1,0 +1,63 @@
+import numpy as np
+
+from dojo.tui.data import braille
+from dojo.tui.data.metric_cube import MetricCube
+from dojo.tui.widgets.metric_chart import THRESHOLD_CHAR, MetricChart, nice_ceiling
+from dojo.tui.widgets.metrics_pane import MetricsPane
+
+from .helpers import FAULT_AT, drive, incident
+
+
+def test_braille_plot_draws_a_continuous_line():
+    x = np.arange(0, 100.0)
+    masks = braille.plot(x, x, 10, 4, (0, 99), (0, 99))
+    assert (masks.sum(axis=0) > 0).all()  # every column has dots
+    assert masks[-1, 0] and masks[0, -1]  # rising: bottom left to top right
+    assert masks[0, 0] == 0 and masks[-1, -1] == 0
+
+
+def test_nice_ceiling():
+    assert [nice_ceiling(v) for v in (0.7, 1.5, 2.2, 4100, 0)] == [1, 2, 2.5, 5000, 1]
+
+
+def test_chart_draws_the_threshold_line_and_colours_the_line_above_it():
+    t = np.arange(0, 600, 10.0)
+    values = np.where(t < 300, 400.0, 2500.0)
+
+    async def script(app, pilot):
+        chart = app.widget
+        chart.set_series(t, values, metric="latency_p99_ms", duration=600, threshold=1500)
+        chart.now = 590
+        await pilot.pause()
+        height = chart.content_region.height
+        lines = [chart.render_line(y).text for y in range(height)]
+        row = braille.cell_row(1500, (0, chart.y_top), height - 1)
+        assert lines[row].lstrip().startswith("1.50s ┤")
+        assert lines[row].count(THRESHOLD_CHAR) > 20
+        assert sum(line.count(THRESHOLD_CHAR) for line in lines) == lines[row].count(THRESHOLD_CHAR)
+        threshold = chart.get_component_rich_style("metric-chart--threshold").color
+        assert any(seg.style.color == threshold and THRESHOLD_CHAR in seg.text for seg in chart.render_line(row))
+        over = chart.get_component_rich_style("metric-chart--over").color
+        above = [seg for y in range(row) for seg in chart.render_line(y) if seg.text.strip(" │") and ord(seg.text.strip()[0]) >= 0x2800]
+        assert above and all(seg.style.color == over for seg in above)
+        assert "▲T+09:50" in lines[-1]
+
+    drive(MetricChart(), script, size=(70, 10))
+
+
+def test_metrics_pane_shows_the_alert_threshold_of_its_service_and_metric():
+    tel = incident()
+
+    async def script(app, pilot):
+        pane = app.widget
+        pane.set_data(MetricCube(tel.metrics, tel.grid), tel.scenario.alerts, tel.duration, service="checkout")
+        pane.now = FAULT_AT + 120
+        await pilot.pause()
+        assert pane.metric == "latency_p99_ms" and pane.threshold() == (1500, True)
+        chart = pane.query_one(MetricChart)
+        assert chart.threshold == 1500 and len(chart.t) == int((FAULT_AT + 120) // tel.grid)
+        pane.service = "inventory"
+        await pilot.pause()
+        assert pane.threshold() == (None, True) and chart.threshold is None
+
+    drive(MetricsPane(), script, size=(90, 14))
