@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "schema": "dojo.commands.library:schema_cmd",
     "faults": "dojo.commands.library:faults_cmd",
     "generate": "dojo.commands.generate:generate_cmd",
+    "new": "dojo.commands.authoring:new_cmd",
 }
 
 HELP = {
@@ -23,6 +24,7 @@ HELP = {
     "schema": "Print the JSON Schema of the scenario format.",
     "faults": "List the fault kinds with their parameters.",
     "generate": "Synthesize a scenario's logs, metrics, traces and events into a folder.",
+    "new": "Scaffold a scenario file that validates and lints clean, with comments that teach the format.",
 }
 
 
