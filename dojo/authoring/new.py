@@ -241,6 +241,7 @@ FLOOR = {"error_rate": 0.01, "latency_p50_ms": 20.0, "latency_p99_ms": 20.0, "rp
 PCT_FLOOR = 2.0
 MARGIN = 1.15
 RATIOS = (10.0, 5.0, 3.0, 2.0, 1.5, 1.3)
+SYMPTOMS = ("error_rate", "latency_p50_ms", "latency_p99_ms")
 ALERT_FOR = (60.0, 30.0, 10.0)
 SHORT = {
     "rps": "Traffic", "error_rate": "Errors", "latency_p50_ms": "P50", "latency_p99_ms": "P99", "cpu_pct": "Cpu",
@@ -460,8 +461,9 @@ def signature(sg: Signals, control: Signals, onset: float, services: list[str]) 
                 if abs(a - b) >= FLOOR.get(metric, PCT_FLOOR) and abs(math.log(ratio)) >= math.log(min(RATIOS)):
                     out.append((s, metric, ratio))
                     break
-    # The faulty service's own numbers first: they point at it, a caller's only at the path.
-    return sorted(out, key=lambda x: (x[0] != services[0], -abs(math.log(x[2]))))
+    # The faulty service's own numbers first (they point at it, a caller's only at the path), and
+    # saturation before errors and latency, which every fault moves.
+    return sorted(out, key=lambda x: (x[0] != services[0], x[1] in SYMPTOMS, -abs(math.log(x[2]))))
 
 
 def metric_candidates(sg: Signals, sig: list[tuple[str, str, float]], onset: float) -> list[dict]:
