@@ -187,12 +187,12 @@ def plan(opts: Options, nodes: list[Node], service: str, trigger: str | None, rp
 
 def services_data(p: Plan) -> list[dict]:
     out = []
-    names = list(p.nodes)
-    for n in p.nodes:
+    nodes = list(p.nodes)
+    for n in nodes:
         d: dict[str, Any] = {"name": n.name, "kind": n.kind}
         if n.calls:
             d["calls"] = list(n.calls)
-        if not callers_of(names, n.name):
+        if not callers_of(nodes, n.name):
             d["rps"] = p.rps
         d.update(dict(n.extra))
         out.append(d)
@@ -210,6 +210,7 @@ def timeline_data(p: Plan, fault: str, with_fault: bool = True) -> list[dict]:
          "note": "routine release: bump the logging library", "red_herring": True},
     ]
     if p.trigger:
+        # As slow as a default timeout: about half the calls to it time out, for five minutes.
         out.append({"at": format_duration(p.onset), "kind": TRIGGER, "service": p.trigger, "params": {"added_ms": 3000}, "for": "5m"})
     if with_fault:
         ev: dict[str, Any] = {"at": format_duration(p.onset), "kind": fault, "service": p.service}
@@ -797,6 +798,8 @@ def check_options(opts: Options, nodes: list[Node]) -> None:
         raise FlagError(f"--id: {opts.id!r} is not a slug; write lowercase letters, digits and dashes, like checkout-slow")
     if opts.service and opts.service not in {n.name for n in nodes}:
         raise FlagError(f"--service: {opts.service!r} is not one of the services: {', '.join(n.name for n in nodes)}")
+    if opts.title is not None and not (0 < len(opts.title) <= 200 and "\n" not in opts.title):
+        raise FlagError("--title: one line of at most 200 characters")
     if opts.duration < 600:
         raise FlagError("--duration: at least 10m, so there is a baseline before the fault and time after it")
 
