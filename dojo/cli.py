@@ -16,6 +16,8 @@ COMMANDS: dict[str, str] = {
     "faults": "dojo.commands.library:faults_cmd",
     "generate": "dojo.commands.generate:generate_cmd",
     "lint": "dojo.commands.lint:lint_cmd",
+    "new": "dojo.commands.authoring:new_cmd",
+    "preview": "dojo.commands.authoring:preview_cmd",
 }
 
 HELP = {
@@ -25,6 +27,8 @@ HELP = {
     "faults": "List the fault kinds with their parameters.",
     "generate": "Synthesize a scenario's logs, metrics, traces and events into a folder.",
     "lint": "Prove scenarios fair: evidence after onset only, alerts fire, answers exist.",
+    "new": "Scaffold a scenario file that validates and lints clean, with comments that teach the format.",
+    "preview": "Review a scenario: topology, timeline, alerts, sparklines, samples, evidence, lint.",
 }
 
 
