@@ -264,16 +264,20 @@ class LogBuilder:
                 target.append(trace_rows[key])
         if not ts:
             ts, svcs, levels, hosts = [np.zeros(0)], [np.zeros(0, np.int32)], [np.zeros(0, np.int8)], [np.zeros(0, np.int64)]
-        trace_ids = np.full(sum(len(x) for x in ts), "", dtype=object)
+        # Codes into `trace_values` (0: no trace), so a million mostly-empty ids cost one take.
+        trace_code = np.zeros(sum(len(x) for x in ts), dtype=np.int32)
+        trace_values = pa.array([""], pa.string())
         if trace_rows is not None:
-            trace_ids[n_plain:] = trace_rows["trace_id"]
+            trace_code[n_plain:] = np.arange(1, len(trace_rows["trace_id"]) + 1, dtype=np.int32)
+            trace_values = pa.array(["", *trace_rows["trace_id"]], pa.string())
         return {
             "t": np.concatenate(ts),
             "service": np.concatenate(svcs),
             "level": np.concatenate(levels),
             "host": np.concatenate(hosts),
             "message": pa.chunked_array(msgs, type=pa.string()).combine_chunks(),
-            "trace_id": trace_ids,
+            "trace_code": trace_code,
+            "trace_values": trace_values,
         }
 
     def _span_lines(self, host_offsets: np.ndarray) -> dict | None:

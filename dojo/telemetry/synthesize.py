@@ -131,7 +131,7 @@ def synthesize_logs(st: State, seed: int, rng: np.random.Generator, spans: pd.Da
     lvl = cols["level"][order]
     host = cols["host"][order]
     message = cols["message"].take(pa.array(order))
-    trace_col = pa.array(cols["trace_id"][order], pa.string())
+    trace_col = cols["trace_values"].take(pa.array(cols["trace_code"][order]))
     del cols  # the unsorted copy
     n = len(t)
 
