@@ -148,7 +148,7 @@ def test_a_locked_store_says_so(tmp_path):
 
 def test_a_writer_waits_for_another_writer(tmp_path):
     path = tmp_path / "d.db"
-    with Store.open(path) as store:
+    with Store.open(path, busy_s=0.1) as store:
         aid, _ = store.create_attempt("s", "T", started())
         other = Store.open(path, busy_s=0.1)
         with other._write():  # holds the write lock
@@ -160,11 +160,13 @@ def test_a_writer_waits_for_another_writer(tmp_path):
 
 
 WRITER = """
-import sys
+import os, sys, time
 sys.path.insert(0, {root!r})
 from dojo.store import Event, Store
 store = Store.open(__import__("pathlib").Path({path!r}), busy_s=30)
 aid = int(sys.argv[1])
+while not os.path.exists({go!r}):  # start together, so the writes really overlap
+    time.sleep(0.005)
 for i in range({n}):
     store.append(aid, Event("query", i, i, {{"writer": sys.argv[2], "i": i}}))
     if i % 7 == 0:
@@ -176,9 +178,11 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     path = tmp_path / "d.db"
     with Store.open(path) as store:
         a, _ = store.create_attempt("s", "T", started())
-    n = 150
-    code = WRITER.format(root=str(ROOT), path=str(path), n=n)
+    n = 100
+    go = tmp_path / "go"
+    code = WRITER.format(root=str(ROOT), path=str(path), n=n, go=str(go))
     procs = [subprocess.Popen([sys.executable, "-c", code, str(a), w]) for w in ("x", "y")]
+    go.touch()
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     with Store.open(path) as store:
         events = store.events(a)
