@@ -15,6 +15,8 @@ COMMANDS: dict[str, str] = {
     "schema": "dojo.commands.library:schema_cmd",
     "faults": "dojo.commands.library:faults_cmd",
     "generate": "dojo.commands.generate:generate_cmd",
+    "play": "dojo.commands.play:play_cmd",
+    "history": "dojo.commands.history:history_cmd",
 }
 
 HELP = {
@@ -23,6 +25,8 @@ HELP = {
     "schema": "Print the JSON Schema of the scenario format.",
     "faults": "List the fault kinds with their parameters.",
     "generate": "Synthesize a scenario's logs, metrics, traces and events into a folder.",
+    "play": "Play a scenario; --headless speaks JSON lines on stdin/stdout.",
+    "history": "List past attempts with status, TTCD and points.",
 }
 
 
