@@ -38,6 +38,7 @@ from dojo.telemetry.text import plain_lines
 
 from . import ids
 from .errors import NotFound, QueryError
+from .literals import required_literals
 
 Level = Literal["DEBUG", "INFO", "WARN", "ERROR"]
 Time = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -319,6 +320,43 @@ def _stats(service: str, metric: str, t0: float, t1: float, v: np.ndarray) -> Wi
     )  # fmt: skip
 
 
+# A literal search scans the messages' bytes as one block with bytes.find (C, memchr-driven
+# two-way search), stepping from match to match: the work is per match, never per line, and
+# it is 3-5x quicker than running RE2 on each row. Past this many matches the steps cost more
+# than RE2's row-wise scan, so the search hands over to it.
+LITERAL_MAX_MATCHES = 20_000
+
+
+class MessageBytes:
+    """The message column's UTF-8 bytes as one block, with each row's offsets."""
+
+    def __init__(self, arr: pa.Array):
+        n = len(arr)
+        width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+        offsets = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset : arr.offset + n + 1].astype(np.int64) if n else np.zeros(1, np.int64)
+        start, stop = int(offsets[0]), int(offsets[-1])
+        data = arr.buffers()[2] if n else None
+        # One copy, made once: bytes.find needs a bytes object (a memoryview has no find).
+        self.blob = bytes(memoryview(data)[start:stop]) if data is not None else b""
+        self.offsets = offsets - start
+
+    def find_rows(self, text: str, lo: int, hi: int) -> np.ndarray | None:
+        """Rows in [lo, hi) whose message contains `text`, or None if there are too many matches."""
+        needle = text.encode()
+        end = int(self.offsets[hi])
+        find, found = self.blob.find, []
+        p = find(needle, int(self.offsets[lo]), end)
+        while p >= 0:
+            found.append(p)
+            if len(found) > LITERAL_MAX_MATCHES:
+                return None
+            p = find(needle, p + 1, end)  # +1, not +len: a match that straddles two rows must not hide a real one
+        pos = np.array(found, dtype=np.int64)
+        rows = np.searchsorted(self.offsets, pos, side="right") - 1
+        inside = pos + len(needle) <= self.offsets[rows + 1]  # the blob has no separators between rows
+        return np.unique(rows[inside])
+
+
 # -- the index -------------------------------------------------------------------------------
 
 
@@ -337,6 +375,7 @@ class Signals:
         self.log_t = _single(logs.column("t")).to_numpy(zero_copy_only=False)
         self.log_ids = _single(logs.column("id")).to_numpy(zero_copy_only=False)
         self.message = _single(logs.column("message"))
+        self._bytes: MessageBytes | None = None  # built on the first literal search
         self.trace_col = _single(logs.column("trace_id"))
         self.svc = _Codes(logs.column("service"), "service")
         self.lvl = _Codes(logs.column("level"), "level")
@@ -355,7 +394,8 @@ class Signals:
         self._span_rows: dict[tuple[str, str], int] | None = None
         if len(sp):
             roots = sp[sp["parent_id"] == ""].drop_duplicates("trace_id").set_index("trace_id")
-            per = sp.groupby("trace_id").agg(spans=("span_id", "size"), last_end=("end", "max"), error=("status", lambda s: bool((s == "error").any())))
+            flags = sp.assign(error=sp["status"] == "error")
+            per = flags.groupby("trace_id").agg(spans=("span_id", "size"), last_end=("end", "max"), error=("error", "max"))
             tr = per.join(roots[["t", "service", "name", "duration_ms"]], how="inner").reset_index()
             self.traces = tr.sort_values(["t", "trace_id"], kind="stable", ignore_index=True)
         else:
@@ -379,7 +419,7 @@ class Signals:
         if q.regex is not None:
             check_regex(q.regex)
         lo, hi = self._range(self.log_t, q.since, q.until, now)
-        mask: np.ndarray | None = None
+        mask: np.ndarray | None = None  # over rows [lo, hi)
 
         def both(m: np.ndarray) -> None:
             nonlocal mask
@@ -391,25 +431,59 @@ class Signals:
             both(self.lvl.mask(levels, lo, hi, ["DEBUG", "INFO", "WARN", "ERROR"]))
         if q.trace_id is not None:
             both(pc.equal(self.trace_col.slice(lo, hi - lo), q.trace_id).to_numpy(zero_copy_only=False))
+        sparse = mask is not None and np.count_nonzero(mask) < len(mask) / 2
 
-        patterns = [re2_literal(q.contains)] if q.contains is not None else []
+        candidates: np.ndarray | None = None  # absolute rows still in the running
+        patterns: list[str] = []
+        if q.contains is not None:
+            if not q.ignore_case and not sparse:
+                candidates = self.literal_rows(q.contains, lo, hi)
+                if candidates is not None and mask is not None:
+                    candidates = candidates[mask[candidates - lo]]
+            if candidates is None:
+                patterns.append(re2_literal(q.contains))
         if q.regex is not None:
             patterns.append(q.regex)
+            if candidates is None and not q.ignore_case and not sparse:
+                candidates = self.prefilter(q.regex, lo, hi)  # rows that can match; RE2 still decides
+                if candidates is not None and mask is not None:
+                    candidates = candidates[mask[candidates - lo]]
         prefix = "(?i)" if q.ignore_case else ""
-        if patterns and mask is not None and np.count_nonzero(mask) < len(mask) / 2:
-            # The cheap filters already cut most rows: search the text of the survivors only.
-            rows = np.flatnonzero(mask) + lo
-            subset = self.message.take(pa.array(rows))
-            keep = np.ones(len(rows), dtype=bool)
-            for p in patterns:
-                keep &= match_mask(subset, prefix + p)
-            rows = rows[keep]
+        if candidates is None and sparse and patterns:
+            candidates = np.flatnonzero(mask) + lo  # the cheap filters cut most rows: search only the survivors
+
+        if candidates is not None:
+            rows = candidates
+            if patterns and len(rows):
+                subset = self.message.take(pa.array(rows))
+                keep = np.ones(len(rows), dtype=bool)
+                for p in patterns:
+                    keep &= match_mask(subset, prefix + p)
+                rows = rows[keep]
         else:
             for p in patterns:
                 both(match_mask(self.message.slice(lo, hi - lo), prefix + p))
             rows = np.arange(lo, hi) if mask is None else np.flatnonzero(mask) + lo
         page = _page(rows, q.order, q.offset, q.limit)
         return LogPage(count=int(len(rows)), offset=q.offset, order=q.order, lines=self.log_lines(page))
+
+    def prefilter(self, regex: str, lo: int, hi: int) -> np.ndarray | None:
+        """Rows containing a literal every match of `regex` needs, or None (no cheap way)."""
+        needed = required_literals(regex)
+        if not needed:
+            return None
+        found = []
+        for text in needed:
+            rows = self.literal_rows(text, lo, hi)
+            if rows is None:
+                return None
+            found.append(rows)
+        return np.unique(np.concatenate(found))
+
+    def literal_rows(self, text: str, lo: int, hi: int) -> np.ndarray | None:
+        if self._bytes is None:
+            self._bytes = MessageBytes(self.message)
+        return self._bytes.find_rows(text, lo, hi)
 
     def log_lines(self, rows: np.ndarray) -> list[LogLine]:
         if len(rows) == 0:

@@ -314,3 +314,52 @@ def test_resolving_what_does_not_exist(signals, item, message):
 
 def test_pandas_frame_fixture_is_sane(frame):
     assert isinstance(frame, pd.DataFrame) and frame["t"].is_monotonic_increasing
+
+
+# -- the literal fast path -------------------------------------------------------------------
+
+
+def rows_of(messages, text):
+    import pyarrow as pa
+
+    from dojo.engine.queries import MessageBytes
+
+    mb = MessageBytes(pa.array(messages, pa.string()))
+    return mb.find_rows(text, 0, len(messages))
+
+
+@pytest.mark.parametrize(
+    "messages, text, rows",
+    [
+        (["xa", "ab", "aab"], "aa", [2]),  # "x[a|a]b" straddles rows 0 and 1: not a match
+        (["ab", "abab"], "bab", [1]),  # the straddling match overlaps the real one, which must still be found
+        (["aaaa", "b", "aa"], "aa", [0, 2]),  # several matches in a row count once
+        (["héllo wörld", "wor", "ö"], "ö", [0, 2]),
+        (["", "x", ""], "x", [1]),
+        ([], "x", []),
+        (["abc"], "abcd", []),
+    ],
+)
+def test_literal_rows(messages, text, rows):
+    assert list(rows_of(messages, text)) == rows
+
+
+def test_many_matches_hand_over_to_re2(signals, frame, monkeypatch):
+    import dojo.engine.queries as queries
+
+    want = signals.logs(LogQuery(contains="GET", limit=5), 2700.0)
+    monkeypatch.setattr(queries, "LITERAL_MAX_MATCHES", 3)
+    assert signals.literal_rows("GET", 0, 1000) is None
+    again = signals.logs(LogQuery(contains="GET", limit=5), 2700.0)
+    assert again.count == want.count == len(brute(frame, 2700.0, contains="GET"))
+    assert [x.id for x in again.lines] == [x.id for x in want.lines]
+
+
+@pytest.mark.parametrize("args", [{"contains": "payments"}, {"contains": "payments", "regex": r"attempt [23]"}, {"contains": "ms", "service": "web"}])
+def test_both_text_paths_agree(signals, monkeypatch, args):
+    import dojo.engine.queries as queries
+
+    fast = signals.logs(LogQuery(limit=20, **args), 2000.0)
+    monkeypatch.setattr(queries, "LITERAL_MAX_MATCHES", -1)
+    slow = signals.logs(LogQuery(limit=20, **args), 2000.0)
+    assert (fast.count, [x.id for x in fast.lines]) == (slow.count, [x.id for x in slow.lines])
