@@ -34,10 +34,11 @@ Rules every call follows:
 - query methods take keyword arguments or the pydantic query model (`LogQuery`, `MetricQuery`,
   `TraceQuery`, `EventQuery`), and `record=False` to skip the query event (live filtering in a UI).
 
-Modules, one job each: clock (ReplayClock, page_time), ids (pin ids), queries (Signals: the
-indexed telemetry and every query), journal (hypotheses, pins), rules (the answer key and
-judging), evidence (pins vs the answer's selectors), attempt (state folded from events),
-scoring (the card), session (the facade), protocol (the headless JSON-lines commands).
+Modules, one job each: clock (ReplayClock, page_time), ids (pin ids), api (query arguments and
+results), queries (Signals: the indexed telemetry and every query), textsearch and literals (fast
+text search), journal (hypotheses, pins), rules (the answer key and judging), evidence (pins vs
+the answer's selectors), attempt (state folded from events), scoring (the card), session (the
+facade), protocol (the headless JSON-lines commands).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from dojo.store import StoreError
 
 from .errors import EngineError
 from .journal import Status
-from .queries import Args, EventQuery, LogQuery, MetricQuery, TraceQuery
+from .api import Args, EventQuery, LogQuery, MetricQuery, TraceQuery
 from .session import Session, format_validation
 
 

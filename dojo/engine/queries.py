@@ -9,27 +9,20 @@ summaries); every query then takes `now` and sees only what has happened by then
 - an alert or change event from its time on.
 
 Logs are sorted by t, so "up to now" and a time window are two binary searches and a zero-copy
-slice; the filters then run column-wise (numpy on dictionary codes, RE2 via pyarrow on the
-message column), never a Python loop per line.
+slice; the filters then run column-wise (numpy on dictionary codes, text search on the message
+column), never a Python loop per line.
 
-Query arguments are pydantic models (strict, no unknown keys): the same models validate the
-headless protocol's commands, so a type error is caught at the edge with a precise message.
+The text filters live in `textsearch` (a literal block scan, a regex prefilter, RE2 on every
+row as the fallback); arguments and results in `api`.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import re
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
-from typing import Annotated, Literal
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict, Field
 
 from dojo.scenario.model import CHANGE_KINDS
 from dojo.telemetry.faults import FAULTS
@@ -37,196 +30,32 @@ from dojo.telemetry.model import Telemetry
 from dojo.telemetry.text import plain_lines
 
 from . import ids
+from .api import (
+    EventItem,
+    EventList,
+    EventQuery,
+    Item,
+    LogLine,
+    LogPage,
+    LogQuery,
+    MetricCatalog,
+    MetricQuery,
+    MetricSeries,
+    MetricSummary,
+    SpanNode,
+    TracePage,
+    TraceQuery,
+    TraceSummary,
+    WindowStats,
+)
 from .errors import NotFound, QueryError
-from .literals import required_literals
+from .textsearch import TextSearch, check_regex, match_mask, re2_literal
 
-Level = Literal["DEBUG", "INFO", "WARN", "ERROR"]
-Time = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Order = Literal["newest", "oldest"]
-
-# Below this many rows one thread is quicker than splitting the work.
-PARALLEL_MIN_ROWS = 200_000
-_RE2_META = re.compile(r"([\\.+*?()|\[\]{}^$])")
-
-
-class Args(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class LogQuery(Args):
-    contains: str | None = Field(None, min_length=1, max_length=500, description="substring of the message")
-    regex: str | None = Field(None, min_length=1, max_length=500, description="RE2 regular expression searched in the message")
-    ignore_case: bool = False
-    service: str | list[str] | None = None
-    level: Level | list[Level] | None = None
-    trace_id: str | None = Field(None, max_length=64)
-    since: Time | None = None
-    until: Time | None = None
-    limit: int = Field(50, ge=0, le=1000)
-    offset: int = Field(0, ge=0)
-    order: Order = "newest"
-
-
-class MetricQuery(Args):
-    service: str | None = Field(None, description="omit to list services and their metrics")
-    metric: str | None = Field(None, description="omit for a summary of every metric of the service")
-    since: Time | None = None
-    until: Time | None = None
-    points: bool = Field(True, description="include the series itself, not only the window aggregates")
-
-
-class TraceQuery(Args):
-    service: str | None = None
-    status: Literal["ok", "error"] | None = None
-    min_ms: float | None = Field(None, ge=0, allow_inf_nan=False)
-    contains: str | None = Field(None, min_length=1, max_length=200, description="text in a span's status message")
-    trace_id: str | None = Field(None, max_length=64)
-    since: Time | None = None
-    until: Time | None = None
-    limit: int = Field(20, ge=0, le=500)
-    offset: int = Field(0, ge=0)
-    order: Order = "newest"
-
-
-class EventQuery(Args):
-    kind: Literal["all", "alerts", "changes"] = "all"
-    service: str | None = None
-    since: Time | None = None
-    until: Time | None = None
-    limit: int = Field(100, ge=0, le=1000)
-
-
-# -- results ---------------------------------------------------------------------------------
+# -- helpers ---------------------------------------------------------------------------------
 
 
 def _r(x: float) -> float:
     return round(float(x), 3)
-
-
-class Result:
-    def to_dict(self) -> dict:
-        return asdict(self)  # type: ignore[call-overload]
-
-
-@dataclass
-class LogLine(Result):
-    id: str
-    t: float
-    service: str
-    host: str
-    level: str
-    trace_id: str
-    message: str
-    text: str  # the whole plain-text line, as in logs.log
-
-
-@dataclass
-class LogPage(Result):
-    count: int  # lines that match, of those visible
-    offset: int
-    order: str
-    lines: list[LogLine]
-
-
-@dataclass
-class WindowStats(Result):
-    id: str  # pin id of this window
-    service: str
-    metric: str
-    t0: float
-    t1: float
-    n: int
-    mean: float | None
-    min: float | None
-    max: float | None
-    p50: float | None
-    p90: float | None
-    p99: float | None
-    first: float | None
-    last: float | None
-
-
-@dataclass
-class MetricSeries(Result):
-    service: str
-    metric: str
-    window: WindowStats
-    points: list[list[float]]  # [[t, value], ...]: t is the bucket start
-
-
-@dataclass
-class MetricSummary(Result):
-    service: str
-    windows: list[WindowStats]
-
-
-@dataclass
-class MetricCatalog(Result):
-    grid: float
-    services: dict[str, list[str]]
-
-
-@dataclass
-class TraceSummary(Result):
-    trace_id: str
-    t: float
-    service: str  # the root span's
-    name: str
-    duration_ms: float
-    status: str  # error when any span failed
-    spans: int
-    match: str | None  # the first span that matched the filters (a pin id)
-
-
-@dataclass
-class TracePage(Result):
-    count: int
-    offset: int
-    order: str
-    traces: list[TraceSummary]
-
-
-@dataclass
-class SpanNode(Result):
-    id: str
-    service: str
-    name: str
-    t: float
-    duration_ms: float
-    status: str
-    message: str
-    children: list["SpanNode"] = field(default_factory=list)
-
-
-@dataclass
-class EventItem(Result):
-    id: str
-    t: float
-    kind: str
-    service: str
-    name: str
-    detail: str
-
-
-@dataclass
-class EventList(Result):
-    count: int
-    events: list[EventItem]
-
-
-@dataclass
-class Item(Result):
-    """A resolved id: what a pin holds. `data` is a snapshot of the item, so that scoring can
-    judge the pin from the event log alone, without the telemetry."""
-
-    id: str
-    kind: str  # log | span | metric | event
-    t: float  # when it happened (a window: its end)
-    summary: str
-    data: dict
-
-
-# -- helpers ---------------------------------------------------------------------------------
 
 
 def _single(col: pa.ChunkedArray) -> pa.Array:
@@ -260,41 +89,6 @@ class _Codes:
         return np.isin(self.codes[lo:hi], np.array(codes, dtype=self.codes.dtype))
 
 
-def re2_literal(text: str) -> str:
-    """A regex that matches `text` literally (RE2 finds a literal faster than Arrow's substring kernel)."""
-    return _RE2_META.sub(r"\\\1", text)
-
-
-def check_regex(pattern: str) -> None:
-    try:
-        pc.match_substring_regex(pa.array([""]), pattern)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        detail = str(exc).split(":", 1)[-1].strip()
-        raise QueryError(f"invalid regex {pattern!r}: {detail} (RE2 syntax: no lookaround or backreferences)") from None
-
-
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 4), thread_name_prefix="dojo-query")
-    return _POOL
-
-
-def match_mask(arr: pa.Array, pattern: str) -> np.ndarray:
-    """Rows of a string array that match an RE2 pattern, as a numpy bool mask. Large arrays are
-    cut in slices matched on several threads (Arrow's kernels release the GIL)."""
-    n = len(arr)
-    workers = min(os.cpu_count() or 1, 4)
-    if n < PARALLEL_MIN_ROWS or workers < 2:
-        return pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False)
-    step = math.ceil(n / workers)
-    parts = list(_pool().map(lambda i: pc.match_substring_regex(arr.slice(i, step), pattern), range(0, n, step)))
-    return np.concatenate([p.to_numpy(zero_copy_only=False) for p in parts])
-
-
 def _as_list(value: str | list[str] | None) -> list[str] | None:
     if value is None:
         return None
@@ -320,43 +114,6 @@ def _stats(service: str, metric: str, t0: float, t1: float, v: np.ndarray) -> Wi
     )  # fmt: skip
 
 
-# A literal search scans the messages' bytes as one block with bytes.find (C, memchr-driven
-# two-way search), stepping from match to match: the work is per match, never per line, and
-# it is 3-5x quicker than running RE2 on each row. Past this many matches the steps cost more
-# than RE2's row-wise scan, so the search hands over to it.
-LITERAL_MAX_MATCHES = 20_000
-
-
-class MessageBytes:
-    """The message column's UTF-8 bytes as one block, with each row's offsets."""
-
-    def __init__(self, arr: pa.Array):
-        n = len(arr)
-        width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-        offsets = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset : arr.offset + n + 1].astype(np.int64) if n else np.zeros(1, np.int64)
-        start, stop = int(offsets[0]), int(offsets[-1])
-        data = arr.buffers()[2] if n else None
-        # One copy, made once: bytes.find needs a bytes object (a memoryview has no find).
-        self.blob = bytes(memoryview(data)[start:stop]) if data is not None else b""
-        self.offsets = offsets - start
-
-    def find_rows(self, text: str, lo: int, hi: int) -> np.ndarray | None:
-        """Rows in [lo, hi) whose message contains `text`, or None if there are too many matches."""
-        needle = text.encode()
-        end = int(self.offsets[hi])
-        find, found = self.blob.find, []
-        p = find(needle, int(self.offsets[lo]), end)
-        while p >= 0:
-            found.append(p)
-            if len(found) > LITERAL_MAX_MATCHES:
-                return None
-            p = find(needle, p + 1, end)  # +1, not +len: a match that straddles two rows must not hide a real one
-        pos = np.array(found, dtype=np.int64)
-        rows = np.searchsorted(self.offsets, pos, side="right") - 1
-        inside = pos + len(needle) <= self.offsets[rows + 1]  # the blob has no separators between rows
-        return np.unique(rows[inside])
-
-
 # -- the index -------------------------------------------------------------------------------
 
 
@@ -375,7 +132,7 @@ class Signals:
         self.log_t = _single(logs.column("t")).to_numpy(zero_copy_only=False)
         self.log_ids = _single(logs.column("id")).to_numpy(zero_copy_only=False)
         self.message = _single(logs.column("message"))
-        self._bytes: MessageBytes | None = None  # built on the first literal search
+        self.text = TextSearch(self.message)
         self.trace_col = _single(logs.column("trace_id"))
         self.svc = _Codes(logs.column("service"), "service")
         self.lvl = _Codes(logs.column("level"), "level")
@@ -437,7 +194,7 @@ class Signals:
         patterns: list[str] = []
         if q.contains is not None:
             if not q.ignore_case and not sparse:
-                candidates = self.literal_rows(q.contains, lo, hi)
+                candidates = self.text.literal_rows(q.contains, lo, hi)
                 if candidates is not None and mask is not None:
                     candidates = candidates[mask[candidates - lo]]
             if candidates is None:
@@ -445,7 +202,7 @@ class Signals:
         if q.regex is not None:
             patterns.append(q.regex)
             if candidates is None and not q.ignore_case and not sparse:
-                candidates = self.prefilter(q.regex, lo, hi)  # rows that can match; RE2 still decides
+                candidates = self.text.prefilter(q.regex, lo, hi)  # rows that can match; RE2 still decides
                 if candidates is not None and mask is not None:
                     candidates = candidates[mask[candidates - lo]]
         prefix = "(?i)" if q.ignore_case else ""
@@ -466,24 +223,6 @@ class Signals:
             rows = np.arange(lo, hi) if mask is None else np.flatnonzero(mask) + lo
         page = _page(rows, q.order, q.offset, q.limit)
         return LogPage(count=int(len(rows)), offset=q.offset, order=q.order, lines=self.log_lines(page))
-
-    def prefilter(self, regex: str, lo: int, hi: int) -> np.ndarray | None:
-        """Rows containing a literal every match of `regex` needs, or None (no cheap way)."""
-        needed = required_literals(regex)
-        if not needed:
-            return None
-        found = []
-        for text in needed:
-            rows = self.literal_rows(text, lo, hi)
-            if rows is None:
-                return None
-            found.append(rows)
-        return np.unique(np.concatenate(found))
-
-    def literal_rows(self, text: str, lo: int, hi: int) -> np.ndarray | None:
-        if self._bytes is None:
-            self._bytes = MessageBytes(self.message)
-        return self._bytes.find_rows(text, lo, hi)
 
     def log_lines(self, rows: np.ndarray) -> list[LogLine]:
         if len(rows) == 0:

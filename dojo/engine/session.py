@@ -23,7 +23,8 @@ from .attempt import Attempt
 from .clock import ManualTime, ReplayClock, TimeSource, check_speed, page_time
 from .errors import AttemptOver, ClockError, EngineError, NotFound, QueryError
 from .journal import STATUSES, Hypothesis, Journal, Pin
-from .queries import EventList, EventQuery, Item, LogPage, LogQuery, MetricQuery, Signals, SpanNode, TracePage, TraceQuery
+from .api import EventList, EventQuery, Item, LogPage, LogQuery, MetricQuery, SpanNode, TracePage, TraceQuery
+from .queries import Signals
 from .rules import Rules, digest, judge
 from .scoring import ScoreCard, score
 

@@ -27,7 +27,8 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 from large import large_scenario  # noqa: E402
 
-from dojo.engine.queries import LogQuery, Signals  # noqa: E402
+from dojo.engine.api import LogQuery  # noqa: E402
+from dojo.engine.queries import Signals  # noqa: E402
 from dojo.telemetry.export import write_logs  # noqa: E402
 from dojo.telemetry.synthesize import synthesize  # noqa: E402
 

@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dojo.engine.literals import required_literals
-from dojo.engine.queries import LogQuery
+from dojo.engine.api import LogQuery
 
 
 @pytest.mark.parametrize(
@@ -49,7 +49,7 @@ def regexes(draw):
 @given(regex=regexes(), now=st.sampled_from([960.0, 2700.0]))
 def test_the_prefilter_never_changes_an_answer(signals, monkeypatch, regex, now):
     with_prefilter = signals.logs(LogQuery(regex=regex, limit=10), now)
-    monkeypatch.setattr("dojo.engine.queries.required_literals", lambda _r: None)
+    monkeypatch.setattr("dojo.engine.textsearch.required_literals", lambda _r: None)
     without = signals.logs(LogQuery(regex=regex, limit=10), now)
     monkeypatch.undo()
     assert (with_prefilter.count, [x.id for x in with_prefilter.lines]) == (without.count, [x.id for x in without.lines])

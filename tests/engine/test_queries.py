@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from dojo.engine import ids
 from dojo.engine.errors import NotFound, QueryError
-from dojo.engine.queries import EventQuery, LogQuery, MetricQuery, TraceQuery, re2_literal
+from dojo.engine.api import EventQuery, LogQuery, MetricQuery, TraceQuery
+from dojo.engine.textsearch import re2_literal
 
 NOWS = [0.0, 300.5, 960.0, 1500.0, 2700.0]
 
@@ -316,13 +317,13 @@ def test_pandas_frame_fixture_is_sane(frame):
     assert isinstance(frame, pd.DataFrame) and frame["t"].is_monotonic_increasing
 
 
-# -- the literal fast path -------------------------------------------------------------------
+# -- the fast text paths (dojo.engine.textsearch) -------------------------------------------------------------------
 
 
 def rows_of(messages, text):
     import pyarrow as pa
 
-    from dojo.engine.queries import MessageBytes
+    from dojo.engine.textsearch import MessageBytes
 
     mb = MessageBytes(pa.array(messages, pa.string()))
     return mb.find_rows(text, 0, len(messages))
@@ -345,11 +346,11 @@ def test_literal_rows(messages, text, rows):
 
 
 def test_many_matches_hand_over_to_re2(signals, frame, monkeypatch):
-    import dojo.engine.queries as queries
+    import dojo.engine.textsearch as textsearch
 
     want = signals.logs(LogQuery(contains="GET", limit=5), 2700.0)
-    monkeypatch.setattr(queries, "LITERAL_MAX_MATCHES", 3)
-    assert signals.literal_rows("GET", 0, 1000) is None
+    monkeypatch.setattr(textsearch, "LITERAL_MAX_MATCHES", 3)
+    assert signals.text.literal_rows("GET", 0, 1000) is None
     again = signals.logs(LogQuery(contains="GET", limit=5), 2700.0)
     assert again.count == want.count == len(brute(frame, 2700.0, contains="GET"))
     assert [x.id for x in again.lines] == [x.id for x in want.lines]
@@ -357,9 +358,9 @@ def test_many_matches_hand_over_to_re2(signals, frame, monkeypatch):
 
 @pytest.mark.parametrize("args", [{"contains": "payments"}, {"contains": "payments", "regex": r"attempt [23]"}, {"contains": "ms", "service": "web"}])
 def test_both_text_paths_agree(signals, monkeypatch, args):
-    import dojo.engine.queries as queries
+    import dojo.engine.textsearch as textsearch
 
     fast = signals.logs(LogQuery(limit=20, **args), 2000.0)
-    monkeypatch.setattr(queries, "LITERAL_MAX_MATCHES", -1)
+    monkeypatch.setattr(textsearch, "LITERAL_MAX_MATCHES", -1)
     slow = signals.logs(LogQuery(limit=20, **args), 2000.0)
     assert (fast.count, [x.id for x in fast.lines]) == (slow.count, [x.id for x in slow.lines])
