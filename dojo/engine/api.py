@@ -27,6 +27,7 @@ class LogQuery(Args):
     regex: str | None = Field(None, min_length=1, max_length=500, description="RE2 regular expression searched in the message")
     ignore_case: bool = False
     service: str | list[str] | None = None
+    host: str | list[str] | None = Field(None, description="a replica, e.g. checkout-7d9f8c6b5-x2k4p")
     level: Level | list[Level] | None = None
     trace_id: str | None = Field(None, max_length=64)
     since: Time | None = None

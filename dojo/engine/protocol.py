@@ -105,7 +105,7 @@ COMMANDS: dict[str, Command] = {
     "help": Command(NoArgs, lambda s, a: {"commands": describe()}, "List the commands and their arguments."),
     "status": Command(NoArgs, lambda s, a: s.status(), "Clock, outcome, visible counts, firing alerts, hints and journal sizes."),
     "briefing": Command(NoArgs, lambda s, a: s.briefing(), "The page, the system's services and the fault kinds a diagnosis can name."),
-    "logs": Command(LogQuery, lambda s, a: _d(s.logs(a)), "Log lines by substring/regex, service, level, trace, time window: count and a page."),
+    "logs": Command(LogQuery, lambda s, a: _d(s.logs(a)), "Log lines by substring/regex, service, host, level, trace, time window: count and a page."),
     "metrics": Command(MetricQuery, lambda s, a: _d(s.metrics(a)), "A metric series with window aggregates (and its pin id); a service's summary; or the catalog."),
     "traces": Command(TraceQuery, lambda s, a: _d(s.traces(a)), "Traces with a span matching service/status/min_ms/contains, or by trace_id."),
     "trace": Command(TraceArgs, lambda s, a: {"trace": _d(s.trace(a.trace_id))}, "One trace as a span tree."),

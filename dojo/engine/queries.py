@@ -84,7 +84,8 @@ class _Codes:
         codes: list[int] = []
         for w in wanted:
             if w not in known:
-                raise QueryError(f"no {self.what} {w!r}; {self.what}s: {', '.join(known)}")
+                listed = ", ".join(known[:12]) + (f" and {len(known) - 12} more" if len(known) > 12 else "")
+                raise QueryError(f"no {self.what} {w!r}; {self.what}s: {listed}")
             codes.extend(self.lookup.get(w, []))
         return np.isin(self.codes[lo:hi], np.array(codes, dtype=self.codes.dtype))
 
@@ -136,6 +137,7 @@ class Signals:
         self.trace_col = _single(logs.column("trace_id"))
         self.svc = _Codes(logs.column("service"), "service")
         self.lvl = _Codes(logs.column("level"), "level")
+        self.host = _Codes(logs.column("host"), "host")
 
         self.series: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         for (service, metric), g in tel.metrics.groupby(["service", "metric"], sort=False):
@@ -184,6 +186,8 @@ class Signals:
 
         if (services := _as_list(q.service)) is not None:
             both(self.svc.mask(services, lo, hi, self.services))
+        if (hosts := _as_list(q.host)) is not None:
+            both(self.host.mask(hosts, lo, hi, self.host.names))
         if (levels := _as_list(q.level)) is not None:
             both(self.lvl.mask(levels, lo, hi, ["DEBUG", "INFO", "WARN", "ERROR"]))
         if q.trace_id is not None:

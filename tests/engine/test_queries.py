@@ -25,7 +25,7 @@ def frame(telemetry):
     return df
 
 
-def brute(frame, now, contains=None, regex=None, service=None, level=None, since=None, until=None):
+def brute(frame, now, contains=None, regex=None, service=None, level=None, since=None, until=None, host=None):
     m = frame["t"] <= now
     if contains is not None:
         m &= frame["message"].str.contains(contains, regex=False)
@@ -35,6 +35,8 @@ def brute(frame, now, contains=None, regex=None, service=None, level=None, since
         m &= frame["service"].isin([service] if isinstance(service, str) else service)
     if level is not None:
         m &= frame["level"].isin([level] if isinstance(level, str) else level)
+    if host is not None:
+        m &= frame["host"].isin([host] if isinstance(host, str) else host)
     if since is not None:
         m &= frame["t"] >= since
     if until is not None:
@@ -55,6 +57,7 @@ def brute(frame, now, contains=None, regex=None, service=None, level=None, since
         {"regex": r"attempt \d/4", "level": "WARN"},
         {"contains": "GET", "since": 100.0, "until": 1200.0},
         {"service": ["web", "catalog-db"]},
+        {"host": "checkout-tzdkv8tpj-299xz", "contains": "retrying"},
     ],
 )
 def test_logs_match_brute_force_and_never_the_future(signals, frame, now, args):
@@ -116,6 +119,8 @@ def test_invalid_regex_is_a_clear_error(signals):
 def test_unknown_service_is_an_error_that_lists_them(signals):
     with pytest.raises(QueryError, match="no service 'nope'; services: web, catalog"):
         signals.logs(LogQuery(service="nope"), 2700.0)
+    with pytest.raises(QueryError, match="no host 'nope'; hosts: web-"):
+        signals.logs(LogQuery(host="nope"), 2700.0)
 
 
 def test_a_window_entirely_in_the_future_is_empty(signals):
