@@ -18,6 +18,8 @@ COMMANDS: dict[str, str] = {
     "lint": "dojo.commands.lint:lint_cmd",
     "new": "dojo.commands.authoring:new_cmd",
     "preview": "dojo.commands.authoring:preview_cmd",
+    "play": "dojo.commands.play:play_cmd",
+    "history": "dojo.commands.history:history_cmd",
 }
 
 HELP = {
@@ -29,6 +31,8 @@ HELP = {
     "lint": "Prove scenarios fair: evidence after onset only, alerts fire, answers exist.",
     "new": "Scaffold a scenario file that validates and lints clean, with comments that teach the format.",
     "preview": "Review a scenario: topology, timeline, alerts, sparklines, samples, evidence, lint.",
+    "play": "Play a scenario; --headless speaks JSON lines on stdin/stdout.",
+    "history": "List past attempts with status, TTCD and points.",
 }
 
 

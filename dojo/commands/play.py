@@ -1,0 +1,96 @@
+"""`dojo play`: play a scenario. Headless for now: JSON lines on stdin/stdout (docs/headless.md)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .common import fail, load_or_exit
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    if value is None:
+        return None
+    from dojo.scenario.durations import DurationError, parse_duration
+
+    try:
+        seconds = parse_duration(value)
+    except DurationError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if seconds <= 0:
+        raise click.BadParameter("give a positive duration like 30m")
+    return seconds
+
+
+def _resumable(store, scenario_id: str, wanted: str) -> int:
+    """The attempt to resume: a number, or 'latest' (the newest unfinished one of this scenario)."""
+    from dojo.engine.attempt import Attempt
+
+    if wanted != "latest":
+        try:
+            return int(wanted.lstrip("#"))
+        except ValueError:
+            fail(f"--resume takes an attempt number (see 'dojo history'), not {wanted!r}")
+    for row in reversed(store.attempts(scenario_id)):
+        events = store.events(row.id)
+        if events and not Attempt.from_events(events).over:
+            return row.id
+    fail(f"no unfinished attempt of {scenario_id} to resume; see 'dojo history'")
+
+
+@click.command("play")
+@click.argument("scenario")
+@click.option("--headless", is_flag=True, help="Read JSON commands on stdin, write JSON replies on stdout.")
+@click.option("--speed", type=click.FloatRange(1, 60), default=None, help="Replay speed, 1 to 60 (default 1).")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None, help="Override the scenario's seed.")
+@click.option("--mode", type=click.Choice(["practice", "challenge"]), default=None, help="practice (default): pause, speed and advance allowed; challenge: the clock just runs.")
+@click.option("--clock", "clock_kind", type=click.Choice(["real", "manual"]), default=None, help="real (default): time passes; manual: only 'advance' moves time (deterministic).")
+@click.option("--time-limit", callback=_duration, default=None, metavar="DURATION", help="End the attempt unsolved after this much of your time, e.g. 45m.")
+@click.option("--resume", "resume", is_flag=False, flag_value="latest", default=None, metavar="[N]", help="Resume attempt N, or the latest unfinished one of SCENARIO.")
+def play_cmd(scenario: str, headless: bool, speed, seed, mode, clock_kind, time_limit, resume) -> None:
+    """Play SCENARIO (a file or a built-in id): investigate, diagnose, get scored."""
+    if not headless:
+        click.echo("dojo: the terminal UI is not there yet; use 'dojo play SCENARIO --headless' (see docs/headless.md)", err=True)
+        sys.exit(2)
+    sc = load_or_exit(scenario)
+    from dojo.engine.errors import EngineError
+    from dojo.engine.protocol import Protocol, encode
+    from dojo.engine.session import Session
+    from dojo.store import Store, StoreError
+
+    if resume is not None and any(x is not None for x in (speed, seed, mode, clock_kind, time_limit)):
+        fail("--resume continues an attempt with its own settings; drop --speed/--seed/--mode/--clock/--time-limit")
+    try:
+        store = Store.open()
+        if resume is not None:
+            session = Session.resume(sc, store, _resumable(store, sc.id, resume))
+        else:
+            session = Session.start(
+                sc, store, seed=seed, speed=speed or 1.0, mode=mode or "practice", clock=clock_kind or "real", time_limit=time_limit
+            )
+    except (StoreError, EngineError) as exc:
+        fail(str(exc))
+    if sys.stdin.isatty():
+        click.echo(f"attempt #{session.attempt_id} of {sc.id}: one JSON command a line, e.g. {{\"cmd\": \"help\"}}", err=True)
+    serve(Protocol(session), sys.stdin, sys.stdout)
+
+
+def serve(protocol, inp, out) -> None:
+    """The loop: a reply per line, flushed at once; EOF or 'quit' ends the session cleanly."""
+    from dojo.engine.protocol import encode
+
+    reason = "eof"
+    while True:
+        line = inp.readline()  # readline, not iteration: reply to each line as soon as it arrives
+        if not line:
+            break
+        reply = protocol.handle_line(line)
+        if reply is None:
+            continue
+        out.write(encode(reply) + "\n")
+        out.flush()
+        if protocol.done:
+            reason = "quit"
+            break
+    protocol.session.close(reason)

@@ -1,0 +1,192 @@
+"""What queries take and return: the query contract shared by Session, the headless protocol
+and the TUI.
+
+Arguments are pydantic models, strict and closed (no unknown keys, no coercion of "10" to 10),
+so the protocol validates each command with the very model the engine uses. Results are plain
+dataclasses with `to_dict()` for JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Level = Literal["DEBUG", "INFO", "WARN", "ERROR"]
+Time = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Order = Literal["newest", "oldest"]
+
+
+class Args(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class LogQuery(Args):
+    contains: str | None = Field(None, min_length=1, max_length=500, description="substring of the message")
+    regex: str | None = Field(None, min_length=1, max_length=500, description="RE2 regular expression searched in the message")
+    ignore_case: bool = False
+    service: str | list[str] | None = None
+    host: str | list[str] | None = Field(None, description="a replica, e.g. checkout-7d9f8c6b5-x2k4p")
+    level: Level | list[Level] | None = None
+    trace_id: str | None = Field(None, max_length=64)
+    since: Time | None = None
+    until: Time | None = None
+    limit: int = Field(50, ge=0, le=1000)
+    offset: int = Field(0, ge=0)
+    order: Order = "newest"
+
+
+class MetricQuery(Args):
+    service: str | None = Field(None, description="omit to list services and their metrics")
+    metric: str | None = Field(None, description="omit for a summary of every metric of the service")
+    since: Time | None = None
+    until: Time | None = None
+    points: bool = Field(True, description="include the series itself, not only the window aggregates")
+
+
+class TraceQuery(Args):
+    service: str | None = None
+    status: Literal["ok", "error"] | None = None
+    min_ms: float | None = Field(None, ge=0, allow_inf_nan=False)
+    contains: str | None = Field(None, min_length=1, max_length=200, description="text in a span's status message")
+    trace_id: str | None = Field(None, max_length=64)
+    since: Time | None = None
+    until: Time | None = None
+    limit: int = Field(20, ge=0, le=500)
+    offset: int = Field(0, ge=0)
+    order: Order = "newest"
+
+
+class EventQuery(Args):
+    kind: Literal["all", "alerts", "changes"] = "all"
+    service: str | None = None
+    since: Time | None = None
+    until: Time | None = None
+    limit: int = Field(100, ge=0, le=1000)
+
+
+# -- results ---------------------------------------------------------------------------------
+
+
+class Result:
+    def to_dict(self) -> dict:
+        return asdict(self)  # type: ignore[call-overload]
+
+
+@dataclass
+class LogLine(Result):
+    id: str
+    t: float
+    service: str
+    host: str
+    level: str
+    trace_id: str
+    message: str
+    text: str  # the whole plain-text line, as in logs.log
+
+
+@dataclass
+class LogPage(Result):
+    count: int  # lines that match, of those visible
+    offset: int
+    order: str
+    lines: list[LogLine]
+
+
+@dataclass
+class WindowStats(Result):
+    id: str  # pin id of this window
+    service: str
+    metric: str
+    t0: float
+    t1: float
+    n: int
+    mean: float | None
+    min: float | None
+    max: float | None
+    p50: float | None
+    p90: float | None
+    p99: float | None
+    first: float | None
+    last: float | None
+
+
+@dataclass
+class MetricSeries(Result):
+    service: str
+    metric: str
+    window: WindowStats
+    points: list[list[float]]  # [[t, value], ...]: t is the bucket start
+
+
+@dataclass
+class MetricSummary(Result):
+    service: str
+    windows: list[WindowStats]
+
+
+@dataclass
+class MetricCatalog(Result):
+    grid: float
+    services: dict[str, list[str]]
+
+
+@dataclass
+class TraceSummary(Result):
+    trace_id: str
+    t: float
+    service: str  # the root span's
+    name: str
+    duration_ms: float
+    status: str  # error when any span failed
+    spans: int
+    match: str | None  # the first span that matched the filters (a pin id)
+
+
+@dataclass
+class TracePage(Result):
+    count: int
+    offset: int
+    order: str
+    traces: list[TraceSummary]
+
+
+@dataclass
+class SpanNode(Result):
+    id: str
+    service: str
+    name: str
+    t: float
+    duration_ms: float
+    status: str
+    message: str
+    children: list["SpanNode"] = field(default_factory=list)
+
+
+@dataclass
+class EventItem(Result):
+    id: str
+    t: float
+    kind: str
+    service: str
+    name: str
+    detail: str
+
+
+@dataclass
+class EventList(Result):
+    count: int
+    events: list[EventItem]
+
+
+@dataclass
+class Item(Result):
+    """A resolved id: what a pin holds. `data` is a snapshot of the item, so that scoring can
+    judge the pin from the event log alone, without the telemetry."""
+
+    id: str
+    kind: str  # log | span | metric | event
+    t: float  # when it happened (a window: its end)
+    summary: str
+    data: dict

@@ -1,0 +1,88 @@
+"""The learner's journal: hypotheses and the evidence pinned to them.
+
+Folded from the attempt's events, so it is exactly what was acknowledged and survives a crash.
+Every change keeps its timestamps (learner wall seconds, replay clock, real UTC) for the debrief:
+the order in which ideas were formed and dropped is part of what the learner practises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from dojo.store.model import Event
+
+from . import events as ev
+
+Status = Literal["open", "ruled_out", "confirmed"]
+STATUSES = ("open", "ruled_out", "confirmed")
+
+
+@dataclass
+class Stamp:
+    wall_s: float
+    scenario_t: float
+    at: str
+
+    @classmethod
+    def of(cls, e: Event) -> "Stamp":
+        return cls(round(e.wall_s, 3), round(e.scenario_t, 3), e.at)
+
+
+@dataclass
+class Change:
+    stamp: Stamp
+    changes: dict  # the fields that changed, with their new values
+
+
+@dataclass
+class Hypothesis:
+    id: str
+    text: str
+    service: str | None
+    fault: str | None
+    status: Status
+    created: Stamp
+    history: list[Change] = field(default_factory=list)
+
+
+@dataclass
+class Pin:
+    item: str
+    kind: str
+    hypothesis: str | None
+    note: str
+    summary: str
+    snapshot: dict
+    stamp: Stamp
+
+
+@dataclass
+class Journal:
+    hypotheses: dict[str, Hypothesis] = field(default_factory=dict)
+    pins: list[Pin] = field(default_factory=list)
+
+    def next_id(self) -> str:
+        return f"H{len(self.hypotheses) + 1}"
+
+    def apply(self, e: Event) -> None:
+        d = e.data
+        if e.kind == ev.HYPOTHESIS:
+            self.hypotheses[d["id"]] = Hypothesis(d["id"], d["text"], d.get("service"), d.get("fault"), "open", Stamp.of(e))
+        elif e.kind == ev.HYPOTHESIS_UPDATE:
+            h = self.hypotheses[d["id"]]
+            changes = {k: v for k, v in d.items() if k != "id"}
+            for key, value in changes.items():
+                setattr(h, key, value)
+            h.history.append(Change(Stamp.of(e), changes))
+        elif e.kind == ev.PIN:
+            self.pins.append(Pin(d["item"], d["kind"], d.get("hypothesis"), d.get("note", ""), d.get("summary", ""), d.get("snapshot", {}), Stamp.of(e)))
+
+    def pinned(self, item: str, hypothesis: str | None) -> bool:
+        return any(p.item == item and p.hypothesis == hypothesis for p in self.pins)
+
+    def to_dict(self) -> dict:
+        return {
+            "hypotheses": [asdict(h) for h in self.hypotheses.values()],
+            "pins": [{k: v for k, v in asdict(p).items() if k != "snapshot"} for p in self.pins],
+        }

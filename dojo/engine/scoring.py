@@ -1,0 +1,144 @@
+"""The score card: a pure function of an attempt's events. See docs/scoring.md.
+
+    base          = 100 x difficulty
+    penalty_s     = wrong diagnoses x wrong_penalty + the cost of each hint taken
+    adjusted_s    = ttcd_s + penalty_s
+    speed         = par / (par + adjusted_s)                  1/2 at par, -> 1 when very fast
+    evidence      = answer-key selectors matched by a pin made before the diagnosis / selectors
+    points        = round(base x speed + base x EVIDENCE_WEIGHT x evidence)      (0 if unsolved)
+
+Why this shape: the speed term never saturates, so every wrong guess and every hint costs
+something however fast the learner was; and the evidence term is worth as much as being
+infinitely fast, so a learner who shows their reasoning beats a lucky guess. A blind guesser pays
+`wrong_penalty` per miss and earns no evidence credit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from dojo.store.model import Event
+
+from .attempt import Attempt
+from .evidence import matches
+
+BASE_PER_DIFFICULTY = 100
+EVIDENCE_WEIGHT = 1.0
+FORMULA = "points = round(base * par / (par + ttcd + penalties) + base * evidence_weight * matched / selectors)"
+
+
+@dataclass
+class EvidenceTerm:
+    selector: str
+    why: str
+    matched_by: list[str]  # pin ids (the first pin of each item) that satisfy it
+
+
+@dataclass
+class ScoreCard:
+    scenario_id: str
+    outcome: str  # solved | gave_up | timed_out | abandoned | in_progress
+    solved: bool
+    difficulty: int
+    base: int
+    par_s: float
+    ttcd_s: float | None
+    elapsed_s: float
+    wrong_diagnoses: int
+    wrong_penalty_s: float
+    wrong_s: float
+    hints_used: int
+    hint_costs_s: list[float]
+    hints_s: float
+    penalty_s: float
+    adjusted_s: float | None
+    speed: float
+    speed_points: float
+    evidence: list[EvidenceTerm] = field(default_factory=list)
+    evidence_matched: int = 0
+    evidence_total: int = 0
+    evidence_weight: float = EVIDENCE_WEIGHT
+    evidence_points: float = 0.0
+    points: int = 0
+    formula: str = FORMULA
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _describe(sel) -> str:
+    from dojo.telemetry.selectors import describe
+
+    return describe(sel)
+
+
+def score(events: list[Event], *, live: bool = False, elapsed_s: float | None = None) -> ScoreCard:
+    """The card for an attempt. `live` marks an attempt still being played (its outcome is
+    in_progress rather than abandoned); `elapsed_s` is then the learner's time so far."""
+    att = Attempt.from_events(events)
+    rules = att.rules
+    base = BASE_PER_DIFFICULTY * rules.difficulty
+    par = float(rules.par)
+
+    solved_at = att.solved
+    counted = []  # what happened up to the correct diagnosis; nothing after it changes the score
+    for e in events:
+        counted.append(e)
+        if e is solved_at:
+            break
+    wrong = sum(1 for e in counted if e.kind == "diagnosis" and not e.data.get("correct"))
+    hint_costs = [float(rules.hint_costs[e.data["index"]]) for e in counted if e.kind == "hint"]
+    wrong_s = wrong * float(rules.wrong_penalty)
+    penalty = wrong_s + sum(hint_costs, 0.0)
+
+    terms = []
+    pins = [e for e in counted if e.kind == "pin"]
+    for sel in rules.evidence:
+        by = [p.data["item"] for p in pins if matches(sel, p.data.get("kind", ""), p.data.get("snapshot", {}))]
+        terms.append(EvidenceTerm(_describe(sel), sel.why or "", list(dict.fromkeys(by))))
+    matched = sum(1 for t in terms if t.matched_by)
+    total = len(terms)
+
+    last_wall = max((e.wall_s for e in events), default=0.0)
+    if att.ended is not None and att.ended.kind == "timed_out":
+        last_wall = float(att.ended.data.get("limit", att.ended.wall_s))
+    elapsed = float(elapsed_s if elapsed_s is not None else last_wall)
+
+    if solved_at is not None:
+        ttcd = round(float(solved_at.wall_s), 3)
+        adjusted = ttcd + penalty
+        speed = par / (par + adjusted)
+        evidence_points = base * EVIDENCE_WEIGHT * (matched / total if total else 0.0)
+        speed_points = base * speed
+        points = int(round(speed_points + evidence_points))
+        outcome = "solved"
+        elapsed = ttcd
+    else:
+        ttcd, adjusted, speed, speed_points, evidence_points, points = None, None, 0.0, 0.0, 0.0, 0
+        outcome = att.outcome if att.outcome != "open" else ("in_progress" if live else "abandoned")
+
+    return ScoreCard(
+        scenario_id=rules.scenario_id,
+        outcome=outcome,
+        solved=solved_at is not None,
+        difficulty=rules.difficulty,
+        base=base,
+        par_s=par,
+        ttcd_s=ttcd,
+        elapsed_s=round(elapsed, 3),
+        wrong_diagnoses=wrong,
+        wrong_penalty_s=float(rules.wrong_penalty),
+        wrong_s=wrong_s,
+        hints_used=len(hint_costs),
+        hint_costs_s=hint_costs,
+        hints_s=sum(hint_costs, 0.0),
+        penalty_s=penalty,
+        adjusted_s=None if adjusted is None else round(adjusted, 3),
+        speed=round(speed, 4),
+        speed_points=round(speed_points, 2),
+        evidence=terms,
+        evidence_matched=matched,
+        evidence_total=total,
+        evidence_points=round(evidence_points, 2),
+        points=points,
+    )

@@ -1,0 +1,426 @@
+"""Session: one learner's live attempt at one scenario. The facade the TUI and the headless
+protocol drive; see the package docstring (dojo/engine/__init__.py) for the whole API.
+
+Every action is validated first, then appended to the store (committed), and only then applied
+to the in-memory state, so what the learner was told has happened is exactly what is on disk.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from typing import Callable, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from dojo.scenario.model import Scenario
+from dojo.store import Event, Store, StoreError
+from dojo.telemetry.faults import FAULTS
+from dojo.telemetry.model import Telemetry
+
+from . import events as ev
+from .attempt import Attempt
+from .clock import ManualTime, ReplayClock, TimeSource, check_speed, page_time
+from .errors import AttemptOver, ClockError, EngineError, NotFound, QueryError
+from .journal import STATUSES, Hypothesis, Journal, Pin
+from .api import EventList, EventQuery, Item, LogPage, LogQuery, MetricQuery, SpanNode, TracePage, TraceQuery
+from .queries import Signals
+from .rules import Rules, digest, judge
+from .scoring import ScoreCard, score
+
+MODES = ("practice", "challenge")
+CLOCKS = ("real", "manual")
+# Enough pins to argue a case; too few to pin everything and collect the bonus by chance.
+MAX_PINS = 15
+Q = TypeVar("Q", bound=BaseModel)
+
+
+def _args(model: type[Q], query: Q | None, kwargs: dict) -> Q:
+    if query is not None:
+        if kwargs:
+            raise QueryError("give a query object or keyword arguments, not both")
+        return query
+    try:
+        return model.model_validate(kwargs)
+    except ValidationError as exc:
+        raise QueryError(format_validation(exc)) from None
+
+
+def format_validation(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(x) for x in err["loc"] if not str(x).startswith(("str", "list[", "literal[")))
+        parts.append(f"{loc}: {err['msg']}" if loc else err["msg"])
+    return "; ".join(dict.fromkeys(parts))
+
+
+class Session:
+    def __init__(self, scenario: Scenario, signals: Signals, store: Store, attempt_id: int, attempt: Attempt, clock: ReplayClock):
+        self.scenario = scenario
+        self.signals = signals
+        self.store = store
+        self.attempt_id = attempt_id
+        self.attempt = attempt
+        self.clock = clock
+        self._events: list[Event] = []  # this attempt's full log, kept in step with the store
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    @classmethod
+    def start(
+        cls,
+        scenario: Scenario,
+        store: Store,
+        *,
+        telemetry: Telemetry | None = None,
+        seed: int | None = None,
+        speed: float = 1.0,
+        mode: str = "practice",
+        clock: str = "real",
+        time_source: TimeSource | None = None,
+        time_limit: float | None = None,
+    ) -> "Session":
+        """Start a new attempt: the learner is paged, with the history before the page visible."""
+        if mode not in MODES:
+            raise EngineError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if clock not in CLOCKS:
+            raise EngineError(f"clock must be one of {', '.join(CLOCKS)}, not {clock!r}")
+        if clock == "manual" and mode != "practice":
+            raise EngineError("a manual clock moves only by 'advance', which is for practice mode")
+        if time_limit is not None and not time_limit > 0:
+            raise EngineError("a time limit is a positive number of seconds")
+        check_speed(speed)
+        tel = telemetry if telemetry is not None else _synthesize(scenario, seed)
+        if seed is not None and tel.seed != seed:
+            raise EngineError(f"telemetry was synthesized with seed {tel.seed}, not {seed}")
+        signals = Signals(tel)
+        start_t = page_time(scenario, tel.events)
+        source = time_source if time_source is not None else (ManualTime() if clock == "manual" else time.monotonic)
+        clk = ReplayClock(start_t, scenario.duration, speed=speed, source=source, practice=mode == "practice")
+        data = {
+            "rules": Rules.from_scenario(scenario).dump(),
+            "scenario_id": scenario.id,
+            "title": scenario.title,
+            "digest": digest(scenario),
+            "seed": tel.seed,
+            "speed": speed,
+            "mode": mode,
+            "clock": clock,
+            "start_t": start_t,
+            "time_limit": time_limit,
+        }
+        attempt_id, first = store.create_attempt(scenario.id, scenario.title, Event(ev.STARTED, 0.0, start_t, data))
+        session = cls(scenario, signals, store, attempt_id, Attempt.from_events([first]), clk)
+        session._events = [first]
+        return session
+
+    @classmethod
+    def resume(
+        cls,
+        scenario: Scenario,
+        store: Store,
+        attempt_id: int,
+        *,
+        telemetry: Telemetry | None = None,
+        time_source: TimeSource | None = None,
+    ) -> "Session":
+        """Pick up an unfinished attempt where its last acknowledged event left it."""
+        store.attempt(attempt_id)  # a clear error for a number that is no attempt
+        events = store.events(attempt_id)
+        if not events:
+            raise EngineError(f"attempt #{attempt_id} has no events; it cannot be resumed")
+        att = Attempt.from_events(events)
+        if att.rules.scenario_id != scenario.id:
+            raise EngineError(f"attempt #{attempt_id} is for scenario {att.rules.scenario_id}, not {scenario.id}")
+        if att.settings.digest and att.settings.digest != digest(scenario):
+            raise EngineError(
+                f"scenario {scenario.id} has changed since attempt #{attempt_id} began: its pins would point at other "
+                f"signals; start a new attempt"
+            )
+        if att.over:
+            raise AttemptOver(f"attempt #{attempt_id} is over ({att.outcome}); start a new one")
+        tel = telemetry if telemetry is not None else _synthesize(scenario, att.settings.seed)
+        if tel.seed != att.settings.seed:
+            raise EngineError(f"attempt #{attempt_id} was played with seed {att.settings.seed}, not {tel.seed}")
+        manual = att.settings.clock == "manual"
+        source = time_source if time_source is not None else (ManualTime() if manual else time.monotonic)
+        last = events[-1]
+        clk = ReplayClock(
+            last.scenario_t, scenario.duration, speed=att.speed, source=source, practice=att.settings.mode == "practice",
+            paused=att.paused, wall_offset=last.wall_s,
+        )  # fmt: skip
+        session = cls(scenario, Signals(tel), store, attempt_id, att, clk)
+        session._events = list(events)
+        session._record(ev.RESUMED, {"session": att.sessions + 1})
+        return session
+
+    def close(self, reason: str = "quit") -> None:
+        """End this session cleanly. The attempt stays as it is: resumable if unfinished."""
+        try:
+            self._record(ev.ENDED, {"reason": reason})
+        except StoreError:
+            pass  # nothing the learner did is lost: every action was committed when it was made
+
+    # -- recording -------------------------------------------------------------------------------
+
+    def _record(self, kind: str, data: dict, *, wall_s: float | None = None) -> Event:
+        event = Event(kind, round(self.clock.wall() if wall_s is None else wall_s, 3), round(self.clock.now(), 3), data)
+        stored = self.store.append(self.attempt_id, event)  # raises StoreError: nothing applied
+        self.attempt.apply(stored)
+        self._events.append(stored)
+        return stored
+
+    def _tick(self) -> None:
+        """Time out the attempt once the learner's time is up (checked on every call)."""
+        limit = self.attempt.settings.time_limit
+        if limit is not None and not self.attempt.over and self.clock.wall() >= limit:
+            self._record(ev.TIMED_OUT, {"limit": limit}, wall_s=limit)
+
+    def _open(self) -> None:
+        self._tick()
+        if self.attempt.over:
+            raise AttemptOver(f"the attempt is over ({self.attempt.outcome}); 'score' shows the card")
+
+    @property
+    def events(self) -> list[Event]:
+        return list(self._events)
+
+    @property
+    def journal(self) -> Journal:
+        return self.attempt.journal
+
+    # -- clock -----------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def _clock_action(self, action: str, value: float | None, change: Callable[[], None]) -> dict:
+        self._tick()
+        saved = dict(vars(self.clock))
+        manual_before = self.clock.source.value if isinstance(self.clock.source, ManualTime) else None
+        change()
+        try:
+            self._record(ev.CLOCK, {"action": action, "value": value})
+        except StoreError:
+            vars(self.clock).update(saved)  # not acknowledged: put the clock back
+            if manual_before is not None:
+                self.clock.source.value = manual_before  # type: ignore[union-attr]
+            raise
+        return self.clock_state()
+
+    def pause(self) -> dict:
+        return self._clock_action("pause", None, self.clock.pause)
+
+    def resume_clock(self) -> dict:
+        return self._clock_action("resume", None, self.clock.resume)
+
+    def set_speed(self, speed: float) -> dict:
+        return self._clock_action("speed", float(speed), lambda: self.clock.set_speed(speed))
+
+    def advance(self, seconds: float) -> dict:
+        """Move the replay `seconds` ahead (practice). With a manual clock this is the only way
+        time passes, and it costs the learner seconds / speed."""
+        return self._clock_action("advance", float(seconds), lambda: self.clock.advance(seconds))
+
+    def clock_state(self) -> dict:
+        return {
+            "now": round(self.clock.now(), 3),
+            "wall_s": round(self.clock.wall(), 3),
+            "speed": self.clock.speed,
+            "paused": self.clock.paused,
+            "start": self.attempt.settings.start_t,
+            "end": self.clock.end,
+            "finished": self.clock.finished,
+        }
+
+    # -- what the learner sees -----------------------------------------------------------------
+
+    def briefing(self) -> dict:
+        sc = self.scenario
+        return {
+            "scenario": sc.id,
+            "title": sc.title,
+            "difficulty": sc.difficulty,
+            "briefing": sc.briefing,
+            "page": self.signals.firing(self.attempt.settings.start_t),
+            "services": [{"name": s.name, "kind": s.kind, "calls": list(s.calls)} for s in sc.services],
+            "faults": {name: f.description for name, f in sorted(FAULTS.items())},
+            "par_s": sc.par,
+            "wrong_penalty_s": sc.wrong_penalty,
+            "hints": [h.cost for h in sc.hints],
+            "require_trigger": sc.answer.require_trigger,
+        }
+
+    def status(self) -> dict:
+        self._tick()
+        now = self.clock.now()
+        s = self.signals
+        att = self.attempt
+        limit = att.settings.time_limit
+        return {
+            "attempt": self.attempt_id,
+            "scenario": self.scenario.id,
+            "outcome": att.outcome if att.outcome != "open" else "in_progress",
+            "mode": att.settings.mode,
+            "clock": att.settings.clock,
+            **self.clock_state(),
+            "time_limit_s": limit,
+            "visible": {
+                "logs": s.visible_logs(now),
+                "metric_points": s.visible_points(now),
+                "traces": s.visible_traces(now),
+                "spans": s.visible_spans(now),
+                "events": s.visible_events(now),
+            },
+            "firing": s.firing(now),
+            "hints_used": att.hints_used,
+            "hints_left": len(att.rules.hint_costs) - att.hints_used,
+            "wrong_diagnoses": att.wrong_diagnoses,
+            "hypotheses": len(att.journal.hypotheses),
+            "pins": len(att.journal.pins),
+        }
+
+    def _query(self, what: str, args: BaseModel, run: Callable[[float], object], count: Callable[[object], int], record: bool):
+        self._tick()
+        result = run(self.clock.now())
+        if record:
+            self._record(ev.QUERY, {"what": what, "args": args.model_dump(exclude_defaults=True), "count": count(result)})
+        return result
+
+    def logs(self, query: LogQuery | None = None, *, record: bool = True, **kwargs) -> LogPage:
+        q = _args(LogQuery, query, kwargs)
+        return self._query("logs", q, lambda now: self.signals.logs(q, now), lambda r: r.count, record)
+
+    def metrics(self, query: MetricQuery | None = None, *, record: bool = True, **kwargs):
+        q = _args(MetricQuery, query, kwargs)
+        return self._query("metrics", q, lambda now: self.signals.metrics(q, now), lambda r: len(getattr(r, "points", []) or []), record)
+
+    def traces(self, query: TraceQuery | None = None, *, record: bool = True, **kwargs) -> TracePage:
+        q = _args(TraceQuery, query, kwargs)
+        return self._query("traces", q, lambda now: self.signals.traces_query(q, now), lambda r: r.count, record)
+
+    def trace(self, trace_id: str, *, record: bool = True) -> SpanNode:
+        self._tick()
+        tree = self.signals.trace(trace_id, self.clock.now())
+        if record:
+            self._record(ev.QUERY, {"what": "trace", "args": {"trace_id": trace_id}, "count": 1})
+        return tree
+
+    def events_list(self, query: EventQuery | None = None, *, record: bool = True, **kwargs) -> EventList:
+        q = _args(EventQuery, query, kwargs)
+        return self._query("events", q, lambda now: self.signals.events_query(q, now), lambda r: r.count, record)
+
+    def resolve(self, item: str) -> Item:
+        """What a pin id points at, as of now (NotFound if it does not exist or not yet)."""
+        self._tick()
+        return self.signals.resolve(item, self.clock.now())
+
+    # -- journal ---------------------------------------------------------------------------------
+
+    def _guess(self, service: str | None, fault: str | None) -> None:
+        if service is not None and service not in self.scenario.service_names:
+            raise QueryError(f"no service {service!r}; services: {', '.join(self.scenario.service_names)}")
+        if fault is not None and fault not in FAULTS:
+            raise QueryError(f"no fault kind {fault!r}; kinds: {', '.join(sorted(FAULTS))}")
+
+    def add_hypothesis(self, text: str, service: str | None = None, fault: str | None = None) -> Hypothesis:
+        self._open()
+        text = text.strip()
+        if not text:
+            raise QueryError("a hypothesis needs some text")
+        self._guess(service, fault)
+        hid = self.journal.next_id()
+        self._record(ev.HYPOTHESIS, {"id": hid, "text": text, "service": service, "fault": fault})
+        return self.journal.hypotheses[hid]
+
+    def update_hypothesis(
+        self, hid: str, *, status: str | None = None, text: str | None = None, service: str | None = None, fault: str | None = None
+    ) -> Hypothesis:
+        self._open()
+        h = self.journal.hypotheses.get(hid)
+        if h is None:
+            known = ", ".join(self.journal.hypotheses) or "none yet"
+            raise NotFound(f"no hypothesis {hid!r}; hypotheses: {known}")
+        if status is not None and status not in STATUSES:
+            raise QueryError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+        self._guess(service, fault)
+        changes = {k: v for k, v in (("status", status), ("text", text), ("service", service), ("fault", fault)) if v is not None and getattr(h, k) != v}
+        if "text" in changes and not changes["text"].strip():
+            raise QueryError("a hypothesis needs some text")
+        if not changes:
+            raise QueryError(f"nothing to change in {hid}")
+        self._record(ev.HYPOTHESIS_UPDATE, {"id": hid, **changes})
+        return h
+
+    def pin(self, item: str, hypothesis: str | None = None, note: str = "") -> Pin:
+        """Pin a log line, span, metric window or event (by id) as evidence, optionally for a
+        hypothesis. Only what exists by now can be pinned."""
+        self._open()
+        if hypothesis is not None and hypothesis not in self.journal.hypotheses:
+            known = ", ".join(self.journal.hypotheses) or "none yet"
+            raise NotFound(f"no hypothesis {hypothesis!r}; hypotheses: {known}")
+        if len(self.journal.pins) >= MAX_PINS:
+            raise QueryError(f"at most {MAX_PINS} pins per attempt: choose the evidence that makes your case")
+        found = self.signals.resolve(item, self.clock.now())
+        if self.journal.pinned(found.id, hypothesis):
+            raise QueryError(f"{found.id} is already pinned" + (f" to {hypothesis}" if hypothesis else ""))
+        data = {"item": found.id, "kind": found.kind, "hypothesis": hypothesis, "note": note, "summary": found.summary, "snapshot": {"t": found.t, **found.data}}
+        self._record(ev.PIN, data)
+        return self.journal.pins[-1]
+
+    # -- hints, diagnosis, score ---------------------------------------------------------------
+
+    def hint(self) -> dict:
+        """The next hint, in order, at its cost."""
+        self._open()
+        i = self.attempt.hints_used
+        hints = self.scenario.hints
+        if i >= len(hints):
+            raise QueryError("no more hints" if hints else "this scenario has no hints")
+        self._record(ev.HINT, {"index": i, "cost": hints[i].cost})
+        return {"index": i + 1, "of": len(hints), "text": hints[i].text, "cost_s": hints[i].cost, "hints_left": len(hints) - i - 1}
+
+    def diagnose(self, service: str, fault: str, explanation: str, trigger: str | None = None) -> dict:
+        """Submit a diagnosis. Unknown names are errors, not guesses; a wrong one costs
+        wrong_penalty and says only that it is wrong (or which part is right, where the
+        scenario allows); a correct one ends the attempt with its score card."""
+        self._open()
+        self._guess(service, fault)
+        explanation = explanation.strip()
+        if not explanation:
+            raise QueryError("explain your diagnosis in a sentence or two: it is kept for the debrief")
+        rules = self.attempt.rules
+        trigger_ref = None
+        if trigger is not None:
+            trigger_ref = self.signals.trigger_of(trigger, self.clock.now())
+        elif rules.require_trigger:
+            raise QueryError("this scenario asks for the trigger too: name the change event (an id like E3) that set it off")
+        verdict = judge(rules, service, fault, trigger_ref)
+        feedback = verdict.feedback(rules.partial_feedback)
+        data = {
+            "service": service, "fault": fault, "trigger": trigger, "trigger_ref": trigger_ref, "explanation": explanation,
+            "correct": verdict.correct, "verdict": asdict(verdict),
+        }  # fmt: skip
+        self._record(ev.DIAGNOSIS, data)
+        out = dict(feedback)
+        if verdict.correct:
+            out["card"] = self.score().to_dict()
+        else:
+            out["penalty_s"] = rules.wrong_penalty
+        return out
+
+    def give_up(self) -> ScoreCard:
+        self._open()
+        self._record(ev.GAVE_UP, {})
+        return self.score()
+
+    def score(self) -> ScoreCard:
+        self._tick()
+        live = not self.attempt.over
+        return score(self._events, live=live, elapsed_s=self.clock.wall() if live else None)
+
+
+def _synthesize(scenario: Scenario, seed: int | None) -> Telemetry:
+    from dojo.telemetry.synthesize import synthesize
+
+    return synthesize(scenario, seed=seed)
