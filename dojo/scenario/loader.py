@@ -52,7 +52,34 @@ def resolve_scenario(ref: str) -> Path:
 def load_scenario(path: str | Path, *, faults: Mapping[str, FaultKind] | None = None) -> Scenario:
     """The scenario in the file at `path`, or ScenarioErrors with every problem found in it.
     `faults` replaces the fault library for the reference checks (tests use a small one)."""
-    return parse_scenario(_read(Path(path)), str(path), faults=faults)
+    path = Path(path)
+    scenario = parse_scenario(_read(path), str(path), faults=faults)
+    scenario._base_dir = path.resolve().parent
+    _check_imports(scenario, path)
+    return scenario
+
+
+def _check_imports(scenario: Scenario, path: Path) -> None:
+    """Imported signal files must be beside the scenario and readable. They are read here, once,
+    so a bad file is reported when the scenario loads, with its line, like any other error."""
+    if scenario.imports is None:
+        return
+    from dojo.telemetry.imported import ImportedSignalError, load_imports
+
+    errors = []
+    doc = None
+    for kind, rel in scenario.imports.files().items():
+        if not (path.resolve().parent / rel).is_file():
+            doc = doc or read_yaml(_read(path), str(path))
+            errors.append(ScenarioError(str(path), doc.line_of(("imports", kind)), f"imports.{kind}", f"{rel!r}: no such file beside the scenario; run 'dojo import' or fix the path"))
+    if errors:
+        raise ScenarioErrors(errors)
+    try:
+        scenario._imported = load_imports(scenario)
+    except ImportedSignalError as exc:
+        where, _, message = str(exc).partition(": ")
+        file, _, line = where.partition(":")
+        raise ScenarioErrors([ScenarioError(file, int(line) if line.isdigit() else None, "", message)]) from None
 
 
 def parse_scenario(source: bytes | str, path: str = "<scenario>", *, faults: Mapping[str, FaultKind] | None = None) -> Scenario:

@@ -8,10 +8,11 @@ point at the exact key that is wrong.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from datetime import datetime, timezone
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .durations import parse_duration
 
@@ -223,6 +224,26 @@ class Source(Model):
     changes: str = Field(max_length=2000, description="what was changed or sanitized in the retelling")
 
 
+SIGNAL_KINDS = ("logs", "metrics", "traces", "events")
+SignalKind = Literal["logs", "metrics", "traces", "events"]
+
+
+class Imports(Model):
+    """Real signals stored beside the scenario (in the formats `dojo generate` writes), replayed
+    like synthetic ones. Paths are relative to the scenario file."""
+
+    logs: str | None = Field(None, max_length=500, description="JSON lines: ts, level, service, host, trace_id, msg")
+    metrics: str | None = Field(None, max_length=500, description="CSV: timestamp,service,metric,value")
+    traces: str | None = Field(None, max_length=500, description="OTLP JSON traces")
+    events: str | None = Field(None, max_length=500, description="JSON lines: ts, kind, service, name, detail")
+    replace: list[SignalKind] = Field(
+        default_factory=list, description="signals that replace the synthetic ones; the others are mixed in"
+    )
+
+    def files(self) -> dict[str, str]:
+        return {k: getattr(self, k) for k in SIGNAL_KINDS if getattr(self, k)}
+
+
 DEFAULT_START = datetime(2026, 3, 10, 14, 0, tzinfo=timezone.utc)
 
 
@@ -249,6 +270,15 @@ class Scenario(Model):
     objectives: list[str] = Field(default_factory=list, max_length=20)
     debrief: str = Field("", max_length=50000)
     source: Source | None = None
+    imports: Imports | None = None
+    # The folder of the file the scenario came from, for its imports; set by the loader.
+    _base_dir: Path | None = PrivateAttr(default=None)
+    # Imported signals, read by the loader (dojo.telemetry.imported.Imported).
+    _imported: object | None = PrivateAttr(default=None)
+
+    @property
+    def base_dir(self) -> Path | None:
+        return self._base_dir
 
     @field_validator("start")
     @classmethod

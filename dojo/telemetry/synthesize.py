@@ -49,8 +49,7 @@ def synthesize(scenario: Scenario, seed: int | None = None, progress: Progress |
     events = change_events(scenario) + alert_events(scenario.alerts, metrics, scenario.grid)
     events_df = pd.DataFrame(events, columns=EVENT_COLUMNS)
     events_df = events_df.sort_values(["t", "kind", "service", "name"], kind="stable", ignore_index=True)
-    step("done", 1.0)
-    return Telemetry(
+    tel = Telemetry(
         scenario=scenario,
         seed=seed,
         start=scenario.start,
@@ -61,6 +60,13 @@ def synthesize(scenario: Scenario, seed: int | None = None, progress: Progress |
         events=events_df,
         truth={"faults": truth},
     )
+    if scenario.imports is not None:
+        step("imports", 0.95)
+        from .imported import load_imports, merge
+
+        tel = merge(tel, scenario._imported or load_imports(scenario))
+    step("done", 1.0)
+    return tel
 
 
 def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:

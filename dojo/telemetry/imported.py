@@ -1,0 +1,221 @@
+"""Real signals beside a scenario, read back into Telemetry and merged with the synthetic ones.
+
+Imported material is stored in the very formats `dojo generate` writes (logs.jsonl, metrics.csv,
+traces.otlp.json, events.jsonl), so one reader serves both, and an imported scenario replays
+through the same engine, queries and pins as a synthetic one. Times are absolute in the files and
+become scenario seconds against the scenario's `start`; rows outside the scenario are dropped
+and counted.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from .alerts import alert_events
+from .logs import LEVELS
+from .model import EVENT_COLUMNS, LOG_SCHEMA, METRIC_COLUMNS, SPAN_COLUMNS, Telemetry
+
+
+class ImportedSignalError(ValueError):
+    """An imported file that cannot be read; the message names the file and the line."""
+
+
+@dataclass
+class Imported:
+    logs: pa.Table | None = None
+    metrics: pd.DataFrame | None = None
+    spans: pd.DataFrame | None = None
+    events: pd.DataFrame | None = None
+    dropped: dict[str, int] = field(default_factory=dict)
+
+
+def _seconds(stamps: pd.Series, start: datetime, where: str) -> np.ndarray:
+    ts = pd.to_datetime(stamps, utc=True, errors="coerce", format="ISO8601")
+    bad = ts.isna()
+    if bad.any():
+        line = int(np.flatnonzero(bad.to_numpy())[0]) + 1
+        raise ImportedSignalError(f"{where}:{line}: {stamps.iloc[line - 1]!r} is not an ISO 8601 time; re-run 'dojo import'")
+    return (ts - pd.Timestamp(start)).dt.total_seconds().to_numpy()
+
+
+def read_logs(path: Path, start: datetime, duration: float) -> tuple[pa.Table, int]:
+    rows = []
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ImportedSignalError(f"{path}:{n}: not JSON ({exc.msg}); re-run 'dojo import'") from None
+            if not isinstance(rec, dict) or "ts" not in rec or "msg" not in rec:
+                raise ImportedSignalError(f"{path}:{n}: a log record needs 'ts' and 'msg'")
+            rows.append(rec)
+    frame = pd.DataFrame(rows, columns=["ts", "level", "service", "host", "trace_id", "msg"])
+    t = _seconds(frame["ts"], start, str(path)) if len(frame) else np.zeros(0)
+    keep = (t >= 0) & (t <= duration)
+    frame, t = frame[keep], t[keep]
+    level = frame["level"].fillna("INFO").astype(str).str.upper().replace({"WARNING": "WARN", "ERR": "ERROR", "FATAL": "ERROR", "CRITICAL": "ERROR", "TRACE": "DEBUG"})
+    level = level.where(level.isin(LEVELS), "INFO")
+    table = pa.table(
+        {
+            "t": pa.array(t, pa.float64()),
+            "service": pa.array(frame["service"].fillna("unknown").astype(str)).dictionary_encode(),
+            "host": pa.array(frame["host"].fillna("").astype(str)).dictionary_encode(),
+            "level": pa.array(level).dictionary_encode(),
+            "trace_id": pa.array(frame["trace_id"].fillna("").astype(str)),
+            "message": pa.array(frame["msg"].astype(str)),
+        }
+    )
+    return table, int((~keep).sum())
+
+
+def read_metrics(path: Path, start: datetime, duration: float) -> tuple[pd.DataFrame, int]:
+    try:
+        frame = pd.read_csv(path, dtype={"service": str, "metric": str})
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise ImportedSignalError(f"{path}: not the CSV 'dojo import' writes ({exc}); re-run it") from None
+    missing = {"timestamp", "service", "metric", "value"} - set(frame.columns)
+    if missing:
+        raise ImportedSignalError(f"{path}:1: missing column(s) {', '.join(sorted(missing))}; expected timestamp,service,metric,value")
+    t = _seconds(frame["timestamp"], start, str(path))
+    keep = (t >= 0) & (t <= duration)
+    out = pd.DataFrame({"t": t[keep], "service": frame["service"][keep].to_numpy(), "metric": frame["metric"][keep].to_numpy(),
+                        "value": pd.to_numeric(frame["value"][keep], errors="coerce").to_numpy()})
+    return out.dropna(subset=["value"])[METRIC_COLUMNS], int((~keep).sum())
+
+
+def read_traces(path: Path, start: datetime, duration: float) -> tuple[pd.DataFrame, int]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ImportedSignalError(f"{path}: not OTLP JSON ({exc}); re-run 'dojo import'") from None
+    start_ns = int(pd.Timestamp(start).value)
+    rows = []
+    for rs in doc.get("resourceSpans", []):
+        attrs = {a.get("key"): a.get("value", {}).get("stringValue") for a in rs.get("resource", {}).get("attributes", [])}
+        service = attrs.get("service.name") or "unknown"
+        for ss in rs.get("scopeSpans", []):
+            for sp in ss.get("spans", []):
+                begin, end = int(sp.get("startTimeUnixNano", 0)), int(sp.get("endTimeUnixNano", 0))
+                status = sp.get("status", {}) or {}
+                rows.append(
+                    {
+                        "trace_id": sp.get("traceId", ""),
+                        "span_id": sp.get("spanId", ""),
+                        "parent_id": sp.get("parentSpanId", "") or "",
+                        "service": service,
+                        "name": sp.get("name", ""),
+                        "t": (begin - start_ns) / 1e9,
+                        "duration_ms": max(end - begin, 0) / 1e6,
+                        "status": "error" if status.get("code") == 2 else "ok",
+                        "message": status.get("message", "") if status.get("code") == 2 else "",
+                    }
+                )
+    frame = pd.DataFrame(rows, columns=SPAN_COLUMNS)
+    keep = (frame["t"] >= 0) & (frame["t"] <= duration)
+    return frame[keep].reset_index(drop=True), int((~keep).sum())
+
+
+def read_events(path: Path, start: datetime, duration: float) -> tuple[pd.DataFrame, int]:
+    rows = []
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ImportedSignalError(f"{path}:{n}: not JSON ({exc.msg})") from None
+            rows.append(rec)
+    frame = pd.DataFrame(rows, columns=["ts", "kind", "service", "name", "detail"])
+    t = _seconds(frame["ts"], start, str(path)) if len(frame) else np.zeros(0)
+    frame = frame.assign(t=t).fillna("")
+    keep = (t >= 0) & (t <= duration)
+    return frame[keep][EVENT_COLUMNS].reset_index(drop=True), int((~keep).sum())
+
+
+READERS = {"logs": read_logs, "metrics": read_metrics, "traces": read_traces, "events": read_events}
+
+
+def load_imports(scenario) -> Imported:
+    out = Imported()
+    if scenario.imports is None:
+        return out
+    base = scenario.base_dir or Path(".")
+    for kind, rel in scenario.imports.files().items():
+        data, dropped = READERS[kind](base / rel, scenario.start, scenario.duration)
+        setattr(out, "spans" if kind == "traces" else kind, data)
+        out.dropped[kind] = dropped
+    return out
+
+
+def _merge_logs(synthetic: pa.Table, real: pa.Table | None, replace_it: bool) -> pa.Table:
+    if real is None:
+        return synthetic
+    parts = [real] if replace_it else [synthetic.drop(["id"]), real]
+    cols = {}
+    for name in ("t", "service", "host", "level", "trace_id", "message"):
+        arrays = []
+        for p in parts:
+            col = p.column(name).combine_chunks()
+            col = col.dictionary_decode() if pa.types.is_dictionary(col.type) else col
+            arrays.append(col.cast(pa.string()) if pa.types.is_large_string(col.type) else col)
+        cols[name] = pa.concat_arrays(arrays)
+    order = pa.array(np.argsort(cols["t"].to_numpy(), kind="stable"))
+    n = len(order)
+    return pa.Table.from_arrays(
+        [
+            pa.array(np.arange(n, dtype=np.int64)),
+            cols["t"].take(order),
+            cols["service"].take(order).dictionary_encode().cast(LOG_SCHEMA.field("service").type),
+            cols["host"].take(order).dictionary_encode().cast(LOG_SCHEMA.field("host").type),
+            cols["level"].take(order).dictionary_encode().cast(LOG_SCHEMA.field("level").type),
+            cols["trace_id"].take(order),
+            cols["message"].take(order),
+        ],
+        schema=LOG_SCHEMA,
+    )
+
+
+def _merge_frame(synthetic: pd.DataFrame, real: pd.DataFrame | None, replace_it: bool, keys: list[str]) -> pd.DataFrame:
+    if real is None:
+        return synthetic
+    if replace_it:
+        merged = real
+    elif keys == ["service", "metric"]:
+        # A real series wins over the synthetic one of the same service and metric.
+        real_keys = set(map(tuple, real[keys].drop_duplicates().to_numpy()))
+        own = synthetic[[k not in real_keys for k in map(tuple, synthetic[keys].to_numpy())]]
+        merged = pd.concat([own, real], ignore_index=True)
+    else:
+        merged = pd.concat([synthetic, real], ignore_index=True)
+    return merged.sort_values(keys + ["t"] if keys else ["t"], kind="stable", ignore_index=True)
+
+
+def merge(tel: Telemetry, imported: Imported) -> Telemetry:
+    """Telemetry with the imported signals mixed in (or in place of the synthetic ones)."""
+    if imported.logs is None and imported.metrics is None and imported.spans is None and imported.events is None:
+        return tel
+    sc = tel.scenario
+    repl = set(sc.imports.replace if sc.imports else ())
+    metrics = _merge_frame(tel.metrics, imported.metrics, "metrics" in repl, ["service", "metric"])
+    spans = _merge_frame(tel.spans, imported.spans, "traces" in repl, [])
+    events = tel.events
+    if imported.metrics is not None:
+        # Alerts are evaluated on what the learner will see: the merged series.
+        kept = events[~events["kind"].isin(["alert_firing", "alert_resolved"])]
+        alerts = pd.DataFrame(alert_events(sc.alerts, metrics, sc.grid), columns=EVENT_COLUMNS)
+        events = pd.concat([kept, alerts], ignore_index=True)
+    if imported.events is not None:
+        events = imported.events if "events" in repl else pd.concat([events, imported.events], ignore_index=True)
+    events = events.sort_values(["t", "kind", "service", "name"], kind="stable", ignore_index=True)
+    truth = dict(tel.truth, imported={k: v for k, v in imported.dropped.items()})
+    return replace(tel, logs=_merge_logs(tel.logs, imported.logs, "logs" in repl), metrics=metrics, spans=spans, events=events, truth=truth)
