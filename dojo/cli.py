@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "new": "dojo.commands.authoring:new_cmd",
     "preview": "dojo.commands.authoring:preview_cmd",
     "play": "dojo.commands.play:play_cmd",
+    "import": "dojo.commands.importer:import_cmd",
     "history": "dojo.commands.history:history_cmd",
 }
 
@@ -32,6 +33,7 @@ HELP = {
     "new": "Scaffold a scenario file that validates and lints clean, with comments that teach the format.",
     "preview": "Review a scenario: topology, timeline, alerts, sparklines, samples, evidence, lint.",
     "play": "Play a scenario; --headless speaks JSON lines on stdin/stdout.",
+    "import": "Import real logs, metrics and traces into a scenario (sanitized by default).",
     "history": "List past attempts with status, TTCD and points.",
 }
 

@@ -1,0 +1,338 @@
+"""Real telemetry formats -> records: logs, metric points, spans.
+
+Each reader takes the file's text and a Report to count what it skipped and why; nothing is
+dropped silently, and nothing here raises on bad content (only on a format we cannot read at
+all, as FormatError with the file and line).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from .timestamps import CONVENTIONS, parse_value, sniff
+
+MAX_MESSAGE = 65536  # characters kept of one log message; the rest is cut and counted
+_LEVEL = re.compile(r"\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRIT(?:ICAL)?|ALERT|EMERG)\b", re.IGNORECASE)
+_LEVEL_MAP = {"TRACE": "DEBUG", "NOTICE": "INFO", "WARNING": "WARN", "ERR": "ERROR", "FATAL": "ERROR", "CRIT": "ERROR",
+              "CRITICAL": "ERROR", "ALERT": "ERROR", "EMERG": "ERROR"}
+_HTTP_STATUS = re.compile(r"\" (\d{3}) ")
+TS_KEYS = ("ts", "time", "timestamp", "@timestamp", "datetime", "date", "timeUnixNano", "time_unix_nano", "t")
+MSG_KEYS = ("msg", "message", "log", "event", "body", "text")
+LEVEL_KEYS = ("level", "severity", "lvl", "loglevel", "log.level", "severityText", "severity_text")
+SERVICE_KEYS = ("service", "service.name", "service_name", "app", "application", "logger", "component")
+HOST_KEYS = ("host", "hostname", "host.name", "pod", "instance", "node")
+TRACE_KEYS = ("trace_id", "traceId", "trace.id", "traceID")
+
+
+class FormatError(ValueError):
+    pass
+
+
+@dataclass
+class FileReport:
+    path: str
+    format: str = ""
+    records: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + n
+
+
+@dataclass
+class LogRecord:
+    ts: datetime
+    level: str
+    service: str
+    host: str
+    trace_id: str
+    msg: str
+
+
+def normalize_level(text: str | None, default: str = "INFO") -> str:
+    if not text:
+        return default
+    up = str(text).upper()
+    up = _LEVEL_MAP.get(up, up)
+    return up if up in ("DEBUG", "INFO", "WARN", "ERROR") else default
+
+
+def _cut(msg: str, rep: FileReport) -> str:
+    if len(msg) > MAX_MESSAGE:
+        rep.skip(f"message cut to {MAX_MESSAGE} characters (the rest dropped)")
+        return msg[:MAX_MESSAGE] + f" …[{len(msg) - MAX_MESSAGE} more characters]"
+    return msg
+
+
+def plain_logs(text: str, service: str, year: int, rep: FileReport) -> list[LogRecord]:
+    lines = text.splitlines()
+    sample = [ln for ln in lines[:500] if ln.strip()]
+    conv = sniff(sample)
+    if conv is None:
+        rep.skip("lines with no timestamp anywhere in the file", sum(1 for ln in lines if ln.strip()))
+        rep.notes.append("no timestamps found: expected ISO 8601, syslog, Apache/nginx or epoch seconds/ms")
+        return []
+    rep.format = f"plain text log ({conv.name} timestamps)"
+    out: list[LogRecord] = []
+    for line in lines:
+        if not line.strip():
+            continue
+        m = conv.pattern.search(line)
+        ts = conv.parse(m, year) if m else None
+        if ts is None:
+            if out and m is None:
+                # A line without a timestamp continues the record above (a stack trace, a dump).
+                out[-1].msg = _cut(out[-1].msg + " | " + line.strip(), rep)
+                rep.skip("continuation lines joined to the line above")
+            else:
+                rep.skip("lines before the first timestamp, or with an unreadable one")
+            continue
+        rest = (line[: m.start()] + line[m.end():]).strip(" -|[]:")
+        level_m = _LEVEL.search(rest)
+        level = normalize_level(level_m.group(1)) if level_m else "INFO"
+        if conv.name == "Apache/nginx":
+            status = _HTTP_STATUS.search(line)
+            if status:
+                code = int(status.group(1))
+                level = "ERROR" if code >= 500 else "WARN" if code >= 400 else "INFO"
+        out.append(LogRecord(ts, level, service, "", "", _cut(rest, rep)))
+    return out
+
+
+def _field(rec: dict, keys: tuple[str, ...]) -> object:
+    for key in keys:
+        if key in rec and rec[key] not in (None, ""):
+            return rec[key]
+        # Dotted keys as nested objects: {"service": {"name": ...}}
+        if "." in key:
+            node: object = rec
+            for part in key.split("."):
+                node = node.get(part) if isinstance(node, dict) else None
+            if node not in (None, ""):
+                return node
+    return None
+
+
+def json_logs(text: str, service: str, year: int, rep: FileReport) -> list[LogRecord]:
+    rep.format = "JSON lines log"
+    out: list[LogRecord] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            rep.skip("lines that are not JSON (truncated or corrupt)")
+            continue
+        if not isinstance(rec, dict):
+            rep.skip("JSON lines that are not objects")
+            continue
+        ts = parse_value(_field(rec, TS_KEYS), year)
+        if ts is None:
+            rep.skip("records with no readable timestamp")
+            continue
+        msg = _field(rec, MSG_KEYS)
+        if msg is None:
+            msg = json.dumps({k: v for k, v in rec.items() if k not in TS_KEYS}, sort_keys=True)
+        out.append(
+            LogRecord(
+                ts,
+                normalize_level(_field(rec, LEVEL_KEYS)),
+                str(_field(rec, SERVICE_KEYS) or service),
+                str(_field(rec, HOST_KEYS) or ""),
+                str(_field(rec, TRACE_KEYS) or ""),
+                _cut(msg if isinstance(msg, str) else json.dumps(msg), rep),
+            )
+        )
+    return out
+
+
+def _attrs(items: list | None) -> dict:
+    out = {}
+    for a in items or []:
+        value = a.get("value", {}) or {}
+        out[a.get("key")] = next(iter(value.values()), None) if isinstance(value, dict) else value
+    return out
+
+
+def _ns(value: object) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(value) / 1e9, tz=timezone.utc)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def otlp_logs(doc: dict, service: str, rep: FileReport) -> list[LogRecord]:
+    rep.format = "OTLP JSON logs"
+    out = []
+    for rl in doc.get("resourceLogs", []):
+        svc = str(_attrs(rl.get("resource", {}).get("attributes")).get("service.name") or service)
+        for sl in rl.get("scopeLogs", []):
+            for rec in sl.get("logRecords", []):
+                ts = _ns(rec.get("timeUnixNano") or rec.get("observedTimeUnixNano"))
+                if ts is None:
+                    rep.skip("log records with no timestamp")
+                    continue
+                body = rec.get("body", {}) or {}
+                msg = body.get("stringValue") if isinstance(body, dict) else None
+                msg = msg if msg is not None else json.dumps(body)
+                out.append(LogRecord(ts, normalize_level(rec.get("severityText")), svc, "", str(rec.get("traceId", "")), _cut(msg, rep)))
+    return out
+
+
+@dataclass
+class Point:
+    ts: datetime
+    service: str
+    metric: str
+    value: float
+
+
+def otlp_metrics(doc: dict, service: str, rep: FileReport) -> list[Point]:
+    rep.format = "OTLP JSON metrics"
+    out = []
+    for rm in doc.get("resourceMetrics", []):
+        svc = str(_attrs(rm.get("resource", {}).get("attributes")).get("service.name") or service)
+        for sm in rm.get("scopeMetrics", []):
+            for metric in sm.get("metrics", []):
+                body = metric.get("gauge") or metric.get("sum") or {}
+                for dp in body.get("dataPoints", []):
+                    ts = _ns(dp.get("timeUnixNano"))
+                    value = dp.get("asDouble", dp.get("asInt"))
+                    if ts is None or value is None:
+                        rep.skip("data points with no time or value (histograms are not imported)")
+                        continue
+                    out.append(Point(ts, svc, metric.get("name", "unknown"), float(value)))
+                if not body:
+                    rep.skip(f"metrics of a kind not imported ({', '.join(k for k in metric if k not in ('name', 'description', 'unit'))})")
+    return out
+
+
+def prometheus(doc: dict, service: str, rep: FileReport) -> list[Point]:
+    rep.format = "Prometheus range query JSON"
+    data = doc.get("data", {})
+    if data.get("resultType") not in ("matrix", "vector"):
+        raise FormatError(f"Prometheus result type {data.get('resultType')!r} is not a matrix or vector")
+    out = []
+    for series in data.get("result", []):
+        labels = series.get("metric", {})
+        svc = labels.get("service") or labels.get("job") or labels.get("app") or service
+        name = labels.get("__name__", "value")
+        values = series.get("values") or ([series["value"]] if "value" in series else [])
+        for ts, value in values:
+            try:
+                number = float(value)
+                if number != number or number in (float("inf"), float("-inf")):
+                    raise ValueError(value)
+                out.append(Point(datetime.fromtimestamp(float(ts), tz=timezone.utc), str(svc), str(name), number))
+            except (TypeError, ValueError):
+                rep.skip("samples that are not numbers (NaN, Inf or text)")
+    return out
+
+
+def csv_metrics(text: str, service: str, year: int, rep: FileReport) -> list[Point]:
+    """A time column, then one column per series named `metric`, `service:metric` or
+    `service/metric`."""
+    rep.format = "CSV metrics (a time column, one column per series)"
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FormatError("the CSV file is empty") from None
+    out = []
+    series = []
+    for col in header[1:]:
+        svc, sep, metric = col.replace("/", ":").partition(":")
+        series.append((svc, metric) if sep else (service, col))
+    for n, row in enumerate(reader, 2):
+        if not row:
+            continue
+        ts = parse_value(row[0], year)
+        if ts is None:
+            rep.skip("rows with no readable time in the first column")
+            continue
+        for (svc, metric), cell in zip(series, row[1:]):
+            if cell.strip() == "":
+                continue
+            try:
+                out.append(Point(ts, svc, metric, float(cell)))
+            except ValueError:
+                rep.skip("cells that are not numbers")
+    return out
+
+
+@dataclass
+class Span:
+    trace_id: str
+    span_id: str
+    parent_id: str
+    service: str
+    name: str
+    start_ns: int
+    end_ns: int
+    error: bool
+    message: str
+
+
+def otlp_traces(doc: dict, service: str, rep: FileReport) -> list[Span]:
+    rep.format = "OTLP JSON traces"
+    out = []
+    for rs in doc.get("resourceSpans", []):
+        svc = str(_attrs(rs.get("resource", {}).get("attributes")).get("service.name") or service)
+        for ss in rs.get("scopeSpans", []):
+            for sp in ss.get("spans", []):
+                try:
+                    begin, end = int(sp["startTimeUnixNano"]), int(sp["endTimeUnixNano"])
+                except (KeyError, TypeError, ValueError):
+                    rep.skip("spans with no start or end time")
+                    continue
+                status = sp.get("status", {}) or {}
+                out.append(Span(str(sp.get("traceId", "")), str(sp.get("spanId", "")), str(sp.get("parentSpanId", "") or ""),
+                                svc, str(sp.get("name", "")), begin, end, status.get("code") in (2, "STATUS_CODE_ERROR"), str(status.get("message", ""))))
+    return out
+
+
+def jaeger_traces(doc: dict, service: str, rep: FileReport) -> list[Span]:
+    rep.format = "Jaeger JSON traces"
+    out = []
+    for trace in doc.get("data", []):
+        processes = {pid: p.get("serviceName", service) for pid, p in (trace.get("processes") or {}).items()}
+        for sp in trace.get("spans", []):
+            try:
+                begin = int(sp["startTime"]) * 1000
+                end = begin + int(sp.get("duration", 0)) * 1000
+            except (KeyError, TypeError, ValueError):
+                rep.skip("spans with no start time")
+                continue
+            parent = next((r.get("spanID", "") for r in sp.get("references", []) or [] if r.get("refType") == "CHILD_OF"), "")
+            tags = {t.get("key"): t.get("value") for t in sp.get("tags", []) or []}
+            error = tags.get("error") in (True, "true")
+            message = str(tags.get("otel.status_description") or tags.get("error.message") or "")
+            out.append(Span(str(sp.get("traceID", "")), str(sp.get("spanID", "")), str(parent), processes.get(sp.get("processID"), service),
+                            str(sp.get("operationName", "")), begin, end, error, message))
+    return out
+
+
+def sniff_document(doc: object) -> str | None:
+    if not isinstance(doc, dict):
+        return None
+    if "resourceSpans" in doc:
+        return "otlp-traces"
+    if "resourceLogs" in doc:
+        return "otlp-logs"
+    if "resourceMetrics" in doc:
+        return "otlp-metrics"
+    if isinstance(doc.get("data"), list) and doc["data"] and isinstance(doc["data"][0], dict) and "spans" in doc["data"][0]:
+        return "jaeger"
+    if isinstance(doc.get("data"), dict) and "resultType" in doc["data"]:
+        return "prometheus"
+    return None
+
+
+__all__ = ["CONVENTIONS"]

@@ -1,0 +1,220 @@
+"""`dojo import`: real incident files -> the signal files a scenario's `imports:` points at.
+
+Inputs are sniffed (or told with --format), read into records, sorted by time, and written in the
+formats `dojo generate` writes. Everything skipped is counted with its reason in the report.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .readers import (
+    FileReport,
+    FormatError,
+    LogRecord,
+    Point,
+    Span,
+    csv_metrics,
+    jaeger_traces,
+    json_logs,
+    otlp_logs,
+    otlp_metrics,
+    otlp_traces,
+    plain_logs,
+    prometheus,
+    sniff_document,
+)
+from .timestamps import iso
+
+FORMATS = ("auto", "log", "jsonl", "csv", "otlp-logs", "otlp-metrics", "otlp-traces", "jaeger", "prometheus")
+
+
+@dataclass
+class ImportResult:
+    logs: list[LogRecord] = field(default_factory=list)
+    points: list[Point] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
+    reports: list[FileReport] = field(default_factory=list)
+
+    def time_range(self) -> tuple[datetime, datetime] | None:
+        stamps = [r.ts for r in self.logs] + [p.ts for p in self.points]
+        stamps += [datetime.fromtimestamp(s.start_ns / 1e9, tz=timezone.utc) for s in self.spans]
+        return (min(stamps), max(stamps)) if stamps else None
+
+
+def _decode(raw: bytes, rep: FileReport) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8", errors="replace")
+        bad = sum(1 for line in text.splitlines() if "\ufffd" in line)
+        rep.notes.append(f"{bad} line(s) held bytes that are not UTF-8; they were replaced with U+FFFD")
+        return text
+
+
+def _detect(path: Path, text: str) -> tuple[str, object | None]:
+    if path.suffix.lower() == ".csv":
+        return "csv", None
+    stripped = text.lstrip()
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    if stripped.startswith(("{", "[")):
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError:
+            doc = None
+        if doc is not None:
+            kind = sniff_document(doc)
+            if kind:
+                return kind, doc
+            if isinstance(doc, dict) and first.strip() == stripped.strip():
+                return "jsonl", None
+            raise FormatError("a JSON document of a kind not recognised (expected OTLP, Jaeger or Prometheus JSON)")
+        try:
+            json.loads(first)
+            return "jsonl", None
+        except json.JSONDecodeError:
+            raise FormatError("truncated or corrupt JSON document (it does not parse to its end)") from None
+    return "log", None
+
+
+def read_file(path: Path, result: ImportResult, *, fmt: str = "auto", service: str | None = None, year: int | None = None) -> None:
+    rep = FileReport(str(path))
+    result.reports.append(rep)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        rep.notes.append(f"not read: {exc.strerror or exc}")
+        rep.skip("whole file: cannot read it")
+        return
+    if b"\x00" in raw[:8192]:
+        rep.notes.append("not read: binary content (NUL bytes); give text, JSON or CSV files")
+        rep.skip("whole file: binary")
+        return
+    text = _decode(raw, rep)
+    service = service or path.stem.split(".")[0]
+    year = year or datetime.now(timezone.utc).year
+    try:
+        kind, doc = _detect(path, text) if fmt == "auto" else (fmt, None)
+        if doc is None and kind in ("otlp-logs", "otlp-metrics", "otlp-traces", "jaeger", "prometheus"):
+            try:
+                doc = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise FormatError(f"not JSON at line {exc.lineno} ({exc.msg})") from None
+        if kind == "log":
+            recs = plain_logs(text, service, year, rep)
+            result.logs += recs
+        elif kind == "jsonl":
+            recs = json_logs(text, service, year, rep)
+            result.logs += recs
+        elif kind == "otlp-logs":
+            recs = otlp_logs(doc, service, rep)
+            result.logs += recs
+        elif kind == "csv":
+            recs = csv_metrics(text, service, year, rep)
+            result.points += recs
+        elif kind == "otlp-metrics":
+            recs = otlp_metrics(doc, service, rep)
+            result.points += recs
+        elif kind == "prometheus":
+            recs = prometheus(doc, service, rep)
+            result.points += recs
+        elif kind == "otlp-traces":
+            recs = otlp_traces(doc, service, rep)
+            result.spans += recs
+        elif kind == "jaeger":
+            recs = jaeger_traces(doc, service, rep)
+            result.spans += recs
+        else:
+            raise FormatError(f"unknown format {kind!r}; choose one of {', '.join(FORMATS)}")
+    except FormatError as exc:
+        rep.notes.append(f"not imported: {exc}")
+        rep.skip("whole file: format not readable")
+        return
+    except (AttributeError, TypeError, KeyError) as exc:
+        # A document of the right kind with the wrong shape inside.
+        rep.notes.append(f"not imported: unexpected structure ({type(exc).__name__}: {exc})")
+        rep.skip("whole file: unexpected structure")
+        return
+    rep.records = len(recs)
+
+
+def _sorted(items: list, key, rep_name: str, result: ImportResult) -> list:
+    out_of_order = sum(1 for a, b in zip(items, items[1:]) if key(b) < key(a))
+    if out_of_order:
+        result.reports.append(FileReport(rep_name, format="(all files)", skipped={}, notes=[f"{out_of_order} record(s) were out of time order; sorted"]))
+    return sorted(items, key=key)
+
+
+def write(result: ImportResult, out: Path) -> dict[str, Path]:
+    """The normalized files, one per kind that has records."""
+    from dojo.telemetry.export import atomic_write
+
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    if result.logs:
+        logs = _sorted(result.logs, lambda r: r.ts, "logs", result)
+        files["logs"] = out / "logs.jsonl"
+        with atomic_write(files["logs"]) as fh:
+            for r in logs:
+                fh.write(json.dumps({"ts": iso(r.ts), "level": r.level, "service": r.service, "host": r.host, "trace_id": r.trace_id, "msg": r.msg}, ensure_ascii=False) + "\n")
+    if result.points:
+        points = sorted(result.points, key=lambda p: (p.service, p.metric, p.ts))
+        files["metrics"] = out / "metrics.csv"
+        with atomic_write(files["metrics"]) as fh:
+            fh.write("timestamp,service,metric,value\n")
+            for p in points:
+                fh.write(f"{iso(p.ts)},{_csv(p.service)},{_csv(p.metric)},{p.value!r}\n")
+    if result.spans:
+        files["traces"] = out / "traces.otlp.json"
+        by_service: dict[str, list[Span]] = {}
+        for s in sorted(result.spans, key=lambda s: (s.start_ns, s.trace_id, s.span_id)):
+            by_service.setdefault(s.service, []).append(s)
+        doc = {
+            "resourceSpans": [
+                {
+                    "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": svc}}]},
+                    "scopeSpans": [{"scope": {"name": "dojo-import"}, "spans": [
+                        {"traceId": s.trace_id, "spanId": s.span_id, "parentSpanId": s.parent_id, "name": s.name,
+                         "startTimeUnixNano": str(s.start_ns), "endTimeUnixNano": str(s.end_ns),
+                         "status": {"code": 2, "message": s.message} if s.error else {"code": 1}}
+                        for s in spans]}],
+                }
+                for svc, spans in by_service.items()
+            ]
+        }
+        with atomic_write(files["traces"]) as fh:
+            json.dump(doc, fh, separators=(",", ":"))
+            fh.write("\n")
+    return files
+
+
+def _csv(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
+
+
+def imports_block(files: dict[str, Path], scenario_dir: Path, replace: list[str]) -> str:
+    lines = ["imports:  # real signals, written by 'dojo import'"]
+    for kind, path in files.items():
+        lines.append(f"  {kind}: {path.resolve().relative_to(scenario_dir.resolve()).as_posix()}")
+    lines.append(f"  replace: [{', '.join(replace)}]")
+    return "\n".join(lines) + "\n"
+
+
+def set_imports(scenario_text: str, block: str) -> str:
+    """The scenario's YAML with its top-level `imports:` block replaced (or added at the end)."""
+    out, skipping = [], False
+    for line in scenario_text.splitlines(keepends=True):
+        top = line[:1] not in (" ", "\t", "#", "\n", "\r", "-") and line.strip()
+        if top:
+            skipping = line.startswith("imports:")
+            if skipping:
+                continue
+        if not skipping:
+            out.append(line)
+    text = "".join(out)
+    if text and not text.endswith("\n"):
+        text += "\n"
+    return text + block

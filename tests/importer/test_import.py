@@ -1,0 +1,148 @@
+"""`dojo import`: every format in, normalized signals out, a report of what was skipped and why."""
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+from click.testing import CliRunner
+
+from dojo.cli import cli
+from dojo.importer.run import ImportResult, read_file, set_imports, write
+from dojo.importer.timestamps import sniff
+
+from .samples import SCENARIO, write_all
+
+
+@pytest.fixture
+def samples(tmp_path):
+    return write_all(tmp_path)
+
+
+def read(path, **kw):
+    result = ImportResult()
+    read_file(path, result, year=2026, **kw)
+    return result, result.reports[0]
+
+
+@pytest.mark.parametrize(
+    "name, fmt_word, logs",
+    [("iso.log", "ISO 8601", 3), ("syslog.log", "syslog", 2), ("access.log", "Apache/nginx", 2), ("epoch.log", "epoch", 2)],
+)
+def test_plain_log_timestamps_are_detected(samples, name, fmt_word, logs):
+    result, rep = read(samples[name])
+    assert fmt_word in rep.format
+    assert len(result.logs) == logs
+    assert all(r.ts.tzinfo is not None and r.ts.year == 2026 for r in result.logs)
+
+
+def test_stack_trace_lines_join_their_record(samples):
+    result, rep = read(samples["iso.log"])
+    error = next(r for r in result.logs if r.level == "ERROR")
+    assert "RuntimeException: boom" in error.msg and "Pay.java:42" in error.msg
+    assert rep.skipped["continuation lines joined to the line above"] == 2
+
+
+def test_nginx_status_sets_the_level(samples):
+    result, _ = read(samples["access.log"])
+    assert [r.level for r in result.logs] == ["INFO", "ERROR"]
+
+
+def test_epoch_seconds_and_milliseconds(samples):
+    result, _ = read(samples["epoch.log"])
+    assert [r.ts for r in result.logs] == [datetime(2026, 3, 10, 14, 10, 0, 123000, tzinfo=timezone.utc), datetime(2026, 3, 10, 14, 10, 1, tzinfo=timezone.utc)]
+
+
+def test_json_lines_fields_and_skips(samples):
+    result, rep = read(samples["app.jsonl"])
+    assert [r.level for r in result.logs] == ["ERROR", "WARN"]
+    assert result.logs[0].trace_id == "ab" * 16 and result.logs[1].service == "payments"
+    assert rep.skipped == {"lines that are not JSON (truncated or corrupt)": 1, "records with no readable timestamp": 1}
+
+
+@pytest.mark.parametrize("name, kind, count", [
+    ("otlp-logs.json", "logs", 1), ("otlp-metrics.json", "points", 1), ("prom.json", "points", 2), ("wide.csv", "points", 5),
+    ("jaeger.json", "spans", 2), ("otlp-traces.json", "spans", 1),
+])
+def test_structured_formats(samples, name, kind, count):
+    result, rep = read(samples[name])
+    assert len(getattr(result, kind)) == count, rep
+    assert rep.records == count
+
+
+def test_skipped_things_are_counted_with_reasons(samples):
+    _, prom = read(samples["prom.json"])
+    assert prom.skipped == {"samples that are not numbers (NaN, Inf or text)": 1}
+    _, wide = read(samples["wide.csv"])
+    assert wide.skipped == {"rows with no readable time in the first column": 1}
+    _, otlp = read(samples["otlp-metrics.json"])
+    assert any("not imported" in reason for reason in otlp.skipped)
+
+
+def test_jaeger_parent_and_error(samples):
+    result, _ = read(samples["jaeger.json"])
+    child = next(s for s in result.spans if s.span_id == "s2")
+    assert child.parent_id == "s1" and child.error and child.service == "checkout"
+
+
+@pytest.mark.parametrize("name, note", [
+    ("binary.log", "binary content"),
+    ("notime.log", "no timestamps found"),
+    ("truncated.json", "truncated or corrupt JSON"),
+    ("latin1.log", "not UTF-8"),
+])
+def test_bad_files_explain_themselves(samples, name, note):
+    _, rep = read(samples[name])
+    assert any(note in n for n in rep.notes), rep.notes
+
+
+def test_a_10mb_line_is_cut_and_counted(samples):
+    result, rep = read(samples["huge.log"])
+    assert len(result.logs) == 1 and len(result.logs[0].msg) < 70_000
+    assert any("cut" in reason for reason in rep.skipped)
+
+
+def test_out_of_order_records_are_sorted(tmp_path, samples):
+    result, _ = read(samples["iso.log"])
+    files = write(result, tmp_path / "out")
+    stamps = [json.loads(line)["ts"] for line in files["logs"].read_text().splitlines()]
+    assert stamps == sorted(stamps)
+    assert any("out of time order" in n for rep in result.reports for n in rep.notes)
+
+
+def test_sniff_prefers_the_common_convention():
+    assert sniff(["Mar 10 14:07:01 a b", "Mar 10 14:07:02 c"]).name == "syslog"
+    assert sniff(["nothing", "here"]) is None
+
+
+def test_set_imports_replaces_the_block():
+    text = "id: x\nimports:\n  logs: old.jsonl\n  replace: []\nanswer:\n  accepted: []\n"
+    out = set_imports(text, "imports:\n  logs: new.jsonl\n")
+    assert "old.jsonl" not in out and out.count("imports:") == 1 and "answer:" in out
+
+
+def test_cli_imports_into_a_scenario_that_then_plays(tmp_path, samples):
+    scenario = tmp_path / "demo.yaml"
+    scenario.write_text(SCENARIO)
+    inputs = [str(samples[n]) for n in ("iso.log", "app.jsonl", "wide.csv", "jaeger.json", "binary.log")]
+    res = CliRunner().invoke(cli, ["import", *inputs, "--scenario", str(scenario), "--no-sanitize", "--replace", "traces"])
+    assert res.exit_code == 0, res.output
+    assert "binary content" in res.output and "skipped" in res.output
+    assert "imports:" in scenario.read_text()
+    assert (tmp_path / "demo.signals" / "logs.jsonl").is_file()
+
+    from dojo.engine import Session
+    from dojo.scenario import load_scenario
+    from dojo.store import Store
+
+    sc = load_scenario(scenario)
+    s = Session.start(sc, Store.open(tmp_path / "dojo.sqlite3"), clock="manual")
+    s.advance(1500)
+    page = s.logs(contains="payment failed")
+    assert page.count == 1 and "RuntimeException" in page.lines[0].message
+    assert s.trace("t1") is not None
+    s.close()
+
+
+def test_cli_bad_arguments_are_one_line(tmp_path):
+    res = CliRunner().invoke(cli, ["import", str(tmp_path / "none.log"), "--scenario", str(tmp_path / "x.yaml")])
+    assert res.exit_code == 2 and "no such scenario file" in res.output
