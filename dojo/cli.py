@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "schema": "dojo.commands.library:schema_cmd",
     "faults": "dojo.commands.library:faults_cmd",
     "generate": "dojo.commands.generate:generate_cmd",
+    "sanitize": "dojo.commands.sanitize:sanitize_cmd",
 }
 
 HELP = {
@@ -23,6 +24,7 @@ HELP = {
     "schema": "Print the JSON Schema of the scenario format.",
     "faults": "List the fault kinds with their parameters.",
     "generate": "Synthesize a scenario's logs, metrics, traces and events into a folder.",
+    "sanitize": "Scrub real incident artifacts of IPs, names and secrets; --check scans for leftovers.",
 }
 
 

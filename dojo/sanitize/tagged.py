@@ -1,0 +1,151 @@
+"""Pseudonyms for the kinds that live in huge spaces: UUIDs, tokens, keys, passwords, JWTs.
+
+A collision between two 122-bit UUIDs or two 30-character tokens is out of reach, and these
+values are often unique per line (request ids), so they are derived afresh from HMAC(secret,
+value) every time and never stored: memory stays flat however long the file, and any process can
+compute them. They keep their shape: a known key prefix (sk_live_, AKIA, ghp_), the alphabet
+(hex stays hex, upper stays upper), the length, punctuation and padding; a UUID keeps its
+version and variant; a JWT stays three base64url parts that decode to JSON.
+
+Their last five characters are a public checksum of the rest (a "tag"). That is how --check
+knows a pseudonym it did not make in this run from a leftover, without being told the secret.
+An original value passes that test by chance once in 100,000.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import hmac
+import json
+import re
+
+from . import detect, pools
+
+TAGGED = (detect.UUID, detect.API_KEY, detect.BEARER, detect.JWT, detect.URL_PASSWORD, detect.SECRET)
+
+_TAG_KEY = b"dojo-sanitize-tag-v1"
+_TAG_LEN = 5
+_B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_JWT_ALGS = frozenset("HS256 HS384 HS512 RS256 RS384 RS512 ES256 ES384 ES512 PS256 PS384 PS512 EdDSA none".split())
+
+
+def tag(text: str) -> str:
+    """Five digits that depend on all of text, with no secret: the mark of a stateless pseudonym."""
+    digest = hashlib.blake2s(text.encode("utf-8", "surrogatepass"), key=_TAG_KEY, digest_size=8).digest()
+    return str(int.from_bytes(digest, "big") % 10**_TAG_LEN).zfill(_TAG_LEN)
+
+
+def is_tagged(value: str) -> bool:
+    body = value.rstrip("=")
+    return len(body) > _TAG_LEN + 2 and body[-_TAG_LEN:] == tag(body[:-_TAG_LEN])
+
+
+_HEX_LOWER = frozenset("0123456789abcdef")
+_HEX_UPPER = frozenset("0123456789ABCDEF")
+_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_DIGITS = frozenset("0123456789")
+
+
+_PUNCT = re.compile(r"[^A-Za-z0-9]")
+
+
+def _alphabet(chars: frozenset[str]) -> str:
+    """The alphabet a token was drawn from, judged by the characters it uses."""
+    if chars and chars <= _HEX_LOWER:
+        return "0123456789abcdef"
+    if chars and chars <= _HEX_UPPER:
+        return "0123456789ABCDEF"
+    if chars and chars <= _DIGITS:
+        return "0123456789"
+    return (
+        ("ABCDEFGHIJKLMNOPQRSTUVWXYZ" if chars & _UPPER else "")
+        + ("abcdefghijklmnopqrstuvwxyz" if chars & _LOWER or not chars & _UPPER else "")
+        + "0123456789"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _alphabet_table(alphabet: str) -> bytes:
+    """A bytes.translate table mapping any byte to a character of the alphabet."""
+    return bytes(ord(alphabet[b % len(alphabet)]) for b in range(256))
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+class Tagged:
+    """Stateless pseudonyms: a pure function of the secret and the value."""
+
+    def __init__(self, secret: bytes, *, record: bool = False) -> None:
+        self.secret = secret
+        # Only for --mapping (which runs in one process): original -> pseudonym, by kind.
+        self.recorded: dict[str, dict[str, str]] | None = {} if record else None
+
+    def __call__(self, kind: str, value: str) -> str:
+        if kind == detect.UUID:
+            out = self._uuid(value)
+        elif kind == detect.JWT:
+            out = self._jwt(value)
+        else:
+            out = self._token(kind, value)
+        if self.recorded is not None:
+            self.recorded.setdefault(kind, {})[value] = out
+        return out
+
+    def _bytes(self, kind: str, key: str, size: int) -> bytes:
+        seed = hmac.digest(self.secret, f"{kind}\x00{key}".encode("utf-8", "surrogatepass"), "sha256")
+        return hashlib.shake_256(seed).digest(size)
+
+    def _uuid(self, value: str) -> str:
+        key = value.lower()
+        h = list(self._bytes(detect.UUID, key, 16).hex())
+        orig = key.replace("-", "")
+        h[12] = orig[12]  # the version
+        h[16] = "0123456789abcdef"[(int(orig[16], 16) & 0xC) | (int(h[16], 16) & 0x3)]  # the variant
+        s = "".join(h)
+        out = f"{s[:8]}-{s[8:12]}-{s[12:16]}-{s[16:20]}-{s[20:27]}"
+        out += tag(out)
+        return out.upper() if value.isupper() else out
+
+    def _token(self, kind: str, value: str) -> str:
+        m = detect._API_KEY.match(value)
+        prefix = m.group() if m else ""
+        pad = len(value) - len(value.rstrip("="))
+        body = value[len(prefix): len(value) - pad]
+        size = max(len(body), _TAG_LEN + 3)
+        # Same alphabet as the original (hex stays hex, upper stays upper), drawn in C: random
+        # bytes through a translation table. Punctuation stays where it was.
+        chars = self._bytes(kind, value, size).translate(_alphabet_table(_alphabet(frozenset(body)))).decode()
+        if not body.isalnum():
+            kept = list(chars)
+            for m in _PUNCT.finditer(body):
+                kept[m.start()] = m.group()
+            chars = "".join(kept)
+        out = prefix + chars
+        out = out[:-_TAG_LEN] + tag(out[:-_TAG_LEN])
+        return out + "=" * pad
+
+    def _jwt(self, value: str) -> str:
+        header_b64, payload_b64, signature = value.split(".")
+        alg = "HS256"
+        try:
+            header = json.loads(base64.urlsafe_b64decode(header_b64 + "=" * (-len(header_b64) % 4)))
+            if isinstance(header, dict) and header.get("alg") in _JWT_ALGS:
+                alg = header["alg"]
+        except ValueError:
+            pass
+        r = int.from_bytes(self._bytes(detect.JWT, value, 16), "big")
+        users = pools.user_pool()
+        header_out = _b64url(json.dumps({"alg": alg, "typ": "JWT"}, separators=(",", ":")).encode())
+        payload_out = _b64url(
+            json.dumps({"sub": users[r % len(users)], "iat": 1_700_000_000 + r % 10**8}, separators=(",", ":")).encode()
+        )
+        size = max(len(signature), 16)
+        sig = "".join(_B64URL[b % 64] for b in self._bytes(detect.JWT + "-sig", value, size))
+        out = f"{header_out}.{payload_out}.{sig}"
+        return out[:-_TAG_LEN] + tag(out[:-_TAG_LEN])
+
