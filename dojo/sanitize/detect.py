@@ -64,6 +64,8 @@ _API_KEY = re.compile(
 _UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\Z")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z")
 _IPV4 = re.compile(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\Z")
+_BARE_UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+_BARE_IPV4 = re.compile(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\Z")
 _CC_SLD = frozenset("co ac go or web net org gov edu res sch mil my biz".split())
 _CC_SLD_ONLY = frozenset({"id", "in"})
@@ -252,15 +254,12 @@ HANDLERS: dict[str, Handler] = {
 }
 
 _MONTHS = frozenset("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
-_SECRET_HINTS = ("pass", "pwd", "secret", "token", "key", "session", "sid", "sig", "credential")
-_USER_HINTS = ("user", "usr", "login", "logname", "uname", "principal")
-_HOST_HINTS = ("host", "server", "node", "peer", "fqdn", "address")
+# Substrings without which a key idiom cannot match; one C-level search each.
+_SECRET_HINTS = re.compile("pass|pwd|secret|token|key|session|sid|sig|credential")
+_USER_HINTS = re.compile("user|usr|login|logname|uname|principal")
+_HOST_HINTS = re.compile("host|server|node|peer|fqdn|address")
 _API_HINTS = re.compile(r"_live_|_test_|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIPA|gh[pousr]_|github_pat_|xox|AIza|glpat-")
 _NOT_DIGITS = str.maketrans("", "", "0123456789")
-
-
-def _hint(low: str, hints: tuple[str, ...]) -> bool:
-    return any(h in low for h in hints)
 
 
 def _digits(t: str) -> int:
@@ -292,11 +291,11 @@ def gate(t: str, timestamps: bool) -> tuple[str, ...]:
     if "bearer" in low or "basic" in low:
         add("bearer")
     if kv:
-        if _hint(low, _SECRET_HINTS):
+        if _SECRET_HINTS.search(low):
             add("kv_secret")
-        if _hint(low, _USER_HINTS):
+        if _USER_HINTS.search(low):
             add("user_kv")
-        if _hint(low, _HOST_HINTS):
+        if _HOST_HINTS.search(low):
             add("host_kv")
     if " " in t:
         if " user" in low or "login" in low or " for" in low:
@@ -341,6 +340,12 @@ class Detector:
         self.timestamps = timestamps
 
     def parts(self, text: str) -> list[Part]:
+        # The commonest never-seen candidates are a bare UUID or IP (request ids, clients): one
+        # fullmatch settles them, with the same result the general search would give.
+        if _BARE_UUID.fullmatch(text):
+            return [Part(UUID, 0, len(text))]
+        if _BARE_IPV4.fullmatch(text):
+            return [Part(IPV4, 0, len(text))] if valid_ipv4(text) else []
         idiom = self._idiom(text)
         if idiom is not None:
             return idiom

@@ -77,6 +77,8 @@ class Keep:
     def __call__(self, kind: str, value: str) -> bool:
         if value in self.extra:
             return True
+        if kind == detect.UUID:  # the commonest never-seen kind: decide it first
+            return value[0] in "0fF" and value.lower() in KEEP_UUIDS
         if kind == detect.IPV4:
             if value in KEEP_IPV4:
                 return True
@@ -94,6 +96,4 @@ class Keep:
             return reserved_host(value.rsplit("@", 1)[1])
         if kind == detect.MAC:
             return value.lower().replace("-", ":") in KEEP_MACS
-        if kind == detect.UUID:
-            return value.lower() in KEEP_UUIDS
         return False

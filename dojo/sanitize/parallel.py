@@ -91,9 +91,20 @@ class Engine:
         result.data = self.resolver.resolve(result.data)
         return result
 
+    def start(self) -> None:
+        """Start the workers now, before this process runs any pyarrow computation.
+
+        Forked workers start in milliseconds and share the imported modules; spawned ones import
+        everything again (about a second each). Forking is safe only while no pyarrow thread
+        pool exists yet in this process, hence starting them first; anywhere else, spawn.
+        """
+        if self._pool is None and self.jobs > 1:
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            ctx = multiprocessing.get_context(method)
+            self._pool = ctx.Pool(self.jobs, initializer=_init, initargs=(self.secret, self.shift, self.keep))
+
     def _get_pool(self) -> Pool:
         if self._pool is None:
-            # spawn, not fork: pyarrow's threads do not survive a fork reliably.
             ctx = multiprocessing.get_context("spawn")
             self._pool = ctx.Pool(self.jobs, initializer=_init, initargs=(self.secret, self.shift, self.keep))
         return self._pool

@@ -15,7 +15,6 @@ The other kinds need no state: see tagged.py.
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
 import re
 from collections import defaultdict
@@ -23,6 +22,7 @@ from collections.abc import Callable, Iterator
 
 from . import detect, pools
 from .keep import Keep, generic_label
+from .keyed import Hmac
 
 STATEFUL = (detect.IPV4, detect.IPV6, detect.MAC, detect.CARD, detect.USERNAME, detect.HOSTNAME, detect.EMAIL)
 
@@ -76,7 +76,7 @@ class Pseudonymizer:
     """Replaces one detected value by its pseudonym (or leaves it, if Keep says so)."""
 
     def __init__(self, secret: bytes, keep: Keep, *, record: bool = False) -> None:
-        self.secret = secret
+        self.mac = Hmac(secret)
         self.keep = keep
         self.record = record
         self.forward: dict[str, dict[str, str]] = defaultdict(dict)
@@ -143,7 +143,7 @@ class Pseudonymizer:
         n = 0
         while True:
             msg = f"{kind}\x00{key}\x00{n}".encode("utf-8", "surrogatepass")
-            yield int.from_bytes(hmac.digest(self.secret, msg, "sha256"), "big")
+            yield int.from_bytes(self.mac(msg), "big")
             n += 1
 
     def _ipv4_draws(self, key: str) -> Iterator[str]:

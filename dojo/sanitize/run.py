@@ -90,10 +90,12 @@ def plan(inputs: list[Path], out: Path, mapping: Path | None = None) -> list[tup
 def sanitize(inputs: list[Path], options: Options, progress: Callable[[str], None] | None = None) -> RunReport:
     pairs = plan(inputs, options.out, options.mapping)
     options.out.mkdir(parents=True, exist_ok=True)
+    big = any(src.stat().st_size >= PARALLEL_MIN_BYTES for src, _ in pairs)
     report = RunReport(
         secret="given" if options.secret_given else "random",
         shift=options.shift_text,
-        jobs=options.jobs if not options.mapping else 1,
+        # --mapping needs every pair in one place: one process.
+        jobs=options.jobs if big and not options.mapping else 1,
     )
     started = time.perf_counter()
     with Engine(
@@ -103,6 +105,7 @@ def sanitize(inputs: list[Path], options: Options, progress: Callable[[str], Non
         record=options.mapping is not None,
         jobs=report.jobs,
     ) as engine:
+        engine.start()
         for src, rel in pairs:
             name = _sanitized_name(engine, rel)
             if progress:

@@ -32,6 +32,7 @@ CACHE_LIMIT = 300_000  # candidates; past this the cache starts over (the pseudo
 # An ISO timestamp token holds '-' and ':', so the scan hands it over once per line when shifting;
 # it is unique, so it is shifted straight away and not cached.
 _BARE_TIMESTAMP = re.compile(ISO_TS, re.ASCII)
+_BARE_UUID = re.compile(rb"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 
 # Placeholders: private-use characters, which no encoder escapes (JSON, CSV) and logs do not hold.
 PH_START, PH_END = "\ue000", "\ue001"
@@ -110,6 +111,7 @@ class Scrubber:
         self.replaced: Counter[str] = Counter()
         self.kept: Counter[str] = Counter()
         self._key_context: dict[str, str | None] = {}
+        self._memo: dict[str, dict[str, str]] = {kind: {} for kind in KIND_CODE}
 
     def take_counts(self) -> tuple[dict[str, int], dict[str, int], int]:
         """(replaced, kept, timestamps shifted) since the last call; the counters restart."""
@@ -179,8 +181,17 @@ class Scrubber:
     # -- internals --------------------------------------------------------------------------------
 
     def _miss(self, cand: bytes) -> bytes:
+        if len(cand) == 36 and _BARE_UUID.fullmatch(cand):
+            # A bare UUID is a request id, unique per line: the shortest path, counted now and
+            # kept out of the cache.
+            text = cand.decode("ascii")
+            if self.keep(detect.UUID, text):
+                self.kept[detect.UUID] += 1
+                return cand
+            self.replaced[detect.UUID] += 1
+            return self.tagged(detect.UUID, text).encode("ascii")
         text = cand.decode("utf-8", "surrogateescape")
-        if _BARE_TIMESTAMP.fullmatch(text):
+        if text[:1].isdigit() and _BARE_TIMESTAMP.fullmatch(text):
             if self.shifter is None:
                 return cand
             return self.shifter.shift_text(text).encode()
@@ -201,17 +212,25 @@ class Scrubber:
             value = text[start:end]
             if kind == detect.TIMESTAMP:
                 new = self.shifter.shift_text(value) if self.shifter is not None else value
+            elif kind in KIND_CODE:
+                # Stateful kinds repeat (the same IP, the same host): remember the decision.
+                memo = self._memo[kind]
+                new = memo.get(value)
+                if new is None:
+                    if self.keep(kind, value):
+                        new = value
+                    elif self.stateful is not None:
+                        new = self.stateful(kind, value)
+                    else:
+                        new = PH_START + KIND_CODE[kind] + value + PH_END
+                    memo[value] = new
+                (kept if new == value else replaced).append(kind)
             elif self.keep(kind, value):
                 new = value
                 kept.append(kind)
             else:
                 replaced.append(kind)
-                if kind not in KIND_CODE:
-                    new = self.tagged(kind, value)
-                elif self.stateful is not None:
-                    new = self.stateful(kind, value)
-                else:
-                    new = PH_START + KIND_CODE[kind] + value + PH_END
+                new = self.tagged(kind, value)
             out.append(text[pos:start])
             out.append(new)
             pos = end

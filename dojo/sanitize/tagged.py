@@ -17,24 +17,28 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import hmac
 import json
 import re
+import zlib
 
 from . import detect, pools
+from .keyed import Hmac
 
 TAGGED = (detect.UUID, detect.API_KEY, detect.BEARER, detect.JWT, detect.URL_PASSWORD, detect.SECRET)
 
-_TAG_KEY = b"dojo-sanitize-tag-v1"
+_TAG_SEED = 0x646F6A6F  # "dojo"
 _TAG_LEN = 5
 _B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _JWT_ALGS = frozenset("HS256 HS384 HS512 RS256 RS384 RS512 ES256 ES384 ES512 PS256 PS384 PS512 EdDSA none".split())
 
 
 def tag(text: str) -> str:
-    """Five digits that depend on all of text, with no secret: the mark of a stateless pseudonym."""
-    digest = hashlib.blake2s(text.encode("utf-8", "surrogatepass"), key=_TAG_KEY, digest_size=8).digest()
-    return str(int.from_bytes(digest, "big") % 10**_TAG_LEN).zfill(_TAG_LEN)
+    """Five digits that depend on all of text, with no secret: the mark of a stateless pseudonym.
+
+    A checksum, not a MAC: it only has to tell our pseudonyms from originals, and it runs once
+    per never-seen value, so it is the cheapest one that mixes every character (CRC-32).
+    """
+    return str(zlib.crc32(text.encode("utf-8", "surrogatepass"), _TAG_SEED) % 10**_TAG_LEN).zfill(_TAG_LEN)
 
 
 def is_tagged(value: str) -> bool:
@@ -81,7 +85,7 @@ class Tagged:
     """Stateless pseudonyms: a pure function of the secret and the value."""
 
     def __init__(self, secret: bytes, *, record: bool = False) -> None:
-        self.secret = secret
+        self.mac = Hmac(secret)
         # Only for --mapping (which runs in one process): original -> pseudonym, by kind.
         self.recorded: dict[str, dict[str, str]] | None = {} if record else None
 
@@ -97,17 +101,15 @@ class Tagged:
         return out
 
     def _bytes(self, kind: str, key: str, size: int) -> bytes:
-        seed = hmac.digest(self.secret, f"{kind}\x00{key}".encode("utf-8", "surrogatepass"), "sha256")
+        seed = self.mac(f"{kind}\x00{key}".encode("utf-8", "surrogatepass"))
         return hashlib.shake_256(seed).digest(size)
 
     def _uuid(self, value: str) -> str:
         key = value.lower()
-        h = list(self._bytes(detect.UUID, key, 16).hex())
-        orig = key.replace("-", "")
-        h[12] = orig[12]  # the version
-        h[16] = "0123456789abcdef"[(int(orig[16], 16) & 0xC) | (int(h[16], 16) & 0x3)]  # the variant
-        s = "".join(h)
-        out = f"{s[:8]}-{s[8:12]}-{s[12:16]}-{s[16:20]}-{s[20:27]}"
+        h = self.mac(b"uuid\x00" + key.encode("ascii")).hex()
+        # Keep the version digit and the variant's top bits, so the UUID stays the same kind.
+        variant = "0123456789abcdef"[(int(key[19], 16) & 0xC) | (int(h[16], 16) & 0x3)]
+        out = f"{h[:8]}-{h[8:12]}-{key[14]}{h[13:16]}-{variant}{h[17:20]}-{h[20:27]}"
         out += tag(out)
         return out.upper() if value.isupper() else out
 
