@@ -55,6 +55,7 @@ _PLACEHOLDER = re.compile(
     r"|%[sdv]|redacted|masked|hidden|secret|password|changeme|\?+)$"
 )
 _TOKEN_WORDS_MIN = 8  # a value after token=, key=, sid= shorter than this is not a token
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_.~-]+\Z")
 _PASSWORD_WORDS = re.compile(r"(?i)(?:password|passwd|passphrase|pass|pwd|secret|credentials?)$")
 
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\Z")
@@ -170,9 +171,20 @@ def secret_value_parts(key: str, text: str, start: int, end: int) -> list[Part]:
         return [Part(JWT, start, end)]
     if _API_KEY.match(value):
         return [Part(API_KEY, start, end)]
-    if not _PASSWORD_WORDS.search(key) and len(value) < _TOKEN_WORDS_MIN:
-        return []
+    if not _PASSWORD_WORDS.search(key) and not _looks_like_token(value):
+        return []  # key: service.name, session: expired: words, not tokens
+    if key.lower() == "key" and (len(value) < 16 or "." in value):
+        return []  # a bare "key" is everywhere ({"key": "peer.ipv4"}): only a long token counts
     return [Part(SECRET, start, end)]
+
+
+def _looks_like_token(value: str) -> bool:
+    """After token=, key=, sid=: long enough, one piece, and not a plain word or dotted name."""
+    return (
+        len(value) >= _TOKEN_WORDS_MIN
+        and _TOKEN_CHARS.match(value) is not None
+        and (any(c.isdigit() for c in value) or (not value.islower() and not value.isupper()))
+    )
 
 
 def token_parts(text: str, start: int, end: int, kind: str) -> list[Part]:

@@ -49,7 +49,7 @@ class CsvContext:
     dialect: str  # "excel" or "excel-tab" or a delimiter character
     lineterminator: str
     columns: tuple[str | None, ...]  # key context per column, from the header
-    header: bool
+    header: tuple[str, ...]  # the header row itself (empty if none): not scrubbed by context
 
 
 def detect_format(path: Path, head: bytes) -> str:
@@ -146,7 +146,7 @@ def csv_context(s: Scrubber, path: Path, head: bytes) -> CsvContext:
     cells = rows[0] if rows else []
     header = bool(cells) and all(_HEADER_CELL.match(c.strip()) for c in cells)
     columns = tuple(s.context(c.strip()) for c in cells) if header else ()
-    return CsvContext(dialect, terminator, columns, header)
+    return CsvContext(dialect, terminator, columns, tuple(cells) if header else ())
 
 
 def _dialect(name: str) -> dict[str, Any]:
@@ -160,8 +160,9 @@ def csv_chunk(s: Scrubber, chunk: bytes, ctx: CsvContext) -> ChunkResult:
     rows = list(csv.reader(io.StringIO(text, newline=""), **_dialect(ctx.dialect)))
     slots: list[tuple[list[str], int]] = []
     for row in rows:
+        is_header = bool(ctx.header) and tuple(row) == ctx.header
         for i, cell in enumerate(row):
-            col = ctx.columns[i] if i < len(ctx.columns) else None
+            col = ctx.columns[i] if i < len(ctx.columns) and not is_header else None
             if col is not None:
                 new = s.scrub_in_context(col, cell) if col != "time" else _epoch(s, cell)
                 if new is not None:

@@ -46,9 +46,7 @@ API_KEY_PREFIXES = (
 # COARSE: RE2 syntax (no look-around), ASCII, scoped flags only.
 
 _SEP = "\\s\"'<>()\\[\\]{},;|\\x01\\x02"
-# Inside the catch-all, = also ends a token: request_id=<uuid> gives the bare UUID as candidate,
-# and client=<ip> the bare IP, which repeat (cache hits) where key=value pairs would not.
-_TOK = f"[^{_SEP}=]"
+_TOK = f"[^{_SEP}]"
 _WORDS = "(?i:" + SECRET_WORDS + "|" + USER_WORDS + "|" + HOST_WORDS + ")"
 # What makes a token worth a look: an @, a dot before a letter (host names, e-mails, JWTs),
 # digit.digit.digit (IPv4), :: or five colons (IPv6, MAC), the dashes of a UUID, MAC or card,
@@ -84,7 +82,7 @@ COARSE_IDIOMS: tuple[str, ...] = (
 COARSE_TIMESTAMPS: tuple[str, ...] = (
     "\\b" + SYSLOG_TS,
     "\\b" + NGINX_TS,
-    "\\b[0-9]{4}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9][^" + _SEP + "]*",
+    "\\b[0-9]{4}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]" + _TOK + "*",
 )
 _ISO_MARK = "|[0-9]{4}-[01][0-9]-[0-3][0-9]T"
 

@@ -32,7 +32,9 @@ CACHE_LIMIT = 300_000  # candidates; past this the cache starts over (the pseudo
 # An ISO timestamp token holds '-' and ':', so the scan hands it over once per line when shifting;
 # it is unique, so it is shifted straight away and not cached.
 _BARE_TIMESTAMP = re.compile(ISO_TS, re.ASCII)
-_BARE_UUID = re.compile(rb"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+_KEYED_UUID = re.compile(rb"([A-Za-z0-9_.-]*=)?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})")
+# Keys that make their value something else than a plain id (a secret, a user, a host).
+_ID_KEY_HINTS = re.compile(rb"pass|pwd|secret|token|key|session|sid|sig|credential|user|usr|login|host|server|node|peer")
 
 # Placeholders: private-use characters, which no encoder escapes (JSON, CSV) and logs do not hold.
 PH_START, PH_END = "\ue000", "\ue001"
@@ -181,15 +183,16 @@ class Scrubber:
     # -- internals --------------------------------------------------------------------------------
 
     def _miss(self, cand: bytes) -> bytes:
-        if len(cand) == 36 and _BARE_UUID.fullmatch(cand):
-            # A bare UUID is a request id, unique per line: the shortest path, counted now and
-            # kept out of the cache.
-            text = cand.decode("ascii")
+        m = _KEYED_UUID.fullmatch(cand) if len(cand) >= 36 else None
+        if m is not None and not _ID_KEY_HINTS.search((m.group(1) or b"").lower()):
+            # A request id (bare, or after a key that says nothing: request_id=), unique per
+            # line: the shortest path, counted now and kept out of the cache.
+            text = m.group(2).decode("ascii")
             if self.keep(detect.UUID, text):
                 self.kept[detect.UUID] += 1
                 return cand
             self.replaced[detect.UUID] += 1
-            return self.tagged(detect.UUID, text).encode("ascii")
+            return (m.group(1) or b"") + self.tagged(detect.UUID, text).encode("ascii")
         text = cand.decode("utf-8", "surrogateescape")
         if text[:1].isdigit() and _BARE_TIMESTAMP.fullmatch(text):
             if self.shifter is None:
