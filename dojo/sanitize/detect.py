@@ -237,6 +237,14 @@ def _hostname(m: re.Match[str], text: str) -> list[Part]:
     return [Part(HOSTNAME, s, s + span[1])] if span else []
 
 
+def _email(m: re.Match[str], text: str) -> list[Part]:
+    # The domain ends where a real top-level domain ends: bob@acme.io.log is bob@acme.io + .log.
+    s, e = m.span()
+    at = text.index("@", s)
+    span = host_span(text[at + 1: e])
+    return [Part(EMAIL, s, at + 1 + span[1])] if span else []
+
+
 def _whole(kind: str) -> Handler:
     return lambda m, t: [Part(kind, *m.span())]
 
@@ -253,7 +261,7 @@ HANDLERS: dict[str, Handler] = {
     "user_phrase": lambda m, t: user_value_parts(t, *m.span("up_val")),
     "sudo": lambda m, t: user_value_parts(t, *m.span("sd_user")),
     "home": lambda m, t: user_value_parts(t, *m.span("hm_user")),
-    "email": _whole(EMAIL),
+    "email": _email,
     "uuid": _whole(UUID),
     "ts_iso": _whole(TIMESTAMP),
     "ts_nginx": _whole(TIMESTAMP),

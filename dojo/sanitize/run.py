@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from . import formats
+from . import formats, readers
 from .parallel import Engine
 from .readers import SNIFF_SIZE, binary_reason, iter_chunks
 from .report import MAX_LINE_NUMBERS, FileReport, RunReport
@@ -149,7 +149,7 @@ def _one_file(engine: Engine, src: Path, dst: Path, name: Path, forced: str | No
                     _json_document(engine, fh, out, fr)
                 else:
                     ctx = formats.csv_context(engine.direct, src, head) if fmt == formats.CSV else None
-                    chunks = iter_chunks(fh, balanced_quotes=fmt == formats.CSV)
+                    chunks = iter_chunks(fh, readers.CHUNK_SIZE, balanced_quotes=fmt == formats.CSV)
                     parallel = src.stat().st_size >= PARALLEL_MIN_BYTES
                     _write_chunks(engine.run(fmt, _counting(chunks, fr), ctx, parallel=parallel), out, fr)
             os.replace(tmp, dst)

@@ -38,7 +38,8 @@ def tag(text: str) -> str:
     A checksum, not a MAC: it only has to tell our pseudonyms from originals, and it runs once
     per never-seen value, so it is the cheapest one that mixes every character (CRC-32).
     """
-    return str(zlib.crc32(text.encode("utf-8", "surrogatepass"), _TAG_SEED) % 10**_TAG_LEN).zfill(_TAG_LEN)
+    # Case-blind, so that an upper-case UUID pseudonym checks out like its lower-case form.
+    return str(zlib.crc32(text.lower().encode("utf-8", "surrogatepass"), _TAG_SEED) % 10**_TAG_LEN).zfill(_TAG_LEN)
 
 
 def is_tagged(value: str) -> bool:
