@@ -101,18 +101,18 @@ def _sanitize(
         jobs=jobs or default_jobs(),
         fmt=fmt,
     )
-    if mapping is not None:
-        click.echo(
-            f"warning: {mapping} will hold the ORIGINAL values (IPs, names, secrets) next to their pseudonyms; "
-            "keep it private and never put it in a scenario",
-            err=True,
-        )
     try:
         report = sanitize(inputs, options, None if quiet else lambda line: click.echo(line, err=True))
     except InputError as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"{exc.filename or out}: {exc.strerror or exc}", 1)
+    if mapping is not None:
+        click.echo(
+            f"warning: {mapping} holds the ORIGINAL values (IPs, names, secrets) next to their pseudonyms; "
+            "keep it private and never put it in a scenario",
+            err=True,
+        )
     if not quiet:
         click.echo(report.render())
         click.echo(f"report: {out / 'report.json'}")
