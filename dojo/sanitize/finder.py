@@ -28,9 +28,21 @@ class Finder:
 
     def split(self, data: bytes) -> list[bytes]:
         """[plain, candidate, plain, candidate, ..., plain]: the candidates at the odd indexes."""
+        return self.cut(data, self.mark(data))
+
+    def mark(self, data: bytes) -> bytes | None:
+        """The data with each candidate wrapped in markers (None if it holds marker bytes).
+
+        This is the RE2 part, which runs without the GIL: a thread can mark the next chunk
+        while Python works on this one.
+        """
         if START in data or END in data:
+            return None
+        return pc.replace_substring_regex(pa.array([data], pa.large_binary()), self.pattern, _WRAP)[0].as_py()
+
+    def cut(self, data: bytes, marked: bytes | None) -> list[bytes]:
+        if marked is None:
             return self._split_python(data)
-        marked = pc.replace_substring_regex(pa.array([data], pa.large_binary()), self.pattern, _WRAP)[0].as_py()
         return marked.replace(END, START).split(START)
 
     def split_many(self, values: list[bytes]) -> dict[int, list[bytes]]:

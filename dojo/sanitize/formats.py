@@ -83,7 +83,9 @@ def _is_json(line: bytes | None) -> bool:
 # -- plain ----------------------------------------------------------------------------------------
 
 def plain_chunk(s: Scrubber, chunk: bytes, ctx: object = None) -> ChunkResult:
-    return ChunkResult(s.scrub_bytes(chunk), chunk.count(b"\n"), invalid_utf8_lines(chunk))
+    """ctx: the chunk already marked by the scan (see Engine), or None to scan it here."""
+    pieces = s.finder.cut(chunk, ctx) if isinstance(ctx, bytes) else s.finder.split(chunk)
+    return ChunkResult(b"".join(s.scrub_pieces(pieces)), chunk.count(b"\n"), invalid_utf8_lines(chunk))
 
 
 # -- JSON lines -----------------------------------------------------------------------------------

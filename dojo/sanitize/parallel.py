@@ -14,10 +14,11 @@ from __future__ import annotations
 import multiprocessing
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from multiprocessing.pool import AsyncResult, Pool
 
-from .formats import ChunkResult, process_chunk
+from .formats import PLAIN, ChunkResult, process_chunk
 from .keep import Keep
 from .pseudonyms import Pseudonymizer
 from .scrubber import PH_END_B, PH_START_B, Resolver, Scrubber
@@ -36,6 +37,12 @@ def _task(fmt: str, chunk: bytes, ctx: object) -> tuple[bool, ChunkResult]:
     if PH_START_B in chunk or PH_END_B in chunk:
         return False, ChunkResult(chunk)
     return True, process_chunk(_worker, fmt, chunk, ctx)
+
+
+def _marked(future: Future[bytes | None]) -> bytes | bool:
+    # process_chunk's context for plain text: the marked bytes, or False to scan in Python.
+    marked = future.result()
+    return marked if marked is not None else False
 
 
 class Engine:
@@ -71,6 +78,9 @@ class Engine:
 
     def _results(self, fmt: str, chunks: Iterable[bytes], ctx: object, *, parallel: bool) -> Iterator[ChunkResult]:
         if not parallel or self.jobs < 2:
+            if fmt == PLAIN:
+                yield from self._plain_overlapped(chunks)
+                return
             for chunk in chunks:
                 yield process_chunk(self.direct, fmt, chunk, ctx)
             return
@@ -83,6 +93,19 @@ class Engine:
                 yield self._finish(fmt, ctx, *pending.popleft())
         while pending:
             yield self._finish(fmt, ctx, *pending.popleft())
+
+    def _plain_overlapped(self, chunks: Iterable[bytes]) -> Iterator[ChunkResult]:
+        """One process, two threads: RE2 marks the next chunk (without the GIL) while Python
+        replaces the candidates of this one."""
+        mark = self.direct.finder.mark
+        with ThreadPoolExecutor(max_workers=1) as scan:
+            ahead: tuple[bytes, Future[bytes | None]] | None = None
+            for chunk in chunks:
+                current, ahead = ahead, (chunk, scan.submit(mark, chunk))
+                if current is not None:
+                    yield process_chunk(self.direct, PLAIN, current[0], _marked(current[1]))
+            if ahead is not None:
+                yield process_chunk(self.direct, PLAIN, ahead[0], _marked(ahead[1]))
 
     def _finish(self, fmt: str, ctx: object, chunk: bytes, async_result: AsyncResult) -> ChunkResult:
         deferred, result = async_result.get()

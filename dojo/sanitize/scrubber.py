@@ -32,6 +32,7 @@ CACHE_LIMIT = 300_000  # candidates; past this the cache starts over (the pseudo
 # An ISO timestamp token holds '-' and ':', so the scan hands it over once per line when shifting;
 # it is unique, so it is shifted straight away and not cached.
 _BARE_TIMESTAMP = re.compile(ISO_TS, re.ASCII)
+_MONTHS = frozenset(m.encode() for m in "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
 _KEYED_UUID = re.compile(rb"([A-Za-z0-9_.-]*=)?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})")
 # Keys that make their value something else than a plain id (a secret, a user, a host).
 _ID_KEY_HINTS = re.compile(rb"pass|pwd|secret|token|key|session|sid|sig|credential|user|usr|login|host|server|node|peer")
@@ -79,14 +80,17 @@ def lookup_all(keys: list[bytes], cache: dict[bytes, bytes], miss: Callable[[byt
     """cache[key] for every key, in C through map(); miss(key) (which fills the cache) for the rest."""
     get = cache.get
     found = list(map(get, keys))
-    if None in found:
-        for i, hit in enumerate(found):
-            if hit is None:
-                # Look again: an earlier miss in this same list may have filled it.
-                key = keys[i]
-                hit = get(key)
-                found[i] = hit if hit is not None else miss(key)
-    return found  # type: ignore[return-value]
+    index = found.index
+    i = -1
+    while True:
+        try:
+            i = index(None, i + 1)  # a C-level scan to the next miss
+        except ValueError:
+            return found  # type: ignore[return-value]
+        # Look again: an earlier miss in this same list may have filled it.
+        key = keys[i]
+        hit = get(key)
+        found[i] = hit if hit is not None else miss(key)
 
 
 class Scrubber:
@@ -114,6 +118,7 @@ class Scrubber:
         self.kept: Counter[str] = Counter()
         self._key_context: dict[str, str | None] = {}
         self._memo: dict[str, dict[str, str]] = {kind: {} for kind in KIND_CODE}
+        self._syslog_rest: dict[bytes, tuple[bytes, tuple[str, ...], tuple[str, ...]]] = {}
 
     def take_counts(self) -> tuple[dict[str, int], dict[str, int], int]:
         """(replaced, kept, timestamps shifted) since the last call; the counters restart."""
@@ -185,14 +190,42 @@ class Scrubber:
     def _miss(self, cand: bytes) -> bytes:
         m = _KEYED_UUID.fullmatch(cand) if len(cand) >= 36 else None
         if m is not None and not _ID_KEY_HINTS.search((m.group(1) or b"").lower()):
-            # A request id (bare, or after a key that says nothing: request_id=), unique per
-            # line: the shortest path, counted now and kept out of the cache.
+            # A request id (bare, or after a key that says nothing: request_id=): the shortest path.
             text = m.group(2).decode("ascii")
             if self.keep(detect.UUID, text):
-                self.kept[detect.UUID] += 1
-                return cand
-            self.replaced[detect.UUID] += 1
-            return (m.group(1) or b"") + self.tagged(detect.UUID, text).encode("ascii")
+                out, info = cand, ((), (detect.UUID,))
+            else:
+                out, info = (m.group(1) or b"") + self.tagged(detect.UUID, text).encode("ascii"), ((detect.UUID,), ())
+            self._cache[cand] = out
+            self._kinds[cand] = info
+            return out
+        if cand[:3] in _MONTHS and cand[15:16] == b" ":
+            return self._syslog(cand)
+        return self._miss_text(cand)
+
+    def _syslog(self, cand: bytes) -> bytes:
+        """A syslog header: unique per second, but the host and program after the timestamp
+        repeat; that part is cached alone, and the whole kept out of the cache."""
+        rest = cand[15:]
+        hit = self._syslog_rest.get(rest)
+        if hit is None:
+            text = cand.decode("utf-8", "surrogateescape")
+            parts = [p for p in self.detector.parts(text) if p.kind != detect.TIMESTAMP]
+            if any(p.start < 16 for p in parts):
+                return self._miss_text(cand)  # not a header after all
+            new, replaced, kept = self._apply(text, parts)
+            if len(self._syslog_rest) >= CACHE_LIMIT:
+                self._syslog_rest.clear()
+            hit = self._syslog_rest[rest] = (new.encode("utf-8", "surrogateescape")[15:], replaced, kept)
+        out, replaced, kept = hit
+        self.replaced.update(replaced)
+        self.kept.update(kept)
+        ts = cand[:15]
+        if self.shifter is not None:
+            ts = self.shifter.shift_text(ts.decode()).encode()
+        return ts + out
+
+    def _miss_text(self, cand: bytes) -> bytes:
         text = cand.decode("utf-8", "surrogateescape")
         if text[:1].isdigit() and _BARE_TIMESTAMP.fullmatch(text):
             if self.shifter is None:
