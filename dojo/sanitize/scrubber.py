@@ -119,6 +119,7 @@ class Scrubber:
         self._key_context: dict[str, str | None] = {}
         self._memo: dict[str, dict[str, str]] = {kind: {} for kind in KIND_CODE}
         self._syslog_rest: dict[bytes, tuple[bytes, tuple[str, ...], tuple[str, ...]]] = {}
+        self._ctx_cache: dict[tuple[str, str], tuple[str | None, tuple[str, ...], tuple[str, ...]]] = {}
 
     def take_counts(self) -> tuple[dict[str, int], dict[str, int], int]:
         """(replaced, kept, timestamps shifted) since the last call; the counters restart."""
@@ -149,8 +150,23 @@ class Scrubber:
         """Many short strings (JSON values, CSV fields) in one scan; returns a new list."""
         encoded = [v.encode("utf-8", "surrogateescape") for v in values]
         out = list(values)
-        for i, pieces in self.finder.split_many(encoded).items():
-            out[i] = b"".join(self.scrub_pieces(pieces)).decode("utf-8", "surrogateescape")
+        split = self.finder.split_many(encoded)
+        if not split:
+            return out
+        # All the candidates of the batch through one look-up, then back to their strings. Each
+        # split has odd length (plain at both ends); an empty candidate between two keeps the
+        # candidates at the odd indexes of the whole.
+        flat: list[bytes] = []
+        for pieces in split.values():
+            flat += pieces
+            flat.append(b"")
+        flat.pop()
+        self.scrub_pieces(flat)
+        pos = 0
+        for i, pieces in split.items():
+            n = len(pieces)
+            out[i] = b"".join(flat[pos: pos + n]).decode("utf-8", "surrogateescape")
+            pos += n + 1
         return out
 
     # -- values whose key says what they are ----------------------------------------------------
@@ -162,7 +178,25 @@ class Scrubber:
         return ctx
 
     def scrub_in_context(self, ctx: str, value: str) -> str | None:
-        """A string under a user, host or secret key; None when the key does not decide it."""
+        """A string under a user, host or secret key; None when the key does not decide it.
+
+        Remembered (bounded): the same user or host comes back on every line.
+        """
+        key = (ctx, value)
+        hit = self._ctx_cache.get(key)
+        if hit is None:
+            hit = self._in_context(ctx, value)
+            if len(self._ctx_cache) >= CACHE_LIMIT:
+                self._ctx_cache.clear()
+            self._ctx_cache[key] = hit
+        new, replaced, kept = hit
+        if replaced:
+            self.replaced.update(replaced)
+        if kept:
+            self.kept.update(kept)
+        return new
+
+    def _in_context(self, ctx: str, value: str) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
         if ctx == USER:
             parts = detect.user_value_parts(value, 0, len(value))
         elif ctx == HOST:
@@ -174,13 +208,10 @@ class Scrubber:
             else:
                 parts = detect.secret_value_parts("password", value, 0, len(value))
         else:
-            return None
+            return None, (), ()
         if not parts:
-            return None
-        new, replaced, kept = self._apply(value, parts)
-        self.replaced.update(replaced)
-        self.kept.update(kept)
-        return new
+            return None, (), ()
+        return self._apply(value, parts)
 
     def shift_epoch(self, value: object) -> object:
         return self.shifter.shift_epoch(value) if self.shifter is not None else None

@@ -28,8 +28,7 @@ class JsonScrubber:
         """Scrub a batch of parsed documents; containers change in place, the list is returned."""
         holder = list(docs)  # top-level strings need a container to be replaced in
         slots: list[tuple[Any, Any]] = []
-        for i, doc in enumerate(holder):
-            self._visit(holder, i, doc, None, slots)
+        self._walk(holder, None, slots)
         if slots:
             old = [c[k] for c, k in slots]
             new = self.s.scrub_strings(old)
@@ -38,35 +37,52 @@ class JsonScrubber:
                     c[k] = after
         return holder
 
-    def _visit(self, container: Any, key: Any, value: Any, ctx: str | None, slots: list[tuple[Any, Any]]) -> None:
-        if isinstance(value, str):
-            if ctx in (USER, HOST, SECRET):
-                new = self.s.scrub_in_context(ctx, value)
-                if new is not None:
-                    container[key] = new
-                    return
-            elif ctx == TIME:
-                shifted = self.s.shift_epoch(value)
-                if shifted is not None:
-                    container[key] = shifted
-                    return
-            if len(value) >= _SHORTEST:
-                slots.append((container, key))
-        elif isinstance(value, dict):
-            attr = value.get("key")
-            attr_ctx = self.s.context(attr) if isinstance(attr, str) and "value" in value else None
-            for k, v in value.items():
-                own = self.s.context(k) if isinstance(k, str) else None
-                if own is None:
-                    if attr_ctx is not None and k == "value":
-                        own = attr_ctx
-                    elif ctx is not None and k in _WRAPPERS:
-                        own = ctx
-                self._visit(value, k, v, own, slots)
-        elif isinstance(value, list):
-            for i, v in enumerate(value):
-                self._visit(value, i, v, ctx, slots)
-        elif ctx == TIME and isinstance(value, (int, float)) and not isinstance(value, bool):
-            shifted = self.s.shift_epoch(value)
-            if shifted is not None:
-                container[key] = shifted
+    def _walk(self, root: list[Any], root_ctx: str | None, slots: list[tuple[Any, Any]]) -> None:
+        # Iterative, with everything bound locally: this visits every node of every line.
+        s = self.s
+        context = s.context
+        in_context = s.scrub_in_context
+        shift = s.shift_epoch if s.shifter is not None else None
+        add = slots.append
+        stack: list[tuple[Any, str | None]] = [(root, root_ctx)]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node, ctx = pop()
+            if type(node) is dict:
+                attr = node.get("key")
+                attr_ctx = context(attr) if type(attr) is str and "value" in node else None
+                items = node.items()
+            else:
+                attr_ctx = None
+                items = enumerate(node)
+            for k, v in items:
+                if type(node) is dict:
+                    own = context(k) if type(k) is str else None
+                    if own is None:
+                        if attr_ctx is not None and k == "value":
+                            own = attr_ctx
+                        elif ctx is not None and k in _WRAPPERS:
+                            own = ctx
+                else:
+                    own = ctx
+                t = type(v)
+                if t is str:
+                    if own is not None:
+                        if own == TIME:
+                            shifted = shift(v) if shift is not None else None
+                            if shifted is not None:
+                                node[k] = shifted
+                                continue
+                        else:
+                            new = in_context(own, v)
+                            if new is not None:
+                                node[k] = new
+                                continue
+                    if len(v) >= _SHORTEST:
+                        add((node, k))
+                elif t is dict or t is list:
+                    push((v, own))
+                elif own == TIME and shift is not None and (t is int or t is float):
+                    shifted = shift(v)
+                    if shifted is not None:
+                        node[k] = shifted

@@ -28,6 +28,7 @@ TAGGED = (detect.UUID, detect.API_KEY, detect.BEARER, detect.JWT, detect.URL_PAS
 
 _TAG_SEED = 0x646F6A6F  # "dojo"
 _TAG_LEN = 5
+_RECENT = 100_000
 _B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _JWT_ALGS = frozenset("HS256 HS384 HS512 RS256 RS384 RS512 ES256 ES384 ES512 PS256 PS384 PS512 EdDSA none".split())
 
@@ -89,14 +90,24 @@ class Tagged:
         self.mac = Hmac(secret)
         # Only for --mapping (which runs in one process): original -> pseudonym, by kind.
         self.recorded: dict[str, dict[str, str]] | None = {} if record else None
+        self._recent: dict[tuple[str, str], str] = {}
 
     def __call__(self, kind: str, value: str) -> str:
+        # Sessions reuse their token and JWT for many lines: remember the recent ones (bounded;
+        # the result does not depend on it).
+        key = (kind, value)
+        out = self._recent.get(key)
+        if out is not None:
+            return out
         if kind == detect.UUID:
             out = self._uuid(value)
         elif kind == detect.JWT:
             out = self._jwt(value)
         else:
             out = self._token(kind, value)
+        if len(self._recent) >= _RECENT:
+            self._recent.clear()
+        self._recent[key] = out
         if self.recorded is not None:
             self.recorded.setdefault(kind, {})[value] = out
         return out
