@@ -115,21 +115,23 @@ class Engine:
         return result
 
     def start(self) -> None:
-        """Start the workers now, before this process runs any pyarrow computation.
+        """Start the workers (only for a run with a large file; jobs is 1 otherwise).
 
-        Forked workers start in milliseconds and share the imported modules; spawned ones import
-        everything again (about a second each). Forking is safe only while no pyarrow thread
-        pool exists yet in this process, hence starting them first; anywhere else, spawn.
+        forkserver where there is one: a clean server process imports this package once and
+        forks each worker from it, so workers start fast and never inherit pyarrow threads from
+        this process (fork would, spawn would import everything again per worker).
         """
         if self._pool is None and self.jobs > 1:
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            ctx = multiprocessing.get_context(method)
+            if "forkserver" in multiprocessing.get_all_start_methods():
+                ctx = multiprocessing.get_context("forkserver")
+                ctx.set_forkserver_preload([__name__])
+            else:
+                ctx = multiprocessing.get_context("spawn")
             self._pool = ctx.Pool(self.jobs, initializer=_init, initargs=(self.secret, self.shift, self.keep))
 
     def _get_pool(self) -> Pool:
-        if self._pool is None:
-            ctx = multiprocessing.get_context("spawn")
-            self._pool = ctx.Pool(self.jobs, initializer=_init, initargs=(self.secret, self.shift, self.keep))
+        self.start()
+        assert self._pool is not None
         return self._pool
 
     def close(self) -> None:
