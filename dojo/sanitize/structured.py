@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .scrubber import HOST, SECRET, TIME, USER, Scrubber
+from .scrubber import TIME, Scrubber
 
 _WRAPPERS = frozenset({"value", "stringValue", "intValue", "doubleValue", "arrayValue", "values", "kvlistValue"})
 _SHORTEST = 4  # no detector matches fewer characters (a.io)
