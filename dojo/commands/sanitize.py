@@ -136,12 +136,16 @@ def _check(paths: list[Path], keep: tuple[str, ...], allow: list[Path], quiet: b
         _fail(str(exc))
     checker = Checker(keep=keep, allow=allow)
     found = 0
+    skipped: list[str] = []
     for path in files:
-        for finding in checker.check(path, lambda msg: click.echo(f"dojo sanitize: {msg}", err=True)):
+        for finding in checker.check(path, skipped.append):
             click.echo(str(finding))
             found += 1
-    if found:
-        click.echo(f"{found} leftover(s) in {len(files)} file(s)", err=True)
+    for msg in skipped:
+        click.echo(f"dojo sanitize: {msg}", err=True)
+    if found or skipped:
+        # Fail closed: a file that could not be read is not proven clean either.
+        click.echo(f"{found} leftover(s) in {len(files)} file(s), {len(skipped)} not checked", err=True)
         sys.exit(1)
     if not quiet:
         click.echo(f"no leftovers in {len(files)} file(s)", err=True)

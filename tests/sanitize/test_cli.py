@@ -158,3 +158,10 @@ def test_the_package_never_imports_textual(tmp_path):
         "assert 'textual' not in sys.modules, 'textual imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+
+
+def test_check_fails_closed_on_a_file_it_cannot_read(tmp_path):
+    blob = tmp_path / "x.bin"
+    blob.write_bytes(b"PK\x03\x04" + bytes(100))
+    res = invoke("--check", str(blob))
+    assert res.exit_code == 1 and "not checked" in res.output and "zip archive" in res.output
