@@ -48,14 +48,14 @@ API_KEY_PREFIXES = (
 _SEP = "\\s\"'<>()\\[\\]{},;|\\x01\\x02"
 _TOK = f"[^{_SEP}]"
 _WORDS = "(?i:" + SECRET_WORDS + "|" + USER_WORDS + "|" + HOST_WORDS + ")"
-# What makes a token worth a look: an @, a dot before a letter (host names, e-mails, JWTs),
-# digit.digit.digit (IPv4), :: or five colons (IPv6, MAC), the dashes of a UUID, MAC or card,
-# a run of 13 digits (cards), an API-key prefix or a home directory. (key=value is an idiom below:
-# as a mark inside every token it would cost more than it finds.)
-# Times (14:03:12), versions (HTTP/1.1) and plain words are not candidates, which keeps the
-# scan fast: RE2 costs about 0.3 us a match.
+# What makes a token worth a look: an @, a dot before a letter (host names, e-mails, JWTs), four
+# dotted numbers (IPv4; not the three of a version such as Safari/537.36.1), :: or five colons
+# (IPv6, MAC), the dashes of a UUID, MAC or card, a run of 13 digits (cards), an API-key prefix or
+# a home directory. (key=value is an idiom below: as a mark inside every token it would cost more
+# than it finds.) Times (14:03:12), versions (HTTP/1.1) and plain words are not candidates, which
+# keeps the scan fast: RE2 costs about 0.3 us a match.
 _MARKS = (
-    "@|\\.[A-Za-z]|[0-9]\\.[0-9]{1,3}\\.[0-9]|::|(?:[0-9A-Fa-f]{1,4}:){5}|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-"
+    "@|\\.[A-Za-z]|[0-9]\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]|::|(?:[0-9A-Fa-f]{1,4}:){5}|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-"
     "|[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]|[0-9]{4}-[0-9]{4}-|[0-9]{13}"
     "|" + API_KEY_PREFIXES + "|/home/|/Users/|/var/mail/|/var/spool/mail/|\\\\Users\\\\"
 )
