@@ -66,6 +66,7 @@ def detect_format(path: Path, head: bytes) -> str:
 
 
 def _first_lines(head: bytes) -> tuple[bytes | None, bytes | None]:
+    head = head.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark
     lines = [line for line in head.split(b"\n")[:-1] if line.strip()]
     return (lines[0] if lines else None), (lines[1] if len(lines) > 1 else None)
 
@@ -105,7 +106,7 @@ def jsonl_chunk(s: Scrubber, chunk: bytes, ctx: object = None) -> ChunkResult:
         if not body.strip():
             continue
         try:
-            docs.append(json.loads(body))
+            docs.append(json.loads(body.lstrip("\ufeff")))
         except ValueError:
             # Truncated or not JSON: never dropped, scrubbed as text and reported.
             fallback.append(i + 1)
@@ -116,7 +117,8 @@ def jsonl_chunk(s: Scrubber, chunk: bytes, ctx: object = None) -> ChunkResult:
         line = lines[i]
         body = line.rstrip("\r\n")
         compact = '": ' not in body and '", ' not in body
-        out[i] = _dumps(doc, (",", ":") if compact else (", ", ": "), None) + line[len(body):]
+        bom = "\ufeff" if body.startswith("\ufeff") else ""
+        out[i] = bom + _dumps(doc, (",", ":") if compact else (", ", ": "), None) + line[len(body):]
     return ChunkResult(_encode("".join(out)), len(lines), bad, fallback)
 
 
@@ -191,6 +193,8 @@ def _epoch(s: Scrubber, cell: str) -> str | None:
 def json_document(s: Scrubber, data: bytes) -> tuple[bytes | None, str | None]:
     """The scrubbed document, or None and why it does not parse (then it goes as plain text)."""
     text, _ = decode(data)
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    text = text[len(bom):]
     try:
         doc = json.loads(text)
     except ValueError as exc:
@@ -199,7 +203,7 @@ def json_document(s: Scrubber, data: bytes) -> tuple[bytes | None, str | None]:
     [doc] = JsonScrubber(s).scrub([doc])
     separators = (",", ": ") if indent is not None else ((", ", ": ") if '": ' in text[:4096] else (",", ":"))
     out = _dumps(doc, separators, indent)
-    return _encode(out + ("\n" if text.endswith("\n") else "")), None
+    return _encode(bom + out + ("\n" if text.endswith("\n") else "")), None
 
 
 def _indent(text: str) -> int | str | None:

@@ -76,6 +76,23 @@ def key_context(key: str) -> str | None:
     return None
 
 
+def _encode(value: str) -> bytes:
+    # Lone surrogates come from undecodable bytes (surrogateescape) or, in JSON, from \ud800-style
+    # escapes, which only surrogatepass can carry.
+    try:
+        return value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogatepass")
+
+
+def _decode(data: bytes, original: str) -> str:
+    try:
+        original.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return data.decode("utf-8", "surrogatepass")
+    return data.decode("utf-8", "surrogateescape")
+
+
 def lookup_all(keys: list[bytes], cache: dict[bytes, bytes], miss: Callable[[bytes], bytes]) -> list[bytes]:
     """cache[key] for every key, in C through map(); miss(key) (which fills the cache) for the rest."""
     get = cache.get
@@ -148,7 +165,7 @@ class Scrubber:
 
     def scrub_strings(self, values: list[str]) -> list[str]:
         """Many short strings (JSON values, CSV fields) in one scan; returns a new list."""
-        encoded = [v.encode("utf-8", "surrogateescape") for v in values]
+        encoded = [_encode(v) for v in values]
         out = list(values)
         split = self.finder.split_many(encoded)
         if not split:
@@ -165,7 +182,7 @@ class Scrubber:
         pos = 0
         for i, pieces in split.items():
             n = len(pieces)
-            out[i] = b"".join(flat[pos: pos + n]).decode("utf-8", "surrogateescape")
+            out[i] = _decode(b"".join(flat[pos: pos + n]), values[i])
             pos += n + 1
         return out
 

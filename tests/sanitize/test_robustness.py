@@ -116,3 +116,24 @@ def test_file_names_are_scrubbed_too(tmp_path):
     report = run([src], tmp_path / "out")
     assert report.files[0].name.endswith(".log") and "acme-corp" not in report.files[0].name
     assert not (tmp_path / "out" / src.name).exists()
+
+
+def test_json_lone_surrogate_escapes_survive(tmp_path):
+    src = tmp_path / "s.jsonl"
+    src.write_text('{"msg": "odd \\ud800 char from 44.12.9.1", "user": "zed77"}\n')
+    run([src], tmp_path / "out")
+    out = (tmp_path / "out" / "s.jsonl").read_text()
+    doc = json.loads(out)
+    assert doc["msg"].startswith("odd \ud800 char from ") and "44.12.9.1" not in out and "zed77" not in out
+
+
+def test_byte_order_marks_are_kept(tmp_path):
+    lines = tmp_path / "bom.jsonl"
+    lines.write_bytes(b'\xef\xbb\xbf{"ip": "44.12.9.1"}\n{"ip": "44.12.9.2"}\n')
+    doc = tmp_path / "bom.json"
+    doc.write_bytes(b'\xef\xbb\xbf{"ip": "44.12.9.3"}')
+    report = run([lines, doc], tmp_path / "out")
+    assert all(f.json_fallback_lines == 0 and not f.note for f in report.files)
+    for name in ("bom.jsonl", "bom.json"):
+        out = (tmp_path / "out" / name).read_bytes()
+        assert out.startswith(b"\xef\xbb\xbf{") and b"44.12.9." not in out
