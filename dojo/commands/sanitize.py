@@ -9,9 +9,12 @@ from __future__ import annotations
 import secrets
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
+
+if TYPE_CHECKING:
+    from dojo.sanitize.run import Options
 
 SECRET_ENV = "DOJO_SANITIZE_SECRET"
 
@@ -67,21 +70,15 @@ def sanitize_cmd(
         _fail("missing --out DIR: the folder for the sanitized files")
     if out.exists() and not out.is_dir():
         _fail(f"{out}: --out must be a folder, and this is a file")
-    _sanitize(list(inputs), out, secret, shift_text, mapping, keep, fmt, jobs, quiet)
+    _sanitize(list(inputs), _options(out, secret, shift_text, mapping, keep, fmt, jobs), quiet)
 
 
-def _sanitize(
-    inputs: list[Path],
-    out: Path,
-    secret: str | None,
-    shift_text: str | None,
-    mapping: Path | None,
-    keep: tuple[str, ...],
-    fmt: str | None,
-    jobs: int | None,
-    quiet: bool,
-) -> None:
-    from dojo.sanitize.run import InputError, Options, default_jobs, sanitize
+def _options(
+    out: Path, secret: str | None, shift_text: str | None, mapping: Path | None,
+    keep: tuple[str, ...], fmt: str | None, jobs: int | None,
+) -> Options:
+    """The run's Options from the command line (the domain imported only now)."""
+    from dojo.sanitize.run import Options, default_jobs
     from dojo.sanitize.timeshift import ShiftError, parse_shift
 
     shift = None
@@ -90,7 +87,7 @@ def _sanitize(
             shift = parse_shift(shift_text)
         except ShiftError as exc:
             _fail(str(exc))
-    options = Options(
+    return Options(
         out=out,
         secret=(secret or secrets.token_hex(32)).encode(),
         secret_given=bool(secret),
@@ -101,6 +98,12 @@ def _sanitize(
         jobs=jobs or default_jobs(),
         fmt=fmt,
     )
+
+
+def _sanitize(inputs: list[Path], options: Options, quiet: bool) -> None:
+    from dojo.sanitize.run import InputError, sanitize
+
+    out, mapping = options.out, options.mapping
     try:
         report = sanitize(inputs, options, None if quiet else lambda line: click.echo(line, err=True))
     except InputError as exc:
