@@ -93,6 +93,8 @@ def _cut(buf: bytes, balanced_quotes: bool) -> int:
 
 def invalid_utf8_lines(chunk: bytes) -> int:
     """How many lines of the chunk are not valid UTF-8 (they pass through byte for byte)."""
+    if chunk.isascii():  # most logs: no need to build the decoded text at all
+        return 0
     try:
         chunk.decode("utf-8")
     except UnicodeDecodeError:
