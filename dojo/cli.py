@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "play": "dojo.commands.play:play_cmd",
     "import": "dojo.commands.importer:import_cmd",
     "history": "dojo.commands.history:history_cmd",
+    "sanitize": "dojo.commands.sanitize:sanitize_cmd",
 }
 
 HELP = {
@@ -35,6 +36,7 @@ HELP = {
     "play": "Play a scenario; --headless speaks JSON lines on stdin/stdout.",
     "import": "Import real logs, metrics and traces into a scenario (sanitized by default).",
     "history": "List past attempts with status, TTCD and points.",
+    "sanitize": "Scrub real incident artifacts of IPs, names and secrets; --check scans for leftovers.",
 }
 
 

@@ -66,12 +66,13 @@ def import_cmd(inputs: tuple[Path, ...], scenario_path: Path, fmt: str, service:
 
 
 def _sanitize(staged: dict[str, Path], secret: str | None) -> dict[str, Path]:
-    try:
-        from dojo.sanitize.api import sanitize_files
-    except ImportError:
-        fail("the sanitizer is not available in this build; pass --no-sanitize only for data with nothing personal in it")
+    from dojo.sanitize.api import SanitizeRefused, sanitize_files
+
     out_dir = next(iter(staged.values())).parent / "sanitized"
-    mapping = sanitize_files(list(staged.values()), out_dir, secret=secret)
+    try:
+        mapping = sanitize_files(list(staged.values()), out_dir, secret=secret)
+    except SanitizeRefused as exc:
+        fail(f"not imported: the sanitizer refused {exc}; nothing was written")
     return {kind: mapping[path] for kind, path in staged.items()}
 
 

@@ -146,3 +146,21 @@ def test_cli_imports_into_a_scenario_that_then_plays(tmp_path, samples):
 def test_cli_bad_arguments_are_one_line(tmp_path):
     res = CliRunner().invoke(cli, ["import", str(tmp_path / "none.log"), "--scenario", str(tmp_path / "x.yaml")])
     assert res.exit_code == 2 and "no such scenario file" in res.output
+
+
+def test_cli_sanitizes_by_default(tmp_path):
+    scenario = tmp_path / "demo.yaml"
+    scenario.write_text(SCENARIO)
+    log = tmp_path / "leaky.log"
+    log.write_text(
+        "2026-03-10T14:05:00Z ERROR checkout login failed for user alice.smith from 81.2.69.142 "
+        "(alice@corp-mail.com) token=ghp_abcdefghijklmnopqrstuvwxyz0123456789\n"
+    )
+    res = CliRunner().invoke(cli, ["import", str(log), "--scenario", str(scenario), "--secret", "s3"])
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / "demo.signals" / "logs.jsonl").read_text()
+    for secret in ("alice.smith", "81.2.69.142", "alice@corp-mail.com", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"):
+        assert secret not in text
+    record = json.loads(text.splitlines()[0])
+    assert record["ts"] == "2026-03-10T14:05:00.000Z" and record["level"] == "ERROR"
+    assert "login failed for user" in record["msg"]

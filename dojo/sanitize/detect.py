@@ -1,0 +1,407 @@
+"""From a candidate the scan found to the sensitive parts inside it, validated.
+
+The scan (patterns.py) is deliberately broad: it finds every dotted word, every digit run shaped
+like a card, every `user=`. Here each candidate is re-read with the same pattern in Python, the
+alternative that matched is known, and the checks that need code run: Luhn for cards, octet
+ranges for IPv4, ipaddress for IPv6, the top-level-domain rules for host names, stop words for
+user idioms ("login failed" names nobody). What comes out is a list of parts: kind and span.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import re
+from collections.abc import Callable
+from typing import NamedTuple
+
+from . import patterns, tlds
+
+IPV4 = "ipv4"
+IPV6 = "ipv6"
+EMAIL = "email"
+HOSTNAME = "hostname"
+USERNAME = "username"
+UUID = "uuid"
+API_KEY = "api_key"
+BEARER = "bearer_token"
+JWT = "jwt"
+URL_PASSWORD = "url_password"
+SECRET = "secret"
+CARD = "card"
+MAC = "mac"
+TIMESTAMP = "timestamp"
+
+# Everything that is replaced; timestamps are shifted, not replaced, and only on request.
+SENSITIVE_KINDS = (IPV4, IPV6, EMAIL, HOSTNAME, USERNAME, UUID, API_KEY, BEARER, JWT, URL_PASSWORD, SECRET, CARD, MAC)
+
+
+class Part(NamedTuple):
+    kind: str
+    start: int
+    end: int
+
+
+# Words that follow "login" or "user" in messages without being a user name.
+_STOPWORDS = frozenset(
+    """failed failure fail success successful succeeded ok error attempt attempts from for to as by of on in at
+    with via the a an is was has had not no and or incorrect invalid denied required timeout expired page
+    session user name unknown none null nil true false""".split()
+)
+
+# Values that sit where a secret would but are not one: empty, masked, placeholders, templates.
+_PLACEHOLDER = re.compile(
+    r"(?i)^(?:|null|none|nil|undefined|true|false|-+|\*+|x{3,}|•+|<[^>]*>|\[[^\]]*\]|\{[^}]*\}|\$\{?[A-Za-z_][\w]*\}?"
+    r"|%[sdv]|redacted|masked|hidden|secret|password|changeme|\?+)$"
+)
+_TOKEN_WORDS_MIN = 8  # a value after token=, key=, sid= shorter than this is not a token
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_.~-]+\Z")
+_PASSWORD_WORDS = re.compile(r"(?i)(?:password|passwd|passphrase|pass|pwd|secret|credentials?)$")
+
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\Z")
+_API_KEY = re.compile(
+    r"(?:(?:sk|rk|pk)_(?:live|test)_|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIPA|gh[pousr]_|github_pat_|xox[abposr]-|AIza|glpat-)"
+)
+_UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\Z")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z")
+_IPV4 = re.compile(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\Z")
+_BARE_UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+_BARE_IPV4 = re.compile(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\Z")
+_CC_SLD = frozenset("co ac go or web net org gov edu res sch mil my biz".split())
+_CC_SLD_ONLY = frozenset({"id", "in"})
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def valid_ipv4(text: str) -> bool:
+    return all(int(octet) <= 255 for octet in text.split("."))
+
+
+def valid_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def host_span(name: str, *, slash_before: bool = False) -> tuple[int, int] | None:
+    """The span of the host name at the start of a dotted word, or None if it is not one.
+
+    The longest run of labels that ends in a recognised top-level domain wins, so the host in
+    db.acme.com.bak is db.acme.com; reversed-DNS identifiers, mixed-case endings (acme.Service)
+    and file-like endings (app.py, /srv/README.md) are not hosts.
+    """
+    labels = name.split(".")
+    if len(labels) >= 3 and labels[0].lower() in tlds.REVERSED_DNS_FIRST:
+        return None
+    for k in range(len(labels), 1, -1):
+        tld = labels[k - 1]
+        low = tld.lower()
+        if low not in tlds.TLDS or not (tld.islower() or tld.isupper()):
+            continue
+        if low in tlds.AMBIGUOUS_TLDS and (k < 3 or slash_before):
+            if not (low in _CC_SLD_ONLY and labels[k - 2].lower() in _CC_SLD):
+                continue
+        elif low in _CC_SLD_ONLY and labels[k - 2].lower() not in _CC_SLD:
+            continue
+        return 0, len(".".join(labels[:k]))
+    return None
+
+
+def _strip_quotes(start: int, end: int, text: str) -> tuple[int, int]:
+    if end - start >= 2 and text[start] in "\"'" and text[end - 1] == text[start]:
+        return start + 1, end - 1
+    return start, end
+
+
+def _strip_trailing_dots(start: int, end: int, text: str) -> int:
+    while end > start and text[end - 1] in ".-":
+        end -= 1
+    return end
+
+
+def host_value_parts(text: str, start: int, end: int) -> list[Part]:
+    """A value known to name a host (host=, a syslog host field, a host key in JSON): IP or name."""
+    value = text[start:end]
+    if not value:
+        return []
+    if _IPV4.match(value):
+        return [Part(IPV4, start, end)] if valid_ipv4(value) else []
+    if ":" in value and valid_ipv6(value):
+        return [Part(IPV6, start, end)]
+    end = _strip_trailing_dots(start, end, text)
+    if end <= start or not all(_LABEL.match(label) for label in text[start:end].split(".")):
+        return []
+    return [Part(HOSTNAME, start, end)]
+
+
+def user_value_parts(text: str, start: int, end: int) -> list[Part]:
+    """A value known to name a user (user=, "for user X", /home/X): a name, or an e-mail, or a UUID."""
+    start, end = _strip_quotes(start, end, text)
+    end = _strip_trailing_dots(start, end, text)
+    value = text[start:end]
+    if not value or value.lower() in _STOPWORDS or _PLACEHOLDER.match(value):
+        return []
+    if "@" in value:
+        return [Part(EMAIL, start, end)] if _EMAIL.match(value) else []
+    if _UUID.match(value):
+        return [Part(UUID, start, end)]
+    return [Part(USERNAME, start, end)]
+
+
+def secret_value_parts(key: str, text: str, start: int, end: int) -> list[Part]:
+    """The value after password=, token=, api_key= and friends."""
+    start, end = _strip_quotes(start, end, text)
+    value = text[start:end]
+    if _PLACEHOLDER.match(value):
+        return []
+    if _JWT.match(value):
+        return [Part(JWT, start, end)]
+    if _API_KEY.match(value):
+        return [Part(API_KEY, start, end)]
+    if not _PASSWORD_WORDS.search(key) and not _looks_like_token(value):
+        return []  # key: service.name, session: expired: words, not tokens
+    if key.lower() == "key" and (len(value) < 16 or "." in value):
+        return []  # a bare "key" is everywhere ({"key": "peer.ipv4"}): only a long token counts
+    return [Part(SECRET, start, end)]
+
+
+def _looks_like_token(value: str) -> bool:
+    """After token=, key=, sid=: long enough, one piece, and not a plain word or dotted name."""
+    return (
+        len(value) >= _TOKEN_WORDS_MIN
+        and _TOKEN_CHARS.match(value) is not None
+        and (any(c.isdigit() for c in value) or (not value.islower() and not value.isupper()))
+    )
+
+
+def token_parts(text: str, start: int, end: int, kind: str) -> list[Part]:
+    value = text[start:end]
+    if _JWT.match(value):
+        return [Part(JWT, start, end)]
+    return [Part(kind, start, end)] if not _PLACEHOLDER.match(value) else []
+
+
+# One handler per alternative in patterns.ALTERNATIVES, by name.
+Handler = Callable[[re.Match[str], str], list[Part]]
+
+
+def _idiom_parts(m: re.Match[str], text: str, host: str, user: str | None = None) -> list[Part]:
+    parts = host_value_parts(text, *m.span(host))
+    if user is not None:
+        parts += user_value_parts(text, *m.span(user))
+    return parts
+
+
+def _url_creds(m: re.Match[str], text: str) -> list[Part]:
+    parts = user_value_parts(text, *m.span("uc_user"))
+    s, e = m.span("uc_pass")
+    if e > s and not _PLACEHOLDER.match(text[s:e]):
+        parts.append(Part(URL_PASSWORD, s, e))
+    return parts
+
+
+def _ipv6(m: re.Match[str], text: str) -> list[Part]:
+    s, e = m.span("v6")
+    return [Part(IPV6, s, e)] if valid_ipv6(text[s:e]) else []
+
+
+def _card(m: re.Match[str], text: str) -> list[Part]:
+    s, e = m.span()
+    digits = text[s:e].replace(" ", "").replace("-", "")
+    if not 13 <= len(digits) <= 19 or not luhn_ok(digits):
+        return []
+    return [Part(CARD, s, e)]
+
+
+def _ipv4(m: re.Match[str], text: str) -> list[Part]:
+    s, e = m.span()
+    return [Part(IPV4, s, e)] if valid_ipv4(text[s:e]) else []
+
+
+def _hostname(m: re.Match[str], text: str) -> list[Part]:
+    s, e = m.span()
+    span = host_span(text[s:e], slash_before=s > 0 and text[s - 1] in "/\\")
+    return [Part(HOSTNAME, s, s + span[1])] if span else []
+
+
+def _email(m: re.Match[str], text: str) -> list[Part]:
+    # The domain ends where a real top-level domain ends: bob@acme.io.log is bob@acme.io + .log.
+    s, e = m.span()
+    at = text.index("@", s)
+    span = host_span(text[at + 1: e])
+    return [Part(EMAIL, s, at + 1 + span[1])] if span else []
+
+
+def _whole(kind: str) -> Handler:
+    return lambda m, t: [Part(kind, *m.span())]
+
+
+HANDLERS: dict[str, Handler] = {
+    "url_creds": _url_creds,
+    "authorization": lambda m, t: token_parts(t, *m.span("az_tok"), BEARER),
+    "jwt": _whole(JWT),
+    "api_key": _whole(API_KEY),
+    "bearer": lambda m, t: token_parts(t, *m.span("br_tok"), BEARER),
+    "kv_secret": lambda m, t: secret_value_parts(m.group("ks_key"), t, *m.span("ks_val")),
+    "user_kv": lambda m, t: user_value_parts(t, *m.span("uk_val")),
+    "host_kv": lambda m, t: host_value_parts(t, *m.span("hk_val")),
+    "user_phrase": lambda m, t: user_value_parts(t, *m.span("up_val")),
+    "sudo": lambda m, t: user_value_parts(t, *m.span("sd_user")),
+    "home": lambda m, t: user_value_parts(t, *m.span("hm_user")),
+    "email": _email,
+    "uuid": _whole(UUID),
+    "ts_iso": _whole(TIMESTAMP),
+    "ts_nginx": _whole(TIMESTAMP),
+    "ts_syslog": lambda m, t: [Part(TIMESTAMP, *m.span())] if t[m.start(): m.start() + 3] in _MONTHS else [],
+    "ipv6": _ipv6,
+    "mac": _whole(MAC),
+    "card": _card,
+    "ipv4": _ipv4,
+    "hostname": _hostname,
+}
+
+_MONTHS = frozenset("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
+# Substrings without which a key idiom cannot match; one C-level search each.
+_SECRET_HINTS = re.compile("pass|pwd|secret|token|key|session|sid|sig|credential")
+_USER_HINTS = re.compile("user|usr|login|logname|uname|principal")
+_HOST_HINTS = re.compile("host|server|node|peer|fqdn|address")
+_API_HINTS = re.compile(r"_live_|_test_|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIPA|gh[pousr]_|github_pat_|xox|AIza|glpat-")
+_NOT_DIGITS = str.maketrans("", "", "0123456789")
+
+
+def _digits(t: str) -> int:
+    return len(t) - len(t.translate(_NOT_DIGITS))
+
+
+def gate(t: str, timestamps: bool) -> tuple[str, ...]:
+    """The alternatives that could match in candidate t at all, by cheap substring tests.
+
+    One function rather than a test per alternative: on a never-seen candidate this runs once,
+    and it is most of the cost of looking at it.
+    """
+    low = t.lower()
+    names: list[str] = []
+    add = names.append
+    at = "@" in t
+    dots = t.count(".")
+    colons = t.count(":")
+    dashes = t.count("-")
+    kv = "=" in t or colons
+    if at and "://" in t:
+        add("url_creds")
+    if kv and "authorization" in low:
+        add("authorization")
+    if "eyJ" in t:
+        add("jwt")
+    if _API_HINTS.search(t):
+        add("api_key")
+    if "bearer" in low or "basic" in low:
+        add("bearer")
+    if kv:
+        if _SECRET_HINTS.search(low):
+            add("kv_secret")
+        if _USER_HINTS.search(low):
+            add("user_kv")
+        if _HOST_HINTS.search(low):
+            add("host_kv")
+    if " " in t:
+        if " user" in low or "login" in low or " for" in low:
+            add("user_phrase")
+        if "sudo:" in t:
+            add("sudo")
+    if "/home/" in t or "Users" in t or "/mail/" in t:
+        add("home")
+    if at:
+        add("email")
+    if dashes >= 4:
+        add("uuid")
+    if timestamps and colons:
+        if dashes:
+            add("ts_iso")
+        if "/" in t:
+            add("ts_nginx")
+        if " " in t:
+            add("ts_syslog")
+    if colons >= 6 or "::" in t:
+        add("ipv6")
+    if colons >= 5 or dashes >= 5 or dots >= 2:
+        add("mac")
+    if len(t) >= 13 and _digits(t) >= 13:
+        add("card")
+    if dots >= 3:
+        add("ipv4")
+    if dots:
+        add("hostname")
+    return tuple(names)
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(names: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(patterns.precise_pattern(names), re.ASCII)
+
+
+class Detector:
+    """Finds the parts in a candidate; the same rules serve sanitizing and --check."""
+
+    def __init__(self, *, timestamps: bool) -> None:
+        self.timestamps = timestamps
+
+    def parts(self, text: str) -> list[Part]:
+        # The commonest never-seen candidates are a bare UUID or IP (request ids, clients): one
+        # fullmatch settles them, with the same result the general search would give.
+        if _BARE_UUID.fullmatch(text):
+            return [Part(UUID, 0, len(text))]
+        if _BARE_IPV4.fullmatch(text):
+            return [Part(IPV4, 0, len(text))] if valid_ipv4(text) else []
+        idiom = self._idiom(text)
+        if idiom is not None:
+            return idiom
+        names = gate(text, self.timestamps)
+        if not names:
+            return []
+        # Not finditer: when a match fails its check (db.user is no host name), the search goes on
+        # from the next character, so that the failure does not hide a detector that would have
+        # matched inside it (the user in "db.user: grace").
+        search = _compiled(names).search
+        found: list[Part] = []
+        pos = 0
+        while True:
+            m = search(text, pos)
+            if m is None:
+                return found
+            got = HANDLERS[m.lastgroup](m, text)  # type: ignore[index]
+            if got:
+                found.extend(got)
+                pos = m.end() if m.end() > pos else pos + 1
+            else:
+                pos = m.start() + 1
+
+    def _idiom(self, text: str) -> list[Part] | None:
+        """The line-start idioms the scan hands over whole: syslog headers, access-log users."""
+        if text[:3] in _MONTHS:
+            m = patterns.SYSLOG.fullmatch(text)
+        elif text[:1].isdigit() and text.endswith("["):
+            m = patterns.SYSLOG_ISO.fullmatch(text)
+        else:
+            m = None
+        if m is not None:
+            ts = [Part(TIMESTAMP, *m.span("sl_ts"))] if self.timestamps else []
+            return ts + _idiom_parts(m, text, "sl_host")
+        if text.endswith(" [") and " - " in text:
+            m = patterns.NGINX_USER.fullmatch(text)
+            if m is not None:
+                return _idiom_parts(m, text, "ng_client", "ng_user")
+        return None

@@ -1,0 +1,210 @@
+"""The detectors as regular expressions, in two layers.
+
+COARSE (RE2, through pyarrow) finds candidates: whole tokens that contain a character a sensitive
+value needs (`.`, `@`, `:`, a dash between hex digits), long digit runs, and the few idioms that
+span several tokens (`for user X`, `Bearer X`, `password: "a b"`, a syslog header). It is small on
+purpose: RE2 runs it as an automaton at well over 100 MB/s, while one automaton for all the precise
+detectors together has so many states that RE2 thrashes and falls to a few MB/s.
+
+PRECISE (Python's re) is then run on each candidate, which is short and usually seen before (the
+result is cached per candidate). It may use look-around and possessive quantifiers, which RE2
+lacks. The rule that ties the layers together: every precise match lies inside one coarse
+candidate, and a candidate starts at a token boundary, so look-behinds see the same context.
+
+Order matters in both: at one position the first alternative that matches wins, so idioms that
+carry context (user=..., Authorization: ...) come before the bare shapes they could contain.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+SYSLOG_TS = MONTH + " [ 0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9]"
+ISO_TS = (
+    "[0-9]{4}-[01][0-9]-[0-3][0-9][T ][0-2][0-9]:[0-5][0-9]"
+    "(?::[0-6][0-9](?:[.,][0-9]{1,9})?)?(?:Z|[+-][0-2][0-9](?::?[0-5][0-9])?)?"
+)
+NGINX_TS = "[0-3][0-9]/" + MONTH + "/[0-9]{4}:[0-2][0-9]:[0-5][0-9]:[0-6][0-9] [+-][0-9]{4}"
+
+SECRET_WORDS = (
+    "password|passwd|passphrase|pass|pwd|secret|token|api[_-]?key|apikey|access[_-]?key"
+    "|private[_-]?key|client[_-]?secret|session|session[_-]?id|sessionid|sid|signature|sig|key"
+    "|credentials?"
+)
+USER_WORDS = "user|user[_.-]?name|usr|login|logname|ruser|luser|uname|login[_.-]?name|principal"
+HOST_WORDS = (
+    "host|host[_.-]?name|rhost|remote[_-]?host|server[_.-]?name|node[_.-]?name|peer[_.-]?name|fqdn"
+    "|(?:server|client|source|destination)[_.-]?address"
+)
+API_KEY_PREFIXES = (
+    "(?:sk|rk|pk)_(?:live|test)_|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIPA|gh[pousr]_|github_pat_|xox[abposr]-|AIza|glpat-"
+)
+
+# ---------------------------------------------------------------------------------------------
+# COARSE: RE2 syntax (no look-around), ASCII, scoped flags only.
+
+_SEP = "\\s\"'<>()\\[\\]{},;|\\x01\\x02"
+_TOK = f"[^{_SEP}]"
+_WORDS = "(?i:" + SECRET_WORDS + "|" + USER_WORDS + "|" + HOST_WORDS + ")"
+# What makes a token worth a look: an @, a dot before a letter (host names, e-mails, JWTs), four
+# dotted numbers (IPv4; not the three of a version such as Safari/537.36.1), :: or four colons
+# between hex (IPv6, MAC), three dashes between hex (UUID, MAC, card), dotted hex quads (Cisco
+# MAC), a run of 13 digits (cards), an API-key prefix or a home directory. (key=value is an idiom
+# below: as a mark inside every token it would cost more than it finds.) Times (14:03:12), dates,
+# versions (HTTP/1.1) and plain words are not candidates, which keeps the scan fast: RE2 costs
+# about 0.3 us a match. Loose shapes (+ rather than {1,4}) on purpose: counted repeats multiply
+# the automaton's states; the precise detectors count.
+_HEXS = "[0-9A-Fa-f]+"
+_MARKS = (
+    "@|\\.[A-Za-z]|[0-9]\\.[0-9]+\\.[0-9]+\\.[0-9]|::|:" + _HEXS + ":" + _HEXS + ":" + _HEXS + ":"
+    "|[0-9A-Fa-f]-" + _HEXS + "-" + _HEXS + "-[0-9A-Fa-f]|[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]|[0-9]{13}"
+    "|" + API_KEY_PREFIXES + "|/home/|/Users/|/var/mail/|/var/spool/mail/|\\\\Users\\\\"
+)
+# Each idiom that spans tokens is its own alternative; everything else is one token alternative
+# (several token-shaped alternatives side by side make RE2's automaton thrash).
+COARSE_IDIOMS: tuple[str, ...] = (
+    # A syslog header up to the program name: the host field is a host even without a dot.
+    "(?m:^)" + SYSLOG_TS + " [^\\s]+ [A-Za-z0-9_./()-]+(?:\\[|:)",
+    "(?m:^)" + ISO_TS + " [^\\s]+ [A-Za-z0-9_./()-]+\\[",
+    # An access-log line with an authenticated user: "10.0.0.1 - bob [".
+    "(?m:^)[^\\s]+ - [^\\s\\[\\]\"-][^\\s\\[\\]\"]* \\[",
+    "\\b(?i:(?:for|by|from|to|of)(?: invalid| illegal)? user|invalid user|illegal user|unknown user"
+    "|(?:password|publickey|keyboard-interactive/pam|hostbased|none) for(?: invalid user)?"
+    "|login(?: as| for| of| by)?)[ \\t]+" + _TOK + "+",
+    "\\bsudo:[ \\t]+[^\\s]+[ \\t]+:",
+    "\\b(?i:authorization|proxy-authorization)[\"']?[ \\t]*[=:][ \\t]*[\"']?[A-Za-z]+[ \\t]+[^\\s\"',;]+",
+    "\\b(?:[Bb]earer|BEARER|[Bb]asic|BASIC)[ \\t]+[^\\s\"',;]+",
+    # key=value, key: value, "key": "value", key = 'a b'; the key may be namespaced (db.user,
+    # db_password), so that the idiom, not the token, claims the whole of "db.user: bob".
+    "(?:\\b|[_-])(?:[A-Za-z0-9]+[._-])*" + _WORDS + "[\"']?[ \\t]*[=:][ \\t]*(?:\"[^\"\\r\\n]*\"|'[^'\\r\\n]*'|[\"']?[^" + _SEP + "&]+)",
+    "\\b[2-6][0-9]{3} [0-9]{4} [0-9]{4} [0-9]{1,7}|\\b3[47][0-9]{2} [0-9]{6} [0-9]{5}",
+)
+# Timestamps, only when shifting (an ISO timestamp with a T is a single token).
+COARSE_TIMESTAMPS: tuple[str, ...] = (
+    "\\b" + SYSLOG_TS,
+    "\\b" + NGINX_TS,
+    "\\b[0-9]{4}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]" + _TOK + "*",
+)
+_ISO_MARK = "|[0-9]{4}-[01][0-9]-[0-3][0-9]T"
+
+
+def coarse_pattern(*, timestamps: bool) -> str:
+    token = _TOK + "*(?:" + _MARKS + (_ISO_MARK if timestamps else "") + ")" + _TOK + "*"
+    alternatives = COARSE_IDIOMS + (COARSE_TIMESTAMPS if timestamps else ()) + (token,)
+    return "|".join(f"(?:{a})" for a in alternatives)
+
+
+# ---------------------------------------------------------------------------------------------
+# PRECISE: Python re, run on candidates.
+#
+# Python tries every alternative at every position, so two things keep this cheap: a gate per
+# alternative (a substring test on the candidate: no '@', no e-mail pattern), and alternatives that
+# begin with a character class, which sre's branch op tests before entering them (a look-behind
+# goes after the first character: "[0-9](?<![\w.].)" is "a digit not preceded by a word char").
+# Each alternative ends with an empty group named after it, the last group to close, so
+# match.lastgroup says which one matched.
+
+_KV_SEP = "[\"']?[ \\t]*[=:][ \\t]*"
+_QUOTED = "\"[^\"\\r\\n]*\"|'[^'\\r\\n]*'"
+_USER_VALUE = "[A-Za-z0-9._@+$\\\\-]{1,64}"
+_HEX = "[0-9A-Fa-f]"
+_LABEL_REST = "(?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_KEY_START = "(?<![A-Za-z0-9])"  # db_password, x-api-key: a key may follow _ or -, not a letter
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One precise detector: its name (also its handler's in detect.py), gate and pattern."""
+
+    name: str
+    pattern: str
+
+
+# The idioms the scan anchors at a line start; matched on their own at the candidate's start.
+SYSLOG = re.compile(
+    "(?P<sl_ts>" + SYSLOG_TS + ") (?P<sl_host>[A-Za-z0-9][A-Za-z0-9._-]*) [A-Za-z0-9_./()-]+(?:\\[|:)", re.ASCII
+)
+SYSLOG_ISO = re.compile(
+    "(?P<sl_ts>" + ISO_TS + ") (?P<sl_host>[A-Za-z0-9][A-Za-z0-9._-]*) [A-Za-z0-9_./()-]+\\[", re.ASCII
+)
+NGINX_USER = re.compile("(?P<ng_client>[^\\s]+) - (?P<ng_user>[^\\s\\[\\]\"-][^\\s\\[\\]\"]*) \\[", re.ASCII)
+
+ALTERNATIVES: tuple[Alternative, ...] = (
+    Alternative(
+        "url_creds",
+        "[A-Za-z](?<![A-Za-z0-9+.-].)[A-Za-z0-9+.-]*+://(?P<uc_user>[^\\s:/@\"'<>]*+):(?P<uc_pass>[^\\s/@\"'<>]*+)@",
+    ),
+    Alternative(
+        "authorization",
+        _KEY_START + "(?i:authorization|proxy-authorization)" + _KV_SEP
+        + "[\"']?(?P<az_scheme>[A-Za-z]+)[ \\t]+(?P<az_tok>[^\\s\"',;]+)",
+    ),
+    Alternative("jwt", "e(?<![\\w.-].)yJ[A-Za-z0-9_-]+\\.eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*+"),
+    Alternative(
+        "api_key",
+        "(?<![A-Za-z0-9])(?:(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIPA)[A-Z0-9]{16}\\b"
+        "|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}"
+        "|AIza[A-Za-z0-9_-]{35}|glpat-[A-Za-z0-9_-]{20,})",
+    ),
+    Alternative("bearer", "\\b(?:[Bb]earer|BEARER|[Bb]asic|BASIC)[ \\t]+(?P<br_tok>[A-Za-z0-9._~+/-]{8,}=*)"),
+    Alternative(
+        "kv_secret",
+        _KEY_START + "(?P<ks_key>(?i:" + SECRET_WORDS + "))" + _KV_SEP + "(?P<ks_val>" + _QUOTED + "|[^\\s\"',;&<>)}\\]]+)",
+    ),
+    Alternative(
+        "user_kv",
+        _KEY_START + "(?i:" + USER_WORDS + ")" + _KV_SEP
+        + "(?P<uk_val>\"[^\"\\r\\n]{1,128}\"|'[^'\\r\\n]{1,128}'|" + _USER_VALUE + ")",
+    ),
+    Alternative("host_kv", _KEY_START + "(?i:" + HOST_WORDS + ")" + _KV_SEP + "[\"']?(?P<hk_val>[A-Za-z0-9][A-Za-z0-9._-]*)"),
+    Alternative(
+        "user_phrase",
+        "\\b(?i:(?:for|by|from|to|of)(?: invalid| illegal)? user|invalid user|illegal user|unknown user"
+        "|(?:password|publickey|keyboard-interactive/pam|hostbased|none) for(?: invalid user)?"
+        "|login(?: as| for| of| by)?)[ \\t]+(?P<up_val>" + _USER_VALUE + ")",
+    ),
+    Alternative("sudo", "\\bsudo:[ \\t]+(?P<sd_user>[A-Za-z0-9._-]+)[ \\t]+:"),
+    Alternative(
+        "home",
+        "(?:/home/|/Users/|/var/mail/|/var/spool/mail/|\\\\\\\\Users\\\\\\\\|\\\\Users\\\\)(?P<hm_user>[A-Za-z0-9._@+$-]{1,64})",
+    ),
+    Alternative(
+        "email",
+        "[A-Za-z0-9._%+-](?<![\\w.%+-].)[A-Za-z0-9._%+-]*+@(?:[A-Za-z0-9]" + _LABEL_REST + "\\.)+[A-Za-z]{2,63}\\b",
+    ),
+    Alternative("uuid", _HEX + "(?<![\\w-].)" + _HEX + "{7}-" + _HEX + "{4}-" + _HEX + "{4}-" + _HEX + "{4}-" + _HEX + "{12}(?![\\w-])"),
+    # Only when a time shift was asked for.
+    Alternative("ts_iso", "[0-9](?<![\\w.].)[0-9]{3}" + ISO_TS[len("[0-9]{4}"):]),
+    Alternative("ts_nginx", "[0-3](?<![\\w.].)" + NGINX_TS[5:]),
+    Alternative("ts_syslog", "[JFMASOND](?<![\\w.].)[a-z]{2} [ 0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9]"),
+    Alternative(
+        "ipv6",
+        "(?<![\\w:.])(?P<v6>(?:" + _HEX + "{0,4}:){2,6}(?:[0-9]{1,3}\\.){3}[0-9]{1,3}"
+        "|(?:" + _HEX + "{1,4}:){7}" + _HEX + "{1,4}"
+        "|(?:" + _HEX + "{1,4}:){0,6}" + _HEX + "{0,4}::(?:" + _HEX + "{1,4}:){0,6}" + _HEX + "{0,4})"
+        "(?:%[A-Za-z0-9_.-]+)?(?![\\w:])",
+    ),
+    Alternative(
+        "mac",
+        "(?<![\\w:.-])(?:" + _HEX + "{2}(?P<mc_sep>[:-])" + _HEX + "{2}(?:(?P=mc_sep)" + _HEX + "{2}){4}"
+        "|" + _HEX + "{4}\\." + _HEX + "{4}\\." + _HEX + "{4})(?![\\w:-]|\\.\\w)",
+    ),
+    Alternative(
+        "card",
+        "(?<![\\w.-])(?:[2-6][0-9]{3}(?P<cd_sep>[ -]?)[0-9]{4}(?P=cd_sep)[0-9]{4}(?P=cd_sep)[0-9]{1,7}"
+        "|3[47][0-9]{2} [0-9]{6} [0-9]{5})(?![\\w-])",
+    ),
+    Alternative("ipv4", "[0-9](?<![\\w.].)[0-9]{0,2}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}(?![\\w]|\\.[0-9])"),
+    Alternative(
+        "hostname",
+        "[A-Za-z0-9](?<![\\w.-].)" + _LABEL_REST + "\\.(?:[A-Za-z0-9]" + _LABEL_REST + "\\.)*[A-Za-z]" + _LABEL_REST + "(?![\\w-])",
+    ),
+)
+TIMESTAMP_ALTERNATIVES = frozenset({"ts_iso", "ts_nginx", "ts_syslog"})
+
+
+def precise_pattern(names: tuple[str, ...]) -> str:
+    """The pattern for the given alternatives, in their fixed order, each ending in its tag."""
+    return "|".join(f"(?:{alt.pattern}(?P<{alt.name}>))" for alt in ALTERNATIVES if alt.name in names)

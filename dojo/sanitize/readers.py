@@ -1,0 +1,121 @@
+"""Reading inputs: refuse what is not text, cut the rest into chunks of whole lines.
+
+A file is never read whole (except a JSON document, which needs parsing whole): chunks of a few
+MB, cut at a newline, so a file larger than memory streams through. A line longer than a chunk
+simply makes that chunk longer. Bytes stay bytes; decoding happens only where a format needs it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import BinaryIO
+
+CHUNK_SIZE = 4 << 20
+SNIFF_SIZE = 64 << 10
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x1f\x8b", "gzip-compressed: decompress it first (gunzip)"),
+    (b"BZh", "bzip2-compressed: decompress it first (bunzip2)"),
+    (b"\xfd7zXZ\x00", "xz-compressed: decompress it first (unxz)"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed: decompress it first (unzstd)"),
+    (b"PK\x03\x04", "a zip archive: unpack it first"),
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x7fELF", "an executable"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"\xd4\xc3\xb2\xa1", "a packet capture"),
+    (b"\xa1\xb2\xc3\xd4", "a packet capture"),
+    (b"\x0a\x0d\x0d\x0a", "a packet capture (pcapng)"),
+)
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# logrotate's copytruncate leaves a run of NULs where the old content was; that is still a log.
+_NUL_RUN = re.compile(rb"\x00{8,}")
+_CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\x0b\x0c\x08\x1b")
+
+
+def binary_reason(head: bytes) -> str | None:
+    """Why the file starting with head is not text we can scrub, or None if it is text."""
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            return f"binary file ({what})"
+    if head.startswith(_WIDE_BOMS):
+        return "UTF-16 text: convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)"
+    body = _NUL_RUN.sub(b"", head)
+    if b"\x00" in body:
+        return "binary file (NUL bytes)"
+    if body and len(body) - len(body.translate(None, _CONTROL)) > len(body) // 10:
+        return "binary file (control bytes)"
+    return None
+
+
+def iter_chunks(fh: BinaryIO, size: int = CHUNK_SIZE, *, balanced_quotes: bool = False) -> Iterator[bytes]:
+    """Chunks of whole lines. balanced_quotes (CSV): never cut inside a quoted field."""
+    pending: list[bytes] = []
+    while True:
+        data = fh.read(size)
+        if not data:
+            rest = b"".join(pending)
+            if rest:
+                yield rest
+            return
+        pending.append(data)
+        if b"\n" not in data:
+            continue  # a line longer than a chunk: keep reading
+        buf = b"".join(pending)
+        cut = _cut(buf, balanced_quotes)
+        if cut <= 0:
+            pending = [buf]
+            continue
+        yield buf[:cut]
+        pending = [buf[cut:]]
+
+
+def _cut(buf: bytes, balanced_quotes: bool) -> int:
+    cut = buf.rfind(b"\n") + 1
+    if not balanced_quotes or cut <= 0:
+        return cut
+    # Standard CSV escapes a quote by doubling it, so a newline is outside any field exactly
+    # when an even number of quotes precedes it.
+    pos = buf.find(b"\n") + 1
+    quotes = buf.count(b'"', 0, pos)
+    best = pos if quotes % 2 == 0 else 0
+    while pos < cut:
+        nxt = buf.find(b"\n", pos) + 1
+        quotes += buf.count(b'"', pos, nxt)
+        pos = nxt
+        if quotes % 2 == 0:
+            best = pos
+    return best
+
+
+def invalid_utf8_lines(chunk: bytes) -> int:
+    """How many lines of the chunk are not valid UTF-8 (they pass through byte for byte)."""
+    if chunk.isascii():  # most logs: no need to build the decoded text at all
+        return 0
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return 0
+    bad = 0
+    for line in chunk.split(b"\n"):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            bad += 1
+    return bad
+
+
+def decode(chunk: bytes) -> tuple[str, int]:
+    """Text for the formats that need it, and the number of lines that were not UTF-8.
+
+    Invalid bytes become lone surrogates (surrogateescape) and are written back as the same bytes.
+    """
+    try:
+        return chunk.decode("utf-8"), 0
+    except UnicodeDecodeError:
+        return chunk.decode("utf-8", "surrogateescape"), invalid_utf8_lines(chunk)

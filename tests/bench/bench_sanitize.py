@@ -1,0 +1,155 @@
+"""Sanitize benchmark: prints MB/s beside baselines measured in the same run.
+
+    python tests/bench/bench_sanitize.py [--mb 64] [--jobs N]
+
+Budget (issue: sanitize): at least 20 MB/s on a realistic log, on 2 cores. The log mixes nginx
+access lines (3,000 client IPs), sshd syslog lines, and application key=value lines carrying a
+request UUID (a new one every three or so lines, as a request logs several), user names, e-mails,
+private IPs, host names and the odd token, from Faker pools built once. Baselines: a plain read+write copy of the file, and `grep -c .`, both on the same file in
+the same run, so a busy machine shows up in them too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+BUDGET_MB_S = 20.0
+
+
+def write_log(path: Path, target_mb: int, seed: int = 7) -> int:
+    from faker import Faker
+
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    rnd = random.Random(seed)
+    users = [fake.user_name() for _ in range(400)]
+    emails = [fake.email() for _ in range(300)]
+    public = [fake.ipv4_public() for _ in range(3000)]
+    private = [fake.ipv4_private() for _ in range(300)]
+    hosts = [f"{rnd.choice(['web', 'api', 'db', 'cache', 'worker'])}-{i:02d}.{fake.domain_word()}.internal" for i in range(60)]
+    agents = [fake.user_agent() for _ in range(50)]
+    paths = ["/api/v1/orders", "/api/v1/cart", "/checkout", "/login", "/static/app.js", "/health"]
+    target = target_mb * 1_000_000
+    written = 0
+    second = 0
+    request_id = _uuid(rnd)
+    with open(path, "w", encoding="utf-8") as fh:
+        lines: list[str] = []
+        while written < target:
+            lines.clear()
+            for i in range(5000):
+                second += 1 if i % 40 == 0 else 0
+                hh, mm, ss = (second // 3600) % 24, (second // 60) % 60, second % 60
+                iso = f"2026-03-10T{hh:02d}:{mm:02d}:{ss:02d}.{rnd.randrange(1000):03d}Z"
+                k = rnd.random()
+                if k < 0.35:
+                    line = (
+                        f'{rnd.choice(public)} - - [10/Mar/2026:{hh:02d}:{mm:02d}:{ss:02d} +0000] "GET {rnd.choice(paths)}'
+                        f'?page={rnd.randrange(50)} HTTP/1.1" {rnd.choice((200, 200, 200, 304, 404, 502))} '
+                        f'{rnd.randrange(200, 90000)} "-" "{rnd.choice(agents)}"'
+                    )
+                elif k < 0.5:
+                    host = rnd.choice(hosts).split(".")[0]
+                    line = (
+                        f"Mar 10 {hh:02d}:{mm:02d}:{ss:02d} {host} sshd[{rnd.randrange(1000, 30000)}]: "
+                        f"Failed password for invalid user {rnd.choice(users)} from {rnd.choice(public)} port "
+                        f"{rnd.randrange(1024, 65535)} ssh2"
+                    )
+                elif k < 0.9:
+                    # A request logs several lines under one id: a new id every few lines.
+                    if rnd.random() < 0.3:
+                        request_id = _uuid(rnd)
+                    line = (
+                        f"{iso} INFO  checkout request_id={request_id} "
+                        f"user={rnd.choice(users)} client={rnd.choice(private)} host={rnd.choice(hosts)} "
+                        f"latency_ms={rnd.randrange(1, 900)} status=200"
+                    )
+                elif k < 0.98:
+                    line = (
+                        f"{iso} WARN  payments retry {rnd.randrange(1, 5)}/5 calling {rnd.choice(hosts)}:8443 for "
+                        f"{rnd.choice(emails)} trace_id={rnd.getrandbits(128):032x}"
+                    )
+                else:
+                    line = f"{iso} DEBUG auth issued token={rnd.getrandbits(160):040x} for user {rnd.choice(users)}"
+                lines.append(line)
+            block = "\n".join(lines) + "\n"
+            fh.write(block)
+            written += len(block)
+    return path.stat().st_size
+
+
+def _uuid(rnd: random.Random) -> str:
+    h = f"{rnd.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
+
+
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=int, default=64, help="size of the generated log (MB)")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: as dojo sanitize)")
+    args = parser.parse_args()
+
+    from dojo.sanitize.run import Options, default_jobs, sanitize
+
+    jobs = args.jobs or max(2, default_jobs())
+    default = default_jobs()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        log = tmpdir / "incident.log"
+        t_gen = timed(lambda: write_log(log, args.mb))
+        size = log.stat().st_size
+        mb = size / 1e6
+        print(f"log: {mb:.1f} MB, {sum(1 for _ in open(log, 'rb')):,} lines (generated in {t_gen:.1f} s)")
+
+        t_copy = timed(lambda: shutil.copyfile(log, tmpdir / "copy.log"))
+        t_grep = timed(lambda: subprocess.run(["grep", "-c", ".", str(log)], check=True, capture_output=True))
+
+        cpu: dict[int, float] = {}
+
+        def run(j: int) -> float:
+            out = tmpdir / f"out{j}"
+            opts = Options(out=out, secret=b"bench", secret_given=True, jobs=j)
+            c0 = time.process_time()
+            wall = timed(lambda: sanitize([log], opts))
+            cpu[j] = time.process_time() - c0  # this process only (workers are not its children)
+            return wall
+
+        t_one = run(1)
+        t_par = run(jobs) if jobs > 1 else t_one
+        report = (tmpdir / f"out{jobs}" / "report.json").read_text()
+
+    rate = mb / (t_par if default > 1 else t_one)
+    print(f"baseline copy (read+write): {mb / t_copy:8.1f} MB/s")
+    print(f"baseline grep -c .        : {mb / t_grep:8.1f} MB/s")
+    print(f"sanitize, 1 process       : {mb / t_one:8.1f} MB/s  ({t_one:.2f} s; {mb / cpu[1]:.1f} MB per CPU second)")
+    print(f"sanitize, {jobs} workers       : {mb / t_par:8.1f} MB/s  ({t_par:.2f} s, {os.cpu_count()} cores seen)")
+    load = os.getloadavg()[0]
+    print(f"load average while measuring: {load:.1f} on {os.cpu_count()} cores (other work slows the wall-clock figures)")
+    print(f"default here ({default} job{'s' if default > 1 else ''}): {rate:8.1f} MB/s")
+    import json
+
+    replaced = json.loads(report)["replaced"]
+    print("replaced: " + ", ".join(f"{k} {v:,}" for k, v in replaced.items()))
+    ok = rate >= BUDGET_MB_S
+    print(f"budget: >= {BUDGET_MB_S:.0f} MB/s ... {'PASS' if ok else 'FAIL'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

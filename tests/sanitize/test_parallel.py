@@ -1,0 +1,31 @@
+"""Worker processes give exactly the output and counts of one process."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dojo.sanitize import readers, run as run_module
+
+from . import samples
+from .conftest import leaks, run
+
+
+def test_workers_match_one_process(tmp_path, catalog, monkeypatch):
+    src = tmp_path / "src"
+    src.mkdir()
+    samples.write_plain(src / "app.log", catalog)
+    samples.write_jsonl(src / "events.jsonl", catalog)
+    samples.write_csv(src / "payments.csv", catalog)
+    monkeypatch.setattr(readers, "CHUNK_SIZE", 700)  # many chunks, so both workers get some
+    monkeypatch.setattr(run_module, "PARALLEL_MIN_BYTES", 0)
+    kw = dict(shift=timedelta(hours=-5), shift_text="-5h")
+    one = run(sorted(src.iterdir()), tmp_path / "one", jobs=1, **kw)
+    two = run(sorted(src.iterdir()), tmp_path / "two", jobs=2, **kw)
+    assert two.jobs == 2
+    for name in ("app.log", "events.jsonl", "payments.csv"):
+        a, b = (tmp_path / "one" / name).read_text(), (tmp_path / "two" / name).read_text()
+        assert a == b, name
+        assert leaks(b, catalog) == []
+    assert one.replaced == two.replaced and one.kept == two.kept
+    assert one.timestamps_shifted == two.timestamps_shifted > 0
+    assert (tmp_path / "one" / "pseudonyms.txt").read_text() == (tmp_path / "two" / "pseudonyms.txt").read_text()
