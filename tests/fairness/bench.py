@@ -1,0 +1,65 @@
+"""The fairness test's bench: scenarios, their telemetry and the players' attempts, each made once
+per test session (per xdist worker) and shared by the tests that need them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dojo.engine.session import Session
+from dojo.players.guesser import play_guesser
+from dojo.players.play import Play
+from dojo.players.reasoner import play_reasoner
+from dojo.scenario import load_scenario
+from dojo.scenario.model import Scenario
+from dojo.store import Store
+from dojo.telemetry.model import Telemetry
+from dojo.telemetry.synthesize import synthesize
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("*.yaml"))
+
+GUESSER_SEEDS = range(5)
+SYNTHESIS_SEEDS = 2  # the scenario's own seed and the next: a scenario must not hinge on one draw
+
+
+class Bench:
+    def __init__(self, db: Path):
+        self.store = Store.open(db)
+        self._scenarios: dict[Path, Scenario] = {}
+        self._telemetry: dict[tuple[Path, int], Telemetry] = {}
+        self._reasoner: dict[Path, list[Play]] = {}
+        self._guesser: dict[Path, list[Play]] = {}
+
+    def close(self) -> None:
+        self.store.close()
+
+    def scenario(self, path: Path) -> Scenario:
+        if path not in self._scenarios:
+            self._scenarios[path] = load_scenario(path)
+        return self._scenarios[path]
+
+    def telemetry(self, path: Path, seed: int) -> Telemetry:
+        if (path, seed) not in self._telemetry:
+            self._telemetry[(path, seed)] = synthesize(self.scenario(path), seed=seed)
+        return self._telemetry[(path, seed)]
+
+    def seeds(self, path: Path) -> list[int]:
+        first = self.scenario(path).seed
+        return [first + i for i in range(SYNTHESIS_SEEDS)]
+
+    def session(self, path: Path, seed: int) -> Session:
+        """A fresh attempt on a manual clock: time passes only when a player advances it."""
+        return Session.start(self.scenario(path), self.store, telemetry=self.telemetry(path, seed), clock="manual")
+
+    def reasoner(self, path: Path) -> list[Play]:
+        if path not in self._reasoner:
+            self._reasoner[path] = [play_reasoner(self.session(path, seed)) for seed in self.seeds(path)]
+        return self._reasoner[path]
+
+    def guesser(self, path: Path) -> list[Play]:
+        """Guesses are blind, so one synthesis serves every guesser seed."""
+        if path not in self._guesser:
+            seed = self.seeds(path)[0]
+            self._guesser[path] = [play_guesser(self.session(path, seed), g) for g in GUESSER_SEEDS]
+        return self._guesser[path]
