@@ -97,7 +97,9 @@ class Reasoner:
         if state["now"] < cut + MIN_HISTORY and self.wait(cut + MIN_HISTORY - state["now"]):
             self.notes.append(f"paged at {state['start']:g}s with little history: waited until {cut + MIN_HISTORY:g}s")
         obs = look(self.s, cut=cut)
-        pages = ", ".join(f"{p.alert} ({p.service} {p.metric})" for p in obs.page) or "nothing"
+        pages = ", ".join(f"{p.alert} ({p.service} {p.metric})" for p in obs.page)
+        if not pages:
+            pages = "nothing: no alert had fired when the attempt began (does the page fire on this seed?)"
         self.notes.append(f"paged at {obs.start:g}s by {pages}; normal is the first {obs.cut:g}s")
         return obs
 
@@ -111,6 +113,12 @@ class Reasoner:
                 self.settle(live, obs)
                 return sorted(ranked, key=Suspect.rank_key), obs
             if live:
+                return ranked, obs
+            if any(x.telling for x in ranked):
+                # The briefing's call graph may not show every dependency (a queue between a
+                # producer and its consumer): a fault that speaks for itself off the page's path
+                # beats waiting for one on it.
+                self.notes.append("the only fault in its own words is off the page's path")
                 return ranked, obs
             if any(x.related and x.shape is not None for x in ranked):
                 self.notes.append("no fault's own words yet, but a saturation metric moved at flat traffic")
