@@ -4,7 +4,10 @@ per test session (per xdist worker) and shared by the tests that need them."""
 from __future__ import annotations
 
 from pathlib import Path
+from unittest import mock
 
+from dojo.engine import session as session_module
+from dojo.engine.queries import Signals
 from dojo.engine.session import Session
 from dojo.players.guesser import play_guesser
 from dojo.players.play import Play
@@ -28,6 +31,7 @@ class Bench:
         self.store = Store.open(db)
         self._scenarios: dict[Path, Scenario] = {}
         self._telemetry: dict[tuple[Path, int], Telemetry] = {}
+        self._signals: dict[tuple[Path, int], Signals] = {}
         self._reasoner: dict[Path, list[Play]] = {}
         self._guesser: dict[Path, list[Play]] = {}
 
@@ -49,8 +53,16 @@ class Bench:
         return [first + i for i in range(SYNTHESIS_SEEDS)]
 
     def session(self, path: Path, seed: int) -> Session:
-        """A fresh attempt on a manual clock: time passes only when a player advances it."""
-        return Session.start(self.scenario(path), self.store, telemetry=self.telemetry(path, seed), clock="manual")
+        """A fresh attempt on a manual clock: time passes only when a player advances it.
+
+        Session.start indexes the telemetry for queries (`Signals`) every time, a sixth of a
+        second; the index is read-only (its lazy caches included), so the attempts on one
+        synthesis share one."""
+        key = (path, seed)
+        if key not in self._signals:
+            self._signals[key] = Signals(self.telemetry(path, seed))
+        with mock.patch.object(session_module, "Signals", lambda _tel: self._signals[key]):
+            return Session.start(self.scenario(path), self.store, telemetry=self.telemetry(path, seed), clock="manual")
 
     def reasoner(self, path: Path) -> list[Play]:
         if path not in self._reasoner:

@@ -9,6 +9,7 @@ and concluded. See docs/fairness.md.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 from statistics import median
 
@@ -27,7 +28,7 @@ def _id(path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def bench(tmp_path_factory) -> Bench:
+def bench(tmp_path_factory) -> Iterator[Bench]:
     b = Bench(tmp_path_factory.mktemp("fairness") / "dojo.sqlite3")
     yield b
     b.close()
