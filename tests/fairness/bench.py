@@ -1,5 +1,5 @@
-"""The fairness test's bench: scenarios, their telemetry and the players' attempts, each made once
-per test session (per xdist worker) and shared by the tests that need them."""
+"""The fairness test's bench: scenarios, their telemetry and their trials, each made once per test
+session (per xdist worker) and shared by the tests that need them."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from unittest import mock
 from dojo.engine import session as session_module
 from dojo.engine.queries import Signals
 from dojo.engine.session import Session
-from dojo.players.guesser import play_guesser
-from dojo.players.play import Play
-from dojo.players.reasoner import play_reasoner
+from dojo.players.trial import Trial, run_trial
 from dojo.scenario import load_scenario
 from dojo.scenario.model import Scenario
 from dojo.store import Store
@@ -22,9 +20,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("*.yaml"))
 
-GUESSER_SEEDS = range(5)
-SYNTHESIS_SEEDS = 2  # the scenario's own seed and the next: a scenario must not hinge on one draw
-
 
 class Bench:
     def __init__(self, db: Path):
@@ -32,8 +27,7 @@ class Bench:
         self._scenarios: dict[Path, Scenario] = {}
         self._telemetry: dict[tuple[Path, int], Telemetry] = {}
         self._signals: dict[tuple[Path, int], Signals] = {}
-        self._reasoner: dict[Path, list[Play]] = {}
-        self._guesser: dict[Path, list[Play]] = {}
+        self._trials: dict[Path, Trial] = {}
 
     def close(self) -> None:
         self.store.close()
@@ -48,10 +42,6 @@ class Bench:
             self._telemetry[(path, seed)] = synthesize(self.scenario(path), seed=seed)
         return self._telemetry[(path, seed)]
 
-    def seeds(self, path: Path) -> list[int]:
-        first = self.scenario(path).seed
-        return [first + i for i in range(SYNTHESIS_SEEDS)]
-
     def session(self, path: Path, seed: int) -> Session:
         """A fresh attempt on a manual clock: time passes only when a player advances it.
 
@@ -64,14 +54,8 @@ class Bench:
         with mock.patch.object(session_module, "Signals", lambda _tel: self._signals[key]):
             return Session.start(self.scenario(path), self.store, telemetry=self.telemetry(path, seed), clock="manual")
 
-    def reasoner(self, path: Path) -> list[Play]:
-        if path not in self._reasoner:
-            self._reasoner[path] = [play_reasoner(self.session(path, seed)) for seed in self.seeds(path)]
-        return self._reasoner[path]
-
-    def guesser(self, path: Path) -> list[Play]:
-        """Guesses are blind, so one synthesis serves every guesser seed."""
-        if path not in self._guesser:
-            seed = self.seeds(path)[0]
-            self._guesser[path] = [play_guesser(self.session(path, seed), g) for g in GUESSER_SEEDS]
-        return self._guesser[path]
+    def trial(self, path: Path) -> Trial:
+        if path not in self._trials:
+            sc = self.scenario(path)
+            self._trials[path] = run_trial(sc.id, sc.seed, lambda seed: self.session(path, seed))
+        return self._trials[path]
