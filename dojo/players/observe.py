@@ -66,7 +66,6 @@ class Lines:
     before: float  # lines in the baseline (estimated past one page of results)
     after: float  # lines since the cut
     first: float  # earliest since the cut
-    last: float
     example: str  # id of the earliest line since the cut: the one to pin
 
 
@@ -153,7 +152,7 @@ def look(session: Session, cut: float | None = None) -> Observation:
     obs.errors = _error_rates(session, obs)
     obs.origins, obs.origin_pins = _origins(session, obs)
     obs.spans = _span_hits(session, obs)
-    obs.events = session.events_list(kind="changes").events
+    obs.events = session.events_list(kind="changes", limit=1000).events
     return obs
 
 
@@ -161,7 +160,7 @@ def _page(session: Session, names: set[str], start: float) -> list[Page]:
     """The alerts firing at the start, those of severity page first (a ticket firing beside the
     page is context, not what woke the learner)."""
     pages, tickets = [], []
-    for ev in session.events_list(kind="alerts", until=start).events:
+    for ev in session.events_list(kind="alerts", until=start, limit=1000).events:
         if ev.kind == "alert_firing" and ev.name in names and all(p.alert != ev.name for p in pages + tickets):
             page = Page(ev.name, ev.service, ev.detail.split(" ", 1)[0], ev.t)
             (tickets if ev.detail.endswith("severity ticket") else pages).append(page)
@@ -209,14 +208,13 @@ def _signature_lines(session: Session, obs: Observation) -> list[Lines]:
             key = (i, line.service, suspect)
             hit = found.get(key)
             if hit is None:
-                hit = found[key] = Lines(pattern, line.service, suspect, 0.0, 0.0, np.inf, -np.inf, "")
+                hit = found[key] = Lines(pattern, line.service, suspect, 0.0, 0.0, np.inf, "")
             if not since:
                 hit.before += scale
                 continue
             hit.after += scale
             if line.t < hit.first:
                 hit.first, hit.example = line.t, line.id
-            hit.last = max(hit.last, line.t)
     return list(found.values())
 
 
