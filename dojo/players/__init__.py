@@ -13,7 +13,8 @@ every scenario: reasoning must solve it and must pay better than guessing.
 Modules, one job each: signatures (what each fault kind looks like, from the fault library),
 series (when a metric left its normal range), observe (the queries: what is visible now),
 suspects (who the evidence names, the trail down the call graph, the ranking), reasoner (the
-investigation, the case and the diagnosis), guesser, play (the result of one attempt).
+investigation, the case and the diagnosis), guesser, play (the result of one attempt), trial
+(the reasoner against the guesser on one scenario: is it fair?).
 No module here imports textual, reads the answer key, the timeline or the telemetry behind the
 API (tests/fairness/test_fairness.py checks the source).
 """

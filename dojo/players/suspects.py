@@ -23,13 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .observe import Change, Lines, Observation, Origin, SpanHit
-from .signatures import UP, signatures
+from .signatures import DOWN, UP, signatures
 
 CONTRAST = 5.0  # signature lines per minute since they began vs in the baseline (lint's rule too)
 MIN_LINES = 3.0  # fewer lines than this prove nothing yet
 ENDED = 0.1  # recent lines below this share of what the suspect's own rate predicts: it has stopped
 # A service is sick when one of these moved the bad way.
-SICK = {("error_rate", UP), ("latency_p99_ms", UP), ("latency_p50_ms", UP), ("rps", -1)}
+SICK = {("error_rate", UP), ("latency_p99_ms", UP), ("latency_p50_ms", UP), ("rps", DOWN)}
 
 
 @dataclass
@@ -40,7 +40,7 @@ class Suspect:
     spans: list[SpanHit] = field(default_factory=list)
     origins: list[Origin] = field(default_factory=list)
     shape: Change | None = None
-    related: bool = True  # on the page's path (downstream of it, or upstream feeding it)
+    related: bool = True  # on the page's path (see page_path)
     on_trail: bool = False
     recent: float | None = None  # signature lines in the latest window (None: not checked)
     expected: float = 0.0  # what its rate since it began predicts for that window
