@@ -50,7 +50,11 @@ def format_validation(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         loc = ".".join(str(x) for x in err["loc"] if not str(x).startswith(("str", "list[", "literal[")))
-        parts.append(f"{loc}: {err['msg']}" if loc else err["msg"])
+        msg = err["msg"]
+        if err["type"] == "missing" and loc == "item":
+            # Replies call items "id", but a request's "id" is its own correlation id.
+            msg = "required: the item to act on, e.g. \"item\": \"L123\" (\"id\" is the request's own id)"
+        parts.append(f"{loc}: {msg}" if loc else msg)
     return "; ".join(dict.fromkeys(parts))
 
 

@@ -134,3 +134,16 @@ def test_the_engine_and_store_never_import_textual():
         "assert 'textual' not in sys.modules, 'textual imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_pin_without_item_explains_the_id_confusion():
+    from pydantic import ValidationError
+
+    from dojo.engine.protocol import PinArgs
+    from dojo.engine.session import format_validation
+
+    try:
+        PinArgs.model_validate({})
+    except ValidationError as exc:
+        message = format_validation(exc)
+    assert message.startswith("item: required") and '"id" is the request\'s own id' in message
