@@ -54,7 +54,7 @@ def send(proto, obj) -> dict:
         ('{"cmd": "pin", "item": "Sdead:beef"}', "no span Sdead:beef"),
         ('{"cmd": "pin", "item": "M:payments:rps:0:2000"}', "not happened yet"),
         ('{"cmd": "pin", "item": "nonsense"}', "is not an id"),
-        ('{"cmd": "pin"}', "item: Field required"),
+        ('{"cmd": "pin"}', "item: required"),
         ('{"cmd": "pin", "item": "L1", "hypothesis": "H5"}', "no hypothesis 'H5'"),
         ('{"cmd": "hypothesis"}', "needs 'text'"),
         ('{"cmd": "hypothesis", "text": "x", "status": "confirmed"}', "starts open"),
