@@ -29,6 +29,17 @@ from .readers import (
 )
 from .timestamps import iso
 
+# format -> (which records it yields, its reader)
+READERS = {
+    "log": ("logs", plain_logs),
+    "jsonl": ("logs", json_logs),
+    "csv": ("points", csv_metrics),
+    "otlp-logs": ("logs", otlp_logs),
+    "otlp-metrics": ("points", otlp_metrics),
+    "prometheus": ("points", prometheus),
+    "otlp-traces": ("spans", otlp_traces),
+    "jaeger": ("spans", jaeger_traces),
+}
 FORMATS = ("auto", "log", "jsonl", "csv", "otlp-logs", "otlp-metrics", "otlp-traces", "jaeger", "prometheus")
 
 
@@ -103,32 +114,12 @@ def read_file(path: Path, result: ImportResult, *, fmt: str = "auto", service: s
                 doc = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise FormatError(f"not JSON at line {exc.lineno} ({exc.msg})") from None
-        if kind == "log":
-            recs = plain_logs(text, service, year, rep)
-            result.logs += recs
-        elif kind == "jsonl":
-            recs = json_logs(text, service, year, rep)
-            result.logs += recs
-        elif kind == "otlp-logs":
-            recs = otlp_logs(doc, service, rep)
-            result.logs += recs
-        elif kind == "csv":
-            recs = csv_metrics(text, service, year, rep)
-            result.points += recs
-        elif kind == "otlp-metrics":
-            recs = otlp_metrics(doc, service, rep)
-            result.points += recs
-        elif kind == "prometheus":
-            recs = prometheus(doc, service, rep)
-            result.points += recs
-        elif kind == "otlp-traces":
-            recs = otlp_traces(doc, service, rep)
-            result.spans += recs
-        elif kind == "jaeger":
-            recs = jaeger_traces(doc, service, rep)
-            result.spans += recs
-        else:
+        reader = READERS.get(kind)
+        if reader is None:
             raise FormatError(f"unknown format {kind!r}; choose one of {', '.join(FORMATS)}")
+        target, read = reader
+        recs = read(text, service, year, rep) if doc is None else read(doc, service, rep)
+        getattr(result, target).extend(recs)
     except FormatError as exc:
         rep.notes.append(f"not imported: {exc}")
         rep.skip("whole file: format not readable")

@@ -45,7 +45,7 @@ def _seconds(stamps: pd.Series, start: datetime, where: str) -> np.ndarray:
     return (ts - pd.Timestamp(start)).dt.total_seconds().to_numpy()
 
 
-def read_logs(path: Path, start: datetime, duration: float) -> tuple[pa.Table, int]:
+def _jsonl(path: Path, required: tuple[str, ...]) -> list[dict]:
     rows = []
     with path.open(encoding="utf-8", errors="replace") as fh:
         for n, line in enumerate(fh, 1):
@@ -55,9 +55,14 @@ def read_logs(path: Path, start: datetime, duration: float) -> tuple[pa.Table, i
                 rec = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ImportedSignalError(f"{path}:{n}: not JSON ({exc.msg}); re-run 'dojo import'") from None
-            if not isinstance(rec, dict) or "ts" not in rec or "msg" not in rec:
-                raise ImportedSignalError(f"{path}:{n}: a log record needs 'ts' and 'msg'")
+            if not isinstance(rec, dict) or any(k not in rec for k in required):
+                raise ImportedSignalError(f"{path}:{n}: a record needs {', '.join(repr(k) for k in required)}")
             rows.append(rec)
+    return rows
+
+
+def read_logs(path: Path, start: datetime, duration: float) -> tuple[pa.Table, int]:
+    rows = _jsonl(path, ("ts", "msg"))
     frame = pd.DataFrame(rows, columns=["ts", "level", "service", "host", "trace_id", "msg"])
     t = _seconds(frame["ts"], start, str(path)) if len(frame) else np.zeros(0)
     keep = (t >= 0) & (t <= duration)
@@ -125,16 +130,7 @@ def read_traces(path: Path, start: datetime, duration: float) -> tuple[pd.DataFr
 
 
 def read_events(path: Path, start: datetime, duration: float) -> tuple[pd.DataFrame, int]:
-    rows = []
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ImportedSignalError(f"{path}:{n}: not JSON ({exc.msg})") from None
-            rows.append(rec)
+    rows = _jsonl(path, ("ts", "kind"))
     frame = pd.DataFrame(rows, columns=["ts", "kind", "service", "name", "detail"])
     t = _seconds(frame["ts"], start, str(path)) if len(frame) else np.zeros(0)
     frame = frame.assign(t=t).fillna("")
