@@ -31,7 +31,7 @@ from . import WIDGETS_CSS
 from .data.metric_cube import MetricCube
 from .demo_clock import DemoClock
 from .heap import settle_after_load
-from .help import HelpScreen, binding_rows
+from .screens.help import HelpScreen, binding_rows
 from .widgets.clock_bar import ClockBar
 from .widgets.log_view import LogView
 from .widgets.logs_pane import LogsPane

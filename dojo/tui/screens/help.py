@@ -24,18 +24,33 @@ def binding_rows(screen) -> list[tuple[str, str, str]]:
     return list(rows.values())
 
 
+def grouped(rows: list[tuple[str, str, str]]) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """Rows under the noun of their binding id (clock, logs, hypothesis, ...), in the order
+    first met; bindings without a `noun.verb` id (a widget's own cursor keys) come last."""
+    groups: dict[str, list[tuple[str, str, str]]] = {}
+    for row in rows:
+        noun, dot, _ = row[2].partition(".")
+        groups.setdefault(noun if dot else "", []).append(row)
+    named = [(noun, items) for noun, items in groups.items() if noun]
+    return named + ([("moving around", groups[""])] if "" in groups else [])
+
+
 class HelpScreen(ModalScreen[None]):
+    CSS_PATH = "help.tcss"
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close help", id="help.close")]
 
-    def __init__(self, rows: list[tuple[str, str, str]]):
+    def __init__(self, rows: list[tuple[str, str, str]], title: str = "Keys"):
         super().__init__()
-        self.rows = rows
+        self.rows, self.title_text = rows, title
 
     def compose(self) -> ComposeResult:
-        width = max((len(k) for k, _, _ in self.rows), default=4)
-        lines = [Content.assemble((f"{keys:>{width}}", "bold $text-accent"), "  ", desc) for keys, desc, _ in self.rows]
+        width = min(max((len(k) for k, _, _ in self.rows), default=4), 14)
+        lines = []
+        for noun, rows in grouped(self.rows):
+            lines.append(Content.styled(noun.replace("-", " "), "bold $text-primary"))
+            lines.extend(Content.assemble((f"{keys:>{width}}", "bold $text-accent"), "  ", desc) for keys, desc, _ in rows)
         with Vertical(id="help-box"):
-            yield Static("Keys", id="help-title")
+            yield Static(self.title_text, id="help-title")
             with VerticalScroll():
                 yield Static(Content("\n").join(lines), id="help-keys")
             yield Static("Esc closes", id="help-hint")
