@@ -117,14 +117,15 @@ class DojoApp(App[None]):
         settings = self.settings if resume is None else PlaySettings(resume=resume)
         await self.open_briefing(message.path, settings)
 
-    async def begin(self, session, feeds) -> None:
-        """The learner starts investigating: the clocks run from here."""
+    async def begin(self, session, feeds, replace: bool = True) -> None:
+        """The learner starts investigating: the clocks run from here. The workspace takes the
+        briefing's place (`replace`), or goes on top of the current screen."""
         from .prepare import release
 
         workspace = await self.screen_class("workspace", "WorkspaceScreen")
         self.session = session
         release(session)
-        await self.switch_screen(workspace(session, feeds))
+        await (self.switch_screen if replace else self.push_screen)(workspace(session, feeds))
 
     async def debrief(self, session) -> None:
         """The attempt is over: the session ends and the debrief takes the workspace's place."""
@@ -132,6 +133,7 @@ class DojoApp(App[None]):
         card = await self.engine.call(session.score)
         events = session.events
         await self.close_session()
+        self.clear_notifications()  # the workspace's toasts are about a game that is over
         await self.switch_screen(debrief(session.scenario, session.signals.events, events, card.to_dict()))
 
     async def back_to_library(self) -> None:

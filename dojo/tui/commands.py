@@ -21,18 +21,24 @@ def command_name(binding_id: str) -> str:
     return f"{noun.replace('-', ' ')}: {verb.replace('-', ' ')}" if verb else noun
 
 
+def _chain(screen) -> list:
+    """The nodes whose bindings apply on `screen`: the focused widget up to the app."""
+    focused = screen.focused
+    return list(focused.ancestors_with_self) if focused is not None else [screen, screen.app]
+
+
 def binding_commands(screen) -> list[tuple[str, str, str, object, str]]:
-    """(name, description, key, node, action) of each named binding active on `screen`."""
+    """(name, description, key, node, action) of each named binding of the focused widget and
+    its ancestors: including those whose key a nearer widget shadows (the log view's `p` pins
+    a line; the screen's `p`, 'evidence: pin', is still a command)."""
     out: dict[str, tuple[str, str, str, object, str]] = {}
-    for active in screen.active_bindings.values():
-        b = active.binding
-        if not b.id or not b.description or not active.enabled or b.id.partition(".")[0] in SKIP_NOUNS:
-            continue
-        name = command_name(b.id)
-        key = screen.app.get_key_display(b)
-        if name in out:
-            continue  # the focused widget's binding comes first and wins, as the key does
-        out[name] = (name, b.description, key, active.node, b.action)
+    for node in _chain(screen):
+        for _key, b in node._bindings:  # noqa: SLF001 - the bindings as the keymap left them
+            if not b.id or not b.description or b.id.partition(".")[0] in SKIP_NOUNS:
+                continue
+            name = command_name(b.id)
+            if name not in out:  # the nearest node's binding wins, as its key does
+                out[name] = (name, b.description, screen.app.get_key_display(b), node, b.action)
     return sorted(out.values())
 
 

@@ -168,7 +168,8 @@ class BriefingScreen(Screen):
         mode = session.attempt.settings.mode
         kind = "manual clock (] moves it)" if session.attempt.settings.clock == "manual" else f"×{clock['speed']:g}"
         spent = f"\nspent so far: {span(clock['wall_s'])}" if resumed else ""
-        self.query_one("#briefing-settings", Static).update(f"[b]Replay[/b]: {kind}, {mode}{spent}\n[b]Paged at[/b] T+{span(clock['now'])} of {span(clock['end'])}")
+        where = "Resumes at" if resumed else "Paged at"
+        self.query_one("#briefing-settings", Static).update(f"[b]Replay[/b]: {kind}, {mode}{spent}\n[b]{where}[/b] T+{span(clock['now'])} of {span(clock['end'])}")
         self.query_one("#briefing-status", Static).update("[b]Ready.[/b] Enter starts the clock and opens the workspace.")
         self.query_one(ProgressBar).display = False
 

@@ -20,19 +20,26 @@ def binding_rows(screen) -> list[tuple[str, str, str]]:
         ident = b.id or b.action
         keys, desc, _ = rows.get(ident, ("", b.description, ident))
         shown = screen.app.get_key_display(b)
-        rows[ident] = (f"{keys}, {shown}" if keys else shown, desc, ident)
+        if shown not in keys.split(", "):  # + and = both show as +
+            rows[ident] = (f"{keys}, {shown}" if keys else shown, desc, ident)
     return list(rows.values())
+
+
+# Keys every screen has: after the ones that act on the investigation.
+GENERAL = ("app", "screen", "rows")
 
 
 def grouped(rows: list[tuple[str, str, str]]) -> list[tuple[str, list[tuple[str, str, str]]]]:
     """Rows under the noun of their binding id (clock, logs, hypothesis, ...), in the order
-    first met; bindings without a `noun.verb` id (a widget's own cursor keys) come last."""
+    first met; the app's own keys and cursor movement after them; bindings without a
+    `noun.verb` id (a Textual widget's own keys) last."""
     groups: dict[str, list[tuple[str, str, str]]] = {}
     for row in rows:
         noun, dot, _ = row[2].partition(".")
         groups.setdefault(noun if dot else "", []).append(row)
-    named = [(noun, items) for noun, items in groups.items() if noun]
-    return named + ([("moving around", groups[""])] if "" in groups else [])
+    named = [(noun, items) for noun, items in groups.items() if noun and noun not in GENERAL]
+    general = [(noun, groups[noun]) for noun in GENERAL if noun in groups]
+    return named + general + ([("moving around", groups[""])] if "" in groups else [])
 
 
 class HelpScreen(ModalScreen[None]):

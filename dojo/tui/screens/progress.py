@@ -69,7 +69,8 @@ class ProgressScreen(Screen):
         rows = []
         for scenario, values in sorted(series.items()):
             rows.append(Static(f"[b]{scenario}[/b]  best {span(min(values))} · last {span(values[-1])} · {len(values)} solved", classes="ttcd-label"))
-            rows.append(Sparkline(values, summary_function=max, classes="ttcd-line"))
+            if len(values) > 1:  # one value makes a solid block, not a trend
+                rows.append(Sparkline(values, summary_function=max, classes="ttcd-line"))
         box.mount_all(rows or [Static("no solved attempt yet", classes="ttcd-label")])
         weak = self.query_one("#progress-weak", DataTable)
         weak.clear(columns=True)

@@ -23,8 +23,9 @@ from textual.events import DescendantFocus
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer, Select, TabbedContent, TabPane
 
+from ..data.pins import pin_label
 from ..data.units import offset, span
 from ..heap import settle_after_load
 from ..prepare import Feeds
@@ -55,9 +56,11 @@ class WorkspaceScreen(Screen):
         Binding("slash", "filter_logs", "Filter", key_display="/", id="logs.filter"),
         Binding("l", "show('logs')", "Logs", show=False, id="logs.show"),
         Binding("t", "show('traces')", "Traces", show=False, id="traces.show"),
+        Binding("m", "pick('metric-name')", "Pick metric", show=False, id="metrics.pick-metric"),
+        Binding("M", "pick('metric-service')", "Pick service", show=False, id="metrics.pick-service"),
         Binding("less_than_sign", "window(-1)", "Narrower pin window", key_display="<", show=False, id="metrics.narrower"),
         Binding("greater_than_sign", "window(1)", "Wider pin window", key_display=">", show=False, id="metrics.wider"),
-        Binding("n", "add_hypothesis", "Hypothesis", id="hypothesis.add"),
+        Binding("n", "add_hypothesis", "New hypothesis", id="hypothesis.add"),
         Binding("u", "update_hypothesis", "Update hypothesis", show=False, id="hypothesis.update"),
         Binding("p", "pin", "Pin", id="evidence.pin"),
         Binding("h", "hint", "Hint", id="hint.take"),
@@ -214,7 +217,8 @@ class WorkspaceScreen(Screen):
         pinned = await self._call(self.session.pin, item, hypothesis)
         if pinned is not None:
             self.show_journal()
-            self.notify(f"{pinned.summary}", title=f"Pinned {item}" + (f" to {hypothesis}" if hypothesis else ""))
+            label = pin_label(pinned.item, pinned.kind, pinned.summary, pinned.snapshot).split("  ", 1)[-1]
+            self.notify(label, title=f"Pinned {item}" + (f" to {hypothesis}" if hypothesis else ""))
 
     async def action_pin(self) -> None:
         item = self.item_of(self.focused) or self.item_of(self.last_pane)
@@ -367,6 +371,12 @@ class WorkspaceScreen(Screen):
     def action_show(self, tab: str) -> None:
         self.query_one(TabbedContent).active = f"tab-{tab}"
         (self.query_one(LogView) if tab == "logs" else self.query_one(TraceList)).focus()
+
+    def action_pick(self, picker: str) -> None:
+        """Open a metrics pane picker: type to jump, Enter to choose; then p pins the window."""
+        select = self.query_one(f"#{picker}", Select)
+        select.focus()
+        select.action_show_overlay()
 
     def action_filter_logs(self) -> None:
         self.query_one(TabbedContent).active = "tab-logs"
