@@ -1,5 +1,6 @@
 """The `dojo` command line. Subcommands live in dojo/commands/ and are imported only when run,
-so `dojo --help` and the TUI start without paying for pandas or faker."""
+so `dojo --help` and the TUI start without paying for pandas or faker. `dojo` alone opens the
+scenario library in the terminal UI (or, when its output is not a terminal, lists it as text)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ HELP = {
     "fairness": "Play a scripted reasoner against a guesser: reasoning must solve it and win.",
     "new": "Scaffold a scenario file that validates and lints clean, with comments that teach the format.",
     "preview": "Review a scenario: topology, timeline, alerts, sparklines, samples, evidence, lint.",
-    "play": "Play a scenario; --headless speaks JSON lines on stdin/stdout.",
+    "play": "Play a scenario in the terminal UI; --headless speaks JSON lines on stdin/stdout.",
     "import": "Import real logs, metrics and traces into a scenario (sanitized by default).",
     "history": "List past attempts with status, TTCD and points.",
     "sanitize": "Scrub real incident artifacts of IPs, names and secrets; --check scans for leftovers.",
@@ -67,8 +68,14 @@ def cli(ctx: click.Context) -> None:
 
     Run with no command to open the scenario library.
     """
-    if ctx.invoked_subcommand is None:
-        ctx.invoke(cli.get_command(ctx, "list"))
+    if ctx.invoked_subcommand is not None:
+        return
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        ctx.invoke(cli.get_command(ctx, "list"))  # piped or scripted: the library as text
+        return
+    from dojo.tui.launch import run
+
+    run()
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""`dojo play`: play a scenario. Headless for now: JSON lines on stdin/stdout (docs/headless.md)."""
+"""`dojo play`: play a scenario, in the terminal UI (docs/tui.md) or headless, JSON lines on
+stdin/stdout (docs/headless.md)."""
 
 from __future__ import annotations
 
@@ -50,17 +51,20 @@ def _resumable(store, scenario_id: str, wanted: str) -> int:
 @click.option("--resume", "resume", is_flag=False, flag_value="latest", default=None, metavar="[N]", help="Resume attempt N, or the latest unfinished one of SCENARIO.")
 def play_cmd(scenario: str, headless: bool, speed, seed, mode, clock_kind, time_limit, resume) -> None:
     """Play SCENARIO (a file or a built-in id): investigate, diagnose, get scored."""
-    if not headless:
-        click.echo("dojo: the terminal UI is not there yet; use 'dojo play SCENARIO --headless' (see docs/headless.md)", err=True)
-        sys.exit(2)
+    if not headless and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail("the terminal UI needs a terminal; scripts and agents play with --headless (see docs/headless.md)", code=2)
     sc = load_or_exit(scenario)
     from dojo.engine.errors import EngineError
-    from dojo.engine.protocol import Protocol, encode
-    from dojo.engine.session import Session
     from dojo.store import Store, StoreError
 
     if resume is not None and any(x is not None for x in (speed, seed, mode, clock_kind, time_limit)):
         fail("--resume continues an attempt with its own settings; drop --speed/--seed/--mode/--clock/--time-limit")
+    if not headless:
+        _play_tui(sc, speed, seed, mode, clock_kind, time_limit, resume)
+        return
+    from dojo.engine.protocol import Protocol
+    from dojo.engine.session import Session
+
     try:
         store = Store.open()
         if resume is not None:
@@ -74,6 +78,26 @@ def play_cmd(scenario: str, headless: bool, speed, seed, mode, clock_kind, time_
     if sys.stdin.isatty():
         click.echo(f"attempt #{session.attempt_id} of {sc.id}: one JSON command a line, e.g. {{\"cmd\": \"help\"}}", err=True)
     serve(Protocol(session), sys.stdin, sys.stdout)
+
+
+def _play_tui(sc, speed, seed, mode, clock_kind, time_limit, resume) -> None:
+    """The terminal UI, straight to the briefing. The attempt to resume is found here, so a
+    wrong number fails on the command line rather than on a screen."""
+    from dojo.store import Store, StoreError
+    from dojo.tui.launch import run
+    from dojo.tui.prepare import PlaySettings
+
+    attempt = None
+    if resume is not None:
+        try:
+            with Store.open() as store:
+                attempt = _resumable(store, sc.id, resume)
+        except StoreError as exc:
+            fail(str(exc))
+    settings = PlaySettings(
+        speed=speed or 1.0, seed=seed, mode=mode or "practice", clock=clock_kind or "real", time_limit=time_limit, resume=attempt
+    )
+    run(play=sc, settings=settings)
 
 
 def serve(protocol, inp, out) -> None:

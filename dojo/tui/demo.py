@@ -31,7 +31,7 @@ from . import WIDGETS_CSS
 from .data.metric_cube import MetricCube
 from .demo_clock import DemoClock
 from .heap import settle_after_load
-from .help import HelpScreen, binding_rows
+from .screens.help import HelpScreen, binding_rows
 from .widgets.clock_bar import ClockBar
 from .widgets.log_view import LogView
 from .widgets.logs_pane import LogsPane
@@ -71,7 +71,11 @@ class DemoApp(App):
             super().__init__()
             self.telemetry, self.cube = telemetry, cube
 
-    def __init__(self, scenario: str | Path = DEFAULT_SCENARIO, *, speed: float = 10.0, at: float = 0.0, paused: bool = False, wall: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, scenario: str | Path = DEFAULT_SCENARIO, *, speed: float = 10.0, at: float = 0.0, paused: bool = False,
+        wall: Callable[[], float] = time.monotonic, telemetry: Telemetry | None = None,
+    ):  # fmt: skip
+        """`telemetry`: the scenario's incident if it is already synthesized (tests share one)."""
         super().__init__()
         self.scenario_path = Path(scenario)
         self.scenario = load_scenario(self.scenario_path)
@@ -79,6 +83,7 @@ class DemoApp(App):
         self.clock.paused = paused
         self.now = self.clock.now()
         self.telemetry: Telemetry | None = None
+        self._given = telemetry
 
     def compose(self) -> ComposeResult:
         yield ClockBar(id="clock")
@@ -101,7 +106,7 @@ class DemoApp(App):
 
     @work(thread=True, exclusive=True, group="synthesize")
     def _synthesize(self) -> None:
-        telemetry = synthesize(self.scenario)
+        telemetry = self._given if self._given is not None else synthesize(self.scenario)
         self.post_message(self.Synthesized(telemetry, MetricCube(telemetry.metrics, telemetry.grid)))
 
     def on_demo_app_synthesized(self, message: Synthesized) -> None:

@@ -106,10 +106,15 @@ def test_end_of_input_ends_the_session_cleanly(home):
     assert history(home)[0]["status"] == "abandoned"
 
 
-def test_without_headless_there_is_no_tui_yet(home):
-    res = invoke(home, "play", "checkout-retry-storm")
+def test_without_a_terminal_the_tui_points_to_headless(home):
+    res = invoke(home, "play", "checkout-retry-storm")  # CliRunner's streams are not terminals
     assert res.exit_code == 2
-    assert "not there yet" in res.stderr and "--headless" in res.stderr
+    assert "needs a terminal" in res.stderr and "--headless" in res.stderr
+
+
+def test_dojo_alone_lists_the_library_when_not_in_a_terminal(home):
+    res = invoke(home)
+    assert res.exit_code == 0 and res.stdout.startswith("checkout-retry-storm")
 
 
 @pytest.mark.parametrize(

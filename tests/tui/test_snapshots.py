@@ -1,6 +1,8 @@
 """Snapshots of the demo workspace at 120x40 (update with --snapshot-update after a change
 that is meant to show). The clock is paused and wall time frozen, so runs are identical."""
 
+from functools import lru_cache
+
 import pytest
 
 pytest.importorskip("pytest_textual_snapshot")  # the snap_compare fixture comes from it
@@ -11,8 +13,18 @@ from dojo.tui.widgets.trace_list import TraceList  # noqa: E402
 SIZE = (120, 40)
 
 
+@lru_cache(maxsize=1)
+def incident():
+    """The built-in scenario's incident, synthesized once for every snapshot."""
+    from dojo.scenario import load_scenario
+    from dojo.telemetry.synthesize import synthesize
+    from dojo.tui.demo import DEFAULT_SCENARIO
+
+    return synthesize(load_scenario(DEFAULT_SCENARIO))
+
+
 def workspace(at: float) -> DemoApp:
-    return DemoApp(at=at, paused=True, wall=lambda: 0.0)
+    return DemoApp(at=at, paused=True, wall=lambda: 0.0, telemetry=incident())
 
 
 async def ready(pilot) -> None:

@@ -57,6 +57,19 @@ class LogFilter:
         except re.error:
             return None
 
+    def query_args(self) -> dict:
+        """The same filter as the engine's LogQuery arguments (`Session.logs(**args)`), so a
+        filter the learner commits is recorded as exactly what the pane shows."""
+        args: dict = {}
+        if self.text:
+            args["regex" if self.regex else "contains"] = self.text
+            args["ignore_case"] = self.ignore_case
+        if self.service is not None:
+            args["service"] = self.service
+        if self.level is not None:
+            args["level"] = [name for name in LEVELS if LEVEL_RANK[name] >= LEVEL_RANK[self.level]]
+        return args
+
     def describe(self) -> str:
         parts = []
         if self.text:

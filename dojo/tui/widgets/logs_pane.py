@@ -2,6 +2,8 @@
 
 Attributes (down): `now` (bound to the LogView), the table through `set_logs`, and `show_service`
 to narrow the filter from elsewhere (the service map). LogView's messages bubble up through it.
+Messages (up): `Committed` when the learner settles on a filter (Enter in the text box, or a
+pick in a picker), as opposed to the live filtering while typing: a screen records those.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Select
 
@@ -35,6 +38,15 @@ class LogsPane(Vertical):
     BINDINGS = [Binding("escape", "clear_filter", "Clear filter", show=False, id="logs.clear-filter")]
 
     now: reactive[float] = reactive(math.inf)
+
+    class Committed(Message):
+        def __init__(self, pane: LogsPane, filter: LogFilter):
+            super().__init__()
+            self.pane, self.filter = pane, filter
+
+        @property
+        def control(self) -> LogsPane:
+            return self.pane
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="filter-bar"):
@@ -73,10 +85,14 @@ class LogsPane(Vertical):
             service=service if isinstance(service, str) else None,
             level=level if isinstance(level, str) else None,
         )
+        if isinstance(event, Select.Changed):
+            self.post_message(self.Committed(self, self.log_view.filter))
 
     @on(Input.Submitted, "#log-filter-text")
-    def _submitted(self) -> None:
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
         self.log_view.focus()  # Enter hands the keys to the lines: the filter is live already
+        self.post_message(self.Committed(self, self.log_view.filter))
 
     def on_log_view_filtered(self, message: LogView.Filtered) -> None:
         self.query_one("#log-filter-text", Input).set_class(bool(message.error), "-invalid")

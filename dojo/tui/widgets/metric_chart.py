@@ -2,9 +2,9 @@
 
 The x axis is the whole scenario, so the line grows to the right as the clock runs and the
 "now" marker shows how much is still to come; an alert's threshold is a dashed line and the
-part of the line past it takes the alert colour.
+part of the line past it takes the alert colour. A window (the span a pin would take) is shaded.
 
-Attributes (down): `now`, and the series through `set_series`. It posts no messages.
+Attributes (down): `now`, and the series and window through `set_series`. It posts no messages.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def nice_ceiling(value: float) -> float:
 
 
 class MetricChart(Widget):
-    COMPONENT_CLASSES = {"metric-chart--line", "metric-chart--over", "metric-chart--threshold", "metric-chart--now", "metric-chart--axis"}
+    COMPONENT_CLASSES = {"metric-chart--line", "metric-chart--over", "metric-chart--threshold", "metric-chart--now", "metric-chart--axis", "metric-chart--window"}
 
     now: reactive[float] = reactive(0.0)
 
@@ -48,13 +48,18 @@ class MetricChart(Widget):
         self.duration = 1.0
         self.threshold: float | None = None
         self.above = True
+        self.window: tuple[float, float] | None = None
         self._lines: list[Strip] = []
         self._key: tuple | None = None
 
-    def set_series(self, t: np.ndarray, values: np.ndarray, *, metric: str, duration: float, threshold: float | None = None, above: bool = True) -> None:
-        """Show `values` at times `t` (seconds) on an axis from 0 to `duration`."""
+    def set_series(
+        self, t: np.ndarray, values: np.ndarray, *, metric: str, duration: float, threshold: float | None = None, above: bool = True,
+        window: tuple[float, float] | None = None,
+    ) -> None:  # fmt: skip
+        """Show `values` at times `t` (seconds) on an axis from 0 to `duration`, with the
+        `window` (t0, t1) shaded."""
         self.t, self.values, self.metric = np.asarray(t, float), np.asarray(values, float), metric
-        self.duration, self.threshold, self.above = max(duration, 1.0), threshold, above
+        self.duration, self.threshold, self.above, self.window = max(duration, 1.0), threshold, above, window
         self._key = None
         self.refresh()
 
@@ -75,7 +80,7 @@ class MetricChart(Widget):
 
     def render_line(self, y: int) -> Strip:
         width, height = self.content_region.width, self.content_region.height
-        key = (width, height, len(self.t))
+        key = (width, height, len(self.t), self.window)
         if key != self._key:
             self._lines = self._draw(width, height)
             self._key = key
@@ -86,12 +91,16 @@ class MetricChart(Widget):
         base = self.rich_style
         if plot_w < 4 or plot_h < 2:
             return [Strip.blank(width, base) for _ in range(height)]
-        style = {name: self.get_component_rich_style(f"metric-chart--{name}") for name in ("line", "over", "threshold", "now", "axis")}
+        style = {name: self.get_component_rich_style(f"metric-chart--{name}") for name in ("line", "over", "threshold", "now", "axis", "window")}
         y_range, x_range = (0.0, self.y_top), (0.0, self.duration)
         cells = braille.plot(self.t, self.values, plot_w, plot_h, x_range, y_range)
         thr_row = None if self.threshold is None else braille.cell_row(self.threshold, y_range, plot_h)
         now_col = int(braille.scale(np.array([self.now]), *x_range, 2 * plot_w)[0]) // 2
         labels = {0: y_range[1], plot_h // 2: y_range[1] / 2, plot_h - 1: 0.0}
+        shaded = range(0)
+        if self.window is not None:
+            lo, hi = (int(c) // 2 for c in braille.scale(np.array(self.window), *x_range, 2 * plot_w))
+            shaded = range(lo, hi + 1)
         lines = []
         for y in range(plot_h):
             value = self.threshold if y == thr_row else labels.get(y)
@@ -99,7 +108,7 @@ class MetricChart(Widget):
             tick = "┤" if value is not None else "│"
             segments = [Segment(f"{label:>{GUTTER - 2}} ", style["threshold"] if y == thr_row else style["axis"]), Segment(tick, style["axis"])]
             over = thr_row is not None and (y < thr_row if self.above else y > thr_row)
-            segments += _runs(self._row_cells(cells[y], y == thr_row, now_col, over, style))
+            segments += _runs(_shade(self._row_cells(cells[y], y == thr_row, now_col, over, style), shaded, style["window"]))
             lines.append(Strip(segments, width))
         lines.append(Strip([Segment(" " * (GUTTER - 1) + "└", style["axis"]), *self._x_axis(plot_w, now_col, style)], width))
         return lines
@@ -136,6 +145,19 @@ class MetricChart(Widget):
         put(0, "T+0", style["axis"])
         put(plot_w, units.offset(self.duration), style["axis"])
         return _runs(zip(chars, styles))
+
+
+def _shade(cells, columns: range, window: Style):
+    """The cells, with the window's background under those in `columns`."""
+    if not columns:
+        yield from cells
+        return
+    under = Style(bgcolor=window.bgcolor)
+    combined: dict[int, Style] = {}  # one Style per colour, so neighbouring cells still join in runs
+    for x, (ch, st) in enumerate(cells):
+        if x in columns:
+            st = combined.get(id(st)) or combined.setdefault(id(st), st + under)
+        yield ch, st
 
 
 def _runs(cells) -> list[Segment]:

@@ -1,6 +1,7 @@
 """MetricsPane: a service picker and a metric picker around a MetricChart.
 
-Attributes (down): `now`, `service`, `metric`, and the data through `set_data`.
+Attributes (down): `now`, `service`, `metric`, `window` (how far back from now a pin of this
+metric reaches, shaded on the chart; None: no pin window), and the data through `set_data`.
 Messages (up): `Picked` when the learner picks another service or metric.
 """
 
@@ -27,6 +28,7 @@ class MetricsPane(Vertical):
     now: reactive[float] = reactive(0.0)
     service: reactive[str | None] = reactive(None)
     metric: reactive[str] = reactive("latency_p99_ms")
+    window: reactive[float | None] = reactive(None)
 
     class Picked(Message):
         def __init__(self, pane: MetricsPane, service: str, metric: str):
@@ -76,6 +78,21 @@ class MetricsPane(Vertical):
         self._sync_pickers()
         self._redraw()
 
+    def watch_window(self) -> None:
+        self._redraw()
+
+    def pin_window(self) -> tuple[str, str, float, float] | None:
+        """(service, metric, t0, t1) of the window a pin takes: the closed buckets of the last
+        `window` seconds (all of them for an infinite window)."""
+        cube = self.cube
+        if cube is None or self.service is None or self.window is None:
+            return None
+        known = cube.known(self.now)
+        if known == 0:
+            return None
+        t1 = float(cube.t[known - 1]) + cube.grid
+        return self.service, self.metric, max(float(cube.t[0]), t1 - self.window), t1
+
     def _sync_pickers(self) -> None:
         if self.cube is None or self.service is None or not self.is_mounted:
             return
@@ -110,9 +127,14 @@ class MetricsPane(Vertical):
         t, values = self.cube.series(self.service, self.metric, self.now)
         threshold, above = self.threshold()
         chart = self.query_one(MetricChart)
-        chart.set_series(t, values, metric=self.metric, duration=self.duration, threshold=threshold, above=above)
+        pin = self.pin_window()
+        window = None if pin is None else pin[2:]
+        chart.set_series(t, values, metric=self.metric, duration=self.duration, threshold=threshold, above=above, window=window)
         chart.now = self.now
         latest = units.metric_value(self.metric, values[-1]) if len(values) else "–"
         alert = "" if threshold is None else f" · alert {'>' if above else '<'}{units.metric_value(self.metric, threshold)}"
         self.query_one("#metric-reading", Label).update(f"{latest}{alert}")
+        if self.window is not None:
+            reach = "all so far" if self.window == float("inf") else f"last {self.window / 60:g}m"
+            self.border_subtitle = f"pin window: {reach}" if window is not None else ""
         self.border_title = f"Metrics · {self.service} · {units.METRIC_LABELS.get(self.metric, self.metric)}"

@@ -1,7 +1,8 @@
 """Timeline: what happened up to now, oldest first: alerts firing and resolving, deploys and
 config changes, and facilitator messages.
 
-Attributes (down): `now`, the events frame through `set_events`, messages through `add_note`.
+Attributes (down): `now`, the events frame through `set_events` (its row labels make the events'
+pin ids, E<row>), messages through `add_note`.
 Messages (up): `EventChosen` on Enter (a screen jumps the logs to that moment).
 """
 
@@ -41,6 +42,7 @@ class Entry:
     service: str
     name: str
     detail: str
+    ref: str = ""  # the event's pin id, E<row of the events frame>; notes have none
 
 
 class Timeline(RowList):
@@ -69,7 +71,8 @@ class Timeline(RowList):
     def set_events(self, events: pd.DataFrame, start: datetime) -> None:
         self._origin = start
         keep = [e for e in self.entries if e.kind == NOTE]
-        self._set_entries(keep + [Entry(float(r.t), r.kind, r.service, r.name, r.detail) for r in events.itertuples(index=False)])
+        rows = zip(events.index, events.itertuples(index=False))
+        self._set_entries(keep + [Entry(float(r.t), r.kind, r.service, r.name, r.detail, f"E{i}") for i, r in rows])
 
     def add_note(self, t: float, text: str, author: str = "facilitator") -> None:
         """A message from the facilitator (or the game), shown at scenario time `t`."""
@@ -102,6 +105,10 @@ class Timeline(RowList):
             if e.kind in ("alert_firing", "alert_resolved"):
                 state[e.name] = e.kind == "alert_firing"
         return sum(state.values())
+
+    @property
+    def selected(self) -> Entry | None:
+        return self.entries[self.cursor] if self.cursor is not None and self.cursor < self.row_count else None
 
     def row_chosen(self, row: int) -> None:
         self.post_message(self.EventChosen(self, self.entries[row]))

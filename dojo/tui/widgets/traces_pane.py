@@ -2,6 +2,8 @@
 
 Attributes (down): `now` (bound to the TraceList) and the spans through `set_spans`.
 TraceList's messages bubble up through it; the screen opens the chosen trace in a Waterfall.
+Messages (up): `Committed` when a picker changes or Enter is pressed in the duration box (not
+on every digit typed): a screen records those.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pandas as pd
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Select
 
@@ -23,6 +26,15 @@ from .trace_list import TraceList
 
 class TracesPane(Vertical):
     now: reactive[float] = reactive(math.inf)
+
+    class Committed(Message):
+        def __init__(self, pane: TracesPane, query: TraceQuery):
+            super().__init__()
+            self.pane, self.query = pane, query
+
+        @property
+        def control(self) -> TracesPane:
+            return self.pane
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="filter-bar"):
@@ -59,3 +71,11 @@ class TracesPane(Vertical):
             status=status if isinstance(status, str) else None,
             min_ms=min_ms,
         )
+        if isinstance(event, Select.Changed):
+            self.post_message(self.Committed(self, self.trace_list.query))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.trace_list.focus()
+        self.post_message(self.Committed(self, self.trace_list.query))

@@ -1,0 +1,160 @@
+"""DojoApp: the screens and the one Session they share.
+
+    library ──Enter──▶ briefing ──Enter──▶ workspace ──correct diagnosis / give up──▶ debrief
+       ▲  └──P──▶ progress                  (diagnosis, hypothesis, confirm, help: modals)     │
+       └──────────────────────────────────────Esc──────────────────────────────────────────────┘
+
+The app owns the store and the Session and runs every call on them on the engine thread
+(`engine_thread.py`); screens hold the Session as an attribute and post messages up when the
+learner moves on. Only this package imports textual, and only the library's modules are
+imported at start-up. Every other screen is imported on the engine thread, never the UI's:
+the briefing's service map pulls in numpy and pandas, half a second the UI must not stall for;
+once the library is on screen, the engine thread imports them ahead of need (`warm_up`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any, Callable
+
+from textual.app import App
+from textual.binding import Binding
+
+from . import WIDGETS_CSS
+from .commands import BindingCommands
+from .engine_thread import EngineThread
+from .prepare import PlaySettings
+from .screens.library import LibraryScreen
+
+DARK, LIGHT = "textual-dark", "textual-light"
+# What opening a scenario will need, in the order it needs it.
+WARM = ("dojo.scenario", "dojo.engine.session", "dojo.telemetry.synthesize", "dojo.tui.screens.briefing", "dojo.tui.screens.workspace")
+
+
+def _import_all(modules: tuple[str, ...]) -> None:
+    for name in modules:
+        importlib.import_module(name)
+
+
+class DojoApp(App[None]):
+    CSS_PATH = [WIDGETS_CSS, "app.tcss"]
+    TITLE = "debugging dojo"
+    COMMANDS = App.COMMANDS | {BindingCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+        Binding("ctrl+t", "toggle_theme", "Light/dark", id="app.theme"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        play: Any = None,
+        settings: PlaySettings = PlaySettings(),
+        synthesize: Callable | None = None,
+        store_path: Path | None = None,
+        scenarios: Path | None = None,
+    ):
+        """`play`: a scenario (model, path or built-in id) to open at once, as `dojo play` does;
+        `settings`: how attempts are played; `synthesize`: the telemetry's maker (tests pass a
+        cached one); `store_path`: the store (default $DOJO_HOME); `scenarios`: the library's folder."""
+        super().__init__()
+        self.play_ref = play
+        self.settings = settings
+        self.synthesize = synthesize
+        self.store_path = store_path
+        self.scenarios = scenarios
+        self.engine = EngineThread()
+        self._store = None
+        self.session = None  # the attempt being played, once the briefing has opened it
+        self.left_open: tuple[str, int] | None = None  # an attempt quit unfinished: (scenario id, attempt)
+
+    async def on_mount(self) -> None:
+        self.push_screen(LibraryScreen(self.scenarios))
+        if self.play_ref is not None:
+            await self.open_briefing(self.play_ref, self.settings)
+
+    async def screen_class(self, module: str, name: str) -> type:
+        """A screen class, its module imported on the engine thread."""
+        return getattr(await self.engine.call(importlib.import_module, f"dojo.tui.screens.{module}"), name)
+
+    def warm_up(self) -> None:
+        """Import what opening a scenario needs, on the engine thread, while the learner looks
+        at the library (the import lock makes an early Enter wait for it, not fail)."""
+        self.run_worker(self.engine.call(_import_all, WARM), group="warm-up", exclusive=True)
+
+    # -- the store and the session (engine thread only) -----------------------------------------
+
+    def store(self):
+        """The store, opened on first use. Call it on the engine thread, like every store call."""
+        if self._store is None:
+            from dojo.store import Store
+
+            self._store = Store.open(self.store_path)
+        return self._store
+
+    async def close_session(self) -> None:
+        session, self.session = self.session, None
+        if session is not None:
+            await self.engine.call(session.close, "quit")
+            self.left_open = None if session.attempt.over else (session.scenario.id, session.attempt_id)
+
+    async def on_unmount(self) -> None:
+        await self.close_session()
+        if self._store is not None:
+            await self.engine.call(self._store.close)
+        self.engine.shutdown()
+
+    # -- moving between screens ----------------------------------------------------------------
+
+    async def open_briefing(self, ref: Any, settings: PlaySettings) -> None:
+        briefing = await self.screen_class("briefing", "BriefingScreen")
+        await self.push_screen(briefing(ref, settings))
+
+    async def on_library_screen_chosen(self, message: LibraryScreen.Chosen) -> None:
+        resume = message.resume
+        settings = self.settings if resume is None else PlaySettings(resume=resume)
+        await self.open_briefing(message.path, settings)
+
+    async def begin(self, session, feeds, replace: bool = True) -> None:
+        """The learner starts investigating: the clocks run from here. The workspace takes the
+        briefing's place (`replace`), or goes on top of the current screen."""
+        from .prepare import release
+
+        workspace = await self.screen_class("workspace", "WorkspaceScreen")
+        self.session = session
+        release(session)
+        await (self.switch_screen if replace else self.push_screen)(workspace(session, feeds))
+
+    async def debrief(self, session) -> None:
+        """The attempt is over: the session ends and the debrief takes the workspace's place."""
+        debrief = await self.screen_class("debrief", "DebriefScreen")
+        card = await self.engine.call(session.score)
+        events = session.events
+        await self.close_session()
+        self.clear_notifications()  # the workspace's toasts are about a game that is over
+        await self.switch_screen(debrief(session.scenario, session.signals.events, events, card.to_dict()))
+
+    async def back_to_library(self) -> None:
+        await self.close_session()
+        while not isinstance(self.screen, LibraryScreen) and len(self.screen_stack) > 1:
+            await self.pop_screen()
+        if isinstance(self.screen, LibraryScreen):
+            self.screen.reload_records()
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen, binding_rows
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(binding_rows(self.screen), title="Keys · ctrl+p finds any of them by name"))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT if self.current_theme.dark else DARK
+
+    async def action_progress(self) -> None:
+        progress = await self.screen_class("progress", "ProgressScreen")
+        if not isinstance(self.screen, progress):
+            await self.push_screen(progress())

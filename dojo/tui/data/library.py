@@ -1,0 +1,133 @@
+"""The scenario library as its screen shows it: a card per scenario file, and the learner's record
+with each scenario from the store.
+
+Cards are read with the YAML parser alone, not the scenario model: `dojo` must put the library on
+screen within a second, and the model (pydantic) and its reference checks (the fault library,
+numpy) cost more than that budget allows. A card only has to be honest about what it lists; the
+file is validated in full when the learner opens it. Records fold each attempt's events with the
+engine (`Attempt`), so "best TTCD" means exactly what the score card means by TTCD.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+SUFFIXES = (".yaml", ".yml")
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def scenarios_dir() -> Path:
+    """The built-in scenarios: the same folder as `dojo.scenario.builtin_dir()` (a test holds the
+    two together), without importing the scenario model."""
+    env = os.environ.get("DOJO_SCENARIOS")
+    return Path(env) if env else Path(__file__).resolve().parents[3] / "scenarios"
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str
+    title: str
+    difficulty: int  # 0 when the file does not say
+    tags: tuple[str, ...]
+    duration: str  # as written: 45m
+    path: Path
+    problem: str = ""  # why the file cannot be read (it is listed all the same, so it is not lost)
+
+    @property
+    def stars(self) -> str:
+        return "★" * self.difficulty + "☆" * max(0, 5 - self.difficulty)
+
+
+def read_card(path: Path) -> Card:
+    try:
+        data = yaml.load(path.read_bytes(), Loader=_Loader)  # noqa: S506 - a safe loader
+    except (OSError, yaml.YAMLError) as exc:
+        return Card(path.stem, "(unreadable file)", 0, (), "", path, str(exc).splitlines()[0])
+    if not isinstance(data, dict):
+        return Card(path.stem, "(not a scenario)", 0, (), "", path, "the top level is not a mapping")
+    difficulty = data.get("difficulty")
+    tags = data.get("tags")
+    return Card(
+        id=str(data.get("id") or path.stem),
+        title=str(data.get("title") or "(untitled)"),
+        difficulty=difficulty if isinstance(difficulty, int) and 1 <= difficulty <= 5 else 0,
+        tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
+        duration=_duration(data.get("duration")),
+        path=path,
+    )
+
+
+def _duration(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and value > 0:
+        minutes, seconds = divmod(int(value), 60)
+        return f"{minutes}m" if not seconds else f"{int(value)}s"
+    return ""
+
+
+def read_cards(folder: Path | None = None) -> list[Card]:
+    folder = scenarios_dir() if folder is None else folder
+    if not folder.is_dir():
+        return []
+    files = sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
+    return sorted((read_card(p) for p in files), key=lambda c: (c.difficulty, c.id))
+
+
+@dataclass(frozen=True)
+class LibraryFilter:
+    text: str = ""
+    tag: str | None = None
+    difficulty: int | None = None
+
+    def matches(self, card: Card) -> bool:
+        if self.tag is not None and self.tag not in card.tags:
+            return False
+        if self.difficulty is not None and card.difficulty != self.difficulty:
+            return False
+        needle = self.text.strip().lower()
+        return not needle or any(needle in field.lower() for field in (card.id, card.title, *card.tags))
+
+
+def all_tags(cards: list[Card]) -> list[str]:
+    return sorted({t for c in cards for t in c.tags})
+
+
+# -- the learner's record -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Record:
+    """The learner's history with one scenario."""
+
+    attempts: int = 0
+    solved: int = 0
+    best_ttcd_s: float | None = None
+    resumable: int | None = None  # the newest unfinished attempt, to pick up where it was left
+
+
+def records(store) -> dict[str, Record]:
+    """scenario id -> Record, from every attempt in the store."""
+    from dojo.engine.attempt import Attempt
+
+    out: dict[str, Record] = {}
+    events = store.all_events()
+    for row in store.attempts():
+        evs = events.get(row.id)
+        if not evs:
+            continue
+        att = Attempt.from_events(evs)
+        rec = out.get(row.scenario_id, Record())
+        ttcd = float(att.solved.wall_s) if att.solved is not None else None
+        best = rec.best_ttcd_s if ttcd is None else min(ttcd, rec.best_ttcd_s if rec.best_ttcd_s is not None else ttcd)
+        out[row.scenario_id] = Record(
+            attempts=rec.attempts + 1,
+            solved=rec.solved + (att.solved is not None),
+            best_ttcd_s=best,
+            resumable=row.id if not att.over else rec.resumable,
+        )
+    return out

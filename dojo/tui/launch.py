@@ -1,0 +1,17 @@
+"""Entry points from the command line: `dojo` (the library) and `dojo play SCENARIO`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .prepare import PlaySettings
+
+
+def run(play: Any = None, settings: PlaySettings = PlaySettings()) -> None:
+    from .app import DojoApp
+
+    app = DojoApp(play=play, settings=settings)
+    app.run()
+    if app.left_open is not None:
+        scenario_id, attempt = app.left_open
+        print(f"attempt #{attempt} of {scenario_id} is unfinished; pick it up with: dojo play {scenario_id} --resume {attempt}")

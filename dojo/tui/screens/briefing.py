@@ -1,0 +1,186 @@
+"""BriefingScreen: the page, the system, what "done" means and the rules, while the incident is
+synthesized and the attempt opened on the engine thread. Enter starts the clocks.
+
+What it says comes from the engine: `Session.briefing()` (the page, services, fault kinds, par,
+penalties, hints) and the scoring constants; the screen only lays them out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown, ProgressBar, Static
+
+from ..data.units import span
+from ..prepare import Feeds, PlaySettings, load, open_attempt
+from ..widgets.service_map import ServiceMap
+
+PHASES = {"physics": "simulating the system", "metrics": "metrics", "traces": "traces", "logs": "logs", "events": "alerts and changes", "done": "indexing"}
+
+
+def briefing_markdown(b: dict, scenario: Any, attempt: int, resumed: bool) -> str:
+    """The briefing as one Markdown document, from `Session.briefing()`."""
+    from dojo.engine.scoring import BASE_PER_DIFFICULTY, EVIDENCE_WEIGHT
+    from dojo.engine.session import MAX_PINS
+
+    base = BASE_PER_DIFFICULTY * b["difficulty"]
+    hints = b["hints"]
+    hint_line = (
+        f"- **{len(hints)} hint{'s' * (len(hints) != 1)}**, taken in order, cost {', '.join(span(c) for c in hints)} of added time. "
+        "You are told the cost before you take one."
+        if hints
+        else "- This scenario has no hints."
+    )
+    trigger = " and **the change that set it off** (an event id like E3, from the timeline)" if b["require_trigger"] else ""
+    firing = ", ".join(f"**{a}**" for a in b["page"]) or "nothing yet"
+    lines = [
+        f"{'Resuming' if resumed else 'Attempt'} #{attempt} · paged by {firing}",
+        "",
+        b["briefing"].strip(),
+        "",
+        "## What done means",
+        "",
+        f"Name **the service** at fault and **the kind of fault**{trigger}, with a sentence or two of why "
+        "(kept for the debrief). A correct diagnosis ends the attempt. Your time to correct diagnosis (TTCD) "
+        "is your own time from the moment you start investigating.",
+        "",
+        "## Rules",
+        "",
+        f"- **Par** is {span(b['par_s'])}: diagnosing at par earns half of the {base} speed points, faster earns more.",
+        f"- **A wrong diagnosis adds {span(b['wrong_penalty_s'])}** to your time. A service or fault kind the scenario does not have is an error, not a guess: it costs nothing.",
+        hint_line,
+        f"- **Evidence** you pin that the answer key expects earns up to {round(base * EVIDENCE_WEIGHT)} points, as much as being infinitely fast. At most {MAX_PINS} pins: choose.",
+        "- Queries see only what has happened by now on the replay clock.",
+        "",
+        "## Fault kinds a diagnosis can name",
+        "",
+        *[f"- `{name}`: {desc}" for name, desc in b["faults"].items()],
+    ]
+    if getattr(scenario, "objectives", None):
+        lines[8:8] = ["## Objectives", "", *[f"- {o}" for o in scenario.objectives], ""]
+    return "\n".join(lines)
+
+
+class BriefingScreen(Screen):
+    CSS_PATH = "briefing.tcss"
+    AUTO_FOCUS = "#briefing-doc"
+    BINDINGS = [
+        Binding("enter", "begin", "Start investigating", id="briefing.start"),
+        Binding("escape", "back", "Library", id="briefing.back"),
+    ]
+
+    class Synthesizing(Message):
+        def __init__(self, phase: str, fraction: float):
+            super().__init__()
+            self.phase, self.fraction = phase, fraction
+
+    def __init__(self, ref: Any, settings: PlaySettings):
+        super().__init__()
+        self.ref = ref
+        self.settings = settings
+        self.scenario = None
+        self.session = None
+        self.feeds: Feeds | None = None
+        self.document = ""
+        self.error = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static("Opening the scenario…", id="briefing-title")
+        with Horizontal(id="briefing-body"):
+            with VerticalScroll(id="briefing-doc", can_focus=True):
+                yield Markdown("", id="briefing-text")
+            with Vertical(id="briefing-side"):
+                yield ServiceMap(id="briefing-map")
+                yield Static("", id="briefing-settings")
+        with Horizontal(id="briefing-status-bar"):
+            yield Static("Preparing the incident…", id="briefing-status")
+            yield ProgressBar(total=1.0, show_eta=False, id="briefing-progress")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.prepare()
+
+    @property
+    def ready(self) -> bool:
+        return self.feeds is not None
+
+    # -- the attempt, opened off the UI thread ---------------------------------------------------
+
+    @work(exclusive=True, group="prepare")
+    async def prepare(self) -> None:
+        from dojo.engine.errors import EngineError
+        from dojo.scenario import ScenarioErrors
+        from dojo.store import StoreError
+
+        app = self.app
+        try:
+            self.scenario = sc = await app.engine.call(load, self.ref)
+        except ScenarioErrors as exc:
+            self._fail("This scenario does not load:\n" + "\n".join(str(e) for e in exc.errors))
+            return
+        self._show_scenario(sc)
+        progress = lambda phase, fraction: self.post_message(self.Synthesizing(phase, fraction))  # noqa: E731 - from the engine thread
+        try:
+            session, feeds = await app.engine.call_or_else(
+                lambda: open_attempt(sc, app.store(), self.settings, app.synthesize, progress), lambda opened: opened[0].close("quit")
+            )
+        except (EngineError, StoreError) as exc:
+            self._fail(str(exc))
+            return
+        app.session = self.session = session
+        briefing = await app.engine.call(session.briefing)
+        self.feeds = feeds
+        self._show_briefing(briefing, feeds)
+
+    def on_briefing_screen_synthesizing(self, message: Synthesizing) -> None:
+        self.query_one(ProgressBar).update(progress=message.fraction)
+        self.query_one("#briefing-status", Static).update(f"Preparing the incident: {PHASES.get(message.phase, message.phase)}…")
+
+    def _fail(self, error: str) -> None:
+        self.error = error
+        self.query_one("#briefing-status", Static).update(f"[b red]{error.splitlines()[0]}[/]  Esc: back to the library")
+        self.query_one(ProgressBar).display = False
+        if "\n" in error:
+            self.query_one("#briefing-text", Markdown).update("```\n" + error + "\n```")
+
+    def _show_scenario(self, sc) -> None:
+        self.query_one("#briefing-title", Static).update(f"[b]{sc.title}[/b]  ·  {sc.id}  ·  {'★' * sc.difficulty}{'☆' * (5 - sc.difficulty)}  ·  {', '.join(sc.tags)}")
+        self.document = sc.briefing
+        self.query_one("#briefing-text", Markdown).update(sc.briefing)
+        service_map = self.query_one(ServiceMap)
+        service_map.set_services(list(sc.services))
+
+    def _show_briefing(self, briefing: dict, feeds: Feeds) -> None:
+        session = self.session
+        resumed = self.settings.resume is not None
+        self.document = briefing_markdown(briefing, self.scenario, session.attempt_id, resumed)
+        self.query_one("#briefing-text", Markdown).update(self.document)
+        service_map = self.query_one(ServiceMap)
+        service_map.set_metrics(feeds.cube)
+        service_map.now = session.now()  # health as the learner is paged
+        clock = session.clock_state()
+        mode = session.attempt.settings.mode
+        kind = "manual clock (] moves it)" if session.attempt.settings.clock == "manual" else f"×{clock['speed']:g}"
+        spent = f"\nspent so far: {span(clock['wall_s'])}" if resumed else ""
+        where = "Resumes at" if resumed else "Paged at"
+        self.query_one("#briefing-settings", Static).update(f"[b]Replay[/b]: {kind}, {mode}{spent}\n[b]{where}[/b] T+{span(clock['now'])} of {span(clock['end'])}")
+        self.query_one("#briefing-status", Static).update("[b]Ready.[/b] Enter starts the clock and opens the workspace.")
+        self.query_one(ProgressBar).display = False
+
+    # -- actions -------------------------------------------------------------------------------
+
+    async def action_begin(self) -> None:
+        if not self.ready:
+            self.notify("the incident is still being prepared", severity="warning")
+            return
+        await self.app.begin(self.session, self.feeds)
+
+    async def action_back(self) -> None:
+        self.workers.cancel_group(self, "prepare")
+        await self.app.back_to_library()

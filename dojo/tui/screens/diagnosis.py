@@ -1,0 +1,94 @@
+"""DiagnosisScreen: the service and fault kind from pickers fed by the briefing, the triggering
+change where the scenario asks for it, and an explanation kept for the debrief.
+
+Dismisses with {service, fault, explanation, trigger} (None: cancelled). Only the shape is
+checked here (both pickers chosen); whether it is right, and whether the explanation is enough,
+is the engine's to say.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Select, Static, TextArea
+
+from ..data.units import span
+
+
+class DiagnosisScreen(ModalScreen[dict | None]):
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Submit diagnosis", id="diagnosis.send"),
+        Binding("escape", "cancel", "Cancel", id="diagnosis.cancel"),
+    ]
+
+    def __init__(self, briefing: dict, changes: list[tuple[str, str]] | None = None, draft: dict | None = None, wrong_so_far: int = 0):
+        """`briefing`: Session.briefing(); `changes`: (label, event id) of the change events so
+        far, when the scenario asks for the trigger; `draft`: what the learner sent last time."""
+        super().__init__(classes="dialog-screen")
+        self.briefing, self.changes, self.draft, self.wrong_so_far = briefing, changes or [], draft or {}, wrong_so_far
+
+    def compose(self) -> ComposeResult:
+        b, d = self.briefing, self.draft
+        penalty = span(b["wrong_penalty_s"])
+        tried = f" (you have {self.wrong_so_far} wrong so far)" if self.wrong_so_far else ""
+        with Vertical(classes="dialog", id="diagnosis"):
+            yield Static("Diagnosis", classes="dialog-title")
+            yield Static(f"A correct diagnosis ends the attempt; a wrong one adds {penalty} to your time{tried}.", classes="dialog-body")
+            with Horizontal(classes="dialog-row"):
+                yield Select([(s["name"], s["name"]) for s in b["services"]], prompt="service at fault", id="diagnosis-service", value=d.get("service") or Select.NULL)
+                yield Select([(name, name) for name in b["faults"]], prompt="kind of fault", id="diagnosis-fault", value=d.get("fault") or Select.NULL)
+            yield Static("", id="diagnosis-fault-help", classes="dialog-label")
+            if b["require_trigger"]:
+                yield Label("The change that set it off", classes="dialog-label")
+                yield Select(self.changes, prompt="trigger (a change event)", id="diagnosis-trigger", value=d.get("trigger") or Select.NULL)
+            yield Label("Why? (a sentence or two; it is kept for your debrief)", classes="dialog-label")
+            yield TextArea(d.get("explanation", ""), id="diagnosis-explanation")
+            yield Static("", classes="dialog-error", id="diagnosis-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel (esc)", id="diagnosis-cancel")
+                yield Button("Submit (ctrl+s)", id="diagnosis-submit", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#diagnosis-service", Select).focus()
+        self._describe_fault()
+
+    @on(Select.Changed, "#diagnosis-fault")
+    def _describe_fault(self) -> None:
+        fault = self.query_one("#diagnosis-fault", Select).value
+        text = self.briefing["faults"].get(fault, "") if isinstance(fault, str) else ""
+        self.query_one("#diagnosis-fault-help", Static).update(text)
+
+    def _value(self, selector: str) -> str | None:
+        value = self.query_one(selector, Select).value
+        return value if isinstance(value, str) else None
+
+    def fields(self) -> dict:
+        trigger = self._value("#diagnosis-trigger") if self.briefing["require_trigger"] else None
+        return {
+            "service": self._value("#diagnosis-service"),
+            "fault": self._value("#diagnosis-fault"),
+            "explanation": self.query_one(TextArea).text,
+            "trigger": trigger,
+        }
+
+    def action_submit(self) -> None:
+        fields = self.fields()
+        missing = [name for name, key in (("the service", "service"), ("the kind of fault", "fault")) if not fields[key]]
+        if missing:
+            self.query_one("#diagnosis-error", Static).update(f"choose {' and '.join(missing)}")
+            return
+        self.dismiss(fields)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#diagnosis-submit")
+    def _submit(self) -> None:
+        self.action_submit()
+
+    @on(Button.Pressed, "#diagnosis-cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)

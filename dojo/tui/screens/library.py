@@ -1,0 +1,186 @@
+"""LibraryScreen: the scenarios, with the learner's record on each; filter by text, tag and
+difficulty; Enter opens one's briefing (a new attempt), r resumes an unfinished one.
+
+It is the first screen `dojo` shows, so it imports only what it draws: cards come from the YAML
+alone (data/library.py) and the records from the store arrive from the engine thread after the
+first paint.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Select, Static
+
+from ..data.library import Card, LibraryFilter, Record, all_tags, read_cards, records
+from ..data.units import span
+
+COLUMNS = ("scenario", "title", "difficulty", "tags", "best TTCD", "attempts")
+TITLE_WIDTH, TAGS_WIDTH = 32, 18
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class ScenarioTable(DataTable):
+    """The table, with Enter named for what it does here (the footer shows it)."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Open", id="library.open")]
+
+
+class LibraryScreen(Screen):
+    CSS_PATH = "library.tcss"
+    AUTO_FOCUS = "#library-table"
+    BINDINGS = [
+        Binding("r", "resume", "Resume", id="library.resume"),
+        Binding("slash", "focus_filter", "Filter", key_display="/", id="library.filter"),
+        Binding("P", "app.progress", "Progress", id="progress.show"),
+        Binding("q", "app.quit", "Quit", id="app.leave"),
+    ]
+
+    class Chosen(Message):
+        """Open this scenario: a new attempt, or `resume` an unfinished one."""
+
+        def __init__(self, path: Path, resume: int | None = None):
+            super().__init__()
+            self.path, self.resume = path, resume
+
+    def __init__(self, folder: Path | None = None):
+        super().__init__()
+        self.cards: list[Card] = read_cards(folder)
+        self.records: dict[str, Record] = {}
+        self.shown: list[Card] = []
+        self.filter = LibraryFilter()
+
+    def compose(self) -> ComposeResult:
+        yield Static("[b]debugging dojo[/b] · scenario library", id="library-title")
+        with Horizontal(classes="filter-bar"):
+            yield Input(placeholder="filter: id, title or tag", id="library-filter", compact=True)
+            yield Select([(t, t) for t in all_tags(self.cards)], prompt="any tag", id="library-tag", compact=True)
+            yield Select([("★" * d, d) for d in range(1, 6)], prompt="any difficulty", id="library-difficulty", compact=True)
+        table = ScenarioTable(id="library-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*COLUMNS)
+        yield table
+        yield Static(id="library-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._refill()
+        # After the first paint: the history needs pydantic, and the screen comes first.
+        self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        self.reload_records()
+        self.app.warm_up()
+
+    # -- data ----------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="library-records")
+    async def reload_records(self) -> None:
+        app = self.app
+        try:
+            self.records = await app.engine.call(lambda: records(app.store()))
+        except Exception as exc:  # noqa: BLE001 - a broken store must not hide the library
+            self.notify(str(exc), title="Your history is unavailable", severity="error", timeout=10)
+            return
+        self._refill()
+
+    def _refill(self) -> None:
+        table = self.query_one(DataTable)
+        keep = self.selected.path if self.selected else None
+        self.shown = [c for c in self.cards if self.filter.matches(c)]
+        table.clear()
+        for card in self.shown:
+            rec = self.records.get(card.id, Record())
+            table.add_row(
+                card.id,
+                _cut(card.title, TITLE_WIDTH),
+                card.stars if card.difficulty else "?",
+                _cut(", ".join(card.tags), TAGS_WIDTH),
+                span(rec.best_ttcd_s) if rec.best_ttcd_s is not None else "–",
+                str(rec.attempts) if rec.attempts else "–",
+                key=str(card.path),
+            )
+        if keep is not None and any(c.path == keep for c in self.shown):
+            table.move_cursor(row=[c.path for c in self.shown].index(keep), animate=False)
+        table.border_title = f"Scenarios · {len(self.shown)} of {len(self.cards)}"
+        self._show_detail()
+
+    @property
+    def selected(self) -> Card | None:
+        if not self.is_mounted:
+            return None
+        row = self.query_one(DataTable).cursor_row
+        return self.shown[row] if 0 <= row < len(self.shown) else None
+
+    def _show_detail(self) -> None:
+        card = self.selected
+        detail = self.query_one("#library-detail", Static)
+        if card is None:
+            detail.update("no scenario matches the filter" if self.cards else "no scenarios found: set DOJO_SCENARIOS to a folder of them")
+            return
+        rec = self.records.get(card.id, Record())
+        parts = [f"[b]{card.title}[/b]", f"{card.duration or '?'} of incident · tags: {', '.join(card.tags) or 'none'}"]
+        if rec.attempts:
+            best = f", best TTCD {span(rec.best_ttcd_s)}" if rec.best_ttcd_s is not None else ""
+            parts.append(f"{rec.attempts} attempt{'s' * (rec.attempts != 1)}, {rec.solved} solved{best}")
+        else:
+            parts.append("not played yet")
+        if rec.resumable is not None:
+            parts.append(f"[b]r[/b] resumes unfinished attempt #{rec.resumable}")
+        if card.problem:
+            parts.append(f"[red]{card.problem}[/red]")
+        detail.update("  ·  ".join(parts[:1]) + "\n" + "  ·  ".join(parts[1:]))
+
+    # -- events --------------------------------------------------------------------------------
+
+    @on(Input.Changed, "#library-filter")
+    @on(Select.Changed, "#library-tag")
+    @on(Select.Changed, "#library-difficulty")
+    def _filter_changed(self) -> None:
+        tag = self.query_one("#library-tag", Select).value
+        level = self.query_one("#library-difficulty", Select).value
+        self.filter = LibraryFilter(
+            text=self.query_one("#library-filter", Input).value,
+            tag=tag if isinstance(tag, str) else None,
+            difficulty=level if isinstance(level, int) else None,
+        )
+        self._refill()
+
+    @on(Input.Submitted, "#library-filter")
+    def _filter_submitted(self) -> None:
+        self.query_one(DataTable).focus()
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        self.action_open()
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_open(self) -> None:
+        if (card := self.selected) is not None:
+            self.post_message(self.Chosen(card.path))
+
+    def action_resume(self) -> None:
+        card = self.selected
+        if card is None:
+            return
+        rec = self.records.get(card.id, Record())
+        if rec.resumable is None:
+            self.notify(f"no unfinished attempt of {card.id}: Enter starts a new one", severity="warning")
+            return
+        self.post_message(self.Chosen(card.path, resume=rec.resumable))
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#library-filter", Input).focus()

@@ -1,0 +1,425 @@
+"""WorkspaceScreen: the investigation, on the replay clock.
+
+The panes (dojo/tui/widgets) are fed once from the Session's indexed signals (`Feeds`) and then
+only told the time: a timer reads the replay clock four times a second and `now` flows down to
+every pane, each of which shows only what has happened by then and does work only for what has
+newly come into view. Everything the learner *does* is a Session call on the engine thread:
+pins, hypotheses, hints, diagnoses, the clock, and the queries they commit (a filter settled
+with Enter or a picker, a trace opened), which are recorded; live filtering while typing is not.
+
+Pin ids are the engine's: L<id> for a log line, S<trace>:<span> for a span, M:<service>:<metric>:
+<t0>:<t1> for the metrics pane's pin window, E<n> for a timeline event.
+"""
+
+from __future__ import annotations
+
+import math
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.events import DescendantFocus
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Select, TabbedContent, TabPane
+
+from ..data.pins import pin_label
+from ..data.units import offset, span
+from ..heap import settle_after_load
+from ..prepare import Feeds
+from ..widgets.clock_bar import ClockBar
+from ..widgets.journal import JournalPanel
+from ..widgets.log_view import LogView
+from ..widgets.logs_pane import LogsPane
+from ..widgets.metrics_pane import MetricsPane
+from ..widgets.service_map import ServiceMap
+from ..widgets.timeline import Timeline
+from ..widgets.trace_list import TraceList
+from ..widgets.traces_pane import TracesPane
+from ..widgets.waterfall import Waterfall
+
+SPEEDS = [1, 2, 5, 10, 20, 30, 60]
+WINDOWS = [300.0, 600.0, 900.0, 1800.0, 3600.0, math.inf]  # the metrics pane's pin window
+SKIP_S = 60.0
+TICK = 0.25  # seconds between clock reads: smooth enough, and a tick is a few ms of work
+
+
+class WorkspaceScreen(Screen):
+    CSS_PATH = "workspace.tcss"
+    BINDINGS = [
+        Binding("space", "toggle_pause", "Pause", id="clock.pause"),
+        Binding("minus", "speed(-1)", "Slower", key_display="-", show=False, id="clock.slower"),
+        Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", show=False, id="clock.faster"),
+        Binding("right_square_bracket", "skip", "Skip 1 min", key_display="]", show=False, id="clock.skip"),
+        Binding("slash", "filter_logs", "Filter", key_display="/", id="logs.filter"),
+        Binding("l", "show('logs')", "Logs", show=False, id="logs.show"),
+        Binding("t", "show('traces')", "Traces", show=False, id="traces.show"),
+        Binding("m", "pick('metric-name')", "Pick metric", show=False, id="metrics.pick-metric"),
+        Binding("M", "pick('metric-service')", "Pick service", show=False, id="metrics.pick-service"),
+        Binding("less_than_sign", "window(-1)", "Narrower pin window", key_display="<", show=False, id="metrics.narrower"),
+        Binding("greater_than_sign", "window(1)", "Wider pin window", key_display=">", show=False, id="metrics.wider"),
+        Binding("n", "add_hypothesis", "New hypothesis", id="hypothesis.add"),
+        Binding("u", "update_hypothesis", "Update hypothesis", show=False, id="hypothesis.update"),
+        Binding("p", "pin", "Pin", id="evidence.pin"),
+        Binding("h", "hint", "Hint", id="hint.take"),
+        Binding("d", "diagnose", "Diagnose", id="diagnosis.submit"),
+        Binding("ctrl+g", "give_up", "Give up", show=False, id="attempt.give-up"),
+        Binding("q", "leave", "Leave", show=False, id="attempt.leave"),
+    ]
+
+    now: reactive[float] = reactive(0.0, init=False)
+
+    def __init__(self, session, feeds: Feeds):
+        super().__init__()
+        self.session = session
+        self.feeds = feeds
+        self.briefing: dict | None = None
+        self.last_pane: Widget | None = None  # where `p` pins from when the focus is elsewhere
+        self.draft: dict | None = None  # the last diagnosis sent, to start the next one from
+        self._over = False
+        self._told_end = False
+
+    def compose(self) -> ComposeResult:
+        yield ClockBar(id="clock")
+        with Horizontal(id="workspace"):
+            with Vertical(id="left"):
+                yield ServiceMap(id="service-map").data_bind(WorkspaceScreen.now)
+                yield Timeline(id="timeline").data_bind(WorkspaceScreen.now)
+                yield JournalPanel(id="journal")
+            with Vertical(id="right"):
+                yield MetricsPane(id="metrics").data_bind(WorkspaceScreen.now)
+                with TabbedContent(id="evidence"):
+                    with TabPane("Logs", id="tab-logs"):
+                        yield LogsPane(id="logs").data_bind(WorkspaceScreen.now)
+                    with TabPane("Traces", id="tab-traces"):
+                        yield TracesPane(id="traces").data_bind(WorkspaceScreen.now)
+                        yield Waterfall(id="waterfall")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        f, s = self.feeds, self.session
+        service_map = self.query_one(ServiceMap)
+        service_map.set_services(f.services)
+        service_map.set_metrics(f.cube)
+        self.query_one(Timeline).set_events(f.events, f.start)
+        self.query_one(TracesPane).set_spans(f.spans, f.start)
+        metrics = self.query_one(MetricsPane)
+        metrics.set_data(f.cube, f.alerts, f.duration, service=f.paged_service)
+        metrics.window = WINDOWS[2]
+        self.query_one(LogsPane).set_logs(f.logs, f.start)
+        bar = self.query_one(ClockBar)
+        bar.duration, bar.start, bar.title = f.duration, f.start, s.scenario.title
+        self.tick()
+        self.set_interval(TICK, self.tick)
+        settle_after_load()
+        self.query_one(LogView).focus()
+        self.call_after_refresh(self._load_attempt)
+
+    async def _load_attempt(self) -> None:
+        """What the engine knows of this attempt: the briefing, and for a resumed one its
+        journal, hints and penalties so far."""
+        s = self.session
+        self.briefing = await self.app.engine.call(s.briefing)
+        events = await self.app.engine.call(lambda: s.events)
+        hints = [h.text for h in s.scenario.hints]
+        for e in events:
+            if e.kind == "hint":
+                self.query_one(Timeline).add_note(e.scenario_t, hints[e.data["index"]], author=f"hint {e.data['index'] + 1}")
+        self.show_journal()
+        await self._show_penalties()
+
+    # -- the clock -------------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        clock = self.session.clock
+        self.now = clock.now()
+        bar = self.query_one(ClockBar)
+        bar.now, bar.speed, bar.paused, bar.wall_elapsed = self.now, clock.speed, clock.paused, clock.wall()
+        if clock.finished and not self._told_end:
+            self._told_end = True
+            self.notify("The replay has reached its end: everything that happens has happened.", title="Clock")
+        limit = self.session.attempt.settings.time_limit
+        if limit is not None and bar.wall_elapsed >= limit and not self._over:
+            self._over = True
+            self.run_worker(self.app.debrief(self.session), group="finish")
+
+    # -- engine calls --------------------------------------------------------------------------
+
+    async def _call(self, fn, *args, quiet: bool = False, **kwargs):
+        """A Session call on the engine thread; a refusal is shown to the learner (or, `quiet`,
+        dropped) and returns None."""
+        from dojo.engine.errors import AttemptOver, EngineError
+        from dojo.store import StoreError
+
+        try:
+            return await self.app.engine.call(fn, *args, **kwargs)
+        except AttemptOver:
+            if not self._over:
+                self._over = True
+                await self.app.debrief(self.session)
+        except (EngineError, StoreError) as exc:
+            if not quiet:
+                self.notify(str(exc), severity="error", timeout=8)
+        return None
+
+    def show_journal(self) -> None:
+        journal = self.session.journal
+        self.query_one(JournalPanel).show(list(journal.hypotheses.values()), list(journal.pins))
+
+    async def _show_penalties(self) -> None:
+        card = await self._call(self.session.score)
+        if card is not None:
+            self.query_one(ClockBar).penalties = card.penalty_s
+
+    # -- pinning ---------------------------------------------------------------------------------
+
+    def item_of(self, widget: Widget | None) -> str | None:
+        """The pin id of what is selected in the pane `widget` belongs to."""
+        if widget is None:
+            return None
+        if isinstance(widget, LogView):
+            return widget.selected_id
+        if isinstance(widget, Waterfall):
+            return f"S{widget.span_id(widget.cursor)}" if widget.cursor is not None else None
+        if isinstance(widget, TraceList):
+            return self._root_span(widget.selected_trace) if widget.selected_trace else None
+        if isinstance(widget, Timeline):
+            entry = widget.selected
+            return entry.ref or None if entry else None
+        metrics = self.query_one(MetricsPane)
+        if widget is metrics or metrics in widget.ancestors:
+            return self._window_id()
+        return None
+
+    def _root_span(self, trace_id: str) -> str | None:
+        spans = self.feeds.spans
+        root = spans[(spans["trace_id"] == trace_id) & (spans["parent_id"] == "")]
+        return f"S{trace_id}:{root['span_id'].iat[0]}" if len(root) else None
+
+    def _window_id(self) -> str | None:
+        from dojo.engine.ids import window_id
+
+        window = self.query_one(MetricsPane).pin_window()
+        return None if window is None else window_id(*window)
+
+    @on(DescendantFocus)
+    def _focused(self, event: DescendantFocus) -> None:
+        if self.item_of(event.widget) is not None or isinstance(event.widget, (LogView, Waterfall, TraceList, Timeline)):
+            self.last_pane = event.widget
+
+    async def pin(self, item: str | None) -> None:
+        if item is None:
+            self.notify("select a log line, span, metric or event to pin first", severity="warning")
+            return
+        hypothesis = self.query_one(JournalPanel).current
+        pinned = await self._call(self.session.pin, item, hypothesis)
+        if pinned is not None:
+            self.show_journal()
+            label = pin_label(pinned.item, pinned.kind, pinned.summary, pinned.snapshot).split("  ", 1)[-1]
+            self.notify(label, title=f"Pinned {item}" + (f" to {hypothesis}" if hypothesis else ""))
+
+    async def action_pin(self) -> None:
+        item = self.item_of(self.focused) or self.item_of(self.last_pane)
+        await self.pin(item)
+
+    @on(LogView.PinRequested)
+    async def _pin_line(self, message: LogView.PinRequested) -> None:
+        await self.pin(message.line_id)
+
+    @on(Waterfall.PinRequested)
+    async def _pin_span(self, message: Waterfall.PinRequested) -> None:
+        await self.pin(f"S{message.span_id}")
+
+    def action_window(self, step: int) -> None:
+        metrics = self.query_one(MetricsPane)
+        at = WINDOWS.index(metrics.window) if metrics.window in WINDOWS else 2
+        metrics.window = WINDOWS[max(0, min(len(WINDOWS) - 1, at + step))]
+
+    # -- the journal -----------------------------------------------------------------------------
+
+    def _names(self) -> tuple[list[str], list[str]]:
+        b = self.briefing or {"services": [], "faults": {}}
+        return [x["name"] for x in b["services"]], list(b["faults"])
+
+    def action_add_hypothesis(self) -> None:
+        from .hypothesis import HypothesisScreen
+
+        self.app.push_screen(HypothesisScreen(*self._names()), self._hypothesis_written)
+
+    async def _hypothesis_written(self, fields: dict | None) -> None:
+        if not fields:
+            return
+        h = await self._call(self.session.add_hypothesis, fields["text"], fields.get("service"), fields.get("fault"))
+        if h is not None:
+            self.show_journal()
+            self.query_one(JournalPanel).select(h.id)
+            self.notify(f"{h.id}: {h.text}", title="Hypothesis added; pins go to it")
+
+    def action_update_hypothesis(self, hypothesis: str | None = None) -> None:
+        from .hypothesis import HypothesisScreen
+
+        hid = hypothesis or self.query_one(JournalPanel).current
+        h = self.session.journal.hypotheses.get(hid) if hid else None
+        if h is None:
+            self.notify("no hypothesis yet: n writes one", severity="warning")
+            return
+        self.app.push_screen(HypothesisScreen(*self._names(), hypothesis=h), lambda fields: self._hypothesis_changed(h.id, fields))
+
+    async def _hypothesis_changed(self, hid: str, fields: dict | None) -> None:
+        if not fields:
+            return
+        h = await self._call(self.session.update_hypothesis, hid, **fields)
+        if h is not None:
+            self.show_journal()
+
+    @on(JournalPanel.HypothesisChosen)
+    def _hypothesis_chosen(self, message: JournalPanel.HypothesisChosen) -> None:
+        self.action_update_hypothesis(message.hypothesis)
+
+    # -- hints, diagnosis, giving up -------------------------------------------------------------
+
+    def action_hint(self) -> None:
+        from .confirm import ConfirmScreen
+
+        costs = self.briefing["hints"] if self.briefing else []
+        used = self.session.attempt.hints_used
+        if used >= len(costs):
+            self.notify("no more hints" if costs else "this scenario has no hints", severity="warning")
+            return
+        body = f"Hint {used + 1} of {len(costs)} adds {span(costs[used])} to your time."
+        self.app.push_screen(ConfirmScreen("Take a hint?", body, yes="Take it"), self._hint_confirmed)
+
+    async def _hint_confirmed(self, yes: bool | None) -> None:
+        if not yes:
+            return
+        hint = await self._call(self.session.hint)
+        if hint is None:
+            return
+        self.query_one(Timeline).add_note(self.session.now(), hint["text"], author=f"hint {hint['index']}")
+        self.notify(hint["text"], title=f"Hint {hint['index']} of {hint['of']} (+{span(hint['cost_s'])})", timeout=30)
+        await self._show_penalties()
+
+    async def action_diagnose(self) -> None:
+        from .diagnosis import DiagnosisScreen
+
+        if self.briefing is None:
+            return
+        changes: list[tuple[str, str]] = []
+        if self.briefing["require_trigger"]:
+            found = await self._call(self.session.events_list, kind="changes", record=False)
+            changes = [(f"{e.id}  {offset(e.t)}  {e.name}", e.id) for e in (found.events if found else [])]
+        modal = DiagnosisScreen(self.briefing, changes, self.draft, self.session.attempt.wrong_diagnoses)
+        self.app.push_screen(modal, self._diagnosed)
+
+    async def _diagnosed(self, fields: dict | None) -> None:
+        if not fields:
+            return
+        self.draft = fields
+        verdict = await self._call(self.session.diagnose, fields["service"], fields["fault"], fields["explanation"], fields["trigger"])
+        if verdict is None:
+            return
+        if verdict["correct"]:
+            self._over = True
+            await self.app.debrief(self.session)
+            return
+        self.notify(f"{verdict['message']}; +{span(verdict['penalty_s'])}", title="Not it", severity="warning", timeout=12)
+        await self._show_penalties()
+
+    def action_give_up(self) -> None:
+        from .confirm import ConfirmScreen
+
+        body = "The attempt ends unsolved (0 points) and the debrief shows what happened."
+        self.app.push_screen(ConfirmScreen("Give up?", body, yes="Give up"), self._gave_up)
+
+    async def _gave_up(self, yes: bool | None) -> None:
+        if yes and await self._call(self.session.give_up) is not None:
+            self._over = True
+            await self.app.debrief(self.session)
+
+    def action_leave(self) -> None:
+        from .confirm import ConfirmScreen
+
+        s = self.session
+        body = f"Attempt #{s.attempt_id} stays unfinished: r in the library (or dojo play {s.scenario.id} --resume) picks it up where you left it."
+        self.app.push_screen(ConfirmScreen("Leave this attempt?", body, yes="Leave"), self._left)
+
+    async def _left(self, yes: bool | None) -> None:
+        if yes:
+            await self.app.back_to_library()
+
+    # -- the clock -------------------------------------------------------------------------------
+
+    async def action_toggle_pause(self) -> None:
+        s = self.session
+        await self._call(s.resume_clock if s.clock.paused else s.pause)
+        self.tick()
+
+    async def action_speed(self, step: int) -> None:
+        speed = self.session.clock.speed
+        at = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - speed))
+        await self._call(self.session.set_speed, SPEEDS[max(0, min(len(SPEEDS) - 1, at + step))])
+        self.tick()
+
+    async def action_skip(self) -> None:
+        await self._call(self.session.advance, SKIP_S)
+        self.tick()
+
+    # -- moving around ---------------------------------------------------------------------------
+
+    def action_show(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = f"tab-{tab}"
+        (self.query_one(LogView) if tab == "logs" else self.query_one(TraceList)).focus()
+
+    def action_pick(self, picker: str) -> None:
+        """Open a metrics pane picker: type to jump, Enter to choose; then p pins the window."""
+        select = self.query_one(f"#{picker}", Select)
+        select.focus()
+        select.action_show_overlay()
+
+    def action_filter_logs(self) -> None:
+        self.query_one(TabbedContent).active = "tab-logs"
+        self.query_one("#log-filter-text").focus()
+
+    @on(ServiceMap.ServiceSelected)
+    def _service_selected(self, message: ServiceMap.ServiceSelected) -> None:
+        self.query_one(MetricsPane).service = message.service
+
+    @on(ServiceMap.ServiceChosen)
+    def _service_chosen(self, message: ServiceMap.ServiceChosen) -> None:
+        self.query_one(LogsPane).show_service(message.service)
+        self.action_show("logs")
+
+    @on(Timeline.EventChosen)
+    def _event_chosen(self, message: Timeline.EventChosen) -> None:
+        self.action_show("logs")
+        self.query_one(LogView).jump_to_time(message.entry.t)
+
+    @on(TraceList.TraceSelected)
+    def _trace_selected(self, message: TraceList.TraceSelected) -> None:
+        index = message.trace_list.index
+        self.query_one(Waterfall).show_trace(message.trace_id, index.spans_of(message.trace_id), self.feeds.start)
+
+    # -- recorded queries: what the learner settled on looking at ------------------------------
+
+    @on(LogsPane.Committed)
+    async def _logs_committed(self, message: LogsPane.Committed) -> None:
+        args = message.filter.query_args()
+        if args:
+            await self._call(self.session.logs, limit=0, quiet=True, **args)
+
+    @on(TracesPane.Committed)
+    async def _traces_committed(self, message: TracesPane.Committed) -> None:
+        q = message.query
+        args = {k: v for k, v in (("service", q.service), ("status", q.status), ("min_ms", q.min_ms or None)) if v is not None}
+        await self._call(self.session.traces, limit=0, quiet=True, **args)
+
+    @on(TraceList.TraceChosen)
+    async def _trace_chosen(self, message: TraceList.TraceChosen) -> None:
+        self.query_one(Waterfall).focus()
+        await self._call(self.session.trace, message.trace_id, quiet=True)
+
+    @on(MetricsPane.Picked)
+    async def _metric_picked(self, message: MetricsPane.Picked) -> None:
+        await self._call(self.session.metrics, service=message.service, metric=message.metric, points=False, quiet=True)
