@@ -118,13 +118,10 @@ class DojoApp(App[None]):
         await self.open_briefing(message.path, settings)
 
     async def begin(self, session, feeds, replace: bool = True) -> None:
-        """The learner starts investigating: the clocks run from here. The workspace takes the
-        briefing's place (`replace`), or goes on top of the current screen."""
-        from .prepare import release
-
+        """The learner starts investigating: the workspace takes the briefing's place
+        (`replace`), or goes on top of the current screen, and starts the clocks once it is up."""
         workspace = await self.screen_class("workspace", "WorkspaceScreen")
         self.session = session
-        release(session)
         await (self.switch_screen if replace else self.push_screen)(workspace(session, feeds))
 
     async def debrief(self, session) -> None:

@@ -28,7 +28,7 @@ from textual.widgets import Footer, Select, TabbedContent, TabPane
 from ..data.pins import pin_label
 from ..data.units import offset, span
 from ..heap import settle_after_load
-from ..prepare import Feeds
+from ..prepare import Feeds, release
 from ..widgets.clock_bar import ClockBar
 from ..widgets.journal import JournalPanel
 from ..widgets.log_view import LogView
@@ -111,9 +111,10 @@ class WorkspaceScreen(Screen):
         self.query_one(LogsPane).set_logs(f.logs, f.start)
         bar = self.query_one(ClockBar)
         bar.duration, bar.start, bar.title = f.duration, f.start, s.scenario.title
+        settle_after_load()
+        release(s)  # the learner's time starts now that there is something to look at
         self.tick()
         self.set_interval(TICK, self.tick)
-        settle_after_load()
         self.query_one(LogView).focus()
         self.call_after_refresh(self._load_attempt)
 
