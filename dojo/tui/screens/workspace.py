@@ -60,7 +60,7 @@ class WorkspaceScreen(Screen):
         Binding("M", "pick('metric-service')", "Pick service", show=False, id="metrics.pick-service"),
         Binding("less_than_sign", "window(-1)", "Narrower pin window", key_display="<", show=False, id="metrics.narrower"),
         Binding("greater_than_sign", "window(1)", "Wider pin window", key_display=">", show=False, id="metrics.wider"),
-        Binding("n", "add_hypothesis", "New hypothesis", id="hypothesis.add"),
+        Binding("n", "add_hypothesis", "Hypothesis", id="hypothesis.add"),
         Binding("u", "update_hypothesis", "Update hypothesis", show=False, id="hypothesis.update"),
         Binding("p", "pin", "Pin", id="evidence.pin"),
         Binding("h", "hint", "Hint", id="hint.take"),
