@@ -133,6 +133,15 @@ class DojoApp(App[None]):
         self.clear_notifications()  # the workspace's toasts are about a game that is over
         await self.switch_screen(debrief(session.scenario, session.signals.events, events, card.to_dict()))
 
+    def show_debrief(self, session) -> None:
+        """Called from the screen the debrief replaces: the work runs on the app, since a
+        screen's own workers end with it."""
+        self.run_worker(self.debrief(session), group="navigation", exclusive=True)
+
+    def show_library(self) -> None:
+        """Back to the library from any screen (see show_debrief)."""
+        self.run_worker(self.back_to_library(), group="navigation", exclusive=True)
+
     async def back_to_library(self) -> None:
         await self.close_session()
         while not isinstance(self.screen, LibraryScreen) and len(self.screen_stack) > 1:

@@ -49,7 +49,7 @@ TICK = 0.25  # seconds between clock reads: smooth enough, and a tick is a few m
 class WorkspaceScreen(Screen):
     CSS_PATH = "workspace.tcss"
     BINDINGS = [
-        Binding("space", "toggle_pause", "Pause", id="clock.pause"),
+        Binding("space", "toggle_pause", "Pause/resume", id="clock.pause"),
         Binding("minus", "speed(-1)", "Slower", key_display="-", show=False, id="clock.slower"),
         Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", show=False, id="clock.faster"),
         Binding("right_square_bracket", "skip", "Skip 1 min", key_display="]", show=False, id="clock.skip"),
@@ -144,7 +144,7 @@ class WorkspaceScreen(Screen):
         limit = self.session.attempt.settings.time_limit
         if limit is not None and bar.wall_elapsed >= limit and not self._over:
             self._over = True
-            self.run_worker(self.app.debrief(self.session), group="finish")
+            self.app.show_debrief(self.session)
 
     # -- engine calls --------------------------------------------------------------------------
 
@@ -159,7 +159,7 @@ class WorkspaceScreen(Screen):
         except AttemptOver:
             if not self._over:
                 self._over = True
-                await self.app.debrief(self.session)
+                self.app.show_debrief(self.session)
         except (EngineError, StoreError) as exc:
             if not quiet:
                 self.notify(str(exc), severity="error", timeout=8)
@@ -323,7 +323,7 @@ class WorkspaceScreen(Screen):
             return
         if verdict["correct"]:
             self._over = True
-            await self.app.debrief(self.session)
+            self.app.show_debrief(self.session)
             return
         self.notify(f"{verdict['message']}; +{span(verdict['penalty_s'])}", title="Not it", severity="warning", timeout=12)
         await self._show_penalties()
@@ -337,7 +337,7 @@ class WorkspaceScreen(Screen):
     async def _gave_up(self, yes: bool | None) -> None:
         if yes and await self._call(self.session.give_up) is not None:
             self._over = True
-            await self.app.debrief(self.session)
+            self.app.show_debrief(self.session)
 
     def action_leave(self) -> None:
         from .confirm import ConfirmScreen
@@ -346,9 +346,9 @@ class WorkspaceScreen(Screen):
         body = f"Attempt #{s.attempt_id} stays unfinished: r in the library (or dojo play {s.scenario.id} --resume) picks it up where you left it."
         self.app.push_screen(ConfirmScreen("Leave this attempt?", body, yes="Leave"), self._left)
 
-    async def _left(self, yes: bool | None) -> None:
+    def _left(self, yes: bool | None) -> None:
         if yes:
-            await self.app.back_to_library()
+            self.app.show_library()
 
     # -- the clock -------------------------------------------------------------------------------
 
