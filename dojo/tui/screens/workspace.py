@@ -129,7 +129,17 @@ class WorkspaceScreen(Screen):
             if e.kind == "hint":
                 self.query_one(Timeline).add_note(e.scenario_t, hints[e.data["index"]], author=f"hint {e.data['index'] + 1}")
         self.show_journal()
+        self.refresh_bindings()
         await self._show_penalties()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that cannot act now stay listed, dimmed: a challenge's clock just runs, and
+        hints run out."""
+        if action in ("toggle_pause", "speed", "skip") and not self.session.clock.practice:
+            return None
+        if action == "hint" and self.briefing is not None and self.session.attempt.hints_used >= len(self.briefing["hints"]):
+            return None
+        return True
 
     # -- the clock -------------------------------------------------------------------------------
 
@@ -300,6 +310,7 @@ class WorkspaceScreen(Screen):
             return
         self.query_one(Timeline).add_note(self.session.now(), hint["text"], author=f"hint {hint['index']}")
         self.notify(hint["text"], title=f"Hint {hint['index']} of {hint['of']} (+{span(hint['cost_s'])})", timeout=30)
+        self.refresh_bindings()
         await self._show_penalties()
 
     async def action_diagnose(self) -> None:
