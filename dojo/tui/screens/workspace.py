@@ -128,7 +128,7 @@ class WorkspaceScreen(Screen):
         for e in events:
             if e.kind == "hint":
                 self.query_one(Timeline).add_note(e.scenario_t, hints[e.data["index"]], author=f"hint {e.data['index'] + 1}")
-        self.show_journal()
+        await self.show_journal()
         self.refresh_bindings()
         await self._show_penalties()
 
@@ -175,9 +175,11 @@ class WorkspaceScreen(Screen):
                 self.notify(str(exc), severity="error", timeout=8)
         return None
 
-    def show_journal(self) -> None:
+    async def show_journal(self) -> None:
+        # Copied on the engine thread: the journal is the engine's, and it may be mid-change.
         journal = self.session.journal
-        self.query_one(JournalPanel).show(list(journal.hypotheses.values()), list(journal.pins))
+        hypotheses, pins = await self.app.engine.call(lambda: (list(journal.hypotheses.values()), list(journal.pins)))
+        self.query_one(JournalPanel).show(hypotheses, pins)
 
     async def _show_penalties(self) -> None:
         card = await self._call(self.session.score)
@@ -227,7 +229,7 @@ class WorkspaceScreen(Screen):
         hypothesis = self.query_one(JournalPanel).current
         pinned = await self._call(self.session.pin, item, hypothesis)
         if pinned is not None:
-            self.show_journal()
+            await self.show_journal()
             label = pin_label(pinned.item, pinned.kind, pinned.summary, pinned.snapshot).split("  ", 1)[-1]
             self.notify(label, title=f"Pinned {item}" + (f" to {hypothesis}" if hypothesis else ""))
 
@@ -264,7 +266,7 @@ class WorkspaceScreen(Screen):
             return
         h = await self._call(self.session.add_hypothesis, fields["text"], fields.get("service"), fields.get("fault"))
         if h is not None:
-            self.show_journal()
+            await self.show_journal()
             self.query_one(JournalPanel).select(h.id)
             self.notify(f"{h.id}: {h.text}", title="Hypothesis added; pins go to it")
 
@@ -283,7 +285,7 @@ class WorkspaceScreen(Screen):
             return
         h = await self._call(self.session.update_hypothesis, hid, **fields)
         if h is not None:
-            self.show_journal()
+            await self.show_journal()
 
     @on(JournalPanel.HypothesisChosen)
     def _hypothesis_chosen(self, message: JournalPanel.HypothesisChosen) -> None:
