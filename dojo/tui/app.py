@@ -118,13 +118,10 @@ class DojoApp(App[None]):
         await self.open_briefing(message.path, settings)
 
     async def begin(self, session, feeds, replace: bool = True) -> None:
-        """The learner starts investigating: the clocks run from here. The workspace takes the
-        briefing's place (`replace`), or goes on top of the current screen."""
-        from .prepare import release
-
+        """The learner starts investigating: the workspace takes the briefing's place
+        (`replace`), or goes on top of the current screen, and starts the clocks once it is up."""
         workspace = await self.screen_class("workspace", "WorkspaceScreen")
         self.session = session
-        release(session)
         await (self.switch_screen if replace else self.push_screen)(workspace(session, feeds))
 
     async def debrief(self, session) -> None:
@@ -135,6 +132,15 @@ class DojoApp(App[None]):
         await self.close_session()
         self.clear_notifications()  # the workspace's toasts are about a game that is over
         await self.switch_screen(debrief(session.scenario, session.signals.events, events, card.to_dict()))
+
+    def show_debrief(self, session) -> None:
+        """Called from the screen the debrief replaces: the work runs on the app, since a
+        screen's own workers end with it."""
+        self.run_worker(self.debrief(session), group="navigation", exclusive=True)
+
+    def show_library(self) -> None:
+        """Back to the library from any screen (see show_debrief)."""
+        self.run_worker(self.back_to_library(), group="navigation", exclusive=True)
 
     async def back_to_library(self) -> None:
         await self.close_session()

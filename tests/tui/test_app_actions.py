@@ -92,3 +92,17 @@ def test_leave_resume_from_the_library_then_give_up():
 def test_command_names():
     assert command_name("clock.pause") == "clock: pause"
     assert command_name("attempt.give-up") == "attempt: give up"
+
+
+def test_out_of_time_ends_in_the_debrief():
+    async def main():
+        app = dojo_app(time_limit=60.0)  # a manual clock at 10x: each ] costs 6 s of the learner's time
+        async with app.run_test(size=SIZE) as pilot:
+            await to_workspace(pilot, direct=True)
+            for _ in range(10):
+                await pilot.press("right_square_bracket")
+            await until(pilot, lambda: isinstance(app.screen, DebriefScreen), what="the debrief")
+            assert app.screen.card["outcome"] == "timed_out"
+            assert "out of time after 1:00" in str(app.screen.query_one("#debrief-title").render())
+
+    asyncio.run(main())

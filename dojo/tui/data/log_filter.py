@@ -104,24 +104,28 @@ class LogColumns:
         """How many rows have happened by `now` (rows are sorted by t)."""
         return int(np.searchsorted(self.t, now, side="right"))
 
-    def match(self, flt: LogFilter) -> np.ndarray | None:
-        """Indices of the rows that pass `flt`, ascending; None when every row does."""
+    def match(self, flt: LogFilter, lo: int = 0, hi: int | None = None) -> np.ndarray | None:
+        """Indices of the rows in [lo, hi) that pass `flt`, ascending; None when every row of
+        the table does (an empty filter)."""
         if flt.is_empty:
             return None
-        mask = np.ones(len(self), dtype=bool)
+        hi = len(self) if hi is None else min(hi, len(self))
+        if hi <= lo:
+            return np.zeros(0, dtype=np.int64)
+        mask = np.ones(hi - lo, dtype=bool)
         if flt.service is not None:
             if flt.service not in self.services:
                 return np.zeros(0, dtype=np.int64)
-            mask &= self.service_code == self.services.index(flt.service)
+            mask &= self.service_code[lo:hi] == self.services.index(flt.service)
         if flt.level is not None:
-            mask &= self.level_rank >= LEVEL_RANK[flt.level]
+            mask &= self.level_rank[lo:hi] >= LEVEL_RANK[flt.level]
         if flt.text:
             try:
-                hits = pc.match_substring_regex(self.message, flt.re2_pattern, ignore_case=flt.ignore_case)
+                hits = pc.match_substring_regex(self.message.slice(lo, hi - lo), flt.re2_pattern, ignore_case=flt.ignore_case)
             except pa.ArrowInvalid as exc:
                 raise FilterError(str(exc).split(":", 1)[-1].strip() or "invalid pattern") from None
             mask &= hits.to_numpy(zero_copy_only=False)
-        return np.flatnonzero(mask)
+        return np.flatnonzero(mask) + lo
 
 
 def _codes(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:

@@ -181,6 +181,6 @@ class BriefingScreen(Screen):
             return
         await self.app.begin(self.session, self.feeds)
 
-    async def action_back(self) -> None:
+    def action_back(self) -> None:
         self.workers.cancel_group(self, "prepare")
-        await self.app.back_to_library()
+        self.app.show_library()

@@ -122,5 +122,5 @@ class DebriefScreen(Screen):
     def action_show(self, tab: str) -> None:
         self.query_one(TabbedContent).active = f"tab-{tab}"
 
-    async def action_library(self) -> None:
-        await self.app.back_to_library()
+    def action_library(self) -> None:
+        self.app.show_library()

@@ -54,6 +54,8 @@ class DiagnosisScreen(ModalScreen[dict | None]):
     def on_mount(self) -> None:
         self.query_one("#diagnosis-service", Select).focus()
         self._describe_fault()
+        if self.draft.get("explanation"):
+            self.query_one(TextArea).select_all()  # last time's words: kept to build on, replaced by typing
 
     @on(Select.Changed, "#diagnosis-fault")
     def _describe_fault(self) -> None:

@@ -36,7 +36,9 @@ class ProgressScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#progress-attempts").border_title = "Attempts"
         self.query_one("#progress-ttcd").border_title = "TTCD per scenario, oldest to newest"
-        self.query_one("#progress-weak").border_title = "Weakest fault kinds first"
+        weak = self.query_one("#progress-weak")
+        weak.border_title = "Weakest fault kinds first"
+        weak.border_subtitle = "vs par: (TTCD + penalties) / par, median"
         self.load()
 
     @work(exclusive=True, group="progress")
@@ -74,7 +76,7 @@ class ProgressScreen(Screen):
         box.mount_all(rows or [Static("no solved attempt yet", classes="ttcd-label")])
         weak = self.query_one("#progress-weak", DataTable)
         weak.clear(columns=True)
-        weak.add_columns("fault kind", "attempts", "solved", "time vs par", "wrong", "hints")
+        weak.add_columns("fault kind", "played", "solved", "vs par", "wrong", "hints")
         for w in weakest(attempts):
-            vs = f"{w.vs_par:.1f}× par" if w.vs_par is not None else "–"
+            vs = f"{w.vs_par:.1f}×" if w.vs_par is not None else "–"
             weak.add_row(w.fault, str(w.attempts), f"{w.solved} ({w.solve_rate:.0%})", vs, str(w.wrong), str(w.hints))

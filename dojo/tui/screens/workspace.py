@@ -28,7 +28,7 @@ from textual.widgets import Footer, Select, TabbedContent, TabPane
 from ..data.pins import pin_label
 from ..data.units import offset, span
 from ..heap import settle_after_load
-from ..prepare import Feeds
+from ..prepare import Feeds, release
 from ..widgets.clock_bar import ClockBar
 from ..widgets.journal import JournalPanel
 from ..widgets.log_view import LogView
@@ -49,7 +49,7 @@ TICK = 0.25  # seconds between clock reads: smooth enough, and a tick is a few m
 class WorkspaceScreen(Screen):
     CSS_PATH = "workspace.tcss"
     BINDINGS = [
-        Binding("space", "toggle_pause", "Pause", id="clock.pause"),
+        Binding("space", "toggle_pause", "Pause/resume", id="clock.pause"),
         Binding("minus", "speed(-1)", "Slower", key_display="-", show=False, id="clock.slower"),
         Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", show=False, id="clock.faster"),
         Binding("right_square_bracket", "skip", "Skip 1 min", key_display="]", show=False, id="clock.skip"),
@@ -60,7 +60,7 @@ class WorkspaceScreen(Screen):
         Binding("M", "pick('metric-service')", "Pick service", show=False, id="metrics.pick-service"),
         Binding("less_than_sign", "window(-1)", "Narrower pin window", key_display="<", show=False, id="metrics.narrower"),
         Binding("greater_than_sign", "window(1)", "Wider pin window", key_display=">", show=False, id="metrics.wider"),
-        Binding("n", "add_hypothesis", "New hypothesis", id="hypothesis.add"),
+        Binding("n", "add_hypothesis", "Hypothesis", id="hypothesis.add"),
         Binding("u", "update_hypothesis", "Update hypothesis", show=False, id="hypothesis.update"),
         Binding("p", "pin", "Pin", id="evidence.pin"),
         Binding("h", "hint", "Hint", id="hint.take"),
@@ -111,9 +111,10 @@ class WorkspaceScreen(Screen):
         self.query_one(LogsPane).set_logs(f.logs, f.start)
         bar = self.query_one(ClockBar)
         bar.duration, bar.start, bar.title = f.duration, f.start, s.scenario.title
+        settle_after_load()
+        release(s)  # the learner's time starts now that there is something to look at
         self.tick()
         self.set_interval(TICK, self.tick)
-        settle_after_load()
         self.query_one(LogView).focus()
         self.call_after_refresh(self._load_attempt)
 
@@ -127,8 +128,18 @@ class WorkspaceScreen(Screen):
         for e in events:
             if e.kind == "hint":
                 self.query_one(Timeline).add_note(e.scenario_t, hints[e.data["index"]], author=f"hint {e.data['index'] + 1}")
-        self.show_journal()
+        await self.show_journal()
+        self.refresh_bindings()
         await self._show_penalties()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that cannot act now stay listed, dimmed: a challenge's clock just runs, and
+        hints run out."""
+        if action in ("toggle_pause", "speed", "skip") and not self.session.clock.practice:
+            return None
+        if action == "hint" and self.briefing is not None and self.session.attempt.hints_used >= len(self.briefing["hints"]):
+            return None
+        return True
 
     # -- the clock -------------------------------------------------------------------------------
 
@@ -143,7 +154,7 @@ class WorkspaceScreen(Screen):
         limit = self.session.attempt.settings.time_limit
         if limit is not None and bar.wall_elapsed >= limit and not self._over:
             self._over = True
-            self.run_worker(self.app.debrief(self.session), group="finish")
+            self.app.show_debrief(self.session)
 
     # -- engine calls --------------------------------------------------------------------------
 
@@ -158,15 +169,17 @@ class WorkspaceScreen(Screen):
         except AttemptOver:
             if not self._over:
                 self._over = True
-                await self.app.debrief(self.session)
+                self.app.show_debrief(self.session)
         except (EngineError, StoreError) as exc:
             if not quiet:
                 self.notify(str(exc), severity="error", timeout=8)
         return None
 
-    def show_journal(self) -> None:
+    async def show_journal(self) -> None:
+        # Copied on the engine thread: the journal is the engine's, and it may be mid-change.
         journal = self.session.journal
-        self.query_one(JournalPanel).show(list(journal.hypotheses.values()), list(journal.pins))
+        hypotheses, pins = await self.app.engine.call(lambda: (list(journal.hypotheses.values()), list(journal.pins)))
+        self.query_one(JournalPanel).show(hypotheses, pins)
 
     async def _show_penalties(self) -> None:
         card = await self._call(self.session.score)
@@ -216,7 +229,7 @@ class WorkspaceScreen(Screen):
         hypothesis = self.query_one(JournalPanel).current
         pinned = await self._call(self.session.pin, item, hypothesis)
         if pinned is not None:
-            self.show_journal()
+            await self.show_journal()
             label = pin_label(pinned.item, pinned.kind, pinned.summary, pinned.snapshot).split("  ", 1)[-1]
             self.notify(label, title=f"Pinned {item}" + (f" to {hypothesis}" if hypothesis else ""))
 
@@ -253,7 +266,7 @@ class WorkspaceScreen(Screen):
             return
         h = await self._call(self.session.add_hypothesis, fields["text"], fields.get("service"), fields.get("fault"))
         if h is not None:
-            self.show_journal()
+            await self.show_journal()
             self.query_one(JournalPanel).select(h.id)
             self.notify(f"{h.id}: {h.text}", title="Hypothesis added; pins go to it")
 
@@ -272,7 +285,7 @@ class WorkspaceScreen(Screen):
             return
         h = await self._call(self.session.update_hypothesis, hid, **fields)
         if h is not None:
-            self.show_journal()
+            await self.show_journal()
 
     @on(JournalPanel.HypothesisChosen)
     def _hypothesis_chosen(self, message: JournalPanel.HypothesisChosen) -> None:
@@ -299,6 +312,7 @@ class WorkspaceScreen(Screen):
             return
         self.query_one(Timeline).add_note(self.session.now(), hint["text"], author=f"hint {hint['index']}")
         self.notify(hint["text"], title=f"Hint {hint['index']} of {hint['of']} (+{span(hint['cost_s'])})", timeout=30)
+        self.refresh_bindings()
         await self._show_penalties()
 
     async def action_diagnose(self) -> None:
@@ -322,7 +336,7 @@ class WorkspaceScreen(Screen):
             return
         if verdict["correct"]:
             self._over = True
-            await self.app.debrief(self.session)
+            self.app.show_debrief(self.session)
             return
         self.notify(f"{verdict['message']}; +{span(verdict['penalty_s'])}", title="Not it", severity="warning", timeout=12)
         await self._show_penalties()
@@ -336,7 +350,7 @@ class WorkspaceScreen(Screen):
     async def _gave_up(self, yes: bool | None) -> None:
         if yes and await self._call(self.session.give_up) is not None:
             self._over = True
-            await self.app.debrief(self.session)
+            self.app.show_debrief(self.session)
 
     def action_leave(self) -> None:
         from .confirm import ConfirmScreen
@@ -345,9 +359,9 @@ class WorkspaceScreen(Screen):
         body = f"Attempt #{s.attempt_id} stays unfinished: r in the library (or dojo play {s.scenario.id} --resume) picks it up where you left it."
         self.app.push_screen(ConfirmScreen("Leave this attempt?", body, yes="Leave"), self._left)
 
-    async def _left(self, yes: bool | None) -> None:
+    def _left(self, yes: bool | None) -> None:
         if yes:
-            await self.app.back_to_library()
+            self.app.show_library()
 
     # -- the clock -------------------------------------------------------------------------------
 

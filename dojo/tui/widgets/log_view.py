@@ -5,6 +5,10 @@ numpy array computed in a worker). Only rows with t <= `now` exist on screen; as
 the view follows the tail, unless the learner has scrolled back, in which case it counts the
 lines that arrived meanwhile. Text is built only for pages that are painted, and kept as Strips.
 
+A filter is matched in two passes: the rows that have happened (and a little beyond), whose
+result is shown at once, then the rest of the incident, which extends it. Early in an incident
+most of a million lines are still in the future, and the learner waits only for what is visible.
+
 Attributes (down): `now`, `filter`, and the table itself through `set_logs`.
 Messages (up): `Filtered`, `LineSelected` (cursor moved), `PinRequested` (Enter or p).
 """
@@ -38,6 +42,8 @@ from ..data.log_filter import FilterError, LogColumns, LogFilter
 from .row_list import RowList
 
 PAGE = 64  # rows rendered together: one take() and one plain_lines() per page, not per row
+LOOKAHEAD_S = 300.0  # the first pass of a filter covers this much scenario time past now
+PAINT_FIRST_S = 0.15
 TIME_WIDTH = len("2026-03-10T14:00:00.000Z")
 CLOCK = slice(11, 23)  # the time of day within the ISO timestamp: 14:00:00.000
 LEVEL_WIDTH = 5
@@ -66,11 +72,13 @@ class LogView(RowList):
     and skip the host, so the message fits a pane."""
 
     class Filtered(Message):
-        """A filter finished: `rows` are the matching table rows (None: all rows)."""
+        """A filter pass finished: `rows` are the matching table rows among the first `covered`
+        (None: all rows); a first pass is followed by the full one."""
 
-        def __init__(self, log_view: LogView, filter: LogFilter, rows: np.ndarray | None, seconds: float, error: str = ""):
+        def __init__(self, log_view: LogView, filter: LogFilter, rows: np.ndarray | None, seconds: float, error: str = "", covered: int | None = None):
             super().__init__()
             self.log_view, self.filter, self.rows, self.seconds, self.error = log_view, filter, rows, seconds, error
+            self.covered = covered  # None: the whole table
 
         @property
         def control(self) -> LogView:
@@ -103,6 +111,7 @@ class LogView(RowList):
         self._cols: LogColumns | None = None
         self._origin = start
         self._match: np.ndarray | None = None  # table rows shown, ascending; None: all
+        self._covered: int | None = None  # _match holds the matches among rows [0, _covered); None: all rows
         self._pages: LRUCache[int, list[Strip]] = LRUCache(16)  # 1,024 rows: many screens, few survivors for the GC
         self._cursor_row: int | None = None  # table row under the cursor, stable across filters
         self._announced: str | None = None
@@ -121,6 +130,7 @@ class LogView(RowList):
         self._cols = LogColumns(logs)
         self._origin = start
         self._match = None
+        self._covered = None
         self._cursor_row = None
         self.cursor = None
         self._pages.clear()
@@ -135,7 +145,8 @@ class LogView(RowList):
 
     @property
     def match_count(self) -> int:
-        """Rows passing the filter over the whole incident, future included."""
+        """Rows passing the filter over the whole incident, future included (once the second
+        pass is in)."""
         if self._cols is None:
             return 0
         return len(self._cols) if self._match is None else len(self._match)
@@ -152,7 +163,11 @@ class LogView(RowList):
         if self._cols is None:
             return 0
         n = self._cols.visible(self.now)
-        return n if self._match is None else int(np.searchsorted(self._match, n))
+        if self._match is None:
+            return n
+        if self._covered is not None:
+            n = min(n, self._covered)  # past the first pass nothing is known yet
+        return int(np.searchsorted(self._match, n))
 
     def watch_now(self) -> None:
         self._update_rows()
@@ -219,16 +234,28 @@ class LogView(RowList):
             # No work to do: apply at once rather than through a worker and a message.
             self._apply_match(self.filter, None)
             return
-        self._filter_worker(self._cols, self.filter)
+        first = self._cols.visible(self.now + LOOKAHEAD_S) if math.isfinite(self.now) else len(self._cols)
+        self._filter_worker(self._cols, self.filter, first)
 
     @work(thread=True, exclusive=True, group="log-filter")
-    def _filter_worker(self, cols: LogColumns, flt: LogFilter) -> None:
+    def _filter_worker(self, cols: LogColumns, flt: LogFilter, first: int) -> None:
         started = time.perf_counter()
+        worker = get_current_worker()
         try:
-            rows, error = cols.match(flt), ""
+            head = cols.match(flt, 0, first)
+            if first < len(cols):
+                if worker.is_cancelled:
+                    return
+                self.post_message(self.Filtered(self, flt, head, time.perf_counter() - started, covered=first))
+                time.sleep(PAINT_FIRST_S)  # the UI paints what is visible before this thread takes the CPU again
+                if worker.is_cancelled:
+                    return
+                tail = cols.match(flt, first)
+                head = np.concatenate([head, tail])
+            rows, error = head, ""
         except FilterError as exc:
             rows, error = None, str(exc)
-        if not get_current_worker().is_cancelled:
+        if not worker.is_cancelled:
             self.post_message(self.Filtered(self, flt, rows, time.perf_counter() - started, error))
 
     def on_log_view_filtered(self, message: Filtered) -> None:
@@ -237,14 +264,24 @@ class LogView(RowList):
         if message.filter != self.filter or self._cols is None:
             message.stop()  # a result for a filter the learner has already changed
             return
+        if message.covered is None and self._shown == message.filter and self._covered is not None and not message.error:
+            self._extend_match(message.rows)  # the second pass: the future, after what is shown
+            return
         self.last_filter_seconds = message.seconds
         self.filter_error = message.error
         if not message.error:
-            self._apply_match(message.filter, message.rows)
+            self._apply_match(message.filter, message.rows, message.covered)
 
-    def _apply_match(self, flt: LogFilter, rows: np.ndarray | None) -> None:
+    def _extend_match(self, rows: np.ndarray) -> None:
+        """The full match of the filter on screen: the rows shown keep their display indices
+        (the new ones all come after them), so only the count changes."""
+        self._match, self._covered = rows, None
+        self._update_rows()
+
+    def _apply_match(self, flt: LogFilter, rows: np.ndarray | None, covered: int | None = None) -> None:
         top_row = self._row_at(round(self.scroll_y))
         self._match = rows
+        self._covered = None if rows is None else covered
         self._shown = flt
         self._pages.clear()
         self.filter_error = ""

@@ -12,7 +12,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Label, Select
+from textual.widget import Widget
+from textual.widgets import Select
 
 from dojo.scenario.model import Alert
 
@@ -22,6 +23,16 @@ from .metric_chart import MetricChart
 
 # The order a learner reaches for them: the golden signals first, then saturation.
 PREFERRED = ["latency_p99_ms", "latency_p50_ms", "rps", "error_rate", "cpu_pct", "memory_pct", "pool_used_pct", "queue_depth", "disk_used_pct", "cache_hit_pct"]
+
+
+class Reading(Widget):
+    """The latest value and the alert line, in a fixed-size cell. A Label's update lays out the
+    whole screen (its size could change); this one only repaints, as it does on every tick."""
+
+    text: reactive[str] = reactive("")
+
+    def render(self) -> str:
+        return self.text
 
 
 class MetricsPane(Vertical):
@@ -49,7 +60,7 @@ class MetricsPane(Vertical):
         with Horizontal(classes="pickers"):
             yield Select([], prompt="service", allow_blank=True, id="metric-service", compact=True)
             yield Select([], prompt="metric", allow_blank=True, id="metric-name", compact=True)
-            yield Label("", id="metric-reading")
+            yield Reading(id="metric-reading")
         yield MetricChart(id="metric-chart")
 
     def set_data(self, cube: MetricCube, alerts: list[Alert], duration: float, service: str | None = None) -> None:
@@ -133,7 +144,7 @@ class MetricsPane(Vertical):
         chart.now = self.now
         latest = units.metric_value(self.metric, values[-1]) if len(values) else "–"
         alert = "" if threshold is None else f" · alert {'>' if above else '<'}{units.metric_value(self.metric, threshold)}"
-        self.query_one("#metric-reading", Label).update(f"{latest}{alert}")
+        self.query_one(Reading).text = f"{latest}{alert}"
         if self.window is not None:
             reach = "all so far" if self.window == float("inf") else f"last {self.window / 60:g}m"
             self.border_subtitle = f"pin window: {reach}" if window is not None else ""

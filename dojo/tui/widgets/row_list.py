@@ -78,7 +78,14 @@ class RowList(ScrollView, can_focus=True):
         self._rows = count
         if width is not None:
             self._width = width
-        self.virtual_size = Size(self._width, count)
+        # Not `self.virtual_size = ...`: that reactive lays out the whole screen, and a list
+        # following the clock grows on every tick (measured in the workspace: a reflow of every
+        # pane four times a second, the largest cost of a tick). Only the scrollbars depend on
+        # the extent, and when one appears or goes, its own reactive asks for the layout.
+        size = Size(self._width, count)
+        if size != self.virtual_size:
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
         if self.cursor is not None and self.cursor >= count:
             self.cursor = count - 1 if count else None
         self.refresh()
