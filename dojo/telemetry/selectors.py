@@ -15,12 +15,9 @@ import pyarrow.compute as pc
 from dojo.scenario.model import EvidenceSelector, LogSelector, MetricSelector, TraceSelector
 
 from .model import Telemetry
+from .text import _decoded
 
 BASELINE_WINDOW = 600.0  # seconds before onset that define "normal" for rises/falls
-
-
-def _decoded(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    return pc.cast(col, pa.string()) if pa.types.is_dictionary(col.type) else col
 
 
 def log_mask(logs: pa.Table, sel: LogSelector) -> np.ndarray:
