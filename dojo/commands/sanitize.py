@@ -32,7 +32,10 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 @click.option("--mapping", type=click.Path(path_type=Path), help="Also write original -> pseudonym here (holds the originals!).")
 @click.option("--keep", multiple=True, metavar="VALUE", help="A value to leave as it is (a service name, say); repeatable.")
 @click.option("--format", "fmt", type=click.Choice(["plain", "jsonl", "csv", "json"]), help="Force the format (default: by name and content).")
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes for large files (default: the cores, at most 4).")
+@click.option(
+    "--jobs", "-j", type=click.IntRange(1, 64),
+    help="Worker processes for large files (default: 1, which already uses two cores; with 4+ free cores, all but one, at most 4).",
+)
 @click.option("--check", is_flag=True, help="Scan INPUTS for leftovers instead; exit 1 if any is found.")
 @click.option("--allow", multiple=True, type=click.Path(path_type=Path), help="With --check: a pseudonyms.txt to accept; repeatable.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors.")

@@ -56,6 +56,7 @@ _PLACEHOLDER = re.compile(
 )
 _TOKEN_WORDS_MIN = 8  # a value after token=, key=, sid= shorter than this is not a token
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_.~-]+\Z")
+_ASCII_DIGIT = re.compile(r"[0-9]")
 _PASSWORD_WORDS = re.compile(r"(?i)(?:password|passwd|passphrase|pass|pwd|secret|credentials?)$")
 
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\Z")
@@ -183,7 +184,8 @@ def _looks_like_token(value: str) -> bool:
     return (
         len(value) >= _TOKEN_WORDS_MIN
         and _TOKEN_CHARS.match(value) is not None
-        and (any(c.isdigit() for c in value) or (not value.islower() and not value.isupper()))
+        # _TOKEN_CHARS admits ASCII only, so an ASCII digit is any digit.
+        and (_ASCII_DIGIT.search(value) is not None or (not value.islower() and not value.isupper()))
     )
 
 

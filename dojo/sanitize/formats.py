@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .finder import Scan
 from .readers import decode, invalid_utf8_lines
 from .scrubber import Scrubber
 from .structured import JsonScrubber
@@ -84,9 +85,10 @@ def _is_json(line: bytes | None) -> bool:
 # -- plain ----------------------------------------------------------------------------------------
 
 def plain_chunk(s: Scrubber, chunk: bytes, ctx: object = None) -> ChunkResult:
-    """ctx: the chunk already marked by the scan (see Engine), or None to scan it here."""
-    pieces = s.finder.cut(chunk, ctx) if isinstance(ctx, bytes) else s.finder.split(chunk)
-    return ChunkResult(b"".join(s.scrub_pieces(pieces)), chunk.count(b"\n"), invalid_utf8_lines(chunk))
+    """ctx: the chunk's Scan if a thread has made it already (see Engine), or None to scan here."""
+    scan = ctx if isinstance(ctx, Scan) else s.finder.scan(chunk)
+    data = s.scrub_scan(scan) if scan is not None else s.scrub_bytes(chunk)
+    return ChunkResult(data, chunk.count(b"\n"), invalid_utf8_lines(chunk))
 
 
 # -- JSON lines -----------------------------------------------------------------------------------

@@ -18,12 +18,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from multiprocessing.pool import AsyncResult, Pool
 
+from .finder import Scan
 from .formats import PLAIN, ChunkResult, process_chunk
 from .keep import Keep
 from .pseudonyms import Pseudonymizer
 from .scrubber import PH_END_B, PH_START_B, Resolver, Scrubber
 
 _worker: Scrubber | None = None
+# Threads scanning ahead of the one replacing: on two cores, scanning (RE2) costs more than the
+# Python part, so two scanners keep both cores busy.
+SCAN_THREADS = 2
 
 
 def _init(secret: bytes, shift: timedelta | None, keep: tuple[str, ...]) -> None:
@@ -37,12 +41,6 @@ def _task(fmt: str, chunk: bytes, ctx: object) -> tuple[bool, ChunkResult]:
     if PH_START_B in chunk or PH_END_B in chunk:
         return False, ChunkResult(chunk)
     return True, process_chunk(_worker, fmt, chunk, ctx)
-
-
-def _marked(future: Future[bytes | None]) -> bytes | bool:
-    # process_chunk's context for plain text: the marked bytes, or False to scan in Python.
-    marked = future.result()
-    return marked if marked is not None else False
 
 
 class Engine:
@@ -95,17 +93,22 @@ class Engine:
             yield self._finish(fmt, ctx, *pending.popleft())
 
     def _plain_overlapped(self, chunks: Iterable[bytes]) -> Iterator[ChunkResult]:
-        """One process, two threads: RE2 marks the next chunk (without the GIL) while Python
-        replaces the candidates of this one."""
-        mark = self.direct.finder.mark
-        with ThreadPoolExecutor(max_workers=1) as scan:
-            ahead: tuple[bytes, Future[bytes | None]] | None = None
+        """One process, three threads: two scan chunks ahead (RE2 and pyarrow, without the GIL)
+        while Python replaces the distinct candidates of this one."""
+        scan = self.direct.finder.scan
+        ahead: deque[tuple[bytes, Future[Scan | None]]] = deque()
+        with ThreadPoolExecutor(max_workers=SCAN_THREADS) as pool:
             for chunk in chunks:
-                current, ahead = ahead, (chunk, scan.submit(mark, chunk))
-                if current is not None:
-                    yield process_chunk(self.direct, PLAIN, current[0], _marked(current[1]))
-            if ahead is not None:
-                yield process_chunk(self.direct, PLAIN, ahead[0], _marked(ahead[1]))
+                ahead.append((chunk, pool.submit(scan, chunk)))
+                if len(ahead) > SCAN_THREADS:
+                    yield self._plain_done(*ahead.popleft())
+            while ahead:
+                yield self._plain_done(*ahead.popleft())
+
+    def _plain_done(self, chunk: bytes, scanned: Future[Scan | None]) -> ChunkResult:
+        # False: the chunk holds marker bytes, so plain_chunk cuts it in Python.
+        result = scanned.result()
+        return process_chunk(self.direct, PLAIN, chunk, result if result is not None else False)
 
     def _finish(self, fmt: str, ctx: object, chunk: bytes, async_result: AsyncResult) -> ChunkResult:
         deferred, result = async_result.get()

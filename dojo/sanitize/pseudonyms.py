@@ -147,7 +147,8 @@ class Pseudonymizer:
             n += 1
 
     def _ipv4_draws(self, key: str) -> Iterator[str]:
-        addr = int(ipaddress.IPv4Address(key))
+        a, b, c, d = map(int, key.split("."))  # normalised: four decimal octets
+        addr = a << 24 | b << 16 | c << 8 | d
         net = next((n for n in _V4_SPECIAL if n[0] <= addr <= n[1]), None)
         for r in self._ints(detect.IPV4, key):
             if net is not None:

@@ -46,17 +46,20 @@ class Options:
 
 
 def default_jobs() -> int:
-    """Worker processes for large files: the cores that are free now, at most 4.
+    """Worker processes for large files: 1 (no workers) unless four or more cores are free now.
 
-    Workers only pay when they get a core each; on a busy machine one process, which already
-    scans in a second thread, is faster (measured: see tests/bench/bench_sanitize.py).
+    One process already keeps two cores busy (two threads scan ahead while Python replaces), and
+    workers scan and replace in turn, so on two cores they are slower (measured: see
+    tests/bench/bench_sanitize.py). With four free cores or more, workers take all but one of them
+    (the main process fills in the stateful pseudonyms), at most 4.
     """
     cores = os.cpu_count() or 1
     try:
         busy = os.getloadavg()[0]
     except OSError:
         busy = 0.0
-    return max(1, min(4, round(cores - busy)))
+    free = round(cores - busy)
+    return 1 if free < 4 else min(4, free - 1)
 
 
 def plan(inputs: list[Path], out: Path, mapping: Path | None = None) -> list[tuple[Path, Path]]:

@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from . import detect
 from .detect import Detector, Part
-from .finder import Finder
+from .finder import Finder, Scan
 from .keep import Keep
 from .patterns import ISO_TS, coarse_pattern
 from .pseudonyms import STATEFUL, Pseudonymizer
@@ -35,6 +35,7 @@ _BARE_TIMESTAMP = re.compile(ISO_TS, re.ASCII)
 _MONTHS = frozenset(m.encode() for m in "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
 _KEYED_UUID = re.compile(rb"([A-Za-z0-9_.-]*=)?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})")
 # Keys that make their value something else than a plain id (a secret, a user, a host).
+_UUID_ONLY = (detect.UUID,)
 _ID_KEY_HINTS = re.compile(rb"pass|pwd|secret|token|key|session|sid|sig|credential|user|usr|login|host|server|node|peer")
 
 # Placeholders: private-use characters, which no encoder escapes (JSON, CSV) and logs do not hold.
@@ -129,20 +130,31 @@ class Scrubber:
         self.tagged = Tagged(secret, record=record)
         self.stateful = stateful
         self._cache: dict[bytes, bytes] = {}
-        # For cached candidates: the kinds replaced and kept in one occurrence, to count per kind.
-        self._kinds: dict[bytes, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        # Counting per kind: a candidate maps to a signature, the kinds replaced and kept in one
+        # occurrence of it (a shifted timestamp is the kind TIMESTAMP), numbered; a chunk is
+        # counted per distinct candidate and then per signature, never per occurrence in Python.
+        self._sig: dict[bytes, int] = {}
+        self._sigs: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+        self._sig_ids: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
+        # Signatures of the candidates whose output is not cached (syslog headers, bare
+        # timestamps: unique by the second), until the chunk is counted.
+        self._transient: dict[bytes, int] = {}
+        self._shifted = 0
+        # Key before a UUID (request_id=) -> whether it says nothing more than "an id".
+        self._id_keys: dict[bytes, bool] = {}
         self.replaced: Counter[str] = Counter()
         self.kept: Counter[str] = Counter()
         self._key_context: dict[str, str | None] = {}
         self._memo: dict[str, dict[str, str]] = {kind: {} for kind in KIND_CODE}
-        self._syslog_rest: dict[bytes, tuple[bytes, tuple[str, ...], tuple[str, ...]]] = {}
+        self._syslog_rest: dict[bytes, tuple[bytes, int]] = {}
         self._ctx_cache: dict[tuple[str, str], tuple[str | None, tuple[str, ...], tuple[str, ...]]] = {}
 
     def take_counts(self) -> tuple[dict[str, int], dict[str, int], int]:
         """(replaced, kept, timestamps shifted) since the last call; the counters restart."""
-        shifted = 0
+        shifted, self._shifted = self._shifted, 0
         if self.shifter is not None:
-            shifted, self.shifter.shifted = self.shifter.shifted, 0
+            shifted += self.shifter.shifted
+            self.shifter.shifted = 0
         counts = dict(self.replaced), dict(self.kept), shifted
         self.replaced.clear()
         self.kept.clear()
@@ -160,8 +172,17 @@ class Scrubber:
         if not cands:
             return pieces
         pieces[1::2] = lookup_all(cands, self._cache, self._miss)
-        self._count(Counter(cands))
+        occurrences = Counter(cands)
+        self._count(occurrences.keys(), occurrences.values())
         return pieces
+
+    def scrub_scan(self, scan: Scan) -> bytes:
+        """A chunk cut by Finder.scan, scrubbed: each distinct candidate looked at once."""
+        if not scan.uniques:
+            return scan.join([])
+        replacements = lookup_all(scan.uniques, self._cache, self._miss)
+        self._count(scan.uniques, scan.counts())
+        return scan.join(replacements)
 
     def scrub_strings(self, values: list[str]) -> list[str]:
         """Many short strings (JSON values, CSV fields) in one scan; returns a new list."""
@@ -207,10 +228,7 @@ class Scrubber:
                 self._ctx_cache.clear()
             self._ctx_cache[key] = hit
         new, replaced, kept = hit
-        if replaced:
-            self.replaced.update(replaced)
-        if kept:
-            self.kept.update(kept)
+        self._add(replaced, kept, 1)
         return new
 
     def _in_context(self, ctx: str, value: str) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
@@ -235,18 +253,34 @@ class Scrubber:
 
     # -- internals --------------------------------------------------------------------------------
 
+    def _signature(self, replaced: tuple[str, ...], kept: tuple[str, ...]) -> int:
+        """The number of this combination of kinds (see _sig)."""
+        key = (replaced, kept)
+        sig = self._sig_ids.get(key)
+        if sig is None:
+            sig = self._sig_ids[key] = len(self._sigs)
+            self._sigs.append(key)
+        return sig
+
+    def _remember(self, cand: bytes, out: bytes, replaced: tuple[str, ...], kept: tuple[str, ...]) -> bytes:
+        """Cache the output of a candidate and note its signature."""
+        self._cache[cand] = out
+        self._sig[cand] = self._signature(replaced, kept)
+        return out
+
     def _miss(self, cand: bytes) -> bytes:
         m = _KEYED_UUID.fullmatch(cand) if len(cand) >= 36 else None
-        if m is not None and not _ID_KEY_HINTS.search((m.group(1) or b"").lower()):
-            # A request id (bare, or after a key that says nothing: request_id=): the shortest path.
-            text = m.group(2).decode("ascii")
-            if self.keep(detect.UUID, text):
-                out, info = cand, ((), (detect.UUID,))
-            else:
-                out, info = (m.group(1) or b"") + self.tagged(detect.UUID, text).encode("ascii"), ((detect.UUID,), ())
-            self._cache[cand] = out
-            self._kinds[cand] = info
-            return out
+        if m is not None:
+            key = m.group(1) or b""
+            plain_id = self._id_keys.get(key)
+            if plain_id is None:
+                plain_id = self._id_keys[key] = not _ID_KEY_HINTS.search(key.lower())
+            if plain_id:
+                # A request id (bare, or after a key that says nothing: request_id=): the shortest path.
+                text = m.group(2).decode("ascii")
+                if self.keep(detect.UUID, text):
+                    return self._remember(cand, cand, (), _UUID_ONLY)
+                return self._remember(cand, key + self.tagged(detect.UUID, text).encode("ascii"), _UUID_ONLY, ())
         if cand[:3] in _MONTHS and cand[15:16] == b" ":
             return self._syslog(cand)
         return self._miss_text(cand)
@@ -264,13 +298,13 @@ class Scrubber:
             new, replaced, kept = self._apply(text, parts)
             if len(self._syslog_rest) >= CACHE_LIMIT:
                 self._syslog_rest.clear()
-            hit = self._syslog_rest[rest] = (new.encode("utf-8", "surrogateescape")[15:], replaced, kept)
-        out, replaced, kept = hit
-        self.replaced.update(replaced)
-        self.kept.update(kept)
+            if self.shifter is not None:
+                replaced += (detect.TIMESTAMP,)
+            hit = self._syslog_rest[rest] = (new.encode("utf-8", "surrogateescape")[15:], self._signature(replaced, kept))
+        out, self._transient[cand] = hit
         ts = cand[:15]
         if self.shifter is not None:
-            ts = self.shifter.shift_text(ts.decode()).encode()
+            ts = self.shifter.shift(ts.decode()).encode()
         return ts + out
 
     def _miss_text(self, cand: bytes) -> bytes:
@@ -278,12 +312,11 @@ class Scrubber:
         if text[:1].isdigit() and _BARE_TIMESTAMP.fullmatch(text):
             if self.shifter is None:
                 return cand
-            return self.shifter.shift_text(text).encode()
+            self._transient[cand] = self._signature((detect.TIMESTAMP,), ())
+            return self.shifter.shift(text).encode()
         new, replaced, kept = self._apply(text, self.detector.parts(text))
         out = new.encode("utf-8", "surrogateescape") if new is not text else cand
-        self._cache[cand] = out
-        self._kinds[cand] = (replaced, kept)
-        return out
+        return self._remember(cand, out, replaced, kept)
 
     def _apply(self, text: str, parts: list[Part]) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
         if not parts:
@@ -295,7 +328,11 @@ class Scrubber:
         for kind, start, end in parts:
             value = text[start:end]
             if kind == detect.TIMESTAMP:
-                new = self.shifter.shift_text(value) if self.shifter is not None else value
+                if self.shifter is None:
+                    new = value
+                else:
+                    new = self.shifter.shift(value)
+                    replaced.append(kind)  # counted as a shift, not a replacement (see _add)
             elif kind in KIND_CODE:
                 # Stateful kinds repeat (the same IP, the same host): remember the decision.
                 memo = self._memo[kind]
@@ -321,19 +358,33 @@ class Scrubber:
         out.append(text[pos:])
         return "".join(out), tuple(replaced), tuple(kept)
 
-    def _count(self, occurrences: Counter[bytes]) -> None:
-        kinds = self._kinds
-        for cand, n in occurrences.items():
-            info = kinds.get(cand)
-            if info is None:
-                continue
-            for kind in info[0]:
-                self.replaced[kind] += n
-            for kind in info[1]:
-                self.kept[kind] += n
+    def _count(self, distinct: Iterable[bytes], counts: Iterable[int]) -> None:
+        """Add the kinds of candidates that occurred counts[i] times each to the counters."""
+        sig_get, transient_get = self._sig.get, self._transient.get
+        by_signature: Counter[int] = Counter()
+        for cand, n in zip(distinct, counts):
+            sig = sig_get(cand)
+            if sig is None:
+                sig = transient_get(cand)
+                if sig is None:
+                    continue  # nothing in it to count
+            by_signature[sig] += n
+        self._transient.clear()
+        sigs = self._sigs
+        for sig, n in by_signature.items():
+            self._add(*sigs[sig], n)
         if len(self._cache) >= CACHE_LIMIT:
             self._cache.clear()
-            self._kinds.clear()
+            self._sig.clear()
+
+    def _add(self, replaced: Iterable[str], kept: Iterable[str], n: int) -> None:
+        for kind in replaced:
+            if kind == detect.TIMESTAMP:
+                self._shifted += n
+            else:
+                self.replaced[kind] += n
+        for kind in kept:
+            self.kept[kind] += n
 
 
 class Resolver:

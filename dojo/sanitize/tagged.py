@@ -43,6 +43,11 @@ def tag(text: str) -> str:
     return str(zlib.crc32(text.lower().encode("utf-8", "surrogatepass"), _TAG_SEED) % 10**_TAG_LEN).zfill(_TAG_LEN)
 
 
+def _tag_lower_ascii(text: str) -> str:
+    """tag() of text that is already lower-case ASCII (a UUID pseudonym): the same digits, sooner."""
+    return "%05d" % (zlib.crc32(text.encode("ascii"), _TAG_SEED) % 100_000)
+
+
 def is_tagged(value: str) -> bool:
     body = value.rstrip("=")
     return len(body) > _TAG_LEN + 2 and body[-_TAG_LEN:] == tag(body[:-_TAG_LEN])
@@ -54,6 +59,9 @@ _UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 _DIGITS = frozenset("0123456789")
 
+
+_HEX_DIGITS = "0123456789abcdef"
+_HEX_VALUE = {c: int(c, 16) for c in "0123456789abcdefABCDEF"}
 
 _PUNCT = re.compile(r"[^A-Za-z0-9]")
 
@@ -120,9 +128,9 @@ class Tagged:
         key = value.lower()
         h = self.mac(b"uuid\x00" + key.encode("ascii")).hex()
         # Keep the version digit and the variant's top bits, so the UUID stays the same kind.
-        variant = "0123456789abcdef"[(int(key[19], 16) & 0xC) | (int(h[16], 16) & 0x3)]
+        variant = _HEX_DIGITS[(_HEX_VALUE[key[19]] & 0xC) | (_HEX_VALUE[h[16]] & 0x3)]
         out = f"{h[:8]}-{h[8:12]}-{key[14]}{h[13:16]}-{variant}{h[17:20]}-{h[20:27]}"
-        out += tag(out)
+        out += _tag_lower_ascii(out)
         return out.upper() if value.isupper() else out
 
     def _token(self, kind: str, value: str) -> str:

@@ -50,7 +50,12 @@ class TimeShifter:
         self.shifted = 0
 
     def shift_text(self, ts: str) -> str:
-        """Shift one timestamp found in text (ISO 8601, nginx, or syslog)."""
+        """Shift one timestamp found in text (ISO 8601, nginx, or syslog), and count it."""
+        self.shifted += 1
+        return self.shift(ts)
+
+    def shift(self, ts: str) -> str:
+        """shift_text without the count, for callers that count occurrences themselves."""
         first = ts[0]
         if first.isalpha():
             cut = 12  # "Mar 10 14:03"
@@ -68,9 +73,7 @@ class TimeShifter:
                 if len(self._prefix) > 100_000:
                     self._prefix.clear()
                 new = self._prefix[head] = build(head + ts[cut:])[:cut]
-            self.shifted += 1
             return new + ts[cut:]
-        self.shifted += 1
         return build(ts)
 
     def _iso(self, ts: str) -> str:

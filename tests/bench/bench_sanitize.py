@@ -2,6 +2,9 @@
 
     python tests/bench/bench_sanitize.py [--mb 64] [--jobs N]
 
+The first figure is one process (two scanning threads and the replacing one), the default on two
+cores; the second is N worker processes, which the default uses only with four or more free cores.
+
 Budget (issue: sanitize): at least 20 MB/s on a realistic log, on 2 cores. The log mixes nginx
 access lines (3,000 client IPs), sshd syslog lines, and application key=value lines carrying a
 request UUID (a new one every three or so lines, as a request logs several), user names, e-mails,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from dojo.sanitize import readers, run as run_module
 
 from . import samples
@@ -29,3 +31,13 @@ def test_workers_match_one_process(tmp_path, catalog, monkeypatch):
     assert one.replaced == two.replaced and one.kept == two.kept
     assert one.timestamps_shifted == two.timestamps_shifted > 0
     assert (tmp_path / "one" / "pseudonyms.txt").read_text() == (tmp_path / "two" / "pseudonyms.txt").read_text()
+
+
+@pytest.mark.parametrize(
+    "cores, load, jobs",
+    [(2, 0.0, 1), (2, 1.5, 1), (4, 0.0, 3), (4, 1.0, 1), (8, 0.2, 4), (16, 12.0, 3), (1, 0.0, 1)],
+)
+def test_default_jobs_only_uses_workers_with_four_free_cores(monkeypatch, cores, load, jobs):
+    monkeypatch.setattr(run_module.os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(run_module.os, "getloadavg", lambda: (load, load, load))
+    assert run_module.default_jobs() == jobs

@@ -191,3 +191,12 @@ def test_scrub_never_raises_and_keeps_the_line_count(text):
     s = Scrubber(secret=b"s", stateful=Pseudonymizer(b"s", Keep()))
     out = s.scrub_bytes(raw)
     assert out.count(b"\n") == raw.count(b"\n")
+
+
+def test_shipped_name_pools_are_what_faker_builds():
+    # The pools ship as files so a run need not import Faker; they must not drift from the source.
+    from dojo.sanitize import pools
+
+    assert pools.user_pool() == pools.build_user_pool()
+    assert pools.label_pool() == pools.build_label_pool()
+    assert len(set(pools.user_pool())) == pools.USER_POOL_SIZE
