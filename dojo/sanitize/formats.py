@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import flatjson
 from .finder import Scan
 from .readers import decode, invalid_utf8_lines
 from .scrubber import Scrubber
@@ -94,6 +95,26 @@ def plain_chunk(s: Scrubber, chunk: bytes, ctx: object = None) -> ChunkResult:
 # -- JSON lines -----------------------------------------------------------------------------------
 
 def jsonl_chunk(s: Scrubber, chunk: bytes, ctx: object = None) -> ChunkResult:
+    """ctx: the chunk's flatjson.Prepared if a thread has made it already, False if that found
+    no flat line, or None to look here."""
+    # Flat lines without escapes are scrubbed in place (flatjson.py); the others parsed, below.
+    prepared = ctx if isinstance(ctx, flatjson.Prepared) else None if ctx is False else flatjson.prepare(s, chunk)
+    if prepared is not None:
+        data, fallback = flatjson.finish(s, prepared, _jsonl_parsed_bytes)
+        return ChunkResult(data, _line_count(chunk), 0, fallback)
+    return _jsonl_parsed(s, chunk)
+
+
+def _line_count(chunk: bytes) -> int:
+    return chunk.count(b"\n") + (0 if chunk.endswith(b"\n") or not chunk else 1)
+
+
+def _jsonl_parsed_bytes(s: Scrubber, chunk: bytes) -> tuple[bytes, list[int]]:
+    result = _jsonl_parsed(s, chunk)
+    return result.data, result.fallback_lines
+
+
+def _jsonl_parsed(s: Scrubber, chunk: bytes) -> ChunkResult:
     text, bad = decode(chunk)
     # Split on \n only: str.splitlines would also cut at U+2028 and friends, which JSON strings
     # may hold raw.

@@ -18,13 +18,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from multiprocessing.pool import AsyncResult, Pool
 
-from .finder import Scan
-from .formats import PLAIN, ChunkResult, process_chunk
+from . import flatjson
+from .formats import JSONL, PLAIN, ChunkResult, process_chunk
 from .keep import Keep
 from .pseudonyms import Pseudonymizer
 from .scrubber import PH_END_B, PH_START_B, Resolver, Scrubber
 
 _worker: Scrubber | None = None
+# What a thread can do for a chunk before Python replaces its candidates, by format.
+_PREPARE = {PLAIN: lambda s, chunk: s.finder.scan(chunk), JSONL: flatjson.prepare}
 # Threads scanning ahead of the one replacing: on two cores, scanning (RE2) costs more than the
 # Python part, so two scanners keep both cores busy.
 SCAN_THREADS = 2
@@ -76,8 +78,8 @@ class Engine:
 
     def _results(self, fmt: str, chunks: Iterable[bytes], ctx: object, *, parallel: bool) -> Iterator[ChunkResult]:
         if not parallel or self.jobs < 2:
-            if fmt == PLAIN:
-                yield from self._plain_overlapped(chunks)
+            if fmt in _PREPARE:
+                yield from self._overlapped(fmt, chunks)
                 return
             for chunk in chunks:
                 yield process_chunk(self.direct, fmt, chunk, ctx)
@@ -92,23 +94,24 @@ class Engine:
         while pending:
             yield self._finish(fmt, ctx, *pending.popleft())
 
-    def _plain_overlapped(self, chunks: Iterable[bytes]) -> Iterator[ChunkResult]:
-        """One process, three threads: two scan chunks ahead (RE2 and pyarrow, without the GIL)
-        while Python replaces the distinct candidates of this one."""
-        scan = self.direct.finder.scan
-        ahead: deque[tuple[bytes, Future[Scan | None]]] = deque()
+    def _overlapped(self, fmt: str, chunks: Iterable[bytes]) -> Iterator[ChunkResult]:
+        """One process, three threads: two prepare chunks ahead (RE2, pyarrow and numpy, without
+        the GIL) while Python replaces the distinct candidates of this one."""
+        prepare = _PREPARE[fmt]
+        ahead: deque[tuple[bytes, Future[object]]] = deque()
         with ThreadPoolExecutor(max_workers=SCAN_THREADS) as pool:
             for chunk in chunks:
-                ahead.append((chunk, pool.submit(scan, chunk)))
+                ahead.append((chunk, pool.submit(prepare, self.direct, chunk)))
                 if len(ahead) > SCAN_THREADS:
-                    yield self._plain_done(*ahead.popleft())
+                    yield self._prepared(fmt, *ahead.popleft())
             while ahead:
-                yield self._plain_done(*ahead.popleft())
+                yield self._prepared(fmt, *ahead.popleft())
 
-    def _plain_done(self, chunk: bytes, scanned: Future[Scan | None]) -> ChunkResult:
-        # False: the chunk holds marker bytes, so plain_chunk cuts it in Python.
-        result = scanned.result()
-        return process_chunk(self.direct, PLAIN, chunk, result if result is not None else False)
+    def _prepared(self, fmt: str, chunk: bytes, prepared: Future[object]) -> ChunkResult:
+        # None from a preparer: not the fast way (marker bytes, no flat JSON line); False tells
+        # the chunk processor not to look again.
+        result = prepared.result()
+        return process_chunk(self.direct, fmt, chunk, result if result is not None else False)
 
     def _finish(self, fmt: str, ctx: object, chunk: bytes, async_result: AsyncResult) -> ChunkResult:
         deferred, result = async_result.get()

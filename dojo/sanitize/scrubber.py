@@ -215,10 +215,11 @@ class Scrubber:
             ctx = self._key_context[key] = key_context(key)
         return ctx
 
-    def scrub_in_context(self, ctx: str, value: str) -> str | None:
+    def scrub_in_context(self, ctx: str, value: str, times: int = 1) -> str | None:
         """A string under a user, host or secret key; None when the key does not decide it.
 
-        Remembered (bounded): the same user or host comes back on every line.
+        Remembered (bounded): the same user or host comes back on every line. times: how many
+        occurrences this call stands for, in the counts.
         """
         key = (ctx, value)
         hit = self._ctx_cache.get(key)
@@ -228,7 +229,7 @@ class Scrubber:
                 self._ctx_cache.clear()
             self._ctx_cache[key] = hit
         new, replaced, kept = hit
-        self._add(replaced, kept, 1)
+        self._add(replaced, kept, times)
         return new
 
     def _in_context(self, ctx: str, value: str) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:

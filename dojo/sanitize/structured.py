@@ -17,7 +17,7 @@ from typing import Any
 from .scrubber import TIME, Scrubber
 
 _WRAPPERS = frozenset({"value", "stringValue", "intValue", "doubleValue", "arrayValue", "values", "kvlistValue"})
-_SHORTEST = 4  # no detector matches fewer characters (a.io)
+SHORTEST = 4  # no detector matches fewer characters (a.io)
 
 
 class JsonScrubber:
@@ -78,7 +78,7 @@ class JsonScrubber:
                             if new is not None:
                                 node[k] = new
                                 continue
-                    if len(v) >= _SHORTEST:
+                    if len(v) >= SHORTEST:
                         add((node, k))
                 elif t is dict or t is list:
                     push((v, own))

@@ -5,7 +5,8 @@
 The first figure is one process (two scanning threads and the replacing one), the default on two
 cores; the second is N worker processes, which the default uses only with four or more free cores.
 
-Budget (issue: sanitize): at least 20 MB/s on a realistic log, on 2 cores. The log mixes nginx
+Budget (issue: sanitize): at least 20 MB/s on a realistic log, on 2 cores; JSON lines and CSV
+versions of the same events are measured too and printed, not gated. The log mixes nginx
 access lines (3,000 client IPs), sshd syslog lines, and application key=value lines carrying a
 request UUID (a new one every three or so lines, as a request logs several), user names, e-mails,
 private IPs, host names and the odd token, from Faker pools built once. Baselines: a plain read+write copy of the file, and `grep -c .`, both on the same file in
@@ -91,6 +92,34 @@ def write_log(path: Path, target_mb: int, seed: int = 7) -> int:
     return path.stat().st_size
 
 
+def write_structured(log: Path, jsonl: Path, csv_path: Path, target_mb: int) -> None:
+    """The same events as JSON lines (structured fields; raw lines under "message") and as CSV."""
+    import csv
+    import json
+    import re
+
+    kv = re.compile(r"(\w+)=(\S+)")
+    limit = target_mb * 1_000_000
+    with open(log, encoding="utf-8") as src, open(jsonl, "w", encoding="utf-8") as jl, open(
+        csv_path, "w", encoding="utf-8", newline=""
+    ) as cf:
+        writer = csv.writer(cf)
+        writer.writerow(["timestamp", "level", "request_id", "user", "client", "host", "message"])
+        for line in src:
+            line = line.rstrip("\n")
+            if line[:4].isdigit():
+                ts, level, rest = line.split(None, 2)
+                doc = {"timestamp": ts, "level": level, **dict(kv.findall(rest)), "msg": kv.sub("", rest).strip()}
+                writer.writerow([ts, level, doc.get("request_id", ""), doc.get("user", ""), doc.get("client", ""),
+                                 doc.get("host", ""), doc["msg"]])
+            else:
+                doc = {"message": line, "source": "syslog" if line[:3].isalpha() else "nginx"}
+                writer.writerow(["", "", "", "", "", "", line])
+            jl.write(json.dumps(doc, separators=(",", ":")) + "\n")
+            if jl.tell() >= limit:
+                break
+
+
 def _uuid(rnd: random.Random) -> str:
     h = f"{rnd.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
@@ -106,6 +135,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=64, help="size of the generated log (MB)")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: as dojo sanitize)")
+    parser.add_argument("--structured-mb", type=int, default=16, help="size of the JSON lines and CSV files (MB)")
     args = parser.parse_args()
 
     from dojo.sanitize.run import Options, default_jobs, sanitize
@@ -137,6 +167,14 @@ def main() -> int:
         t_par = run(jobs) if jobs > 1 else t_one
         report = (tmpdir / f"out{jobs}" / "report.json").read_text()
 
+        # Not gated: JSON lines and CSV are parsed and written back record by record in Python.
+        jsonl, csv_file = tmpdir / "events.jsonl", tmpdir / "events.csv"
+        write_structured(log, jsonl, csv_file, args.structured_mb)
+        structured = {}
+        for path in (jsonl, csv_file):
+            opts = Options(out=tmpdir / f"out-{path.suffix[1:]}", secret=b"bench", secret_given=True, jobs=1)
+            structured[path.suffix[1:]] = (path.stat().st_size / 1e6, timed(lambda: sanitize([path], opts)))
+
     rate = mb / (t_par if default > 1 else t_one)
     print(f"baseline copy (read+write): {mb / t_copy:8.1f} MB/s")
     print(f"baseline grep -c .        : {mb / t_grep:8.1f} MB/s")
@@ -149,6 +187,8 @@ def main() -> int:
 
     replaced = json.loads(report)["replaced"]
     print("replaced: " + ", ".join(f"{k} {v:,}" for k, v in replaced.items()))
+    for fmt, (size, secs) in structured.items():
+        print(f"{fmt:5s} {size:5.1f} MB, 1 process : {size / secs:8.1f} MB/s  (not gated: parsed per record)")
     ok = rate >= BUDGET_MB_S
     print(f"budget: >= {BUDGET_MB_S:.0f} MB/s ... {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1
