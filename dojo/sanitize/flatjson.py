@@ -21,6 +21,8 @@ the structured way. A test checks that both ways give the same JSON on generated
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,12 +35,14 @@ from .scrubber import HOST, SECRET, USER, Scrubber
 from .structured import SHORTEST as _SHORTEST
 
 _QUOTE, _BACKSLASH, _NL, _COLON, _SPACE = 34, 92, 10, 58, 32
-# A flat object with each string written S, at most one space around ':' and ','. What is not a
-# string must be a JSON number or literal, so that nothing outside strings can hold a value to scrub.
-_SCALAR = r"(?:S|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)"
-_MEMBER = r"S ?: ?" + _SCALAR
+# One flat object: strings (JSON escapes allowed, no raw control characters), numbers and literals,
+# at most one space around ':' and ','. Nothing outside its strings can hold a value to scrub.
+_STRING = r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9A-Fa-f]{4})*"'
+_SCALAR = r"(?:" + _STRING + r"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)"
+_MEMBER = _STRING + r" ?: ?" + _SCALAR
 _FLAT = r"^\{ ?(?:" + _MEMBER + r"(?: ?, ?" + _MEMBER + r")*)? ?\}\r?$"
 _CONTEXTS = (USER, HOST, SECRET)
+_LINE_BREAK = re.compile("[\n\r\x01\x02]")  # or a scan marker: not a line of the joined text
 
 
 @dataclass
@@ -51,6 +55,7 @@ class Prepared:
     stops: np.ndarray  # of the values' contents (the closing quote)
     values: pa.LargeBinaryArray  # the values' contents
     contexts: np.ndarray  # per value: USER, HOST, SECRET or ""
+    escaped: np.ndarray  # per value: holds a JSON escape
     text: np.ndarray  # the values scrubbed as text: indexes into values
     scan: Scan | None  # of those values joined by line breaks (None: cut in Python)
     joined: bytes
@@ -72,14 +77,16 @@ def prepare(s: Scrubber, chunk: bytes) -> Prepared | None:
     ends = np.flatnonzero(b == _NL)
     if not len(ends) or ends[-1] != len(b) - 1:
         ends = np.append(ends, len(b))  # a last line without a line break
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    flat = _flat_lines(b, starts, ends)
+    flat = _flat_lines(chunk, len(ends))
     if not flat.any():
         return None
 
-    # The strings of the flat lines: quotes pair up within each of them.
+    # The strings of the flat lines: their quotes pair up, once the escaped ones are left out.
     quotes = np.flatnonzero(b == _QUOTE)
     quotes = quotes[flat[np.searchsorted(ends, quotes)]]
+    after_backslash = np.flatnonzero(b[quotes - 1] == _BACKSLASH)  # a flat line starts with {
+    if len(after_backslash):
+        quotes = np.delete(quotes, [i for i in after_backslash.tolist() if _escaped(chunk, int(quotes[i]))])
     opens, closes = quotes[0::2], quotes[1::2]
     if not len(opens):
         return None
@@ -92,25 +99,29 @@ def prepare(s: Scrubber, chunk: bytes) -> Prepared | None:
     is_value = ~is_key
     spans = _pieces(chunk, opens, closes)
     keys = spans.take(pa.array(np.flatnonzero(is_key))).dictionary_encode()
-    key_names = keys.dictionary.to_pylist()
+    key_names = [_text(k) for k in keys.dictionary.to_pylist()]
     key_code = np.full(len(opens), -1, dtype=np.int64)
     key_code[is_key] = keys.indices.to_numpy(zero_copy_only=False)
-    if b"key" in key_names:
-        flat[line_of[key_code == key_names.index(b"key")]] = False
+    if "key" in key_names:
+        flat[line_of[key_code == key_names.index("key")]] = False
     values = np.flatnonzero(is_value & flat[line_of])
     if not len(values):
         return None
-    contexts = [s.context(k.decode()) for k in key_names]
+    contexts = [s.context(k) for k in key_names]
     value_ctx = np.array([c if c in _CONTEXTS else "" for c in contexts] + [""], dtype=object)[
         key_code[values - 1]
     ]
     value_spans = spans.take(pa.array(values))
     # The structured path leaves strings shorter than any detector's match alone (structured.py).
     long_enough = pc.binary_length(value_spans).to_numpy(zero_copy_only=False) >= _SHORTEST
-    text = np.flatnonzero((value_ctx == "") & long_enough)
+    # Values with escapes are decoded and scrubbed one by one (finish); the others as lines.
+    escaped = pc.match_substring(value_spans, "\\").to_numpy(zero_copy_only=False)
+    text = np.flatnonzero((value_ctx == "") & long_enough & ~escaped)
     joined = _join(value_spans.take(pa.array(text)), b"\n") if len(text) else b""
     scan = s.finder.scan(joined) if joined else None
-    return Prepared(chunk, flat, opens[values] + 1, closes[values], value_spans, value_ctx, text, scan, joined)
+    return Prepared(
+        chunk, flat, opens[values] + 1, closes[values], value_spans, value_ctx, escaped, text, scan, joined
+    )
 
 
 def finish(
@@ -122,7 +133,8 @@ def finish(
     if len(p.text):
         scrubbed = s.scrub_scan(p.scan) if p.scan is not None else s.scrub_bytes(p.joined)
         new = _put(new, p.text, pa.array(scrubbed.split(b"\n"), pa.large_binary()))
-    new = _scrub_in_context(s, p.values, p.contexts, new)
+    new = _scrub_in_context(s, p.values, p.contexts, ~p.escaped, new)
+    new = _scrub_escaped(s, p.values, p.contexts, np.flatnonzero(p.escaped), new)
     lines_out = _splice(p.chunk, p.starts, p.stops, new).split(b"\n")
     fallback: list[int] = []
     rest = np.flatnonzero(~p.flat).tolist()
@@ -135,28 +147,10 @@ def finish(
     return b"\n".join(lines_out), fallback
 
 
-def _flat_lines(b: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Which lines are one flat object (strings checked for escapes and control bytes; their
-    placement by _FLAT on the line with each string collapsed to an S)."""
-    n_lines = len(ends)
-    is_quote = b == _QUOTE
-    quote_lines = np.searchsorted(ends, np.flatnonzero(is_quote))
-    ok = np.bincount(quote_lines, minlength=n_lines) % 2 == 0
-    parity = np.cumsum(is_quote, dtype=np.int32) & 1
-    if not ok.all():
-        # A line with an odd number of quotes turns the parity of those after it: set it right.
-        flips = np.zeros(n_lines, dtype=np.int32)
-        flips[1:] = np.cumsum(~ok)[:-1] & 1
-        parity ^= np.repeat(flips, np.diff(np.append(starts, len(b)))).astype(np.int32)
-    inside = parity.astype(bool)  # an opening quote and what follows it, up to the closing one
-    bad = np.flatnonzero((b == _BACKSLASH) | (inside & (b < 32) & ~is_quote))
-    ok[np.searchsorted(ends, bad)] = False
-    # The skeleton: each string becomes one S, the rest stays; line breaks always stay.
-    opening = is_quote & inside
-    skeleton = np.where(opening, np.uint8(ord("S")), b)[(~inside & ~is_quote) | opening | (b == _NL)]
-    lines = pc.split_pattern(pa.array([skeleton.tobytes()], pa.large_binary()), "\n").flatten()
-    ok &= pc.match_substring_regex(lines[:n_lines], _FLAT).to_numpy(zero_copy_only=False)
-    return ok
+def _flat_lines(chunk: bytes, n_lines: int) -> np.ndarray:
+    """Which lines are one flat object: one RE2 match per line."""
+    lines = pc.split_pattern(pa.array([chunk], pa.large_binary()), "\n").flatten()
+    return pc.match_substring_regex(lines[:n_lines], _FLAT).to_numpy(zero_copy_only=False)
 
 
 def _pieces(chunk: bytes, opens: np.ndarray, closes: np.ndarray) -> pa.LargeBinaryArray:
@@ -171,11 +165,12 @@ def _pieces(chunk: bytes, opens: np.ndarray, closes: np.ndarray) -> pa.LargeBina
 
 
 def _scrub_in_context(
-    s: Scrubber, spans: pa.LargeBinaryArray, ctx: np.ndarray, new: pa.LargeBinaryArray
+    s: Scrubber, spans: pa.LargeBinaryArray, ctx: np.ndarray, plain: np.ndarray, new: pa.LargeBinaryArray
 ) -> pa.LargeBinaryArray:
-    """The values under a user, host or secret key, by that context: each distinct pair once.
-    A value the key does not decide is scrubbed as text, as the structured path does."""
-    in_context = np.flatnonzero(ctx != "")
+    """The values under a user, host or secret key (of those marked plain: no escapes), by that
+    context, each distinct pair once. A value the key does not decide is scrubbed as text, as
+    the structured path does."""
+    in_context = np.flatnonzero((ctx != "") & plain)
     if not len(in_context):
         return new
     pairs = pa.array(ctx[in_context].astype(str)).dictionary_encode()
@@ -198,6 +193,61 @@ def _scrub_in_context(
             results.append(original)
     table = pa.array(results, pa.large_binary())
     return _put(new, in_context, table.take(pa.array(inverse.ravel())))
+
+
+def _scrub_escaped(
+    s: Scrubber, spans: pa.LargeBinaryArray, ctx: np.ndarray, where: np.ndarray, new: pa.LargeBinaryArray
+) -> pa.LargeBinaryArray:
+    """The values holding escapes: decoded, scrubbed as the structured path would, written back
+    in JSON (as ASCII if they were); an unchanged value keeps its bytes."""
+    if not len(where):
+        return new
+    raws = spans.take(pa.array(where)).to_pylist()
+    decoded = [json.loads(b'"' + raw + b'"') for raw in raws]
+    results = list(raws)
+    as_text: list[int] = []
+    for j, (value, c) in enumerate(zip(decoded, ctx[where].tolist())):
+        got = s.scrub_in_context(c, value) if c else None
+        if got is not None:
+            results[j] = _json_string(got, raws[j]) if got != value else raws[j]
+        elif len(value) >= _SHORTEST:
+            as_text.append(j)
+    # As the lines of one text, like the values without escapes, unless they hold line breaks.
+    lines = [j for j in as_text if not _LINE_BREAK.search(decoded[j])]
+    singles = [j for j in as_text if _LINE_BREAK.search(decoded[j])]
+    if lines:
+        joined = b"\n".join(decoded[j].encode("utf-8", "surrogatepass") for j in lines)
+        scan = s.finder.scan(joined)
+        out = (s.scrub_scan(scan) if scan is not None else s.scrub_bytes(joined)).split(b"\n")
+        for j, got in zip(lines, out):
+            value = got.decode("utf-8", "surrogatepass")
+            if value != decoded[j]:
+                results[j] = _json_string(value, raws[j])
+    if singles:
+        for j, got in zip(singles, s.scrub_strings([decoded[j] for j in singles])):
+            if got != decoded[j]:
+                results[j] = _json_string(got, raws[j])
+    return _put(new, where, pa.array(results, pa.large_binary()))
+
+
+def _json_string(value: str, raw: bytes) -> bytes:
+    """value as the inside of a JSON string: ASCII with escapes if the original was ASCII."""
+    try:
+        return json.dumps(value, ensure_ascii=raw.isascii())[1:-1].encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape
+        return json.dumps(value)[1:-1].encode("ascii")
+
+
+def _escaped(chunk: bytes, quote: int) -> bool:
+    """Whether the quote at this position follows an odd run of backslashes."""
+    run = 0
+    while chunk[quote - 1 - run] == _BACKSLASH:
+        run += 1
+    return run % 2 == 1
+
+
+def _text(key: bytes) -> str:
+    return json.loads(b'"' + key + b'"') if b"\\" in key else key.decode("utf-8")
 
 
 def _scrub_repeated(s: Scrubber, value: bytes, n: int) -> bytes:

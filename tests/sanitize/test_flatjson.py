@@ -28,10 +28,16 @@ VALUES = [
     "2026-03-10T12:00:01Z", "a.io", "x", "", "caf\u00e9 user=dave", "token=ab12cd34ef56ab12cd34",
     "https://u:pw@api.acme-corp.io/v1", "4111 1111 1111 1111", "00:1a:2b:3c:4d:5e",
 ]
+ESCAPED = [
+    '"say \\"hi\\" to bob@acme.io"', '"line1\\nuser=eve"', '"C:\\\\Users\\\\bob77\\\\x"', '"caf\\u00e9 10.1.2.3"',
+    '"https:\\/\\/u:pw@api.acme-corp.io\\/v1"', '"\\\\"', '"tab\\there"', '"\\ud800 user=zed"', '"bo\\u0062"',
+]
 FLAT_SCALARS = st.one_of(
-    st.sampled_from(VALUES).map(json.dumps), st.sampled_from(["1", "-2.5e3", "true", "false", "null", "0"])
+    st.sampled_from(VALUES).map(json.dumps),
+    st.sampled_from(["1", "-2.5e3", "true", "false", "null", "0"]),
+    st.sampled_from(ESCAPED),
 )
-NOT_FLAT = st.sampled_from(['["10.1.2.3"]', '{"user": "bob"}', '"a\\"b"', '"line\\nuser=eve"'])
+NOT_FLAT = st.sampled_from(['["10.1.2.3"]', '{"user": "bob"}', '"raw\ttab"', "1.2.3.4"])
 
 
 @st.composite
@@ -84,7 +90,7 @@ def test_a_flat_line_keeps_its_formatting_to_the_byte():
 
 def test_lines_that_are_not_one_flat_object_go_the_parsing_way():
     for line in [
-        '{"a":{"user":"bob"}}', '{"a":["10.1.2.3"]}', '{"msg":"say \\"hi\\" bob@acme.io"}',
+        '{"a":{"user":"bob"}}', '{"a":["10.1.2.3"]}', '{"msg":"bad \\x escape"}',
         '{"key":"enduser.id","value":"bob"}', '{"a":1.2.3.4}', '{"a":"b"} {"c":"d"}', ' {"a":"b"}',
         '{"a":"tab\there"}', '{"a"  :"b"}',
     ]:
