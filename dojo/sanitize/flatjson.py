@@ -55,8 +55,8 @@ class Prepared:
     stops: np.ndarray  # of the values' contents (the closing quote)
     values: pa.LargeBinaryArray  # the values' contents
     contexts: np.ndarray  # per value: USER, HOST, SECRET or ""
-    escaped: np.ndarray  # per value: holds a JSON escape
-    text: np.ndarray  # the values scrubbed as text: indexes into values
+    escaped: np.ndarray  # per value: holds a JSON escape, other than \" in a text value
+    text: np.ndarray  # the values scrubbed as text: indexes into values (with \" decoded)
     scan: Scan | None  # of those values joined by line breaks (None: cut in Python)
     joined: bytes
 
@@ -86,7 +86,13 @@ def prepare(s: Scrubber, chunk: bytes) -> Prepared | None:
     quotes = quotes[flat[np.searchsorted(ends, quotes)]]
     after_backslash = np.flatnonzero(b[quotes - 1] == _BACKSLASH)  # a flat line starts with {
     if len(after_backslash):
-        quotes = np.delete(quotes, [i for i in after_backslash.tolist() if _escaped(chunk, int(quotes[i]))])
+        # One backslash before: escaped. More: count them (rare).
+        single = b[quotes[after_backslash] - 2] != _BACKSLASH
+        longer = after_backslash[~single].tolist()
+        escaped_quotes = np.concatenate(
+            (after_backslash[single], np.array([i for i in longer if _escaped(chunk, int(quotes[i]))], dtype=np.int64))
+        )
+        quotes = np.delete(quotes, escaped_quotes)
     opens, closes = quotes[0::2], quotes[1::2]
     if not len(opens):
         return None
@@ -114,10 +120,16 @@ def prepare(s: Scrubber, chunk: bytes) -> Prepared | None:
     value_spans = spans.take(pa.array(values))
     # The structured path leaves strings shorter than any detector's match alone (structured.py).
     long_enough = pc.binary_length(value_spans).to_numpy(zero_copy_only=False) >= _SHORTEST
-    # Values with escapes are decoded and scrubbed one by one (finish); the others as lines.
-    escaped = pc.match_substring(value_spans, "\\").to_numpy(zero_copy_only=False)
-    text = np.flatnonzero((value_ctx == "") & long_enough & ~escaped)
-    joined = _join(value_spans.take(pa.array(text)), b"\n") if len(text) else b""
+    # Values are scanned as the lines of one text, the escaped quotes in them (the commonest
+    # escape: a quoted word in a message) decoded; values with other escapes, and escaped values
+    # under a user, host or secret key, are decoded whole and scrubbed one by one (finish).
+    backslashes = pc.count_substring(value_spans, "\\").to_numpy(zero_copy_only=False)
+    only_quotes = backslashes == pc.count_substring(value_spans, '\\"').to_numpy(zero_copy_only=False)
+    in_text = (value_ctx == "") & only_quotes
+    escaped = (backslashes > 0) & ~in_text
+    text = np.flatnonzero(in_text & long_enough)
+    lines = pc.replace_substring(value_spans.take(pa.array(text)), '\\"', '"')
+    joined = _join(lines, b"\n") if len(text) else b""
     scan = s.finder.scan(joined) if joined else None
     return Prepared(
         chunk, flat, opens[values] + 1, closes[values], value_spans, value_ctx, escaped, text, scan, joined
@@ -132,7 +144,9 @@ def finish(
     new = p.values
     if len(p.text):
         scrubbed = s.scrub_scan(p.scan) if p.scan is not None else s.scrub_bytes(p.joined)
-        new = _put(new, p.text, pa.array(scrubbed.split(b"\n"), pa.large_binary()))
+        lines = pa.array(scrubbed.split(b"\n"), pa.large_binary())
+        # Back to JSON: the only escape these values had was \", and scrubbing adds no other.
+        new = _put(new, p.text, pc.replace_substring(lines, '"', '\\"'))
     new = _scrub_in_context(s, p.values, p.contexts, ~p.escaped, new)
     new = _scrub_escaped(s, p.values, p.contexts, np.flatnonzero(p.escaped), new)
     lines_out = _splice(p.chunk, p.starts, p.stops, new).split(b"\n")
