@@ -31,6 +31,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .finder import START, Scan
+from .spans import cut, merge_lines, put, scrub_in_context, scrub_lines, splice
+from .spans import joined as spans_joined
 from .scrubber import HOST, SECRET, USER, Scrubber
 from .structured import SHORTEST as _SHORTEST
 
@@ -103,7 +105,7 @@ def prepare(s: Scrubber, chunk: bytes) -> Prepared | None:
     is_key = (after == _COLON) | ((after == _SPACE) & (after2 == _COLON))
     # A value's key is the string before it, on the same line (_FLAT makes it so).
     is_value = ~is_key
-    spans = _pieces(chunk, opens, closes)
+    spans = cut(chunk, opens + 1, closes)
     keys = spans.take(pa.array(np.flatnonzero(is_key))).dictionary_encode()
     key_names = [_text(k) for k in keys.dictionary.to_pylist()]
     key_code = np.full(len(opens), -1, dtype=np.int64)
@@ -129,7 +131,7 @@ def prepare(s: Scrubber, chunk: bytes) -> Prepared | None:
     escaped = (backslashes > 0) & ~in_text
     text = np.flatnonzero(in_text & long_enough)
     lines = pc.replace_substring(value_spans.take(pa.array(text)), '\\"', '"')
-    joined = _join(lines, b"\n") if len(text) else b""
+    joined = spans_joined(lines)
     scan = s.finder.scan(joined) if joined else None
     return Prepared(
         chunk, flat, opens[values] + 1, closes[values], value_spans, value_ctx, escaped, text, scan, joined
@@ -143,70 +145,19 @@ def finish(
     fallback line numbers within them); and the 1-based fallback line numbers in the chunk."""
     new = p.values
     if len(p.text):
-        scrubbed = s.scrub_scan(p.scan) if p.scan is not None else s.scrub_bytes(p.joined)
-        lines = pa.array(scrubbed.split(b"\n"), pa.large_binary())
         # Back to JSON: the only escape these values had was \", and scrubbing adds no other.
-        new = _put(new, p.text, pc.replace_substring(lines, '"', '\\"'))
-    new = _scrub_in_context(s, p.values, p.contexts, ~p.escaped, new)
+        lines = pc.replace_substring(scrub_lines(s, p.joined, p.scan), '"', '\\"')
+        new = put(new, p.text, lines)
+    new = scrub_in_context(s, p.values, p.contexts, np.flatnonzero((p.contexts != "") & ~p.escaped), new)
     new = _scrub_escaped(s, p.values, p.contexts, np.flatnonzero(p.escaped), new)
-    lines_out = _splice(p.chunk, p.starts, p.stops, new).split(b"\n")
-    fallback: list[int] = []
-    rest = np.flatnonzero(~p.flat).tolist()
-    if rest:
-        lines_in = p.chunk.split(b"\n")
-        done, rest_fallback = structured(s, b"".join(lines_in[i] + b"\n" for i in rest))
-        for i, line in zip(rest, done.split(b"\n")):
-            lines_out[i] = line
-        fallback = [rest[n - 1] + 1 for n in rest_fallback]
-    return b"\n".join(lines_out), fallback
+    out = splice(p.chunk, p.starts, p.stops, new)
+    return merge_lines(p.chunk, out, np.flatnonzero(~p.flat).tolist(), lambda lines: structured(s, lines))
 
 
 def _flat_lines(chunk: bytes, n_lines: int) -> np.ndarray:
     """Which lines are one flat object: one RE2 match per line."""
     lines = pc.split_pattern(pa.array([chunk], pa.large_binary()), "\n").flatten()
     return pc.match_substring_regex(lines[:n_lines], _FLAT).to_numpy(zero_copy_only=False)
-
-
-def _pieces(chunk: bytes, opens: np.ndarray, closes: np.ndarray) -> pa.LargeBinaryArray:
-    """The contents of the strings (between their quotes), as an array over the chunk's bytes."""
-    offsets = np.empty(2 * len(opens), dtype=np.int64)
-    offsets[0::2] = opens + 1
-    offsets[1::2] = closes
-    whole = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(chunk)]
-    )
-    return whole.take(pa.array(np.arange(0, len(offsets) - 1, 2)))
-
-
-def _scrub_in_context(
-    s: Scrubber, spans: pa.LargeBinaryArray, ctx: np.ndarray, plain: np.ndarray, new: pa.LargeBinaryArray
-) -> pa.LargeBinaryArray:
-    """The values under a user, host or secret key (of those marked plain: no escapes), by that
-    context, each distinct pair once. A value the key does not decide is scrubbed as text, as
-    the structured path does."""
-    in_context = np.flatnonzero((ctx != "") & plain)
-    if not len(in_context):
-        return new
-    pairs = pa.array(ctx[in_context].astype(str)).dictionary_encode()
-    vals = spans.take(pa.array(in_context)).dictionary_encode()
-    n_ctx = len(pairs.dictionary)
-    code = vals.indices.to_numpy(zero_copy_only=False).astype(np.int64) * n_ctx + pairs.indices.to_numpy(
-        zero_copy_only=False
-    )
-    uniq, inverse, counts = np.unique(code, return_inverse=True, return_counts=True)
-    ctx_names, val_list = pairs.dictionary.to_pylist(), vals.dictionary.to_pylist()
-    results: list[bytes] = []
-    for c, n in zip(uniq.tolist(), counts.tolist()):
-        original = val_list[c // n_ctx]
-        got = s.scrub_in_context(ctx_names[c % n_ctx], original.decode("utf-8"), times=n)
-        if got is not None:
-            results.append(got.encode("utf-8", "surrogateescape"))
-        elif len(original) >= _SHORTEST:
-            results.append(s.scrub_bytes(original) if n == 1 else _scrub_repeated(s, original, n))
-        else:
-            results.append(original)
-    table = pa.array(results, pa.large_binary())
-    return _put(new, in_context, table.take(pa.array(inverse.ravel())))
 
 
 def _scrub_escaped(
@@ -241,7 +192,7 @@ def _scrub_escaped(
         for j, got in zip(singles, s.scrub_strings([decoded[j] for j in singles])):
             if got != decoded[j]:
                 results[j] = _json_string(got, raws[j])
-    return _put(new, where, pa.array(results, pa.large_binary()))
+    return put(new, where, pa.array(results, pa.large_binary()))
 
 
 def _json_string(value: str, raw: bytes) -> bytes:
@@ -264,45 +215,3 @@ def _text(key: bytes) -> str:
     return json.loads(b'"' + key + b'"') if b"\\" in key else key.decode("utf-8")
 
 
-def _scrub_repeated(s: Scrubber, value: bytes, n: int) -> bytes:
-    # Counted n times, as n occurrences would be.
-    return s.scrub_bytes(b"\n".join([value] * n)).split(b"\n", 1)[0]
-
-
-def _put(arr: pa.LargeBinaryArray, where: np.ndarray, values: pa.Array) -> pa.LargeBinaryArray:
-    both = pa.concat_arrays([arr, values])
-    order = np.arange(len(arr), dtype=np.int64)
-    order[where] = len(arr) + np.arange(len(where))
-    return both.take(pa.array(order))
-
-
-def _join(arr: pa.LargeBinaryArray, sep: bytes) -> bytes:
-    """The values joined by sep (sep must be a single byte)."""
-    n = len(arr)
-    seps = pa.array([sep] * max(n - 1, 0), pa.large_binary())
-    order = np.empty(max(2 * n - 1, 0), dtype=np.int64)
-    order[0::2] = np.arange(n)
-    order[1::2] = n + np.arange(n - 1)
-    return _contiguous(pa.concat_arrays([arr, seps]).take(pa.array(order)))
-
-
-def _splice(chunk: bytes, starts: np.ndarray, stops: np.ndarray, new: pa.LargeBinaryArray) -> bytes:
-    """The chunk with bytes [starts[i], stops[i]) replaced by new[i] (spans in order)."""
-    offsets = np.empty(2 * len(starts) + 2, dtype=np.int64)
-    offsets[0], offsets[-1] = 0, len(chunk)
-    offsets[1:-1:2] = starts
-    offsets[2:-1:2] = stops
-    pieces = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(chunk)]
-    )
-    n = len(pieces)
-    order = np.arange(n, dtype=np.int64)
-    order[1::2] = n + np.arange(len(starts))
-    return _contiguous(pa.concat_arrays([pieces, new]).take(pa.array(order)))
-
-
-def _contiguous(arr: pa.LargeBinaryArray) -> bytes:
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)
-    lo, hi = int(offsets[arr.offset]), int(offsets[arr.offset + len(arr)])
-    data = arr.buffers()[2]
-    return data.slice(lo, hi - lo).to_pybytes() if data is not None and hi > lo else b""
