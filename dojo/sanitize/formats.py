@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import flatjson
+from . import flatcsv, flatjson
 from .finder import Scan
 from .readers import decode, invalid_utf8_lines
 from .scrubber import Scrubber
@@ -182,7 +182,31 @@ def _dialect(name: str) -> dict[str, Any]:
     return {"delimiter": name}
 
 
-def csv_chunk(s: Scrubber, chunk: bytes, ctx: CsvContext) -> ChunkResult:
+@dataclass(frozen=True)
+class CsvAhead:
+    """A CSV chunk's context with what a thread has already prepared of it."""
+
+    context: CsvContext
+    prepared: flatcsv.Prepared | None
+
+
+def prepare_csv(s: Scrubber, chunk: bytes, ctx: CsvContext) -> CsvAhead:
+    delimiter = {"excel": ",", "excel-tab": "\t"}.get(ctx.dialect, ctx.dialect)
+    header = delimiter.join(ctx.header).encode("utf-8", "surrogateescape")
+    return CsvAhead(ctx, flatcsv.prepare(s, chunk, delimiter, ctx.columns, header))
+
+
+def csv_chunk(s: Scrubber, chunk: bytes, ctx: CsvContext | CsvAhead) -> ChunkResult:
+    """ctx: the file's CsvContext, or a CsvAhead a thread has made of this chunk."""
+    # Rows on one line are scrubbed in place (flatcsv.py); the others through the csv module.
+    ahead = ctx if isinstance(ctx, CsvAhead) else prepare_csv(s, chunk, ctx)
+    if ahead.prepared is not None:
+        data = flatcsv.finish(s, ahead.prepared, lambda rows: (_csv_parsed(s, rows, ahead.context).data, []))
+        return ChunkResult(data, chunk.count(b"\n"), 0)
+    return _csv_parsed(s, chunk, ahead.context)
+
+
+def _csv_parsed(s: Scrubber, chunk: bytes, ctx: CsvContext) -> ChunkResult:
     text, bad = decode(chunk)
     rows = list(csv.reader(io.StringIO(text, newline=""), **_dialect(ctx.dialect)))
     slots: list[tuple[list[str], int]] = []

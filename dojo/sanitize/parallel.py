@@ -13,20 +13,24 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from multiprocessing.pool import AsyncResult, Pool
 
 from . import flatjson
-from .formats import JSONL, PLAIN, ChunkResult, process_chunk
+from .formats import CSV, JSONL, PLAIN, ChunkResult, prepare_csv, process_chunk
 from .keep import Keep
 from .pseudonyms import Pseudonymizer
 from .scrubber import PH_END_B, PH_START_B, Resolver, Scrubber
 
 _worker: Scrubber | None = None
 # What a thread can do for a chunk before Python replaces its candidates, by format.
-_PREPARE = {PLAIN: lambda s, chunk: s.finder.scan(chunk), JSONL: flatjson.prepare}
+_PREPARE: dict[str, Callable[[Scrubber, bytes, object], object]] = {
+    PLAIN: lambda s, chunk, ctx: s.finder.scan(chunk),
+    JSONL: lambda s, chunk, ctx: flatjson.prepare(s, chunk),
+    CSV: prepare_csv,  # type: ignore[dict-item]
+}
 # Threads scanning ahead of the one replacing: on two cores, scanning (RE2) costs more than the
 # Python part, so two scanners keep both cores busy.
 SCAN_THREADS = 2
@@ -79,7 +83,7 @@ class Engine:
     def _results(self, fmt: str, chunks: Iterable[bytes], ctx: object, *, parallel: bool) -> Iterator[ChunkResult]:
         if not parallel or self.jobs < 2:
             if fmt in _PREPARE:
-                yield from self._overlapped(fmt, chunks)
+                yield from self._overlapped(fmt, chunks, ctx)
                 return
             for chunk in chunks:
                 yield process_chunk(self.direct, fmt, chunk, ctx)
@@ -94,14 +98,14 @@ class Engine:
         while pending:
             yield self._finish(fmt, ctx, *pending.popleft())
 
-    def _overlapped(self, fmt: str, chunks: Iterable[bytes]) -> Iterator[ChunkResult]:
+    def _overlapped(self, fmt: str, chunks: Iterable[bytes], ctx: object) -> Iterator[ChunkResult]:
         """One process, three threads: two prepare chunks ahead (RE2, pyarrow and numpy, without
         the GIL) while Python replaces the distinct candidates of this one."""
         prepare = _PREPARE[fmt]
         ahead: deque[tuple[bytes, Future[object]]] = deque()
         with ThreadPoolExecutor(max_workers=SCAN_THREADS) as pool:
             for chunk in chunks:
-                ahead.append((chunk, pool.submit(prepare, self.direct, chunk)))
+                ahead.append((chunk, pool.submit(prepare, self.direct, chunk, ctx)))
                 if len(ahead) > SCAN_THREADS:
                     yield self._prepared(fmt, *ahead.popleft())
             while ahead:

@@ -22,6 +22,8 @@ from .structured import SHORTEST
 
 def cut(chunk: bytes, starts: np.ndarray, stops: np.ndarray) -> pa.LargeBinaryArray:
     """chunk[starts[i]:stops[i]] for every i (spans in order, not overlapping), without a copy."""
+    if not len(starts):
+        return pa.array([], pa.large_binary())
     offsets = np.empty(2 * len(starts), dtype=np.int64)
     offsets[0::2] = starts
     offsets[1::2] = stops
