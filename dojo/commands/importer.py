@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -26,10 +27,13 @@ def import_cmd(inputs: tuple[Path, ...], scenario_path: Path, fmt: str, service:
     epoch timestamps), JSON lines logs, OTLP JSON logs/metrics/traces, Jaeger JSON traces,
     Prometheus range-query JSON and CSV metrics (a time column, one column per series).
 
-    The signals are sanitized (no IPs, e-mails, user names, tokens... left), written beside the
-    scenario in <scenario>.signals/, and the scenario's `imports:` is set to them. A report says
-    what was read and what was skipped, and why."""
+    Each file is sanitized before it is read (no IPs, e-mails, user names, tokens... left); the
+    signals are written beside the scenario in <scenario>.signals/ and the scenario's `imports:`
+    points at them. A run replaces the kinds of signal it brings and keeps those an earlier run
+    brought. A report says what was read and what was skipped, and why. See docs/authoring.md."""
     from dojo.importer.run import ImportResult, imports_block, read_file, set_imports, write
+    from dojo.importer.readers import FileReport
+    from dojo.telemetry.export import atomic_write
 
     kinds = [k.strip() for k in replace.split(",") if k.strip()]
     bad = [k for k in kinds if k not in ("logs", "metrics", "traces", "events")]
@@ -40,40 +44,88 @@ def import_cmd(inputs: tuple[Path, ...], scenario_path: Path, fmt: str, service:
     for p in inputs:
         if not p.is_file():
             fail(f"{p}: no such file", 2)
+    # The scenario must be sound before anything is written beside it.
+    raw = scenario_path.read_bytes()
+    earlier = _scenario_or_exit(raw, scenario_path).imports
+    text = raw.decode("utf-8")  # the loader has just proved it is UTF-8
 
     result = ImportResult()
-    for p in inputs:
-        read_file(p, result, fmt=fmt, service=service, year=year)
     out = scenario_path.parent / f"{scenario_path.stem}.signals"
     with tempfile.TemporaryDirectory() as tmp:
-        staged = write(result, Path(tmp))
+        pseudonyms = None
+        if no_sanitize:
+            sources = {p: p for p in inputs}
+        else:
+            # The raw files are scrubbed first, each line in its own context (an access log's user
+            # is known by its place at the start of a line), and only then parsed.
+            from dojo.sanitize.api import sanitize_files
+
+            scrubbed = sanitize_files(list(inputs), Path(tmp) / "scrubbed", secret=secret)
+            sources, pseudonyms = scrubbed.files, scrubbed.pseudonyms
+            for p, why in scrubbed.refused.items():
+                rep = FileReport(str(p), notes=[f"not read: the sanitizer refused it ({why})"])
+                rep.skip("whole file: refused by the sanitizer")
+                result.reports.append(rep)
+        for p in inputs:
+            if p in sources:
+                read_file(sources[p], result, fmt=fmt, service=service, year=year, name=str(p))
+        staged = write(result, Path(tmp) / "staged")
         if not staged:
             _report(result)
             fail("nothing to import: no file held records the dojo can read (see the report above)")
-        if not no_sanitize:
-            staged = _sanitize(staged, secret)
         out.mkdir(exist_ok=True)
         files = {}
         for kind, path in staged.items():
             files[kind] = out / path.name
-            shutil.copyfile(path, files[kind])
+            _replace(path, files[kind])
+        if pseudonyms is not None:
+            _merge_pseudonyms(pseudonyms, out / pseudonyms.name)
     _report(result)
-    text = scenario_path.read_text(encoding="utf-8")
-    scenario_path.write_text(set_imports(text, imports_block(files, scenario_path.parent, kinds)), encoding="utf-8")
+    # Signals imported before and not imported now stay, with their replace setting.
+    kept = {k: v for k, v in (earlier.files() if earlier else {}).items() if k not in files and (scenario_path.parent / v).is_file()}
+    replace_all = [k for k in (earlier.replace if earlier else []) if k in kept and k not in kinds] + kinds
+    block = imports_block({**{k: scenario_path.parent / v for k, v in kept.items()}, **files}, scenario_path.parent, replace_all)
+    with atomic_write(scenario_path) as fh:
+        fh.write(set_imports(text, block))
     click.echo(f"wrote {', '.join(str(f) for f in files.values())}")
+    if kept:
+        click.echo(f"kept from an earlier import: {', '.join(kept.values())}")
     click.echo(f"set imports: in {scenario_path}" + ("" if not no_sanitize else " (NOT sanitized)"))
     _check_window(result, scenario_path)
 
 
-def _sanitize(staged: dict[str, Path], secret: str | None) -> dict[str, Path]:
-    from dojo.sanitize.api import SanitizeRefused, sanitize_files
+def _scenario_or_exit(raw: bytes, path: Path):
+    from dojo.scenario import ScenarioErrors
+    from dojo.scenario.loader import parse_scenario
 
-    out_dir = next(iter(staged.values())).parent / "sanitized"
     try:
-        mapping = sanitize_files(list(staged.values()), out_dir, secret=secret)
-    except SanitizeRefused as exc:
-        fail(f"not imported: the sanitizer refused {exc}; nothing was written")
-    return {kind: mapping[path] for kind, path in staged.items()}
+        return parse_scenario(raw, str(path))
+    except ScenarioErrors as exc:
+        for err in exc.errors:
+            click.echo(str(err), err=True)
+        click.echo("dojo: nothing imported; fix the scenario first ('dojo validate')", err=True)
+        sys.exit(1)
+
+
+def _merge_pseudonyms(new: Path, target: Path) -> None:
+    from dojo.telemetry.export import atomic_write
+
+    """Keep every pseudonym any import put in the folder, so `dojo sanitize --check` passes on it."""
+    lines = target.read_text(encoding="utf-8", errors="surrogateescape").splitlines() if target.is_file() else []
+    seen = set(lines)
+    for line in new.read_text(encoding="utf-8", errors="surrogateescape").splitlines():
+        if line not in seen:
+            seen.add(line)
+            lines.append(line)
+    with atomic_write(target) as fh:
+        fh.write("\n".join(lines) + "\n")
+
+
+def _replace(src: Path, dst: Path) -> None:
+    """Copy src over dst so that a reader (or a kill) sees the old file or the new one, never half."""
+    part = dst.with_name(dst.name + ".part")
+    shutil.copyfile(src, part)
+    os.replace(part, dst)
 
 
 def _report(result) -> None:

@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from .timestamps import CONVENTIONS, parse_value, sniff
+from .timestamps import CONVENTIONS, Convention, parse_value, sniff
 
+NEAR_START = 48  # characters into a line within which another convention's timestamp starts a record
 MAX_MESSAGE = 65536  # characters kept of one log message; the rest is cut and counted
 _LEVEL = re.compile(r"\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRIT(?:ICAL)?|ALERT|EMERG)\b", re.IGNORECASE)
 _LEVEL_MAP = {"TRACE": "DEBUG", "NOTICE": "INFO", "WARNING": "WARN", "ERR": "ERROR", "FATAL": "ERROR", "CRIT": "ERROR",
@@ -83,8 +84,13 @@ def plain_logs(text: str, service: str, year: int, rep: FileReport) -> list[LogR
     for line in lines:
         if not line.strip():
             continue
+        line_conv = conv
         m = conv.pattern.search(line)
-        ts = conv.parse(m, year) if m else None
+        if m is not None and out and _inside_continuation(line, m):
+            m = None
+        elif m is None:
+            line_conv, m = _other_convention(line, conv)
+        ts = line_conv.parse(m, year) if m else None
         if ts is None:
             if out and m is None:
                 # A line without a timestamp continues the record above (a stack trace, a dump).
@@ -96,13 +102,34 @@ def plain_logs(text: str, service: str, year: int, rep: FileReport) -> list[LogR
         rest = (line[: m.start()] + line[m.end():]).strip(" -|[]:")
         level_m = _LEVEL.search(rest)
         level = normalize_level(level_m.group(1)) if level_m else "INFO"
-        if conv.name == "Apache/nginx":
+        if line_conv.name == "Apache/nginx":
             status = _HTTP_STATUS.search(line)
             if status:
                 code = int(status.group(1))
                 level = "ERROR" if code >= 500 else "WARN" if code >= 400 else "INFO"
         out.append(LogRecord(ts, level, service, "", "", _cut(rest, rep)))
     return out
+
+
+def _inside_continuation(line: str, m: re.Match[str]) -> bool:
+    """An indented line whose timestamp is not where it starts: a stack frame or a dump that
+    mentions a time, not a record of its own."""
+    indent = len(line) - len(line.lstrip())
+    return indent > 0 and m.start() > indent + 1
+
+
+def _other_convention(line: str, usual: Convention) -> tuple[Convention, re.Match[str] | None]:
+    """A line in another convention than the file's (two logs concatenated, a proxy's lines among
+    an app's): its own timestamp, if that is near the start of a line that is not indented. Deeper
+    in, or in an indented line, a timestamp is part of a continuation (a stack trace's message)."""
+    if line[:1].isspace():
+        return usual, None
+    for conv in CONVENTIONS:
+        if conv is not usual:
+            m = conv.pattern.search(line)
+            if m and m.start() <= NEAR_START:
+                return conv, m
+    return usual, None
 
 
 def _field(rec: dict, keys: tuple[str, ...]) -> object:

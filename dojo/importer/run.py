@@ -91,8 +91,12 @@ def _detect(path: Path, text: str) -> tuple[str, object | None]:
     return "log", None
 
 
-def read_file(path: Path, result: ImportResult, *, fmt: str = "auto", service: str | None = None, year: int | None = None) -> None:
-    rep = FileReport(str(path))
+def read_file(
+    path: Path, result: ImportResult, *, fmt: str = "auto", service: str | None = None, year: int | None = None, name: str | None = None
+) -> None:
+    """Read one file into `result`; `name` is what the report calls it (the original of a scrubbed
+    copy). The default service is the file's own name."""
+    rep = FileReport(name or str(path))
     result.reports.append(rep)
     try:
         raw = path.read_bytes()
@@ -188,7 +192,8 @@ def _csv(text: str) -> str:
 
 def imports_block(files: dict[str, Path], scenario_dir: Path, replace: list[str]) -> str:
     lines = ["imports:  # real signals, written by 'dojo import'"]
-    for kind, path in files.items():
+    for kind in sorted(files, key=("logs", "metrics", "traces", "events").index):
+        path = files[kind]
         lines.append(f"  {kind}: {path.resolve().relative_to(scenario_dir.resolve()).as_posix()}")
     lines.append(f"  replace: [{', '.join(replace)}]")
     return "\n".join(lines) + "\n"

@@ -1,26 +1,35 @@
-"""Sanitizing as a library call, for the importer: files in, scrubbed files out, or an error."""
+"""Sanitizing as a library call, for the importer: files in, scrubbed files out."""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .run import Options, sanitize
+from .run import PSEUDONYMS_NAME, Options, sanitize_planned
 
 
-class SanitizeRefused(RuntimeError):
-    pass
+@dataclass
+class Scrubbed:
+    """Where each input's scrubbed copy is, which inputs were refused and why, and the
+    pseudonyms.txt that lets `dojo sanitize --check` accept the pseudonyms."""
+
+    files: dict[Path, Path] = field(default_factory=dict)
+    refused: dict[Path, str] = field(default_factory=dict)
+    pseudonyms: Path | None = None
 
 
-def sanitize_files(paths: list[Path], out_dir: Path, *, secret: str | None = None) -> dict[Path, Path]:
-    """Scrub each file into `out_dir`; returns input path -> scrubbed path. A file the sanitizer
-    refuses (binary, unreadable) raises SanitizeRefused: an importer must never fall back to the
-    unscrubbed original."""
+def sanitize_files(paths: list[Path], out_dir: Path, *, secret: str | None = None) -> Scrubbed:
+    """Scrub each file into its own folder under `out_dir` (so two inputs may share a name), with
+    one set of pseudonym tables for all of them. A refused file (binary, say) has no scrubbed copy:
+    a caller must never fall back to the unscrubbed original."""
     options = Options(out=out_dir, secret=(secret or secrets.token_hex(32)).encode(), secret_given=bool(secret), jobs=1)
-    report = sanitize(list(paths), options)
-    out = {}
+    pairs = [(src, Path(str(i)) / src.name) for i, src in enumerate(paths)]
+    report = sanitize_planned(pairs, options)
+    done = Scrubbed(pseudonyms=out_dir / PSEUDONYMS_NAME)
     for src, fr in zip(paths, report.files):
         if fr.refused:
-            raise SanitizeRefused(f"{src}: {fr.refused}")
-        out[src] = out_dir / fr.name
-    return out
+            done.refused[src] = fr.refused
+        else:
+            done.files[src] = out_dir / fr.name
+    return done

@@ -101,7 +101,14 @@ def plan(inputs: list[Path], out: Path, mapping: Path | None = None) -> list[tup
 
 
 def sanitize(inputs: list[Path], options: Options, progress: Callable[[str], None] | None = None) -> RunReport:
-    pairs = plan(inputs, options.out, options.mapping)
+    return sanitize_planned(plan(inputs, options.out, options.mapping), options, progress)
+
+
+def sanitize_planned(
+    pairs: list[tuple[Path, Path]], options: Options, progress: Callable[[str], None] | None = None
+) -> RunReport:
+    """Each (source, name under `options.out`) through its format, in order, with one set of
+    pseudonym tables; the report and pseudonyms.txt are written beside the outputs."""
     options.out.mkdir(parents=True, exist_ok=True)
     big = any(src.stat().st_size >= PARALLEL_MIN_BYTES for src, _ in pairs)
     report = RunReport(

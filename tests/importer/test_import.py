@@ -164,3 +164,77 @@ def test_cli_sanitizes_by_default(tmp_path):
     record = json.loads(text.splitlines()[0])
     assert record["ts"] == "2026-03-10T14:05:00.000Z" and record["level"] == "ERROR"
     assert "login failed for user" in record["msg"]
+
+
+def test_a_line_in_another_convention_is_its_own_record(tmp_path):
+    log = tmp_path / "mixed.log"
+    log.write_text(
+        "2026-03-10T14:05:00Z INFO app started\n"
+        "Mar 10 14:05:01 web-7 sshd[12]: session opened\n"
+        '10.0.0.5 - - [10/Mar/2026:14:05:02 +0000] "GET / HTTP/1.1" 503 0 "-" "curl"\n'
+        "    at a stack frame logged 2026-03-10T14:05:03Z\n"
+    )
+    result, rep = read(log)
+    assert [r.ts.second for r in result.logs] == [0, 1, 2]
+    assert result.logs[2].level == "ERROR"  # the access line's own status
+    assert "stack frame" in result.logs[2].msg  # an indented line still continues the record above
+    assert rep.skipped == {"continuation lines joined to the line above": 1}
+
+
+def _import(tmp_path, *args):
+    scenario = tmp_path / "demo.yaml"
+    if not scenario.exists():
+        scenario.write_text(SCENARIO)
+    return CliRunner().invoke(cli, ["import", *map(str, args), "--scenario", str(scenario), "--secret", "s3"])
+
+
+def test_cli_scrubs_each_line_in_its_own_context(tmp_path):
+    # An access log's user is known by its place at the start of the line; the importer must not
+    # lose that place by parsing (or joining lines) before it scrubs.
+    log = tmp_path / "app.log"
+    log.write_text(
+        "2026-03-10T14:05:00Z INFO checkout started\n"
+        '81.2.69.142 - carol.danvers [10/Mar/2026:14:05:02 +0000] "GET /home/jdoe/x HTTP/1.1" 200 1 "-" "curl"\n'
+        "2026-03-10T14:05:03Z ERROR checkout failed\n"
+        "  caused by login of user=bruce.wayne from 81.2.69.143\n"
+    )
+    res = _import(tmp_path, log)
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / "demo.signals" / "logs.jsonl").read_text()
+    for secret in ("carol.danvers", "jdoe", "bruce.wayne", "81.2.69.142", "81.2.69.143"):
+        assert secret not in text
+    assert len(text.splitlines()) == 3
+    check = CliRunner().invoke(cli, ["sanitize", "--check", str(tmp_path / "demo.signals")])
+    assert check.exit_code == 0, check.output  # its pseudonyms.txt vouches for the pseudonyms
+
+
+def test_cli_refused_file_is_reported_and_the_rest_imported(tmp_path, samples):
+    res = _import(tmp_path, samples["binary.log"], samples["iso.log"])
+    assert res.exit_code == 0, res.output
+    assert "binary.log" in res.output and "refused" in res.output
+    assert len((tmp_path / "demo.signals" / "logs.jsonl").read_text().splitlines()) == 3
+
+
+def test_cli_a_second_import_keeps_what_the_first_brought(tmp_path, samples):
+    assert _import(tmp_path, samples["iso.log"]).exit_code == 0
+    scenario = tmp_path / "demo.yaml"
+    CliRunner().invoke(cli, ["import", str(samples["jaeger.json"]), "--scenario", str(scenario), "--replace", "traces", "--no-sanitize"])
+    res = _import(tmp_path, samples["prom.json"])
+    assert res.exit_code == 0 and "kept from an earlier import" in res.output, res.output
+    text = scenario.read_text()
+    assert "logs: demo.signals/logs.jsonl" in text and "metrics: demo.signals/metrics.csv" in text
+    assert "traces: demo.signals/traces.otlp.json" in text and "replace: [traces]" in text
+    # Importing the same kind again replaces it.
+    assert _import(tmp_path, samples["syslog.log"]).exit_code == 0
+    logs = (tmp_path / "demo.signals" / "logs.jsonl").read_text()
+    assert "connection reset" in logs and "payment failed" not in logs
+
+
+def test_cli_a_broken_scenario_imports_nothing(tmp_path, samples):
+    scenario = tmp_path / "demo.yaml"
+    scenario.write_text(SCENARIO.replace("duration: 30m", "duration: 30 minutes"))
+    res = _import(tmp_path, samples["iso.log"])
+    assert res.exit_code == 1
+    assert "demo.yaml:4" in res.output and "nothing imported" in res.output
+    assert not (tmp_path / "demo.signals").exists()
+    assert scenario.read_text() == SCENARIO.replace("duration: 30m", "duration: 30 minutes")
