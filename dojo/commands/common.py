@@ -13,6 +13,17 @@ def fail(message: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
+def end_cleanly_on_sigterm() -> None:
+    """A `kill` (SIGTERM) unwinds like Ctrl-C: half-written files are removed, finished ones stay."""
+    import signal
+
+    def stop(signum, frame) -> NoReturn:
+        click.echo("dojo: terminated; nothing half-written is left behind", err=True)
+        sys.exit(143)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def load_or_exit(ref: str):
     """A Scenario from a path or built-in id; on any problem, its errors on stderr and exit 1."""
     from dojo.scenario import ScenarioErrors, load_scenario, resolve_scenario

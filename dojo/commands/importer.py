@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .common import fail
+from .common import end_cleanly_on_sigterm, fail
 
 
 @click.command("import")
@@ -31,10 +31,6 @@ def import_cmd(inputs: tuple[Path, ...], scenario_path: Path, fmt: str, service:
     signals are written beside the scenario in <scenario>.signals/ and the scenario's `imports:`
     points at them. A run replaces the kinds of signal it brings and keeps those an earlier run
     brought. A report says what was read and what was skipped, and why. See docs/authoring.md."""
-    from dojo.importer.run import ImportResult, imports_block, read_file, set_imports, write
-    from dojo.importer.readers import FileReport
-    from dojo.telemetry.export import atomic_write
-
     kinds = [k.strip() for k in replace.split(",") if k.strip()]
     bad = [k for k in kinds if k not in ("logs", "metrics", "traces", "events")]
     if bad:
@@ -44,6 +40,21 @@ def import_cmd(inputs: tuple[Path, ...], scenario_path: Path, fmt: str, service:
     for p in inputs:
         if not p.is_file():
             fail(f"{p}: no such file", 2)
+    from dojo.folderlock import FolderBusy, folder_lock
+
+    end_cleanly_on_sigterm()
+    try:
+        with folder_lock(scenario_path.parent):
+            _import(inputs, scenario_path, fmt, service, year, kinds, no_sanitize, secret)
+    except FolderBusy:
+        fail(f"{scenario_path.parent}: another dojo import is writing beside this scenario; wait for it to finish", 2)
+
+
+def _import(inputs, scenario_path: Path, fmt: str, service, year, kinds: list[str], no_sanitize: bool, secret) -> None:
+    from dojo.importer.readers import FileReport
+    from dojo.importer.run import ImportResult, imports_block, read_file, set_imports, write
+    from dojo.telemetry.export import atomic_write
+
     # The scenario must be sound before anything is written beside it.
     raw = scenario_path.read_bytes()
     earlier = _scenario_or_exit(raw, scenario_path).imports

@@ -73,6 +73,9 @@ def sanitize_cmd(
         _fail("missing --out DIR: the folder for the sanitized files")
     if out.exists() and not out.is_dir():
         _fail(f"{out}: --out must be a folder, and this is a file")
+    from .common import end_cleanly_on_sigterm
+
+    end_cleanly_on_sigterm()
     _sanitize(list(inputs), _options(out, secret, shift_text, mapping, keep, fmt, jobs), quiet)
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from dojo.folderlock import FolderBusy, folder_lock
+
 from . import formats, readers
 from .parallel import Engine
 from .readers import SNIFF_SIZE, binary_reason, iter_chunks
@@ -110,6 +112,16 @@ def sanitize_planned(
     """Each (source, name under `options.out`) through its format, in order, with one set of
     pseudonym tables; the report and pseudonyms.txt are written beside the outputs."""
     options.out.mkdir(parents=True, exist_ok=True)
+    try:
+        with folder_lock(options.out):
+            return _run(pairs, options, progress)
+    except FolderBusy:
+        raise InputError(
+            f"{options.out}: another dojo sanitize is writing into this folder; wait for it to finish or choose another --out"
+        ) from None
+
+
+def _run(pairs: list[tuple[Path, Path]], options: Options, progress: Callable[[str], None] | None) -> RunReport:
     big = any(src.stat().st_size >= PARALLEL_MIN_BYTES for src, _ in pairs)
     report = RunReport(
         secret="given" if options.secret_given else "random",

@@ -238,3 +238,14 @@ def test_cli_a_broken_scenario_imports_nothing(tmp_path, samples):
     assert "demo.yaml:4" in res.output and "nothing imported" in res.output
     assert not (tmp_path / "demo.signals").exists()
     assert scenario.read_text() == SCENARIO.replace("duration: 30m", "duration: 30 minutes")
+
+
+def test_cli_a_second_import_beside_a_busy_scenario_is_refused(tmp_path, samples):
+    from dojo.folderlock import folder_lock
+
+    scenario = tmp_path / "demo.yaml"
+    scenario.write_text(SCENARIO)
+    with folder_lock(tmp_path):
+        res = _import(tmp_path, samples["iso.log"])
+    assert res.exit_code == 2 and "another dojo import is writing" in res.output
+    assert scenario.read_text() == SCENARIO and not (tmp_path / "demo.signals").exists()
