@@ -14,7 +14,7 @@ from .common import end_cleanly_on_sigterm, fail
 
 
 @click.command("import")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="INPUTS...")
 @click.option("--scenario", "scenario_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The scenario file to attach the signals to.")
 @click.option("--format", "fmt", type=click.Choice(["auto", "log", "jsonl", "csv", "otlp-logs", "otlp-metrics", "otlp-traces", "jaeger", "prometheus"]), default="auto", show_default=True, help="The input format (auto: sniffed per file).")
 @click.option("--service", default=None, help="Service name for records that carry none (default: the file's name).")
@@ -23,7 +23,7 @@ from .common import end_cleanly_on_sigterm, fail
 @click.option("--no-sanitize", is_flag=True, help="Keep the material as it is. Only for data that holds no personal data or secrets.")
 @click.option("--secret", default=None, help="Secret for consistent pseudonyms across runs (see 'dojo sanitize').")
 def import_cmd(inputs: tuple[Path, ...], scenario_path: Path, fmt: str, service: str | None, year: int | None, replace: str, no_sanitize: bool, secret: str | None) -> None:
-    """Import real telemetry INPUTS into a scenario: plain logs (ISO 8601, syslog, Apache/nginx,
+    """Import real telemetry INPUTS (files, or folders of them) into a scenario: plain logs (ISO 8601, syslog, Apache/nginx,
     epoch timestamps), JSON lines logs, OTLP JSON logs/metrics/traces, Jaeger JSON traces,
     Prometheus range-query JSON and CSV metrics (a time column, one column per series).
 
@@ -37,9 +37,7 @@ def import_cmd(inputs: tuple[Path, ...], scenario_path: Path, fmt: str, service:
         fail(f"--replace: {', '.join(bad)} is not one of logs, metrics, traces, events", 2)
     if not scenario_path.is_file():
         fail(f"{scenario_path}: no such scenario file; create one with 'dojo new'", 2)
-    for p in inputs:
-        if not p.is_file():
-            fail(f"{p}: no such file", 2)
+    inputs = _files(inputs)
     from dojo.folderlock import FolderBusy, folder_lock
 
     end_cleanly_on_sigterm()
@@ -103,6 +101,23 @@ def _import(inputs, scenario_path: Path, fmt: str, service, year, kinds: list[st
         click.echo(f"kept from an earlier import: {', '.join(kept.values())}")
     click.echo(f"set imports: in {scenario_path}" + ("" if not no_sanitize else " (NOT sanitized)"))
     _check_window(result, scenario_path)
+
+
+def _files(inputs: tuple[Path, ...]) -> tuple[Path, ...]:
+    """The files to read: each file given, and the files in each folder given (all levels, in
+    name order, hidden ones left out)."""
+    files: list[Path] = []
+    for p in inputs:
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            if not found:
+                fail(f"{p}: the folder holds no files to import", 2)
+            files += found
+        elif p.is_file():
+            files.append(p)
+        else:
+            fail(f"{p}: no such file or folder" if not p.exists() else f"{p}: not a regular file or folder", 2)
+    return tuple(files)
 
 
 def _scenario_or_exit(raw: bytes, path: Path):

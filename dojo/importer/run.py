@@ -108,6 +108,9 @@ def read_file(
         rep.notes.append("not read: binary content (NUL bytes); give text, JSON or CSV files")
         rep.skip("whole file: binary")
         return
+    if not raw.strip():
+        rep.notes.append("empty file: nothing to read")
+        return
     text = _decode(raw, rep)
     service = service or path.stem.split(".")[0]
     year = year or datetime.now(timezone.utc).year

@@ -249,3 +249,22 @@ def test_cli_a_second_import_beside_a_busy_scenario_is_refused(tmp_path, samples
         res = _import(tmp_path, samples["iso.log"])
     assert res.exit_code == 2 and "another dojo import is writing" in res.output
     assert scenario.read_text() == SCENARIO and not (tmp_path / "demo.signals").exists()
+
+
+def test_cli_takes_folders_and_says_what_an_empty_file_is(tmp_path, samples):
+    folder = tmp_path / "exports"
+    (folder / "nested").mkdir(parents=True)
+    (folder / "nested" / "iso.log").write_text(samples["iso.log"].read_text())
+    (folder / "prom.json").write_text(samples["prom.json"].read_text())
+    (folder / ".hidden.log").write_text("2026-03-10T14:05:00Z INFO not to be read\n")
+    (folder / "empty.log").write_text("")
+    res = _import(tmp_path, folder)
+    assert res.exit_code == 0, res.output
+    assert "empty.log: ?: 0 record(s)\n  note: empty file: nothing to read" in res.output
+    assert ".hidden" not in res.output
+    text = (tmp_path / "demo.yaml").read_text()
+    assert "logs: demo.signals/logs.jsonl" in text and "metrics: demo.signals/metrics.csv" in text
+    empty = tmp_path / "none"
+    empty.mkdir()
+    res = _import(tmp_path, empty)
+    assert res.exit_code == 2 and "holds no files to import" in res.output
