@@ -5,8 +5,10 @@
 The first figure is one process (two scanning threads and the replacing one), the default on two
 cores; the second is N worker processes, which the default uses only with four or more free cores.
 
-Budget (issue: sanitize): at least 20 MB/s on a realistic log, on 2 cores; JSON lines and CSV
-versions of the same events are measured too and printed, not gated. The log mixes nginx
+Budget (issue: sanitize): at least 20 MB/s on a realistic log, on 2 cores, and on JSON lines and
+CSV versions of the same events. Streaming is shown by memory: the peak RSS of a run over the log
+against a run over four copies of it end to end (and the interpreter with the sanitizer imported):
+chunks in flight and caches with a limit, so the peak grows far slower than the file. The log mixes nginx
 access lines (3,000 client IPs), sshd syslog lines, and application key=value lines carrying a
 request UUID (a new one every three or so lines, as a request logs several), user names, e-mails,
 private IPs, host names and the odd token, from Faker pools built once. Baselines: a plain read+write copy of the file, and `grep -c .`, both on the same file in
@@ -28,6 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 BUDGET_MB_S = 20.0
+STREAM_COPIES = 4
+STREAM_GROWTH = 0.25  # MB of peak memory per MB of more input: caches fill up to their limit, then stop
 
 
 def write_log(path: Path, target_mb: int, seed: int = 7) -> int:
@@ -125,6 +129,24 @@ def _uuid(rnd: random.Random) -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
 
 
+def peak_rss(path: Path | None, out: Path) -> float:
+    """Peak resident memory (MB) of a fresh process that sanitizes `path` (or only imports)."""
+    # VmHWM, not ru_maxrss: on Linux ru_maxrss keeps the high-water mark of the forked parent
+    # from before exec, so every child would report at least this benchmark's own size.
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from dojo.sanitize.run import Options, sanitize\n"
+        "if sys.argv[1]:\n"
+        "    sanitize([Path(sys.argv[1])], Options(out=Path(sys.argv[2]), secret=b'bench', secret_given=True, jobs=1))\n"
+        "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')))\n"
+    )
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run([sys.executable, "-c", code, str(path or ""), str(out)], capture_output=True, text=True, check=True, env=env)
+    return int(done.stdout.split()[-1]) / 1024  # kB
+
+
 def timed(fn) -> float:
     t0 = time.perf_counter()
     fn()
@@ -167,7 +189,19 @@ def main() -> int:
         t_par = run(jobs) if jobs > 1 else t_one
         report = (tmpdir / f"out{jobs}" / "report.json").read_text()
 
-        # Not gated: JSON lines and CSV are parsed and written back record by record in Python.
+        # Four copies of the log end to end: a long file with the same mix of values.
+        long_log = tmpdir / "long.log"
+        with open(long_log, "wb") as dst:
+            for _ in range(STREAM_COPIES):
+                with open(log, "rb") as src:
+                    shutil.copyfileobj(src, dst, 16 << 20)
+        rss = {
+            "imports only": peak_rss(None, tmpdir / "rss0"),
+            f"{mb:.0f} MB log": peak_rss(log, tmpdir / "rss1"),
+            f"{mb * STREAM_COPIES:.0f} MB log": peak_rss(long_log, tmpdir / "rss2"),
+        }
+        long_log.unlink()
+
         jsonl, csv_file = tmpdir / "events.jsonl", tmpdir / "events.csv"
         write_structured(log, jsonl, csv_file, args.structured_mb)
         structured = {}
@@ -187,10 +221,20 @@ def main() -> int:
 
     replaced = json.loads(report)["replaced"]
     print("replaced: " + ", ".join(f"{k} {v:,}" for k, v in replaced.items()))
-    for fmt, (size, secs) in structured.items():
-        print(f"{fmt:5s} {size:5.1f} MB, 1 process : {size / secs:8.1f} MB/s  (not gated: parsed per record)")
     ok = rate >= BUDGET_MB_S
-    print(f"budget: >= {BUDGET_MB_S:.0f} MB/s ... {'PASS' if ok else 'FAIL'}")
+    for fmt, (size, secs) in structured.items():
+        fmt_ok = size / secs >= BUDGET_MB_S
+        ok = ok and fmt_ok
+        print(f"{fmt:5s} {size:5.1f} MB, 1 process : {size / secs:8.1f} MB/s  {'PASS' if fmt_ok else 'FAIL'}")
+    print("peak RSS, one process: " + ", ".join(f"{k} {v:.0f} MB" for k, v in rss.items()))
+    values = list(rss.values())
+    extra = mb * (STREAM_COPIES - 1)
+    growth = values[2] - values[1]
+    streams = growth < STREAM_GROWTH * extra
+    print(f"growth from the log to {STREAM_COPIES} copies of it: {growth:+.0f} MB for {extra:.0f} MB more input"
+          f" ({growth / extra:.2f} MB per MB; streaming: under {STREAM_GROWTH}) ... {'PASS' if streams else 'FAIL'}")
+    ok = ok and streams
+    print(f"budget: >= {BUDGET_MB_S:.0f} MB/s on plain, jsonl and csv, memory flat ... {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1
 
 
