@@ -268,3 +268,28 @@ def test_cli_takes_folders_and_says_what_an_empty_file_is(tmp_path, samples):
     empty.mkdir()
     res = _import(tmp_path, empty)
     assert res.exit_code == 2 and "holds no files to import" in res.output
+
+
+def test_a_sanitized_import_plays_headless_to_a_solve(tmp_path):
+    # As an instructor would: real (leaky) lines in, sanitized; then a learner plays the scenario
+    # over the JSON-lines protocol, finds an imported line, pins it and diagnoses.
+    from tests.cli.headless import Headless
+
+    log = tmp_path / "web.log"
+    log.write_text(
+        "2026-03-10T14:03:00Z INFO web request ok for user=alice.smith from 81.2.69.142\n"
+        "2026-03-10T14:11:30Z ERROR web upstream overloaded: 2400 rps from 81.2.69.142 (limit 800) user=alice.smith\n"
+    )
+    assert _import(tmp_path, log).exit_code == 0
+    play = Headless(tmp_path / "home", "--clock", "manual", scenario=str(tmp_path / "demo.yaml"))
+    try:
+        play.send({"cmd": "advance", "seconds": 720})
+        found = play.send({"cmd": "logs", "contains": "upstream overloaded"})
+        assert found["ok"] and found["count"] == 1, found
+        line = found["lines"][0]
+        assert "alice.smith" not in json.dumps(found) and "81.2.69.142" not in json.dumps(found)
+        assert play.send({"cmd": "pin", "item": line["id"]})["ok"]
+        right = play.send({"cmd": "diagnose", "service": "web", "fault": "traffic_surge", "explanation": "a surge over the limit"})
+        assert right["correct"] is True, right
+    finally:
+        play.close()
