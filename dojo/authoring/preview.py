@@ -70,6 +70,7 @@ class Report:
 
 
 SECTIONS = ("Scenario", "Topology", "Timeline", "Alerts", "Metrics", "Fault samples", "Evidence", "Lint")
+IMPORTED = "Imported signals"  # only for a scenario with imports:, after the fault samples
 KEY_METRICS = ("rps", "error_rate", "latency_p99_ms")
 SPARK = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 24
@@ -100,6 +101,8 @@ def build(sc: Scenario, tel: Telemetry, findings: list[Finding] | None = None) -
         Section("Evidence", evidence(sc, tel, start)),
         Section("Lint", lint_parts(findings)),
     ]
+    if sc.imports is not None:
+        sections.insert(SECTIONS.index("Evidence"), Section(IMPORTED, imported(sc, tel)))
     return Report(f"{sc.id}: {sc.title}", sections)
 
 
@@ -364,6 +367,28 @@ def samples(sc: Scenario, tel: Telemetry) -> list[Part]:
 
 
 # -- evidence and lint ----------------------------------------------------------------------------
+
+
+def imported(sc: Scenario, tel: Telemetry) -> list[Part]:
+    """What the real material brings: per kind its file, the rows on the scenario's clock, the rows
+    outside it (dropped), whether it replaces the synthetic signal; then its first log lines."""
+    real = sc._imported
+    assert sc.imports is not None
+    rows = []
+    for kind, rel in sc.imports.files().items():
+        data = getattr(real, "spans" if kind == "traces" else kind, None) if real is not None else None
+        n = 0 if data is None else (data.num_rows if isinstance(data, pa.Table) else len(data))
+        dropped = real.dropped.get(kind, 0) if real is not None else 0
+        mode = "replaces the synthetic" if kind in sc.imports.replace else "mixed with the synthetic"
+        rows.append((kind, rel, f"{n:,}", f"{dropped:,}", mode))
+    parts: list[Part] = [Table(("signal", "file", "on the clock", "outside it (dropped)", "how"), rows)]
+    if any(r[3] != "0" for r in rows):
+        parts.append(Para(f"Rows outside {sc.start:%Y-%m-%dT%H:%M:%SZ} + {clock(sc.duration)} are dropped: move `start:` or `duration:` to keep them."))
+    logs = getattr(real, "logs", None)
+    if logs is not None and logs.num_rows:
+        first = logs.take(pa.array(np.argsort(logs.column("t").to_numpy(), kind="stable")[:SAMPLE_LINES]))
+        parts += [Sub("first imported log lines"), Pre(plain_lines(first, tel.start).to_pylist())]
+    return parts
 
 
 def _unit(sel) -> str:

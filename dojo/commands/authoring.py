@@ -158,7 +158,8 @@ def write_checked(out: Path, text: str) -> None:
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None, help="Override the scenario's seed.")
 def preview_cmd(scenario: str, markdown: bool, seed: int | None) -> None:
     """Show what SCENARIO (a file or a built-in id) gives a learner: topology, timeline, alerts,
-    sparklines, sample lines and spans of each fault, where the evidence matches, lint findings."""
+    sparklines, sample lines and spans of each fault, what its imported signals bring, where the
+    evidence matches, lint findings."""
     from dojo.authoring.preview import build, render_markdown, render_text
     from dojo.telemetry.synthesize import synthesize
 

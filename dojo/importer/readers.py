@@ -102,6 +102,8 @@ def plain_logs(text: str, service: str, year: int, rep: FileReport) -> list[LogR
         rest = (line[: m.start()] + line[m.end():]).strip(" -|[]:")
         level_m = _LEVEL.search(rest)
         level = normalize_level(level_m.group(1)) if level_m else "INFO"
+        if level_m and level_m.start() == 0:
+            rest = rest[level_m.end():].lstrip(" -|[]:")  # the record's level column says it already
         if line_conv.name == "Apache/nginx":
             status = _HTTP_STATUS.search(line)
             if status:

@@ -72,11 +72,12 @@ def read_logs(path: Path, start: datetime, duration: float) -> tuple[pa.Table, i
     table = pa.table(
         {
             "t": pa.array(t, pa.float64()),
-            "service": pa.array(frame["service"].fillna("unknown").astype(str)).dictionary_encode(),
-            "host": pa.array(frame["host"].fillna("").astype(str)).dictionary_encode(),
-            "level": pa.array(level).dictionary_encode(),
-            "trace_id": pa.array(frame["trace_id"].fillna("").astype(str)),
-            "message": pa.array(frame["msg"].astype(str)),
+            # Plain (not large) strings, as the synthetic logs have them, so one text path serves both.
+            "service": pa.array(frame["service"].fillna("unknown").astype(str), pa.string()).dictionary_encode(),
+            "host": pa.array(frame["host"].fillna("").astype(str), pa.string()).dictionary_encode(),
+            "level": pa.array(level, pa.string()).dictionary_encode(),
+            "trace_id": pa.array(frame["trace_id"].fillna("").astype(str), pa.string()),
+            "message": pa.array(frame["msg"].astype(str), pa.string()),
         }
     )
     return table, int((~keep).sum())

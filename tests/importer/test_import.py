@@ -293,3 +293,25 @@ def test_a_sanitized_import_plays_headless_to_a_solve(tmp_path):
         assert right["correct"] is True, right
     finally:
         play.close()
+
+
+def test_preview_shows_what_the_import_brings(tmp_path, samples):
+    log = tmp_path / "web.log"
+    log.write_text(
+        "2026-03-10T14:05:00Z ERROR web upstream overloaded\n"
+        "2026-03-10T13:00:00Z INFO web before the scenario starts\n"
+    )
+    assert _import(tmp_path, log, samples["prom.json"]).exit_code == 0
+    res = CliRunner().invoke(cli, ["preview", str(tmp_path / "demo.yaml")])
+    assert res.exit_code == 0, res.output
+    section = res.output.split("Imported signals\n")[1].split("\nEvidence\n")[0]
+    rows = {line.split()[0]: line.split() for line in section.splitlines() if line.startswith(("  logs", "  metrics"))}
+    assert rows["logs"][2:4] == ["1", "1"] and rows["metrics"][2:4] == ["2", "0"]  # on the clock, dropped
+    assert "move `start:` or `duration:`" in section
+    assert "2026-03-10T14:05:00.000Z ERROR web" in section and "upstream overloaded" in section
+    assert "ERROR web  web upstream overloaded" in section  # the level is said once, in its column
+
+
+def test_preview_of_a_synthetic_scenario_has_no_imported_section():
+    res = CliRunner().invoke(cli, ["preview", "checkout-retry-storm"])
+    assert res.exit_code == 0 and "Imported signals" not in res.output
