@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -233,14 +234,29 @@ def otlp_metrics(doc: dict, service: str, rep: FileReport) -> list[Point]:
                 body = metric.get("gauge") or metric.get("sum") or {}
                 for dp in body.get("dataPoints", []):
                     ts = _ns(dp.get("timeUnixNano"))
-                    value = dp.get("asDouble", dp.get("asInt"))
-                    if ts is None or value is None:
+                    raw = dp.get("asDouble", dp.get("asInt"))
+                    if ts is None or raw is None:
                         rep.skip("data points with no time or value (histograms are not imported)")
                         continue
-                    out.append(Point(ts, svc, metric.get("name", "unknown"), float(value)))
+                    value = finite(raw)
+                    if value is None:
+                        rep.skip("samples that are not numbers (NaN, Inf or text)")
+                        continue
+                    out.append(Point(ts, svc, metric.get("name", "unknown"), value))
                 if not body:
                     rep.skip(f"metrics of a kind not imported ({', '.join(k for k in metric if k not in ('name', 'description', 'unit'))})")
     return out
+
+
+def finite(value: object) -> float | None:
+    """The number in a metric sample, or None for text, NaN and infinities (no value to plot)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def prometheus(doc: dict, service: str, rep: FileReport) -> list[Point]:
@@ -255,13 +271,16 @@ def prometheus(doc: dict, service: str, rep: FileReport) -> list[Point]:
         name = labels.get("__name__", "value")
         values = series.get("values") or ([series["value"]] if "value" in series else [])
         for ts, value in values:
+            number = finite(value)
             try:
-                number = float(value)
-                if number != number or number in (float("inf"), float("-inf")):
-                    raise ValueError(value)
-                out.append(Point(datetime.fromtimestamp(float(ts), tz=timezone.utc), str(svc), str(name), number))
-            except (TypeError, ValueError):
+                when = datetime.fromtimestamp(float(ts), tz=timezone.utc)
+            except (TypeError, ValueError, OverflowError, OSError):
+                rep.skip("samples with an unreadable time")
+                continue
+            if number is None:
                 rep.skip("samples that are not numbers (NaN, Inf or text)")
+                continue
+            out.append(Point(when, str(svc), str(name), number))
     return out
 
 
@@ -289,10 +308,11 @@ def csv_metrics(text: str, service: str, year: int, rep: FileReport) -> list[Poi
         for (svc, metric), cell in zip(series, row[1:]):
             if cell.strip() == "":
                 continue
-            try:
-                out.append(Point(ts, svc, metric, float(cell)))
-            except ValueError:
-                rep.skip("cells that are not numbers")
+            number = finite(cell)
+            if number is None:
+                rep.skip("cells that are not numbers (NaN, Inf or text)")
+                continue
+            out.append(Point(ts, svc, metric, number))
     return out
 
 

@@ -57,6 +57,7 @@ class ImportResult:
 
 
 def _decode(raw: bytes, rep: FileReport) -> str:
+    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte order mark is not part of the first record
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -315,3 +315,24 @@ def test_preview_shows_what_the_import_brings(tmp_path, samples):
 def test_preview_of_a_synthetic_scenario_has_no_imported_section():
     res = CliRunner().invoke(cli, ["preview", "checkout-retry-storm"])
     assert res.exit_code == 0 and "Imported signals" not in res.output
+
+
+def test_metric_samples_that_are_not_finite_numbers_are_skipped_in_every_format(tmp_path):
+    otlp = tmp_path / "otlp.json"
+    otlp.write_text(json.dumps({"resourceMetrics": [{"scopeMetrics": [{"metrics": [{"name": "rps", "gauge": {"dataPoints": [
+        {"timeUnixNano": "1773151392000000000", "asDouble": "NaN"},
+        {"timeUnixNano": "1773151402000000000", "asDouble": 3.5},
+        {"timeUnixNano": "1773151412000000000", "asInt": True}]}}]}]}]}))
+    wide = tmp_path / "wide.csv"
+    wide.write_text("time,rps\n2026-03-10T14:01:00Z,nan\n2026-03-10T14:01:10Z,inf\n2026-03-10T14:01:20Z,7\n")
+    for path, kept in ((otlp, [3.5]), (wide, [7.0])):
+        result, rep = read(path)
+        assert [p.value for p in result.points] == kept
+        assert sum(n for reason, n in rep.skipped.items() if "not numbers" in reason) == 2, rep.skipped
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_record(tmp_path):
+    log = tmp_path / "bom.log"
+    log.write_bytes(b"\xef\xbb\xbf2026-03-10T14:05:00Z WARN disk almost full\n")
+    result, _ = read(log)
+    assert [(r.level, r.msg) for r in result.logs] == [("WARN", "disk almost full")]
