@@ -25,7 +25,8 @@ from .common import end_cleanly_on_sigterm, fail
 def import_cmd(inputs: tuple[Path, ...], scenario_path: Path, fmt: str, service: str | None, year: int | None, replace: str, no_sanitize: bool, secret: str | None) -> None:
     """Import real telemetry INPUTS (files, or folders of them) into a scenario: plain logs (ISO 8601, syslog, Apache/nginx,
     epoch timestamps), JSON lines logs, OTLP JSON logs/metrics/traces, Jaeger JSON traces,
-    Prometheus range-query JSON and CSV metrics (a time column, one column per series).
+    Prometheus range-query JSON and CSV metrics (a time column, one column per series); gzip
+    files are read as the text inside.
 
     Each file is sanitized before it is read (no IPs, e-mails, user names, tokens... left); the
     signals are written beside the scenario in <scenario>.signals/ and the scenario's `imports:`

@@ -52,8 +52,8 @@ def sanitize_cmd(
     allow: tuple[Path, ...],
     quiet: bool,
 ) -> None:
-    """Scrub logs, JSON lines, CSV, OTLP and Jaeger JSON of IPs, e-mails, host and user names,
-    UUIDs, keys, tokens, passwords, cards and MACs, with consistent look-alike pseudonyms.
+    """Scrub logs, JSON lines, CSV, OTLP and Jaeger JSON (gzip too) of IPs, e-mails, host and user
+    names, UUIDs, keys, tokens, passwords, cards and MACs, with consistent look-alike pseudonyms.
 
     \b
       dojo sanitize incident/*.log --out scenarios/x/artifacts --secret "$KEY" --shift -30d

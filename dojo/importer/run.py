@@ -6,10 +6,13 @@ formats `dojo generate` writes. Everything skipped is counted with its reason in
 
 from __future__ import annotations
 
+import gzip
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
+from dojo.sanitize.readers import GZIP_ERRORS, GZIP_MAGIC, plain_name
 
 from .readers import (
     FileReport,
@@ -105,6 +108,14 @@ def read_file(
         rep.notes.append(f"not read: {exc.strerror or exc}")
         rep.skip("whole file: cannot read it")
         return
+    if raw[:2] == GZIP_MAGIC:
+        try:
+            raw = gzip.decompress(raw)
+        except GZIP_ERRORS as exc:
+            rep.notes.append(f"not read: corrupt or truncated gzip ({exc})")
+            rep.skip("whole file: corrupt gzip")
+            return
+        rep.notes.append("decompressed (gzip)")
     if b"\x00" in raw[:8192]:
         rep.notes.append("not read: binary content (NUL bytes); give text, JSON or CSV files")
         rep.skip("whole file: binary")
@@ -113,10 +124,10 @@ def read_file(
         rep.notes.append("empty file: nothing to read")
         return
     text = _decode(raw, rep)
-    service = service or path.stem.split(".")[0]
+    service = service or plain_name(path).stem.split(".")[0]
     year = year or datetime.now(timezone.utc).year
     try:
-        kind, doc = _detect(path, text) if fmt == "auto" else (fmt, None)
+        kind, doc = _detect(plain_name(path), text) if fmt == "auto" else (fmt, None)
         if doc is None and kind in ("otlp-logs", "otlp-metrics", "otlp-traces", "jaeger", "prometheus"):
             try:
                 doc = json.loads(text)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from . import detect
 from .detect import Detector
@@ -19,7 +20,7 @@ from .finder import Finder
 from .keep import Keep
 from .patterns import coarse_pattern
 from .pseudonyms import normalize
-from .readers import SNIFF_SIZE, binary_reason, iter_chunks
+from .readers import GZIP_ERRORS, SNIFF_SIZE, binary_reason, iter_chunks, open_input
 from .run import PSEUDONYMS_NAME, REPORT_NAME, InputError
 from .tagged import TAGGED, is_tagged
 
@@ -78,22 +79,28 @@ class Checker:
         self._cache: dict[bytes, list[tuple[str, str]]] = {}
 
     def check(self, path: Path, skipped: Callable[[str], None]) -> Iterator[Finding]:
-        with open(path, "rb") as fh:
-            reason = binary_reason(fh.read(SNIFF_SIZE))
-            if reason is not None:
-                skipped(f"{path}: skipped, {reason}")
-                return
-            fh.seek(0)
-            allowed = self._allowed_near(path)
-            line = 1
-            for chunk in iter_chunks(fh):
-                pieces = self.finder.split(chunk)
-                for i, piece in enumerate(pieces):
-                    if i % 2 == 0:
-                        line += piece.count(b"\n")
-                        continue
-                    for kind, value in self._leftovers(piece, allowed):
-                        yield Finding(path, line, kind, mask(value))
+        try:
+            with open_input(path) as fh:
+                yield from self._check(path, fh, skipped)
+        except GZIP_ERRORS as exc:
+            skipped(f"{path}: not fully checked, corrupt or truncated gzip ({exc})")
+
+    def _check(self, path: Path, fh: BinaryIO, skipped: Callable[[str], None]) -> Iterator[Finding]:
+        reason = binary_reason(fh.read(SNIFF_SIZE))
+        if reason is not None:
+            skipped(f"{path}: skipped, {reason}")
+            return
+        fh.seek(0)
+        allowed = self._allowed_near(path)
+        line = 1
+        for chunk in iter_chunks(fh):
+            pieces = self.finder.split(chunk)
+            for i, piece in enumerate(pieces):
+                if i % 2 == 0:
+                    line += piece.count(b"\n")
+                    continue
+                for kind, value in self._leftovers(piece, allowed):
+                    yield Finding(path, line, kind, mask(value))
 
     def _leftovers(self, cand: bytes, allowed: dict[str, set[str]]) -> list[tuple[str, str]]:
         found = self._cache.get(cand)

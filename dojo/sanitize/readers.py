@@ -1,4 +1,4 @@
-"""Reading inputs: refuse what is not text, cut the rest into chunks of whole lines.
+"""Reading inputs: decompress gzip, refuse what is not text, cut the rest into chunks of whole lines.
 
 A file is never read whole (except a JSON document, which needs parsing whole): chunks of a few
 MB, cut at a newline, so a file larger than memory streams through. A line longer than a chunk
@@ -7,15 +7,21 @@ simply makes that chunk longer. Bytes stay bytes; decoding happens only where a 
 
 from __future__ import annotations
 
+import gzip
 import re
+import zlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import BinaryIO
 
 CHUNK_SIZE = 4 << 20
 SNIFF_SIZE = 64 << 10
 
+GZIP_MAGIC = b"\x1f\x8b"
+# What a corrupt or truncated gzip stream raises while it is read.
+GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 _MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"\x1f\x8b", "gzip-compressed: decompress it first (gunzip)"),
+    (GZIP_MAGIC, "gzip-compressed twice: decompress it first (gunzip)"),
     (b"BZh", "bzip2-compressed: decompress it first (bunzip2)"),
     (b"\xfd7zXZ\x00", "xz-compressed: decompress it first (unxz)"),
     (b"\x28\xb5\x2f\xfd", "zstd-compressed: decompress it first (unzstd)"),
@@ -34,6 +40,22 @@ _WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # logrotate's copytruncate leaves a run of NULs where the old content was; that is still a log.
 _NUL_RUN = re.compile(rb"\x00{8,}")
 _CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\x0b\x0c\x08\x1b")
+
+
+def open_input(path: Path) -> BinaryIO:
+    """The file's bytes, decompressed on the fly when it is gzip (rotated logs are): by content,
+    not by name, so a .gz that is really plain text reads as it is."""
+    fh = open(path, "rb")
+    if fh.read(2) != GZIP_MAGIC:
+        fh.seek(0)
+        return fh
+    fh.close()
+    return gzip.open(path, "rb")  # type: ignore[return-value]
+
+
+def plain_name(path: Path) -> Path:
+    """The name a (possibly gzip) input's plain-text output takes: a.log.gz -> a.log."""
+    return path.with_suffix("") if path.suffix.lower() == ".gz" and path.stem else path
 
 
 def binary_reason(head: bytes) -> str | None:

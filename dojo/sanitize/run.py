@@ -8,6 +8,7 @@ as text; all of it is counted in the report.
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
@@ -16,12 +17,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 from dojo.folderlock import FolderBusy, folder_lock
 
 from . import formats, readers
 from .parallel import Engine
-from .readers import SNIFF_SIZE, binary_reason, iter_chunks
+from .readers import GZIP_ERRORS, SNIFF_SIZE, binary_reason, iter_chunks, open_input, plain_name
 from .report import MAX_LINE_NUMBERS, FileReport, RunReport
 
 REPORT_NAME = "report.json"
@@ -79,9 +81,9 @@ def plan(inputs: list[Path], out: Path, mapping: Path | None = None) -> list[tup
             if src in out_abs.parents:
                 raise InputError(f"{given}: the output folder {out} is inside it; put the output elsewhere")
             files = sorted(p for p in given.rglob("*") if p.is_file() and not p.is_symlink())
-            pairs = [(p, Path(given.resolve().name) / p.relative_to(given)) for p in files]
+            pairs = [(p, plain_name(Path(given.resolve().name) / p.relative_to(given))) for p in files]
         elif given.is_file():
-            pairs = [(given, Path(given.name))]
+            pairs = [(given, plain_name(Path(given.name)))]
         else:
             raise InputError(f"{given}: not a regular file or folder")
         for src_file, rel in pairs:
@@ -164,31 +166,41 @@ def _sanitized_name(engine: Engine, rel: Path) -> Path:
 
 def _one_file(engine: Engine, src: Path, dst: Path, name: Path, forced: str | None) -> FileReport:
     fr = FileReport(name=str(name))
-    with open(src, "rb") as fh:
-        head = fh.read(SNIFF_SIZE)
-        reason = binary_reason(head)
-        if reason is not None:
-            fr.refused = reason
-            return fr
-        fmt = forced or formats.detect_format(src, head)
-        fr.format = fmt
-        fh.seek(0)
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dst.with_name(dst.name + ".part")
-        try:
-            with open(tmp, "wb") as out:
-                if fmt == formats.JSON:
-                    _json_document(engine, fh, out, fr)
-                else:
-                    ctx = formats.csv_context(engine.direct, src, head) if fmt == formats.CSV else None
-                    chunks = iter_chunks(fh, readers.CHUNK_SIZE, balanced_quotes=fmt == formats.CSV)
-                    parallel = src.stat().st_size >= PARALLEL_MIN_BYTES
-                    _write_chunks(engine.run(fmt, _counting(chunks, fr), ctx, parallel=parallel), out, fr)
-            os.replace(tmp, dst)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+    try:
+        with open_input(src) as fh:
+            _scrub_file(engine, src, fh, dst, fr, forced)
+    except GZIP_ERRORS as exc:
+        # Whatever was written of it is gone with its .part; the rest of the run goes on.
+        fr.refused = f"corrupt or truncated gzip ({exc}); check it with gzip -t"
     return fr
+
+
+def _scrub_file(engine: Engine, src: Path, fh: BinaryIO, dst: Path, fr: FileReport, forced: str | None) -> None:
+    head = fh.read(SNIFF_SIZE)
+    if isinstance(fh, gzip.GzipFile):
+        fr.note = "decompressed (gzip)"
+    reason = binary_reason(head)
+    if reason is not None:
+        fr.refused = reason
+        return
+    fmt = forced or formats.detect_format(plain_name(src), head)
+    fr.format = fmt
+    fh.seek(0)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(dst.name + ".part")
+    try:
+        with open(tmp, "wb") as out:
+            if fmt == formats.JSON:
+                _json_document(engine, fh, out, fr)
+            else:
+                ctx = formats.csv_context(engine.direct, plain_name(src), head) if fmt == formats.CSV else None
+                chunks = iter_chunks(fh, readers.CHUNK_SIZE, balanced_quotes=fmt == formats.CSV)
+                parallel = src.stat().st_size >= PARALLEL_MIN_BYTES
+                _write_chunks(engine.run(fmt, _counting(chunks, fr), ctx, parallel=parallel), out, fr)
+        os.replace(tmp, dst)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def _counting(chunks: Iterator[bytes], fr: FileReport) -> Iterator[bytes]:

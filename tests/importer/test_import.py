@@ -336,3 +336,17 @@ def test_a_byte_order_mark_is_not_part_of_the_first_record(tmp_path):
     log.write_bytes(b"\xef\xbb\xbf2026-03-10T14:05:00Z WARN disk almost full\n")
     result, _ = read(log)
     assert [(r.level, r.msg) for r in result.logs] == [("WARN", "disk almost full")]
+
+
+def test_gzip_files_are_imported_with_and_without_the_sanitizer(tmp_path, samples):
+    import gzip
+
+    packed = tmp_path / "web.log.2.gz"
+    packed.write_bytes(gzip.compress(b"2026-03-10T14:05:00Z ERROR web login failed for user=alice.smith\n"))
+    result, rep = read(packed)
+    assert [r.msg for r in result.logs] == ["web login failed for user=alice.smith"] and result.logs[0].service == "web"
+    assert "decompressed (gzip)" in rep.notes
+    res = _import(tmp_path, packed)
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / "demo.signals" / "logs.jsonl").read_text()
+    assert "login failed for user=" in text and "alice.smith" not in text
