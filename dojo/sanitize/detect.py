@@ -189,6 +189,20 @@ def _looks_like_token(value: str) -> bool:
     )
 
 
+def _user_phrase(m: re.Match[str], text: str) -> list[Part]:
+    # "login username: 'carla'": the word after the phrase is a key; its value is the user.
+    if text[m.end("up_val"): m.end("up_val") + 1] in (":", "="):
+        return []
+    return user_value_parts(text, *m.span("up_val"))
+
+
+def _kv_secret(m: re.Match[str], text: str) -> list[Part]:
+    # PWD=/home/bob (sudo, env dumps) is the working directory, not a password: its path speaks.
+    if m.group("ks_key") == "PWD" and text[m.start("ks_val"): m.start("ks_val") + 1] == "/":
+        return []
+    return secret_value_parts(m.group("ks_key"), text, *m.span("ks_val"))
+
+
 def token_parts(text: str, start: int, end: int, kind: str) -> list[Part]:
     value = text[start:end]
     if _JWT.match(value):
@@ -257,11 +271,12 @@ HANDLERS: dict[str, Handler] = {
     "jwt": _whole(JWT),
     "api_key": _whole(API_KEY),
     "bearer": lambda m, t: token_parts(t, *m.span("br_tok"), BEARER),
-    "kv_secret": lambda m, t: secret_value_parts(m.group("ks_key"), t, *m.span("ks_val")),
+    "kv_secret": _kv_secret,
     "user_kv": lambda m, t: user_value_parts(t, *m.span("uk_val")),
     "host_kv": lambda m, t: host_value_parts(t, *m.span("hk_val")),
-    "user_phrase": lambda m, t: user_value_parts(t, *m.span("up_val")),
+    "user_phrase": _user_phrase,
     "sudo": lambda m, t: user_value_parts(t, *m.span("sd_user")),
+    "su": lambda m, t: user_value_parts(t, *m.span("su_user")),
     "home": lambda m, t: user_value_parts(t, *m.span("hm_user")),
     "email": _email,
     "uuid": _whole(UUID),
@@ -324,6 +339,8 @@ def gate(t: str, timestamps: bool) -> tuple[str, ...]:
             add("user_phrase")
         if "sudo:" in t:
             add("sudo")
+        if "(to " in t:
+            add("su")
     if "/home/" in t or "Users" in t or "/mail/" in t:
         add("home")
     if at:
@@ -401,7 +418,7 @@ class Detector:
             m = None
         if m is not None:
             ts = [Part(TIMESTAMP, *m.span("sl_ts"))] if self.timestamps else []
-            return ts + _idiom_parts(m, text, "sl_host")
+            return ts + _idiom_parts(m, text, "sl_host", "sl_sudo" if m.groupdict().get("sl_sudo") else None)
         if text.endswith(" [") and " - " in text:
             m = patterns.NGINX_USER.fullmatch(text)
             if m is not None:

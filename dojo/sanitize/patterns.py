@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 SYSLOG_TS = MONTH + " [ 0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9]"
+SUDO_USER = "[A-Za-z0-9._-]+"
 ISO_TS = (
     "[0-9]{4}-[01][0-9]-[0-3][0-9][T ][0-2][0-9]:[0-5][0-9]"
     "(?::[0-6][0-9](?:[.,][0-9]{1,9})?)?(?:Z|[+-][0-2][0-9](?::?[0-5][0-9])?)?"
@@ -62,9 +63,12 @@ _MARKS = (
     "|[0-9A-Fa-f]-" + _HEXS + "-" + _HEXS + "-[0-9A-Fa-f]|[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]|[0-9]{13}"
     "|" + API_KEY_PREFIXES + "|/home/|/Users/|/var/mail/|/var/spool/mail/|\\\\Users\\\\"
 )
+_KV_IDIOM = "(?:[A-Za-z0-9]+[._-])*" + _WORDS + "[\"']?[ \\t]*[=:][ \\t]*(?:\"[^\"\\r\\n]*\"|'[^'\\r\\n]*'|[\"']?[^" + _SEP + "&]+)"
 # Each idiom that spans tokens is its own alternative; everything else is one token alternative
 # (several token-shaped alternatives side by side make RE2's automaton thrash).
 COARSE_IDIOMS: tuple[str, ...] = (
+    # sudo's header runs on to the user ("sudo:    bob : TTY=..."); first, so it wins over the next.
+    "(?m:^)" + SYSLOG_TS + " [^\\s]+ sudo:[ \\t]+" + SUDO_USER + "[ \\t]+:",
     # A syslog header up to the program name: the host field is a host even without a dot.
     "(?m:^)" + SYSLOG_TS + " [^\\s]+ [A-Za-z0-9_./()-]+(?:\\[|:)",
     "(?m:^)" + ISO_TS + " [^\\s]+ [A-Za-z0-9_./()-]+\\[",
@@ -72,13 +76,14 @@ COARSE_IDIOMS: tuple[str, ...] = (
     "(?m:^)[^\\s]+ - [^\\s\\[\\]\"-][^\\s\\[\\]\"]* \\[",
     "\\b(?i:(?:for|by|from|to|of)(?: invalid| illegal)? user|invalid user|illegal user|unknown user"
     "|(?:password|publickey|keyboard-interactive/pam|hostbased|none) for(?: invalid user)?"
-    "|login(?: as| for| of| by)?)[ \\t]+" + _TOK + "+",
+    "|login(?: as| for| of| by)?)[ \\t]+(?:" + _KV_IDIOM + "|" + _TOK + "+)",
     "\\bsudo:[ \\t]+[^\\s]+[ \\t]+:",
+    "\\(to [^\\s)]+\\)[ \\t]+" + _TOK + "+",
     "\\b(?i:authorization|proxy-authorization)[\"']?[ \\t]*[=:][ \\t]*[\"']?[A-Za-z]+[ \\t]+[^\\s\"',;]+",
     "\\b(?:[Bb]earer|BEARER|[Bb]asic|BASIC)[ \\t]+[^\\s\"',;]+",
     # key=value, key: value, "key": "value", key = 'a b'; the key may be namespaced (db.user,
     # db_password), so that the idiom, not the token, claims the whole of "db.user: bob".
-    "(?:\\b|[_-])(?:[A-Za-z0-9]+[._-])*" + _WORDS + "[\"']?[ \\t]*[=:][ \\t]*(?:\"[^\"\\r\\n]*\"|'[^'\\r\\n]*'|[\"']?[^" + _SEP + "&]+)",
+    "(?:\\b|[_-])" + _KV_IDIOM,
     "\\b[2-6][0-9]{3} [0-9]{4} [0-9]{4} [0-9]{1,7}|\\b3[47][0-9]{2} [0-9]{6} [0-9]{5}",
 )
 # Timestamps, only when shifting (an ISO timestamp with a T is a single token).
@@ -124,7 +129,9 @@ class Alternative:
 
 # The idioms the scan anchors at a line start; matched on their own at the candidate's start.
 SYSLOG = re.compile(
-    "(?P<sl_ts>" + SYSLOG_TS + ") (?P<sl_host>[A-Za-z0-9][A-Za-z0-9._-]*) [A-Za-z0-9_./()-]+(?:\\[|:)", re.ASCII
+    "(?P<sl_ts>" + SYSLOG_TS + ") (?P<sl_host>[A-Za-z0-9][A-Za-z0-9._-]*) "
+    "(?:sudo:[ \\t]+(?P<sl_sudo>" + SUDO_USER + ")[ \\t]+:|[A-Za-z0-9_./()-]+(?:\\[|:))",
+    re.ASCII,
 )
 SYSLOG_ISO = re.compile(
     "(?P<sl_ts>" + ISO_TS + ") (?P<sl_host>[A-Za-z0-9][A-Za-z0-9._-]*) [A-Za-z0-9_./()-]+\\[", re.ASCII
@@ -166,6 +173,7 @@ ALTERNATIVES: tuple[Alternative, ...] = (
         "|login(?: as| for| of| by)?)[ \\t]+(?P<up_val>" + _USER_VALUE + ")",
     ),
     Alternative("sudo", "\\bsudo:[ \\t]+(?P<sd_user>[A-Za-z0-9._-]+)[ \\t]+:"),
+    Alternative("su", "\\(to [^\\s)]+\\)[ \\t]+(?P<su_user>" + _USER_VALUE + ")"),
     Alternative(
         "home",
         "(?:/home/|/Users/|/var/mail/|/var/spool/mail/|\\\\\\\\Users\\\\\\\\|\\\\Users\\\\)(?P<hm_user>[A-Za-z0-9._@+$-]{1,64})",

@@ -121,6 +121,9 @@ def log_lines(c: Catalog) -> list[str]:
             f"2026-03-10T14:07:{i:02d}Z ERROR db connect postgres://{user}:{c.passwords[i]}@{host}:5432/app "
             f"password={c.passwords[i]} home=/home/{user}/app user: {user}",
             f"2026-03-10 14:08:{i:02d} session opened for user {user} by (uid=0) from [{v6}]:443 via {email}",
+            f"Mar 10 14:09:{i:02d} {host.split('.')[0]} sudo:    {user} : TTY=pts/{i} ; PWD=/home/{user} ; USER=root ; COMMAND=/bin/ls",
+            f"Mar 10 14:10:{i:02d} {host.split('.')[0]} su: (to root) {user} on pts/{i}",
+            f"2026-03-10T14:11:{i:02d}Z INFO login username: '{user}' from {ip}",
         ]
     return lines
 

@@ -33,6 +33,12 @@ def found(text: str) -> list[tuple[str, str]]:
         ("cd /home/bob77/src", "username", "bob77"),
         ("login bob77 from tty1", "username", "bob77"),
         ("sudo:   bob77 : TTY=pts/0", "username", "bob77"),
+        # sudo and su as syslog writes them: the user right after the program's header.
+        ("Mar 10 14:00:03 web-3 sudo:    bob77 : TTY=pts/0 ; PWD=/srv ; USER=root", "username", "bob77"),
+        ("Mar 10 14:00:04 web-3 su: (to root) bob77 on pts/0", "username", "bob77"),
+        ("sudo: PWD=/home/bob77 ; USER=root", "username", "bob77"),
+        ("login username: 'bob77' from tty1", "username", "bob77"),
+        ('login user="bob77"', "username", "bob77"),
         ("db.user: bob77", "username", "bob77"),
         ("mail jane.roe@acme-corp.io now", "email", "jane.roe@acme-corp.io"),
         ("<jane@acme.co.uk>", "email", "jane@acme.co.uk"),
@@ -80,6 +86,8 @@ def test_detects(text, kind, value):
         "docs at 192.0.2.10 and bob@example.com and api.example.org",
         "x-request-id: e2e-test-run",
         "std::vector<int> Foo::bar",
+        "sudo:    root : TTY=pts/0 ; PWD=/srv/app ; USER=root",  # a working directory, no password
+        "Mar 10 14:00:03 web-3 CRON[7]: (root) CMD (run-parts /etc/cron.hourly)",
     ],
 )
 def test_leaves_alone(text):
