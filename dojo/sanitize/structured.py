@@ -4,7 +4,8 @@ The structure is never touched, so the output parses as the same JSON. A key can
 that would look like nothing on its own: {"user": "frank"}, {"host": "build-3"}, {"password":
 "hunter2"}, or an epoch number under a time key when shifting. OpenTelemetry and Jaeger keep
 attributes as {"key": "enduser.id", "value": {"stringValue": "frank"}}: there the sibling "key"
-names the value, and the wrapper keys (stringValue, ...) pass it down.
+names the value, and the wrapper keys (stringValue, ...) pass it down; so do the name and id
+fields of an object under a user or host key (ECS: {"user": {"name": "frank"}}).
 
 Strings without such a key are collected from a whole batch of documents and scrubbed in one
 scan (scrubber.scrub_strings), which is much cheaper than one scan per string.
@@ -17,6 +18,9 @@ from typing import Any
 from .scrubber import TIME, Scrubber
 
 _WRAPPERS = frozenset({"value", "stringValue", "intValue", "doubleValue", "arrayValue", "values", "kvlistValue"})
+# Fields that an object under a user or host key names by its parent (Elastic Common Schema:
+# {"user": {"name": "frank", "id": "1042"}}, {"host": {"name": "build-3"}}).
+_NAMED_BY_PARENT = frozenset({"name", "full_name", "id", "hostname"})
 SHORTEST = 4  # no detector matches fewer characters (a.io)
 
 
@@ -61,7 +65,7 @@ class JsonScrubber:
                     if own is None:
                         if attr_ctx is not None and k == "value":
                             own = attr_ctx
-                        elif ctx is not None and k in _WRAPPERS:
+                        elif ctx is not None and (k in _WRAPPERS or (k in _NAMED_BY_PARENT and ctx != TIME)):
                             own = ctx
                 else:
                     own = ctx

@@ -118,3 +118,18 @@ def test_report_json_holds_no_original(sanitized, catalog):
     assert json.loads(report)["replaced"]["ipv4"] > 0
     assert leaks(report, catalog) == []
     assert leaks((out / "pseudonyms.txt").read_text(), catalog) == []
+
+
+def test_ecs_objects_under_user_and_host_keys(tmp_path):
+    # Elastic Common Schema nests the name under its kind: user.name, host.name.
+    src = tmp_path / "ecs.jsonl"
+    src.write_text(
+        json.dumps({"user": {"name": "carla", "id": "48213", "email": "carla@acme.io"}, "host": {"name": "build-3"},
+                    "event": {"id": "e-1", "name": "login"}}) + "\n"
+    )
+    run([src], tmp_path / "out")
+    out = json.loads((tmp_path / "out" / "ecs.jsonl").read_text())
+    assert out["user"]["name"] != "carla" and out["user"]["id"] != "48213" and out["user"]["id"].isdigit()
+    assert out["user"]["email"].split("@")[0] == out["user"]["name"]  # one user, one pseudonym
+    assert out["host"]["name"] != "build-3"
+    assert out["event"] == {"id": "e-1", "name": "login"}  # not under a user or host key: left alone
