@@ -374,15 +374,21 @@ def choose_alert(data: dict, sg: Signals, p: Plan, difficulty: int) -> dict | No
     return next((a for a in alert_options(sg, p, difficulty) if not sg.findings({**data, "alerts": [a]})), None)
 
 
+NOISE_SHARE = 20  # the no-fault control's rule fires in about one bucket in this many
+
+
 def choose_noise_alert(data: dict, sg: Signals, service: str) -> dict | None:
     """For the no-fault control: a mis-tuned rule whose threshold sits inside the noise, so it
     flaps now and then although nothing is wrong."""
     for metric in ("latency_p99_ms", "error_rate", "cpu_pct"):
         _, v = sg.series(service, metric)
         top = np.sort(v)[::-1]
-        if len(top) < 4 or top[3] >= top[0]:
+        # Inside the noise's top twentieth, not at its very peak: a rule that only this seed's
+        # highest spike crosses never fires on another seed (dojo play --seed, the fairness trial).
+        k = max(3, len(top) // NOISE_SHARE)
+        if len(top) <= k or top[k] >= top[k - 1]:
             continue
-        alert = {"name": alert_name(service, metric, "above"), "service": service, "metric": metric, "above": nice_between(float(top[3]), float(top[0]))}
+        alert = {"name": alert_name(service, metric, "above"), "service": service, "metric": metric, "above": nice_between(float(top[k]), float(top[k - 1]))}
         if not sg.findings({**data, "alerts": [alert]}):
             return alert
     return None

@@ -117,7 +117,9 @@ def new_cmd(id_: str | None, title: str | None, services: str | None, fault: str
     except ScaffoldError as exc:
         fail(str(exc))
     write_checked(out, result.text)
-    click.echo(f"wrote {out}: {fault} on {result.service} at {result.onset / 60:g}m; {result.page} pages at {result.page_at / 60:g}m; "
+    from dojo.scenario.durations import format_duration
+
+    click.echo(f"wrote {out}: {fault} on {result.service} at {format_duration(result.onset)}; {result.page} pages at {format_duration(result.page_at)}; "
                f"{len(result.scenario.answer.evidence)} evidence selectors; lint clean")
     for note in result.notes:
         click.echo(f"  note: {note}")

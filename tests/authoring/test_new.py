@@ -133,3 +133,22 @@ def test_scalars_read_back_as_written(value):
 @pytest.mark.parametrize("value", [0.1, 1e-05, 2000.0, 3, True, 0.35])
 def test_numbers_read_back_as_written(value):
     assert yaml.safe_load(f"k: {scalar(value)}")["k"] == value
+
+
+def test_the_no_fault_control_pages_on_other_seeds_too(tmp_path):
+    # Its rule is mis-tuned noise: it must flap on any draw of the incident, not only the scaffold's
+    # own seed (dojo play --seed, the fairness trial's other seeds).
+    out = tmp_path / "nf.yaml"
+    res = new("--fault", "no_fault", "--id", "nf", "--out", str(out))  # the shop, where it once failed
+    assert res.exit_code == 0, res.output
+    sc = load_scenario(out)
+    rule = sc.alerts[0].name
+    for seed in range(2, 8):
+        fired = synthesize(sc, seed=seed).events.query("kind == 'alert_firing' and name == @rule")
+        assert len(fired) > 0, f"seed {seed}: {rule} never fires"
+
+
+def test_the_summary_says_times_as_durations(tmp_path):
+    res = new("--fault", "no_fault", "--id", "nf", "--out", str(tmp_path / "nf.yaml"), *FAST)
+    head = res.output.splitlines()[0]
+    assert " at 8m;" in head and "pages at " in head and "." not in head.split("pages at ")[1].split(";")[0]
