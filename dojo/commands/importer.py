@@ -157,6 +157,10 @@ def _replace(src: Path, dst: Path) -> None:
 
 def _report(result) -> None:
     for rep in result.reports:
+        if rep.format == "(all files)":
+            for note in rep.notes:
+                click.echo(f"{rep.path}, all files: {note}")
+            continue
         click.echo(f"{rep.path}: {rep.format or '?'}: {rep.records:,} record(s)")
         for reason, n in rep.skipped.items():
             click.echo(f"  skipped {n:,}: {reason}")

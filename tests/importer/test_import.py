@@ -350,3 +350,12 @@ def test_gzip_files_are_imported_with_and_without_the_sanitizer(tmp_path, sample
     assert res.exit_code == 0, res.output
     text = (tmp_path / "demo.signals" / "logs.jsonl").read_text()
     assert "login failed for user=" in text and "alice.smith" not in text
+
+
+def test_cli_says_what_it_sorted_in_one_line(tmp_path):
+    log = tmp_path / "ooo.log"
+    log.write_text("2026-03-10T14:05:00Z INFO b\n2026-03-10T14:04:00Z INFO a\n")
+    res = _import(tmp_path, log)
+    assert res.exit_code == 0, res.output
+    assert "logs, all files: 1 record(s) were out of time order; sorted" in res.output
+    assert "0 record(s)" not in res.output
