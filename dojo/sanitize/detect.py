@@ -261,6 +261,16 @@ def _email(m: re.Match[str], text: str) -> list[Part]:
     return [Part(EMAIL, s, at + 1 + span[1])] if span else []
 
 
+def _email_pct(m: re.Match[str], text: str) -> list[Part]:
+    # The same pseudonyms as bob@acme.io would get: the user, then the domain, %40 kept between.
+    s, e = m.span()
+    at = text.index("%40", s)
+    span = host_span(text[at + 3: e])
+    if not span:
+        return []
+    return user_value_parts(text, s, at) + [Part(HOSTNAME, at + 3, at + 3 + span[1])]
+
+
 def _whole(kind: str) -> Handler:
     return lambda m, t: [Part(kind, *m.span())]
 
@@ -277,6 +287,10 @@ HANDLERS: dict[str, Handler] = {
     "user_phrase": _user_phrase,
     "sudo": lambda m, t: user_value_parts(t, *m.span("sd_user")),
     "su": lambda m, t: user_value_parts(t, *m.span("su_user")),
+    "pg_user": lambda m, t: user_value_parts(t, *m.span("pu_user")),
+    "arn_user": lambda m, t: user_value_parts(t, *m.span("au_user")),
+    "slack_hook": lambda m, t: [Part(SECRET, *m.span("sh_tok"))],
+    "email_pct": _email_pct,
     "home": lambda m, t: user_value_parts(t, *m.span("hm_user")),
     "email": _email,
     "uuid": _whole(UUID),
@@ -343,6 +357,14 @@ def gate(t: str, timestamps: bool) -> tuple[str, ...]:
             add("su")
     if "/home/" in t or "Users" in t or "/mail/" in t:
         add("home")
+    if "] " in t and at:
+        add("pg_user")
+    if ":user/" in t:
+        add("arn_user")
+    if "/services/T" in t:
+        add("slack_hook")
+    if "%40" in t:
+        add("email_pct")
     if at:
         add("email")
     if dashes >= 4:

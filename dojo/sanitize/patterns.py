@@ -76,7 +76,9 @@ COARSE_IDIOMS: tuple[str, ...] = (
     "(?m:^)[^\\s]+ - [^\\s\\[\\]\"-][^\\s\\[\\]\"]* \\[",
     "\\b(?i:(?:for|by|from|to|of)(?: invalid| illegal)? user|invalid user|illegal user|unknown user"
     "|(?:password|publickey|keyboard-interactive/pam|hostbased|none) for(?: invalid user)?"
-    "|login(?: as| for| of| by)?)[ \\t]+(?:" + _KV_IDIOM + "|" + _TOK + "+)",
+    "|login(?: as| for| of| by)?)[ \\t]+[\"']?(?:" + _KV_IDIOM + "|" + _TOK + "+)",
+    # PostgreSQL's log_line_prefix '%m [%p] %u@%d ': the user before the database.
+    "\\[[0-9]+\\] [^\\s@\\[\\]]+@[^\\s]+ [A-Z0-9]+:",
     "\\bsudo:[ \\t]+[^\\s]+[ \\t]+:",
     "\\(to [^\\s)]+\\)[ \\t]+" + _TOK + "+",
     "\\b(?i:authorization|proxy-authorization)[\"']?[ \\t]*[=:][ \\t]*[\"']?[A-Za-z]+[ \\t]+[^\\s\"',;]+",
@@ -170,7 +172,21 @@ ALTERNATIVES: tuple[Alternative, ...] = (
         "user_phrase",
         "\\b(?i:(?:for|by|from|to|of)(?: invalid| illegal)? user|invalid user|illegal user|unknown user"
         "|(?:password|publickey|keyboard-interactive/pam|hostbased|none) for(?: invalid user)?"
-        "|login(?: as| for| of| by)?)[ \\t]+(?P<up_val>" + _USER_VALUE + ")",
+        "|login(?: as| for| of| by)?)[ \\t]+[\"']?(?P<up_val>" + _USER_VALUE + ")",
+    ),
+    Alternative(
+        "pg_user",
+        "\\[[0-9]+\\] (?P<pu_user>[A-Za-z0-9._-]{1,64})@[A-Za-z0-9._-]+ "
+        "(?:LOG|FATAL|ERROR|WARNING|STATEMENT|DETAIL|HINT|NOTICE|PANIC|INFO|DEBUG[1-5]?|CONTEXT):",
+    ),
+    # An AWS IAM user in an ARN: arn:aws:iam::123456789012:user/division/frank.
+    Alternative("arn_user", ":user/(?:[A-Za-z0-9+=,.@_-]+/)*(?P<au_user>[A-Za-z0-9+=,.@_-]{1,64})"),
+    # A Slack incoming webhook: the path is the credential.
+    Alternative("slack_hook", "/services/(?P<sh_tok>T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{16,})"),
+    # An e-mail written into a URL (%40 for @): its user and its domain.
+    Alternative(
+        "email_pct",
+        "[A-Za-z0-9._+-](?<![\\w.+-].)[A-Za-z0-9._+-]*%40(?:[A-Za-z0-9]" + _LABEL_REST + "\\.)+[A-Za-z]{2,63}\\b",
     ),
     Alternative("sudo", "\\bsudo:[ \\t]+(?P<sd_user>[A-Za-z0-9._-]+)[ \\t]+:"),
     Alternative("su", "\\(to [^\\s)]+\\)[ \\t]+(?P<su_user>" + _USER_VALUE + ")"),

@@ -124,6 +124,8 @@ def log_lines(c: Catalog) -> list[str]:
             f"Mar 10 14:09:{i:02d} {host.split('.')[0]} sudo:    {user} : TTY=pts/{i} ; PWD=/home/{user} ; USER=root ; COMMAND=/bin/ls",
             f"Mar 10 14:10:{i:02d} {host.split('.')[0]} su: (to root) {user} on pts/{i}",
             f"2026-03-10T14:11:{i:02d}Z INFO login username: '{user}' from {ip}",
+            f'2026-03-10 14:12:{i:02d}.123 UTC [{4700 + i}] {user}@orders FATAL:  password authentication failed for user "{user}"',
+            f"2026-03-10T14:13:{i:02d}Z INFO GET /reset?email={email.replace('@', '%40')} by arn:aws:iam::123456789012:user/{user}",
         ]
     return lines
 

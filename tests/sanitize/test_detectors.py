@@ -39,6 +39,13 @@ def found(text: str) -> list[tuple[str, str]]:
         ("sudo: PWD=/home/bob77 ; USER=root", "username", "bob77"),
         ("login username: 'bob77' from tty1", "username", "bob77"),
         ('login user="bob77"', "username", "bob77"),
+        ('FATAL:  password authentication failed for user "bob77"', "username", "bob77"),
+        ("2026-03-10 14:00:03.123 UTC [4711] bob77@ordersdb LOG:  duration: 3 ms", "username", "bob77"),
+        ('"arn":"arn:aws:iam::123456789012:user/ops/bob77"', "username", "bob77"),
+        ("GET /reset?email=bob77%40acme-corp.io HTTP/1.1", "username", "bob77"),
+        ("GET /reset?email=bob77%40acme-corp.io HTTP/1.1", "hostname", "acme-corp.io"),
+        ("hook https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/abcdefghij0123456789ABCD ok",
+         "secret", "T0ABCDEFG/B0ABCDEFG/abcdefghij0123456789ABCD"),
         ("db.user: bob77", "username", "bob77"),
         ("mail jane.roe@acme-corp.io now", "email", "jane.roe@acme-corp.io"),
         ("<jane@acme.co.uk>", "email", "jane@acme.co.uk"),
@@ -87,6 +94,8 @@ def test_detects(text, kind, value):
         "x-request-id: e2e-test-run",
         "std::vector<int> Foo::bar",
         "sudo:    root : TTY=pts/0 ; PWD=/srv/app ; USER=root",  # a working directory, no password
+        "[12] postgres@app LOG:  checkpoint complete",  # a system account
+        "arn:aws:iam::123456789012:role/deployer",  # a role is no person
         "Mar 10 14:00:03 web-3 CRON[7]: (root) CMD (run-parts /etc/cron.hourly)",
     ],
 )
