@@ -23,10 +23,10 @@ from .common import end_cleanly_on_sigterm, fail
 @click.option("--no-sanitize", is_flag=True, help="Keep the material as it is. Only for data that holds no personal data or secrets.")
 @click.option("--secret", default=None, help="Secret for consistent pseudonyms across runs (see 'dojo sanitize').")
 def import_cmd(inputs: tuple[Path, ...], scenario_path: Path, fmt: str, service: str | None, year: int | None, replace: str, no_sanitize: bool, secret: str | None) -> None:
-    """Import real telemetry INPUTS (files, or folders of them) into a scenario: plain logs (ISO 8601, syslog, Apache/nginx,
-    epoch timestamps), JSON lines logs, OTLP JSON logs/metrics/traces, Jaeger JSON traces,
-    Prometheus range-query JSON and CSV metrics (a time column, one column per series); gzip
-    files are read as the text inside.
+    """Import real telemetry INPUTS (files, or folders of them) into a scenario: plain logs (ISO
+    8601, syslog, Apache/nginx, epoch timestamps), JSON lines logs, OTLP JSON logs/metrics/traces,
+    Jaeger JSON traces, Prometheus range-query JSON and CSV metrics (a time column, one column per
+    series); gzip files are read as the text inside.
 
     Each file is sanitized before it is read (no IPs, e-mails, user names, tokens... left); the
     signals are written beside the scenario in <scenario>.signals/ and the scenario's `imports:`
@@ -135,9 +135,9 @@ def _scenario_or_exit(raw: bytes, path: Path):
 
 
 def _merge_pseudonyms(new: Path, target: Path) -> None:
+    """Keep every pseudonym any import put in the folder, so `dojo sanitize --check` passes on it."""
     from dojo.telemetry.export import atomic_write
 
-    """Keep every pseudonym any import put in the folder, so `dojo sanitize --check` passes on it."""
     lines = target.read_text(encoding="utf-8", errors="surrogateescape").splitlines() if target.is_file() else []
     seen = set(lines)
     for line in new.read_text(encoding="utf-8", errors="surrogateescape").splitlines():
