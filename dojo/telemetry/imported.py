@@ -198,11 +198,15 @@ def _merge_frame(synthetic: pd.DataFrame, real: pd.DataFrame | None, replace_it:
 
 
 def merge(tel: Telemetry, imported: Imported) -> Telemetry:
-    """Telemetry with the imported signals mixed in (or in place of the synthetic ones)."""
-    if imported.logs is None and imported.metrics is None and imported.spans is None and imported.events is None:
-        return tel
+    """Telemetry with the imported signals mixed in (or in place of the synthetic ones).
+
+    A kind named in `replace` with no file of its own is replaced by nothing: a real incident
+    without tracing shows no traces, rather than synthetic ones beside its real logs."""
     sc = tel.scenario
     repl = set(sc.imports.replace if sc.imports else ())
+    imported = _with_nothing_for(imported, repl)
+    if imported.logs is None and imported.metrics is None and imported.spans is None and imported.events is None:
+        return tel
     metrics = _merge_frame(tel.metrics, imported.metrics, "metrics" in repl, ["service", "metric"])
     spans = _merge_frame(tel.spans, imported.spans, "traces" in repl, [])
     events = tel.events
@@ -216,3 +220,15 @@ def merge(tel: Telemetry, imported: Imported) -> Telemetry:
     events = events.sort_values(["t", "kind", "service", "name"], kind="stable", ignore_index=True)
     truth = dict(tel.truth, imported={k: v for k, v in imported.dropped.items()})
     return replace(tel, logs=_merge_logs(tel.logs, imported.logs, "logs" in repl), metrics=metrics, spans=spans, events=events, truth=truth)
+
+
+def _with_nothing_for(imported: Imported, repl: set[str]) -> Imported:
+    """Empty signals for the kinds to be replaced that brought no file."""
+    empty = {
+        "logs": ("logs", lambda: LOG_SCHEMA.empty_table().drop(["id"])),
+        "metrics": ("metrics", lambda: pd.DataFrame(columns=METRIC_COLUMNS)),
+        "traces": ("spans", lambda: pd.DataFrame(columns=SPAN_COLUMNS)),
+        "events": ("events", lambda: pd.DataFrame(columns=EVENT_COLUMNS)),
+    }
+    changes = {attr: make() for kind, (attr, make) in empty.items() if kind in repl and getattr(imported, attr) is None}
+    return replace(imported, **changes) if changes else imported

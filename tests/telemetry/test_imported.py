@@ -104,3 +104,14 @@ def test_malformed_imported_file_names_its_line(tmp_path, real):
     with pytest.raises(ScenarioErrors) as err:
         load_scenario(path)
     assert f"{bad}:3: not JSON" in str(err.value)
+
+
+def test_a_replaced_kind_without_a_file_is_replaced_by_nothing(tmp_path, real):
+    # Real logs from an incident that had no tracing: no synthetic traces beside them.
+    folder, source = real
+    path = scenario_with_imports(tmp_path, folder, {"logs": "signals/logs.jsonl", "replace": ["logs", "traces"]})
+    sc = load_scenario(path)
+    tel = synthesize(sc)
+    assert len(tel.spans) == 0
+    assert tel.n_logs == source.n_logs
+    assert len(synthesize(sc.model_copy(update={"imports": None})).spans) > 0  # there were some to replace
