@@ -19,7 +19,7 @@ from .common import end_cleanly_on_sigterm, fail
 @click.option("--format", "fmt", type=click.Choice(["auto", "log", "jsonl", "csv", "otlp-logs", "otlp-metrics", "otlp-traces", "jaeger", "prometheus"]), default="auto", show_default=True, help="The input format (auto: sniffed per file).")
 @click.option("--service", default=None, help="Service name for records that carry none (default: the file's name).")
 @click.option("--year", type=click.IntRange(1970, 2100), default=None, help="Year for syslog timestamps, which have none (default: this year).")
-@click.option("--replace", "replace", default="", help="Comma-separated signals the import replaces (logs,metrics,traces); the others are mixed with synthetic ones.")
+@click.option("--replace", "replace", default="", help="Comma-separated signals the import replaces (logs,metrics,traces,events; one with no file becomes none); the others are mixed with synthetic ones.")
 @click.option("--no-sanitize", is_flag=True, help="Keep the material as it is. Only for data that holds no personal data or secrets.")
 @click.option("--secret", default=None, help="Secret for consistent pseudonyms across runs (see 'dojo sanitize').")
 def import_cmd(inputs: tuple[Path, ...], scenario_path: Path, fmt: str, service: str | None, year: int | None, replace: str, no_sanitize: bool, secret: str | None) -> None:
