@@ -170,6 +170,8 @@ class Protocol:
             request = json.loads(line, parse_constant=_reject_constant)
         except ValueError as exc:
             return {"ok": False, "error": f"malformed JSON: {exc}"}
+        except RecursionError:
+            return {"ok": False, "error": "malformed JSON: nested too deeply; a command is a flat JSON object"}
         return self.handle(request)
 
     def handle(self, request: Any) -> dict:

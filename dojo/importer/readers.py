@@ -157,8 +157,8 @@ def json_logs(text: str, service: str, year: int, rep: FileReport) -> list[LogRe
             continue
         try:
             rec = json.loads(line)
-        except json.JSONDecodeError:
-            rep.skip("lines that are not JSON (truncated or corrupt)")
+        except (ValueError, RecursionError):
+            rep.skip("lines that are not JSON (truncated, corrupt or nested too deeply)")
             continue
         if not isinstance(rec, dict):
             rep.skip("JSON lines that are not objects")

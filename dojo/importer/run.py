@@ -78,8 +78,10 @@ def _detect(path: Path, text: str) -> tuple[str, object | None]:
     if stripped.startswith(("{", "[")):
         try:
             doc = json.loads(text)
-        except json.JSONDecodeError:
+        except ValueError:
             doc = None
+        except RecursionError:
+            raise FormatError("JSON nested too deeply to read") from None
         if doc is not None:
             kind = sniff_document(doc)
             if kind:
@@ -90,7 +92,7 @@ def _detect(path: Path, text: str) -> tuple[str, object | None]:
         try:
             json.loads(first)
             return "jsonl", None
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             raise FormatError("truncated or corrupt JSON document (it does not parse to its end)") from None
     return "log", None
 
@@ -133,6 +135,8 @@ def read_file(
                 doc = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise FormatError(f"not JSON at line {exc.lineno} ({exc.msg})") from None
+            except RecursionError:
+                raise FormatError("JSON nested too deeply to read") from None
         reader = READERS.get(kind)
         if reader is None:
             raise FormatError(f"unknown format {kind!r}; choose one of {', '.join(FORMATS)}")

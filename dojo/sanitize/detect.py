@@ -97,6 +97,9 @@ def valid_ipv6(text: str) -> bool:
     return True
 
 
+MAX_HOST = 253  # characters in a DNS name, dots included
+
+
 def host_span(name: str, *, slash_before: bool = False) -> tuple[int, int] | None:
     """The span of the host name at the start of a dotted word, or None if it is not one.
 
@@ -104,6 +107,10 @@ def host_span(name: str, *, slash_before: bool = False) -> tuple[int, int] | Non
     db.acme.com.bak is db.acme.com; reversed-DNS identifiers, mixed-case endings (acme.Service)
     and file-like endings (app.py, /srv/README.md) are not hosts.
     """
+    if len(name) > MAX_HOST:
+        # No DNS name is longer; past it is a dotted blob (minified code, a hostile line), and
+        # mapping its thousands of labels one by one under their parents costs quadratic memory.
+        name = name[: name.rfind(".", 0, MAX_HOST + 1)]
     labels = name.split(".")
     if len(labels) >= 3 and labels[0].lower() in tlds.REVERSED_DNS_FIRST:
         return None

@@ -78,7 +78,7 @@ def _is_json(line: bytes | None) -> bool:
         return False
     try:
         json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python parses
         return False
     return True
 
@@ -130,7 +130,7 @@ def _jsonl_parsed(s: Scrubber, chunk: bytes) -> ChunkResult:
             continue
         try:
             docs.append(json.loads(body.lstrip("\ufeff")))
-        except ValueError:
+        except (ValueError, RecursionError):
             # Truncated or not JSON: never dropped, scrubbed as text and reported.
             fallback.append(i + 1)
             out[i] = s.scrub_bytes(line.encode("utf-8", "surrogateescape")).decode("utf-8", "surrogateescape")
@@ -246,6 +246,8 @@ def json_document(s: Scrubber, data: bytes) -> tuple[bytes | None, str | None]:
         doc = json.loads(text)
     except ValueError as exc:
         return None, f"not valid JSON ({exc})"
+    except RecursionError:
+        return None, "JSON nested too deeply to parse"
     indent = _indent(text)
     [doc] = JsonScrubber(s).scrub([doc])
     separators = (",", ": ") if indent is not None else ((", ", ": ") if '": ' in text[:4096] else (",", ":"))

@@ -55,6 +55,8 @@ def _jsonl(path: Path, required: tuple[str, ...]) -> list[dict]:
                 rec = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ImportedSignalError(f"{path}:{n}: not JSON ({exc.msg}); re-run 'dojo import'") from None
+            except RecursionError:
+                raise ImportedSignalError(f"{path}:{n}: JSON nested too deeply; re-run 'dojo import'") from None
             if not isinstance(rec, dict) or any(k not in rec for k in required):
                 raise ImportedSignalError(f"{path}:{n}: a record needs {', '.join(repr(k) for k in required)}")
             rows.append(rec)
@@ -103,6 +105,8 @@ def read_traces(path: Path, start: datetime, duration: float) -> tuple[pd.DataFr
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ImportedSignalError(f"{path}: not OTLP JSON ({exc}); re-run 'dojo import'") from None
+    except RecursionError:
+        raise ImportedSignalError(f"{path}: JSON nested too deeply; re-run 'dojo import'") from None
     start_ns = int(pd.Timestamp(start).value)
     rows = []
     for rs in doc.get("resourceSpans", []):

@@ -27,6 +27,7 @@ def send(proto, obj) -> dict:
     [
         ("{not json", "malformed JSON"),
         ('{"cmd": "status"', "malformed JSON"),
+        ('{"cmd": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),  # a hostile client
         ("[1, 2]", "a command is a JSON object"),
         ('"status"', "a command is a JSON object"),
         ("42", "a command is a JSON object"),

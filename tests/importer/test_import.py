@@ -56,7 +56,7 @@ def test_json_lines_fields_and_skips(samples):
     result, rep = read(samples["app.jsonl"])
     assert [r.level for r in result.logs] == ["ERROR", "WARN"]
     assert result.logs[0].trace_id == "ab" * 16 and result.logs[1].service == "payments"
-    assert rep.skipped == {"lines that are not JSON (truncated or corrupt)": 1, "records with no readable timestamp": 1}
+    assert rep.skipped == {"lines that are not JSON (truncated, corrupt or nested too deeply)": 1, "records with no readable timestamp": 1}
 
 
 @pytest.mark.parametrize("name, kind, count", [
@@ -359,3 +359,14 @@ def test_cli_says_what_it_sorted_in_one_line(tmp_path):
     assert res.exit_code == 0, res.output
     assert "logs, all files: 1 record(s) were out of time order; sorted" in res.output
     assert "0 record(s)" not in res.output
+
+
+def test_json_nested_too_deeply_is_explained_not_a_traceback(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"resourceSpans": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    _, rep = read(deep)
+    assert any("nested too deeply" in n for n in rep.notes), rep.notes
+    lines = tmp_path / "deep.jsonl"
+    lines.write_text('{"ts": "2026-03-10T14:00:00Z", "msg": "ok"}\n' + "[" * 100_000 + "]" * 100_000 + "\n")
+    result, rep = read(lines)
+    assert len(result.logs) == 1 and rep.skipped == {"lines that are not JSON (truncated, corrupt or nested too deeply)": 1}

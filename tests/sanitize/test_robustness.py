@@ -138,3 +138,25 @@ def test_byte_order_marks_are_kept(tmp_path):
     for name in ("bom.jsonl", "bom.json"):
         out = (tmp_path / "out" / name).read_bytes()
         assert out.startswith(b"\xef\xbb\xbf{") and b"44.12.9." not in out
+
+
+def test_hostile_shapes_cost_linear_time_and_memory_and_never_a_traceback(tmp_path):
+    # A dotted blob of 200 KB was once mapped label by label under every parent (gigabytes);
+    # JSON nested 100,000 deep made the parser raise RecursionError out of the run.
+    blob = tmp_path / "minified.log"
+    blob.write_text("x " + "ab.cd." * 40_000 + "py\n")
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text('{"ts": "2026-03-10T14:00:00Z", "user": "bob77"}\n' + "[" * 100_000 + "]" * 100_000 + "\n")
+    doc = tmp_path / "deep.json"
+    doc.write_text('{"resourceSpans": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    report = run([blob, deep, doc], tmp_path / "out")
+    assert not any(f.refused for f in report.files)
+    assert report.files[1].json_fallback_at == [2] and "nested too deeply" in report.files[2].note
+    assert "bob77" not in (tmp_path / "out" / "deep.jsonl").read_text()
+
+
+def test_a_host_name_is_at_most_253_characters():
+    from dojo.sanitize.detect import MAX_HOST, host_span
+
+    span = host_span("ab.cd." * 100 + "com")
+    assert span is not None and span[1] <= MAX_HOST

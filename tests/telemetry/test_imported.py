@@ -115,3 +115,14 @@ def test_a_replaced_kind_without_a_file_is_replaced_by_nothing(tmp_path, real):
     assert len(tel.spans) == 0
     assert tel.n_logs == source.n_logs
     assert len(synthesize(sc.model_copy(update={"imports": None})).spans) > 0  # there were some to replace
+
+
+@pytest.mark.parametrize("kind, name", [("logs", "logs.jsonl"), ("traces", "traces.otlp.json")])
+def test_an_imported_file_nested_too_deeply_is_a_load_error(tmp_path, real, kind, name):
+    folder, _ = real
+    path = scenario_with_imports(tmp_path, folder, {kind: f"signals/{name}"})
+    bad = tmp_path / "signals" / name
+    bad.write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(ScenarioErrors) as err:
+        load_scenario(path)
+    assert "nested too deeply" in str(err.value) and str(bad) in str(err.value)
