@@ -56,7 +56,8 @@ def _import(inputs, scenario_path: Path, fmt: str, service, year, kinds: list[st
 
     # The scenario must be sound before anything is written beside it.
     raw = scenario_path.read_bytes()
-    earlier = _scenario_or_exit(raw, scenario_path).imports
+    parsed = _scenario_or_exit(raw, scenario_path)
+    earlier = parsed.imports
     text = raw.decode("utf-8")  # the loader has just proved it is UTF-8
 
     result = ImportResult()
@@ -101,7 +102,7 @@ def _import(inputs, scenario_path: Path, fmt: str, service, year, kinds: list[st
     if kept:
         click.echo(f"kept from an earlier import: {', '.join(kept.values())}")
     click.echo(f"set imports: in {scenario_path}" + ("" if not no_sanitize else " (NOT sanitized)"))
-    _check_window(result, scenario_path)
+    _check_window(result, parsed)
 
 
 def _files(inputs: tuple[Path, ...]) -> tuple[Path, ...]:
@@ -168,17 +169,11 @@ def _report(result) -> None:
             click.echo(f"  note: {note}")
 
 
-def _check_window(result, scenario_path: Path) -> None:
-    """Say plainly when the imported times fall outside the scenario's clock."""
-    from dojo.scenario import ScenarioErrors, load_scenario
-
+def _check_window(result, sc) -> None:
+    """Say plainly when the imported times fall outside the scenario's clock (`sc`: the scenario as
+    parsed before the import; its start and duration are what matter, and reading the signals
+    back just to compare times would cost as much again as the import)."""
     span = result.time_range()
-    try:
-        sc = load_scenario(scenario_path)
-    except ScenarioErrors as exc:
-        for err in exc.errors:
-            click.echo(str(err), err=True)
-        sys.exit(1)
     if span is None:
         return
     first, last = span

@@ -34,10 +34,18 @@ def _iso(m: re.Match[str], year: int) -> datetime | None:
 
 
 def _clf(m: re.Match[str], year: int) -> datetime | None:
+    # 10/Mar/2026:14:03:12 +0000 by its fixed columns: strptime costs 18 us a line.
+    text = m.group(1)
+    month = _MONTHS.get(text[3:6].lower())
     try:
-        return datetime.strptime(m.group(1), "%d/%b/%Y:%H:%M:%S %z").astimezone(timezone.utc)
-    except ValueError:
+        if month is None:
+            raise ValueError(text)
+        sign = -1 if text[21] == "-" else 1
+        offset = timedelta(hours=int(text[22:24]), minutes=int(text[24:26])) * sign
+        local = datetime(int(text[7:11]), month, int(text[0:2]), int(text[12:14]), int(text[15:17]), int(text[18:20]))
+    except (ValueError, IndexError):
         return None
+    return (local - offset).replace(tzinfo=timezone.utc)
 
 
 def _syslog(m: re.Match[str], year: int) -> datetime | None:
@@ -98,4 +106,4 @@ def parse_value(value: object, year: int) -> datetime | None:
 
 
 def iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return dt.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"

@@ -370,3 +370,17 @@ def test_json_nested_too_deeply_is_explained_not_a_traceback(tmp_path):
     lines.write_text('{"ts": "2026-03-10T14:00:00Z", "msg": "ok"}\n' + "[" * 100_000 + "]" * 100_000 + "\n")
     result, rep = read(lines)
     assert len(result.logs) == 1 and rep.skipped == {"lines that are not JSON (truncated, corrupt or nested too deeply)": 1}
+
+
+@pytest.mark.parametrize("stamp, utc", [
+    ("10/Mar/2026:14:03:12 +0000", datetime(2026, 3, 10, 14, 3, 12, tzinfo=timezone.utc)),
+    ("10/Mar/2026:14:03:12 -0130", datetime(2026, 3, 10, 15, 33, 12, tzinfo=timezone.utc)),
+    ("01/Jan/2026:00:10:00 +0100", datetime(2025, 12, 31, 23, 10, 0, tzinfo=timezone.utc)),
+    ("31/Feb/2026:14:03:12 +0000", None),
+    ("10/Xyz/2026:14:03:12 +0000", None),
+])
+def test_access_log_times_with_their_offsets(stamp, utc):
+    from dojo.importer.timestamps import CONVENTIONS
+
+    clf = next(c for c in CONVENTIONS if c.name == "Apache/nginx")
+    assert clf.parse(clf.pattern.search(f"[{stamp}]"), 2026) == utc
