@@ -23,7 +23,7 @@ from typing import Any
 
 from . import flatcsv, flatjson
 from .finder import Scan
-from .readers import decode, invalid_utf8_lines
+from .readers import UnbalancedChunk, decode, invalid_utf8_lines
 from .scrubber import Scrubber
 from .structured import JsonScrubber
 
@@ -44,6 +44,7 @@ class ChunkResult:
     kept: dict[str, int] = field(default_factory=dict)
     shifted: int = 0
     deferred: bool = False  # data holds placeholders for the main process to resolve
+    unclosed_quote: bool = False  # a CSV chunk scrubbed as text: its quotes do not pair up
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,12 @@ def prepare_csv(s: Scrubber, chunk: bytes, ctx: CsvContext) -> CsvAhead:
 
 def csv_chunk(s: Scrubber, chunk: bytes, ctx: CsvContext | CsvAhead) -> ChunkResult:
     """ctx: the file's CsvContext, or a CsvAhead a thread has made of this chunk."""
+    if isinstance(chunk, UnbalancedChunk):
+        # A quote that never closes (readers.iter_chunks): as CSV, the rest of the file would be
+        # one field, rewritten with a closing quote it never had. As text, every byte stays.
+        result = plain_chunk(s, chunk)
+        result.unclosed_quote = True
+        return result
     # Rows on one line are scrubbed in place (flatcsv.py); the others through the csv module.
     ahead = ctx if isinstance(ctx, CsvAhead) else prepare_csv(s, chunk, ctx)
     if ahead.prepared is not None:

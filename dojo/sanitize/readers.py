@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 CHUNK_SIZE = 4 << 20
+MAX_OPEN_QUOTE = 64 << 20  # a CSV quoted field longer than this is a stray quote, not a field
 SNIFF_SIZE = 64 << 10
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -73,8 +74,14 @@ def binary_reason(head: bytes) -> str | None:
     return None
 
 
+class UnbalancedChunk(bytes):
+    """A CSV chunk cut inside a quoted field that ran past MAX_OPEN_QUOTE: its quotes do not pair."""
+
+
 def iter_chunks(fh: BinaryIO, size: int = CHUNK_SIZE, *, balanced_quotes: bool = False) -> Iterator[bytes]:
-    """Chunks of whole lines. balanced_quotes (CSV): never cut inside a quoted field."""
+    """Chunks of whole lines. balanced_quotes (CSV): never cut inside a quoted field, unless the
+    field is still open after MAX_OPEN_QUOTE bytes (a stray quote): then at a line end anyway, so
+    the chunk's quotes do not pair up (see formats.csv_chunk) and memory stays bounded."""
     pending: list[bytes] = []
     while True:
         data = fh.read(size)
@@ -88,6 +95,12 @@ def iter_chunks(fh: BinaryIO, size: int = CHUNK_SIZE, *, balanced_quotes: bool =
             continue  # a line longer than a chunk: keep reading
         buf = b"".join(pending)
         cut = _cut(buf, balanced_quotes)
+        if cut <= 0 and balanced_quotes and len(buf) >= MAX_OPEN_QUOTE:
+            cut = _cut(buf, False)
+            if cut > 0:
+                yield UnbalancedChunk(buf[:cut])
+                pending = [buf[cut:]]
+                continue
         if cut <= 0:
             pending = [buf]
             continue

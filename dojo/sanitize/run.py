@@ -216,6 +216,8 @@ def _write_chunks(results: Iterator[formats.ChunkResult], out: io.BufferedWriter
             if len(fr.json_fallback_at) < MAX_LINE_NUMBERS:
                 fr.json_fallback_at.append(fr.lines + n)
         fr.json_fallback_lines += len(res.fallback_lines)
+        if res.unclosed_quote and not fr.note:
+            fr.note = f"a quoted field in the lines from {fr.lines + 1} on never closes: they were scrubbed as plain text"
         fr.lines += res.lines
         fr.invalid_utf8_lines += res.invalid_utf8
 

@@ -160,3 +160,23 @@ def test_a_host_name_is_at_most_253_characters():
 
     span = host_span("ab.cd." * 100 + "com")
     assert span is not None and span[1] <= MAX_HOST
+
+
+def test_a_csv_quote_that_never_closes_is_bounded_and_scrubbed_as_text(tmp_path, monkeypatch):
+    # As CSV the rest of the file would be one field: held whole in memory, and written back with
+    # a closing quote it never had. Past MAX_OPEN_QUOTE it is cut at a line end and read as text.
+    from dojo.sanitize import readers
+
+    monkeypatch.setattr(readers, "CHUNK_SIZE", 4096)
+    monkeypatch.setattr(readers, "MAX_OPEN_QUOTE", 16384)
+    rows = [f"2026-03-10T14:00:{i % 60:02d}Z,user{i},login from 81.2.{i % 250}.{i % 200}\n" for i in range(2000)]
+    src = tmp_path / "stray.csv"
+    src.write_text("time,user,message\n" + '2026-03-10T14:00:00Z,bob77,"a quote that never closes\n' + "".join(rows))
+    with open(src, "rb") as fh:
+        chunks = list(readers.iter_chunks(fh, 4096, balanced_quotes=True))
+    assert len(chunks) > 2 and max(map(len, chunks)) <= 16384 + 4096  # bounded, not the whole rest
+    report = run([src], tmp_path / "out")
+    out = (tmp_path / "out" / "stray.csv").read_text()
+    assert "never closes" in report.files[0].note
+    assert out.count("\n") == src.read_text().count("\n") and out.count('"') == 1  # no quote added
+    assert "81.2." not in out  # every row still scrubbed
