@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
@@ -32,8 +31,10 @@ def import_cmd(inputs: tuple[Path, ...], scenario_path: Path, fmt: str, service:
     signals are written beside the scenario in <scenario>.signals/ and the scenario's `imports:`
     points at them. A run replaces the kinds of signal it brings and keeps those an earlier run
     brought. A report says what was read and what was skipped, and why. See docs/authoring.md."""
+    from dojo.scenario.model import SIGNAL_KINDS
+
     kinds = [k.strip() for k in replace.split(",") if k.strip()]
-    bad = [k for k in kinds if k not in ("logs", "metrics", "traces", "events")]
+    bad = [k for k in kinds if k not in SIGNAL_KINDS]
     if bad:
         fail(f"--replace: {', '.join(bad)} is not one of logs, metrics, traces, events", 2)
     if not scenario_path.is_file():
@@ -151,9 +152,10 @@ def _merge_pseudonyms(new: Path, target: Path) -> None:
 
 def _replace(src: Path, dst: Path) -> None:
     """Copy src over dst so that a reader (or a kill) sees the old file or the new one, never half."""
-    part = dst.with_name(dst.name + ".part")
-    shutil.copyfile(src, part)
-    os.replace(part, dst)
+    from dojo.telemetry.export import atomic_write
+
+    with open(src, "rb") as fh, atomic_write(dst, "wb") as out:
+        shutil.copyfileobj(fh, out, 16 << 20)
 
 
 def _report(result) -> None:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from dojo.sanitize.readers import GZIP_ERRORS, GZIP_MAGIC, plain_name
+from dojo.sanitize.readers import GZIP_ERRORS, open_input, plain_name
+from dojo.scenario.model import SIGNAL_KINDS
 
 from .readers import (
     FileReport,
@@ -105,19 +106,18 @@ def read_file(
     rep = FileReport(name or str(path))
     result.reports.append(rep)
     try:
-        raw = path.read_bytes()
+        with open_input(path) as fh:
+            raw = fh.read()
+            if isinstance(fh, gzip.GzipFile):
+                rep.notes.append("decompressed (gzip)")
+    except GZIP_ERRORS as exc:
+        rep.notes.append(f"not read: corrupt or truncated gzip ({exc})")
+        rep.skip("whole file: corrupt gzip")
+        return
     except OSError as exc:
         rep.notes.append(f"not read: {exc.strerror or exc}")
         rep.skip("whole file: cannot read it")
         return
-    if raw[:2] == GZIP_MAGIC:
-        try:
-            raw = gzip.decompress(raw)
-        except GZIP_ERRORS as exc:
-            rep.notes.append(f"not read: corrupt or truncated gzip ({exc})")
-            rep.skip("whole file: corrupt gzip")
-            return
-        rep.notes.append("decompressed (gzip)")
     if b"\x00" in raw[:8192]:
         rep.notes.append("not read: binary content (NUL bytes); give text, JSON or CSV files")
         rep.skip("whole file: binary")
@@ -211,7 +211,7 @@ def _csv(text: str) -> str:
 
 def imports_block(files: dict[str, Path], scenario_dir: Path, replace: list[str]) -> str:
     lines = ["imports:  # real signals, written by 'dojo import'"]
-    for kind in sorted(files, key=("logs", "metrics", "traces", "events").index):
+    for kind in sorted(files, key=SIGNAL_KINDS.index):
         path = files[kind]
         lines.append(f"  {kind}: {path.resolve().relative_to(scenario_dir.resolve()).as_posix()}")
     lines.append(f"  replace: [{', '.join(replace)}]")

@@ -188,7 +188,7 @@ ALTERNATIVES: tuple[Alternative, ...] = (
         "email_pct",
         "[A-Za-z0-9._+-](?<![\\w.+-].)[A-Za-z0-9._+-]*%40(?:[A-Za-z0-9]" + _LABEL_REST + "\\.)+[A-Za-z]{2,63}\\b",
     ),
-    Alternative("sudo", "\\bsudo:[ \\t]+(?P<sd_user>[A-Za-z0-9._-]+)[ \\t]+:"),
+    Alternative("sudo", "\\bsudo:[ \\t]+(?P<sd_user>" + SUDO_USER + ")[ \\t]+:"),
     Alternative("su", "\\(to [^\\s)]+\\)[ \\t]+(?P<su_user>" + _USER_VALUE + ")"),
     Alternative(
         "home",

@@ -28,6 +28,10 @@ class FileReport:
     note: str = ""
     refused: str = ""
 
+    def add_note(self, text: str) -> None:
+        """Notes accumulate: a gzip file can also hold a stray quote or a broken document."""
+        self.note = f"{self.note}; {text}" if self.note else text
+
 
 @dataclass
 class RunReport:

@@ -178,7 +178,7 @@ def _one_file(engine: Engine, src: Path, dst: Path, name: Path, forced: str | No
 def _scrub_file(engine: Engine, src: Path, fh: BinaryIO, dst: Path, fr: FileReport, forced: str | None) -> None:
     head = fh.read(SNIFF_SIZE)
     if isinstance(fh, gzip.GzipFile):
-        fr.note = "decompressed (gzip)"
+        fr.add_note("decompressed (gzip)")
     reason = binary_reason(head)
     if reason is not None:
         fr.refused = reason
@@ -216,8 +216,8 @@ def _write_chunks(results: Iterator[formats.ChunkResult], out: io.BufferedWriter
             if len(fr.json_fallback_at) < MAX_LINE_NUMBERS:
                 fr.json_fallback_at.append(fr.lines + n)
         fr.json_fallback_lines += len(res.fallback_lines)
-        if res.unclosed_quote and not fr.note:
-            fr.note = f"a quoted field in the lines from {fr.lines + 1} on never closes: they were scrubbed as plain text"
+        if res.unclosed_quote and "never closes" not in fr.note:
+            fr.add_note(f"a quoted field in the lines from {fr.lines + 1} on never closes: they were scrubbed as plain text")
         fr.lines += res.lines
         fr.invalid_utf8_lines += res.invalid_utf8
 
@@ -232,7 +232,7 @@ def _json_document(engine: Engine, fh: io.BufferedReader, out: io.BufferedWriter
     if scrubbed is not None:
         out.write(scrubbed)
         return
-    fr.note = f"{why}: scrubbed as plain text"
+    fr.add_note(f"{why}: scrubbed as plain text")
     fr.lines = 0
     _write_chunks(engine.run(formats.PLAIN, iter_chunks(io.BytesIO(data)), None, parallel=False), out, fr)
 

@@ -57,3 +57,11 @@ def test_a_log_and_its_gzip_twin_in_one_folder_are_refused_up_front(tmp_path):
     res = invoke(tmp_path / "in", "--out", tmp_path / "out")
     assert res.exit_code == 2 and "has the same name as" in res.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_gzip_file_keeps_every_note(tmp_path):
+    broken = tmp_path / "otlp.json.gz"
+    broken.write_bytes(gzip.compress(b'{"resourceSpans": [{"user": "bob77"'))
+    res = invoke(broken, "--out", tmp_path / "out", "--secret", "k")
+    assert res.exit_code == 0, res.output
+    assert "decompressed (gzip); not valid JSON" in res.output  # neither note hides the other
