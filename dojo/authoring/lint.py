@@ -88,7 +88,13 @@ def _rate(hits: np.ndarray, t0: float, t1: float) -> float:
 def _evidence(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list[Finding]:
     out = []
     if not sc.answer.evidence and not control:
-        out.append(Finding("answer.evidence", "no evidence selectors: give at least one so learners can earn the bonus and lint can prove the scenario solvable", "warning"))
+        out.append(
+            Finding(
+                "answer.evidence",
+                "no evidence selectors: give at least one so learners can earn the bonus and lint can prove the scenario solvable",
+                "warning",
+            )
+        )
     for i, sel in enumerate(sc.answer.evidence):
         where = f"answer.evidence[{i}]"
         hits = selector_hits(tel, sel, start)
@@ -99,9 +105,19 @@ def _evidence(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list
                 out.append(Finding(where, f"{describe(sel)} matches nothing"))
             continue
         if after == 0:
-            out.append(Finding(where, f"{describe(sel)} matches nothing after the onset at {start:g}s; loosen it or strengthen the fault"))
+            out.append(
+                Finding(
+                    where,
+                    f"{describe(sel)} matches nothing after the onset at {start:g}s; loosen it or strengthen the fault",
+                )
+            )
         elif before > 0 and after < MIN_CONTRAST * before:
-            out.append(Finding(where, f"{describe(sel)} is {after / before:.1f}x as frequent after onset as before (needs {MIN_CONTRAST:g}x): it is not evidence of the fault"))
+            out.append(
+                Finding(
+                    where,
+                    f"{describe(sel)} is {after / before:.1f}x as frequent after onset as before (needs {MIN_CONTRAST:g}x): it is not evidence of the fault",
+                )
+            )
     return out
 
 
@@ -117,9 +133,16 @@ def _red_herrings(sc: Scenario, tel: Telemetry, start: float) -> list[Finding]:
             hits = selector_hits(tel, sel, start)
             inside = ((hits >= t0) & (hits < t1)).sum()
             if ev.at < start and inside:
-                out.append(Finding(f"timeline[{i}]", f"red herring at {ev.at:g}s already shows answer.evidence[{j}] ({describe(sel)}): it would give the answer away"))
-        if ev.kind not in CHANGE_KINDS and ev.kind in FAULTS and any(
-            a.service == ev.service and a.fault == ev.kind for a in sc.answer.accepted
+                out.append(
+                    Finding(
+                        f"timeline[{i}]",
+                        f"red herring at {ev.at:g}s already shows answer.evidence[{j}] ({describe(sel)}): it would give the answer away",
+                    )
+                )
+        if (
+            ev.kind not in CHANGE_KINDS
+            and ev.kind in FAULTS
+            and any(a.service == ev.service and a.fault == ev.kind for a in sc.answer.accepted)
         ):
             out.append(Finding(f"timeline[{i}]", "a red herring is also an accepted answer"))
     return out
@@ -130,12 +153,19 @@ def _alerts(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list[F
     fired = tel.events[tel.events["kind"] == "alert_firing"]
     for i, alert in enumerate(sc.alerts):
         if not (fired["name"] == alert.name).any():
-            out.append(Finding(f"alerts[{i}]", f"alert {alert.name} never fires; lower its threshold or strengthen the fault"))
+            out.append(
+                Finding(f"alerts[{i}]", f"alert {alert.name} never fires; lower its threshold or strengthen the fault")
+            )
     if sc.page and sc.page not in {a.name for a in sc.alerts}:
         out.append(Finding("page", f"page names {sc.page!r}, which is not an alert"))
     page = page_time(sc, tel)
     if page is None:
         out.append(Finding("alerts", "nothing pages the learner: no alert of severity page fires"))
     elif not control and page < start:
-        out.append(Finding("alerts", f"the page arrives at {page:g}s, before the onset at {start:g}s: the learner would be paged by noise"))
+        out.append(
+            Finding(
+                "alerts",
+                f"the page arrives at {page:g}s, before the onset at {start:g}s: the learner would be paged by noise",
+            )
+        )
     return out

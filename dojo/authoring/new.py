@@ -114,7 +114,9 @@ def parse_services(spec: str) -> list[Node]:
         name, _, kind = item.partition(":")
         kind = kind or "http"
         if not re.match(SLUG_PATTERN, name):
-            raise FlagError(f"--services: {name!r} is not a service name (lowercase, digits, dashes); presets: {', '.join(PRESETS)}")
+            raise FlagError(
+                f"--services: {name!r} is not a service name (lowercase, digits, dashes); presets: {', '.join(PRESETS)}"
+            )
         if kind not in SERVICE_KINDS:
             raise FlagError(f"--services: {item!r} has kind {kind!r}; kinds: {', '.join(SERVICE_KINDS)}")
         if any(name == n for n, _ in pairs):
@@ -206,12 +208,26 @@ def fault_params(kind: FaultKind) -> dict[str, Any]:
 def timeline_data(p: Plan, fault: str, with_fault: bool = True) -> list[dict]:
     kind = FAULTS[fault]
     out: list[dict] = [
-        {"at": format_duration(p.herring_at), "kind": "deploy", "service": p.herring, "version": "v1.4.1",
-         "note": "routine release: bump the logging library", "red_herring": True},
+        {
+            "at": format_duration(p.herring_at),
+            "kind": "deploy",
+            "service": p.herring,
+            "version": "v1.4.1",
+            "note": "routine release: bump the logging library",
+            "red_herring": True,
+        },
     ]
     if p.trigger:
         # As slow as a default timeout: about half the calls to it time out, for five minutes.
-        out.append({"at": format_duration(p.onset), "kind": TRIGGER, "service": p.trigger, "params": {"added_ms": 3000}, "for": "5m"})
+        out.append(
+            {
+                "at": format_duration(p.onset),
+                "kind": TRIGGER,
+                "service": p.trigger,
+                "params": {"added_ms": 3000},
+                "for": "5m",
+            }
+        )
     if with_fault:
         ev: dict[str, Any] = {"at": format_duration(p.onset), "kind": fault, "service": p.service}
         if kind.params:
@@ -245,8 +261,15 @@ RATIOS = (10.0, 5.0, 3.0, 2.0, 1.5, 1.3)
 SYMPTOMS = ("error_rate", "latency_p50_ms", "latency_p99_ms")
 ALERT_FOR = (60.0, 30.0, 10.0)
 SHORT = {
-    "rps": "Traffic", "error_rate": "Errors", "latency_p50_ms": "P50", "latency_p99_ms": "P99", "cpu_pct": "Cpu",
-    "memory_pct": "Memory", "pool_used_pct": "Pool", "queue_depth": "QueueDepth", "disk_used_pct": "Disk",
+    "rps": "Traffic",
+    "error_rate": "Errors",
+    "latency_p50_ms": "P50",
+    "latency_p99_ms": "P99",
+    "cpu_pct": "Cpu",
+    "memory_pct": "Memory",
+    "pool_used_pct": "Pool",
+    "queue_depth": "QueueDepth",
+    "disk_used_pct": "Disk",
     "cache_hit_pct": "CacheHit",
 }
 
@@ -290,7 +313,10 @@ class Signals:
 
     def __init__(self, sc: Scenario, tel: Telemetry):
         self.scenario, self.tel, self.grid = sc, tel, tel.grid
-        self._by = {k: (g["t"].to_numpy(), g["value"].to_numpy()) for k, g in tel.metrics.groupby(["service", "metric"], sort=False)}
+        self._by = {
+            k: (g["t"].to_numpy(), g["value"].to_numpy())
+            for k, g in tel.metrics.groupby(["service", "metric"], sort=False)
+        }
 
     @classmethod
     def full(cls, sc: Scenario) -> "Signals":
@@ -324,8 +350,16 @@ class Signals:
 
 
 def no_signals(sc: Scenario) -> Telemetry:
-    return Telemetry(sc, sc.seed, sc.start, sc.grid, LOG_SCHEMA.empty_table(), pd.DataFrame(columns=METRIC_COLUMNS),
-                     pd.DataFrame(columns=SPAN_COLUMNS), pd.DataFrame(columns=EVENT_COLUMNS))
+    return Telemetry(
+        sc,
+        sc.seed,
+        sc.start,
+        sc.grid,
+        LOG_SCHEMA.empty_table(),
+        pd.DataFrame(columns=METRIC_COLUMNS),
+        pd.DataFrame(columns=SPAN_COLUMNS),
+        pd.DataFrame(columns=EVENT_COLUMNS),
+    )
 
 
 def with_alerts(tel: Telemetry, sc: Scenario) -> Telemetry:
@@ -366,7 +400,13 @@ def alert_options(sg: Signals, p: Plan, difficulty: int) -> Iterable[dict]:
             found = threshold(pre, post, max(1, math.ceil(hold / sg.grid)), metric)
             if found is not None:
                 how, value = found
-                yield {"name": alert_name(service, metric, how), "service": service, "metric": metric, how: value, "for": format_duration(hold)}
+                yield {
+                    "name": alert_name(service, metric, how),
+                    "service": service,
+                    "metric": metric,
+                    how: value,
+                    "for": format_duration(hold),
+                }
                 break
 
 
@@ -388,7 +428,12 @@ def choose_noise_alert(data: dict, sg: Signals, service: str) -> dict | None:
         k = max(3, len(top) // NOISE_SHARE)
         if len(top) <= k or top[k] >= top[k - 1]:
             continue
-        alert = {"name": alert_name(service, metric, "above"), "service": service, "metric": metric, "above": nice_between(float(top[k]), float(top[k - 1]))}
+        alert = {
+            "name": alert_name(service, metric, "above"),
+            "service": service,
+            "metric": metric,
+            "above": nice_between(float(top[k]), float(top[k - 1])),
+        }
         if not sg.findings({**data, "alerts": [alert]}):
             return alert
     return None
@@ -434,8 +479,11 @@ def log_candidates(kind: FaultKind, p: Plan) -> list[tuple[int, dict]]:
     params = {k: _param_text(v) for k, v in fault_params(kind).items()}
     nodes = list(p.nodes)
     callers = [c for c in callers_of(nodes, p.service) if node(nodes, c).kind != "external"]
-    templates = [*((t, "error") for t in kind.error_logs), *((t, "event") for ts in kind.event_logs.values() for t in ts),
-                 *((t, "warn") for t in kind.warn_logs)]
+    templates = [
+        *((t, "error") for t in kind.error_logs),
+        *((t, "event") for ts in kind.event_logs.values() for t in ts),
+        *((t, "warn") for t in kind.warn_logs),
+    ]
     out = []
     for i, (tpl, role) in enumerate(templates):
         caller_side = tpl.side == "caller"
@@ -444,7 +492,9 @@ def log_candidates(kind: FaultKind, p: Plan) -> list[tuple[int, dict]]:
         writer = callers[0] if caller_side else p.service
         consts = {"service": writer, **params, **({"peer": p.service} if caller_side else {})}
         why = {
-            "error": f"{writer}'s calls to {p.service} fail, in the fault's own words" if caller_side else f"failed requests on {writer} say why, in the fault's own words",
+            "error": f"{writer}'s calls to {p.service} fail, in the fault's own words"
+            if caller_side
+            else f"failed requests on {writer} say why, in the fault's own words",
             "event": f"{writer} logs the moment it happens",
             "warn": f"{writer} warns about it while it lasts",
         }[role]
@@ -463,7 +513,10 @@ def signature(sg: Signals, control: Signals, onset: float, services: list[str]) 
                 continue
             # High and low deciles, not medians: a leak that builds up, or a storm that lasts only
             # while its trigger does, changes part of the window.
-            for a, b in ((np.quantile(post, 0.9), np.quantile(ctl, 0.9)), (np.quantile(post, 0.1), np.quantile(ctl, 0.1))):
+            for a, b in (
+                (np.quantile(post, 0.9), np.quantile(ctl, 0.9)),
+                (np.quantile(post, 0.1), np.quantile(ctl, 0.1)),
+            ):
                 ratio = (float(a) + 1e-9) / (float(b) + 1e-9)
                 if abs(a - b) >= FLOOR.get(metric, PCT_FLOOR) and abs(math.log(ratio)) >= math.log(min(RATIOS)):
                     out.append((s, metric, ratio))
@@ -481,13 +534,26 @@ def metric_candidates(sg: Signals, sig: list[tuple[str, str, float]], onset: flo
         base, (pre, post) = baseline(t, v, onset), sg.split(s, metric, onset)
         verb = "rises" if ratio > 1 else "falls"
         if base > 0:
-            seen = float(np.quantile(post, 0.75)) / base if ratio > 1 else base / max(float(np.quantile(post, 0.25)), 1e-9)
-            out += [{"metric": {"service": s, "name": metric, verb: f"{r:g}x"}, "why": f"{s}'s {metric} {verb} {r:g}x after the onset"}
-                    for r in RATIOS if r <= seen]
+            seen = (
+                float(np.quantile(post, 0.75)) / base if ratio > 1 else base / max(float(np.quantile(post, 0.25)), 1e-9)
+            )
+            out += [
+                {
+                    "metric": {"service": s, "name": metric, verb: f"{r:g}x"},
+                    "why": f"{s}'s {metric} {verb} {r:g}x after the onset",
+                }
+                for r in RATIOS
+                if r <= seen
+            ]
         found = threshold(pre, post, 1, metric)
         if found:
             how, value = found
-            out.append({"metric": {"service": s, "name": metric, how: value}, "why": f"{s}'s {metric} goes {how} {value:g} after the onset"})
+            out.append(
+                {
+                    "metric": {"service": s, "name": metric, how: value},
+                    "why": f"{s}'s {metric} goes {how} {value:g} after the onset",
+                }
+            )
     return out
 
 
@@ -495,7 +561,12 @@ def trace_candidates(kind: FaultKind, services: list[str]) -> list[dict]:
     out = []
     for s in services:
         if kind.span_message and kind.span_message != "error":
-            out.append({"trace": {"service": s, "status": "error", "contains": kind.span_message}, "why": f"error spans on {s} carry the fault's status message"})
+            out.append(
+                {
+                    "trace": {"service": s, "status": "error", "contains": kind.span_message},
+                    "why": f"error spans on {s} carry the fault's status message",
+                }
+            )
         out.append({"trace": {"service": s, "status": "error"}, "why": f"requests through {s} fail after the onset"})
     return out
 
@@ -510,7 +581,9 @@ def near(p: Plan) -> list[str]:
     return list(dict.fromkeys([p.service, *callers_of(nodes, p.service), *node(nodes, p.service).calls]))
 
 
-def choose_evidence(data: dict, sg: Signals, sig: list[tuple[str, str, float]], p: Plan, kind: FaultKind, alert: dict) -> list[dict]:
+def choose_evidence(
+    data: dict, sg: Signals, sig: list[tuple[str, str, float]], p: Plan, kind: FaultKind, alert: dict
+) -> list[dict]:
     """Up to two log selectors (from different templates), one metric and, if that leaves fewer
     than two, one trace selector; each one lint accepts on its own."""
 
@@ -538,8 +611,14 @@ def control_evidence(data: dict, sg: Signals, service: str, alert: dict) -> list
     _, v = sg.series(service, "error_rate")
     below = nice_between(float(v.max()) * MARGIN + 0.005, float(v.max()) * 2 + 0.02)
     sels = [
-        {"metric": {"service": service, "name": "error_rate", "below": below}, "why": "errors never leave their usual level: nothing is failing"},
-        {"metric": {"service": service, "name": alert["metric"], "above": alert["above"]}, "why": "the spike that paged lasts a bucket or two and goes away by itself"},
+        {
+            "metric": {"service": service, "name": "error_rate", "below": below},
+            "why": "errors never leave their usual level: nothing is failing",
+        },
+        {
+            "metric": {"service": service, "name": alert["metric"], "above": alert["above"]},
+            "why": "the spike that paged lasts a bucket or two and goes away by itself",
+        },
     ]
     return [s for s in sels if not sg.findings({**data, "answer": {**data["answer"], "evidence": [s]}})]
 
@@ -547,9 +626,15 @@ def control_evidence(data: dict, sg: Signals, service: str, alert: dict) -> list
 # -- words: briefing, hints, objectives, debrief ----------------------------------------------
 
 PHRASE = {
-    "rps": "request rate", "error_rate": "error rate", "latency_p50_ms": "median latency (ms)",
-    "latency_p99_ms": "p99 latency (ms)", "cpu_pct": "CPU (%)", "memory_pct": "memory (%)",
-    "pool_used_pct": "connection pool use (%)", "queue_depth": "queue depth", "disk_used_pct": "disk use (%)",
+    "rps": "request rate",
+    "error_rate": "error rate",
+    "latency_p50_ms": "median latency (ms)",
+    "latency_p99_ms": "p99 latency (ms)",
+    "cpu_pct": "CPU (%)",
+    "memory_pct": "memory (%)",
+    "pool_used_pct": "connection pool use (%)",
+    "queue_depth": "queue depth",
+    "disk_used_pct": "disk use (%)",
     "cache_hit_pct": "cache hit ratio (%)",
 }
 
@@ -562,7 +647,11 @@ def clock(seconds: float) -> str:
 def words(opts: Options, p: Plan, alert: dict, page_at: float, evidence: list[dict]) -> dict:
     kind = FAULTS[opts.fault]
     how = "above" if "above" in alert else "below"
-    rule = f"{PHRASE[alert['metric']]} {how} {alert[how]:.0%}" if alert["metric"] == "error_rate" else f"{PHRASE[alert['metric']]} {how} {alert[how]:g}"
+    rule = (
+        f"{PHRASE[alert['metric']]} {how} {alert[how]:.0%}"
+        if alert["metric"] == "error_rate"
+        else f"{PHRASE[alert['metric']]} {how} {alert[how]:g}"
+    )
     control = opts.fault == "no_fault"
     briefing = (
         f"**PAGE: {alert['name']}** (severity: page)\n\n"
@@ -579,11 +668,16 @@ def words(opts: Options, p: Plan, alert: dict, page_at: float, evidence: list[di
     else:
         hint2 = f"Compare {p.service}'s metrics before and after {clock(p.onset)}: which one changed, and by how much?"
     if control:
-        hint2 = f"Compare {alert['service']}'s {PHRASE[alert['metric']]} now with the rest of the hour: is this unusual?"
+        hint2 = (
+            f"Compare {alert['service']}'s {PHRASE[alert['metric']]} now with the rest of the hour: is this unusual?"
+        )
     objectives = (
         ["Tell a noisy alert from an incident, from evidence.", "Check recent changes without blaming the latest one."]
         if control
-        else [f"Recognise {kind.taxonomy or kind.name.replace('_', ' ')} from its signals.", f"Rule out the deploy of {p.herring} with evidence, not by its timing."]
+        else [
+            f"Recognise {kind.taxonomy or kind.name.replace('_', ' ')} from its signals.",
+            f"Rule out the deploy of {p.herring} with evidence, not by its timing.",
+        ]
     )
     trigger_line = f"- {clock(p.onset)}  {p.trigger} slows down ({TRIGGER}), which sets it off\n" if p.trigger else ""
     debrief = (
@@ -656,7 +750,11 @@ def block(key: str, value: Any, indent: str = "") -> list[str]:
 
 
 def comment(text: str, width: int = 100) -> list[str]:
-    lines = [w for line in text.strip("\n").split("\n") for w in (textwrap.wrap(line, width - 2, subsequent_indent="  " if line.startswith(" ") else "") or [""])]
+    lines = [
+        w
+        for line in text.strip("\n").split("\n")
+        for w in (textwrap.wrap(line, width - 2, subsequent_indent="  " if line.startswith(" ") else "") or [""])
+    ]
     return [f"# {line}" if line else "#" for line in lines]
 
 
@@ -676,7 +774,8 @@ def section_notes(opts: Options, p: Plan, alert: dict, kind: FaultKind, sg: Sign
     trigger = (
         f"\n{opts.fault} alone moved no metric enough to page on, so {p.trigger} slows down first and\n"
         f"{opts.fault} on {p.service} turns that into an incident."
-        if p.trigger else ""
+        if p.trigger
+        else ""
     )
     alert_why = (
         "A mis-tuned rule (no `for`, a threshold inside the noise): it flaps although nothing is wrong."
@@ -707,13 +806,22 @@ def section_notes(opts: Options, p: Plan, alert: dict, kind: FaultKind, sg: Sign
     }
 
 
-def assemble(opts: Options, p: Plan, data: dict, alert: dict, evidence: list[dict], page_at: float, sg: Signals) -> tuple[str, dict]:
+def assemble(
+    opts: Options, p: Plan, data: dict, alert: dict, evidence: list[dict], page_at: float, sg: Signals
+) -> tuple[str, dict]:
     kind = FAULTS[opts.fault]
     w = words(opts, p, alert, page_at, evidence)
     notes = section_notes(opts, p, alert, kind, sg)
     sections = [
-        (notes["identity"], {"id": opts.id, "title": opts.title or default_title(opts.fault, p.service), "difficulty": opts.difficulty,
-                             "tags": [opts.fault.replace("_", "-")]}),
+        (
+            notes["identity"],
+            {
+                "id": opts.id,
+                "title": opts.title or default_title(opts.fault, p.service),
+                "difficulty": opts.difficulty,
+                "tags": [opts.fault.replace("_", "-")],
+            },
+        ),
         (notes["clock"], {"duration": data["duration"], "seed": opts.seed}),
         (notes["briefing"], {"briefing": w["briefing"]}),
         (notes["services"], {"services": data["services"]}),
@@ -763,7 +871,11 @@ def attempt(opts: Options, nodes: list[Node], service: str, trigger: str | None,
     sg = Signals.full(sc)
     if control:
         alert = choose_noise_alert(data, sg, service)
-        return Attempt(p, data, sg, alert, control_evidence({**data, "alerts": [alert]}, sg, service, alert)) if alert else None
+        return (
+            Attempt(p, data, sg, alert, control_evidence({**data, "alerts": [alert]}, sg, service, alert))
+            if alert
+            else None
+        )
     alert = choose_alert(data, sg, p, opts.difficulty)
     if alert is None:
         return None
@@ -801,7 +913,9 @@ def check_options(opts: Options, nodes: list[Node]) -> None:
     if opts.fault not in FAULTS:
         raise FlagError(f"--fault: no fault kind {opts.fault!r}; see 'dojo faults'")
     if not re.match(SLUG_PATTERN, opts.id):
-        raise FlagError(f"--id: {opts.id!r} is not a slug; write lowercase letters, digits and dashes, like checkout-slow")
+        raise FlagError(
+            f"--id: {opts.id!r} is not a slug; write lowercase letters, digits and dashes, like checkout-slow"
+        )
     if opts.service and opts.service not in {n.name for n in nodes}:
         raise FlagError(f"--service: {opts.service!r} is not one of the services: {', '.join(n.name for n in nodes)}")
     if opts.title is not None and not (0 < len(opts.title) <= 200 and "\n" not in opts.title):
@@ -831,7 +945,9 @@ def scaffold(opts: Options) -> Scaffold:
             break
     else:
         where = f"on {opts.service}" if opts.service else f"anywhere in '{opts.services}'"
-        raise ScaffoldError(f"{opts.fault} moves no metric enough to page on {where}; try another --service or --services")
+        raise ScaffoldError(
+            f"{opts.fault} moves no metric enough to page on {where}; try another --service or --services"
+        )
     p = found.plan
     if trigger:
         notes.append(f"{trigger} slows down at the onset to set {opts.fault} off")

@@ -117,7 +117,9 @@ def summary(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list[P
     facts = [
         f"difficulty {sc.difficulty}, {clock(sc.duration)} long, seed {tel.seed}, par {clock(sc.par)}",
         f"{len(sc.services)} services, {tel.n_logs:,} log lines, {tel.spans['trace_id'].nunique():,} traces",
-        "no fault: a control scenario (the page is noise)" if control else f"onset {clock(start)} (the first fault that is not a red herring)",
+        "no fault: a control scenario (the page is noise)"
+        if control
+        else f"onset {clock(start)} (the first fault that is not a red herring)",
         paged,
     ]
     return [Para("; ".join(facts) + ".")]
@@ -133,7 +135,9 @@ def topology(sc: Scenario) -> list[str]:
     faults = {}
     for ev in sc.timeline:
         if ev.kind in FAULTS and ev.kind != "no_fault":
-            faults.setdefault(ev.service, []).append(f"{ev.kind} at {clock(ev.at)}{' (red herring)' if ev.red_herring else ''}")
+            faults.setdefault(ev.service, []).append(
+                f"{ev.kind} at {clock(ev.at)}{' (red herring)' if ev.red_herring else ''}"
+            )
     lines: list[str] = []
     seen: set[str] = set()
 
@@ -177,7 +181,17 @@ def timeline(sc: Scenario) -> Table:
     for ev in sorted(sc.timeline, key=lambda e: e.at):
         what = "fault" if ev.kind in FAULTS else "change"
         until = clock(ev.end) if ev.end is not None else "end"
-        rows.append((clock(ev.at), until if what == "fault" else "", ev.kind, what, ev.service, "RED HERRING" if ev.red_herring else "", _details(ev)))
+        rows.append(
+            (
+                clock(ev.at),
+                until if what == "fault" else "",
+                ev.kind,
+                what,
+                ev.service,
+                "RED HERRING" if ev.red_herring else "",
+                _details(ev),
+            )
+        )
     return Table(("at", "until", "kind", "is", "service", "red herring", "details"), rows)
 
 
@@ -188,21 +202,40 @@ def alerts(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list[Pa
     ev = tel.events
     page = page_time(sc, tel)
     # Which rules may page, as lint decides it: the one named by `page`, else those of severity page.
-    eligible = {sc.page} if sc.page else {a.name for a in sc.alerts if a.severity == "page"} or {a.name for a in sc.alerts}
+    eligible = (
+        {sc.page} if sc.page else {a.name for a in sc.alerts if a.severity == "page"} or {a.name for a in sc.alerts}
+    )
     rows = []
     for a in sc.alerts:
         mine = ev[ev["name"] == a.name]
         fired = mine.loc[mine["kind"] == "alert_firing", "t"].to_numpy()
         fires = [clock(t) for t in fired]
         resolves = [clock(t) for t in mine.loc[mine["kind"] == "alert_resolved", "t"]]
-        rule = f"{a.metric} {'>' if a.above is not None else '<'} {a.above if a.above is not None else a.below:g}" + (f" for {format_duration(a.for_)}" if a.for_ else "")
+        rule = f"{a.metric} {'>' if a.above is not None else '<'} {a.above if a.above is not None else a.below:g}" + (
+            f" for {format_duration(a.for_)}" if a.for_ else ""
+        )
         paged = page is not None and a.name in eligible and bool(np.isclose(fired, page).any())
-        rows.append((a.name + (" (pages)" if paged else ""), a.service, rule, a.severity, ", ".join(fires) or "never", ", ".join(resolves) or "-"))
+        rows.append(
+            (
+                a.name + (" (pages)" if paged else ""),
+                a.service,
+                rule,
+                a.severity,
+                ", ".join(fires) or "never",
+                ", ".join(resolves) or "-",
+            )
+        )
     parts: list[Part] = [Table(("alert", "service", "rule", "severity", "fires", "resolves"), rows)]
     if page is None:
         parts.append(Para("Nothing pages the learner."))
     elif not control:
-        parts.append(Para(f"The page arrives {clock(page - start)} after the onset." if page >= start else f"The page arrives {clock(start - page)} BEFORE the onset."))
+        parts.append(
+            Para(
+                f"The page arrives {clock(page - start)} after the onset."
+                if page >= start
+                else f"The page arrives {clock(start - page)} BEFORE the onset."
+            )
+        )
     return parts
 
 
@@ -258,7 +291,9 @@ def metrics(sc: Scenario, tel: Telemetry, start: float | None) -> list[Part]:
 # -- fault samples --------------------------------------------------------------------------------
 
 # Access and health lines say nothing about a fault (slow ones are WARN, but still just access).
-_PLAIN = tuple(p for p in (tpl.split("{")[0] for pair in ACCESS.values() for tpl in pair) if p) + (HEALTH.text.split("{")[0],)
+_PLAIN = tuple(p for p in (tpl.split("{")[0] for pair in ACCESS.values() for tpl in pair) if p) + (
+    HEALTH.text.split("{")[0],
+)
 
 
 def _fixed(kind: FaultKind) -> list[str]:
@@ -292,7 +327,10 @@ def sample_lines(sc: Scenario, tel: Telemetry, ev: TimelineEvent, n: int = SAMPL
     service = pc.cast(logs.column("service"), pa.string())
     level = pc.cast(logs.column("level"), pa.string())
     msg = logs.column("message")
-    mask = pc.and_(pc.is_in(service, value_set=pa.array(_writers(sc, ev.service))), pc.is_in(level, value_set=pa.array(["WARN", "ERROR"])))
+    mask = pc.and_(
+        pc.is_in(service, value_set=pa.array(_writers(sc, ev.service))),
+        pc.is_in(level, value_set=pa.array(["WARN", "ERROR"])),
+    )
     for prefix in _PLAIN:
         mask = pc.and_(mask, pc.invert(pc.starts_with(msg, prefix)))
     keep = np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool) & (t >= t0) & (t < t1)
@@ -321,7 +359,12 @@ def sample_trace(sc: Scenario, tel: Telemetry, ev: TimelineEvent) -> list[str]:
     preferring one that carries the fault's status message; indented by call depth."""
     spans = tel.spans
     t0, t1 = _window(sc, ev)
-    err = spans[(spans["status"] == "error") & spans["service"].isin(_writers(sc, ev.service)) & (spans["t"] >= t0) & (spans["t"] < t1)]
+    err = spans[
+        (spans["status"] == "error")
+        & spans["service"].isin(_writers(sc, ev.service))
+        & (spans["t"] >= t0)
+        & (spans["t"] < t1)
+    ]
     if err.empty:
         return []
     # The fault's own status message first, then a span of the faulty service, then a caller's.
@@ -383,7 +426,11 @@ def imported(sc: Scenario, tel: Telemetry) -> list[Part]:
         rows.append((kind, rel, f"{n:,}", f"{dropped:,}", mode))
     parts: list[Part] = [Table(("signal", "file", "on the clock", "outside it (dropped)", "how"), rows)]
     if any(r[3] != "0" for r in rows):
-        parts.append(Para(f"Rows outside {sc.start:%Y-%m-%dT%H:%M:%SZ} + {clock(sc.duration)} are dropped: move `start:` or `duration:` to keep them."))
+        parts.append(
+            Para(
+                f"Rows outside {sc.start:%Y-%m-%dT%H:%M:%SZ} + {clock(sc.duration)} are dropped: move `start:` or `duration:` to keep them."
+            )
+        )
     logs = getattr(real, "logs", None)
     if logs is not None and logs.num_rows:
         first = logs.take(pa.array(np.argsort(logs.column("t").to_numpy(), kind="stable")[:SAMPLE_LINES]))
@@ -404,8 +451,15 @@ def evidence(sc: Scenario, tel: Telemetry, start: float) -> list[Part]:
         first = clock(float(after.min())) if len(after) else "never"
         rows.append((str(i), describe(sel), f"{len(before)} {unit}", f"{len(after)} {unit}", first, sel.why or ""))
     if not rows:
-        return [Para("No evidence selectors: learners cannot earn the evidence bonus, and lint cannot prove the scenario solvable.")]
-    return [Para(f"Matches before and after the onset at {clock(start)}."), Table(("#", "selector", "before onset", "after onset", "first hit", "why"), rows)]
+        return [
+            Para(
+                "No evidence selectors: learners cannot earn the evidence bonus, and lint cannot prove the scenario solvable."
+            )
+        ]
+    return [
+        Para(f"Matches before and after the onset at {clock(start)}."),
+        Table(("#", "selector", "before onset", "after onset", "first hit", "why"), rows),
+    ]
 
 
 def lint_parts(findings: list[Finding]) -> list[Part]:

@@ -15,7 +15,9 @@ from .common import fail, load_or_exit
 class OneLineCommand(click.Command):
     """Usage errors as one line (`dojo: ...`, exit 2) rather than click's usage block."""
 
-    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as exc:
@@ -65,7 +67,11 @@ def _ask_service(services: str) -> str | None:
     from dojo.authoring.new import parse_services
 
     names = [n.name for n in parse_services(services)]
-    choice = click.prompt("Where the fault strikes (auto: the first service where it shows)", type=click.Choice(["auto", *names]), default="auto")
+    choice = click.prompt(
+        "Where the fault strikes (auto: the first service where it shows)",
+        type=click.Choice(["auto", *names]),
+        default="auto",
+    )
     return None if choice == "auto" else choice
 
 
@@ -80,13 +86,30 @@ def _missing(flag: str, what: str) -> NoReturn:
 @click.option("--fault", metavar="KIND", help="The fault kind (see 'dojo faults').")
 @click.option("--service", metavar="NAME", help="Where the fault strikes; default the first service where it shows.")
 @click.option("--difficulty", type=click.IntRange(1, 5), help="1 (gentle) .. 5 [default: 2]")
-@click.option("--duration", default="30m", show_default=True, callback=_duration, help="Simulated length (at least 10m).")
-@click.option("--rps", type=click.FloatRange(0.1, 5000), default=20.0, show_default=True, help="Entry traffic per entry service.")
+@click.option(
+    "--duration", default="30m", show_default=True, callback=_duration, help="Simulated length (at least 10m)."
+)
+@click.option(
+    "--rps", type=click.FloatRange(0.1, 5000), default=20.0, show_default=True, help="Entry traffic per entry service."
+)
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="File to write [default: scenarios/<id>.yaml]")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="File to write [default: scenarios/<id>.yaml]"
+)
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
-def new_cmd(id_: str | None, title: str | None, services: str | None, fault: str | None, service: str | None, difficulty: int | None,
-            duration: float, rps: float, seed: int, out: Path | None, force: bool) -> None:
+def new_cmd(
+    id_: str | None,
+    title: str | None,
+    services: str | None,
+    fault: str | None,
+    service: str | None,
+    difficulty: int | None,
+    duration: float,
+    rps: float,
+    seed: int,
+    out: Path | None,
+    force: bool,
+) -> None:
     """Scaffold a scenario file that validates and lints clean as written, with comments that
     teach the format. In a terminal, asks for what the flags leave out."""
     from dojo.authoring.new import FlagError, Options, ScaffoldError, default_title, scaffold
@@ -100,7 +123,11 @@ def new_cmd(id_: str | None, title: str | None, services: str | None, fault: str
         service = _ask_service(services)
     if id_ is None:
         suggestion = f"{service or 'my'}-{fault.replace('_', '-')}"
-        id_ = click.prompt("Scenario id", default=suggestion) if ask else _missing("--id", "SLUG (like checkout-pool-exhausted)")
+        id_ = (
+            click.prompt("Scenario id", default=suggestion)
+            if ask
+            else _missing("--id", "SLUG (like checkout-pool-exhausted)")
+        )
     if title is None and ask:
         title = click.prompt("Title", default=default_title(fault, service or "a service"))
     if difficulty is None:
@@ -109,7 +136,17 @@ def new_cmd(id_: str | None, title: str | None, services: str | None, fault: str
     if out.exists() and not force:
         fail(f"{out} exists; pass --force to overwrite it, or --out another path")
 
-    opts = Options(id=id_, fault=fault, services=services, service=service, title=title, difficulty=difficulty, duration=duration, rps=rps, seed=seed)
+    opts = Options(
+        id=id_,
+        fault=fault,
+        services=services,
+        service=service,
+        title=title,
+        difficulty=difficulty,
+        duration=duration,
+        rps=rps,
+        seed=seed,
+    )
     try:
         result = scaffold(opts)
     except FlagError as exc:
@@ -119,8 +156,10 @@ def new_cmd(id_: str | None, title: str | None, services: str | None, fault: str
     write_checked(out, result.text)
     from dojo.scenario.durations import format_duration
 
-    click.echo(f"wrote {out}: {fault} on {result.service} at {format_duration(result.onset)}; {result.page} pages at {format_duration(result.page_at)}; "
-               f"{len(result.scenario.answer.evidence)} evidence selectors; lint clean")
+    click.echo(
+        f"wrote {out}: {fault} on {result.service} at {format_duration(result.onset)}; {result.page} pages at {format_duration(result.page_at)}; "
+        f"{len(result.scenario.answer.evidence)} evidence selectors; lint clean"
+    )
     for note in result.notes:
         click.echo(f"  note: {note}")
     click.echo(f"next: edit it, then 'dojo preview {out}'")

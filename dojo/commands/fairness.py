@@ -13,8 +13,20 @@ from .library import _PATHS, _files, _load_all
 
 @click.command("fairness")
 @_PATHS
-@click.option("--seeds", default=2, show_default=True, type=click.IntRange(1, 20), help="Synthesis seeds the reasoner must solve, from the scenario's own.")
-@click.option("--guesses", default=5, show_default=True, type=click.IntRange(1, 50), help="Guesser seeds; its median points must lose to the reasoner's.")
+@click.option(
+    "--seeds",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 20),
+    help="Synthesis seeds the reasoner must solve, from the scenario's own.",
+)
+@click.option(
+    "--guesses",
+    default=5,
+    show_default=True,
+    type=click.IntRange(1, 50),
+    help="Guesser seeds; its median points must lose to the reasoner's.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also print what the reasoner saw and concluded on every seed.")
 def fairness_cmd(paths: tuple[Path, ...], seeds: int, guesses: int, verbose: bool) -> None:
     """Play a scripted reasoner and a random guesser on scenarios (default: the built-in ones).
@@ -58,6 +70,8 @@ def fairness_cmd(paths: tuple[Path, ...], seeds: int, guesses: int, verbose: boo
             store.close()
     total = len(files)
     if errors or unfair:
-        click.echo(f"{unfair + len({e.path for e in errors})} of {total} scenario{'s' * (total != 1)} unfair or invalid")
+        click.echo(
+            f"{unfair + len({e.path for e in errors})} of {total} scenario{'s' * (total != 1)} unfair or invalid"
+        )
         sys.exit(1)
     click.echo(f"{total} scenario{'s' * (total != 1)} fair")

@@ -35,7 +35,13 @@ class StderrProgress:
 
 @click.command("generate")
 @click.argument("scenario")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write the files into (created if missing).")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the files into (created if missing).",
+)
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None, help="Override the scenario's seed.")
 def generate_cmd(scenario: str, out: Path, seed: int | None) -> None:
     """Synthesize SCENARIO (a file or a built-in id) into OUT: logs.jsonl, logs.log,

@@ -14,14 +14,52 @@ from .common import end_cleanly_on_sigterm, fail
 
 @click.command("import")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="INPUTS...")
-@click.option("--scenario", "scenario_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The scenario file to attach the signals to.")
-@click.option("--format", "fmt", type=click.Choice(["auto", "log", "jsonl", "csv", "otlp-logs", "otlp-metrics", "otlp-traces", "jaeger", "prometheus"]), default="auto", show_default=True, help="The input format (auto: sniffed per file).")
+@click.option(
+    "--scenario",
+    "scenario_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The scenario file to attach the signals to.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(
+        ["auto", "log", "jsonl", "csv", "otlp-logs", "otlp-metrics", "otlp-traces", "jaeger", "prometheus"]
+    ),
+    default="auto",
+    show_default=True,
+    help="The input format (auto: sniffed per file).",
+)
 @click.option("--service", default=None, help="Service name for records that carry none (default: the file's name).")
-@click.option("--year", type=click.IntRange(1970, 2100), default=None, help="Year for syslog timestamps, which have none (default: this year).")
-@click.option("--replace", "replace", default="", help="Comma-separated signals the import replaces (logs,metrics,traces,events; one with no file becomes none); the others are mixed with synthetic ones.")
-@click.option("--no-sanitize", is_flag=True, help="Keep the material as it is. Only for data that holds no personal data or secrets.")
+@click.option(
+    "--year",
+    type=click.IntRange(1970, 2100),
+    default=None,
+    help="Year for syslog timestamps, which have none (default: this year).",
+)
+@click.option(
+    "--replace",
+    "replace",
+    default="",
+    help="Comma-separated signals the import replaces (logs,metrics,traces,events; one with no file becomes none); the others are mixed with synthetic ones.",
+)
+@click.option(
+    "--no-sanitize",
+    is_flag=True,
+    help="Keep the material as it is. Only for data that holds no personal data or secrets.",
+)
 @click.option("--secret", default=None, help="Secret for consistent pseudonyms across runs (see 'dojo sanitize').")
-def import_cmd(inputs: tuple[Path, ...], scenario_path: Path, fmt: str, service: str | None, year: int | None, replace: str, no_sanitize: bool, secret: str | None) -> None:
+def import_cmd(
+    inputs: tuple[Path, ...],
+    scenario_path: Path,
+    fmt: str,
+    service: str | None,
+    year: int | None,
+    replace: str,
+    no_sanitize: bool,
+    secret: str | None,
+) -> None:
     """Import real telemetry INPUTS (files, or folders of them) into a scenario: plain logs (ISO
     8601, syslog, Apache/nginx, epoch timestamps), JSON lines logs, OTLP JSON logs/metrics/traces,
     Jaeger JSON traces, Prometheus range-query JSON and CSV metrics (a time column, one column per
@@ -94,9 +132,15 @@ def _import(inputs, scenario_path: Path, fmt: str, service, year, kinds: list[st
             _merge_pseudonyms(pseudonyms, out / pseudonyms.name)
     _report(result)
     # Signals imported before and not imported now stay, with their replace setting.
-    kept = {k: v for k, v in (earlier.files() if earlier else {}).items() if k not in files and (scenario_path.parent / v).is_file()}
+    kept = {
+        k: v
+        for k, v in (earlier.files() if earlier else {}).items()
+        if k not in files and (scenario_path.parent / v).is_file()
+    }
     replace_all = [k for k in (earlier.replace if earlier else []) if k in kept and k not in kinds] + kinds
-    block = imports_block({**{k: scenario_path.parent / v for k, v in kept.items()}, **files}, scenario_path.parent, replace_all)
+    block = imports_block(
+        {**{k: scenario_path.parent / v for k, v in kept.items()}, **files}, scenario_path.parent, replace_all
+    )
     with atomic_write(scenario_path) as fh:
         fh.write(set_imports(text, block))
     click.echo(f"wrote {', '.join(str(f) for f in files.values())}")
@@ -112,7 +156,11 @@ def _files(inputs: tuple[Path, ...]) -> tuple[Path, ...]:
     files: list[Path] = []
     for p in inputs:
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            found = sorted(
+                f
+                for f in p.rglob("*")
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
             if not found:
                 fail(f"{p}: the folder holds no files to import", 2)
             files += found

@@ -23,7 +23,14 @@ def _files(paths: tuple[Path, ...]) -> tuple[list[Path], list[ScenarioError]]:
     files: list[Path] = []
     empty: list[ScenarioError] = []
     if not paths and not builtin_dir().is_dir():
-        return [], [ScenarioError(str(builtin_dir()), None, "", "no built-in scenarios folder here; give paths, or set DOJO_SCENARIOS to a folder")]
+        return [], [
+            ScenarioError(
+                str(builtin_dir()),
+                None,
+                "",
+                "no built-in scenarios folder here; give paths, or set DOJO_SCENARIOS to a folder",
+            )
+        ]
     for p in paths or (builtin_dir(),):
         found = find_scenarios([p])
         if p.is_dir() and not found:
@@ -45,7 +52,9 @@ def _load_all(files: list[Path]) -> tuple[list[tuple[Path, Scenario]], list[Scen
         except ScenarioErrors as exc:
             errors.extend(exc.errors)
         except Exception as exc:  # noqa: BLE001 - a bug of ours must still read as one line per file
-            errors.append(ScenarioError(str(f), None, "", f"internal error ({type(exc).__name__}: {exc}); please report it"))
+            errors.append(
+                ScenarioError(str(f), None, "", f"internal error ({type(exc).__name__}: {exc}); please report it")
+            )
     return loaded, errors
 
 
@@ -58,7 +67,11 @@ def _duplicate_ids(loaded: list[tuple[Path, Scenario]]) -> list[ScenarioError]:
     for path, sc in loaded:
         if sc.id in first:
             line = read_yaml(path.read_bytes(), str(path)).line_of(("id",))
-            out.append(ScenarioError(str(path), line, "id", f"{sc.id!r} is already the id of {first[sc.id]}; ids must be unique"))
+            out.append(
+                ScenarioError(
+                    str(path), line, "id", f"{sc.id!r} is already the id of {first[sc.id]}; ids must be unique"
+                )
+            )
         first.setdefault(sc.id, path)
     return out
 
@@ -77,13 +90,19 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
         click.echo(str(err))
     bad = len({e.path for e in errors})
     if errors:
-        click.echo(f"{len(errors)} problem{'s' * (len(errors) != 1)} in {bad} of {len(files)} file{'s' * (len(files) != 1)}")
+        click.echo(
+            f"{len(errors)} problem{'s' * (len(errors) != 1)} in {bad} of {len(files)} file{'s' * (len(files) != 1)}"
+        )
         sys.exit(1)
     click.echo(f"{len(files)} file{'s' * (len(files) != 1)} valid")
 
 
 @click.command("schema")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the schema to this file instead of standard output.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the schema to this file instead of standard output.",
+)
 def schema_cmd(out: Path | None) -> None:
     """Print the JSON Schema of the scenario format, for editors.
 
@@ -116,7 +135,14 @@ def list_cmd(paths: tuple[Path, ...], as_json: bool) -> None:
     errors += load_errors
     if as_json:
         rows = [
-            {"id": sc.id, "title": sc.title, "difficulty": sc.difficulty, "tags": list(sc.tags), "duration": sc.duration, "path": str(p)}
+            {
+                "id": sc.id,
+                "title": sc.title,
+                "difficulty": sc.difficulty,
+                "tags": list(sc.tags),
+                "duration": sc.duration,
+                "path": str(p),
+            }
             for p, sc in loaded
         ]
         click.echo(json.dumps(rows, indent=2))
@@ -124,7 +150,9 @@ def list_cmd(paths: tuple[Path, ...], as_json: bool) -> None:
         width = max(len(sc.id) for _, sc in loaded)
         for _, sc in loaded:
             tags = ",".join(sc.tags) or "-"
-            click.echo(f"{sc.id:<{width}}  {'*' * sc.difficulty:<5}  {format_duration(sc.duration):>6}  {sc.title}  [{tags}]")
+            click.echo(
+                f"{sc.id:<{width}}  {'*' * sc.difficulty:<5}  {format_duration(sc.duration):>6}  {sc.title}  [{tags}]"
+            )
     elif not errors:
         click.echo("no scenarios", err=True)
     for err in errors:
@@ -149,7 +177,14 @@ def faults_cmd(as_json: bool) -> None:
                     "description": k.description,
                     "taxonomy": k.taxonomy,
                     "params": [
-                        {"name": p.name, "type": p.type.__name__, "default": p.default, "min": p.min, "max": p.max, "help": p.help}
+                        {
+                            "name": p.name,
+                            "type": p.type.__name__,
+                            "default": p.default,
+                            "min": p.min,
+                            "max": p.max,
+                            "help": p.help,
+                        }
                         for p in k.params.values()
                     ],
                 }

@@ -49,6 +49,8 @@ def lint_cmd(paths: tuple[Path, ...], strict: bool) -> None:
         unfair += bool(failing)
     total = len(files)
     if errors or unfair:
-        click.echo(f"{unfair + len({e.path for e in errors})} of {total} scenario{'s' * (total != 1)} unfair or invalid")
+        click.echo(
+            f"{unfair + len({e.path for e in errors})} of {total} scenario{'s' * (total != 1)} unfair or invalid"
+        )
         sys.exit(1)
     click.echo(f"{total} scenario{'s' * (total != 1)} fair")

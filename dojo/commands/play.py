@@ -45,10 +45,35 @@ def _resumable(store, scenario_id: str, wanted: str) -> int:
 @click.option("--headless", is_flag=True, help="Read JSON commands on stdin, write JSON replies on stdout.")
 @click.option("--speed", type=click.FloatRange(1, 60), default=None, help="Replay speed, 1 to 60 (default 1).")
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None, help="Override the scenario's seed.")
-@click.option("--mode", type=click.Choice(["practice", "challenge"]), default=None, help="practice (default): pause, speed and advance allowed; challenge: the clock just runs.")
-@click.option("--clock", "clock_kind", type=click.Choice(["real", "manual"]), default=None, help="real (default): time passes; manual: only 'advance' moves time (deterministic).")
-@click.option("--time-limit", callback=_duration, default=None, metavar="DURATION", help="End the attempt unsolved after this much of your time, e.g. 45m.")
-@click.option("--resume", "resume", is_flag=False, flag_value="latest", default=None, metavar="[N]", help="Resume attempt N, or the latest unfinished one of SCENARIO.")
+@click.option(
+    "--mode",
+    type=click.Choice(["practice", "challenge"]),
+    default=None,
+    help="practice (default): pause, speed and advance allowed; challenge: the clock just runs.",
+)
+@click.option(
+    "--clock",
+    "clock_kind",
+    type=click.Choice(["real", "manual"]),
+    default=None,
+    help="real (default): time passes; manual: only 'advance' moves time (deterministic).",
+)
+@click.option(
+    "--time-limit",
+    callback=_duration,
+    default=None,
+    metavar="DURATION",
+    help="End the attempt unsolved after this much of your time, e.g. 45m.",
+)
+@click.option(
+    "--resume",
+    "resume",
+    is_flag=False,
+    flag_value="latest",
+    default=None,
+    metavar="[N]",
+    help="Resume attempt N, or the latest unfinished one of SCENARIO.",
+)
 def play_cmd(scenario: str, headless: bool, speed, seed, mode, clock_kind, time_limit, resume) -> None:
     """Play SCENARIO (a file or a built-in id): investigate, diagnose, get scored."""
     if not headless and not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -71,12 +96,20 @@ def play_cmd(scenario: str, headless: bool, speed, seed, mode, clock_kind, time_
             session = Session.resume(sc, store, _resumable(store, sc.id, resume))
         else:
             session = Session.start(
-                sc, store, seed=seed, speed=speed or 1.0, mode=mode or "practice", clock=clock_kind or "real", time_limit=time_limit
+                sc,
+                store,
+                seed=seed,
+                speed=speed or 1.0,
+                mode=mode or "practice",
+                clock=clock_kind or "real",
+                time_limit=time_limit,
             )
     except (StoreError, EngineError) as exc:
         fail(str(exc))
     if sys.stdin.isatty():
-        click.echo(f"attempt #{session.attempt_id} of {sc.id}: one JSON command a line, e.g. {{\"cmd\": \"help\"}}", err=True)
+        click.echo(
+            f'attempt #{session.attempt_id} of {sc.id}: one JSON command a line, e.g. {{"cmd": "help"}}', err=True
+        )
     serve(Protocol(session), sys.stdin, sys.stdout)
 
 
@@ -95,7 +128,12 @@ def _play_tui(sc, speed, seed, mode, clock_kind, time_limit, resume) -> None:
         except StoreError as exc:
             fail(str(exc))
     settings = PlaySettings(
-        speed=speed or 1.0, seed=seed, mode=mode or "practice", clock=clock_kind or "real", time_limit=time_limit, resume=attempt
+        speed=speed or 1.0,
+        seed=seed,
+        mode=mode or "practice",
+        clock=clock_kind or "real",
+        time_limit=time_limit,
+        resume=attempt,
     )
     run(play=sc, settings=settings)
 

@@ -27,17 +27,35 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 @click.command("sanitize", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "-o", type=click.Path(path_type=Path), help="Folder for the sanitized files and report.json.")
-@click.option("--secret", envvar=SECRET_ENV, help=f"Key for the pseudonyms: same secret, same pseudonyms (or ${SECRET_ENV}).")
-@click.option("--shift", "shift_text", metavar="DURATION", help="Move every timestamp by this much: -3d, 2h, +1h30m.")
-@click.option("--mapping", type=click.Path(path_type=Path), help="Also write original -> pseudonym here (holds the originals!).")
-@click.option("--keep", multiple=True, metavar="VALUE", help="A value to leave as it is (a service name, say); repeatable.")
-@click.option("--format", "fmt", type=click.Choice(["plain", "jsonl", "csv", "json"]), help="Force the format (default: by name and content).")
 @click.option(
-    "--jobs", "-j", type=click.IntRange(1, 64),
+    "--secret", envvar=SECRET_ENV, help=f"Key for the pseudonyms: same secret, same pseudonyms (or ${SECRET_ENV})."
+)
+@click.option("--shift", "shift_text", metavar="DURATION", help="Move every timestamp by this much: -3d, 2h, +1h30m.")
+@click.option(
+    "--mapping", type=click.Path(path_type=Path), help="Also write original -> pseudonym here (holds the originals!)."
+)
+@click.option(
+    "--keep", multiple=True, metavar="VALUE", help="A value to leave as it is (a service name, say); repeatable."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["plain", "jsonl", "csv", "json"]),
+    help="Force the format (default: by name and content).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
     help="Worker processes for large files (default: 1, which already uses two cores; with 4+ free cores, all but one, at most 4).",
 )
 @click.option("--check", is_flag=True, help="Scan INPUTS for leftovers instead; exit 1 if any is found.")
-@click.option("--allow", multiple=True, type=click.Path(path_type=Path), help="With --check: a pseudonyms.txt to accept; repeatable.")
+@click.option(
+    "--allow",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="With --check: a pseudonyms.txt to accept; repeatable.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors.")
 def sanitize_cmd(
     inputs: tuple[Path, ...],
@@ -80,8 +98,13 @@ def sanitize_cmd(
 
 
 def _options(
-    out: Path, secret: str | None, shift_text: str | None, mapping: Path | None,
-    keep: tuple[str, ...], fmt: str | None, jobs: int | None,
+    out: Path,
+    secret: str | None,
+    shift_text: str | None,
+    mapping: Path | None,
+    keep: tuple[str, ...],
+    fmt: str | None,
+    jobs: int | None,
 ) -> Options:
     """The run's Options from the command line (the domain imported only now)."""
     from dojo.sanitize.run import Options, default_jobs
@@ -158,4 +181,3 @@ def _check(paths: list[Path], keep: tuple[str, ...], allow: list[Path], quiet: b
         sys.exit(1)
     if not quiet:
         click.echo(f"no leftovers in {len(files)} file(s)", err=True)
-

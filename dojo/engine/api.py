@@ -24,7 +24,9 @@ class Args(BaseModel):
 
 class LogQuery(Args):
     contains: str | None = Field(None, min_length=1, max_length=500, description="substring of the message")
-    regex: str | None = Field(None, min_length=1, max_length=500, description="RE2 regular expression searched in the message")
+    regex: str | None = Field(
+        None, min_length=1, max_length=500, description="RE2 regular expression searched in the message"
+    )
     ignore_case: bool = False
     service: str | list[str] | None = None
     host: str | list[str] | None = Field(None, description="a replica, e.g. checkout-7d9f8c6b5-x2k4p")

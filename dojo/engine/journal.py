@@ -68,7 +68,9 @@ class Journal:
     def apply(self, e: Event) -> None:
         d = e.data
         if e.kind == ev.HYPOTHESIS:
-            self.hypotheses[d["id"]] = Hypothesis(d["id"], d["text"], d.get("service"), d.get("fault"), "open", Stamp.of(e))
+            self.hypotheses[d["id"]] = Hypothesis(
+                d["id"], d["text"], d.get("service"), d.get("fault"), "open", Stamp.of(e)
+            )
         elif e.kind == ev.HYPOTHESIS_UPDATE:
             h = self.hypotheses[d["id"]]
             changes = {k: v for k, v in d.items() if k != "id"}
@@ -76,7 +78,17 @@ class Journal:
                 setattr(h, key, value)
             h.history.append(Change(Stamp.of(e), changes))
         elif e.kind == ev.PIN:
-            self.pins.append(Pin(d["item"], d["kind"], d.get("hypothesis"), d.get("note", ""), d.get("summary", ""), d.get("snapshot", {}), Stamp.of(e)))
+            self.pins.append(
+                Pin(
+                    d["item"],
+                    d["kind"],
+                    d.get("hypothesis"),
+                    d.get("note", ""),
+                    d.get("summary", ""),
+                    d.get("snapshot", {}),
+                    Stamp.of(e),
+                )
+            )
 
     def pinned(self, item: str, hypothesis: str | None) -> bool:
         return any(p.item == item and p.hypothesis == hypothesis for p in self.pins)

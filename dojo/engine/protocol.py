@@ -24,9 +24,9 @@ from pydantic import BaseModel, Field, ValidationError
 
 from dojo.store import StoreError
 
+from .api import Args, EventQuery, LogQuery, MetricQuery, TraceQuery
 from .errors import EngineError
 from .journal import Status
-from .api import Args, EventQuery, LogQuery, MetricQuery, TraceQuery
 from .session import Session, format_validation
 
 
@@ -39,7 +39,9 @@ class TraceArgs(Args):
 
 
 class ShowArgs(Args):
-    item: str = Field(min_length=1, max_length=200, description="an id: L123, S<trace>:<span>, M:<service>:<metric>:<t0>:<t1>, E4")
+    item: str = Field(
+        min_length=1, max_length=200, description="an id: L123, S<trace>:<span>, M:<service>:<metric>:<t0>:<t1>, E4"
+    )
 
 
 class HypothesisArgs(Args):
@@ -103,26 +105,60 @@ def _pin(s: Session, a: PinArgs) -> dict:
 
 COMMANDS: dict[str, Command] = {
     "help": Command(NoArgs, lambda s, a: {"commands": describe()}, "List the commands and their arguments."),
-    "status": Command(NoArgs, lambda s, a: s.status(), "Clock, outcome, visible counts, firing alerts, hints and journal sizes."),
-    "briefing": Command(NoArgs, lambda s, a: s.briefing(), "The page, the system's services and the fault kinds a diagnosis can name."),
-    "logs": Command(LogQuery, lambda s, a: _d(s.logs(a)), "Log lines by substring/regex, service, host, level, trace, time window: count and a page."),
-    "metrics": Command(MetricQuery, lambda s, a: _d(s.metrics(a)), "A metric series with window aggregates (and its pin id); a service's summary; or the catalog."),
-    "traces": Command(TraceQuery, lambda s, a: _d(s.traces(a)), "Traces with a span matching service/status/min_ms/contains, or by trace_id."),
+    "status": Command(
+        NoArgs, lambda s, a: s.status(), "Clock, outcome, visible counts, firing alerts, hints and journal sizes."
+    ),
+    "briefing": Command(
+        NoArgs, lambda s, a: s.briefing(), "The page, the system's services and the fault kinds a diagnosis can name."
+    ),
+    "logs": Command(
+        LogQuery,
+        lambda s, a: _d(s.logs(a)),
+        "Log lines by substring/regex, service, host, level, trace, time window: count and a page.",
+    ),
+    "metrics": Command(
+        MetricQuery,
+        lambda s, a: _d(s.metrics(a)),
+        "A metric series with window aggregates (and its pin id); a service's summary; or the catalog.",
+    ),
+    "traces": Command(
+        TraceQuery,
+        lambda s, a: _d(s.traces(a)),
+        "Traces with a span matching service/status/min_ms/contains, or by trace_id.",
+    ),
     "trace": Command(TraceArgs, lambda s, a: {"trace": _d(s.trace(a.trace_id))}, "One trace as a span tree."),
     "events": Command(EventQuery, lambda s, a: _d(s.events_list(a)), "Alerts and change events so far."),
-    "show": Command(ShowArgs, lambda s, a: {"item": _d(s.resolve(a.item))}, "What an id points at (if it has happened)."),
+    "show": Command(
+        ShowArgs, lambda s, a: {"item": _d(s.resolve(a.item))}, "What an id points at (if it has happened)."
+    ),
     "journal": Command(NoArgs, lambda s, a: s.journal.to_dict(), "Hypotheses with their history, and pins."),
-    "hypothesis": Command(HypothesisArgs, _hypothesis, "Create a hypothesis (text, optional service/fault) or update one (hypothesis, status/text/...)."),
+    "hypothesis": Command(
+        HypothesisArgs,
+        _hypothesis,
+        "Create a hypothesis (text, optional service/fault) or update one (hypothesis, status/text/...).",
+    ),
     "pin": Command(PinArgs, _pin, "Pin an id as evidence, optionally to a hypothesis."),
     "hint": Command(NoArgs, lambda s, a: s.hint(), "Reveal the next hint, at its cost."),
     "pause": Command(NoArgs, lambda s, a: s.pause(), "Pause the replay (practice)."),
     "resume": Command(NoArgs, lambda s, a: s.resume_clock(), "Resume the replay (practice)."),
     "speed": Command(SpeedArgs, lambda s, a: s.set_speed(a.speed), "Change the replay speed, 1..60 (practice)."),
-    "advance": Command(AdvanceArgs, lambda s, a: s.advance(a.seconds), "Move the replay N scenario seconds ahead (practice)."),
-    "diagnose": Command(DiagnoseArgs, lambda s, a: s.diagnose(a.service, a.fault, a.explanation, a.trigger), "Submit service + fault (+ trigger) + explanation."),
-    "give_up": Command(NoArgs, lambda s, a: {"card": s.give_up().to_dict()}, "End the attempt unsolved; returns the card."),
+    "advance": Command(
+        AdvanceArgs, lambda s, a: s.advance(a.seconds), "Move the replay N scenario seconds ahead (practice)."
+    ),
+    "diagnose": Command(
+        DiagnoseArgs,
+        lambda s, a: s.diagnose(a.service, a.fault, a.explanation, a.trigger),
+        "Submit service + fault (+ trigger) + explanation.",
+    ),
+    "give_up": Command(
+        NoArgs, lambda s, a: {"card": s.give_up().to_dict()}, "End the attempt unsolved; returns the card."
+    ),
     "score": Command(NoArgs, lambda s, a: s.score().to_dict(), "The score card with every term."),
-    "quit": Command(NoArgs, lambda s, a: {"bye": True, "attempt": s.attempt_id}, "End the session (an unfinished attempt stays resumable)."),
+    "quit": Command(
+        NoArgs,
+        lambda s, a: {"bye": True, "attempt": s.attempt_id},
+        "End the session (an unfinished attempt stays resumable).",
+    ),
 }
 
 
@@ -136,7 +172,9 @@ def _type_name(ann: Any) -> str:
         return f"list[{_type_name(typing.get_args(ann)[0])}]"
     if origin is typing.Annotated:
         return _type_name(typing.get_args(ann)[0])
-    return {type(None): "null", str: "string", int: "integer", float: "number", bool: "boolean"}.get(ann, getattr(ann, "__name__", str(ann)))
+    return {type(None): "null", str: "string", int: "integer", float: "number", bool: "boolean"}.get(
+        ann, getattr(ann, "__name__", str(ann))
+    )
 
 
 def describe() -> list[dict]:
@@ -211,4 +249,6 @@ def encode(reply: dict) -> str:
     try:
         return json.dumps(reply, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        return json.dumps({"ok": False, "cmd": reply.get("cmd"), "error": f"internal error: reply not encodable: {exc}"})
+        return json.dumps(
+            {"ok": False, "cmd": reply.get("cmd"), "error": f"internal error: reply not encodable: {exc}"}
+        )

@@ -19,6 +19,7 @@ row as the fallback); arguments and results in `api`.
 from __future__ import annotations
 
 import math
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -154,11 +155,15 @@ class Signals:
         if len(sp):
             roots = sp[sp["parent_id"] == ""].drop_duplicates("trace_id").set_index("trace_id")
             flags = sp.assign(error=sp["status"] == "error")
-            per = flags.groupby("trace_id").agg(spans=("span_id", "size"), last_end=("end", "max"), error=("error", "max"))
+            per = flags.groupby("trace_id").agg(
+                spans=("span_id", "size"), last_end=("end", "max"), error=("error", "max")
+            )
             tr = per.join(roots[["t", "service", "name", "duration_ms"]], how="inner").reset_index()
             self.traces = tr.sort_values(["t", "trace_id"], kind="stable", ignore_index=True)
         else:
-            self.traces = pd.DataFrame(columns=["trace_id", "spans", "last_end", "error", "t", "service", "name", "duration_ms"])
+            self.traces = pd.DataFrame(
+                columns=["trace_id", "spans", "last_end", "error", "t", "service", "name", "duration_ms"]
+            )
 
         self.events = tel.events.reset_index(drop=True)
         self._triggers = self._timeline_refs()
@@ -232,12 +237,22 @@ class Signals:
         if len(rows) == 0:
             return []
         sub = self.log_table.take(pa.array(rows, pa.int64()))
-        cols = {name: sub.column(name).to_pylist() for name in ("id", "t", "service", "host", "level", "trace_id", "message")}
+        cols = {
+            name: sub.column(name).to_pylist()
+            for name in ("id", "t", "service", "host", "level", "trace_id", "message")
+        }
         text = plain_lines(sub, self.tel.start).to_pylist()
         return [
             LogLine(ids.log_id(i), _r(t), s, h, lv, tr, m, x)
             for i, t, s, h, lv, tr, m, x in zip(
-                cols["id"], cols["t"], cols["service"], cols["host"], cols["level"], cols["trace_id"], cols["message"], text
+                cols["id"],
+                cols["t"],
+                cols["service"],
+                cols["host"],
+                cols["level"],
+                cols["trace_id"],
+                cols["message"],
+                text,
             )
         ]
 
@@ -269,7 +284,9 @@ class Signals:
         if q.service is None:
             if q.metric is not None:
                 raise QueryError("give the service whose metric you want")
-            return MetricCatalog(grid=self.grid, services={s: list(self.metric_names.get(s, [])) for s in self.services})
+            return MetricCatalog(
+                grid=self.grid, services={s: list(self.metric_names.get(s, [])) for s in self.services}
+            )
         t0 = q.since or 0.0
         t1 = self.closed_until(now) if q.until is None else min(q.until, now)
         if t1 <= t0:
@@ -332,7 +349,15 @@ class Signals:
             raise NotFound(f"trace {trace_id} has not finished yet (now is {now:g}s)")
         own = self.spans[self.spans["trace_id"] == trace_id].sort_values(["t", "span_id"], kind="stable")
         nodes = {
-            r.span_id: SpanNode(ids.span_id(trace_id, r.span_id), r.service, r.name, _r(r.t), round(float(r.duration_ms), 3), r.status, r.message)
+            r.span_id: SpanNode(
+                ids.span_id(trace_id, r.span_id),
+                r.service,
+                r.name,
+                _r(r.t),
+                round(float(r.duration_ms), 3),
+                r.status,
+                r.message,
+            )
             for r in own.itertuples(index=False)
         }
         root = None
@@ -371,7 +396,9 @@ class Signals:
 
     def event_item(self, row: int) -> EventItem:
         r = self.events.iloc[row]
-        return EventItem(ids.event_id(row), _r(r["t"]), str(r["kind"]), str(r["service"]), str(r["name"]), str(r["detail"]))
+        return EventItem(
+            ids.event_id(row), _r(r["t"]), str(r["kind"]), str(r["service"]), str(r["name"]), str(r["detail"])
+        )
 
     def visible_events(self, now: float) -> int:
         return int((self.events["t"] <= now).sum())
@@ -391,7 +418,11 @@ class Signals:
             kind = ev.kind if ev.kind in CHANGE_KINDS else getattr(FAULTS.get(ev.kind), "change_event", None)
             if kind is None:
                 continue
-            same = self.events[(self.events["kind"] == kind) & (self.events["service"] == ev.service) & (self.events["t"] == float(ev.at))]
+            same = self.events[
+                (self.events["kind"] == kind)
+                & (self.events["service"] == ev.service)
+                & (self.events["t"] == float(ev.at))
+            ]
             for row in same.index:
                 out.setdefault(int(row), ev.id or f"timeline[{i}]")
         return out
@@ -403,7 +434,9 @@ class Signals:
             raise QueryError(f"a trigger is a change event id like E3, not {event!r}")
         ref = self._triggers.get(int(event[1:]))
         if ref is None:
-            raise QueryError(f"{event} is {item.data['kind']}, not a change: a trigger is a deploy, config change or the like")
+            raise QueryError(
+                f"{event} is {item.data['kind']}, not a change: a trigger is a deploy, config change or the like"
+            )
         return ref
 
     # -- pins --------------------------------------------------------------------------------
@@ -425,7 +458,13 @@ class Signals:
         if self.log_t[row] > now:
             raise NotFound(f"log line {item} has not happened yet (now is {now:g}s)")
         line = self.log_lines(np.array([row]))[0]
-        data = {"service": line.service, "level": line.level, "message": line.message, "host": line.host, "trace_id": line.trace_id}
+        data = {
+            "service": line.service,
+            "level": line.level,
+            "message": line.message,
+            "host": line.host,
+            "trace_id": line.trace_id,
+        }
         return Item(item, "log", line.t, line.text, data)
 
     def _resolve_span(self, item: str, trace_id: str, span: str, now: float) -> Item:
@@ -441,7 +480,9 @@ class Signals:
             "service": r["service"], "name": r["name"], "status": r["status"], "duration_ms": round(float(r["duration_ms"]), 3),
             "message": r["message"], "trace_id": trace_id,
         }  # fmt: skip
-        summary = f"{r['service']} {r['name']} {data['duration_ms']:g}ms {r['status']}" + (f": {r['message']}" if r["message"] else "")
+        summary = f"{r['service']} {r['name']} {data['duration_ms']:g}ms {r['status']}" + (
+            f": {r['message']}" if r["message"] else ""
+        )
         return Item(item, "span", _r(r["t"]), summary, data)
 
     def _resolve_window(self, p: ids.ParsedId, now: float) -> Item:
@@ -457,8 +498,17 @@ class Signals:
         if len(t) == 0:
             raise NotFound(f"metric window {item} holds no data point (buckets are {self.grid:g}s)")
         stats = _stats(p.service, p.metric, p.t0, p.t1, v)
-        data = {"service": p.service, "metric": p.metric, "t0": p.t0, "t1": p.t1, "t": [_r(x) for x in t], "values": [round(float(x), 4) for x in v]}
-        summary = f"{p.service} {p.metric} {fmt(p.t0)}..{fmt(p.t1)}: min {stats.min:g} mean {stats.mean:g} max {stats.max:g}"
+        data = {
+            "service": p.service,
+            "metric": p.metric,
+            "t0": p.t0,
+            "t1": p.t1,
+            "t": [_r(x) for x in t],
+            "values": [round(float(x), 4) for x in v],
+        }
+        summary = (
+            f"{p.service} {p.metric} {fmt(p.t0)}..{fmt(p.t1)}: min {stats.min:g} mean {stats.mean:g} max {stats.max:g}"
+        )
         return Item(item, "metric", _r(p.t1), summary, data)
 
     def _resolve_event(self, item: str, row: int, now: float) -> Item:

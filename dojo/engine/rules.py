@@ -65,8 +65,16 @@ class Verdict:
             return "correct"
         if not partial_feedback:
             return "wrong diagnosis"
-        right = [name for name, ok in (("service", self.service_ok), ("fault kind", self.fault_ok), ("trigger", self.trigger_ok)) if ok]
-        wrong = [name for name, ok in (("service", self.service_ok), ("fault kind", self.fault_ok), ("trigger", self.trigger_ok)) if ok is False]
+        right = [
+            name
+            for name, ok in (("service", self.service_ok), ("fault kind", self.fault_ok), ("trigger", self.trigger_ok))
+            if ok
+        ]
+        wrong = [
+            name
+            for name, ok in (("service", self.service_ok), ("fault kind", self.fault_ok), ("trigger", self.trigger_ok))
+            if ok is False
+        ]
         if not right:
             return "wrong diagnosis"
         return f"wrong diagnosis: the {' and the '.join(right)} {'is' if len(right) == 1 else 'are'} right, the {' and the '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not"
@@ -93,7 +101,9 @@ def judge(rules: Rules, service: str, fault: str, trigger_ref: str | None) -> Ve
     )
     trigger_ok = None
     if need_trigger:
-        trigger_ok = trigger_ref is not None and any(a.trigger is not None and a.trigger == trigger_ref for a in rules.accepted)
+        trigger_ok = trigger_ref is not None and any(
+            a.trigger is not None and a.trigger == trigger_ref for a in rules.accepted
+        )
     return Verdict(
         correct=correct,
         service_ok=any(a.service == service for a in rules.accepted),

@@ -19,11 +19,11 @@ from dojo.telemetry.faults import FAULTS
 from dojo.telemetry.model import Telemetry
 
 from . import events as ev
+from .api import EventList, EventQuery, Item, LogPage, LogQuery, MetricQuery, SpanNode, TracePage, TraceQuery
 from .attempt import Attempt
 from .clock import ManualTime, ReplayClock, TimeSource, check_speed, page_time
-from .errors import AttemptOver, ClockError, EngineError, NotFound, QueryError
+from .errors import AttemptOver, EngineError, NotFound, QueryError
 from .journal import STATUSES, Hypothesis, Journal, Pin
-from .api import EventList, EventQuery, Item, LogPage, LogQuery, MetricQuery, SpanNode, TracePage, TraceQuery
 from .queries import Signals
 from .rules import Rules, digest, judge
 from .scoring import ScoreCard, score
@@ -53,13 +53,15 @@ def format_validation(exc: ValidationError) -> str:
         msg = err["msg"]
         if err["type"] == "missing" and loc == "item":
             # Replies call items "id", but a request's "id" is its own correlation id.
-            msg = "required: the item to act on, e.g. \"item\": \"L123\" (\"id\" is the request's own id)"
+            msg = 'required: the item to act on, e.g. "item": "L123" ("id" is the request\'s own id)'
         parts.append(f"{loc}: {msg}" if loc else msg)
     return "; ".join(dict.fromkeys(parts))
 
 
 class Session:
-    def __init__(self, scenario: Scenario, signals: Signals, store: Store, attempt_id: int, attempt: Attempt, clock: ReplayClock):
+    def __init__(
+        self, scenario: Scenario, signals: Signals, store: Store, attempt_id: int, attempt: Attempt, clock: ReplayClock
+    ):
         self.scenario = scenario
         self.signals = signals
         self.store = store
@@ -284,11 +286,15 @@ class Session:
             "pins": len(att.journal.pins),
         }
 
-    def _query(self, what: str, args: BaseModel, run: Callable[[float], object], count: Callable[[object], int], record: bool):
+    def _query(
+        self, what: str, args: BaseModel, run: Callable[[float], object], count: Callable[[object], int], record: bool
+    ):
         self._tick()
         result = run(self.clock.now())
         if record:
-            self._record(ev.QUERY, {"what": what, "args": args.model_dump(exclude_defaults=True), "count": count(result)})
+            self._record(
+                ev.QUERY, {"what": what, "args": args.model_dump(exclude_defaults=True), "count": count(result)}
+            )
         return result
 
     def logs(self, query: LogQuery | None = None, *, record: bool = True, **kwargs) -> LogPage:
@@ -297,7 +303,13 @@ class Session:
 
     def metrics(self, query: MetricQuery | None = None, *, record: bool = True, **kwargs):
         q = _args(MetricQuery, query, kwargs)
-        return self._query("metrics", q, lambda now: self.signals.metrics(q, now), lambda r: len(getattr(r, "points", []) or []), record)
+        return self._query(
+            "metrics",
+            q,
+            lambda now: self.signals.metrics(q, now),
+            lambda r: len(getattr(r, "points", []) or []),
+            record,
+        )
 
     def traces(self, query: TraceQuery | None = None, *, record: bool = True, **kwargs) -> TracePage:
         q = _args(TraceQuery, query, kwargs)
@@ -338,7 +350,13 @@ class Session:
         return self.journal.hypotheses[hid]
 
     def update_hypothesis(
-        self, hid: str, *, status: str | None = None, text: str | None = None, service: str | None = None, fault: str | None = None
+        self,
+        hid: str,
+        *,
+        status: str | None = None,
+        text: str | None = None,
+        service: str | None = None,
+        fault: str | None = None,
     ) -> Hypothesis:
         self._open()
         h = self.journal.hypotheses.get(hid)
@@ -348,7 +366,11 @@ class Session:
         if status is not None and status not in STATUSES:
             raise QueryError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
         self._guess(service, fault)
-        changes = {k: v for k, v in (("status", status), ("text", text), ("service", service), ("fault", fault)) if v is not None and getattr(h, k) != v}
+        changes = {
+            k: v
+            for k, v in (("status", status), ("text", text), ("service", service), ("fault", fault))
+            if v is not None and getattr(h, k) != v
+        }
         if "text" in changes and not changes["text"].strip():
             raise QueryError("a hypothesis needs some text")
         if not changes:
@@ -368,7 +390,14 @@ class Session:
         found = self.signals.resolve(item, self.clock.now())
         if self.journal.pinned(found.id, hypothesis):
             raise QueryError(f"{found.id} is already pinned" + (f" to {hypothesis}" if hypothesis else ""))
-        data = {"item": found.id, "kind": found.kind, "hypothesis": hypothesis, "note": note, "summary": found.summary, "snapshot": {"t": found.t, **found.data}}
+        data = {
+            "item": found.id,
+            "kind": found.kind,
+            "hypothesis": hypothesis,
+            "note": note,
+            "summary": found.summary,
+            "snapshot": {"t": found.t, **found.data},
+        }
         self._record(ev.PIN, data)
         return self.journal.pins[-1]
 
@@ -382,7 +411,13 @@ class Session:
         if i >= len(hints):
             raise QueryError("no more hints" if hints else "this scenario has no hints")
         self._record(ev.HINT, {"index": i, "cost": hints[i].cost})
-        return {"index": i + 1, "of": len(hints), "text": hints[i].text, "cost_s": hints[i].cost, "hints_left": len(hints) - i - 1}
+        return {
+            "index": i + 1,
+            "of": len(hints),
+            "text": hints[i].text,
+            "cost_s": hints[i].cost,
+            "hints_left": len(hints) - i - 1,
+        }
 
     def diagnose(self, service: str, fault: str, explanation: str, trigger: str | None = None) -> dict:
         """Submit a diagnosis. Unknown names are errors, not guesses; a wrong one costs
@@ -398,7 +433,9 @@ class Session:
         if trigger is not None:
             trigger_ref = self.signals.trigger_of(trigger, self.clock.now())
         elif rules.require_trigger:
-            raise QueryError("this scenario asks for the trigger too: name the change event (an id like E3) that set it off")
+            raise QueryError(
+                "this scenario asks for the trigger too: name the change event (an id like E3) that set it off"
+            )
         verdict = judge(rules, service, fault, trigger_ref)
         feedback = verdict.feedback(rules.partial_feedback)
         data = {

@@ -72,7 +72,11 @@ class MessageBytes:
     def __init__(self, arr: pa.Array):
         n = len(arr)
         width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-        offsets = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset : arr.offset + n + 1].astype(np.int64) if n else np.zeros(1, np.int64)
+        offsets = (
+            np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset : arr.offset + n + 1].astype(np.int64)
+            if n
+            else np.zeros(1, np.int64)
+        )
         start, stop = int(offsets[0]), int(offsets[-1])
         data = arr.buffers()[2] if n else None
         # One copy, made once: bytes.find needs a bytes object (a memoryview has no find).

@@ -19,9 +19,20 @@ from .timestamps import CONVENTIONS, Convention, parse_value, sniff
 
 NEAR_START = 48  # characters into a line within which another convention's timestamp starts a record
 MAX_MESSAGE = 65536  # characters kept of one log message; the rest is cut and counted
-_LEVEL = re.compile(r"\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRIT(?:ICAL)?|ALERT|EMERG)\b", re.IGNORECASE)
-_LEVEL_MAP = {"TRACE": "DEBUG", "NOTICE": "INFO", "WARNING": "WARN", "ERR": "ERROR", "FATAL": "ERROR", "CRIT": "ERROR",
-              "CRITICAL": "ERROR", "ALERT": "ERROR", "EMERG": "ERROR"}
+_LEVEL = re.compile(
+    r"\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRIT(?:ICAL)?|ALERT|EMERG)\b", re.IGNORECASE
+)
+_LEVEL_MAP = {
+    "TRACE": "DEBUG",
+    "NOTICE": "INFO",
+    "WARNING": "WARN",
+    "ERR": "ERROR",
+    "FATAL": "ERROR",
+    "CRIT": "ERROR",
+    "CRITICAL": "ERROR",
+    "ALERT": "ERROR",
+    "EMERG": "ERROR",
+}
 _HTTP_STATUS = re.compile(r"\" (\d{3}) ")
 TS_KEYS = ("ts", "time", "timestamp", "@timestamp", "datetime", "date", "timeUnixNano", "time_unix_nano", "t")
 MSG_KEYS = ("msg", "message", "log", "event", "body", "text")
@@ -100,11 +111,11 @@ def plain_logs(text: str, service: str, year: int, rep: FileReport) -> list[LogR
             else:
                 rep.skip("lines before the first timestamp, or with an unreadable one")
             continue
-        rest = (line[: m.start()] + line[m.end():]).strip(" -|[]:")
+        rest = (line[: m.start()] + line[m.end() :]).strip(" -|[]:")
         level_m = _LEVEL.search(rest)
         level = normalize_level(level_m.group(1)) if level_m else "INFO"
         if level_m and level_m.start() == 0:
-            rest = rest[level_m.end():].lstrip(" -|[]:")  # the record's level column says it already
+            rest = rest[level_m.end() :].lstrip(" -|[]:")  # the record's level column says it already
         if line_conv.name == "Apache/nginx":
             status = _HTTP_STATUS.search(line)
             if status:
@@ -212,7 +223,16 @@ def otlp_logs(doc: dict, service: str, rep: FileReport) -> list[LogRecord]:
                 body = rec.get("body", {}) or {}
                 msg = body.get("stringValue") if isinstance(body, dict) else None
                 msg = msg if msg is not None else json.dumps(body)
-                out.append(LogRecord(ts, normalize_level(rec.get("severityText")), svc, "", str(rec.get("traceId", "")), _cut(msg, rep)))
+                out.append(
+                    LogRecord(
+                        ts,
+                        normalize_level(rec.get("severityText")),
+                        svc,
+                        "",
+                        str(rec.get("traceId", "")),
+                        _cut(msg, rep),
+                    )
+                )
     return out
 
 
@@ -244,7 +264,9 @@ def otlp_metrics(doc: dict, service: str, rep: FileReport) -> list[Point]:
                         continue
                     out.append(Point(ts, svc, metric.get("name", "unknown"), value))
                 if not body:
-                    rep.skip(f"metrics of a kind not imported ({', '.join(k for k in metric if k not in ('name', 'description', 'unit'))})")
+                    rep.skip(
+                        f"metrics of a kind not imported ({', '.join(k for k in metric if k not in ('name', 'description', 'unit'))})"
+                    )
     return out
 
 
@@ -342,8 +364,19 @@ def otlp_traces(doc: dict, service: str, rep: FileReport) -> list[Span]:
                     rep.skip("spans with no start or end time")
                     continue
                 status = sp.get("status", {}) or {}
-                out.append(Span(str(sp.get("traceId", "")), str(sp.get("spanId", "")), str(sp.get("parentSpanId", "") or ""),
-                                svc, str(sp.get("name", "")), begin, end, status.get("code") in (2, "STATUS_CODE_ERROR"), str(status.get("message", ""))))
+                out.append(
+                    Span(
+                        str(sp.get("traceId", "")),
+                        str(sp.get("spanId", "")),
+                        str(sp.get("parentSpanId", "") or ""),
+                        svc,
+                        str(sp.get("name", "")),
+                        begin,
+                        end,
+                        status.get("code") in (2, "STATUS_CODE_ERROR"),
+                        str(status.get("message", "")),
+                    )
+                )
     return out
 
 
@@ -359,12 +392,25 @@ def jaeger_traces(doc: dict, service: str, rep: FileReport) -> list[Span]:
             except (KeyError, TypeError, ValueError):
                 rep.skip("spans with no start time")
                 continue
-            parent = next((r.get("spanID", "") for r in sp.get("references", []) or [] if r.get("refType") == "CHILD_OF"), "")
+            parent = next(
+                (r.get("spanID", "") for r in sp.get("references", []) or [] if r.get("refType") == "CHILD_OF"), ""
+            )
             tags = {t.get("key"): t.get("value") for t in sp.get("tags", []) or []}
             error = tags.get("error") in (True, "true")
             message = str(tags.get("otel.status_description") or tags.get("error.message") or "")
-            out.append(Span(str(sp.get("traceID", "")), str(sp.get("spanID", "")), str(parent), processes.get(sp.get("processID"), service),
-                            str(sp.get("operationName", "")), begin, end, error, message))
+            out.append(
+                Span(
+                    str(sp.get("traceID", "")),
+                    str(sp.get("spanID", "")),
+                    str(parent),
+                    processes.get(sp.get("processID"), service),
+                    str(sp.get("operationName", "")),
+                    begin,
+                    end,
+                    error,
+                    message,
+                )
+            )
     return out
 
 
@@ -377,7 +423,12 @@ def sniff_document(doc: object) -> str | None:
         return "otlp-logs"
     if "resourceMetrics" in doc:
         return "otlp-metrics"
-    if isinstance(doc.get("data"), list) and doc["data"] and isinstance(doc["data"][0], dict) and "spans" in doc["data"][0]:
+    if (
+        isinstance(doc.get("data"), list)
+        and doc["data"]
+        and isinstance(doc["data"][0], dict)
+        and "spans" in doc["data"][0]
+    ):
         return "jaeger"
     if isinstance(doc.get("data"), dict) and "resultType" in doc["data"]:
         return "prometheus"

@@ -99,7 +99,13 @@ def _detect(path: Path, text: str) -> tuple[str, object | None]:
 
 
 def read_file(
-    path: Path, result: ImportResult, *, fmt: str = "auto", service: str | None = None, year: int | None = None, name: str | None = None
+    path: Path,
+    result: ImportResult,
+    *,
+    fmt: str = "auto",
+    service: str | None = None,
+    year: int | None = None,
+    name: str | None = None,
 ) -> None:
     """Read one file into `result`; `name` is what the report calls it (the original of a scrubbed
     copy). The default service is the file's own name."""
@@ -158,7 +164,14 @@ def read_file(
 def _sorted(items: list, key, rep_name: str, result: ImportResult) -> list:
     out_of_order = sum(1 for a, b in zip(items, items[1:]) if key(b) < key(a))
     if out_of_order:
-        result.reports.append(FileReport(rep_name, format="(all files)", skipped={}, notes=[f"{out_of_order} record(s) were out of time order; sorted"]))
+        result.reports.append(
+            FileReport(
+                rep_name,
+                format="(all files)",
+                skipped={},
+                notes=[f"{out_of_order} record(s) were out of time order; sorted"],
+            )
+        )
     return sorted(items, key=key)
 
 
@@ -173,7 +186,20 @@ def write(result: ImportResult, out: Path) -> dict[str, Path]:
         files["logs"] = out / "logs.jsonl"
         with atomic_write(files["logs"]) as fh:
             for r in logs:
-                fh.write(json.dumps({"ts": iso(r.ts), "level": r.level, "service": r.service, "host": r.host, "trace_id": r.trace_id, "msg": r.msg}, ensure_ascii=False) + "\n")
+                fh.write(
+                    json.dumps(
+                        {
+                            "ts": iso(r.ts),
+                            "level": r.level,
+                            "service": r.service,
+                            "host": r.host,
+                            "trace_id": r.trace_id,
+                            "msg": r.msg,
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
     if result.points:
         points = sorted(result.points, key=lambda p: (p.service, p.metric, p.ts))
         files["metrics"] = out / "metrics.csv"
@@ -190,11 +216,23 @@ def write(result: ImportResult, out: Path) -> dict[str, Path]:
             "resourceSpans": [
                 {
                     "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": svc}}]},
-                    "scopeSpans": [{"scope": {"name": "dojo-import"}, "spans": [
-                        {"traceId": s.trace_id, "spanId": s.span_id, "parentSpanId": s.parent_id, "name": s.name,
-                         "startTimeUnixNano": str(s.start_ns), "endTimeUnixNano": str(s.end_ns),
-                         "status": {"code": 2, "message": s.message} if s.error else {"code": 1}}
-                        for s in spans]}],
+                    "scopeSpans": [
+                        {
+                            "scope": {"name": "dojo-import"},
+                            "spans": [
+                                {
+                                    "traceId": s.trace_id,
+                                    "spanId": s.span_id,
+                                    "parentSpanId": s.parent_id,
+                                    "name": s.name,
+                                    "startTimeUnixNano": str(s.start_ns),
+                                    "endTimeUnixNano": str(s.end_ns),
+                                    "status": {"code": 2, "message": s.message} if s.error else {"code": 1},
+                                }
+                                for s in spans
+                            ],
+                        }
+                    ],
                 }
                 for svc, spans in by_service.items()
             ]

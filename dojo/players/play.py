@@ -41,7 +41,11 @@ class Play:
             f"{self.player} on {self.scenario_id} (seed {self.seed}): "
             f"{'solved' if self.solved else 'NOT solved'}, {self.points} points, "
             f"{len(self.guesses)} diagnoses, {len(self.pins)} pins, waited {self.waited_s:g}s"
-            + (f" (ttcd {c.ttcd_s:g}s, penalties {c.penalty_s:g}s, evidence {c.evidence_matched}/{c.evidence_total})" if c.solved else "")
+            + (
+                f" (ttcd {c.ttcd_s:g}s, penalties {c.penalty_s:g}s, evidence {c.evidence_matched}/{c.evidence_total})"
+                if c.solved
+                else ""
+            )
         )
         lines = [head]
         lines += [f"  - {n}" for n in self.notes]

@@ -89,7 +89,16 @@ class Reasoner:
         plan = self.conclusions(ranked, obs)
         guesses = self.diagnose(plan, obs)
         brief = self.s.briefing()
-        return Play("reasoner", brief["scenario"], self.s.attempt.settings.seed, self.s.score(), guesses, self.pins, self.waited, self.notes)
+        return Play(
+            "reasoner",
+            brief["scenario"],
+            self.s.attempt.settings.seed,
+            self.s.score(),
+            guesses,
+            self.pins,
+            self.waited,
+            self.notes,
+        )
 
     def observe(self) -> Observation:
         state = self.s.status()
@@ -128,7 +137,10 @@ class Reasoner:
                 self.notes.append(f"watched the page for {self.waited:g}s: nothing behind it moved")
                 return ranked, obs
             if not (self.can_wait() and self.wait(WATCH if calm else 2 * STEP)):
-                self.notes.append(f"waited {self.waited:g}s and no fault's signature showed" + ("" if calm else ", though something on the page's path moved"))
+                self.notes.append(
+                    f"waited {self.waited:g}s and no fault's signature showed"
+                    + ("" if calm else ", though something on the page's path moved")
+                )
                 return ranked, obs
             obs = look(self.s, cut=obs.cut)
 
@@ -144,7 +156,9 @@ class Reasoner:
             if len(going) <= 1:
                 for x in live:
                     if x.ended:
-                        self.notes.append(f"after {self.waited:g}s, {x.service}/{x.kind} has stopped while the rest goes on: it does not explain the page")
+                        self.notes.append(
+                            f"after {self.waited:g}s, {x.service}/{x.kind} has stopped while the rest goes on: it does not explain the page"
+                        )
                 return
             if not (self.can_wait() and self.wait(STEP)):
                 self.notes.append(f"still {len(going)} active suspects after {self.waited:g}s: taking the best ranked")
@@ -158,8 +172,16 @@ class Reasoner:
         out: list[Conclusion] = []
         telling = [x for x in ranked if x.telling or x.shape is not None]
         if not telling and quiet(obs):
-            self.notes.append(f"nothing on the page's path ({', '.join(sorted(page_path(obs))) or 'all'}) changed for long and no fault's signature shows: the page is noise")
-            out.append(Conclusion(page_service, NO_FAULT, f"No service behind {page_service} changed in a sustained way and no fault's signature shows: the page was noise."))
+            self.notes.append(
+                f"nothing on the page's path ({', '.join(sorted(page_path(obs))) or 'all'}) changed for long and no fault's signature shows: the page is noise"
+            )
+            out.append(
+                Conclusion(
+                    page_service,
+                    NO_FAULT,
+                    f"No service behind {page_service} changed in a sustained way and no fault's signature shows: the page was noise.",
+                )
+            )
         for x in telling:
             out.append(Conclusion(x.service, x.kind, x.describe(), x))
         if not any(c.fault == NO_FAULT for c in out):
@@ -179,7 +201,9 @@ class Reasoner:
             if choice is None:
                 break
             tried.add((choice.service, choice.fault))
-            h = self.s.add_hypothesis(f"{choice.service} {choice.fault}: {choice.why}"[:500], service=choice.service, fault=choice.fault)
+            h = self.s.add_hypothesis(
+                f"{choice.service} {choice.fault}: {choice.why}"[:500], service=choice.service, fault=choice.fault
+            )
             for item, note in self.case(choice, obs):
                 if len(self.pins) >= MAX_PINS:
                     break
@@ -240,10 +264,16 @@ class Reasoner:
         message = signatures()[x.kind].span_message
         if message is not None:
             for service in [x.service] + obs.callers(x.service):
-                page = self.s.traces(service=service, status="error", contains=message, since=obs.cut, limit=1, order="oldest")
+                page = self.s.traces(
+                    service=service, status="error", contains=message, since=obs.cut, limit=1, order="oldest"
+                )
                 if page.traces and page.traces[0].match:
                     out.append((page.traces[0].match, f"{service} spans fail with '{message}'"))
-        out += [(obs.origin_pins[o], f"failure starts on {o.service}: {o.message}") for o in x.origins if o in obs.origin_pins]
+        out += [
+            (obs.origin_pins[o], f"failure starts on {o.service}: {o.message}")
+            for o in x.origins
+            if o in obs.origin_pins
+        ]
         return list(dict.fromkeys(out))[:3]
 
     def metric_pins(self, choice: Conclusion, obs: Observation) -> list[tuple[str, str]]:
@@ -290,12 +320,17 @@ def _changes_seen(obs: Observation) -> str:
     """The metric departures in the order they began, for the notes."""
     if not obs.changes:
         return f"no sustained metric change by {obs.now:g}s"
-    parts = [f"{c.service} {c.departure.metric} {'up' if c.departure.direction > 0 else 'down'} at {c.departure.at:g}s" for c in obs.changes[:8]]
+    parts = [
+        f"{c.service} {c.departure.metric} {'up' if c.departure.direction > 0 else 'down'} at {c.departure.at:g}s"
+        for c in obs.changes[:8]
+    ]
     more = f" and {len(obs.changes) - 8} more" if len(obs.changes) > 8 else ""
     return f"by {obs.now:g}s: " + ", ".join(parts) + more
 
 
-def _next(plan: list[Conclusion], tried: set[tuple[str, str]], feedback: dict, guesses: list[Guess]) -> Conclusion | None:
+def _next(
+    plan: list[Conclusion], tried: set[tuple[str, str]], feedback: dict, guesses: list[Guess]
+) -> Conclusion | None:
     """The best untried conclusion that agrees with what the last wrong diagnosis was told."""
     left = [c for c in plan if (c.service, c.fault) not in tried]
     if feedback and guesses:

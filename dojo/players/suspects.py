@@ -72,7 +72,17 @@ class Suspect:
 
     def rank_key(self) -> tuple:
         # Python sorts ascending: negate what should come first.
-        return (not self.related, self.ended, not self.telling, not self.on_trail, -self.corroboration, self.first, -self.line_count, self.service, self.kind)
+        return (
+            not self.related,
+            self.ended,
+            not self.telling,
+            not self.on_trail,
+            -self.corroboration,
+            self.first,
+            -self.line_count,
+            self.service,
+            self.kind,
+        )
 
     def describe(self) -> str:
         parts = []
@@ -83,7 +93,9 @@ class Suspect:
             parts.append(f"{s.traces} failing traces end in '{s.message}' on {s.service}")
         if self.shape is not None:
             d = self.shape.departure
-            parts.append(f"{self.service} {d.metric} {'rose' if d.direction == UP else 'fell'} from {d.baseline:.3g} to {d.level:.3g} at {d.at:.0f}s")
+            parts.append(
+                f"{self.service} {d.metric} {'rose' if d.direction == UP else 'fell'} from {d.baseline:.3g} to {d.level:.3g} at {d.at:.0f}s"
+            )
         if self.ended:
             parts.append(f"but it has stopped ({self.recent:.0f} lines lately, {self.expected:.0f} expected)")
         return f"{self.service}/{self.kind}: " + "; ".join(parts)

@@ -48,14 +48,19 @@ class Trial:
 
     def problems(self) -> list[str]:
         """Why the scenario is not fair, each with what the players saw and did."""
-        out = [f"the reasoner could not solve it (a bug in the scenario or the physics?)\n{p.report()}" for p in self.unsolved]
+        out = [
+            f"the reasoner could not solve it (a bug in the scenario or the physics?)\n{p.report()}"
+            for p in self.unsolved
+        ]
         if self.reasoner_median <= self.guesser_median:
             line = (
                 f"guessing pays as well as reasoning (median points: reasoner {self.reasoner_median:g}, guesser "
                 f"{self.guesser_median:g}): the scenario teaches guessing"
             )
             if not self.unsolved:  # else the reports above say why; here, how the points came about
-                line += "\n" + "\n".join([p.report() for p in self.reasoner] + [p.report().splitlines()[0] for p in self.guesser])
+                line += "\n" + "\n".join(
+                    [p.report() for p in self.reasoner] + [p.report().splitlines()[0] for p in self.guesser]
+                )
             out.append(line)
         return out
 
@@ -70,7 +75,13 @@ class Trial:
         )
 
 
-def run_trial(scenario_id: str, first_seed: int, start: Start, synthesis_seeds: int = SYNTHESIS_SEEDS, guesser_seeds: int = GUESSER_SEEDS) -> Trial:
+def run_trial(
+    scenario_id: str,
+    first_seed: int,
+    start: Start,
+    synthesis_seeds: int = SYNTHESIS_SEEDS,
+    guesser_seeds: int = GUESSER_SEEDS,
+) -> Trial:
     seeds = [first_seed + i for i in range(synthesis_seeds)]
     reasoner = [play_reasoner(start(seed)) for seed in seeds]
     # Guesses are blind: one synthesis serves every guesser seed.

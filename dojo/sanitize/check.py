@@ -59,7 +59,9 @@ def files_to_check(paths: list[Path]) -> list[Path]:
             raise InputError(f"{p}: no such file or directory")
         if p.is_dir():
             files += sorted(
-                f for f in p.rglob("*") if f.is_file() and not f.is_symlink() and f.name not in (REPORT_NAME, PSEUDONYMS_NAME)
+                f
+                for f in p.rglob("*")
+                if f.is_file() and not f.is_symlink() and f.name not in (REPORT_NAME, PSEUDONYMS_NAME)
             )
         else:
             files.append(p)

@@ -198,14 +198,14 @@ def _looks_like_token(value: str) -> bool:
 
 def _user_phrase(m: re.Match[str], text: str) -> list[Part]:
     # "login username: 'carla'": the word after the phrase is a key; its value is the user.
-    if text[m.end("up_val"): m.end("up_val") + 1] in (":", "="):
+    if text[m.end("up_val") : m.end("up_val") + 1] in (":", "="):
         return []
     return user_value_parts(text, *m.span("up_val"))
 
 
 def _kv_secret(m: re.Match[str], text: str) -> list[Part]:
     # PWD=/home/bob (sudo, env dumps) is the working directory, not a password: its path speaks.
-    if m.group("ks_key") == "PWD" and text[m.start("ks_val"): m.start("ks_val") + 1] == "/":
+    if m.group("ks_key") == "PWD" and text[m.start("ks_val") : m.start("ks_val") + 1] == "/":
         return []
     return secret_value_parts(m.group("ks_key"), text, *m.span("ks_val"))
 
@@ -264,7 +264,7 @@ def _email(m: re.Match[str], text: str) -> list[Part]:
     # The domain ends where a real top-level domain ends: bob@acme.io.log is bob@acme.io + .log.
     s, e = m.span()
     at = text.index("@", s)
-    span = host_span(text[at + 1: e])
+    span = host_span(text[at + 1 : e])
     return [Part(EMAIL, s, at + 1 + span[1])] if span else []
 
 
@@ -272,7 +272,7 @@ def _email_pct(m: re.Match[str], text: str) -> list[Part]:
     # The same pseudonyms as bob@acme.io would get: the user, then the domain, %40 kept between.
     s, e = m.span()
     at = text.index("%40", s)
-    span = host_span(text[at + 3: e])
+    span = host_span(text[at + 3 : e])
     if not span:
         return []
     return user_value_parts(text, s, at) + [Part(HOSTNAME, at + 3, at + 3 + span[1])]
@@ -303,7 +303,7 @@ HANDLERS: dict[str, Handler] = {
     "uuid": _whole(UUID),
     "ts_iso": _whole(TIMESTAMP),
     "ts_nginx": _whole(TIMESTAMP),
-    "ts_syslog": lambda m, t: [Part(TIMESTAMP, *m.span())] if t[m.start(): m.start() + 3] in _MONTHS else [],
+    "ts_syslog": lambda m, t: [Part(TIMESTAMP, *m.span())] if t[m.start() : m.start() + 3] in _MONTHS else [],
     "ipv6": _ipv6,
     "mac": _whole(MAC),
     "card": _card,

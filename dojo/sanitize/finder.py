@@ -108,7 +108,7 @@ class Finder:
         for m in self._bytes_re.finditer(data):
             if m.end() == m.start():
                 continue
-            pieces.append(data[pos: m.start()])
+            pieces.append(data[pos : m.start()])
             pieces.append(m.group())
             pos = m.end()
         pieces.append(data[pos:])

@@ -45,7 +45,9 @@ class Prepared:
     joined: bytes
 
 
-def prepare(s: Scrubber, chunk: bytes, delimiter: str, columns: tuple[str | None, ...], header: bytes) -> Prepared | None:
+def prepare(
+    s: Scrubber, chunk: bytes, delimiter: str, columns: tuple[str | None, ...], header: bytes
+) -> Prepared | None:
     """Find the plain rows and cut their fields; None if the chunk goes through the csv module."""
     if s.shifter is not None or START in chunk or not chunk or len(delimiter) != 1:
         return None

@@ -31,9 +31,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .finder import START, Scan
+from .scrubber import HOST, SECRET, USER, Scrubber
 from .spans import cut, merge_lines, put, scrub_in_context, scrub_lines, splice
 from .spans import joined as spans_joined
-from .scrubber import HOST, SECRET, USER, Scrubber
 from .structured import SHORTEST as _SHORTEST
 
 _QUOTE, _BACKSLASH, _NL, _COLON, _SPACE = 34, 92, 10, 58, 32
@@ -116,9 +116,7 @@ def prepare(s: Scrubber, chunk: bytes) -> Prepared | None:
     if not len(values):
         return None
     contexts = [s.context(k) for k in key_names]
-    value_ctx = np.array([c if c in _CONTEXTS else "" for c in contexts] + [""], dtype=object)[
-        key_code[values - 1]
-    ]
+    value_ctx = np.array([c if c in _CONTEXTS else "" for c in contexts] + [""], dtype=object)[key_code[values - 1]]
     value_spans = spans.take(pa.array(values))
     # The structured path leaves strings shorter than any detector's match alone (structured.py).
     long_enough = pc.binary_length(value_spans).to_numpy(zero_copy_only=False) >= _SHORTEST
@@ -133,9 +131,7 @@ def prepare(s: Scrubber, chunk: bytes) -> Prepared | None:
     lines = pc.replace_substring(value_spans.take(pa.array(text)), '\\"', '"')
     joined = spans_joined(lines)
     scan = s.finder.scan(joined) if joined else None
-    return Prepared(
-        chunk, flat, opens[values] + 1, closes[values], value_spans, value_ctx, escaped, text, scan, joined
-    )
+    return Prepared(chunk, flat, opens[values] + 1, closes[values], value_spans, value_ctx, escaped, text, scan, joined)
 
 
 def finish(
@@ -213,5 +209,3 @@ def _escaped(chunk: bytes, quote: int) -> bool:
 
 def _text(key: bytes) -> str:
     return json.loads(b'"' + key + b'"') if b"\\" in key else key.decode("utf-8")
-
-

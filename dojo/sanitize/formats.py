@@ -86,6 +86,7 @@ def _is_json(line: bytes | None) -> bool:
 
 # -- plain ----------------------------------------------------------------------------------------
 
+
 def plain_chunk(s: Scrubber, chunk: bytes, ctx: object = None) -> ChunkResult:
     """ctx: the chunk's Scan if a thread has made it already (see Engine), or None to scan here."""
     scan = ctx if isinstance(ctx, Scan) else s.finder.scan(chunk)
@@ -94,6 +95,7 @@ def plain_chunk(s: Scrubber, chunk: bytes, ctx: object = None) -> ChunkResult:
 
 
 # -- JSON lines -----------------------------------------------------------------------------------
+
 
 def jsonl_chunk(s: Scrubber, chunk: bytes, ctx: object = None) -> ChunkResult:
     """ctx: the chunk's flatjson.Prepared if a thread has made it already, False if that found
@@ -142,7 +144,7 @@ def _jsonl_parsed(s: Scrubber, chunk: bytes) -> ChunkResult:
         body = line.rstrip("\r\n")
         compact = '": ' not in body and '", ' not in body
         bom = "\ufeff" if body.startswith("\ufeff") else ""
-        out[i] = bom + _dumps(doc, (",", ":") if compact else (", ", ": "), None) + line[len(body):]
+        out[i] = bom + _dumps(doc, (",", ":") if compact else (", ", ": "), None) + line[len(body) :]
     return ChunkResult(_encode("".join(out)), len(lines), bad, fallback)
 
 
@@ -159,6 +161,7 @@ def _encode(text: str) -> bytes:
 
 
 # -- CSV ------------------------------------------------------------------------------------------
+
 
 def csv_context(s: Scrubber, path: Path, head: bytes) -> CsvContext:
     text, _ = decode(head[: head.rfind(b"\n") + 1] or head)
@@ -244,11 +247,12 @@ def _epoch(s: Scrubber, cell: str) -> str | None:
 
 # -- one JSON document ----------------------------------------------------------------------------
 
+
 def json_document(s: Scrubber, data: bytes) -> tuple[bytes | None, str | None]:
     """The scrubbed document, or None and why it does not parse (then it goes as plain text)."""
     text, _ = decode(data)
     bom = "\ufeff" if text.startswith("\ufeff") else ""
-    text = text[len(bom):]
+    text = text[len(bom) :]
     try:
         doc = json.loads(text)
     except ValueError as exc:

@@ -12,7 +12,9 @@ import re
 
 from . import detect, tlds
 
-KEEP_IPV4 = frozenset({"127.0.0.1", "0.0.0.0", "255.255.255.255", "8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9"})
+KEEP_IPV4 = frozenset(
+    {"127.0.0.1", "0.0.0.0", "255.255.255.255", "8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9"}
+)
 # Documentation ranges (RFC 5737, RFC 3849) belong to nobody; multicast groups are protocol
 # constants (224.0.0.251 is mDNS).
 _DOC_V4 = tuple(
@@ -39,7 +41,9 @@ GENERIC_LABELS = frozenset(
     queue kafka web app apps prod production staging stage dev test qa uat int internal private public admin
     status metrics monitoring grafana prometheus""".split()
 )
-_REGION = re.compile(r"(?:us|eu|ap|sa|ca|me|af|il|mx)-(?:north|south|east|west|central|northeast|southeast|northwest|southwest)-\d\Z")
+_REGION = re.compile(
+    r"(?:us|eu|ap|sa|ca|me|af|il|mx)-(?:north|south|east|west|central|northeast|southeast|northwest|southwest)-\d\Z"
+)
 _DIGIT_SUFFIX = re.compile(r"[-_]?\d+\Z")
 
 

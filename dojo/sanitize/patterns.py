@@ -63,7 +63,13 @@ _MARKS = (
     "|[0-9A-Fa-f]-" + _HEXS + "-" + _HEXS + "-[0-9A-Fa-f]|[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]|[0-9]{13}"
     "|" + API_KEY_PREFIXES + "|/home/|/Users/|/var/mail/|/var/spool/mail/|\\\\Users\\\\"
 )
-_KV_IDIOM = "(?:[A-Za-z0-9]+[._-])*" + _WORDS + "[\"']?[ \\t]*[=:][ \\t]*(?:\"[^\"\\r\\n]*\"|'[^'\\r\\n]*'|[\"']?[^" + _SEP + "&]+)"
+_KV_IDIOM = (
+    "(?:[A-Za-z0-9]+[._-])*"
+    + _WORDS
+    + "[\"']?[ \\t]*[=:][ \\t]*(?:\"[^\"\\r\\n]*\"|'[^'\\r\\n]*'|[\"']?[^"
+    + _SEP
+    + "&]+)"
+)
 # Each idiom that spans tokens is its own alternative; everything else is one token alternative
 # (several token-shaped alternatives side by side make RE2's automaton thrash).
 COARSE_IDIOMS: tuple[str, ...] = (
@@ -73,7 +79,7 @@ COARSE_IDIOMS: tuple[str, ...] = (
     "(?m:^)" + SYSLOG_TS + " [^\\s]+ [A-Za-z0-9_./()-]+(?:\\[|:)",
     "(?m:^)" + ISO_TS + " [^\\s]+ [A-Za-z0-9_./()-]+\\[",
     # An access-log line with an authenticated user: "10.0.0.1 - bob [".
-    "(?m:^)[^\\s]+ - [^\\s\\[\\]\"-][^\\s\\[\\]\"]* \\[",
+    '(?m:^)[^\\s]+ - [^\\s\\[\\]"-][^\\s\\[\\]"]* \\[',
     "\\b(?i:(?:for|by|from|to|of)(?: invalid| illegal)? user|invalid user|illegal user|unknown user"
     "|(?:password|publickey|keyboard-interactive/pam|hostbased|none) for(?: invalid user)?"
     "|login(?: as| for| of| by)?)[ \\t]+[\"']?(?:" + _KV_IDIOM + "|" + _TOK + "+)",
@@ -138,7 +144,7 @@ SYSLOG = re.compile(
 SYSLOG_ISO = re.compile(
     "(?P<sl_ts>" + ISO_TS + ") (?P<sl_host>[A-Za-z0-9][A-Za-z0-9._-]*) [A-Za-z0-9_./()-]+\\[", re.ASCII
 )
-NGINX_USER = re.compile("(?P<ng_client>[^\\s]+) - (?P<ng_user>[^\\s\\[\\]\"-][^\\s\\[\\]\"]*) \\[", re.ASCII)
+NGINX_USER = re.compile('(?P<ng_client>[^\\s]+) - (?P<ng_user>[^\\s\\[\\]"-][^\\s\\[\\]"]*) \\[', re.ASCII)
 
 ALTERNATIVES: tuple[Alternative, ...] = (
     Alternative(
@@ -147,7 +153,9 @@ ALTERNATIVES: tuple[Alternative, ...] = (
     ),
     Alternative(
         "authorization",
-        _KEY_START + "(?i:authorization|proxy-authorization)" + _KV_SEP
+        _KEY_START
+        + "(?i:authorization|proxy-authorization)"
+        + _KV_SEP
         + "[\"']?(?P<az_scheme>[A-Za-z]+)[ \\t]+(?P<az_tok>[^\\s\"',;]+)",
     ),
     Alternative("jwt", "e(?<![\\w.-].)yJ[A-Za-z0-9_-]+\\.eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*+"),
@@ -160,14 +168,29 @@ ALTERNATIVES: tuple[Alternative, ...] = (
     Alternative("bearer", "\\b(?:[Bb]earer|BEARER|[Bb]asic|BASIC)[ \\t]+(?P<br_tok>[A-Za-z0-9._~+/-]{8,}=*)"),
     Alternative(
         "kv_secret",
-        _KEY_START + "(?P<ks_key>(?i:" + SECRET_WORDS + "))" + _KV_SEP + "(?P<ks_val>" + _QUOTED + "|[^\\s\"',;&<>)}\\]]+)",
+        _KEY_START
+        + "(?P<ks_key>(?i:"
+        + SECRET_WORDS
+        + "))"
+        + _KV_SEP
+        + "(?P<ks_val>"
+        + _QUOTED
+        + "|[^\\s\"',;&<>)}\\]]+)",
     ),
     Alternative(
         "user_kv",
-        _KEY_START + "(?i:" + USER_WORDS + ")" + _KV_SEP
-        + "(?P<uk_val>\"[^\"\\r\\n]{1,128}\"|'[^'\\r\\n]{1,128}'|" + _USER_VALUE + ")",
+        _KEY_START
+        + "(?i:"
+        + USER_WORDS
+        + ")"
+        + _KV_SEP
+        + "(?P<uk_val>\"[^\"\\r\\n]{1,128}\"|'[^'\\r\\n]{1,128}'|"
+        + _USER_VALUE
+        + ")",
     ),
-    Alternative("host_kv", _KEY_START + "(?i:" + HOST_WORDS + ")" + _KV_SEP + "[\"']?(?P<hk_val>[A-Za-z0-9][A-Za-z0-9._-]*)"),
+    Alternative(
+        "host_kv", _KEY_START + "(?i:" + HOST_WORDS + ")" + _KV_SEP + "[\"']?(?P<hk_val>[A-Za-z0-9][A-Za-z0-9._-]*)"
+    ),
     Alternative(
         "user_phrase",
         "\\b(?i:(?:for|by|from|to|of)(?: invalid| illegal)? user|invalid user|illegal user|unknown user"
@@ -198,9 +221,12 @@ ALTERNATIVES: tuple[Alternative, ...] = (
         "email",
         "[A-Za-z0-9._%+-](?<![\\w.%+-].)[A-Za-z0-9._%+-]*+@(?:[A-Za-z0-9]" + _LABEL_REST + "\\.)+[A-Za-z]{2,63}\\b",
     ),
-    Alternative("uuid", _HEX + "(?<![\\w-].)" + _HEX + "{7}-" + _HEX + "{4}-" + _HEX + "{4}-" + _HEX + "{4}-" + _HEX + "{12}(?![\\w-])"),
+    Alternative(
+        "uuid",
+        _HEX + "(?<![\\w-].)" + _HEX + "{7}-" + _HEX + "{4}-" + _HEX + "{4}-" + _HEX + "{4}-" + _HEX + "{12}(?![\\w-])",
+    ),
     # Only when a time shift was asked for.
-    Alternative("ts_iso", "[0-9](?<![\\w.].)[0-9]{3}" + ISO_TS[len("[0-9]{4}"):]),
+    Alternative("ts_iso", "[0-9](?<![\\w.].)[0-9]{3}" + ISO_TS[len("[0-9]{4}") :]),
     Alternative("ts_nginx", "[0-3](?<![\\w.].)" + NGINX_TS[5:]),
     Alternative("ts_syslog", "[JFMASOND](?<![\\w.].)[a-z]{2} [ 0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9]"),
     Alternative(
@@ -223,7 +249,13 @@ ALTERNATIVES: tuple[Alternative, ...] = (
     Alternative("ipv4", "[0-9](?<![\\w.].)[0-9]{0,2}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}(?![\\w]|\\.[0-9])"),
     Alternative(
         "hostname",
-        "[A-Za-z0-9](?<![\\w.-].)" + _LABEL_REST + "\\.(?:[A-Za-z0-9]" + _LABEL_REST + "\\.)*[A-Za-z]" + _LABEL_REST + "(?![\\w-])",
+        "[A-Za-z0-9](?<![\\w.-].)"
+        + _LABEL_REST
+        + "\\.(?:[A-Za-z0-9]"
+        + _LABEL_REST
+        + "\\.)*[A-Za-z]"
+        + _LABEL_REST
+        + "(?![\\w-])",
     ),
 )
 TIMESTAMP_ALTERNATIVES = frozenset({"ts_iso", "ts_nginx", "ts_syslog"})

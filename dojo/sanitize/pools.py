@@ -42,6 +42,7 @@ def _read(path: Path) -> tuple[str, ...]:
 
 # -- building the files from Faker ------------------------------------------------------------------
 
+
 def _names() -> tuple[list[str], list[str], list[str]]:
     from faker.providers.lorem.en_US import Provider as Lorem
     from faker.providers.person.en_US import Provider as Person

@@ -26,6 +26,7 @@ from .keyed import Hmac
 
 STATEFUL = (detect.IPV4, detect.IPV6, detect.MAC, detect.CARD, detect.USERNAME, detect.HOSTNAME, detect.EMAIL)
 
+
 def _ranges(*nets: str) -> tuple[tuple[int, int], ...]:
     out = []
     for n in nets:
@@ -37,19 +38,30 @@ def _ranges(*nets: str) -> tuple[tuple[int, int], ...]:
 # Blocks whose addresses keep their block (private stays private); as int ranges, since this
 # runs for every new address and ipaddress's own checks are slow.
 _V4_SPECIAL = _ranges(
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10",
-    "198.18.0.0/15", "0.0.0.0/8", "240.0.0.0/4",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "100.64.0.0/10",
+    "198.18.0.0/15",
+    "0.0.0.0/8",
+    "240.0.0.0/4",
 )
 # Where a public address must not land: everything special, documentation, multicast.
 _V4_NOT_PUBLIC = _V4_SPECIAL + _ranges(
-    "192.0.0.0/24", "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "192.88.99.0/24",
+    "192.0.0.0/24",
+    "192.0.2.0/24",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "224.0.0.0/4",
+    "192.88.99.0/24",
 )
 # Prefixes kept for IPv6: link-local keeps its /64, unique-local only its fd/fc byte (the next 40
 # bits are a random site id, which identifies the site), NAT64 keeps /96.
 _V6_SPECIAL = tuple(
     ipaddress.IPv6Network(n) for n in ("fe80::/64", "fc00::/8", "fd00::/8", "fec0::/10", "64:ff9b::/96", "100::/64")
 )
-
 
 
 def normalize(kind: str, value: str) -> str:
@@ -190,14 +202,14 @@ class Pseudonymizer:
     def _card_draws(self, key: str) -> Iterator[str]:
         # Same length, same first digit (the network), a valid check digit.
         for r in self._ints(detect.CARD, key):
-            middle = str(r).zfill(len(key))[-(len(key) - 2):]
+            middle = str(r).zfill(len(key))[-(len(key) - 2) :]
             body = key[0] + middle
             yield body + _luhn_digit(body)
 
     def _user_draws(self, key: str) -> Iterator[str]:
         if key.isdigit():  # a numeric user id stays a number of the same length
             for r in self._ints(detect.USERNAME, key):
-                out = str(r)[-len(key):]
+                out = str(r)[-len(key) :]
                 if key[0] != "0" and out[0] == "0":
                     continue
                 yield out
@@ -222,9 +234,7 @@ class Pseudonymizer:
         from . import tlds
 
         labels = name.split(".")
-        suffix = next(
-            (s for s in tlds.INTERNAL_SUFFIXES if name == s or name.endswith("." + s)), None
-        )
+        suffix = next((s for s in tlds.INTERNAL_SUFFIXES if name == s or name.endswith("." + s)), None)
         if suffix is not None and name != suffix:
             kept = suffix.split(".")
             out_suffix, public = kept, False
@@ -285,7 +295,7 @@ class Pseudonymizer:
             h = canonical.upper() if upper else canonical
             if "." in original:
                 return f"{h[:4]}.{h[4:8]}.{h[8:]}"
-            return original[2].join(h[i: i + 2] for i in range(0, 12, 2))
+            return original[2].join(h[i : i + 2] for i in range(0, 12, 2))
         if kind == detect.CARD:
             digits = iter(canonical)
             return "".join(next(digits) if c.isdigit() else c for c in original)
@@ -298,5 +308,7 @@ class Pseudonymizer:
         if kind == detect.EMAIL:
             local, domain = original.rsplit("@", 1)
             new_local, new_domain = canonical.rsplit("@", 1)
-            return f"{self._render(detect.USERNAME, new_local, local)}@{self._render(detect.HOSTNAME, new_domain, domain)}"
+            return (
+                f"{self._render(detect.USERNAME, new_local, local)}@{self._render(detect.HOSTNAME, new_domain, domain)}"
+            )
         return canonical

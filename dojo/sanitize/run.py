@@ -209,7 +209,9 @@ def _counting(chunks: Iterator[bytes], fr: FileReport) -> Iterator[bytes]:
         yield chunk
 
 
-def _write_chunks(results: Iterator[formats.ChunkResult], out: io.BufferedWriter | io.BufferedIOBase, fr: FileReport) -> None:
+def _write_chunks(
+    results: Iterator[formats.ChunkResult], out: io.BufferedWriter | io.BufferedIOBase, fr: FileReport
+) -> None:
     for res in results:
         out.write(res.data)
         for n in res.fallback_lines:
@@ -217,7 +219,9 @@ def _write_chunks(results: Iterator[formats.ChunkResult], out: io.BufferedWriter
                 fr.json_fallback_at.append(fr.lines + n)
         fr.json_fallback_lines += len(res.fallback_lines)
         if res.unclosed_quote and "never closes" not in fr.note:
-            fr.add_note(f"a quoted field in the lines from {fr.lines + 1} on never closes: they were scrubbed as plain text")
+            fr.add_note(
+                f"a quoted field in the lines from {fr.lines + 1} on never closes: they were scrubbed as plain text"
+            )
         fr.lines += res.lines
         fr.invalid_utf8_lines += res.invalid_utf8
 

@@ -33,10 +33,14 @@ CACHE_LIMIT = 300_000  # candidates; past this the cache starts over (the pseudo
 # it is unique, so it is shifted straight away and not cached.
 _BARE_TIMESTAMP = re.compile(ISO_TS, re.ASCII)
 _MONTHS = frozenset(m.encode() for m in "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
-_KEYED_UUID = re.compile(rb"([A-Za-z0-9_.-]*=)?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})")
+_KEYED_UUID = re.compile(
+    rb"([A-Za-z0-9_.-]*=)?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})"
+)
 # Keys that make their value something else than a plain id (a secret, a user, a host).
 _UUID_ONLY = (detect.UUID,)
-_ID_KEY_HINTS = re.compile(rb"pass|pwd|secret|token|key|session|sid|sig|credential|user|usr|login|host|server|node|peer")
+_ID_KEY_HINTS = re.compile(
+    rb"pass|pwd|secret|token|key|session|sid|sig|credential|user|usr|login|host|server|node|peer"
+)
 
 # Placeholders: private-use characters, which no encoder escapes (JSON, CSV) and logs do not hold.
 PH_START, PH_END = "\ue000", "\ue001"
@@ -203,7 +207,7 @@ class Scrubber:
         pos = 0
         for i, pieces in split.items():
             n = len(pieces)
-            out[i] = _decode(b"".join(flat[pos: pos + n]), values[i])
+            out[i] = _decode(b"".join(flat[pos : pos + n]), values[i])
             pos += n + 1
         return out
 
@@ -301,7 +305,10 @@ class Scrubber:
                 self._syslog_rest.clear()
             if self.shifter is not None:
                 replaced += (detect.TIMESTAMP,)
-            hit = self._syslog_rest[rest] = (new.encode("utf-8", "surrogateescape")[15:], self._signature(replaced, kept))
+            hit = self._syslog_rest[rest] = (
+                new.encode("utf-8", "surrogateescape")[15:],
+                self._signature(replaced, kept),
+            )
         out, self._transient[cand] = hit
         ts = cand[:15]
         if self.shifter is not None:

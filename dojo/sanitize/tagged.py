@@ -137,7 +137,7 @@ class Tagged:
         m = detect._API_KEY.match(value)
         prefix = m.group() if m else ""
         pad = len(value) - len(value.rstrip("="))
-        body = value[len(prefix): len(value) - pad]
+        body = value[len(prefix) : len(value) - pad]
         size = max(len(body), _TAG_LEN + 3)
         # Same alphabet as the original (hex stays hex, upper stays upper), drawn in C: random
         # bytes through a translation table. Punctuation stays where it was.
@@ -170,4 +170,3 @@ class Tagged:
         sig = "".join(_B64URL[b % 64] for b in self._bytes(detect.JWT + "-sig", value, size))
         out = f"{header_out}.{payload_out}.{sig}"
         return out[:-_TAG_LEN] + tag(out[:-_TAG_LEN])
-

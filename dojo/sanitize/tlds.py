@@ -52,9 +52,7 @@ RESERVED_DOMAINS = frozenset({"example.com", "example.net", "example.org"})
 # Country codes that are also common file extensions or English words. A name ending in one of
 # them counts as a host only with three labels or more and not right after a slash, so app.py,
 # README.md and /lib/libc.so stay as they are while api.acme.co.in is still caught.
-AMBIGUOUS_TLDS = frozenset(
-    "py md sh rs pl pm so ps ml cc tf at be do in is it me my no to us am as id".split()
-)
+AMBIGUOUS_TLDS = frozenset("py md sh rs pl pm so ps ml cc tf at be do in is it me my no to us am as id".split())
 
 TLDS = frozenset(_CC.split()) | frozenset(_GENERIC.split()) | {s.rsplit(".", 1)[-1] for s in INTERNAL_SUFFIXES}
 

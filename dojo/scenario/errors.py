@@ -57,6 +57,6 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
-    """"; did you mean 'x'?" for the closest choice, or "" when nothing is close."""
+    """ "; did you mean 'x'?" for the closest choice, or "" when nothing is close."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""

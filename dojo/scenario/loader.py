@@ -71,7 +71,14 @@ def _check_imports(scenario: Scenario, path: Path) -> None:
     for kind, rel in scenario.imports.files().items():
         if not (path.resolve().parent / rel).is_file():
             doc = doc or read_yaml(_read(path), str(path))
-            errors.append(ScenarioError(str(path), doc.line_of(("imports", kind)), f"imports.{kind}", f"{rel!r}: no such file beside the scenario; run 'dojo import' or fix the path"))
+            errors.append(
+                ScenarioError(
+                    str(path),
+                    doc.line_of(("imports", kind)),
+                    f"imports.{kind}",
+                    f"{rel!r}: no such file beside the scenario; run 'dojo import' or fix the path",
+                )
+            )
     if errors:
         raise ScenarioErrors(errors)
     try:
@@ -82,14 +89,27 @@ def _check_imports(scenario: Scenario, path: Path) -> None:
         raise ScenarioErrors([ScenarioError(file, int(line) if line.isdigit() else None, "", message)]) from None
 
 
-def parse_scenario(source: bytes | str, path: str = "<scenario>", *, faults: Mapping[str, FaultKind] | None = None) -> Scenario:
+def parse_scenario(
+    source: bytes | str, path: str = "<scenario>", *, faults: Mapping[str, FaultKind] | None = None
+) -> Scenario:
     """The scenario in `source` (file contents), errors named after `path`."""
     doc = read_yaml(source, path)
     if doc.data is None:
-        raise ScenarioErrors([ScenarioError(path, 1, "", "the file is empty; start from the example in docs/scenario-format.md")])
+        raise ScenarioErrors(
+            [ScenarioError(path, 1, "", "the file is empty; start from the example in docs/scenario-format.md")]
+        )
     if not isinstance(doc.data, dict):
         got = "a list" if isinstance(doc.data, list) else f"a single value ({doc.data!r:.40})"
-        raise ScenarioErrors([ScenarioError(path, doc.line_of(()), "", f"the top level must be a mapping of keys (id: ..., title: ...), not {got}")])
+        raise ScenarioErrors(
+            [
+                ScenarioError(
+                    path,
+                    doc.line_of(()),
+                    "",
+                    f"the top level must be a mapping of keys (id: ..., title: ...), not {got}",
+                )
+            ]
+        )
     errors = list(doc.errors)
     try:
         scenario = Scenario.model_validate(doc.data)
@@ -113,13 +133,21 @@ def _read(path: Path) -> bytes:
         if not path.exists():
             raise ScenarioErrors([ScenarioError(str(path), None, "", "no such file")])
         if path.is_dir():
-            raise ScenarioErrors([ScenarioError(str(path), None, "", "is a folder; give a .yaml file, or use 'dojo validate' on the folder")])
+            raise ScenarioErrors(
+                [
+                    ScenarioError(
+                        str(path), None, "", "is a folder; give a .yaml file, or use 'dojo validate' on the folder"
+                    )
+                ]
+            )
         if not path.is_file():
             # A fifo or device could block or never end.
             raise ScenarioErrors([ScenarioError(str(path), None, "", "not a regular file")])
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise ScenarioErrors([ScenarioError(str(path), 1, "", f"file is {size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:g} MB")])
+            raise ScenarioErrors(
+                [ScenarioError(str(path), 1, "", f"file is {size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:g} MB")]
+            )
         with path.open("rb") as f:
             # One byte over the cap is enough to know it is too big, whatever the file claims.
             return f.read(MAX_BYTES + 1)

@@ -109,7 +109,9 @@ def _one(loc: Loc, err: dict) -> str:
     if kind in _BOUNDS:
         key, words = _BOUNDS[kind]
         show = format_duration if _is_duration(loc) else _number
-        return f"must be {words} {show(ctx[key])}, not {show(value) if isinstance(value, (int, float)) else repr(value)}"
+        return (
+            f"must be {words} {show(ctx[key])}, not {show(value) if isinstance(value, (int, float)) else repr(value)}"
+        )
     if kind == "finite_number":
         return f"must be a finite number, not {value!r}"
     if kind == "string_pattern_mismatch":

@@ -8,8 +8,8 @@ point at the exact key that is wrong.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
@@ -53,6 +53,7 @@ MetricName = Literal[
 # Timeline kinds that are changes, not faults: they appear as change events and do no harm
 # by themselves (which is what makes them good red herrings).
 CHANGE_KINDS = ("deploy", "config_change", "feature_flag", "scale", "restart")
+
 
 def regex_problem(pattern: str) -> str | None:
     """None when `pattern` works with the log search engine (RE2 syntax, as pyarrow runs it),

@@ -56,7 +56,12 @@ def _services(scenario: Scenario, out: list[Problem]) -> list[str]:
     first: dict[str, int] = {}
     for i, svc in enumerate(scenario.services):
         if svc.name in first:
-            out.append(Problem(("services", i, "name"), f"service {svc.name!r} is already defined at services[{first[svc.name]}]; rename one"))
+            out.append(
+                Problem(
+                    ("services", i, "name"),
+                    f"service {svc.name!r} is already defined at services[{first[svc.name]}]; rename one",
+                )
+            )
         first.setdefault(svc.name, i)
     return list(first)
 
@@ -77,7 +82,12 @@ def _calls(scenario: Scenario, names: list[str], out: list[Problem]) -> None:
             called.add(callee)
     for i, svc in enumerate(scenario.services):
         if svc.name not in called and svc.rps is None:
-            out.append(Problem(("services", i), f"nobody calls {svc.name!r}, so it needs entry traffic: add rps (e.g. rps: 50) or have a service call it"))
+            out.append(
+                Problem(
+                    ("services", i),
+                    f"nobody calls {svc.name!r}, so it needs entry traffic: add rps (e.g. rps: 50) or have a service call it",
+                )
+            )
     out.extend(_cycles(scenario))
 
 
@@ -98,7 +108,12 @@ def _cycles(scenario: Scenario) -> list[Problem]:
                 continue  # reported as a self-call or an unknown service
             if state.get(callee) == 1:
                 loop = path[path.index(callee) :] + [callee]
-                found.append(Problem(("services", index[name], "calls", j), f"call cycle {' -> '.join(loop)}; the call graph must not loop"))
+                found.append(
+                    Problem(
+                        ("services", index[name], "calls", j),
+                        f"call cycle {' -> '.join(loop)}; the call graph must not loop",
+                    )
+                )
             elif callee not in state:
                 visit(callee)
         path.pop()
@@ -124,13 +139,28 @@ def _timeline(scenario: Scenario, names: list[str], faults: Mapping[str, FaultKi
             out.append(Problem(loc + ("kind",), _unknown("fault or change kind", ev.kind, kinds, "; see dojo faults")))
         if ev.id is not None:
             if ev.id in first_id:
-                out.append(Problem(loc + ("id",), f"id {ev.id!r} is already used by timeline[{first_id[ev.id]}]; ids must be unique"))
+                out.append(
+                    Problem(
+                        loc + ("id",),
+                        f"id {ev.id!r} is already used by timeline[{first_id[ev.id]}]; ids must be unique",
+                    )
+                )
             first_id.setdefault(ev.id, i)
         if ev.at >= end:
-            out.append(Problem(loc + ("at",), f"{format_duration(ev.at)} is not before the end of the scenario ({format_duration(end)}); make it earlier or raise duration"))
+            out.append(
+                Problem(
+                    loc + ("at",),
+                    f"{format_duration(ev.at)} is not before the end of the scenario ({format_duration(end)}); make it earlier or raise duration",
+                )
+            )
         elif ev.end is not None and ev.end > end:
             room = format_duration(end - ev.at)
-            out.append(Problem(loc + ("for",), f"ends at {format_duration(ev.end)}, after the scenario ({format_duration(end)}); write at most {room}, or leave 'for' out to last until the end"))
+            out.append(
+                Problem(
+                    loc + ("for",),
+                    f"ends at {format_duration(ev.end)}, after the scenario ({format_duration(end)}); write at most {room}, or leave 'for' out to last until the end",
+                )
+            )
 
 
 def _params(loc: Loc, given: Mapping[str, object], kind: FaultKind) -> list[Problem]:
@@ -152,7 +182,12 @@ def _alerts(scenario: Scenario, names: list[str], out: list[Problem]) -> None:
         if alert.service not in names:
             out.append(Problem(("alerts", i, "service"), _unknown("service", alert.service, names)))
         if alert.name in first:
-            out.append(Problem(("alerts", i, "name"), f"alert {alert.name!r} is already defined at alerts[{first[alert.name]}]; rename one"))
+            out.append(
+                Problem(
+                    ("alerts", i, "name"),
+                    f"alert {alert.name!r} is already defined at alerts[{first[alert.name]}]; rename one",
+                )
+            )
         first.setdefault(alert.name, i)
     if scenario.page is not None and scenario.page not in first:
         out.append(Problem(("page",), _unknown("alert", scenario.page, list(first))))
@@ -165,12 +200,19 @@ def _answer(scenario: Scenario, names: list[str], faults: Mapping[str, FaultKind
         if acc.service not in names:
             out.append(Problem(loc + ("service",), _unknown("service", acc.service, names)))
         if faults and acc.fault not in faults:
-            out.append(Problem(loc + ("fault",), _unknown("fault kind", acc.fault, sorted(faults), "; see dojo faults")))
+            out.append(
+                Problem(loc + ("fault",), _unknown("fault kind", acc.fault, sorted(faults), "; see dojo faults"))
+            )
         if acc.trigger is not None and acc.trigger not in ids:
             extra = "" if ids else "; give the timeline event an id"
             out.append(Problem(loc + ("trigger",), _unknown("timeline id", acc.trigger, ids, extra)))
     if scenario.answer.require_trigger and not any(acc.trigger for acc in scenario.answer.accepted):
-        out.append(Problem(("answer", "require_trigger"), "true, but no accepted answer names a trigger; add trigger: <timeline id>"))
+        out.append(
+            Problem(
+                ("answer", "require_trigger"),
+                "true, but no accepted answer names a trigger; add trigger: <timeline id>",
+            )
+        )
     for i, sel in enumerate(scenario.answer.evidence):
         for key in ("logs", "metric", "trace"):
             part = getattr(sel, key)

@@ -14,7 +14,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from .durations import DURATION_PATTERN, parse_duration
-from .model import _parse_ratio, Scenario
+from .model import Scenario, _parse_ratio
 
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 RATIO_PATTERN = r"^\s*\d+(\.\d+)?\s*x\s*$"

@@ -81,14 +81,20 @@ class _Composer(Composer):
             raise _Fatal(_line(self.peek_event()), f"more than {MAX_NODES} values; a scenario is far smaller than that")
         if self.check_event(AliasEvent):
             event = self.get_event()
-            self.refused.append((_line(event), f"aliases (*{event.anchor}) are not allowed; write the value out in full"))
+            self.refused.append(
+                (_line(event), f"aliases (*{event.anchor}) are not allowed; write the value out in full")
+            )
             # A stand-in keeps the walk going so that every refusal in the file is reported.
             return ScalarNode(f"{_CORE}null", "", event.start_mark, event.end_mark)
         event = self.peek_event()
         if event.anchor is not None:
-            self.refused.append((_line(event), f"anchors (&{event.anchor}) are not allowed; write each value out in full"))
+            self.refused.append(
+                (_line(event), f"anchors (&{event.anchor}) are not allowed; write each value out in full")
+            )
         if event.tag is not None:
-            self.refused.append((_line(event), f"tags are not allowed ({_show_tag(event.tag)}); remove it and write a plain value"))
+            self.refused.append(
+                (_line(event), f"tags are not allowed ({_show_tag(event.tag)}); remove it and write a plain value")
+            )
         self.descend_resolver(parent, index)
         if self.check_event(ScalarEvent):
             node = self.compose_scalar_node(None)
@@ -138,7 +144,11 @@ _SYNTAX_HINTS = [
     ("mapping values are not allowed here", "a ':' in the middle of a value; put the value in quotes", False),
     ("found character '\\t'", "a tab; indent with spaces", False),
     ("could not find expected ':'", "a key without ': ' after it, or a broken indentation", False),
-    ("expected a single document", "more than one document; keep one scenario per file and remove the second '---'", False),
+    (
+        "expected a single document",
+        "more than one document; keep one scenario per file and remove the second '---'",
+        False,
+    ),
     ("while scanning a quoted scalar", "a quote that is never closed; close it", True),
     ("while parsing a flow", "an unclosed '[' or '{'; close it or write the list as lines starting with '- '", True),
     ("found unexpected ':'", "a ':' where YAML does not expect one; put the value in quotes", False),
@@ -169,7 +179,9 @@ def decode(raw: bytes) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise _Fatal(line, f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}; save the file as UTF-8") from None
+        raise _Fatal(
+            line, f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}; save the file as UTF-8"
+        ) from None
     return text.removeprefix("\ufeff")
 
 

@@ -101,7 +101,9 @@ class Store:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"{self.path.parent}: cannot create the data folder ({exc.strerror}); set DOJO_HOME to a writable folder") from None
+            raise StoreError(
+                f"{self.path.parent}: cannot create the data folder ({exc.strerror}); set DOJO_HOME to a writable folder"
+            ) from None
         with self._guard():
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per event.
             self._db = sqlite3.connect(self.path, timeout=self.busy_s, isolation_level=None, check_same_thread=False)
@@ -110,7 +112,9 @@ class Store:
             # before anything is written to it.
             mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
-                raise StoreError(f"{self.path}: cannot use write-ahead logging (journal mode {mode}); put DOJO_HOME on a local disk")
+                raise StoreError(
+                    f"{self.path}: cannot use write-ahead logging (journal mode {mode}); put DOJO_HOME on a local disk"
+                )
             db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA foreign_keys=ON")
             found = current_version(db)
@@ -147,7 +151,8 @@ class Store:
         """A new attempt and its first event, in one transaction."""
         with self._write() as db:
             cur = db.execute(
-                "INSERT INTO attempts (scenario_id, title, created_at) VALUES (?, ?, ?)", (scenario_id, title, first.at or utc_now())
+                "INSERT INTO attempts (scenario_id, title, created_at) VALUES (?, ?, ?)",
+                (scenario_id, title, first.at or utc_now()),
             )
             attempt_id = int(cur.lastrowid)
             stored = self._insert(db, attempt_id, first)
@@ -162,7 +167,9 @@ class Store:
 
     @staticmethod
     def _insert(db: sqlite3.Connection, attempt_id: int, ev: Event) -> Event:
-        seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE attempt_id = ?", (attempt_id,)).fetchone()[0]
+        seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE attempt_id = ?", (attempt_id,)).fetchone()[
+            0
+        ]
         data = json.dumps(ev.data, separators=(",", ":"), allow_nan=False, sort_keys=True)
         db.execute(
             "INSERT INTO events (attempt_id, seq, kind, at, wall_s, scenario_t, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -172,18 +179,27 @@ class Store:
 
     def events(self, attempt_id: int) -> list[Event]:
         with self._guard():
-            rows = self._conn().execute(
-                "SELECT kind, wall_s, scenario_t, data, at, seq FROM events WHERE attempt_id = ? ORDER BY seq", (attempt_id,)
-            ).fetchall()
+            rows = (
+                self._conn()
+                .execute(
+                    "SELECT kind, wall_s, scenario_t, data, at, seq FROM events WHERE attempt_id = ? ORDER BY seq",
+                    (attempt_id,),
+                )
+                .fetchall()
+            )
         return [self._event(r) for r in rows]
 
     def all_events(self) -> dict[int, list[Event]]:
         """Every attempt's events in one read (for history)."""
         out: dict[int, list[Event]] = {}
         with self._guard():
-            rows = self._conn().execute(
-                "SELECT attempt_id, kind, wall_s, scenario_t, data, at, seq FROM events ORDER BY attempt_id, seq"
-            ).fetchall()
+            rows = (
+                self._conn()
+                .execute(
+                    "SELECT attempt_id, kind, wall_s, scenario_t, data, at, seq FROM events ORDER BY attempt_id, seq"
+                )
+                .fetchall()
+            )
         for r in rows:
             out.setdefault(int(r[0]), []).append(self._event(r[1:]))
         return out
@@ -193,14 +209,18 @@ class Store:
         try:
             payload = json.loads(data)
         except ValueError:
-            raise StoreCorrupt(f"{self.path}: event data is not JSON; it was left untouched: move the file aside or set DOJO_HOME") from None
+            raise StoreCorrupt(
+                f"{self.path}: event data is not JSON; it was left untouched: move the file aside or set DOJO_HOME"
+            ) from None
         return Event(kind=kind, wall_s=wall_s, scenario_t=scenario_t, data=payload, at=at, seq=seq)
 
     def attempt(self, attempt_id: int) -> AttemptRow:
         with self._guard():
-            row = self._conn().execute(
-                "SELECT id, scenario_id, title, created_at FROM attempts WHERE id = ?", (attempt_id,)
-            ).fetchone()
+            row = (
+                self._conn()
+                .execute("SELECT id, scenario_id, title, created_at FROM attempts WHERE id = ?", (attempt_id,))
+                .fetchone()
+            )
         if row is None:
             raise StoreError(f"{self.path}: no attempt #{attempt_id}; see 'dojo history'")
         return AttemptRow(*row)

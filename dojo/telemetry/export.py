@@ -74,12 +74,19 @@ def write_logs(tel: Telemetry, out: Path) -> None:
 
 def _json_lines(logs: pa.Table, tel: Telemetry) -> pa.Array:
     parts = [
-        '{"ts":"', timestamps(tel.start, logs.column("t").to_numpy()),
-        '","level":"', _decoded(logs.column("level")),
-        '","service":"', _decoded(logs.column("service")),
-        '","host":"', _decoded(logs.column("host")),
-        '","trace_id":"', _decoded(logs.column("trace_id")),
-        '","msg":', json_string(_decoded(logs.column("message"))), "}",
+        '{"ts":"',
+        timestamps(tel.start, logs.column("t").to_numpy()),
+        '","level":"',
+        _decoded(logs.column("level")),
+        '","service":"',
+        _decoded(logs.column("service")),
+        '","host":"',
+        _decoded(logs.column("host")),
+        '","trace_id":"',
+        _decoded(logs.column("trace_id")),
+        '","msg":',
+        json_string(_decoded(logs.column("message"))),
+        "}",
     ]
     return pc.binary_join_element_wise(*[pa.scalar(p) if isinstance(p, str) else p for p in parts], "")
 
@@ -134,7 +141,14 @@ def write_traces(tel: Telemetry, out: Path) -> None:
 def write_events(tel: Telemetry, out: Path) -> None:
     with atomic_write(out / "events.jsonl") as fh:
         for row in tel.events.itertuples(index=False):
-            rec = {"ts": iso(tel, row.t), "t": row.t, "kind": row.kind, "service": row.service, "name": row.name, "detail": row.detail}
+            rec = {
+                "ts": iso(tel, row.t),
+                "t": row.t,
+                "kind": row.kind,
+                "service": row.service,
+                "name": row.name,
+                "detail": row.detail,
+            }
             fh.write(json.dumps(rec) + "\n")
 
 

@@ -41,7 +41,9 @@ def _seconds(stamps: pd.Series, start: datetime, where: str) -> np.ndarray:
     bad = ts.isna()
     if bad.any():
         line = int(np.flatnonzero(bad.to_numpy())[0]) + 1
-        raise ImportedSignalError(f"{where}:{line}: {stamps.iloc[line - 1]!r} is not an ISO 8601 time; re-run 'dojo import'")
+        raise ImportedSignalError(
+            f"{where}:{line}: {stamps.iloc[line - 1]!r} is not an ISO 8601 time; re-run 'dojo import'"
+        )
     return (ts - pd.Timestamp(start)).dt.total_seconds().to_numpy()
 
 
@@ -69,7 +71,13 @@ def read_logs(path: Path, start: datetime, duration: float) -> tuple[pa.Table, i
     t = _seconds(frame["ts"], start, str(path)) if len(frame) else np.zeros(0)
     keep = (t >= 0) & (t <= duration)
     frame, t = frame[keep], t[keep]
-    level = frame["level"].fillna("INFO").astype(str).str.upper().replace({"WARNING": "WARN", "ERR": "ERROR", "FATAL": "ERROR", "CRITICAL": "ERROR", "TRACE": "DEBUG"})
+    level = (
+        frame["level"]
+        .fillna("INFO")
+        .astype(str)
+        .str.upper()
+        .replace({"WARNING": "WARN", "ERR": "ERROR", "FATAL": "ERROR", "CRITICAL": "ERROR", "TRACE": "DEBUG"})
+    )
     level = level.where(level.isin(LEVELS), "INFO")
     table = pa.table(
         {
@@ -92,11 +100,19 @@ def read_metrics(path: Path, start: datetime, duration: float) -> tuple[pd.DataF
         raise ImportedSignalError(f"{path}: not the CSV 'dojo import' writes ({exc}); re-run it") from None
     missing = {"timestamp", "service", "metric", "value"} - set(frame.columns)
     if missing:
-        raise ImportedSignalError(f"{path}:1: missing column(s) {', '.join(sorted(missing))}; expected timestamp,service,metric,value")
+        raise ImportedSignalError(
+            f"{path}:1: missing column(s) {', '.join(sorted(missing))}; expected timestamp,service,metric,value"
+        )
     t = _seconds(frame["timestamp"], start, str(path))
     keep = (t >= 0) & (t <= duration)
-    out = pd.DataFrame({"t": t[keep], "service": frame["service"][keep].to_numpy(), "metric": frame["metric"][keep].to_numpy(),
-                        "value": pd.to_numeric(frame["value"][keep], errors="coerce").to_numpy()})
+    out = pd.DataFrame(
+        {
+            "t": t[keep],
+            "service": frame["service"][keep].to_numpy(),
+            "metric": frame["metric"][keep].to_numpy(),
+            "value": pd.to_numeric(frame["value"][keep], errors="coerce").to_numpy(),
+        }
+    )
     return out.dropna(subset=["value"])[METRIC_COLUMNS], int((~keep).sum())
 
 
@@ -110,7 +126,9 @@ def read_traces(path: Path, start: datetime, duration: float) -> tuple[pd.DataFr
     start_ns = int(pd.Timestamp(start).value)
     rows = []
     for rs in doc.get("resourceSpans", []):
-        attrs = {a.get("key"): a.get("value", {}).get("stringValue") for a in rs.get("resource", {}).get("attributes", [])}
+        attrs = {
+            a.get("key"): a.get("value", {}).get("stringValue") for a in rs.get("resource", {}).get("attributes", [])
+        }
         service = attrs.get("service.name") or "unknown"
         for ss in rs.get("scopeSpans", []):
             for sp in ss.get("spans", []):
@@ -223,7 +241,14 @@ def merge(tel: Telemetry, imported: Imported) -> Telemetry:
         events = imported.events if "events" in repl else pd.concat([events, imported.events], ignore_index=True)
     events = events.sort_values(["t", "kind", "service", "name"], kind="stable", ignore_index=True)
     truth = dict(tel.truth, imported={k: v for k, v in imported.dropped.items()})
-    return replace(tel, logs=_merge_logs(tel.logs, imported.logs, "logs" in repl), metrics=metrics, spans=spans, events=events, truth=truth)
+    return replace(
+        tel,
+        logs=_merge_logs(tel.logs, imported.logs, "logs" in repl),
+        metrics=metrics,
+        spans=spans,
+        events=events,
+        truth=truth,
+    )
 
 
 def _with_nothing_for(imported: Imported, repl: set[str]) -> Imported:

@@ -39,7 +39,7 @@ ACCESS_RATE = {"http": 1.0, "lb": 1.0, "worker": 1.0, "db": 0.2, "cache": 0.05, 
 SLOW_MS = 1000.0
 
 GENERIC_ERRORS = {
-    "base": (Template("{path} 500 {ms}ms error=\"internal error\" request_id={id}"),),
+    "base": (Template('{path} 500 {ms}ms error="internal error" request_id={id}'),),
     "overload": (Template("{path} 503 {ms}ms rejected: server overloaded, shedding load"),),
     "upstream": (Template("call to {peer} failed: 503 Service Unavailable (request_id={id})"),),
     "timeout": (Template("call to {peer} timed out after {timeout_ms}ms (request_id={id})"),),
@@ -131,7 +131,14 @@ class LogBuilder:
                 self.add(i, Template(CACHE_MISS, "INFO"), fast_per_s * (1 - hit), c, **fast_ms)
                 fast_per_s = fast_per_s * hit
             self.add(i, Template(fast, "INFO"), fast_per_s, c, **fast_ms)
-            self.add(i, Template(slow, "WARN"), ok_per_s * slow_share, c, ms_scale=np.maximum(st.p50[i], SLOW_MS) * 1.3, ms_sigma=np.full(st.T, 0.15))
+            self.add(
+                i,
+                Template(slow, "WARN"),
+                ok_per_s * slow_share,
+                c,
+                ms_scale=np.maximum(st.p50[i], SLOW_MS) * 1.3,
+                ms_sigma=np.full(st.T, 0.15),
+            )
             self.errors(i, st.rps[i] * st.err[i] * sample * max(rate, 0.5), sigma[i])
 
     def errors(self, i: int, err_per_s: np.ndarray, sigma: np.ndarray) -> None:
@@ -157,7 +164,9 @@ class LogBuilder:
             upstream = w * parts["upstream"]
             rest = upstream
             for source, share in self._worded_shares(c):
-                causes.append((upstream * share, self._templates(source, "caller", "upstream"), {**self._params(source), **peer}))
+                causes.append(
+                    (upstream * share, self._templates(source, "caller", "upstream"), {**self._params(source), **peer})
+                )
                 rest = rest - upstream * share
             causes.append((rest, GENERIC_ERRORS["upstream"], peer))
             causes.append((w * parts["timeout"], GENERIC_ERRORS["timeout"], peer))
@@ -221,10 +230,24 @@ class LogBuilder:
             for tpl in tpls:
                 if tpl.side == "caller":
                     for c in st.callers[s]:
-                        self.add(c, tpl, per_s / len(tpls), self.consts(c, peer=st.names[s], **params), ms_scale=st.p50[s], ms_sigma=np.full(st.T, 0.3))
+                        self.add(
+                            c,
+                            tpl,
+                            per_s / len(tpls),
+                            self.consts(c, peer=st.names[s], **params),
+                            ms_scale=st.p50[s],
+                            ms_sigma=np.full(st.T, 0.3),
+                        )
                 else:
                     peer = self._worst_callee(s)
-                    self.add(s, tpl, per_s / len(tpls), self.consts(s, peer=peer, **params), ms_scale=st.p99[s], ms_sigma=np.full(st.T, 0.3))
+                    self.add(
+                        s,
+                        tpl,
+                        per_s / len(tpls),
+                        self.consts(s, peer=peer, **params),
+                        ms_scale=st.p99[s],
+                        ms_sigma=np.full(st.T, 0.3),
+                    )
 
     def _worst_callee(self, s: int) -> str:
         st = self.st
@@ -237,10 +260,19 @@ class LogBuilder:
         for i, svc in enumerate(st.scenario.services):
             if svc.kind == "external":
                 continue
-            self.add(i, HEALTH, np.full(st.T, HEALTH_PER_MIN_PER_REPLICA * svc.replicas / 60.0), self.consts(i), ms_fixed=1.0)
+            self.add(
+                i, HEALTH, np.full(st.T, HEALTH_PER_MIN_PER_REPLICA * svc.replicas / 60.0), self.consts(i), ms_fixed=1.0
+            )
             for noise in svc.noise:
                 # Authors may write any line field in noise, {ms} included (it had no distribution).
-                self.add(i, Template(noise.text, noise.level), np.full(st.T, noise.per_min / 60.0), self.consts(i), ms_scale=st.p50[i], ms_sigma=np.full(st.T, 0.3))
+                self.add(
+                    i,
+                    Template(noise.text, noise.level),
+                    np.full(st.T, noise.per_min / 60.0),
+                    self.consts(i),
+                    ms_scale=st.p50[i],
+                    ms_sigma=np.full(st.T, 0.3),
+                )
 
     # -- groups to columns -------------------------------------------------------------------
 
@@ -263,7 +295,12 @@ class LogBuilder:
             for key, target in (("t", ts), ("service", svcs), ("level", levels), ("host", hosts), ("message", msgs)):
                 target.append(trace_rows[key])
         if not ts:
-            ts, svcs, levels, hosts = [np.zeros(0)], [np.zeros(0, np.int32)], [np.zeros(0, np.int8)], [np.zeros(0, np.int64)]
+            ts, svcs, levels, hosts = (
+                [np.zeros(0)],
+                [np.zeros(0, np.int32)],
+                [np.zeros(0, np.int8)],
+                [np.zeros(0, np.int64)],
+            )
         # Codes into `trace_values` (0: no trace), so a million mostly-empty ids cost one take.
         trace_code = np.zeros(sum(len(x) for x in ts), dtype=np.int32)
         trace_values = pa.array([""], pa.string())
@@ -297,13 +334,18 @@ class LogBuilder:
         names = spans["name"].to_numpy().astype(str)
         text = np.where(
             failed,
-            np.char.add(np.char.add(np.char.add(names, " failed after "), ms), np.char.add("ms: ", spans["message"].to_numpy().astype(str))),
+            np.char.add(
+                np.char.add(np.char.add(names, " failed after "), ms),
+                np.char.add("ms: ", spans["message"].to_numpy().astype(str)),
+            ),
             np.char.add(np.char.add(np.char.add(names, " completed in "), ms), "ms"),
         )
         n = len(spans)
         n_hosts = np.array([len(self.hosts[i]) for i in svc])
         return {
-            "t": np.minimum(spans["t"].to_numpy() + spans["duration_ms"].to_numpy() / 1000.0, self.st.scenario.duration),
+            "t": np.minimum(
+                spans["t"].to_numpy() + spans["duration_ms"].to_numpy() / 1000.0, self.st.scenario.duration
+            ),
             "service": svc.astype(np.int32),
             "level": np.where(failed, LEVEL_CODE["ERROR"], LEVEL_CODE["INFO"]).astype(np.int8),
             "host": host_offsets[svc] + (self.rng.random(n) * n_hosts).astype(np.int64),

@@ -11,8 +11,8 @@ state computed here, so they agree with each other.
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import numpy as np
 
@@ -241,9 +241,7 @@ def initial_state(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -
         disk=np.clip(30 + 20 * rng.random((S, 1)) + np.linspace(0, 0.5, T), 1, 99),
         pool_extra=np.zeros((S, T)),
         queue=np.abs(rng.normal(3.0, 2.0, (S, T))),
-        cache_hit=np.where(
-            np.array([k == "cache" for k in kinds])[:, None], 94 + rng.normal(0, 0.6, (S, T)), 0.0
-        ),
+        cache_hit=np.where(np.array([k == "cache" for k in kinds])[:, None], 94 + rng.normal(0, 0.6, (S, T)), 0.0),
         capacity=np.full(S, np.inf),
         err_src=[{"base": np.full(T, svc.error_rate)} for svc in scenario.services],
         conn_src=[{} for _ in names],
@@ -343,7 +341,9 @@ def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
         # Latency and errors, bottom up.
         self_p50 = st.lat_own * queueing * cpu_slow
         last = it == iterations - 1
-        p50, p99, err, call_fail, call_parts = _bottom_up(st, self_p50, own_err, conn_fail, particles=particles and last and PARTICLES > 0)
+        p50, p99, err, call_fail, call_parts = _bottom_up(
+            st, self_p50, own_err, conn_fail, particles=particles and last and PARTICLES > 0
+        )
         call_fail_prev = call_fail
 
     st.rps, st.p50, st.p99, st.err, st.own_err = rps, p50, np.maximum(p99, p50), err, own_err
@@ -392,7 +392,9 @@ def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: 
             else:
                 sigma = _lognormal_sigma(p50[c], p99[c])
                 timed_out = _normal_sf((np.log(timeout) - np.log(np.maximum(p50[c], 1e-6))) / np.maximum(sigma, 1e-6))
-            first = combine(combine(conn_fail[c], err[c] * (1 - conn_fail[c])), timed_out * (1 - conn_fail[c]) * (1 - err[c]))
+            first = combine(
+                combine(conn_fail[c], err[c] * (1 - conn_fail[c])), timed_out * (1 - conn_fail[c]) * (1 - err[c])
+            )
             final = first ** (r + 1)
             attempts = np.where(first < 0.999, (1 - first ** (r + 1)) / np.maximum(1 - first, 1e-9), r + 1)
             call_fail[(i, c)] = first

@@ -100,13 +100,25 @@ def selector_hits(tel: Telemetry, sel: EvidenceSelector, onset: float) -> np.nda
 def describe(sel: EvidenceSelector) -> str:
     if sel.logs is not None:
         s = sel.logs
-        parts = [f"service={s.service}" if s.service else "", f"level={s.level}" if s.level else "",
-                 f"contains={s.contains!r}" if s.contains else "", f"regex={s.regex!r}" if s.regex else ""]
+        parts = [
+            f"service={s.service}" if s.service else "",
+            f"level={s.level}" if s.level else "",
+            f"contains={s.contains!r}" if s.contains else "",
+            f"regex={s.regex!r}" if s.regex else "",
+        ]
         return "logs " + " ".join(p for p in parts if p)
     if sel.metric is not None:
         s = sel.metric
-        how = next(f"{k} {getattr(s, k):g}{'x' if k in ('rises', 'falls') else ''}" for k in ("rises", "falls", "above", "below") if getattr(s, k) is not None)
+        how = next(
+            f"{k} {getattr(s, k):g}{'x' if k in ('rises', 'falls') else ''}"
+            for k in ("rises", "falls", "above", "below")
+            if getattr(s, k) is not None
+        )
         return f"metric {s.service}/{s.name} {how}"
     s = sel.trace
-    parts = [f"status={s.status}" if s.status else "", f"min_ms={s.min_ms:g}" if s.min_ms is not None else "", f"contains={s.contains!r}" if s.contains else ""]
+    parts = [
+        f"status={s.status}" if s.status else "",
+        f"min_ms={s.min_ms:g}" if s.min_ms is not None else "",
+        f"contains={s.contains!r}" if s.contains else "",
+    ]
     return f"trace {s.service} " + " ".join(p for p in parts if p)

@@ -110,7 +110,9 @@ def change_events(scenario: Scenario) -> list[dict]:
         if kind is None:
             continue
         # A fault that arrives with a deploy names its version as a parameter.
-        version = ev.version or (FAULTS[ev.kind].resolve_params(ev.params).get("version") if ev.kind in FAULTS else None)
+        version = ev.version or (
+            FAULTS[ev.kind].resolve_params(ev.params).get("version") if ev.kind in FAULTS else None
+        )
         summary = {
             "deploy": f"deploy {ev.service} {version or ''}".strip(),
             "config_change": f"config change on {ev.service}",
@@ -145,6 +147,6 @@ def synthesize_logs(st: State, seed: int, rng: np.random.Generator, spans: pd.Da
     host_col = pa.DictionaryArray.from_arrays(pa.array(host, pa.int32()), pa.array([h for hs in hosts for h in hs]))
     level_col = pa.DictionaryArray.from_arrays(pa.array(lvl, pa.int8()), pa.array(LEVELS))
     ids = pa.array(np.arange(n, dtype=np.int64))
-    return pa.Table.from_arrays([ids, pa.array(t), service_col, host_col, level_col, trace_col, message], schema=LOG_SCHEMA)
-
-
+    return pa.Table.from_arrays(
+        [ids, pa.array(t), service_col, host_col, level_col, trace_col, message], schema=LOG_SCHEMA
+    )

@@ -25,7 +25,9 @@ def timestamps(start: datetime, t: np.ndarray) -> pa.Array:
     first = int(sec.min())
     n = int(sec.max()) - first + 1
     seconds = pa.array([(start + timedelta(seconds=first + k)).strftime("%Y-%m-%dT%H:%M:%S.") for k in range(n)])
-    return pc.binary_join_element_wise(seconds.take(pa.array(sec - first)), _MS_TEXT.take(pa.array(ms % 1000)), pa.scalar("Z"), "")
+    return pc.binary_join_element_wise(
+        seconds.take(pa.array(sec - first)), _MS_TEXT.take(pa.array(ms % 1000)), pa.scalar("Z"), ""
+    )
 
 
 def _decoded(col: pa.ChunkedArray | pa.Array) -> pa.Array:

@@ -203,12 +203,22 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
             )
         frames.extend(rows)
     if not frames:
-        return pd.DataFrame(columns=["trace_id", "span_id", "parent_id", "service", "name", "t", "duration_ms", "status", "message"])
+        return pd.DataFrame(
+            columns=["trace_id", "span_id", "parent_id", "service", "name", "t", "duration_ms", "status", "message"]
+        )
     spans = pd.concat(frames, ignore_index=True)
     return spans.sort_values(["t", "trace_id", "span_id"], kind="stable", ignore_index=True)
 
 
-_OPS = {"http": "HTTP {m} /api", "lb": "proxy", "worker": "process job", "db": "query", "cache": "GET", "queue": "publish", "external": "HTTP POST"}
+_OPS = {
+    "http": "HTTP {m} /api",
+    "lb": "proxy",
+    "worker": "process job",
+    "db": "query",
+    "cache": "GET",
+    "queue": "publish",
+    "external": "HTTP POST",
+}
 
 
 def _span_name(st: State, s: int, nodes, parent: int) -> str:

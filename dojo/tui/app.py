@@ -29,7 +29,13 @@ from .screens.library import LibraryScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
 # What opening a scenario will need, in the order it needs it.
-WARM = ("dojo.scenario", "dojo.engine.session", "dojo.telemetry.synthesize", "dojo.tui.screens.briefing", "dojo.tui.screens.workspace")
+WARM = (
+    "dojo.scenario",
+    "dojo.engine.session",
+    "dojo.telemetry.synthesize",
+    "dojo.tui.screens.briefing",
+    "dojo.tui.screens.workspace",
+)
 
 
 def _import_all(modules: tuple[str, ...]) -> None:

@@ -52,7 +52,13 @@ class BindingCommands(Provider):
         for name, description, key, node, action in binding_commands(self.screen):
             score = max(matcher.match(name), matcher.match(description) * 0.8)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), partial(self._run, node, action), text=name, help=f"{description}  ({key})")
+                yield Hit(
+                    score,
+                    matcher.highlight(name),
+                    partial(self._run, node, action),
+                    text=name,
+                    help=f"{description}  ({key})",
+                )
 
     async def _run(self, node, action: str) -> None:
         await self.app.run_action(action, node)

@@ -115,7 +115,9 @@ class DemoApp(App):
         self.query_one(ServiceMap).set_metrics(message.cube)
         self.query_one(Timeline).set_events(tel.events, tel.start)
         self.query_one(TracesPane).set_spans(tel.spans, tel.start)
-        self.query_one(MetricsPane).set_data(message.cube, tel.scenario.alerts, tel.duration, service=self._paged_service())
+        self.query_one(MetricsPane).set_data(
+            message.cube, tel.scenario.alerts, tel.duration, service=self._paged_service()
+        )
         self.query_one(LogsPane).set_logs(tel.logs, tel.start)
         for pane in self.query("#workspace Vertical > *"):
             pane.loading = False
@@ -196,7 +198,9 @@ class DemoApp(App):
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m dojo.tui.demo", description=__doc__.split("\n\n")[0])
-    parser.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO), help="scenario YAML (default: checkout-retry-storm)")
+    parser.add_argument(
+        "scenario", nargs="?", default=str(DEFAULT_SCENARIO), help="scenario YAML (default: checkout-retry-storm)"
+    )
     parser.add_argument("--speed", type=float, default=10.0, help="scenario seconds per wall second (default 10)")
     parser.add_argument("--at", default="0s", help="scenario time to start at, e.g. 14m")
     parser.add_argument("--paused", action="store_true", help="start with the clock paused")

@@ -10,7 +10,9 @@ from typing import Callable
 
 
 class DemoClock:
-    def __init__(self, duration: float, speed: float = 10.0, at: float = 0.0, wall: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, duration: float, speed: float = 10.0, at: float = 0.0, wall: Callable[[], float] = time.monotonic
+    ):
         self.duration = duration
         self.speed = speed
         self.paused = False

@@ -23,7 +23,9 @@ class EngineThread:
         """Run `fn(*args, **kwargs)` on the engine thread; its exception is raised here."""
         return await self.call_or_else(fn, None, *args, **kwargs)
 
-    async def call_or_else(self, fn: Callable[..., Any], abandoned: Callable[[Any], None] | None, /, *args: Any, **kwargs: Any) -> Any:
+    async def call_or_else(
+        self, fn: Callable[..., Any], abandoned: Callable[[Any], None] | None, /, *args: Any, **kwargs: Any
+    ) -> Any:
         """`call`, and if the caller stops waiting (its screen closed) while `fn` runs, hand
         `fn`'s result to `abandoned` on the engine thread: an attempt opened for a briefing the
         learner left must still be closed."""

@@ -67,7 +67,11 @@ def load(ref) -> Any:
 
 
 def open_attempt(
-    scenario, store, settings: PlaySettings, synthesize: Callable | None = None, progress: Callable[[str, float], None] | None = None
+    scenario,
+    store,
+    settings: PlaySettings,
+    synthesize: Callable | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> tuple[Any, Feeds]:
     """The Session (clocks held: `release` starts them) and its Feeds. `synthesize(scenario,
     seed=, progress=)` is the telemetry's maker (tests pass a cached one); `progress(phase, fraction)`
@@ -87,7 +91,9 @@ def open_attempt(
         manual = att is not None and att.settings.clock == "manual"
         tel = synthesize(scenario, seed=att.settings.seed if att is not None else None, progress=progress)
         # A manual clock makes its own source: only 'advance' moves it, so there is nothing to hold.
-        session = Session.resume(scenario, store, settings.resume, telemetry=tel, time_source=None if manual else HeldTime(time.monotonic))
+        session = Session.resume(
+            scenario, store, settings.resume, telemetry=tel, time_source=None if manual else HeldTime(time.monotonic)
+        )
     else:
         tel = synthesize(scenario, seed=settings.seed, progress=progress)
         session = Session.start(

@@ -1,7 +1,5 @@
 """The linter proves a scenario fair, and says precisely what makes one unfair."""
 
-import pytest
-
 from dojo.authoring.lint import lint
 from dojo.telemetry.synthesize import synthesize
 from tests.telemetry.scenarios import shop
@@ -16,7 +14,10 @@ GOOD_EVIDENCE = [
 
 
 def findings(**overrides):
-    data = {"timeline": [SLOW, STORM], "answer": {"accepted": [{"service": "checkout", "fault": "retry_storm"}], "evidence": GOOD_EVIDENCE}}
+    data = {
+        "timeline": [SLOW, STORM],
+        "answer": {"accepted": [{"service": "checkout", "fault": "retry_storm"}], "evidence": GOOD_EVIDENCE},
+    }
     data.update(overrides)
     timeline = data.pop("timeline")
     sc = shop(timeline, **data)
@@ -28,13 +29,23 @@ def test_a_fair_scenario_has_no_findings():
 
 
 def test_evidence_that_never_matches():
-    f = findings(answer={"accepted": [{"service": "checkout", "fault": "retry_storm"}], "evidence": [{"logs": {"service": "checkout", "contains": "no such text"}}]})
+    f = findings(
+        answer={
+            "accepted": [{"service": "checkout", "fault": "retry_storm"}],
+            "evidence": [{"logs": {"service": "checkout", "contains": "no such text"}}],
+        }
+    )
     assert "matches nothing after the onset" in f["answer.evidence[0]"]
 
 
 def test_evidence_that_is_there_before_the_fault():
     # Health checks are written all the time: they are not evidence of anything.
-    f = findings(answer={"accepted": [{"service": "checkout", "fault": "retry_storm"}], "evidence": [{"logs": {"service": "checkout", "contains": "healthz"}}]})
+    f = findings(
+        answer={
+            "accepted": [{"service": "checkout", "fault": "retry_storm"}],
+            "evidence": [{"logs": {"service": "checkout", "contains": "healthz"}}],
+        }
+    )
     assert "not evidence of the fault" in f["answer.evidence[0]"]
 
 

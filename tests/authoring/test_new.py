@@ -39,14 +39,44 @@ def test_every_fault_kind_scaffolds_a_clean_scenario(tmp_path, fault):
 
 def test_the_file_teaches_the_format(tmp_path):
     out = tmp_path / "pool.yaml"
-    res = new("--fault", "connection_pool_exhaustion", "--id", "pool", "--out", str(out), "--services", "minimal", "--duration", "20m")
+    res = new(
+        "--fault",
+        "connection_pool_exhaustion",
+        "--id",
+        "pool",
+        "--out",
+        str(out),
+        "--services",
+        "minimal",
+        "--duration",
+        "20m",
+    )
     assert res.exit_code == 0, res.output
     text = out.read_text()
-    for key in ("id", "duration", "briefing", "services", "timeline", "alerts", "answer", "hints", "par", "objectives", "debrief"):
+    for key in (
+        "id",
+        "duration",
+        "briefing",
+        "services",
+        "timeline",
+        "alerts",
+        "answer",
+        "hints",
+        "par",
+        "objectives",
+        "debrief",
+    ):
         # Every section has a comment right above it saying what it is.
         before = text.split(f"\n{key}:")[0].rstrip().splitlines()[-1]
         assert before.startswith("#"), key
-    for heading in ("## Summary", "## Impact", "## Timeline", "## Contributing factors", "## What went well", "## Action items"):
+    for heading in (
+        "## Summary",
+        "## Impact",
+        "## Timeline",
+        "## Contributing factors",
+        "## What went well",
+        "## Action items",
+    ):
         assert heading in text
     assert "red_herring: true" in text
     assert "HikariPool-1" in text  # evidence in the fault's own words
@@ -96,7 +126,20 @@ def test_missing_or_bad_flags_fail_in_one_line(tmp_path, args, flag):
 
 def test_a_fault_that_cannot_show_where_asked_fails_in_one_line(tmp_path):
     # A surge is more entry traffic: a database nobody sends traffic to from outside cannot surge.
-    res = new("--fault", "traffic_surge", "--id", "x", "--services", "minimal", "--service", "db", "--duration", "10m", "--out", str(tmp_path / "x.yaml"))
+    res = new(
+        "--fault",
+        "traffic_surge",
+        "--id",
+        "x",
+        "--services",
+        "minimal",
+        "--service",
+        "db",
+        "--duration",
+        "10m",
+        "--out",
+        str(tmp_path / "x.yaml"),
+    )
     assert res.exit_code == 1, res.output
     assert len(res.output.strip().splitlines()) == 1 and "--service" in res.output
 
@@ -124,7 +167,29 @@ def test_services_by_tiers_and_presets():
         parse_services("web:lb,web:http")
 
 
-@pytest.mark.parametrize("value", ["yes", "no", "on", "1e-05", "12", "a: b", "#x", "x # y", "[1]", "{a}", "'q'", '"q"', "null", "", " pad", "été", "v1.4.1", "9m"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "yes",
+        "no",
+        "on",
+        "1e-05",
+        "12",
+        "a: b",
+        "#x",
+        "x # y",
+        "[1]",
+        "{a}",
+        "'q'",
+        '"q"',
+        "null",
+        "",
+        " pad",
+        "été",
+        "v1.4.1",
+        "9m",
+    ],
+)
 def test_scalars_read_back_as_written(value):
     assert yaml.safe_load(f"k: {scalar(value)}")["k"] == value
     assert yaml.safe_load(f"k: {flow({'a': value})}")["k"] == {"a": value}

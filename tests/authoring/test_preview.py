@@ -60,7 +60,14 @@ def section(text: str, title: str) -> list[str]:
     """The lines of one section of the plain-text preview."""
     lines = text.splitlines()
     start = lines.index(title) + 2
-    end = next((i for i in range(start, len(lines)) if i + 1 < len(lines) and lines[i + 1] and set(lines[i + 1]) == {"-"} and lines[i] in SECTIONS), len(lines))
+    end = next(
+        (
+            i
+            for i in range(start, len(lines))
+            if i + 1 < len(lines) and lines[i + 1] and set(lines[i + 1]) == {"-"} and lines[i] in SECTIONS
+        ),
+        len(lines),
+    )
     return lines[start:end]
 
 
@@ -103,7 +110,10 @@ def test_markdown_has_headings_tables_and_fences(outputs):
     assert md.count("| --- |") >= 5
     assert md.count("```text") >= 2 and md.count("```") % 2 == 0
     metrics = md.split("\n## Metrics\n")[1].split("\n## ")[0]
-    assert len([line for line in metrics.splitlines() if line.startswith("| ") and any(c in line for c in SPARK)]) == services
+    assert (
+        len([line for line in metrics.splitlines() if line.startswith("| ") and any(c in line for c in SPARK)])
+        == services
+    )
 
 
 def test_seed_override(small):
@@ -113,13 +123,19 @@ def test_seed_override(small):
 
 def test_a_control_scenario_previews(tmp_path):
     path = tmp_path / "calm.yaml"
-    path.write_text(SMALL.replace("  - {at: 8m, kind: connection_pool_exhaustion, service: api}\n", "").replace("fault: connection_pool_exhaustion", "fault: no_fault"))
+    path.write_text(
+        SMALL.replace("  - {at: 8m, kind: connection_pool_exhaustion, service: api}\n", "").replace(
+            "fault: connection_pool_exhaustion", "fault: no_fault"
+        )
+    )
     res = preview(str(path))
     assert res.exit_code == 0, res.output
     assert "no fault" in res.output and "No faults: nothing to sample." in res.output
 
 
-@pytest.mark.parametrize("content", ["id: Bad Id\ntitle: x\n", "- just\n- a list\n", "id: x\ntitle: t\ndifficulty: 9\n"])
+@pytest.mark.parametrize(
+    "content", ["id: Bad Id\ntitle: x\n", "- just\n- a list\n", "id: x\ntitle: t\ndifficulty: 9\n"]
+)
 def test_a_bad_file_gets_the_loaders_lines_and_exit_1(tmp_path, content):
     path = tmp_path / "bad.yaml"
     path.write_text(content)

@@ -38,7 +38,13 @@ CASES = [
     ("substring", {"contains": "retrying request to payments"}, ["-F", "retrying request to payments"], 100.0, True),
     ("substring, rare", {"contains": "OutOfMemoryError"}, ["-F", "OutOfMemoryError"], 100.0, True),
     ("regex", {"regex": r"timed out after \d+ms"}, ["-E", "timed out after [0-9]+ms"], 250.0, True),
-    ("regex, alternation", {"regex": r"(503 Service Unavailable|connection error)"}, ["-E", "(503 Service Unavailable|connection error)"], 250.0, True),
+    (
+        "regex, alternation",
+        {"regex": r"(503 Service Unavailable|connection error)"},
+        ["-E", "(503 Service Unavailable|connection error)"],
+        250.0,
+        True,
+    ),
     ("substring, common", {"contains": "client="}, ["-F", "client="], 100.0, False),
     ("regex, no literal", {"regex": r"[0-9a-f]{8}-[0-9a-f]{4}-"}, ["-E", "[0-9a-f]{8}-[0-9a-f]{4}-"], 250.0, False),
 ]
@@ -79,7 +85,9 @@ def main() -> int:
         for name, query, grep_args, budget, gate in CASES:
             q = LogQuery(limit=50, **query)
             engine_ms, page = median_ms(lambda: signals.logs(q, end), args.runs)
-            grep_ms, proc = median_ms(lambda: subprocess.run(["grep", "-c", *grep_args, str(log)], capture_output=True, env=env), args.runs)
+            grep_ms, proc = median_ms(
+                lambda: subprocess.run(["grep", "-c", *grep_args, str(log)], capture_output=True, env=env), args.runs
+            )
             grep_count = int(proc.stdout or 0)
             if page.count != grep_count:
                 print(f"{name}: engine counts {page.count} lines, grep {grep_count}: not the same lines")

@@ -44,7 +44,10 @@ def write_log(path: Path, target_mb: int, seed: int = 7) -> int:
     emails = [fake.email() for _ in range(300)]
     public = [fake.ipv4_public() for _ in range(3000)]
     private = [fake.ipv4_private() for _ in range(300)]
-    hosts = [f"{rnd.choice(['web', 'api', 'db', 'cache', 'worker'])}-{i:02d}.{fake.domain_word()}.internal" for i in range(60)]
+    hosts = [
+        f"{rnd.choice(['web', 'api', 'db', 'cache', 'worker'])}-{i:02d}.{fake.domain_word()}.internal"
+        for i in range(60)
+    ]
     agents = [fake.user_agent() for _ in range(50)]
     paths = ["/api/v1/orders", "/api/v1/cart", "/checkout", "/login", "/static/app.js", "/health"]
     target = target_mb * 1_000_000
@@ -104,9 +107,11 @@ def write_structured(log: Path, jsonl: Path, csv_path: Path, target_mb: int) -> 
 
     kv = re.compile(r"(\w+)=(\S+)")
     limit = target_mb * 1_000_000
-    with open(log, encoding="utf-8") as src, open(jsonl, "w", encoding="utf-8") as jl, open(
-        csv_path, "w", encoding="utf-8", newline=""
-    ) as cf:
+    with (
+        open(log, encoding="utf-8") as src,
+        open(jsonl, "w", encoding="utf-8") as jl,
+        open(csv_path, "w", encoding="utf-8", newline="") as cf,
+    ):
         writer = csv.writer(cf)
         writer.writerow(["timestamp", "level", "request_id", "user", "client", "host", "message"])
         for line in src:
@@ -114,8 +119,17 @@ def write_structured(log: Path, jsonl: Path, csv_path: Path, target_mb: int) -> 
             if line[:4].isdigit():
                 ts, level, rest = line.split(None, 2)
                 doc = {"timestamp": ts, "level": level, **dict(kv.findall(rest)), "msg": kv.sub("", rest).strip()}
-                writer.writerow([ts, level, doc.get("request_id", ""), doc.get("user", ""), doc.get("client", ""),
-                                 doc.get("host", ""), doc["msg"]])
+                writer.writerow(
+                    [
+                        ts,
+                        level,
+                        doc.get("request_id", ""),
+                        doc.get("user", ""),
+                        doc.get("client", ""),
+                        doc.get("host", ""),
+                        doc["msg"],
+                    ]
+                )
             else:
                 doc = {"message": line, "source": "syslog" if line[:3].isalpha() else "nginx"}
                 writer.writerow(["", "", "", "", "", "", line])
@@ -143,7 +157,9 @@ def peak_rss(path: Path | None, out: Path) -> float:
     )
     root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    done = subprocess.run([sys.executable, "-c", code, str(path or ""), str(out)], capture_output=True, text=True, check=True, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path or ""), str(out)], capture_output=True, text=True, check=True, env=env
+    )
     return int(done.stdout.split()[-1]) / 1024  # kB
 
 
@@ -215,7 +231,9 @@ def main() -> int:
     print(f"sanitize, 1 process       : {mb / t_one:8.1f} MB/s  ({t_one:.2f} s; {mb / cpu[1]:.1f} MB per CPU second)")
     print(f"sanitize, {jobs} workers       : {mb / t_par:8.1f} MB/s  ({t_par:.2f} s, {os.cpu_count()} cores seen)")
     load = os.getloadavg()[0]
-    print(f"load average while measuring: {load:.1f} on {os.cpu_count()} cores (other work slows the wall-clock figures)")
+    print(
+        f"load average while measuring: {load:.1f} on {os.cpu_count()} cores (other work slows the wall-clock figures)"
+    )
     print(f"default here ({default} job{'s' if default > 1 else ''}): {rate:8.1f} MB/s")
     import json
 
@@ -231,8 +249,10 @@ def main() -> int:
     extra = mb * (STREAM_COPIES - 1)
     growth = values[2] - values[1]
     streams = growth < STREAM_GROWTH * extra
-    print(f"growth from the log to {STREAM_COPIES} copies of it: {growth:+.0f} MB for {extra:.0f} MB more input"
-          f" ({growth / extra:.2f} MB per MB; streaming: under {STREAM_GROWTH}) ... {'PASS' if streams else 'FAIL'}")
+    print(
+        f"growth from the log to {STREAM_COPIES} copies of it: {growth:+.0f} MB for {extra:.0f} MB more input"
+        f" ({growth / extra:.2f} MB per MB; streaming: under {STREAM_GROWTH}) ... {'PASS' if streams else 'FAIL'}"
+    )
     ok = ok and streams
     print(f"budget: >= {BUDGET_MB_S:.0f} MB/s on plain, jsonl and csv, memory flat ... {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1

@@ -10,7 +10,6 @@ per-line Faker loop producing lines of the same shape; the large scenario (20 se
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -98,8 +97,13 @@ def main() -> int:
         f"  large scenario: {best['lines']:,} log lines, {best['metrics']:,} metric points, "
         f"{best['traces']:,} traces / {best['spans']:,} spans, {best['events']} events"
     )
-    print(f"  wall time (best of 3):     {best['wall']:.2f} s   stages: " + ", ".join(f"{k} {v:.2f}s" for k, v in best["stages"].items()))
-    print(f"  peak RSS:                  {peak:.0f} MB (of which {best['base_mb']:.0f} MB is the interpreter and imports)")
+    print(
+        f"  wall time (best of 3):     {best['wall']:.2f} s   stages: "
+        + ", ".join(f"{k} {v:.2f}s" for k, v in best["stages"].items())
+    )
+    print(
+        f"  peak RSS:                  {peak:.0f} MB (of which {best['base_mb']:.0f} MB is the interpreter and imports)"
+    )
     checks = [
         (f"lines/s >= {BUDGET_LINES_PER_S:,}", rate >= BUDGET_LINES_PER_S),
         (f"speed-up >= {BUDGET_RATIO}x", ratio >= BUDGET_RATIO),

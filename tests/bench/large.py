@@ -46,7 +46,9 @@ def large_scenario(log_sample: float = 0.05) -> Scenario:
                 {"at": "40m", "kind": "retry_storm", "service": "checkout", "params": {"factor": 3}},
                 {"at": "70m", "kind": "memory_leak", "service": "catalog", "params": {"pct_per_min": 3}},
             ],
-            "alerts": [{"name": "CheckoutP99", "service": "checkout", "metric": "latency_p99_ms", "above": 1500, "for": "1m"}],
+            "alerts": [
+                {"name": "CheckoutP99", "service": "checkout", "metric": "latency_p99_ms", "above": 1500, "for": "1m"}
+            ],
             "answer": {"accepted": [{"service": "checkout", "fault": "retry_storm"}]},
         }
     )

@@ -23,7 +23,13 @@ def dojo_env(home: Path, **extra: str) -> dict:
 
 def run_dojo(home: Path, *args: str, input: str | None = None, **extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "dojo", *args], input=input, capture_output=True, text=True, cwd=ROOT, env=dojo_env(home, **extra), timeout=120
+        [sys.executable, "-m", "dojo", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dojo_env(home, **extra),
+        timeout=120,
     )
 
 

@@ -36,15 +36,40 @@ def session(home: Path) -> list[tuple[str, str]]:
     try:
         send({"cmd": "status"})
         send({"cmd": "events"})
-        logs = send({"cmd": "logs", "service": "checkout", "level": "WARN", "contains": "retrying", "limit": 2, "id": 1})
-        send({"cmd": "hypothesis", "text": "the payment provider is slow", "service": "payment-provider", "fault": "dependency_latency"})
+        logs = send(
+            {"cmd": "logs", "service": "checkout", "level": "WARN", "contains": "retrying", "limit": 2, "id": 1}
+        )
+        send(
+            {
+                "cmd": "hypothesis",
+                "text": "the payment provider is slow",
+                "service": "payment-provider",
+                "fault": "dependency_latency",
+            }
+        )
         send({"cmd": "advance", "seconds": 240})
-        send({"cmd": "diagnose", "service": "payment-provider", "fault": "dependency_latency", "explanation": "its latency rose at 15m"})
+        send(
+            {
+                "cmd": "diagnose",
+                "service": "payment-provider",
+                "fault": "dependency_latency",
+                "explanation": "its latency rose at 15m",
+            }
+        )
         send({"cmd": "hint"})
         send({"cmd": "hypothesis", "hypothesis": "H1", "status": "ruled_out"})
-        send({"cmd": "hypothesis", "text": "checkout retries without backoff", "service": "checkout", "fault": "retry_storm"})
+        send(
+            {
+                "cmd": "hypothesis",
+                "text": "checkout retries without backoff",
+                "service": "checkout",
+                "fault": "retry_storm",
+            }
+        )
         send({"cmd": "pin", "item": logs["lines"][0]["id"], "hypothesis": "H2", "note": "no backoff"})
-        window = send({"cmd": "metrics", "service": "payments", "metric": "rps", "since": 600, "points": False})["window"]
+        window = send({"cmd": "metrics", "service": "payments", "metric": "rps", "since": 600, "points": False})[
+            "window"
+        ]
         send({"cmd": "pin", "item": window["id"], "hypothesis": "H2"})
         traces = send({"cmd": "traces", "service": "payments", "status": "error", "limit": 1})
         send({"cmd": "trace", "trace_id": traces["traces"][0]["trace_id"]})
@@ -52,7 +77,14 @@ def session(home: Path) -> list[tuple[str, str]]:
         send("{not json")
         send({"cmd": "pin", "item": "L99999999"})
         send({"cmd": "diagnose", "service": "checkout", "fault": "retry-storm", "explanation": "typo"})
-        send({"cmd": "diagnose", "service": "checkout", "fault": "retry_storm", "explanation": "checkout retries every failed payment call 4x with no backoff; payments saturates"})
+        send(
+            {
+                "cmd": "diagnose",
+                "service": "checkout",
+                "fault": "retry_storm",
+                "explanation": "checkout retries every failed payment call 4x with no backoff; payments saturates",
+            }
+        )
         send({"cmd": "score"})
         send({"cmd": "quit"})
         assert play.proc.wait(timeout=60) == 0

@@ -23,7 +23,9 @@ def test_generate_builtin_twice_identical(tmp_path):
 
 
 def test_generate_files_parse(tmp_path):
-    res = CliRunner().invoke(cli, ["generate", str(ROOT / "scenarios" / "checkout-retry-storm.yaml"), "--out", str(tmp_path), "--seed", "5"])
+    res = CliRunner().invoke(
+        cli, ["generate", str(ROOT / "scenarios" / "checkout-retry-storm.yaml"), "--out", str(tmp_path), "--seed", "5"]
+    )
     assert res.exit_code == 0, res.output
     first = json.loads((tmp_path / "logs.jsonl").read_text().splitlines()[0])
     assert set(first) == {"ts", "level", "service", "host", "trace_id", "msg"}
@@ -43,7 +45,9 @@ def test_generate_files_parse(tmp_path):
 def test_generate_unknown_scenario_is_one_line_error(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "dojo", "generate", "no-such-scenario", "--out", str(tmp_path)],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
@@ -55,7 +59,9 @@ def test_generate_unwritable_out(tmp_path):
     blocker.write_text("x")
     proc = subprocess.run(
         [sys.executable, "-m", "dojo", "generate", "checkout-retry-storm", "--out", str(blocker / "sub")],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert proc.returncode in (1, 2)
     assert "Traceback" not in proc.stderr

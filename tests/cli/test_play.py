@@ -34,17 +34,43 @@ def test_a_full_attempt_wrong_guess_hint_then_right(home):
     play = Headless(home, "--clock", "manual", "--speed", "2")
     try:
         assert play.send({"cmd": "status"})["now"] == 960.0
-        line = play.send({"cmd": "logs", "contains": "retrying request to payments", "service": "checkout", "limit": 1})["lines"][0]
+        line = play.send(
+            {"cmd": "logs", "contains": "retrying request to payments", "service": "checkout", "limit": 1}
+        )["lines"][0]
         assert play.send({"cmd": "pin", "item": line["id"]})["ok"]
         assert play.send({"cmd": "advance", "seconds": 240})["wall_s"] == 120.0
-        wrong = play.send({"cmd": "diagnose", "service": "payment-provider", "fault": "dependency_latency", "explanation": "the provider is slow"})
-        assert wrong == {"ok": True, "cmd": "diagnose", "correct": False, "message": "wrong diagnosis", "service_ok": False, "fault_ok": False, "penalty_s": 120.0}
+        wrong = play.send(
+            {
+                "cmd": "diagnose",
+                "service": "payment-provider",
+                "fault": "dependency_latency",
+                "explanation": "the provider is slow",
+            }
+        )
+        assert wrong == {
+            "ok": True,
+            "cmd": "diagnose",
+            "correct": False,
+            "message": "wrong diagnosis",
+            "service_ok": False,
+            "fault_ok": False,
+            "penalty_s": 120.0,
+        }
         hint = play.send({"cmd": "hint"})
         assert hint["index"] == 1 and hint["cost_s"] == 60.0
-        window = play.send({"cmd": "metrics", "service": "payments", "metric": "rps", "since": 600, "points": False})["window"]
+        window = play.send({"cmd": "metrics", "service": "payments", "metric": "rps", "since": 600, "points": False})[
+            "window"
+        ]
         assert play.send({"cmd": "pin", "item": window["id"]})["ok"]
         play.send({"cmd": "advance", "seconds": 120})
-        right = play.send({"cmd": "diagnose", "service": "checkout", "fault": "retry_storm", "explanation": "checkout retries with no backoff"})
+        right = play.send(
+            {
+                "cmd": "diagnose",
+                "service": "checkout",
+                "fault": "retry_storm",
+                "explanation": "checkout retries with no backoff",
+            }
+        )
         assert right["correct"] is True
         card = play.send({"cmd": "score"})
         assert card["outcome"] == "solved"
@@ -65,7 +91,9 @@ def test_a_full_attempt_wrong_guess_hint_then_right(home):
 def test_a_killed_session_loses_nothing_acknowledged_and_resumes(home):
     play = Headless(home, "--clock", "manual")
     acked = [
-        play.send({"cmd": "hypothesis", "text": "payments overloaded", "service": "payments", "fault": "traffic_surge"}),
+        play.send(
+            {"cmd": "hypothesis", "text": "payments overloaded", "service": "payments", "fault": "traffic_surge"}
+        ),
         play.send({"cmd": "pin", "item": "L12", "hypothesis": "H1"}),
         play.send({"cmd": "advance", "seconds": 90}),
         play.send({"cmd": "hint"}),
@@ -87,7 +115,13 @@ def test_a_killed_session_loses_nothing_acknowledged_and_resumes(home):
     again = Headless(home, "--resume")
     try:
         st = again.send({"cmd": "status"})
-        assert (st["attempt"], st["now"], st["wall_s"], st["hints_used"], st["wrong_diagnoses"]) == (attempt, 1050.0, 90.0, 1, 1)
+        assert (st["attempt"], st["now"], st["wall_s"], st["hints_used"], st["wrong_diagnoses"]) == (
+            attempt,
+            1050.0,
+            90.0,
+            1,
+            1,
+        )
         journal = again.send({"cmd": "journal"})
         assert journal["hypotheses"][0]["status"] == "ruled_out" and journal["pins"][0]["item"] == "L12"
         assert again.send({"cmd": "hint"})["index"] == 2

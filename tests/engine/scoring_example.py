@@ -36,22 +36,23 @@ def play(session) -> dict:
 
 def render(card: dict) -> str:
     ev = "\n".join(
-        f"  {'+' if t['matched_by'] else '-'} {t['selector']}" + (f"  <- {', '.join(t['matched_by'])}" if t["matched_by"] else "")
+        f"  {'+' if t['matched_by'] else '-'} {t['selector']}"
+        + (f"  <- {', '.join(t['matched_by'])}" if t["matched_by"] else "")
         for t in card["evidence"]
     )
     return f"""\
-ttcd_s          {card['ttcd_s']:g}
-wrong_s         {card['wrong_diagnoses']} x {card['wrong_penalty_s']:g} = {card['wrong_s']:g}
-hints_s         {' + '.join(f'{c:g}' for c in card['hint_costs_s']) or '0'} = {card['hints_s']:g}
-penalty_s       {card['penalty_s']:g}
-adjusted_s      {card['ttcd_s']:g} + {card['penalty_s']:g} = {card['adjusted_s']:g}
-base            100 x difficulty {card['difficulty']} = {card['base']}
-speed           par / (par + adjusted) = {card['par_s']:g} / ({card['par_s']:g} + {card['adjusted_s']:g}) = {card['speed']}
-speed_points    {card['base']} x {card['par_s']:g} / {card['par_s'] + card['adjusted_s']:g} = {card['speed_points']:g}
-evidence        {card['evidence_matched']} of {card['evidence_total']} selectors matched
+ttcd_s          {card["ttcd_s"]:g}
+wrong_s         {card["wrong_diagnoses"]} x {card["wrong_penalty_s"]:g} = {card["wrong_s"]:g}
+hints_s         {" + ".join(f"{c:g}" for c in card["hint_costs_s"]) or "0"} = {card["hints_s"]:g}
+penalty_s       {card["penalty_s"]:g}
+adjusted_s      {card["ttcd_s"]:g} + {card["penalty_s"]:g} = {card["adjusted_s"]:g}
+base            100 x difficulty {card["difficulty"]} = {card["base"]}
+speed           par / (par + adjusted) = {card["par_s"]:g} / ({card["par_s"]:g} + {card["adjusted_s"]:g}) = {card["speed"]}
+speed_points    {card["base"]} x {card["par_s"]:g} / {card["par_s"] + card["adjusted_s"]:g} = {card["speed_points"]:g}
+evidence        {card["evidence_matched"]} of {card["evidence_total"]} selectors matched
 {ev}
-evidence_points {card['base']} x {card['evidence_weight']:g} x {card['evidence_matched']}/{card['evidence_total']} = {card['evidence_points']:g}
-points          round({card['speed_points']:g} + {card['evidence_points']:g}) = {card['points']}"""
+evidence_points {card["base"]} x {card["evidence_weight"]:g} x {card["evidence_matched"]}/{card["evidence_total"]} = {card["evidence_points"]:g}
+points          round({card["speed_points"]:g} + {card["evidence_points"]:g}) = {card["points"]}"""
 
 
 def main() -> None:

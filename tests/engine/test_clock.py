@@ -81,7 +81,9 @@ def test_advance_refuses_nonsense_and_the_end():
         c.advance(1)
 
 
-@pytest.mark.parametrize("action", [lambda c: c.pause(), lambda c: c.resume(), lambda c: c.set_speed(2), lambda c: c.advance(5)])
+@pytest.mark.parametrize(
+    "action", [lambda c: c.pause(), lambda c: c.resume(), lambda c: c.set_speed(2), lambda c: c.advance(5)]
+)
 def test_a_challenge_clock_just_runs(action):
     src, c = clock(practice=False)
     with pytest.raises(ClockError, match="practice mode"):

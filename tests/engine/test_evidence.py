@@ -6,7 +6,12 @@ from dojo.engine.evidence import matches, max_fall, max_rise
 from dojo.scenario.model import EvidenceSelector
 
 LOG = {"service": "checkout", "level": "WARN", "message": "retrying request to payments (attempt 2/4, no backoff)"}
-SPAN = {"service": "checkout", "status": "error", "duration_ms": 3021.5, "message": "deadline exceeded calling payments"}
+SPAN = {
+    "service": "checkout",
+    "status": "error",
+    "duration_ms": 3021.5,
+    "message": "deadline exceeded calling payments",
+}
 
 
 def window(service="payments", metric="rps", values=(70, 72, 69, 150, 180)):
@@ -33,11 +38,36 @@ def sel(**kw) -> EvidenceSelector:
         # metric windows: the window's own values must show it
         ({"metric": {"service": "payments", "name": "rps", "rises": "2x"}}, "metric", window(), True),
         ({"metric": {"service": "payments", "name": "rps", "rises": "3x"}}, "metric", window(), False),
-        ({"metric": {"service": "payments", "name": "rps", "rises": "2x"}}, "metric", window(values=(180, 150, 70)), False),
-        ({"metric": {"service": "payments", "name": "rps", "rises": "2x"}}, "metric", window(values=(150, 170, 180)), False),
-        ({"metric": {"service": "payments", "name": "rps", "rises": "2x"}}, "metric", window(service="checkout"), False),
-        ({"metric": {"service": "payments", "name": "rps", "rises": "2x"}}, "metric", window(metric="error_rate"), False),
-        ({"metric": {"service": "payments", "name": "rps", "falls": "2x"}}, "metric", window(values=(180, 150, 70)), True),
+        (
+            {"metric": {"service": "payments", "name": "rps", "rises": "2x"}},
+            "metric",
+            window(values=(180, 150, 70)),
+            False,
+        ),
+        (
+            {"metric": {"service": "payments", "name": "rps", "rises": "2x"}},
+            "metric",
+            window(values=(150, 170, 180)),
+            False,
+        ),
+        (
+            {"metric": {"service": "payments", "name": "rps", "rises": "2x"}},
+            "metric",
+            window(service="checkout"),
+            False,
+        ),
+        (
+            {"metric": {"service": "payments", "name": "rps", "rises": "2x"}},
+            "metric",
+            window(metric="error_rate"),
+            False,
+        ),
+        (
+            {"metric": {"service": "payments", "name": "rps", "falls": "2x"}},
+            "metric",
+            window(values=(180, 150, 70)),
+            True,
+        ),
         ({"metric": {"service": "payments", "name": "rps", "falls": "2x"}}, "metric", window(), False),
         ({"metric": {"service": "payments", "name": "rps", "above": 170}}, "metric", window(), True),
         ({"metric": {"service": "payments", "name": "rps", "above": 180}}, "metric", window(), False),

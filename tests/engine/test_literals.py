@@ -4,8 +4,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dojo.engine.literals import required_literals
 from dojo.engine.api import LogQuery
+from dojo.engine.literals import required_literals
 
 
 @pytest.mark.parametrize(
@@ -52,4 +52,7 @@ def test_the_prefilter_never_changes_an_answer(signals, monkeypatch, regex, now)
     monkeypatch.setattr("dojo.engine.textsearch.required_literals", lambda _r: None)
     without = signals.logs(LogQuery(regex=regex, limit=10), now)
     monkeypatch.undo()
-    assert (with_prefilter.count, [x.id for x in with_prefilter.lines]) == (without.count, [x.id for x in without.lines])
+    assert (with_prefilter.count, [x.id for x in with_prefilter.lines]) == (
+        without.count,
+        [x.id for x in without.lines],
+    )

@@ -63,9 +63,15 @@ def send(proto, obj) -> dict:
         ('{"cmd": "hypothesis", "text": "x", "fault": "gremlins"}', "no fault kind 'gremlins'"),
         ('{"cmd": "hypothesis", "hypothesis": "H1", "status": "maybe"}', "status"),
         ('{"cmd": "diagnose", "service": "nope", "fault": "retry_storm", "explanation": "x"}', "no service 'nope'"),
-        ('{"cmd": "diagnose", "service": "checkout", "fault": "gremlins", "explanation": "x"}', "no fault kind 'gremlins'"),
+        (
+            '{"cmd": "diagnose", "service": "checkout", "fault": "gremlins", "explanation": "x"}',
+            "no fault kind 'gremlins'",
+        ),
         ('{"cmd": "diagnose", "service": "checkout", "fault": "retry_storm"}', "explanation: Field required"),
-        ('{"cmd": "diagnose", "service": ["checkout"], "fault": "retry_storm", "explanation": "x"}', "service: Input should be a valid string"),
+        (
+            '{"cmd": "diagnose", "service": ["checkout"], "fault": "retry_storm", "explanation": "x"}',
+            "service: Input should be a valid string",
+        ),
         ('{"cmd": "advance"}', "seconds: Field required"),
         ('{"cmd": "advance", "seconds": "60"}', "seconds: Input should be a valid number"),
         ('{"cmd": "advance", "seconds": 0}', "seconds: Input should be greater than 0"),
@@ -86,7 +92,21 @@ def test_help_lists_every_command_with_its_arguments(proto):
     reply = send(proto, {"cmd": "help"})
     listed = {c["cmd"]: c for c in reply["commands"]}
     assert set(listed) == set(COMMANDS)
-    assert {"status", "logs", "metrics", "traces", "trace", "events", "hypothesis", "pin", "hint", "advance", "diagnose", "score", "quit"} <= set(listed)
+    assert {
+        "status",
+        "logs",
+        "metrics",
+        "traces",
+        "trace",
+        "events",
+        "hypothesis",
+        "pin",
+        "hint",
+        "advance",
+        "diagnose",
+        "score",
+        "quit",
+    } <= set(listed)
     assert listed["logs"]["args"]["limit"] == "integer (default 50)"
     assert listed["diagnose"]["args"]["service"] == "string (required)"
     assert listed["logs"]["args"]["order"] == '"newest"|"oldest" (default "newest")'
@@ -99,11 +119,19 @@ def test_ids_are_echoed_and_blank_lines_ignored(proto):
 
 
 def test_a_play_through(proto):
-    assert send(proto, {"cmd": "hypothesis", "text": "storm", "service": "checkout", "fault": "retry_storm"})["hypothesis"]["id"] == "H1"
+    assert (
+        send(proto, {"cmd": "hypothesis", "text": "storm", "service": "checkout", "fault": "retry_storm"})[
+            "hypothesis"
+        ]["id"]
+        == "H1"
+    )
     line = send(proto, {"cmd": "logs", "contains": "retrying request to payments", "limit": 1})["lines"][0]
     assert send(proto, {"cmd": "pin", "item": line["id"], "hypothesis": "H1"})["pin"]["item"] == line["id"]
     assert send(proto, {"cmd": "show", "item": line["id"]})["item"]["kind"] == "log"
-    assert send(proto, {"cmd": "hypothesis", "hypothesis": "H1", "status": "confirmed"})["hypothesis"]["status"] == "confirmed"
+    assert (
+        send(proto, {"cmd": "hypothesis", "hypothesis": "H1", "status": "confirmed"})["hypothesis"]["status"]
+        == "confirmed"
+    )
     assert send(proto, {"cmd": "journal"})["pins"][0]["hypothesis"] == "H1"
     assert send(proto, {"cmd": "advance", "seconds": 300})["now"] == 1260.0
     metrics = send(proto, {"cmd": "metrics", "service": "payments", "metric": "rps", "since": 600})
@@ -112,12 +140,16 @@ def test_a_play_through(proto):
     trace = send(proto, {"cmd": "traces", "status": "error", "limit": 1})["traces"][0]
     assert send(proto, {"cmd": "trace", "trace_id": trace["trace_id"]})["trace"]["children"]
     assert send(proto, {"cmd": "hint"})["index"] == 1
-    wrong = send(proto, {"cmd": "diagnose", "service": "payments", "fault": "dependency_latency", "explanation": "slow"})
+    wrong = send(
+        proto, {"cmd": "diagnose", "service": "payments", "fault": "dependency_latency", "explanation": "slow"}
+    )
     assert wrong["ok"] and wrong["correct"] is False
     right = send(proto, {"cmd": "diagnose", "service": "checkout", "fault": "retry_storm", "explanation": "retries"})
     assert right["correct"] is True
     card = send(proto, {"cmd": "score"})
-    assert card["ttcd_s"] == 30.0 and card["penalty_s"] == 180.0 and card["evidence_matched"] == 2 and card["points"] > 0
+    assert (
+        card["ttcd_s"] == 30.0 and card["penalty_s"] == 180.0 and card["evidence_matched"] == 2 and card["points"] > 0
+    )
     assert send(proto, {"cmd": "quit"}) == {"ok": True, "cmd": "quit", "bye": True, "attempt": proto.session.attempt_id}
     assert proto.done
 

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dojo.engine import ids
-from dojo.engine.errors import NotFound, QueryError
 from dojo.engine.api import EventQuery, LogQuery, MetricQuery, TraceQuery
+from dojo.engine.errors import NotFound, QueryError
 from dojo.engine.textsearch import re2_literal
 
 NOWS = [0.0, 300.5, 960.0, 1500.0, 2700.0]
@@ -361,7 +361,14 @@ def test_many_matches_hand_over_to_re2(signals, frame, monkeypatch):
     assert [x.id for x in again.lines] == [x.id for x in want.lines]
 
 
-@pytest.mark.parametrize("args", [{"contains": "payments"}, {"contains": "payments", "regex": r"attempt [23]"}, {"contains": "ms", "service": "web"}])
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"contains": "payments"},
+        {"contains": "payments", "regex": r"attempt [23]"},
+        {"contains": "ms", "service": "web"},
+    ],
+)
 def test_both_text_paths_agree(signals, monkeypatch, args):
     import dojo.engine.textsearch as textsearch
 

@@ -21,10 +21,30 @@ RULES = Rules(
         {"logs": {"level": "ERROR", "contains": "pool"}},
     ],
 )
-STARTED = {"rules": RULES.dump(), "seed": 1, "speed": 1.0, "mode": "practice", "clock": "manual", "start_t": 900.0, "time_limit": None}
-LOG_PIN = {"item": "L1", "kind": "log", "snapshot": {"service": "checkout", "level": "WARN", "message": "retrying request"}}
-METRIC_PIN = {"item": "M:payments:rps:0:60", "kind": "metric", "snapshot": {"service": "payments", "metric": "rps", "values": [10, 11, 30]}}
-SPAN_PIN = {"item": "Sa:b", "kind": "span", "snapshot": {"service": "checkout", "status": "error", "duration_ms": 10, "message": ""}}
+STARTED = {
+    "rules": RULES.dump(),
+    "seed": 1,
+    "speed": 1.0,
+    "mode": "practice",
+    "clock": "manual",
+    "start_t": 900.0,
+    "time_limit": None,
+}
+LOG_PIN = {
+    "item": "L1",
+    "kind": "log",
+    "snapshot": {"service": "checkout", "level": "WARN", "message": "retrying request"},
+}
+METRIC_PIN = {
+    "item": "M:payments:rps:0:60",
+    "kind": "metric",
+    "snapshot": {"service": "payments", "metric": "rps", "values": [10, 11, 30]},
+}
+SPAN_PIN = {
+    "item": "Sa:b",
+    "kind": "span",
+    "snapshot": {"service": "checkout", "status": "error", "duration_ms": 10, "message": ""},
+}
 DUD_PIN = {"item": "L2", "kind": "log", "snapshot": {"service": "web", "level": "INFO", "message": "GET /"}}
 
 
@@ -118,7 +138,9 @@ def test_pins_after_the_diagnosis_do_not_count():
     assert c.evidence_matched == 0
 
 
-@pytest.mark.parametrize("ttcd, penalties, speed", [(0.0, [], 1.0), (600.0, [], 0.5), (480.0, [wrong(1)], 0.5), (1800.0, [], 0.25)])
+@pytest.mark.parametrize(
+    "ttcd, penalties, speed", [(0.0, [], 1.0), (600.0, [], 0.5), (480.0, [wrong(1)], 0.5), (1800.0, [], 0.25)]
+)
 def test_speed_is_par_over_par_plus_adjusted_time(ttcd, penalties, speed):
     c = card(*penalties, right(ttcd))
     assert c.speed == pytest.approx(speed)
@@ -170,7 +192,17 @@ def test_card_is_json_friendly():
 
     d = card(pin(1, LOG_PIN), right(100)).to_dict()
     assert json.loads(json.dumps(d))["evidence"][0]["matched_by"] == ["L1"]
-    for key in ("ttcd_s", "penalty_s", "points", "adjusted_s", "speed", "evidence_points", "formula", "par_s", "difficulty"):
+    for key in (
+        "ttcd_s",
+        "penalty_s",
+        "points",
+        "adjusted_s",
+        "speed",
+        "evidence_points",
+        "formula",
+        "par_s",
+        "difficulty",
+    ):
         assert key in d
 
 
@@ -188,8 +220,16 @@ def test_card_is_json_friendly():
     ],
 )
 def test_judging_a_diagnosis(service, fault, trigger, need, correct, service_ok, fault_ok, trigger_ok):
-    accepted = [{"service": "checkout", "fault": "retry_storm", "trigger": "storm" if need else None}, {"service": "payments", "fault": "traffic_surge"}]
-    rules = RULES.model_copy(update={"require_trigger": need, "accepted": [a for a in Rules(**{**RULES.model_dump(), "accepted": accepted}).accepted]})
+    accepted = [
+        {"service": "checkout", "fault": "retry_storm", "trigger": "storm" if need else None},
+        {"service": "payments", "fault": "traffic_surge"},
+    ]
+    rules = RULES.model_copy(
+        update={
+            "require_trigger": need,
+            "accepted": [a for a in Rules(**{**RULES.model_dump(), "accepted": accepted}).accepted],
+        }
+    )
     v = judge(rules, service, fault, trigger)
     assert (v.correct, v.service_ok, v.fault_ok, v.trigger_ok) == (correct, service_ok, fault_ok, trigger_ok)
 

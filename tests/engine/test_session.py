@@ -58,7 +58,10 @@ def test_hypotheses_keep_their_history(make_session):
     s.update_hypothesis("H1", text="payments is slow because of checkout", service="checkout")
     h = s.journal.hypotheses["H1"]
     assert h.status == "ruled_out" and h.service == "checkout"
-    assert [c.changes for c in h.history] == [{"status": "ruled_out"}, {"text": "payments is slow because of checkout", "service": "checkout"}]
+    assert [c.changes for c in h.history] == [
+        {"status": "ruled_out"},
+        {"text": "payments is slow because of checkout", "service": "checkout"},
+    ]
     assert h.history[0].stamp.scenario_t == 1020.0 and h.history[0].stamp.wall_s == 60.0
     assert h.history[0].stamp.at.endswith("Z")
     assert s.add_hypothesis("another").id == "H2"
@@ -138,7 +141,11 @@ def test_hints_unlock_in_order_at_their_cost(make_session, scenario):
 
 def test_unknown_names_are_errors_not_wrong_guesses(make_session):
     s = make_session()
-    for args, message in [(("nope", "retry_storm", "x"), "no service"), (("checkout", "gremlins", "x"), "no fault kind"), (("checkout", "retry_storm", " "), "explain")]:
+    for args, message in [
+        (("nope", "retry_storm", "x"), "no service"),
+        (("checkout", "gremlins", "x"), "no fault kind"),
+        (("checkout", "retry_storm", " "), "explain"),
+    ]:
         with pytest.raises(QueryError, match=message):
             s.diagnose(*args)
     assert s.status()["wrong_diagnoses"] == 0 and "diagnosis" not in kinds(s)
@@ -147,10 +154,20 @@ def test_unknown_names_are_errors_not_wrong_guesses(make_session):
 def test_a_wrong_diagnosis_costs_and_says_only_what_the_scenario_allows(make_session, scenario, telemetry):
     s = make_session()
     r = s.diagnose("checkout", "dependency_latency", "checkout is slow")
-    assert r == {"correct": False, "message": "wrong diagnosis: the service is right, the fault kind is not", "service_ok": True, "fault_ok": False, "penalty_s": 120.0}
+    assert r == {
+        "correct": False,
+        "message": "wrong diagnosis: the service is right, the fault kind is not",
+        "service_ok": True,
+        "fault_ok": False,
+        "penalty_s": 120.0,
+    }
     strict = scenario.model_copy(update={"answer": scenario.answer.model_copy(update={"partial_feedback": False})})
     s2 = make_session(strict)
-    assert s2.diagnose("checkout", "dependency_latency", "checkout is slow") == {"correct": False, "message": "wrong diagnosis", "penalty_s": 120.0}
+    assert s2.diagnose("checkout", "dependency_latency", "checkout is slow") == {
+        "correct": False,
+        "message": "wrong diagnosis",
+        "penalty_s": 120.0,
+    }
 
 
 def test_a_correct_diagnosis_ends_the_attempt_with_its_card(make_session):
@@ -159,7 +176,13 @@ def test_a_correct_diagnosis_ends_the_attempt_with_its_card(make_session):
     r = s.diagnose(*RIGHT)
     assert r["correct"] and r["card"]["ttcd_s"] == 120.0 and r["card"]["outcome"] == "solved"
     assert s.status()["outcome"] == "solved"
-    for action in (lambda: s.hint(), lambda: s.diagnose(*RIGHT), lambda: s.pin("L1"), lambda: s.add_hypothesis("x"), lambda: s.give_up()):
+    for action in (
+        lambda: s.hint(),
+        lambda: s.diagnose(*RIGHT),
+        lambda: s.pin("L1"),
+        lambda: s.add_hypothesis("x"),
+        lambda: s.give_up(),
+    ):
         with pytest.raises(AttemptOver, match="over \\(solved\\)"):
             action()
     assert s.logs(limit=1).count > 0  # the signals stay open for the debrief
@@ -280,7 +303,10 @@ TRIGGER_TIMELINE = [
 def trigger_world():
     sc = shop(
         TRIGGER_TIMELINE,
-        answer={"accepted": [{"service": "checkout", "fault": "retry_storm", "trigger": "retry-config"}], "require_trigger": True},
+        answer={
+            "accepted": [{"service": "checkout", "fault": "retry_storm", "trigger": "retry-config"}],
+            "require_trigger": True,
+        },
     )
     return sc, synthesize(sc)
 

@@ -23,7 +23,11 @@ def test_an_unsolvable_scenario_fails_and_says_what_the_reasoner_saw(tmp_path):
     path = next(p for p in FIXTURES if p.stem == "fx-orders-pool")
     broken = tmp_path / "fx-broken.yaml"
     text = path.read_text().replace("id: fx-orders-pool", "id: fx-broken")
-    broken.write_text(text.replace("{service: orders, fault: connection_pool_exhaustion}", "{service: catalog, fault: cpu_saturation}"))
+    broken.write_text(
+        text.replace(
+            "{service: orders, fault: connection_pool_exhaustion}", "{service: catalog, fault: cpu_saturation}"
+        )
+    )
     res = CliRunner().invoke(cli, ["fairness", str(broken), "--seeds", "1", "--guesses", "1"])
     assert res.exit_code == 1
     assert "fx-broken: UNFAIR" in res.output

@@ -71,5 +71,7 @@ def test_players_use_the_session_api_only(module):
             assert node.module.startswith(ALLOWED_IMPORTS), f"{module.name}:{node.lineno}: imports {node.module}"
         if isinstance(node, ast.Import):
             for alias in node.names:
-                assert not alias.name.startswith("dojo") or alias.name.startswith(ALLOWED_IMPORTS), f"{module.name}: imports {alias.name}"
+                assert not alias.name.startswith("dojo") or alias.name.startswith(ALLOWED_IMPORTS), (
+                    f"{module.name}: imports {alias.name}"
+                )
             assert all(a.name != "textual" for a in node.names)

@@ -26,28 +26,136 @@ def write_all(folder: Path) -> dict[str, Path]:
         "epoch.log": "1773151800123 worker processed job 7\n1773151801 worker ERROR job 8 failed\n",
         "app.jsonl": "\n".join(
             [
-                json.dumps({"time": "2026-03-10T14:09:00Z", "level": "error", "service": "payments", "msg": "card declined", "trace_id": "ab" * 16}),
-                json.dumps({"timestamp": 1773151741.5, "severity": "WARNING", "app": "payments", "message": "retrying"}),
+                json.dumps(
+                    {
+                        "time": "2026-03-10T14:09:00Z",
+                        "level": "error",
+                        "service": "payments",
+                        "msg": "card declined",
+                        "trace_id": "ab" * 16,
+                    }
+                ),
+                json.dumps(
+                    {"timestamp": 1773151741.5, "severity": "WARNING", "app": "payments", "message": "retrying"}
+                ),
                 '{"time": "2026-03-10T14:09:05Z", "msg": "trunc',
                 json.dumps({"msg": "no time here"}),
             ]
         )
         + "\n",
-        "otlp-logs.json": json.dumps({"resourceLogs": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "inventory"}}]},
-                                     "scopeLogs": [{"logRecords": [{"timeUnixNano": str(START_NS + 600 * 10**9), "severityText": "ERROR", "body": {"stringValue": "stock service down"}}]}]}]}),
-        "otlp-metrics.json": json.dumps({"resourceMetrics": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "inventory"}}]},
-                                         "scopeMetrics": [{"metrics": [{"name": "rps", "gauge": {"dataPoints": [{"timeUnixNano": str(START_NS + 60 * 10**9), "asDouble": 12.5}]}},
-                                                                       {"name": "latency", "histogram": {"dataPoints": []}}]}]}]}),
-        "prom.json": json.dumps({"status": "success", "data": {"resultType": "matrix", "result": [
-            {"metric": {"__name__": "error_rate", "service": "checkout"}, "values": [[1773151260, "0.01"], [1773151270, "0.2"], [1773151280, "NaN"]]}]}}),
+        "otlp-logs.json": json.dumps(
+            {
+                "resourceLogs": [
+                    {
+                        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "inventory"}}]},
+                        "scopeLogs": [
+                            {
+                                "logRecords": [
+                                    {
+                                        "timeUnixNano": str(START_NS + 600 * 10**9),
+                                        "severityText": "ERROR",
+                                        "body": {"stringValue": "stock service down"},
+                                    }
+                                ]
+                            }
+                        ],
+                    }
+                ]
+            }
+        ),
+        "otlp-metrics.json": json.dumps(
+            {
+                "resourceMetrics": [
+                    {
+                        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "inventory"}}]},
+                        "scopeMetrics": [
+                            {
+                                "metrics": [
+                                    {
+                                        "name": "rps",
+                                        "gauge": {
+                                            "dataPoints": [
+                                                {"timeUnixNano": str(START_NS + 60 * 10**9), "asDouble": 12.5}
+                                            ]
+                                        },
+                                    },
+                                    {"name": "latency", "histogram": {"dataPoints": []}},
+                                ]
+                            }
+                        ],
+                    }
+                ]
+            }
+        ),
+        "prom.json": json.dumps(
+            {
+                "status": "success",
+                "data": {
+                    "resultType": "matrix",
+                    "result": [
+                        {
+                            "metric": {"__name__": "error_rate", "service": "checkout"},
+                            "values": [[1773151260, "0.01"], [1773151270, "0.2"], [1773151280, "NaN"]],
+                        }
+                    ],
+                },
+            }
+        ),
         "wide.csv": "time,checkout:rps,payments/latency_p99_ms,cpu_pct\n2026-03-10T14:01:00Z,40,120.5,33\n2026-03-10T14:01:10Z,41,,34\nbad-time,1,2,3\n",
-        "jaeger.json": json.dumps({"data": [{"traceID": "t1", "processes": {"p1": {"serviceName": "web"}, "p2": {"serviceName": "checkout"}},
-                                   "spans": [{"traceID": "t1", "spanID": "s1", "operationName": "GET /", "startTime": (START_NS // 1000) + 300 * 10**6, "duration": 2000, "processID": "p1", "references": []},
-                                             {"traceID": "t1", "spanID": "s2", "operationName": "pay", "startTime": (START_NS // 1000) + 300 * 10**6 + 100, "duration": 1500, "processID": "p2",
-                                              "references": [{"refType": "CHILD_OF", "spanID": "s1"}], "tags": [{"key": "error", "value": True}]}]}]}),
-        "otlp-traces.json": json.dumps({"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "payments"}}]},
-                                        "scopeSpans": [{"spans": [{"traceId": "cd" * 16, "spanId": "ef" * 8, "name": "charge", "startTimeUnixNano": str(START_NS + 400 * 10**9),
-                                                                   "endTimeUnixNano": str(START_NS + 401 * 10**9), "status": {"code": 2, "message": "card declined"}}]}]}]}),
+        "jaeger.json": json.dumps(
+            {
+                "data": [
+                    {
+                        "traceID": "t1",
+                        "processes": {"p1": {"serviceName": "web"}, "p2": {"serviceName": "checkout"}},
+                        "spans": [
+                            {
+                                "traceID": "t1",
+                                "spanID": "s1",
+                                "operationName": "GET /",
+                                "startTime": (START_NS // 1000) + 300 * 10**6,
+                                "duration": 2000,
+                                "processID": "p1",
+                                "references": [],
+                            },
+                            {
+                                "traceID": "t1",
+                                "spanID": "s2",
+                                "operationName": "pay",
+                                "startTime": (START_NS // 1000) + 300 * 10**6 + 100,
+                                "duration": 1500,
+                                "processID": "p2",
+                                "references": [{"refType": "CHILD_OF", "spanID": "s1"}],
+                                "tags": [{"key": "error", "value": True}],
+                            },
+                        ],
+                    }
+                ]
+            }
+        ),
+        "otlp-traces.json": json.dumps(
+            {
+                "resourceSpans": [
+                    {
+                        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "payments"}}]},
+                        "scopeSpans": [
+                            {
+                                "spans": [
+                                    {
+                                        "traceId": "cd" * 16,
+                                        "spanId": "ef" * 8,
+                                        "name": "charge",
+                                        "startTimeUnixNano": str(START_NS + 400 * 10**9),
+                                        "endTimeUnixNano": str(START_NS + 401 * 10**9),
+                                        "status": {"code": 2, "message": "card declined"},
+                                    }
+                                ]
+                            }
+                        ],
+                    }
+                ]
+            }
+        ),
     }
     out = {}
     for name, text in files.items():

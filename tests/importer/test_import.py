@@ -26,7 +26,12 @@ def read(path, **kw):
 
 @pytest.mark.parametrize(
     "name, fmt_word, logs",
-    [("iso.log", "ISO 8601", 3), ("syslog.log", "syslog", 2), ("access.log", "Apache/nginx", 2), ("epoch.log", "epoch", 2)],
+    [
+        ("iso.log", "ISO 8601", 3),
+        ("syslog.log", "syslog", 2),
+        ("access.log", "Apache/nginx", 2),
+        ("epoch.log", "epoch", 2),
+    ],
 )
 def test_plain_log_timestamps_are_detected(samples, name, fmt_word, logs):
     result, rep = read(samples[name])
@@ -49,20 +54,33 @@ def test_nginx_status_sets_the_level(samples):
 
 def test_epoch_seconds_and_milliseconds(samples):
     result, _ = read(samples["epoch.log"])
-    assert [r.ts for r in result.logs] == [datetime(2026, 3, 10, 14, 10, 0, 123000, tzinfo=timezone.utc), datetime(2026, 3, 10, 14, 10, 1, tzinfo=timezone.utc)]
+    assert [r.ts for r in result.logs] == [
+        datetime(2026, 3, 10, 14, 10, 0, 123000, tzinfo=timezone.utc),
+        datetime(2026, 3, 10, 14, 10, 1, tzinfo=timezone.utc),
+    ]
 
 
 def test_json_lines_fields_and_skips(samples):
     result, rep = read(samples["app.jsonl"])
     assert [r.level for r in result.logs] == ["ERROR", "WARN"]
     assert result.logs[0].trace_id == "ab" * 16 and result.logs[1].service == "payments"
-    assert rep.skipped == {"lines that are not JSON (truncated, corrupt or nested too deeply)": 1, "records with no readable timestamp": 1}
+    assert rep.skipped == {
+        "lines that are not JSON (truncated, corrupt or nested too deeply)": 1,
+        "records with no readable timestamp": 1,
+    }
 
 
-@pytest.mark.parametrize("name, kind, count", [
-    ("otlp-logs.json", "logs", 1), ("otlp-metrics.json", "points", 1), ("prom.json", "points", 2), ("wide.csv", "points", 5),
-    ("jaeger.json", "spans", 2), ("otlp-traces.json", "spans", 1),
-])
+@pytest.mark.parametrize(
+    "name, kind, count",
+    [
+        ("otlp-logs.json", "logs", 1),
+        ("otlp-metrics.json", "points", 1),
+        ("prom.json", "points", 2),
+        ("wide.csv", "points", 5),
+        ("jaeger.json", "spans", 2),
+        ("otlp-traces.json", "spans", 1),
+    ],
+)
 def test_structured_formats(samples, name, kind, count):
     result, rep = read(samples[name])
     assert len(getattr(result, kind)) == count, rep
@@ -84,12 +102,15 @@ def test_jaeger_parent_and_error(samples):
     assert child.parent_id == "s1" and child.error and child.service == "checkout"
 
 
-@pytest.mark.parametrize("name, note", [
-    ("binary.log", "binary content"),
-    ("notime.log", "no timestamps found"),
-    ("truncated.json", "truncated or corrupt JSON"),
-    ("latin1.log", "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "name, note",
+    [
+        ("binary.log", "binary content"),
+        ("notime.log", "no timestamps found"),
+        ("truncated.json", "truncated or corrupt JSON"),
+        ("latin1.log", "not UTF-8"),
+    ],
+)
 def test_bad_files_explain_themselves(samples, name, note):
     _, rep = read(samples[name])
     assert any(note in n for n in rep.notes), rep.notes
@@ -124,7 +145,9 @@ def test_cli_imports_into_a_scenario_that_then_plays(tmp_path, samples):
     scenario = tmp_path / "demo.yaml"
     scenario.write_text(SCENARIO)
     inputs = [str(samples[n]) for n in ("iso.log", "app.jsonl", "wide.csv", "jaeger.json", "binary.log")]
-    res = CliRunner().invoke(cli, ["import", *inputs, "--scenario", str(scenario), "--no-sanitize", "--replace", "traces"])
+    res = CliRunner().invoke(
+        cli, ["import", *inputs, "--scenario", str(scenario), "--no-sanitize", "--replace", "traces"]
+    )
     assert res.exit_code == 0, res.output
     assert "binary content" in res.output and "skipped" in res.output
     assert "imports:" in scenario.read_text()
@@ -218,7 +241,10 @@ def test_cli_refused_file_is_reported_and_the_rest_imported(tmp_path, samples):
 def test_cli_a_second_import_keeps_what_the_first_brought(tmp_path, samples):
     assert _import(tmp_path, samples["iso.log"]).exit_code == 0
     scenario = tmp_path / "demo.yaml"
-    CliRunner().invoke(cli, ["import", str(samples["jaeger.json"]), "--scenario", str(scenario), "--replace", "traces", "--no-sanitize"])
+    CliRunner().invoke(
+        cli,
+        ["import", str(samples["jaeger.json"]), "--scenario", str(scenario), "--replace", "traces", "--no-sanitize"],
+    )
     res = _import(tmp_path, samples["prom.json"])
     assert res.exit_code == 0 and "kept from an earlier import" in res.output, res.output
     text = scenario.read_text()
@@ -289,7 +315,9 @@ def test_a_sanitized_import_plays_headless_to_a_solve(tmp_path):
         line = found["lines"][0]
         assert "alice.smith" not in json.dumps(found) and "81.2.69.142" not in json.dumps(found)
         assert play.send({"cmd": "pin", "item": line["id"]})["ok"]
-        right = play.send({"cmd": "diagnose", "service": "web", "fault": "traffic_surge", "explanation": "a surge over the limit"})
+        right = play.send(
+            {"cmd": "diagnose", "service": "web", "fault": "traffic_surge", "explanation": "a surge over the limit"}
+        )
         assert right["correct"] is True, right
     finally:
         play.close()
@@ -298,8 +326,7 @@ def test_a_sanitized_import_plays_headless_to_a_solve(tmp_path):
 def test_preview_shows_what_the_import_brings(tmp_path, samples):
     log = tmp_path / "web.log"
     log.write_text(
-        "2026-03-10T14:05:00Z ERROR web upstream overloaded\n"
-        "2026-03-10T13:00:00Z INFO web before the scenario starts\n"
+        "2026-03-10T14:05:00Z ERROR web upstream overloaded\n2026-03-10T13:00:00Z INFO web before the scenario starts\n"
     )
     assert _import(tmp_path, log, samples["prom.json"]).exit_code == 0
     res = CliRunner().invoke(cli, ["preview", str(tmp_path / "demo.yaml")])
@@ -319,10 +346,32 @@ def test_preview_of_a_synthetic_scenario_has_no_imported_section():
 
 def test_metric_samples_that_are_not_finite_numbers_are_skipped_in_every_format(tmp_path):
     otlp = tmp_path / "otlp.json"
-    otlp.write_text(json.dumps({"resourceMetrics": [{"scopeMetrics": [{"metrics": [{"name": "rps", "gauge": {"dataPoints": [
-        {"timeUnixNano": "1773151392000000000", "asDouble": "NaN"},
-        {"timeUnixNano": "1773151402000000000", "asDouble": 3.5},
-        {"timeUnixNano": "1773151412000000000", "asInt": True}]}}]}]}]}))
+    otlp.write_text(
+        json.dumps(
+            {
+                "resourceMetrics": [
+                    {
+                        "scopeMetrics": [
+                            {
+                                "metrics": [
+                                    {
+                                        "name": "rps",
+                                        "gauge": {
+                                            "dataPoints": [
+                                                {"timeUnixNano": "1773151392000000000", "asDouble": "NaN"},
+                                                {"timeUnixNano": "1773151402000000000", "asDouble": 3.5},
+                                                {"timeUnixNano": "1773151412000000000", "asInt": True},
+                                            ]
+                                        },
+                                    }
+                                ]
+                            }
+                        ]
+                    }
+                ]
+            }
+        )
+    )
     wide = tmp_path / "wide.csv"
     wide.write_text("time,rps\n2026-03-10T14:01:00Z,nan\n2026-03-10T14:01:10Z,inf\n2026-03-10T14:01:20Z,7\n")
     for path, kept in ((otlp, [3.5]), (wide, [7.0])):
@@ -369,16 +418,21 @@ def test_json_nested_too_deeply_is_explained_not_a_traceback(tmp_path):
     lines = tmp_path / "deep.jsonl"
     lines.write_text('{"ts": "2026-03-10T14:00:00Z", "msg": "ok"}\n' + "[" * 100_000 + "]" * 100_000 + "\n")
     result, rep = read(lines)
-    assert len(result.logs) == 1 and rep.skipped == {"lines that are not JSON (truncated, corrupt or nested too deeply)": 1}
+    assert len(result.logs) == 1 and rep.skipped == {
+        "lines that are not JSON (truncated, corrupt or nested too deeply)": 1
+    }
 
 
-@pytest.mark.parametrize("stamp, utc", [
-    ("10/Mar/2026:14:03:12 +0000", datetime(2026, 3, 10, 14, 3, 12, tzinfo=timezone.utc)),
-    ("10/Mar/2026:14:03:12 -0130", datetime(2026, 3, 10, 15, 33, 12, tzinfo=timezone.utc)),
-    ("01/Jan/2026:00:10:00 +0100", datetime(2025, 12, 31, 23, 10, 0, tzinfo=timezone.utc)),
-    ("31/Feb/2026:14:03:12 +0000", None),
-    ("10/Xyz/2026:14:03:12 +0000", None),
-])
+@pytest.mark.parametrize(
+    "stamp, utc",
+    [
+        ("10/Mar/2026:14:03:12 +0000", datetime(2026, 3, 10, 14, 3, 12, tzinfo=timezone.utc)),
+        ("10/Mar/2026:14:03:12 -0130", datetime(2026, 3, 10, 15, 33, 12, tzinfo=timezone.utc)),
+        ("01/Jan/2026:00:10:00 +0100", datetime(2025, 12, 31, 23, 10, 0, tzinfo=timezone.utc)),
+        ("31/Feb/2026:14:03:12 +0000", None),
+        ("10/Xyz/2026:14:03:12 +0000", None),
+    ],
+)
 def test_access_log_times_with_their_offsets(stamp, utc):
     from dojo.importer.timestamps import CONVENTIONS
 

@@ -67,7 +67,9 @@ def make_catalog(seed: int = 11, n: int = 12) -> Catalog:
     c.ipv4_private += [f"192.168.{rnd.randrange(256)}.{rnd.randrange(2, 250)}" for _ in range(n // 2)]
     c.ipv6 = [fake.ipv6() for _ in range(n)]
     c.users = [f"{fake.user_name()}{rnd.randrange(10, 99)}" for _ in range(n)]
-    domains = [f"{fake.domain_word()}{rnd.randrange(10, 99)}.{rnd.choice(['com', 'io', 'net', 'de'])}" for _ in range(n)]
+    domains = [
+        f"{fake.domain_word()}{rnd.randrange(10, 99)}.{rnd.choice(['com', 'io', 'net', 'de'])}" for _ in range(n)
+    ]
     c.emails = [f"{fake.first_name().lower()}.{fake.last_name().lower()}{i}@{domains[i]}" for i in range(n)]
     c.hosts = [f"{rnd.choice(['srv', 'node', 'box'])}{rnd.randrange(100, 999)}.{domains[i]}" for i in range(n)]
     c.uuids = [str(fake.uuid4()) for _ in range(n)]
@@ -77,16 +79,23 @@ def make_catalog(seed: int = 11, n: int = 12) -> Catalog:
         ["sk_live_" + "".join(rnd.choice(alnum) for _ in range(24)) for _ in range(n // 4)]
         + ["AKIA" + "".join(rnd.choice(upper) for _ in range(16)) for _ in range(n // 4)]
         + ["ghp_" + "".join(rnd.choice(alnum) for _ in range(36)) for _ in range(n // 4)]
-        + ["xoxb-" + "-".join("".join(rnd.choice("0123456789") for _ in range(12)) for _ in range(2)) + "-"
-           + "".join(rnd.choice(alnum) for _ in range(24)) for _ in range(n // 4)]
+        + [
+            "xoxb-"
+            + "-".join("".join(rnd.choice("0123456789") for _ in range(12)) for _ in range(2))
+            + "-"
+            + "".join(rnd.choice(alnum) for _ in range(24))
+            for _ in range(n // 4)
+        ]
     )
     c.tokens = [f"{rnd.getrandbits(160):040x}" for _ in range(n)]
     c.jwts = [
-        ".".join((
-            _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()),
-            _b64url(json.dumps({"sub": u, "email": e, "iat": 1_700_000_000 + i}).encode()),
-            _b64url(rnd.randbytes(32)),
-        ))
+        ".".join(
+            (
+                _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()),
+                _b64url(json.dumps({"sub": u, "email": e, "iat": 1_700_000_000 + i}).encode()),
+                _b64url(rnd.randbytes(32)),
+            )
+        )
         for i, (u, e) in enumerate(zip(c.users, c.emails))
     ]
     c.passwords = [fake.password(length=14, special_chars=False) for _ in range(n)]
@@ -102,14 +111,21 @@ def _spaced(card: str, rnd: random.Random) -> str:
         return card
     if len(card) == 15:
         return style.join((card[:4], card[4:10], card[10:]))
-    return style.join(card[i: i + 4] for i in range(0, len(card), 4))
+    return style.join(card[i : i + 4] for i in range(0, len(card), 4))
 
 
 def log_lines(c: Catalog) -> list[str]:
     """Plain log lines, each holding several secrets in the idioms logs use."""
     lines = []
     for i in range(len(c.users)):
-        ip, priv, v6, user, email, host = c.ipv4_public[i], c.ipv4_private[i], c.ipv6[i], c.users[i], c.emails[i], c.hosts[i]
+        ip, priv, v6, user, email, host = (
+            c.ipv4_public[i],
+            c.ipv4_private[i],
+            c.ipv6[i],
+            c.users[i],
+            c.emails[i],
+            c.hosts[i],
+        )
         lines += [
             f"Mar 10 14:03:{i:02d} {host.split('.')[0]} sshd[{4000 + i}]: Failed password for invalid user {user} from {ip} port 22 ssh2",
             f"Mar 10 14:04:{i:02d} {host} sshd[{4100 + i}]: Accepted publickey for {user} from {priv} port 5{i:04d} ssh2",
@@ -166,14 +182,16 @@ def write_csv(path: Path, c: Catalog) -> Path:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["time", "user", "host", "client_ip", "email", "message"])
     for i in range(len(c.users)):
-        w.writerow([
-            f"2026-03-10 14:05:{i:02d}",
-            c.users[i],
-            c.hosts[i],
-            c.ipv4_public[i],
-            c.emails[i],
-            f"paid with {c.cards[i]}, key={c.api_keys[i]}, from {c.ipv6[i]}, said \"bye, see you\" to user {c.users[i]}",
-        ])
+        w.writerow(
+            [
+                f"2026-03-10 14:05:{i:02d}",
+                c.users[i],
+                c.hosts[i],
+                c.ipv4_public[i],
+                c.emails[i],
+                f'paid with {c.cards[i]}, key={c.api_keys[i]}, from {c.ipv6[i]}, said "bye, see you" to user {c.users[i]}',
+            ]
+        )
     path.write_text(buf.getvalue(), encoding="utf-8")
     return path
 
@@ -185,27 +203,33 @@ def _otlp_attr(key: str, value: str) -> dict:
 def write_otlp(path: Path, c: Catalog, start_ns: int = 1_773_151_392_000_000_000) -> Path:
     spans = []
     for i in range(len(c.users)):
-        spans.append({
-            "traceId": f"{i:032x}",
-            "spanId": f"{i:016x}",
-            "name": "POST /checkout",
-            "startTimeUnixNano": str(start_ns + i * 1_000_000),
-            "endTimeUnixNano": str(start_ns + i * 1_000_000 + 500_000),
-            "attributes": [
-                _otlp_attr("enduser.id", c.users[i]),
-                _otlp_attr("net.peer.name", c.hosts[i]),
-                _otlp_attr("net.sock.peer.addr", c.ipv4_public[i]),
-                _otlp_attr("http.url", f"https://{c.users[i]}:{c.passwords[i]}@{c.hosts[i]}/pay?order={i}"),
-                _otlp_attr("payment.note", f"card {c.cards[i]} declined"),
-                _otlp_attr("http.request.header.authorization", f"Bearer {c.jwts[i]}"),
-            ],
-            "status": {"code": 2, "message": f"declined for {c.emails[i]}"},
-        })
+        spans.append(
+            {
+                "traceId": f"{i:032x}",
+                "spanId": f"{i:016x}",
+                "name": "POST /checkout",
+                "startTimeUnixNano": str(start_ns + i * 1_000_000),
+                "endTimeUnixNano": str(start_ns + i * 1_000_000 + 500_000),
+                "attributes": [
+                    _otlp_attr("enduser.id", c.users[i]),
+                    _otlp_attr("net.peer.name", c.hosts[i]),
+                    _otlp_attr("net.sock.peer.addr", c.ipv4_public[i]),
+                    _otlp_attr("http.url", f"https://{c.users[i]}:{c.passwords[i]}@{c.hosts[i]}/pay?order={i}"),
+                    _otlp_attr("payment.note", f"card {c.cards[i]} declined"),
+                    _otlp_attr("http.request.header.authorization", f"Bearer {c.jwts[i]}"),
+                ],
+                "status": {"code": 2, "message": f"declined for {c.emails[i]}"},
+            }
+        )
     doc = {
-        "resourceSpans": [{
-            "resource": {"attributes": [_otlp_attr("service.name", "checkout"), _otlp_attr("host.name", c.hosts[0])]},
-            "scopeSpans": [{"scope": {"name": "dojo"}, "spans": spans}],
-        }]
+        "resourceSpans": [
+            {
+                "resource": {
+                    "attributes": [_otlp_attr("service.name", "checkout"), _otlp_attr("host.name", c.hosts[0])]
+                },
+                "scopeSpans": [{"scope": {"name": "dojo"}, "spans": spans}],
+            }
+        ]
     }
     path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
     return path
@@ -224,20 +248,38 @@ def write_jaeger(path: Path, c: Catalog, start_us: int = 1_773_151_392_000_000) 
                 {"key": "peer.ipv4", "type": "string", "value": c.ipv4_private[i]},
                 {"key": "http.url", "type": "string", "value": f"https://{c.hosts[i]}/v1?token={c.tokens[i]}"},
             ],
-            "logs": [{"timestamp": start_us + i * 1000 + 10, "fields": [
-                {"key": "event", "type": "string", "value": f"card {c.cards[i]} mac {c.macs[i]} by {c.emails[i]}"}
-            ]}],
+            "logs": [
+                {
+                    "timestamp": start_us + i * 1000 + 10,
+                    "fields": [
+                        {
+                            "key": "event",
+                            "type": "string",
+                            "value": f"card {c.cards[i]} mac {c.macs[i]} by {c.emails[i]}",
+                        }
+                    ],
+                }
+            ],
             "processID": "p1",
         }
         for i in range(len(c.users))
     ]
-    doc = {"data": [{
-        "traceID": "0" * 32,
-        "spans": spans,
-        "processes": {"p1": {"serviceName": "payments", "tags": [
-            {"key": "hostname", "type": "string", "value": c.hosts[1].split(".")[0]},
-            {"key": "ip", "type": "string", "value": c.ipv4_public[1]},
-        ]}},
-    }]}
+    doc = {
+        "data": [
+            {
+                "traceID": "0" * 32,
+                "spans": spans,
+                "processes": {
+                    "p1": {
+                        "serviceName": "payments",
+                        "tags": [
+                            {"key": "hostname", "type": "string", "value": c.hosts[1].split(".")[0]},
+                            {"key": "ip", "type": "string", "value": c.ipv4_public[1]},
+                        ],
+                    }
+                },
+            }
+        ]
+    }
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path

@@ -44,8 +44,11 @@ def found(text: str) -> list[tuple[str, str]]:
         ('"arn":"arn:aws:iam::123456789012:user/ops/bob77"', "username", "bob77"),
         ("GET /reset?email=bob77%40acme-corp.io HTTP/1.1", "username", "bob77"),
         ("GET /reset?email=bob77%40acme-corp.io HTTP/1.1", "hostname", "acme-corp.io"),
-        ("hook https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/abcdefghij0123456789ABCD ok",
-         "secret", "T0ABCDEFG/B0ABCDEFG/abcdefghij0123456789ABCD"),
+        (
+            "hook https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/abcdefghij0123456789ABCD ok",
+            "secret",
+            "T0ABCDEFG/B0ABCDEFG/abcdefghij0123456789ABCD",
+        ),
         ("db.user: bob77", "username", "bob77"),
         ("mail jane.roe@acme-corp.io now", "email", "jane.roe@acme-corp.io"),
         ("<jane@acme.co.uk>", "email", "jane@acme.co.uk"),

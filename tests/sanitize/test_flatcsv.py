@@ -17,11 +17,25 @@ from .conftest import run
 
 COLUMNS = ["timestamp", "user", "host", "password", "message", "client", "level", "remote_user", "note"]
 CELLS = [
-    "bob77", "root", "-", "", "web-1", "db-prod-7.corp.internal", "10.1.2.3", "jane@acme.io",
-    "6312f41c-b618-4378-917a-13603c992041", "hunter2", "Bearer abcdef1234567890", "checkout ok",
+    "bob77",
+    "root",
+    "-",
+    "",
+    "web-1",
+    "db-prod-7.corp.internal",
+    "10.1.2.3",
+    "jane@acme.io",
+    "6312f41c-b618-4378-917a-13603c992041",
+    "hunter2",
+    "Bearer abcdef1234567890",
+    "checkout ok",
     "Failed password for invalid user eve from 10.0.0.5 port 22 ssh2",
     "Mar 10 12:00:01 db-prod-7 sshd[42]: session opened for user carol",
-    'say "hi" to bob@acme.io, then 10.9.8.7', "a,b", "x", "caf\u00e9 user=dave", "2026-03-10T12:00:01Z",
+    'say "hi" to bob@acme.io, then 10.9.8.7',
+    "a,b",
+    "x",
+    "caf\u00e9 user=dave",
+    "2026-03-10T12:00:01Z",
 ]
 
 

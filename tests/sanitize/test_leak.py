@@ -44,8 +44,21 @@ def test_no_original_survives(sanitized, catalog, name):
 
 def test_every_kind_is_found_and_counted(sanitized):
     _, _, report = sanitized
-    for kind in ("ipv4", "ipv6", "email", "hostname", "username", "uuid", "api_key", "bearer_token", "jwt",
-                 "url_password", "secret", "card", "mac"):
+    for kind in (
+        "ipv4",
+        "ipv6",
+        "email",
+        "hostname",
+        "username",
+        "uuid",
+        "api_key",
+        "bearer_token",
+        "jwt",
+        "url_password",
+        "secret",
+        "card",
+        "mac",
+    ):
         if kind == "bearer_token":
             continue  # every bearer in the samples is a JWT, counted as jwt
         assert report.replaced[kind] > 0, kind
@@ -124,8 +137,14 @@ def test_ecs_objects_under_user_and_host_keys(tmp_path):
     # Elastic Common Schema nests the name under its kind: user.name, host.name.
     src = tmp_path / "ecs.jsonl"
     src.write_text(
-        json.dumps({"user": {"name": "carla", "id": "48213", "email": "carla@acme.io"}, "host": {"name": "build-3"},
-                    "event": {"id": "e-1", "name": "login"}}) + "\n"
+        json.dumps(
+            {
+                "user": {"name": "carla", "id": "48213", "email": "carla@acme.io"},
+                "host": {"name": "build-3"},
+                "event": {"id": "e-1", "name": "login"},
+            }
+        )
+        + "\n"
     )
     run([src], tmp_path / "out")
     out = json.loads((tmp_path / "out" / "ecs.jsonl").read_text())

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from dojo.sanitize import readers, run as run_module
+from dojo.sanitize import readers
+from dojo.sanitize import run as run_module
 
 from . import samples
 from .conftest import leaks, run

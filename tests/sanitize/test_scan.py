@@ -18,9 +18,22 @@ from .conftest import run
 FINDER = Finder(coarse_pattern(timestamps=True))
 _PIECES = st.sampled_from(
     [
-        "10.1.2.3", "user=bob", " ", "\n", "x", "host=db-1.corp.internal", "Mar 10 12:00:01 web-1 sshd[",
-        "2026-03-10T12:00:01Z", "jane@acme.io", "6312f41c-b618-4378-917a-13603c992041", "é", ",", "=",
-        "Failed password for invalid user eve from ", "token=ab12cd34ef56ab12cd34", "",
+        "10.1.2.3",
+        "user=bob",
+        " ",
+        "\n",
+        "x",
+        "host=db-1.corp.internal",
+        "Mar 10 12:00:01 web-1 sshd[",
+        "2026-03-10T12:00:01Z",
+        "jane@acme.io",
+        "6312f41c-b618-4378-917a-13603c992041",
+        "é",
+        ",",
+        "=",
+        "Failed password for invalid user eve from ",
+        "token=ab12cd34ef56ab12cd34",
+        "",
     ]
 )
 
@@ -47,9 +60,7 @@ def test_chunks_with_marker_bytes_are_left_to_the_python_path():
 
 
 def _scrubbed_both_ways(data: bytes, shift: timedelta | None):
-    by_scan, by_split = (
-        Scrubber(secret=b"k", shift=shift, stateful=Pseudonymizer(b"k", Keep())) for _ in range(2)
-    )
+    by_scan, by_split = (Scrubber(secret=b"k", shift=shift, stateful=Pseudonymizer(b"k", Keep())) for _ in range(2))
     out_scan = by_scan.scrub_scan(by_scan.finder.scan(data))
     out_split = by_split.scrub_bytes(data)
     return (out_scan, by_scan.take_counts()), (out_split, by_split.take_counts())

@@ -16,7 +16,9 @@ SHOP = FIXTURES / "shop.yaml"
 
 
 def _kind(name: str, *params: Param) -> FaultKind:
-    return FaultKind(name=name, description=f"test fault {name}", apply=lambda ctx: None, params={p.name: p for p in params})
+    return FaultKind(
+        name=name, description=f"test fault {name}", apply=lambda ctx: None, params={p.name: p for p in params}
+    )
 
 
 FAKE_FAULTS = {

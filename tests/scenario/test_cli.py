@@ -32,7 +32,9 @@ def folder(tmp_path) -> Path:
     """A folder with the valid fixture and two broken scenarios."""
     text = SHOP.read_text()
     (tmp_path / "good.yaml").write_text(text)
-    (tmp_path / "words.yaml").write_text(text.replace("id: shop-slow-payments", "id: words").replace("duration: 30m", "duration: 10 minutes"))
+    (tmp_path / "words.yaml").write_text(
+        text.replace("id: shop-slow-payments", "id: words").replace("duration: 30m", "duration: 10 minutes")
+    )
     (tmp_path / "binary.yml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     (tmp_path / "notes.txt").write_text("not a scenario")
     return tmp_path
@@ -73,7 +75,10 @@ def test_validate_duplicate_ids(tmp_path):
         (tmp_path / name).write_text(SHOP.read_text())
     res = run("validate", str(tmp_path))
     assert res.exit_code == 1
-    assert f"{tmp_path / 'b.yaml'}:3: id: 'shop-slow-payments' is already the id of {tmp_path / 'a.yaml'}; ids must be unique" in res.output
+    assert (
+        f"{tmp_path / 'b.yaml'}:3: id: 'shop-slow-payments' is already the id of {tmp_path / 'a.yaml'}; ids must be unique"
+        in res.output
+    )
 
 
 def test_validate_counts_a_file_named_twice_once(folder):
@@ -93,7 +98,9 @@ def test_validate_defaults_to_builtin(monkeypatch, tmp_path):
 def test_list_shows_valid_and_reports_invalid(folder):
     res = run("list", str(folder))
     assert res.exit_code == 1
-    assert res.stdout.splitlines() == ["shop-slow-payments  **        30m  Slow checkout after a payments deploy  [latency,red-herring]"]
+    assert res.stdout.splitlines() == [
+        "shop-slow-payments  **        30m  Slow checkout after a payments deploy  [latency,red-herring]"
+    ]
     errors = res.stderr.splitlines()
     assert len(errors) == 2 and all(ERROR_LINE.match(line) for line in errors)
 
@@ -138,7 +145,9 @@ def test_faults_lists_kinds_and_params():
     assert "changes (harmless by themselves): deploy" in res.stdout
     doc = json.loads(run("faults", "--json").stdout)
     retry = next(f for f in doc["faults"] if f["name"] == "retry_storm")
-    assert retry["params"] == [{"name": "factor", "type": "int", "default": 4, "min": 1, "max": 10, "help": "retries per failed call"}]
+    assert retry["params"] == [
+        {"name": "factor", "type": "int", "default": 4, "min": 1, "max": 10, "help": "retries per failed call"}
+    ]
     assert "deploy" in doc["changes"]
 
 

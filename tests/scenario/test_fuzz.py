@@ -18,7 +18,11 @@ from .conftest import FAKE_FAULTS, SHOP
 TEXT = SHOP.read_text(encoding="utf-8")
 BASE = yaml.safe_load(TEXT)
 LINE = re.compile(r"^fuzz\.yaml:\d+: [^\n]+$")
-SETTINGS = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def _paths(node, loc=()):
@@ -42,7 +46,13 @@ scalars = (
     | st.text(max_size=20)
     | st.sampled_from(["10m", "10 minutes", "3x", "web", "checkout", "retry_storm", "deploy", "1h30m", "-5m", "", "no"])
 )
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), inner, max_size=3), max_leaves=10)
+values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
 mutations = st.one_of(
     st.tuples(st.just("delete"), st.sampled_from(PATHS), st.none(), st.none()),
     st.tuples(st.just("replace"), st.sampled_from(PATHS), st.none(), values),
@@ -71,7 +81,13 @@ def _mutate(data, op, loc, key, value):
         elif isinstance(target, list):
             target.append(value)
         return
-    if isinstance(parent, dict) and last in parent or isinstance(parent, list) and isinstance(last, int) and last < len(parent):
+    if (
+        isinstance(parent, dict)
+        and last in parent
+        or isinstance(parent, list)
+        and isinstance(last, int)
+        and last < len(parent)
+    ):
         if op == "delete":
             del parent[last]
         else:
@@ -95,7 +111,9 @@ def test_mutated_data_loads_or_explains(ops):
     data = copy.deepcopy(BASE)
     for op in ops:
         _mutate(data, *op)
-    assert_loads_or_explains(yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), allow_unicode=True, sort_keys=False))
+    assert_loads_or_explains(
+        yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), allow_unicode=True, sort_keys=False)
+    )
 
 
 @SETTINGS

@@ -53,7 +53,11 @@ def test_reference_names_line_and_fix(shop_text, old, new, expected):
 
 
 def test_size_message_says_how_to_fix(shop_text):
-    text = edit(edit(edit(shop_text, "rps: 40", "rps: 5000"), "duration: 30m", "duration: 24h"), "seed: 11", "seed: 11\nlog_sample: 1")
+    text = edit(
+        edit(edit(shop_text, "rps: 40", "rps: 5000"), "duration: 30m", "duration: 24h"),
+        "seed: 11",
+        "seed: 11\nlog_sample: 1",
+    )
     [line] = errors_of(text)
     assert f"(limit {MAX_LOG_LINES:,}); lower rps or log_sample" in line
 
@@ -68,7 +72,11 @@ def test_estimate_follows_the_call_graph(shop_text):
 
 def test_without_a_fault_library_kinds_are_not_judged(shop_text):
     """Until a fault library is registered, unknown kinds cannot be told from new ones."""
-    text = edit(edit(shop_text, "kind: dependency_latency", "kind: brand_new"), "params: {added_ms: 1200}", "params: {anything: 1}")
+    text = edit(
+        edit(shop_text, "kind: dependency_latency", "kind: brand_new"),
+        "params: {added_ms: 1200}",
+        "params: {anything: 1}",
+    )
     text = edit(text, "fault: dependency_latency", "fault: brand_new")
     assert parse_scenario(text, "x.yaml", faults={}).timeline[1].kind == "brand_new"
     with pytest.raises(ScenarioErrors):

@@ -196,6 +196,6 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
 def test_event_data_is_stored_as_json(tmp_path):
     path = tmp_path / "d.db"
     with Store.open(path) as store:
-        aid, _ = store.create_attempt("s", "T", started(text="ünïcode \"quoted\""))
+        aid, _ = store.create_attempt("s", "T", started(text='ünïcode "quoted"'))
     raw = sqlite3.connect(path).execute("SELECT data FROM events").fetchone()[0]
     assert json.loads(raw)["text"] == 'ünïcode "quoted"'

@@ -24,7 +24,9 @@ def shop(timeline: list[dict] | None = None, **overrides) -> Scenario:
             {"name": "inventory-db", "kind": "db"},
         ],
         "timeline": timeline or [],
-        "alerts": [{"name": "CheckoutP99High", "service": "checkout", "metric": "latency_p99_ms", "above": 1500, "for": "1m"}],
+        "alerts": [
+            {"name": "CheckoutP99High", "service": "checkout", "metric": "latency_p99_ms", "above": 1500, "for": "1m"}
+        ],
         "answer": {"accepted": [{"service": "checkout", "fault": "retry_storm"}]},
     }
     data.update(overrides)

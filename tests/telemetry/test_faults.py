@@ -234,11 +234,19 @@ SLOW_PROVIDER = fault("dependency_latency", "provider", added_ms=4000)
 CASES = {
     c.kind: c
     for c in [
-        Case("bad_config_deploy", "api", texts=(("api", 'invalid value "stripe-v3" for key "payments.routing.provider"'),), check=_bad_config),
+        Case(
+            "bad_config_deploy",
+            "api",
+            texts=(("api", 'invalid value "stripe-v3" for key "payments.routing.provider"'),),
+            check=_bad_config,
+        ),
         Case(
             "certificate_expiry",
             "api",
-            texts=(("web", "x509: certificate has expired or is not yet valid"), ("api", "TLS handshake error from 10.")),
+            texts=(
+                ("web", "x509: certificate has expired or is not yet valid"),
+                ("api", "TLS handshake error from 10."),
+            ),
             check=_certificate,
         ),
         Case(
@@ -247,7 +255,12 @@ CASES = {
             texts=(("web", "403 Forbidden"), ("api", 'authentication failed for user "svc-web"')),
             check=_credential,
         ),
-        Case("dns_failure", "api", texts=(("web", "lookup api.default.svc.cluster.local on 10.96.0.10:53: no such host"),), check=_dns),
+        Case(
+            "dns_failure",
+            "api",
+            texts=(("web", "lookup api.default.svc.cluster.local on 10.96.0.10:53: no such host"),),
+            check=_dns,
+        ),
         Case(
             "disk_full",
             "db",
@@ -255,7 +268,9 @@ CASES = {
             texts=(("db", "low disk space on /var/lib/data"),),
             check=_disk,
         ),
-        Case("quota_exhaustion", "provider", {"quota_rps": 15}, texts=(("api", "429 Too Many Requests"),), check=_quota),
+        Case(
+            "quota_exhaustion", "provider", {"quota_rps": 15}, texts=(("api", "429 Too Many Requests"),), check=_quota
+        ),
         Case(
             "cache_failure",
             "cache",
@@ -267,7 +282,11 @@ CASES = {
             "crash_loop",
             "api",
             {"version": "v2.4.0"},
-            texts=(("api", "Back-off restarting failed container api"), ("api", "panic: runtime error"), ("web", "connection refused")),
+            texts=(
+                ("api", "Back-off restarting failed container api"),
+                ("api", "panic: runtime error"),
+                ("web", "connection refused"),
+            ),
             check=_crash_loop,
         ),
         Case(
@@ -282,7 +301,14 @@ CASES = {
         Case("memory_leak", "api", {"pct_per_min": 10}, texts=(("api", "OOMKilled"),), check=_memory_leak),
         Case("connection_pool_exhaustion", "api", texts=(("api", "Connection is not available"),), check=_pool),
         # Its own errors are callers' timeouts: no error source of its own, so no span words.
-        Case("dependency_latency", "provider", {"added_ms": 1500}, texts=(("api", "upstream response time degraded"),), check=_latency, fails=False),
+        Case(
+            "dependency_latency",
+            "provider",
+            {"added_ms": 1500},
+            texts=(("api", "upstream response time degraded"),),
+            check=_latency,
+            fails=False,
+        ),
         Case(
             "retry_storm",
             "api",
@@ -292,12 +318,21 @@ CASES = {
             fails=False,
             setup=(SLOW_PROVIDER,),
         ),
-        Case("traffic_surge", "web", {"factor": 3}, texts=(("web", "above autoscaling target"),), check=_surge, fails=False),
+        Case(
+            "traffic_surge",
+            "web",
+            {"factor": 3},
+            texts=(("web", "above autoscaling target"),),
+            check=_surge,
+            fails=False,
+        ),
     ]
 }
 KINDS = sorted(CASES)
 # The disk warns as it fills, but fails writes only once it is full.
-DISK_ERRORS = Case("disk_full", "db", {"fill_minutes": 4}, texts=(("db", "no space left on device"),), text_from=ONSET + 240)
+DISK_ERRORS = Case(
+    "disk_full", "db", {"fill_minutes": 4}, texts=(("db", "no space left on device"),), text_from=ONSET + 240
+)
 
 
 def test_every_kind_has_a_signature_case() -> None:
@@ -308,7 +343,10 @@ def test_every_kind_has_a_signature_case() -> None:
 def test_nothing_moves_before_onset(kind: str) -> None:
     case = CASES[kind]
     t = np.arange(round(1200 / GRID)) * GRID
-    runs = [simulate(scenario(tl, list(case.services)), t, np.random.default_rng(SEED))[0] for tl in (case.timeline(), list(case.setup))]
+    runs = [
+        simulate(scenario(tl, list(case.services)), t, np.random.default_rng(SEED))[0]
+        for tl in (case.timeline(), list(case.setup))
+    ]
     before = t < ONSET
     for name in ("rps", "err", "p50", "p99", "cpu", "mem", "disk", "queue", "cache_hit", "pool"):
         faulty, control = (getattr(st, name)[:, before] for st in runs)
@@ -441,7 +479,10 @@ def test_every_line_field_renders() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "service", "pattern", "metric"),
-    [("disk_full", "db", r"(\d+)% used", "disk_used_pct"), ("queue_lag", "jobs", r"consumer lag (\d+) messages", "queue_depth")],
+    [
+        ("disk_full", "db", r"(\d+)% used", "disk_used_pct"),
+        ("queue_lag", "jobs", r"consumer lag (\d+) messages", "queue_depth"),
+    ],
 )
 def test_state_placeholders_agree_with_the_metrics(kind: str, service: str, pattern: str, metric: str) -> None:
     tel = CASES[kind].faulty()

@@ -3,7 +3,6 @@
 import shutil
 from pathlib import Path
 
-import pyarrow.compute as pc
 import pytest
 import yaml
 
@@ -59,11 +58,19 @@ def test_mixed_signals_keep_both(tmp_path, real):
 
 def test_imported_metrics_win_and_alerts_follow_them(tmp_path, real):
     folder, source = real
-    path = scenario_with_imports(tmp_path, folder, {"metrics": "signals/metrics.csv"}, timeline=[], answer={"accepted": [{"service": "checkout", "fault": "no_fault"}]})
+    path = scenario_with_imports(
+        tmp_path,
+        folder,
+        {"metrics": "signals/metrics.csv"},
+        timeline=[],
+        answer={"accepted": [{"service": "checkout", "fault": "no_fault"}]},
+    )
     tel = synthesize(load_scenario(path))
     m = tel.metrics
     mine = m[(m.service == "payments") & (m.metric == "rps")]["value"].to_numpy()
-    theirs = source.metrics[(source.metrics.service == "payments") & (source.metrics.metric == "rps")]["value"].to_numpy()
+    theirs = source.metrics[(source.metrics.service == "payments") & (source.metrics.metric == "rps")][
+        "value"
+    ].to_numpy()
     assert mine.tolist() == pytest.approx(theirs.tolist())
     # The timeline has no fault, yet the page fires: it is evaluated on the imported series.
     assert (tel.events.kind == "alert_firing").any()

@@ -67,7 +67,10 @@ def _error_lines(tel, service, sampled_only=True):
     """ERROR lines of a service; by default only those sampled from requests (not the one
     line each sampled trace adds)."""
     logs = tel.logs
-    mask = pc.and_(pc.equal(logs["service"].combine_chunks().dictionary_decode(), service), pc.equal(logs["level"].combine_chunks().dictionary_decode(), "ERROR"))
+    mask = pc.and_(
+        pc.equal(logs["service"].combine_chunks().dictionary_decode(), service),
+        pc.equal(logs["level"].combine_chunks().dictionary_decode(), "ERROR"),
+    )
     if sampled_only:
         mask = pc.and_(mask, pc.equal(logs["trace_id"], ""))
     return logs.filter(mask)

@@ -68,7 +68,9 @@ async def to_briefing(pilot) -> None:
     await pilot.pause()
     if not isinstance(pilot.app.screen, BriefingScreen):
         await pilot.press("enter")
-    await until(pilot, lambda: isinstance(pilot.app.screen, BriefingScreen) and pilot.app.screen.ready, what="the briefing")
+    await until(
+        pilot, lambda: isinstance(pilot.app.screen, BriefingScreen) and pilot.app.screen.ready, what="the briefing"
+    )
     await settled(pilot)
 
 
@@ -81,12 +83,18 @@ async def to_workspace(pilot, advance: int = 0, direct: bool = False) -> None:
     app = pilot.app
     if direct:
         await pilot.pause()
-        session, feeds = await app.engine.call(lambda: open_attempt(scenario(), app.store(), app.settings, cached_synthesize))
+        session, feeds = await app.engine.call(
+            lambda: open_attempt(scenario(), app.store(), app.settings, cached_synthesize)
+        )
         await app.begin(session, feeds, replace=False)
     else:
         await to_briefing(pilot)
         await pilot.press("enter")
-    await until(pilot, lambda: isinstance(pilot.app.screen, WorkspaceScreen) and pilot.app.screen.briefing is not None, what="the workspace")
+    await until(
+        pilot,
+        lambda: isinstance(pilot.app.screen, WorkspaceScreen) and pilot.app.screen.briefing is not None,
+        what="the workspace",
+    )
     for _ in range(advance):
         await pilot.press("right_square_bracket")
     await settled(pilot)

@@ -23,7 +23,13 @@ def incident() -> Telemetry:
     return synthesize(
         shop(
             timeline=[
-                {"at": FAULT_AT, "kind": "dependency_latency", "service": "provider", "params": {"added_ms": 900}, "for": FAULT_FOR},
+                {
+                    "at": FAULT_AT,
+                    "kind": "dependency_latency",
+                    "service": "provider",
+                    "params": {"added_ms": 900},
+                    "for": FAULT_FOR,
+                },
                 {"at": FAULT_AT, "kind": "retry_storm", "service": "checkout", "params": {"factor": 4}},
             ],
             duration="10m",

@@ -25,15 +25,29 @@ def test_a_real_clock_moves_the_panes_and_the_palette_pauses_it():
             ws = app.screen
             bar, view = ws.query_one(ClockBar), ws.query_one(LogView)
             lines = view.row_count
-            await until(pilot, lambda: bar.now >= 960.0 + 30, what="the clock to move")  # 30 s of incident: half a second
+            await until(
+                pilot, lambda: bar.now >= 960.0 + 30, what="the clock to move"
+            )  # 30 s of incident: half a second
             await until(pilot, lambda: view.row_count > lines, what="new lines")
 
             names = [name for name, *_ in binding_commands(ws)]
-            for name in ("clock: pause", "hypothesis: add", "diagnosis: submit", "hint: take", "evidence: pin", "logs: filter", "attempt: give up"):
+            for name in (
+                "clock: pause",
+                "hypothesis: add",
+                "diagnosis: submit",
+                "hint: take",
+                "evidence: pin",
+                "logs: filter",
+                "attempt: give up",
+            ):
                 assert name in names
             await pilot.press("ctrl+p")
             await pilot.press(*"pause")
-            await until(pilot, lambda: "clock: pause" in str(app.screen.query("CommandList").first().get_option_at_index(0).prompt), what="the palette")
+            await until(
+                pilot,
+                lambda: "clock: pause" in str(app.screen.query("CommandList").first().get_option_at_index(0).prompt),
+                what="the palette",
+            )
             await pilot.press("enter")
             await until(pilot, lambda: bar.paused, what="the pause")
             await settled(pilot)
@@ -71,7 +85,11 @@ def test_leave_resume_from_the_library_then_give_up():
             await until(pilot, lambda: isinstance(app.screen, BriefingScreen) and app.screen.ready, what="the briefing")
             assert app.screen.query_one(Markdown).source.startswith("Resuming #1")
             await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, WorkspaceScreen) and app.screen.briefing is not None, what="the workspace")
+            await until(
+                pilot,
+                lambda: isinstance(app.screen, WorkspaceScreen) and app.screen.briefing is not None,
+                what="the workspace",
+            )
             await settled(pilot)
             ws = app.screen
             assert app.session.attempt_id == first and ws.query_one(ClockBar).now == 960.0 + 120
@@ -83,7 +101,14 @@ def test_leave_resume_from_the_library_then_give_up():
             assert app.screen.card["outcome"] == "gave_up"
             assert "given up after 12s" in str(app.screen.query_one("#debrief-title").render())
             await pilot.press("escape")
-            await until(pilot, lambda: isinstance(app.screen, LibraryScreen) and app.screen.records["checkout-retry-storm"].resumable is None, what="the records")
+            await until(
+                pilot,
+                lambda: (
+                    isinstance(app.screen, LibraryScreen)
+                    and app.screen.records["checkout-retry-storm"].resumable is None
+                ),
+                what="the records",
+            )
             assert app.screen.query_one(DataTable).get_row_at(0)[4:] == ["–", "1"]
 
     asyncio.run(main())

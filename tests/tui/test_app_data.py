@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from dojo.store import Event, Store
+from dojo.store import Store
 from dojo.tui.data.card import card_terms, card_text, headline
 from dojo.tui.data.debrief import INCIDENT, YOU, debrief_timeline
 from dojo.tui.data.library import Card, LibraryFilter, read_cards, records, scenarios_dir
@@ -37,7 +37,15 @@ def test_cards_come_from_the_yaml_alone(tmp_path):
     (tmp_path / "c.yaml").write_text("id: [unclosed\n")
     (tmp_path / "notes.txt").write_text("ignored")
     a, b, c = sorted(read_cards(tmp_path), key=lambda card: card.path.name)
-    assert (a.id, a.title, a.difficulty, a.tags, a.duration, a.stars, a.problem) == ("a", "Alpha", 2, ("dns", "latency"), "30m", "★★☆☆☆", "")
+    assert (a.id, a.title, a.difficulty, a.tags, a.duration, a.stars, a.problem) == (
+        "a",
+        "Alpha",
+        2,
+        ("dns", "latency"),
+        "30m",
+        "★★☆☆☆",
+        "",
+    )
     assert b.id == "b" and "not a mapping" in b.problem
     assert c.id == "c" and c.problem  # listed, with the reason, rather than lost
     assert read_cards(tmp_path / "missing") == []
@@ -138,16 +146,45 @@ def test_progress_series_and_weakest_fault_kinds(store):
     assert [r.outcome for r in rows] == ["solved", "solved", "gave_up"]
     assert ttcd_series(rows) == {"checkout-retry-storm": [600.0, 300.0]}
     (w,) = weakest(rows)
-    assert (w.fault, w.attempts, w.solved, w.vs_par) == ("retry_storm", 3, 2, pytest.approx((600 / 900 + 300 / 900) / 2))
+    assert (w.fault, w.attempts, w.solved, w.vs_par) == (
+        "retry_storm",
+        3,
+        2,
+        pytest.approx((600 / 900 + 300 / 900) / 2),
+    )
 
 
 def test_weakest_puts_the_least_solved_kind_first():
     from dojo.tui.data.progress import AttemptSummary
 
     def a(i, fault, solved, adjusted=600.0):
-        return AttemptSummary(i, "x", "x", f"2026-01-0{i}", "solved" if solved else "gave_up", adjusted if solved else None, 0.0, adjusted if solved else None, 900.0, 1, 0, 0, (fault,))
+        return AttemptSummary(
+            i,
+            "x",
+            "x",
+            f"2026-01-0{i}",
+            "solved" if solved else "gave_up",
+            adjusted if solved else None,
+            0.0,
+            adjusted if solved else None,
+            900.0,
+            1,
+            0,
+            0,
+            (fault,),
+        )
 
-    order = [w.fault for w in weakest([a(1, "dns_failure", True, 1800.0), a(2, "memory_leak", False), a(3, "retry_storm", True), a(4, "dns_failure", True)])]
+    order = [
+        w.fault
+        for w in weakest(
+            [
+                a(1, "dns_failure", True, 1800.0),
+                a(2, "memory_leak", False),
+                a(3, "retry_storm", True),
+                a(4, "dns_failure", True),
+            ]
+        )
+    ]
     assert order == ["memory_leak", "dns_failure", "retry_storm"]
 
 
@@ -159,7 +196,11 @@ def test_a_committed_log_filter_is_the_engines_query_for_the_same_lines(store):
     from dojo.tui.data.log_filter import LogColumns
 
     cols = LogColumns(s.signals.log_table)
-    for flt in (LogFilter(text="retrying"), LogFilter(text="GET /api", service="checkout"), LogFilter(text=r"attempt [34]/\d", regex=True, level="WARN")):
+    for flt in (
+        LogFilter(text="retrying"),
+        LogFilter(text="GET /api", service="checkout"),
+        LogFilter(text=r"attempt [34]/\d", regex=True, level="WARN"),
+    ):
         visible = cols.match(flt)
         shown = int((cols.t[visible] <= s.now()).sum())
         assert s.logs(record=False, limit=0, **flt.query_args()).count == shown
@@ -168,5 +209,13 @@ def test_a_committed_log_filter_is_the_engines_query_for_the_same_lines(store):
 
 
 def test_pin_labels():
-    assert pin_label("L7", "log", "2026-03-10T14:00:00Z INFO checkout host hi", {"service": "checkout", "level": "INFO", "message": "hi"}) == "L7  checkout INFO hi"
+    assert (
+        pin_label(
+            "L7",
+            "log",
+            "2026-03-10T14:00:00Z INFO checkout host hi",
+            {"service": "checkout", "level": "INFO", "message": "hi"},
+        )
+        == "L7  checkout INFO hi"
+    )
     assert pin_label("M:a:rps:0:60", "metric", "a rps 0s..60s: min 1", {}) == "M:a:rps:0:60  a rps 0s..60s: min 1"

@@ -3,13 +3,11 @@ shows (widget contents) or on what the engine recorded because of a key press.""
 
 import asyncio
 
-from textual.widgets import DataTable, Input, Markdown, Select, Static, TextArea
+from textual.widgets import DataTable, Input, Markdown, Select, TextArea
 
-from dojo.tui.screens.briefing import BriefingScreen
 from dojo.tui.screens.debrief import DebriefScreen
 from dojo.tui.screens.library import LibraryScreen
 from dojo.tui.screens.progress import ProgressScreen
-from dojo.tui.screens.workspace import WorkspaceScreen
 from dojo.tui.widgets.clock_bar import ClockBar
 from dojo.tui.widgets.journal import JournalPanel
 from dojo.tui.widgets.log_view import LogView
@@ -65,7 +63,9 @@ def test_library_to_debrief_the_whole_attempt():
 
         # Filter the logs: live while typing, recorded when committed with Enter.
         await pilot.press("slash")
-        ws.query_one("#log-filter-text", Input).value = "retrying request to payments"  # as typed: each change filters live
+        ws.query_one(
+            "#log-filter-text", Input
+        ).value = "retrying request to payments"  # as typed: each change filters live
         await pilot.press("enter")
         await settled(pilot)
         view = ws.query_one(LogView)
@@ -89,7 +89,9 @@ def test_library_to_debrief_the_whole_attempt():
         await settled(pilot)
         (pin,) = app.session.journal.pins
         assert pin.item == view.selected_id and pin.hypothesis == "H1"
-        assert journal.rows[1].kind == "pin" and journal.rows[1].text.startswith(f"{pin.item}  checkout WARN retrying request to payments")
+        assert journal.rows[1].kind == "pin" and journal.rows[1].text.startswith(
+            f"{pin.item}  checkout WARN retrying request to payments"
+        )
 
         # The metric window, widened to everything so far, pinned from the metrics pane.
         metrics = ws.query_one(MetricsPane)
@@ -135,13 +137,15 @@ def test_library_to_debrief_the_whole_attempt():
         for line in ("ttcd_s          18", "wrong_s         1 x 120 = 120", "hints_s         60 = 60", "penalty_s       180",
                      "evidence        2 of 2 selectors matched", "evidence_points 300 x 1 x 2/2 = 300"):  # fmt: skip
             assert line in card
-        assert f"points          round(245.9 + 300) = 546" in card
+        assert "points          round(245.9 + 300) = 546" in card
         timeline = text_of(debrief.query_one("#debrief-timeline"))
         for bit in ("retry_storm on checkout begins · the cause", "▲ CheckoutP99High fires", "? H1: checkout retries hammer payments",
                     f"pinned → H1 {pin.item}", "✗ diagnosed payment-provider / dependency_latency: wrong", "! hint 1 (+1:00)",
                     "✓ diagnosed checkout / retry_storm: correct"):  # fmt: skip
             assert bit in timeline
-        assert "checkout retries each failed call with no backoff" in text_of(debrief.query_one("#debrief-diagnoses Static"))
+        assert "checkout retries each failed call with no backoff" in text_of(
+            debrief.query_one("#debrief-diagnoses Static")
+        )
         assert "Checkout calls" in debrief.query_one("#debrief-text", Markdown).source
         assert app.session is None  # the session ended with the attempt
 
@@ -154,7 +158,14 @@ def test_library_to_debrief_the_whole_attempt():
         await until(pilot, lambda: isinstance(app.screen, ProgressScreen) and app.screen.attempts, what="progress")
         await pilot.pause()
         row = app.screen.query_one("#progress-attempts", DataTable).get_row_at(0)
-        assert (row[0], row[1], row[3], row[4], row[5], row[6]) == ("1", "checkout-retry-storm", "solved", "18s", "+3:00", "546")
+        assert (row[0], row[1], row[3], row[4], row[5], row[6]) == (
+            "1",
+            "checkout-retry-storm",
+            "solved",
+            "18s",
+            "+3:00",
+            "546",
+        )
         assert app.screen.query_one("#progress-weak", DataTable).get_row_at(0)[:3] == ["retry_storm", "1", "1 (100%)"]
 
     run(script)

@@ -7,7 +7,19 @@ pytest.importorskip("pytest_textual_snapshot")  # the snap_compare fixture comes
 
 from textual.widgets import Input, Select, TextArea  # noqa: E402
 
-from .apps import SCENARIO, SIZE, dojo_app, played, scenario, settled, solve, to_briefing, to_workspace, until, write_history  # noqa: E402
+from .apps import (
+    SCENARIO,
+    SIZE,
+    dojo_app,
+    played,
+    scenario,
+    settled,
+    solve,
+    to_briefing,
+    to_workspace,
+    until,
+    write_history,
+)  # noqa: E402
 
 
 async def library_ready(pilot) -> None:
@@ -75,7 +87,9 @@ def test_debrief(snap_compare):
         from .apps import _telemetry
 
         await pilot.pause()
-        await pilot.app.push_screen(DebriefScreen(scenario(), Signals(_telemetry(None)).events, events, score(events).to_dict()))
+        await pilot.app.push_screen(
+            DebriefScreen(scenario(), Signals(_telemetry(None)).events, events, score(events).to_dict())
+        )
         await pilot.pause()
 
     assert snap_compare(dojo_app(), terminal_size=SIZE, run_before=debrief)

@@ -77,7 +77,9 @@ def test_filter_shows_only_matching_lines_and_marks_the_match():
 def test_regex_service_and_level_filters_combine():
     tel = incident()
     logs = tel.logs.to_pandas()
-    want = logs[(logs.service == "checkout") & logs.level.isin(["WARN", "ERROR"]) & logs.message.str.contains(r"attempt [34]/")]
+    want = logs[
+        (logs.service == "checkout") & logs.level.isin(["WARN", "ERROR"]) & logs.message.str.contains(r"attempt [34]/")
+    ]
 
     async def script(app, pilot):
         view = app.widget

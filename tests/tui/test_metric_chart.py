@@ -38,7 +38,12 @@ def test_chart_draws_the_threshold_line_and_colours_the_line_above_it():
         threshold = chart.get_component_rich_style("metric-chart--threshold").color
         assert any(seg.style.color == threshold and THRESHOLD_CHAR in seg.text for seg in chart.render_line(row))
         over = chart.get_component_rich_style("metric-chart--over").color
-        above = [seg for y in range(row) for seg in chart.render_line(y) if seg.text.strip(" │") and ord(seg.text.strip()[0]) >= 0x2800]
+        above = [
+            seg
+            for y in range(row)
+            for seg in chart.render_line(y)
+            if seg.text.strip(" │") and ord(seg.text.strip()[0]) >= 0x2800
+        ]
         assert above and all(seg.style.color == over for seg in above)
         assert "▲T+09:50" in lines[-1]
 

@@ -29,10 +29,16 @@ register(
             "error_rate": Param("error_rate", float, 0.4, "fraction of requests that read the key and fail", 0, 1),
         },
         error_logs=(
-            Template('config: invalid value "{value}" for key "{key}": not one of the allowed values; request {id} rejected'),
+            Template(
+                'config: invalid value "{value}" for key "{key}": not one of the allowed values; request {id} rejected'
+            ),
             Template('{path} 500 {ms}ms error="no route for {key}={value}" request_id={id}'),
         ),
-        warn_logs=(Template('config validation: "{key}" = "{value}" does not match schema, continuing with partial config', "WARN"),),
+        warn_logs=(
+            Template(
+                'config validation: "{key}" = "{value}" does not match schema, continuing with partial config', "WARN"
+            ),
+        ),
         warn_per_min=6.0,
         event_logs={"reload": (Template('config reloaded from configmap/{service}-config: {key}="{value}"', "INFO"),)},
         span_message="invalid configuration",

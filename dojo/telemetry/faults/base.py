@@ -53,7 +53,25 @@ Side = Literal["self", "caller"]
 # memory %, disk % and queue depth at that moment, {port} an ephemeral port, and {caller}
 # {caller_ip} one pod of a service that calls this one (the same pod within a line).
 LINE_FIELDS = frozenset(
-    {"user", "ip", "path", "id", "uuid", "query", "key", "agent", "n", "ms", "attempt", "mem", "disk", "depth", "port", "caller", "caller_ip"}
+    {
+        "user",
+        "ip",
+        "path",
+        "id",
+        "uuid",
+        "query",
+        "key",
+        "agent",
+        "n",
+        "ms",
+        "attempt",
+        "mem",
+        "disk",
+        "depth",
+        "port",
+        "caller",
+        "caller_ip",
+    }
 )
 # Constant per group: {peer} the other service (the callee on a service's own lines, the faulty
 # service on its callers' lines), {service} the service writing the line, {timeout_ms} its timeout.

@@ -31,9 +31,13 @@ register(
         },
         error_logs=(
             Template("OOM command not allowed when used memory > 'maxmemory'. (SET {key})"),
-            Template("cache {peer} GET {key} failed: read: connection reset by peer; falling back to database", side="caller"),
+            Template(
+                "cache {peer} GET {key} failed: read: connection reset by peer; falling back to database", side="caller"
+            ),
         ),
-        warn_logs=(Template("maxmemory reached: evicted {n}k keys in the last 10s (maxmemory-policy allkeys-lru)", "WARN"),),
+        warn_logs=(
+            Template("maxmemory reached: evicted {n}k keys in the last 10s (maxmemory-policy allkeys-lru)", "WARN"),
+        ),
         warn_per_min=12.0,
         span_message="OOM command not allowed when used memory > 'maxmemory'",
     )

@@ -24,14 +24,18 @@ register(
         description="The service's TLS certificate has expired; callers fail the handshake and never reach it.",
         taxonomy="certificate expiry",
         apply=apply,
-        params={"share": Param("share", float, 1.0, "fraction of callers' connections that verify the certificate", 0.01, 1)},
+        params={
+            "share": Param("share", float, 1.0, "fraction of callers' connections that verify the certificate", 0.01, 1)
+        },
         error_logs=(
             Template(
                 "call to {peer} failed: tls: failed to verify certificate: x509: certificate has expired or is not yet valid (request_id={id})",
                 side="caller",
             ),
         ),
-        warn_logs=(Template("http: TLS handshake error from {caller_ip}:{port}: remote error: tls: bad certificate", "WARN"),),
+        warn_logs=(
+            Template("http: TLS handshake error from {caller_ip}:{port}: remote error: tls: bad certificate", "WARN"),
+        ),
         span_message="x509: certificate has expired or is not yet valid",
     )
 )

@@ -82,7 +82,10 @@ register(
                 ),
             ),
             "backoff": (
-                Template("Back-off restarting failed container {service} (image registry.internal/{service}:{version})", "WARN"),
+                Template(
+                    "Back-off restarting failed container {service} (image registry.internal/{service}:{version})",
+                    "WARN",
+                ),
             ),
         },
         span_message="connection reset by peer",

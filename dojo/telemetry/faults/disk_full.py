@@ -21,7 +21,9 @@ def apply(ctx: FaultContext) -> None:
     st.disk[s] = np.where(ctx.active, base + (100.0 - base) * filled, base)
     full = ctx.active & (filled >= 1.0)
     ctx.add_error(ctx.params["write_share"] * ctx.env * full)
-    ctx.add_warn(ctx.kind.warn_per_min * ctx.env * np.clip((st.disk[s] - WARN_FROM_PCT) / (100.0 - WARN_FROM_PCT), 0.0, 1.0))
+    ctx.add_warn(
+        ctx.kind.warn_per_min * ctx.env * np.clip((st.disk[s] - WARN_FROM_PCT) / (100.0 - WARN_FROM_PCT), 0.0, 1.0)
+    )
     first_full = full & ~np.concatenate(([False], full[:-1]))
     ctx.add_event_lines("full", first_full * 3.0)
 
@@ -33,8 +35,12 @@ register(
         taxonomy="disk full",
         apply=apply,
         params={
-            "fill_minutes": Param("fill_minutes", float, 10.0, "minutes from onset until the volume is full", 0.5, 1440),
-            "write_share": Param("write_share", float, 0.5, "fraction of requests that write and fail once it is full", 0, 1),
+            "fill_minutes": Param(
+                "fill_minutes", float, 10.0, "minutes from onset until the volume is full", 0.5, 1440
+            ),
+            "write_share": Param(
+                "write_share", float, 0.5, "fraction of requests that write and fail once it is full", 0, 1
+            ),
             "mount": Param("mount", str, "/var/lib/data", "the mount point that fills"),
         },
         error_logs=(
@@ -44,7 +50,11 @@ register(
         warn_logs=(Template("low disk space on {mount}: {disk}% used", "WARN"),),
         warn_per_min=12.0,
         event_logs={
-            "full": (Template("failed to rotate log /var/log/{service}/app.log: open /var/log/{service}/app.log.1: no space left on device"),)
+            "full": (
+                Template(
+                    "failed to rotate log /var/log/{service}/app.log: open /var/log/{service}/app.log.1: no space left on device"
+                ),
+            )
         },
         span_message="write: no space left on device (ENOSPC)",
     )

@@ -31,7 +31,9 @@ register(
         description="Memory grows until the process is OOM-killed; GC pauses slow it down first.",
         taxonomy="memory leak/OOM",
         apply=apply,
-        params={"pct_per_min": Param("pct_per_min", float, 2.0, "memory growth, percent of the limit per minute", 0.01, 100)},
+        params={
+            "pct_per_min": Param("pct_per_min", float, 2.0, "memory growth, percent of the limit per minute", 0.01, 100)
+        },
         error_logs=(
             Template("java.lang.OutOfMemoryError: Java heap space while handling {path}", "ERROR"),
             Template("request failed: GC overhead limit exceeded", "ERROR"),

@@ -34,11 +34,17 @@ register(
         taxonomy="queue lag",
         apply=apply,
         params={
-            "msgs_per_min": Param("msgs_per_min", float, 600.0, "how fast the backlog grows, messages per minute", 1, 1000000),
-            "slow_factor": Param("slow_factor", float, 3.0, "how much slower a worker consumer processes each job", 1, 100),
+            "msgs_per_min": Param(
+                "msgs_per_min", float, 600.0, "how fast the backlog grows, messages per minute", 1, 1000000
+            ),
+            "slow_factor": Param(
+                "slow_factor", float, 3.0, "how much slower a worker consumer processes each job", 1, 100
+            ),
             "topic": Param("topic", str, "orders", "the topic or queue that lags"),
         },
-        warn_logs=(Template("consumer lag {depth} messages on topic {topic} partition {n}, consumer falling behind", "WARN"),),
+        warn_logs=(
+            Template("consumer lag {depth} messages on topic {topic} partition {n}, consumer falling behind", "WARN"),
+        ),
         warn_per_min=6.0,
         # No span_message: a lagging consumer fails no request by itself (its spans only slow down).
     )

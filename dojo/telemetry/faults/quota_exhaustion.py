@@ -25,7 +25,9 @@ register(
         params={"quota_rps": Param("quota_rps", float, 50.0, "requests per second the quota allows", 0.01, 100000)},
         error_logs=(
             # An external API writes no logs we can read: its callers' lines are the evidence.
-            Template("call to {peer} failed: 429 Too Many Requests: rate limit exceeded (request_id={id})", side="caller"),
+            Template(
+                "call to {peer} failed: 429 Too Many Requests: rate limit exceeded (request_id={id})", side="caller"
+            ),
             Template("{path} 429 {ms}ms rate limit exceeded for client {caller_ip} (quota {quota_rps} req/s)"),
         ),
         span_message="429 Too Many Requests",

@@ -32,7 +32,11 @@ register(
             ),
         ),
         warn_logs=(
-            Template("outlier detection: ejecting {peer} endpoint in {zone} after 5 consecutive gateway failures", "WARN", side="caller"),
+            Template(
+                "outlier detection: ejecting {peer} endpoint in {zone} after 5 consecutive gateway failures",
+                "WARN",
+                side="caller",
+            ),
         ),
         warn_per_min=6.0,
         span_message="upstream connect error or disconnect/reset before headers",

@@ -13,10 +13,14 @@ DOT_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]], dt
 def scale(values: np.ndarray, lo: float, hi: float, pixels: int) -> np.ndarray:
     """Pixel coordinate 0..pixels-1 of each value in [lo, hi] (clipped)."""
     span = hi - lo if hi > lo else 1.0
-    return np.clip(np.rint((np.asarray(values, dtype=float) - lo) / span * (pixels - 1)), 0, pixels - 1).astype(np.int64)
+    return np.clip(np.rint((np.asarray(values, dtype=float) - lo) / span * (pixels - 1)), 0, pixels - 1).astype(
+        np.int64
+    )
 
 
-def plot(x: np.ndarray, y: np.ndarray, width: int, height: int, x_range: tuple[float, float], y_range: tuple[float, float]) -> np.ndarray:
+def plot(
+    x: np.ndarray, y: np.ndarray, width: int, height: int, x_range: tuple[float, float], y_range: tuple[float, float]
+) -> np.ndarray:
     """(height, width) braille dot masks of the line through the points (x, y).
 
     Each pixel column keeps the highest sample that falls in it, so a one-bucket spike is never

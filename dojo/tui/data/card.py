@@ -40,7 +40,12 @@ def card_terms(card: dict) -> list[Term]:
     ]
     if solved:
         total = c["par_s"] + c["adjusted_s"]
-        rows.append(Term("speed", f"par / (par + adjusted) = {c['par_s']:g} / ({c['par_s']:g} + {c['adjusted_s']:g}) = {c['speed']}"))
+        rows.append(
+            Term(
+                "speed",
+                f"par / (par + adjusted) = {c['par_s']:g} / ({c['par_s']:g} + {c['adjusted_s']:g}) = {c['speed']}",
+            )
+        )
         rows.append(Term("speed_points", f"{c['base']} x {c['par_s']:g} / {total:g} = {c['speed_points']:g}"))
     else:
         rows.append(Term("speed", "0 (not solved)"))
@@ -50,11 +55,16 @@ def card_terms(card: dict) -> list[Term]:
         by = f"  <- {', '.join(t['matched_by'])}" if t["matched_by"] else ""
         rows.append(Term("", f"{'+' if t['matched_by'] else '-'} {t['selector']}{by}", bool(t["matched_by"])))
     rows.append(
-        Term("evidence_points", f"{c['base']} x {c['evidence_weight']:g} x {c['evidence_matched']}/{c['evidence_total']} = {c['evidence_points']:g}")
+        Term(
+            "evidence_points",
+            f"{c['base']} x {c['evidence_weight']:g} x {c['evidence_matched']}/{c['evidence_total']} = {c['evidence_points']:g}",
+        )
         if solved
         else Term("evidence_points", "0 (points need a correct diagnosis)")
     )
-    rows.append(Term("points", f"round({c['speed_points']:g} + {c['evidence_points']:g}) = {c['points']}" if solved else "0"))
+    rows.append(
+        Term("points", f"round({c['speed_points']:g} + {c['evidence_points']:g}) = {c['points']}" if solved else "0")
+    )
     return rows
 
 

@@ -35,7 +35,11 @@ def incident_moments(scenario, events) -> list[Moment]:
     out: list[Moment] = []
     for ev in scenario.timeline:
         if ev.kind in CHANGE_KINDS:
-            what = f"{ev.kind.replace('_', ' ')} {ev.service}" + (f" {ev.version}" if ev.version else "") + (f" ({ev.note})" if ev.note else "")
+            what = (
+                f"{ev.kind.replace('_', ' ')} {ev.service}"
+                + (f" {ev.version}" if ev.version else "")
+                + (f" ({ev.note})" if ev.note else "")
+            )
             out.append(Moment(float(ev.at), INCIDENT, "change", what + (" · red herring" if ev.red_herring else "")))
         elif ev.kind != "no_fault":
             cause = (ev.service, ev.kind) in accepted
@@ -69,7 +73,9 @@ def learner_moments(events, hint_texts: list[str] | None = None) -> list[Moment]
             guess = "/".join(x for x in (d.get("service"), d.get("fault")) if x)
             add("hypothesis", f"{d['id']}: {d['text']}" + (f" [{guess}]" if guess else ""))
         elif e.kind == "hypothesis_update":
-            changes = ", ".join(STATUS_WORDS.get(v, v) if k == "status" else f"{k} → {v}" for k, v in d.items() if k != "id")
+            changes = ", ".join(
+                STATUS_WORDS.get(v, v) if k == "status" else f"{k} → {v}" for k, v in d.items() if k != "id"
+            )
             add("update", f"{d['id']} {changes}")
         elif e.kind == "pin":
             to = f" → {d['hypothesis']}" if d.get("hypothesis") else ""

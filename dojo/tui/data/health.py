@@ -38,7 +38,9 @@ def health_at(cube: MetricCube, now: float) -> dict[str, Health]:
     base_err = np.nan_to_num(cube.baseline("error_rate", now))
     err_degraded = np.maximum(ERROR_DEGRADED, 2 * base_err)
     err_failing = np.maximum(ERROR_FAILING, 4 * base_err)
-    sat = np.nanmax(np.vstack([cube.latest(m, now) for m in SATURATION_METRICS] + [np.full(len(cube.services), -1.0)]), axis=0)
+    sat = np.nanmax(
+        np.vstack([cube.latest(m, now) for m in SATURATION_METRICS] + [np.full(len(cube.services), -1.0)]), axis=0
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         slow = np.where(base > 0, p99 / base, 1.0)
     out = {}

@@ -121,7 +121,9 @@ class LogColumns:
             mask &= self.level_rank[lo:hi] >= LEVEL_RANK[flt.level]
         if flt.text:
             try:
-                hits = pc.match_substring_regex(self.message.slice(lo, hi - lo), flt.re2_pattern, ignore_case=flt.ignore_case)
+                hits = pc.match_substring_regex(
+                    self.message.slice(lo, hi - lo), flt.re2_pattern, ignore_case=flt.ignore_case
+                )
             except pa.ArrowInvalid as exc:
                 raise FilterError(str(exc).split(":", 1)[-1].strip() or "invalid pattern") from None
             mask &= hits.to_numpy(zero_copy_only=False)

@@ -20,7 +20,9 @@ def trace_summaries(spans: pd.DataFrame) -> pd.DataFrame:
     if spans.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
     roots = spans[spans["parent_id"] == ""].drop_duplicates("trace_id").set_index("trace_id")
-    per = spans.assign(err=spans["status"] == "error", retry=spans.duplicated(RETRY_KEY)).groupby("trace_id", sort=False)
+    per = spans.assign(err=spans["status"] == "error", retry=spans.duplicated(RETRY_KEY)).groupby(
+        "trace_id", sort=False
+    )
     counts = per.agg(spans=("span_id", "size"), errors=("err", "sum"), retries=("retry", "sum"))
     out = roots[["t", "service", "name", "duration_ms"]].join(counts, how="inner").reset_index()
     out["end"] = out["t"] + out["duration_ms"] / 1000.0
@@ -99,7 +101,20 @@ def span_tree(spans: pd.DataFrame) -> list[SpanRow]:
             totals[r.service] = totals.get(r.service, 0) + 1
         for r in recs:
             seen[r.service] = seen.get(r.service, 0) + 1
-            out.append(SpanRow(r.span_id, r.service, r.name, float(r.t), float(r.duration_ms), r.status, r.message or "", depth, seen[r.service], totals[r.service]))
+            out.append(
+                SpanRow(
+                    r.span_id,
+                    r.service,
+                    r.name,
+                    float(r.t),
+                    float(r.duration_ms),
+                    r.status,
+                    r.message or "",
+                    depth,
+                    seen[r.service],
+                    totals[r.service],
+                )
+            )
             walk(children.get(r.span_id, []), depth + 1)
 
     walk(roots, 0)

@@ -21,7 +21,14 @@ from ..data.units import span
 from ..prepare import Feeds, PlaySettings, load, open_attempt
 from ..widgets.service_map import ServiceMap
 
-PHASES = {"physics": "simulating the system", "metrics": "metrics", "traces": "traces", "logs": "logs", "events": "alerts and changes", "done": "indexing"}
+PHASES = {
+    "physics": "simulating the system",
+    "metrics": "metrics",
+    "traces": "traces",
+    "logs": "logs",
+    "events": "alerts and changes",
+    "done": "indexing",
+}
 
 
 def briefing_markdown(b: dict, scenario: Any, attempt: int, resumed: bool) -> str:
@@ -37,7 +44,9 @@ def briefing_markdown(b: dict, scenario: Any, attempt: int, resumed: bool) -> st
         if hints
         else "- This scenario has no hints."
     )
-    trigger = " and **the change that set it off** (an event id like E3, from the timeline)" if b["require_trigger"] else ""
+    trigger = (
+        " and **the change that set it off** (an event id like E3, from the timeline)" if b["require_trigger"] else ""
+    )
     firing = ", ".join(f"**{a}**" for a in b["page"]) or "nothing yet"
     lines = [
         f"{'Resuming' if resumed else 'Attempt'} #{attempt} · paged by {firing}",
@@ -128,7 +137,8 @@ class BriefingScreen(Screen):
         progress = lambda phase, fraction: self.post_message(self.Synthesizing(phase, fraction))  # noqa: E731 - from the engine thread
         try:
             session, feeds = await app.engine.call_or_else(
-                lambda: open_attempt(sc, app.store(), self.settings, app.synthesize, progress), lambda opened: opened[0].close("quit")
+                lambda: open_attempt(sc, app.store(), self.settings, app.synthesize, progress),
+                lambda opened: opened[0].close("quit"),
             )
         except (EngineError, StoreError) as exc:
             self._fail(str(exc))
@@ -140,17 +150,23 @@ class BriefingScreen(Screen):
 
     def on_briefing_screen_synthesizing(self, message: Synthesizing) -> None:
         self.query_one(ProgressBar).update(progress=message.fraction)
-        self.query_one("#briefing-status", Static).update(f"Preparing the incident: {PHASES.get(message.phase, message.phase)}…")
+        self.query_one("#briefing-status", Static).update(
+            f"Preparing the incident: {PHASES.get(message.phase, message.phase)}…"
+        )
 
     def _fail(self, error: str) -> None:
         self.error = error
-        self.query_one("#briefing-status", Static).update(f"[b red]{error.splitlines()[0]}[/]  Esc: back to the library")
+        self.query_one("#briefing-status", Static).update(
+            f"[b red]{error.splitlines()[0]}[/]  Esc: back to the library"
+        )
         self.query_one(ProgressBar).display = False
         if "\n" in error:
             self.query_one("#briefing-text", Markdown).update("```\n" + error + "\n```")
 
     def _show_scenario(self, sc) -> None:
-        self.query_one("#briefing-title", Static).update(f"[b]{sc.title}[/b]  ·  {sc.id}  ·  {'★' * sc.difficulty}{'☆' * (5 - sc.difficulty)}  ·  {', '.join(sc.tags)}")
+        self.query_one("#briefing-title", Static).update(
+            f"[b]{sc.title}[/b]  ·  {sc.id}  ·  {'★' * sc.difficulty}{'☆' * (5 - sc.difficulty)}  ·  {', '.join(sc.tags)}"
+        )
         self.document = sc.briefing
         self.query_one("#briefing-text", Markdown).update(sc.briefing)
         service_map = self.query_one(ServiceMap)
@@ -169,8 +185,12 @@ class BriefingScreen(Screen):
         kind = "manual clock (] moves it)" if session.attempt.settings.clock == "manual" else f"×{clock['speed']:g}"
         spent = f"\nspent so far: {span(clock['wall_s'])}" if resumed else ""
         where = "Resumes at" if resumed else "Paged at"
-        self.query_one("#briefing-settings", Static).update(f"[b]Replay[/b]: {kind}, {mode}{spent}\n[b]{where}[/b] T+{span(clock['now'])} of {span(clock['end'])}")
-        self.query_one("#briefing-status", Static).update("[b]Ready.[/b] Enter starts the clock and opens the workspace.")
+        self.query_one("#briefing-settings", Static).update(
+            f"[b]Replay[/b]: {kind}, {mode}{spent}\n[b]{where}[/b] T+{span(clock['now'])} of {span(clock['end'])}"
+        )
+        self.query_one("#briefing-status", Static).update(
+            "[b]Ready.[/b] Enter starts the clock and opens the workspace."
+        )
         self.query_one(ProgressBar).display = False
 
     # -- actions -------------------------------------------------------------------------------

@@ -56,7 +56,11 @@ def timeline_content(moments: list[Moment], incident_width: int = 50) -> Content
     """Two columns on one clock: what happened on the left, what the learner did (with their
     own elapsed time) on the right."""
     head = Content.assemble(
-        (f"{'scenario':>9}  ", "$text-muted"), (f"{'the incident':<{incident_width}}", "bold"), ("│ ", "$text-muted"), ("you", "bold"), ("   (your time)", "$text-muted")
+        (f"{'scenario':>9}  ", "$text-muted"),
+        (f"{'the incident':<{incident_width}}", "bold"),
+        ("│ ", "$text-muted"),
+        ("you", "bold"),
+        ("   (your time)", "$text-muted"),
     )
     lines = [head]
     for m in moments:
@@ -64,10 +68,22 @@ def timeline_content(moments: list[Moment], incident_width: int = 50) -> Content
         when = (f"{offset(m.t):>9}  ", "$text-muted")
         if m.side == INCIDENT:
             text = _cut(f"{mark} {m.text}", incident_width - 1)
-            lines.append(Content.assemble(when, (f"{text:<{incident_width}}", f"bold {style}" if m.cause else style), ("│", "$text-muted")))
+            lines.append(
+                Content.assemble(
+                    when, (f"{text:<{incident_width}}", f"bold {style}" if m.cause else style), ("│", "$text-muted")
+                )
+            )
         else:
             wall = span(m.wall_s) if m.wall_s is not None else ""
-            lines.append(Content.assemble(when, " " * incident_width, ("│ ", "$text-muted"), (f"{wall:>6} ", "$text-muted"), (f"{mark} {m.text}", style)))
+            lines.append(
+                Content.assemble(
+                    when,
+                    " " * incident_width,
+                    ("│ ", "$text-muted"),
+                    (f"{wall:>6} ", "$text-muted"),
+                    (f"{mark} {m.text}", style),
+                )
+            )
     return Content("\n").join(lines)
 
 
@@ -79,7 +95,12 @@ def diagnoses_content(attempt_events: list) -> Content:
             continue
         d = e.data
         ok = d.get("correct")
-        lines.append(Content.assemble((f"{'✓' if ok else '✗'} {span(e.wall_s):>6}  ", "$text-success" if ok else "$text-error"), (f"{d['service']} / {d['fault']}", "bold")))
+        lines.append(
+            Content.assemble(
+                (f"{'✓' if ok else '✗'} {span(e.wall_s):>6}  ", "$text-success" if ok else "$text-error"),
+                (f"{d['service']} / {d['fault']}", "bold"),
+            )
+        )
         lines.append(Content.styled(f"  “{d.get('explanation', '')}”", "italic $text-muted"))
     return Content("\n").join(lines) if lines else Content.styled("no diagnosis was sent", "$text-muted")
 
@@ -101,7 +122,12 @@ class DebriefScreen(Screen):
         self.moments = debrief_timeline(scenario, events, attempt_events)
 
     def compose(self) -> ComposeResult:
-        yield Static(Content.assemble(("Debrief", "bold"), f" · {self.scenario.title} · ", (headline(self.card), "bold $text-accent")), id="debrief-title")
+        yield Static(
+            Content.assemble(
+                ("Debrief", "bold"), f" · {self.scenario.title} · ", (headline(self.card), "bold $text-accent")
+            ),
+            id="debrief-title",
+        )
         with Horizontal(id="debrief-top"):
             yield Static(card_content(self.card), id="debrief-card")
             with VerticalScroll(id="debrief-diagnoses"):
@@ -112,7 +138,9 @@ class DebriefScreen(Screen):
                     yield Static(timeline_content(self.moments), id="debrief-timeline")
             with TabPane("What happened", id="tab-story"):
                 with VerticalScroll(id="debrief-story"):
-                    yield Markdown(self.scenario.debrief or "_This scenario has no written debrief._", id="debrief-text")
+                    yield Markdown(
+                        self.scenario.debrief or "_This scenario has no written debrief._", id="debrief-text"
+                    )
         yield Footer()
 
     def on_mount(self) -> None:

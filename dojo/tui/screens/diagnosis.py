@@ -24,7 +24,13 @@ class DiagnosisScreen(ModalScreen[dict | None]):
         Binding("escape", "cancel", "Cancel", id="diagnosis.cancel"),
     ]
 
-    def __init__(self, briefing: dict, changes: list[tuple[str, str]] | None = None, draft: dict | None = None, wrong_so_far: int = 0):
+    def __init__(
+        self,
+        briefing: dict,
+        changes: list[tuple[str, str]] | None = None,
+        draft: dict | None = None,
+        wrong_so_far: int = 0,
+    ):
         """`briefing`: Session.briefing(); `changes`: (label, event id) of the change events so
         far, when the scenario asks for the trigger; `draft`: what the learner sent last time."""
         super().__init__(classes="dialog-screen")
@@ -36,14 +42,32 @@ class DiagnosisScreen(ModalScreen[dict | None]):
         tried = f" (you have {self.wrong_so_far} wrong so far)" if self.wrong_so_far else ""
         with Vertical(classes="dialog", id="diagnosis"):
             yield Static("Diagnosis", classes="dialog-title")
-            yield Static(f"A correct diagnosis ends the attempt; a wrong one adds {penalty} to your time{tried}.", classes="dialog-body")
+            yield Static(
+                f"A correct diagnosis ends the attempt; a wrong one adds {penalty} to your time{tried}.",
+                classes="dialog-body",
+            )
             with Horizontal(classes="dialog-row"):
-                yield Select([(s["name"], s["name"]) for s in b["services"]], prompt="service at fault", id="diagnosis-service", value=d.get("service") or Select.NULL)
-                yield Select([(name, name) for name in b["faults"]], prompt="kind of fault", id="diagnosis-fault", value=d.get("fault") or Select.NULL)
+                yield Select(
+                    [(s["name"], s["name"]) for s in b["services"]],
+                    prompt="service at fault",
+                    id="diagnosis-service",
+                    value=d.get("service") or Select.NULL,
+                )
+                yield Select(
+                    [(name, name) for name in b["faults"]],
+                    prompt="kind of fault",
+                    id="diagnosis-fault",
+                    value=d.get("fault") or Select.NULL,
+                )
             yield Static("", id="diagnosis-fault-help", classes="dialog-label")
             if b["require_trigger"]:
                 yield Label("The change that set it off", classes="dialog-label")
-                yield Select(self.changes, prompt="trigger (a change event)", id="diagnosis-trigger", value=d.get("trigger") or Select.NULL)
+                yield Select(
+                    self.changes,
+                    prompt="trigger (a change event)",
+                    id="diagnosis-trigger",
+                    value=d.get("trigger") or Select.NULL,
+                )
             yield Label("Why? (a sentence or two; it is kept for your debrief)", classes="dialog-label")
             yield TextArea(d.get("explanation", ""), id="diagnosis-explanation")
             yield Static("", classes="dialog-error", id="diagnosis-error")
@@ -78,7 +102,9 @@ class DiagnosisScreen(ModalScreen[dict | None]):
 
     def action_submit(self) -> None:
         fields = self.fields()
-        missing = [name for name, key in (("the service", "service"), ("the kind of fault", "fault")) if not fields[key]]
+        missing = [
+            name for name, key in (("the service", "service"), ("the kind of fault", "fault")) if not fields[key]
+        ]
         if missing:
             self.query_one("#diagnosis-error", Static).update(f"choose {' and '.join(missing)}")
             return

@@ -55,7 +55,9 @@ class HelpScreen(ModalScreen[None]):
         lines = []
         for noun, rows in grouped(self.rows):
             lines.append(Content.styled(noun.replace("-", " "), "bold $text-primary"))
-            lines.extend(Content.assemble((f"{keys:>{width}}", "bold $text-accent"), "  ", desc) for keys, desc, _ in rows)
+            lines.extend(
+                Content.assemble((f"{keys:>{width}}", "bold $text-accent"), "  ", desc) for keys, desc, _ in rows
+            )
         with Vertical(id="help-box"):
             yield Static(self.title_text, id="help-title")
             with VerticalScroll():

@@ -37,8 +37,18 @@ class HypothesisScreen(ModalScreen[dict | None]):
             yield Input(h.text if h else "", placeholder="e.g. checkout retries hammer payments", id="hypothesis-text")
             yield Label("Your guess, if you have one (optional)", classes="dialog-label")
             with Horizontal(classes="dialog-row"):
-                yield Select([(s, s) for s in self.services], prompt="service", id="hypothesis-service", value=h.service if h and h.service else Select.NULL)
-                yield Select([(f, f) for f in self.faults], prompt="fault kind", id="hypothesis-fault", value=h.fault if h and h.fault else Select.NULL)
+                yield Select(
+                    [(s, s) for s in self.services],
+                    prompt="service",
+                    id="hypothesis-service",
+                    value=h.service if h and h.service else Select.NULL,
+                )
+                yield Select(
+                    [(f, f) for f in self.faults],
+                    prompt="fault kind",
+                    id="hypothesis-fault",
+                    value=h.fault if h and h.fault else Select.NULL,
+                )
             if h is not None:
                 yield Label("Status", classes="dialog-label")
                 yield Select(STATUSES, allow_blank=False, value=h.status, id="hypothesis-status")

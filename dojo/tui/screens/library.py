@@ -64,7 +64,9 @@ class LibraryScreen(Screen):
         with Horizontal(classes="filter-bar"):
             yield Input(placeholder="filter: id, title or tag", id="library-filter", compact=True)
             yield Select([(t, t) for t in all_tags(self.cards)], prompt="any tag", id="library-tag", compact=True)
-            yield Select([("★" * d, d) for d in range(1, 6)], prompt="any difficulty", id="library-difficulty", compact=True)
+            yield Select(
+                [("★" * d, d) for d in range(1, 6)], prompt="any difficulty", id="library-difficulty", compact=True
+            )
         table = ScenarioTable(id="library-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
@@ -124,7 +126,11 @@ class LibraryScreen(Screen):
         card = self.selected
         detail = self.query_one("#library-detail", Static)
         if card is None:
-            detail.update("no scenario matches the filter" if self.cards else "no scenarios found: set DOJO_SCENARIOS to a folder of them")
+            detail.update(
+                "no scenario matches the filter"
+                if self.cards
+                else "no scenarios found: set DOJO_SCENARIOS to a folder of them"
+            )
             return
         rec = self.records.get(card.id, Record())
         parts = [f"[b]{card.title}[/b]", f"{card.duration or '?'} of incident · tags: {', '.join(card.tags) or 'none'}"]

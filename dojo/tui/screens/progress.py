@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
@@ -64,13 +64,26 @@ class ProgressScreen(Screen):
         table.add_columns("#", "scenario", "started (UTC)", "outcome", "TTCD", "penalties", "points")
         for a in reversed(attempts):
             ttcd = span(a.ttcd_s) if a.ttcd_s is not None else "–"
-            table.add_row(str(a.id), a.scenario_id, a.started[:16].replace("T", " "), OUTCOMES.get(a.outcome, a.outcome), ttcd, f"+{span(a.penalty_s)}", str(a.points))
+            table.add_row(
+                str(a.id),
+                a.scenario_id,
+                a.started[:16].replace("T", " "),
+                OUTCOMES.get(a.outcome, a.outcome),
+                ttcd,
+                f"+{span(a.penalty_s)}",
+                str(a.points),
+            )
         box = self.query_one("#progress-ttcd", VerticalScroll)
         box.remove_children()
         series = ttcd_series(attempts)
         rows = []
         for scenario, values in sorted(series.items()):
-            rows.append(Static(f"[b]{scenario}[/b]  best {span(min(values))} · last {span(values[-1])} · {len(values)} solved", classes="ttcd-label"))
+            rows.append(
+                Static(
+                    f"[b]{scenario}[/b]  best {span(min(values))} · last {span(values[-1])} · {len(values)} solved",
+                    classes="ttcd-label",
+                )
+            )
             if len(values) > 1:  # one value makes a solid block, not a trend
                 rows.append(Sparkline(values, summary_function=max, classes="ttcd-line"))
         box.mount_all(rows or [Static("no solved attempt yet", classes="ttcd-label")])

@@ -58,7 +58,9 @@ class WorkspaceScreen(Screen):
         Binding("t", "show('traces')", "Traces", show=False, id="traces.show"),
         Binding("m", "pick('metric-name')", "Pick metric", show=False, id="metrics.pick-metric"),
         Binding("M", "pick('metric-service')", "Pick service", show=False, id="metrics.pick-service"),
-        Binding("less_than_sign", "window(-1)", "Narrower pin window", key_display="<", show=False, id="metrics.narrower"),
+        Binding(
+            "less_than_sign", "window(-1)", "Narrower pin window", key_display="<", show=False, id="metrics.narrower"
+        ),
         Binding("greater_than_sign", "window(1)", "Wider pin window", key_display=">", show=False, id="metrics.wider"),
         Binding("n", "add_hypothesis", "Hypothesis", id="hypothesis.add"),
         Binding("u", "update_hypothesis", "Update hypothesis", show=False, id="hypothesis.update"),
@@ -127,7 +129,9 @@ class WorkspaceScreen(Screen):
         hints = [h.text for h in s.scenario.hints]
         for e in events:
             if e.kind == "hint":
-                self.query_one(Timeline).add_note(e.scenario_t, hints[e.data["index"]], author=f"hint {e.data['index'] + 1}")
+                self.query_one(Timeline).add_note(
+                    e.scenario_t, hints[e.data["index"]], author=f"hint {e.data['index'] + 1}"
+                )
         await self.show_journal()
         self.refresh_bindings()
         await self._show_penalties()
@@ -137,7 +141,11 @@ class WorkspaceScreen(Screen):
         hints run out."""
         if action in ("toggle_pause", "speed", "skip") and not self.session.clock.practice:
             return None
-        if action == "hint" and self.briefing is not None and self.session.attempt.hints_used >= len(self.briefing["hints"]):
+        if (
+            action == "hint"
+            and self.briefing is not None
+            and self.session.attempt.hints_used >= len(self.briefing["hints"])
+        ):
             return None
         return True
 
@@ -219,7 +227,9 @@ class WorkspaceScreen(Screen):
 
     @on(DescendantFocus)
     def _focused(self, event: DescendantFocus) -> None:
-        if self.item_of(event.widget) is not None or isinstance(event.widget, (LogView, Waterfall, TraceList, Timeline)):
+        if self.item_of(event.widget) is not None or isinstance(
+            event.widget, (LogView, Waterfall, TraceList, Timeline)
+        ):
             self.last_pane = event.widget
 
     async def pin(self, item: str | None) -> None:
@@ -278,7 +288,9 @@ class WorkspaceScreen(Screen):
         if h is None:
             self.notify("no hypothesis yet: n writes one", severity="warning")
             return
-        self.app.push_screen(HypothesisScreen(*self._names(), hypothesis=h), lambda fields: self._hypothesis_changed(h.id, fields))
+        self.app.push_screen(
+            HypothesisScreen(*self._names(), hypothesis=h), lambda fields: self._hypothesis_changed(h.id, fields)
+        )
 
     async def _hypothesis_changed(self, hid: str, fields: dict | None) -> None:
         if not fields:
@@ -331,14 +343,18 @@ class WorkspaceScreen(Screen):
         if not fields:
             return
         self.draft = fields
-        verdict = await self._call(self.session.diagnose, fields["service"], fields["fault"], fields["explanation"], fields["trigger"])
+        verdict = await self._call(
+            self.session.diagnose, fields["service"], fields["fault"], fields["explanation"], fields["trigger"]
+        )
         if verdict is None:
             return
         if verdict["correct"]:
             self._over = True
             self.app.show_debrief(self.session)
             return
-        self.notify(f"{verdict['message']}; +{span(verdict['penalty_s'])}", title="Not it", severity="warning", timeout=12)
+        self.notify(
+            f"{verdict['message']}; +{span(verdict['penalty_s'])}", title="Not it", severity="warning", timeout=12
+        )
         await self._show_penalties()
 
     def action_give_up(self) -> None:
@@ -426,7 +442,11 @@ class WorkspaceScreen(Screen):
     @on(TracesPane.Committed)
     async def _traces_committed(self, message: TracesPane.Committed) -> None:
         q = message.query
-        args = {k: v for k, v in (("service", q.service), ("status", q.status), ("min_ms", q.min_ms or None)) if v is not None}
+        args = {
+            k: v
+            for k, v in (("service", q.service), ("status", q.status), ("min_ms", q.min_ms or None))
+            if v is not None
+        }
         await self._call(self.session.traces, limit=0, quiet=True, **args)
 
     @on(TraceList.TraceChosen)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.content import Content
 
 from dojo.scenario.model import DEFAULT_START
 

@@ -21,7 +21,11 @@ from textual.strip import Strip
 from ..data.pins import pin_label
 from .row_list import RowList
 
-STATUS_MARK = {"open": ("○", "journal--open"), "ruled_out": ("✗", "journal--ruled-out"), "confirmed": ("✓", "journal--confirmed")}
+STATUS_MARK = {
+    "open": ("○", "journal--open"),
+    "ruled_out": ("✗", "journal--ruled-out"),
+    "confirmed": ("✓", "journal--confirmed"),
+}
 STATUS_WORD = {"open": "open", "ruled_out": "ruled out", "confirmed": "confirmed"}
 
 

@@ -75,7 +75,15 @@ class LogView(RowList):
         """A filter pass finished: `rows` are the matching table rows among the first `covered`
         (None: all rows); a first pass is followed by the full one."""
 
-        def __init__(self, log_view: LogView, filter: LogFilter, rows: np.ndarray | None, seconds: float, error: str = "", covered: int | None = None):
+        def __init__(
+            self,
+            log_view: LogView,
+            filter: LogFilter,
+            rows: np.ndarray | None,
+            seconds: float,
+            error: str = "",
+            covered: int | None = None,
+        ):
             super().__init__()
             self.log_view, self.filter, self.rows, self.seconds, self.error = log_view, filter, rows, seconds, error
             self.covered = covered  # None: the whole table
@@ -264,7 +272,12 @@ class LogView(RowList):
         if message.filter != self.filter or self._cols is None:
             message.stop()  # a result for a filter the learner has already changed
             return
-        if message.covered is None and self._shown == message.filter and self._covered is not None and not message.error:
+        if (
+            message.covered is None
+            and self._shown == message.filter
+            and self._covered is not None
+            and not message.error
+        ):
             self._extend_match(message.rows)  # the second pass: the future, after what is shown
             return
         self.last_filter_seconds = message.seconds
@@ -336,7 +349,9 @@ class LogView(RowList):
         if table_row is None:
             return
         text = plain_lines(self._cols.table.slice(table_row, 1), self._origin)[0].as_py()
-        self.post_message(self.PinRequested(self, f"L{int(self._cols.ids[table_row])}", float(self._cols.t[table_row]), text))
+        self.post_message(
+            self.PinRequested(self, f"L{int(self._cols.ids[table_row])}", float(self._cols.t[table_row]), text)
+        )
 
     # -- painting ----------------------------------------------------------------------------
 
@@ -360,7 +375,9 @@ class LogView(RowList):
         pattern = self._shown.highlight
         style = self.get_component_rich_style
         base = self.base_style
-        time_style, service_style, host_style, match_style = (style(f"log-view--{part}") for part in ("time", "service", "host", "match"))
+        time_style, service_style, host_style, match_style = (
+            style(f"log-view--{part}") for part in ("time", "service", "host", "match")
+        )
         level_styles = [style(name) for name in LEVEL_CLASSES]
         space = Segment(" ", base)
         strips = []
@@ -421,7 +438,10 @@ def _widest_line(logs: pa.Table, wide: bool) -> int:
     """An upper bound of the line width, for the horizontal scrollbar, without building lines."""
     if logs.num_rows == 0:
         return 0
-    service, host = (int(pc.max(pc.utf8_length(logs.column(name).combine_chunks().dictionary)).as_py() or 0) for name in ("service", "host"))
+    service, host = (
+        int(pc.max(pc.utf8_length(logs.column(name).combine_chunks().dictionary)).as_py() or 0)
+        for name in ("service", "host")
+    )
     message = int(pc.max(pc.utf8_length(logs.column("message"))).as_py() or 0)
     if wide:
         return TIME_WIDTH + 1 + LEVEL_WIDTH + 1 + service + 1 + host + 1 + message

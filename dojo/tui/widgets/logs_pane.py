@@ -52,7 +52,9 @@ class LogsPane(Vertical):
         with Horizontal(classes="filter-bar"):
             yield Input(placeholder="filter: text or /regex/  (smart case)", id="log-filter-text", compact=True)
             yield Select([], prompt="any service", id="log-filter-service", compact=True)
-            yield Select([(f"{name}+", name) for name in LEVELS[1:]], prompt="any level", id="log-filter-level", compact=True)
+            yield Select(
+                [(f"{name}+", name) for name in LEVELS[1:]], prompt="any level", id="log-filter-level", compact=True
+            )
         yield LogView(id="log-view").data_bind(LogsPane.now)
 
     def on_mount(self) -> None:

@@ -36,7 +36,14 @@ def nice_ceiling(value: float) -> float:
 
 
 class MetricChart(Widget):
-    COMPONENT_CLASSES = {"metric-chart--line", "metric-chart--over", "metric-chart--threshold", "metric-chart--now", "metric-chart--axis", "metric-chart--window"}
+    COMPONENT_CLASSES = {
+        "metric-chart--line",
+        "metric-chart--over",
+        "metric-chart--threshold",
+        "metric-chart--now",
+        "metric-chart--axis",
+        "metric-chart--window",
+    }
 
     now: reactive[float] = reactive(0.0)
 
@@ -91,7 +98,10 @@ class MetricChart(Widget):
         base = self.rich_style
         if plot_w < 4 or plot_h < 2:
             return [Strip.blank(width, base) for _ in range(height)]
-        style = {name: self.get_component_rich_style(f"metric-chart--{name}") for name in ("line", "over", "threshold", "now", "axis", "window")}
+        style = {
+            name: self.get_component_rich_style(f"metric-chart--{name}")
+            for name in ("line", "over", "threshold", "now", "axis", "window")
+        }
         y_range, x_range = (0.0, self.y_top), (0.0, self.duration)
         cells = braille.plot(self.t, self.values, plot_w, plot_h, x_range, y_range)
         thr_row = None if self.threshold is None else braille.cell_row(self.threshold, y_range, plot_h)
@@ -106,11 +116,18 @@ class MetricChart(Widget):
             value = self.threshold if y == thr_row else labels.get(y)
             label = "" if value is None else units.metric_value(self.metric, value)
             tick = "┤" if value is not None else "│"
-            segments = [Segment(f"{label:>{GUTTER - 2}} ", style["threshold"] if y == thr_row else style["axis"]), Segment(tick, style["axis"])]
+            segments = [
+                Segment(f"{label:>{GUTTER - 2}} ", style["threshold"] if y == thr_row else style["axis"]),
+                Segment(tick, style["axis"]),
+            ]
             over = thr_row is not None and (y < thr_row if self.above else y > thr_row)
-            segments += _runs(_shade(self._row_cells(cells[y], y == thr_row, now_col, over, style), shaded, style["window"]))
+            segments += _runs(
+                _shade(self._row_cells(cells[y], y == thr_row, now_col, over, style), shaded, style["window"])
+            )
             lines.append(Strip(segments, width))
-        lines.append(Strip([Segment(" " * (GUTTER - 1) + "└", style["axis"]), *self._x_axis(plot_w, now_col, style)], width))
+        lines.append(
+            Strip([Segment(" " * (GUTTER - 1) + "└", style["axis"]), *self._x_axis(plot_w, now_col, style)], width)
+        )
         return lines
 
     @staticmethod

@@ -22,7 +22,18 @@ from ..data.metric_cube import MetricCube
 from .metric_chart import MetricChart
 
 # The order a learner reaches for them: the golden signals first, then saturation.
-PREFERRED = ["latency_p99_ms", "latency_p50_ms", "rps", "error_rate", "cpu_pct", "memory_pct", "pool_used_pct", "queue_depth", "disk_used_pct", "cache_hit_pct"]
+PREFERRED = [
+    "latency_p99_ms",
+    "latency_p50_ms",
+    "rps",
+    "error_rate",
+    "cpu_pct",
+    "memory_pct",
+    "pool_used_pct",
+    "queue_depth",
+    "disk_used_pct",
+    "cache_hit_pct",
+]
 
 
 class Reading(Widget):
@@ -140,10 +151,14 @@ class MetricsPane(Vertical):
         chart = self.query_one(MetricChart)
         pin = self.pin_window()
         window = None if pin is None else pin[2:]
-        chart.set_series(t, values, metric=self.metric, duration=self.duration, threshold=threshold, above=above, window=window)
+        chart.set_series(
+            t, values, metric=self.metric, duration=self.duration, threshold=threshold, above=above, window=window
+        )
         chart.now = self.now
         latest = units.metric_value(self.metric, values[-1]) if len(values) else "–"
-        alert = "" if threshold is None else f" · alert {'>' if above else '<'}{units.metric_value(self.metric, threshold)}"
+        alert = (
+            "" if threshold is None else f" · alert {'>' if above else '<'}{units.metric_value(self.metric, threshold)}"
+        )
         self.query_one(Reading).text = f"{latest}{alert}"
         if self.window is not None:
             reach = "all so far" if self.window == float("inf") else f"last {self.window / 60:g}m"

@@ -123,7 +123,9 @@ class RowList(ScrollView, can_focus=True):
         base = self.base_style
         if row >= self._rows:
             if row == 0 and self.placeholder:
-                text = Text(self.placeholder, style=self.get_component_rich_style("row-list--placeholder"), no_wrap=True, end="")
+                text = Text(
+                    self.placeholder, style=self.get_component_rich_style("row-list--placeholder"), no_wrap=True, end=""
+                )
                 return self.text_strip(text).crop_extend(0, width, base)
             return Strip.blank(width, base)
         strip = self.row_strip(row).crop_extend(scroll_x, scroll_x + width, base)

@@ -23,8 +23,8 @@ from dojo.scenario.model import Service
 
 from ..data import units
 from ..data.health import DEGRADED, FAILING, OK, UNKNOWN, Health, health_at
-from .row_list import RowList
 from ..data.metric_cube import MetricCube
+from .row_list import RowList
 
 STATS_WIDTH = 19  # " 12.5%  1.23s  1.2k" after the names, aligned in columns
 HEALTH_CLASSES = {state: f"service-map--{state}" for state in (OK, DEGRADED, FAILING, UNKNOWN)}

@@ -47,7 +47,13 @@ class Entry:
 
 class Timeline(RowList):
     BINDINGS = [Binding("enter", "choose", "Jump to moment", id="timeline.jump")]
-    COMPONENT_CLASSES = {"timeline--muted", "timeline--alert", "timeline--resolved", "timeline--change", "timeline--note"}
+    COMPONENT_CLASSES = {
+        "timeline--muted",
+        "timeline--alert",
+        "timeline--resolved",
+        "timeline--change",
+        "timeline--note",
+    }
 
     now: reactive[float] = reactive(math.inf)
 

@@ -29,7 +29,13 @@ BAR_WIDTH = 8
 
 class TraceList(RowList):
     BINDINGS = [Binding("enter", "choose", "Open trace", id="traces.open")]
-    COMPONENT_CLASSES = {"trace-list--muted", "trace-list--error", "trace-list--ok", "trace-list--bar", "trace-list--retry"}
+    COMPONENT_CLASSES = {
+        "trace-list--muted",
+        "trace-list--error",
+        "trace-list--ok",
+        "trace-list--bar",
+        "trace-list--retry",
+    }
 
     now: reactive[float] = reactive(math.inf)
     query: reactive[TraceQuery] = reactive(TraceQuery, init=False)
@@ -90,7 +96,11 @@ class TraceList(RowList):
         if self.index is None:
             return
         shown = self.index.select(self.query, self.now)
-        if not force and len(shown) == len(self.shown) and (len(shown) == 0 or shown["trace_id"].iat[0] == self.shown["trace_id"].iat[0]):
+        if (
+            not force
+            and len(shown) == len(self.shown)
+            and (len(shown) == 0 or shown["trace_id"].iat[0] == self.shown["trace_id"].iat[0])
+        ):
             return  # nothing new finished, nothing to repaint
         self.shown = shown
         self._longest = float(shown["duration_ms"].max()) if len(shown) else 1.0
@@ -116,7 +126,9 @@ class TraceList(RowList):
     def build_row(self, row: int) -> Strip:
         r = self.shown.iloc[row]
         style = self.get_component_rich_style
-        muted, error, ok, bar_style, retry = (style(f"trace-list--{n}") for n in ("muted", "error", "ok", "bar", "retry"))
+        muted, error, ok, bar_style, retry = (
+            style(f"trace-list--{n}") for n in ("muted", "error", "ok", "bar", "retry")
+        )
         failed = r["status"] == "error"
         # Fixed columns first, the root operation last: on a narrow pane only the name is cut.
         text = Text(no_wrap=True, end="")

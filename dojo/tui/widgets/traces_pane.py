@@ -39,7 +39,9 @@ class TracesPane(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="filter-bar"):
             yield Select([], prompt="any service", id="trace-filter-service", compact=True)
-            yield Select([("ok", "ok"), ("error", "error")], prompt="any status", id="trace-filter-status", compact=True)
+            yield Select(
+                [("ok", "ok"), ("error", "error")], prompt="any status", id="trace-filter-status", compact=True
+            )
             yield Input(placeholder="min ms", type="number", id="trace-filter-min", compact=True)
         yield TraceList(id="trace-list").data_bind(TracesPane.now)
 
