@@ -98,6 +98,21 @@ class NoiseLine(Model):
     per_min: float = Field(1.0, gt=0, le=6000)
 
 
+class Operation(Model):
+    """One operation (route) a service serves, with its own share of traffic, callees and cost.
+
+    A service without `operations` serves one implicit operation that calls every callee. Logs,
+    traces and metrics name operations by `name`; `route` is what an access log or span shows
+    (default derived from the service kind and name)."""
+
+    name: Slug
+    route: str | None = Field(None, max_length=120, description="e.g. 'GET /api/v1/orders/{id}'; default by kind")
+    share: float = Field(1.0, gt=0, le=1, description="fraction of the service's requests that are this operation")
+    calls: list[Slug] | None = Field(None, max_length=12, description="callees of this operation; default all")
+    latency_ms: float | None = Field(None, gt=0, le=60000, description="own median latency; default the service's")
+    writes: bool = Field(False, description="a write (mutating) operation rather than a read")
+
+
 class Service(Model):
     name: Slug
     kind: ServiceKind = "http"
@@ -112,6 +127,7 @@ class Service(Model):
     version: str = Field("v1.0.0", max_length=64)
     zone_count: int = Field(3, ge=1, le=6)
     noise: list[NoiseLine] = Field(default_factory=list, max_length=20)
+    operations: list[Operation] = Field(default_factory=list, max_length=12)
 
 
 ParamValue = float | int | str | bool
@@ -127,6 +143,7 @@ class TimelineEvent(Model):
     version: str | None = Field(None, max_length=64)
     note: str | None = Field(None, max_length=500)
     red_herring: bool = False
+    operation: Slug | None = Field(None, description="the one operation of the service a fault hits; default all")
 
     @property
     def end(self) -> float | None:
