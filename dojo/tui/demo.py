@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Footer
 
+from dojo.builtin import scenarios_dir
 from dojo.scenario.durations import parse_duration
 from dojo.scenario.loader import load_scenario
 from dojo.telemetry.model import Telemetry
@@ -42,7 +43,7 @@ from .widgets.trace_list import TraceList
 from .widgets.traces_pane import TracesPane
 from .widgets.waterfall import Waterfall
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "checkout-retry-storm.yaml"
+DEFAULT_SCENARIO = scenarios_dir() / "checkout-retry-storm.yaml"
 SPEEDS = [1, 2, 5, 10, 20, 30, 60]
 TICK = 0.25  # seconds between clock reads: smooth enough, and each tick is a few ms of work
 
