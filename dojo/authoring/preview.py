@@ -428,7 +428,8 @@ def imported(sc: Scenario, tel: Telemetry) -> list[Part]:
     if any(r[3] != "0" for r in rows):
         parts.append(
             Para(
-                f"Rows outside {sc.start:%Y-%m-%dT%H:%M:%SZ} + {clock(sc.duration)} are dropped: move `start:` or `duration:` to keep them."
+                f"Rows outside {sc.start:%Y-%m-%dT%H:%M:%SZ} + {clock(sc.duration)} are dropped: move `start:` or "
+                "`duration:` to keep them."
             )
         )
     logs = getattr(real, "logs", None)
@@ -453,7 +454,8 @@ def evidence(sc: Scenario, tel: Telemetry, start: float) -> list[Part]:
     if not rows:
         return [
             Para(
-                "No evidence selectors: learners cannot earn the evidence bonus, and lint cannot prove the scenario solvable."
+                "No evidence selectors: learners cannot earn the evidence bonus, and lint cannot prove the scenario "
+                "solvable."
             )
         ]
     return [

@@ -77,7 +77,10 @@ class Verdict:
         ]
         if not right:
             return "wrong diagnosis"
-        return f"wrong diagnosis: the {' and the '.join(right)} {'is' if len(right) == 1 else 'are'} right, the {' and the '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not"
+        return (
+            f"wrong diagnosis: the {' and the '.join(right)} {'is' if len(right) == 1 else 'are'} right, the "
+            f"{' and the '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not"
+        )
 
     def feedback(self, partial_feedback: bool) -> dict:
         out: dict = {"correct": self.correct, "message": self.message(partial_feedback)}

@@ -85,7 +85,8 @@ def _calls(scenario: Scenario, names: list[str], out: list[Problem]) -> None:
             out.append(
                 Problem(
                     ("services", i),
-                    f"nobody calls {svc.name!r}, so it needs entry traffic: add rps (e.g. rps: 50) or have a service call it",
+                    f"nobody calls {svc.name!r}, so it needs entry traffic: add rps (e.g. rps: 50) or have a service "
+                    "call it",
                 )
             )
     out.extend(_cycles(scenario))
@@ -150,7 +151,8 @@ def _timeline(scenario: Scenario, names: list[str], faults: Mapping[str, FaultKi
             out.append(
                 Problem(
                     loc + ("at",),
-                    f"{format_duration(ev.at)} is not before the end of the scenario ({format_duration(end)}); make it earlier or raise duration",
+                    f"{format_duration(ev.at)} is not before the end of the scenario ({format_duration(end)}); make "
+                    "it earlier or raise duration",
                 )
             )
         elif ev.end is not None and ev.end > end:
@@ -158,7 +160,8 @@ def _timeline(scenario: Scenario, names: list[str], faults: Mapping[str, FaultKi
             out.append(
                 Problem(
                     loc + ("for",),
-                    f"ends at {format_duration(ev.end)}, after the scenario ({format_duration(end)}); write at most {room}, or leave 'for' out to last until the end",
+                    f"ends at {format_duration(ev.end)}, after the scenario ({format_duration(end)}); write at most "
+                    f"{room}, or leave 'for' out to last until the end",
                 )
             )
 
@@ -261,6 +264,7 @@ def _size(scenario: Scenario, out: list[Problem]) -> None:
         out.append(
             Problem(
                 ("services", busiest, "rps"),
-                f"this scenario would write about {lines:,.0f} log lines (limit {MAX_LOG_LINES:,}); lower rps or log_sample, or shorten duration",
+                f"this scenario would write about {lines:,.0f} log lines (limit {MAX_LOG_LINES:,}); lower rps or "
+                "log_sample, or shorten duration",
             )
         )

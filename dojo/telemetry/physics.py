@@ -289,7 +289,6 @@ def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
     """Load flows down the call graph, latency and errors flow back up; iterate for feedback
     (retries add load, load adds errors, errors add retries)."""
     S, T = st.S, st.T
-    svc = st.scenario.services
     kinds = st.kinds
     cache_of = {i: [c for c in st.calls[i] if kinds[c] == "cache"] for i in range(S)}
     # Misses against the fault-free miss ratio (not this timeline's median, which a long cache
@@ -368,7 +367,6 @@ def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: 
     its timeout, retried on failure). That keeps the shapes a lognormal cannot hold (half the
     requests fast, half stuck in retries) so timeouts, metrics and sampled traces agree.
     """
-    S, T = st.S, st.T
     svc = st.scenario.services
     p50 = self_p50.copy()
     p99 = p50 * st.tail

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .faults import FAULTS
-from .physics import Z99, State, _lognormal_sigma
+from .physics import Z99, State
 
 MAX_NODES = 120
 MAX_RETRY_SPANS = 10  # as many as a retry policy may ask for, so traces and metrics agree
@@ -70,7 +70,6 @@ def _conn_message(st: State, c: int, bucket: np.ndarray) -> np.ndarray:
 def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
     sc = st.scenario
     grid = sc.grid
-    sigma = _lognormal_sigma(st.p50, st.p99)
     conn_fail = np.zeros((st.S, st.T))
     for c in range(st.S):
         for r in st.conn_src[c].values():
