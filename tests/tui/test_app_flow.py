@@ -3,6 +3,7 @@ shows (widget contents) or on what the engine recorded because of a key press.""
 
 import asyncio
 
+import pytest
 from textual.widgets import DataTable, Input, Markdown, Select, TextArea
 
 from dojo.tui.screens.debrief import DebriefScreen
@@ -30,6 +31,7 @@ def run(script, app=None):
     return asyncio.run(main())
 
 
+@pytest.mark.slow
 def test_library_to_debrief_the_whole_attempt():
     async def script(app, pilot):
         # The library: the scenario, its difficulty, and no history yet.
