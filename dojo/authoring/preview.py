@@ -21,6 +21,7 @@ from dojo.authoring.lint import Finding, fault_events, lint, onset, page_time
 from dojo.scenario.durations import format_duration
 from dojo.scenario.model import Scenario, TimelineEvent
 from dojo.telemetry.faults import FAULTS, FaultKind
+from dojo.telemetry.imported import imported_signals
 from dojo.telemetry.logs import ACCESS, HEALTH
 from dojo.telemetry.model import Telemetry
 from dojo.telemetry.selectors import describe, selector_hits
@@ -415,7 +416,7 @@ def samples(sc: Scenario, tel: Telemetry) -> list[Part]:
 def imported(sc: Scenario, tel: Telemetry) -> list[Part]:
     """What the real material brings: per kind its file, the rows on the scenario's clock, the rows
     outside it (dropped), whether it replaces the synthetic signal; then its first log lines."""
-    real = sc._imported
+    real = imported_signals(sc)
     assert sc.imports is not None
     rows = []
     for kind, rel in sc.imports.files().items():

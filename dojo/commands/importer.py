@@ -175,6 +175,7 @@ def _files(inputs: tuple[Path, ...]) -> tuple[Path, ...]:
 
 
 def _scenario_or_exit(raw: bytes, path: Path):
+    import dojo.telemetry  # noqa: F401 - lends the loader the fault library (dojo.scenario.hooks)
     from dojo.scenario import ScenarioErrors
     from dojo.scenario.loader import parse_scenario
 

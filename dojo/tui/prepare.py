@@ -60,6 +60,7 @@ class Feeds:
 
 def load(ref) -> Any:
     """A Scenario from a model, a path or a built-in id; ScenarioErrors if it does not load."""
+    import dojo.telemetry  # noqa: F401 - lends the loader the fault library (dojo.scenario.hooks)
     from dojo.scenario import Scenario, load_scenario, resolve_scenario
 
     if isinstance(ref, Scenario):
