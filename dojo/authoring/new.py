@@ -24,7 +24,8 @@ import yaml
 
 from dojo.authoring.lint import Finding, lint
 from dojo.scenario.durations import format_duration
-from dojo.scenario.model import METRIC_NAMES, SERVICE_KINDS, SLUG_PATTERN, Scenario
+from dojo.scenario.model import SERVICE_KINDS, SLUG_PATTERN, Scenario
+from dojo.scenario.vocabulary import METRIC_NAMES
 from dojo.telemetry.alerts import alert_events
 from dojo.telemetry.faults import FAULTS, FaultKind, Template
 from dojo.telemetry.model import EVENT_COLUMNS, LOG_SCHEMA, METRIC_COLUMNS, SPAN_COLUMNS, Telemetry

@@ -13,7 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Level = Literal["DEBUG", "INFO", "WARN", "ERROR"]
+from dojo.scenario.vocabulary import Level
+
 Time = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Order = Literal["newest", "oldest"]
 

@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dojo.scenario.model import CHANGE_KINDS
+from dojo.scenario.vocabulary import LEVELS
 from dojo.telemetry.faults import FAULTS
 from dojo.telemetry.model import Telemetry
 from dojo.telemetry.text import plain_lines
@@ -194,7 +195,7 @@ class Signals:
         if (hosts := _as_list(q.host)) is not None:
             both(self.host.mask(hosts, lo, hi, self.host.names))
         if (levels := _as_list(q.level)) is not None:
-            both(self.lvl.mask(levels, lo, hi, ["DEBUG", "INFO", "WARN", "ERROR"]))
+            both(self.lvl.mask(levels, lo, hi, list(LEVELS)))
         if q.trace_id is not None:
             both(pc.equal(self.trace_col.slice(lo, hi - lo), q.trace_id).to_numpy(zero_copy_only=False))
         sparse = mask is not None and np.count_nonzero(mask) < len(mask) / 2

@@ -18,11 +18,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dojo.scenario.vocabulary import LEVELS as _LEVELS
+
 from .faults import FAULTS, Template
 from .physics import State, _lognormal_sigma, _normal_sf
 from .pools import Pools, service_paths
 
-LEVELS = ["DEBUG", "INFO", "WARN", "ERROR"]
+LEVELS = list(_LEVELS)  # a level is stored as its index here
 LEVEL_CODE = {name: i for i, name in enumerate(LEVELS)}
 
 # Access lines by service kind. External services are other companies' systems: no logs of theirs.
