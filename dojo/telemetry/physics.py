@@ -11,14 +11,16 @@ state computed here, so they agree with each other.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from statistics import NormalDist
 
 import numpy as np
 
-from dojo.scenario.model import Scenario, TimelineEvent
+from dojo.scenario.model import Scenario
 
-from .faults import FAULTS, FaultKind
+from .faults import FAULTS
+from .state import FaultContext, State, combine, envelope
+
+__all__ = ["FaultContext", "State", "combine", "envelope", "propagate", "simulate"]
 
 # Own median latency (ms) and p99/p50 ratio by service kind.
 BASE_LATENCY_MS = {"http": 22.0, "worker": 60.0, "db": 4.0, "cache": 0.8, "queue": 2.0, "lb": 1.0, "external": 110.0}
@@ -34,135 +36,6 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 
 def _normal_sf(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 - _erf(z / math.sqrt(2.0)).astype(float))
-
-
-def combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Probability that either of two independent failures happens."""
-    return 1.0 - (1.0 - a) * (1.0 - b)
-
-
-@dataclass
-class State:
-    scenario: Scenario
-    t: np.ndarray  # bucket starts, seconds
-    names: list[str]
-    kinds: list[str]
-    calls: list[list[int]]
-    callers: list[list[int]]
-    topo: list[int]  # callers before callees
-    rng: np.random.Generator
-    # Inputs: baseline, then transformed by faults.
-    demand: np.ndarray  # (S,T) entry requests/s
-    lat_own: np.ndarray  # (S,T) own median latency, ms
-    tail: np.ndarray  # (S,T) own p99/p50
-    retries: np.ndarray  # (S,T) retries per failed call
-    cpu_extra: np.ndarray  # (S,T) cpu % not explained by load
-    mem: np.ndarray  # (S,T) %
-    disk: np.ndarray  # (S,T) %
-    pool_extra: np.ndarray  # (S,T) pool % held by something other than load
-    queue: np.ndarray  # (S,T) messages waiting
-    cache_hit: np.ndarray  # (S,T) % (meaningful for caches)
-    capacity: np.ndarray  # (S,) requests/s before saturation
-    # Own failures by source name ("base", "overload", "ev3"...), and failures of calls *to* a
-    # service that happen on the caller's side (dns, tls, auth), by source.
-    err_src: list[dict[str, np.ndarray]] = field(default_factory=list)
-    conn_src: list[dict[str, np.ndarray]] = field(default_factory=list)
-    # Extra log lines per minute by (service, source, template side).
-    warn_rate: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
-    # (S,) fault-free cache hit %: the miss ratio callers' database calls are sized for.
-    cache_hit_base: np.ndarray | None = None
-    # Rate limits by (service, source): (quota requests/s, strength 0..1), both (T,). The share
-    # rejected depends on the load that arrives, so propagate() turns them into err_src entries.
-    limits: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    # Outputs of propagate().
-    rps: np.ndarray | None = None
-    p50: np.ndarray | None = None
-    p99: np.ndarray | None = None
-    err: np.ndarray | None = None
-    own_err: np.ndarray | None = None
-    cpu: np.ndarray | None = None
-    pool: np.ndarray | None = None
-    call_fail: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)  # after retries
-    call_parts: dict[tuple[int, int], dict[str, np.ndarray]] = field(default_factory=dict)
-    edge_weight: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
-    overload: np.ndarray | None = None
-    self_p50: np.ndarray | None = None  # own work only, without waiting on callees
-    cloud: dict[int, np.ndarray] = field(default_factory=dict)  # (T, PARTICLES) latency samples per service
-    particle_seed: int = 0
-
-    @property
-    def S(self) -> int:
-        return len(self.names)
-
-    @property
-    def T(self) -> int:
-        return len(self.t)
-
-    def index(self, name: str) -> int:
-        return self.names.index(name)
-
-
-@dataclass
-class FaultContext:
-    """What a fault kind's `apply` gets: the state, where and when it is active, its parameters."""
-
-    st: State
-    s: int  # the faulty service
-    env: np.ndarray  # (T,) 0..1 strength over time
-    since: np.ndarray  # (T,) seconds since onset (0 before)
-    params: dict
-    source: str  # error source name for attribution in logs and spans
-    kind: FaultKind
-    event: TimelineEvent
-
-    @property
-    def active(self) -> np.ndarray:
-        return self.env > 0
-
-    def add_error(self, rate: np.ndarray, s: int | None = None) -> None:
-        s = self.s if s is None else s
-        srcs = self.st.err_src[s]
-        srcs[self.source] = combine(srcs.get(self.source, 0.0), np.clip(rate, 0.0, 1.0))
-
-    def add_conn_failure(self, rate: np.ndarray, s: int | None = None) -> None:
-        """Calls to the service fail before they reach it (seen and logged by the callers)."""
-        s = self.s if s is None else s
-        srcs = self.st.conn_src[s]
-        srcs[self.source] = combine(srcs.get(self.source, 0.0), np.clip(rate, 0.0, 1.0))
-
-    def add_limit(self, quota_rps: float | np.ndarray, s: int | None = None) -> None:
-        """Requests beyond `quota_rps` are rejected while the fault is active (a rate limiter).
-        Retries of rejected calls count against the quota too, which only propagate() knows."""
-        s = self.s if s is None else s
-        quota = np.broadcast_to(np.asarray(quota_rps, dtype=float), (self.st.T,))
-        self.st.limits[(s, self.source)] = (quota, self.env)
-
-    def add_event_lines(self, key: str, per_bucket: np.ndarray, s: int | None = None) -> None:
-        """About `per_bucket` lines of the kind's event_logs[key] in each bucket (an OOM kill, a
-        restart, a config reload): moments the fault marks itself, not a steady rate."""
-        s = self.s if s is None else s
-        k = (s, f"{self.source}:{key}")
-        self.st.warn_rate[k] = self.st.warn_rate.get(k, 0.0) + per_bucket * 60.0 / self.st.scenario.grid
-
-    @property
-    def onset(self) -> np.ndarray:
-        """(T,) True only in the first bucket the fault is active."""
-        out = np.zeros(self.st.T, dtype=bool)
-        if self.active.any():
-            out[int(np.argmax(self.active))] = True
-        return out
-
-    @property
-    def baseline_rps(self) -> np.ndarray:
-        """Requests/s reaching the faulty service with no fault at all (initial_state propagates
-        the fault-free load once, to size capacities, before any fault applies). For rates of
-        lines about calls the fault rejects; not updated by other faults."""
-        return self.st.rps[self.s].copy()
-
-    def add_warn(self, per_min: np.ndarray, s: int | None = None) -> None:
-        s = self.s if s is None else s
-        key = (s, self.source)
-        self.st.warn_rate[key] = self.st.warn_rate.get(key, 0.0) + per_min
 
 
 def _topology(scenario: Scenario) -> tuple[list[str], list[list[int]], list[list[int]], list[int]]:
@@ -186,14 +59,6 @@ def _topology(scenario: Scenario) -> tuple[list[str], list[list[int]], list[list
     if len(order) != len(names):
         raise ValueError("call graph has a cycle")
     return names, calls, callers, order
-
-
-def envelope(ev: TimelineEvent, t: np.ndarray, grid: float, duration: float) -> tuple[np.ndarray, np.ndarray]:
-    """Strength 0..1 per bucket (fraction of the bucket the fault covers) and seconds since onset."""
-    end = duration if ev.end is None else ev.end
-    overlap = np.clip(np.minimum(t + grid, end) - np.maximum(t, ev.at), 0.0, grid) / grid
-    since = np.clip(t + grid / 2 - ev.at, 0.0, None) * (t + grid > ev.at)
-    return overlap, since
 
 
 def initial_state(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> State:
