@@ -18,6 +18,7 @@ import numpy as np
 from dojo.scenario.model import Scenario
 
 from .faults import FAULTS
+from .flow import AutoscaleConfig, flow
 from .state import FaultContext, State, combine, envelope
 
 __all__ = ["FaultContext", "State", "combine", "envelope", "propagate", "simulate"]
@@ -26,6 +27,7 @@ __all__ = ["FaultContext", "State", "combine", "envelope", "propagate", "simulat
 BASE_LATENCY_MS = {"http": 22.0, "worker": 60.0, "db": 4.0, "cache": 0.8, "queue": 2.0, "lb": 1.0, "external": 110.0}
 BASE_TAIL = {"http": 4.0, "worker": 3.0, "db": 5.0, "cache": 3.0, "queue": 3.0, "lb": 3.0, "external": 4.0}
 HEADROOM = 2.5  # default capacity as a multiple of the busiest baseline load
+WRITE_SHARE = 0.1  # share of a service's requests that write, when it declares no operations
 Z99 = 2.3263  # standard normal quantile of 0.99
 PARTICLES = 200  # latency samples per service per bucket in the final pass
 # Stratified standard normals: a service's own latency distribution without sampling noise.
@@ -112,6 +114,7 @@ def initial_state(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -
         conn_src=[{} for _ in names],
     )
     st.cache_hit_base = np.median(st.cache_hit, axis=1)
+    _carried_defaults(st)
     # Capacity from the fault-free load, so that a surge, a retry storm or a stampede saturates.
     st.particle_seed = int(rng.integers(0, 2**63))
     propagate(st, iterations=1, particles=False)
@@ -121,6 +124,33 @@ def initial_state(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -
         default = np.inf if svc.kind == "external" else max(peak[i] * HEADROOM, 1.0)
         st.capacity[i] = svc.capacity_rps or default
     return st
+
+
+def _carried_defaults(st: State) -> None:
+    """The time-carried inputs of a healthy system: every replica in service, nothing shed."""
+    S, T = st.S, st.T
+    svc = st.scenario.services
+    st.instances = np.array([np.full(T, float(s.replicas)) for s in svc])
+    st.cap_factor = np.ones((S, T))
+    st.shed = np.zeros((S, T))
+    st.surge = np.ones((S, T))
+    st.retry_budget = np.array([np.full(T, np.inf if s.retry_budget is None else s.retry_budget) for s in svc])
+    st.consume = np.ones((S, T))
+    st.stale = np.zeros((S, T), dtype=bool)
+    st.replication_lag_s = np.zeros((S, T))
+    st.packet_loss = np.zeros((S, T))
+    st.clock_skew_s = np.zeros((S, T))
+    # A server queues what it cannot serve at once, for a bounded time: by default a tenth of
+    # its shortest caller's timeout, so overload shows as 503s rather than as every call timing out.
+    wait = np.zeros(S)
+    for i, s in enumerate(svc):
+        timeouts = [svc[c].timeout_ms for c in st.callers[i]] or [s.timeout_ms]
+        wait[i] = (s.max_queue_ms if s.max_queue_ms is not None else 0.1 * min(timeouts)) / 1000.0
+    st.max_wait_s = np.repeat(wait[:, None], T, axis=1)
+    for i, s in enumerate(svc):
+        if s.autoscale is not None:
+            a = s.autoscale
+            st.autoscale[i] = AutoscaleConfig(a.min, a.max, a.target_cpu, a.every, a.warmup)
 
 
 def apply_faults(st: State, grid: float) -> list[dict]:
@@ -154,21 +184,19 @@ def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
     """Load flows down the call graph, latency and errors flow back up; iterate for feedback
     (retries add load, load adds errors, errors add retries)."""
     S, T = st.S, st.T
-    svc = st.scenario.services
     kinds = st.kinds
     cache_of = {i: [c for c in st.calls[i] if kinds[c] == "cache"] for i in range(S)}
-    # Misses against the fault-free miss ratio (not this timeline's median, which a long cache
-    # failure would drag down until the stampede vanished).
-    base_miss = {i: max(100.0 - float(st.cache_hit_base[i]), 1.0) for i in range(S) if kinds[i] == "cache"}
-
-    # A caller that has a cache sends only its misses on to its databases.
+    # A caller that has a cache sends only its misses on to its databases: at 94 % hits the
+    # database sees 6 % of the reads, and all of them while the cache is cold. Writes go to
+    # the database whatever the cache holds.
     st.edge_weight = {}
     for i in range(S):
         for c in st.calls[i]:
             w = np.ones(T)
             if kinds[c] == "db" and cache_of[i]:
                 k = cache_of[i][0]
-                w = np.clip((100.0 - st.cache_hit[k]) / base_miss[k], 0.0, 20.0)
+                miss = np.clip((100.0 - st.cache_hit[k]) / 100.0, 0.0, 1.0)
+                w = WRITE_SHARE + (1.0 - WRITE_SHARE) * miss
             st.edge_weight[(i, c)] = w
 
     conn_fail = np.zeros((S, T))
@@ -176,26 +204,20 @@ def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
         for rate in st.conn_src[i].values():
             conn_fail[i] = combine(conn_fail[i], rate)
 
-    call_fail_prev = {e: np.zeros(T) for e in st.edge_weight}
+    fail_static = {e: np.zeros(T) for e in st.edge_weight}
+    p50_static = st.lat_own.copy()
     for it in range(iterations):
-        # Load, top down. Every attempt, retries included, is a request the callee must serve.
-        rps = st.demand.copy()
-        for i in st.topo:
-            for c in st.calls[i]:
-                f = call_fail_prev[(i, c)]
-                r = st.retries[i]
-                attempts = np.where(f < 0.999, (1 - f ** (r + 1)) / np.maximum(1 - f, 1e-9), r + 1)
-                rps[c] += rps[i] * st.edge_weight[(i, c)] * attempts * (1 - conn_fail[c])
-        util = rps / st.capacity[:, None]
-        overload = np.clip(1.0 - 1.0 / np.maximum(util, 1e-9), 0.0, 0.95)
+        # Load, top down and bucket by bucket. Every attempt, retries included, is a request the
+        # callee must serve; a service forwards only what it does not shed or reject.
+        fl = flow(st, fail_static, p50_static, conn_fail)
+        rps, overload = fl.rps, fl.overload
+        util = np.where(
+            fl.capacity > 0, fl.admitted / np.maximum(fl.capacity, 1e-9), np.where(fl.admitted > 0, 2.0, 0.0)
+        )
         queueing = 1.0 + 3.0 * np.clip((util - 0.7) / 0.3, 0.0, 1.0) ** 2 + 8.0 * np.clip(util - 1.0, 0.0, 3.0)
         cpu = np.clip(8.0 + 62.0 * np.minimum(util, 1.4) + st.cpu_extra, 0.0, 100.0)
         # A pinned cpu makes every request wait for a core: up to 10x its own time at 100 %.
         cpu_slow = 1.0 + 9.0 * np.clip((cpu - 85.0) / 15.0, 0.0, 1.0) ** 2
-
-        # A rate limiter rejects whatever arrives beyond its quota, retries included.
-        for (i, source), (quota, env) in st.limits.items():
-            st.err_src[i][source] = env * np.clip(1.0 - quota / np.maximum(rps[i], 1e-9), 0.0, 1.0)
 
         own_err = np.zeros((S, T))
         for i in range(S):
@@ -203,18 +225,23 @@ def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
                 own_err[i] = combine(own_err[i], rate)
             own_err[i] = combine(own_err[i], overload[i])
 
-        # Latency and errors, bottom up.
-        self_p50 = st.lat_own * queueing * cpu_slow
+        # Latency and errors, bottom up: once without the queue wait (what the next scan adds the
+        # backlog's timeouts to), once with it (what callers see).
+        work_p50 = st.lat_own * queueing * cpu_slow
+        self_p50 = work_p50 + fl.wait_s * 1000.0
+        p50_static, _, _, fail_static, _ = _bottom_up(st, work_p50, own_err, conn_fail, particles=False)
         last = it == iterations - 1
         p50, p99, err, call_fail, call_parts = _bottom_up(
             st, self_p50, own_err, conn_fail, particles=particles and last and PARTICLES > 0
         )
-        call_fail_prev = call_fail
 
     st.rps, st.p50, st.p99, st.err, st.own_err = rps, p50, np.maximum(p99, p50), err, own_err
     st.cpu, st.overload, st.self_p50 = cpu, overload, self_p50
     st.call_fail = call_fail
     st.call_parts = call_parts
+    st.wait_s, st.capacity_t, st.ready, st.forward = fl.wait_s, fl.capacity, fl.instances, fl.forward
+    st.queue_age_s = fl.age_s
+    st.queue = st.queue + fl.depth
     has_db = np.array([any(kinds[c] == "db" for c in st.calls[i]) for i in range(S)])
     st.pool = np.clip(
         np.where(has_db[:, None], 12.0 + 55.0 * np.minimum(util, 1.5), 4.0 + 6.0 * np.minimum(util, 1.0))
@@ -233,7 +260,6 @@ def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: 
     its timeout, retried on failure). That keeps the shapes a lognormal cannot hold (half the
     requests fast, half stuck in retries) so timeouts, metrics and sampled traces agree.
     """
-    S, T = st.S, st.T
     svc = st.scenario.services
     p50 = self_p50.copy()
     p99 = p50 * st.tail

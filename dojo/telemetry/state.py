@@ -67,6 +67,26 @@ class State:
     self_p50: np.ndarray | None = None  # own work only, without waiting on callees
     cloud: dict[int, np.ndarray] = field(default_factory=dict)  # (T, PARTICLES) latency samples per service
     particle_seed: int = 0
+    # State carried across time (dojo.telemetry.flow), inputs set by faults and changes, all (S,T):
+    instances: np.ndarray | None = None  # instances in service before any autoscaler (warm-up as a fraction)
+    cap_factor: np.ndarray | None = None  # capacity multiplier (capacity removed, a GC pause...)
+    shed: np.ndarray | None = None  # share of arriving requests shed at the door (503 before any work)
+    surge: np.ndarray | None = None  # multiplier on all traffic arriving at a service
+    retry_budget: np.ndarray | None = None  # retries allowed per request (inf: only `retries` limits them)
+    max_wait_s: np.ndarray | None = None  # the longest a request may wait in a service's queue
+    consume: np.ndarray | None = None  # consumers' speed as a share of normal (queues; 0: paused)
+    drops: dict[int, dict[int, float]] = field(default_factory=dict)  # service -> bucket -> share of work dropped
+    autoscale: dict[int, Any] = field(default_factory=dict)  # service -> flow.AutoscaleConfig
+    stale: np.ndarray | None = None  # (S,T) True where the service's metrics are not collected
+    replication_lag_s: np.ndarray | None = None  # (S,T) seconds a replica is behind (databases)
+    packet_loss: np.ndarray | None = None  # (S,T) share of packets through a service that are lost
+    clock_skew_s: np.ndarray | None = None  # (S,T) seconds the service's clock is off
+    # Outputs of the flow scan, (S,T).
+    wait_s: np.ndarray | None = None  # queue wait in front of the workers, seconds
+    capacity_t: np.ndarray | None = None  # requests/s the ready instances serve
+    ready: np.ndarray | None = None  # ready instances, autoscaler included
+    queue_age_s: np.ndarray | None = None  # age of the oldest waiting message (queues)
+    forward: np.ndarray | None = None  # share of arrivals worked on (not shed, rejected or over quota)
 
     @property
     def S(self) -> int:
