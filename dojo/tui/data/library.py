@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from dojo.authoring.credit import from_mapping
+
 SUFFIXES = (".yaml", ".yml")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -36,6 +38,7 @@ class Card:
     duration: str  # as written: 45m
     path: Path
     problem: str = ""  # why the file cannot be read (it is listed all the same, so it is not lost)
+    credit: tuple[str, ...] = ()  # a retold incident: "Retold from ...: url", then its changes
 
     @property
     def stars(self) -> str:
@@ -58,6 +61,7 @@ def read_card(path: Path) -> Card:
         tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
         duration=_duration(data.get("duration")),
         path=path,
+        credit=tuple(from_mapping(data.get("source"))),
     )
 
 
