@@ -210,7 +210,8 @@ class Facilitator:
             index = t.hints
             try:
                 self.store.facilitator_append(
-                    self.game_id, self.key, ev.HINT, {"index": index, "cost": t.attempt.rules.hint_costs[index], "by": "facilitator"},
+                    self.game_id, self.key, ev.HINT,
+                    {"index": index, "cost": t.attempt.rules.hint_costs[index], "by": "facilitator"},
                     stream=number, expect=t.events[-1].seq, wall_s=view.clock.running_s(self.server_now),
                     scenario_t=view.clock.scenario_t(self.server_now),
                 )  # fmt: skip

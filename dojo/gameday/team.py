@@ -134,7 +134,8 @@ class TeamSession(Session):
             elif g.kind == ev.HINT:
                 i = int(g.data["index"])
                 text = self.scenario.hints[i].text if i < len(self.scenario.hints) else ""
-                self.hints_received.append({"index": i + 1, "text": text, "cost_s": g.data.get("cost"), "at_s": g.wall_s})
+                got = {"index": i + 1, "text": text, "cost_s": g.data.get("cost"), "at_s": g.wall_s}
+                self.hints_received.append(got)
 
     def sync(self) -> None:
         """Fold in what the facilitator and the other members wrote since the last sync."""
@@ -235,7 +236,7 @@ class TeamSession(Session):
         out = self.journal.to_dict()
         for h in out["hypotheses"]:
             h["by"] = self.authors.get(h["id"], "")
-        for p, by in zip(out["pins"], self.pin_authors):
+        for p, by in zip(out["pins"], self.pin_authors, strict=False):
             p["by"] = by
         return out
 

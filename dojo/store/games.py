@@ -192,7 +192,7 @@ class GameStore:
         try:
             self.engine = self._engine(pool_size)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
-            raise StoreError(f"{self.shown}: cannot use this database ({_one_line(exc)}); check --db or DOJO_DB") from None
+            raise StoreError(f"{self.shown}: cannot use this database ({_one_line(exc)}); check --db/DOJO_DB") from None
         self._migrate()
 
     # -- connecting ----------------------------------------------------------------------------
@@ -286,7 +286,7 @@ class GameStore:
                 conn.execute(schema_table.insert().values(version=0))
             if found > LATEST:
                 raise StoreError(
-                    f"{self.shown}: game tables written by a newer dojo (v{found}, this one knows v{LATEST}); upgrade dojo"
+                    f"{self.shown}: game tables from a newer dojo (v{found}, this one knows v{LATEST}); upgrade dojo"
                 )
             for version in range(found, LATEST):
                 MIGRATIONS[version](conn)
@@ -354,7 +354,7 @@ class GameStore:
                     self._insert(conn, game_id, number, "started", "system", data, 0.0, 0.0, None)
                 return now
         except IntegrityError as exc:
-            raise StoreError(f"{self.shown}: could not create the game ({_one_line(exc)}); run the command again") from None
+            raise StoreError(f"{self.shown}: could not create the game ({_one_line(exc)}); run it again") from None
 
     # -- appending -------------------------------------------------------------------------------
 
@@ -399,9 +399,7 @@ class GameStore:
         try:
             with self._tx(write=True) as conn:
                 game, stream = check(conn)
-                return self._insert(
-                    conn, game.id, stream_of(stream), kind, actor, data, wall_s, scenario_t, expect
-                )
+                return self._insert(conn, game.id, stream_of(stream), kind, actor, data, wall_s, scenario_t, expect)
         except IntegrityError:
             # Two PostgreSQL writers took the same seq: the later one lost the race.
             raise Conflict("another write reached the stream first; re-read and try again") from None
@@ -578,6 +576,7 @@ def _looks_unavailable(exc: BaseException) -> bool:
     low = str(exc).lower()
     return any(
         w in low
-        for w in ("connection refused", "server closed", "terminating connection", "could not connect", "connection failed",
-                  "the database system is", "consuming input failed", "no connection", "connection is closed")
+        for w in ("connection refused", "server closed", "terminating connection", "could not connect",
+                  "connection failed", "the database system is", "consuming input failed", "no connection",
+                  "connection is closed")
     )  # fmt: skip
