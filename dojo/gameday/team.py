@@ -17,7 +17,7 @@ from typing import Callable, TypeVar
 
 from dojo.engine import events as ev
 from dojo.engine.attempt import Attempt
-from dojo.engine.errors import AttemptOver
+from dojo.engine.errors import AttemptOver, ClockError
 from dojo.engine.queries import Signals
 from dojo.engine.rules import digest
 from dojo.engine.session import Session
@@ -195,6 +195,11 @@ class TeamSession(Session):
 
     def give_up(self):
         return self._retry(lambda: Session.give_up(self))
+
+    def _facilitators_clock(self, *_a) -> dict:
+        raise ClockError("in a game day the facilitator runs the clock")
+
+    pause = resume_clock = set_speed = advance = _facilitators_clock
 
     def hint(self) -> dict:
         raise GameError("in a game day the facilitator releases hints; 'game' shows the ones your team has")
