@@ -64,7 +64,8 @@ def test_two_members_creating_at_once_never_make_two_h1s(store, game, started, t
     journal = members[0].team_journal()
     ids = [h["id"] for h in journal["hypotheses"]]
     assert ids == [f"H{i}" for i in range(1, 13)]
-    assert sorted(h["text"] for h in journal["hypotheses"]) == sorted(f"m{i} idea {k}" for i in range(3) for k in range(4))
+    expected = sorted(f"m{i} idea {k}" for i in range(3) for k in range(4))
+    assert sorted(h["text"] for h in journal["hypotheses"]) == expected
 
 
 def test_a_team_cannot_act_for_another(store, game, started, telemetry):
