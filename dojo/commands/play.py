@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .common import fail, load_or_exit
+from .common import echo, fail, load_or_exit
 
 
 def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -125,7 +125,7 @@ def play_cmd(scenario, headless: bool, speed, seed, mode, clock_kind, time_limit
     except (StoreError, EngineError) as exc:
         fail(str(exc))
     if sys.stdin.isatty():
-        click.echo(
+        echo(
             f'attempt #{session.attempt_id} of {sc.id}: one JSON command a line, e.g. {{"cmd": "help"}}', err=True
         )
     serve(Protocol(session), sys.stdin, sys.stdout)
