@@ -126,7 +126,8 @@ def _evidence(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list
         out.append(
             Finding(
                 "answer.evidence",
-                "no evidence selectors: give at least one so learners can earn the bonus and lint can prove the scenario solvable",
+                "no evidence selectors: give at least one so learners can earn the bonus and lint can prove the "
+                "scenario solvable",
                 "warning",
             )
         )
@@ -150,7 +151,8 @@ def _evidence(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list
             out.append(
                 Finding(
                     where,
-                    f"{describe(sel)} is {after / before:.1f}x as frequent after onset as before (needs {MIN_CONTRAST:g}x): it is not evidence of the fault",
+                    f"{describe(sel)} is {after / before:.1f}x as frequent after onset as before (needs "
+                    f"{MIN_CONTRAST:g}x): it is not evidence of the fault",
                 )
             )
     return out
@@ -171,7 +173,8 @@ def _red_herrings(sc: Scenario, tel: Telemetry, start: float) -> list[Finding]:
                 out.append(
                     Finding(
                         f"timeline[{i}]",
-                        f"red herring at {ev.at:g}s already shows answer.evidence[{j}] ({describe(sel)}): it would give the answer away",
+                        f"red herring at {ev.at:g}s already shows answer.evidence[{j}] ({describe(sel)}): it would "
+                        "give the answer away",
                     )
                 )
         if (

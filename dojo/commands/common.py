@@ -34,6 +34,7 @@ def end_cleanly_on_sigterm() -> None:
 
 def load_or_exit(ref: str):
     """A Scenario from a path or built-in id; on any problem, its errors on stderr and exit 1."""
+    import dojo.telemetry  # noqa: F401 - lends the loader the fault library (dojo.scenario.hooks)
     from dojo.scenario import ScenarioErrors, load_scenario, resolve_scenario
 
     try:

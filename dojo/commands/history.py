@@ -61,7 +61,8 @@ def history_cmd(as_json: bool, scenario: str | None) -> None:
     for r in out:
         started = r["started"][:16].replace("T", " ")
         echo(
-            f"{r['attempt']:>4}  {r['scenario']:<{width}}  {started:<16}  {r['status']:<9}  {_ttcd(r['ttcd_s']):>8}  {r['points']:>6}"
+            f"{r['attempt']:>4}  {r['scenario']:<{width}}  {started:<16}  {r['status']:<9}  {_ttcd(r['ttcd_s']):>8}  "
+            f"{r['points']:>6}"
         )
     if any(r["resumable"] for r in out):
         echo("abandoned attempts can be resumed: dojo play SCENARIO --headless --resume N")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+import dojo.telemetry  # noqa: F401 - lends the loader the fault library (dojo.scenario.hooks)
 from dojo.scenario import Scenario, ScenarioError, ScenarioErrors, builtin_dir, find_scenarios, load_scenario
 from dojo.scenario.durations import format_duration
 

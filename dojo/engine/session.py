@@ -175,7 +175,8 @@ class Session:
         source = time_source if time_source is not None else (ManualTime() if manual else time.monotonic)
         last = events[-1]
         clk = ReplayClock(
-            last.scenario_t, scenario.duration, speed=att.speed, source=source, practice=att.settings.mode == "practice",
+            last.scenario_t, scenario.duration, speed=att.speed, source=source,
+            practice=att.settings.mode == "practice",
             paused=att.paused, wall_offset=last.wall_s,
         )  # fmt: skip
         session = cls(scenario, Signals(tel), store, attempt_id, att, clk)
@@ -525,7 +526,8 @@ class Session:
         explain = rules.partial_feedback and self.attempt.settings.mode == "practice"
         feedback = verdict.feedback(explain)
         data = {
-            "service": service, "fault": fault, "trigger": trigger, "trigger_ref": trigger_ref, "explanation": explanation,
+            "service": service, "fault": fault, "trigger": trigger, "trigger_ref": trigger_ref,
+            "explanation": explanation,
             "correct": verdict.correct, "verdict": asdict(verdict),
         }  # fmt: skip
         self._record(ev.DIAGNOSIS, data)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from dojo.builtin import SUFFIXES, find_scenarios, scenarios_dir
 
+from . import hooks
 from .errors import Problem, ScenarioError, ScenarioErrors, keypath
 from .messages import explain
 from .model import Scenario
@@ -30,7 +31,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from dojo.telemetry.faults import FaultKind
+    from .hooks import FaultSpec
 
 
 def builtin_dir() -> Path:
@@ -48,7 +49,7 @@ def resolve_scenario(ref: str) -> Path:
     raise ScenarioErrors([ScenarioError(ref, None, "", "no such file or built-in scenario; see 'dojo list'")])
 
 
-def load_scenario(path: str | Path, *, faults: Mapping[str, FaultKind] | None = None) -> Scenario:
+def load_scenario(path: str | Path, *, faults: Mapping[str, FaultSpec] | None = None) -> Scenario:
     """The scenario in the file at `path`, or ScenarioErrors with every problem found in it.
     `faults` replaces the fault library for the reference checks (tests use a small one)."""
     path = Path(path)
@@ -63,8 +64,6 @@ def _check_imports(scenario: Scenario, path: Path) -> None:
     so a bad file is reported when the scenario loads, with its line, like any other error."""
     if scenario.imports is None:
         return
-    from dojo.telemetry.imported import ImportedSignalError, load_imports
-
     errors = []
     doc = None
     for kind, rel in scenario.imports.files().items():
@@ -81,15 +80,15 @@ def _check_imports(scenario: Scenario, path: Path) -> None:
     if errors:
         raise ScenarioErrors(errors)
     try:
-        scenario._imported = load_imports(scenario)
-    except ImportedSignalError as exc:
+        hooks.read_imports(scenario, path)
+    except hooks.ImportReadError as exc:
         where, _, message = str(exc).partition(": ")
         file, _, line = where.partition(":")
         raise ScenarioErrors([ScenarioError(file, int(line) if line.isdigit() else None, "", message)]) from None
 
 
 def parse_scenario(
-    source: bytes | str, path: str = "<scenario>", *, faults: Mapping[str, FaultKind] | None = None
+    source: bytes | str, path: str = "<scenario>", *, faults: Mapping[str, FaultSpec] | None = None
 ) -> Scenario:
     """The scenario in `source` (file contents), errors named after `path`."""
     doc = read_yaml(source, path)

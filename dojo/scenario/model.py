@@ -333,8 +333,6 @@ class Scenario(Model):
     imports: Imports | None = None
     # The folder of the file the scenario came from, for its imports; set by the loader.
     _base_dir: Path | None = PrivateAttr(default=None)
-    # Imported signals, read by the loader (dojo.telemetry.imported.Imported).
-    _imported: object | None = PrivateAttr(default=None)
 
     @property
     def base_dir(self) -> Path | None:

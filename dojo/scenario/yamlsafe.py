@@ -158,11 +158,12 @@ _SYNTAX_HINTS = [
 
 def _syntax_error(exc: yaml.MarkedYAMLError) -> _Fatal:
     text = " ".join(p for p in (exc.context, exc.problem) if p)
-    for start, hint, at_context in _SYNTAX_HINTS:
-        if text.startswith(start) or (exc.problem or "").startswith(start):
-            break
-    else:
-        hint, at_context = exc.problem or exc.context or "cannot parse", False
+    known = (
+        (hint, at_context)
+        for start, hint, at_context in _SYNTAX_HINTS
+        if text.startswith(start) or (exc.problem or "").startswith(start)
+    )
+    hint, at_context = next(known, (exc.problem or exc.context or "cannot parse", False))
     mark = (exc.context_mark if at_context else None) or exc.problem_mark or exc.context_mark
     return _Fatal(mark.line + 1 if mark else 1, f"YAML syntax error: {hint}")
 

@@ -102,7 +102,8 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(
-                f"{self.path.parent}: cannot create the data folder ({exc.strerror}); set DOJO_HOME to a writable folder"
+                f"{self.path.parent}: cannot create the data folder ({exc.strerror}); set DOJO_HOME to a writable "
+                "folder"
             ) from None
         with self._guard():
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per event.
@@ -121,7 +122,8 @@ class Store:
         if found > LATEST:
             self.close()
             raise StoreError(
-                f"{self.path}: written by a newer dojo (schema v{found}, this one knows v{LATEST}); upgrade dojo to open it"
+                f"{self.path}: written by a newer dojo (schema v{found}, this one knows v{LATEST}); upgrade dojo to "
+                "open it"
             )
         if found < LATEST:
             with self._write() as db:

@@ -62,9 +62,9 @@ def synthesize(scenario: Scenario, seed: int | None = None, progress: Progress |
     )
     if scenario.imports is not None:
         step("imports", 0.95)
-        from .imported import load_imports, merge
+        from .imported import imported_signals, merge
 
-        tel = merge(tel, scenario._imported or load_imports(scenario))
+        tel = merge(tel, imported_signals(scenario))
     step("done", 1.0)
     return tel
 

@@ -163,7 +163,8 @@ def test_a_bug_in_a_handler_is_a_reply_too(proto, monkeypatch):
 def test_the_engine_and_store_never_import_textual():
     code = (
         f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
-        "import dojo.engine, dojo.engine.session, dojo.engine.protocol, dojo.engine.scoring, dojo.store, dojo.commands.play, dojo.commands.history\n"
+        "import dojo.engine, dojo.engine.session, dojo.engine.protocol, dojo.engine.scoring, dojo.store, "
+        "dojo.commands.play, dojo.commands.history\n"
         "assert 'textual' not in sys.modules, 'textual imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -62,12 +62,14 @@ EDITS = {
     "literal": (
         "kind: lb",
         "kind: dbb",
-        "x.yaml:14: services[0].kind: 'dbb' is not one of http, worker, db, cache, queue, lb, external; did you mean 'db'?",
+        "x.yaml:14: services[0].kind: 'dbb' is not one of http, worker, db, cache, queue, lb, external; did you mean "
+        "'db'?",
     ),
     "slug": (
         "name: checkout\n",
         "name: Check Out\n",
-        "x.yaml:15: services[1].name: 'Check Out' is not allowed here; write lowercase letters, digits and '-', starting with a letter (like check-out)",
+        "x.yaml:15: services[1].name: 'Check Out' is not allowed here; write lowercase letters, digits and '-', "
+        "starting with a letter (like check-out)",
     ),
     "missing key": (
         "title: Slow checkout after a payments deploy\n",

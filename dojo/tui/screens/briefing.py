@@ -39,7 +39,8 @@ def briefing_markdown(b: dict, scenario: Any, attempt: int, resumed: bool) -> st
     base = BASE_PER_DIFFICULTY * b["difficulty"]
     hints = b["hints"]
     hint_line = (
-        f"- **{len(hints)} hint{'s' * (len(hints) != 1)}**, taken in order, cost {', '.join(span(c) for c in hints)} of added time. "
+        f"- **{len(hints)} hint{'s' * (len(hints) != 1)}**, taken in order, cost {', '.join(span(c) for c in hints)} "
+        "of added time. "
         "You are told the cost before you take one."
         if hints
         else "- This scenario has no hints."
@@ -62,9 +63,11 @@ def briefing_markdown(b: dict, scenario: Any, attempt: int, resumed: bool) -> st
         "## Rules",
         "",
         f"- **Par** is {span(b['par_s'])}: diagnosing at par earns half of the {base} speed points, faster earns more.",
-        f"- **A wrong diagnosis adds {span(b['wrong_penalty_s'])}** to your time. A service or fault kind the scenario does not have is an error, not a guess: it costs nothing.",
+        f"- **A wrong diagnosis adds {span(b['wrong_penalty_s'])}** to your time. A service or fault kind the "
+        "scenario does not have is an error, not a guess: it costs nothing.",
         hint_line,
-        f"- **Evidence** you pin that the answer key expects earns up to {round(base * EVIDENCE_WEIGHT)} points, as much as being infinitely fast. At most {MAX_PINS} pins: choose.",
+        f"- **Evidence** you pin that the answer key expects earns up to {round(base * EVIDENCE_WEIGHT)} points, as "
+        f"much as being infinitely fast. At most {MAX_PINS} pins: choose.",
         "- Queries see only what has happened by now on the replay clock.",
         "",
         "## Fault kinds a diagnosis can name",
@@ -165,7 +168,8 @@ class BriefingScreen(Screen):
 
     def _show_scenario(self, sc) -> None:
         self.query_one("#briefing-title", Static).update(
-            f"[b]{sc.title}[/b]  ·  {sc.id}  ·  {'★' * sc.difficulty}{'☆' * (5 - sc.difficulty)}  ·  {', '.join(sc.tags)}"
+            f"[b]{sc.title}[/b]  ·  {sc.id}  ·  {'★' * sc.difficulty}{'☆' * (5 - sc.difficulty)}  ·  "
+            f"{', '.join(sc.tags)}"
         )
         self.document = sc.briefing
         self.query_one("#briefing-text", Markdown).update(sc.briefing)

@@ -372,7 +372,10 @@ class WorkspaceScreen(Screen):
         from .confirm import ConfirmScreen
 
         s = self.session
-        body = f"Attempt #{s.attempt_id} stays unfinished: r in the library (or dojo play {s.scenario.id} --resume) picks it up where you left it."
+        body = (
+            f"Attempt #{s.attempt_id} stays unfinished: r in the library (or dojo play {s.scenario.id} --resume) "
+            "picks it up where you left it."
+        )
         self.app.push_screen(ConfirmScreen("Leave this attempt?", body, yes="Leave"), self._left)
 
     def _left(self, yes: bool | None) -> None:

@@ -82,7 +82,10 @@ class JournalPanel(RowList):
             # Keep the cursor on the hypothesis it was on, wherever its row went.
             at = [i for i, r in enumerate(rows) if r.kind == "hypothesis" and r.hypothesis == current]
             self.cursor = at[0] if at else self.cursor
-        self.heading = f"Journal · {len(hypotheses)} hypothes{'is' if len(hypotheses) == 1 else 'es'} · {len(pins)} pin{'s' * (len(pins) != 1)}"
+        self.heading = (
+            f"Journal · {len(hypotheses)} hypothes{'is' if len(hypotheses) == 1 else 'es'} · {len(pins)} "
+            f"pin{'s' * (len(pins) != 1)}"
+        )
         self._update_status()
         self.refresh()
 
