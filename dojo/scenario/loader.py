@@ -55,6 +55,7 @@ def load_scenario(path: str | Path, *, faults: Mapping[str, FaultKind] | None = 
     path = Path(path)
     scenario = parse_scenario(_read(path), str(path), faults=faults)
     scenario._base_dir = path.resolve().parent
+    scenario._file = str(path)
     _check_imports(scenario, path)
     return scenario
 
