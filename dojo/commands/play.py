@@ -33,9 +33,11 @@ def _resumable(store, scenario_id: str, wanted: str) -> int:
             return int(wanted.lstrip("#"))
         except ValueError:
             fail(f"--resume takes an attempt number (see 'dojo history'), not {wanted!r}")
+    from dojo.engine.readback import readable
+
     for row in reversed(store.attempts(scenario_id)):
         events = store.events(row.id)
-        if events and not Attempt.from_events(events).over:
+        if events and readable(row.id, events) and not Attempt.from_events(events).over:
             return row.id
     fail(f"no unfinished attempt of {scenario_id} to resume; see 'dojo history'")
 
