@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "import": "dojo.commands.importer:import_cmd",
     "history": "dojo.commands.history:history_cmd",
     "sanitize": "dojo.commands.sanitize:sanitize_cmd",
+    "gameday": "dojo.commands.gameday:gameday_cmd",
+    "join": "dojo.commands.gameday:join_cmd",
 }
 
 HELP = {
@@ -43,6 +45,8 @@ HELP = {
     "import": "Import real logs, metrics and traces into a scenario (sanitized by default).",
     "history": "List past attempts with status, TTCD and points.",
     "sanitize": "Scrub real incident artifacts of IPs, names and secrets; --check scans for leftovers.",
+    "gameday": "Run a game day: create a game, then start, pause, hint, inject, status, report, console.",
+    "join": "Join your game day team with its join code (terminal UI).",
 }
 
 

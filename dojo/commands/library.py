@@ -140,11 +140,16 @@ def schema_cmd(out: Path | None) -> None:
 @click.command("list")
 @_PATHS
 @click.option("--json", "as_json", is_flag=True, help="One JSON array of scenarios on standard output.")
-def list_cmd(paths: tuple[Path, ...], as_json: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Under a retold incident, also list what the retelling changed.")
+def list_cmd(paths: tuple[Path, ...], as_json: bool, verbose: bool) -> None:
     """List scenarios (default: the built-in ones): id, difficulty, duration, tags, title.
 
-    Files that do not load are reported on standard error; the valid ones are still listed,
-    and the exit status is 1."""
+    A scenario retold from a public postmortem gets a second line, "Retold from <org>'s report
+    of <date>: <url>" (with -v, what the retelling changed or invented under it). Files that do
+    not load are reported on standard error; the valid ones are still listed, and the exit
+    status is 1."""
+    from dojo.authoring.credit import credit_lines
+
     files, errors = _files(paths)
     loaded, load_errors = _load_all(files)
     errors += load_errors
@@ -157,6 +162,14 @@ def list_cmd(paths: tuple[Path, ...], as_json: bool) -> None:
                 "tags": list(sc.tags),
                 "duration": sc.duration,
                 "path": str(p),
+                "source": None
+                if sc.source is None
+                else {
+                    "url": sc.source.url,
+                    "org": sc.source.org,
+                    "date": sc.source.date.isoformat() if sc.source.date else None,
+                    "changes": list(sc.source.changes),
+                },
             }
             for p, sc in loaded
         ]
@@ -168,6 +181,10 @@ def list_cmd(paths: tuple[Path, ...], as_json: bool) -> None:
             echo(
                 f"{sc.id:<{width}}  {'*' * sc.difficulty:<5}  {format_duration(sc.duration):>6}  {sc.title}  [{tags}]"
             )
+            if sc.source is not None:
+                credit = credit_lines(sc.source.url, sc.source.org, sc.source.date, sc.source.changes)
+                for line in credit if verbose else credit[:1]:
+                    click.echo(" " * (width + 2) + line)
     elif not errors:
         echo("no scenarios", err=True)
     for err in errors:
