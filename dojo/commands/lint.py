@@ -45,7 +45,7 @@ def lint_cmd(paths: tuple[Path, ...], strict: bool, show_difficulty: bool) -> No
     from dojo.telemetry.synthesize import synthesize
 
     files, errors = _files(paths)
-    loaded, load_errors = _load_all(files)
+    loaded, load_errors = _load_all(files, budget=True)
     errors += load_errors
     for err in errors:
         echo(str(err))

@@ -46,6 +46,7 @@ from .clock import ManualTime, ReplayClock, TimeSource, check_speed, page_time
 from .errors import AttemptOver, EngineError, NotFound, QueryError
 from .journal import STATUSES, Hypothesis, Journal, Pin
 from .queries import Signals
+from .readback import check_events
 from .rules import Rules, digest, judge
 from .scoring import ScoreCard, score
 
@@ -158,6 +159,7 @@ class Session:
         events = store.events(attempt_id)
         if not events:
             raise EngineError(f"attempt #{attempt_id} has no events; it cannot be resumed")
+        check_events(attempt_id, events)  # a malformed log is one line naming the event, not a traceback
         att = Attempt.from_events(events)
         if att.rules.scenario_id != scenario.id:
             raise EngineError(f"attempt #{attempt_id} is for scenario {att.rules.scenario_id}, not {scenario.id}")

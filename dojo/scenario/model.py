@@ -333,10 +333,16 @@ class Scenario(Model):
     imports: Imports | None = None
     # The folder of the file the scenario came from, for its imports; set by the loader.
     _base_dir: Path | None = PrivateAttr(default=None)
+    # The file itself, as given, so problems found after loading (the size budget) can name it.
+    _file: str | None = PrivateAttr(default=None)
 
     @property
     def base_dir(self) -> Path | None:
         return self._base_dir
+
+    @property
+    def file(self) -> str | None:
+        return self._file
 
     @field_validator("start")
     @classmethod

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from dojo.scenario.model import CHANGE_KINDS, Scenario
 
+from . import budget
 from .alerts import alert_events
 from .faults import FAULTS
 from .logs import LEVELS, LogBuilder, take_in_slices
@@ -39,6 +40,7 @@ def synthesize(scenario: Scenario, seed: int | None = None, progress: Progress |
 
     step("physics", 0.0)
     st, truth = simulate(scenario, t, phys_rng)
+    budget.check(scenario, st)  # before anything big is drawn or rendered
     step("metrics", 0.1)
     metrics = derive_metrics(st, metric_rng)
     step("traces", 0.2)
