@@ -187,6 +187,9 @@ class Alert(Model):
     below: float | None = None
     for_: Duration = Field(0.0, alias="for")
     severity: Literal["page", "ticket"] = "page"
+    runbook: str | None = Field(
+        None, max_length=500, pattern=r"^https?://\S+$", description="the runbook link the page carries"
+    )
 
     @model_validator(mode="after")
     def _one_threshold(self) -> "Alert":

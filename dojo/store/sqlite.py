@@ -113,7 +113,9 @@ class Store:
             ) from None
         with self._guard():
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per event.
-            self._db = sqlite3.connect(self.path, timeout=self.busy_s, isolation_level=None, check_same_thread=False)
+            # SQLite's own thread check stays on: a connection is used by the thread that opened it
+            # (the TUI's engine thread), and a use from any other is a bug it reports.
+            self._db = sqlite3.connect(self.path, timeout=self.busy_s, isolation_level=None)
             db = self._db
             # The first statement reads the header: a file that is not SQLite fails here,
             # before anything is written to it.

@@ -49,7 +49,7 @@ class Feeds:
 
         sig = session.signals
         sc = session.scenario
-        page = session.briefing()["page"]
+        page = session.briefing().page
         paged = next((a.service for a in sc.alerts if a.name in page), sc.alerts[0].service if sc.alerts else None)
         return cls(
             logs=sig.log_table, spans=sig.spans, events=sig.events, cube=MetricCube(sig.tel.metrics, sig.grid),

@@ -65,7 +65,7 @@ def main() -> None:
     from dojo.scenario import load_scenario
     from dojo.store import Store
 
-    sc = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "checkout-retry-storm.yaml")
+    sc = load_scenario(Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "checkout-retry-storm.yaml")
     with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "dojo.sqlite3") as store:
         print(render(play(Session.start(sc, store, clock="manual"))))
 
