@@ -135,6 +135,8 @@ def _timeline(scenario: Scenario, names: list[str], faults: Mapping[str, FaultKi
             out.append(Problem(loc + ("service",), _unknown("service", ev.service, names)))
         if ev.kind in faults:
             out.extend(_params(loc, ev.params, faults[ev.kind]))
+        elif ev.kind in CHANGE_KINDS and ev.params and faults:
+            out.extend(_change_params(loc, ev.params, faults))
         elif faults and ev.kind not in CHANGE_KINDS:
             out.append(Problem(loc + ("kind",), _unknown("fault or change kind", ev.kind, kinds, "; see dojo faults")))
         if ev.id is not None:
@@ -171,6 +173,33 @@ def _params(loc: Loc, given: Mapping[str, object], kind: FaultKind) -> list[Prob
             known = list(kind.params)
             extra = f"; {kind.name} takes {', '.join(known)}" if known else f"; {kind.name} takes no parameters"
             found.append(Problem(loc + ("params", key), f"unknown parameter{suggest(key, known) or extra}"))
+        elif (why := param.check(value)) is not None:
+            found.append(Problem(loc + ("params", key), why))
+    return found
+
+
+def _change_params(loc: Loc, given: Mapping[str, object], faults: Mapping[str, FaultKind]) -> list[Problem]:
+    """A change's params: its own consequences, and those of the fault it sets off, if any."""
+    from dojo.telemetry.changes import CHANGE_PARAMS
+
+    carried = given.get("fault")
+    if carried is not None and carried not in faults:
+        return [
+            Problem(
+                loc + ("params", "fault"), _unknown("fault kind", str(carried), sorted(faults), "; see dojo faults")
+            )
+        ]
+    known = dict(CHANGE_PARAMS)
+    if carried is not None:
+        known.update(faults[carried].params)
+    found = []
+    for key, value in given.items():
+        param = known.get(key)
+        if param is None:
+            extra = f"; a change takes {', '.join(CHANGE_PARAMS)}" + (
+                f" and {carried}'s {', '.join(faults[carried].params)}" if carried else ""
+            )
+            found.append(Problem(loc + ("params", key), f"unknown parameter{suggest(key, list(known)) or extra}"))
         elif (why := param.check(value)) is not None:
             found.append(Problem(loc + ("params", key), why))
     return found

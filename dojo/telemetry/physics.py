@@ -17,6 +17,7 @@ import numpy as np
 
 from dojo.scenario.model import Scenario
 
+from .changes import CHANGE_VOICES, apply_change
 from .faults import FAULTS
 from .flow import AutoscaleConfig, flow
 from .state import FaultContext, State, combine, envelope
@@ -158,7 +159,9 @@ def apply_faults(st: State, grid: float) -> list[dict]:
     truth = []
     for i, ev in enumerate(st.scenario.timeline):
         kind = FAULTS.get(ev.kind)
-        if kind is None:  # a change (deploy, config_change...): no harm by itself
+        if kind is None:  # a change: no harm by itself, consequences when its params say so
+            if ev.kind in CHANGE_VOICES and (found := apply_change(st, i, ev)) is not None:
+                truth.append(found)
             continue
         env, since = envelope(ev, st.t, grid, st.scenario.duration)
         ctx = FaultContext(
@@ -283,9 +286,8 @@ def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: 
             else:
                 sigma = _lognormal_sigma(p50[c], p99[c])
                 timed_out = _normal_sf((np.log(timeout) - np.log(np.maximum(p50[c], 1e-6))) / np.maximum(sigma, 1e-6))
-            first = combine(
-                combine(conn_fail[c], err[c] * (1 - conn_fail[c])), timed_out * (1 - conn_fail[c]) * (1 - err[c])
-            )
+            # Refused, else failed by the callee, else timed out: the three parts add up to `first`.
+            first = conn_fail[c] + err[c] * (1 - conn_fail[c]) + timed_out * (1 - conn_fail[c]) * (1 - err[c])
             final = first ** (r + 1)
             attempts = np.where(first < 0.999, (1 - first ** (r + 1)) / np.maximum(1 - first, 1e-9), r + 1)
             call_fail[(i, c)] = first

@@ -38,6 +38,10 @@ EDITS = {
     "trigger": ("trigger: slow", "trigger: slo", "x.yaml:28: answer.accepted[0].trigger: no timeline id named 'slo'; did you mean 'slow'?"),
     "require trigger": ("trigger: slow}", "}\n  require_trigger: true", "x.yaml:29: answer.require_trigger: true, but no accepted answer names a trigger"),
     "evidence service": ("{logs: {service: checkout,", "{logs: {service: checkou,", "x.yaml:31: answer.evidence[1].logs.service: no service named 'checkou'; did you mean 'checkout'?"),
+    "change param": ("{at: 8m, kind: deploy,", "{at: 8m, kind: scale, params: {replica: 2},", "x.yaml:21: timeline[0].params.replica: unknown parameter; did you mean 'replicas'?"),
+    "change param range": ("{at: 8m, kind: deploy,", "{at: 8m, kind: scale, params: {shed: 2},", "x.yaml:21: timeline[0].params.shed: must be at most 1, not 2"),
+    "change carries a fault": ("{at: 8m, kind: deploy,", "{at: 8m, kind: config_change, params: {fault: retry_strom},", "x.yaml:21: timeline[0].params.fault: no fault kind named 'retry_strom'; did you mean 'retry_storm'?"),
+    "carried fault param": ("{at: 8m, kind: deploy,", "{at: 8m, kind: config_change, params: {fault: retry_storm, factor: 99},", "x.yaml:21: timeline[0].params.factor: must be at most 10, not 99"),
     "absurd size": ("rps: 40", "rps: 5000", "x.yaml:15: services[0].rps: this scenario would write about"),
 }  # fmt: skip
 

@@ -225,6 +225,14 @@ def _retry_storm(tel: Telemetry, ctrl: Telemetry) -> None:
     assert post_mean(tel, "provider", "rps") > 2 * post_mean(ctrl, "provider", "rps")
 
 
+def _metastable(tel: Telemetry, ctrl: Telemetry) -> None:
+    # The slow database lasts two minutes; the storm it set off is still there after it.
+    late = tel.metrics[(tel.metrics.t >= ONSET + 240)]
+    base = ctrl.metrics[(ctrl.metrics.t >= ONSET + 240)]
+    db = (late.service == "db") & (late.metric == "rps")
+    assert late[db]["value"].mean() > 2 * base[(base.service == "db") & (base.metric == "rps")]["value"].mean()
+
+
 def _surge(tel: Telemetry, ctrl: Telemetry) -> None:
     assert post_mean(tel, "web", "rps") == pytest.approx(3 * post_mean(ctrl, "web", "rps"), rel=0.1)
 
@@ -317,6 +325,15 @@ CASES = {
             check=_retry_storm,
             fails=False,
             setup=(SLOW_PROVIDER,),
+        ),
+        Case(
+            "metastable_retry_storm",
+            "api",
+            {"factor": 4},
+            texts=(("api", "no retry budget"), ("api", "retrying at once")),
+            check=_metastable,
+            fails=False,
+            setup=({**fault("dependency_latency", "db", added_ms=4000), "for": "2m"},),
         ),
         Case(
             "traffic_surge",
