@@ -42,6 +42,10 @@ EDITS = {
     "change param range": ("{at: 8m, kind: deploy,", "{at: 8m, kind: scale, params: {shed: 2},", "x.yaml:21: timeline[0].params.shed: must be at most 1, not 2"),
     "change carries a fault": ("{at: 8m, kind: deploy,", "{at: 8m, kind: config_change, params: {fault: retry_strom},", "x.yaml:21: timeline[0].params.fault: no fault kind named 'retry_strom'; did you mean 'retry_storm'?"),
     "carried fault param": ("{at: 8m, kind: deploy,", "{at: 8m, kind: config_change, params: {fault: retry_storm, factor: 99},", "x.yaml:21: timeline[0].params.factor: must be at most 10, not 99"),
+    "operation callee": ("    timeout_ms: 2000\n", "    timeout_ms: 2000\n    operations: [{name: pay, share: 0.5, calls: [payment]}]\n", "x.yaml:19: services[1].operations[0].calls[0]: no callee of 'checkout' named 'payment'; did you mean 'payments'?"),
+    "operation shares": ("    timeout_ms: 2000\n", "    timeout_ms: 2000\n    operations: [{name: a, share: 0.7}, {name: b, share: 0.6}]\n", "x.yaml:19: services[1].operations: the shares add up to 1.3 (0.7 + 0.6); they split the service's traffic"),
+    "operation twice": ("    timeout_ms: 2000\n", "    timeout_ms: 2000\n    operations: [{name: a, share: 0.3}, {name: a, share: 0.3}]\n", "x.yaml:19: services[1].operations[1].name: operation 'a' is already defined at operations[0]"),
+    "event operation": ("service: payments, params", "service: checkout, operation: pay, params", "x.yaml:22: timeline[1].operation: no operation of 'checkout' named 'pay'; checkout declares no operations"),
     "absurd size": ("rps: 40", "rps: 5000", "x.yaml:15: services[0].rps: this scenario would write about"),
 }  # fmt: skip
 
