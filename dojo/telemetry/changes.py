@@ -25,6 +25,7 @@ import numpy as np
 from dojo.scenario.model import CHANGE_KINDS, TimelineEvent
 
 from .faults import FAULTS, FaultKind, Param, Template
+from .mechanics import restart
 from .state import FaultContext, State, combine, envelope
 
 DEFAULT_ACTOR = {
@@ -140,7 +141,7 @@ def apply_change(st: State, i: int, ev: TimelineEvent) -> dict | None:
             level = before + (target - before) * warm
         st.instances[s] = np.where(on, level, st.instances[s])
     if ev.kind == "restart":
-        _restart(st, s, source, since, on, onset, params)
+        restart(st, s, source, since, on, params["share"], params["warmup_s"])
     if "shed" in given:
         shed = params["shed"] * env
         st.shed[s] = combine(st.shed[s], shed)
@@ -160,24 +161,3 @@ def apply_change(st: State, i: int, ev: TimelineEvent) -> dict | None:
     ctx = FaultContext(st=st, s=s, env=env, since=since, params=fault_params, source=source, kind=carried, event=ev)
     carried.apply(ctx)
     return {"event": i, "kind": carried.name, "service": ev.service, "at": ev.at, "end": ev.end, "via": ev.kind}
-
-
-def _restart(st: State, s: int, source: str, since, on, onset, params) -> None:
-    grid = st.scenario.grid
-    share, warmup = params["share"], max(params["warmup_s"], 1e-9)
-    # Instances come back one by one over the warm-up, not all at once when it ends.
-    back = np.clip(since / warmup, 0.0, 1.0)
-    st.instances[s] = np.where(on, st.instances[s] * (1.0 - share + share * back), st.instances[s])
-    j0 = int(np.argmax(onset))
-    st.drops.setdefault(s, {})[j0] = share
-    # Requests in flight on the stopped instances (a few seconds' worth) fail.
-    st.err_src[s][source] = combine(st.err_src[s].get(source, 0.0), onset * share * min(1.0, 5.0 / grid))
-    st.warn_rate[(s, f"{source}:stop")] = st.warn_rate.get((s, f"{source}:stop"), 0.0) + onset * 60.0 / grid
-    ready = np.zeros(st.T)
-    ready[min(j0 + int(np.ceil(warmup / grid)), st.T - 1)] = 1.0
-    st.warn_rate[(s, f"{source}:ready")] = st.warn_rate.get((s, f"{source}:ready"), 0.0) + ready * 60.0 / grid
-    if st.kinds[s] == "cache":
-        # A cache comes back empty and refills as keys are asked for again.
-        base = st.cache_hit[s]
-        cold = base * (1.0 - np.exp(-since / warmup))
-        st.cache_hit[s] = np.where(on, base * (1.0 - share) + cold * share, base)

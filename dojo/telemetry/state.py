@@ -95,6 +95,7 @@ class State:
     drops: dict[int, dict[int, float]] = field(default_factory=dict)  # service -> bucket -> share of work dropped
     autoscale: dict[int, Any] = field(default_factory=dict)  # service -> flow.AutoscaleConfig
     stale: np.ndarray | None = None  # (S,T) True where the service's metrics are not collected
+    stale_mode: dict[int, int] = field(default_factory=dict)  # service -> 1: blank, 2: last value repeats
     replication_lag_s: np.ndarray | None = None  # (S,T) seconds a replica is behind (databases)
     packet_loss: np.ndarray | None = None  # (S,T) share of packets through a service that are lost
     clock_skew_s: np.ndarray | None = None  # (S,T) seconds the service's clock is off
