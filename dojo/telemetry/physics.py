@@ -10,6 +10,7 @@ state computed here, so they agree with each other.
 
 from __future__ import annotations
 
+import copy
 import math
 from statistics import NormalDist
 
@@ -439,7 +440,9 @@ def _call_time(rng, callee: np.ndarray, w, retries, conn, err, timeout: float) -
 
 
 def simulate(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> tuple[State, list[dict]]:
+    start = copy.deepcopy(rng.bit_generator.state)
     st = initial_state(scenario, t, rng)
+    st.rng_start = start
     truth = apply_faults(st, scenario.grid)
     propagate(st)
     return st, truth

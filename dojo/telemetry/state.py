@@ -108,6 +108,7 @@ class State:
     # Operations by service (only services that declare them; the remainder of the shares is an
     # implicit operation "other" that calls every callee).
     ops: dict[int, list[Op]] = field(default_factory=dict)
+    rng_start: dict | None = None  # the physics generator's state before the run, to run it again
     op_weight: dict[tuple[int, str, int], np.ndarray] = field(default_factory=dict)  # (service, op, callee) -> (T,)
 
     @property
