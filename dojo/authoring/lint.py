@@ -5,7 +5,10 @@ Rules:
   before it (otherwise it is not evidence of the fault);
 - every accepted answer names a service and a fault kind the scenario has;
 - red herrings do not match the answer's evidence;
-- every alert fires at least once, and the page arrives after the onset.
+- every alert fires at least once, and the page arrives after the onset;
+- the evidence holds up (dojo.authoring.realism): every line in its service's voice, SQL that
+  parses on tables the database owns, routes the topology has, no success slower than every
+  caller's timeout, no metric or traffic line without traffic.
 """
 
 from __future__ import annotations
@@ -60,7 +63,18 @@ def lint(sc: Scenario, tel: Telemetry) -> list[Finding]:
     out += _evidence(sc, tel, start, control)
     out += _red_herrings(sc, tel, start)
     out += _alerts(sc, tel, start, control)
+    out += _realism(sc, tel)
     return out
+
+
+def _realism(sc: Scenario, tel: Telemetry) -> list[Finding]:
+    from .realism import check
+
+    index = {s.name: i for i, s in enumerate(sc.services)}
+    return [
+        Finding(f"services[{index[f.service]}]" if f.service in index else "services", f"realism: {f.line()}")
+        for f in check(sc, tel)
+    ]
 
 
 def _answers(sc: Scenario) -> list[Finding]:

@@ -27,7 +27,9 @@ def lint_cmd(paths: tuple[Path, ...], strict: bool) -> None:
     Synthesizes each scenario and checks that every evidence selector matches after the fault's
     onset and not (or far more rarely) before it; that accepted answers name a service and fault
     the scenario has; that red herrings do not show the answer's evidence; that every alert
-    fires and the page comes after the onset. One line per finding, `file:line: key: message`;
+    fires and the page comes after the onset; and that the evidence holds up (each line in its
+    service's voice, SQL that parses on tables the database owns, routes the topology has, no
+    success slower than its callers wait, no numbers without traffic). One line per finding, `file:line: key: message`;
     exit 1 when any scenario is unfair."""
     from dojo.authoring.lint import lint
     from dojo.scenario.yamlsafe import read_yaml
