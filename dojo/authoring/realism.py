@@ -109,7 +109,10 @@ def _shapes(logs: pa.Table) -> dict[str, list[tuple[str, str]]]:
     groups = table.group_by(["service", "level", "message"]).aggregate([])
     out: dict[str, list[tuple[str, str]]] = {}
     for s, lv, m in zip(
-        groups.column("service").to_pylist(), groups.column("level").to_pylist(), groups.column("message").to_pylist(), strict=True
+        groups.column("service").to_pylist(),
+        groups.column("level").to_pylist(),
+        groups.column("message").to_pylist(),
+        strict=True,
     ):
         out.setdefault(s, []).append((lv, m))
     return out
