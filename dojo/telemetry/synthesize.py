@@ -85,6 +85,10 @@ def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
     err_rate = np.divide(errors, count, out=np.zeros_like(st.rps), where=count > 0)
     p50 = st.p50 * np.exp(rng.normal(0, 0.03, st.p50.shape))
     p99 = np.maximum(st.p99 * np.exp(rng.normal(0, 0.06, st.p99.shape)), p50)
+    # No latency without traffic: a bucket with no requests has no percentile (a gap, not a 0).
+    p50 = np.where(count > 0, p50, np.nan)
+    p99 = np.where(count > 0, p99, np.nan)
+    st.req_count, st.err_count = count, errors  # the log lines of a bucket are sampled from these
     series = {
         "rps": rps,
         "error_rate": err_rate,
