@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dojo.scenario.errors import keypath
 from dojo.scenario.model import CHANGE_KINDS, Scenario
 from dojo.telemetry.faults import FAULTS
 from dojo.telemetry.model import Telemetry
@@ -203,3 +204,34 @@ def _alerts(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list[F
             )
         )
     return out
+
+
+def hostile_text(data: object, loc: tuple = ()) -> list[tuple[tuple, Finding]]:
+    """Control characters, escape sequences and bidi/format characters in the scenario's own
+    text (keys and values): the dojo shows them escaped, but they are never what an author means
+    and may be an attempt to drive a learner's terminal. Returned with their location, for lines."""
+    from dojo.terminal_text import unsafe_characters
+
+    out: list[tuple[tuple, Finding]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str) and unsafe_characters(key, multiline=False):
+                out.append((loc, _hostile(keypath(loc) or "(top level)", "a key", unsafe_characters(key))))
+            out += hostile_text(value, (*loc, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            out += hostile_text(value, (*loc, i))
+    elif isinstance(data, str):
+        found = unsafe_characters(data)
+        if found:
+            out.append((loc, _hostile(keypath(loc), "the text", found)))
+    return out
+
+
+def _hostile(where: str, what: str, found: list[str]) -> Finding:
+    return Finding(
+        where,
+        f"{what} holds terminal control or bidi characters ({', '.join(found[:6])}"
+        f"{', ...' if len(found) > 6 else ''}); they are shown escaped: remove them",
+        "warning",
+    )

@@ -14,6 +14,8 @@ import click
 from dojo.scenario import Scenario, ScenarioError, ScenarioErrors, builtin_dir, find_scenarios, load_scenario
 from dojo.scenario.durations import format_duration
 
+from .common import echo
+
 _PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 
 
@@ -87,14 +89,14 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
     loaded, load_errors = _load_all(files)
     errors += load_errors + _duplicate_ids(loaded)
     for err in errors:
-        click.echo(str(err))
+        echo(str(err))
     bad = len({e.path for e in errors})
     if errors:
-        click.echo(
+        echo(
             f"{len(errors)} problem{'s' * (len(errors) != 1)} in {bad} of {len(files)} file{'s' * (len(files) != 1)}"
         )
         sys.exit(1)
-    click.echo(f"{len(files)} file{'s' * (len(files) != 1)} valid")
+    echo(f"{len(files)} file{'s' * (len(files) != 1)} valid")
 
 
 @click.command("schema")
@@ -112,14 +114,14 @@ def schema_cmd(out: Path | None) -> None:
 
     text = json.dumps(scenario_schema(), indent=2) + "\n"
     if out is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
         return
     try:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
-        click.echo(f"dojo: {out}: cannot write: {exc.strerror or exc}", err=True)
+        echo(f"dojo: {out}: cannot write: {exc.strerror or exc}", err=True)
         sys.exit(1)
-    click.echo(f"wrote {out}", err=True)
+    echo(f"wrote {out}", err=True)
 
 
 @click.command("list")
@@ -158,12 +160,12 @@ def list_cmd(paths: tuple[Path, ...], as_json: bool, verbose: bool) -> None:
             }
             for p, sc in loaded
         ]
-        click.echo(json.dumps(rows, indent=2))
+        echo(json.dumps(rows, indent=2))
     elif loaded:
         width = max(len(sc.id) for _, sc in loaded)
         for _, sc in loaded:
             tags = ",".join(sc.tags) or "-"
-            click.echo(
+            echo(
                 f"{sc.id:<{width}}  {'*' * sc.difficulty:<5}  {format_duration(sc.duration):>6}  {sc.title}  [{tags}]"
             )
             if sc.source is not None:
@@ -171,9 +173,9 @@ def list_cmd(paths: tuple[Path, ...], as_json: bool, verbose: bool) -> None:
                 for line in credit if verbose else credit[:1]:
                     click.echo(" " * (width + 2) + line)
     elif not errors:
-        click.echo("no scenarios", err=True)
+        echo("no scenarios", err=True)
     for err in errors:
-        click.echo(str(err), err=True)
+        echo(str(err), err=True)
     if errors:
         sys.exit(1)
 
@@ -209,16 +211,16 @@ def faults_cmd(as_json: bool) -> None:
             ],
             "changes": list(CHANGE_KINDS),
         }
-        click.echo(json.dumps(doc, indent=2))
+        echo(json.dumps(doc, indent=2))
         return
     if not kinds:
-        click.echo("no fault kinds registered", err=True)
+        echo("no fault kinds registered", err=True)
     for k in kinds:
-        click.echo(f"{k.name}  {k.description}")
+        echo(f"{k.name}  {k.description}")
         for p in k.params.values():
             limits = f"  [{_bound(p.min)}..{_bound(p.max)}]" if p.min is not None or p.max is not None else ""
-            click.echo(f"    {p.name}: {p.type.__name__} = {p.default!r}{limits}  {p.help}")
-    click.echo(f"changes (harmless by themselves): {', '.join(CHANGE_KINDS)}")
+            echo(f"    {p.name}: {p.type.__name__} = {p.default!r}{limits}  {p.help}")
+    echo(f"changes (harmless by themselves): {', '.join(CHANGE_KINDS)}")
 
 
 def _bound(value: float | None) -> str:

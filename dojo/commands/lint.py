@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from .common import echo
 from .library import _PATHS, _files, _load_all
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -39,7 +40,7 @@ def lint_cmd(paths: tuple[Path, ...], strict: bool, show_difficulty: bool) -> No
     more than one away from it. One line per finding, `file:line: key: message`; exit 1 when any
     scenario is unfair (warnings too with --strict)."""
     from dojo.authoring.difficulty import difficulty_findings, measure, reasoner_steps
-    from dojo.authoring.lint import lint
+    from dojo.authoring.lint import hostile_text, lint
     from dojo.scenario.yamlsafe import read_yaml
     from dojo.telemetry.synthesize import synthesize
 
@@ -47,25 +48,24 @@ def lint_cmd(paths: tuple[Path, ...], strict: bool, show_difficulty: bool) -> No
     loaded, load_errors = _load_all(files)
     errors += load_errors
     for err in errors:
-        click.echo(str(err))
+        echo(str(err))
     unfair = 0
     for path, sc in loaded:
         tel = synthesize(sc)
-        findings = lint(sc, tel)
+        doc = read_yaml(path.read_bytes(), str(path))
         measured = measure(sc, tel, reasoner_steps(sc, tel))
-        findings += difficulty_findings(sc, measured)
         if show_difficulty:
-            click.echo(f"{path}: difficulty: {sc.difficulty} star{'s' * (sc.difficulty != 1)}, {measured.describe()}")
-        doc = read_yaml(path.read_bytes(), str(path)) if findings else None
+            echo(f"{path}: difficulty: {sc.difficulty} star{'s' * (sc.difficulty != 1)}, {measured.describe()}")
+        located = [(keypath_loc(f.keypath), f) for f in lint(sc, tel) + difficulty_findings(sc, measured)]
+        located += hostile_text(doc.data)
+        findings = [f for _, f in located]
         failing = [f for f in findings if f.severity == "error" or strict]
-        for f in findings:
+        for loc, f in located:
             label = "" if f.severity == "error" else "warning: "
-            click.echo(f"{path}:{doc.line_of(keypath_loc(f.keypath))}: {f.keypath}: {label}{f.message}")
+            echo(f"{path}:{doc.line_of(loc)}: {f.keypath}: {label}{f.message}")
         unfair += bool(failing)
     total = len(files)
     if errors or unfair:
-        click.echo(
-            f"{unfair + len({e.path for e in errors})} of {total} scenario{'s' * (total != 1)} unfair or invalid"
-        )
+        echo(f"{unfair + len({e.path for e in errors})} of {total} scenario{'s' * (total != 1)} unfair or invalid")
         sys.exit(1)
-    click.echo(f"{total} scenario{'s' * (total != 1)} fair")
+    echo(f"{total} scenario{'s' * (total != 1)} fair")

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .faults import FAULTS
 from .physics import Z99, State, _lognormal_sigma
+from .routes import service_api, span_name
 
 MAX_NODES = 120
 MAX_RETRY_SPANS = 10  # as many as a retry policy may ask for, so traces and metrics agree
@@ -50,11 +51,21 @@ def _dominant_message(st: State, s: int, bucket: np.ndarray) -> np.ndarray:
             ev = st.scenario.timeline[int(name[2:].partition(":")[0])]
             msgs.append(FAULTS[ev.kind].span_message)
         elif name == "overload":
-            msgs.append("503 overloaded")
+            msgs.append(_OWN_FAILURE.get(st.kinds[s], ("503 overloaded", ""))[0])
         else:
-            msgs.append("500 internal error")
+            msgs.append(_OWN_FAILURE.get(st.kinds[s], ("", "500 internal error"))[1])
     best = rates.argmax(axis=0)
     return np.array(msgs, dtype=object)[best[bucket]]
+
+
+# A failure in the words of the kind that fails: (overloaded, internal error). HTTP status only
+# where HTTP is spoken.
+_OWN_FAILURE = {
+    "db": ("too many clients already", "could not serialize access due to concurrent update"),
+    "cache": ("max number of clients reached", "internal error"),
+    "queue": ("broker overloaded", "internal error"),
+    "worker": ("worker overloaded", "internal error"),
+}
 
 
 def _conn_message(st: State, c: int, bucket: np.ndarray) -> np.ndarray:
@@ -210,20 +221,11 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
     return spans.sort_values(["t", "trace_id", "span_id"], kind="stable", ignore_index=True)
 
 
-_OPS = {
-    "http": "HTTP {m} /api",
-    "lb": "proxy",
-    "worker": "process job",
-    "db": "query",
-    "cache": "GET",
-    "queue": "publish",
-    "external": "HTTP POST",
-}
-
-
 def _span_name(st: State, s: int, nodes, parent: int) -> str:
-    kind = st.kinds[s]
-    name = st.names[s]
-    if kind == "http":
-        return f"GET /{name}"
-    return f"{_OPS[kind]} {name}"
+    return span_name(st.scenario, st.names[s], _api(st))
+
+
+def _api(st: State):
+    if getattr(st, "_api", None) is None:
+        st._api = service_api(st.scenario)
+    return st._api
