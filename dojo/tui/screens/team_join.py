@@ -72,6 +72,7 @@ class TeamApp(App[None]):
         self.session = None
         self.feeds = None
         self.started = False
+        self.debriefed = False
         self._seen = (0, 0, 0, "")  # cursor, injects, hints, phase
 
     async def on_mount(self) -> None:
@@ -119,10 +120,14 @@ class TeamApp(App[None]):
             self.notify(f"the game is {game['phase']}", title="Facilitator")
         if self.session.cursor != cursor and hasattr(self.screen, "show_journal"):
             await self.screen.show_journal()
+        if game["phase"] == "over" and not self.debriefed:
+            self.debriefed = True
+            self.show_debrief(self.session)
         self._seen = (self.session.cursor, len(game["injects"]), len(game["hints"]), game["phase"])
 
     def show_debrief(self, session) -> None:
         """The team's attempt is over (solved, or the game ended): the card, then wait for the retro."""
+        self.debriefed = True
         self.run_worker(self._debrief(session), group="navigation", exclusive=True)
 
     async def _debrief(self, session) -> None:
