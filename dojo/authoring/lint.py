@@ -5,7 +5,9 @@ Rules:
   before it (otherwise it is not evidence of the fault);
 - every accepted answer names a service and a fault kind the scenario has;
 - red herrings do not match the answer's evidence;
-- every alert fires at least once, and the page arrives after the onset.
+- every alert fires at least once, and the page arrives after the onset;
+- a scenario tagged `postmortem` names its source: address, organisation, date and what the
+  retelling changed (the learner is told, in the preview, the library and the debrief).
 """
 
 from __future__ import annotations
@@ -61,7 +63,39 @@ def lint(sc: Scenario, tel: Telemetry) -> list[Finding]:
     out += _evidence(sc, tel, start, control)
     out += _red_herrings(sc, tel, start)
     out += _alerts(sc, tel, start, control)
+    out += source_findings(sc)
     return out
+
+
+POSTMORTEM_TAG = "postmortem"
+
+
+def source_findings(sc: Scenario) -> list[Finding]:
+    """A retold incident must say whose it is and what the retelling changed: a learner who
+    takes an invention for the public record learns the wrong lesson."""
+    if POSTMORTEM_TAG not in sc.tags:
+        return []
+    if sc.source is None:
+        return [
+            Finding(
+                "tags",
+                "tagged postmortem but has no source: add source: {url, org, date, changes} naming the public report",
+            )
+        ]
+    missing = [k for k in ("org", "date") if getattr(sc.source, k) is None]
+    if not sc.source.changes:
+        missing.append("changes")
+    if not sc.source.url.startswith(("https://", "http://")):
+        return [Finding("source.url", f"{sc.source.url!r} is not a web address; give the public report's URL")]
+    if missing:
+        return [
+            Finding(
+                "source",
+                f"a retold postmortem needs source.{', source.'.join(missing)}: whose report, of when, and every "
+                "change or invention in the retelling",
+            )
+        ]
+    return []
 
 
 def _answers(sc: Scenario) -> list[Finding]:
@@ -92,7 +126,8 @@ def _evidence(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list
         out.append(
             Finding(
                 "answer.evidence",
-                "no evidence selectors: give at least one so learners can earn the bonus and lint can prove the scenario solvable",
+                "no evidence selectors: give at least one so learners can earn the bonus and lint can prove the "
+                "scenario solvable",
                 "warning",
             )
         )
@@ -116,7 +151,8 @@ def _evidence(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list
             out.append(
                 Finding(
                     where,
-                    f"{describe(sel)} is {after / before:.1f}x as frequent after onset as before (needs {MIN_CONTRAST:g}x): it is not evidence of the fault",
+                    f"{describe(sel)} is {after / before:.1f}x as frequent after onset as before (needs "
+                    f"{MIN_CONTRAST:g}x): it is not evidence of the fault",
                 )
             )
     return out
@@ -137,7 +173,8 @@ def _red_herrings(sc: Scenario, tel: Telemetry, start: float) -> list[Finding]:
                 out.append(
                     Finding(
                         f"timeline[{i}]",
-                        f"red herring at {ev.at:g}s already shows answer.evidence[{j}] ({describe(sel)}): it would give the answer away",
+                        f"red herring at {ev.at:g}s already shows answer.evidence[{j}] ({describe(sel)}): it would "
+                        "give the answer away",
                     )
                 )
         if (

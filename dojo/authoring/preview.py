@@ -17,10 +17,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dojo.authoring.credit import credit_lines
 from dojo.authoring.lint import Finding, fault_events, lint, onset, page_time
 from dojo.scenario.durations import format_duration
 from dojo.scenario.model import Scenario, TimelineEvent
 from dojo.telemetry.faults import FAULTS, FaultKind
+from dojo.telemetry.imported import imported_signals
 from dojo.telemetry.logs import ACCESS, HEALTH
 from dojo.telemetry.model import Telemetry
 from dojo.telemetry.selectors import describe, selector_hits
@@ -122,7 +124,11 @@ def summary(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list[P
         else f"onset {clock(start)} (the first fault that is not a red herring)",
         paged,
     ]
-    return [Para("; ".join(facts) + ".")]
+    parts: list[Part] = [Para("; ".join(facts) + ".")]
+    if sc.source is not None:
+        head, *rest = credit_lines(sc.source.url, sc.source.org, sc.source.date, sc.source.changes)
+        parts += [Para(head), Pre(rest)] if rest else [Para(head)]
+    return parts
 
 
 # -- topology and timeline ----------------------------------------------------------------------
@@ -415,7 +421,7 @@ def samples(sc: Scenario, tel: Telemetry) -> list[Part]:
 def imported(sc: Scenario, tel: Telemetry) -> list[Part]:
     """What the real material brings: per kind its file, the rows on the scenario's clock, the rows
     outside it (dropped), whether it replaces the synthetic signal; then its first log lines."""
-    real = sc._imported
+    real = imported_signals(sc)
     assert sc.imports is not None
     rows = []
     for kind, rel in sc.imports.files().items():
@@ -428,7 +434,8 @@ def imported(sc: Scenario, tel: Telemetry) -> list[Part]:
     if any(r[3] != "0" for r in rows):
         parts.append(
             Para(
-                f"Rows outside {sc.start:%Y-%m-%dT%H:%M:%SZ} + {clock(sc.duration)} are dropped: move `start:` or `duration:` to keep them."
+                f"Rows outside {sc.start:%Y-%m-%dT%H:%M:%SZ} + {clock(sc.duration)} are dropped: move `start:` or "
+                "`duration:` to keep them."
             )
         )
     logs = getattr(real, "logs", None)
@@ -453,7 +460,8 @@ def evidence(sc: Scenario, tel: Telemetry, start: float) -> list[Part]:
     if not rows:
         return [
             Para(
-                "No evidence selectors: learners cannot earn the evidence bonus, and lint cannot prove the scenario solvable."
+                "No evidence selectors: learners cannot earn the evidence bonus, and lint cannot prove the scenario "
+                "solvable."
             )
         ]
     return [

@@ -22,27 +22,42 @@ def keypath_loc(keypath: str) -> tuple:
 @click.command("lint")
 @_PATHS
 @click.option("--strict", is_flag=True, help="Treat warnings as findings that fail the lint.")
-def lint_cmd(paths: tuple[Path, ...], strict: bool) -> None:
+@click.option(
+    "--difficulty",
+    "show_difficulty",
+    is_flag=True,
+    help="Also print each scenario's measured difficulty and its factors (docs/scoring.md).",
+)
+def lint_cmd(paths: tuple[Path, ...], strict: bool, show_difficulty: bool) -> None:
     """Prove scenarios fair (default: the built-in ones).
 
     Synthesizes each scenario and checks that every evidence selector matches after the fault's
     onset and not (or far more rarely) before it; that accepted answers name a service and fault
     the scenario has; that red herrings do not show the answer's evidence; that every alert
-    fires and the page comes after the onset. One line per finding, `file:line: key: message`;
-    exit 1 when any scenario is unfair."""
+    fires and the page comes after the onset; that a scenario tagged postmortem names its
+    source. It also measures the difficulty (hops, signals, services moving, red herrings, a
+    quiet cause, evidence delay, the scripted reasoner's steps) and warns when the stars are
+    more than one away from it. One line per finding, `file:line: key: message`; exit 1 when any
+    scenario is unfair (warnings too with --strict)."""
+    from dojo.authoring.difficulty import difficulty_findings, measure, reasoner_steps
     from dojo.authoring.lint import hostile_text, lint
     from dojo.scenario.yamlsafe import read_yaml
     from dojo.telemetry.synthesize import synthesize
 
     files, errors = _files(paths)
-    loaded, load_errors = _load_all(files)
+    loaded, load_errors = _load_all(files, budget=True)
     errors += load_errors
     for err in errors:
         echo(str(err))
     unfair = 0
     for path, sc in loaded:
+        tel = synthesize(sc)
         doc = read_yaml(path.read_bytes(), str(path))
-        located = [(keypath_loc(f.keypath), f) for f in lint(sc, synthesize(sc))] + hostile_text(doc.data)
+        measured = measure(sc, tel, reasoner_steps(sc, tel))
+        if show_difficulty:
+            echo(f"{path}: difficulty: {sc.difficulty} star{'s' * (sc.difficulty != 1)}, {measured.describe()}")
+        located = [(keypath_loc(f.keypath), f) for f in lint(sc, tel) + difficulty_findings(sc, measured)]
+        located += hostile_text(doc.data)
         findings = [f for _, f in located]
         failing = [f for f in findings if f.severity == "error" or strict]
         for loc, f in located:

@@ -8,6 +8,7 @@ point at the exact key that is wrong.
 from __future__ import annotations
 
 import re
+from datetime import date as date_type
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Literal
@@ -186,6 +187,9 @@ class Alert(Model):
     below: float | None = None
     for_: Duration = Field(0.0, alias="for")
     severity: Literal["page", "ticket"] = "page"
+    runbook: str | None = Field(
+        None, max_length=500, pattern=r"^https?://\S+$", description="the runbook link the page carries"
+    )
 
     @model_validator(mode="after")
     def _one_threshold(self) -> "Alert":
@@ -265,9 +269,22 @@ class Hint(Model):
     cost: Duration = 60.0
 
 
+def _change_list(value: object) -> object:
+    # One paragraph (the older form) is one change.
+    return [value] if isinstance(value, str) else value
+
+
 class Source(Model):
+    """Where a retold real incident came from, shown to the learner with what the retelling changed."""
+
     url: str = Field(max_length=500)
-    changes: str = Field(max_length=2000, description="what was changed or sanitized in the retelling")
+    org: str | None = Field(None, min_length=1, max_length=100, description="whose report it is: 'Cloudflare'")
+    date: date_type | None = Field(None, description="the date of the incident the report describes (its first day)")
+    changes: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=600)]],
+        BeforeValidator(_change_list),
+        Field(max_length=30, description="what the retelling changed, left out or invented, one item each"),
+    ]
 
 
 SIGNAL_KINDS = ("logs", "metrics", "traces", "events")
@@ -319,12 +336,16 @@ class Scenario(Model):
     imports: Imports | None = None
     # The folder of the file the scenario came from, for its imports; set by the loader.
     _base_dir: Path | None = PrivateAttr(default=None)
-    # Imported signals, read by the loader (dojo.telemetry.imported.Imported).
-    _imported: object | None = PrivateAttr(default=None)
+    # The file itself, as given, so problems found after loading (the size budget) can name it.
+    _file: str | None = PrivateAttr(default=None)
 
     @property
     def base_dir(self) -> Path | None:
         return self._base_dir
+
+    @property
+    def file(self) -> str | None:
+        return self._file
 
     @field_validator("start")
     @classmethod

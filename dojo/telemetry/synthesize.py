@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from dojo.scenario.model import CHANGE_KINDS, Scenario
 
+from . import budget
 from .alerts import alert_events
 from .faults import FAULTS
 from .logs import LEVELS, LogBuilder, take_in_slices
@@ -39,6 +40,7 @@ def synthesize(scenario: Scenario, seed: int | None = None, progress: Progress |
 
     step("physics", 0.0)
     st, truth = simulate(scenario, t, phys_rng)
+    budget.check(scenario, st)  # before anything big is drawn or rendered
     step("metrics", 0.1)
     metrics = derive_metrics(st, metric_rng)
     step("traces", 0.2)
@@ -62,9 +64,9 @@ def synthesize(scenario: Scenario, seed: int | None = None, progress: Progress |
     )
     if scenario.imports is not None:
         step("imports", 0.95)
-        from .imported import load_imports, merge
+        from .imported import imported_signals, merge
 
-        tel = merge(tel, scenario._imported or load_imports(scenario))
+        tel = merge(tel, imported_signals(scenario))
     step("done", 1.0)
     return tel
 

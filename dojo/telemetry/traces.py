@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .faults import FAULTS
-from .physics import Z99, State, _lognormal_sigma
+from .physics import Z99, State
 from .routes import service_api, span_name
 
 MAX_NODES = 120
@@ -81,7 +81,6 @@ def _conn_message(st: State, c: int, bucket: np.ndarray) -> np.ndarray:
 def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
     sc = st.scenario
     grid = sc.grid
-    sigma = _lognormal_sigma(st.p50, st.p99)
     conn_fail = np.zeros((st.S, st.T))
     for c in range(st.S):
         for r in st.conn_src[c].values():
