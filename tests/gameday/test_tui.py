@@ -13,8 +13,11 @@ from .pg import wait_until
 
 
 def test_projector_lines_are_neutral_and_rank_only_when_on():
-    st = {"teams": [{"team": "a", "progress": "building the case", "points": 10, "wrong_diagnoses": 3},
-                    {"team": "b", "progress": "solved", "points": 90, "wrong_diagnoses": 0}], "ranking": False}  # fmt: skip
+    teams = [
+        {"team": "a", "progress": "building the case", "points": 10, "wrong_diagnoses": 3},
+        {"team": "b", "progress": "solved", "points": 90, "wrong_diagnoses": 0},
+    ]
+    st = {"teams": teams, "ranking": False}
     assert projector_lines(st) == ["a  ·  building the case", "b  ·  solved"]
     ranked = projector_lines({**st, "ranking": True, "rank": ["b", "a"]})
     assert ranked[0].startswith("1. b") and "points" in ranked[0]
