@@ -226,10 +226,9 @@ def _params(loc: Loc, given: Mapping[str, object], kind: FaultSpec) -> list[Prob
     return found
 
 
-def _change_params(loc: Loc, given: Mapping[str, object], faults: Mapping[str, FaultKind]) -> list[Problem]:
+def _change_params(loc: Loc, given: Mapping[str, object], faults: Mapping[str, FaultSpec]) -> list[Problem]:
     """A change's params: its own consequences, and those of the fault it sets off, if any."""
-    from dojo.telemetry.changes import CHANGE_PARAMS
-
+    CHANGE_PARAMS = hooks.change_params()
     carried = given.get("fault")
     if carried is not None and carried not in faults:
         return [
