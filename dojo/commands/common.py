@@ -7,9 +7,17 @@ from typing import NoReturn
 
 import click
 
+from dojo.terminal_text import visible
+
+
+def echo(message: object = "", err: bool = False, nl: bool = True) -> None:
+    """`click.echo` for anything a person reads: scenario and imported text in it (titles, paths,
+    error messages quoting input) cannot drive the terminal; newlines and tabs stay."""
+    click.echo(visible(message), err=err, nl=nl)
+
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    click.echo(f"dojo: {message}", err=True)
+    echo(f"dojo: {message}", err=True)
     sys.exit(code)
 
 
@@ -24,14 +32,22 @@ def end_cleanly_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def load_or_exit(ref: str):
-    """A Scenario from a path or built-in id; on any problem, its errors on stderr and exit 1."""
+def load_or_exit(ref: str, budget: bool = True):
+    """A Scenario from a path or built-in id; on any problem, its errors on stderr and exit 1.
+    With `budget`, a scenario whose signals would not fit the size budget is refused here too,
+    before any command starts synthesizing it."""
     import dojo.telemetry  # noqa: F401 - lends the loader the fault library (dojo.scenario.hooks)
     from dojo.scenario import ScenarioErrors, load_scenario, resolve_scenario
 
     try:
-        return load_scenario(resolve_scenario(ref))
+        path = resolve_scenario(ref)
+        sc = load_scenario(path)
+        if budget:
+            from dojo.commands.library import check_budget
+
+            check_budget(sc, path)
+        return sc
     except ScenarioErrors as exc:
         for err in exc.errors:
-            click.echo(str(err), err=True)
+            echo(str(err), err=True)
         sys.exit(1)

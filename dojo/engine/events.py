@@ -5,12 +5,13 @@ attempt began), scenario_t (the replay clock) and at (real-world UTC time).
 
     started        {rules, scenario_id, title, digest, seed, speed, mode, clock, start_t, time_limit}
     resumed        {session: n}
-    ended          {reason: quit|eof}                   a session closed cleanly (the attempt stays open)
+    ended          {reason: quit|eof|output error}      a session closed cleanly (the attempt stays open)
     clock          {action: pause|resume|speed|advance, value}
     query          {what: logs|metrics|traces|trace|events, args, count}
     hypothesis     {id: H1, text, service, fault}       created
     hypothesis_update {id, status?, text?, service?, fault?}
     pin            {item, kind, hypothesis, note, summary, snapshot}
+    unpin          {item, hypothesis}                   that pin no longer argues the case
     hint           {index, cost}
     diagnosis      {service, fault, trigger, trigger_ref, explanation, correct, verdict}
     gave_up        {}
@@ -25,6 +26,7 @@ QUERY = "query"
 HYPOTHESIS = "hypothesis"
 HYPOTHESIS_UPDATE = "hypothesis_update"
 PIN = "pin"
+UNPIN = "unpin"
 HINT = "hint"
 DIAGNOSIS = "diagnosis"
 GAVE_UP = "gave_up"

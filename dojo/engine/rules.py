@@ -27,10 +27,23 @@ class Rules(BaseModel):
     evidence: list[EvidenceSelector]
     require_trigger: bool = False
     partial_feedback: bool = True
+    # The call graph (callee -> callers) and the change events that set the incident off, so a
+    # pin is judged by the fact it shows, wherever it shows it (see evidence.py). Older attempts
+    # have neither and are judged as before.
+    callers: dict[str, list[str]] = {}
+    triggers: list[dict] = []
 
     @classmethod
     def from_scenario(cls, sc: Scenario) -> "Rules":
+        from .evidence import triggers_of
+
+        callers: dict[str, list[str]] = {s.name: [] for s in sc.services}
+        for s in sc.services:
+            for c in s.calls:
+                callers.setdefault(c, []).append(s.name)
         return cls(
+            callers=callers,
+            triggers=triggers_of(sc),
             scenario_id=sc.id,
             title=sc.title,
             difficulty=sc.difficulty,
@@ -61,25 +74,26 @@ class Verdict:
     trigger_ok: bool | None  # None when the scenario does not ask for a trigger
 
     def message(self, partial_feedback: bool) -> str:
+        """What the learner is told. Without partial feedback (a challenge, a game day) only
+        that it is wrong: anything more lets a guesser solve each half separately."""
         if self.correct:
             return "correct"
         if not partial_feedback:
             return "wrong diagnosis"
-        right = [
-            name
-            for name, ok in (("service", self.service_ok), ("fault kind", self.fault_ok), ("trigger", self.trigger_ok))
-            if ok
-        ]
-        wrong = [
-            name
-            for name, ok in (("service", self.service_ok), ("fault kind", self.fault_ok), ("trigger", self.trigger_ok))
-            if ok is False
-        ]
+        parts = [("service", self.service_ok), ("fault kind", self.fault_ok), ("trigger", self.trigger_ok)]
+        right = [name for name, ok in parts if ok]
+        wrong = [name for name, ok in parts if ok is False]
+
+        def the(names: list[str]) -> str:
+            return " and the ".join(names)
+
         if not right:
-            return "wrong diagnosis"
+            return f"wrong diagnosis: the {the(wrong)} {'is' if len(wrong) == 1 else 'are'} not right"
+        if not wrong:  # each part is in some accepted answer, but not in the same one
+            return f"wrong diagnosis: the {the(right)} are each right on their own, but not together"
         return (
-            f"wrong diagnosis: the {' and the '.join(right)} {'is' if len(right) == 1 else 'are'} right, the "
-            f"{' and the '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not"
+            f"wrong diagnosis: the {the(right)} {'is' if len(right) == 1 else 'are'} right, "
+            f"the {the(wrong)} {'is' if len(wrong) == 1 else 'are'} not"
         )
 
     def feedback(self, partial_feedback: bool) -> dict:

@@ -2,6 +2,7 @@
 
     base          = 100 x difficulty
     penalty_s     = wrong diagnoses x wrong_penalty + the cost of each hint taken
+                    + replay skipped ahead / speed              (practice, real clock)
     adjusted_s    = ttcd_s + penalty_s
     speed         = par / (par + adjusted_s)                  1/2 at par, -> 1 when very fast
     evidence      = answer-key selectors matched by a pin made before the diagnosis / selectors
@@ -20,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from dojo.store.model import Event
 
 from .attempt import Attempt
-from .evidence import matches
+from .evidence import explain, matches, trigger_explain
 
 BASE_PER_DIFFICULTY = 100
 EVIDENCE_WEIGHT = 1.0
@@ -32,6 +33,14 @@ class EvidenceTerm:
     selector: str
     why: str
     matched_by: list[str]  # pin ids (the first pin of each item) that satisfy it
+
+
+@dataclass
+class PinTerm:
+    pin: str  # the pinned item's id
+    kind: str
+    proved: list[str]  # the facts (selector descriptions) it shows
+    why_not: str  # when it proves none: why, against the nearest fact of its kind
 
 
 @dataclass
@@ -59,8 +68,11 @@ class ScoreCard:
     evidence_total: int = 0
     evidence_weight: float = EVIDENCE_WEIGHT
     evidence_points: float = 0.0
+    pins: list[PinTerm] = field(default_factory=list)
     points: int = 0
     formula: str = FORMULA
+    skipped_replay_s: float = 0.0  # scenario seconds skipped ahead with `advance` (real clock)
+    skips_s: float = 0.0  # what those skips cost: the learner time they would have taken
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -70,6 +82,22 @@ def _describe(sel) -> str:
     from dojo.telemetry.selectors import describe
 
     return describe(sel)
+
+
+def _pin_term(pin: Event, rules, proved: dict[str, list[str]]) -> PinTerm:
+    item, kind, snap = pin.data["item"], pin.data.get("kind", ""), pin.data.get("snapshot", {})
+    facts = proved.get(item, [])
+    if facts:
+        return PinTerm(item, kind, facts, "")
+    wanted = {"log": "logs", "metric": "metric", "span": "trace"}.get(kind)
+    reasons = [
+        explain(sel, kind, snap, rules.callers) for sel in rules.evidence if wanted and getattr(sel, wanted) is not None
+    ]
+    if kind == "event" and rules.triggers:
+        reasons.append(trigger_explain(rules.triggers, kind, snap))
+    reasons = [r for r in reasons if r]
+    why = reasons[0] if reasons else f"the answer key has no fact a {kind or 'pin'} can show"
+    return PinTerm(item, kind, [], why)
 
 
 def score(events: list[Event], *, live: bool = False, elapsed_s: float | None = None) -> ScoreCard:
@@ -89,13 +117,31 @@ def score(events: list[Event], *, live: bool = False, elapsed_s: float | None = 
     wrong = sum(1 for e in counted if e.kind == "diagnosis" and not e.data.get("correct"))
     hint_costs = [float(rules.hint_costs[e.data["index"]]) for e in counted if e.kind == "hint"]
     wrong_s = wrong * float(rules.wrong_penalty)
-    penalty = wrong_s + sum(hint_costs, 0.0)
+    skipped, skips_s = _skips(counted, att.settings.clock, att.settings.speed)
+    penalty = wrong_s + sum(hint_costs, 0.0) + skips_s
 
     terms = []
-    pins = [e for e in counted if e.kind == "pin"]
+    pins = _pins_standing(counted)
+    callers = rules.callers
+    proved: dict[str, list[str]] = {}
     for sel in rules.evidence:
-        by = [p.data["item"] for p in pins if matches(sel, p.data.get("kind", ""), p.data.get("snapshot", {}))]
-        terms.append(EvidenceTerm(_describe(sel), sel.why or "", list(dict.fromkeys(by))))
+        desc = _describe(sel)
+        by = [p.data["item"] for p in pins if matches(sel, p.data.get("kind", ""), p.data.get("snapshot", {}), callers)]
+        for item in by:
+            proved.setdefault(item, []).append(desc)
+        terms.append(EvidenceTerm(desc, sel.why or "", list(dict.fromkeys(by))))
+    if rules.triggers:
+        # The change that set it off is a fact of its own, whether or not the key lists it.
+        desc = "change " + ", ".join(f"{t['kind']} {t['service']} at {t['t']:g}s" for t in rules.triggers)
+        by = [
+            p.data["item"]
+            for p in pins
+            if trigger_explain(rules.triggers, p.data.get("kind", ""), p.data.get("snapshot", {})) is None
+        ]
+        for item in by:
+            proved.setdefault(item, []).append(desc)
+        terms.append(EvidenceTerm(desc, "the change that set the incident off", list(dict.fromkeys(by))))
+    pin_terms = [_pin_term(p, rules, proved) for p in {p.data["item"]: p for p in pins}.values()]
     matched = sum(1 for t in terms if t.matched_by)
     total = len(terms)
 
@@ -140,5 +186,37 @@ def score(events: list[Event], *, live: bool = False, elapsed_s: float | None = 
         evidence_matched=matched,
         evidence_total=total,
         evidence_points=round(evidence_points, 2),
+        pins=pin_terms,
         points=points,
+        skipped_replay_s=round(skipped, 3),
+        skips_s=round(skips_s, 3),
     )
+
+
+def _skips(events: list[Event], clock: str, speed: float) -> tuple[float, float]:
+    """Replay skipped ahead, and its cost: each skip at the speed it was made at. A manual
+    clock's advance is how its time passes (it already costs wall time), so it is not a skip."""
+    if clock == "manual":
+        return 0.0, 0.0
+    skipped = cost = 0.0
+    for e in events:
+        if e.kind != "clock":
+            continue
+        if e.data.get("action") == "speed":
+            speed = float(e.data["value"])
+        elif e.data.get("action") == "advance":
+            skipped += float(e.data["value"])
+            cost += float(e.data["value"]) / speed
+    return skipped, cost
+
+
+def _pins_standing(events: list[Event]) -> list[Event]:
+    """Pin events not taken back by an unpin before the end of `events`."""
+    standing: list[Event] = []
+    for e in events:
+        if e.kind == "pin":
+            standing.append(e)
+        elif e.kind == "unpin":
+            key = (e.data["item"], e.data.get("hypothesis"))
+            standing = [p for p in standing if (p.data["item"], p.data.get("hypothesis")) != key]
+    return standing

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +34,8 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from .hooks import FaultSpec
 
+MAX_IMPORT_MB = 200
+
 
 def builtin_dir() -> Path:
     """The built-in scenarios' folder (or $DOJO_SCENARIOS): see dojo.builtin."""
@@ -55,8 +58,44 @@ def load_scenario(path: str | Path, *, faults: Mapping[str, FaultSpec] | None = 
     path = Path(path)
     scenario = parse_scenario(_read(path), str(path), faults=faults)
     scenario._base_dir = path.resolve().parent
+    scenario._file = str(path)
     _check_imports(scenario, path)
     return scenario
+
+
+def max_import_bytes() -> int:
+    """The largest imported signal file read (DOJO_MAX_IMPORT_MB, default 200): its rows cost
+    several times its size in memory, and a scenario must never cost more than a few GB."""
+    raw = os.environ.get("DOJO_MAX_IMPORT_MB", "").strip()
+    return (int(raw) if raw.isdigit() and int(raw) > 0 else MAX_IMPORT_MB) * 1_000_000
+
+
+def import_problem(folder: Path, rel: str) -> str | None:
+    """Why the imported file `rel` may not be read, or None. A shared scenario must not read the
+    player's other files: the path is relative, without `..`, and once resolved (symlinks
+    followed) it is still inside the scenario's own folder (its `NAME.signals/` included)."""
+    p = Path(rel)
+    if p.is_absolute() or rel.startswith(("/", "\\", "~")) or (len(rel) > 1 and rel[1] == ":"):
+        return (
+            f"{rel!r}: an absolute path; imports are files in the scenario's own folder, e.g. NAME.signals/logs.jsonl"
+        )
+    if ".." in p.parts or ".." in rel.replace("\\", "/").split("/"):
+        return f"{rel!r}: '..' leaves the scenario's folder; imports are files in it, e.g. NAME.signals/logs.jsonl"
+    try:
+        target = (folder / p).resolve(strict=False)
+    except (OSError, RuntimeError):  # a symlink loop
+        return f"{rel!r}: cannot be resolved (a symlink loop?); run 'dojo import' again"
+    if not target.is_relative_to(folder.resolve()):
+        return f"{rel!r}: a symlink to outside the scenario's folder; copy the file in ('dojo import') instead"
+    if not target.is_file():
+        return f"{rel!r}: no such file beside the scenario; run 'dojo import' or fix the path"
+    size = target.stat().st_size
+    if size > max_import_bytes():
+        return (
+            f"{rel!r}: {size / 1e6:,.0f} MB, over the {max_import_bytes() / 1e6:,.0f} MB limit for an imported file "
+            f"(DOJO_MAX_IMPORT_MB); import a shorter window of the incident"
+        )
+    return None
 
 
 def _check_imports(scenario: Scenario, path: Path) -> None:
@@ -67,16 +106,10 @@ def _check_imports(scenario: Scenario, path: Path) -> None:
     errors = []
     doc = None
     for kind, rel in scenario.imports.files().items():
-        if not (path.resolve().parent / rel).is_file():
+        problem = import_problem(path.resolve().parent, rel)
+        if problem is not None:
             doc = doc or read_yaml(_read(path), str(path))
-            errors.append(
-                ScenarioError(
-                    str(path),
-                    doc.line_of(("imports", kind)),
-                    f"imports.{kind}",
-                    f"{rel!r}: no such file beside the scenario; run 'dojo import' or fix the path",
-                )
-            )
+            errors.append(ScenarioError(str(path), doc.line_of(("imports", kind)), f"imports.{kind}", problem))
     if errors:
         raise ScenarioErrors(errors)
     try:

@@ -23,6 +23,11 @@ MetricName = Literal[
     "queue_depth",
     "disk_used_pct",
     "cache_hit_pct",
+    "instances",
+    "queue_age_s",
+    "replication_lag_s",
+    "packet_loss_pct",
+    "clock_skew_s",
 ]
 # Every metric the synthesizer produces for every service, per grid bucket.
 METRIC_NAMES: tuple[str, ...] = get_args(MetricName)

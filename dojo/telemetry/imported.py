@@ -190,8 +190,13 @@ def load_imports(scenario) -> Imported:
     out = Imported()
     if scenario.imports is None:
         return out
+    from dojo.scenario.loader import import_problem
+
     base = scenario.base_dir or Path(".")
     for kind, rel in scenario.imports.files().items():
+        problem = import_problem(base, rel)  # checked at load; again here, where the file is opened
+        if problem is not None:
+            raise ImportedSignalError(f"{base / 'imports'}: imports.{kind}: {problem}")
         data, dropped = READERS[kind](base / rel, scenario.start, scenario.duration)
         setattr(out, "spans" if kind == "traces" else kind, data)
         out.dropped[kind] = dropped

@@ -10,20 +10,26 @@ state computed here, so they agree with each other.
 
 from __future__ import annotations
 
+import copy
 import math
-from dataclasses import dataclass, field
 from statistics import NormalDist
 
 import numpy as np
 
-from dojo.scenario.model import Scenario, TimelineEvent
+from dojo.scenario.model import Scenario
 
-from .faults import FAULTS, FaultKind
+from .changes import CHANGE_VOICES, apply_change
+from .faults import FAULTS
+from .flow import AutoscaleConfig, flow
+from .state import FaultContext, Op, State, combine, envelope
+
+__all__ = ["FaultContext", "State", "combine", "envelope", "propagate", "simulate"]
 
 # Own median latency (ms) and p99/p50 ratio by service kind.
 BASE_LATENCY_MS = {"http": 22.0, "worker": 60.0, "db": 4.0, "cache": 0.8, "queue": 2.0, "lb": 1.0, "external": 110.0}
 BASE_TAIL = {"http": 4.0, "worker": 3.0, "db": 5.0, "cache": 3.0, "queue": 3.0, "lb": 3.0, "external": 4.0}
 HEADROOM = 2.5  # default capacity as a multiple of the busiest baseline load
+WRITE_SHARE = 0.1  # share of a service's requests that write, when it declares no operations
 Z99 = 2.3263  # standard normal quantile of 0.99
 PARTICLES = 200  # latency samples per service per bucket in the final pass
 # Stratified standard normals: a service's own latency distribution without sampling noise.
@@ -34,135 +40,6 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 
 def _normal_sf(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 - _erf(z / math.sqrt(2.0)).astype(float))
-
-
-def combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Probability that either of two independent failures happens."""
-    return 1.0 - (1.0 - a) * (1.0 - b)
-
-
-@dataclass
-class State:
-    scenario: Scenario
-    t: np.ndarray  # bucket starts, seconds
-    names: list[str]
-    kinds: list[str]
-    calls: list[list[int]]
-    callers: list[list[int]]
-    topo: list[int]  # callers before callees
-    rng: np.random.Generator
-    # Inputs: baseline, then transformed by faults.
-    demand: np.ndarray  # (S,T) entry requests/s
-    lat_own: np.ndarray  # (S,T) own median latency, ms
-    tail: np.ndarray  # (S,T) own p99/p50
-    retries: np.ndarray  # (S,T) retries per failed call
-    cpu_extra: np.ndarray  # (S,T) cpu % not explained by load
-    mem: np.ndarray  # (S,T) %
-    disk: np.ndarray  # (S,T) %
-    pool_extra: np.ndarray  # (S,T) pool % held by something other than load
-    queue: np.ndarray  # (S,T) messages waiting
-    cache_hit: np.ndarray  # (S,T) % (meaningful for caches)
-    capacity: np.ndarray  # (S,) requests/s before saturation
-    # Own failures by source name ("base", "overload", "ev3"...), and failures of calls *to* a
-    # service that happen on the caller's side (dns, tls, auth), by source.
-    err_src: list[dict[str, np.ndarray]] = field(default_factory=list)
-    conn_src: list[dict[str, np.ndarray]] = field(default_factory=list)
-    # Extra log lines per minute by (service, source, template side).
-    warn_rate: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
-    # (S,) fault-free cache hit %: the miss ratio callers' database calls are sized for.
-    cache_hit_base: np.ndarray | None = None
-    # Rate limits by (service, source): (quota requests/s, strength 0..1), both (T,). The share
-    # rejected depends on the load that arrives, so propagate() turns them into err_src entries.
-    limits: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    # Outputs of propagate().
-    rps: np.ndarray | None = None
-    p50: np.ndarray | None = None
-    p99: np.ndarray | None = None
-    err: np.ndarray | None = None
-    own_err: np.ndarray | None = None
-    cpu: np.ndarray | None = None
-    pool: np.ndarray | None = None
-    call_fail: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)  # after retries
-    call_parts: dict[tuple[int, int], dict[str, np.ndarray]] = field(default_factory=dict)
-    edge_weight: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
-    overload: np.ndarray | None = None
-    self_p50: np.ndarray | None = None  # own work only, without waiting on callees
-    cloud: dict[int, np.ndarray] = field(default_factory=dict)  # (T, PARTICLES) latency samples per service
-    particle_seed: int = 0
-
-    @property
-    def S(self) -> int:
-        return len(self.names)
-
-    @property
-    def T(self) -> int:
-        return len(self.t)
-
-    def index(self, name: str) -> int:
-        return self.names.index(name)
-
-
-@dataclass
-class FaultContext:
-    """What a fault kind's `apply` gets: the state, where and when it is active, its parameters."""
-
-    st: State
-    s: int  # the faulty service
-    env: np.ndarray  # (T,) 0..1 strength over time
-    since: np.ndarray  # (T,) seconds since onset (0 before)
-    params: dict
-    source: str  # error source name for attribution in logs and spans
-    kind: FaultKind
-    event: TimelineEvent
-
-    @property
-    def active(self) -> np.ndarray:
-        return self.env > 0
-
-    def add_error(self, rate: np.ndarray, s: int | None = None) -> None:
-        s = self.s if s is None else s
-        srcs = self.st.err_src[s]
-        srcs[self.source] = combine(srcs.get(self.source, 0.0), np.clip(rate, 0.0, 1.0))
-
-    def add_conn_failure(self, rate: np.ndarray, s: int | None = None) -> None:
-        """Calls to the service fail before they reach it (seen and logged by the callers)."""
-        s = self.s if s is None else s
-        srcs = self.st.conn_src[s]
-        srcs[self.source] = combine(srcs.get(self.source, 0.0), np.clip(rate, 0.0, 1.0))
-
-    def add_limit(self, quota_rps: float | np.ndarray, s: int | None = None) -> None:
-        """Requests beyond `quota_rps` are rejected while the fault is active (a rate limiter).
-        Retries of rejected calls count against the quota too, which only propagate() knows."""
-        s = self.s if s is None else s
-        quota = np.broadcast_to(np.asarray(quota_rps, dtype=float), (self.st.T,))
-        self.st.limits[(s, self.source)] = (quota, self.env)
-
-    def add_event_lines(self, key: str, per_bucket: np.ndarray, s: int | None = None) -> None:
-        """About `per_bucket` lines of the kind's event_logs[key] in each bucket (an OOM kill, a
-        restart, a config reload): moments the fault marks itself, not a steady rate."""
-        s = self.s if s is None else s
-        k = (s, f"{self.source}:{key}")
-        self.st.warn_rate[k] = self.st.warn_rate.get(k, 0.0) + per_bucket * 60.0 / self.st.scenario.grid
-
-    @property
-    def onset(self) -> np.ndarray:
-        """(T,) True only in the first bucket the fault is active."""
-        out = np.zeros(self.st.T, dtype=bool)
-        if self.active.any():
-            out[int(np.argmax(self.active))] = True
-        return out
-
-    @property
-    def baseline_rps(self) -> np.ndarray:
-        """Requests/s reaching the faulty service with no fault at all (initial_state propagates
-        the fault-free load once, to size capacities, before any fault applies). For rates of
-        lines about calls the fault rejects; not updated by other faults."""
-        return self.st.rps[self.s].copy()
-
-    def add_warn(self, per_min: np.ndarray, s: int | None = None) -> None:
-        s = self.s if s is None else s
-        key = (s, self.source)
-        self.st.warn_rate[key] = self.st.warn_rate.get(key, 0.0) + per_min
 
 
 def _topology(scenario: Scenario) -> tuple[list[str], list[list[int]], list[list[int]], list[int]]:
@@ -186,14 +63,6 @@ def _topology(scenario: Scenario) -> tuple[list[str], list[list[int]], list[list
     if len(order) != len(names):
         raise ValueError("call graph has a cycle")
     return names, calls, callers, order
-
-
-def envelope(ev: TimelineEvent, t: np.ndarray, grid: float, duration: float) -> tuple[np.ndarray, np.ndarray]:
-    """Strength 0..1 per bucket (fraction of the bucket the fault covers) and seconds since onset."""
-    end = duration if ev.end is None else ev.end
-    overlap = np.clip(np.minimum(t + grid, end) - np.maximum(t, ev.at), 0.0, grid) / grid
-    since = np.clip(t + grid / 2 - ev.at, 0.0, None) * (t + grid > ev.at)
-    return overlap, since
 
 
 def initial_state(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> State:
@@ -247,6 +116,8 @@ def initial_state(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -
         conn_src=[{} for _ in names],
     )
     st.cache_hit_base = np.median(st.cache_hit, axis=1)
+    _carried_defaults(st)
+    _operations(st)
     # Capacity from the fault-free load, so that a surge, a retry storm or a stampede saturates.
     st.particle_seed = int(rng.integers(0, 2**63))
     propagate(st, iterations=1, particles=False)
@@ -258,12 +129,68 @@ def initial_state(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -
     return st
 
 
+def _operations(st: State) -> None:
+    """Each declared operation with its own latency and callees; the service's own latency is
+    their mix, weighted by share."""
+    for i, svc in enumerate(st.scenario.services):
+        if not svc.operations:
+            continue
+        idx = {n: k for k, n in enumerate(st.names)}
+        base = st.lat_own[i]
+        default = svc.latency_ms or BASE_LATENCY_MS[svc.kind]
+        ops = [
+            Op(
+                name=o.name,
+                route=o.route,
+                share=o.share,
+                writes=o.writes,
+                calls=list(st.calls[i]) if o.calls is None else [idx[c] for c in o.calls if c in idx],
+                lat=base * (o.latency_ms or default) / default,
+            )
+            for o in svc.operations
+        ]
+        rest = 1.0 - sum(o.share for o in ops)
+        if rest > 1e-9:
+            ops.append(Op("other", None, rest, False, list(st.calls[i]), base.copy()))
+        st.ops[i] = ops
+        st.lat_own[i] = sum(o.share * o.lat for o in ops) / sum(o.share for o in ops)
+
+
+def _carried_defaults(st: State) -> None:
+    """The time-carried inputs of a healthy system: every replica in service, nothing shed."""
+    S, T = st.S, st.T
+    svc = st.scenario.services
+    st.instances = np.array([np.full(T, float(s.replicas)) for s in svc])
+    st.cap_factor = np.ones((S, T))
+    st.shed = np.zeros((S, T))
+    st.surge = np.ones((S, T))
+    st.retry_budget = np.array([np.full(T, np.inf if s.retry_budget is None else s.retry_budget) for s in svc])
+    st.consume = np.ones((S, T))
+    st.stale = np.zeros((S, T), dtype=bool)
+    st.replication_lag_s = np.zeros((S, T))
+    st.packet_loss = np.zeros((S, T))
+    st.clock_skew_s = np.zeros((S, T))
+    # A server queues what it cannot serve at once, for a bounded time: by default a tenth of
+    # its shortest caller's timeout, so overload shows as 503s rather than as every call timing out.
+    wait = np.zeros(S)
+    for i, s in enumerate(svc):
+        timeouts = [svc[c].timeout_ms for c in st.callers[i]] or [s.timeout_ms]
+        wait[i] = (s.max_queue_ms if s.max_queue_ms is not None else 0.1 * min(timeouts)) / 1000.0
+    st.max_wait_s = np.repeat(wait[:, None], T, axis=1)
+    for i, s in enumerate(svc):
+        if s.autoscale is not None:
+            a = s.autoscale
+            st.autoscale[i] = AutoscaleConfig(a.min, a.max, a.target_cpu, a.every, a.warmup)
+
+
 def apply_faults(st: State, grid: float) -> list[dict]:
     """Apply every timeline fault; returns ground truth about each (for lint and debrief)."""
     truth = []
     for i, ev in enumerate(st.scenario.timeline):
         kind = FAULTS.get(ev.kind)
-        if kind is None:  # a change (deploy, config_change...): no harm by itself
+        if kind is None:  # a change: no harm by itself, consequences when its params say so
+            if ev.kind in CHANGE_VOICES and (found := apply_change(st, i, ev)) is not None:
+                truth.append(found)
             continue
         env, since = envelope(ev, st.t, grid, st.scenario.duration)
         ctx = FaultContext(
@@ -276,13 +203,41 @@ def apply_faults(st: State, grid: float) -> list[dict]:
             kind=kind,
             event=ev,
         )
-        kind.apply(ctx)
+        if ev.operation is not None and ctx.s in st.ops:
+            _apply_to_operation(st, ctx)
+        else:
+            kind.apply(ctx)
         truth.append({"event": i, "kind": ev.kind, "service": ev.service, "at": ev.at, "end": ev.end})
     return truth
 
 
+def _apply_to_operation(st: State, ctx: FaultContext) -> None:
+    """A fault aimed at one operation: only that operation's requests slow down or fail, so the
+    service's share of them is the operation's share."""
+    s = ctx.s
+    op = next(o for o in st.ops[s] if o.name == ctx.event.operation)
+    before = st.lat_own[s].copy()
+    ctx.kind.apply(ctx)
+    op.lat = op.lat + (st.lat_own[s] - before)
+    st.lat_own[s] = sum(o.share * o.lat for o in st.ops[s]) / sum(o.share for o in st.ops[s])
+    for srcs in (st.err_src[s], st.conn_src[s]):
+        if ctx.source in srcs:
+            op.sources[ctx.source] = 1.0
+            srcs[ctx.source] = srcs[ctx.source] * op.share
+
+
 def _lognormal_sigma(p50: np.ndarray, p99: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(p99 / np.maximum(p50, 1e-6), 1.0001)) / Z99
+
+
+def _op_weight(st: State, o: Op, c: int) -> np.ndarray:
+    """Calls to `c` per request of operation `o`: none, one, or the misses of a cache it reads."""
+    if c not in o.calls:
+        return np.zeros(st.T)
+    caches = [k for k in o.calls if st.kinds[k] == "cache"]
+    if st.kinds[c] == "db" and caches and not o.writes:
+        return np.clip((100.0 - st.cache_hit[caches[0]]) / 100.0, 0.0, 1.0)
+    return np.ones(st.T)
 
 
 def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
@@ -291,18 +246,24 @@ def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
     S, T = st.S, st.T
     kinds = st.kinds
     cache_of = {i: [c for c in st.calls[i] if kinds[c] == "cache"] for i in range(S)}
-    # Misses against the fault-free miss ratio (not this timeline's median, which a long cache
-    # failure would drag down until the stampede vanished).
-    base_miss = {i: max(100.0 - float(st.cache_hit_base[i]), 1.0) for i in range(S) if kinds[i] == "cache"}
-
-    # A caller that has a cache sends only its misses on to its databases.
+    # A caller that has a cache sends only its misses on to its databases: at 94 % hits the
+    # database sees 6 % of the reads, and all of them while the cache is cold. Writes go to
+    # the database whatever the cache holds.
     st.edge_weight = {}
+    st.op_weight = {}
     for i in range(S):
         for c in st.calls[i]:
             w = np.ones(T)
-            if kinds[c] == "db" and cache_of[i]:
+            if i in st.ops:
+                w = np.zeros(T)
+                for o in st.ops[i]:
+                    wo = _op_weight(st, o, c)
+                    st.op_weight[(i, o.name, c)] = wo
+                    w = w + o.share * wo
+            elif kinds[c] == "db" and cache_of[i]:
                 k = cache_of[i][0]
-                w = np.clip((100.0 - st.cache_hit[k]) / base_miss[k], 0.0, 20.0)
+                miss = np.clip((100.0 - st.cache_hit[k]) / 100.0, 0.0, 1.0)
+                w = WRITE_SHARE + (1.0 - WRITE_SHARE) * miss
             st.edge_weight[(i, c)] = w
 
     conn_fail = np.zeros((S, T))
@@ -310,26 +271,20 @@ def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
         for rate in st.conn_src[i].values():
             conn_fail[i] = combine(conn_fail[i], rate)
 
-    call_fail_prev = {e: np.zeros(T) for e in st.edge_weight}
+    fail_static = {e: np.zeros(T) for e in st.edge_weight}
+    p50_static = st.lat_own.copy()
     for it in range(iterations):
-        # Load, top down. Every attempt, retries included, is a request the callee must serve.
-        rps = st.demand.copy()
-        for i in st.topo:
-            for c in st.calls[i]:
-                f = call_fail_prev[(i, c)]
-                r = st.retries[i]
-                attempts = np.where(f < 0.999, (1 - f ** (r + 1)) / np.maximum(1 - f, 1e-9), r + 1)
-                rps[c] += rps[i] * st.edge_weight[(i, c)] * attempts * (1 - conn_fail[c])
-        util = rps / st.capacity[:, None]
-        overload = np.clip(1.0 - 1.0 / np.maximum(util, 1e-9), 0.0, 0.95)
+        # Load, top down and bucket by bucket. Every attempt, retries included, is a request the
+        # callee must serve; a service forwards only what it does not shed or reject.
+        fl = flow(st, fail_static, p50_static, conn_fail)
+        rps, overload = fl.rps, fl.overload
+        util = np.where(
+            fl.capacity > 0, fl.admitted / np.maximum(fl.capacity, 1e-9), np.where(fl.admitted > 0, 2.0, 0.0)
+        )
         queueing = 1.0 + 3.0 * np.clip((util - 0.7) / 0.3, 0.0, 1.0) ** 2 + 8.0 * np.clip(util - 1.0, 0.0, 3.0)
         cpu = np.clip(8.0 + 62.0 * np.minimum(util, 1.4) + st.cpu_extra, 0.0, 100.0)
         # A pinned cpu makes every request wait for a core: up to 10x its own time at 100 %.
         cpu_slow = 1.0 + 9.0 * np.clip((cpu - 85.0) / 15.0, 0.0, 1.0) ** 2
-
-        # A rate limiter rejects whatever arrives beyond its quota, retries included.
-        for (i, source), (quota, env) in st.limits.items():
-            st.err_src[i][source] = env * np.clip(1.0 - quota / np.maximum(rps[i], 1e-9), 0.0, 1.0)
 
         own_err = np.zeros((S, T))
         for i in range(S):
@@ -337,18 +292,23 @@ def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
                 own_err[i] = combine(own_err[i], rate)
             own_err[i] = combine(own_err[i], overload[i])
 
-        # Latency and errors, bottom up.
-        self_p50 = st.lat_own * queueing * cpu_slow
+        # Latency and errors, bottom up: once without the queue wait (what the next scan adds the
+        # backlog's timeouts to), once with it (what callers see).
+        work_p50 = st.lat_own * queueing * cpu_slow
+        self_p50 = work_p50 + fl.wait_s * 1000.0
+        p50_static, _, _, fail_static, _ = _bottom_up(st, work_p50, own_err, conn_fail, particles=False)
         last = it == iterations - 1
         p50, p99, err, call_fail, call_parts = _bottom_up(
             st, self_p50, own_err, conn_fail, particles=particles and last and PARTICLES > 0
         )
-        call_fail_prev = call_fail
 
     st.rps, st.p50, st.p99, st.err, st.own_err = rps, p50, np.maximum(p99, p50), err, own_err
     st.cpu, st.overload, st.self_p50 = cpu, overload, self_p50
     st.call_fail = call_fail
     st.call_parts = call_parts
+    st.wait_s, st.capacity_t, st.ready, st.forward = fl.wait_s, fl.capacity, fl.instances, fl.forward
+    st.queue_age_s = fl.age_s
+    st.queue = st.queue + fl.depth
     has_db = np.array([any(kinds[c] == "db" for c in st.calls[i]) for i in range(S)])
     st.pool = np.clip(
         np.where(has_db[:, None], 12.0 + 55.0 * np.minimum(util, 1.5), 4.0 + 6.0 * np.minimum(util, 1.0))
@@ -382,6 +342,12 @@ def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: 
             z = _STRATA[rng.permutation(PARTICLES)]
             sigma_own = np.log(np.maximum(st.tail[i], 1.0001)) / Z99
             total = self_p50[i][:, None] * np.exp(z[None, :] * sigma_own[:, None])
+            op_of = None
+            if i in st.ops:
+                # Particles split over the operations by share; each has its own work and callees.
+                op_of = _op_particles(st.ops[i])
+                ratio = np.array([o.lat / np.maximum(st.lat_own[i], 1e-9) for o in st.ops[i]])  # (O,T)
+                total = total * ratio[op_of].T
         for c in st.calls[i]:
             w = np.minimum(st.edge_weight[(i, c)], 1.0)
             r = st.retries[i]
@@ -390,9 +356,8 @@ def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: 
             else:
                 sigma = _lognormal_sigma(p50[c], p99[c])
                 timed_out = _normal_sf((np.log(timeout) - np.log(np.maximum(p50[c], 1e-6))) / np.maximum(sigma, 1e-6))
-            first = combine(
-                combine(conn_fail[c], err[c] * (1 - conn_fail[c])), timed_out * (1 - conn_fail[c]) * (1 - err[c])
-            )
+            # Refused, else failed by the callee, else timed out: the three parts add up to `first`.
+            first = conn_fail[c] + err[c] * (1 - conn_fail[c]) + timed_out * (1 - conn_fail[c]) * (1 - err[c])
             final = first ** (r + 1)
             attempts = np.where(first < 0.999, (1 - first ** (r + 1)) / np.maximum(1 - first, 1e-9), r + 1)
             call_fail[(i, c)] = first
@@ -405,7 +370,10 @@ def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: 
             err[i] = combine(err[i], w * final)
             if particles:
                 edge_rng = np.random.default_rng([st.particle_seed, i, c])
-                total = total + _call_time(edge_rng, cloud[c], w, r, conn_fail[c], err[c], timeout)
+                wp = w
+                if op_of is not None:
+                    wp = np.array([st.op_weight[(i, o.name, c)] for o in st.ops[i]])[op_of].T  # (T,P)
+                total = total + _call_time(edge_rng, cloud[c], wp, r, conn_fail[c], err[c], timeout)
             else:
                 # Each attempt waits for the callee, at most its timeout.
                 p50[i] += w * np.minimum(p50[c], timeout) * np.minimum(attempts, r + 1)
@@ -413,15 +381,50 @@ def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: 
         if particles:
             cloud[i] = total
             p50[i], p99[i] = np.quantile(total, [0.5, 0.99], axis=1)
+            if op_of is not None:
+                _op_outcomes(st, i, op_of, total, own_err[i], call_fail, conn_fail)
     if particles:
         st.cloud = cloud
     return p50, np.maximum(p99, p50), err, call_fail, call_parts
 
 
+def _op_particles(ops: list[Op]) -> np.ndarray:
+    """(P,) the operation each latency particle belongs to, in proportion to the shares."""
+    shares = np.array([o.share for o in ops])
+    bounds = np.cumsum(shares / shares.sum()) * PARTICLES
+    return np.minimum(np.searchsorted(bounds, np.arange(PARTICLES) + 0.5), len(ops) - 1)
+
+
+def _op_outcomes(st: State, i: int, op_of: np.ndarray, total: np.ndarray, own_err, call_fail, conn_fail) -> None:
+    """Each operation's latency percentiles from its particles, and its error rate: the service's
+    own failures (a fault aimed at it in full) and the failed calls of its own callees."""
+    for k, o in enumerate(st.ops[i]):
+        mine = total[:, op_of == k]
+        if mine.shape[1]:
+            o.p50, o.p99 = np.quantile(mine, [0.5, 0.99], axis=1)
+        else:
+            o.p50 = o.p99 = np.zeros(st.T)
+        # The service's own failures less those aimed at single operations (scaled by share),
+        # plus those aimed at this one in full.
+        aimed = np.zeros(st.T)
+        for src, rate in st.err_src[i].items():
+            if any(src in other.sources for other in st.ops[i]):
+                aimed = combine(aimed, rate)
+        err = 1.0 - (1.0 - own_err) / np.maximum(1.0 - aimed, 1e-9)
+        for src, rate in st.err_src[i].items():
+            if src in o.sources:
+                err = combine(err, np.clip(rate / max(o.share, 1e-9), 0.0, 1.0))
+        for c in o.calls:
+            r = st.retries[i]
+            final = call_fail[(i, c)] ** (r + 1)
+            err = combine(err, np.minimum(st.op_weight[(i, o.name, c)], 1.0) * final)
+        o.err = np.clip(err, 0.0, 1.0)
+
+
 def _call_time(rng, callee: np.ndarray, w, retries, conn, err, timeout: float) -> np.ndarray:
     """Per particle: time spent calling one dependency, attempts and retries included."""
     T, P = callee.shape
-    called = rng.random((T, P)) < w[:, None]
+    called = rng.random((T, P)) < (w if w.ndim == 2 else w[:, None])
     spent = np.zeros((T, P))
     still = called
     for a in range(int(retries.max(initial=0)) + 1):
@@ -437,7 +440,9 @@ def _call_time(rng, callee: np.ndarray, w, retries, conn, err, timeout: float) -
 
 
 def simulate(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> tuple[State, list[dict]]:
+    start = copy.deepcopy(rng.bit_generator.state)
     st = initial_state(scenario, t, rng)
+    st.rng_start = start
     truth = apply_faults(st, scenario.grid)
     propagate(st)
     return st, truth

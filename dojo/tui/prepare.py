@@ -49,7 +49,7 @@ class Feeds:
 
         sig = session.signals
         sc = session.scenario
-        page = session.briefing()["page"]
+        page = session.briefing().page
         paged = next((a.service for a in sc.alerts if a.name in page), sc.alerts[0].service if sc.alerts else None)
         return cls(
             logs=sig.log_table, spans=sig.spans, events=sig.events, cube=MetricCube(sig.tel.metrics, sig.grid),
@@ -86,9 +86,12 @@ def open_attempt(
     manual = settings.clock == "manual"
     if settings.resume is not None:
         from dojo.engine.attempt import Attempt
+        from dojo.engine.readback import check_events
 
         store.attempt(settings.resume)  # a clear StoreError for a number that is no attempt
         events = store.events(settings.resume)
+        if events:
+            check_events(settings.resume, events)  # one line (EngineError) rather than a traceback
         att = Attempt.from_events(events) if events else None
         manual = att is not None and att.settings.clock == "manual"
         tel = synthesize(scenario, seed=att.settings.seed if att is not None else None, progress=progress)

@@ -143,8 +143,11 @@ def test_alias_bomb_refused_without_expanding():
         f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi")
     )
     lines = errors_of(bomb)
-    assert lines[0] == "x.yaml:1: anchors (&a) are not allowed; write each value out in full"
-    assert "x.yaml:2: aliases (*a) are not allowed; write the value out in full" in lines
+    # One fix, one line (it was 82): the first anchor, and how many more there are.
+    assert lines == [
+        "x.yaml:1: anchors (&a) are not allowed (and 80 more anchors and aliases after it); "
+        "write every value out in full"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -91,9 +91,9 @@ def test_library_to_debrief_the_whole_attempt():
         await settled(pilot)
         (pin,) = app.session.journal.pins
         assert pin.item == view.selected_id and pin.hypothesis == "H1"
-        assert journal.rows[1].kind == "pin" and journal.rows[1].text.startswith(
-            f"{pin.item}  checkout WARN retrying request to payments"
-        )
+        # The pin reads as what it holds, its id after it.
+        assert journal.rows[1].kind == "pin" and journal.rows[1].item == pin.item
+        assert journal.rows[1].text.startswith("checkout WARN retrying request to payments")
 
         # The metric window, widened to everything so far, pinned from the metrics pane.
         metrics = ws.query_one(MetricsPane)
@@ -125,10 +125,13 @@ def test_library_to_debrief_the_whole_attempt():
         assert note.service == "hint 1" and note.name.startswith("Compare the request rate") and note.t == 1140.0
         assert bar.penalties == 180.0
 
-        # The right diagnosis (the form starts from the last one) ends it: the debrief.
+        # The right diagnosis ends it: the debrief. The form starts from the guess of the
+        # hypothesis under the journal's cursor, its text as the first words of why.
         await pilot.press("d")
         modal = app.screen
-        assert modal.query_one(TextArea).text == "the provider is slow"
+        assert modal.query_one("#diagnosis-service", Select).value == "checkout"
+        assert modal.query_one("#diagnosis-fault", Select).value == "retry_storm"
+        assert modal.query_one(TextArea).text == "checkout retries hammer payments"
         modal.query_one("#diagnosis-service", Select).value = "checkout"
         modal.query_one("#diagnosis-fault", Select).value = "retry_storm"
         modal.query_one(TextArea).text = "checkout retries each failed call with no backoff"

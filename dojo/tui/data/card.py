@@ -34,6 +34,10 @@ def card_terms(card: dict) -> list[Term]:
         Term("ttcd_s", f"{c['ttcd_s']:g}" if solved else "- (not solved)"),
         Term("wrong_s", f"{c['wrong_diagnoses']} x {c['wrong_penalty_s']:g} = {c['wrong_s']:g}"),
         Term("hints_s", f"{hints} = {c['hints_s']:g}"),
+    ]
+    if c.get("skipped_replay_s"):
+        rows.append(Term("skips_s", f"{c['skipped_replay_s']:g} s of replay skipped = {c['skips_s']:g}"))
+    rows += [
         Term("penalty_s", f"{c['penalty_s']:g}"),
         Term("adjusted_s", f"{c['ttcd_s']:g} + {c['penalty_s']:g} = {c['adjusted_s']:g}" if solved else "-"),
         Term("base", f"100 x difficulty {c['difficulty']} = {c['base']}"),
@@ -54,6 +58,10 @@ def card_terms(card: dict) -> list[Term]:
     for t in c["evidence"]:
         by = f"  <- {', '.join(t['matched_by'])}" if t["matched_by"] else ""
         rows.append(Term("", f"{'+' if t['matched_by'] else '-'} {t['selector']}{by}", bool(t["matched_by"])))
+    for p in c.get("pins", []):
+        # Each pin says which fact it proved, or why it proved none: feedback on the reasoning.
+        said = "shows " + "; ".join(p["proved"]) if p["proved"] else "proves nothing: " + p["why_not"]
+        rows.append(Term("", f"pin {p['pin']} {said}", bool(p["proved"])))
     rows.append(
         Term(
             "evidence_points",

@@ -18,6 +18,7 @@ from dojo.scenario.errors import ScenarioErrors
 from dojo.scenario.yamlsafe import MAX_BYTES, read_yaml
 
 __all__ = ["Card", "LibraryFilter", "Record", "all_tags", "read_card", "read_cards", "records", "scenarios_dir"]
+from dojo.authoring.credit import from_mapping
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Card:
     duration: str  # as written: 45m
     path: Path
     problem: str = ""  # why the file cannot be read (it is listed all the same, so it is not lost)
+    credit: tuple[str, ...] = ()  # a retold incident: "Retold from ...: url", then its changes
 
     @property
     def stars(self) -> str:
@@ -57,6 +59,7 @@ def read_card(path: Path) -> Card:
         tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
         duration=_duration(data.get("duration")),
         path=path,
+        credit=tuple(from_mapping(data.get("source"))),
     )
 
 
@@ -111,13 +114,14 @@ class Record:
 def records(store) -> dict[str, Record]:
     """scenario id -> Record, from every attempt in the store."""
     from dojo.engine.attempt import Attempt
+    from dojo.engine.readback import readable
 
     out: dict[str, Record] = {}
     events = store.all_events()
     for row in store.attempts():
         evs = events.get(row.id)
-        if not evs:
-            continue
+        if not evs or not readable(row.id, evs):
+            continue  # a malformed attempt is left out here; `dojo history` names it
         att = Attempt.from_events(evs)
         rec = out.get(row.scenario_id, Record())
         ttcd = float(att.solved.wall_s) if att.solved is not None else None

@@ -31,14 +31,15 @@ class AttemptSummary:
 
 def summaries(store) -> list[AttemptSummary]:
     from dojo.engine.attempt import Attempt
+    from dojo.engine.readback import readable
     from dojo.engine.scoring import score
 
     events = store.all_events()
     out = []
     for row in store.attempts():
         evs = events.get(row.id)
-        if not evs:
-            continue
+        if not evs or not readable(row.id, evs):
+            continue  # a malformed attempt is left out here; `dojo history` names it
         card = score(evs)
         faults = tuple(dict.fromkeys(a.fault for a in Attempt.from_events(evs).rules.accepted))
         out.append(

@@ -12,12 +12,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static, TabbedContent, TabPane
+
+from dojo.authoring.credit import debrief_markdown
 
 from ..data.card import card_terms, headline
 from ..data.debrief import INCIDENT, Moment, debrief_timeline
 from ..data.units import offset, span
+from .base import DojoScreen
 
 MARKS = {
     "fault": ("✦", "$text-error"),
@@ -105,7 +107,7 @@ def diagnoses_content(attempt_events: list) -> Content:
     return Content("\n").join(lines) if lines else Content.styled("no diagnosis was sent", "$text-muted")
 
 
-class DebriefScreen(Screen):
+class DebriefScreen(DojoScreen[None]):
     CSS_PATH = "debrief.tcss"
     AUTO_FOCUS = "#debrief-timeline-box"
     BINDINGS = [
@@ -138,9 +140,7 @@ class DebriefScreen(Screen):
                     yield Static(timeline_content(self.moments), id="debrief-timeline")
             with TabPane("What happened", id="tab-story"):
                 with VerticalScroll(id="debrief-story"):
-                    yield Markdown(
-                        self.scenario.debrief or "_This scenario has no written debrief._", id="debrief-text"
-                    )
+                    yield Markdown(debrief_markdown(self.scenario), id="debrief-text")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -151,4 +151,4 @@ class DebriefScreen(Screen):
         self.query_one(TabbedContent).active = f"tab-{tab}"
 
     def action_library(self) -> None:
-        self.app.show_library()
+        self.dojo.show_library()
