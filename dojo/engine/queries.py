@@ -19,6 +19,7 @@ row as the fallback); arguments and results in `api`.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -94,7 +95,7 @@ class _Codes:
         return np.isin(self.codes[lo:hi], np.array(codes, dtype=self.codes.dtype))
 
 
-def _as_list(value: str | list[str] | None) -> list[str] | None:
+def _as_list(value: str | Sequence[str] | None) -> list[str] | None:
     if value is None:
         return None
     return [value] if isinstance(value, str) else list(value)
@@ -219,6 +220,7 @@ class Signals:
                     candidates = candidates[mask[candidates - lo]]
         prefix = "(?i)" if q.ignore_case else ""
         if candidates is None and sparse and patterns:
+            assert mask is not None  # sparse implies a mask
             candidates = np.flatnonzero(mask) + lo  # the cheap filters cut most rows: search only the survivors
 
         if candidates is not None:
