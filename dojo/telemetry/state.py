@@ -13,7 +13,6 @@ import numpy as np
 
 from dojo.scenario.model import Scenario, TimelineEvent
 
-
 # The default of the arrays the physics fills in before anything reads them: typed as the array
 # it becomes, so each reader need not prove it is there.
 LATER: Any = None
