@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dojo.scenario.errors import keypath
-from dojo.scenario.model import CHANGE_KINDS, Scenario
+from dojo.scenario.model import CHANGE_KINDS, Scenario, TimelineEvent
 from dojo.telemetry.faults import FAULTS
 from dojo.telemetry.model import Telemetry
 from dojo.telemetry.selectors import describe, selector_hits
@@ -37,7 +37,7 @@ class Finding:
     severity: str = "error"  # error: unfair; warning: worth a look
 
 
-def fault_events(sc: Scenario) -> list[tuple[int, object]]:
+def fault_events(sc: Scenario) -> list[tuple[int, TimelineEvent]]:
     return [(i, ev) for i, ev in enumerate(sc.timeline) if ev.kind in FAULTS and ev.kind != "no_fault"]
 
 

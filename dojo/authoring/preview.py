@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -34,7 +35,7 @@ from dojo.telemetry.text import plain_lines
 @dataclass(frozen=True)
 class Table:
     headers: tuple[str, ...]
-    rows: list[tuple[str, ...]]
+    rows: Sequence[tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def topology(sc: Scenario) -> list[str]:
     """The call graph as a tree from each entry service; a service reached twice is drawn once
     and named again as '(see above)'."""
     called = {c for s in sc.services for c in s.calls}
-    faults = {}
+    faults: dict[str, list[str]] = {}
     for ev in sc.timeline:
         if ev.kind in FAULTS and ev.kind != "no_fault":
             faults.setdefault(ev.service, []).append(

@@ -130,9 +130,7 @@ def play_cmd(scenario, headless: bool, speed, seed, mode, clock_kind, time_limit
     except ScenarioErrors as exc:  # the size budget, checked again on the very draw that is played
         fail(str(exc.errors[0]))
     if sys.stdin.isatty():
-        echo(
-            f'attempt #{session.attempt_id} of {sc.id}: one JSON command a line, e.g. {{"cmd": "help"}}', err=True
-        )
+        echo(f'attempt #{session.attempt_id} of {sc.id}: one JSON command a line, e.g. {{"cmd": "help"}}', err=True)
     serve(Protocol(session), sys.stdin, sys.stdout)
 
 
@@ -179,8 +177,8 @@ def serve(protocol, inp, out) -> None:
         except OSError as exc:  # EPIPE (reader gone), EFBIG (ulimit -f), ENOSPC (disk full)
             protocol.session.close("output error")
             _give_up_output(out)
-            reason = exc.strerror or exc
-            fail(f"cannot write to standard output ({reason}); the attempt is saved, resume it with --resume")
+            why = exc.strerror or str(exc)
+            fail(f"cannot write to standard output ({why}); the attempt is saved, resume it with --resume")
         if protocol.done:
             reason = "quit"
             break
