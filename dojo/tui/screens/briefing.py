@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Markdown, ProgressBar, Static
 
 from ..data.units import span
+from ..plain import safe, visible
 from ..prepare import Feeds, PlaySettings, load, open_attempt
 from ..widgets.service_map import ServiceMap
 
@@ -157,18 +158,19 @@ class BriefingScreen(Screen):
     def _fail(self, error: str) -> None:
         self.error = error
         self.query_one("#briefing-status", Static).update(
-            f"[b red]{error.splitlines()[0]}[/]  Esc: back to the library"
+            f"[b red]{safe(error.splitlines()[0])}[/]  Esc: back to the library"
         )
         self.query_one(ProgressBar).display = False
         if "\n" in error:
-            self.query_one("#briefing-text", Markdown).update("```\n" + error + "\n```")
+            self.query_one("#briefing-text", Markdown).update("```\n" + visible(error) + "\n```")
 
     def _show_scenario(self, sc) -> None:
         self.query_one("#briefing-title", Static).update(
-            f"[b]{sc.title}[/b]  ·  {sc.id}  ·  {'★' * sc.difficulty}{'☆' * (5 - sc.difficulty)}  ·  {', '.join(sc.tags)}"
+            f"[b]{safe(sc.title)}[/b]  ·  {safe(sc.id)}  ·  {'★' * sc.difficulty}{'☆' * (5 - sc.difficulty)}  ·  "
+            f"{safe(', '.join(sc.tags))}"
         )
         self.document = sc.briefing
-        self.query_one("#briefing-text", Markdown).update(sc.briefing)
+        self.query_one("#briefing-text", Markdown).update(visible(sc.briefing))  # the author's text
         service_map = self.query_one(ServiceMap)
         service_map.set_services(list(sc.services))
 
@@ -176,7 +178,7 @@ class BriefingScreen(Screen):
         session = self.session
         resumed = self.settings.resume is not None
         self.document = briefing_markdown(briefing, self.scenario, session.attempt_id, resumed)
-        self.query_one("#briefing-text", Markdown).update(self.document)
+        self.query_one("#briefing-text", Markdown).update(visible(self.document))  # holds the author's text
         service_map = self.query_one(ServiceMap)
         service_map.set_metrics(feeds.cube)
         service_map.now = session.now()  # health as the learner is paged

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select, Static, TextArea
 
 from ..data.units import span
+from ..plain import plain
 
 
 class DiagnosisScreen(ModalScreen[dict | None]):
@@ -48,7 +49,7 @@ class DiagnosisScreen(ModalScreen[dict | None]):
             )
             with Horizontal(classes="dialog-row"):
                 yield Select(
-                    [(s["name"], s["name"]) for s in b["services"]],
+                    [(plain(s["name"]), s["name"]) for s in b["services"]],
                     prompt="service at fault",
                     id="diagnosis-service",
                     value=d.get("service") or Select.NULL,

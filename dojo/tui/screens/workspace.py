@@ -28,6 +28,7 @@ from textual.widgets import Footer, Select, TabbedContent, TabPane
 from ..data.pins import pin_label
 from ..data.units import offset, span
 from ..heap import settle_after_load
+from ..plain import plain, visible
 from ..prepare import Feeds, release
 from ..widgets.clock_bar import ClockBar
 from ..widgets.journal import JournalPanel
@@ -180,7 +181,7 @@ class WorkspaceScreen(Screen):
                 self.app.show_debrief(self.session)
         except (EngineError, StoreError) as exc:
             if not quiet:
-                self.notify(str(exc), severity="error", timeout=8)
+                self.notify(visible(str(exc)), severity="error", timeout=8, markup=False)
         return None
 
     async def show_journal(self) -> None:
@@ -241,7 +242,7 @@ class WorkspaceScreen(Screen):
         if pinned is not None:
             await self.show_journal()
             label = pin_label(pinned.item, pinned.kind, pinned.summary, pinned.snapshot).split("  ", 1)[-1]
-            self.notify(label, title=f"Pinned {item}" + (f" to {hypothesis}" if hypothesis else ""))
+            self.notify(visible(label), title=f"Pinned {item}" + (f" to {hypothesis}" if hypothesis else ""), markup=False)
 
     async def action_pin(self) -> None:
         item = self.item_of(self.focused) or self.item_of(self.last_pane)
@@ -278,7 +279,7 @@ class WorkspaceScreen(Screen):
         if h is not None:
             await self.show_journal()
             self.query_one(JournalPanel).select(h.id)
-            self.notify(f"{h.id}: {h.text}", title="Hypothesis added; pins go to it")
+            self.notify(visible(f"{h.id}: {h.text}"), title="Hypothesis added; pins go to it", markup=False)
 
     def action_update_hypothesis(self, hypothesis: str | None = None) -> None:
         from .hypothesis import HypothesisScreen
@@ -323,7 +324,8 @@ class WorkspaceScreen(Screen):
         if hint is None:
             return
         self.query_one(Timeline).add_note(self.session.now(), hint["text"], author=f"hint {hint['index']}")
-        self.notify(hint["text"], title=f"Hint {hint['index']} of {hint['of']} (+{span(hint['cost_s'])})", timeout=30)
+        title = f"Hint {hint['index']} of {hint['of']} (+{span(hint['cost_s'])})"
+        self.notify(visible(hint["text"]), title=title, timeout=30, markup=False)  # the author's text, as written
         self.refresh_bindings()
         await self._show_penalties()
 
@@ -335,7 +337,8 @@ class WorkspaceScreen(Screen):
         changes: list[tuple[str, str]] = []
         if self.briefing["require_trigger"]:
             found = await self._call(self.session.events_list, kind="changes", record=False)
-            changes = [(f"{e.id}  {offset(e.t)}  {e.name}", e.id) for e in (found.events if found else [])]
+            # Change names quote the scenario (a deploy's version): options read no markup.
+            changes = [(plain(f"{e.id}  {offset(e.t)}  {e.name}"), e.id) for e in (found.events if found else [])]
         modal = DiagnosisScreen(self.briefing, changes, self.draft, self.session.attempt.wrong_diagnoses)
         self.app.push_screen(modal, self._diagnosed)
 
