@@ -28,7 +28,7 @@ from textual.widgets import Footer, Select, TabbedContent, TabPane
 from ..data.pins import pin_label
 from ..data.units import offset, span
 from ..heap import settle_after_load
-from ..plain import plain, visible
+from ..plain import plain, visible, visible_line
 from ..prepare import Feeds, release
 from ..widgets.clock_bar import ClockBar
 from ..widgets.journal import JournalPanel
@@ -113,7 +113,7 @@ class WorkspaceScreen(Screen):
         metrics.window = WINDOWS[2]
         self.query_one(LogsPane).set_logs(f.logs, f.start)
         bar = self.query_one(ClockBar)
-        bar.duration, bar.start, bar.title = f.duration, f.start, s.scenario.title
+        bar.duration, bar.start, bar.title = f.duration, f.start, visible_line(s.scenario.title)
         settle_after_load()
         release(s)  # the learner's time starts now that there is something to look at
         self.tick()
