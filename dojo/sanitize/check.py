@@ -63,8 +63,10 @@ def files_to_check(paths: list[Path]) -> list[Path]:
                 for f in p.rglob("*")
                 if f.is_file() and not f.is_symlink() and f.name not in (REPORT_NAME, PSEUDONYMS_NAME)
             )
-        else:
+        elif p.is_file():
             files.append(p)
+        else:  # a device or a pipe (/dev/zero) would be read forever: the same refusal as sanitize's
+            raise InputError(f"{p}: not a regular file or folder")
     return files
 
 
