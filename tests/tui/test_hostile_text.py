@@ -95,3 +95,26 @@ def test_hostile_scenario_text_is_shown_escaped_on_every_screen(tmp_path):
             await script(pilot)
 
     asyncio.run(main())
+
+
+def test_a_scenario_over_the_size_budget_is_refused_on_the_briefing(tmp_path):
+    from dojo.tui.app import DojoApp
+    from dojo.tui.prepare import PlaySettings
+    from dojo.tui.screens.briefing import BriefingScreen
+    from tests.hostile.test_budget import scenario
+
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    scenario(folder, surge=100)
+    app = DojoApp(settings=PlaySettings(clock="manual"), synthesize=synthesize, scenarios=folder)
+
+    async def main():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, BriefingScreen) and app.screen.error, what="the refusal")
+            assert app.screen.error.startswith("This scenario is too big to play:\n")
+            assert "log lines, faults included (limit 5,000,000" in app.screen.error
+            assert "Esc: back to the library" in screen_text(app)
+
+    asyncio.run(main())

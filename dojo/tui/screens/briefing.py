@@ -144,6 +144,9 @@ class BriefingScreen(Screen):
         except (EngineError, StoreError) as exc:
             self._fail(str(exc))
             return
+        except ScenarioErrors as exc:  # over the size budget: refused before anything is drawn
+            self._fail("This scenario is too big to play:\n" + "\n".join(str(e) for e in exc.errors))
+            return
         app.session = self.session = session
         briefing = await app.engine.call(session.briefing)
         self.feeds = feeds
