@@ -53,6 +53,30 @@ class AutoscaleConfig:
     start: int = 0  # first bucket it acts in (an autoscaler nobody declared acts once it misbehaves)
 
 
+def _arrivals(j, wait, demand, feeds, p50s, surge, shed, limits, lim_o) -> tuple[float, float]:
+    """Arrivals and admissions in bucket j while the service has a queue wait its callers feel."""
+    lo, width = TIMEOUT_RAMP
+    arr = demand[j]
+    for base, fs, retries, budget, timeout in feeds:
+        b = base[j]
+        if b <= 0.0:
+            continue
+        x = ((wait * 1000.0 + p50s[j]) / timeout - lo) / width
+        tf = 0.0 if x <= 0.0 else 1.0 if x >= 1.0 else x
+        f = 1.0 - (1.0 - fs[j]) * (1.0 - tf)
+        a = attempts(f, retries[j])
+        if a > 1.0 + budget[j]:
+            a = 1.0 + budget[j]
+        arr += b * a
+    arr *= surge[j]
+    adm = arr * (1.0 - shed[j])
+    for quota, env, src in limits:
+        rej = env[j] * (1.0 - quota[j] / adm) if adm > quota[j] else 0.0
+        lim_o[src][j] = rej
+        adm *= 1.0 - rej
+    return arr, adm
+
+
 def attempts(f: float, r: float) -> float:
     """Expected attempts per call when each fails independently with probability f, r retries."""
     if f < 0.999:
@@ -76,20 +100,60 @@ def flow(st: State, fail_static: dict, p50_static: np.ndarray, conn_fail: np.nda
         for i in st.callers[c]:
             base = out.rps[i] * out.forward[i] * st.edge_weight[(i, c)] * (1.0 - conn_fail[c])
             feeds.append(
-                (
-                    base.tolist(),
-                    np.asarray(fail_static[(i, c)]).tolist(),
-                    st.retries[i].tolist(),
-                    st.retry_budget[i].tolist(),
-                    float(svc[i].timeout_ms),
-                )
+                (base, np.asarray(fail_static[(i, c)]), st.retries[i], st.retry_budget[i], float(svc[i].timeout_ms))
             )
-        _scan_one(st, c, feeds, p50_static[c].tolist(), grid, out)
+        calm = _calm(st, c, feeds, p50_static[c])
+        if not _settled(st, c, calm, out):
+            _scan_one(st, c, feeds, p50_static[c].tolist(), grid, out, calm)
     return out
 
 
-def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow) -> None:
+def _calm(st: State, c: int, feeds: list, p50s: np.ndarray) -> dict:
+    """Arrivals, admissions and quota rejections per bucket as they are when the service has no
+    backlog (so its callers see no queue wait): all buckets at once. The scan uses these values
+    wherever the wait is zero, so both paths give the same bits."""
+    lo, width = TIMEOUT_RAMP
+    arr = st.demand[c].copy()
+    for base, fs, retries, budget, timeout in feeds:
+        tf = np.clip((p50s / timeout - lo) / width, 0.0, 1.0)
+        f = 1.0 - (1.0 - fs) * (1.0 - tf)
+        a = np.where(f < 0.999, (1.0 - f ** (retries + 1.0)) / np.maximum(1.0 - f, 1e-12), retries + 1.0)
+        arr = arr + base * np.minimum(a, 1.0 + budget)
+    arr = arr * st.surge[c]
+    adm = arr * (1.0 - st.shed[c])
+    rej = {}
+    for (s, src), (quota, env) in st.limits.items():
+        if s == c:
+            r = np.where(adm > quota, env * (1.0 - quota / np.where(adm > 0, adm, 1.0)), 0.0)
+            rej[src] = r
+            adm = adm * (1.0 - r)
+    replicas = max(float(st.scenario.services[c].replicas), 1.0)
+    cap = float(st.capacity[c]) / replicas * np.maximum(st.instances[c], 0.0) * st.cap_factor[c]
+    return {"arr": arr, "adm": adm, "rej": rej, "cap": cap}
+
+
+def _settled(st: State, c: int, calm: dict, out: Flow) -> bool:
+    """Fill in service c at once when nothing carries over: never more admitted than it can serve,
+    no queue, no autoscaler, no restart. False when it needs the bucket-by-bucket scan."""
+    arr, adm, cap = calm["arr"], calm["adm"], calm["cap"]
+    if st.kinds[c] == "queue" or c in st.autoscale or st.drops.get(c):
+        return False
+    if not np.all(np.isinf(cap) | ((cap > 0) & (adm <= cap))):
+        return False
+    out.rps[c], out.admitted[c], out.overload[c] = arr, adm, 0.0
+    out.forward[c] = np.where(arr > 0, adm / np.where(arr > 0, arr, 1.0), 1.0)
+    out.wait_s[c], out.capacity[c], out.instances[c] = 0.0, cap, st.instances[c]
+    for src, r in calm["rej"].items():
+        st.err_src[c][src] = r
+    return True
+
+
+def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow, calm: dict) -> None:
     T = st.T
+    feeds = [(b.tolist(), f.tolist(), r.tolist(), u.tolist(), to) for b, f, r, u, to in feeds]
+    arr0, adm0 = calm["arr"].tolist(), calm["adm"].tolist()
+    rej0 = {src: r.tolist() for src, r in calm["rej"].items()}
+    cap0 = calm["cap"].tolist()
     kind = st.kinds[c]
     demand = st.demand[c].tolist()
     surge = st.surge[c].tolist()
@@ -104,32 +168,19 @@ def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow
     limits = [(q.tolist(), e.tolist(), src) for (s, src), (q, e) in st.limits.items() if s == c]
     auto = st.autoscale.get(c)
     scaler = _Autoscaler(auto, replicas, grid) if auto is not None else None
-    ramp_lo, ramp_w = TIMEOUT_RAMP
 
     rps, adm_o, over_o, fwd_o, wait_o, cap_o, inst_o, depth_o, age_o = ([0.0] * T for _ in range(9))
     lim_o = {src: [0.0] * T for _, _, src in limits}
     backlog = depth = age = wait = 0.0
     for j in range(T):
-        arr = demand[j]
-        for base, fs, retries, budget, timeout in feeds:
-            b = base[j]
-            if b <= 0.0:
-                continue
-            x = ((wait * 1000.0 + p50s[j]) / timeout - ramp_lo) / ramp_w
-            tf = 0.0 if x <= 0.0 else 1.0 if x >= 1.0 else x
-            f = 1.0 - (1.0 - fs[j]) * (1.0 - tf)
-            a = attempts(f, retries[j])
-            if a > 1.0 + budget[j]:
-                a = 1.0 + budget[j]
-            arr += b * a
-        arr *= surge[j]
-        adm = arr * (1.0 - shed[j])
-        for quota, env, src in limits:
-            rej = env[j] * (1.0 - quota[j] / adm) if adm > quota[j] else 0.0
-            lim_o[src][j] = rej
-            adm *= 1.0 - rej
+        if wait == 0.0:
+            arr, adm = arr0[j], adm0[j]
+            for src in lim_o:
+                lim_o[src][j] = rej0[src][j]
+        else:
+            arr, adm = _arrivals(j, wait, demand, feeds, p50s, surge, shed, limits, lim_o)
         inst = base_inst[j] + (scaler.ready(j) if scaler else 0.0)
-        cap = per_inst * max(inst, 0.0) * cap_factor[j]
+        cap = cap0[j] if not scaler else per_inst * max(inst, 0.0) * cap_factor[j]
         if j in drops:  # a restart drops the work in flight
             backlog *= 1.0 - drops[j]
         over = 0.0
