@@ -128,7 +128,7 @@ def _calm(st: State, c: int, feeds: list, p50s: np.ndarray) -> dict:
             rej[src] = r
             adm = adm * (1.0 - r)
     replicas = max(float(st.scenario.services[c].replicas), 1.0)
-    cap = float(st.capacity[c]) / replicas * np.maximum(st.instances[c], 0.0) * st.cap_factor[c]
+    cap = float(st.capacity[c]) / replicas * np.maximum(st.instances[c], 0.0) * st.ready_factor[c] * st.cap_factor[c]
     return {"arr": arr, "adm": adm, "rej": rej, "cap": cap}
 
 
@@ -142,7 +142,7 @@ def _settled(st: State, c: int, calm: dict, out: Flow) -> bool:
         return False
     out.rps[c], out.admitted[c], out.overload[c] = arr, adm, 0.0
     out.forward[c] = np.where(arr > 0, adm / np.where(arr > 0, arr, 1.0), 1.0)
-    out.wait_s[c], out.capacity[c], out.instances[c] = 0.0, cap, st.instances[c]
+    out.wait_s[c], out.capacity[c], out.instances[c] = 0.0, cap, st.instances[c] * st.ready_factor[c]
     for src, r in calm["rej"].items():
         st.err_src[c][src] = r
     return True
@@ -160,6 +160,8 @@ def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow
     shed = st.shed[c].tolist()
     base_inst = st.instances[c].tolist()
     cap_factor = st.cap_factor[c].tolist()
+    ready_factor = st.ready_factor[c].tolist()
+    scaled_at = st.scaled_at.get(c, set())
     max_wait = st.max_wait_s[c].tolist()
     consume = st.consume[c].tolist()
     drops = st.drops.get(c, {})
@@ -179,8 +181,10 @@ def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow
                 lim_o[src][j] = rej0[src][j]
         else:
             arr, adm = _arrivals(j, wait, demand, feeds, p50s, surge, shed, limits, lim_o)
-        inst = base_inst[j] + (scaler.ready(j) if scaler else 0.0)
-        cap = cap0[j] if not scaler else per_inst * max(inst, 0.0) * cap_factor[j]
+        if scaler and j in scaled_at:
+            scaler.reset()
+        inst = max(base_inst[j] + (scaler.ready(j) if scaler else 0.0), 0.0)
+        cap = cap0[j] if not scaler else per_inst * inst * ready_factor[j] * cap_factor[j]
         if j in drops:  # a restart drops the work in flight
             backlog *= 1.0 - drops[j]
         over = 0.0
@@ -214,7 +218,7 @@ def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow
         adm_o[j] = adm
         over_o[j] = min(over, 1.0)
         fwd_o[j] = (adm / arr if arr > 0 else 1.0) * (1.0 - over_o[j])
-        wait_o[j], cap_o[j], inst_o[j] = wait, cap, inst
+        wait_o[j], cap_o[j], inst_o[j] = wait, cap, inst * ready_factor[j]
     out.rps[c], out.admitted[c], out.overload[c], out.forward[c] = rps, adm_o, over_o, fwd_o
     out.wait_s[c], out.capacity[c], out.instances[c] = wait_o, cap_o, inst_o
     out.depth[c], out.age_s[c] = depth_o, age_o
@@ -234,19 +238,23 @@ class _Autoscaler:
         self.every = max(1, round(cfg.every_s / grid))
         self.warm = max(1, round(cfg.warmup_s / grid))
 
+    def reset(self) -> None:
+        """A person set the count by hand: the autoscaler starts over from it."""
+        self.extra, self.pending = 0.0, []
+
     def ready(self, j: int) -> float:
         while self.pending and self.pending[0][0] <= j:
             self.extra += self.pending.pop(0)[1]
         return self.extra
 
     def observe(self, j: int, adm: float, cap: float, inst: float) -> None:
-        if j % self.every or inst <= 0 or j < self.cfg.start:
+        if j % self.every or j < self.cfg.start:
             return
         cfg = self.cfg
-        util = adm / cap if cap > 0 else 2.0
+        util = adm / cap if cap > 0 else (2.0 if adm > 0 else 0.0)
         cpu = cfg.read_cpu[j] if cfg.read_cpu is not None and cfg.read_cpu[j] >= 0 else 8.0 + 62.0 * min(util, 1.4)
         total = inst + sum(n for _, n in self.pending)
-        want = min(max(math.ceil(inst * cpu / cfg.target_cpu), cfg.min), cfg.max)
+        want = min(max(math.ceil(max(inst, 1.0) * cpu / cfg.target_cpu), cfg.min), cfg.max)
         if want > total:
             self.pending.append((j + self.warm, want - total))
         elif want < inst:

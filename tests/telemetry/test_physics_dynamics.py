@@ -122,3 +122,23 @@ def test_an_autoscaler_scales_in_when_load_vanishes_then_lacks_capacity():
     back = st.rps[api][56:62] / st.capacity_t[api][56:62]
     assert back.max() > 0.9  # the load is back before the instances are
     assert st.ready[api][110] > st.ready[api][50]
+
+
+def test_a_scale_by_hand_on_an_autoscaled_service_sets_the_count_it_starts_over_from():
+    services = [dict(s) for s in SHOP]
+    services[1] = {**services[1], "autoscale": {"min": 2, "max": 10, "warmup": "2m"}}
+    scale = {"at": "8m", "kind": "scale", "service": "api", "params": {"replicas": 2}}
+    st = run(tiny(services, [scale]))
+    api = st.index("api")
+    # It had scaled in on its own before; the operator's 2 are 2, not 2 minus what it removed.
+    assert st.ready[api][40] < 6
+    assert st.ready[api][49] == 2
+    assert st.capacity_t[api][48:].min() > 0
+
+
+def test_a_restart_of_an_autoscaled_service_comes_back_to_its_count():
+    services = [dict(s) for s in SHOP]
+    services[1] = {**services[1], "autoscale": {"min": 2, "max": 10, "warmup": "2m"}}
+    st = run(tiny(services, [{"at": "8m", "kind": "restart", "service": "api", "params": {"warmup_s": 60}}]))
+    api = st.index("api")
+    assert st.ready[api][48] < 1 and st.ready[api][60] >= 2
