@@ -51,6 +51,9 @@ class AutoscaleConfig:
     warmup_s: float
     read_cpu: np.ndarray | None = None  # (T,) the cpu the autoscaler reads where >= 0 (a broken metric)
     start: int = 0  # first bucket it acts in (an autoscaler nobody declared acts once it misbehaves)
+    # New instances join the pool before they are ready and fail what they get until warm; the
+    # failures are attributed to this error source (the misbehaving autoscaler's event).
+    unready_source: str | None = None
 
 
 def _arrivals(j, wait, demand, feeds, p50s, surge, shed, limits, lim_o) -> tuple[float, float]:
@@ -173,6 +176,7 @@ def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow
 
     rps, adm_o, over_o, fwd_o, wait_o, cap_o, inst_o, depth_o, age_o = ([0.0] * T for _ in range(9))
     lim_o = {src: [0.0] * T for _, _, src in limits}
+    unready_o = [0.0] * T
     backlog = depth = age = wait = 0.0
     for j in range(T):
         if wait == 0.0:
@@ -214,6 +218,9 @@ def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow
             wait = backlog / cap
         if scaler:
             scaler.observe(j, adm, cap, inst)
+            if scaler.cfg.unready_source is not None:
+                waiting = sum(n for _, n in scaler.pending)
+                unready_o[j] = waiting / (inst + waiting) if inst + waiting > 0 else 0.0
         rps[j] = arr
         adm_o[j] = adm
         over_o[j] = min(over, 1.0)
@@ -224,6 +231,8 @@ def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow
     out.depth[c], out.age_s[c] = depth_o, age_o
     for src, values in lim_o.items():
         st.err_src[c][src] = np.array(values)
+    if scaler and scaler.cfg.unready_source is not None:
+        st.err_src[c][scaler.cfg.unready_source] = np.array(unready_o)
 
 
 class _Autoscaler:

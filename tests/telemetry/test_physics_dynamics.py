@@ -142,3 +142,23 @@ def test_a_restart_of_an_autoscaled_service_comes_back_to_its_count():
     st = run(tiny(services, [{"at": "8m", "kind": "restart", "service": "api", "params": {"warmup_s": 60}}]))
     api = st.index("api")
     assert st.ready[api][48] < 1 and st.ready[api][60] >= 2
+
+
+def test_a_broken_autoscaler_scales_in_then_its_half_ready_instances_fail_requests():
+    services = [dict(s) for s in SHOP]
+    services[1] = {**services[1], "autoscale": {"min": 1, "max": 10, "warmup": "3m"}}
+    broken = {
+        "at": "5m",
+        "for": "4m",
+        "kind": "autoscaler_misbehaviour",
+        "service": "api",
+        "params": {"joins_unready": True},
+    }
+    st = run(tiny(services, [broken], duration="20m"))
+    api = st.index("api")
+    assert st.ready[api][50] <= 1.5  # scaled in to its minimum on the cpu it misread
+    # Once it reads the real cpu it scales out; the new instances take traffic before they are
+    # ready and fail it, until their warm-up is over.
+    assert mean(st.err_src[api]["ev0"], 550, 700) > 0.3
+    assert mean(st.err_src[api]["ev0"], 0, 540) == 0
+    assert mean(st.err_src[api]["ev0"], 1000, 1200) == 0
