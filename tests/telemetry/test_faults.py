@@ -241,6 +241,7 @@ def _capacity_loss(tel: Telemetry, ctrl: Telemetry) -> None:
     # A fifth of the capacity left for the same traffic: api sheds what it cannot serve.
     assert post_mean(tel, "api", "error_rate") > post_mean(ctrl, "api", "error_rate") + 0.2
     assert post_mean(tel, "api", "cpu_pct") > post_mean(ctrl, "api", "cpu_pct") + 30
+    assert post_mean(tel, "api", "instances") == pytest.approx(0.2 * post_mean(ctrl, "api", "instances"))
 
 
 def _network(tel: Telemetry, ctrl: Telemetry) -> None:
