@@ -256,6 +256,9 @@ def _replication(tel: Telemetry, ctrl: Telemetry) -> None:
     assert lag.max() > 60 and after(ctrl, "db", "replication_lag_s", ONSET).max() == 0
     # The failover at +240 s starts the lag over.
     assert after(tel, "db", "replication_lag_s", ONSET + 250)[0] < 10
+    # Each switchover (failover at +240 s, failback at +480 s) drops connections for a while.
+    err = after(tel, "api", "error_rate", ONSET)
+    assert err[25] > 0.08 and err[49] > 0.08 and err[36] < 0.04
 
 
 def _cascade(tel: Telemetry, ctrl: Telemetry) -> None:
@@ -415,7 +418,7 @@ CASES = {
         Case(
             "replication_lag",
             "db",
-            {"lag_s_per_min": 30, "failover_after_s": 240, "fresh_read_share": 0.8},
+            {"lag_s_per_min": 30, "failover_after_s": 240, "failback_after_s": 480, "fresh_read_share": 0.8},
             texts=(("db", "replay lag exceeds threshold"), ("db", "read-after-write check failed")),
             check=_replication,
             fails=False,
