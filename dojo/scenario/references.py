@@ -11,18 +11,19 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from . import hooks
 from .durations import format_duration
 from .errors import Loc, Problem, suggest
 from .model import CHANGE_KINDS, Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
-    from dojo.telemetry.faults import FaultKind
+    from .hooks import FaultSpec
 
 # Above this many log lines a scenario is a mistake (rps 5000 for 24 hours), not a lesson.
 MAX_LOG_LINES = 20_000_000
 
 
-def check_references(scenario: Scenario, faults: Mapping[str, FaultKind] | None = None) -> list[Problem]:
+def check_references(scenario: Scenario, faults: Mapping[str, FaultSpec] | None = None) -> list[Problem]:
     """Every cross-reference problem in `scenario`. `faults` defaults to the fault library; when
     it is empty (no fault kinds registered) kinds and parameters cannot be judged and are skipped."""
     if faults is None:
@@ -38,13 +39,9 @@ def check_references(scenario: Scenario, faults: Mapping[str, FaultKind] | None 
     return out
 
 
-def _registry() -> Mapping[str, FaultKind]:
-    # Lazy: the fault library pulls in numpy; validating a file should not pay for it twice.
-    try:
-        from dojo.telemetry.faults import FAULTS
-    except ImportError:  # a partial install: judge what can be judged without it
-        return {}
-    return FAULTS
+def _registry() -> Mapping[str, FaultSpec]:
+    # The fault library lives above this package (dojo.telemetry) and lends itself: see hooks.
+    return hooks.fault_library()
 
 
 def _unknown(what: str, name: str, known: list[str], fix: str = "") -> str:
@@ -86,7 +83,8 @@ def _calls(scenario: Scenario, names: list[str], out: list[Problem]) -> None:
             out.append(
                 Problem(
                     ("services", i),
-                    f"nobody calls {svc.name!r}, so it needs entry traffic: add rps (e.g. rps: 50) or have a service call it",
+                    f"nobody calls {svc.name!r}, so it needs entry traffic: add rps (e.g. rps: 50) or have a service "
+                    "call it",
                 )
             )
     out.extend(_cycles(scenario))
@@ -166,7 +164,7 @@ def _cycles(scenario: Scenario) -> list[Problem]:
     return found
 
 
-def _timeline(scenario: Scenario, names: list[str], faults: Mapping[str, FaultKind], out: list[Problem]) -> None:
+def _timeline(scenario: Scenario, names: list[str], faults: Mapping[str, FaultSpec], out: list[Problem]) -> None:
     kinds = sorted(faults) + list(CHANGE_KINDS)
     first_id: dict[str, int] = {}
     end = scenario.duration
@@ -200,7 +198,8 @@ def _timeline(scenario: Scenario, names: list[str], faults: Mapping[str, FaultKi
             out.append(
                 Problem(
                     loc + ("at",),
-                    f"{format_duration(ev.at)} is not before the end of the scenario ({format_duration(end)}); make it earlier or raise duration",
+                    f"{format_duration(ev.at)} is not before the end of the scenario ({format_duration(end)}); make "
+                    "it earlier or raise duration",
                 )
             )
         elif ev.end is not None and ev.end > end:
@@ -208,12 +207,13 @@ def _timeline(scenario: Scenario, names: list[str], faults: Mapping[str, FaultKi
             out.append(
                 Problem(
                     loc + ("for",),
-                    f"ends at {format_duration(ev.end)}, after the scenario ({format_duration(end)}); write at most {room}, or leave 'for' out to last until the end",
+                    f"ends at {format_duration(ev.end)}, after the scenario ({format_duration(end)}); write at most "
+                    f"{room}, or leave 'for' out to last until the end",
                 )
             )
 
 
-def _params(loc: Loc, given: Mapping[str, object], kind: FaultKind) -> list[Problem]:
+def _params(loc: Loc, given: Mapping[str, object], kind: FaultSpec) -> list[Problem]:
     found = []
     for key, value in given.items():
         param = kind.params.get(key)
@@ -226,10 +226,9 @@ def _params(loc: Loc, given: Mapping[str, object], kind: FaultKind) -> list[Prob
     return found
 
 
-def _change_params(loc: Loc, given: Mapping[str, object], faults: Mapping[str, FaultKind]) -> list[Problem]:
+def _change_params(loc: Loc, given: Mapping[str, object], faults: Mapping[str, FaultSpec]) -> list[Problem]:
     """A change's params: its own consequences, and those of the fault it sets off, if any."""
-    from dojo.telemetry.changes import CHANGE_PARAMS
-
+    CHANGE_PARAMS = hooks.change_params()
     carried = given.get("fault")
     if carried is not None and carried not in faults:
         return [
@@ -270,7 +269,7 @@ def _alerts(scenario: Scenario, names: list[str], out: list[Problem]) -> None:
         out.append(Problem(("page",), _unknown("alert", scenario.page, list(first))))
 
 
-def _answer(scenario: Scenario, names: list[str], faults: Mapping[str, FaultKind], out: list[Problem]) -> None:
+def _answer(scenario: Scenario, names: list[str], faults: Mapping[str, FaultSpec], out: list[Problem]) -> None:
     ids = [ev.id for ev in scenario.timeline if ev.id is not None]
     for i, acc in enumerate(scenario.answer.accepted):
         loc: Loc = ("answer", "accepted", i)
@@ -338,6 +337,7 @@ def _size(scenario: Scenario, out: list[Problem]) -> None:
         out.append(
             Problem(
                 ("services", busiest, "rps"),
-                f"this scenario would write about {lines:,.0f} log lines (limit {MAX_LOG_LINES:,}); lower rps or log_sample, or shorten duration",
+                f"this scenario would write about {lines:,.0f} log lines (limit {MAX_LOG_LINES:,}); lower rps or "
+                "log_sample, or shorten duration",
             )
         )

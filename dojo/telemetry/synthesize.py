@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from dojo.scenario.model import CHANGE_KINDS, Scenario
 
+from . import budget
 from .alerts import alert_events
 from .faults import FAULTS
 from .logs import LEVELS, LogBuilder, take_in_slices
@@ -45,6 +46,7 @@ def synthesize(scenario: Scenario, seed: int | None = None, progress: Progress |
 
     step("physics", 0.0)
     st, truth = simulate(scenario, t, phys_rng)
+    budget.check(scenario, st)  # before anything big is drawn or rendered
     step("metrics", 0.1)
     metrics = derive_metrics(st, metric_rng)
     step("traces", 0.2)
@@ -68,9 +70,9 @@ def synthesize(scenario: Scenario, seed: int | None = None, progress: Progress |
     )
     if scenario.imports is not None:
         step("imports", 0.95)
-        from .imported import load_imports, merge
+        from .imported import imported_signals, merge
 
-        tel = merge(tel, scenario._imported or load_imports(scenario))
+        tel = merge(tel, imported_signals(scenario))
     step("done", 1.0)
     return tel
 
@@ -83,6 +85,10 @@ def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
     err_rate = np.divide(errors, count, out=np.zeros_like(st.rps), where=count > 0)
     p50 = st.p50 * np.exp(rng.normal(0, 0.03, st.p50.shape))
     p99 = np.maximum(st.p99 * np.exp(rng.normal(0, 0.06, st.p99.shape)), p50)
+    # No latency without traffic: a bucket with no requests has no percentile (a gap, not a 0).
+    p50 = np.where(count > 0, p50, np.nan)
+    p99 = np.where(count > 0, p99, np.nan)
+    st.req_count, st.err_count = count, errors  # the log lines of a bucket are sampled from these
     series = {
         "rps": rps,
         "error_rate": err_rate,

@@ -76,8 +76,8 @@ def test_validate_duplicate_ids(tmp_path):
     res = run("validate", str(tmp_path))
     assert res.exit_code == 1
     assert (
-        f"{tmp_path / 'b.yaml'}:3: id: 'shop-slow-payments' is already the id of {tmp_path / 'a.yaml'}; ids must be unique"
-        in res.output
+        f"{tmp_path / 'b.yaml'}:3: id: 'shop-slow-payments' is already the id of {tmp_path / 'a.yaml'}; ids must be "
+        "unique" in res.output
     )
 
 
