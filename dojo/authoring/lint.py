@@ -21,7 +21,7 @@ import numpy as np
 
 from dojo.scenario.errors import keypath
 from dojo.scenario.model import CHANGE_KINDS, Scenario
-from dojo.telemetry.faults import FAULTS
+from dojo.telemetry.faults import FAULTS, fault_of
 from dojo.telemetry.model import Telemetry
 from dojo.telemetry.selectors import describe, selector_hits
 
@@ -38,7 +38,13 @@ class Finding:
 
 
 def fault_events(sc: Scenario) -> list[tuple[int, object]]:
-    return [(i, ev) for i, ev in enumerate(sc.timeline) if ev.kind in FAULTS and ev.kind != "no_fault"]
+    """The timeline's faults, a change that sets one off counted as that fault (its kind)."""
+    out = []
+    for i, ev in enumerate(sc.timeline):
+        kind = fault_of(ev)
+        if kind is not None and kind != "no_fault":
+            out.append((i, ev if kind == ev.kind else ev.model_copy(update={"kind": kind})))
+    return out
 
 
 def onset(sc: Scenario) -> float:
