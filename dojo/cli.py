@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import importlib
 import sys
+from contextlib import contextmanager
 
 import click
+
+from dojo.terminal_text import visible
 
 # name -> "module:attribute" of a click command. Adding a command is one line here plus its module.
 COMMANDS: dict[str, str] = {
@@ -24,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "import": "dojo.commands.importer:import_cmd",
     "history": "dojo.commands.history:history_cmd",
     "sanitize": "dojo.commands.sanitize:sanitize_cmd",
+    "gameday": "dojo.commands.gameday:gameday_cmd",
+    "join": "dojo.commands.gameday:join_cmd",
 }
 
 HELP = {
@@ -40,10 +45,22 @@ HELP = {
     "import": "Import real logs, metrics and traces into a scenario (sanitized by default).",
     "history": "List past attempts with status, TTCD and points.",
     "sanitize": "Scrub real incident artifacts of IPs, names and secrets; --check scans for leftovers.",
+    "gameday": "Run a game day: create a game, then start, pause, hint, inject, status, report, console.",
+    "join": "Join your game day team with its join code (terminal UI).",
 }
 
 
 class LazyGroup(click.Group):
+    # click's own errors quote what was typed (an option, a command name, a path); those words
+    # may come from a scenario's text pasted into a shell, so they are shown harmlessly.
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        with _harmless_click_errors():
+            return super().make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx: click.Context):
+        with _harmless_click_errors():
+            return super().invoke(ctx)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
@@ -58,6 +75,15 @@ class LazyGroup(click.Group):
         # Short help from a table so that `dojo --help` imports no command module.
         with formatter.section("Commands"):
             formatter.write_dl([(name, HELP.get(name, "")) for name in self.list_commands(ctx)])
+
+
+@contextmanager
+def _harmless_click_errors():
+    try:
+        yield
+    except click.ClickException as exc:
+        exc.message = visible(exc.message)
+        raise
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

@@ -9,6 +9,8 @@ Rules:
 - the evidence holds up (dojo.authoring.realism): every line in its service's voice, SQL that
   parses on tables the database owns, routes the topology has, no success slower than every
   caller's timeout, no metric or traffic line without traffic.
+- a scenario tagged `postmortem` names its source: address, organisation, date and what the
+  retelling changed (the learner is told, in the preview, the library and the debrief).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dojo.scenario.errors import keypath
 from dojo.scenario.model import CHANGE_KINDS, Scenario
 from dojo.telemetry.faults import FAULTS
 from dojo.telemetry.model import Telemetry
@@ -63,6 +66,7 @@ def lint(sc: Scenario, tel: Telemetry) -> list[Finding]:
     out += _evidence(sc, tel, start, control)
     out += _red_herrings(sc, tel, start)
     out += _alerts(sc, tel, start, control)
+    out += source_findings(sc)
     out += _realism(sc, tel)
     return out
 
@@ -75,6 +79,37 @@ def _realism(sc: Scenario, tel: Telemetry) -> list[Finding]:
         Finding(f"services[{index[f.service]}]" if f.service in index else "services", f"realism: {f.line()}")
         for f in check(sc, tel)
     ]
+
+
+POSTMORTEM_TAG = "postmortem"
+
+
+def source_findings(sc: Scenario) -> list[Finding]:
+    """A retold incident must say whose it is and what the retelling changed: a learner who
+    takes an invention for the public record learns the wrong lesson."""
+    if POSTMORTEM_TAG not in sc.tags:
+        return []
+    if sc.source is None:
+        return [
+            Finding(
+                "tags",
+                "tagged postmortem but has no source: add source: {url, org, date, changes} naming the public report",
+            )
+        ]
+    missing = [k for k in ("org", "date") if getattr(sc.source, k) is None]
+    if not sc.source.changes:
+        missing.append("changes")
+    if not sc.source.url.startswith(("https://", "http://")):
+        return [Finding("source.url", f"{sc.source.url!r} is not a web address; give the public report's URL")]
+    if missing:
+        return [
+            Finding(
+                "source",
+                f"a retold postmortem needs source.{', source.'.join(missing)}: whose report, of when, and every "
+                "change or invention in the retelling",
+            )
+        ]
+    return []
 
 
 def _answers(sc: Scenario) -> list[Finding]:
@@ -183,3 +218,34 @@ def _alerts(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list[F
             )
         )
     return out
+
+
+def hostile_text(data: object, loc: tuple = ()) -> list[tuple[tuple, Finding]]:
+    """Control characters, escape sequences and bidi/format characters in the scenario's own
+    text (keys and values): the dojo shows them escaped, but they are never what an author means
+    and may be an attempt to drive a learner's terminal. Returned with their location, for lines."""
+    from dojo.terminal_text import unsafe_characters
+
+    out: list[tuple[tuple, Finding]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str) and unsafe_characters(key, multiline=False):
+                out.append((loc, _hostile(keypath(loc) or "(top level)", "a key", unsafe_characters(key))))
+            out += hostile_text(value, (*loc, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            out += hostile_text(value, (*loc, i))
+    elif isinstance(data, str):
+        found = unsafe_characters(data)
+        if found:
+            out.append((loc, _hostile(keypath(loc), "the text", found)))
+    return out
+
+
+def _hostile(where: str, what: str, found: list[str]) -> Finding:
+    return Finding(
+        where,
+        f"{what} holds terminal control or bidi characters ({', '.join(found[:6])}"
+        f"{', ...' if len(found) > 6 else ''}); they are shown escaped: remove them",
+        "warning",
+    )

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dojo.authoring.credit import credit_lines
 from dojo.authoring.lint import Finding, fault_events, lint, onset, page_time
 from dojo.scenario.durations import format_duration
 from dojo.scenario.model import Scenario, TimelineEvent
@@ -122,7 +123,11 @@ def summary(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list[P
         else f"onset {clock(start)} (the first fault that is not a red herring)",
         paged,
     ]
-    return [Para("; ".join(facts) + ".")]
+    parts: list[Part] = [Para("; ".join(facts) + ".")]
+    if sc.source is not None:
+        head, *rest = credit_lines(sc.source.url, sc.source.org, sc.source.date, sc.source.changes)
+        parts += [Para(head), Pre(rest)] if rest else [Para(head)]
+    return parts
 
 
 # -- topology and timeline ----------------------------------------------------------------------

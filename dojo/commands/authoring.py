@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 
 import click
 
-from .common import fail, load_or_exit
+from .common import echo, fail, load_or_exit
 
 
 class OneLineCommand(click.Command):
@@ -45,7 +45,7 @@ def _ask_fault() -> str:
     from dojo.telemetry.faults import FAULTS
 
     for name, kind in sorted(FAULTS.items()):
-        click.echo(f"  {name:<28} {kind.description}")
+        echo(f"  {name:<28} {kind.description}")
     return click.prompt("Fault kind", type=click.Choice(sorted(FAULTS)), show_choices=False)
 
 
@@ -59,7 +59,7 @@ def _ask_services() -> str:
             raise click.BadParameter(str(exc)) from None
         return value
 
-    click.echo(f"Services: a preset ({', '.join(PRESETS)}) or name:kind,... like web:lb,api:http,db:db")
+    echo(f"Services: a preset ({', '.join(PRESETS)}) or name:kind,... like web:lb,api:http,db:db")
     return click.prompt("Services", default="shop", value_proc=check)
 
 
@@ -156,13 +156,13 @@ def new_cmd(
     write_checked(out, result.text)
     from dojo.scenario.durations import format_duration
 
-    click.echo(
+    echo(
         f"wrote {out}: {fault} on {result.service} at {format_duration(result.onset)}; {result.page} pages at {format_duration(result.page_at)}; "
         f"{len(result.scenario.answer.evidence)} evidence selectors; lint clean"
     )
     for note in result.notes:
-        click.echo(f"  note: {note}")
-    click.echo(f"next: edit it, then 'dojo preview {out}'")
+        echo(f"  note: {note}")
+    echo(f"next: edit it, then 'dojo preview {out}'")
 
 
 def write_checked(out: Path, text: str) -> None:
@@ -211,4 +211,4 @@ def preview_cmd(scenario: str, markdown: bool, seed: int | None) -> None:
         # The loader's reference checks catch these first; a file they miss still gets one line.
         fail(f"{scenario}: cannot synthesize: {exc}")
     report = build(sc, tel)
-    click.echo(render_markdown(report) if markdown else render_text(report), nl=False)
+    echo(render_markdown(report) if markdown else render_text(report), nl=False)

@@ -7,9 +7,17 @@ from typing import NoReturn
 
 import click
 
+from dojo.terminal_text import visible
+
+
+def echo(message: object = "", err: bool = False, nl: bool = True) -> None:
+    """`click.echo` for anything a person reads: scenario and imported text in it (titles, paths,
+    error messages quoting input) cannot drive the terminal; newlines and tabs stay."""
+    click.echo(visible(message), err=err, nl=nl)
+
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    click.echo(f"dojo: {message}", err=True)
+    echo(f"dojo: {message}", err=True)
     sys.exit(code)
 
 
@@ -32,5 +40,5 @@ def load_or_exit(ref: str):
         return load_scenario(resolve_scenario(ref))
     except ScenarioErrors as exc:
         for err in exc.errors:
-            click.echo(str(err), err=True)
+            echo(str(err), err=True)
         sys.exit(1)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from .common import echo
 from .library import _PATHS, _files, _load_all
 
 
@@ -44,7 +45,7 @@ def fairness_cmd(paths: tuple[Path, ...], seeds: int, guesses: int, verbose: boo
     loaded, load_errors = _load_all(files)
     errors += load_errors
     for err in errors:
-        click.echo(str(err))
+        echo(str(err))
     unfair = 0
     with tempfile.TemporaryDirectory(prefix="dojo-fairness-") as tmp:
         store = Store.open(Path(tmp) / "dojo.sqlite3")
@@ -58,20 +59,20 @@ def fairness_cmd(paths: tuple[Path, ...], seeds: int, guesses: int, verbose: boo
                     return Session.start(sc, store, telemetry=synthesized[seed], clock="manual")  # type: ignore[arg-type]
 
                 trial = run_trial(sc.id, sc.seed, start, synthesis_seeds=seeds, guesser_seeds=guesses)
-                click.echo(trial.summary())
+                echo(trial.summary())
                 if not trial.fair:
                     unfair += 1
                     for problem in trial.problems():
-                        click.echo("  " + problem.replace("\n", "\n  "))
+                        echo("  " + problem.replace("\n", "\n  "))
                 elif verbose:
                     for play in trial.reasoner:
-                        click.echo("  " + play.report().replace("\n", "\n  "))
+                        echo("  " + play.report().replace("\n", "\n  "))
         finally:
             store.close()
     total = len(files)
     if errors or unfair:
-        click.echo(
+        echo(
             f"{unfair + len({e.path for e in errors})} of {total} scenario{'s' * (total != 1)} unfair or invalid"
         )
         sys.exit(1)
-    click.echo(f"{total} scenario{'s' * (total != 1)} fair")
+    echo(f"{total} scenario{'s' * (total != 1)} fair")

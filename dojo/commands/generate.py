@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .common import fail, load_or_exit
+from .common import echo, fail, load_or_exit
 
 
 class StderrProgress:
@@ -60,9 +60,9 @@ def generate_cmd(scenario: str, out: Path, seed: int | None) -> None:
             fail(f"{out}: cannot write: {exc.strerror or exc}; choose another --out folder")
     finally:
         progress.close()
-    click.echo(
+    echo(
         f"{sc.id} (seed {tel.seed}): {tel.n_logs:,} log lines, {len(tel.metrics):,} metric points, "
         f"{tel.spans['trace_id'].nunique():,} traces ({len(tel.spans):,} spans), {len(tel.events):,} events -> {out}"
     )
     for f in files:
-        click.echo(f"  {f}")
+        echo(f"  {f}")

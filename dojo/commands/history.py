@@ -6,7 +6,7 @@ import json
 
 import click
 
-from .common import fail
+from .common import echo, fail
 
 
 def _ttcd(seconds: float | None) -> str:
@@ -51,17 +51,17 @@ def history_cmd(as_json: bool, scenario: str | None) -> None:
             }
         )
     if as_json:
-        click.echo(json.dumps(out, indent=2))
+        echo(json.dumps(out, indent=2))
         return
     if not out:
-        click.echo("no attempts yet; start one with 'dojo play SCENARIO --headless'")
+        echo("no attempts yet; start one with 'dojo play SCENARIO --headless'")
         return
     width = max(len("scenario"), *(len(r["scenario"]) for r in out))
-    click.echo(f"{'#':>4}  {'scenario':<{width}}  {'started (UTC)':<16}  {'status':<9}  {'TTCD':>8}  {'points':>6}")
+    echo(f"{'#':>4}  {'scenario':<{width}}  {'started (UTC)':<16}  {'status':<9}  {'TTCD':>8}  {'points':>6}")
     for r in out:
         started = r["started"][:16].replace("T", " ")
-        click.echo(
+        echo(
             f"{r['attempt']:>4}  {r['scenario']:<{width}}  {started:<16}  {r['status']:<9}  {_ttcd(r['ttcd_s']):>8}  {r['points']:>6}"
         )
     if any(r["resumable"] for r in out):
-        click.echo("abandoned attempts can be resumed: dojo play SCENARIO --headless --resume N")
+        echo("abandoned attempts can be resumed: dojo play SCENARIO --headless --resume N")

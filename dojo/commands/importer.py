@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .common import end_cleanly_on_sigterm, fail
+from .common import echo, end_cleanly_on_sigterm, fail
 
 
 @click.command("import")
@@ -143,10 +143,10 @@ def _import(inputs, scenario_path: Path, fmt: str, service, year, kinds: list[st
     )
     with atomic_write(scenario_path) as fh:
         fh.write(set_imports(text, block))
-    click.echo(f"wrote {', '.join(str(f) for f in files.values())}")
+    echo(f"wrote {', '.join(str(f) for f in files.values())}")
     if kept:
-        click.echo(f"kept from an earlier import: {', '.join(kept.values())}")
-    click.echo(f"set imports: in {scenario_path}" + ("" if not no_sanitize else " (NOT sanitized)"))
+        echo(f"kept from an earlier import: {', '.join(kept.values())}")
+    echo(f"set imports: in {scenario_path}" + ("" if not no_sanitize else " (NOT sanitized)"))
     _check_window(result, parsed)
 
 
@@ -179,8 +179,8 @@ def _scenario_or_exit(raw: bytes, path: Path):
         return parse_scenario(raw, str(path))
     except ScenarioErrors as exc:
         for err in exc.errors:
-            click.echo(str(err), err=True)
-        click.echo("dojo: nothing imported; fix the scenario first ('dojo validate')", err=True)
+            echo(str(err), err=True)
+        echo("dojo: nothing imported; fix the scenario first ('dojo validate')", err=True)
         sys.exit(1)
 
 
@@ -210,13 +210,13 @@ def _report(result) -> None:
     for rep in result.reports:
         if rep.format == "(all files)":
             for note in rep.notes:
-                click.echo(f"{rep.path}, all files: {note}")
+                echo(f"{rep.path}, all files: {note}")
             continue
-        click.echo(f"{rep.path}: {rep.format or '?'}: {rep.records:,} record(s)")
+        echo(f"{rep.path}: {rep.format or '?'}: {rep.records:,} record(s)")
         for reason, n in rep.skipped.items():
-            click.echo(f"  skipped {n:,}: {reason}")
+            echo(f"  skipped {n:,}: {reason}")
         for note in rep.notes:
-            click.echo(f"  note: {note}")
+            echo(f"  note: {note}")
 
 
 def _check_window(result, sc) -> None:
@@ -230,7 +230,7 @@ def _check_window(result, sc) -> None:
     offset = (first - sc.start).total_seconds()
     end = (last - sc.start).total_seconds()
     if offset < 0 or end > sc.duration:
-        click.echo(
+        echo(
             f"note: the imported signals run from {first:%Y-%m-%dT%H:%M:%SZ} to {last:%Y-%m-%dT%H:%M:%SZ}; "
             f"the scenario starts at {sc.start:%Y-%m-%dT%H:%M:%SZ} and lasts {sc.duration:g}s, so rows outside are dropped. "
             f"Set start: {first:%Y-%m-%dT%H:%M:%SZ} and a duration that covers them."

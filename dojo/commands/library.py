@@ -14,6 +14,8 @@ import click
 from dojo.scenario import Scenario, ScenarioError, ScenarioErrors, builtin_dir, find_scenarios, load_scenario
 from dojo.scenario.durations import format_duration
 
+from .common import echo
+
 _PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 
 
@@ -87,14 +89,14 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
     loaded, load_errors = _load_all(files)
     errors += load_errors + _duplicate_ids(loaded)
     for err in errors:
-        click.echo(str(err))
+        echo(str(err))
     bad = len({e.path for e in errors})
     if errors:
-        click.echo(
+        echo(
             f"{len(errors)} problem{'s' * (len(errors) != 1)} in {bad} of {len(files)} file{'s' * (len(files) != 1)}"
         )
         sys.exit(1)
-    click.echo(f"{len(files)} file{'s' * (len(files) != 1)} valid")
+    echo(f"{len(files)} file{'s' * (len(files) != 1)} valid")
 
 
 @click.command("schema")
@@ -112,24 +114,29 @@ def schema_cmd(out: Path | None) -> None:
 
     text = json.dumps(scenario_schema(), indent=2) + "\n"
     if out is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
         return
     try:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
-        click.echo(f"dojo: {out}: cannot write: {exc.strerror or exc}", err=True)
+        echo(f"dojo: {out}: cannot write: {exc.strerror or exc}", err=True)
         sys.exit(1)
-    click.echo(f"wrote {out}", err=True)
+    echo(f"wrote {out}", err=True)
 
 
 @click.command("list")
 @_PATHS
 @click.option("--json", "as_json", is_flag=True, help="One JSON array of scenarios on standard output.")
-def list_cmd(paths: tuple[Path, ...], as_json: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Under a retold incident, also list what the retelling changed.")
+def list_cmd(paths: tuple[Path, ...], as_json: bool, verbose: bool) -> None:
     """List scenarios (default: the built-in ones): id, difficulty, duration, tags, title.
 
-    Files that do not load are reported on standard error; the valid ones are still listed,
-    and the exit status is 1."""
+    A scenario retold from a public postmortem gets a second line, "Retold from <org>'s report
+    of <date>: <url>" (with -v, what the retelling changed or invented under it). Files that do
+    not load are reported on standard error; the valid ones are still listed, and the exit
+    status is 1."""
+    from dojo.authoring.credit import credit_lines
+
     files, errors = _files(paths)
     loaded, load_errors = _load_all(files)
     errors += load_errors
@@ -142,21 +149,33 @@ def list_cmd(paths: tuple[Path, ...], as_json: bool) -> None:
                 "tags": list(sc.tags),
                 "duration": sc.duration,
                 "path": str(p),
+                "source": None
+                if sc.source is None
+                else {
+                    "url": sc.source.url,
+                    "org": sc.source.org,
+                    "date": sc.source.date.isoformat() if sc.source.date else None,
+                    "changes": list(sc.source.changes),
+                },
             }
             for p, sc in loaded
         ]
-        click.echo(json.dumps(rows, indent=2))
+        echo(json.dumps(rows, indent=2))
     elif loaded:
         width = max(len(sc.id) for _, sc in loaded)
         for _, sc in loaded:
             tags = ",".join(sc.tags) or "-"
-            click.echo(
+            echo(
                 f"{sc.id:<{width}}  {'*' * sc.difficulty:<5}  {format_duration(sc.duration):>6}  {sc.title}  [{tags}]"
             )
+            if sc.source is not None:
+                credit = credit_lines(sc.source.url, sc.source.org, sc.source.date, sc.source.changes)
+                for line in credit if verbose else credit[:1]:
+                    click.echo(" " * (width + 2) + line)
     elif not errors:
-        click.echo("no scenarios", err=True)
+        echo("no scenarios", err=True)
     for err in errors:
-        click.echo(str(err), err=True)
+        echo(str(err), err=True)
     if errors:
         sys.exit(1)
 
@@ -192,16 +211,16 @@ def faults_cmd(as_json: bool) -> None:
             ],
             "changes": list(CHANGE_KINDS),
         }
-        click.echo(json.dumps(doc, indent=2))
+        echo(json.dumps(doc, indent=2))
         return
     if not kinds:
-        click.echo("no fault kinds registered", err=True)
+        echo("no fault kinds registered", err=True)
     for k in kinds:
-        click.echo(f"{k.name}  {k.description}")
+        echo(f"{k.name}  {k.description}")
         for p in k.params.values():
             limits = f"  [{_bound(p.min)}..{_bound(p.max)}]" if p.min is not None or p.max is not None else ""
-            click.echo(f"    {p.name}: {p.type.__name__} = {p.default!r}{limits}  {p.help}")
-    click.echo(f"changes (harmless by themselves): {', '.join(CHANGE_KINDS)}")
+            echo(f"    {p.name}: {p.type.__name__} = {p.default!r}{limits}  {p.help}")
+    echo(f"changes (harmless by themselves): {', '.join(CHANGE_KINDS)}")
 
 
 def _bound(value: float | None) -> str:

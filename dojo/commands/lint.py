@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from .common import echo
 from .library import _PATHS, _files, _load_all
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -21,17 +22,27 @@ def keypath_loc(keypath: str) -> tuple:
 @click.command("lint")
 @_PATHS
 @click.option("--strict", is_flag=True, help="Treat warnings as findings that fail the lint.")
-def lint_cmd(paths: tuple[Path, ...], strict: bool) -> None:
+@click.option(
+    "--difficulty",
+    "show_difficulty",
+    is_flag=True,
+    help="Also print each scenario's measured difficulty and its factors (docs/scoring.md).",
+)
+def lint_cmd(paths: tuple[Path, ...], strict: bool, show_difficulty: bool) -> None:
     """Prove scenarios fair (default: the built-in ones).
 
     Synthesizes each scenario and checks that every evidence selector matches after the fault's
     onset and not (or far more rarely) before it; that accepted answers name a service and fault
     the scenario has; that red herrings do not show the answer's evidence; that every alert
-    fires and the page comes after the onset; and that the evidence holds up (each line in its
-    service's voice, SQL that parses on tables the database owns, routes the topology has, no
-    success slower than its callers wait, no numbers without traffic). One line per finding, `file:line: key: message`;
-    exit 1 when any scenario is unfair."""
-    from dojo.authoring.lint import lint
+    fires and the page comes after the onset; that a scenario tagged postmortem names its
+    source; and that the evidence holds up (each line in its service's voice, SQL that parses on
+    tables the database owns, routes the topology has, no success slower than its callers wait,
+    no numbers without traffic). It also measures the difficulty (hops, signals, services
+    moving, red herrings, a quiet cause, evidence delay, the scripted reasoner's steps) and warns
+    when the stars are more than one away from it. One line per finding, `file:line: key: message`; exit 1 when any
+    scenario is unfair (warnings too with --strict)."""
+    from dojo.authoring.difficulty import difficulty_findings, measure, reasoner_steps
+    from dojo.authoring.lint import hostile_text, lint
     from dojo.scenario.yamlsafe import read_yaml
     from dojo.telemetry.synthesize import synthesize
 
@@ -39,20 +50,24 @@ def lint_cmd(paths: tuple[Path, ...], strict: bool) -> None:
     loaded, load_errors = _load_all(files)
     errors += load_errors
     for err in errors:
-        click.echo(str(err))
+        echo(str(err))
     unfair = 0
     for path, sc in loaded:
-        findings = lint(sc, synthesize(sc))
-        doc = read_yaml(path.read_bytes(), str(path)) if findings else None
+        tel = synthesize(sc)
+        doc = read_yaml(path.read_bytes(), str(path))
+        measured = measure(sc, tel, reasoner_steps(sc, tel))
+        if show_difficulty:
+            echo(f"{path}: difficulty: {sc.difficulty} star{'s' * (sc.difficulty != 1)}, {measured.describe()}")
+        located = [(keypath_loc(f.keypath), f) for f in lint(sc, tel) + difficulty_findings(sc, measured)]
+        located += hostile_text(doc.data)
+        findings = [f for _, f in located]
         failing = [f for f in findings if f.severity == "error" or strict]
-        for f in findings:
+        for loc, f in located:
             label = "" if f.severity == "error" else "warning: "
-            click.echo(f"{path}:{doc.line_of(keypath_loc(f.keypath))}: {f.keypath}: {label}{f.message}")
+            echo(f"{path}:{doc.line_of(loc)}: {f.keypath}: {label}{f.message}")
         unfair += bool(failing)
     total = len(files)
     if errors or unfair:
-        click.echo(
-            f"{unfair + len({e.path for e in errors})} of {total} scenario{'s' * (total != 1)} unfair or invalid"
-        )
+        echo(f"{unfair + len({e.path for e in errors})} of {total} scenario{'s' * (total != 1)} unfair or invalid")
         sys.exit(1)
-    click.echo(f"{total} scenario{'s' * (total != 1)} fair")
+    echo(f"{total} scenario{'s' * (total != 1)} fair")

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .common import fail, load_or_exit
+from .common import echo, fail, load_or_exit
 
 
 def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -41,7 +41,7 @@ def _resumable(store, scenario_id: str, wanted: str) -> int:
 
 
 @click.command("play")
-@click.argument("scenario")
+@click.argument("scenario", required=False)
 @click.option("--headless", is_flag=True, help="Read JSON commands on stdin, write JSON replies on stdout.")
 @click.option("--speed", type=click.FloatRange(1, 60), default=None, help="Replay speed, 1 to 60 (default 1).")
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None, help="Override the scenario's seed.")
@@ -74,8 +74,26 @@ def _resumable(store, scenario_id: str, wanted: str) -> int:
     metavar="[N]",
     help="Resume attempt N, or the latest unfinished one of SCENARIO.",
 )
-def play_cmd(scenario: str, headless: bool, speed, seed, mode, clock_kind, time_limit, resume) -> None:
-    """Play SCENARIO (a file or a built-in id): investigate, diagnose, get scored."""
+@click.option("--join", "join", default=None, metavar="CODE", help="Play in a game day as the team with this code.")
+@click.option("--name", default=None, help="With --join: your name in the team (default $DOJO_MEMBER, else $USER).")
+@click.option("--db", default=None, help="With --join: the game's database URL or file (default $DOJO_DB).")
+def play_cmd(scenario, headless: bool, speed, seed, mode, clock_kind, time_limit, resume, join, name, db) -> None:
+    """Play SCENARIO (a file or a built-in id): investigate, diagnose, get scored.
+
+    With --join CODE, play in a game day instead: the game decides the scenario and the clock.
+    """
+    if join is not None:
+        if scenario is not None or any(x is not None for x in (speed, seed, mode, clock_kind, time_limit, resume)):
+            fail("--join plays the game's scenario on the game's clock; drop SCENARIO and the other play options")
+        from .gameday import join_cmd, serve_team
+
+        if headless:
+            serve_team(join, name, db)
+        else:
+            click.get_current_context().invoke(join_cmd, code=(join,), name=name, db=db)
+        return
+    if scenario is None:
+        fail("give a SCENARIO (see 'dojo list'), or --join CODE for a game day", code=2)
     if not headless and not (sys.stdin.isatty() and sys.stdout.isatty()):
         fail("the terminal UI needs a terminal; scripts and agents play with --headless (see docs/headless.md)", code=2)
     sc = load_or_exit(scenario)
@@ -107,7 +125,7 @@ def play_cmd(scenario: str, headless: bool, speed, seed, mode, clock_kind, time_
     except (StoreError, EngineError) as exc:
         fail(str(exc))
     if sys.stdin.isatty():
-        click.echo(
+        echo(
             f'attempt #{session.attempt_id} of {sc.id}: one JSON command a line, e.g. {{"cmd": "help"}}', err=True
         )
     serve(Protocol(session), sys.stdin, sys.stdout)

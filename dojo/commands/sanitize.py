@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from .common import echo
+
 if TYPE_CHECKING:
     from dojo.sanitize.run import Options
 
@@ -20,7 +22,7 @@ SECRET_ENV = "DOJO_SANITIZE_SECRET"
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"dojo sanitize: {message}", err=True)
+    echo(f"dojo sanitize: {message}", err=True)
     sys.exit(code)
 
 
@@ -134,23 +136,23 @@ def _sanitize(inputs: list[Path], options: Options, quiet: bool) -> None:
 
     out, mapping = options.out, options.mapping
     try:
-        report = sanitize(inputs, options, None if quiet else lambda line: click.echo(line, err=True))
+        report = sanitize(inputs, options, None if quiet else lambda line: echo(line, err=True))
     except InputError as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"{exc.filename or out}: {exc.strerror or exc}", 1)
     if mapping is not None:
-        click.echo(
+        echo(
             f"warning: {mapping} holds the ORIGINAL values (IPs, names, secrets) next to their pseudonyms; "
             "keep it private and never put it in a scenario",
             err=True,
         )
     if not quiet:
-        click.echo(report.render())
-        click.echo(f"report: {out / 'report.json'}")
+        echo(report.render())
+        echo(f"report: {out / 'report.json'}")
     for f in report.refused:
         if quiet:
-            click.echo(f"dojo sanitize: refused {f.name}: {f.refused}", err=True)
+            echo(f"dojo sanitize: refused {f.name}: {f.refused}", err=True)
     if report.refused:
         sys.exit(1)
 
@@ -171,13 +173,13 @@ def _check(paths: list[Path], keep: tuple[str, ...], allow: list[Path], quiet: b
     skipped: list[str] = []
     for path in files:
         for finding in checker.check(path, skipped.append):
-            click.echo(str(finding))
+            echo(str(finding))
             found += 1
     for msg in skipped:
-        click.echo(f"dojo sanitize: {msg}", err=True)
+        echo(f"dojo sanitize: {msg}", err=True)
     if found or skipped:
         # Fail closed: a file that could not be read is not proven clean either.
-        click.echo(f"{found} leftover(s) in {len(files)} file(s), {len(skipped)} not checked", err=True)
+        echo(f"{found} leftover(s) in {len(files)} file(s), {len(skipped)} not checked", err=True)
         sys.exit(1)
     if not quiet:
-        click.echo(f"no leftovers in {len(files)} file(s)", err=True)
+        echo(f"no leftovers in {len(files)} file(s)", err=True)

@@ -8,8 +8,10 @@ are thin shells over one facade, `Session`.
 
     store = Store.open()                                   # $DOJO_HOME/dojo.sqlite3
     s = Session.start(scenario, store, speed=10)           # or Session.resume(scenario, store, attempt_id)
-    s.briefing()                                           # what the pager says, services, fault kinds
-    s.status()                                             # clock, visible counts, firing alerts, hints
+    s.briefing()                                           # Briefing: the page, its graph, runbook; services, faults
+    s.status()                                             # Status: clock, visible counts, firing alerts, hints
+    s.overview()                                           # Overview: every service now against its baseline
+    s.view()                                               # AttemptView: a UI's copy of the attempt
     page = s.logs(contains="retrying", service="checkout") # LogPage: count + newest-first page of LogLine
     s.metrics(service="payments", metric="rps", since=600) # MetricSeries: points + WindowStats (with its pin id)
     s.traces(service="checkout", status="error")           # TracePage of TraceSummary (match = a span pin id)
@@ -18,8 +20,8 @@ are thin shells over one facade, `Session`.
     h = s.add_hypothesis("checkout retries hammer payments", service="checkout", fault="retry_storm")
     s.pin(page.lines[0].id, hypothesis=h.id)               # L<id>, S<trace>:<span>, M:<svc>:<metric>:<t0>:<t1>, E<n>
     s.update_hypothesis(h.id, status="confirmed")          # open | ruled_out | confirmed
-    s.hint()                                               # next hint, at its cost
-    s.diagnose("checkout", "retry_storm", "why ...")       # {"correct": ..., "message": ..., "card": ...}
+    s.hint()                                               # HintResult: next hint, at its cost
+    s.diagnose("checkout", "retry_storm", "why ...")       # DiagnosisResult: correct, message, penalty_s or card
     s.score()                                              # ScoreCard (every term); s.give_up()
     s.pause(); s.resume_clock(); s.set_speed(30); s.advance(60)   # practice mode only
     s.close()                                              # session ends; an unfinished attempt stays resumable
@@ -31,6 +33,8 @@ Rules every call follows:
   AttemptOver) with a one-line message and records nothing; a store failure raises StoreError;
 - an accepted action is appended to the store (committed) before it is applied, so the state
   (`s.attempt`, `s.journal`) is always what is on disk, and `score(events)` recomputes the card;
+- results are typed dataclasses (`dojo.engine.api`) with `to_dict()` for JSON; the ones that used
+  to be dicts can still be read by key while callers move over;
 - query methods take keyword arguments or the pydantic query model (`LogQuery`, `MetricQuery`,
   `TraceQuery`, `EventQuery`), and `record=False` to skip the query event (live filtering in a UI).
 

@@ -9,9 +9,11 @@ dataclasses with `to_dict()` for JSON.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from .journal import Journal
 
 Level = Literal["DEBUG", "INFO", "WARN", "ERROR"]
 Time = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -74,6 +76,20 @@ class EventQuery(Args):
 class Result:
     def to_dict(self) -> dict:
         return asdict(self)  # type: ignore[call-overload]
+
+
+class Keyed(Result):
+    """A result that used to be a plain dict. Read it by attribute; reading by key still works
+    for callers written against the dicts (players, scripts) until they move over."""
+
+    def __getitem__(self, key: str) -> Any:
+        return self.to_dict()[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.to_dict().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.to_dict()
 
 
 @dataclass
@@ -192,3 +208,160 @@ class Item(Result):
     t: float  # when it happened (a window: its end)
     summary: str
     data: dict
+
+
+# -- the Session's own results ---------------------------------------------------------------
+
+
+@dataclass
+class ClockState(Keyed):
+    now: float  # scenario seconds that have happened
+    wall_s: float  # learner seconds spent, over all sessions
+    speed: float
+    paused: bool
+    start: float  # scenario time of the page
+    end: float
+    finished: bool
+
+
+@dataclass
+class ServiceInfo(Keyed):
+    name: str
+    kind: str
+    calls: list[str]
+
+
+@dataclass
+class PageGraph(Keyed):
+    """What the pager shows beside the alert: the alerting metric of the paged service up to
+    the page, and the threshold it crossed. Nothing after the page, nothing of other services."""
+
+    alert: str
+    service: str
+    metric: str
+    threshold: float
+    above: bool
+    points: list[list[float]]  # [[t, value], ...] buckets closed by the page
+
+
+@dataclass
+class Briefing(Keyed):
+    scenario: str
+    title: str
+    difficulty: int
+    briefing: str
+    page: list[str]  # alerts firing when the learner is paged
+    services: list[ServiceInfo]
+    faults: dict[str, str]
+    par_s: float
+    wrong_penalty_s: float
+    hints: list[float]  # each hint's cost, in order
+    require_trigger: bool
+    graph: PageGraph | None = None
+    runbook: str | None = None
+
+
+@dataclass
+class HintResult(Keyed):
+    index: int  # 1-based
+    of: int
+    text: str
+    cost_s: float
+    hints_left: int
+
+
+@dataclass
+class DiagnosisResult(Keyed):
+    """A verdict. `service_ok`/`fault_ok`/`trigger_ok` are there only where the rules explain
+    (practice); `penalty_s` only for a wrong one; `card` only for a correct one."""
+
+    correct: bool
+    message: str
+    penalty_s: float | None = None
+    service_ok: bool | None = None
+    fault_ok: bool | None = None
+    trigger_ok: bool | None = None
+    card: dict | None = None
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass
+class Visible(Keyed):
+    logs: int
+    metric_points: int
+    traces: int
+    spans: int
+    events: int
+
+
+@dataclass
+class Status(Keyed):
+    attempt: int
+    scenario: str
+    outcome: str  # in_progress | solved | gave_up | timed_out
+    mode: str
+    clock: str
+    now: float
+    wall_s: float
+    speed: float
+    paused: bool
+    start: float
+    end: float
+    finished: bool
+    time_limit_s: float | None
+    visible: Visible
+    firing: list[str]
+    hints_used: int
+    hints_left: int
+    wrong_diagnoses: int
+    hypotheses: int
+    pins: int
+
+
+@dataclass
+class AttemptView(Keyed):
+    """A UI's copy of the attempt (see Session.view)."""
+
+    attempt: int
+    outcome: str  # open | solved | gave_up | timed_out
+    mode: str
+    clock_kind: str  # real | manual
+    practice: bool
+    clock: ClockState
+    time_limit_s: float | None
+    hints_used: int
+    hint_costs: list[float]
+    wrong_diagnoses: int
+    penalty_s: float  # wrong diagnoses, hints and skips so far
+    journal: Journal
+    sessions: int
+
+    @property
+    def hints_left(self) -> int:
+        return len(self.hint_costs) - self.hints_used
+
+
+@dataclass
+class ServiceNow(Keyed):
+    """One service now and against its baseline (the median before the first fault or page)."""
+
+    service: str
+    rps: float | None
+    rps_baseline: float | None
+    error_rate: float | None  # 0..1
+    error_rate_baseline: float | None
+    p99_ms: float | None
+    p99_ms_baseline: float | None
+    saturation_pct: float | None  # the fullest of cpu, memory and pool, in percent
+    saturation_pct_baseline: float | None
+    firing: list[str]
+
+
+@dataclass
+class Overview(Keyed):
+    now: float
+    t0: float  # the last closed bucket the figures come from
+    baseline: list[float]  # [since, until] of the baseline window
+    services: list[ServiceNow]

@@ -66,7 +66,7 @@ class Attempt:
                 self.paused = False
             elif d["action"] == "speed":
                 self.speed = float(d["value"])
-        elif k in (ev.HYPOTHESIS, ev.HYPOTHESIS_UPDATE, ev.PIN):
+        elif k in (ev.HYPOTHESIS, ev.HYPOTHESIS_UPDATE, ev.PIN, ev.UNPIN):
             self.journal.apply(e)
         elif k == ev.HINT:
             self.hints_used += 1

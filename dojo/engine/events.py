@@ -11,6 +11,7 @@ attempt began), scenario_t (the replay clock) and at (real-world UTC time).
     hypothesis     {id: H1, text, service, fault}       created
     hypothesis_update {id, status?, text?, service?, fault?}
     pin            {item, kind, hypothesis, note, summary, snapshot}
+    unpin          {item, hypothesis}                   that pin no longer argues the case
     hint           {index, cost}
     diagnosis      {service, fault, trigger, trigger_ref, explanation, correct, verdict}
     gave_up        {}
@@ -25,6 +26,7 @@ QUERY = "query"
 HYPOTHESIS = "hypothesis"
 HYPOTHESIS_UPDATE = "hypothesis_update"
 PIN = "pin"
+UNPIN = "unpin"
 HINT = "hint"
 DIAGNOSIS = "diagnosis"
 GAVE_UP = "gave_up"

@@ -61,6 +61,19 @@ class Pin:
 class Journal:
     hypotheses: dict[str, Hypothesis] = field(default_factory=dict)
     pins: list[Pin] = field(default_factory=list)
+    # Hypotheses, least recently written or changed first: the last open one is "current".
+    touched: list[str] = field(default_factory=list)
+
+    @property
+    def current(self) -> str | None:
+        """The hypothesis being worked on: the open one written or changed last. Pins without a
+        named hypothesis go to it, in the TUI and headless alike."""
+        return next((h for h in reversed(self.touched) if self.hypotheses[h].status == "open"), None)
+
+    def _touch(self, hid: str) -> None:
+        if hid in self.touched:
+            self.touched.remove(hid)
+        self.touched.append(hid)
 
     def next_id(self) -> str:
         return f"H{len(self.hypotheses) + 1}"
@@ -71,12 +84,14 @@ class Journal:
             self.hypotheses[d["id"]] = Hypothesis(
                 d["id"], d["text"], d.get("service"), d.get("fault"), "open", Stamp.of(e)
             )
+            self._touch(d["id"])
         elif e.kind == ev.HYPOTHESIS_UPDATE:
             h = self.hypotheses[d["id"]]
             changes = {k: v for k, v in d.items() if k != "id"}
             for key, value in changes.items():
                 setattr(h, key, value)
             h.history.append(Change(Stamp.of(e), changes))
+            self._touch(d["id"])
         elif e.kind == ev.PIN:
             self.pins.append(
                 Pin(
@@ -90,6 +105,9 @@ class Journal:
                 )
             )
 
+        elif e.kind == ev.UNPIN:
+            self.pins = [p for p in self.pins if not (p.item == d["item"] and p.hypothesis == d.get("hypothesis"))]
+
     def pinned(self, item: str, hypothesis: str | None) -> bool:
         return any(p.item == item and p.hypothesis == hypothesis for p in self.pins)
 
@@ -97,4 +115,5 @@ class Journal:
         return {
             "hypotheses": [asdict(h) for h in self.hypotheses.values()],
             "pins": [{k: v for k, v in asdict(p).items() if k != "snapshot"} for p in self.pins],
+            "current": self.current,
         }

@@ -27,7 +27,7 @@ from dojo.store import StoreError
 from .api import Args, EventQuery, LogQuery, MetricQuery, TraceQuery
 from .errors import EngineError
 from .journal import Status
-from .session import Session, format_validation
+from .session import CURRENT, Session, format_validation
 
 
 class NoArgs(Args):
@@ -54,8 +54,15 @@ class HypothesisArgs(Args):
 
 class PinArgs(Args):
     item: str = Field(min_length=1, max_length=200)
-    hypothesis: str | None = None
+    hypothesis: str | None = Field(
+        None, description="omit: the current hypothesis (the open one written or changed last); null: none"
+    )
     note: str = Field("", max_length=2000)
+
+
+class UnpinArgs(Args):
+    item: str = Field(min_length=1, max_length=200)
+    hypothesis: str | None = Field(None, description="which pin of the item, when it is pinned to several")
 
 
 class AdvanceArgs(Args):
@@ -96,20 +103,39 @@ def _hypothesis(s: Session, a: HypothesisArgs) -> dict:
     return {"hypothesis": asdict(h)}
 
 
-def _pin(s: Session, a: PinArgs) -> dict:
-    p = s.pin(a.item, a.hypothesis, a.note)
+def _pin_dict(p: Any) -> dict:
     out = asdict(p)
     out.pop("snapshot")
-    return {"pin": out}
+    return out
+
+
+def _pin(s: Session, a: PinArgs) -> dict:
+    # An omitted hypothesis means the current one; an explicit null means none.
+    hypothesis = a.hypothesis if "hypothesis" in a.model_fields_set else CURRENT
+    return {"pin": _pin_dict(s.pin(a.item, hypothesis, a.note))}
+
+
+def _unpin(s: Session, a: UnpinArgs) -> dict:
+    hypothesis = a.hypothesis if "hypothesis" in a.model_fields_set else CURRENT
+    return {"unpinned": _pin_dict(s.unpin(a.item, hypothesis))}
 
 
 COMMANDS: dict[str, Command] = {
     "help": Command(NoArgs, lambda s, a: {"commands": describe()}, "List the commands and their arguments."),
     "status": Command(
-        NoArgs, lambda s, a: s.status(), "Clock, outcome, visible counts, firing alerts, hints and journal sizes."
+        NoArgs,
+        lambda s, a: s.status().to_dict(),
+        "Clock, outcome, visible counts, firing alerts, hints and journal sizes.",
     ),
     "briefing": Command(
-        NoArgs, lambda s, a: s.briefing(), "The page, the system's services and the fault kinds a diagnosis can name."
+        NoArgs,
+        lambda s, a: s.briefing().to_dict(),
+        "What the pager shows (the alert, its graph up to the page, a runbook), the services and the fault kinds.",
+    ),
+    "now": Command(
+        NoArgs,
+        lambda s, a: s.overview().to_dict(),
+        "Every service now: rate, errors, p99 and saturation in the last closed bucket, beside its baseline.",
     ),
     "logs": Command(
         LogQuery,
@@ -137,17 +163,22 @@ COMMANDS: dict[str, Command] = {
         _hypothesis,
         "Create a hypothesis (text, optional service/fault) or update one (hypothesis, status/text/...).",
     ),
-    "pin": Command(PinArgs, _pin, "Pin an id as evidence, optionally to a hypothesis."),
-    "hint": Command(NoArgs, lambda s, a: s.hint(), "Reveal the next hint, at its cost."),
-    "pause": Command(NoArgs, lambda s, a: s.pause(), "Pause the replay (practice)."),
-    "resume": Command(NoArgs, lambda s, a: s.resume_clock(), "Resume the replay (practice)."),
-    "speed": Command(SpeedArgs, lambda s, a: s.set_speed(a.speed), "Change the replay speed, 1..60 (practice)."),
+    "pin": Command(PinArgs, _pin, "Pin an id as evidence, to the current hypothesis unless told otherwise."),
+    "unpin": Command(UnpinArgs, _unpin, "Take a pin back."),
+    "hint": Command(NoArgs, lambda s, a: s.hint().to_dict(), "Reveal the next hint, at its cost."),
+    "pause": Command(NoArgs, lambda s, a: s.pause().to_dict(), "Pause the replay (practice)."),
+    "resume": Command(NoArgs, lambda s, a: s.resume_clock().to_dict(), "Resume the replay (practice)."),
+    "speed": Command(
+        SpeedArgs, lambda s, a: s.set_speed(a.speed).to_dict(), "Change the replay speed, 1..60 (practice)."
+    ),
     "advance": Command(
-        AdvanceArgs, lambda s, a: s.advance(a.seconds), "Move the replay N scenario seconds ahead (practice)."
+        AdvanceArgs,
+        lambda s, a: s.advance(a.seconds).to_dict(),
+        "Move the replay N scenario seconds ahead (practice; a real clock's skip costs seconds / speed).",
     ),
     "diagnose": Command(
         DiagnoseArgs,
-        lambda s, a: s.diagnose(a.service, a.fault, a.explanation, a.trigger),
+        lambda s, a: s.diagnose(a.service, a.fault, a.explanation, a.trigger).to_dict(),
         "Submit service + fault (+ trigger) + explanation.",
     ),
     "give_up": Command(

@@ -74,23 +74,27 @@ class Verdict:
     trigger_ok: bool | None  # None when the scenario does not ask for a trigger
 
     def message(self, partial_feedback: bool) -> str:
+        """What the learner is told. Without partial feedback (a challenge, a game day) only
+        that it is wrong: anything more lets a guesser solve each half separately."""
         if self.correct:
             return "correct"
         if not partial_feedback:
             return "wrong diagnosis"
-        right = [
-            name
-            for name, ok in (("service", self.service_ok), ("fault kind", self.fault_ok), ("trigger", self.trigger_ok))
-            if ok
-        ]
-        wrong = [
-            name
-            for name, ok in (("service", self.service_ok), ("fault kind", self.fault_ok), ("trigger", self.trigger_ok))
-            if ok is False
-        ]
+        parts = [("service", self.service_ok), ("fault kind", self.fault_ok), ("trigger", self.trigger_ok)]
+        right = [name for name, ok in parts if ok]
+        wrong = [name for name, ok in parts if ok is False]
+
+        def the(names: list[str]) -> str:
+            return " and the ".join(names)
+
         if not right:
-            return "wrong diagnosis"
-        return f"wrong diagnosis: the {' and the '.join(right)} {'is' if len(right) == 1 else 'are'} right, the {' and the '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not"
+            return f"wrong diagnosis: the {the(wrong)} {'is' if len(wrong) == 1 else 'are'} not right"
+        if not wrong:  # each part is in some accepted answer, but not in the same one
+            return f"wrong diagnosis: the {the(right)} are each right on their own, but not together"
+        return (
+            f"wrong diagnosis: the {the(right)} {'is' if len(right) == 1 else 'are'} right, "
+            f"the {the(wrong)} {'is' if len(wrong) == 1 else 'are'} not"
+        )
 
     def feedback(self, partial_feedback: bool) -> dict:
         out: dict = {"correct": self.correct, "message": self.message(partial_feedback)}

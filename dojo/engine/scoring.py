@@ -2,6 +2,7 @@
 
     base          = 100 x difficulty
     penalty_s     = wrong diagnoses x wrong_penalty + the cost of each hint taken
+                    + replay skipped ahead / speed              (practice, real clock)
     adjusted_s    = ttcd_s + penalty_s
     speed         = par / (par + adjusted_s)                  1/2 at par, -> 1 when very fast
     evidence      = answer-key selectors matched by a pin made before the diagnosis / selectors
@@ -70,6 +71,8 @@ class ScoreCard:
     pins: list[PinTerm] = field(default_factory=list)
     points: int = 0
     formula: str = FORMULA
+    skipped_replay_s: float = 0.0  # scenario seconds skipped ahead with `advance` (real clock)
+    skips_s: float = 0.0  # what those skips cost: the learner time they would have taken
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -114,10 +117,11 @@ def score(events: list[Event], *, live: bool = False, elapsed_s: float | None = 
     wrong = sum(1 for e in counted if e.kind == "diagnosis" and not e.data.get("correct"))
     hint_costs = [float(rules.hint_costs[e.data["index"]]) for e in counted if e.kind == "hint"]
     wrong_s = wrong * float(rules.wrong_penalty)
-    penalty = wrong_s + sum(hint_costs, 0.0)
+    skipped, skips_s = _skips(counted, att.settings.clock, att.settings.speed)
+    penalty = wrong_s + sum(hint_costs, 0.0) + skips_s
 
     terms = []
-    pins = [e for e in counted if e.kind == "pin"]
+    pins = _pins_standing(counted)
     callers = rules.callers
     proved: dict[str, list[str]] = {}
     for sel in rules.evidence:
@@ -184,4 +188,35 @@ def score(events: list[Event], *, live: bool = False, elapsed_s: float | None = 
         evidence_points=round(evidence_points, 2),
         pins=pin_terms,
         points=points,
+        skipped_replay_s=round(skipped, 3),
+        skips_s=round(skips_s, 3),
     )
+
+
+def _skips(events: list[Event], clock: str, speed: float) -> tuple[float, float]:
+    """Replay skipped ahead, and its cost: each skip at the speed it was made at. A manual
+    clock's advance is how its time passes (it already costs wall time), so it is not a skip."""
+    if clock == "manual":
+        return 0.0, 0.0
+    skipped = cost = 0.0
+    for e in events:
+        if e.kind != "clock":
+            continue
+        if e.data.get("action") == "speed":
+            speed = float(e.data["value"])
+        elif e.data.get("action") == "advance":
+            skipped += float(e.data["value"])
+            cost += float(e.data["value"]) / speed
+    return skipped, cost
+
+
+def _pins_standing(events: list[Event]) -> list[Event]:
+    """Pin events not taken back by an unpin before the end of `events`."""
+    standing: list[Event] = []
+    for e in events:
+        if e.kind == "pin":
+            standing.append(e)
+        elif e.kind == "unpin":
+            key = (e.data["item"], e.data.get("hypothesis"))
+            standing = [p for p in standing if (p.data["item"], p.data.get("hypothesis")) != key]
+    return standing

@@ -7,6 +7,7 @@ to the in-memory state, so what the learner was told has happened is exactly wha
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import asdict
 from typing import Callable, TypeVar
@@ -19,7 +20,27 @@ from dojo.telemetry.faults import FAULTS
 from dojo.telemetry.model import Telemetry
 
 from . import events as ev
-from .api import EventList, EventQuery, Item, LogPage, LogQuery, MetricQuery, SpanNode, TracePage, TraceQuery
+from .api import (
+    AttemptView,
+    Briefing,
+    ClockState,
+    DiagnosisResult,
+    EventList,
+    EventQuery,
+    HintResult,
+    Item,
+    LogPage,
+    LogQuery,
+    MetricQuery,
+    Overview,
+    PageGraph,
+    ServiceInfo,
+    SpanNode,
+    Status,
+    TracePage,
+    TraceQuery,
+    Visible,
+)
 from .attempt import Attempt
 from .clock import ManualTime, ReplayClock, TimeSource, check_speed, page_time
 from .errors import AttemptOver, EngineError, NotFound, QueryError
@@ -32,6 +53,8 @@ MODES = ("practice", "challenge")
 CLOCKS = ("real", "manual")
 # Enough pins to argue a case; too few to pin everything and collect the bonus by chance.
 MAX_PINS = 15
+# pin()'s default hypothesis: the journal's current one (None means no hypothesis).
+CURRENT = "\x00current"
 Q = TypeVar("Q", bound=BaseModel)
 
 
@@ -200,7 +223,7 @@ class Session:
     def now(self) -> float:
         return self.clock.now()
 
-    def _clock_action(self, action: str, value: float | None, change: Callable[[], None]) -> dict:
+    def _clock_action(self, action: str, value: float | None, change: Callable[[], None]) -> ClockState:
         self._tick()
         saved = dict(vars(self.clock))
         manual_before = self.clock.source.value if isinstance(self.clock.source, ManualTime) else None
@@ -214,77 +237,121 @@ class Session:
             raise
         return self.clock_state()
 
-    def pause(self) -> dict:
+    def pause(self) -> ClockState:
         return self._clock_action("pause", None, self.clock.pause)
 
-    def resume_clock(self) -> dict:
+    def resume_clock(self) -> ClockState:
         return self._clock_action("resume", None, self.clock.resume)
 
-    def set_speed(self, speed: float) -> dict:
+    def set_speed(self, speed: float) -> ClockState:
         return self._clock_action("speed", float(speed), lambda: self.clock.set_speed(speed))
 
-    def advance(self, seconds: float) -> dict:
-        """Move the replay `seconds` ahead (practice). With a manual clock this is the only way
-        time passes, and it costs the learner seconds / speed."""
+    def advance(self, seconds: float) -> ClockState:
+        """Move the replay `seconds` ahead (practice). It costs the learner seconds / speed: with
+        a manual clock that is how time passes; with a real one the skipped replay is added to
+        the card as a term of its own (skipping ahead is not free: the future is evidence)."""
         return self._clock_action("advance", float(seconds), lambda: self.clock.advance(seconds))
 
-    def clock_state(self) -> dict:
-        return {
-            "now": round(self.clock.now(), 3),
-            "wall_s": round(self.clock.wall(), 3),
-            "speed": self.clock.speed,
-            "paused": self.clock.paused,
-            "start": self.attempt.settings.start_t,
-            "end": self.clock.end,
-            "finished": self.clock.finished,
-        }
+    def clock_state(self) -> ClockState:
+        return ClockState(
+            now=round(self.clock.now(), 3),
+            wall_s=round(self.clock.wall(), 3),
+            speed=self.clock.speed,
+            paused=self.clock.paused,
+            start=self.attempt.settings.start_t,
+            end=self.clock.end,
+            finished=self.clock.finished,
+        )
 
     # -- what the learner sees -----------------------------------------------------------------
 
-    def briefing(self) -> dict:
+    def briefing(self) -> Briefing:
+        """What a pager shows: the alert that paged, its graph up to the page, the runbook if the
+        scenario links one; and the rules of the game (services and fault kinds a diagnosis can
+        name, par, penalties). Never the system's live state: that is what the learner explores
+        once the clock runs."""
         sc = self.scenario
-        return {
-            "scenario": sc.id,
-            "title": sc.title,
-            "difficulty": sc.difficulty,
-            "briefing": sc.briefing,
-            "page": self.signals.firing(self.attempt.settings.start_t),
-            "services": [{"name": s.name, "kind": s.kind, "calls": list(s.calls)} for s in sc.services],
-            "faults": {name: f.description for name, f in sorted(FAULTS.items())},
-            "par_s": sc.par,
-            "wrong_penalty_s": sc.wrong_penalty,
-            "hints": [h.cost for h in sc.hints],
-            "require_trigger": sc.answer.require_trigger,
-        }
+        start = self.attempt.settings.start_t
+        page = self.signals.firing(start)
+        alert = next((a for a in sc.alerts if a.name in page), None)
+        graph = None
+        if alert is not None:
+            t, v = self.signals.series.get((alert.service, alert.metric), (None, None))
+            if t is not None and v is not None:
+                keep = t + self.signals.grid <= start + 1e-9
+                graph = PageGraph(
+                    alert=alert.name, service=alert.service, metric=alert.metric,
+                    threshold=float(alert.above if alert.above is not None else alert.below),  # type: ignore[arg-type]
+                    above=alert.above is not None,
+                    points=[[round(float(a), 3), round(float(b), 4)] for a, b in zip(t[keep], v[keep], strict=True)],
+                )  # fmt: skip
+        return Briefing(
+            scenario=sc.id,
+            title=sc.title,
+            difficulty=sc.difficulty,
+            briefing=sc.briefing,
+            page=page,
+            services=[ServiceInfo(s.name, s.kind, list(s.calls)) for s in sc.services],
+            faults={name: f.description for name, f in sorted(FAULTS.items())},
+            par_s=sc.par,
+            wrong_penalty_s=sc.wrong_penalty,
+            hints=[h.cost for h in sc.hints],
+            require_trigger=sc.answer.require_trigger,
+            graph=graph,
+            runbook=getattr(alert, "runbook", None),
+        )
 
-    def status(self) -> dict:
+    def status(self) -> Status:
         self._tick()
         now = self.clock.now()
         s = self.signals
         att = self.attempt
-        limit = att.settings.time_limit
-        return {
-            "attempt": self.attempt_id,
-            "scenario": self.scenario.id,
-            "outcome": att.outcome if att.outcome != "open" else "in_progress",
-            "mode": att.settings.mode,
-            "clock": att.settings.clock,
-            **self.clock_state(),
-            "time_limit_s": limit,
-            "visible": {
-                "logs": s.visible_logs(now),
-                "metric_points": s.visible_points(now),
-                "traces": s.visible_traces(now),
-                "spans": s.visible_spans(now),
-                "events": s.visible_events(now),
-            },
-            "firing": s.firing(now),
-            "hints_used": att.hints_used,
-            "hints_left": len(att.rules.hint_costs) - att.hints_used,
-            "wrong_diagnoses": att.wrong_diagnoses,
-            "hypotheses": len(att.journal.hypotheses),
-            "pins": len(att.journal.pins),
-        }
+        c = self.clock_state()
+        return Status(
+            attempt=self.attempt_id,
+            scenario=self.scenario.id,
+            outcome=att.outcome if att.outcome != "open" else "in_progress",
+            mode=att.settings.mode,
+            clock=att.settings.clock,
+            now=c.now, wall_s=c.wall_s, speed=c.speed, paused=c.paused, start=c.start, end=c.end, finished=c.finished,
+            time_limit_s=att.settings.time_limit,
+            visible=Visible(
+                logs=s.visible_logs(now), metric_points=s.visible_points(now), traces=s.visible_traces(now),
+                spans=s.visible_spans(now), events=s.visible_events(now),
+            ),
+            firing=s.firing(now),
+            hints_used=att.hints_used,
+            hints_left=len(att.rules.hint_costs) - att.hints_used,
+            wrong_diagnoses=att.wrong_diagnoses,
+            hypotheses=len(att.journal.hypotheses),
+            pins=len(att.journal.pins),
+        )  # fmt: skip
+
+    def view(self) -> AttemptView:
+        """A copy of everything a UI shows about the attempt, taken on the thread that owns the
+        Session: the UI reads this, never the live state the engine may be changing."""
+        self._tick()
+        att = self.attempt
+        return AttemptView(
+            attempt=self.attempt_id,
+            outcome=att.outcome,
+            mode=att.settings.mode,
+            clock_kind=att.settings.clock,
+            practice=att.settings.mode == "practice",
+            clock=self.clock_state(),
+            time_limit_s=att.settings.time_limit,
+            hints_used=att.hints_used,
+            hint_costs=list(att.rules.hint_costs),
+            wrong_diagnoses=att.wrong_diagnoses,
+            penalty_s=self.score().penalty_s,
+            journal=copy.deepcopy(att.journal),
+            sessions=att.sessions,
+        )
+
+    def overview(self) -> Overview:
+        """Every service now (the last closed bucket) and against its baseline."""
+        self._tick()
+        return self.signals.overview(self.clock.now())
 
     def _query(
         self, what: str, args: BaseModel, run: Callable[[float], object], count: Callable[[object], int], record: bool
@@ -378,10 +445,14 @@ class Session:
         self._record(ev.HYPOTHESIS_UPDATE, {"id": hid, **changes})
         return h
 
-    def pin(self, item: str, hypothesis: str | None = None, note: str = "") -> Pin:
-        """Pin a log line, span, metric window or event (by id) as evidence, optionally for a
-        hypothesis. Only what exists by now can be pinned."""
+    def pin(self, item: str, hypothesis: str | None = CURRENT, note: str = "") -> Pin:
+        """Pin a log line, span, metric window or event (by id) as evidence. It goes to
+        `hypothesis`; by default to the current one (the open hypothesis written or changed
+        last, as in the TUI), and to none with hypothesis=None. Only what exists by now can be
+        pinned."""
         self._open()
+        if hypothesis == CURRENT:
+            hypothesis = self.journal.current
         if hypothesis is not None and hypothesis not in self.journal.hypotheses:
             known = ", ".join(self.journal.hypotheses) or "none yet"
             raise NotFound(f"no hypothesis {hypothesis!r}; hypotheses: {known}")
@@ -401,9 +472,27 @@ class Session:
         self._record(ev.PIN, data)
         return self.journal.pins[-1]
 
+    def unpin(self, item: str, hypothesis: str | None = CURRENT) -> Pin:
+        """Take a pin back. With one pin of `item` the hypothesis need not be named; with
+        several, name it (None for the pin that belongs to no hypothesis)."""
+        self._open()
+        mine = [p for p in self.journal.pins if p.item == item]
+        if hypothesis != CURRENT:
+            mine = [p for p in mine if p.hypothesis == hypothesis]
+        if not mine:
+            pinned = ", ".join(dict.fromkeys(p.item for p in self.journal.pins)) or "none"
+            to = f" to {hypothesis}" if hypothesis not in (CURRENT, None) else ""
+            raise NotFound(f"{item} is not pinned{to}; pins: {pinned}")
+        if len(mine) > 1:
+            to = ", ".join(p.hypothesis or "none" for p in mine)
+            raise QueryError(f"{item} is pinned to {to}: say which hypothesis to unpin it from")
+        pin = mine[0]
+        self._record(ev.UNPIN, {"item": pin.item, "hypothesis": pin.hypothesis})
+        return pin
+
     # -- hints, diagnosis, score ---------------------------------------------------------------
 
-    def hint(self) -> dict:
+    def hint(self) -> HintResult:
         """The next hint, in order, at its cost."""
         self._open()
         i = self.attempt.hints_used
@@ -411,18 +500,14 @@ class Session:
         if i >= len(hints):
             raise QueryError("no more hints" if hints else "this scenario has no hints")
         self._record(ev.HINT, {"index": i, "cost": hints[i].cost})
-        return {
-            "index": i + 1,
-            "of": len(hints),
-            "text": hints[i].text,
-            "cost_s": hints[i].cost,
-            "hints_left": len(hints) - i - 1,
-        }
+        left = len(hints) - i - 1
+        return HintResult(index=i + 1, of=len(hints), text=hints[i].text, cost_s=hints[i].cost, hints_left=left)
 
-    def diagnose(self, service: str, fault: str, explanation: str, trigger: str | None = None) -> dict:
+    def diagnose(self, service: str, fault: str, explanation: str, trigger: str | None = None) -> DiagnosisResult:
         """Submit a diagnosis. Unknown names are errors, not guesses; a wrong one costs
-        wrong_penalty and says only that it is wrong (or which part is right, where the
-        scenario allows); a correct one ends the attempt with its score card."""
+        wrong_penalty. In a challenge it says only that it is wrong; in practice (where the
+        scenario allows) it also says which part was wrong. A correct one ends the attempt with
+        its score card."""
         self._open()
         self._guess(service, fault)
         explanation = explanation.strip()
@@ -437,17 +522,21 @@ class Session:
                 "this scenario asks for the trigger too: name the change event (an id like E3) that set it off"
             )
         verdict = judge(rules, service, fault, trigger_ref)
-        feedback = verdict.feedback(rules.partial_feedback)
+        explain = rules.partial_feedback and self.attempt.settings.mode == "practice"
+        feedback = verdict.feedback(explain)
         data = {
             "service": service, "fault": fault, "trigger": trigger, "trigger_ref": trigger_ref, "explanation": explanation,
             "correct": verdict.correct, "verdict": asdict(verdict),
         }  # fmt: skip
         self._record(ev.DIAGNOSIS, data)
-        out = dict(feedback)
+        out = DiagnosisResult(correct=verdict.correct, message=feedback["message"])
         if verdict.correct:
-            out["card"] = self.score().to_dict()
+            out.card = self.score().to_dict()
         else:
-            out["penalty_s"] = rules.wrong_penalty
+            out.penalty_s = rules.wrong_penalty
+            out.service_ok = feedback.get("service_ok")
+            out.fault_ok = feedback.get("fault_ok")
+            out.trigger_ok = feedback.get("trigger_ok")
         return out
 
     def give_up(self) -> ScoreCard:

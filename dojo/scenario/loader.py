@@ -4,12 +4,13 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
+
+from dojo.builtin import SUFFIXES, find_scenarios, scenarios_dir
 
 from .errors import Problem, ScenarioError, ScenarioErrors, keypath
 from .messages import explain
@@ -17,26 +18,24 @@ from .model import Scenario
 from .references import check_references
 from .yamlsafe import MAX_BYTES, Document, read_yaml
 
+__all__ = [
+    "SUFFIXES",
+    "ScenarioError",
+    "ScenarioErrors",
+    "builtin_dir",
+    "find_scenarios",
+    "load_scenario",
+    "parse_scenario",
+    "resolve_scenario",
+]
+
 if TYPE_CHECKING:  # pragma: no cover
     from dojo.telemetry.faults import FaultKind
 
-SUFFIXES = (".yaml", ".yml")
-
 
 def builtin_dir() -> Path:
-    env = os.environ.get("DOJO_SCENARIOS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "scenarios"
-
-
-def find_scenarios(paths: Iterable[Path]) -> list[Path]:
-    """The scenario files named by `paths`: files as given, folders by their *.yaml and *.yml."""
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out.extend(sorted(c for c in p.iterdir() if c.suffix in SUFFIXES and c.is_file()))
-        else:
-            out.append(p)
-    return out
+    """The built-in scenarios' folder (or $DOJO_SCENARIOS): see dojo.builtin."""
+    return scenarios_dir()
 
 
 def resolve_scenario(ref: str) -> Path:

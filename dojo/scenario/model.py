@@ -8,6 +8,7 @@ point at the exact key that is wrong.
 from __future__ import annotations
 
 import re
+from datetime import date as date_type
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Literal
@@ -113,6 +114,23 @@ class Operation(Model):
     writes: bool = Field(False, description="a write (mutating) operation rather than a read")
 
 
+class Autoscale(Model):
+    """A horizontal autoscaler on the service: it reacts to the cpu it sees, late, and can make
+    things worse (scale in while an upstream failure hides the load, then lack capacity)."""
+
+    min: int = Field(1, ge=0, le=256)
+    max: int = Field(12, ge=1, le=256)
+    target_cpu: float = Field(60.0, gt=0, le=100, description="cpu % the autoscaler sizes for")
+    every: Duration = Field(60.0, ge=1, le=3600, description="how often it decides")
+    warmup: Duration = Field(60.0, ge=0, le=3600, description="how long a new instance takes to serve")
+
+    @model_validator(mode="after")
+    def _range(self) -> "Autoscale":
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is above max ({self.max}); swap them")
+        return self
+
+
 class Service(Model):
     name: Slug
     kind: ServiceKind = "http"
@@ -128,6 +146,17 @@ class Service(Model):
     zone_count: int = Field(3, ge=1, le=6)
     noise: list[NoiseLine] = Field(default_factory=list, max_length=20)
     operations: list[Operation] = Field(default_factory=list, max_length=12)
+    retry_budget: float | None = Field(
+        None, ge=0, le=10, description="retries allowed per request across all calls (e.g. 0.1); default unlimited"
+    )
+    max_queue_ms: float | None = Field(
+        None,
+        gt=0,
+        le=600000,
+        description="longest a request may wait for a worker before it is rejected; default a tenth of the "
+        "shortest caller timeout. Longer than the callers' timeouts lets a retry storm sustain itself",
+    )
+    autoscale: Autoscale | None = None
 
 
 ParamValue = float | int | str | bool
@@ -237,9 +266,22 @@ class Hint(Model):
     cost: Duration = 60.0
 
 
+def _change_list(value: object) -> object:
+    # One paragraph (the older form) is one change.
+    return [value] if isinstance(value, str) else value
+
+
 class Source(Model):
+    """Where a retold real incident came from, shown to the learner with what the retelling changed."""
+
     url: str = Field(max_length=500)
-    changes: str = Field(max_length=2000, description="what was changed or sanitized in the retelling")
+    org: str | None = Field(None, min_length=1, max_length=100, description="whose report it is: 'Cloudflare'")
+    date: date_type | None = Field(None, description="the date of the incident the report describes (its first day)")
+    changes: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=600)]],
+        BeforeValidator(_change_list),
+        Field(max_length=30, description="what the retelling changed, left out or invented, one item each"),
+    ]
 
 
 SIGNAL_KINDS = ("logs", "metrics", "traces", "events")

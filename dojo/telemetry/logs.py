@@ -95,6 +95,12 @@ TRAFFIC_WORDS = re.compile(
 _FORMATTER = string.Formatter()
 _MS3 = pa.array([f"{k:03d}" for k in range(1000)])
 
+# pyarrow's string arrays address their bytes with 32-bit offsets: one array holds under 2 GiB.
+# Lines are rendered and reordered in slices well under that, so no input can overflow it; a
+# group smaller than one slice draws exactly as one piece (same seed, same bytes as before).
+CHUNK_BYTES = 256 << 20
+_FIELD_BYTES = 160  # generous width of one rendered placeholder (paths, agents, queries)
+
 
 @dataclass
 class Group:
@@ -440,7 +446,7 @@ class LogBuilder:
             svcs.append(np.full(n, g.service, dtype=np.int32))
             levels.append(np.full(n, g.level, dtype=np.int8))
             hosts.append(host_offsets[g.service] + rng.integers(0, len(self.hosts[g.service]), n))
-            msgs.append(self._render(g, bucket, n))
+            msgs.extend(self._render_chunked(g, bucket))
         n_plain = int(sum(len(x) for x in ts))
         trace_rows = self._span_lines(host_offsets)
         if trace_rows is not None:
@@ -464,7 +470,7 @@ class LogBuilder:
             "service": np.concatenate(svcs),
             "level": np.concatenate(levels),
             "host": np.concatenate(hosts),
-            "message": pa.chunked_array(msgs, type=pa.string()).combine_chunks(),
+            "message": pa.chunked_array(msgs, type=pa.string()),
             "trace_code": trace_code,
             "trace_values": trace_values,
         }
@@ -504,6 +510,13 @@ class LogBuilder:
             "message": pa.array(text.tolist(), pa.string()),
             "trace_id": spans["trace_id"].to_numpy(),
         }
+
+    def _render_chunked(self, g: Group, bucket: np.ndarray) -> list[pa.Array]:
+        n = len(bucket)
+        rows = chunk_rows(len(g.text) + _FIELD_BYTES * g.text.count("{"))
+        if n <= rows:
+            return [self._render(g, bucket, n)]
+        return [self._render(g, bucket[i : i + rows], len(bucket[i : i + rows])) for i in range(0, n, rows)]
 
     def _render(self, g: Group, bucket: np.ndarray, n: int) -> pa.Array:
         rng, pools = self.rng, self.pools
@@ -577,6 +590,28 @@ class LogBuilder:
                 drawn["caller"] = rng.integers(0, len(callers), n)
             return (callers if name == "caller" else ips).take(pa.array(drawn["caller"]))
         return "{" + name + "}"  # unknown placeholder: left as written (lint reports it)
+
+
+def chunk_rows(line_bytes: int) -> int:
+    """Rows per slice so that one slice of lines this wide stays near CHUNK_BYTES."""
+    return max(1024, CHUNK_BYTES // max(1, line_bytes))
+
+
+def take_in_slices(values: pa.ChunkedArray, order: np.ndarray) -> pa.ChunkedArray:
+    """`values.take(order)` for strings of any total size. Small columns (the usual case) take in
+    one piece; big ones go through 64-bit offsets and come back as string slices under the limit."""
+    if values.nbytes < CHUNK_BYTES * 4:
+        return pa.chunked_array([values.combine_chunks().take(pa.array(order))], type=pa.string())
+    big = values.cast(pa.large_string()).combine_chunks().take(pa.array(order))
+    out, start, n = [], 0, len(big)
+    offsets = np.frombuffer(big.buffers()[1], dtype=np.int64, count=n + 1, offset=big.offset * 8)
+    while start < n:
+        # the last row whose end stays within one slice's bytes (at least one row per slice)
+        stop = int(np.searchsorted(offsets, offsets[start] + CHUNK_BYTES, side="right")) - 1
+        stop = min(n, max(stop, start + 1))
+        out.append(big.slice(start, stop - start).cast(pa.string()))
+        start = stop
+    return pa.chunked_array(out, type=pa.string())
 
 
 def _pod_ip(host: str) -> str:

@@ -11,19 +11,23 @@ state computed here, so they agree with each other.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from statistics import NormalDist
 
 import numpy as np
 
-from dojo.scenario.model import Scenario, TimelineEvent
+from dojo.scenario.model import Scenario
 
-from .faults import FAULTS, FaultKind
+from .faults import FAULTS
+from .flow import AutoscaleConfig, flow
+from .state import FaultContext, State, combine, envelope
+
+__all__ = ["FaultContext", "State", "combine", "envelope", "propagate", "simulate"]
 
 # Own median latency (ms) and p99/p50 ratio by service kind.
 BASE_LATENCY_MS = {"http": 22.0, "worker": 60.0, "db": 4.0, "cache": 0.8, "queue": 2.0, "lb": 1.0, "external": 110.0}
 BASE_TAIL = {"http": 4.0, "worker": 3.0, "db": 5.0, "cache": 3.0, "queue": 3.0, "lb": 3.0, "external": 4.0}
 HEADROOM = 2.5  # default capacity as a multiple of the busiest baseline load
+WRITE_SHARE = 0.1  # share of a service's requests that write, when it declares no operations
 Z99 = 2.3263  # standard normal quantile of 0.99
 PARTICLES = 200  # latency samples per service per bucket in the final pass
 # Stratified standard normals: a service's own latency distribution without sampling noise.
@@ -34,135 +38,6 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 
 def _normal_sf(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 - _erf(z / math.sqrt(2.0)).astype(float))
-
-
-def combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Probability that either of two independent failures happens."""
-    return 1.0 - (1.0 - a) * (1.0 - b)
-
-
-@dataclass
-class State:
-    scenario: Scenario
-    t: np.ndarray  # bucket starts, seconds
-    names: list[str]
-    kinds: list[str]
-    calls: list[list[int]]
-    callers: list[list[int]]
-    topo: list[int]  # callers before callees
-    rng: np.random.Generator
-    # Inputs: baseline, then transformed by faults.
-    demand: np.ndarray  # (S,T) entry requests/s
-    lat_own: np.ndarray  # (S,T) own median latency, ms
-    tail: np.ndarray  # (S,T) own p99/p50
-    retries: np.ndarray  # (S,T) retries per failed call
-    cpu_extra: np.ndarray  # (S,T) cpu % not explained by load
-    mem: np.ndarray  # (S,T) %
-    disk: np.ndarray  # (S,T) %
-    pool_extra: np.ndarray  # (S,T) pool % held by something other than load
-    queue: np.ndarray  # (S,T) messages waiting
-    cache_hit: np.ndarray  # (S,T) % (meaningful for caches)
-    capacity: np.ndarray  # (S,) requests/s before saturation
-    # Own failures by source name ("base", "overload", "ev3"...), and failures of calls *to* a
-    # service that happen on the caller's side (dns, tls, auth), by source.
-    err_src: list[dict[str, np.ndarray]] = field(default_factory=list)
-    conn_src: list[dict[str, np.ndarray]] = field(default_factory=list)
-    # Extra log lines per minute by (service, source, template side).
-    warn_rate: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
-    # (S,) fault-free cache hit %: the miss ratio callers' database calls are sized for.
-    cache_hit_base: np.ndarray | None = None
-    # Rate limits by (service, source): (quota requests/s, strength 0..1), both (T,). The share
-    # rejected depends on the load that arrives, so propagate() turns them into err_src entries.
-    limits: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    # Outputs of propagate().
-    rps: np.ndarray | None = None
-    p50: np.ndarray | None = None
-    p99: np.ndarray | None = None
-    err: np.ndarray | None = None
-    own_err: np.ndarray | None = None
-    cpu: np.ndarray | None = None
-    pool: np.ndarray | None = None
-    call_fail: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)  # after retries
-    call_parts: dict[tuple[int, int], dict[str, np.ndarray]] = field(default_factory=dict)
-    edge_weight: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
-    overload: np.ndarray | None = None
-    self_p50: np.ndarray | None = None  # own work only, without waiting on callees
-    cloud: dict[int, np.ndarray] = field(default_factory=dict)  # (T, PARTICLES) latency samples per service
-    particle_seed: int = 0
-
-    @property
-    def S(self) -> int:
-        return len(self.names)
-
-    @property
-    def T(self) -> int:
-        return len(self.t)
-
-    def index(self, name: str) -> int:
-        return self.names.index(name)
-
-
-@dataclass
-class FaultContext:
-    """What a fault kind's `apply` gets: the state, where and when it is active, its parameters."""
-
-    st: State
-    s: int  # the faulty service
-    env: np.ndarray  # (T,) 0..1 strength over time
-    since: np.ndarray  # (T,) seconds since onset (0 before)
-    params: dict
-    source: str  # error source name for attribution in logs and spans
-    kind: FaultKind
-    event: TimelineEvent
-
-    @property
-    def active(self) -> np.ndarray:
-        return self.env > 0
-
-    def add_error(self, rate: np.ndarray, s: int | None = None) -> None:
-        s = self.s if s is None else s
-        srcs = self.st.err_src[s]
-        srcs[self.source] = combine(srcs.get(self.source, 0.0), np.clip(rate, 0.0, 1.0))
-
-    def add_conn_failure(self, rate: np.ndarray, s: int | None = None) -> None:
-        """Calls to the service fail before they reach it (seen and logged by the callers)."""
-        s = self.s if s is None else s
-        srcs = self.st.conn_src[s]
-        srcs[self.source] = combine(srcs.get(self.source, 0.0), np.clip(rate, 0.0, 1.0))
-
-    def add_limit(self, quota_rps: float | np.ndarray, s: int | None = None) -> None:
-        """Requests beyond `quota_rps` are rejected while the fault is active (a rate limiter).
-        Retries of rejected calls count against the quota too, which only propagate() knows."""
-        s = self.s if s is None else s
-        quota = np.broadcast_to(np.asarray(quota_rps, dtype=float), (self.st.T,))
-        self.st.limits[(s, self.source)] = (quota, self.env)
-
-    def add_event_lines(self, key: str, per_bucket: np.ndarray, s: int | None = None) -> None:
-        """About `per_bucket` lines of the kind's event_logs[key] in each bucket (an OOM kill, a
-        restart, a config reload): moments the fault marks itself, not a steady rate."""
-        s = self.s if s is None else s
-        k = (s, f"{self.source}:{key}")
-        self.st.warn_rate[k] = self.st.warn_rate.get(k, 0.0) + per_bucket * 60.0 / self.st.scenario.grid
-
-    @property
-    def onset(self) -> np.ndarray:
-        """(T,) True only in the first bucket the fault is active."""
-        out = np.zeros(self.st.T, dtype=bool)
-        if self.active.any():
-            out[int(np.argmax(self.active))] = True
-        return out
-
-    @property
-    def baseline_rps(self) -> np.ndarray:
-        """Requests/s reaching the faulty service with no fault at all (initial_state propagates
-        the fault-free load once, to size capacities, before any fault applies). For rates of
-        lines about calls the fault rejects; not updated by other faults."""
-        return self.st.rps[self.s].copy()
-
-    def add_warn(self, per_min: np.ndarray, s: int | None = None) -> None:
-        s = self.s if s is None else s
-        key = (s, self.source)
-        self.st.warn_rate[key] = self.st.warn_rate.get(key, 0.0) + per_min
 
 
 def _topology(scenario: Scenario) -> tuple[list[str], list[list[int]], list[list[int]], list[int]]:
@@ -186,14 +61,6 @@ def _topology(scenario: Scenario) -> tuple[list[str], list[list[int]], list[list
     if len(order) != len(names):
         raise ValueError("call graph has a cycle")
     return names, calls, callers, order
-
-
-def envelope(ev: TimelineEvent, t: np.ndarray, grid: float, duration: float) -> tuple[np.ndarray, np.ndarray]:
-    """Strength 0..1 per bucket (fraction of the bucket the fault covers) and seconds since onset."""
-    end = duration if ev.end is None else ev.end
-    overlap = np.clip(np.minimum(t + grid, end) - np.maximum(t, ev.at), 0.0, grid) / grid
-    since = np.clip(t + grid / 2 - ev.at, 0.0, None) * (t + grid > ev.at)
-    return overlap, since
 
 
 def initial_state(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> State:
@@ -247,6 +114,7 @@ def initial_state(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -
         conn_src=[{} for _ in names],
     )
     st.cache_hit_base = np.median(st.cache_hit, axis=1)
+    _carried_defaults(st)
     # Capacity from the fault-free load, so that a surge, a retry storm or a stampede saturates.
     st.particle_seed = int(rng.integers(0, 2**63))
     propagate(st, iterations=1, particles=False)
@@ -256,6 +124,33 @@ def initial_state(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -
         default = np.inf if svc.kind == "external" else max(peak[i] * HEADROOM, 1.0)
         st.capacity[i] = svc.capacity_rps or default
     return st
+
+
+def _carried_defaults(st: State) -> None:
+    """The time-carried inputs of a healthy system: every replica in service, nothing shed."""
+    S, T = st.S, st.T
+    svc = st.scenario.services
+    st.instances = np.array([np.full(T, float(s.replicas)) for s in svc])
+    st.cap_factor = np.ones((S, T))
+    st.shed = np.zeros((S, T))
+    st.surge = np.ones((S, T))
+    st.retry_budget = np.array([np.full(T, np.inf if s.retry_budget is None else s.retry_budget) for s in svc])
+    st.consume = np.ones((S, T))
+    st.stale = np.zeros((S, T), dtype=bool)
+    st.replication_lag_s = np.zeros((S, T))
+    st.packet_loss = np.zeros((S, T))
+    st.clock_skew_s = np.zeros((S, T))
+    # A server queues what it cannot serve at once, for a bounded time: by default a tenth of
+    # its shortest caller's timeout, so overload shows as 503s rather than as every call timing out.
+    wait = np.zeros(S)
+    for i, s in enumerate(svc):
+        timeouts = [svc[c].timeout_ms for c in st.callers[i]] or [s.timeout_ms]
+        wait[i] = (s.max_queue_ms if s.max_queue_ms is not None else 0.1 * min(timeouts)) / 1000.0
+    st.max_wait_s = np.repeat(wait[:, None], T, axis=1)
+    for i, s in enumerate(svc):
+        if s.autoscale is not None:
+            a = s.autoscale
+            st.autoscale[i] = AutoscaleConfig(a.min, a.max, a.target_cpu, a.every, a.warmup)
 
 
 def apply_faults(st: State, grid: float) -> list[dict]:
@@ -289,21 +184,19 @@ def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
     """Load flows down the call graph, latency and errors flow back up; iterate for feedback
     (retries add load, load adds errors, errors add retries)."""
     S, T = st.S, st.T
-    svc = st.scenario.services
     kinds = st.kinds
     cache_of = {i: [c for c in st.calls[i] if kinds[c] == "cache"] for i in range(S)}
-    # Misses against the fault-free miss ratio (not this timeline's median, which a long cache
-    # failure would drag down until the stampede vanished).
-    base_miss = {i: max(100.0 - float(st.cache_hit_base[i]), 1.0) for i in range(S) if kinds[i] == "cache"}
-
-    # A caller that has a cache sends only its misses on to its databases.
+    # A caller that has a cache sends only its misses on to its databases: at 94 % hits the
+    # database sees 6 % of the reads, and all of them while the cache is cold. Writes go to
+    # the database whatever the cache holds.
     st.edge_weight = {}
     for i in range(S):
         for c in st.calls[i]:
             w = np.ones(T)
             if kinds[c] == "db" and cache_of[i]:
                 k = cache_of[i][0]
-                w = np.clip((100.0 - st.cache_hit[k]) / base_miss[k], 0.0, 20.0)
+                miss = np.clip((100.0 - st.cache_hit[k]) / 100.0, 0.0, 1.0)
+                w = WRITE_SHARE + (1.0 - WRITE_SHARE) * miss
             st.edge_weight[(i, c)] = w
 
     conn_fail = np.zeros((S, T))
@@ -311,26 +204,20 @@ def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
         for rate in st.conn_src[i].values():
             conn_fail[i] = combine(conn_fail[i], rate)
 
-    call_fail_prev = {e: np.zeros(T) for e in st.edge_weight}
+    fail_static = {e: np.zeros(T) for e in st.edge_weight}
+    p50_static = st.lat_own.copy()
     for it in range(iterations):
-        # Load, top down. Every attempt, retries included, is a request the callee must serve.
-        rps = st.demand.copy()
-        for i in st.topo:
-            for c in st.calls[i]:
-                f = call_fail_prev[(i, c)]
-                r = st.retries[i]
-                attempts = np.where(f < 0.999, (1 - f ** (r + 1)) / np.maximum(1 - f, 1e-9), r + 1)
-                rps[c] += rps[i] * st.edge_weight[(i, c)] * attempts * (1 - conn_fail[c])
-        util = rps / st.capacity[:, None]
-        overload = np.clip(1.0 - 1.0 / np.maximum(util, 1e-9), 0.0, 0.95)
+        # Load, top down and bucket by bucket. Every attempt, retries included, is a request the
+        # callee must serve; a service forwards only what it does not shed or reject.
+        fl = flow(st, fail_static, p50_static, conn_fail)
+        rps, overload = fl.rps, fl.overload
+        util = np.where(
+            fl.capacity > 0, fl.admitted / np.maximum(fl.capacity, 1e-9), np.where(fl.admitted > 0, 2.0, 0.0)
+        )
         queueing = 1.0 + 3.0 * np.clip((util - 0.7) / 0.3, 0.0, 1.0) ** 2 + 8.0 * np.clip(util - 1.0, 0.0, 3.0)
         cpu = np.clip(8.0 + 62.0 * np.minimum(util, 1.4) + st.cpu_extra, 0.0, 100.0)
         # A pinned cpu makes every request wait for a core: up to 10x its own time at 100 %.
         cpu_slow = 1.0 + 9.0 * np.clip((cpu - 85.0) / 15.0, 0.0, 1.0) ** 2
-
-        # A rate limiter rejects whatever arrives beyond its quota, retries included.
-        for (i, source), (quota, env) in st.limits.items():
-            st.err_src[i][source] = env * np.clip(1.0 - quota / np.maximum(rps[i], 1e-9), 0.0, 1.0)
 
         own_err = np.zeros((S, T))
         for i in range(S):
@@ -338,18 +225,23 @@ def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
                 own_err[i] = combine(own_err[i], rate)
             own_err[i] = combine(own_err[i], overload[i])
 
-        # Latency and errors, bottom up.
-        self_p50 = st.lat_own * queueing * cpu_slow
+        # Latency and errors, bottom up: once without the queue wait (what the next scan adds the
+        # backlog's timeouts to), once with it (what callers see).
+        work_p50 = st.lat_own * queueing * cpu_slow
+        self_p50 = work_p50 + fl.wait_s * 1000.0
+        p50_static, _, _, fail_static, _ = _bottom_up(st, work_p50, own_err, conn_fail, particles=False)
         last = it == iterations - 1
         p50, p99, err, call_fail, call_parts = _bottom_up(
             st, self_p50, own_err, conn_fail, particles=particles and last and PARTICLES > 0
         )
-        call_fail_prev = call_fail
 
     st.rps, st.p50, st.p99, st.err, st.own_err = rps, p50, np.maximum(p99, p50), err, own_err
     st.cpu, st.overload, st.self_p50 = cpu, overload, self_p50
     st.call_fail = call_fail
     st.call_parts = call_parts
+    st.wait_s, st.capacity_t, st.ready, st.forward = fl.wait_s, fl.capacity, fl.instances, fl.forward
+    st.queue_age_s = fl.age_s
+    st.queue = st.queue + fl.depth
     has_db = np.array([any(kinds[c] == "db" for c in st.calls[i]) for i in range(S)])
     st.pool = np.clip(
         np.where(has_db[:, None], 12.0 + 55.0 * np.minimum(util, 1.5), 4.0 + 6.0 * np.minimum(util, 1.0))
@@ -368,7 +260,6 @@ def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: 
     its timeout, retried on failure). That keeps the shapes a lognormal cannot hold (half the
     requests fast, half stuck in retries) so timeouts, metrics and sampled traces agree.
     """
-    S, T = st.S, st.T
     svc = st.scenario.services
     p50 = self_p50.copy()
     p99 = p50 * st.tail

@@ -17,7 +17,7 @@ from dojo.scenario.model import CHANGE_KINDS, Scenario
 
 from .alerts import alert_events
 from .faults import FAULTS
-from .logs import LEVELS, LogBuilder
+from .logs import LEVELS, LogBuilder, take_in_slices
 from .model import EVENT_COLUMNS, LOG_SCHEMA, METRIC_COLUMNS, Telemetry
 from .physics import State, simulate
 from .pools import build_pools, host_names
@@ -142,7 +142,7 @@ def synthesize_logs(st: State, seed: int, rng: np.random.Generator, spans: pd.Da
     svc = cols["service"][order]
     lvl = cols["level"][order]
     host = cols["host"][order]
-    message = cols["message"].take(pa.array(order))
+    message = take_in_slices(cols["message"], order)
     trace_col = cols["trace_values"].take(pa.array(cols["trace_code"][order]))
     del cols  # the unsorted copy
     n = len(t)

@@ -35,6 +35,7 @@ def session(home: Path) -> list[tuple[str, str]]:
 
     try:
         send({"cmd": "status"})
+        send({"cmd": "now"})
         send({"cmd": "events"})
         logs = send(
             {"cmd": "logs", "service": "checkout", "level": "WARN", "contains": "retrying", "limit": 2, "id": 1}
@@ -66,11 +67,13 @@ def session(home: Path) -> list[tuple[str, str]]:
                 "fault": "retry_storm",
             }
         )
-        send({"cmd": "pin", "item": logs["lines"][0]["id"], "hypothesis": "H2", "note": "no backoff"})
+        send({"cmd": "pin", "item": logs["lines"][0]["id"], "note": "no backoff"})
         window = send({"cmd": "metrics", "service": "payments", "metric": "rps", "since": 600, "points": False})[
             "window"
         ]
-        send({"cmd": "pin", "item": window["id"], "hypothesis": "H2"})
+        send({"cmd": "pin", "item": window["id"]})
+        send({"cmd": "pin", "item": "E0"})
+        send({"cmd": "unpin", "item": "E0"})
         traces = send({"cmd": "traces", "service": "payments", "status": "error", "limit": 1})
         send({"cmd": "trace", "trace_id": traces["traces"][0]["trace_id"]})
         send('{"cmd": "logs", "limit": "ten"}')

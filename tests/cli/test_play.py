@@ -51,7 +51,7 @@ def test_a_full_attempt_wrong_guess_hint_then_right(home):
             "ok": True,
             "cmd": "diagnose",
             "correct": False,
-            "message": "wrong diagnosis",
+            "message": "wrong diagnosis: the service and the fault kind are not right",
             "service_ok": False,
             "fault_ok": False,
             "penalty_s": 120.0,

@@ -239,8 +239,16 @@ def test_judging_a_diagnosis(service, fault, trigger, need, correct, service_ok,
     [
         (True, False, True, "wrong diagnosis: the service is right, the fault kind is not"),
         (False, True, True, "wrong diagnosis: the fault kind is right, the service is not"),
-        (False, False, True, "wrong diagnosis"),
+        (False, False, True, "wrong diagnosis: the service and the fault kind are not right"),
+        # Both halves right, but in different accepted answers: a whole sentence, no empty slot.
+        (
+            True,
+            True,
+            True,
+            "wrong diagnosis: the service and the fault kind are each right on their own, but not together",
+        ),
         (True, False, False, "wrong diagnosis"),
+        (True, True, False, "wrong diagnosis"),
     ],
 )
 def test_wrong_diagnosis_feedback(service_ok, fault_ok, partial, message):

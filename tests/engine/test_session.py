@@ -97,7 +97,42 @@ def test_pins_hold_a_snapshot_of_what_they_point_at(make_session):
     window = s.metrics(service="payments", metric="rps", since=600.0).window
     assert s.pin(window.id).snapshot["values"]
     assert s.pin("E0").kind == "event"
-    assert s.pin(line.id).hypothesis is None  # the same line, unattached, is another pin
+    assert s.pin(line.id, None).hypothesis is None  # the same line, unattached, is another pin
+
+
+def test_a_pin_goes_to_the_current_hypothesis_unless_told_otherwise(make_session):
+    s = make_session()
+    assert s.pin("L1").hypothesis is None  # no hypothesis yet
+    s.add_hypothesis("first idea")
+    s.add_hypothesis("second idea")
+    assert s.journal.current == "H2" and s.pin("L2").hypothesis == "H2"
+    s.update_hypothesis("H1", text="first idea, sharper")
+    assert s.pin("L3").hypothesis == "H1"  # the one changed last
+    s.update_hypothesis("H1", status="ruled_out")
+    assert s.pin("L4").hypothesis == "H2"  # a ruled-out idea is nobody's current one
+    assert s.pin("L5", None).hypothesis is None
+
+
+def test_unpin_takes_a_pin_back_and_the_card_forgets_it(make_session):
+    s = make_session()
+    s.add_hypothesis("storm")
+    line = s.logs(contains="retrying request to payments", limit=1).lines[0]
+    s.pin(line.id)
+    assert s.score().evidence_matched == 1
+    pin = s.unpin(line.id)
+    assert (pin.item, pin.hypothesis) == (line.id, "H1")
+    assert s.journal.pins == [] and kinds(s)[-1] == "unpin"
+    assert s.score().evidence_matched == 0
+    with pytest.raises(NotFound, match="is not pinned"):
+        s.unpin(line.id)
+    s.pin(line.id)
+    s.pin(line.id, None)
+    with pytest.raises(QueryError, match="say which hypothesis"):
+        s.unpin(line.id)
+    s.unpin(line.id, None)
+    assert [(p.item, p.hypothesis) for p in s.journal.pins] == [(line.id, "H1")]
+    resumed = Session.resume(s.scenario, s.store, s.attempt_id, telemetry=s.signals.tel)
+    assert [(p.item, p.hypothesis) for p in resumed.journal.pins] == [(line.id, "H1")]
 
 
 @pytest.mark.parametrize(
@@ -153,7 +188,7 @@ def test_unknown_names_are_errors_not_wrong_guesses(make_session):
 
 def test_a_wrong_diagnosis_costs_and_says_only_what_the_scenario_allows(make_session, scenario, telemetry):
     s = make_session()
-    r = s.diagnose("checkout", "dependency_latency", "checkout is slow")
+    r = s.diagnose("checkout", "dependency_latency", "checkout is slow").to_dict()
     assert r == {
         "correct": False,
         "message": "wrong diagnosis: the service is right, the fault kind is not",
@@ -163,11 +198,18 @@ def test_a_wrong_diagnosis_costs_and_says_only_what_the_scenario_allows(make_ses
     }
     strict = scenario.model_copy(update={"answer": scenario.answer.model_copy(update={"partial_feedback": False})})
     s2 = make_session(strict)
-    assert s2.diagnose("checkout", "dependency_latency", "checkout is slow") == {
+    assert s2.diagnose("checkout", "dependency_latency", "checkout is slow").to_dict() == {
         "correct": False,
         "message": "wrong diagnosis",
         "penalty_s": 120.0,
     }
+
+
+def test_in_a_challenge_a_wrong_diagnosis_is_only_wrong(make_session):
+    s = make_session(mode="challenge", clock="real", time_source=lambda: 0.0)
+    r = s.diagnose("checkout", "dependency_latency", "checkout is slow")
+    assert r.to_dict() == {"correct": False, "message": "wrong diagnosis", "penalty_s": 120.0}
+    assert s.events[-1].data["explanation"] == "checkout is slow"  # kept for the debrief all the same
 
 
 def test_a_correct_diagnosis_ends_the_attempt_with_its_card(make_session):
@@ -220,6 +262,54 @@ def test_challenge_mode_clock_just_runs(make_session):
     for action in (s.pause, lambda: s.advance(10), lambda: s.set_speed(5)):
         with pytest.raises(ClockError, match="practice mode"):
             action()
+
+
+def test_skipping_ahead_in_practice_costs_the_time_it_skips(make_session):
+    t = [0.0]
+    s = make_session(clock="real", time_source=lambda: t[0], speed=2)
+    s.advance(120)  # a minute of learner time at 2x
+    s.set_speed(10)
+    s.advance(300)  # thirty seconds at 10x
+    card = s.score()
+    assert (card.skipped_replay_s, card.skips_s) == (420.0, 90.0)
+    assert card.penalty_s == 90.0 and card.elapsed_s == 0.0
+    t[0] = 30.0
+    solved = s.diagnose(*RIGHT).card
+    assert solved["ttcd_s"] == 30.0 and solved["adjusted_s"] == 120.0
+
+
+def test_a_manual_clock_pays_for_advance_in_wall_time_not_twice(make_session):
+    s = make_session(speed=10)
+    s.advance(600)
+    card = s.score()
+    assert card.skips_s == 0.0 and card.elapsed_s == 60.0
+
+
+def test_the_overview_has_every_service_now_and_its_baseline(make_session, scenario):
+    s = make_session()
+    s.advance(120)
+    o = s.overview()
+    assert [x.service for x in o.services] == list(scenario.service_names)
+    payments = next(x for x in o.services if x.service == "payments")
+    assert payments.rps is not None and payments.rps_baseline is not None
+    assert payments.rps > 1.5 * payments.rps_baseline  # the retry storm, against payments' own normal
+    assert payments.p99_ms > 5 * payments.p99_ms_baseline and payments.firing == ["PaymentsLatencyHigh"]
+    checkout = next(x for x in o.services if x.service == "checkout")
+    assert "CheckoutP99High" in checkout.firing and checkout.p99_ms > checkout.p99_ms_baseline
+    assert o.t0 + 10 <= o.now and o.baseline == [0.0, 300.0]
+    got = s.metrics(service="payments", metric="rps", since=o.t0, until=o.t0 + 10)
+    assert got.window.last == payments.rps  # the same figure a metrics query gives
+
+
+def test_view_is_a_copy_the_engine_does_not_change_under_a_ui(make_session):
+    s = make_session()
+    s.add_hypothesis("storm")
+    view = s.view()
+    s.add_hypothesis("another")
+    s.hint()
+    assert list(view.journal.hypotheses) == ["H1"] and view.hints_used == 0
+    later = s.view()
+    assert list(later.journal.hypotheses) == ["H1", "H2"] and later.hints_used == 1 and later.penalty_s == 60.0
 
 
 def test_clock_actions_are_recorded(make_session):

@@ -116,6 +116,7 @@ def test_list_json(folder):
         "tags": ["latency", "red-herring"],
         "duration": 1800.0,
         "path": str(folder / "good.yaml"),
+        "source": None,
     }
 
 

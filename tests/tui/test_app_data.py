@@ -103,6 +103,17 @@ def test_an_unsolved_card_shows_its_penalties_and_no_points(store):
     assert headline(card) == "given up after 1:00  ·  0 points"
 
 
+def test_the_card_shows_what_skipping_ahead_cost():
+    from dojo.engine.session import Session
+    from dojo.store import Store as S
+
+    with S.open(Path(__import__("tempfile").mkdtemp()) / "d.sqlite3") as st:
+        s = Session.start(scenario(), st, telemetry=_telemetry(None), clock="real", speed=10, time_source=lambda: 0.0)
+        s.advance(60)
+        terms = {t.name: t.value for t in card_terms(s.score().to_dict()) if t.name}
+    assert terms["skips_s"] == "60 s of replay skipped = 6" and terms["penalty_s"] == "6"
+
+
 # -- the debrief timeline ------------------------------------------------------------------------
 
 

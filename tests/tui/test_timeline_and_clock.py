@@ -1,4 +1,3 @@
-from dojo.tui.demo_clock import DemoClock
 from dojo.tui.widgets.clock_bar import ClockBar
 from dojo.tui.widgets.timeline import Timeline
 
@@ -43,20 +42,3 @@ def test_clock_bar_shows_time_speed_wall_and_penalties():
         assert "paused" in bar.render_line(0).text
 
     drive(ClockBar(), script, size=(100, 1))
-
-
-def test_demo_clock_speed_pause_and_seek():
-    wall = [0.0]
-    clock = DemoClock(600, speed=10, wall=lambda: wall[0])
-    wall[0] = 3
-    assert clock.now() == 30
-    clock.set_speed(2)
-    wall[0] = 8
-    assert clock.now() == 40
-    clock.toggle_pause()
-    wall[0] = 100
-    assert clock.now() == 40
-    clock.toggle_pause()
-    clock.seek(590)
-    wall[0] = 110
-    assert clock.now() == 600  # never past the end

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Literal
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..physics import FaultContext
+    from ..state import FaultContext
 
 ParamType = type[float] | type[int] | type[str] | type[bool]
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from .base import FaultKind, Param, Template, register
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..physics import FaultContext
+    from ..state import FaultContext
 
 STARVED_ERROR_RATE = 0.02  # requests that outlive their server-side deadline while runnable
 

@@ -10,7 +10,7 @@ import numpy as np
 from .base import FaultKind, Param, Template, register
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..physics import FaultContext
+    from ..state import FaultContext
 
 BACKOFF_S, BACKOFF_MAX_S = 10.0, 300.0  # the kubelet's restart back-off: doubles, capped at 5 min
 LOST_S = 5.0  # requests routed to a dead pod before its endpoint is removed

@@ -9,7 +9,7 @@ import numpy as np
 from .base import FaultKind, Param, Template, register
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..physics import FaultContext
+    from ..state import FaultContext
 
 
 def apply(ctx: FaultContext) -> None:

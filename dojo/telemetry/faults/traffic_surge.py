@@ -5,7 +5,13 @@ from .base import FaultKind, Param, Template, register
 
 def apply(ctx):
     st = ctx.st
-    st.demand[ctx.s] *= 1.0 + (ctx.params["factor"] - 1.0) * ctx.env
+    boost = 1.0 + (ctx.params["factor"] - 1.0) * ctx.env
+    if st.demand[ctx.s].any():
+        st.demand[ctx.s] *= boost
+    else:
+        # A service nobody outside calls (a shared hop, a mesh, a NAT gateway) surges on traffic
+        # from outside the modelled system: all it receives multiplies, and it forwards the surge.
+        st.surge[ctx.s] *= boost
     ctx.add_warn(10.0 * ctx.env)
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from .base import FaultKind, Param, Template, register
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..physics import FaultContext
+    from ..state import FaultContext
 
 
 def apply(ctx: FaultContext) -> None:

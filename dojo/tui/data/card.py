@@ -34,6 +34,10 @@ def card_terms(card: dict) -> list[Term]:
         Term("ttcd_s", f"{c['ttcd_s']:g}" if solved else "- (not solved)"),
         Term("wrong_s", f"{c['wrong_diagnoses']} x {c['wrong_penalty_s']:g} = {c['wrong_s']:g}"),
         Term("hints_s", f"{hints} = {c['hints_s']:g}"),
+    ]
+    if c.get("skipped_replay_s"):
+        rows.append(Term("skips_s", f"{c['skipped_replay_s']:g} s of replay skipped = {c['skips_s']:g}"))
+    rows += [
         Term("penalty_s", f"{c['penalty_s']:g}"),
         Term("adjusted_s", f"{c['ttcd_s']:g} + {c['penalty_s']:g} = {c['adjusted_s']:g}" if solved else "-"),
         Term("base", f"100 x difficulty {c['difficulty']} = {c['base']}"),

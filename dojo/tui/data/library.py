@@ -10,21 +10,15 @@ engine (`Attempt`), so "best TTCD" means exactly what the score card means by TT
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from dojo.builtin import find_scenarios, scenarios_dir
+from dojo.scenario.errors import ScenarioErrors
+from dojo.scenario.yamlsafe import MAX_BYTES, read_yaml
 
-SUFFIXES = (".yaml", ".yml")
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def scenarios_dir() -> Path:
-    """The built-in scenarios: the same folder as `dojo.scenario.builtin_dir()` (a test holds the
-    two together), without importing the scenario model."""
-    env = os.environ.get("DOJO_SCENARIOS")
-    return Path(env) if env else Path(__file__).resolve().parents[3] / "scenarios"
+__all__ = ["Card", "LibraryFilter", "Record", "all_tags", "read_card", "read_cards", "records", "scenarios_dir"]
+from dojo.authoring.credit import from_mapping
 
 
 @dataclass(frozen=True)
@@ -36,6 +30,7 @@ class Card:
     duration: str  # as written: 45m
     path: Path
     problem: str = ""  # why the file cannot be read (it is listed all the same, so it is not lost)
+    credit: tuple[str, ...] = ()  # a retold incident: "Retold from ...: url", then its changes
 
     @property
     def stars(self) -> str:
@@ -43,10 +38,16 @@ class Card:
 
 
 def read_card(path: Path) -> Card:
+    """The card of the file at `path`, read with the same hardened reader as the loader (no
+    aliases, tags or size bombs reach the screen); a file it refuses is listed with the reason."""
     try:
-        data = yaml.load(path.read_bytes(), Loader=_Loader)  # noqa: S506 - a safe loader
-    except (OSError, yaml.YAMLError) as exc:
-        return Card(path.stem, "(unreadable file)", 0, (), "", path, str(exc).splitlines()[0])
+        with path.open("rb") as f:
+            raw = f.read(MAX_BYTES + 1)
+        data = read_yaml(raw, str(path)).data
+    except OSError as exc:
+        return Card(path.stem, "(unreadable file)", 0, (), "", path, f"cannot read: {exc.strerror or exc}")
+    except ScenarioErrors as exc:
+        return Card(path.stem, "(unreadable file)", 0, (), "", path, str(exc.errors[0]))
     if not isinstance(data, dict):
         return Card(path.stem, "(not a scenario)", 0, (), "", path, "the top level is not a mapping")
     difficulty = data.get("difficulty")
@@ -58,6 +59,7 @@ def read_card(path: Path) -> Card:
         tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
         duration=_duration(data.get("duration")),
         path=path,
+        credit=tuple(from_mapping(data.get("source"))),
     )
 
 
@@ -74,8 +76,7 @@ def read_cards(folder: Path | None = None) -> list[Card]:
     folder = scenarios_dir() if folder is None else folder
     if not folder.is_dir():
         return []
-    files = sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
-    return sorted((read_card(p) for p in files), key=lambda c: (c.difficulty, c.id))
+    return sorted((read_card(p) for p in find_scenarios([folder])), key=lambda c: (c.difficulty, c.id))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static, TabbedContent, TabPane
 
+from dojo.authoring.credit import debrief_markdown
+
 from ..data.card import card_terms, headline
 from ..data.debrief import INCIDENT, Moment, debrief_timeline
 from ..data.units import offset, span
@@ -138,9 +140,7 @@ class DebriefScreen(Screen):
                     yield Static(timeline_content(self.moments), id="debrief-timeline")
             with TabPane("What happened", id="tab-story"):
                 with VerticalScroll(id="debrief-story"):
-                    yield Markdown(
-                        self.scenario.debrief or "_This scenario has no written debrief._", id="debrief-text"
-                    )
+                    yield Markdown(debrief_markdown(self.scenario), id="debrief-text")
         yield Footer()
 
     def on_mount(self) -> None:

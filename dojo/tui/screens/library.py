@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -143,7 +144,11 @@ class LibraryScreen(Screen):
             parts.append(f"[b]r[/b] resumes unfinished attempt #{rec.resumable}")
         if card.problem:
             parts.append(f"[red]{card.problem}[/red]")
-        detail.update("  ·  ".join(parts[:1]) + "\n" + "  ·  ".join(parts[1:]))
+        text = "  ·  ".join(parts[:1]) + "\n" + "  ·  ".join(parts[1:])
+        if card.credit:
+            head, *changes = card.credit
+            text += "\n" + escape(head) + "".join("\n" + escape(c) for c in changes)
+        detail.update(text)
 
     # -- events --------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The README's screenshot: the workspace mid-incident on the built-in checkout-retry-storm,
 saved as SVG by Textual itself.
 
-    python -m dojo.tui.screenshot [docs/images/workspace.svg]
+    python scripts/screenshot.py [docs/images/workspace.svg]
 
 It plays the way a learner would (through the briefing, three minutes past the page, a filter,
 a hypothesis, a pinned line, the payments request rate), on a manual clock and a scratch store,
@@ -32,11 +32,11 @@ async def _until(pilot, predicate, timeout: float = 60.0) -> None:
 async def _shoot(out: Path) -> None:
     from textual.widgets import Input, Select
 
-    from .app import DojoApp
-    from .prepare import PlaySettings
-    from .screens.briefing import BriefingScreen
-    from .screens.workspace import WorkspaceScreen
-    from .widgets.metrics_pane import MetricsPane
+    from dojo.tui.app import DojoApp
+    from dojo.tui.prepare import PlaySettings
+    from dojo.tui.screens.briefing import BriefingScreen
+    from dojo.tui.screens.workspace import WorkspaceScreen
+    from dojo.tui.widgets.metrics_pane import MetricsPane
 
     app = DojoApp(play="checkout-retry-storm", settings=PlaySettings(clock="manual", speed=10.0))
     async with app.run_test(size=SIZE) as pilot:

@@ -1,0 +1,268 @@
+"""A team member's session: the engine's Session, with the team's shared journal and the game's
+clock instead of a private attempt and a local clock.
+
+Every member of a team writes to one stream in the store (the join code picks it) and reads it
+back: before each action the session folds in whatever the others wrote, so hypotheses, statuses
+and pins from every member appear in every member's journal, marked with who wrote them, and a
+member who joins late (or again after a crash) rebuilds everything from the stream. Actions that
+depend on the journal's state (a new hypothesis takes the next id; a diagnosis after a solve is
+refused) are appended only if the stream has not moved since it was read; if it has, the session
+folds the news in and tries again, so two members typing at once never make two H3s.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, TypeVar
+
+from dojo.engine import events as ev
+from dojo.engine.attempt import Attempt
+from dojo.engine.errors import AttemptOver, ClockError
+from dojo.engine.queries import Signals
+from dojo.engine.rules import digest
+from dojo.engine.session import Session
+from dojo.store.games import GAME_LEVEL, Conflict, GameEvent, GameStore, Unavailable
+from dojo.store.model import Event
+
+from .clock import GameClock, GameClockState, ServerTime
+from .errors import GameError
+from .view import engine_event
+
+RETRIES = 20
+T = TypeVar("T")
+# Actions whose meaning depends on the journal as read: appended only if nobody wrote in between.
+GUARDED = {ev.HYPOTHESIS, ev.HYPOTHESIS_UPDATE, ev.PIN, ev.DIAGNOSIS, ev.GAVE_UP}
+
+
+def load_game_scenario(settings: dict, game_id: str):
+    """The scenario as the facilitator created the game (its YAML travels in the store, so every
+    machine replays the very same incident)."""
+    from dojo.scenario import ScenarioErrors
+    from dojo.scenario.loader import parse_scenario
+
+    try:
+        scenario = parse_scenario(settings["source"], f"game {game_id}")
+    except ScenarioErrors as exc:
+        raise GameError(f"game {game_id}: its scenario no longer loads here ({exc.errors[0]}); upgrade dojo") from None
+    if digest(scenario) != settings.get("digest"):
+        raise GameError(f"game {game_id}: this dojo reads its scenario differently; use the facilitator's dojo version")
+    return scenario
+
+
+class TeamSession(Session):
+    def __init__(self, *args, **kwargs):
+        raise TypeError("use TeamSession.join(store, code, member)")
+
+    @classmethod
+    def join(
+        cls,
+        store: GameStore,
+        code: str,
+        member: str,
+        *,
+        telemetry=None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> "TeamSession":
+        member = " ".join(member.split())[:60]
+        if not member:
+            raise GameError("a member needs a name (--name)")
+        game, team, evs, now = store.team_view(code)
+        scenario = load_game_scenario(game.settings, game.id)
+        if telemetry is None:
+            from dojo.telemetry.synthesize import synthesize
+
+            telemetry = synthesize(scenario, seed=int(game.settings["seed"]))
+        self = object.__new__(cls)
+        clock = GameClock(GameClockState.from_created(game.settings), ServerTime(now, monotonic))
+        team_events = [e for e in evs if e.stream == team.number]
+        attempt = Attempt.from_events([engine_event(team_events[0])])
+        Session.__init__(self, scenario, Signals(telemetry), store, team.number, attempt, clock)
+        self.gstore = store
+        self.code = code
+        self.member = member
+        self.game_id = game.id
+        self.team_name = team.name
+        self.cursor = 0
+        self.team_seq = 0
+        self.authors: dict[str, str] = {}  # hypothesis id -> member
+        self.pin_authors: list[str] = []
+        self.members: list[str] = []
+        self.online: list[str] = []
+        self.injects: list[dict] = []
+        self.hints_received: list[dict] = []
+        self._lenient = False
+        self._events = []
+        self._fold(evs, now)
+        self._record("joined", {"member": member})
+        return self
+
+    # -- the shared stream -----------------------------------------------------------------------
+
+    def _fold(self, evs: list[GameEvent], now: float) -> None:
+        self.clock.server.sync(now)
+        for g in evs:
+            if g.id <= self.cursor:
+                continue
+            self.cursor = g.id
+            if g.stream == GAME_LEVEL:
+                self.clock.state.apply(g.kind, g.server_t, g.data)
+                if g.kind == "inject":
+                    self.injects.append({"text": g.data.get("text", ""), "at_s": g.wall_s, "to": "everyone"})
+                continue
+            if g.seq <= self.team_seq:
+                continue
+            self.team_seq = g.seq
+            e = engine_event(g)
+            if g.kind == ev.STARTED:
+                self._events.append(e)
+                continue
+            self.attempt.apply(e)
+            self._events.append(e)
+            if g.kind == ev.HYPOTHESIS:
+                self.authors[g.data["id"]] = g.actor
+            elif g.kind == ev.PIN:
+                self.pin_authors.append(g.actor)
+            elif g.kind == "joined":
+                if g.actor not in self.members:
+                    self.members.append(g.actor)
+                if g.actor not in self.online:
+                    self.online.append(g.actor)
+            elif g.kind == "left" and g.actor in self.online:
+                self.online.remove(g.actor)
+            elif g.kind == "inject":
+                self.injects.append({"text": g.data.get("text", ""), "at_s": g.wall_s, "to": self.team_name})
+            elif g.kind == ev.HINT:
+                i = int(g.data["index"])
+                text = self.scenario.hints[i].text if i < len(self.scenario.hints) else ""
+                got = {"index": i + 1, "text": text, "cost_s": g.data.get("cost"), "at_s": g.wall_s}
+                self.hints_received.append(got)
+
+    def sync(self) -> None:
+        """Fold in what the facilitator and the other members wrote since the last sync."""
+        _, _, evs, now = self.gstore.team_view(self.code, self.cursor)
+        self._fold(evs, now)
+
+    def _record(self, kind: str, data: dict, *, wall_s: float | None = None) -> Event:
+        wall = round(self.clock.wall() if wall_s is None else wall_s, 3)
+        stored = self.gstore.team_append(
+            self.code, kind, self.member, data, wall_s=wall, scenario_t=round(self.clock.now(), 3),
+            expect=self.team_seq if kind in GUARDED else None,
+        )  # fmt: skip
+        self.sync()
+        return engine_event(stored)
+
+    def _retry(self, action: Callable[[], T]) -> T:
+        for _ in range(RETRIES):
+            self.sync()
+            try:
+                return action()
+            except Conflict:
+                continue
+        raise GameError("the team's journal kept changing under us; try again")
+
+    # -- the game's rules on top of the engine's -------------------------------------------------
+
+    def phase(self) -> str:
+        return self.clock.phase()
+
+    def _tick(self) -> None:
+        self.sync()
+        if self._lenient:
+            return
+        if self.phase() == "waiting":
+            raise GameError("the game has not started yet: read the briefing; the facilitator starts the clock")
+
+    def _open(self) -> None:
+        self._tick()
+        if self.phase() == "over":
+            raise AttemptOver("the game is over; 'score' shows your team's card")
+        if self.attempt.over:
+            raise AttemptOver(f"your team's attempt is over ({self.attempt.outcome}); 'score' shows the card")
+
+    def add_hypothesis(self, text, service=None, fault=None):
+        return self._retry(lambda: Session.add_hypothesis(self, text, service, fault))
+
+    def update_hypothesis(self, hid, *, status=None, text=None, service=None, fault=None):
+        return self._retry(
+            lambda: Session.update_hypothesis(self, hid, status=status, text=text, service=service, fault=fault)
+        )
+
+    def pin(self, item, hypothesis=None, note=""):
+        return self._retry(lambda: Session.pin(self, item, hypothesis, note))
+
+    def diagnose(self, service, fault, explanation, trigger=None):
+        return self._retry(lambda: Session.diagnose(self, service, fault, explanation, trigger))
+
+    def give_up(self):
+        return self._retry(lambda: Session.give_up(self))
+
+    def _facilitators_clock(self, *_a) -> dict:
+        raise ClockError("in a game day the facilitator runs the clock")
+
+    pause = resume_clock = set_speed = advance = _facilitators_clock
+
+    def hint(self) -> dict:
+        raise GameError("in a game day the facilitator releases hints; 'game' shows the ones your team has")
+
+    def score(self):
+        self._lenient = True
+        try:
+            self.sync()
+            from dojo.engine.scoring import score
+
+            over = self.attempt.over or self.phase() == "over"
+            return score(self._events, live=not over, elapsed_s=None if self.attempt.solved else self.clock.wall())
+        finally:
+            self._lenient = False
+
+    def status(self) -> dict:
+        self._lenient = True
+        try:
+            out = Session.status(self)
+        finally:
+            self._lenient = False
+        return {**out, **self.game(sync=False)}
+
+    def game(self, sync: bool = True) -> dict:
+        if sync:
+            self.sync()
+        state, now = self.clock.state, self.clock.server()
+        left = state.left_s(now)
+        return {
+            "game": self.game_id, "team": self.team_name, "member": self.member, "phase": state.phase(now),
+            "running_s": round(state.running_s(now), 3), "left_s": None if left is None else round(left, 3),
+            "members": list(self.members), "online": list(self.online), "injects": list(self.injects),
+            "hints": list(self.hints_received),
+        }  # fmt: skip
+
+    def team_journal(self) -> dict:
+        """The shared journal, each hypothesis and pin marked with the member who wrote it."""
+        self.sync()
+        out = self.journal.to_dict()
+        for h in out["hypotheses"]:
+            h["by"] = self.authors.get(h["id"], "")
+        for p, by in zip(out["pins"], self.pin_authors, strict=False):
+            p["by"] = by
+        return out
+
+    def wait(self, seconds: float, until: str = "news") -> dict:
+        """Block until something new happens (or the game starts, with until='start')."""
+        deadline = time.monotonic() + seconds
+        while True:
+            if until == "start" and self.phase() != "waiting":
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            before = self.cursor
+            news = self.gstore.wait(self.game_id, self.cursor, min(left, 1.0))
+            self.sync()
+            if until == "news" and news and self.cursor > before:
+                break
+        return self.game(sync=False)
+
+    def close(self, reason: str = "quit") -> None:
+        try:
+            self._record("left", {"reason": reason})
+        except (Unavailable, Exception):
+            pass  # every action was committed when it was made; a missing 'left' loses nothing

@@ -1,0 +1,175 @@
+"""What a game looks like at one instant: the clock, and each team's progress, folded from the
+events. Pure: the console, `gameday status`, the projector and the report all read this one
+fold, so they cannot disagree about what happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dojo.engine import events as ev
+from dojo.engine.attempt import Attempt
+from dojo.engine.scoring import score
+from dojo.store.games import GAME_LEVEL, GameEvent, TeamRow
+from dojo.store.model import Event
+
+from .clock import GameClockState
+
+# The projector's words: where a team is, never how well it is doing against the others.
+PROGRESS = {
+    "waiting": "getting ready",
+    "exploring": "exploring the signals",
+    "hypothesising": "forming hypotheses",
+    "evidence": "building the case",
+    "solved": "solved",
+    "over": "debrief next",
+}
+
+
+def engine_event(g: GameEvent) -> Event:
+    from datetime import datetime, timezone
+
+    at = datetime.fromtimestamp(g.server_t, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return Event(kind=g.kind, wall_s=g.wall_s, scenario_t=g.scenario_t, data=g.data, at=at, seq=g.seq)
+
+
+@dataclass
+class TeamView:
+    number: int
+    name: str
+    events: list[GameEvent] = field(default_factory=list)
+    members: list[str] = field(default_factory=list)
+    online: list[str] = field(default_factory=list)
+    queries: int = 0
+    attempt: Attempt | None = None
+
+    @property
+    def hypotheses(self) -> int:
+        return len(self.attempt.journal.hypotheses) if self.attempt else 0
+
+    @property
+    def pins(self) -> int:
+        return len(self.attempt.journal.pins) if self.attempt else 0
+
+    @property
+    def hints(self) -> int:
+        return self.attempt.hints_used if self.attempt else 0
+
+    @property
+    def wrong(self) -> int:
+        return self.attempt.wrong_diagnoses if self.attempt else 0
+
+    @property
+    def solved(self) -> bool:
+        return bool(self.attempt and self.attempt.solved is not None)
+
+    @property
+    def ttcd_s(self) -> float | None:
+        return round(self.attempt.solved.wall_s, 3) if self.attempt and self.attempt.solved else None
+
+    def card(self, live: bool, elapsed_s: float):
+        return score([engine_event(e) for e in self.events], live=live, elapsed_s=None if self.solved else elapsed_s)
+
+    def progress(self, phase: str) -> str:
+        if self.solved:
+            return PROGRESS["solved"]
+        if phase == "waiting":
+            return PROGRESS["waiting"]
+        if phase == "over":
+            return PROGRESS["over"]
+        if self.pins:
+            return PROGRESS["evidence"]
+        if self.hypotheses:
+            return PROGRESS["hypothesising"]
+        return PROGRESS["exploring"]
+
+
+@dataclass
+class GameView:
+    game_id: str
+    scenario_id: str
+    title: str
+    settings: dict
+    clock: GameClockState
+    teams: dict[int, TeamView]
+    game_events: list[GameEvent]
+    cursor: int = 0  # newest event id folded
+    ranking: bool = False
+    injects: list[GameEvent] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls, game, team_rows: list[TeamRow]) -> "GameView":
+        return cls(
+            game.id, game.scenario_id, game.title, game.settings, GameClockState.from_created(game.settings),
+            {t.number: TeamView(t.number, t.name) for t in team_rows}, [],
+        )  # fmt: skip
+
+    def fold(self, new: list[GameEvent]) -> None:
+        for g in new:
+            self.cursor = max(self.cursor, g.id)
+            if g.stream == GAME_LEVEL:
+                self.game_events.append(g)
+                self.clock.apply(g.kind, g.server_t, g.data)
+                if g.kind == "ranking":
+                    self.ranking = bool(g.data.get("on"))
+                elif g.kind == "inject":
+                    self.injects.append(g)
+                continue
+            team = self.teams.get(g.stream)
+            if team is None:
+                continue
+            team.events.append(g)
+            if g.kind == ev.STARTED:
+                team.attempt = Attempt.from_events([engine_event(g)])
+                continue
+            if g.kind == "joined":
+                if g.actor not in team.members:
+                    team.members.append(g.actor)
+                if g.actor not in team.online:
+                    team.online.append(g.actor)
+            elif g.kind == "left":
+                if g.actor in team.online:
+                    team.online.remove(g.actor)
+            elif g.kind == ev.QUERY:
+                team.queries += 1
+            elif g.kind == "inject":
+                self.injects.append(g)
+            if team.attempt is not None:
+                team.attempt.apply(engine_event(g))
+
+    def phase(self, now: float) -> str:
+        return self.clock.phase(now)
+
+    def to_dict(self, now: float, *, ranking: bool | None = None) -> dict:
+        """The status every script sees (`dojo gameday status --json`)."""
+        phase = self.phase(now)
+        running = self.clock.running_s(now)
+        show_rank = self.ranking if ranking is None else ranking
+        teams = []
+        for t in self.teams.values():
+            card = t.card(live=phase != "over", elapsed_s=running)
+            teams.append(
+                {
+                    "team": t.name, "number": t.number, "members": list(t.members), "online": list(t.online),
+                    "queries": t.queries, "hypotheses": t.hypotheses, "pins": t.pins, "hints": t.hints,
+                    "wrong_diagnoses": t.wrong, "solved": t.solved, "ttcd_s": t.ttcd_s, "points": card.points,
+                    "progress": t.progress(phase),
+                }
+            )  # fmt: skip
+        out = {
+            "game": self.game_id,
+            "scenario": self.scenario_id,
+            "title": self.title,
+            "phase": phase,
+            "running_s": round(running, 3),
+            "scenario_t": round(self.clock.scenario_t(now), 3),
+            "time_limit_s": self.clock.limit,
+            "left_s": None if self.clock.left_s(now) is None else round(self.clock.left_s(now), 3),
+            "speed": self.clock.speed,
+            "ranking": self.ranking,
+            "injects": [{"text": g.data.get("text", ""), "team": g.data.get("team"), "at_s": g.wall_s}
+                        for g in self.injects],
+            "teams": teams,
+        }  # fmt: skip
+        if show_rank:
+            out["rank"] = [t["team"] for t in sorted(teams, key=lambda t: (-t["points"], t["ttcd_s"] or 1e18))]
+        return out

@@ -1,0 +1,201 @@
+"""Load flowing down the call graph bucket by bucket, with the state that carries across time.
+
+The rest of the physics is solved for all buckets at once; what happens here cannot be: a
+backlog left by one bucket is still there in the next, a queue fills while its consumers are
+paused and drains after, an autoscaler acts on the cpu it saw a minute ago, and a caller's
+retries depend on whether the callee's backlog already made its last calls time out. That last
+loop is what makes a retry storm metastable: once a callee's queue wait exceeds its callers'
+timeout, every call fails, every failure is retried, and the retries keep the queue full after
+whatever started it has gone, until load is shed or capacity added.
+
+Each service is scanned once, in call order (callers first), so a callee sees the whole series
+its callers send it. The scan is causal: bucket j depends only on buckets <= j, which is what
+lets an action inserted at time t leave everything before t untouched.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .state import State
+
+# A call fails by timeout when queue wait + own latency passes its caller's timeout; the ramp
+# from 80 % to 120 % of the timeout stands for the spread of latencies around the median.
+TIMEOUT_RAMP = (0.8, 0.4)
+
+
+@dataclass
+class Flow:
+    """What the scan returns, each (S,T)."""
+
+    rps: np.ndarray  # requests arriving (every attempt, retries included, shed ones included)
+    admitted: np.ndarray  # requests/s let in (not shed, not over a quota)
+    overload: np.ndarray  # share of arrivals rejected because the backlog was full
+    forward: np.ndarray  # share of arrivals the service works on, and so calls its callees for
+    wait_s: np.ndarray  # queue wait in front of the service's workers, seconds
+    capacity: np.ndarray  # requests/s the ready instances can serve
+    instances: np.ndarray  # ready instances (autoscaler included)
+    depth: np.ndarray  # messages waiting in a queue (queue kind only)
+    age_s: np.ndarray  # age of the oldest waiting message, seconds (queue kind only)
+
+
+@dataclass
+class AutoscaleConfig:
+    min: int
+    max: int
+    target_cpu: float
+    every_s: float
+    warmup_s: float
+    read_cpu: np.ndarray | None = None  # (T,) the cpu the autoscaler reads where >= 0 (a broken metric)
+
+
+def attempts(f: float, r: float) -> float:
+    """Expected attempts per call when each fails independently with probability f, r retries."""
+    if f < 0.999:
+        return (1.0 - f ** (r + 1.0)) / (1.0 - f)
+    return r + 1.0
+
+
+def flow(st: State, fail_static: dict, p50_static: np.ndarray, conn_fail: np.ndarray) -> Flow:
+    """Scan every service in call order, bucket by bucket.
+
+    `fail_static[(i, c)]` is the chance a call from i to c fails for reasons other than c's
+    backlog (errors, connection failures, plain slowness), from the previous pass; `p50_static`
+    the callee's median latency without backlog. The backlog's share of timeouts is computed here,
+    causally, from the wait the callee had one bucket earlier."""
+    S, T, grid = st.S, st.T, float(st.scenario.grid)
+    svc = st.scenario.services
+    out = Flow(*(np.zeros((S, T)) for _ in range(9)))
+    out.forward[:] = 1.0
+    for c in st.topo:
+        feeds = []
+        for i in st.callers[c]:
+            base = out.rps[i] * out.forward[i] * st.edge_weight[(i, c)] * (1.0 - conn_fail[c])
+            feeds.append(
+                (
+                    base.tolist(),
+                    np.asarray(fail_static[(i, c)]).tolist(),
+                    st.retries[i].tolist(),
+                    st.retry_budget[i].tolist(),
+                    float(svc[i].timeout_ms),
+                )
+            )
+        _scan_one(st, c, feeds, p50_static[c].tolist(), grid, out)
+    return out
+
+
+def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow) -> None:
+    T = st.T
+    kind = st.kinds[c]
+    demand = st.demand[c].tolist()
+    surge = st.surge[c].tolist()
+    shed = st.shed[c].tolist()
+    base_inst = st.instances[c].tolist()
+    cap_factor = st.cap_factor[c].tolist()
+    max_wait = st.max_wait_s[c].tolist()
+    consume = st.consume[c].tolist()
+    drops = st.drops.get(c, {})
+    replicas = max(float(st.scenario.services[c].replicas), 1.0)
+    per_inst = float(st.capacity[c]) / replicas
+    limits = [(q.tolist(), e.tolist(), src) for (s, src), (q, e) in st.limits.items() if s == c]
+    auto = st.autoscale.get(c)
+    scaler = _Autoscaler(auto, replicas, grid) if auto is not None else None
+    ramp_lo, ramp_w = TIMEOUT_RAMP
+
+    rps, adm_o, over_o, fwd_o, wait_o, cap_o, inst_o, depth_o, age_o = ([0.0] * T for _ in range(9))
+    lim_o = {src: [0.0] * T for _, _, src in limits}
+    backlog = depth = age = wait = 0.0
+    for j in range(T):
+        arr = demand[j]
+        for base, fs, retries, budget, timeout in feeds:
+            b = base[j]
+            if b <= 0.0:
+                continue
+            x = ((wait * 1000.0 + p50s[j]) / timeout - ramp_lo) / ramp_w
+            tf = 0.0 if x <= 0.0 else 1.0 if x >= 1.0 else x
+            f = 1.0 - (1.0 - fs[j]) * (1.0 - tf)
+            a = attempts(f, retries[j])
+            if a > 1.0 + budget[j]:
+                a = 1.0 + budget[j]
+            arr += b * a
+        arr *= surge[j]
+        adm = arr * (1.0 - shed[j])
+        for quota, env, src in limits:
+            rej = env[j] * (1.0 - quota[j] / adm) if adm > quota[j] else 0.0
+            lim_o[src][j] = rej
+            adm *= 1.0 - rej
+        inst = base_inst[j] + (scaler.ready(j) if scaler else 0.0)
+        cap = per_inst * max(inst, 0.0) * cap_factor[j]
+        if j in drops:  # a restart drops the work in flight
+            backlog *= 1.0 - drops[j]
+        over = 0.0
+        if kind == "queue":
+            # Publishes are accepted; consumers take what they can, the rest waits.
+            rate = cap * consume[j]
+            depth += adm * grid
+            taken = min(depth, rate * grid) if rate > 0.0 else 0.0
+            depth -= taken
+            if depth < 1.0:
+                age = 0.0
+            else:
+                age = min(age + grid, depth / (taken / grid)) if taken > 0.0 else age + grid
+            depth_o[j], age_o[j] = depth, age
+            wait = 0.0
+        elif math.isinf(cap):
+            backlog, wait = 0.0, 0.0
+        elif cap <= 0.0:
+            over, backlog, wait = (1.0 if adm > 0 else 0.0), 0.0, 0.0
+        else:
+            backlog += adm * grid
+            backlog -= min(backlog, cap * grid)
+            limit = cap * max_wait[j]
+            if backlog > limit:
+                over = (backlog - limit) / (adm * grid) if adm > 0 else 0.0
+                backlog = limit
+            wait = backlog / cap
+        if scaler:
+            scaler.observe(j, adm, cap, inst)
+        rps[j] = arr
+        adm_o[j] = adm
+        over_o[j] = min(over, 1.0)
+        fwd_o[j] = (adm / arr if arr > 0 else 1.0) * (1.0 - over_o[j])
+        wait_o[j], cap_o[j], inst_o[j] = wait, cap, inst
+    out.rps[c], out.admitted[c], out.overload[c], out.forward[c] = rps, adm_o, over_o, fwd_o
+    out.wait_s[c], out.capacity[c], out.instances[c] = wait_o, cap_o, inst_o
+    out.depth[c], out.age_s[c] = depth_o, age_o
+    for src, values in lim_o.items():
+        st.err_src[c][src] = np.array(values)
+
+
+class _Autoscaler:
+    """A horizontal autoscaler: every `every_s` it sizes the service for its cpu target from the
+    cpu it sees (which lags, and which a failing upstream drives down); new instances serve only
+    after `warmup_s`, removed ones stop at once."""
+
+    def __init__(self, cfg, replicas: float, grid: float):
+        self.cfg, self.grid = cfg, grid
+        self.extra = 0.0  # ready instances above or below the base
+        self.pending: list[tuple[int, float]] = []  # (bucket it becomes ready, count)
+        self.every = max(1, round(cfg.every_s / grid))
+        self.warm = max(1, round(cfg.warmup_s / grid))
+
+    def ready(self, j: int) -> float:
+        while self.pending and self.pending[0][0] <= j:
+            self.extra += self.pending.pop(0)[1]
+        return self.extra
+
+    def observe(self, j: int, adm: float, cap: float, inst: float) -> None:
+        if j % self.every or inst <= 0:
+            return
+        cfg = self.cfg
+        util = adm / cap if cap > 0 else 2.0
+        cpu = cfg.read_cpu[j] if cfg.read_cpu is not None and cfg.read_cpu[j] >= 0 else 8.0 + 62.0 * min(util, 1.4)
+        total = inst + sum(n for _, n in self.pending)
+        want = min(max(math.ceil(inst * cpu / cfg.target_cpu), cfg.min), cfg.max)
+        if want > total:
+            self.pending.append((j + self.warm, want - total))
+        elif want < inst:
+            self.extra -= inst - want

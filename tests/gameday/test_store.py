@@ -1,0 +1,108 @@
+"""The game store's guarantees, on SQLite and on a real PostgreSQL: capabilities, isolation
+between teams, server time, ordering, append-only, and old attempt data left readable."""
+
+import sqlite3
+
+import pytest
+import sqlalchemy as sa
+
+from dojo.store import Event, Store
+from dojo.store.games import DENIED, Conflict, Denied, GameStore, normalize_code
+
+
+def test_wrong_key_or_code_is_one_answer_that_says_nothing(store, game):
+    with pytest.raises(Denied) as wrong_key:
+        store.facilitator_view(game.game_id, "not-the-key")
+    with pytest.raises(Denied) as no_game:
+        store.facilitator_view("g-00000000", game.key)
+    with pytest.raises(Denied) as wrong_code:
+        store.team_view("amber amber amber amber amber")
+    with pytest.raises(Denied):
+        store.team_append("amber amber amber amber amber", "query", "eve", {}, wall_s=0, scenario_t=0)
+    with pytest.raises(Denied):
+        store.facilitator_append(game.game_id, game.teams[0][1], "started", {})  # a team code is no key
+    assert str(wrong_key.value) == str(no_game.value) == str(wrong_code.value) == DENIED
+
+
+def test_a_team_reads_and_writes_only_its_own_stream(store, game):
+    (_, red), (_, blue), _ = game.teams
+    store.team_append(red, "hypothesis", "ann", {"id": "H1", "text": "red's secret idea"}, wall_s=1, scenario_t=1)
+    store.facilitator_append(game.game_id, game.key, "inject", {"text": "to everyone"})
+    _, team, evs, _ = store.team_view(blue)
+    assert team.name == "blue"
+    assert {e.stream for e in evs} == {0, 2}
+    assert not any("secret" in str(e.data) for e in evs)
+    stored = store.team_append(blue, "query", "bob", {}, wall_s=1, scenario_t=1)
+    assert stored.stream == 2  # the code decides the team, whatever the caller wants
+
+
+def test_codes_and_keys_are_stored_hashed(store, game, db_url):
+    engine = sa.create_engine(store.url)
+    with engine.connect() as c:
+        dump = str(c.execute(sa.text("SELECT * FROM games")).all()) + str(
+            c.execute(sa.text("SELECT * FROM game_teams")).all()
+        )
+    engine.dispose()
+    assert game.key not in dump
+    for _, code in game.teams:
+        assert code not in dump and normalize_code(code) not in dump
+
+
+def test_codes_read_aloud_are_accepted_in_any_spelling(store, game):
+    code = game.teams[0][1]
+    loud = "  " + code.upper().replace("-", "  ") + " "
+    assert store.team_view(loud)[1].name == "red"
+
+
+def test_events_carry_the_servers_time_and_a_stream_order(store, game):
+    before = store.server_now()
+    a = store.team_append(game.teams[0][1], "query", "ann", {}, wall_s=0, scenario_t=0)
+    b = store.team_append(game.teams[0][1], "query", "bob", {}, wall_s=0, scenario_t=0)
+    after = store.server_now()
+    assert before - 1 <= a.server_t <= b.server_t <= after + 1
+    assert (a.seq, b.seq) == (2, 3)  # seq 1 is the team's 'started'
+    assert b.id > a.id
+
+
+def test_a_stale_writer_gets_a_conflict_not_a_fork(store, game):
+    code = game.teams[0][1]
+    store.team_append(code, "query", "ann", {}, wall_s=0, scenario_t=0, expect=1)
+    with pytest.raises(Conflict):
+        store.team_append(code, "hypothesis", "bob", {"id": "H1", "text": "x"}, wall_s=0, scenario_t=0, expect=1)
+
+
+def test_game_events_are_append_only(store, game):
+    engine = sa.create_engine(store.url)
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        with engine.begin() as c:
+            c.execute(sa.text("UPDATE game_events SET kind = 'x'"))
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        with engine.begin() as c:
+            c.execute(sa.text("DELETE FROM game_events"))
+    engine.dispose()
+
+
+def test_schema_is_migrated_once_and_reopening_is_harmless(db_url):
+    with GameStore(db_url) as a:
+        assert a.schema_version == 2
+    with GameStore(db_url) as b:
+        assert b.schema_version == 2
+
+
+def test_attempts_written_by_the_solo_store_stay_readable_beside_games(tmp_path, scenario, telemetry):
+    """The default game store is the learner's own file: adding the game tables must leave the
+    attempts table, its triggers and its data exactly as they were."""
+    path = tmp_path / "dojo.sqlite3"
+    with Store.open(path) as solo:
+        aid, _ = solo.create_attempt("x", "X", Event("started", 0.0, 1.0, {"k": 1}))
+        solo.append(aid, Event("query", 1.0, 2.0, {"what": "logs"}))
+    from dojo.gameday.game import create_game
+
+    with GameStore(f"sqlite:///{path}") as games:
+        create_game(games, scenario[0], scenario[1], ["red"], telemetry=telemetry)
+    with Store.open(path) as solo:
+        assert [e.kind for e in solo.events(aid)] == ["started", "query"]
+        assert solo.schema_version == 2
+    raw = sqlite3.connect(path)
+    assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    raw.close()

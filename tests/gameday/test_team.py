@@ -1,0 +1,207 @@
+"""Team play on SQLite and PostgreSQL: one shared journal, the facilitator's controls reaching
+every member, crashes and late joins losing nothing."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from dojo.engine.errors import AttemptOver, ClockError, EngineError
+from dojo.gameday.errors import GameError
+from dojo.gameday.game import Facilitator
+from dojo.gameday.report import build, html_report, markdown
+from dojo.gameday.team import TeamSession
+from dojo.store.games import GameStore
+
+from .pg import wait_until
+
+
+@pytest.fixture
+def started(store, game):
+    fac = Facilitator(store, game.game_id, game.key)
+    fac.start()
+    return fac
+
+
+def join(store, game, member, team=0, telemetry=None):
+    return TeamSession.join(store, game.teams[team][1], member, telemetry=telemetry)
+
+
+def test_members_share_one_journal_marked_with_who_wrote_it(store, game, started, telemetry):
+    ann, bob = join(store, game, "ann", telemetry=telemetry), join(store, game, "bob", telemetry=telemetry)
+    h = ann.add_hypothesis("checkout retries", "checkout")
+    line = ann.logs(service="checkout", limit=1).lines[0]
+    bob.pin(line.id, h.id, "seen by bob")
+    bob.update_hypothesis(h.id, status="confirmed")
+    seen = ann.team_journal()
+    assert [(x["id"], x["by"], x["status"]) for x in seen["hypotheses"]] == [("H1", "ann", "confirmed")]
+    assert [(p["item"], p["by"]) for p in seen["pins"]] == [(line.id, "bob")]
+    assert ann.game()["members"] == ["ann", "bob"]
+
+
+def test_two_members_creating_at_once_never_make_two_h1s(store, game, started, telemetry):
+    members = [join(store, game, f"m{i}", telemetry=telemetry) for i in range(3)]
+    errors = []
+
+    def write(s, n):
+        try:
+            for k in range(4):
+                s.add_hypothesis(f"{s.member} idea {k}")
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(s, i)) for i, s in enumerate(members)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    journal = members[0].team_journal()
+    ids = [h["id"] for h in journal["hypotheses"]]
+    assert ids == [f"H{i}" for i in range(1, 13)]
+    expected = sorted(f"m{i} idea {k}" for i in range(3) for k in range(4))
+    assert sorted(h["text"] for h in journal["hypotheses"]) == expected
+
+
+def test_a_team_cannot_act_for_another(store, game, started, telemetry):
+    red = join(store, game, "ann", team=0, telemetry=telemetry)
+    blue = join(store, game, "bob", team=1, telemetry=telemetry)
+    red.add_hypothesis("red only")
+    assert blue.team_journal()["hypotheses"] == []
+    with pytest.raises(EngineError):
+        blue.update_hypothesis("H1", status="ruled_out")  # red's H1 does not exist for blue
+    assert red.team_journal()["hypotheses"][0]["status"] == "open"
+
+
+def test_late_joiner_and_rejoin_see_everything_so_far(store, game, started, telemetry):
+    ann = join(store, game, "ann", telemetry=telemetry)
+    ann.add_hypothesis("first idea")
+    ann.diagnose("payments", "dependency_latency", "guess")
+    late = join(store, game, "carol", telemetry=telemetry)
+    assert [h["text"] for h in late.team_journal()["hypotheses"]] == ["first idea"]
+    assert late.attempt.wrong_diagnoses == 1
+    assert abs(late.clock.wall() - ann.clock.wall()) < 1.0
+
+
+def test_pause_resume_and_end_reach_every_member(store, game, started, telemetry):
+    ann = join(store, game, "ann", telemetry=telemetry)
+    other = Facilitator(store, game.game_id, game.key)  # a second console
+    started.pause()
+    with pytest.raises(GameError, match="paused"):
+        other.pause()  # conflicting commands are ordered: the second one is told why
+    assert wait_until(lambda: ann.game()["phase"] == "paused", timeout=2.0)
+    frozen = ann.now()
+    time.sleep(0.3)
+    assert ann.now() == pytest.approx(frozen, abs=1e-6)
+    other.resume()
+    assert wait_until(lambda: ann.game()["phase"] == "running", timeout=2.0)
+    with pytest.raises(ClockError, match="facilitator"):
+        ann.pause()
+    started.end()
+    with pytest.raises(AttemptOver, match="over"):
+        ann.add_hypothesis("too late")
+
+
+def test_hints_and_injects_go_where_they_are_sent(store, game, started, telemetry):
+    red = join(store, game, "ann", team=0, telemetry=telemetry)
+    blue = join(store, game, "bob", team=1, telemetry=telemetry)
+    started.hint("red")
+    started.inject("Support: EU customers report failed checkouts")
+    started.inject("only for blue", team="blue")
+    assert [h["index"] for h in red.game()["hints"]] == [1] and blue.game()["hints"] == []
+    assert [i["text"] for i in red.game()["injects"]] == ["Support: EU customers report failed checkouts"]
+    assert [i["text"] for i in blue.game()["injects"]][-1] == "only for blue"
+    assert red.score().hints_used == 1
+    with pytest.raises(GameError, match="facilitator"):
+        red.hint()
+    status = started.status()
+    assert [t["hints"] for t in status["teams"]] == [1, 0, 0]
+
+
+def test_extend_and_ranking(store, game, started):
+    with pytest.raises(GameError, match="no time limit"):
+        started.extend(600)
+    assert "rank" not in started.status()
+    assert started.ranking(True)["rank"] == ["red", "blue", "green"]
+
+
+def test_report_anonymized_hides_team_and_member_names(store, scenario, telemetry):
+    from dojo.gameday.game import create_game
+    from dojo.gameday.team import load_game_scenario
+
+    g = create_game(store, scenario[0], scenario[1], ["Night Owls", "Krakens"], telemetry=telemetry)
+    fac = Facilitator(store, g.game_id, g.key)
+    fac.start()
+    ann = TeamSession.join(store, g.teams[0][1], "annabelle", telemetry=telemetry)
+    ann.diagnose("checkout", "retry_storm", "retries everywhere")
+    fac.end()
+    view = fac.refresh()
+    rep = build(view, load_game_scenario(view.settings, view.game_id), fac.server_now, anonymize=True)
+    text = markdown(rep) + html_report(rep)
+    for secret in ("annabelle", "Night Owls", "Krakens"):
+        assert secret not in text
+    assert "Team A" in text and "Team B" in text and "Member 1" in text and "retries everywhere" in text
+
+
+def _client(db_url, code, env_home):
+    env = {**os.environ, "DOJO_HOME": str(env_home), "DOJO_MEMBER": "kim"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "dojo", "play", "--headless", "--join", code, "--db", db_url],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+
+
+def _ask(proc, **cmd):
+    proc.stdin.write(json.dumps(cmd) + "\n")
+    proc.stdin.flush()
+    return json.loads(proc.stdout.readline())
+
+
+def test_kill_9_a_client_and_join_again_loses_nothing(store, game, started, db_url, tmp_path):
+    code = game.teams[2][1]
+    proc = _client(db_url, code, tmp_path)
+    assert _ask(proc, cmd="hypothesis", text="cache stampede?")["ok"]
+    acked = _ask(proc, cmd="hypothesis", text="retry storm in checkout", service="checkout")
+    assert acked["ok"]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    again = _client(db_url, code, tmp_path)
+    journal = _ask(again, cmd="journal")
+    assert [h["text"] for h in journal["hypotheses"]] == ["cache stampede?", "retry storm in checkout"]
+    assert _ask(again, cmd="game")["phase"] == "running"
+    _ask(again, cmd="quit")
+    again.wait(timeout=10)
+
+
+def test_postgresql_restart_mid_game_loses_nothing(pg_server, scenario, telemetry):
+    from dojo.gameday.game import create_game
+    from dojo.store.games import Unavailable
+
+    store = GameStore(pg_server.url)
+    g = create_game(store, scenario[0], scenario[1], ["a"], telemetry=telemetry)
+    Facilitator(store, g.game_id, g.key).start()
+    s = TeamSession.join(store, g.teams[0][1], "ann", telemetry=telemetry)
+    s.add_hypothesis("before the restart")
+    pg_server.stop()
+    try:
+        with pytest.raises(Unavailable, match="reconnecting"):
+            s.add_hypothesis("while it is down")
+    finally:
+        pg_server.start()
+    assert wait_until(lambda: _works(s), timeout=10.0)
+    texts = [h["text"] for h in s.team_journal()["hypotheses"]]
+    assert texts[0] == "before the restart" and "while it is down" not in texts
+    store.close()
+
+
+def _works(s):
+    try:
+        s.add_hypothesis("after the restart")
+        return True
+    except Exception:
+        return False
