@@ -77,6 +77,16 @@ def lint(sc: Scenario, tel: Telemetry) -> list[Finding]:
     return out
 
 
+def _realism(sc: Scenario, tel: Telemetry) -> list[Finding]:
+    from .realism import check
+
+    index = {s.name: i for i, s in enumerate(sc.services)}
+    return [
+        Finding(f"services[{index[f.service]}]" if f.service in index else "services", f"realism: {f.line()}")
+        for f in check(sc, tel)
+    ]
+
+
 POSTMORTEM_TAG = "postmortem"
 
 
@@ -106,16 +116,6 @@ def source_findings(sc: Scenario) -> list[Finding]:
             )
         ]
     return []
-
-
-def _realism(sc: Scenario, tel: Telemetry) -> list[Finding]:
-    from .realism import check
-
-    index = {s.name: i for i, s in enumerate(sc.services)}
-    return [
-        Finding(f"services[{index[f.service]}]" if f.service in index else "services", f"realism: {f.line()}")
-        for f in check(sc, tel)
-    ]
 
 
 def _answers(sc: Scenario) -> list[Finding]:
