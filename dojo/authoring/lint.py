@@ -7,7 +7,10 @@ Rules:
 - red herrings do not match the answer's evidence;
 - every alert fires at least once, and the page arrives after the onset;
 - a scenario tagged `postmortem` names its source: address, organisation, date and what the
-  retelling changed (the learner is told, in the preview, the library and the debrief).
+  retelling changed (the learner is told, in the preview, the library and the debrief);
+- the evidence holds up (dojo.authoring.realism): every line in its service's voice, SQL that
+  parses on tables the database owns, routes the topology has, no success slower than every
+  caller's timeout, no metric or traffic line without traffic.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ def lint(sc: Scenario, tel: Telemetry) -> list[Finding]:
     out += _red_herrings(sc, tel, start)
     out += _alerts(sc, tel, start, control)
     out += source_findings(sc)
+    out += _realism(sc, tel)
     return out
 
 
@@ -98,6 +102,16 @@ def source_findings(sc: Scenario) -> list[Finding]:
     return []
 
 
+def _realism(sc: Scenario, tel: Telemetry) -> list[Finding]:
+    from .realism import check
+
+    index = {s.name: i for i, s in enumerate(sc.services)}
+    return [
+        Finding(f"services[{index[f.service]}]" if f.service in index else "services", f"realism: {f.line()}")
+        for f in check(sc, tel)
+    ]
+
+
 def _answers(sc: Scenario) -> list[Finding]:
     out = []
     names = set(sc.service_names)
@@ -126,7 +140,8 @@ def _evidence(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list
         out.append(
             Finding(
                 "answer.evidence",
-                "no evidence selectors: give at least one so learners can earn the bonus and lint can prove the scenario solvable",
+                "no evidence selectors: give at least one so learners can earn the bonus and lint can prove the "
+                "scenario solvable",
                 "warning",
             )
         )
@@ -150,7 +165,8 @@ def _evidence(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list
             out.append(
                 Finding(
                     where,
-                    f"{describe(sel)} is {after / before:.1f}x as frequent after onset as before (needs {MIN_CONTRAST:g}x): it is not evidence of the fault",
+                    f"{describe(sel)} is {after / before:.1f}x as frequent after onset as before (needs "
+                    f"{MIN_CONTRAST:g}x): it is not evidence of the fault",
                 )
             )
     return out
@@ -171,7 +187,8 @@ def _red_herrings(sc: Scenario, tel: Telemetry, start: float) -> list[Finding]:
                 out.append(
                     Finding(
                         f"timeline[{i}]",
-                        f"red herring at {ev.at:g}s already shows answer.evidence[{j}] ({describe(sel)}): it would give the answer away",
+                        f"red herring at {ev.at:g}s already shows answer.evidence[{j}] ({describe(sel)}): it would "
+                        "give the answer away",
                     )
                 )
         if (

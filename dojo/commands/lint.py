@@ -35,7 +35,9 @@ def lint_cmd(paths: tuple[Path, ...], strict: bool, show_difficulty: bool) -> No
     onset and not (or far more rarely) before it; that accepted answers name a service and fault
     the scenario has; that red herrings do not show the answer's evidence; that every alert
     fires and the page comes after the onset; that a scenario tagged postmortem names its
-    source. It also measures the difficulty (hops, signals, services moving, red herrings, a
+    source; and that the evidence holds up (each line in its service's voice, SQL that parses on
+    tables the database owns, routes the topology has, no success slower than its callers wait,
+    no numbers without traffic). It also measures the difficulty (hops, signals, services moving, red herrings, a
     quiet cause, evidence delay, the scripted reasoner's steps) and warns when the stars are
     more than one away from it. One line per finding, `file:line: key: message`; exit 1 when any
     scenario is unfair (warnings too with --strict)."""
@@ -45,7 +47,7 @@ def lint_cmd(paths: tuple[Path, ...], strict: bool, show_difficulty: bool) -> No
     from dojo.telemetry.synthesize import synthesize
 
     files, errors = _files(paths)
-    loaded, load_errors = _load_all(files)
+    loaded, load_errors = _load_all(files, budget=True)
     errors += load_errors
     for err in errors:
         echo(str(err))

@@ -224,6 +224,21 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    """An object whose keys are all different: with `{"cmd": "hint", "cmd": "diagnose"}` a client
+    and the dojo could read different commands (JSON leaves it open; Python keeps the last)."""
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKey(f"key {key!r} appears twice in one object; send each key once")
+        out[key] = value
+    return out
+
+
 class Protocol:
     """Drives a Session from JSON requests. Never raises for anything a client sends."""
 
@@ -236,7 +251,9 @@ class Protocol:
         if not line.strip():
             return None
         try:
-            request = json.loads(line, parse_constant=_reject_constant)
+            request = json.loads(line, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+        except DuplicateKey as exc:
+            return {"ok": False, "error": f"protocol error: {exc}"}
         except ValueError as exc:
             return {"ok": False, "error": f"malformed JSON: {exc}"}
         except RecursionError:

@@ -382,8 +382,10 @@ class Signals:
         page = tr.iloc[_page(rows, q.order, q.offset, q.limit)]
         out = [
             TraceSummary(
-                trace_id=r.trace_id, t=_r(r.t), service=r.service, name=r.name, duration_ms=round(float(r.duration_ms), 3),
-                status="error" if r.error else "ok", spans=int(r.spans), match=ids.span_id(r.trace_id, match[r.trace_id]),
+                trace_id=r.trace_id, t=_r(r.t), service=r.service, name=r.name,
+                duration_ms=round(float(r.duration_ms), 3),
+                status="error" if r.error else "ok", spans=int(r.spans),
+                match=ids.span_id(r.trace_id, match[r.trace_id]),
             )
             for r in page.itertuples(index=False)
         ]  # fmt: skip
@@ -525,7 +527,8 @@ class Signals:
         if r["end"] > now:
             raise NotFound(f"span {item} has not finished yet (now is {now:g}s)")
         data = {
-            "service": r["service"], "name": r["name"], "status": r["status"], "duration_ms": round(float(r["duration_ms"]), 3),
+            "service": r["service"], "name": r["name"], "status": r["status"],
+            "duration_ms": round(float(r["duration_ms"]), 3),
             "message": r["message"], "trace_id": trace_id,
         }  # fmt: skip
         summary = f"{r['service']} {r['name']} {data['duration_ms']:g}ms {r['status']}" + (

@@ -46,6 +46,7 @@ from .clock import ManualTime, ReplayClock, TimeSource, check_speed, page_time
 from .errors import AttemptOver, EngineError, NotFound, QueryError
 from .journal import STATUSES, Hypothesis, Journal, Pin
 from .queries import Signals
+from .readback import check_events
 from .rules import Rules, digest, judge
 from .scoring import ScoreCard, score
 
@@ -158,6 +159,7 @@ class Session:
         events = store.events(attempt_id)
         if not events:
             raise EngineError(f"attempt #{attempt_id} has no events; it cannot be resumed")
+        check_events(attempt_id, events)  # a malformed log is one line naming the event, not a traceback
         att = Attempt.from_events(events)
         if att.rules.scenario_id != scenario.id:
             raise EngineError(f"attempt #{attempt_id} is for scenario {att.rules.scenario_id}, not {scenario.id}")
@@ -175,7 +177,8 @@ class Session:
         source = time_source if time_source is not None else (ManualTime() if manual else time.monotonic)
         last = events[-1]
         clk = ReplayClock(
-            last.scenario_t, scenario.duration, speed=att.speed, source=source, practice=att.settings.mode == "practice",
+            last.scenario_t, scenario.duration, speed=att.speed, source=source,
+            practice=att.settings.mode == "practice",
             paused=att.paused, wall_offset=last.wall_s,
         )  # fmt: skip
         session = cls(scenario, Signals(tel), store, attempt_id, att, clk)
@@ -525,7 +528,8 @@ class Session:
         explain = rules.partial_feedback and self.attempt.settings.mode == "practice"
         feedback = verdict.feedback(explain)
         data = {
-            "service": service, "fault": fault, "trigger": trigger, "trigger_ref": trigger_ref, "explanation": explanation,
+            "service": service, "fault": fault, "trigger": trigger, "trigger_ref": trigger_ref,
+            "explanation": explanation,
             "correct": verdict.correct, "verdict": asdict(verdict),
         }  # fmt: skip
         self._record(ev.DIAGNOSIS, data)

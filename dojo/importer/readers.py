@@ -163,7 +163,7 @@ def _field(rec: dict, keys: tuple[str, ...]) -> object:
 def json_logs(text: str, service: str, year: int, rep: FileReport) -> list[LogRecord]:
     rep.format = "JSON lines log"
     out: list[LogRecord] = []
-    for n, line in enumerate(text.splitlines(), 1):
+    for line in text.splitlines():
         if not line.strip():
             continue
         try:
@@ -265,7 +265,8 @@ def otlp_metrics(doc: dict, service: str, rep: FileReport) -> list[Point]:
                     out.append(Point(ts, svc, metric.get("name", "unknown"), value))
                 if not body:
                     rep.skip(
-                        f"metrics of a kind not imported ({', '.join(k for k in metric if k not in ('name', 'description', 'unit'))})"
+                        "metrics of a kind not imported "
+                        f"({', '.join(k for k in metric if k not in ('name', 'description', 'unit'))})"
                     )
     return out
 
@@ -320,7 +321,7 @@ def csv_metrics(text: str, service: str, year: int, rep: FileReport) -> list[Poi
     for col in header[1:]:
         svc, sep, metric = col.replace("/", ":").partition(":")
         series.append((svc, metric) if sep else (service, col))
-    for n, row in enumerate(reader, 2):
+    for row in reader:
         if not row:
             continue
         ts = parse_value(row[0], year)

@@ -158,7 +158,8 @@ class Reasoner:
                 for x in live:
                     if x.ended:
                         self.notes.append(
-                            f"after {self.waited:g}s, {x.service}/{x.kind} has stopped while the rest goes on: it does not explain the page"
+                            f"after {self.waited:g}s, {x.service}/{x.kind} has stopped while the rest goes on: it "
+                            "does not explain the page"
                         )
                 return
             if not (self.can_wait() and self.wait(STEP)):
@@ -174,13 +175,15 @@ class Reasoner:
         telling = [x for x in ranked if x.telling or x.shape is not None]
         if not telling and quiet(obs):
             self.notes.append(
-                f"nothing on the page's path ({', '.join(sorted(page_path(obs))) or 'all'}) changed for long and no fault's signature shows: the page is noise"
+                f"nothing on the page's path ({', '.join(sorted(page_path(obs))) or 'all'}) changed for long and no "
+                "fault's signature shows: the page is noise"
             )
             out.append(
                 Conclusion(
                     page_service,
                     NO_FAULT,
-                    f"No service behind {page_service} changed in a sustained way and no fault's signature shows: the page was noise.",
+                    f"No service behind {page_service} changed in a sustained way and no fault's signature shows: the "
+                    "page was noise.",
                 )
             )
         for x in telling:

@@ -119,7 +119,8 @@ def sanitize_planned(
             return _run(pairs, options, progress)
     except FolderBusy:
         raise InputError(
-            f"{options.out}: another dojo sanitize is writing into this folder; wait for it to finish or choose another --out"
+            f"{options.out}: another dojo sanitize is writing into this folder; wait for it to finish or choose "
+            "another --out"
         ) from None
 
 

@@ -22,10 +22,14 @@ from .model import SLUG_PATTERN, Scenario
 # What each pattern in the model asks for, in words, with an example.
 _PATTERNS = {
     SLUG_PATTERN: "lowercase letters, digits and '-', starting with a letter (like {slug})",
-    r"^[a-z][a-z0-9_]{0,62}$": "a kind name: lowercase letters, digits and '_' (like retry_storm or deploy; see dojo faults)",
+    r"^[a-z][a-z0-9_]{0,62}$": (
+        "a kind name: lowercase letters, digits and '_' (like retry_storm or deploy; see dojo faults)"
+    ),
     r"^[a-z0-9][a-z0-9-]{0,40}$": "lowercase letters, digits and '-', at most 41 characters (like {slug})",
     r"^[A-Za-z0-9_.-]{1,64}$": "letters, digits, '_', '.' and '-', at most 64 characters",
-    r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$": "letters, digits, '_', '.' and '-', starting with a letter (like CheckoutP99High)",
+    r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$": (
+        "letters, digits, '_', '.' and '-', starting with a letter (like CheckoutP99High)"
+    ),
 }
 
 _EXPECTED = {

@@ -37,6 +37,11 @@ METRIC_NAMES = (
     "queue_depth",
     "disk_used_pct",
     "cache_hit_pct",
+    "instances",
+    "queue_age_s",
+    "replication_lag_s",
+    "packet_loss_pct",
+    "clock_skew_s",
 )
 MetricName = Literal[
     "rps",
@@ -49,6 +54,11 @@ MetricName = Literal[
     "queue_depth",
     "disk_used_pct",
     "cache_hit_pct",
+    "instances",
+    "queue_age_s",
+    "replication_lag_s",
+    "packet_loss_pct",
+    "clock_skew_s",
 ]
 
 # Timeline kinds that are changes, not faults: they appear as change events and do no harm
@@ -187,6 +197,9 @@ class Alert(Model):
     below: float | None = None
     for_: Duration = Field(0.0, alias="for")
     severity: Literal["page", "ticket"] = "page"
+    runbook: str | None = Field(
+        None, max_length=500, pattern=r"^https?://\S+$", description="the runbook link the page carries"
+    )
 
     @model_validator(mode="after")
     def _one_threshold(self) -> "Alert":
@@ -333,12 +346,16 @@ class Scenario(Model):
     imports: Imports | None = None
     # The folder of the file the scenario came from, for its imports; set by the loader.
     _base_dir: Path | None = PrivateAttr(default=None)
-    # Imported signals, read by the loader (dojo.telemetry.imported.Imported).
-    _imported: object | None = PrivateAttr(default=None)
+    # The file itself, as given, so problems found after loading (the size budget) can name it.
+    _file: str | None = PrivateAttr(default=None)
 
     @property
     def base_dir(self) -> Path | None:
         return self._base_dir
+
+    @property
+    def file(self) -> str | None:
+        return self._file
 
     @field_validator("start")
     @classmethod

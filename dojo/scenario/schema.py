@@ -55,6 +55,9 @@ def scenario_schema() -> dict[str, Any]:
     return {
         "$schema": SCHEMA_URI,
         "title": "Debugging dojo scenario",
-        "description": "An incident to replay: services, a timeline of faults and changes, alerts and an answer key. See docs/scenario-format.md.",
+        "description": (
+            "An incident to replay: services, a timeline of faults and changes, alerts and an answer key. See "
+            "docs/scenario-format.md."
+        ),
         **body,
     }

@@ -158,11 +158,12 @@ _SYNTAX_HINTS = [
 
 def _syntax_error(exc: yaml.MarkedYAMLError) -> _Fatal:
     text = " ".join(p for p in (exc.context, exc.problem) if p)
-    for start, hint, at_context in _SYNTAX_HINTS:
-        if text.startswith(start) or (exc.problem or "").startswith(start):
-            break
-    else:
-        hint, at_context = exc.problem or exc.context or "cannot parse", False
+    known = (
+        (hint, at_context)
+        for start, hint, at_context in _SYNTAX_HINTS
+        if text.startswith(start) or (exc.problem or "").startswith(start)
+    )
+    hint, at_context = next(known, (exc.problem or exc.context or "cannot parse", False))
     mark = (exc.context_mark if at_context else None) or exc.problem_mark or exc.context_mark
     return _Fatal(mark.line + 1 if mark else 1, f"YAML syntax error: {hint}")
 
@@ -203,11 +204,29 @@ def _compose(text: str) -> tuple[Node | None, list[tuple[int, str]]]:
         raise _Fatal(1, "nested too deeply") from None
 
 
+def _summarized(refused: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Anchors and aliases as one line (an alias bomb is dozens of them: one fix, one line), as are
+    tags; each line at the first place and with how many more there are."""
+    out: list[tuple[int, str]] = []
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for line, message in refused:
+        kind = "tags" if message.startswith("tags") else "refs"
+        groups.setdefault(kind, []).append((line, message))
+    for kind, items in groups.items():
+        line, message = items[0]
+        if len(items) > 1:
+            rest = len(items) - 1
+            what = "tags" if kind == "tags" else "anchors and aliases"
+            message = f"{message.split(';')[0]} (and {rest} more {what} after it); write every value out in full"
+        out.append((line, message))
+    return out
+
+
 def _run(cls: type, text: str) -> tuple[Node | None, list[tuple[int, str]]]:
     loader = None
     try:
         loader = cls(text)  # the pure-Python reader checks every character here
-        return loader.get_single_node(), loader.refused
+        return loader.get_single_node(), _summarized(loader.refused)
     finally:
         if loader is not None:
             loader.dispose()

@@ -19,6 +19,7 @@ class Event:
     data: dict = field(default_factory=dict)
     at: str = field(default_factory=utc_now)  # real-world UTC time
     seq: int = 0  # 1, 2, ... within the attempt; assigned by the store
+    problem: str = ""  # set by the store when the stored row cannot be read (e.g. data not JSON)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static, TabbedContent, TabPane
 
 from dojo.authoring.credit import debrief_markdown
@@ -20,6 +19,7 @@ from dojo.authoring.credit import debrief_markdown
 from ..data.card import card_terms, headline
 from ..data.debrief import INCIDENT, Moment, debrief_timeline
 from ..data.units import offset, span
+from .base import DojoScreen
 
 MARKS = {
     "fault": ("✦", "$text-error"),
@@ -107,7 +107,7 @@ def diagnoses_content(attempt_events: list) -> Content:
     return Content("\n").join(lines) if lines else Content.styled("no diagnosis was sent", "$text-muted")
 
 
-class DebriefScreen(Screen):
+class DebriefScreen(DojoScreen[None]):
     CSS_PATH = "debrief.tcss"
     AUTO_FOCUS = "#debrief-timeline-box"
     BINDINGS = [
@@ -151,4 +151,4 @@ class DebriefScreen(Screen):
         self.query_one(TabbedContent).active = f"tab-{tab}"
 
     def action_library(self) -> None:
-        self.app.show_library()
+        self.dojo.show_library()

@@ -16,11 +16,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from ..data.library import Card, LibraryFilter, Record, all_tags, read_cards, records
 from ..data.units import span
+from .base import DojoScreen
 
 COLUMNS = ("scenario", "title", "difficulty", "tags", "best TTCD", "attempts")
 TITLE_WIDTH, TAGS_WIDTH = 32, 18
@@ -36,7 +36,7 @@ class ScenarioTable(DataTable):
     BINDINGS = [Binding("enter", "select_cursor", "Open", id="library.open")]
 
 
-class LibraryScreen(Screen):
+class LibraryScreen(DojoScreen[None]):
     CSS_PATH = "library.tcss"
     AUTO_FOCUS = "#library-table"
     BINDINGS = [
@@ -81,13 +81,13 @@ class LibraryScreen(Screen):
 
     def _after_first_paint(self) -> None:
         self.reload_records()
-        self.app.warm_up()
+        self.dojo.warm_up()
 
     # -- data ----------------------------------------------------------------------------------
 
     @work(exclusive=True, group="library-records")
     async def reload_records(self) -> None:
-        app = self.app
+        app = self.dojo
         try:
             self.records = await app.engine.call(lambda: records(app.store()))
         except Exception as exc:  # noqa: BLE001 - a broken store must not hide the library

@@ -8,15 +8,15 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
 from ..data.card import OUTCOMES
 from ..data.progress import AttemptSummary, summaries, ttcd_series, weakest
 from ..data.units import span
+from .base import DojoScreen
 
 
-class ProgressScreen(Screen):
+class ProgressScreen(DojoScreen[None]):
     CSS_PATH = "progress.tcss"
     AUTO_FOCUS = "#progress-attempts"
     BINDINGS = [Binding("escape,b", "app.pop_screen", "Back", id="progress.back")]
@@ -43,7 +43,7 @@ class ProgressScreen(Screen):
 
     @work(exclusive=True, group="progress")
     async def load(self) -> None:
-        app = self.app
+        app = self.dojo
         try:
             self.attempts = await app.engine.call(lambda: summaries(app.store()))
         except Exception as exc:  # noqa: BLE001 - a broken store is shown, not raised

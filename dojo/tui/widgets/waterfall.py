@@ -68,8 +68,8 @@ class Waterfall(RowList):
         errors = sum(s.status == "error" for s in self.spans)
         root = self.spans[0] if self.spans else None
         self.heading = (
-            f"Trace {trace_id[:8]} · {root.service} {root.name} · {units.duration_ms(root.duration_ms)} · {len(self.spans)} spans"
-            + (f" · {errors} failed" if errors else "")
+            f"Trace {trace_id[:8]} · {root.service} {root.name} · {units.duration_ms(root.duration_ms)} · "
+            f"{len(self.spans)} spans" + (f" · {errors} failed" if errors else "")
             if root
             else "Waterfall · no spans"
         )
