@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import random
-import statistics
 import sys
 import tempfile
 import threading
@@ -122,7 +121,7 @@ def process_main(url, codes, seconds, t0_wall, pause_q, result_q, members, proc_
     t0 = time.monotonic()
     out: list = []
     threads = []
-    for i, (number, code) in enumerate(codes):
+    for number, code in codes:
         for m in range(members):
             name = f"p{proc_index}t{number}m{m}"
             th = threading.Thread(
@@ -154,7 +153,9 @@ def run(url: str, label: str, teams: int, members: int, seconds: float, procs: i
     result_q, pause_qs = ctx.Queue(), [ctx.Queue() for _ in range(procs)]
     t0_wall = time.time() + 12.0  # time for each process to import and synthesize
     workers = [
-        ctx.Process(target=process_main, args=(url, codes[i::procs], seconds, t0_wall, pause_qs[i], result_q, members, i))
+        ctx.Process(
+            target=process_main, args=(url, codes[i::procs], seconds, t0_wall, pause_qs[i], result_q, members, i)
+        )
         for i in range(procs)
     ]  # fmt: skip
     for w in workers:
