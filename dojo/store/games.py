@@ -27,7 +27,7 @@ import json
 import os
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -189,6 +189,7 @@ class GameStore:
         self.shown = display_url(self.url)
         self.dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
         self._listener: _Listener | None = None
+        self._write_lock = threading.Lock()
         try:
             self.engine = self._engine(pool_size)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
@@ -235,7 +236,6 @@ class GameStore:
             self.url,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=False,
             connect_args={"connect_timeout": 5},
         )
 
@@ -260,8 +260,11 @@ class GameStore:
 
     @contextmanager
     def _tx(self, write: bool = False) -> Iterator[Connection]:
+        # SQLite has one writer at a time; threads of one process queue here, in order, rather
+        # than in SQLite's busy handler, which sleeps in steps of up to 100 ms.
+        lock = self._write_lock if write and self.dialect == "sqlite" else nullcontext()
         try:
-            with self.engine.connect() as conn:
+            with lock, self.engine.connect() as conn:
                 conn = conn.execution_options(write=write)
                 with conn.begin():
                     yield conn

@@ -1,6 +1,6 @@
 """Game day benchmark: 50 teams x 3 members playing one game, on SQLite and on PostgreSQL.
 
-    python tests/bench/bench_gameday.py [--teams 50] [--members 3] [--seconds 40] [--procs 3]
+    python tests/bench/bench_gameday.py [--teams 50] [--members 3] [--seconds 40] [--procs 5]
                                         [--only sqlite|postgresql]
 
 Each member is a headless client (a TeamSession, as `dojo play --headless --join` drives) doing
@@ -109,8 +109,10 @@ def process_main(url, codes, seconds, t0_wall, pause_q, result_q, members, proc_
     probe.close()
     sc = load_game_scenario(game.settings, game.id)
     signals = Signals(synthesize(sc, seed=int(game.settings["seed"])))
-    store = GameStore(url, pool_size=len(codes) * members)
+    # A few connections per process: PostgreSQL's default allows 100 in all.
+    store = GameStore(url, pool_size=12)
     pause_box: dict = {}
+    sys.setswitchinterval(0.001)  # many mostly idle threads: hand the GIL to a waiting writer sooner
 
     def watch():
         pause_box["server_t"] = pause_q.get()
@@ -208,7 +210,7 @@ def main() -> int:
     ap.add_argument("--teams", type=int, default=50)
     ap.add_argument("--members", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=40.0)
-    ap.add_argument("--procs", type=int, default=3)
+    ap.add_argument("--procs", type=int, default=5)
     ap.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
     a = ap.parse_args()
     rows = []
