@@ -33,6 +33,8 @@ FRESH_S = 0.5
 T = TypeVar("T")
 # Actions whose meaning depends on the journal as read: appended only if nobody wrote in between.
 GUARDED = {ev.HYPOTHESIS, ev.HYPOTHESIS_UPDATE, ev.PIN, ev.UNPIN, ev.DIAGNOSIS, ev.GAVE_UP}
+# ...and what they depend on: the journal, the diagnoses, the hints (queries change none of it).
+GUARD_KINDS = tuple(sorted(GUARDED | {ev.HINT, ev.STARTED}))
 
 
 def load_game_scenario(settings: dict, game_id: str):
@@ -90,6 +92,7 @@ class TeamSession(Session):
         self.team_name = team.name
         self.cursor = 0
         self.team_seq = 0
+        self.guard_seq = 0  # seq of the team's last event of GUARD_KINDS
         self.authors: dict[str, str] = {}  # hypothesis id -> member
         self.pin_authors: dict[tuple, str] = {}  # (item, hypothesis) -> member
         self.members: list[str] = []
@@ -119,6 +122,8 @@ class TeamSession(Session):
             if g.seq <= self.team_seq:
                 continue
             self.team_seq = g.seq
+            if g.kind in GUARD_KINDS:
+                self.guard_seq = g.seq
             e = engine_event(g)
             if g.kind == ev.STARTED:
                 self._events.append(e)
@@ -160,7 +165,7 @@ class TeamSession(Session):
         wall = round(self.clock.wall() if wall_s is None else wall_s, 3)
         stored, news, now = self.gstore.team_write(
             self.code, kind, self.member, data, wall_s=wall, scenario_t=round(self.clock.now(), 3),
-            expect=self.team_seq if kind in GUARDED else None, after=self.cursor,
+            expect=self.guard_seq if kind in GUARDED else None, after=self.cursor, guard=GUARD_KINDS,
         )  # fmt: skip
         self._fold(news, now)
         self._synced = time.monotonic()

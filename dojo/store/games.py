@@ -380,6 +380,7 @@ class GameStore:
         wall_s: float,
         scenario_t: float,
         expect: int | None,
+        guard: tuple[str, ...] | None = None,
     ) -> GameEvent:
         if self.dialect == "postgresql":
             # One writer per game at a time, so ids are committed in order: a reader's cursor
@@ -390,7 +391,17 @@ class GameStore:
                 events.c.game_id == game_id, events.c.stream == stream
             )
         ).scalar_one()
-        if expect is not None and int(last) != expect:
+        if expect is not None and guard:
+            # Only events of these kinds count as "moved on": a teammate's query between the read
+            # and this write changes nothing a journal action depends on.
+            last_guarded = conn.execute(
+                sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0)).where(
+                    events.c.game_id == game_id, events.c.stream == stream, events.c.kind.in_(guard)
+                )
+            ).scalar_one()
+            if int(last_guarded) != expect:
+                raise Conflict(f"stream {stream} moved on; re-read and try again")
+        elif expect is not None and int(last) != expect:
             raise Conflict(f"stream {stream} moved on (at {last}, expected {expect}); re-read and try again")
         row = conn.execute(
             events.insert()
@@ -406,11 +417,13 @@ class GameStore:
             int(row.id), game_id, stream, int(row.seq), kind, actor, float(row.server_t), wall_s, scenario_t, data
         )
 
-    def _append(self, check, stream_of, kind, actor, data, wall_s, scenario_t, expect) -> GameEvent:
+    def _append(self, check, stream_of, kind, actor, data, wall_s, scenario_t, expect, guard=None) -> GameEvent:
         try:
             with self._tx(write=True) as conn:
                 game, stream = check(conn)
-                return self._insert(conn, game.id, stream_of(stream), kind, actor, data, wall_s, scenario_t, expect)
+                return self._insert(
+                    conn, game.id, stream_of(stream), kind, actor, data, wall_s, scenario_t, expect, guard
+                )
         except IntegrityError:
             # Two PostgreSQL writers took the same seq: the later one lost the race.
             raise Conflict("another write reached the stream first; re-read and try again") from None
@@ -426,6 +439,7 @@ class GameStore:
         expect: int | None = None,
         wall_s: float = 0.0,
         scenario_t: float = 0.0,
+        guard: tuple[str, ...] | None = None,
     ) -> GameEvent:
         """A facilitator event, on the game's stream or (hints, injects to one team) a team's."""
 
@@ -439,7 +453,7 @@ class GameStore:
                     raise StoreError(f"game {game.id} has no team #{stream}")
             return game, stream
 
-        return self._append(check, lambda s: s, kind, "facilitator", data, wall_s, scenario_t, expect)
+        return self._append(check, lambda s: s, kind, "facilitator", data, wall_s, scenario_t, expect, guard)
 
     def team_append(
         self,
@@ -451,9 +465,13 @@ class GameStore:
         wall_s: float,
         scenario_t: float,
         expect: int | None = None,
+        guard: tuple[str, ...] | None = None,
     ) -> GameEvent:
-        """A member's event on its own team's stream (the code decides which)."""
-        return self.team_write(code, kind, actor, data, wall_s=wall_s, scenario_t=scenario_t, expect=expect)[0]
+        """A member's event on its own team's stream (the code decides which). With `expect`, only
+        if the stream's last event (of the kinds in `guard`, if given) has that seq: else Conflict."""
+        return self.team_write(
+            code, kind, actor, data, wall_s=wall_s, scenario_t=scenario_t, expect=expect, guard=guard
+        )[0]
 
     def team_write(
         self,
@@ -466,13 +484,16 @@ class GameStore:
         scenario_t: float,
         expect: int | None = None,
         after: int | None = None,
+        guard: tuple[str, ...] | None = None,
     ) -> tuple[GameEvent, list[GameEvent], float]:
         """team_append, and (with `after`) what the team may see after that cursor and the
         server's clock, read in the same transaction: one round trip per member action."""
         try:
             with self._tx(write=True) as conn:
                 team = self._team_row(conn, code)
-                stored = self._insert(conn, team.game_id, team.number, kind, actor, data, wall_s, scenario_t, expect)
+                stored = self._insert(
+                    conn, team.game_id, team.number, kind, actor, data, wall_s, scenario_t, expect, guard
+                )
                 news: list[GameEvent] = []
                 now = stored.server_t
                 if after is not None:
