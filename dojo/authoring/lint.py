@@ -7,7 +7,10 @@ Rules:
 - red herrings do not match the answer's evidence;
 - every alert fires at least once, and the page arrives after the onset;
 - a scenario tagged `postmortem` names its source: address, organisation, date and what the
-  retelling changed (the learner is told, in the preview, the library and the debrief).
+  retelling changed (the learner is told, in the preview, the library and the debrief);
+- the evidence holds up (dojo.authoring.realism): every line in its service's voice, SQL that
+  parses on tables the database owns, routes the topology has, no success slower than every
+  caller's timeout, no metric or traffic line without traffic.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ def lint(sc: Scenario, tel: Telemetry) -> list[Finding]:
     out += _red_herrings(sc, tel, start)
     out += _alerts(sc, tel, start, control)
     out += source_findings(sc)
+    out += _realism(sc, tel)
     return out
 
 
@@ -96,6 +100,16 @@ def source_findings(sc: Scenario) -> list[Finding]:
             )
         ]
     return []
+
+
+def _realism(sc: Scenario, tel: Telemetry) -> list[Finding]:
+    from .realism import check
+
+    index = {s.name: i for i, s in enumerate(sc.services)}
+    return [
+        Finding(f"services[{index[f.service]}]" if f.service in index else "services", f"realism: {f.line()}")
+        for f in check(sc, tel)
+    ]
 
 
 def _answers(sc: Scenario) -> list[Finding]:

@@ -63,7 +63,8 @@ def history_cmd(as_json: bool, scenario: str | None) -> None:
         echo(json.dumps(out, indent=2))
         sys.exit(1 if unreadable else 0)
     if not out:
-        echo("no readable attempts" if unreadable else "no attempts yet; start one with 'dojo play SCENARIO --headless'")
+        none = "no attempts yet; start one with 'dojo play SCENARIO --headless'"
+        echo("no readable attempts" if unreadable else none)
         sys.exit(1 if unreadable else 0)
     width = max(len("scenario"), *(len(r["scenario"]) for r in out))
     echo(f"{'#':>4}  {'scenario':<{width}}  {'started (UTC)':<16}  {'status':<9}  {'TTCD':>8}  {'points':>6}")

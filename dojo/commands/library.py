@@ -199,6 +199,7 @@ def list_cmd(paths: tuple[Path, ...], as_json: bool, verbose: bool) -> None:
 def faults_cmd(as_json: bool) -> None:
     """List the fault kinds a timeline can use, with their parameters, and the change kinds."""
     from dojo.scenario.model import CHANGE_KINDS
+    from dojo.telemetry.changes import CHANGE_PARAMS
     from dojo.telemetry.faults import FAULTS
 
     kinds = [FAULTS[name] for name in sorted(FAULTS)]
@@ -224,6 +225,10 @@ def faults_cmd(as_json: bool) -> None:
                 for k in kinds
             ],
             "changes": list(CHANGE_KINDS),
+            "change_params": [
+                {"name": p.name, "type": p.type.__name__, "default": p.default, "help": p.help}
+                for p in CHANGE_PARAMS.values()
+            ],
         }
         echo(json.dumps(doc, indent=2))
         return
@@ -234,7 +239,9 @@ def faults_cmd(as_json: bool) -> None:
         for p in k.params.values():
             limits = f"  [{_bound(p.min)}..{_bound(p.max)}]" if p.min is not None or p.max is not None else ""
             echo(f"    {p.name}: {p.type.__name__} = {p.default!r}{limits}  {p.help}")
-    echo(f"changes (harmless by themselves): {', '.join(CHANGE_KINDS)}")
+    echo(f"changes (harmless without params): {', '.join(CHANGE_KINDS)}")
+    for p in CHANGE_PARAMS.values():
+        echo(f"    {p.name}: {p.type.__name__}  {p.help}")
 
 
 def _bound(value: float | None) -> str:

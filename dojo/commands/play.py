@@ -179,7 +179,8 @@ def serve(protocol, inp, out) -> None:
         except OSError as exc:  # EPIPE (reader gone), EFBIG (ulimit -f), ENOSPC (disk full)
             protocol.session.close("output error")
             _give_up_output(out)
-            fail(f"cannot write to standard output ({exc.strerror or exc}); the attempt is saved, resume it with --resume")
+            reason = exc.strerror or exc
+            fail(f"cannot write to standard output ({reason}); the attempt is saved, resume it with --resume")
         if protocol.done:
             reason = "quit"
             break

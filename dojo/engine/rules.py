@@ -27,10 +27,23 @@ class Rules(BaseModel):
     evidence: list[EvidenceSelector]
     require_trigger: bool = False
     partial_feedback: bool = True
+    # The call graph (callee -> callers) and the change events that set the incident off, so a
+    # pin is judged by the fact it shows, wherever it shows it (see evidence.py). Older attempts
+    # have neither and are judged as before.
+    callers: dict[str, list[str]] = {}
+    triggers: list[dict] = []
 
     @classmethod
     def from_scenario(cls, sc: Scenario) -> "Rules":
+        from .evidence import triggers_of
+
+        callers: dict[str, list[str]] = {s.name: [] for s in sc.services}
+        for s in sc.services:
+            for c in s.calls:
+                callers.setdefault(c, []).append(s.name)
         return cls(
+            callers=callers,
+            triggers=triggers_of(sc),
             scenario_id=sc.id,
             title=sc.title,
             difficulty=sc.difficulty,

@@ -24,6 +24,7 @@ Deterministic for a scenario and seed: no randomness, and the clock is moved onl
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from dojo.engine.errors import ClockError, QueryError
@@ -251,6 +252,8 @@ class Reasoner:
             return []
         hops = trail[: trail.index(choice.service) + 1]
         since = choice.suspect.first if choice.suspect is not None else obs.cut
+        if not math.isfinite(since):  # a suspect named by spans or metrics alone has no first line
+            since = obs.cut
         out = []
         for caller, callee in zip(hops, hops[1:]):
             if obs.kinds.get(caller) == "external":

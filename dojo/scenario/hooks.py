@@ -42,13 +42,23 @@ FaultLibrary = Callable[[], Mapping[str, FaultSpec]]
 # ImportReadError for a bad one; what it reads it keeps for synthesis.
 ImportReader = Callable[["Scenario", Path], None]
 
+# The parameters every change event takes (its consequences: replicas, actor, flag, ...).
+ChangeParams = Callable[[], Mapping[str, ParamSpec]]
+
 _fault_library: FaultLibrary | None = None
 _import_reader: ImportReader | None = None
+_change_params: ChangeParams | None = None
 
 
-def provide(*, faults: FaultLibrary, read_imports: ImportReader) -> None:
-    global _fault_library, _import_reader
-    _fault_library, _import_reader = faults, read_imports
+def provide(*, faults: FaultLibrary, read_imports: ImportReader, change_params: ChangeParams) -> None:
+    global _fault_library, _import_reader, _change_params
+    _fault_library, _import_reader, _change_params = faults, read_imports, change_params
+
+
+def change_params() -> Mapping[str, ParamSpec]:
+    if _change_params is None:
+        raise RuntimeError("no change parameters: import dojo.telemetry before loading scenarios")
+    return _change_params()
 
 
 def fault_library() -> Mapping[str, FaultSpec]:

@@ -37,6 +37,11 @@ METRIC_NAMES = (
     "queue_depth",
     "disk_used_pct",
     "cache_hit_pct",
+    "instances",
+    "queue_age_s",
+    "replication_lag_s",
+    "packet_loss_pct",
+    "clock_skew_s",
 )
 MetricName = Literal[
     "rps",
@@ -49,6 +54,11 @@ MetricName = Literal[
     "queue_depth",
     "disk_used_pct",
     "cache_hit_pct",
+    "instances",
+    "queue_age_s",
+    "replication_lag_s",
+    "packet_loss_pct",
+    "clock_skew_s",
 ]
 
 # Timeline kinds that are changes, not faults: they appear as change events and do no harm

@@ -31,6 +31,7 @@ def check_references(scenario: Scenario, faults: Mapping[str, FaultSpec] | None 
     out: list[Problem] = []
     names = _services(scenario, out)
     _calls(scenario, names, out)
+    _operations(scenario, out)
     _timeline(scenario, names, faults, out)
     _alerts(scenario, names, out)
     _answer(scenario, names, faults, out)
@@ -89,6 +90,46 @@ def _calls(scenario: Scenario, names: list[str], out: list[Problem]) -> None:
     out.extend(_cycles(scenario))
 
 
+def _operations(scenario: Scenario, out: list[Problem]) -> None:
+    """Operations split a service's traffic (shares add up to at most 1) over its own callees."""
+    for i, svc in enumerate(scenario.services):
+        seen: dict[str, int] = {}
+        total = 0.0
+        for j, op in enumerate(svc.operations):
+            loc: Loc = ("services", i, "operations", j)
+            if op.name in seen:
+                out.append(
+                    Problem(
+                        loc + ("name",),
+                        f"operation {op.name!r} is already defined at operations[{seen[op.name]}]; rename one",
+                    )
+                )
+            seen.setdefault(op.name, j)
+            total += op.share
+            for k, callee in enumerate(op.calls or []):
+                if callee not in svc.calls:
+                    out.append(
+                        Problem(
+                            loc + ("calls", k),
+                            _unknown(
+                                f"callee of {svc.name!r}",
+                                callee,
+                                list(svc.calls),
+                                f"; add it to {svc.name}'s calls or remove it",
+                            ),
+                        )
+                    )
+        if total > 1.0 + 1e-9:
+            shares = " + ".join(f"{op.share:g}" for op in svc.operations)
+            out.append(
+                Problem(
+                    ("services", i, "operations"),
+                    f"the shares add up to {total:g} ({shares}); they split the service's traffic, "
+                    "so make them add up to at most 1",
+                )
+            )
+
+
 def _cycles(scenario: Scenario) -> list[Problem]:
     """One problem per call that closes a loop, reported at that call: a -> b -> a."""
     calls = {s.name: s.calls for s in scenario.services}
@@ -131,8 +172,17 @@ def _timeline(scenario: Scenario, names: list[str], faults: Mapping[str, FaultSp
         loc: Loc = ("timeline", i)
         if ev.service not in names:
             out.append(Problem(loc + ("service",), _unknown("service", ev.service, names)))
+        elif ev.operation is not None:
+            ops = [op.name for op in scenario.service(ev.service).operations]
+            if ev.operation not in ops:
+                extra = "" if ops else f"; {ev.service} declares no operations: add them or remove operation"
+                out.append(
+                    Problem(loc + ("operation",), _unknown(f"operation of {ev.service!r}", ev.operation, ops, extra))
+                )
         if ev.kind in faults:
             out.extend(_params(loc, ev.params, faults[ev.kind]))
+        elif ev.kind in CHANGE_KINDS and ev.params and faults:
+            out.extend(_change_params(loc, ev.params, faults))
         elif faults and ev.kind not in CHANGE_KINDS:
             out.append(Problem(loc + ("kind",), _unknown("fault or change kind", ev.kind, kinds, "; see dojo faults")))
         if ev.id is not None:
@@ -171,6 +221,32 @@ def _params(loc: Loc, given: Mapping[str, object], kind: FaultSpec) -> list[Prob
             known = list(kind.params)
             extra = f"; {kind.name} takes {', '.join(known)}" if known else f"; {kind.name} takes no parameters"
             found.append(Problem(loc + ("params", key), f"unknown parameter{suggest(key, known) or extra}"))
+        elif (why := param.check(value)) is not None:
+            found.append(Problem(loc + ("params", key), why))
+    return found
+
+
+def _change_params(loc: Loc, given: Mapping[str, object], faults: Mapping[str, FaultSpec]) -> list[Problem]:
+    """A change's params: its own consequences, and those of the fault it sets off, if any."""
+    CHANGE_PARAMS = hooks.change_params()
+    carried = given.get("fault")
+    if carried is not None and carried not in faults:
+        return [
+            Problem(
+                loc + ("params", "fault"), _unknown("fault kind", str(carried), sorted(faults), "; see dojo faults")
+            )
+        ]
+    known = dict(CHANGE_PARAMS)
+    if carried is not None:
+        known.update(faults[carried].params)
+    found = []
+    for key, value in given.items():
+        param = known.get(key)
+        if param is None:
+            extra = f"; a change takes {', '.join(CHANGE_PARAMS)}" + (
+                f" and {carried}'s {', '.join(faults[carried].params)}" if carried else ""
+            )
+            found.append(Problem(loc + ("params", key), f"unknown parameter{suggest(key, list(known)) or extra}"))
         elif (why := param.check(value)) is not None:
             found.append(Problem(loc + ("params", key), why))
     return found

@@ -29,4 +29,10 @@ def _read_imports(scenario: Scenario, path: Path) -> None:
     read_on_load(scenario, path)
 
 
-_hooks.provide(faults=_fault_library, read_imports=_read_imports)
+def _change_params() -> Mapping[str, _hooks.ParamSpec]:
+    from .changes import CHANGE_PARAMS
+
+    return CHANGE_PARAMS
+
+
+_hooks.provide(faults=_fault_library, read_imports=_read_imports, change_params=_change_params)

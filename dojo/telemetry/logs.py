@@ -19,7 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .faults import FAULTS, Template
+from .changes import voice
+from .faults import Template
 from .physics import State, _lognormal_sigma, _normal_sf
 from .pools import Pools
 from .routes import service_api, statements, tables
@@ -354,14 +355,14 @@ class LogBuilder:
         if not source.startswith("ev"):
             return None, None
         idx, _, key = source[2:].partition(":")
-        return FAULTS[self.st.scenario.timeline[int(idx)].kind], key
+        return voice(self.st.scenario.timeline[int(idx)]), key
 
     def _params(self, source: str) -> dict:
         if not source.startswith("ev"):
             return {}
         idx = int(source[2:].partition(":")[0])
         ev = self.st.scenario.timeline[idx]
-        kind = FAULTS[ev.kind]
+        kind = voice(ev)
         return {k: f"{v:g}" if isinstance(v, float) else str(v) for k, v in kind.resolve_params(ev.params).items()}
 
     def warnings(self) -> None:

@@ -20,6 +20,23 @@ def combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @dataclass
+class Op:
+    """One operation of a service: its share of the service's requests, its callees, its own
+    latency; after propagation its own latency percentiles and error rate (each (T,))."""
+
+    name: str
+    route: str | None
+    share: float
+    writes: bool
+    calls: list[int]  # callee indices
+    lat: np.ndarray  # (T,) own median latency, ms
+    p50: np.ndarray | None = None
+    p99: np.ndarray | None = None
+    err: np.ndarray | None = None
+    sources: dict[str, float] = field(default_factory=dict)  # fault sources aimed at this operation: unscaled
+
+
+@dataclass
 class State:
     scenario: Scenario
     t: np.ndarray  # bucket starts, seconds
@@ -78,6 +95,7 @@ class State:
     drops: dict[int, dict[int, float]] = field(default_factory=dict)  # service -> bucket -> share of work dropped
     autoscale: dict[int, Any] = field(default_factory=dict)  # service -> flow.AutoscaleConfig
     stale: np.ndarray | None = None  # (S,T) True where the service's metrics are not collected
+    stale_mode: dict[int, int] = field(default_factory=dict)  # service -> 1: blank, 2: last value repeats
     replication_lag_s: np.ndarray | None = None  # (S,T) seconds a replica is behind (databases)
     packet_loss: np.ndarray | None = None  # (S,T) share of packets through a service that are lost
     clock_skew_s: np.ndarray | None = None  # (S,T) seconds the service's clock is off
@@ -87,6 +105,11 @@ class State:
     ready: np.ndarray | None = None  # ready instances, autoscaler included
     queue_age_s: np.ndarray | None = None  # age of the oldest waiting message (queues)
     forward: np.ndarray | None = None  # share of arrivals worked on (not shed, rejected or over quota)
+    # Operations by service (only services that declare them; the remainder of the shares is an
+    # implicit operation "other" that calls every callee).
+    ops: dict[int, list[Op]] = field(default_factory=dict)
+    rng_start: dict | None = None  # the physics generator's state before the run, to run it again
+    op_weight: dict[tuple[int, str, int], np.ndarray] = field(default_factory=dict)  # (service, op, callee) -> (T,)
 
     @property
     def S(self) -> int:

@@ -39,6 +39,11 @@ def render(card: dict) -> str:
         f"  {'+' if t['matched_by'] else '-'} {t['selector']}"
         + (f"  <- {', '.join(t['matched_by'])}" if t["matched_by"] else "")
         for t in card["evidence"]
+    ) + "".join(
+        "\n  pin "
+        + p["pin"]
+        + (" shows " + "; ".join(p["proved"]) if p["proved"] else " proves nothing: " + p["why_not"])
+        for p in card["pins"]
     )
     return f"""\
 ttcd_s          {card["ttcd_s"]:g}

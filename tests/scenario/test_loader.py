@@ -145,7 +145,8 @@ def test_alias_bomb_refused_without_expanding():
     lines = errors_of(bomb)
     # One fix, one line (it was 82): the first anchor, and how many more there are.
     assert lines == [
-        "x.yaml:1: anchors (&a) are not allowed (and 80 more anchors and aliases after it); write every value out in full"
+        "x.yaml:1: anchors (&a) are not allowed (and 80 more anchors and aliases after it); "
+        "write every value out in full"
     ]
 
 
