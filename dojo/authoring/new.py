@@ -272,6 +272,11 @@ SHORT = {
     "queue_depth": "QueueDepth",
     "disk_used_pct": "Disk",
     "cache_hit_pct": "CacheHit",
+    "instances": "Instances",
+    "queue_age_s": "QueueAge",
+    "replication_lag_s": "ReplicationLag",
+    "packet_loss_pct": "PacketLoss",
+    "clock_skew_s": "ClockSkew",
 }
 
 
@@ -638,6 +643,11 @@ PHRASE = {
     "queue_depth": "queue depth",
     "disk_used_pct": "disk use (%)",
     "cache_hit_pct": "cache hit ratio (%)",
+    "instances": "instances in service",
+    "queue_age_s": "age of the oldest queued message (s)",
+    "replication_lag_s": "replication lag (s)",
+    "packet_loss_pct": "packet loss (%)",
+    "clock_skew_s": "clock offset (s)",
 }
 
 

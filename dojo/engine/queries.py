@@ -146,7 +146,8 @@ class Signals:
 
         self.series: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         for (service, metric), g in tel.metrics.groupby(["service", "metric"], sort=False):
-            g = g.sort_values("t")
+            # A bucket without requests has no latency: no data point, as a metrics store would have.
+            g = g[g["value"].notna()].sort_values("t")
             self.series[(service, metric)] = (g["t"].to_numpy(dtype=float), g["value"].to_numpy(dtype=float))
         self.metric_names: dict[str, list[str]] = {s: [] for s in self.services}
         for service, metric in self.series:

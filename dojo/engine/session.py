@@ -8,6 +8,7 @@ to the in-memory state, so what the learner was told has happened is exactly wha
 from __future__ import annotations
 
 import copy
+import math
 import time
 from dataclasses import asdict
 from typing import Any, Callable, TypeVar
@@ -476,7 +477,7 @@ class Session:
             "hypothesis": hypothesis,
             "note": note,
             "summary": found.summary,
-            "snapshot": {"t": found.t, **found.data},
+            "snapshot": _json_safe({"t": found.t, **found.data}),
         }
         self._record(ev.PIN, data)
         return self.journal.pins[-1]
@@ -564,3 +565,15 @@ def _synthesize(scenario: Scenario, seed: int | None) -> Telemetry:
     from dojo.telemetry.synthesize import synthesize
 
     return synthesize(scenario, seed=seed)
+
+
+def _json_safe(value: Any) -> Any:
+    """The value with NaN and infinities as None: a window over a service with no traffic has no
+    latency (NaN), and the store keeps events as strict JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value

@@ -139,8 +139,7 @@ class Store:
 
     def _open_readonly(self) -> None:
         if not self.path.exists():  # nothing played yet: an empty store, made in memory
-            self._db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-            migrate(self._db)
+            self._empty()
             return
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
         with self._guard():
@@ -159,6 +158,10 @@ class Store:
                     check_same_thread=False,
                 )  # fmt: skip
                 found = current_version(self._db)
+        if found == 0:  # created but never written (an empty file): nothing to read
+            self.close()
+            self._empty()
+            return
         if found != LATEST:
             self.close()
             newer = found > LATEST
@@ -166,6 +169,10 @@ class Store:
                 f"{self.path}: written by {'a newer' if newer else 'an older'} dojo (schema v{found}, this one knows "
                 f"v{LATEST}); {'upgrade dojo' if newer else 'run dojo once with write access to upgrade it'}"
             )
+
+    def _empty(self) -> None:
+        self._db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        migrate(self._db)
 
     def close(self) -> None:
         if self._db is not None:

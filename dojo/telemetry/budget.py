@@ -58,7 +58,7 @@ class _Counter(LogBuilder):
         self.lines = 0.0
         self.bytes = 0.0
 
-    def add(self, service, template, per_s, consts, **dist) -> None:
+    def add(self, service, template, per_s, consts, counts=None, **dist) -> None:
         if self.st.kinds[service] == "external":
             return
         n = float(np.clip(np.nan_to_num(np.asarray(per_s, dtype=float)), 0.0, None).sum()) * self.grid

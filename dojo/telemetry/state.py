@@ -89,7 +89,9 @@ class State:
     cloud: dict[int, np.ndarray] = field(default_factory=dict)  # (T, PARTICLES) latency samples per service
     particle_seed: int = 0
     # State carried across time (dojo.telemetry.flow), inputs set by faults and changes, all (S,T):
-    instances: np.ndarray = LATER  # instances in service before any autoscaler (warm-up as a fraction)
+    instances: np.ndarray = LATER  # instances the service runs (scale changes; warm-up as a fraction)
+    ready_factor: np.ndarray = LATER  # share of them serving (a restart takes them down and back)
+    scaled_at: dict[int, set[int]] = field(default_factory=dict)  # service -> buckets a scale change set the count
     cap_factor: np.ndarray = LATER  # capacity multiplier (capacity removed, a GC pause...)
     shed: np.ndarray = LATER  # share of arriving requests shed at the door (503 before any work)
     surge: np.ndarray = LATER  # multiplier on all traffic arriving at a service
