@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import click
 
-from .common import fail, load_or_exit
+from .common import echo, fail, load_or_exit
 
 DB_HELP = "Database URL (postgresql://user@host/db) or SQLite file; default $DOJO_DB, else your local store."
 
@@ -55,11 +55,11 @@ def _key(key: str | None) -> str:
 
 def _print_status(status: dict, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(status, indent=2))
+        echo(json.dumps(status, indent=2))
         return
     from dojo.gameday.text import status_text
 
-    click.echo(status_text(status))
+    echo(status_text(status))
 
 
 @click.group("gameday", context_settings={"help_option_names": ["-h", "--help"]})
@@ -101,14 +101,14 @@ def create_cmd(scenario, teams, speed, time_limit, seed, db, as_json) -> None:
         created = create_game(store, sc, source, list(teams), speed=speed, time_limit=time_limit, seed=seed)
         shown = store.shown
     if as_json:
-        click.echo(json.dumps({**created.to_dict(), "db": shown}, indent=2))
+        echo(json.dumps({**created.to_dict(), "db": shown}, indent=2))
         return
-    click.echo(f"game      {created.game_id}   ({created.title})")
-    click.echo(f"key       {created.key}   (facilitator only: keep it to yourself)")
+    echo(f"game      {created.game_id}   ({created.title})")
+    echo(f"key       {created.key}   (facilitator only: keep it to yourself)")
     for name, code in created.teams:
-        click.echo(f"team      {name:<16} join code: {code}")
-    click.echo(f"database  {shown}")
-    click.echo(f"next: dojo gameday console {created.game_id} --key {created.key}")
+        echo(f"team      {name:<16} join code: {code}")
+    echo(f"database  {shown}")
+    echo(f"next: dojo gameday console {created.game_id} --key {created.key}")
 
 
 def _facilitator(store, game: str, key: str | None):
@@ -150,7 +150,7 @@ def hint_cmd(game, key, team, db, as_json) -> None:
     if not as_json:
         got = ", ".join(f"{r['team']} hint {r['hint']}" for r in status["released"])
         got = got or "nobody (all solved or none left)"
-        click.echo(f"released: {got}")
+        echo(f"released: {got}")
     _print_status(status, as_json)
 
 
@@ -227,7 +227,7 @@ def report_cmd(game, key, out, anonymize, db) -> None:
         except OSError as exc:
             fail(f"{out}: cannot write the report ({exc.strerror}); choose a writable folder")
     for p in paths:
-        click.echo(str(p))
+        echo(str(p))
 
 
 @gameday_cmd.command("console")
@@ -283,7 +283,7 @@ def serve_team(code: str, name: str | None, db: str | None) -> None:
         fail(str(exc))
     if sys.stdin.isatty():
         hello = f'team {session.team_name} as {session.member}: one JSON command a line, e.g. {{"cmd": "game"}}'
-        click.echo(hello, err=True)
+        echo(hello, err=True)
     try:
         serve(TeamProtocol(session), sys.stdin, sys.stdout)
     finally:
