@@ -185,7 +185,7 @@ class BriefingScreen(DojoScreen[None]):
 
     def _show_briefing(self, briefing: Briefing, view: AttemptView) -> None:
         resumed = self.settings.resume is not None
-        self.document = briefing_markdown(briefing, self.scenario, view.attempt, resumed)
+        self.document = briefing_markdown(briefing, self.scenario, view.number, resumed)
         self.query_one("#briefing-text", Markdown).update(self.document)
         self._show_page(briefing, view.clock.start)
         clock = view.clock

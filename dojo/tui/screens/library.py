@@ -23,7 +23,8 @@ from ..data.units import span
 from .base import DojoScreen
 
 COLUMNS = ("scenario", "title", "difficulty", "tags", "best TTCD", "attempts")
-TITLE_WIDTH, TAGS_WIDTH = 32, 18
+TITLE_WIDTH, TAGS_WIDTH = 32, 18  # at 120 columns; they grow and shrink with the table
+FIXED_WIDTH = 26 + 11 + 10 + 9 + 6 * 2  # id, difficulty, TTCD, attempts and cell padding
 
 
 def _cut(text: str, width: int) -> str:
@@ -100,13 +101,14 @@ class LibraryScreen(DojoScreen[None]):
         keep = self.selected.path if self.selected else None
         self.shown = [c for c in self.cards if self.filter.matches(c)]
         table.clear()
+        title_w, tags_w = self._text_widths()
         for card in self.shown:
             rec = self.records.get(card.id, Record())
             table.add_row(
                 card.id,
-                _cut(card.title, TITLE_WIDTH),
+                _cut(card.title, title_w),
                 card.stars if card.difficulty else "?",
-                _cut(", ".join(card.tags), TAGS_WIDTH),
+                _cut(", ".join(card.tags), tags_w),
                 span(rec.best_ttcd_s) if rec.best_ttcd_s is not None else "–",
                 str(rec.attempts) if rec.attempts else "–",
                 key=str(card.path),
@@ -115,6 +117,21 @@ class LibraryScreen(DojoScreen[None]):
             table.move_cursor(row=[c.path for c in self.shown].index(keep), animate=False)
         table.border_title = f"Scenarios · {len(self.shown)} of {len(self.cards)}"
         self._show_detail()
+
+    def _text_widths(self) -> tuple[int, int]:
+        """Title and tags columns share what the table's width leaves: the title up to two
+        thirds (no more than the longest needs), the tags the rest."""
+        width = self.query_one(DataTable).scrollable_content_region.width
+        if width <= 0:
+            return TITLE_WIDTH, TAGS_WIDTH
+        spare = max(24, width - FIXED_WIDTH)
+        longest = max((len(c.title) for c in self.cards), default=16)
+        title = max(16, min(longest, spare * 2 // 3))
+        return title, max(8, spare - title)
+
+    def on_resize(self) -> None:
+        if self.is_mounted:
+            self._refill()
 
     @property
     def selected(self) -> Card | None:
@@ -141,7 +158,7 @@ class LibraryScreen(DojoScreen[None]):
         else:
             parts.append("not played yet")
         if rec.resumable is not None:
-            parts.append(f"[b]r[/b] resumes unfinished attempt #{rec.resumable}")
+            parts.append("[b]r[/b] resumes your unfinished attempt")
         if card.problem:
             parts.append(f"[red]{card.problem}[/red]")
         text = "  ·  ".join(parts[:1]) + "\n" + "  ·  ".join(parts[1:])
