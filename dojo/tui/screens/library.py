@@ -24,7 +24,8 @@ from .base import DojoScreen
 
 COLUMNS = ("scenario", "title", "difficulty", "tags", "best TTCD", "attempts")
 TITLE_WIDTH, TAGS_WIDTH = 32, 18  # at 120 columns; they grow and shrink with the table
-FIXED_WIDTH = 26 + 11 + 10 + 9 + 6 * 2  # id, difficulty, TTCD, attempts and cell padding
+FIXED_WIDTH = 26 + 10 + 9 + 8 + 6 * 2  # id, difficulty, TTCD, attempts and cell padding
+NARROW_TABLE = 96  # below this the tags column goes (the details under the table list them)
 
 
 def _cut(text: str, width: int) -> str:
@@ -60,6 +61,7 @@ class LibraryScreen(DojoScreen[None]):
         self.records: dict[str, Record] = {}
         self.shown: list[Card] = []
         self.filter = LibraryFilter()
+        self._without_tags = False
 
     def compose(self) -> ComposeResult:
         yield Static("[b]debugging dojo[/b] · scenario library", id="library-title")
@@ -102,17 +104,25 @@ class LibraryScreen(DojoScreen[None]):
         self.shown = [c for c in self.cards if self.filter.matches(c)]
         table.clear()
         title_w, tags_w = self._text_widths()
+        width = table.scrollable_content_region.width
+        without_tags = 0 < width < NARROW_TABLE
+        if without_tags != self._without_tags:
+            self._without_tags = without_tags
+            table.clear(columns=True)
+            table.add_columns(*(c for c in COLUMNS if not (without_tags and c == "tags")))
         for card in self.shown:
             rec = self.records.get(card.id, Record())
-            table.add_row(
+            cells = [
                 card.id,
                 _cut(card.title, title_w),
                 card.stars if card.difficulty else "?",
                 _cut(", ".join(card.tags), tags_w),
                 span(rec.best_ttcd_s) if rec.best_ttcd_s is not None else "–",
                 str(rec.attempts) if rec.attempts else "–",
-                key=str(card.path),
-            )
+            ]
+            if without_tags:
+                del cells[3]
+            table.add_row(*cells, key=str(card.path))
         if keep is not None and any(c.path == keep for c in self.shown):
             table.move_cursor(row=[c.path for c in self.shown].index(keep), animate=False)
         table.border_title = f"Scenarios · {len(self.shown)} of {len(self.cards)}"
@@ -124,8 +134,10 @@ class LibraryScreen(DojoScreen[None]):
         width = self.query_one(DataTable).scrollable_content_region.width
         if width <= 0:
             return TITLE_WIDTH, TAGS_WIDTH
-        spare = max(24, width - FIXED_WIDTH)
         longest = max((len(c.title) for c in self.cards), default=16)
+        if width < NARROW_TABLE:  # no tags column: the title takes what is left
+            return max(12, min(longest, width - FIXED_WIDTH + 2)), 0
+        spare = max(24, width - FIXED_WIDTH)
         title = max(16, min(longest, spare * 2 // 3))
         return title, max(8, spare - title)
 
