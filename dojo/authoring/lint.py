@@ -6,11 +6,11 @@ Rules:
 - every accepted answer names a service and a fault kind the scenario has;
 - red herrings do not match the answer's evidence;
 - every alert fires at least once, and the page arrives after the onset;
+- a scenario tagged `postmortem` names its source: address, organisation, date and what the
+  retelling changed (the learner is told, in the preview, the library and the debrief);
 - the evidence holds up (dojo.authoring.realism): every line in its service's voice, SQL that
   parses on tables the database owns, routes the topology has, no success slower than every
   caller's timeout, no metric or traffic line without traffic.
-- a scenario tagged `postmortem` names its source: address, organisation, date and what the
-  retelling changed (the learner is told, in the preview, the library and the debrief).
 """
 
 from __future__ import annotations
@@ -140,7 +140,8 @@ def _evidence(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list
         out.append(
             Finding(
                 "answer.evidence",
-                "no evidence selectors: give at least one so learners can earn the bonus and lint can prove the scenario solvable",
+                "no evidence selectors: give at least one so learners can earn the bonus and lint can prove the "
+                "scenario solvable",
                 "warning",
             )
         )
@@ -164,7 +165,8 @@ def _evidence(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list
             out.append(
                 Finding(
                     where,
-                    f"{describe(sel)} is {after / before:.1f}x as frequent after onset as before (needs {MIN_CONTRAST:g}x): it is not evidence of the fault",
+                    f"{describe(sel)} is {after / before:.1f}x as frequent after onset as before (needs "
+                    f"{MIN_CONTRAST:g}x): it is not evidence of the fault",
                 )
             )
     return out
@@ -185,7 +187,8 @@ def _red_herrings(sc: Scenario, tel: Telemetry, start: float) -> list[Finding]:
                 out.append(
                     Finding(
                         f"timeline[{i}]",
-                        f"red herring at {ev.at:g}s already shows answer.evidence[{j}] ({describe(sel)}): it would give the answer away",
+                        f"red herring at {ev.at:g}s already shows answer.evidence[{j}] ({describe(sel)}): it would "
+                        "give the answer away",
                     )
                 )
         if (

@@ -126,7 +126,7 @@ class ReplayClock:
         if self.now() >= self.end:
             raise ClockError("the replay is at its end; everything has happened")
         if self.manual:
-            self.source.advance(seconds / self.speed)  # type: ignore[union-attr]
+            self.source.advance(seconds / self.speed)  # type: ignore[attr-defined]
             if self._paused:
                 self._base_t += seconds
         else:

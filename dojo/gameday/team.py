@@ -31,7 +31,7 @@ from .view import engine_event
 RETRIES = 20
 T = TypeVar("T")
 # Actions whose meaning depends on the journal as read: appended only if nobody wrote in between.
-GUARDED = {ev.HYPOTHESIS, ev.HYPOTHESIS_UPDATE, ev.PIN, ev.DIAGNOSIS, ev.GAVE_UP}
+GUARDED = {ev.HYPOTHESIS, ev.HYPOTHESIS_UPDATE, ev.PIN, ev.UNPIN, ev.DIAGNOSIS, ev.GAVE_UP}
 
 
 def load_game_scenario(settings: dict, game_id: str):
@@ -85,7 +85,7 @@ class TeamSession(Session):
         self.cursor = 0
         self.team_seq = 0
         self.authors: dict[str, str] = {}  # hypothesis id -> member
-        self.pin_authors: list[str] = []
+        self.pin_authors: dict[tuple, str] = {}  # (item, hypothesis) -> member
         self.members: list[str] = []
         self.online: list[str] = []
         self.injects: list[dict] = []
@@ -121,7 +121,7 @@ class TeamSession(Session):
             if g.kind == ev.HYPOTHESIS:
                 self.authors[g.data["id"]] = g.actor
             elif g.kind == ev.PIN:
-                self.pin_authors.append(g.actor)
+                self.pin_authors.setdefault((g.data.get("item"), g.data.get("hypothesis")), g.actor)
             elif g.kind == "joined":
                 if g.actor not in self.members:
                     self.members.append(g.actor)
@@ -179,19 +179,21 @@ class TeamSession(Session):
         if self.attempt.over:
             raise AttemptOver(f"your team's attempt is over ({self.attempt.outcome}); 'score' shows the card")
 
-    def add_hypothesis(self, text, service=None, fault=None):
-        return self._retry(lambda: Session.add_hypothesis(self, text, service, fault))
+    # Journal actions: the engine's own, retried on a fresh read when another member got there first.
+    def add_hypothesis(self, *args, **kwargs):
+        return self._retry(lambda: Session.add_hypothesis(self, *args, **kwargs))
 
-    def update_hypothesis(self, hid, *, status=None, text=None, service=None, fault=None):
-        return self._retry(
-            lambda: Session.update_hypothesis(self, hid, status=status, text=text, service=service, fault=fault)
-        )
+    def update_hypothesis(self, *args, **kwargs):
+        return self._retry(lambda: Session.update_hypothesis(self, *args, **kwargs))
 
-    def pin(self, item, hypothesis=None, note=""):
-        return self._retry(lambda: Session.pin(self, item, hypothesis, note))
+    def pin(self, *args, **kwargs):
+        return self._retry(lambda: Session.pin(self, *args, **kwargs))
 
-    def diagnose(self, service, fault, explanation, trigger=None):
-        return self._retry(lambda: Session.diagnose(self, service, fault, explanation, trigger))
+    def unpin(self, *args, **kwargs):
+        return self._retry(lambda: Session.unpin(self, *args, **kwargs))
+
+    def diagnose(self, *args, **kwargs):
+        return self._retry(lambda: Session.diagnose(self, *args, **kwargs))
 
     def give_up(self):
         return self._retry(lambda: Session.give_up(self))
@@ -215,13 +217,15 @@ class TeamSession(Session):
         finally:
             self._lenient = False
 
-    def status(self) -> dict:
+    def status(self):
         self._lenient = True
         try:
-            out = Session.status(self)
+            return Session.status(self)
         finally:
             self._lenient = False
-        return {**out, **self.game(sync=False)}
+
+    def team_status(self) -> dict:
+        return {**self.status().to_dict(), **self.game(sync=False)}
 
     def game(self, sync: bool = True) -> dict:
         if sync:
@@ -241,8 +245,8 @@ class TeamSession(Session):
         out = self.journal.to_dict()
         for h in out["hypotheses"]:
             h["by"] = self.authors.get(h["id"], "")
-        for p, by in zip(out["pins"], self.pin_authors, strict=False):
-            p["by"] = by
+        for p in out["pins"]:
+            p["by"] = self.pin_authors.get((p.get("item"), p.get("hypothesis")), "")
         return out
 
     def wait(self, seconds: float, until: str = "news") -> dict:

@@ -50,6 +50,7 @@ class AutoscaleConfig:
     every_s: float
     warmup_s: float
     read_cpu: np.ndarray | None = None  # (T,) the cpu the autoscaler reads where >= 0 (a broken metric)
+    start: int = 0  # first bucket it acts in (an autoscaler nobody declared acts once it misbehaves)
 
 
 def attempts(f: float, r: float) -> float:
@@ -188,7 +189,7 @@ class _Autoscaler:
         return self.extra
 
     def observe(self, j: int, adm: float, cap: float, inst: float) -> None:
-        if j % self.every or inst <= 0:
+        if j % self.every or inst <= 0 or j < self.cfg.start:
             return
         cfg = self.cfg
         util = adm / cap if cap > 0 else 2.0

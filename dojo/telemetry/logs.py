@@ -19,12 +19,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .faults import FAULTS, Template
+from dojo.scenario.vocabulary import LEVELS as _LEVELS
+
+from .changes import voice
+from .faults import Template
 from .physics import State, _lognormal_sigma, _normal_sf
 from .pools import Pools
 from .routes import service_api, statements, tables
 
-LEVELS = ["DEBUG", "INFO", "WARN", "ERROR"]
+LEVELS = list(_LEVELS)  # a level is stored as its index here
 LEVEL_CODE = {name: i for i, name in enumerate(LEVELS)}
 
 # Access lines by service kind, in each kind's own voice. External services are other companies'
@@ -392,14 +395,14 @@ class LogBuilder:
         if not source.startswith("ev"):
             return None, None
         idx, _, key = source[2:].partition(":")
-        return FAULTS[self.st.scenario.timeline[int(idx)].kind], key
+        return voice(self.st.scenario.timeline[int(idx)]), key
 
     def _params(self, source: str) -> dict:
         if not source.startswith("ev"):
             return {}
         idx = int(source[2:].partition(":")[0])
         ev = self.st.scenario.timeline[idx]
-        kind = FAULTS[ev.kind]
+        kind = voice(ev)
         return {k: f"{v:g}" if isinstance(v, float) else str(v) for k, v in kind.resolve_params(ev.params).items()}
 
     def warnings(self) -> None:
@@ -473,7 +476,7 @@ class LogBuilder:
     # -- groups to columns -------------------------------------------------------------------
 
     def build(self) -> dict[str, object]:
-        st, rng, pools = self.st, self.rng, self.pools
+        st, rng = self.st, self.rng
         ts, svcs, levels, msgs, hosts = [], [], [], [], []
         host_offsets = np.cumsum([0] + [len(h) for h in self.hosts])
         for g in self.groups:
@@ -559,7 +562,6 @@ class LogBuilder:
         return [self._render(g, bucket[i : i + rows], len(bucket[i : i + rows])) for i in range(0, n, rows)]
 
     def _render(self, g: Group, bucket: np.ndarray, n: int) -> pa.Array:
-        rng, pools = self.rng, self.pools
         parts: list[object] = []
         drawn: dict[str, np.ndarray] = {}  # draws shared by the fields of one line
         for literal, field, _, _ in _FORMATTER.parse(g.text):
@@ -679,7 +681,7 @@ def _substitute(text: str, consts: dict) -> str:
         parsed = list(_FORMATTER.parse(text))
     except ValueError:  # unbalanced braces in an author's text: keep it verbatim
         return text.replace("{", "{{").replace("}", "}}")
-    for literal, field, spec, conv in parsed:
+    for literal, field, _spec, _conv in parsed:
         out.append(literal.replace("{", "{{").replace("}", "}}"))
         if field is None:
             continue

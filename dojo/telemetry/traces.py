@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .faults import FAULTS
-from .physics import Z99, State, _lognormal_sigma
+from .changes import voice
+from .physics import Z99, State
 from .routes import service_api, span_name
 
 MAX_NODES = 120
@@ -49,7 +49,7 @@ def _dominant_message(st: State, s: int, bucket: np.ndarray) -> np.ndarray:
     for name in names:
         if name.startswith("ev"):
             ev = st.scenario.timeline[int(name[2:].partition(":")[0])]
-            msgs.append(FAULTS[ev.kind].span_message)
+            msgs.append(voice(ev).span_message)
         elif name == "overload":
             msgs.append(_OWN_FAILURE.get(st.kinds[s], ("503 overloaded", ""))[0])
         else:
@@ -74,14 +74,13 @@ def _conn_message(st: State, c: int, bucket: np.ndarray) -> np.ndarray:
         return np.full(len(bucket), "connection refused", dtype=object)
     names = list(srcs)
     rates = np.array([np.broadcast_to(srcs[n], (st.T,)) for n in names])
-    msgs = [FAULTS[st.scenario.timeline[int(n[2:].partition(":")[0])].kind].span_message for n in names]
+    msgs = [voice(st.scenario.timeline[int(n[2:].partition(":")[0])]).span_message for n in names]
     return np.array(msgs, dtype=object)[rates.argmax(axis=0)[bucket]]
 
 
 def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
     sc = st.scenario
     grid = sc.grid
-    sigma = _lognormal_sigma(st.p50, st.p99)
     conn_fail = np.zeros((st.S, st.T))
     for c in range(st.S):
         for r in st.conn_src[c].values():

@@ -5,8 +5,9 @@
        └──────────────────────────────────────Esc──────────────────────────────────────────────┘
 
 The app owns the store and the Session and runs every call on them on the engine thread
-(`engine_thread.py`); screens hold the Session as an attribute and post messages up when the
-learner moves on. Only this package imports textual, and only the library's modules are
+(`engine_thread.py`); screens hold the Session as an attribute, read the attempt only from what
+those calls return, reach the app through their typed `dojo` property (screens/base.py) and
+change its state only through its methods. Only this package imports textual, and only the library's modules are
 imported at start-up. Every other screen is imported on the engine thread, never the UI's:
 the briefing's service map pulls in numpy and pandas, half a second the UI must not stall for;
 once the library is on screen, the engine thread imports them ahead of need (`warm_up`).
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual.app import App
 from textual.binding import Binding
@@ -26,6 +27,12 @@ from .commands import BindingCommands
 from .engine_thread import EngineThread
 from .prepare import PlaySettings
 from .screens.library import LibraryScreen
+
+if TYPE_CHECKING:  # pragma: no cover - imported on the engine thread when needed
+    from dojo.engine.session import Session
+    from dojo.store import Store
+
+    from .prepare import Feeds
 
 DARK, LIGHT = "textual-dark", "textual-light"
 # What opening a scenario will need, in the order it needs it.
@@ -72,8 +79,8 @@ class DojoApp(App[None]):
         self.store_path = store_path
         self.scenarios = scenarios
         self.engine = EngineThread()
-        self._store = None
-        self.session = None  # the attempt being played, once the briefing has opened it
+        self._store: Store | None = None
+        self.session: Session | None = None  # the attempt being played, once the briefing has opened it
         self.left_open: tuple[str, int] | None = None  # an attempt quit unfinished: (scenario id, attempt)
 
     async def on_mount(self) -> None:
@@ -92,19 +99,29 @@ class DojoApp(App[None]):
 
     # -- the store and the session (engine thread only) -----------------------------------------
 
-    def store(self):
-        """The store, opened on first use. Call it on the engine thread, like every store call."""
+    def store(self) -> Store:
+        """The store, opened on first use. Call it on the engine thread, like every store call:
+        SQLite's own check refuses a connection used from another thread."""
         if self._store is None:
             from dojo.store import Store
 
             self._store = Store.open(self.store_path)
         return self._store
 
+    def attempt_opened(self, session: Session) -> None:
+        """The briefing has opened (or resumed) an attempt: it is the one played, and closed on quit."""
+        self.session = session
+
     async def close_session(self) -> None:
         session, self.session = self.session, None
         if session is not None:
-            await self.engine.call(session.close, "quit")
-            self.left_open = None if session.attempt.over else (session.scenario.id, session.attempt_id)
+
+            def close() -> bool:
+                session.close("quit")
+                return session.attempt.over
+
+            over = await self.engine.call(close)
+            self.left_open = None if over else (session.scenario.id, session.attempt_id)
 
     async def on_unmount(self) -> None:
         await self.close_session()
@@ -123,23 +140,22 @@ class DojoApp(App[None]):
         settings = self.settings if resume is None else PlaySettings(resume=resume)
         await self.open_briefing(message.path, settings)
 
-    async def begin(self, session, feeds, replace: bool = True) -> None:
+    async def begin(self, session: Session, feeds: Feeds, replace: bool = True) -> None:
         """The learner starts investigating: the workspace takes the briefing's place
         (`replace`), or goes on top of the current screen, and starts the clocks once it is up."""
         workspace = await self.screen_class("workspace", "WorkspaceScreen")
         self.session = session
         await (self.switch_screen if replace else self.push_screen)(workspace(session, feeds))
 
-    async def debrief(self, session) -> None:
+    async def debrief(self, session: Session) -> None:
         """The attempt is over: the session ends and the debrief takes the workspace's place."""
         debrief = await self.screen_class("debrief", "DebriefScreen")
-        card = await self.engine.call(session.score)
-        events = session.events
+        card, events = await self.engine.call(lambda: (session.score(), session.events))
         await self.close_session()
         self.clear_notifications()  # the workspace's toasts are about a game that is over
         await self.switch_screen(debrief(session.scenario, session.signals.events, events, card.to_dict()))
 
-    def show_debrief(self, session) -> None:
+    def show_debrief(self, session: Session) -> None:
         """Called from the screen the debrief replaces: the work runs on the app, since a
         screen's own workers end with it."""
         self.run_worker(self.debrief(session), group="navigation", exclusive=True)

@@ -3,29 +3,34 @@
 A Session is not thread-safe, and each accepted action commits an event to SQLite with an fsync
 (tens of milliseconds on a slow disk); a recorded query on a million lines can take a hundred.
 The UI thread must never wait for either, so every call goes through one worker thread, in the
-order the learner made them, and the screen awaits the result. Reading the clock (`now`,
-`wall`) stays on the UI thread: it is arithmetic on two floats.
+order the learner made them, and the screen awaits the result. Screens read the attempt only
+from what these calls return (`Session.view()` is a copy made for them); the one exception is
+the clock's `now` and `wall`, read four times a second on the UI thread: arithmetic on floats
+that a call on this thread replaces whole, never leaves half-changed.
 """
 
 from __future__ import annotations
 
 import asyncio
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any, Callable, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class EngineThread:
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dojo-engine")
-        self._pending: set[Future] = set()
+        self._pending: set[Future[Any]] = set()
 
-    async def call(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    async def call(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """Run `fn(*args, **kwargs)` on the engine thread; its exception is raised here."""
         return await self.call_or_else(fn, None, *args, **kwargs)
 
     async def call_or_else(
-        self, fn: Callable[..., Any], abandoned: Callable[[Any], None] | None, /, *args: Any, **kwargs: Any
-    ) -> Any:
+        self, fn: Callable[P, R], abandoned: Callable[[R], None] | None, /, *args: P.args, **kwargs: P.kwargs
+    ) -> R:
         """`call`, and if the caller stops waiting (its screen closed) while `fn` runs, hand
         `fn`'s result to `abandoned` on the engine thread: an attempt opened for a briefing the
         learner left must still be closed."""

@@ -65,7 +65,8 @@ def card_terms(card: dict) -> list[Term]:
     rows.append(
         Term(
             "evidence_points",
-            f"{c['base']} x {c['evidence_weight']:g} x {c['evidence_matched']}/{c['evidence_total']} = {c['evidence_points']:g}",
+            f"{c['base']} x {c['evidence_weight']:g} x {c['evidence_matched']}/{c['evidence_total']} = "
+            f"{c['evidence_points']:g}",
         )
         if solved
         else Term("evidence_points", "0 (points need a correct diagnosis)")

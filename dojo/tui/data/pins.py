@@ -10,3 +10,8 @@ def pin_label(item: str, kind: str, summary: str, snapshot: dict | None) -> str:
     if kind == "log" and "message" in snap:
         return f"{item}  {snap.get('service', '')} {snap.get('level', '')} {snap['message']}"
     return f"{item}  {summary}"
+
+
+def pin_summary(kind: str, summary: str, snapshot: dict | None) -> str:
+    """What a pin holds, without its id: how the journal lists it (ids mean nothing to a reader)."""
+    return pin_label("", kind, summary, snapshot).lstrip()

@@ -1,25 +1,34 @@
-"""BriefingScreen: the page, the system, what "done" means and the rules, while the incident is
+"""BriefingScreen: what the pager says, what "done" means and the rules, while the incident is
 synthesized and the attempt opened on the engine thread. Enter starts the clocks.
 
-What it says comes from the engine: `Session.briefing()` (the page, services, fault kinds, par,
-penalties, hints) and the scoring constants; the screen only lays them out.
+It shows what a pager shows and no more: the alert that paged, its graph up to the page and the
+runbook link if the scenario has one. Never the system's live state (a service map with every
+service's numbers would let the learner diagnose before the clock starts): the clock starts when
+the learner first sees the system, in the workspace.
+
+What it says comes from the engine: `Session.briefing()` and the scoring constants; the screen
+only lays them out.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Markdown, ProgressBar, Static
 
+from dojo.engine.api import AttemptView, Briefing
+
 from ..data.units import span
+from ..plain import safe, visible
 from ..prepare import Feeds, PlaySettings, load, open_attempt
-from ..widgets.service_map import ServiceMap
+from ..widgets.metric_chart import MetricChart
+from .base import DojoScreen
 
 PHASES = {
     "physics": "simulating the system",
@@ -31,27 +40,28 @@ PHASES = {
 }
 
 
-def briefing_markdown(b: dict, scenario: Any, attempt: int, resumed: bool) -> str:
+def briefing_markdown(b: Any, scenario: Any, attempt: int, resumed: bool) -> str:
     """The briefing as one Markdown document, from `Session.briefing()`."""
     from dojo.engine.scoring import BASE_PER_DIFFICULTY, EVIDENCE_WEIGHT
     from dojo.engine.session import MAX_PINS
 
-    base = BASE_PER_DIFFICULTY * b["difficulty"]
-    hints = b["hints"]
+    base = BASE_PER_DIFFICULTY * b.difficulty
+    hints = b.hints
     hint_line = (
-        f"- **{len(hints)} hint{'s' * (len(hints) != 1)}**, taken in order, cost {', '.join(span(c) for c in hints)} of added time. "
+        f"- **{len(hints)} hint{'s' * (len(hints) != 1)}**, taken in order, cost {', '.join(span(c) for c in hints)} "
+        "of added time. "
         "You are told the cost before you take one."
         if hints
         else "- This scenario has no hints."
     )
     trigger = (
-        " and **the change that set it off** (an event id like E3, from the timeline)" if b["require_trigger"] else ""
+        " and **the change that set it off** (an event id like E3, from the timeline)" if b.require_trigger else ""
     )
-    firing = ", ".join(f"**{a}**" for a in b["page"]) or "nothing yet"
+    firing = ", ".join(f"**{a}**" for a in b.page) or "nothing yet"
     lines = [
         f"{'Resuming' if resumed else 'Attempt'} #{attempt} · paged by {firing}",
         "",
-        b["briefing"].strip(),
+        b.briefing.strip(),
         "",
         "## What done means",
         "",
@@ -61,22 +71,26 @@ def briefing_markdown(b: dict, scenario: Any, attempt: int, resumed: bool) -> st
         "",
         "## Rules",
         "",
-        f"- **Par** is {span(b['par_s'])}: diagnosing at par earns half of the {base} speed points, faster earns more.",
-        f"- **A wrong diagnosis adds {span(b['wrong_penalty_s'])}** to your time. A service or fault kind the scenario does not have is an error, not a guess: it costs nothing.",
+        f"- **Par** is {span(b.par_s)}: diagnosing at par earns half of the {base} speed points, faster earns more.",
+        f"- **A wrong diagnosis adds {span(b.wrong_penalty_s)}** to your time. A service or fault kind the "
+        "scenario does not have is an error, not a guess: it costs nothing.",
         hint_line,
-        f"- **Evidence** you pin that the answer key expects earns up to {round(base * EVIDENCE_WEIGHT)} points, as much as being infinitely fast. At most {MAX_PINS} pins: choose.",
+        f"- **Evidence** you pin that the answer key expects earns up to {round(base * EVIDENCE_WEIGHT)} points, as "
+        f"much as being infinitely fast. At most {MAX_PINS} pins: choose.",
         "- Queries see only what has happened by now on the replay clock.",
         "",
         "## Fault kinds a diagnosis can name",
         "",
-        *[f"- `{name}`: {desc}" for name, desc in b["faults"].items()],
+        *[f"- `{name}`: {desc}" for name, desc in b.faults.items()],
     ]
+    if b.runbook:
+        lines[2:2] = [f"Runbook: {b.runbook}", ""]
     if getattr(scenario, "objectives", None):
         lines[8:8] = ["## Objectives", "", *[f"- {o}" for o in scenario.objectives], ""]
     return "\n".join(lines)
 
 
-class BriefingScreen(Screen):
+class BriefingScreen(DojoScreen[None]):
     CSS_PATH = "briefing.tcss"
     AUTO_FOCUS = "#briefing-doc"
     BINDINGS = [
@@ -105,7 +119,8 @@ class BriefingScreen(Screen):
             with VerticalScroll(id="briefing-doc", can_focus=True):
                 yield Markdown("", id="briefing-text")
             with Vertical(id="briefing-side"):
-                yield ServiceMap(id="briefing-map")
+                yield Static("", id="briefing-page")
+                yield MetricChart(id="briefing-graph")
                 yield Static("", id="briefing-settings")
         with Horizontal(id="briefing-status-bar"):
             yield Static("Preparing the incident…", id="briefing-status")
@@ -127,7 +142,7 @@ class BriefingScreen(Screen):
         from dojo.scenario import ScenarioErrors
         from dojo.store import StoreError
 
-        app = self.app
+        app = self.dojo
         try:
             self.scenario = sc = await app.engine.call(load, self.ref)
         except ScenarioErrors as exc:
@@ -143,10 +158,15 @@ class BriefingScreen(Screen):
         except (EngineError, StoreError) as exc:
             self._fail(str(exc))
             return
-        app.session = self.session = session
+        except ScenarioErrors as exc:  # over the size budget: refused before anything is drawn
+            self._fail("This scenario is too big to play:\n" + "\n".join(str(e) for e in exc.errors))
+            return
+        self.session = session
+        app.attempt_opened(session)
         briefing = await app.engine.call(session.briefing)
+        view = await app.engine.call(session.view)
         self.feeds = feeds
-        self._show_briefing(briefing, feeds)
+        self._show_briefing(briefing, view)
 
     def on_briefing_screen_synthesizing(self, message: Synthesizing) -> None:
         self.query_one(ProgressBar).update(progress=message.fraction)
@@ -157,41 +177,55 @@ class BriefingScreen(Screen):
     def _fail(self, error: str) -> None:
         self.error = error
         self.query_one("#briefing-status", Static).update(
-            f"[b red]{error.splitlines()[0]}[/]  Esc: back to the library"
+            f"[b red]{safe(error.splitlines()[0])}[/]  Esc: back to the library"
         )
         self.query_one(ProgressBar).display = False
         if "\n" in error:
-            self.query_one("#briefing-text", Markdown).update("```\n" + error + "\n```")
+            self.query_one("#briefing-text", Markdown).update("```\n" + visible(error) + "\n```")
 
     def _show_scenario(self, sc) -> None:
         self.query_one("#briefing-title", Static).update(
-            f"[b]{sc.title}[/b]  ·  {sc.id}  ·  {'★' * sc.difficulty}{'☆' * (5 - sc.difficulty)}  ·  {', '.join(sc.tags)}"
+            f"[b]{safe(sc.title)}[/b]  ·  {safe(sc.id)}  ·  {'★' * sc.difficulty}{'☆' * (5 - sc.difficulty)}  ·  "
+            f"{safe(', '.join(sc.tags))}"
         )
         self.document = sc.briefing
-        self.query_one("#briefing-text", Markdown).update(sc.briefing)
-        service_map = self.query_one(ServiceMap)
-        service_map.set_services(list(sc.services))
+        self.query_one("#briefing-text", Markdown).update(visible(sc.briefing))  # the author's text
 
-    def _show_briefing(self, briefing: dict, feeds: Feeds) -> None:
-        session = self.session
+    def _show_briefing(self, briefing: Briefing, view: AttemptView) -> None:
         resumed = self.settings.resume is not None
-        self.document = briefing_markdown(briefing, self.scenario, session.attempt_id, resumed)
-        self.query_one("#briefing-text", Markdown).update(self.document)
-        service_map = self.query_one(ServiceMap)
-        service_map.set_metrics(feeds.cube)
-        service_map.now = session.now()  # health as the learner is paged
-        clock = session.clock_state()
-        mode = session.attempt.settings.mode
-        kind = "manual clock (] moves it)" if session.attempt.settings.clock == "manual" else f"×{clock['speed']:g}"
-        spent = f"\nspent so far: {span(clock['wall_s'])}" if resumed else ""
+        self.document = briefing_markdown(briefing, self.scenario, view.attempt, resumed)
+        self.query_one("#briefing-text", Markdown).update(visible(self.document))  # holds the author's text
+        self._show_page(briefing, view.clock.start)
+        clock = view.clock
+        kind = "manual clock (] moves it)" if view.clock_kind == "manual" else f"×{clock.speed:g}"
+        spent = f"\nspent so far: {span(clock.wall_s)}" if resumed else ""
         where = "Resumes at" if resumed else "Paged at"
         self.query_one("#briefing-settings", Static).update(
-            f"[b]Replay[/b]: {kind}, {mode}{spent}\n[b]{where}[/b] T+{span(clock['now'])} of {span(clock['end'])}"
+            f"[b]Replay[/b]: {kind}, {view.mode}{spent}\n[b]{where}[/b] T+{span(clock.now)} of {span(clock.end)}"
         )
         self.query_one("#briefing-status", Static).update(
             "[b]Ready.[/b] Enter starts the clock and opens the workspace."
         )
         self.query_one(ProgressBar).display = False
+
+    def _show_page(self, briefing: Briefing, page_t: float) -> None:
+        """The pager's card: the alert, its graph up to the page, the runbook link."""
+        g = briefing.graph
+        page = self.query_one("#briefing-page", Static)
+        chart = self.query_one(MetricChart)
+        if g is None:
+            page.update("[b]Paged by[/b] " + (", ".join(briefing.page) or "nothing yet"))
+            chart.display = False
+            return
+        rule = f"{g.metric} {'>' if g.above else '<'} {g.threshold:g}"
+        runbook = f"\n[b]Runbook[/b] {briefing.runbook}" if briefing.runbook else ""
+        page.update(f"[b]▲ {g.alert}[/b]  {g.service}\n{rule}{runbook}")
+        points = np.asarray(g.points, dtype=float).reshape(-1, 2)
+        chart.set_series(
+            points[:, 0], points[:, 1], metric=f"{g.service} {g.metric}", duration=page_t, threshold=g.threshold,
+            above=g.above,
+        )  # fmt: skip
+        chart.now = page_t
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -199,8 +233,9 @@ class BriefingScreen(Screen):
         if not self.ready:
             self.notify("the incident is still being prepared", severity="warning")
             return
-        await self.app.begin(self.session, self.feeds)
+        assert self.session is not None and self.feeds is not None
+        await self.dojo.begin(self.session, self.feeds)
 
     def action_back(self) -> None:
         self.workers.cancel_group(self, "prepare")
-        self.app.show_library()
+        self.dojo.show_library()

@@ -2,8 +2,9 @@
 change where the scenario asks for it, and an explanation kept for the debrief.
 
 Dismisses with {service, fault, explanation, trigger} (None: cancelled). Only the shape is
-checked here (both pickers chosen); whether it is right, and whether the explanation is enough,
-is the engine's to say.
+checked here (both pickers chosen, some words of why, explained in the form itself); whether it
+is right is the engine's to say. It opens on the learner's draft: the last diagnosis sent, or the
+guess of the hypothesis under the journal's cursor.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select, Static, TextArea
 
+from dojo.engine.api import Briefing
+
 from ..data.units import span
+from ..plain import plain
+from .base import DojoModal
 
 
-class DiagnosisScreen(ModalScreen[dict | None]):
+class DiagnosisScreen(DojoModal[dict | None]):
     BINDINGS = [
         Binding("ctrl+s", "submit", "Submit diagnosis", id="diagnosis.send"),
         Binding("escape", "cancel", "Cancel", id="diagnosis.cancel"),
@@ -26,19 +30,20 @@ class DiagnosisScreen(ModalScreen[dict | None]):
 
     def __init__(
         self,
-        briefing: dict,
+        briefing: Briefing,
         changes: list[tuple[str, str]] | None = None,
         draft: dict | None = None,
         wrong_so_far: int = 0,
     ):
         """`briefing`: Session.briefing(); `changes`: (label, event id) of the change events so
-        far, when the scenario asks for the trigger; `draft`: what the learner sent last time."""
+        far, labelled with their notes, when the scenario asks for the trigger; `draft`: the
+        fields to start from (the last diagnosis sent, or the current hypothesis's guess)."""
         super().__init__(classes="dialog-screen")
         self.briefing, self.changes, self.draft, self.wrong_so_far = briefing, changes or [], draft or {}, wrong_so_far
 
     def compose(self) -> ComposeResult:
         b, d = self.briefing, self.draft
-        penalty = span(b["wrong_penalty_s"])
+        penalty = span(b.wrong_penalty_s)
         tried = f" (you have {self.wrong_so_far} wrong so far)" if self.wrong_so_far else ""
         with Vertical(classes="dialog", id="diagnosis"):
             yield Static("Diagnosis", classes="dialog-title")
@@ -48,19 +53,19 @@ class DiagnosisScreen(ModalScreen[dict | None]):
             )
             with Horizontal(classes="dialog-row"):
                 yield Select(
-                    [(s["name"], s["name"]) for s in b["services"]],
+                    [(plain(s.name), s.name) for s in b.services],
                     prompt="service at fault",
                     id="diagnosis-service",
                     value=d.get("service") or Select.NULL,
                 )
                 yield Select(
-                    [(name, name) for name in b["faults"]],
+                    [(name, name) for name in b.faults],
                     prompt="kind of fault",
                     id="diagnosis-fault",
                     value=d.get("fault") or Select.NULL,
                 )
             yield Static("", id="diagnosis-fault-help", classes="dialog-label")
-            if b["require_trigger"]:
+            if b.require_trigger:
                 yield Label("The change that set it off", classes="dialog-label")
                 yield Select(
                     self.changes,
@@ -84,7 +89,7 @@ class DiagnosisScreen(ModalScreen[dict | None]):
     @on(Select.Changed, "#diagnosis-fault")
     def _describe_fault(self) -> None:
         fault = self.query_one("#diagnosis-fault", Select).value
-        text = self.briefing["faults"].get(fault, "") if isinstance(fault, str) else ""
+        text = self.briefing.faults.get(fault, "") if isinstance(fault, str) else ""
         self.query_one("#diagnosis-fault-help", Static).update(text)
 
     def _value(self, selector: str) -> str | None:
@@ -92,7 +97,7 @@ class DiagnosisScreen(ModalScreen[dict | None]):
         return value if isinstance(value, str) else None
 
     def fields(self) -> dict:
-        trigger = self._value("#diagnosis-trigger") if self.briefing["require_trigger"] else None
+        trigger = self._value("#diagnosis-trigger") if self.briefing.require_trigger else None
         return {
             "service": self._value("#diagnosis-service"),
             "fault": self._value("#diagnosis-fault"),
@@ -105,8 +110,14 @@ class DiagnosisScreen(ModalScreen[dict | None]):
         missing = [
             name for name, key in (("the service", "service"), ("the kind of fault", "fault")) if not fields[key]
         ]
-        if missing:
-            self.query_one("#diagnosis-error", Static).update(f"choose {' and '.join(missing)}")
+        error = f"choose {' and '.join(missing)}" if missing else ""
+        if not fields["explanation"].strip():
+            why = "write why in a sentence or two: the evidence that convinced you (it is kept for your debrief)"
+            error = f"{error}; and {why}" if error else why
+        if self.briefing.require_trigger and not fields["trigger"]:
+            error = error or "choose the change that set it off"
+        if error:
+            self.query_one("#diagnosis-error", Static).update(error)
             return
         self.dismiss(fields)
 

@@ -13,13 +13,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
+
+from .base import DojoModal
 
 STATUSES = [("open", "open"), ("ruled out", "ruled_out"), ("confirmed", "confirmed")]
 
 
-class HypothesisScreen(ModalScreen[dict | None]):
+# The same in every scenario, and about none of them: an example here would suggest an answer.
+PLACEHOLDER = "what you think is happening, in your own words"
+
+
+class HypothesisScreen(DojoModal[dict | None]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="hypothesis.save"),
         Binding("escape", "cancel", "Cancel", id="hypothesis.cancel"),
@@ -34,7 +39,7 @@ class HypothesisScreen(ModalScreen[dict | None]):
         with Vertical(classes="dialog", id="hypothesis"):
             yield Static(f"Hypothesis {h.id}" if h else "New hypothesis", classes="dialog-title")
             yield Label("What do you think is going on?", classes="dialog-label")
-            yield Input(h.text if h else "", placeholder="e.g. checkout retries hammer payments", id="hypothesis-text")
+            yield Input(h.text if h else "", placeholder=PLACEHOLDER, id="hypothesis-text")
             yield Label("Your guess, if you have one (optional)", classes="dialog-label")
             with Horizontal(classes="dialog-row"):
                 yield Select(

@@ -8,15 +8,16 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
 from ..data.card import OUTCOMES
 from ..data.progress import AttemptSummary, summaries, ttcd_series, weakest
 from ..data.units import span
+from ..plain import safe
+from .base import DojoScreen
 
 
-class ProgressScreen(Screen):
+class ProgressScreen(DojoScreen[None]):
     CSS_PATH = "progress.tcss"
     AUTO_FOCUS = "#progress-attempts"
     BINDINGS = [Binding("escape,b", "app.pop_screen", "Back", id="progress.back")]
@@ -43,11 +44,13 @@ class ProgressScreen(Screen):
 
     @work(exclusive=True, group="progress")
     async def load(self) -> None:
-        app = self.app
+        app = self.dojo
         try:
             self.attempts = await app.engine.call(lambda: summaries(app.store()))
         except Exception as exc:  # noqa: BLE001 - a broken store is shown, not raised
-            self.query_one("#progress-title", Static).update(f"[b]Progress[/b] · your history is unavailable: {exc}")
+            self.query_one("#progress-title", Static).update(
+                f"[b]Progress[/b] · your history is unavailable: {safe(exc)}"
+            )
             return
         self.show()
 
@@ -66,7 +69,7 @@ class ProgressScreen(Screen):
             ttcd = span(a.ttcd_s) if a.ttcd_s is not None else "–"
             table.add_row(
                 str(a.id),
-                a.scenario_id,
+                safe(a.scenario_id),
                 a.started[:16].replace("T", " "),
                 OUTCOMES.get(a.outcome, a.outcome),
                 ttcd,
@@ -80,7 +83,8 @@ class ProgressScreen(Screen):
         for scenario, values in sorted(series.items()):
             rows.append(
                 Static(
-                    f"[b]{scenario}[/b]  best {span(min(values))} · last {span(values[-1])} · {len(values)} solved",
+                    f"[b]{safe(scenario)}[/b]  best {span(min(values))} · last {span(values[-1])} · "
+                    f"{len(values)} solved",
                     classes="ttcd-label",
                 )
             )

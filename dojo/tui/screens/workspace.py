@@ -6,6 +6,8 @@ every pane, each of which shows only what has happened by then and does work onl
 newly come into view. Everything the learner *does* is a Session call on the engine thread:
 pins, hypotheses, hints, diagnoses, the clock, and the queries they commit (a filter settled
 with Enter or a picker, a trace opened), which are recorded; live filtering while typing is not.
+What the screen knows of the attempt (journal, hints, penalties, clock settings) is the last
+`Session.view()` the engine thread returned, refreshed after every action.
 
 Pin ids are the engine's: L<id> for a log line, S<trace>:<span> for a span, M:<service>:<metric>:
 <t0>:<t1> for the metrics pane's pin window, E<n> for a timeline event.
@@ -14,6 +16,7 @@ Pin ids are the engine's: L<id> for a log line, S<trace>:<span> for a span, M:<s
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -21,13 +24,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import DescendantFocus
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Select, TabbedContent, TabPane
 
-from ..data.pins import pin_label
+from ..data.pins import pin_summary
 from ..data.units import offset, span
 from ..heap import settle_after_load
+from ..plain import plain, visible, visible_line
 from ..prepare import Feeds, release
 from ..widgets.clock_bar import ClockBar
 from ..widgets.journal import JournalPanel
@@ -39,6 +42,11 @@ from ..widgets.timeline import Timeline
 from ..widgets.trace_list import TraceList
 from ..widgets.traces_pane import TracesPane
 from ..widgets.waterfall import Waterfall
+from .base import DojoScreen
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dojo.engine.api import AttemptView, Briefing
+    from dojo.engine.session import Session
 
 SPEEDS = [1, 2, 5, 10, 20, 30, 60]
 WINDOWS = [300.0, 600.0, 900.0, 1800.0, 3600.0, math.inf]  # the metrics pane's pin window
@@ -46,13 +54,13 @@ SKIP_S = 60.0
 TICK = 0.25  # seconds between clock reads: smooth enough, and a tick is a few ms of work
 
 
-class WorkspaceScreen(Screen):
+class WorkspaceScreen(DojoScreen[None]):
     CSS_PATH = "workspace.tcss"
     BINDINGS = [
         Binding("space", "toggle_pause", "Pause/resume", id="clock.pause"),
         Binding("minus", "speed(-1)", "Slower", key_display="-", show=False, id="clock.slower"),
         Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", show=False, id="clock.faster"),
-        Binding("right_square_bracket", "skip", "Skip 1 min", key_display="]", show=False, id="clock.skip"),
+        Binding("right_square_bracket", "skip", "Skip 1 min (costs 1 min / speed)", key_display="]", id="clock.skip"),
         Binding("slash", "filter_logs", "Filter", key_display="/", id="logs.filter"),
         Binding("l", "show('logs')", "Logs", show=False, id="logs.show"),
         Binding("t", "show('traces')", "Traces", show=False, id="traces.show"),
@@ -65,6 +73,7 @@ class WorkspaceScreen(Screen):
         Binding("n", "add_hypothesis", "Hypothesis", id="hypothesis.add"),
         Binding("u", "update_hypothesis", "Update hypothesis", show=False, id="hypothesis.update"),
         Binding("p", "pin", "Pin", id="evidence.pin"),
+        Binding("x", "unpin", "Unpin", show=False, id="evidence.unpin"),
         Binding("h", "hint", "Hint", id="hint.take"),
         Binding("d", "diagnose", "Diagnose", id="diagnosis.submit"),
         Binding("ctrl+g", "give_up", "Give up", show=False, id="attempt.give-up"),
@@ -73,11 +82,12 @@ class WorkspaceScreen(Screen):
 
     now: reactive[float] = reactive(0.0, init=False)
 
-    def __init__(self, session, feeds: Feeds):
+    def __init__(self, session: Session, feeds: Feeds):
         super().__init__()
         self.session = session
         self.feeds = feeds
-        self.briefing: dict | None = None
+        self.briefing: Briefing | None = None
+        self.view: AttemptView | None = None  # the attempt as the engine thread last returned it
         self.last_pane: Widget | None = None  # where `p` pins from when the focus is elsewhere
         self.draft: dict | None = None  # the last diagnosis sent, to start the next one from
         self._over = False
@@ -112,7 +122,7 @@ class WorkspaceScreen(Screen):
         metrics.window = WINDOWS[2]
         self.query_one(LogsPane).set_logs(f.logs, f.start)
         bar = self.query_one(ClockBar)
-        bar.duration, bar.start, bar.title = f.duration, f.start, s.scenario.title
+        bar.duration, bar.start, bar.title = f.duration, f.start, visible_line(s.scenario.title)
         settle_after_load()
         release(s)  # the learner's time starts now that there is something to look at
         self.tick()
@@ -124,75 +134,75 @@ class WorkspaceScreen(Screen):
         """What the engine knows of this attempt: the briefing, and for a resumed one its
         journal, hints and penalties so far."""
         s = self.session
-        self.briefing = await self.app.engine.call(s.briefing)
-        events = await self.app.engine.call(lambda: s.events)
+        self.briefing, events = await self.dojo.engine.call(lambda: (s.briefing(), s.events))
         hints = [h.text for h in s.scenario.hints]
         for e in events:
             if e.kind == "hint":
                 self.query_one(Timeline).add_note(
                     e.scenario_t, hints[e.data["index"]], author=f"hint {e.data['index'] + 1}"
                 )
-        await self.show_journal()
-        self.refresh_bindings()
-        await self._show_penalties()
+        await self.refresh_view()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys that cannot act now stay listed, dimmed: a challenge's clock just runs, and
         hints run out."""
-        if action in ("toggle_pause", "speed", "skip") and not self.session.clock.practice:
+        view = self.view
+        if action in ("toggle_pause", "speed", "skip") and (view is None or not view.practice):
             return None
-        if (
-            action == "hint"
-            and self.briefing is not None
-            and self.session.attempt.hints_used >= len(self.briefing["hints"])
-        ):
+        if action == "hint" and (view is None or view.hints_left <= 0):
+            return None
+        if action == "unpin" and not self.query_one(JournalPanel).selected_pin:
             return None
         return True
 
     # -- the clock -------------------------------------------------------------------------------
 
     def tick(self) -> None:
-        clock = self.session.clock
+        clock = self.session.clock  # now() and wall() only: see engine_thread.py
         self.now = clock.now()
         bar = self.query_one(ClockBar)
-        bar.now, bar.speed, bar.paused, bar.wall_elapsed = self.now, clock.speed, clock.paused, clock.wall()
-        if clock.finished and not self._told_end:
+        bar.now, bar.wall_elapsed = self.now, clock.wall()
+        if self.view is None:
+            return
+        bar.speed, bar.paused = self.view.clock.speed, self.view.clock.paused
+        if self.now >= self.view.clock.end and not self._told_end:
             self._told_end = True
             self.notify("The replay has reached its end: everything that happens has happened.", title="Clock")
-        limit = self.session.attempt.settings.time_limit
+        limit = self.view.time_limit_s
         if limit is not None and bar.wall_elapsed >= limit and not self._over:
             self._over = True
-            self.app.show_debrief(self.session)
+            self.dojo.show_debrief(self.session)
 
     # -- engine calls --------------------------------------------------------------------------
 
-    async def _call(self, fn, *args, quiet: bool = False, **kwargs):
+    async def _call(self, fn: Any, *args: Any, quiet: bool = False, **kwargs: Any) -> Any:
         """A Session call on the engine thread; a refusal is shown to the learner (or, `quiet`,
         dropped) and returns None."""
         from dojo.engine.errors import AttemptOver, EngineError
         from dojo.store import StoreError
 
         try:
-            return await self.app.engine.call(fn, *args, **kwargs)
+            return await self.dojo.engine.call(fn, *args, **kwargs)
         except AttemptOver:
             if not self._over:
                 self._over = True
-                self.app.show_debrief(self.session)
+                self.dojo.show_debrief(self.session)
         except (EngineError, StoreError) as exc:
             if not quiet:
-                self.notify(str(exc), severity="error", timeout=8)
+                self.notify(visible(str(exc)), severity="error", timeout=8, markup=False)
         return None
 
-    async def show_journal(self) -> None:
-        # Copied on the engine thread: the journal is the engine's, and it may be mid-change.
-        journal = self.session.journal
-        hypotheses, pins = await self.app.engine.call(lambda: (list(journal.hypotheses.values()), list(journal.pins)))
-        self.query_one(JournalPanel).show(hypotheses, pins)
-
-    async def _show_penalties(self) -> None:
-        card = await self._call(self.session.score)
-        if card is not None:
-            self.query_one(ClockBar).penalties = card.penalty_s
+    async def refresh_view(self) -> None:
+        """Ask the engine thread for the attempt as it now is, and show it: the journal, the
+        penalties, which keys can act."""
+        view = await self._call(self.session.view, quiet=True)
+        if view is None:
+            return
+        self.view = view
+        self.query_one(JournalPanel).show(list(view.journal.hypotheses.values()), view.journal.pins)
+        self.query_one(ClockBar).penalties = view.penalty_s
+        self.refresh_bindings()
+        self.tick()
 
     # -- pinning ---------------------------------------------------------------------------------
 
@@ -239,9 +249,21 @@ class WorkspaceScreen(Screen):
         hypothesis = self.query_one(JournalPanel).current
         pinned = await self._call(self.session.pin, item, hypothesis)
         if pinned is not None:
-            await self.show_journal()
-            label = pin_label(pinned.item, pinned.kind, pinned.summary, pinned.snapshot).split("  ", 1)[-1]
-            self.notify(label, title=f"Pinned {item}" + (f" to {hypothesis}" if hypothesis else ""))
+            await self.refresh_view()
+            label = pin_summary(pinned.kind, pinned.summary, pinned.snapshot)
+            title = f"Pinned {item}" + (f" to {hypothesis}" if hypothesis else "")
+            self.notify(visible(label), title=title, markup=False)
+
+    async def action_unpin(self) -> None:
+        """Take back the pin under the journal's cursor."""
+        selected = self.query_one(JournalPanel).selected_pin
+        if selected is None:
+            self.notify("put the journal's cursor on a pin to take it back", severity="warning")
+            return
+        item, hypothesis = selected
+        if await self._call(self.session.unpin, item, hypothesis) is not None:
+            await self.refresh_view()
+            self.notify(f"{item} no longer argues " + (hypothesis or "anything"), title="Unpinned")
 
     async def action_pin(self) -> None:
         item = self.item_of(self.focused) or self.item_of(self.last_pane)
@@ -263,32 +285,33 @@ class WorkspaceScreen(Screen):
     # -- the journal -----------------------------------------------------------------------------
 
     def _names(self) -> tuple[list[str], list[str]]:
-        b = self.briefing or {"services": [], "faults": {}}
-        return [x["name"] for x in b["services"]], list(b["faults"])
+        if self.briefing is None:
+            return [], []
+        return [x.name for x in self.briefing.services], list(self.briefing.faults)
 
     def action_add_hypothesis(self) -> None:
         from .hypothesis import HypothesisScreen
 
-        self.app.push_screen(HypothesisScreen(*self._names()), self._hypothesis_written)
+        self.dojo.push_screen(HypothesisScreen(*self._names()), self._hypothesis_written)
 
     async def _hypothesis_written(self, fields: dict | None) -> None:
         if not fields:
             return
         h = await self._call(self.session.add_hypothesis, fields["text"], fields.get("service"), fields.get("fault"))
         if h is not None:
-            await self.show_journal()
+            await self.refresh_view()
             self.query_one(JournalPanel).select(h.id)
-            self.notify(f"{h.id}: {h.text}", title="Hypothesis added; pins go to it")
+            self.notify(visible(f"{h.id}: {h.text}"), title="Hypothesis added; pins go to it", markup=False)
 
     def action_update_hypothesis(self, hypothesis: str | None = None) -> None:
         from .hypothesis import HypothesisScreen
 
         hid = hypothesis or self.query_one(JournalPanel).current
-        h = self.session.journal.hypotheses.get(hid) if hid else None
+        h = self.view.journal.hypotheses.get(hid) if hid and self.view else None
         if h is None:
             self.notify("no hypothesis yet: n writes one", severity="warning")
             return
-        self.app.push_screen(
+        self.dojo.push_screen(
             HypothesisScreen(*self._names(), hypothesis=h), lambda fields: self._hypothesis_changed(h.id, fields)
         )
 
@@ -297,7 +320,7 @@ class WorkspaceScreen(Screen):
             return
         h = await self._call(self.session.update_hypothesis, hid, **fields)
         if h is not None:
-            await self.show_journal()
+            await self.refresh_view()
 
     @on(JournalPanel.HypothesisChosen)
     def _hypothesis_chosen(self, message: JournalPanel.HypothesisChosen) -> None:
@@ -308,13 +331,13 @@ class WorkspaceScreen(Screen):
     def action_hint(self) -> None:
         from .confirm import ConfirmScreen
 
-        costs = self.briefing["hints"] if self.briefing else []
-        used = self.session.attempt.hints_used
+        costs = self.view.hint_costs if self.view else []
+        used = self.view.hints_used if self.view else 0
         if used >= len(costs):
             self.notify("no more hints" if costs else "this scenario has no hints", severity="warning")
             return
         body = f"Hint {used + 1} of {len(costs)} adds {span(costs[used])} to your time."
-        self.app.push_screen(ConfirmScreen("Take a hint?", body, yes="Take it"), self._hint_confirmed)
+        self.dojo.push_screen(ConfirmScreen("Take a hint?", body, yes="Take it"), self._hint_confirmed)
 
     async def _hint_confirmed(self, yes: bool | None) -> None:
         if not yes:
@@ -322,22 +345,33 @@ class WorkspaceScreen(Screen):
         hint = await self._call(self.session.hint)
         if hint is None:
             return
-        self.query_one(Timeline).add_note(self.session.now(), hint["text"], author=f"hint {hint['index']}")
-        self.notify(hint["text"], title=f"Hint {hint['index']} of {hint['of']} (+{span(hint['cost_s'])})", timeout=30)
-        self.refresh_bindings()
-        await self._show_penalties()
+        self.query_one(Timeline).add_note(self.now, hint.text, author=f"hint {hint.index}")
+        title = f"Hint {hint.index} of {hint.of} (+{span(hint.cost_s)})"
+        self.notify(visible(hint.text), title=title, timeout=30, markup=False)  # the author's text, as written
+        await self.refresh_view()
 
     async def action_diagnose(self) -> None:
         from .diagnosis import DiagnosisScreen
 
-        if self.briefing is None:
+        if self.briefing is None or self.view is None:
             return
         changes: list[tuple[str, str]] = []
-        if self.briefing["require_trigger"]:
+        if self.briefing.require_trigger:
             found = await self._call(self.session.events_list, kind="changes", record=False)
-            changes = [(f"{e.id}  {offset(e.t)}  {e.name}", e.id) for e in (found.events if found else [])]
-        modal = DiagnosisScreen(self.briefing, changes, self.draft, self.session.attempt.wrong_diagnoses)
-        self.app.push_screen(modal, self._diagnosed)
+            # Change names quote the scenario (a deploy's version): options read no markup.
+            changes = [(plain(change_label(e)), e.id) for e in (found.events if found else [])]
+        modal = DiagnosisScreen(self.briefing, changes, self._draft(), self.view.wrong_diagnoses)
+        self.dojo.push_screen(modal, self._diagnosed)
+
+    def _draft(self) -> dict:
+        """What the diagnosis form starts from: the guess of the hypothesis under the journal's
+        cursor (its text as the first words of why), else the last diagnosis sent."""
+        hid = self.query_one(JournalPanel).current
+        h = self.view.journal.hypotheses.get(hid) if hid and self.view else None
+        if h is not None and (h.service or h.fault):
+            last = self.draft or {}
+            return {"service": h.service, "fault": h.fault, "explanation": h.text, "trigger": last.get("trigger")}
+        return dict(self.draft or {})
 
     async def _diagnosed(self, fields: dict | None) -> None:
         if not fields:
@@ -348,53 +382,60 @@ class WorkspaceScreen(Screen):
         )
         if verdict is None:
             return
-        if verdict["correct"]:
+        if verdict.correct:
             self._over = True
-            self.app.show_debrief(self.session)
+            self.dojo.show_debrief(self.session)
             return
-        self.notify(
-            f"{verdict['message']}; +{span(verdict['penalty_s'])}", title="Not it", severity="warning", timeout=12
-        )
-        await self._show_penalties()
+        self.notify(wrong_text(verdict), title="Not it", severity="warning", timeout=12)
+        await self.refresh_view()
 
     def action_give_up(self) -> None:
         from .confirm import ConfirmScreen
 
         body = "The attempt ends unsolved (0 points) and the debrief shows what happened."
-        self.app.push_screen(ConfirmScreen("Give up?", body, yes="Give up"), self._gave_up)
+        self.dojo.push_screen(ConfirmScreen("Give up?", body, yes="Give up"), self._gave_up)
 
     async def _gave_up(self, yes: bool | None) -> None:
         if yes and await self._call(self.session.give_up) is not None:
             self._over = True
-            self.app.show_debrief(self.session)
+            self.dojo.show_debrief(self.session)
 
     def action_leave(self) -> None:
         from .confirm import ConfirmScreen
 
         s = self.session
-        body = f"Attempt #{s.attempt_id} stays unfinished: r in the library (or dojo play {s.scenario.id} --resume) picks it up where you left it."
-        self.app.push_screen(ConfirmScreen("Leave this attempt?", body, yes="Leave"), self._left)
+        body = (
+            f"Attempt #{s.attempt_id} stays unfinished: r in the library (or dojo play {s.scenario.id} --resume) "
+            "picks it up where you left it."
+        )
+        self.dojo.push_screen(ConfirmScreen("Leave this attempt?", body, yes="Leave"), self._left)
 
     def _left(self, yes: bool | None) -> None:
         if yes:
-            self.app.show_library()
+            self.dojo.show_library()
 
     # -- the clock -------------------------------------------------------------------------------
 
     async def action_toggle_pause(self) -> None:
         s = self.session
-        await self._call(s.resume_clock if s.clock.paused else s.pause)
-        self.tick()
+        if self.view is None:
+            return
+        await self._call(s.resume_clock if self.view.clock.paused else s.pause)
+        await self.refresh_view()
 
     async def action_speed(self, step: int) -> None:
-        speed = self.session.clock.speed
+        if self.view is None:
+            return
+        speed = self.view.clock.speed
         at = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - speed))
         await self._call(self.session.set_speed, SPEEDS[max(0, min(len(SPEEDS) - 1, at + step))])
-        self.tick()
+        await self.refresh_view()
 
     async def action_skip(self) -> None:
+        """A minute of replay ahead: in practice it costs what watching it would (a minute / the
+        speed), shown with the penalties."""
         await self._call(self.session.advance, SKIP_S)
-        self.tick()
+        await self.refresh_view()
 
     # -- moving around ---------------------------------------------------------------------------
 
@@ -457,3 +498,17 @@ class WorkspaceScreen(Screen):
     @on(MetricsPane.Picked)
     async def _metric_picked(self, message: MetricsPane.Picked) -> None:
         await self._call(self.session.metrics, service=message.service, metric=message.metric, points=False, quiet=True)
+
+
+def change_label(e: Any) -> str:
+    """A change event in the trigger picker: its id, when, what, and the note it came with."""
+    note = f" — {e.detail}" if getattr(e, "detail", "") else ""
+    return f"{e.id}  {offset(e.t)}  {e.name}{note}"
+
+
+def wrong_text(verdict: Any) -> str:
+    """What a wrong diagnosis cost first, then what the engine says of it (in practice, which
+    part was wrong; in a challenge, nothing more)."""
+    cost = f"+{span(verdict.penalty_s)} on your time" if verdict.penalty_s else "no time added"
+    detail = verdict.message.removeprefix("wrong diagnosis").lstrip(": ")
+    return f"Wrong diagnosis: {cost}." + (f" {detail[0].upper()}{detail[1:]}." if detail else "")

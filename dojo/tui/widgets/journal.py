@@ -2,7 +2,8 @@
 it; evidence pinned to no hypothesis comes last.
 
 The hypothesis under the cursor (or under the pin the cursor is on) is the *current* one: a pin
-taken from any pane goes to it. With no cursor yet, the newest hypothesis not ruled out is.
+taken from any pane goes to it. With no cursor yet, the newest hypothesis not ruled out is. A pin
+reads as what it holds (its summary), its id after it, dimmed; x on it takes it back.
 
 Attributes (down): the journal through `show(hypotheses, pins)`, plain objects with the engine's
 fields (id, text, service, fault, status; item, hypothesis, summary).
@@ -18,7 +19,9 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.strip import Strip
 
-from ..data.pins import pin_label
+from dojo.terminal_text import visible_line
+
+from ..data.pins import pin_summary
 from .row_list import RowList
 
 STATUS_MARK = {
@@ -36,10 +39,11 @@ class JournalRow:
     text: str
     status: str = ""
     guess: str = ""
+    item: str = ""  # a pin's id
 
 
 def pin_text(pin) -> str:
-    return pin_label(pin.item, pin.kind, pin.summary, getattr(pin, "snapshot", None))
+    return pin_summary(pin.kind, pin.summary, getattr(pin, "snapshot", None))
 
 
 class JournalPanel(RowList):
@@ -68,11 +72,11 @@ class JournalPanel(RowList):
         for h in hypotheses:
             guess = "/".join(x for x in (h.service, h.fault) if x)
             rows.append(JournalRow("hypothesis", h.id, h.text, h.status, guess))
-            rows.extend(JournalRow("pin", h.id, pin_text(p)) for p in pins if p.hypothesis == h.id)
+            rows.extend(JournalRow("pin", h.id, pin_text(p), item=p.item) for p in pins if p.hypothesis == h.id)
         loose = [p for p in pins if p.hypothesis is None]
         if loose:
             rows.append(JournalRow("loose", None, "evidence on no hypothesis"))
-            rows.extend(JournalRow("pin", None, pin_text(p)) for p in loose)
+            rows.extend(JournalRow("pin", None, pin_text(p), item=p.item) for p in loose)
         self.rows = rows
         live = [h.id for h in hypotheses if h.status != "ruled_out"]
         self._default = live[-1] if live else None
@@ -82,7 +86,10 @@ class JournalPanel(RowList):
             # Keep the cursor on the hypothesis it was on, wherever its row went.
             at = [i for i, r in enumerate(rows) if r.kind == "hypothesis" and r.hypothesis == current]
             self.cursor = at[0] if at else self.cursor
-        self.heading = f"Journal · {len(hypotheses)} hypothes{'is' if len(hypotheses) == 1 else 'es'} · {len(pins)} pin{'s' * (len(pins) != 1)}"
+        self.heading = (
+            f"Journal · {len(hypotheses)} hypothes{'is' if len(hypotheses) == 1 else 'es'} · {len(pins)} "
+            f"pin{'s' * (len(pins) != 1)}"
+        )
         self._update_status()
         self.refresh()
 
@@ -93,6 +100,14 @@ class JournalPanel(RowList):
             return self.rows[self.cursor].hypothesis
         return self._default
 
+    @property
+    def selected_pin(self) -> tuple[str, str | None] | None:
+        """(item, hypothesis) of the pin under the cursor, if the cursor is on one."""
+        if self.cursor is not None and self.cursor < len(self.rows) and self.rows[self.cursor].kind == "pin":
+            r = self.rows[self.cursor]
+            return r.item, r.hypothesis
+        return None
+
     def select(self, hypothesis: str) -> None:
         at = [i for i, r in enumerate(self.rows) if r.kind == "hypothesis" and r.hypothesis == hypothesis]
         if at:
@@ -100,6 +115,7 @@ class JournalPanel(RowList):
 
     def cursor_moved(self, row: int | None) -> None:
         self._update_status()
+        self.screen.refresh_bindings()  # unpin acts only on a pin
 
     def _update_status(self) -> None:
         current = self.current
@@ -119,14 +135,15 @@ class JournalPanel(RowList):
             mark, cls = STATUS_MARK.get(r.status, ("?", "journal--muted"))
             colour = style(cls)
             text.append(f"{mark} {r.hypothesis} ", colour)
-            text.append(r.text, muted if r.status == "ruled_out" else None)
+            text.append(visible_line(r.text), muted if r.status == "ruled_out" else None)
             if r.guess:
-                text.append(f"  [{r.guess}]", muted)
+                text.append(f"  [{visible_line(r.guess)}]", muted)
             if r.status != "open":
                 text.append(f"  {STATUS_WORD[r.status]}", colour)
         elif r.kind == "loose":
             text.append(r.text, muted)
         else:
             text.append("  ↳ ", style("journal--pin"))
-            text.append(r.text, muted)
+            text.append(visible_line(r.text))
+            text.append(f"  {r.item}", muted)
         return self.text_strip(text)
