@@ -119,7 +119,8 @@ def summary(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list[P
         paged = f"paged at {clock(page)}, {clock(abs(page - start))} {'after' if page >= start else 'BEFORE'} the onset"
     facts = [
         f"difficulty {sc.difficulty}, {clock(sc.duration)} long, seed {tel.seed}, par {clock(sc.par)}",
-        f"{len(sc.services)} services, {tel.n_logs:,} log lines, {tel.spans['trace_id'].nunique():,} traces",
+        f"{len(sc.services)} services, {tel.n_logs:,} log lines (request lines for {sc.log_sample:.0%} of requests), "
+        f"{tel.spans['trace_id'].nunique():,} traces",
         "no fault: a control scenario (the page is noise)"
         if control
         else f"onset {clock(start)} (the first fault that is not a red herring)",
