@@ -88,6 +88,7 @@ def test_team_ui_waits_in_the_lobby_then_opens_the_workspace_with_shared_journal
                 if type(app.screen).__name__ == "DebriefScreen":
                     break
             assert type(app.screen).__name__ == "DebriefScreen"
+            await pilot.pause(0.5)  # let it finish composing before the app closes
 
     asyncio.run(drive())
     assert wait_until(lambda: "ann" not in fac.status()["teams"][0]["online"], timeout=2)

@@ -120,13 +120,14 @@ class TeamApp(App[None]):
             self.notify(f"the game is {game['phase']}", title="Facilitator")
         if self.session.cursor != cursor and hasattr(self.screen, "show_journal"):
             await self.screen.show_journal()
-        if game["phase"] == "over" and not self.debriefed:
-            self.debriefed = True
+        if game["phase"] == "over":
             self.show_debrief(self.session)
         self._seen = (self.session.cursor, len(game["injects"]), len(game["hints"]), game["phase"])
 
     def show_debrief(self, session) -> None:
         """The team's attempt is over (solved, or the game ended): the card, then wait for the retro."""
+        if self.debriefed:
+            return  # the workspace (refused action) and the sync (game over) may both ask
         self.debriefed = True
         self.run_worker(self._debrief(session), group="navigation", exclusive=True)
 
