@@ -73,7 +73,7 @@ def gameday_cmd() -> None:
     dojo gameday hint GAME --key KEY [--team NAME]
     dojo gameday inject GAME --key KEY "Support: EU customers report failed checkouts" [--team NAME]
     dojo gameday extend GAME --key KEY 10m
-    dojo gameday status GAME [--key KEY] --json
+    dojo gameday status GAME --key KEY --json
     dojo gameday report GAME --key KEY --out DIR [--anonymize]
 
     Teams join with 'dojo join CODE' (terminal UI) or 'dojo play --headless --join CODE'.
