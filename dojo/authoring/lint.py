@@ -21,7 +21,7 @@ import numpy as np
 
 from dojo.scenario.errors import keypath
 from dojo.scenario.model import CHANGE_KINDS, Scenario
-from dojo.telemetry.faults import FAULTS
+from dojo.telemetry.faults import FAULTS, fault_of
 from dojo.telemetry.model import Telemetry
 from dojo.telemetry.selectors import describe, selector_hits
 
@@ -38,7 +38,13 @@ class Finding:
 
 
 def fault_events(sc: Scenario) -> list[tuple[int, object]]:
-    return [(i, ev) for i, ev in enumerate(sc.timeline) if ev.kind in FAULTS and ev.kind != "no_fault"]
+    """The timeline's faults, a change that sets one off counted as that fault (its kind)."""
+    out = []
+    for i, ev in enumerate(sc.timeline):
+        kind = fault_of(ev)
+        if kind is not None and kind != "no_fault":
+            out.append((i, ev if kind == ev.kind else ev.model_copy(update={"kind": kind})))
+    return out
 
 
 def onset(sc: Scenario) -> float:
@@ -71,6 +77,16 @@ def lint(sc: Scenario, tel: Telemetry) -> list[Finding]:
     return out
 
 
+def _realism(sc: Scenario, tel: Telemetry) -> list[Finding]:
+    from .realism import check
+
+    index = {s.name: i for i, s in enumerate(sc.services)}
+    return [
+        Finding(f"services[{index[f.service]}]" if f.service in index else "services", f"realism: {f.line()}")
+        for f in check(sc, tel)
+    ]
+
+
 POSTMORTEM_TAG = "postmortem"
 
 
@@ -100,16 +116,6 @@ def source_findings(sc: Scenario) -> list[Finding]:
             )
         ]
     return []
-
-
-def _realism(sc: Scenario, tel: Telemetry) -> list[Finding]:
-    from .realism import check
-
-    index = {s.name: i for i, s in enumerate(sc.services)}
-    return [
-        Finding(f"services[{index[f.service]}]" if f.service in index else "services", f"realism: {f.line()}")
-        for f in check(sc, tel)
-    ]
 
 
 def _answers(sc: Scenario) -> list[Finding]:

@@ -24,7 +24,8 @@ import yaml
 
 from dojo.authoring.lint import Finding, lint
 from dojo.scenario.durations import format_duration
-from dojo.scenario.model import METRIC_NAMES, SERVICE_KINDS, SLUG_PATTERN, Scenario
+from dojo.scenario.model import SERVICE_KINDS, SLUG_PATTERN, Scenario
+from dojo.scenario.vocabulary import METRIC_NAMES
 from dojo.telemetry.alerts import alert_events
 from dojo.telemetry.faults import FAULTS, FaultKind, Template
 from dojo.telemetry.model import EVENT_COLUMNS, LOG_SCHEMA, METRIC_COLUMNS, SPAN_COLUMNS, Telemetry
@@ -271,6 +272,11 @@ SHORT = {
     "queue_depth": "QueueDepth",
     "disk_used_pct": "Disk",
     "cache_hit_pct": "CacheHit",
+    "instances": "Instances",
+    "queue_age_s": "QueueAge",
+    "replication_lag_s": "ReplicationLag",
+    "packet_loss_pct": "PacketLoss",
+    "clock_skew_s": "ClockSkew",
 }
 
 
@@ -636,6 +642,11 @@ PHRASE = {
     "queue_depth": "queue depth",
     "disk_used_pct": "disk use (%)",
     "cache_hit_pct": "cache hit ratio (%)",
+    "instances": "instances in service",
+    "queue_age_s": "age of the oldest queued message (s)",
+    "replication_lag_s": "replication lag (s)",
+    "packet_loss_pct": "packet loss (%)",
+    "clock_skew_s": "clock offset (s)",
 }
 
 

@@ -155,7 +155,7 @@ def _lines(sc, tel, logs, api, owned, kinds, callers, timeouts) -> list[RealismF
                     if public:
                         add("client-ip", service, "an internal service logs a public client address", msg)
             if patterns:
-                for rm in re.finditer(r"\b(GET|HEAD|POST|PUT|PATCH|DELETE) (/[^\s\"]*)", msg):
+                for rm in re.finditer(r"\b(GET|HEAD|POST|PUT|PATCH|DELETE) (/[^\s\"';,)]*)", msg):
                     req = f"{rm.group(1)} {rm.group(2)}"
                     if rm.group(2) == "/healthz" or any(p.match(req) for p in patterns):
                         continue

@@ -37,10 +37,10 @@ def lint_cmd(paths: tuple[Path, ...], strict: bool, show_difficulty: bool) -> No
     fires and the page comes after the onset; that a scenario tagged postmortem names its
     source; and that the evidence holds up (each line in its service's voice, SQL that parses on
     tables the database owns, routes the topology has, no success slower than its callers wait,
-    no numbers without traffic). It also measures the difficulty (hops, signals, services moving, red herrings, a
-    quiet cause, evidence delay, the scripted reasoner's steps) and warns when the stars are
-    more than one away from it. One line per finding, `file:line: key: message`; exit 1 when any
-    scenario is unfair (warnings too with --strict)."""
+    no numbers without traffic). It also measures the difficulty (hops, signals, services
+    moving, red herrings, a quiet cause, evidence delay, the scripted reasoner's steps) and warns
+    when the stars are more than one away from it. One line per finding, `file:line: key:
+    message`; exit 1 when any scenario is unfair (warnings too with --strict)."""
     from dojo.authoring.difficulty import difficulty_findings, measure, reasoner_steps
     from dojo.authoring.lint import Finding, hostile_text, lint
     from dojo.scenario.yamlsafe import read_yaml

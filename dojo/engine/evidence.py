@@ -22,23 +22,32 @@ selector names a fact by one place it shows; the same fact shows elsewhere too:
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from dojo.scenario.model import CHANGE_KINDS, EvidenceSelector, LogSelector, MetricSelector, TraceSelector
+from dojo.scenario.model import (
+    CHANGE_KINDS,
+    EvidenceSelector,
+    LogSelector,
+    MetricSelector,
+    Scenario,
+    TimelineEvent,
+    TraceSelector,
+)
 
 Callers = dict[str, list[str]]
 
 
-def triggers_of(sc) -> list[dict]:
+def triggers_of(sc: Scenario) -> list[dict[str, Any]]:
     """The change events that set the incident off, as the event log shows them."""
     from dojo.telemetry.faults import FAULTS
 
-    def change_kind(ev) -> str | None:
+    def change_kind(ev: TimelineEvent) -> str | None:
         if ev.kind in CHANGE_KINDS:
             return ev.kind
         return FAULTS[ev.kind].change_event if ev.kind in FAULTS else None
 
     by_id = {ev.id: ev for ev in sc.timeline if ev.id}
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
     for a in sc.answer.accepted:
         ev = by_id.get(a.trigger) if a.trigger else None
         if ev is not None and change_kind(ev):
@@ -79,11 +88,11 @@ def related(callers: Callers, a: str, b: str) -> bool:
     return bool(calls.get(a, set()) & calls.get(b, set()))
 
 
-def matches(sel: EvidenceSelector, kind: str, snap: dict, callers: Callers | None = None) -> bool:
+def matches(sel: EvidenceSelector, kind: str, snap: dict[str, Any], callers: Callers | None = None) -> bool:
     return explain(sel, kind, snap, callers) is None
 
 
-def explain(sel: EvidenceSelector, kind: str, snap: dict, callers: Callers | None = None) -> str | None:
+def explain(sel: EvidenceSelector, kind: str, snap: dict[str, Any], callers: Callers | None = None) -> str | None:
     """None when the pin shows the selector's fact, else why not (one short clause)."""
     callers = callers or {}
     if sel.logs is not None:
@@ -95,7 +104,7 @@ def explain(sel: EvidenceSelector, kind: str, snap: dict, callers: Callers | Non
     return f"a {kind}, not a span" if kind != "span" else _span(sel.trace, snap, callers)
 
 
-def trigger_explain(triggers: list[dict], kind: str, snap: dict) -> str | None:
+def trigger_explain(triggers: list[dict[str, Any]], kind: str, snap: dict[str, Any]) -> str | None:
     if kind != "event":
         return f"a {kind}, not a change event"
     for t in triggers:
@@ -108,13 +117,13 @@ def trigger_explain(triggers: list[dict], kind: str, snap: dict) -> str | None:
     return "a change event that did not set the incident off"
 
 
-def _text_ok(sel, message: str) -> bool:
+def _text_ok(sel: LogSelector, message: str) -> bool:
     return (sel.contains is None or sel.contains in message) and (
         sel.regex is None or re.search(sel.regex, message) is not None
     )
 
 
-def _log(sel: LogSelector, s: dict, callers: Callers) -> str | None:
+def _log(sel: LogSelector, s: dict[str, Any], callers: Callers) -> str | None:
     message, service = s.get("message", ""), s.get("service")
     if sel.level is not None and s.get("level") != sel.level:
         return f"a {s.get('level')} line; the fact is a {sel.level} one"
@@ -122,12 +131,12 @@ def _log(sel: LogSelector, s: dict, callers: Callers) -> str | None:
         return f"its text does not show {sel.contains or sel.regex!r}"
     if sel.service is None or service == sel.service:
         return None
-    if (sel.contains or sel.regex) and callers and related(callers, service, sel.service):
+    if (sel.contains or sel.regex) and callers and service is not None and related(callers, service, sel.service):
         return None  # the same fact, written by another service on the path
     return f"the text is there, but {service} is not on {sel.service}'s failing path"
 
 
-def _metric(sel: MetricSelector, s: dict) -> str | None:
+def _metric(sel: MetricSelector, s: dict[str, Any]) -> str | None:
     if s.get("service") != sel.service or s.get("metric") != sel.name:
         return f"a window of {s.get('service')}/{s.get('metric')}; the fact is in {sel.service}/{sel.name}"
     values = [float(v) for v in s.get("values", []) if v == v]  # NaN: a bucket without traffic
@@ -165,7 +174,7 @@ def max_fall(values: list[float]) -> float:
     return best
 
 
-def _span(sel: TraceSelector, s: dict, callers: Callers) -> str | None:
+def _span(sel: TraceSelector, s: dict[str, Any], callers: Callers) -> str | None:
     service, message = s.get("service"), s.get("message", "")
     if sel.status is not None and s.get("status") != sel.status:
         return f"status {s.get('status')}; the fact is a span with status {sel.status}"

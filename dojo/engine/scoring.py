@@ -17,11 +17,13 @@ infinitely fast, so a learner who shows their reasoning beats a lucky guess. A b
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from dojo.store.model import Event
 
 from .attempt import Attempt
 from .evidence import explain, matches, trigger_explain
+from .rules import Rules
 
 BASE_PER_DIFFICULTY = 100
 EVIDENCE_WEIGHT = 1.0
@@ -74,17 +76,17 @@ class ScoreCard:
     skipped_replay_s: float = 0.0  # scenario seconds skipped ahead with `advance` (real clock)
     skips_s: float = 0.0  # what those skips cost: the learner time they would have taken
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def _describe(sel) -> str:
+def _describe(sel: Any) -> str:
     from dojo.telemetry.selectors import describe
 
     return describe(sel)
 
 
-def _pin_term(pin: Event, rules, proved: dict[str, list[str]]) -> PinTerm:
+def _pin_term(pin: Event, rules: Rules, proved: dict[str, list[str]]) -> PinTerm:
     item, kind, snap = pin.data["item"], pin.data.get("kind", ""), pin.data.get("snapshot", {})
     facts = proved.get(item, [])
     if facts:
@@ -95,8 +97,8 @@ def _pin_term(pin: Event, rules, proved: dict[str, list[str]]) -> PinTerm:
     ]
     if kind == "event" and rules.triggers:
         reasons.append(trigger_explain(rules.triggers, kind, snap))
-    reasons = [r for r in reasons if r]
-    why = reasons[0] if reasons else f"the answer key has no fact a {kind or 'pin'} can show"
+    found = [r for r in reasons if r]
+    why = found[0] if found else f"the answer key has no fact a {kind or 'pin'} can show"
     return PinTerm(item, kind, [], why)
 
 

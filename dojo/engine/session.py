@@ -8,9 +8,10 @@ to the in-memory state, so what the learner was told has happened is exactly wha
 from __future__ import annotations
 
 import copy
+import math
 import time
 from dataclasses import asdict
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -31,7 +32,10 @@ from .api import (
     Item,
     LogPage,
     LogQuery,
+    MetricCatalog,
     MetricQuery,
+    MetricSeries,
+    MetricSummary,
     Overview,
     PageGraph,
     ServiceInfo,
@@ -57,9 +61,10 @@ MAX_PINS = 15
 # pin()'s default hypothesis: the journal's current one (None means no hypothesis).
 CURRENT = "\x00current"
 Q = TypeVar("Q", bound=BaseModel)
+R = TypeVar("R")
 
 
-def _args(model: type[Q], query: Q | None, kwargs: dict) -> Q:
+def _args(model: type[Q], query: Q | None, kwargs: dict[str, Any]) -> Q:
     if query is not None:
         if kwargs:
             raise QueryError("give a query object or keyword arguments, not both")
@@ -195,7 +200,7 @@ class Session:
 
     # -- recording -------------------------------------------------------------------------------
 
-    def _record(self, kind: str, data: dict, *, wall_s: float | None = None) -> Event:
+    def _record(self, kind: str, data: dict[str, Any], *, wall_s: float | None = None) -> Event:
         event = Event(kind, round(self.clock.wall() if wall_s is None else wall_s, 3), round(self.clock.now(), 3), data)
         stored = self.store.append(self.attempt_id, event)  # raises StoreError: nothing applied
         self.attempt.apply(stored)
@@ -236,7 +241,7 @@ class Session:
         except StoreError:
             vars(self.clock).update(saved)  # not acknowledged: put the clock back
             if manual_before is not None:
-                self.clock.source.value = manual_before  # type: ignore[union-attr]
+                self.clock.source.value = manual_before  # type: ignore[attr-defined]
             raise
         return self.clock_state()
 
@@ -357,8 +362,8 @@ class Session:
         return self.signals.overview(self.clock.now())
 
     def _query(
-        self, what: str, args: BaseModel, run: Callable[[float], object], count: Callable[[object], int], record: bool
-    ):
+        self, what: str, args: BaseModel, run: Callable[[float], R], count: Callable[[R], int], record: bool
+    ) -> R:
         self._tick()
         result = run(self.clock.now())
         if record:
@@ -367,11 +372,13 @@ class Session:
             )
         return result
 
-    def logs(self, query: LogQuery | None = None, *, record: bool = True, **kwargs) -> LogPage:
+    def logs(self, query: LogQuery | None = None, *, record: bool = True, **kwargs: Any) -> LogPage:
         q = _args(LogQuery, query, kwargs)
         return self._query("logs", q, lambda now: self.signals.logs(q, now), lambda r: r.count, record)
 
-    def metrics(self, query: MetricQuery | None = None, *, record: bool = True, **kwargs):
+    def metrics(
+        self, query: MetricQuery | None = None, *, record: bool = True, **kwargs: Any
+    ) -> MetricSeries | MetricSummary | MetricCatalog:
         q = _args(MetricQuery, query, kwargs)
         return self._query(
             "metrics",
@@ -381,7 +388,7 @@ class Session:
             record,
         )
 
-    def traces(self, query: TraceQuery | None = None, *, record: bool = True, **kwargs) -> TracePage:
+    def traces(self, query: TraceQuery | None = None, *, record: bool = True, **kwargs: Any) -> TracePage:
         q = _args(TraceQuery, query, kwargs)
         return self._query("traces", q, lambda now: self.signals.traces_query(q, now), lambda r: r.count, record)
 
@@ -392,7 +399,7 @@ class Session:
             self._record(ev.QUERY, {"what": "trace", "args": {"trace_id": trace_id}, "count": 1})
         return tree
 
-    def events_list(self, query: EventQuery | None = None, *, record: bool = True, **kwargs) -> EventList:
+    def events_list(self, query: EventQuery | None = None, *, record: bool = True, **kwargs: Any) -> EventList:
         q = _args(EventQuery, query, kwargs)
         return self._query("events", q, lambda now: self.signals.events_query(q, now), lambda r: r.count, record)
 
@@ -470,7 +477,7 @@ class Session:
             "hypothesis": hypothesis,
             "note": note,
             "summary": found.summary,
-            "snapshot": {"t": found.t, **found.data},
+            "snapshot": _json_safe({"t": found.t, **found.data}),
         }
         self._record(ev.PIN, data)
         return self.journal.pins[-1]
@@ -558,3 +565,15 @@ def _synthesize(scenario: Scenario, seed: int | None) -> Telemetry:
     from dojo.telemetry.synthesize import synthesize
 
     return synthesize(scenario, seed=seed)
+
+
+def _json_safe(value):
+    """The value with NaN and infinities as None: a window over a service with no traffic has no
+    latency (NaN), and the store keeps events as strict JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from dojo.scenario.vocabulary import LEVELS
+
 from .timestamps import CONVENTIONS, Convention, parse_value, sniff
 
 NEAR_START = 48  # characters into a line within which another convention's timestamp starts a record
@@ -73,7 +75,7 @@ def normalize_level(text: str | None, default: str = "INFO") -> str:
         return default
     up = str(text).upper()
     up = _LEVEL_MAP.get(up, up)
-    return up if up in ("DEBUG", "INFO", "WARN", "ERROR") else default
+    return up if up in LEVELS else default
 
 
 def _cut(msg: str, rep: FileReport) -> str:

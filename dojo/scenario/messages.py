@@ -14,6 +14,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 
 from .durations import format_duration, parse_duration
 from .errors import Loc, Problem, suggest
@@ -60,13 +61,13 @@ _BOUNDS = {
 
 def explain(exc: ValidationError, data: Any) -> list[Problem]:
     """One problem per offending location; union members failing at one place become one."""
-    groups: dict[Loc, list[dict]] = {}
+    groups: dict[Loc, list[ErrorDetails]] = {}
     for err in exc.errors():
         groups.setdefault(_data_loc(err, data), []).append(err)
     return [Problem(loc, _message(loc, errs)) for loc, errs in groups.items()]
 
 
-def _data_loc(err: dict, data: Any) -> Loc:
+def _data_loc(err: ErrorDetails, data: Any) -> Loc:
     """Pydantic's loc, cut where it stops naming keys and items of the data (union labels such as
     'float' or 'constrained-str' follow the real path)."""
     out: list[str | int] = []
@@ -87,7 +88,7 @@ def _data_loc(err: dict, data: Any) -> Loc:
     return tuple(out)
 
 
-def _message(loc: Loc, errs: list[dict]) -> str:
+def _message(loc: Loc, errs: list[ErrorDetails]) -> str:
     typed = [e for e in errs if e["type"] in _EXPECTED]
     if len(typed) == len(errs) and len(errs) > 1:
         # A union such as a fault parameter (number, text or true/false): say all it accepts.
@@ -100,7 +101,7 @@ def _message(loc: Loc, errs: list[dict]) -> str:
     return _one(loc, rest[-1])
 
 
-def _one(loc: Loc, err: dict) -> str:
+def _one(loc: Loc, err: ErrorDetails) -> str:
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     if kind == "missing":
         return "required key is missing; add it"

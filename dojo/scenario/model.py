@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .durations import parse_duration
+from .vocabulary import Level, MetricName
 
 SLUG_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
@@ -23,43 +24,6 @@ Duration = Annotated[float, BeforeValidator(parse_duration), Field(ge=0)]
 
 SERVICE_KINDS = ("http", "worker", "db", "cache", "queue", "lb", "external")
 ServiceKind = Literal["http", "worker", "db", "cache", "queue", "lb", "external"]
-Level = Literal["DEBUG", "INFO", "WARN", "ERROR"]
-
-# Every metric the synthesizer produces for every service, per grid bucket.
-METRIC_NAMES = (
-    "rps",
-    "error_rate",
-    "latency_p50_ms",
-    "latency_p99_ms",
-    "cpu_pct",
-    "memory_pct",
-    "pool_used_pct",
-    "queue_depth",
-    "disk_used_pct",
-    "cache_hit_pct",
-    "instances",
-    "queue_age_s",
-    "replication_lag_s",
-    "packet_loss_pct",
-    "clock_skew_s",
-)
-MetricName = Literal[
-    "rps",
-    "error_rate",
-    "latency_p50_ms",
-    "latency_p99_ms",
-    "cpu_pct",
-    "memory_pct",
-    "pool_used_pct",
-    "queue_depth",
-    "disk_used_pct",
-    "cache_hit_pct",
-    "instances",
-    "queue_age_s",
-    "replication_lag_s",
-    "packet_loss_pct",
-    "clock_skew_s",
-]
 
 # Timeline kinds that are changes, not faults: they appear as change events and do no harm
 # by themselves (which is what makes them good red herrings).

@@ -229,12 +229,10 @@ def _params(loc: Loc, given: Mapping[str, object], kind: FaultSpec) -> list[Prob
 def _change_params(loc: Loc, given: Mapping[str, object], faults: Mapping[str, FaultSpec]) -> list[Problem]:
     """A change's params: its own consequences, and those of the fault it sets off, if any."""
     CHANGE_PARAMS = hooks.change_params()
-    carried = given.get("fault")
+    carried = None if given.get("fault") is None else str(given.get("fault"))
     if carried is not None and carried not in faults:
         return [
-            Problem(
-                loc + ("params", "fault"), _unknown("fault kind", str(carried), sorted(faults), "; see dojo faults")
-            )
+            Problem(loc + ("params", "fault"), _unknown("fault kind", carried, sorted(faults), "; see dojo faults"))
         ]
     known = dict(CHANGE_PARAMS)
     if carried is not None:

@@ -39,7 +39,7 @@ class _Generate(GenerateJsonSchema):
 
 def _tidy(node: Any) -> Any:
     if isinstance(node, dict):
-        out = {}
+        out: dict[Any, Any] = {}
         for key, value in node.items():
             key = _KEYWORDS.get(key, key) if not isinstance(value, (dict, list)) else key
             out.setdefault(key, _tidy(value))

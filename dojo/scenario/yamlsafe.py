@@ -11,12 +11,12 @@ constructor, so values mean what they mean under `yaml.safe_load`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
-from yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent
+from yaml.events import AliasEvent, Event, MappingStartEvent, ScalarEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
 from yaml.reader import Reader
@@ -59,7 +59,7 @@ class Document:
 
 
 def _line(node_or_event: Any) -> int:
-    return node_or_event.start_mark.line + 1
+    return int(node_or_event.start_mark.line) + 1
 
 
 def _show_tag(tag: str) -> str:
@@ -68,6 +68,14 @@ def _show_tag(tag: str) -> str:
 
 class _Composer(Composer):
     """PyYAML's composer without anchors, aliases or tags, and with depth and size caps."""
+
+    if TYPE_CHECKING:  # provided by the Parser and Resolver it is mixed with in _Loader
+
+        def peek_event(self) -> Any: ...
+        def check_event(self, *choices: type[Event]) -> bool: ...
+        def get_event(self) -> Any: ...
+        def descend_resolver(self, current_node: Node | None, current_index: Any) -> None: ...
+        def ascend_resolver(self) -> None: ...
 
     def __init__(self) -> None:
         super().__init__()
@@ -96,17 +104,19 @@ class _Composer(Composer):
                 (_line(event), f"tags are not allowed ({_show_tag(event.tag)}); remove it and write a plain value")
             )
         self.descend_resolver(parent, index)
+        no_anchor: Any = None  # anchors are refused above
+        node: Node
         if self.check_event(ScalarEvent):
-            node = self.compose_scalar_node(None)
+            node = self.compose_scalar_node(no_anchor)
         else:
             self.depth += 1
             if self.depth > MAX_DEPTH:
                 raise _Fatal(_line(event), f"nested more than {MAX_DEPTH} levels deep; a scenario never needs that")
             if self.check_event(SequenceStartEvent):
-                node = self.compose_sequence_node(None)
+                node = self.compose_sequence_node(no_anchor)
             else:
                 assert self.check_event(MappingStartEvent)
-                node = self.compose_mapping_node(None)
+                node = self.compose_mapping_node(no_anchor)
             self.depth -= 1
         self.ascend_resolver()
         return node

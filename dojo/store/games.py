@@ -30,7 +30,7 @@ import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
@@ -76,7 +76,7 @@ class GameEvent:
     server_t: float  # database server's clock, seconds since the epoch
     wall_s: float
     scenario_t: float
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class GameRow:
     id: str
     scenario_id: str
     title: str
-    settings: dict
+    settings: dict[str, Any]
     created_t: float
 
 
@@ -213,7 +213,7 @@ class GameStore:
             )
 
             @sa_event.listens_for(engine, "connect")
-            def _connect(dbapi, _record) -> None:
+            def _connect(dbapi: Any, _record: Any) -> None:
                 # We issue BEGIN ourselves (below), so the driver's own transaction handling is off.
                 dbapi.isolation_level = None
                 cur = dbapi.cursor()
@@ -275,7 +275,7 @@ class GameStore:
         except SQLAlchemyError as exc:
             raise self._error(exc) from None
 
-    def _now_sql(self) -> sa.ColumnElement:
+    def _now_sql(self) -> sa.ColumnElement[Any]:
         if self.dialect == "sqlite":
             return sa.literal_column("((julianday('now') - 2440587.5) * 86400.0)")
         return sa.literal_column("CAST(extract(epoch from now()) AS double precision)")
@@ -340,10 +340,10 @@ class GameStore:
         scenario_id: str,
         title: str,
         key: str,
-        settings: dict,
+        settings: dict[str, Any],
         team_codes: list[tuple[str, str]],
-        first: dict,
-        team_first: list[dict],
+        first: dict[str, Any],
+        team_first: list[dict[str, Any]],
     ) -> float:
         """The game, its teams and each stream's first event, in one transaction. Returns the
         server time of creation."""
@@ -376,7 +376,7 @@ class GameStore:
         stream: int,
         kind: str,
         actor: str,
-        data: dict,
+        data: dict[str, Any],
         wall_s: float,
         scenario_t: float,
         expect: int | None,
@@ -417,7 +417,18 @@ class GameStore:
             int(row.id), game_id, stream, int(row.seq), kind, actor, float(row.server_t), wall_s, scenario_t, data
         )
 
-    def _append(self, check, stream_of, kind, actor, data, wall_s, scenario_t, expect, guard=None) -> GameEvent:
+    def _append(
+        self,
+        check: Callable[[sa.Connection], tuple[Any, int]],
+        stream_of: Callable[[int], int],
+        kind: str,
+        actor: str,
+        data: dict[str, Any],
+        wall_s: float,
+        scenario_t: float,
+        expect: int | None,
+        guard: tuple[str, ...] | None = None,
+    ) -> GameEvent:
         try:
             with self._tx(write=True) as conn:
                 game, stream = check(conn)
@@ -433,7 +444,7 @@ class GameStore:
         game_id: str,
         key: str,
         kind: str,
-        data: dict,
+        data: dict[str, Any],
         *,
         stream: int = GAME_LEVEL,
         expect: int | None = None,
@@ -443,7 +454,7 @@ class GameStore:
     ) -> GameEvent:
         """A facilitator event, on the game's stream or (hints, injects to one team) a team's."""
 
-        def check(conn):
+        def check(conn: sa.Connection) -> tuple[Any, int]:
             game = self._facilitator(conn, game_id, key)
             if stream != GAME_LEVEL:
                 found = conn.execute(
@@ -460,7 +471,7 @@ class GameStore:
         code: str,
         kind: str,
         actor: str,
-        data: dict,
+        data: dict[str, Any],
         *,
         wall_s: float,
         scenario_t: float,
@@ -478,7 +489,7 @@ class GameStore:
         code: str,
         kind: str,
         actor: str,
-        data: dict,
+        data: dict[str, Any],
         *,
         wall_s: float,
         scenario_t: float,
@@ -610,11 +621,11 @@ def normalize_code(code: str) -> str:
     return "-".join(w for w in code.strip().lower().replace("_", " ").replace("-", " ").split() if w)
 
 
-def _dumps(data: dict) -> str:
+def _dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, separators=(",", ":"), allow_nan=False, sort_keys=True)
 
 
-def _event(r) -> GameEvent:
+def _event(r: Any) -> GameEvent:
     try:
         data = json.loads(r.data)
     except ValueError:

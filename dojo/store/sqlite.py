@@ -19,7 +19,7 @@ import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from .errors import StoreCorrupt, StoreError, StoreLocked
 from .migrations import LATEST, current_version, migrate
@@ -139,12 +139,13 @@ class Store:
 
     def _open_readonly(self) -> None:
         if not self.path.exists():  # nothing played yet: an empty store, made in memory
-            self._db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-            migrate(self._db)
+            self._empty()
             return
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
         with self._guard():
-            self._db = sqlite3.connect(uri, uri=True, timeout=self.busy_s, isolation_level=None, check_same_thread=0)
+            self._db = sqlite3.connect(
+                uri, uri=True, timeout=self.busy_s, isolation_level=None, check_same_thread=False
+            )
             try:
                 found = current_version(self._db)
             except sqlite3.OperationalError as exc:
@@ -157,6 +158,10 @@ class Store:
                     check_same_thread=False,
                 )  # fmt: skip
                 found = current_version(self._db)
+        if found == 0:  # created but never written (an empty file): nothing to read
+            self.close()
+            self._empty()
+            return
         if found != LATEST:
             self.close()
             newer = found > LATEST
@@ -164,6 +169,10 @@ class Store:
                 f"{self.path}: written by {'a newer' if newer else 'an older'} dojo (schema v{found}, this one knows "
                 f"v{LATEST}); {'upgrade dojo' if newer else 'run dojo once with write access to upgrade it'}"
             )
+
+    def _empty(self) -> None:
+        self._db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        migrate(self._db)
 
     def close(self) -> None:
         if self._db is not None:
@@ -192,6 +201,7 @@ class Store:
                 "INSERT INTO attempts (scenario_id, title, created_at) VALUES (?, ?, ?)",
                 (scenario_id, title, first.at or utc_now()),
             )
+            assert cur.lastrowid is not None  # an INSERT always sets it
             attempt_id = int(cur.lastrowid)
             stored = self._insert(db, attempt_id, first)
         return attempt_id, stored
@@ -242,7 +252,7 @@ class Store:
             out.setdefault(int(r[0]), []).append(self._event(r[1:]))
         return out
 
-    def _event(self, row: tuple) -> Event:
+    def _event(self, row: tuple[Any, ...]) -> Event:
         kind, wall_s, scenario_t, data, at, seq = row
         # One bad row must not hide every attempt: it is handed on marked, for the engine to
         # name (attempt and event) and skip, rather than failing the whole read.
@@ -269,7 +279,7 @@ class Store:
 
     def attempts(self, scenario_id: str | None = None) -> list[AttemptRow]:
         sql = "SELECT id, scenario_id, title, created_at FROM attempts"
-        args: tuple = ()
+        args: tuple[Any, ...] = ()
         if scenario_id is not None:
             sql += " WHERE scenario_id = ?"
             args = (scenario_id,)

@@ -140,6 +140,7 @@ def apply_change(st: State, i: int, ev: TimelineEvent) -> dict | None:
             warm = np.clip(since / max(params["warmup_s"], 1e-9), 0.0, 1.0)
             level = before + (target - before) * warm
         st.instances[s] = np.where(on, level, st.instances[s])
+        st.scaled_at.setdefault(s, set()).add(j0)  # an autoscaler starts over from the count set
     if ev.kind == "restart":
         restart(st, s, source, since, on, params["share"], params["warmup_s"])
     if "shed" in given:

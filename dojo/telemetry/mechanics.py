@@ -23,7 +23,7 @@ def restart(st: State, s: int, source: str, since: np.ndarray, on: np.ndarray, s
     onset = np.zeros(st.T)
     onset[j0] = 1.0
     back = np.clip(since / warmup, 0.0, 1.0)
-    st.instances[s] = np.where(on, st.instances[s] * (1.0 - share + share * back), st.instances[s])
+    st.ready_factor[s] = np.where(on, st.ready_factor[s] * (1.0 - share + share * back), st.ready_factor[s])
     st.drops.setdefault(s, {})[j0] = max(share, st.drops.get(s, {}).get(j0, 0.0))
     # Requests in flight on the stopped instances (a few seconds' worth) fail.
     st.err_src[s][source] = combine(st.err_src[s].get(source, 0.0), onset * share * min(1.0, 5.0 / grid))

@@ -161,6 +161,7 @@ def _carried_defaults(st: State) -> None:
     S, T = st.S, st.T
     svc = st.scenario.services
     st.instances = np.array([np.full(T, float(s.replicas)) for s in svc])
+    st.ready_factor = np.ones((S, T))
     st.cap_factor = np.ones((S, T))
     st.shed = np.zeros((S, T))
     st.surge = np.ones((S, T))

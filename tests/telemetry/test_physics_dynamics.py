@@ -122,3 +122,43 @@ def test_an_autoscaler_scales_in_when_load_vanishes_then_lacks_capacity():
     back = st.rps[api][56:62] / st.capacity_t[api][56:62]
     assert back.max() > 0.9  # the load is back before the instances are
     assert st.ready[api][110] > st.ready[api][50]
+
+
+def test_a_scale_by_hand_on_an_autoscaled_service_sets_the_count_it_starts_over_from():
+    services = [dict(s) for s in SHOP]
+    services[1] = {**services[1], "autoscale": {"min": 2, "max": 10, "warmup": "2m"}}
+    scale = {"at": "8m", "kind": "scale", "service": "api", "params": {"replicas": 2}}
+    st = run(tiny(services, [scale]))
+    api = st.index("api")
+    # It had scaled in on its own before; the operator's 2 are 2, not 2 minus what it removed.
+    assert st.ready[api][40] < 6
+    assert st.ready[api][49] == 2
+    assert st.capacity_t[api][48:].min() > 0
+
+
+def test_a_restart_of_an_autoscaled_service_comes_back_to_its_count():
+    services = [dict(s) for s in SHOP]
+    services[1] = {**services[1], "autoscale": {"min": 2, "max": 10, "warmup": "2m"}}
+    st = run(tiny(services, [{"at": "8m", "kind": "restart", "service": "api", "params": {"warmup_s": 60}}]))
+    api = st.index("api")
+    assert st.ready[api][48] < 1 and st.ready[api][60] >= 2
+
+
+def test_a_broken_autoscaler_scales_in_then_its_half_ready_instances_fail_requests():
+    services = [dict(s) for s in SHOP]
+    services[1] = {**services[1], "autoscale": {"min": 1, "max": 10, "warmup": "3m"}}
+    broken = {
+        "at": "5m",
+        "for": "4m",
+        "kind": "autoscaler_misbehaviour",
+        "service": "api",
+        "params": {"joins_unready": True},
+    }
+    st = run(tiny(services, [broken], duration="20m"))
+    api = st.index("api")
+    assert st.ready[api][50] <= 1.5  # scaled in to its minimum on the cpu it misread
+    # Once it reads the real cpu it scales out; the new instances take traffic before they are
+    # ready and fail it, until their warm-up is over.
+    assert mean(st.err_src[api]["ev0"], 550, 700) > 0.3
+    assert mean(st.err_src[api]["ev0"], 0, 540) == 0
+    assert mean(st.err_src[api]["ev0"], 1000, 1200) == 0

@@ -23,6 +23,8 @@ def apply(ctx: FaultContext) -> None:
         start = int(np.argmax(ctx.env > 0)) if (ctx.env > 0).any() else st.T
         cfg = AutoscaleConfig(1, max(svc.replicas * 3, 2), 60.0, 60.0, 60.0, start=start)
         st.autoscale[s] = cfg
+    if ctx.params["joins_unready"]:
+        cfg.unready_source = ctx.source
     read = np.where(ctx.env > 0, ctx.params["reads_cpu_pct"], -1.0)
     cfg.read_cpu = read if cfg.read_cpu is None else np.where(read >= 0, read, cfg.read_cpu)
     ctx.add_warn(ctx.kind.warn_per_min * ctx.env)
@@ -35,7 +37,12 @@ register(
         taxonomy="unschedulable capacity",
         apply=apply,
         params={
-            "reads_cpu_pct": Param("reads_cpu_pct", float, 3.0, "the cpu % the autoscaler reads while broken", 0, 100),
+            "reads_cpu_pct": Param(
+                "reads_cpu_pct", float, 3.0, "the cpu % the autoscaler reads while broken (-1: the real one)", -1, 100
+            ),
+            "joins_unready": Param(
+                "joins_unready", bool, False, "new instances join the pool before they are ready and fail requests"
+            ),
         },
         warn_logs=(
             Template(
@@ -44,6 +51,7 @@ register(
             ),
         ),
         warn_per_min=2.0,
+        error_logs=(Template("503 from instance still starting: readiness gate not passed (request_id={id})"),),
         span_message="upstream overloaded after scale-down",
     )
 )

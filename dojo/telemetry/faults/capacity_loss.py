@@ -14,7 +14,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def apply(ctx: FaultContext) -> None:
     st, s = ctx.st, ctx.s
-    st.cap_factor[s] = st.cap_factor[s] * (1.0 - ctx.params["share"] * ctx.env)
+    # Hosts leave the pool: fewer instances serve (the `instances` metric shows it), each the same.
+    st.ready_factor[s] = st.ready_factor[s] * (1.0 - ctx.params["share"] * ctx.env)
     ctx.add_warn(ctx.kind.warn_per_min * ctx.env)
 
 

@@ -1,6 +1,7 @@
 """A database replica falls behind its primary (a long transaction, a saturated link, a region
 away): reads from it are stale. With `failover_after_s` the operators fail over to it: writes
-not yet replicated are lost and connections drop while the endpoint moves; the lag starts over."""
+not yet replicated are lost and connections drop while the endpoint moves; the lag starts over.
+With `failback_after_s` they move back to the old primary later, with another switchover."""
 
 from __future__ import annotations
 
@@ -36,12 +37,20 @@ def apply(ctx: FaultContext) -> None:
     stale = np.clip((out - 1.0) / 30.0, 0.0, 1.0) * ctx.params["fresh_read_share"]
     ctx.add_error(stale)
     ctx.add_warn(ctx.kind.warn_per_min * (out > 1.0))
-    if fail_j >= 0 and fail_j < st.T:
-        moving = (st.t >= ctx.event.at + failover) & (st.t < ctx.event.at + failover + SWITCHOVER_S)
+    switches = [("failover", failover)]
+    back = ctx.params["failback_after_s"]
+    if failover > 0 and back > failover:
+        switches.append(("failback", back))
+    for key, after in switches:
+        j = int((ctx.event.at + after) // grid)
+        if failover <= 0 or j >= st.T:
+            continue
+        # Connections fail while the endpoint moves from one primary to the other.
+        moving = (st.t >= ctx.event.at + after) & (st.t < ctx.event.at + after + SWITCHOVER_S)
         ctx.add_conn_failure(moving * 0.9)
         mark = np.zeros(st.T)
-        mark[fail_j] = 1.0
-        ctx.add_event_lines("failover", mark)
+        mark[j] = 1.0
+        ctx.add_event_lines(key, mark)
 
 
 register(
@@ -60,6 +69,14 @@ register(
             "failover_after_s": Param(
                 "failover_after_s", float, 0.0, "seconds after onset the operators fail over (0: never)", 0, 86400
             ),
+            "failback_after_s": Param(
+                "failback_after_s",
+                float,
+                0.0,
+                "seconds after onset they fail back to the old primary (0: never)",
+                0,
+                86400,
+            ),
         },
         error_logs=(
             Template("read-after-write check failed: replica returned version older than committed (key {key})"),
@@ -67,6 +84,7 @@ register(
         warn_logs=(Template("replica {service}-replica-1 replay lag exceeds threshold; WAL receiver behind", "WARN"),),
         warn_per_min=6.0,
         event_logs={
+            "failback": (Template("failing back: old primary resynchronised with pg_rewind, promoted again", "WARN"),),
             "failover": (
                 Template(
                     "promoting replica to primary: {n} committed transactions were not replicated and are lost",

@@ -25,6 +25,7 @@ from textual.widgets import Footer, Markdown, ProgressBar, Static
 from dojo.engine.api import AttemptView, Briefing
 
 from ..data.units import span
+from ..plain import safe, visible
 from ..prepare import Feeds, PlaySettings, load, open_attempt
 from ..widgets.metric_chart import MetricChart
 from .base import DojoScreen
@@ -157,6 +158,9 @@ class BriefingScreen(DojoScreen[None]):
         except (EngineError, StoreError) as exc:
             self._fail(str(exc))
             return
+        except ScenarioErrors as exc:  # over the size budget: refused before anything is drawn
+            self._fail("This scenario is too big to play:\n" + "\n".join(str(e) for e in exc.errors))
+            return
         self.session = session
         app.attempt_opened(session)
         briefing = await app.engine.call(session.briefing)
@@ -173,24 +177,24 @@ class BriefingScreen(DojoScreen[None]):
     def _fail(self, error: str) -> None:
         self.error = error
         self.query_one("#briefing-status", Static).update(
-            f"[b red]{error.splitlines()[0]}[/]  Esc: back to the library"
+            f"[b red]{safe(error.splitlines()[0])}[/]  Esc: back to the library"
         )
         self.query_one(ProgressBar).display = False
         if "\n" in error:
-            self.query_one("#briefing-text", Markdown).update("```\n" + error + "\n```")
+            self.query_one("#briefing-text", Markdown).update("```\n" + visible(error) + "\n```")
 
     def _show_scenario(self, sc) -> None:
         self.query_one("#briefing-title", Static).update(
-            f"[b]{sc.title}[/b]  ·  {sc.id}  ·  {'★' * sc.difficulty}{'☆' * (5 - sc.difficulty)}  ·  "
-            f"{', '.join(sc.tags)}"
+            f"[b]{safe(sc.title)}[/b]  ·  {safe(sc.id)}  ·  {'★' * sc.difficulty}{'☆' * (5 - sc.difficulty)}  ·  "
+            f"{safe(', '.join(sc.tags))}"
         )
         self.document = sc.briefing
-        self.query_one("#briefing-text", Markdown).update(sc.briefing)
+        self.query_one("#briefing-text", Markdown).update(visible(sc.briefing))  # the author's text
 
     def _show_briefing(self, briefing: Briefing, view: AttemptView) -> None:
         resumed = self.settings.resume is not None
         self.document = briefing_markdown(briefing, self.scenario, view.attempt, resumed)
-        self.query_one("#briefing-text", Markdown).update(self.document)
+        self.query_one("#briefing-text", Markdown).update(visible(self.document))  # holds the author's text
         self._show_page(briefing, view.clock.start)
         clock = view.clock
         kind = "manual clock (] moves it)" if view.clock_kind == "manual" else f"×{clock.speed:g}"
