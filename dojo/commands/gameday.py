@@ -28,6 +28,23 @@ def _duration(ctx, param, value):
     return seconds
 
 
+def _scheduled(ctx, param, values):
+    from dojo.scenario.durations import DurationError, parse_duration
+
+    out = []
+    for raw in values:
+        at, sep, text = raw.partition("=")
+        if not sep or not text.strip():
+            raise click.BadParameter(
+                f"{raw!r}: write AT=TEXT, e.g. '10m=Support: EU customers report failed checkouts'"
+            )
+        try:
+            out.append((parse_duration(at.strip()), text.strip()))
+        except DurationError as exc:
+            raise click.BadParameter(f"{raw!r}: {exc}") from None
+    return out
+
+
 @contextmanager
 def game_store(db: str | None):
     """The store, with every failure as one line and exit 1."""
@@ -73,7 +90,7 @@ def gameday_cmd() -> None:
     dojo gameday hint GAME --key KEY [--team NAME]
     dojo gameday inject GAME --key KEY "Support: EU customers report failed checkouts" [--team NAME]
     dojo gameday extend GAME --key KEY 10m
-    dojo gameday status GAME [--key KEY] --json
+    dojo gameday status GAME --key KEY --json
     dojo gameday report GAME --key KEY --out DIR [--anonymize]
 
     Teams join with 'dojo join CODE' (terminal UI) or 'dojo play --headless --join CODE'.
@@ -87,9 +104,17 @@ def gameday_cmd() -> None:
 @click.option("--speed", type=click.FloatRange(1, 60), default=1.0, show_default=True, help="Replay speed, 1 to 60.")
 @click.option("--time-limit", callback=_duration, default=None, metavar="DURATION", help="Game time, e.g. 60m.")
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None, help="Override the scenario's seed.")
+@click.option(
+    "--inject",
+    "injects",
+    multiple=True,
+    callback=_scheduled,
+    metavar="AT=TEXT",
+    help="A pre-written inject every team sees at game time AT, e.g. '10m=Support: EU checkouts fail' (repeat).",
+)
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the game id, key and codes as JSON.")
-def create_cmd(scenario, teams, speed, time_limit, seed, db, as_json) -> None:
+def create_cmd(scenario, teams, speed, time_limit, seed, injects, db, as_json) -> None:
     """Create a game of SCENARIO: prints its id, the facilitator key and a join code per team."""
     from dojo.scenario.loader import resolve_scenario
 
@@ -98,7 +123,9 @@ def create_cmd(scenario, teams, speed, time_limit, seed, db, as_json) -> None:
     from dojo.gameday.game import create_game
 
     with game_store(db) as store:
-        created = create_game(store, sc, source, list(teams), speed=speed, time_limit=time_limit, seed=seed)
+        created = create_game(
+            store, sc, source, list(teams), speed=speed, time_limit=time_limit, seed=seed, scheduled=injects
+        )
         shown = store.shown
     if as_json:
         echo(json.dumps({**created.to_dict(), "db": shown}, indent=2))

@@ -123,7 +123,7 @@ class TeamApp(App[None]):
             self.notify(f"the game is {game['phase']}", title="Facilitator")
         if self.session.cursor != cursor and hasattr(self.screen, "show_journal"):
             await self.screen.show_journal()
-        if game["phase"] == "over":
+        if game["phase"] == "over" or self.session.attempt.over:  # ended, or a teammate solved it
             self.show_debrief(self.session)
         self._seen = (self.session.cursor, len(game["injects"]), len(game["hints"]), game["phase"])
 
