@@ -14,8 +14,8 @@ was hard (docs/scoring.md, "Measured difficulty"):
 - steps: what the scripted reasoner (dojo/players/reasoner.py) spent to solve it: queries,
   minutes of waiting, diagnoses; played through the Session API like a learner.
 
-`score` folds them into one number on the stars' scale (1..5); `stars_disagree` says when the
-written stars are more than one star away from it.
+`score` folds them into one number on the stars' scale; `difficulty_findings` warns when the
+written stars are more than one star away from the score rounded to stars.
 """
 
 from __future__ import annotations
@@ -42,15 +42,15 @@ QUIET_SHARE = 0.1  # a cause writing under this share of the alarming lines its 
 # Each factor's weight and the value past which more of it adds nothing, fitted by hand on the
 # built-in library (docs/scoring.md); the score starts at one star.
 WEIGHTS = {
-    "hops": (0.45, 4),
-    "signals": (0.25, 4),  # counted past the first two: one log line and one metric is the least
-    "moving": (0.08, 15),
+    "hops": (0.3, 4),
+    "signals": (0.2, 4),  # counted past the first two: one log line and one metric is the least
+    "moving": (0.05, 15),
     "herrings": (0.3, 4),
-    "quiet": (0.5, 1),
+    "quiet": (0.15, 1),
     "delay": (0.15, 10),
-    "steps": (1.0, 3),  # per hundred past the first hundred and ten (one look at a small system)
+    "steps": (1.5, 3),  # per hundred past the first hundred and ten (one look at a small system)
 }
-DISAGREE = 1.0  # stars further than this from the measured score get a lint warning
+DISAGREE = 1  # written stars further than this from the measured stars get a lint warning
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,8 @@ class Difficulty:
 
     @property
     def stars(self) -> int:
-        return int(np.clip(round(self.score), 1, 5))
+        """The score rounded half up (2.5 is three stars), within 1..5."""
+        return int(np.clip(np.floor(self.score + 0.5), 1, 5))
 
     def as_dict(self) -> dict:
         return asdict(self) | {"stars": self.stars}
@@ -253,7 +254,7 @@ def reasoner_steps(sc: Scenario, tel: Telemetry) -> int:
 
 
 def difficulty_findings(sc: Scenario, d: Difficulty) -> list[Finding]:
-    if abs(d.score - sc.difficulty) <= DISAGREE:
+    if abs(d.stars - sc.difficulty) <= DISAGREE:
         return []
     return [
         Finding(

@@ -7,7 +7,10 @@ Rules:
 - red herrings do not match the answer's evidence;
 - every alert fires at least once, and the page arrives after the onset;
 - a scenario tagged `postmortem` names its source: address, organisation, date and what the
-  retelling changed (the learner is told, in the preview, the library and the debrief).
+  retelling changed (the learner is told, in the preview, the library and the debrief);
+- the evidence holds up (dojo.authoring.realism): every line in its service's voice, SQL that
+  parses on tables the database owns, routes the topology has, no success slower than every
+  caller's timeout, no metric or traffic line without traffic.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import numpy as np
 
 from dojo.scenario.errors import keypath
 from dojo.scenario.model import CHANGE_KINDS, Scenario
-from dojo.telemetry.faults import FAULTS
+from dojo.telemetry.faults import FAULTS, fault_of
 from dojo.telemetry.model import Telemetry
 from dojo.telemetry.selectors import describe, selector_hits
 
@@ -35,7 +38,13 @@ class Finding:
 
 
 def fault_events(sc: Scenario) -> list[tuple[int, object]]:
-    return [(i, ev) for i, ev in enumerate(sc.timeline) if ev.kind in FAULTS and ev.kind != "no_fault"]
+    """The timeline's faults, a change that sets one off counted as that fault (its kind)."""
+    out = []
+    for i, ev in enumerate(sc.timeline):
+        kind = fault_of(ev)
+        if kind is not None and kind != "no_fault":
+            out.append((i, ev if kind == ev.kind else ev.model_copy(update={"kind": kind})))
+    return out
 
 
 def onset(sc: Scenario) -> float:
@@ -64,7 +73,18 @@ def lint(sc: Scenario, tel: Telemetry) -> list[Finding]:
     out += _red_herrings(sc, tel, start)
     out += _alerts(sc, tel, start, control)
     out += source_findings(sc)
+    out += _realism(sc, tel)
     return out
+
+
+def _realism(sc: Scenario, tel: Telemetry) -> list[Finding]:
+    from .realism import check
+
+    index = {s.name: i for i, s in enumerate(sc.services)}
+    return [
+        Finding(f"services[{index[f.service]}]" if f.service in index else "services", f"realism: {f.line()}")
+        for f in check(sc, tel)
+    ]
 
 
 POSTMORTEM_TAG = "postmortem"
@@ -126,7 +146,8 @@ def _evidence(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list
         out.append(
             Finding(
                 "answer.evidence",
-                "no evidence selectors: give at least one so learners can earn the bonus and lint can prove the scenario solvable",
+                "no evidence selectors: give at least one so learners can earn the bonus and lint can prove the "
+                "scenario solvable",
                 "warning",
             )
         )
@@ -150,7 +171,8 @@ def _evidence(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list
             out.append(
                 Finding(
                     where,
-                    f"{describe(sel)} is {after / before:.1f}x as frequent after onset as before (needs {MIN_CONTRAST:g}x): it is not evidence of the fault",
+                    f"{describe(sel)} is {after / before:.1f}x as frequent after onset as before (needs "
+                    f"{MIN_CONTRAST:g}x): it is not evidence of the fault",
                 )
             )
     return out
@@ -171,7 +193,8 @@ def _red_herrings(sc: Scenario, tel: Telemetry, start: float) -> list[Finding]:
                 out.append(
                     Finding(
                         f"timeline[{i}]",
-                        f"red herring at {ev.at:g}s already shows answer.evidence[{j}] ({describe(sel)}): it would give the answer away",
+                        f"red herring at {ev.at:g}s already shows answer.evidence[{j}] ({describe(sel)}): it would "
+                        "give the answer away",
                     )
                 )
         if (

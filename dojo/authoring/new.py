@@ -24,7 +24,8 @@ import yaml
 
 from dojo.authoring.lint import Finding, lint
 from dojo.scenario.durations import format_duration
-from dojo.scenario.model import METRIC_NAMES, SERVICE_KINDS, SLUG_PATTERN, Scenario
+from dojo.scenario.model import SERVICE_KINDS, SLUG_PATTERN, Scenario
+from dojo.scenario.vocabulary import METRIC_NAMES
 from dojo.telemetry.alerts import alert_events
 from dojo.telemetry.faults import FAULTS, FaultKind, Template
 from dojo.telemetry.model import EVENT_COLUMNS, LOG_SCHEMA, METRIC_COLUMNS, SPAN_COLUMNS, Telemetry
@@ -271,6 +272,11 @@ SHORT = {
     "queue_depth": "QueueDepth",
     "disk_used_pct": "Disk",
     "cache_hit_pct": "CacheHit",
+    "instances": "Instances",
+    "queue_age_s": "QueueAge",
+    "replication_lag_s": "ReplicationLag",
+    "packet_loss_pct": "PacketLoss",
+    "clock_skew_s": "ClockSkew",
 }
 
 
@@ -636,6 +642,11 @@ PHRASE = {
     "queue_depth": "queue depth",
     "disk_used_pct": "disk use (%)",
     "cache_hit_pct": "cache hit ratio (%)",
+    "instances": "instances in service",
+    "queue_age_s": "age of the oldest queued message (s)",
+    "replication_lag_s": "replication lag (s)",
+    "packet_loss_pct": "packet loss (%)",
+    "clock_skew_s": "clock offset (s)",
 }
 
 
@@ -664,7 +675,10 @@ def words(opts: Options, p: Plan, alert: dict, page_at: float, evidence: list[di
     else:
         hint1 = f"Follow the page from {alert['service']} down the call graph: which service's numbers changed first?"
     if first_log:
-        hint2 = f"Read the WARN and ERROR lines of {first_log['service']} after {clock(p.onset)}: what do they say is going wrong?"
+        hint2 = (
+            f"Read the WARN and ERROR lines of {first_log['service']} after {clock(p.onset)}: what do they say is "
+            "going wrong?"
+        )
     else:
         hint2 = f"Compare {p.service}'s metrics before and after {clock(p.onset)}: which one changed, and by how much?"
     if control:
@@ -784,14 +798,20 @@ def section_notes(opts: Options, p: Plan, alert: dict, kind: FaultKind, sg: Sign
         "Changed the system or the fault? `dojo preview` shows when the rule fires now."
     )
     return {
-        "identity": "Identity. id is a slug: the file name and what `dojo play` takes. difficulty: 1 (gentle) .. 5.\ntags help learners find scenarios in `dojo list`.",
-        "clock": "The simulated length and the random seed: the same seed gives the same incident, byte for byte.\n`dojo preview FILE --seed N` shows another incident of the same shape.",
+        "identity": (
+            "Identity. id is a slug: the file name and what `dojo play` takes. difficulty: 1 (gentle) .. 5.\n"
+            "tags help learners find scenarios in `dojo list`."
+        ),
+        "clock": (
+            "The simulated length and the random seed: the same seed gives the same incident, byte for byte.\n"
+            "`dojo preview FILE --seed N` shows another incident of the same shape."
+        ),
         "briefing": "What the pager says when the learner starts (markdown). Say what hurts, never why.",
-        "services": "The system. kind: http worker db cache queue lb external. calls: the services it sends requests to\n"
-        "(no loops). rps: entry traffic, only on services nobody calls. Optional: timeout_ms, retries,\n"
+        "services": "The system. kind: http worker db cache queue lb external. calls: the services it sends requests "
+        "to\n(no loops). rps: entry traffic, only on services nobody calls. Optional: timeout_ms, retries,\n"
         "replicas, capacity_rps, latency_ms, error_rate, noise (background log lines: good red herrings).",
-        "timeline": "What happens, on the scenario clock. Faults (`dojo faults` lists them) take params and an optional\n"
-        "`for` (how long it lasts); changes (deploy config_change feature_flag scale restart) do no harm\n"
+        "timeline": "What happens, on the scenario clock. Faults (`dojo faults` lists them) take params and an "
+        "optional\n`for` (how long it lasts); changes (deploy config_change feature_flag scale restart) do no harm\n"
         "by themselves. red_herring: true marks a distraction; lint checks it gives nothing away.\n"
         f"{opts.fault} params: {knobs}.{trigger}",
         "alerts": "Alert rules, evaluated on the synthesized metrics like a monitoring system would. The first rule\n"

@@ -22,6 +22,7 @@ from dojo.authoring.lint import Finding, fault_events, lint, onset, page_time
 from dojo.scenario.durations import format_duration
 from dojo.scenario.model import Scenario, TimelineEvent
 from dojo.telemetry.faults import FAULTS, FaultKind
+from dojo.telemetry.imported import imported_signals
 from dojo.telemetry.logs import ACCESS, HEALTH
 from dojo.telemetry.model import Telemetry
 from dojo.telemetry.selectors import describe, selector_hits
@@ -420,7 +421,7 @@ def samples(sc: Scenario, tel: Telemetry) -> list[Part]:
 def imported(sc: Scenario, tel: Telemetry) -> list[Part]:
     """What the real material brings: per kind its file, the rows on the scenario's clock, the rows
     outside it (dropped), whether it replaces the synthetic signal; then its first log lines."""
-    real = sc._imported
+    real = imported_signals(sc)
     assert sc.imports is not None
     rows = []
     for kind, rel in sc.imports.files().items():
@@ -433,7 +434,8 @@ def imported(sc: Scenario, tel: Telemetry) -> list[Part]:
     if any(r[3] != "0" for r in rows):
         parts.append(
             Para(
-                f"Rows outside {sc.start:%Y-%m-%dT%H:%M:%SZ} + {clock(sc.duration)} are dropped: move `start:` or `duration:` to keep them."
+                f"Rows outside {sc.start:%Y-%m-%dT%H:%M:%SZ} + {clock(sc.duration)} are dropped: move `start:` or "
+                "`duration:` to keep them."
             )
         )
     logs = getattr(real, "logs", None)
@@ -458,7 +460,8 @@ def evidence(sc: Scenario, tel: Telemetry, start: float) -> list[Part]:
     if not rows:
         return [
             Para(
-                "No evidence selectors: learners cannot earn the evidence bonus, and lint cannot prove the scenario solvable."
+                "No evidence selectors: learners cannot earn the evidence bonus, and lint cannot prove the scenario "
+                "solvable."
             )
         ]
     return [

@@ -157,7 +157,8 @@ def new_cmd(
     from dojo.scenario.durations import format_duration
 
     echo(
-        f"wrote {out}: {fault} on {result.service} at {format_duration(result.onset)}; {result.page} pages at {format_duration(result.page_at)}; "
+        f"wrote {out}: {fault} on {result.service} at {format_duration(result.onset)}; {result.page} pages at "
+        f"{format_duration(result.page_at)}; "
         f"{len(result.scenario.answer.evidence)} evidence selectors; lint clean"
     )
     for note in result.notes:

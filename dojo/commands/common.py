@@ -32,12 +32,21 @@ def end_cleanly_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def load_or_exit(ref: str):
-    """A Scenario from a path or built-in id; on any problem, its errors on stderr and exit 1."""
+def load_or_exit(ref: str, budget: bool = True):
+    """A Scenario from a path or built-in id; on any problem, its errors on stderr and exit 1.
+    With `budget`, a scenario whose signals would not fit the size budget is refused here too,
+    before any command starts synthesizing it."""
+    import dojo.telemetry  # noqa: F401 - lends the loader the fault library (dojo.scenario.hooks)
     from dojo.scenario import ScenarioErrors, load_scenario, resolve_scenario
 
     try:
-        return load_scenario(resolve_scenario(ref))
+        path = resolve_scenario(ref)
+        sc = load_scenario(path)
+        if budget:
+            from dojo.commands.library import check_budget
+
+            check_budget(sc, path)
+        return sc
     except ScenarioErrors as exc:
         for err in exc.errors:
             echo(str(err), err=True)

@@ -42,7 +42,7 @@ def fairness_cmd(paths: tuple[Path, ...], seeds: int, guesses: int, verbose: boo
     from dojo.telemetry.synthesize import synthesize
 
     files, errors = _files(paths)
-    loaded, load_errors = _load_all(files)
+    loaded, load_errors = _load_all(files, budget=True)
     errors += load_errors
     for err in errors:
         echo(str(err))

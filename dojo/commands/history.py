@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -22,21 +23,29 @@ def _ttcd(seconds: float | None) -> str:
 @click.option("--scenario", default=None, help="Only attempts of this scenario id.")
 def history_cmd(as_json: bool, scenario: str | None) -> None:
     """List past attempts: scenario, started, status, TTCD, points."""
+    from dojo.engine.readback import MalformedAttempt, check_events
     from dojo.engine.scoring import score
     from dojo.store import Store, StoreError
 
     try:
-        with Store.open() as store:
+        with Store.open(readonly=True) as store:  # a read: works on a store it may not write
             rows = store.attempts(scenario)
             events = store.all_events()
     except StoreError as exc:
         fail(str(exc))
     out = []
+    unreadable = 0
     for row in rows:
         evs = events.get(row.id, [])
         if not evs:
             continue
-        card = score(evs)
+        try:
+            check_events(row.id, evs)
+            card = score(evs)
+        except MalformedAttempt as exc:  # named, skipped; every other attempt still shows
+            echo(f"dojo: {exc}", err=True)
+            unreadable += 1
+            continue
         out.append(
             {
                 "attempt": row.id,
@@ -52,16 +61,20 @@ def history_cmd(as_json: bool, scenario: str | None) -> None:
         )
     if as_json:
         echo(json.dumps(out, indent=2))
-        return
+        sys.exit(1 if unreadable else 0)
     if not out:
-        echo("no attempts yet; start one with 'dojo play SCENARIO --headless'")
-        return
+        none = "no attempts yet; start one with 'dojo play SCENARIO --headless'"
+        echo("no readable attempts" if unreadable else none)
+        sys.exit(1 if unreadable else 0)
     width = max(len("scenario"), *(len(r["scenario"]) for r in out))
     echo(f"{'#':>4}  {'scenario':<{width}}  {'started (UTC)':<16}  {'status':<9}  {'TTCD':>8}  {'points':>6}")
     for r in out:
         started = r["started"][:16].replace("T", " ")
         echo(
-            f"{r['attempt']:>4}  {r['scenario']:<{width}}  {started:<16}  {r['status']:<9}  {_ttcd(r['ttcd_s']):>8}  {r['points']:>6}"
+            f"{r['attempt']:>4}  {r['scenario']:<{width}}  {started:<16}  {r['status']:<9}  {_ttcd(r['ttcd_s']):>8}  "
+            f"{r['points']:>6}"
         )
     if any(r["resumable"] for r in out):
         echo("abandoned attempts can be resumed: dojo play SCENARIO --headless --resume N")
+    if unreadable:
+        sys.exit(1)

@@ -42,7 +42,10 @@ from .common import echo, end_cleanly_on_sigterm, fail
     "--replace",
     "replace",
     default="",
-    help="Comma-separated signals the import replaces (logs,metrics,traces,events; one with no file becomes none); the others are mixed with synthetic ones.",
+    help=(
+        "Comma-separated signals the import replaces (logs,metrics,traces,events; one with no file becomes none); the "
+        "others are mixed with synthetic ones."
+    ),
 )
 @click.option(
     "--no-sanitize",
@@ -172,6 +175,7 @@ def _files(inputs: tuple[Path, ...]) -> tuple[Path, ...]:
 
 
 def _scenario_or_exit(raw: bytes, path: Path):
+    import dojo.telemetry  # noqa: F401 - lends the loader the fault library (dojo.scenario.hooks)
     from dojo.scenario import ScenarioErrors
     from dojo.scenario.loader import parse_scenario
 
@@ -232,6 +236,7 @@ def _check_window(result, sc) -> None:
     if offset < 0 or end > sc.duration:
         echo(
             f"note: the imported signals run from {first:%Y-%m-%dT%H:%M:%SZ} to {last:%Y-%m-%dT%H:%M:%SZ}; "
-            f"the scenario starts at {sc.start:%Y-%m-%dT%H:%M:%SZ} and lasts {sc.duration:g}s, so rows outside are dropped. "
+            f"the scenario starts at {sc.start:%Y-%m-%dT%H:%M:%SZ} and lasts {sc.duration:g}s, so rows outside are "
+            "dropped. "
             f"Set start: {first:%Y-%m-%dT%H:%M:%SZ} and a duration that covers them."
         )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+import dojo.telemetry  # noqa: F401 - lends the loader the fault library (dojo.scenario.hooks)
 from dojo.scenario import Scenario, ScenarioError, ScenarioErrors, builtin_dir, find_scenarios, load_scenario
 from dojo.scenario.durations import format_duration
 
@@ -45,12 +46,17 @@ def _files(paths: tuple[Path, ...]) -> tuple[list[Path], list[ScenarioError]]:
     return list(unique.values()), empty
 
 
-def _load_all(files: list[Path]) -> tuple[list[tuple[Path, Scenario]], list[ScenarioError]]:
+def _load_all(files: list[Path], budget: bool = False) -> tuple[list[tuple[Path, Scenario]], list[ScenarioError]]:
+    """The scenarios that load; with `budget`, also those whose signals fit the size budget (the
+    physics runs, about 30 ms a file: validate, lint and fairness need it, list does not)."""
     loaded: list[tuple[Path, Scenario]] = []
     errors: list[ScenarioError] = []
     for f in files:
         try:
-            loaded.append((f, load_scenario(f)))
+            sc = load_scenario(f)
+            if budget:
+                check_budget(sc, f)
+            loaded.append((f, sc))
         except ScenarioErrors as exc:
             errors.extend(exc.errors)
         except Exception as exc:  # noqa: BLE001 - a bug of ours must still read as one line per file
@@ -58,6 +64,14 @@ def _load_all(files: list[Path]) -> tuple[list[tuple[Path, Scenario]], list[Scen
                 ScenarioError(str(f), None, "", f"internal error ({type(exc).__name__}: {exc}); please report it")
             )
     return loaded, errors
+
+
+def check_budget(sc: Scenario, path: Path) -> None:
+    """ScenarioErrors, one line with the file, line and limit, when the signals would be too big."""
+    from dojo.scenario.yamlsafe import read_yaml
+    from dojo.telemetry import budget
+
+    budget.check(sc, lines_of=lambda loc: read_yaml(path.read_bytes(), str(path)).line_of(loc))
 
 
 def _duplicate_ids(loaded: list[tuple[Path, Scenario]]) -> list[ScenarioError]:
@@ -86,7 +100,7 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
     Prints one line per problem, `file:line: key: message`, then a summary; exits 1 if any
     file is invalid."""
     files, errors = _files(paths)
-    loaded, load_errors = _load_all(files)
+    loaded, load_errors = _load_all(files, budget=True)
     errors += load_errors + _duplicate_ids(loaded)
     for err in errors:
         echo(str(err))
@@ -185,6 +199,7 @@ def list_cmd(paths: tuple[Path, ...], as_json: bool, verbose: bool) -> None:
 def faults_cmd(as_json: bool) -> None:
     """List the fault kinds a timeline can use, with their parameters, and the change kinds."""
     from dojo.scenario.model import CHANGE_KINDS
+    from dojo.telemetry.changes import CHANGE_PARAMS
     from dojo.telemetry.faults import FAULTS
 
     kinds = [FAULTS[name] for name in sorted(FAULTS)]
@@ -210,6 +225,10 @@ def faults_cmd(as_json: bool) -> None:
                 for k in kinds
             ],
             "changes": list(CHANGE_KINDS),
+            "change_params": [
+                {"name": p.name, "type": p.type.__name__, "default": p.default, "help": p.help}
+                for p in CHANGE_PARAMS.values()
+            ],
         }
         echo(json.dumps(doc, indent=2))
         return
@@ -220,7 +239,9 @@ def faults_cmd(as_json: bool) -> None:
         for p in k.params.values():
             limits = f"  [{_bound(p.min)}..{_bound(p.max)}]" if p.min is not None or p.max is not None else ""
             echo(f"    {p.name}: {p.type.__name__} = {p.default!r}{limits}  {p.help}")
-    echo(f"changes (harmless by themselves): {', '.join(CHANGE_KINDS)}")
+    echo(f"changes (harmless without params): {', '.join(CHANGE_KINDS)}")
+    for p in CHANGE_PARAMS.values():
+        echo(f"    {p.name}: {p.type.__name__}  {p.help}")
 
 
 def _bound(value: float | None) -> str:

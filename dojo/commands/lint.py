@@ -35,17 +35,19 @@ def lint_cmd(paths: tuple[Path, ...], strict: bool, show_difficulty: bool) -> No
     onset and not (or far more rarely) before it; that accepted answers name a service and fault
     the scenario has; that red herrings do not show the answer's evidence; that every alert
     fires and the page comes after the onset; that a scenario tagged postmortem names its
-    source. It also measures the difficulty (hops, signals, services moving, red herrings, a
-    quiet cause, evidence delay, the scripted reasoner's steps) and warns when the stars are
-    more than one away from it. One line per finding, `file:line: key: message`; exit 1 when any
-    scenario is unfair (warnings too with --strict)."""
+    source; and that the evidence holds up (each line in its service's voice, SQL that parses on
+    tables the database owns, routes the topology has, no success slower than its callers wait,
+    no numbers without traffic). It also measures the difficulty (hops, signals, services
+    moving, red herrings, a quiet cause, evidence delay, the scripted reasoner's steps) and warns
+    when the stars are more than one away from it. One line per finding, `file:line: key:
+    message`; exit 1 when any scenario is unfair (warnings too with --strict)."""
     from dojo.authoring.difficulty import difficulty_findings, measure, reasoner_steps
-    from dojo.authoring.lint import hostile_text, lint
+    from dojo.authoring.lint import Finding, hostile_text, lint
     from dojo.scenario.yamlsafe import read_yaml
     from dojo.telemetry.synthesize import synthesize
 
     files, errors = _files(paths)
-    loaded, load_errors = _load_all(files)
+    loaded, load_errors = _load_all(files, budget=True)
     errors += load_errors
     for err in errors:
         echo(str(err))
@@ -53,10 +55,22 @@ def lint_cmd(paths: tuple[Path, ...], strict: bool, show_difficulty: bool) -> No
     for path, sc in loaded:
         tel = synthesize(sc)
         doc = read_yaml(path.read_bytes(), str(path))
-        measured = measure(sc, tel, reasoner_steps(sc, tel))
+        played: list[Finding] = []
+        try:
+            steps = reasoner_steps(sc, tel)
+        except Exception as exc:  # noqa: BLE001 - a player's bug must not hide the scenario's findings
+            steps = None
+            played.append(
+                Finding(
+                    "difficulty",
+                    f"the scripted reasoner failed ({type(exc).__name__}: {exc}); measured without its steps",
+                    "warning",
+                )
+            )
+        measured = measure(sc, tel, steps)
         if show_difficulty:
             echo(f"{path}: difficulty: {sc.difficulty} star{'s' * (sc.difficulty != 1)}, {measured.describe()}")
-        located = [(keypath_loc(f.keypath), f) for f in lint(sc, tel) + difficulty_findings(sc, measured)]
+        located = [(keypath_loc(f.keypath), f) for f in lint(sc, tel) + played + difficulty_findings(sc, measured)]
         located += hostile_text(doc.data)
         findings = [f for _, f in located]
         failing = [f for f in findings if f.severity == "error" or strict]

@@ -33,9 +33,11 @@ def _resumable(store, scenario_id: str, wanted: str) -> int:
             return int(wanted.lstrip("#"))
         except ValueError:
             fail(f"--resume takes an attempt number (see 'dojo history'), not {wanted!r}")
+    from dojo.engine.readback import readable
+
     for row in reversed(store.attempts(scenario_id)):
         events = store.events(row.id)
-        if events and not Attempt.from_events(events).over:
+        if events and readable(row.id, events) and not Attempt.from_events(events).over:
             return row.id
     fail(f"no unfinished attempt of {scenario_id} to resume; see 'dojo history'")
 
@@ -98,6 +100,7 @@ def play_cmd(scenario, headless: bool, speed, seed, mode, clock_kind, time_limit
         fail("the terminal UI needs a terminal; scripts and agents play with --headless (see docs/headless.md)", code=2)
     sc = load_or_exit(scenario)
     from dojo.engine.errors import EngineError
+    from dojo.scenario import ScenarioErrors
     from dojo.store import Store, StoreError
 
     if resume is not None and any(x is not None for x in (speed, seed, mode, clock_kind, time_limit)):
@@ -124,6 +127,8 @@ def play_cmd(scenario, headless: bool, speed, seed, mode, clock_kind, time_limit
             )
     except (StoreError, EngineError) as exc:
         fail(str(exc))
+    except ScenarioErrors as exc:  # the size budget, checked again on the very draw that is played
+        fail(str(exc.errors[0]))
     if sys.stdin.isatty():
         echo(
             f'attempt #{session.attempt_id} of {sc.id}: one JSON command a line, e.g. {{"cmd": "help"}}', err=True
@@ -168,9 +173,28 @@ def serve(protocol, inp, out) -> None:
         reply = protocol.handle_line(line)
         if reply is None:
             continue
-        out.write(encode(reply) + "\n")
-        out.flush()
+        try:
+            out.write(encode(reply) + "\n")
+            out.flush()
+        except OSError as exc:  # EPIPE (reader gone), EFBIG (ulimit -f), ENOSPC (disk full)
+            protocol.session.close("output error")
+            _give_up_output(out)
+            reason = exc.strerror or exc
+            fail(f"cannot write to standard output ({reason}); the attempt is saved, resume it with --resume")
         if protocol.done:
             reason = "quit"
             break
     protocol.session.close(reason)
+
+
+def _give_up_output(out) -> None:
+    """Point the broken stream at /dev/null, so the interpreter's last flush of what is still
+    buffered cannot fail again after the one line that says why we stopped."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's buffer): nothing to flush
+        pass

@@ -49,7 +49,10 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     "--jobs",
     "-j",
     type=click.IntRange(1, 64),
-    help="Worker processes for large files (default: 1, which already uses two cores; with 4+ free cores, all but one, at most 4).",
+    help=(
+        "Worker processes for large files (default: 1, which already uses two cores; with 4+ free cores, all but one, "
+        "at most 4)."
+    ),
 )
 @click.option("--check", is_flag=True, help="Scan INPUTS for leftovers instead; exit 1 if any is found.")
 @click.option(

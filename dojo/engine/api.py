@@ -13,9 +13,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dojo.scenario.vocabulary import Level
+
 from .journal import Journal
 
-Level = Literal["DEBUG", "INFO", "WARN", "ERROR"]
 Time = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Order = Literal["newest", "oldest"]
 
@@ -74,8 +75,8 @@ class EventQuery(Args):
 
 
 class Result:
-    def to_dict(self) -> dict:
-        return asdict(self)  # type: ignore[call-overload]
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload, no-any-return]
 
 
 class Keyed(Result):
@@ -207,7 +208,7 @@ class Item(Result):
     kind: str  # log | span | metric | event
     t: float  # when it happened (a window: its end)
     summary: str
-    data: dict
+    data: dict[str, Any]
 
 
 # -- the Session's own results ---------------------------------------------------------------
@@ -281,9 +282,9 @@ class DiagnosisResult(Keyed):
     service_ok: bool | None = None
     fault_ok: bool | None = None
     trigger_ok: bool | None = None
-    card: dict | None = None
+    card: dict[str, Any] | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 

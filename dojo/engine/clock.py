@@ -18,7 +18,7 @@ from typing import Callable
 import pandas as pd
 
 from dojo.scenario.model import Scenario
-from dojo.telemetry.faults import FAULTS
+from dojo.telemetry.faults import fault_of
 
 from .errors import ClockError
 
@@ -126,7 +126,7 @@ class ReplayClock:
         if self.now() >= self.end:
             raise ClockError("the replay is at its end; everything has happened")
         if self.manual:
-            self.source.advance(seconds / self.speed)  # type: ignore[union-attr]
+            self.source.advance(seconds / self.speed)  # type: ignore[attr-defined]
             if self._paused:
                 self._base_t += seconds
         else:
@@ -134,7 +134,7 @@ class ReplayClock:
 
 
 def fault_onset(scenario: Scenario) -> float | None:
-    faults = [ev for ev in scenario.timeline if ev.kind in FAULTS and ev.kind != "no_fault"]
+    faults = [ev for ev in scenario.timeline if fault_of(ev) not in (None, "no_fault")]
     real = [ev.at for ev in faults if not ev.red_herring] or [ev.at for ev in faults]
     return min(real) if real else None
 

@@ -5,7 +5,7 @@ attempt began), scenario_t (the replay clock) and at (real-world UTC time).
 
     started        {rules, scenario_id, title, digest, seed, speed, mode, clock, start_t, time_limit}
     resumed        {session: n}
-    ended          {reason: quit|eof}                   a session closed cleanly (the attempt stays open)
+    ended          {reason: quit|eof|output error}      a session closed cleanly (the attempt stays open)
     clock          {action: pause|resume|speed|advance, value}
     query          {what: logs|metrics|traces|trace|events, args, count}
     hypothesis     {id: H1, text, service, fault}       created

@@ -8,7 +8,7 @@ the order in which ideas were formed and dropped is part of what the learner pra
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from dojo.store.model import Event
 
@@ -32,7 +32,7 @@ class Stamp:
 @dataclass
 class Change:
     stamp: Stamp
-    changes: dict  # the fields that changed, with their new values
+    changes: dict[str, Any]  # the fields that changed, with their new values
 
 
 @dataclass
@@ -53,7 +53,7 @@ class Pin:
     hypothesis: str | None
     note: str
     summary: str
-    snapshot: dict
+    snapshot: dict[str, Any]
     stamp: Stamp
 
 
@@ -111,7 +111,7 @@ class Journal:
     def pinned(self, item: str, hypothesis: str | None) -> bool:
         return any(p.item == item and p.hypothesis == hypothesis for p in self.pins)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "hypotheses": [asdict(h) for h in self.hypotheses.values()],
             "pins": [{k: v for k, v in asdict(p).items() if k != "snapshot"} for p in self.pins],

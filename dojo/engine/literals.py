@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 import warnings
+from typing import Any
 
 try:  # the parser behind `re`; stable for decades, but private, so any surprise means "no prefilter"
     from re import _constants as C  # type: ignore[attr-defined]
     from re import _parser as P  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover
-    P = C = None  # type: ignore[assignment]
+    P = C = None
 
 MIN_LITERAL = 3  # shorter literals match too often to be worth a pass
 
@@ -43,7 +44,7 @@ def required_literals(pattern: str) -> list[str] | None:
     return best
 
 
-def _sequence(nodes: list) -> list[str] | None:
+def _sequence(nodes: list[Any]) -> list[str] | None:
     """The most selective required set of a sequence: a run of literals, or a group's set."""
     options: list[list[str]] = []
     run: list[str] = []

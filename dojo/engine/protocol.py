@@ -83,15 +83,15 @@ class DiagnoseArgs(Args):
 @dataclass(frozen=True)
 class Command:
     args: type[BaseModel]
-    run: Callable[[Session, Any], dict]
+    run: Callable[[Session, Any], dict[str, Any]]
     help: str
 
 
-def _d(x: Any) -> dict:
+def _d(x: Any) -> dict[str, Any]:
     return x.to_dict() if hasattr(x, "to_dict") else asdict(x)
 
 
-def _hypothesis(s: Session, a: HypothesisArgs) -> dict:
+def _hypothesis(s: Session, a: HypothesisArgs) -> dict[str, Any]:
     if a.hypothesis is None:
         if a.status is not None:
             raise EngineError("a new hypothesis starts open; give 'hypothesis' to change the status of one")
@@ -103,19 +103,19 @@ def _hypothesis(s: Session, a: HypothesisArgs) -> dict:
     return {"hypothesis": asdict(h)}
 
 
-def _pin_dict(p: Any) -> dict:
+def _pin_dict(p: Any) -> dict[str, Any]:
     out = asdict(p)
     out.pop("snapshot")
     return out
 
 
-def _pin(s: Session, a: PinArgs) -> dict:
+def _pin(s: Session, a: PinArgs) -> dict[str, Any]:
     # An omitted hypothesis means the current one; an explicit null means none.
     hypothesis = a.hypothesis if "hypothesis" in a.model_fields_set else CURRENT
     return {"pin": _pin_dict(s.pin(a.item, hypothesis, a.note))}
 
 
-def _unpin(s: Session, a: UnpinArgs) -> dict:
+def _unpin(s: Session, a: UnpinArgs) -> dict[str, Any]:
     hypothesis = a.hypothesis if "hypothesis" in a.model_fields_set else CURRENT
     return {"unpinned": _pin_dict(s.unpin(a.item, hypothesis))}
 
@@ -208,7 +208,7 @@ def _type_name(ann: Any) -> str:
     )
 
 
-def describe() -> list[dict]:
+def describe() -> list[dict[str, Any]]:
     out = []
     for name, c in COMMANDS.items():
         args = {}
@@ -224,6 +224,21 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are all different: with `{"cmd": "hint", "cmd": "diagnose"}` a client
+    and the dojo could read different commands (JSON leaves it open; Python keeps the last)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKey(f"key {key!r} appears twice in one object; send each key once")
+        out[key] = value
+    return out
+
+
 class Protocol:
     """Drives a Session from JSON requests. Never raises for anything a client sends."""
 
@@ -231,25 +246,27 @@ class Protocol:
         self.session = session
         self.done = False
 
-    def handle_line(self, line: str) -> dict | None:
+    def handle_line(self, line: str) -> dict[str, Any] | None:
         """The reply to one input line, or None for a blank line."""
         if not line.strip():
             return None
         try:
-            request = json.loads(line, parse_constant=_reject_constant)
+            request = json.loads(line, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+        except DuplicateKey as exc:
+            return {"ok": False, "error": f"protocol error: {exc}"}
         except ValueError as exc:
             return {"ok": False, "error": f"malformed JSON: {exc}"}
         except RecursionError:
             return {"ok": False, "error": "malformed JSON: nested too deeply; a command is a flat JSON object"}
         return self.handle(request)
 
-    def handle(self, request: Any) -> dict:
+    def handle(self, request: Any) -> dict[str, Any]:
         if not isinstance(request, dict):
             return {"ok": False, "error": 'a command is a JSON object like {"cmd": "status"}'}
         args = dict(request)
         rid = args.pop("id", None)
         name = args.pop("cmd", None)
-        reply: dict = {}
+        reply: dict[str, Any] = {}
         try:
             if not isinstance(name, str):
                 reply = {"ok": False, "error": 'missing "cmd": a command is a JSON object like {"cmd": "status"}'}
@@ -270,13 +287,13 @@ class Protocol:
             reply["id"] = rid
         return reply
 
-    def _run(self, name: str, args: dict) -> dict:
+    def _run(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
         command = COMMANDS[name]
         parsed = command.args.model_validate(args)
         return command.run(self.session, parsed)
 
 
-def encode(reply: dict) -> str:
+def encode(reply: dict[str, Any]) -> str:
     try:
         return json.dumps(reply, allow_nan=False)
     except (TypeError, ValueError) as exc:

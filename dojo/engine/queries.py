@@ -19,6 +19,7 @@ row as the fallback); arguments and results in `api`.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dojo.scenario.model import CHANGE_KINDS
+from dojo.scenario.vocabulary import LEVELS
 from dojo.telemetry.faults import FAULTS
 from dojo.telemetry.model import Telemetry
 from dojo.telemetry.text import plain_lines
@@ -93,7 +95,7 @@ class _Codes:
         return np.isin(self.codes[lo:hi], np.array(codes, dtype=self.codes.dtype))
 
 
-def _as_list(value: str | list[str] | None) -> list[str] | None:
+def _as_list(value: str | Sequence[str] | None) -> list[str] | None:
     if value is None:
         return None
     return [value] if isinstance(value, str) else list(value)
@@ -144,7 +146,8 @@ class Signals:
 
         self.series: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         for (service, metric), g in tel.metrics.groupby(["service", "metric"], sort=False):
-            g = g.sort_values("t")
+            # A bucket without requests has no latency: no data point, as a metrics store would have.
+            g = g[g["value"].notna()].sort_values("t")
             self.series[(service, metric)] = (g["t"].to_numpy(dtype=float), g["value"].to_numpy(dtype=float))
         self.metric_names: dict[str, list[str]] = {s: [] for s in self.services}
         for service, metric in self.series:
@@ -196,7 +199,7 @@ class Signals:
         if (hosts := _as_list(q.host)) is not None:
             both(self.host.mask(hosts, lo, hi, self.host.names))
         if (levels := _as_list(q.level)) is not None:
-            both(self.lvl.mask(levels, lo, hi, ["DEBUG", "INFO", "WARN", "ERROR"]))
+            both(self.lvl.mask(levels, lo, hi, list(LEVELS)))
         if q.trace_id is not None:
             both(pc.equal(self.trace_col.slice(lo, hi - lo), q.trace_id).to_numpy(zero_copy_only=False))
         sparse = mask is not None and np.count_nonzero(mask) < len(mask) / 2
@@ -218,6 +221,7 @@ class Signals:
                     candidates = candidates[mask[candidates - lo]]
         prefix = "(?i)" if q.ignore_case else ""
         if candidates is None and sparse and patterns:
+            assert mask is not None  # sparse implies a mask
             candidates = np.flatnonzero(mask) + lo  # the cheap filters cut most rows: search only the survivors
 
         if candidates is not None:
@@ -382,8 +386,10 @@ class Signals:
         page = tr.iloc[_page(rows, q.order, q.offset, q.limit)]
         out = [
             TraceSummary(
-                trace_id=r.trace_id, t=_r(r.t), service=r.service, name=r.name, duration_ms=round(float(r.duration_ms), 3),
-                status="error" if r.error else "ok", spans=int(r.spans), match=ids.span_id(r.trace_id, match[r.trace_id]),
+                trace_id=r.trace_id, t=_r(r.t), service=r.service, name=r.name,
+                duration_ms=round(float(r.duration_ms), 3),
+                status="error" if r.error else "ok", spans=int(r.spans),
+                match=ids.span_id(r.trace_id, match[r.trace_id]),
             )
             for r in page.itertuples(index=False)
         ]  # fmt: skip
@@ -525,7 +531,8 @@ class Signals:
         if r["end"] > now:
             raise NotFound(f"span {item} has not finished yet (now is {now:g}s)")
         data = {
-            "service": r["service"], "name": r["name"], "status": r["status"], "duration_ms": round(float(r["duration_ms"]), 3),
+            "service": r["service"], "name": r["name"], "status": r["status"],
+            "duration_ms": round(float(r["duration_ms"]), 3),
             "message": r["message"], "trace_id": trace_id,
         }  # fmt: skip
         summary = f"{r['service']} {r['name']} {data['duration_ms']:g}ms {r['status']}" + (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -27,10 +28,23 @@ class Rules(BaseModel):
     evidence: list[EvidenceSelector]
     require_trigger: bool = False
     partial_feedback: bool = True
+    # The call graph (callee -> callers) and the change events that set the incident off, so a
+    # pin is judged by the fact it shows, wherever it shows it (see evidence.py). Older attempts
+    # have neither and are judged as before.
+    callers: dict[str, list[str]] = {}
+    triggers: list[dict[str, Any]] = []
 
     @classmethod
     def from_scenario(cls, sc: Scenario) -> "Rules":
+        from .evidence import triggers_of
+
+        callers: dict[str, list[str]] = {s.name: [] for s in sc.services}
+        for s in sc.services:
+            for c in s.calls:
+                callers.setdefault(c, []).append(s.name)
         return cls(
+            callers=callers,
+            triggers=triggers_of(sc),
             scenario_id=sc.id,
             title=sc.title,
             difficulty=sc.difficulty,
@@ -43,7 +57,7 @@ class Rules(BaseModel):
             partial_feedback=sc.answer.partial_feedback,
         )
 
-    def dump(self) -> dict:
+    def dump(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
@@ -83,8 +97,8 @@ class Verdict:
             f"the {the(wrong)} {'is' if len(wrong) == 1 else 'are'} not"
         )
 
-    def feedback(self, partial_feedback: bool) -> dict:
-        out: dict = {"correct": self.correct, "message": self.message(partial_feedback)}
+    def feedback(self, partial_feedback: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {"correct": self.correct, "message": self.message(partial_feedback)}
         if partial_feedback and not self.correct:
             out.update(service_ok=self.service_ok, fault_ok=self.fault_ok)
             if self.trigger_ok is not None:

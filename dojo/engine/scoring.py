@@ -17,11 +17,13 @@ infinitely fast, so a learner who shows their reasoning beats a lucky guess. A b
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from dojo.store.model import Event
 
 from .attempt import Attempt
-from .evidence import matches
+from .evidence import explain, matches, trigger_explain
+from .rules import Rules
 
 BASE_PER_DIFFICULTY = 100
 EVIDENCE_WEIGHT = 1.0
@@ -33,6 +35,14 @@ class EvidenceTerm:
     selector: str
     why: str
     matched_by: list[str]  # pin ids (the first pin of each item) that satisfy it
+
+
+@dataclass
+class PinTerm:
+    pin: str  # the pinned item's id
+    kind: str
+    proved: list[str]  # the facts (selector descriptions) it shows
+    why_not: str  # when it proves none: why, against the nearest fact of its kind
 
 
 @dataclass
@@ -60,19 +70,36 @@ class ScoreCard:
     evidence_total: int = 0
     evidence_weight: float = EVIDENCE_WEIGHT
     evidence_points: float = 0.0
+    pins: list[PinTerm] = field(default_factory=list)
     points: int = 0
     formula: str = FORMULA
     skipped_replay_s: float = 0.0  # scenario seconds skipped ahead with `advance` (real clock)
     skips_s: float = 0.0  # what those skips cost: the learner time they would have taken
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def _describe(sel) -> str:
+def _describe(sel: Any) -> str:
     from dojo.telemetry.selectors import describe
 
     return describe(sel)
+
+
+def _pin_term(pin: Event, rules: Rules, proved: dict[str, list[str]]) -> PinTerm:
+    item, kind, snap = pin.data["item"], pin.data.get("kind", ""), pin.data.get("snapshot", {})
+    facts = proved.get(item, [])
+    if facts:
+        return PinTerm(item, kind, facts, "")
+    wanted = {"log": "logs", "metric": "metric", "span": "trace"}.get(kind)
+    reasons = [
+        explain(sel, kind, snap, rules.callers) for sel in rules.evidence if wanted and getattr(sel, wanted) is not None
+    ]
+    if kind == "event" and rules.triggers:
+        reasons.append(trigger_explain(rules.triggers, kind, snap))
+    found = [r for r in reasons if r]
+    why = found[0] if found else f"the answer key has no fact a {kind or 'pin'} can show"
+    return PinTerm(item, kind, [], why)
 
 
 def score(events: list[Event], *, live: bool = False, elapsed_s: float | None = None) -> ScoreCard:
@@ -97,9 +124,26 @@ def score(events: list[Event], *, live: bool = False, elapsed_s: float | None = 
 
     terms = []
     pins = _pins_standing(counted)
+    callers = rules.callers
+    proved: dict[str, list[str]] = {}
     for sel in rules.evidence:
-        by = [p.data["item"] for p in pins if matches(sel, p.data.get("kind", ""), p.data.get("snapshot", {}))]
-        terms.append(EvidenceTerm(_describe(sel), sel.why or "", list(dict.fromkeys(by))))
+        desc = _describe(sel)
+        by = [p.data["item"] for p in pins if matches(sel, p.data.get("kind", ""), p.data.get("snapshot", {}), callers)]
+        for item in by:
+            proved.setdefault(item, []).append(desc)
+        terms.append(EvidenceTerm(desc, sel.why or "", list(dict.fromkeys(by))))
+    if rules.triggers:
+        # The change that set it off is a fact of its own, whether or not the key lists it.
+        desc = "change " + ", ".join(f"{t['kind']} {t['service']} at {t['t']:g}s" for t in rules.triggers)
+        by = [
+            p.data["item"]
+            for p in pins
+            if trigger_explain(rules.triggers, p.data.get("kind", ""), p.data.get("snapshot", {})) is None
+        ]
+        for item in by:
+            proved.setdefault(item, []).append(desc)
+        terms.append(EvidenceTerm(desc, "the change that set the incident off", list(dict.fromkeys(by))))
+    pin_terms = [_pin_term(p, rules, proved) for p in {p.data["item"]: p for p in pins}.values()]
     matched = sum(1 for t in terms if t.matched_by)
     total = len(terms)
 
@@ -144,6 +188,7 @@ def score(events: list[Event], *, live: bool = False, elapsed_s: float | None = 
         evidence_matched=matched,
         evidence_total=total,
         evidence_points=round(evidence_points, 2),
+        pins=pin_terms,
         points=points,
         skipped_replay_s=round(skipped, 3),
         skips_s=round(skips_s, 3),

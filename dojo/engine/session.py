@@ -8,9 +8,10 @@ to the in-memory state, so what the learner was told has happened is exactly wha
 from __future__ import annotations
 
 import copy
+import math
 import time
 from dataclasses import asdict
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -31,7 +32,10 @@ from .api import (
     Item,
     LogPage,
     LogQuery,
+    MetricCatalog,
     MetricQuery,
+    MetricSeries,
+    MetricSummary,
     Overview,
     PageGraph,
     ServiceInfo,
@@ -46,6 +50,7 @@ from .clock import ManualTime, ReplayClock, TimeSource, check_speed, page_time
 from .errors import AttemptOver, EngineError, NotFound, QueryError
 from .journal import STATUSES, Hypothesis, Journal, Pin
 from .queries import Signals
+from .readback import check_events
 from .rules import Rules, digest, judge
 from .scoring import ScoreCard, score
 
@@ -56,9 +61,10 @@ MAX_PINS = 15
 # pin()'s default hypothesis: the journal's current one (None means no hypothesis).
 CURRENT = "\x00current"
 Q = TypeVar("Q", bound=BaseModel)
+R = TypeVar("R")
 
 
-def _args(model: type[Q], query: Q | None, kwargs: dict) -> Q:
+def _args(model: type[Q], query: Q | None, kwargs: dict[str, Any]) -> Q:
     if query is not None:
         if kwargs:
             raise QueryError("give a query object or keyword arguments, not both")
@@ -159,6 +165,7 @@ class Session:
         events = store.events(attempt_id)
         if not events:
             raise EngineError(f"attempt #{attempt_id} has no events; it cannot be resumed")
+        check_events(attempt_id, events)  # a malformed log is one line naming the event, not a traceback
         att = Attempt.from_events(events)
         if att.rules.scenario_id != scenario.id:
             raise EngineError(f"attempt #{attempt_id} is for scenario {att.rules.scenario_id}, not {scenario.id}")
@@ -176,7 +183,8 @@ class Session:
         source = time_source if time_source is not None else (ManualTime() if manual else time.monotonic)
         last = events[-1]
         clk = ReplayClock(
-            last.scenario_t, scenario.duration, speed=att.speed, source=source, practice=att.settings.mode == "practice",
+            last.scenario_t, scenario.duration, speed=att.speed, source=source,
+            practice=att.settings.mode == "practice",
             paused=att.paused, wall_offset=last.wall_s,
         )  # fmt: skip
         session = cls(scenario, Signals(tel), store, attempt_id, att, clk)
@@ -193,7 +201,7 @@ class Session:
 
     # -- recording -------------------------------------------------------------------------------
 
-    def _record(self, kind: str, data: dict, *, wall_s: float | None = None) -> Event:
+    def _record(self, kind: str, data: dict[str, Any], *, wall_s: float | None = None) -> Event:
         event = Event(kind, round(self.clock.wall() if wall_s is None else wall_s, 3), round(self.clock.now(), 3), data)
         stored = self.store.append(self.attempt_id, event)  # raises StoreError: nothing applied
         self.attempt.apply(stored)
@@ -246,7 +254,7 @@ class Session:
         except StoreError:
             vars(self.clock).update(saved)  # not acknowledged: put the clock back
             if manual_before is not None:
-                self.clock.source.value = manual_before  # type: ignore[union-attr]
+                self.clock.source.value = manual_before  # type: ignore[attr-defined]
             raise
         return self.clock_state()
 
@@ -368,8 +376,8 @@ class Session:
         return self.signals.overview(self.clock.now())
 
     def _query(
-        self, what: str, args: BaseModel, run: Callable[[float], object], count: Callable[[object], int], record: bool
-    ):
+        self, what: str, args: BaseModel, run: Callable[[float], R], count: Callable[[R], int], record: bool
+    ) -> R:
         self._tick()
         result = run(self.clock.now())
         if record:
@@ -378,11 +386,13 @@ class Session:
             )
         return result
 
-    def logs(self, query: LogQuery | None = None, *, record: bool = True, **kwargs) -> LogPage:
+    def logs(self, query: LogQuery | None = None, *, record: bool = True, **kwargs: Any) -> LogPage:
         q = _args(LogQuery, query, kwargs)
         return self._query("logs", q, lambda now: self.signals.logs(q, now), lambda r: r.count, record)
 
-    def metrics(self, query: MetricQuery | None = None, *, record: bool = True, **kwargs):
+    def metrics(
+        self, query: MetricQuery | None = None, *, record: bool = True, **kwargs: Any
+    ) -> MetricSeries | MetricSummary | MetricCatalog:
         q = _args(MetricQuery, query, kwargs)
         return self._query(
             "metrics",
@@ -392,7 +402,7 @@ class Session:
             record,
         )
 
-    def traces(self, query: TraceQuery | None = None, *, record: bool = True, **kwargs) -> TracePage:
+    def traces(self, query: TraceQuery | None = None, *, record: bool = True, **kwargs: Any) -> TracePage:
         q = _args(TraceQuery, query, kwargs)
         return self._query("traces", q, lambda now: self.signals.traces_query(q, now), lambda r: r.count, record)
 
@@ -403,7 +413,7 @@ class Session:
             self._record(ev.QUERY, {"what": "trace", "args": {"trace_id": trace_id}, "count": 1})
         return tree
 
-    def events_list(self, query: EventQuery | None = None, *, record: bool = True, **kwargs) -> EventList:
+    def events_list(self, query: EventQuery | None = None, *, record: bool = True, **kwargs: Any) -> EventList:
         q = _args(EventQuery, query, kwargs)
         return self._query("events", q, lambda now: self.signals.events_query(q, now), lambda r: r.count, record)
 
@@ -481,7 +491,7 @@ class Session:
             "hypothesis": hypothesis,
             "note": note,
             "summary": found.summary,
-            "snapshot": {"t": found.t, **found.data},
+            "snapshot": _json_safe({"t": found.t, **found.data}),
         }
         self._record(ev.PIN, data)
         return self.journal.pins[-1]
@@ -539,7 +549,8 @@ class Session:
         explain = rules.partial_feedback and self.attempt.settings.mode == "practice"
         feedback = verdict.feedback(explain)
         data = {
-            "service": service, "fault": fault, "trigger": trigger, "trigger_ref": trigger_ref, "explanation": explanation,
+            "service": service, "fault": fault, "trigger": trigger, "trigger_ref": trigger_ref,
+            "explanation": explanation,
             "correct": verdict.correct, "verdict": asdict(verdict),
         }  # fmt: skip
         self._record(ev.DIAGNOSIS, data)
@@ -568,3 +579,15 @@ def _synthesize(scenario: Scenario, seed: int | None) -> Telemetry:
     from dojo.telemetry.synthesize import synthesize
 
     return synthesize(scenario, seed=seed)
+
+
+def _json_safe(value):
+    """The value with NaN and infinities as None: a window over a service with no traffic has no
+    latency (NaN), and the store keeps events as strict JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value

@@ -60,7 +60,8 @@ def match_mask(arr: pa.Array, pattern: str) -> np.ndarray:
     n = len(arr)
     workers = min(os.cpu_count() or 1, 4)
     if n < PARALLEL_MIN_ROWS or workers < 2:
-        return pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False)
+        whole: np.ndarray = pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False)
+        return whole
     step = math.ceil(n / workers)
     parts = list(_pool().map(lambda i: pc.match_substring_regex(arr.slice(i, step), pattern), range(0, n, step)))
     return np.concatenate([p.to_numpy(zero_copy_only=False) for p in parts])

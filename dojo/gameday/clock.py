@@ -120,6 +120,7 @@ class GameClock:
 
     practice = False
     manual = False
+    source = None  # no local time source to hold or release: the game's events move this clock
 
     def __init__(self, state: GameClockState, server: ServerTime):
         self.state = state

@@ -13,6 +13,7 @@ from dojo.store.games import GAME_LEVEL, Conflict, GameStore
 
 from . import codes
 from .errors import GameError
+from .team import GUARD_KINDS
 from .view import GameView
 
 MAX_TEAMS = 200
@@ -175,7 +176,7 @@ class Facilitator:
             try:
                 self.store.facilitator_append(
                     self.game_id, self.key, "inject", {"text": text, "team": t.name}, stream=number,
-                    expect=t.events[-1].seq if t.events else 0, wall_s=view.clock.running_s(self.server_now),
+                    wall_s=view.clock.running_s(self.server_now),
                     scenario_t=view.clock.scenario_t(self.server_now),
                 )  # fmt: skip
             except Conflict:
@@ -212,8 +213,8 @@ class Facilitator:
                 self.store.facilitator_append(
                     self.game_id, self.key, ev.HINT,
                     {"index": index, "cost": t.attempt.rules.hint_costs[index], "by": "facilitator"},
-                    stream=number, expect=t.events[-1].seq, wall_s=view.clock.running_s(self.server_now),
-                    scenario_t=view.clock.scenario_t(self.server_now),
+                    stream=number, expect=max(e.seq for e in t.events if e.kind in GUARD_KINDS), guard=GUARD_KINDS,
+                    wall_s=view.clock.running_s(self.server_now), scenario_t=view.clock.scenario_t(self.server_now),
                 )  # fmt: skip
             except Conflict:
                 continue

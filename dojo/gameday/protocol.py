@@ -31,6 +31,7 @@ class WaitArgs(Args):
 
 
 TEAM_COMMANDS = {
+    "status": (NoArgs, lambda s, a: s.team_status(), "Clock, outcome, counts, firing alerts, and the game's phase."),
     "game": (NoArgs, lambda s, a: s.game(), "Phase, time left, members online, injects and hints released."),
     "journal": (NoArgs, lambda s, a: s.team_journal(), "The team's shared journal, each entry marked with its author."),
     "wait": (WaitArgs, lambda s, a: s.wait(a.seconds, a.until), "Block until news (or until the game starts)."),

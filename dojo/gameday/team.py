@@ -29,9 +29,12 @@ from .errors import GameError
 from .view import engine_event
 
 RETRIES = 20
+FRESH_S = 0.5
 T = TypeVar("T")
 # Actions whose meaning depends on the journal as read: appended only if nobody wrote in between.
-GUARDED = {ev.HYPOTHESIS, ev.HYPOTHESIS_UPDATE, ev.PIN, ev.DIAGNOSIS, ev.GAVE_UP}
+GUARDED = {ev.HYPOTHESIS, ev.HYPOTHESIS_UPDATE, ev.PIN, ev.UNPIN, ev.DIAGNOSIS, ev.GAVE_UP}
+# ...and what they depend on: the journal, the diagnoses, the hints (queries change none of it).
+GUARD_KINDS = tuple(sorted(GUARDED | {ev.HINT, ev.STARTED}))
 
 
 def load_game_scenario(settings: dict, game_id: str):
@@ -61,14 +64,17 @@ class TeamSession(Session):
         member: str,
         *,
         telemetry=None,
+        signals: Signals | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> "TeamSession":
+        """Join the team whose code this is, as `member`. `signals` (the game scenario's indexed
+        telemetry) may be shared by many sessions in one process: it is read-only."""
         member = " ".join(member.split())[:60]
         if not member:
             raise GameError("a member needs a name (--name)")
         game, team, evs, now = store.team_view(code)
         scenario = load_game_scenario(game.settings, game.id)
-        if telemetry is None:
+        if signals is None and telemetry is None:
             from dojo.telemetry.synthesize import synthesize
 
             telemetry = synthesize(scenario, seed=int(game.settings["seed"]))
@@ -76,7 +82,9 @@ class TeamSession(Session):
         clock = GameClock(GameClockState.from_created(game.settings), ServerTime(now, monotonic))
         team_events = [e for e in evs if e.stream == team.number]
         attempt = Attempt.from_events([engine_event(team_events[0])])
-        Session.__init__(self, scenario, Signals(telemetry), store, team.number, attempt, clock)
+        Session.__init__(
+            self, scenario, signals if signals is not None else Signals(telemetry), store, team.number, attempt, clock
+        )
         self.gstore = store
         self.code = code
         self.member = member
@@ -84,13 +92,15 @@ class TeamSession(Session):
         self.team_name = team.name
         self.cursor = 0
         self.team_seq = 0
+        self.guard_seq = 0  # seq of the team's last event of GUARD_KINDS
         self.authors: dict[str, str] = {}  # hypothesis id -> member
-        self.pin_authors: list[str] = []
+        self.pin_authors: dict[tuple, str] = {}  # (item, hypothesis) -> member
         self.members: list[str] = []
         self.online: list[str] = []
         self.injects: list[dict] = []
         self.hints_received: list[dict] = []
         self._lenient = False
+        self._synced = 0.0
         self._events = []
         self._fold(evs, now)
         self._record("joined", {"member": member})
@@ -112,6 +122,8 @@ class TeamSession(Session):
             if g.seq <= self.team_seq:
                 continue
             self.team_seq = g.seq
+            if g.kind in GUARD_KINDS:
+                self.guard_seq = g.seq
             e = engine_event(g)
             if g.kind == ev.STARTED:
                 self._events.append(e)
@@ -121,7 +133,7 @@ class TeamSession(Session):
             if g.kind == ev.HYPOTHESIS:
                 self.authors[g.data["id"]] = g.actor
             elif g.kind == ev.PIN:
-                self.pin_authors.append(g.actor)
+                self.pin_authors.setdefault((g.data.get("item"), g.data.get("hypothesis")), g.actor)
             elif g.kind == "joined":
                 if g.actor not in self.members:
                     self.members.append(g.actor)
@@ -141,14 +153,22 @@ class TeamSession(Session):
         """Fold in what the facilitator and the other members wrote since the last sync."""
         _, _, evs, now = self.gstore.team_view(self.code, self.cursor)
         self._fold(evs, now)
+        self._synced = time.monotonic()
+
+    def _sync_if_stale(self) -> None:
+        """Queries read the clock, which runs on between syncs; a pause or the end reaches a
+        member within FRESH_S of its commit, at one read per FRESH_S however fast they query."""
+        if time.monotonic() - self._synced >= FRESH_S:
+            self.sync()
 
     def _record(self, kind: str, data: dict, *, wall_s: float | None = None) -> Event:
         wall = round(self.clock.wall() if wall_s is None else wall_s, 3)
-        stored = self.gstore.team_append(
+        stored, news, now = self.gstore.team_write(
             self.code, kind, self.member, data, wall_s=wall, scenario_t=round(self.clock.now(), 3),
-            expect=self.team_seq if kind in GUARDED else None,
+            expect=self.guard_seq if kind in GUARDED else None, after=self.cursor, guard=GUARD_KINDS,
         )  # fmt: skip
-        self.sync()
+        self._fold(news, now)
+        self._synced = time.monotonic()
         return engine_event(stored)
 
     def _retry(self, action: Callable[[], T]) -> T:
@@ -166,7 +186,7 @@ class TeamSession(Session):
         return self.clock.phase()
 
     def _tick(self) -> None:
-        self.sync()
+        self._sync_if_stale()
         if self._lenient:
             return
         if self.phase() == "waiting":
@@ -179,19 +199,21 @@ class TeamSession(Session):
         if self.attempt.over:
             raise AttemptOver(f"your team's attempt is over ({self.attempt.outcome}); 'score' shows the card")
 
-    def add_hypothesis(self, text, service=None, fault=None):
-        return self._retry(lambda: Session.add_hypothesis(self, text, service, fault))
+    # Journal actions: the engine's own, retried on a fresh read when another member got there first.
+    def add_hypothesis(self, *args, **kwargs):
+        return self._retry(lambda: Session.add_hypothesis(self, *args, **kwargs))
 
-    def update_hypothesis(self, hid, *, status=None, text=None, service=None, fault=None):
-        return self._retry(
-            lambda: Session.update_hypothesis(self, hid, status=status, text=text, service=service, fault=fault)
-        )
+    def update_hypothesis(self, *args, **kwargs):
+        return self._retry(lambda: Session.update_hypothesis(self, *args, **kwargs))
 
-    def pin(self, item, hypothesis=None, note=""):
-        return self._retry(lambda: Session.pin(self, item, hypothesis, note))
+    def pin(self, *args, **kwargs):
+        return self._retry(lambda: Session.pin(self, *args, **kwargs))
 
-    def diagnose(self, service, fault, explanation, trigger=None):
-        return self._retry(lambda: Session.diagnose(self, service, fault, explanation, trigger))
+    def unpin(self, *args, **kwargs):
+        return self._retry(lambda: Session.unpin(self, *args, **kwargs))
+
+    def diagnose(self, *args, **kwargs):
+        return self._retry(lambda: Session.diagnose(self, *args, **kwargs))
 
     def give_up(self):
         return self._retry(lambda: Session.give_up(self))
@@ -215,13 +237,15 @@ class TeamSession(Session):
         finally:
             self._lenient = False
 
-    def status(self) -> dict:
+    def status(self):
         self._lenient = True
         try:
-            out = Session.status(self)
+            return Session.status(self)
         finally:
             self._lenient = False
-        return {**out, **self.game(sync=False)}
+
+    def team_status(self) -> dict:
+        return {**self.status().to_dict(), **self.game(sync=False)}
 
     def game(self, sync: bool = True) -> dict:
         if sync:
@@ -241,8 +265,8 @@ class TeamSession(Session):
         out = self.journal.to_dict()
         for h in out["hypotheses"]:
             h["by"] = self.authors.get(h["id"], "")
-        for p, by in zip(out["pins"], self.pin_authors, strict=False):
-            p["by"] = by
+        for p in out["pins"]:
+            p["by"] = self.pin_authors.get((p.get("item"), p.get("hypothesis")), "")
         return out
 
     def wait(self, seconds: float, until: str = "news") -> dict:

@@ -41,6 +41,7 @@ class TeamView:
     online: list[str] = field(default_factory=list)
     queries: int = 0
     attempt: Attempt | None = None
+    scored: list[Event] = field(default_factory=list)  # what the score reads: everything but queries
 
     @property
     def hypotheses(self) -> int:
@@ -67,7 +68,9 @@ class TeamView:
         return round(self.attempt.solved.wall_s, 3) if self.attempt and self.attempt.solved else None
 
     def card(self, live: bool, elapsed_s: float):
-        return score([engine_event(e) for e in self.events], live=live, elapsed_s=None if self.solved else elapsed_s)
+        # Queries are most of a game's events and never change a score: the console refreshes
+        # every second, so the card reads only the rest.
+        return score(self.scored, live=live, elapsed_s=None if self.solved else elapsed_s)
 
     def progress(self, phase: str) -> str:
         if self.solved:
@@ -120,7 +123,10 @@ class GameView:
             team.events.append(g)
             if g.kind == ev.STARTED:
                 team.attempt = Attempt.from_events([engine_event(g)])
+                team.scored.append(engine_event(g))
                 continue
+            if g.kind != ev.QUERY:
+                team.scored.append(engine_event(g))
             if g.kind == "joined":
                 if g.actor not in team.members:
                     team.members.append(g.actor)
@@ -133,8 +139,8 @@ class GameView:
                 team.queries += 1
             elif g.kind == "inject":
                 self.injects.append(g)
-            if team.attempt is not None:
-                team.attempt.apply(engine_event(g))
+            if team.attempt is not None and g.kind != ev.QUERY:
+                team.attempt.apply(team.scored[-1])
 
     def phase(self, now: float) -> str:
         return self.clock.phase(now)

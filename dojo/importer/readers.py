@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from dojo.scenario.vocabulary import LEVELS
+
 from .timestamps import CONVENTIONS, Convention, parse_value, sniff
 
 NEAR_START = 48  # characters into a line within which another convention's timestamp starts a record
@@ -73,7 +75,7 @@ def normalize_level(text: str | None, default: str = "INFO") -> str:
         return default
     up = str(text).upper()
     up = _LEVEL_MAP.get(up, up)
-    return up if up in ("DEBUG", "INFO", "WARN", "ERROR") else default
+    return up if up in LEVELS else default
 
 
 def _cut(msg: str, rep: FileReport) -> str:
@@ -163,7 +165,7 @@ def _field(rec: dict, keys: tuple[str, ...]) -> object:
 def json_logs(text: str, service: str, year: int, rep: FileReport) -> list[LogRecord]:
     rep.format = "JSON lines log"
     out: list[LogRecord] = []
-    for n, line in enumerate(text.splitlines(), 1):
+    for line in text.splitlines():
         if not line.strip():
             continue
         try:
@@ -265,7 +267,8 @@ def otlp_metrics(doc: dict, service: str, rep: FileReport) -> list[Point]:
                     out.append(Point(ts, svc, metric.get("name", "unknown"), value))
                 if not body:
                     rep.skip(
-                        f"metrics of a kind not imported ({', '.join(k for k in metric if k not in ('name', 'description', 'unit'))})"
+                        "metrics of a kind not imported "
+                        f"({', '.join(k for k in metric if k not in ('name', 'description', 'unit'))})"
                     )
     return out
 
@@ -320,7 +323,7 @@ def csv_metrics(text: str, service: str, year: int, rep: FileReport) -> list[Poi
     for col in header[1:]:
         svc, sep, metric = col.replace("/", ":").partition(":")
         series.append((svc, metric) if sep else (service, col))
-    for n, row in enumerate(reader, 2):
+    for row in reader:
         if not row:
             continue
         ts = parse_value(row[0], year)

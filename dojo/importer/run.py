@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from dojo.sanitize.readers import GZIP_ERRORS, open_input, plain_name
+from dojo.sanitize.readers import GZIP_ERRORS, DecompressionLimit, open_input, plain_name
+from dojo.scenario.loader import max_import_bytes
 from dojo.scenario.model import SIGNAL_KINDS
 
 from .readers import (
@@ -111,11 +112,23 @@ def read_file(
     copy). The default service is the file's own name."""
     rep = FileReport(name or str(path))
     result.reports.append(rep)
+    limit = max_import_bytes()  # the file is held whole: no bigger than a scenario may import
     try:
-        with open_input(path) as fh:
+        if path.stat().st_size > limit:
+            rep.notes.append(
+                f"not read: {path.stat().st_size / 1e6:,.0f} MB, over the {limit / 1e6:,.0f} MB limit for an imported "
+                f"file (DOJO_MAX_IMPORT_MB); import a shorter window of the incident"
+            )
+            rep.skip("whole file: too big")
+            return
+        with open_input(path, max_bytes=limit, max_name="DOJO_MAX_IMPORT_MB") as fh:
             raw = fh.read()
             if isinstance(fh, gzip.GzipFile):
                 rep.notes.append("decompressed (gzip)")
+    except DecompressionLimit as exc:
+        rep.notes.append(f"not read: {str(exc).removeprefix(f'{path}: ')}")
+        rep.skip("whole file: decompression limit")
+        return
     except GZIP_ERRORS as exc:
         rep.notes.append(f"not read: corrupt or truncated gzip ({exc})")
         rep.skip("whole file: corrupt gzip")

@@ -24,6 +24,7 @@ Deterministic for a scenario and seed: no randomness, and the clock is moved onl
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from dojo.engine.errors import ClockError, QueryError
@@ -157,7 +158,8 @@ class Reasoner:
                 for x in live:
                     if x.ended:
                         self.notes.append(
-                            f"after {self.waited:g}s, {x.service}/{x.kind} has stopped while the rest goes on: it does not explain the page"
+                            f"after {self.waited:g}s, {x.service}/{x.kind} has stopped while the rest goes on: it "
+                            "does not explain the page"
                         )
                 return
             if not (self.can_wait() and self.wait(STEP)):
@@ -173,13 +175,15 @@ class Reasoner:
         telling = [x for x in ranked if x.telling or x.shape is not None]
         if not telling and quiet(obs):
             self.notes.append(
-                f"nothing on the page's path ({', '.join(sorted(page_path(obs))) or 'all'}) changed for long and no fault's signature shows: the page is noise"
+                f"nothing on the page's path ({', '.join(sorted(page_path(obs))) or 'all'}) changed for long and no "
+                "fault's signature shows: the page is noise"
             )
             out.append(
                 Conclusion(
                     page_service,
                     NO_FAULT,
-                    f"No service behind {page_service} changed in a sustained way and no fault's signature shows: the page was noise.",
+                    f"No service behind {page_service} changed in a sustained way and no fault's signature shows: the "
+                    "page was noise.",
                 )
             )
         for x in telling:
@@ -248,6 +252,8 @@ class Reasoner:
             return []
         hops = trail[: trail.index(choice.service) + 1]
         since = choice.suspect.first if choice.suspect is not None else obs.cut
+        if not math.isfinite(since):  # a suspect named by spans or metrics alone has no first line
+            since = obs.cut
         out = []
         for caller, callee in zip(hops, hops[1:]):
             if obs.kinds.get(caller) == "external":

@@ -94,7 +94,8 @@ class Suspect:
         if self.shape is not None:
             d = self.shape.departure
             parts.append(
-                f"{self.service} {d.metric} {'rose' if d.direction == UP else 'fell'} from {d.baseline:.3g} to {d.level:.3g} at {d.at:.0f}s"
+                f"{self.service} {d.metric} {'rose' if d.direction == UP else 'fell'} from {d.baseline:.3g} to "
+                f"{d.level:.3g} at {d.at:.0f}s"
             )
         if self.ended:
             parts.append(f"but it has stopped ({self.recent:.0f} lines lately, {self.expected:.0f} expected)")

@@ -70,7 +70,8 @@ class Trial:
         solved = sum(p.solved for p in self.reasoner)
         waited = max((p.waited_s for p in self.reasoner), default=0.0)
         return (
-            f"{self.scenario_id}: {'fair' if self.fair else 'UNFAIR'}; reasoner {r} (solved {solved}/{len(self.reasoner)}, "
+            f"{self.scenario_id}: {'fair' if self.fair else 'UNFAIR'}; reasoner {r} (solved "
+            f"{solved}/{len(self.reasoner)}, "
             f"waited up to {waited:g}s), median {self.reasoner_median:g}; guesser {g}, median {self.guesser_median:g}"
         )
 

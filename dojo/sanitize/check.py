@@ -20,7 +20,7 @@ from .finder import Finder
 from .keep import Keep
 from .patterns import coarse_pattern
 from .pseudonyms import normalize
-from .readers import GZIP_ERRORS, SNIFF_SIZE, binary_reason, iter_chunks, open_input
+from .readers import GZIP_ERRORS, SNIFF_SIZE, DecompressionLimit, binary_reason, iter_chunks, open_input
 from .run import PSEUDONYMS_NAME, REPORT_NAME, InputError
 from .tagged import TAGGED, is_tagged
 
@@ -63,8 +63,10 @@ def files_to_check(paths: list[Path]) -> list[Path]:
                 for f in p.rglob("*")
                 if f.is_file() and not f.is_symlink() and f.name not in (REPORT_NAME, PSEUDONYMS_NAME)
             )
-        else:
+        elif p.is_file():
             files.append(p)
+        else:  # a device or a pipe (/dev/zero) would be read forever: the same refusal as sanitize's
+            raise InputError(f"{p}: not a regular file or folder")
     return files
 
 
@@ -86,6 +88,8 @@ class Checker:
                 yield from self._check(path, fh, skipped)
         except GZIP_ERRORS as exc:
             skipped(f"{path}: not fully checked, corrupt or truncated gzip ({exc})")
+        except DecompressionLimit as exc:
+            skipped(f"not fully checked: {exc}")
 
     def _check(self, path: Path, fh: BinaryIO, skipped: Callable[[str], None]) -> Iterator[Finding]:
         reason = binary_reason(fh.read(SNIFF_SIZE))

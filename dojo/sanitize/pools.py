@@ -59,10 +59,10 @@ def build_user_pool() -> tuple[str, ...]:
     firsts, lasts, _ = _names()
     rng = random.Random(POOL_SEED)
     formats = (
-        lambda f, l: f"{f}.{l}",
-        lambda f, l: f"{l}.{f}",
-        lambda f, l: f"{f}{rng.randrange(10, 100)}",
-        lambda f, l: f"{f[0]}{l}",
+        lambda first, last: f"{first}.{last}",
+        lambda first, last: f"{last}.{first}",
+        lambda first, last: f"{first}{rng.randrange(10, 100)}",
+        lambda first, last: f"{first[0]}{last}",
     )
     pool: dict[str, None] = {}
     while len(pool) < USER_POOL_SIZE:

@@ -43,15 +43,86 @@ _NUL_RUN = re.compile(rb"\x00{8,}")
 _CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\x0b\x0c\x08\x1b")
 
 
-def open_input(path: Path) -> BinaryIO:
+# A few MB of gzip can hold gigabytes (5 MB of zeros is 5 GB): decompression stops at whichever
+# comes first, this many MB or this many times the compressed size (but never below the floor,
+# so small files with very repetitive lines still read). Real logs compress 5-30x.
+GUNZIP_MB = 2_000
+GUNZIP_RATIO = 100
+GUNZIP_FLOOR = 64 << 20
+
+
+class DecompressionLimit(Exception):
+    """A gzip input that decompresses past its cap; the message names the file and the limit."""
+
+
+def _env_int(name: str, default: int) -> int:
+    import os
+
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else default
+
+
+def gunzip_cap(compressed: int, max_bytes: int | None = None, max_name: str = "") -> tuple[int, str]:
+    """(bytes a gzip of `compressed` bytes may decompress to, the limit that sets it, in words)."""
+    limit_mb = _env_int("DOJO_MAX_GUNZIP_MB", GUNZIP_MB)
+    ratio = _env_int("DOJO_MAX_GUNZIP_RATIO", GUNZIP_RATIO)
+    by_size = limit_mb * 1_000_000 if max_bytes is None else min(max_bytes, limit_mb * 1_000_000)
+    by_ratio = max(GUNZIP_FLOOR, compressed * ratio)
+    if by_ratio < by_size:
+        return by_ratio, f"{ratio}x its compressed size (DOJO_MAX_GUNZIP_RATIO)"
+    if max_bytes is not None and max_bytes < limit_mb * 1_000_000:
+        return by_size, f"{by_size / 1e6:,.0f} MB ({max_name})" if max_name else f"{by_size / 1e6:,.0f} MB"
+    return by_size, f"{by_size / 1e6:,.0f} MB (DOJO_MAX_GUNZIP_MB)"
+
+
+class CappedGzipFile(gzip.GzipFile):
+    """gzip.GzipFile that refuses to decompress past `cap` bytes, checked on every read (a bomb
+    never gets further than the cap, whatever reads it: chunks, lines or the whole file)."""
+
+    def __init__(self, path: Path, cap: int, limit: str):
+        super().__init__(path, "rb")
+        self._path, self._cap, self._limit = path, cap, limit
+
+    def _check(self) -> None:
+        if self.tell() > self._cap:
+            raise DecompressionLimit(
+                f"{self._path}: decompresses to more than {self._limit}: refused (a decompression bomb, or a file "
+                f"to split first); raise the limit with the environment variable named if it is real"
+            )
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:  # whole file: in steps, so the cap is met before memory is
+            parts = []
+            while part := self.read(1 << 20):
+                parts.append(part)
+            return b"".join(parts)
+        data = super().read(min(size, self._cap + 1))
+        self._check()
+        return data
+
+    def read1(self, size: int = -1) -> bytes:
+        data = super().read1(size)
+        self._check()
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        room = self._cap + 1 - self.tell()
+        data = super().readline(room if size is None or size < 0 else min(size, room))
+        self._check()
+        return data
+
+
+def open_input(path: Path, max_bytes: int | None = None, max_name: str = "") -> BinaryIO:
     """The file's bytes, decompressed on the fly when it is gzip (rotated logs are): by content,
-    not by name, so a .gz that is really plain text reads as it is."""
+    not by name, so a .gz that is really plain text reads as it is. Decompression is capped
+    (gunzip_cap; `max_bytes`, set by `max_name`, lowers it for a reader that holds the whole file)."""
     fh = open(path, "rb")
     if fh.read(2) != GZIP_MAGIC:
         fh.seek(0)
         return fh
     fh.close()
-    return gzip.open(path, "rb")  # type: ignore[return-value]
+    cap, limit = gunzip_cap(path.stat().st_size, max_bytes, max_name)
+    return CappedGzipFile(path, cap, limit)  # type: ignore[return-value]
 
 
 def plain_name(path: Path) -> Path:

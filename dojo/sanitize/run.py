@@ -23,7 +23,15 @@ from dojo.folderlock import FolderBusy, folder_lock
 
 from . import formats, readers
 from .parallel import Engine
-from .readers import GZIP_ERRORS, SNIFF_SIZE, binary_reason, iter_chunks, open_input, plain_name
+from .readers import (
+    GZIP_ERRORS,
+    SNIFF_SIZE,
+    DecompressionLimit,
+    binary_reason,
+    iter_chunks,
+    open_input,
+    plain_name,
+)
 from .report import MAX_LINE_NUMBERS, FileReport, RunReport
 
 REPORT_NAME = "report.json"
@@ -119,7 +127,8 @@ def sanitize_planned(
             return _run(pairs, options, progress)
     except FolderBusy:
         raise InputError(
-            f"{options.out}: another dojo sanitize is writing into this folder; wait for it to finish or choose another --out"
+            f"{options.out}: another dojo sanitize is writing into this folder; wait for it to finish or choose "
+            "another --out"
         ) from None
 
 
@@ -172,6 +181,8 @@ def _one_file(engine: Engine, src: Path, dst: Path, name: Path, forced: str | No
     except GZIP_ERRORS as exc:
         # Whatever was written of it is gone with its .part; the rest of the run goes on.
         fr.refused = f"corrupt or truncated gzip ({exc}); check it with gzip -t"
+    except DecompressionLimit as exc:  # the same: its .part is gone, the other files go on
+        fr.refused = str(exc).removeprefix(f"{src}: ")
     return fr
 
 

@@ -129,10 +129,8 @@ class TimeShifter:
             number = value
         else:
             return None
-        for low, high, per_second in _EPOCH_UNITS:
-            if low <= number < high:
-                break
-        else:
+        per_second = next((unit for low, high, unit in _EPOCH_UNITS if low <= number < high), None)
+        if per_second is None:
             return None
         self.shifted += 1
         if isinstance(number, int):

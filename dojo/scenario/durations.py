@@ -68,14 +68,14 @@ def suggest_duration(text: str) -> str | None:
         h, m, s = (int(g or 0) for g in clock.groups())
         return format_duration(h * 3600 + m * 60 + s)
     parts, pos = [], 0
-    for m in _WORD_PART.finditer(low):
-        if _FILLER.sub("", low[pos : m.start()]):
+    for word in _WORD_PART.finditer(low):
+        if _FILLER.sub("", low[pos : word.start()]):
             return None
-        unit = _UNIT_WORDS.get(m.group(2))
+        unit = _UNIT_WORDS.get(word.group(2))
         if unit is None:
             return None
-        parts.append(m.group(1) + unit)
-        pos = m.end()
+        parts.append(word.group(1) + unit)
+        pos = word.end()
     if not parts or _FILLER.sub("", low[pos:]):
         return None
     return "".join(parts)

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +13,7 @@ from pydantic import ValidationError
 
 from dojo.builtin import SUFFIXES, find_scenarios, scenarios_dir
 
+from . import hooks
 from .errors import Problem, ScenarioError, ScenarioErrors, keypath
 from .messages import explain
 from .model import Scenario
@@ -30,7 +32,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from dojo.telemetry.faults import FaultKind
+    from .hooks import FaultSpec
+
+MAX_IMPORT_MB = 200
 
 
 def builtin_dir() -> Path:
@@ -48,14 +52,50 @@ def resolve_scenario(ref: str) -> Path:
     raise ScenarioErrors([ScenarioError(ref, None, "", "no such file or built-in scenario; see 'dojo list'")])
 
 
-def load_scenario(path: str | Path, *, faults: Mapping[str, FaultKind] | None = None) -> Scenario:
+def load_scenario(path: str | Path, *, faults: Mapping[str, FaultSpec] | None = None) -> Scenario:
     """The scenario in the file at `path`, or ScenarioErrors with every problem found in it.
     `faults` replaces the fault library for the reference checks (tests use a small one)."""
     path = Path(path)
     scenario = parse_scenario(_read(path), str(path), faults=faults)
     scenario._base_dir = path.resolve().parent
+    scenario._file = str(path)
     _check_imports(scenario, path)
     return scenario
+
+
+def max_import_bytes() -> int:
+    """The largest imported signal file read (DOJO_MAX_IMPORT_MB, default 200): its rows cost
+    several times its size in memory, and a scenario must never cost more than a few GB."""
+    raw = os.environ.get("DOJO_MAX_IMPORT_MB", "").strip()
+    return (int(raw) if raw.isdigit() and int(raw) > 0 else MAX_IMPORT_MB) * 1_000_000
+
+
+def import_problem(folder: Path, rel: str) -> str | None:
+    """Why the imported file `rel` may not be read, or None. A shared scenario must not read the
+    player's other files: the path is relative, without `..`, and once resolved (symlinks
+    followed) it is still inside the scenario's own folder (its `NAME.signals/` included)."""
+    p = Path(rel)
+    if p.is_absolute() or rel.startswith(("/", "\\", "~")) or (len(rel) > 1 and rel[1] == ":"):
+        return (
+            f"{rel!r}: an absolute path; imports are files in the scenario's own folder, e.g. NAME.signals/logs.jsonl"
+        )
+    if ".." in p.parts or ".." in rel.replace("\\", "/").split("/"):
+        return f"{rel!r}: '..' leaves the scenario's folder; imports are files in it, e.g. NAME.signals/logs.jsonl"
+    try:
+        target = (folder / p).resolve(strict=False)
+    except (OSError, RuntimeError):  # a symlink loop
+        return f"{rel!r}: cannot be resolved (a symlink loop?); run 'dojo import' again"
+    if not target.is_relative_to(folder.resolve()):
+        return f"{rel!r}: a symlink to outside the scenario's folder; copy the file in ('dojo import') instead"
+    if not target.is_file():
+        return f"{rel!r}: no such file beside the scenario; run 'dojo import' or fix the path"
+    size = target.stat().st_size
+    if size > max_import_bytes():
+        return (
+            f"{rel!r}: {size / 1e6:,.0f} MB, over the {max_import_bytes() / 1e6:,.0f} MB limit for an imported file "
+            f"(DOJO_MAX_IMPORT_MB); import a shorter window of the incident"
+        )
+    return None
 
 
 def _check_imports(scenario: Scenario, path: Path) -> None:
@@ -63,33 +103,25 @@ def _check_imports(scenario: Scenario, path: Path) -> None:
     so a bad file is reported when the scenario loads, with its line, like any other error."""
     if scenario.imports is None:
         return
-    from dojo.telemetry.imported import ImportedSignalError, load_imports
-
     errors = []
     doc = None
     for kind, rel in scenario.imports.files().items():
-        if not (path.resolve().parent / rel).is_file():
+        problem = import_problem(path.resolve().parent, rel)
+        if problem is not None:
             doc = doc or read_yaml(_read(path), str(path))
-            errors.append(
-                ScenarioError(
-                    str(path),
-                    doc.line_of(("imports", kind)),
-                    f"imports.{kind}",
-                    f"{rel!r}: no such file beside the scenario; run 'dojo import' or fix the path",
-                )
-            )
+            errors.append(ScenarioError(str(path), doc.line_of(("imports", kind)), f"imports.{kind}", problem))
     if errors:
         raise ScenarioErrors(errors)
     try:
-        scenario._imported = load_imports(scenario)
-    except ImportedSignalError as exc:
+        hooks.read_imports(scenario, path)
+    except hooks.ImportReadError as exc:
         where, _, message = str(exc).partition(": ")
         file, _, line = where.partition(":")
         raise ScenarioErrors([ScenarioError(file, int(line) if line.isdigit() else None, "", message)]) from None
 
 
 def parse_scenario(
-    source: bytes | str, path: str = "<scenario>", *, faults: Mapping[str, FaultKind] | None = None
+    source: bytes | str, path: str = "<scenario>", *, faults: Mapping[str, FaultSpec] | None = None
 ) -> Scenario:
     """The scenario in `source` (file contents), errors named after `path`."""
     doc = read_yaml(source, path)

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 
 from .durations import format_duration, parse_duration
 from .errors import Loc, Problem, suggest
@@ -22,10 +23,14 @@ from .model import SLUG_PATTERN, Scenario
 # What each pattern in the model asks for, in words, with an example.
 _PATTERNS = {
     SLUG_PATTERN: "lowercase letters, digits and '-', starting with a letter (like {slug})",
-    r"^[a-z][a-z0-9_]{0,62}$": "a kind name: lowercase letters, digits and '_' (like retry_storm or deploy; see dojo faults)",
+    r"^[a-z][a-z0-9_]{0,62}$": (
+        "a kind name: lowercase letters, digits and '_' (like retry_storm or deploy; see dojo faults)"
+    ),
     r"^[a-z0-9][a-z0-9-]{0,40}$": "lowercase letters, digits and '-', at most 41 characters (like {slug})",
     r"^[A-Za-z0-9_.-]{1,64}$": "letters, digits, '_', '.' and '-', at most 64 characters",
-    r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$": "letters, digits, '_', '.' and '-', starting with a letter (like CheckoutP99High)",
+    r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$": (
+        "letters, digits, '_', '.' and '-', starting with a letter (like CheckoutP99High)"
+    ),
 }
 
 _EXPECTED = {
@@ -56,13 +61,13 @@ _BOUNDS = {
 
 def explain(exc: ValidationError, data: Any) -> list[Problem]:
     """One problem per offending location; union members failing at one place become one."""
-    groups: dict[Loc, list[dict]] = {}
+    groups: dict[Loc, list[ErrorDetails]] = {}
     for err in exc.errors():
         groups.setdefault(_data_loc(err, data), []).append(err)
     return [Problem(loc, _message(loc, errs)) for loc, errs in groups.items()]
 
 
-def _data_loc(err: dict, data: Any) -> Loc:
+def _data_loc(err: ErrorDetails, data: Any) -> Loc:
     """Pydantic's loc, cut where it stops naming keys and items of the data (union labels such as
     'float' or 'constrained-str' follow the real path)."""
     out: list[str | int] = []
@@ -83,7 +88,7 @@ def _data_loc(err: dict, data: Any) -> Loc:
     return tuple(out)
 
 
-def _message(loc: Loc, errs: list[dict]) -> str:
+def _message(loc: Loc, errs: list[ErrorDetails]) -> str:
     typed = [e for e in errs if e["type"] in _EXPECTED]
     if len(typed) == len(errs) and len(errs) > 1:
         # A union such as a fault parameter (number, text or true/false): say all it accepts.
@@ -96,7 +101,7 @@ def _message(loc: Loc, errs: list[dict]) -> str:
     return _one(loc, rest[-1])
 
 
-def _one(loc: Loc, err: dict) -> str:
+def _one(loc: Loc, err: ErrorDetails) -> str:
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     if kind == "missing":
         return "required key is missing; add it"

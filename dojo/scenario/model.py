@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .durations import parse_duration
+from .vocabulary import Level, MetricName
 
 SLUG_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
@@ -23,33 +24,6 @@ Duration = Annotated[float, BeforeValidator(parse_duration), Field(ge=0)]
 
 SERVICE_KINDS = ("http", "worker", "db", "cache", "queue", "lb", "external")
 ServiceKind = Literal["http", "worker", "db", "cache", "queue", "lb", "external"]
-Level = Literal["DEBUG", "INFO", "WARN", "ERROR"]
-
-# Every metric the synthesizer produces for every service, per grid bucket.
-METRIC_NAMES = (
-    "rps",
-    "error_rate",
-    "latency_p50_ms",
-    "latency_p99_ms",
-    "cpu_pct",
-    "memory_pct",
-    "pool_used_pct",
-    "queue_depth",
-    "disk_used_pct",
-    "cache_hit_pct",
-)
-MetricName = Literal[
-    "rps",
-    "error_rate",
-    "latency_p50_ms",
-    "latency_p99_ms",
-    "cpu_pct",
-    "memory_pct",
-    "pool_used_pct",
-    "queue_depth",
-    "disk_used_pct",
-    "cache_hit_pct",
-]
 
 # Timeline kinds that are changes, not faults: they appear as change events and do no harm
 # by themselves (which is what makes them good red herrings).
@@ -336,12 +310,16 @@ class Scenario(Model):
     imports: Imports | None = None
     # The folder of the file the scenario came from, for its imports; set by the loader.
     _base_dir: Path | None = PrivateAttr(default=None)
-    # Imported signals, read by the loader (dojo.telemetry.imported.Imported).
-    _imported: object | None = PrivateAttr(default=None)
+    # The file itself, as given, so problems found after loading (the size budget) can name it.
+    _file: str | None = PrivateAttr(default=None)
 
     @property
     def base_dir(self) -> Path | None:
         return self._base_dir
+
+    @property
+    def file(self) -> str | None:
+        return self._file
 
     @field_validator("start")
     @classmethod

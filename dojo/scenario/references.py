@@ -11,18 +11,19 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from . import hooks
 from .durations import format_duration
 from .errors import Loc, Problem, suggest
 from .model import CHANGE_KINDS, Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
-    from dojo.telemetry.faults import FaultKind
+    from .hooks import FaultSpec
 
 # Above this many log lines a scenario is a mistake (rps 5000 for 24 hours), not a lesson.
 MAX_LOG_LINES = 20_000_000
 
 
-def check_references(scenario: Scenario, faults: Mapping[str, FaultKind] | None = None) -> list[Problem]:
+def check_references(scenario: Scenario, faults: Mapping[str, FaultSpec] | None = None) -> list[Problem]:
     """Every cross-reference problem in `scenario`. `faults` defaults to the fault library; when
     it is empty (no fault kinds registered) kinds and parameters cannot be judged and are skipped."""
     if faults is None:
@@ -30,6 +31,7 @@ def check_references(scenario: Scenario, faults: Mapping[str, FaultKind] | None 
     out: list[Problem] = []
     names = _services(scenario, out)
     _calls(scenario, names, out)
+    _operations(scenario, out)
     _timeline(scenario, names, faults, out)
     _alerts(scenario, names, out)
     _answer(scenario, names, faults, out)
@@ -37,13 +39,9 @@ def check_references(scenario: Scenario, faults: Mapping[str, FaultKind] | None 
     return out
 
 
-def _registry() -> Mapping[str, FaultKind]:
-    # Lazy: the fault library pulls in numpy; validating a file should not pay for it twice.
-    try:
-        from dojo.telemetry.faults import FAULTS
-    except ImportError:  # a partial install: judge what can be judged without it
-        return {}
-    return FAULTS
+def _registry() -> Mapping[str, FaultSpec]:
+    # The fault library lives above this package (dojo.telemetry) and lends itself: see hooks.
+    return hooks.fault_library()
 
 
 def _unknown(what: str, name: str, known: list[str], fix: str = "") -> str:
@@ -85,10 +83,51 @@ def _calls(scenario: Scenario, names: list[str], out: list[Problem]) -> None:
             out.append(
                 Problem(
                     ("services", i),
-                    f"nobody calls {svc.name!r}, so it needs entry traffic: add rps (e.g. rps: 50) or have a service call it",
+                    f"nobody calls {svc.name!r}, so it needs entry traffic: add rps (e.g. rps: 50) or have a service "
+                    "call it",
                 )
             )
     out.extend(_cycles(scenario))
+
+
+def _operations(scenario: Scenario, out: list[Problem]) -> None:
+    """Operations split a service's traffic (shares add up to at most 1) over its own callees."""
+    for i, svc in enumerate(scenario.services):
+        seen: dict[str, int] = {}
+        total = 0.0
+        for j, op in enumerate(svc.operations):
+            loc: Loc = ("services", i, "operations", j)
+            if op.name in seen:
+                out.append(
+                    Problem(
+                        loc + ("name",),
+                        f"operation {op.name!r} is already defined at operations[{seen[op.name]}]; rename one",
+                    )
+                )
+            seen.setdefault(op.name, j)
+            total += op.share
+            for k, callee in enumerate(op.calls or []):
+                if callee not in svc.calls:
+                    out.append(
+                        Problem(
+                            loc + ("calls", k),
+                            _unknown(
+                                f"callee of {svc.name!r}",
+                                callee,
+                                list(svc.calls),
+                                f"; add it to {svc.name}'s calls or remove it",
+                            ),
+                        )
+                    )
+        if total > 1.0 + 1e-9:
+            shares = " + ".join(f"{op.share:g}" for op in svc.operations)
+            out.append(
+                Problem(
+                    ("services", i, "operations"),
+                    f"the shares add up to {total:g} ({shares}); they split the service's traffic, "
+                    "so make them add up to at most 1",
+                )
+            )
 
 
 def _cycles(scenario: Scenario) -> list[Problem]:
@@ -125,7 +164,7 @@ def _cycles(scenario: Scenario) -> list[Problem]:
     return found
 
 
-def _timeline(scenario: Scenario, names: list[str], faults: Mapping[str, FaultKind], out: list[Problem]) -> None:
+def _timeline(scenario: Scenario, names: list[str], faults: Mapping[str, FaultSpec], out: list[Problem]) -> None:
     kinds = sorted(faults) + list(CHANGE_KINDS)
     first_id: dict[str, int] = {}
     end = scenario.duration
@@ -133,8 +172,17 @@ def _timeline(scenario: Scenario, names: list[str], faults: Mapping[str, FaultKi
         loc: Loc = ("timeline", i)
         if ev.service not in names:
             out.append(Problem(loc + ("service",), _unknown("service", ev.service, names)))
+        elif ev.operation is not None:
+            ops = [op.name for op in scenario.service(ev.service).operations]
+            if ev.operation not in ops:
+                extra = "" if ops else f"; {ev.service} declares no operations: add them or remove operation"
+                out.append(
+                    Problem(loc + ("operation",), _unknown(f"operation of {ev.service!r}", ev.operation, ops, extra))
+                )
         if ev.kind in faults:
             out.extend(_params(loc, ev.params, faults[ev.kind]))
+        elif ev.kind in CHANGE_KINDS and ev.params and faults:
+            out.extend(_change_params(loc, ev.params, faults))
         elif faults and ev.kind not in CHANGE_KINDS:
             out.append(Problem(loc + ("kind",), _unknown("fault or change kind", ev.kind, kinds, "; see dojo faults")))
         if ev.id is not None:
@@ -150,7 +198,8 @@ def _timeline(scenario: Scenario, names: list[str], faults: Mapping[str, FaultKi
             out.append(
                 Problem(
                     loc + ("at",),
-                    f"{format_duration(ev.at)} is not before the end of the scenario ({format_duration(end)}); make it earlier or raise duration",
+                    f"{format_duration(ev.at)} is not before the end of the scenario ({format_duration(end)}); make "
+                    "it earlier or raise duration",
                 )
             )
         elif ev.end is not None and ev.end > end:
@@ -158,12 +207,13 @@ def _timeline(scenario: Scenario, names: list[str], faults: Mapping[str, FaultKi
             out.append(
                 Problem(
                     loc + ("for",),
-                    f"ends at {format_duration(ev.end)}, after the scenario ({format_duration(end)}); write at most {room}, or leave 'for' out to last until the end",
+                    f"ends at {format_duration(ev.end)}, after the scenario ({format_duration(end)}); write at most "
+                    f"{room}, or leave 'for' out to last until the end",
                 )
             )
 
 
-def _params(loc: Loc, given: Mapping[str, object], kind: FaultKind) -> list[Problem]:
+def _params(loc: Loc, given: Mapping[str, object], kind: FaultSpec) -> list[Problem]:
     found = []
     for key, value in given.items():
         param = kind.params.get(key)
@@ -171,6 +221,30 @@ def _params(loc: Loc, given: Mapping[str, object], kind: FaultKind) -> list[Prob
             known = list(kind.params)
             extra = f"; {kind.name} takes {', '.join(known)}" if known else f"; {kind.name} takes no parameters"
             found.append(Problem(loc + ("params", key), f"unknown parameter{suggest(key, known) or extra}"))
+        elif (why := param.check(value)) is not None:
+            found.append(Problem(loc + ("params", key), why))
+    return found
+
+
+def _change_params(loc: Loc, given: Mapping[str, object], faults: Mapping[str, FaultSpec]) -> list[Problem]:
+    """A change's params: its own consequences, and those of the fault it sets off, if any."""
+    CHANGE_PARAMS = hooks.change_params()
+    carried = None if given.get("fault") is None else str(given.get("fault"))
+    if carried is not None and carried not in faults:
+        return [
+            Problem(loc + ("params", "fault"), _unknown("fault kind", carried, sorted(faults), "; see dojo faults"))
+        ]
+    known = dict(CHANGE_PARAMS)
+    if carried is not None:
+        known.update(faults[carried].params)
+    found = []
+    for key, value in given.items():
+        param = known.get(key)
+        if param is None:
+            extra = f"; a change takes {', '.join(CHANGE_PARAMS)}" + (
+                f" and {carried}'s {', '.join(faults[carried].params)}" if carried else ""
+            )
+            found.append(Problem(loc + ("params", key), f"unknown parameter{suggest(key, list(known)) or extra}"))
         elif (why := param.check(value)) is not None:
             found.append(Problem(loc + ("params", key), why))
     return found
@@ -193,7 +267,7 @@ def _alerts(scenario: Scenario, names: list[str], out: list[Problem]) -> None:
         out.append(Problem(("page",), _unknown("alert", scenario.page, list(first))))
 
 
-def _answer(scenario: Scenario, names: list[str], faults: Mapping[str, FaultKind], out: list[Problem]) -> None:
+def _answer(scenario: Scenario, names: list[str], faults: Mapping[str, FaultSpec], out: list[Problem]) -> None:
     ids = [ev.id for ev in scenario.timeline if ev.id is not None]
     for i, acc in enumerate(scenario.answer.accepted):
         loc: Loc = ("answer", "accepted", i)
@@ -261,6 +335,7 @@ def _size(scenario: Scenario, out: list[Problem]) -> None:
         out.append(
             Problem(
                 ("services", busiest, "rps"),
-                f"this scenario would write about {lines:,.0f} log lines (limit {MAX_LOG_LINES:,}); lower rps or log_sample, or shorten duration",
+                f"this scenario would write about {lines:,.0f} log lines (limit {MAX_LOG_LINES:,}); lower rps or "
+                "log_sample, or shorten duration",
             )
         )

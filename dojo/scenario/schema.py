@@ -39,7 +39,7 @@ class _Generate(GenerateJsonSchema):
 
 def _tidy(node: Any) -> Any:
     if isinstance(node, dict):
-        out = {}
+        out: dict[Any, Any] = {}
         for key, value in node.items():
             key = _KEYWORDS.get(key, key) if not isinstance(value, (dict, list)) else key
             out.setdefault(key, _tidy(value))
@@ -55,6 +55,9 @@ def scenario_schema() -> dict[str, Any]:
     return {
         "$schema": SCHEMA_URI,
         "title": "Debugging dojo scenario",
-        "description": "An incident to replay: services, a timeline of faults and changes, alerts and an answer key. See docs/scenario-format.md.",
+        "description": (
+            "An incident to replay: services, a timeline of faults and changes, alerts and an answer key. See "
+            "docs/scenario-format.md."
+        ),
         **body,
     }

@@ -11,12 +11,12 @@ constructor, so values mean what they mean under `yaml.safe_load`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
-from yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent
+from yaml.events import AliasEvent, Event, MappingStartEvent, ScalarEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
 from yaml.reader import Reader
@@ -59,7 +59,7 @@ class Document:
 
 
 def _line(node_or_event: Any) -> int:
-    return node_or_event.start_mark.line + 1
+    return int(node_or_event.start_mark.line) + 1
 
 
 def _show_tag(tag: str) -> str:
@@ -68,6 +68,14 @@ def _show_tag(tag: str) -> str:
 
 class _Composer(Composer):
     """PyYAML's composer without anchors, aliases or tags, and with depth and size caps."""
+
+    if TYPE_CHECKING:  # provided by the Parser and Resolver it is mixed with in _Loader
+
+        def peek_event(self) -> Any: ...
+        def check_event(self, *choices: type[Event]) -> bool: ...
+        def get_event(self) -> Any: ...
+        def descend_resolver(self, current_node: Node | None, current_index: Any) -> None: ...
+        def ascend_resolver(self) -> None: ...
 
     def __init__(self) -> None:
         super().__init__()
@@ -96,17 +104,19 @@ class _Composer(Composer):
                 (_line(event), f"tags are not allowed ({_show_tag(event.tag)}); remove it and write a plain value")
             )
         self.descend_resolver(parent, index)
+        no_anchor: Any = None  # anchors are refused above
+        node: Node
         if self.check_event(ScalarEvent):
-            node = self.compose_scalar_node(None)
+            node = self.compose_scalar_node(no_anchor)
         else:
             self.depth += 1
             if self.depth > MAX_DEPTH:
                 raise _Fatal(_line(event), f"nested more than {MAX_DEPTH} levels deep; a scenario never needs that")
             if self.check_event(SequenceStartEvent):
-                node = self.compose_sequence_node(None)
+                node = self.compose_sequence_node(no_anchor)
             else:
                 assert self.check_event(MappingStartEvent)
-                node = self.compose_mapping_node(None)
+                node = self.compose_mapping_node(no_anchor)
             self.depth -= 1
         self.ascend_resolver()
         return node
@@ -158,11 +168,12 @@ _SYNTAX_HINTS = [
 
 def _syntax_error(exc: yaml.MarkedYAMLError) -> _Fatal:
     text = " ".join(p for p in (exc.context, exc.problem) if p)
-    for start, hint, at_context in _SYNTAX_HINTS:
-        if text.startswith(start) or (exc.problem or "").startswith(start):
-            break
-    else:
-        hint, at_context = exc.problem or exc.context or "cannot parse", False
+    known = (
+        (hint, at_context)
+        for start, hint, at_context in _SYNTAX_HINTS
+        if text.startswith(start) or (exc.problem or "").startswith(start)
+    )
+    hint, at_context = next(known, (exc.problem or exc.context or "cannot parse", False))
     mark = (exc.context_mark if at_context else None) or exc.problem_mark or exc.context_mark
     return _Fatal(mark.line + 1 if mark else 1, f"YAML syntax error: {hint}")
 
@@ -203,11 +214,29 @@ def _compose(text: str) -> tuple[Node | None, list[tuple[int, str]]]:
         raise _Fatal(1, "nested too deeply") from None
 
 
+def _summarized(refused: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Anchors and aliases as one line (an alias bomb is dozens of them: one fix, one line), as are
+    tags; each line at the first place and with how many more there are."""
+    out: list[tuple[int, str]] = []
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for line, message in refused:
+        kind = "tags" if message.startswith("tags") else "refs"
+        groups.setdefault(kind, []).append((line, message))
+    for kind, items in groups.items():
+        line, message = items[0]
+        if len(items) > 1:
+            rest = len(items) - 1
+            what = "tags" if kind == "tags" else "anchors and aliases"
+            message = f"{message.split(';')[0]} (and {rest} more {what} after it); write every value out in full"
+        out.append((line, message))
+    return out
+
+
 def _run(cls: type, text: str) -> tuple[Node | None, list[tuple[int, str]]]:
     loader = None
     try:
         loader = cls(text)  # the pure-Python reader checks every character here
-        return loader.get_single_node(), loader.refused
+        return loader.get_single_node(), _summarized(loader.refused)
     finally:
         if loader is not None:
             loader.dispose()

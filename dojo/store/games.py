@@ -27,10 +27,10 @@ import json
 import os
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
@@ -76,7 +76,7 @@ class GameEvent:
     server_t: float  # database server's clock, seconds since the epoch
     wall_s: float
     scenario_t: float
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class GameRow:
     id: str
     scenario_id: str
     title: str
-    settings: dict
+    settings: dict[str, Any]
     created_t: float
 
 
@@ -189,6 +189,7 @@ class GameStore:
         self.shown = display_url(self.url)
         self.dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
         self._listener: _Listener | None = None
+        self._write_lock = threading.Lock()
         try:
             self.engine = self._engine(pool_size)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
@@ -212,12 +213,15 @@ class GameStore:
             )
 
             @sa_event.listens_for(engine, "connect")
-            def _connect(dbapi, _record) -> None:
+            def _connect(dbapi: Any, _record: Any) -> None:
                 # We issue BEGIN ourselves (below), so the driver's own transaction handling is off.
                 dbapi.isolation_level = None
                 cur = dbapi.cursor()
                 cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute("PRAGMA synchronous=FULL")  # an acknowledged event is on disk
+                # NORMAL: in WAL mode a committed event survives any crash of the process (kill -9);
+                # only a power cut can take the last few. FULL would fsync every commit, and a game
+                # writes up to a few hundred events a second: the fsyncs queue up behind the lock.
+                cur.execute("PRAGMA synchronous=NORMAL")
                 cur.execute("PRAGMA foreign_keys=ON")
                 cur.close()
 
@@ -232,7 +236,6 @@ class GameStore:
             self.url,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,  # a restarted server: the next call reconnects instead of failing
             connect_args={"connect_timeout": 5},
         )
 
@@ -257,8 +260,11 @@ class GameStore:
 
     @contextmanager
     def _tx(self, write: bool = False) -> Iterator[Connection]:
+        # SQLite has one writer at a time; threads of one process queue here, in order, rather
+        # than in SQLite's busy handler, which sleeps in steps of up to 100 ms.
+        lock = self._write_lock if write and self.dialect == "sqlite" else nullcontext()
         try:
-            with self.engine.connect() as conn:
+            with lock, self.engine.connect() as conn:
                 conn = conn.execution_options(write=write)
                 with conn.begin():
                     yield conn
@@ -269,7 +275,7 @@ class GameStore:
         except SQLAlchemyError as exc:
             raise self._error(exc) from None
 
-    def _now_sql(self) -> sa.ColumnElement:
+    def _now_sql(self) -> sa.ColumnElement[Any]:
         if self.dialect == "sqlite":
             return sa.literal_column("((julianday('now') - 2440587.5) * 86400.0)")
         return sa.literal_column("CAST(extract(epoch from now()) AS double precision)")
@@ -310,16 +316,21 @@ class GameStore:
             raise Denied()
         return GameRow(row.id, row.scenario_id, row.title, json.loads(row.settings), row.created_t)
 
-    def _team(self, conn: Connection, code: str) -> tuple[GameRow, TeamRow]:
+    def _team_row(self, conn: Connection, code: str) -> TeamRow:
         hashed = digest(normalize_code(code))
-        row = conn.execute(sa.select(teams).where(teams.c.code_hash == hashed)).first()
+        row = conn.execute(
+            sa.select(teams.c.game_id, teams.c.number, teams.c.name, teams.c.code_hash).where(
+                teams.c.code_hash == hashed
+            )
+        ).first()
         if row is None or not hmac.compare_digest(row.code_hash, hashed):
             raise Denied()
-        game = conn.execute(sa.select(games).where(games.c.id == row.game_id)).one()
-        return (
-            GameRow(game.id, game.scenario_id, game.title, json.loads(game.settings), game.created_t),
-            TeamRow(row.game_id, row.number, row.name),
-        )
+        return TeamRow(row.game_id, row.number, row.name)
+
+    def _team(self, conn: Connection, code: str) -> tuple[GameRow, TeamRow]:
+        team = self._team_row(conn, code)
+        game = conn.execute(sa.select(games).where(games.c.id == team.game_id)).one()
+        return GameRow(game.id, game.scenario_id, game.title, json.loads(game.settings), game.created_t), team
 
     # -- creating --------------------------------------------------------------------------------
 
@@ -329,10 +340,10 @@ class GameStore:
         scenario_id: str,
         title: str,
         key: str,
-        settings: dict,
+        settings: dict[str, Any],
         team_codes: list[tuple[str, str]],
-        first: dict,
-        team_first: list[dict],
+        first: dict[str, Any],
+        team_first: list[dict[str, Any]],
     ) -> float:
         """The game, its teams and each stream's first event, in one transaction. Returns the
         server time of creation."""
@@ -365,10 +376,11 @@ class GameStore:
         stream: int,
         kind: str,
         actor: str,
-        data: dict,
+        data: dict[str, Any],
         wall_s: float,
         scenario_t: float,
         expect: int | None,
+        guard: tuple[str, ...] | None = None,
     ) -> GameEvent:
         if self.dialect == "postgresql":
             # One writer per game at a time, so ids are committed in order: a reader's cursor
@@ -379,7 +391,17 @@ class GameStore:
                 events.c.game_id == game_id, events.c.stream == stream
             )
         ).scalar_one()
-        if expect is not None and int(last) != expect:
+        if expect is not None and guard:
+            # Only events of these kinds count as "moved on": a teammate's query between the read
+            # and this write changes nothing a journal action depends on.
+            last_guarded = conn.execute(
+                sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0)).where(
+                    events.c.game_id == game_id, events.c.stream == stream, events.c.kind.in_(guard)
+                )
+            ).scalar_one()
+            if int(last_guarded) != expect:
+                raise Conflict(f"stream {stream} moved on; re-read and try again")
+        elif expect is not None and int(last) != expect:
             raise Conflict(f"stream {stream} moved on (at {last}, expected {expect}); re-read and try again")
         row = conn.execute(
             events.insert()
@@ -395,11 +417,24 @@ class GameStore:
             int(row.id), game_id, stream, int(row.seq), kind, actor, float(row.server_t), wall_s, scenario_t, data
         )
 
-    def _append(self, check, stream_of, kind, actor, data, wall_s, scenario_t, expect) -> GameEvent:
+    def _append(
+        self,
+        check: Callable[[sa.Connection], tuple[Any, int]],
+        stream_of: Callable[[int], int],
+        kind: str,
+        actor: str,
+        data: dict[str, Any],
+        wall_s: float,
+        scenario_t: float,
+        expect: int | None,
+        guard: tuple[str, ...] | None = None,
+    ) -> GameEvent:
         try:
             with self._tx(write=True) as conn:
                 game, stream = check(conn)
-                return self._insert(conn, game.id, stream_of(stream), kind, actor, data, wall_s, scenario_t, expect)
+                return self._insert(
+                    conn, game.id, stream_of(stream), kind, actor, data, wall_s, scenario_t, expect, guard
+                )
         except IntegrityError:
             # Two PostgreSQL writers took the same seq: the later one lost the race.
             raise Conflict("another write reached the stream first; re-read and try again") from None
@@ -409,16 +444,17 @@ class GameStore:
         game_id: str,
         key: str,
         kind: str,
-        data: dict,
+        data: dict[str, Any],
         *,
         stream: int = GAME_LEVEL,
         expect: int | None = None,
         wall_s: float = 0.0,
         scenario_t: float = 0.0,
+        guard: tuple[str, ...] | None = None,
     ) -> GameEvent:
         """A facilitator event, on the game's stream or (hints, injects to one team) a team's."""
 
-        def check(conn):
+        def check(conn: sa.Connection) -> tuple[Any, int]:
             game = self._facilitator(conn, game_id, key)
             if stream != GAME_LEVEL:
                 found = conn.execute(
@@ -428,26 +464,55 @@ class GameStore:
                     raise StoreError(f"game {game.id} has no team #{stream}")
             return game, stream
 
-        return self._append(check, lambda s: s, kind, "facilitator", data, wall_s, scenario_t, expect)
+        return self._append(check, lambda s: s, kind, "facilitator", data, wall_s, scenario_t, expect, guard)
 
     def team_append(
         self,
         code: str,
         kind: str,
         actor: str,
-        data: dict,
+        data: dict[str, Any],
         *,
         wall_s: float,
         scenario_t: float,
         expect: int | None = None,
+        guard: tuple[str, ...] | None = None,
     ) -> GameEvent:
-        """A member's event on its own team's stream (the code decides which)."""
+        """A member's event on its own team's stream (the code decides which). With `expect`, only
+        if the stream's last event (of the kinds in `guard`, if given) has that seq: else Conflict."""
+        return self.team_write(
+            code, kind, actor, data, wall_s=wall_s, scenario_t=scenario_t, expect=expect, guard=guard
+        )[0]
 
-        def check(conn):
-            game, team = self._team(conn, code)
-            return game, team.number
-
-        return self._append(check, lambda s: s, kind, actor, data, wall_s, scenario_t, expect)
+    def team_write(
+        self,
+        code: str,
+        kind: str,
+        actor: str,
+        data: dict[str, Any],
+        *,
+        wall_s: float,
+        scenario_t: float,
+        expect: int | None = None,
+        after: int | None = None,
+        guard: tuple[str, ...] | None = None,
+    ) -> tuple[GameEvent, list[GameEvent], float]:
+        """team_append, and (with `after`) what the team may see after that cursor and the
+        server's clock, read in the same transaction: one round trip per member action."""
+        try:
+            with self._tx(write=True) as conn:
+                team = self._team_row(conn, code)
+                stored = self._insert(
+                    conn, team.game_id, team.number, kind, actor, data, wall_s, scenario_t, expect, guard
+                )
+                news: list[GameEvent] = []
+                now = stored.server_t
+                if after is not None:
+                    news = self._read(conn, team.game_id, after, [GAME_LEVEL, team.number])
+                    now = float(conn.execute(sa.select(self._now_sql())).scalar_one())
+                return stored, news, now
+        except IntegrityError:
+            raise Conflict("another write reached the stream first; re-read and try again") from None
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -458,12 +523,16 @@ class GameStore:
         rows = conn.execute(q.order_by(events.c.id)).all()
         return [_event(r) for r in rows]
 
-    def team_view(self, code: str, after: int = 0) -> tuple[GameRow, TeamRow, list[GameEvent], float]:
+    def team_view(self, code: str, after: int = 0) -> tuple[GameRow | None, TeamRow, list[GameEvent], float]:
         """What a team may see: the game's stream and its own, after cursor `after`, and the
-        server's clock read in the same transaction."""
+        server's clock read in the same transaction. The game's row (its settings hold the whole
+        scenario) only on a first read (`after` 0): a poll reads just what is new."""
         with self._tx() as conn:
-            game, team = self._team(conn, code)
-            evs = self._read(conn, game.id, after, [GAME_LEVEL, team.number])
+            if after:
+                game, team = None, self._team_row(conn, code)
+            else:
+                game, team = self._team(conn, code)
+            evs = self._read(conn, team.game_id, after, [GAME_LEVEL, team.number])
             now = float(conn.execute(sa.select(self._now_sql())).scalar_one())
         return game, team, evs, now
 
@@ -552,11 +621,11 @@ def normalize_code(code: str) -> str:
     return "-".join(w for w in code.strip().lower().replace("_", " ").replace("-", " ").split() if w)
 
 
-def _dumps(data: dict) -> str:
+def _dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, separators=(",", ":"), allow_nan=False, sort_keys=True)
 
 
-def _event(r) -> GameEvent:
+def _event(r: Any) -> GameEvent:
     try:
         data = json.loads(r.data)
     except ValueError:

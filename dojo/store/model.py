@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 
 def utc_now() -> str:
@@ -16,9 +17,10 @@ class Event:
     kind: str
     wall_s: float  # learner seconds since the attempt started (summed over sessions)
     scenario_t: float  # replay clock when it happened
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
     at: str = field(default_factory=utc_now)  # real-world UTC time
     seq: int = 0  # 1, 2, ... within the attempt; assigned by the store
+    problem: str = ""  # set by the store when the stored row cannot be read (e.g. data not JSON)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from .errors import StoreCorrupt, StoreError, StoreLocked
 from .migrations import LATEST, current_version, migrate
@@ -38,15 +38,21 @@ def busy_timeout() -> float:
 
 
 class Store:
-    def __init__(self, path: Path, busy_s: float | None = None):
+    def __init__(self, path: Path, busy_s: float | None = None, readonly: bool = False):
         self.path = Path(path)
         self.busy_s = busy_timeout() if busy_s is None else busy_s
+        self.readonly = readonly
         self._db: sqlite3.Connection | None = None
-        self._open()
+        if readonly:
+            self._open_readonly()
+        else:
+            self._open()
 
     @classmethod
-    def open(cls, path: Path | None = None, busy_s: float | None = None) -> "Store":
-        return cls(path or store_path(), busy_s)
+    def open(cls, path: Path | None = None, busy_s: float | None = None, readonly: bool = False) -> "Store":
+        """The store; `readonly` for commands that only read (history): nothing is created,
+        migrated or written, so a store on read-only media or owned by someone else still reads."""
+        return cls(path or store_path(), busy_s, readonly)
 
     # -- errors ---------------------------------------------------------------------------------
 
@@ -102,7 +108,8 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(
-                f"{self.path.parent}: cannot create the data folder ({exc.strerror}); set DOJO_HOME to a writable folder"
+                f"{self.path.parent}: cannot create the data folder ({exc.strerror}); set DOJO_HOME to a writable "
+                "folder"
             ) from None
         with self._guard():
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per event.
@@ -123,11 +130,49 @@ class Store:
         if found > LATEST:
             self.close()
             raise StoreError(
-                f"{self.path}: written by a newer dojo (schema v{found}, this one knows v{LATEST}); upgrade dojo to open it"
+                f"{self.path}: written by a newer dojo (schema v{found}, this one knows v{LATEST}); upgrade dojo to "
+                "open it"
             )
         if found < LATEST:
             with self._write() as db:
                 migrate(db)  # re-reads the version inside the lock: a racing process may have done it
+
+    def _open_readonly(self) -> None:
+        if not self.path.exists():  # nothing played yet: an empty store, made in memory
+            self._empty()
+            return
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        with self._guard():
+            self._db = sqlite3.connect(
+                uri, uri=True, timeout=self.busy_s, isolation_level=None, check_same_thread=False
+            )
+            try:
+                found = current_version(self._db)
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+                    raise  # another process is writing: say so, as a writer would
+                # WAL needs its -shm file; where it cannot be made, read the file as it stands.
+                self._db.close()
+                self._db = sqlite3.connect(
+                    f"{self.path.resolve().as_uri()}?immutable=1", uri=True, isolation_level=None,
+                    check_same_thread=False,
+                )  # fmt: skip
+                found = current_version(self._db)
+        if found == 0:  # created but never written (an empty file): nothing to read
+            self.close()
+            self._empty()
+            return
+        if found != LATEST:
+            self.close()
+            newer = found > LATEST
+            raise StoreError(
+                f"{self.path}: written by {'a newer' if newer else 'an older'} dojo (schema v{found}, this one knows "
+                f"v{LATEST}); {'upgrade dojo' if newer else 'run dojo once with write access to upgrade it'}"
+            )
+
+    def _empty(self) -> None:
+        self._db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        migrate(self._db)
 
     def close(self) -> None:
         if self._db is not None:
@@ -156,6 +201,7 @@ class Store:
                 "INSERT INTO attempts (scenario_id, title, created_at) VALUES (?, ?, ?)",
                 (scenario_id, title, first.at or utc_now()),
             )
+            assert cur.lastrowid is not None  # an INSERT always sets it
             attempt_id = int(cur.lastrowid)
             stored = self._insert(db, attempt_id, first)
         return attempt_id, stored
@@ -206,14 +252,18 @@ class Store:
             out.setdefault(int(r[0]), []).append(self._event(r[1:]))
         return out
 
-    def _event(self, row: tuple) -> Event:
+    def _event(self, row: tuple[Any, ...]) -> Event:
         kind, wall_s, scenario_t, data, at, seq = row
+        # One bad row must not hide every attempt: it is handed on marked, for the engine to
+        # name (attempt and event) and skip, rather than failing the whole read.
         try:
             payload = json.loads(data)
-        except ValueError:
-            raise StoreCorrupt(
-                f"{self.path}: event data is not JSON; it was left untouched: move the file aside or set DOJO_HOME"
-            ) from None
+        except (ValueError, TypeError, RecursionError):
+            return Event(kind=str(kind), wall_s=0.0, scenario_t=0.0, data={}, at=str(at), seq=int(seq),
+                         problem="its data is not JSON")  # fmt: skip
+        if not isinstance(payload, dict):
+            return Event(kind=str(kind), wall_s=0.0, scenario_t=0.0, data={}, at=str(at), seq=int(seq),
+                         problem="its data is not a JSON object")  # fmt: skip
         return Event(kind=kind, wall_s=wall_s, scenario_t=scenario_t, data=payload, at=at, seq=seq)
 
     def attempt(self, attempt_id: int) -> AttemptRow:
@@ -229,7 +279,7 @@ class Store:
 
     def attempts(self, scenario_id: str | None = None) -> list[AttemptRow]:
         sql = "SELECT id, scenario_id, title, created_at FROM attempts"
-        args: tuple = ()
+        args: tuple[Any, ...] = ()
         if scenario_id is not None:
             sql += " WHERE scenario_id = ?"
             args = (scenario_id,)

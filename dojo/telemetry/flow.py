@@ -50,6 +50,34 @@ class AutoscaleConfig:
     every_s: float
     warmup_s: float
     read_cpu: np.ndarray | None = None  # (T,) the cpu the autoscaler reads where >= 0 (a broken metric)
+    start: int = 0  # first bucket it acts in (an autoscaler nobody declared acts once it misbehaves)
+    # New instances join the pool before they are ready and fail what they get until warm; the
+    # failures are attributed to this error source (the misbehaving autoscaler's event).
+    unready_source: str | None = None
+
+
+def _arrivals(j, wait, demand, feeds, p50s, surge, shed, limits, lim_o) -> tuple[float, float]:
+    """Arrivals and admissions in bucket j while the service has a queue wait its callers feel."""
+    lo, width = TIMEOUT_RAMP
+    arr = demand[j]
+    for base, fs, retries, budget, timeout in feeds:
+        b = base[j]
+        if b <= 0.0:
+            continue
+        x = ((wait * 1000.0 + p50s[j]) / timeout - lo) / width
+        tf = 0.0 if x <= 0.0 else 1.0 if x >= 1.0 else x
+        f = 1.0 - (1.0 - fs[j]) * (1.0 - tf)
+        a = attempts(f, retries[j])
+        if a > 1.0 + budget[j]:
+            a = 1.0 + budget[j]
+        arr += b * a
+    arr *= surge[j]
+    adm = arr * (1.0 - shed[j])
+    for quota, env, src in limits:
+        rej = env[j] * (1.0 - quota[j] / adm) if adm > quota[j] else 0.0
+        lim_o[src][j] = rej
+        adm *= 1.0 - rej
+    return arr, adm
 
 
 def attempts(f: float, r: float) -> float:
@@ -75,26 +103,68 @@ def flow(st: State, fail_static: dict, p50_static: np.ndarray, conn_fail: np.nda
         for i in st.callers[c]:
             base = out.rps[i] * out.forward[i] * st.edge_weight[(i, c)] * (1.0 - conn_fail[c])
             feeds.append(
-                (
-                    base.tolist(),
-                    np.asarray(fail_static[(i, c)]).tolist(),
-                    st.retries[i].tolist(),
-                    st.retry_budget[i].tolist(),
-                    float(svc[i].timeout_ms),
-                )
+                (base, np.asarray(fail_static[(i, c)]), st.retries[i], st.retry_budget[i], float(svc[i].timeout_ms))
             )
-        _scan_one(st, c, feeds, p50_static[c].tolist(), grid, out)
+        calm = _calm(st, c, feeds, p50_static[c])
+        if not _settled(st, c, calm, out):
+            _scan_one(st, c, feeds, p50_static[c].tolist(), grid, out, calm)
     return out
 
 
-def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow) -> None:
+def _calm(st: State, c: int, feeds: list, p50s: np.ndarray) -> dict:
+    """Arrivals, admissions and quota rejections per bucket as they are when the service has no
+    backlog (so its callers see no queue wait): all buckets at once. The scan uses these values
+    wherever the wait is zero, so both paths give the same bits."""
+    lo, width = TIMEOUT_RAMP
+    arr = st.demand[c].copy()
+    for base, fs, retries, budget, timeout in feeds:
+        tf = np.clip((p50s / timeout - lo) / width, 0.0, 1.0)
+        f = 1.0 - (1.0 - fs) * (1.0 - tf)
+        a = np.where(f < 0.999, (1.0 - f ** (retries + 1.0)) / np.maximum(1.0 - f, 1e-12), retries + 1.0)
+        arr = arr + base * np.minimum(a, 1.0 + budget)
+    arr = arr * st.surge[c]
+    adm = arr * (1.0 - st.shed[c])
+    rej = {}
+    for (s, src), (quota, env) in st.limits.items():
+        if s == c:
+            r = np.where(adm > quota, env * (1.0 - quota / np.where(adm > 0, adm, 1.0)), 0.0)
+            rej[src] = r
+            adm = adm * (1.0 - r)
+    replicas = max(float(st.scenario.services[c].replicas), 1.0)
+    cap = float(st.capacity[c]) / replicas * np.maximum(st.instances[c], 0.0) * st.ready_factor[c] * st.cap_factor[c]
+    return {"arr": arr, "adm": adm, "rej": rej, "cap": cap}
+
+
+def _settled(st: State, c: int, calm: dict, out: Flow) -> bool:
+    """Fill in service c at once when nothing carries over: never more admitted than it can serve,
+    no queue, no autoscaler, no restart. False when it needs the bucket-by-bucket scan."""
+    arr, adm, cap = calm["arr"], calm["adm"], calm["cap"]
+    if st.kinds[c] == "queue" or c in st.autoscale or st.drops.get(c):
+        return False
+    if not np.all(np.isinf(cap) | ((cap > 0) & (adm <= cap))):
+        return False
+    out.rps[c], out.admitted[c], out.overload[c] = arr, adm, 0.0
+    out.forward[c] = np.where(arr > 0, adm / np.where(arr > 0, arr, 1.0), 1.0)
+    out.wait_s[c], out.capacity[c], out.instances[c] = 0.0, cap, st.instances[c] * st.ready_factor[c]
+    for src, r in calm["rej"].items():
+        st.err_src[c][src] = r
+    return True
+
+
+def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow, calm: dict) -> None:
     T = st.T
+    feeds = [(b.tolist(), f.tolist(), r.tolist(), u.tolist(), to) for b, f, r, u, to in feeds]
+    arr0, adm0 = calm["arr"].tolist(), calm["adm"].tolist()
+    rej0 = {src: r.tolist() for src, r in calm["rej"].items()}
+    cap0 = calm["cap"].tolist()
     kind = st.kinds[c]
     demand = st.demand[c].tolist()
     surge = st.surge[c].tolist()
     shed = st.shed[c].tolist()
     base_inst = st.instances[c].tolist()
     cap_factor = st.cap_factor[c].tolist()
+    ready_factor = st.ready_factor[c].tolist()
+    scaled_at = st.scaled_at.get(c, set())
     max_wait = st.max_wait_s[c].tolist()
     consume = st.consume[c].tolist()
     drops = st.drops.get(c, {})
@@ -103,32 +173,22 @@ def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow
     limits = [(q.tolist(), e.tolist(), src) for (s, src), (q, e) in st.limits.items() if s == c]
     auto = st.autoscale.get(c)
     scaler = _Autoscaler(auto, replicas, grid) if auto is not None else None
-    ramp_lo, ramp_w = TIMEOUT_RAMP
 
     rps, adm_o, over_o, fwd_o, wait_o, cap_o, inst_o, depth_o, age_o = ([0.0] * T for _ in range(9))
     lim_o = {src: [0.0] * T for _, _, src in limits}
+    unready_o = [0.0] * T
     backlog = depth = age = wait = 0.0
     for j in range(T):
-        arr = demand[j]
-        for base, fs, retries, budget, timeout in feeds:
-            b = base[j]
-            if b <= 0.0:
-                continue
-            x = ((wait * 1000.0 + p50s[j]) / timeout - ramp_lo) / ramp_w
-            tf = 0.0 if x <= 0.0 else 1.0 if x >= 1.0 else x
-            f = 1.0 - (1.0 - fs[j]) * (1.0 - tf)
-            a = attempts(f, retries[j])
-            if a > 1.0 + budget[j]:
-                a = 1.0 + budget[j]
-            arr += b * a
-        arr *= surge[j]
-        adm = arr * (1.0 - shed[j])
-        for quota, env, src in limits:
-            rej = env[j] * (1.0 - quota[j] / adm) if adm > quota[j] else 0.0
-            lim_o[src][j] = rej
-            adm *= 1.0 - rej
-        inst = base_inst[j] + (scaler.ready(j) if scaler else 0.0)
-        cap = per_inst * max(inst, 0.0) * cap_factor[j]
+        if wait == 0.0:
+            arr, adm = arr0[j], adm0[j]
+            for src in lim_o:
+                lim_o[src][j] = rej0[src][j]
+        else:
+            arr, adm = _arrivals(j, wait, demand, feeds, p50s, surge, shed, limits, lim_o)
+        if scaler and j in scaled_at:
+            scaler.reset()
+        inst = max(base_inst[j] + (scaler.ready(j) if scaler else 0.0), 0.0)
+        cap = cap0[j] if not scaler else per_inst * inst * ready_factor[j] * cap_factor[j]
         if j in drops:  # a restart drops the work in flight
             backlog *= 1.0 - drops[j]
         over = 0.0
@@ -158,16 +218,21 @@ def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow
             wait = backlog / cap
         if scaler:
             scaler.observe(j, adm, cap, inst)
+            if scaler.cfg.unready_source is not None:
+                waiting = sum(n for _, n in scaler.pending)
+                unready_o[j] = waiting / (inst + waiting) if inst + waiting > 0 else 0.0
         rps[j] = arr
         adm_o[j] = adm
         over_o[j] = min(over, 1.0)
         fwd_o[j] = (adm / arr if arr > 0 else 1.0) * (1.0 - over_o[j])
-        wait_o[j], cap_o[j], inst_o[j] = wait, cap, inst
+        wait_o[j], cap_o[j], inst_o[j] = wait, cap, inst * ready_factor[j]
     out.rps[c], out.admitted[c], out.overload[c], out.forward[c] = rps, adm_o, over_o, fwd_o
     out.wait_s[c], out.capacity[c], out.instances[c] = wait_o, cap_o, inst_o
     out.depth[c], out.age_s[c] = depth_o, age_o
     for src, values in lim_o.items():
         st.err_src[c][src] = np.array(values)
+    if scaler and scaler.cfg.unready_source is not None:
+        st.err_src[c][scaler.cfg.unready_source] = np.array(unready_o)
 
 
 class _Autoscaler:
@@ -182,19 +247,23 @@ class _Autoscaler:
         self.every = max(1, round(cfg.every_s / grid))
         self.warm = max(1, round(cfg.warmup_s / grid))
 
+    def reset(self) -> None:
+        """A person set the count by hand: the autoscaler starts over from it."""
+        self.extra, self.pending = 0.0, []
+
     def ready(self, j: int) -> float:
         while self.pending and self.pending[0][0] <= j:
             self.extra += self.pending.pop(0)[1]
         return self.extra
 
     def observe(self, j: int, adm: float, cap: float, inst: float) -> None:
-        if j % self.every or inst <= 0:
+        if j % self.every or j < self.cfg.start:
             return
         cfg = self.cfg
-        util = adm / cap if cap > 0 else 2.0
+        util = adm / cap if cap > 0 else (2.0 if adm > 0 else 0.0)
         cpu = cfg.read_cpu[j] if cfg.read_cpu is not None and cfg.read_cpu[j] >= 0 else 8.0 + 62.0 * min(util, 1.4)
         total = inst + sum(n for _, n in self.pending)
-        want = min(max(math.ceil(inst * cpu / cfg.target_cpu), cfg.min), cfg.max)
+        want = min(max(math.ceil(max(inst, 1.0) * cpu / cfg.target_cpu), cfg.min), cfg.max)
         if want > total:
             self.pending.append((j + self.warm, want - total))
         elif want < inst:

@@ -10,6 +10,7 @@ and counted.
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -18,12 +19,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from dojo.scenario.hooks import ImportReadError
+
 from .alerts import alert_events
 from .logs import LEVELS
 from .model import EVENT_COLUMNS, LOG_SCHEMA, METRIC_COLUMNS, SPAN_COLUMNS, Telemetry
 
 
-class ImportedSignalError(ValueError):
+class ImportedSignalError(ImportReadError, ValueError):
     """An imported file that cannot be read; the message names the file and the line."""
 
 
@@ -164,12 +167,36 @@ def read_events(path: Path, start: datetime, duration: float) -> tuple[pd.DataFr
 READERS = {"logs": read_logs, "metrics": read_metrics, "traces": read_traces, "events": read_events}
 
 
+# What the loader read of each scenario's imported files, kept here (not on the model) until the
+# scenario is synthesized; an entry goes when its scenario is collected.
+_READ: dict[int, Imported] = {}
+
+
+def read_on_load(scenario, path: Path) -> None:
+    """The loader's hook (dojo.scenario.hooks): read the files once, now, so a bad one is a load
+    error with its line; synthesis then takes what was read."""
+    key = id(scenario)
+    _READ[key] = load_imports(scenario)
+    weakref.finalize(scenario, _READ.pop, key, None)
+
+
+def imported_signals(scenario) -> Imported:
+    """The scenario's imported signals: as the loader read them, or read now."""
+    found = _READ.get(id(scenario))
+    return found if found is not None else load_imports(scenario)
+
+
 def load_imports(scenario) -> Imported:
     out = Imported()
     if scenario.imports is None:
         return out
+    from dojo.scenario.loader import import_problem
+
     base = scenario.base_dir or Path(".")
     for kind, rel in scenario.imports.files().items():
+        problem = import_problem(base, rel)  # checked at load; again here, where the file is opened
+        if problem is not None:
+            raise ImportedSignalError(f"{base / 'imports'}: imports.{kind}: {problem}")
         data, dropped = READERS[kind](base / rel, scenario.start, scenario.duration)
         setattr(out, "spans" if kind == "traces" else kind, data)
         out.dropped[kind] = dropped

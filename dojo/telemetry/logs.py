@@ -19,12 +19,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .faults import FAULTS, Template
+from dojo.scenario.vocabulary import LEVELS as _LEVELS
+
+from .changes import voice
+from .faults import Template
 from .physics import State, _lognormal_sigma, _normal_sf
 from .pools import Pools
 from .routes import service_api, statements, tables
 
-LEVELS = ["DEBUG", "INFO", "WARN", "ERROR"]
+LEVELS = list(_LEVELS)  # a level is stored as its index here
 LEVEL_CODE = {name: i for i, name in enumerate(LEVELS)}
 
 # Access lines by service kind, in each kind's own voice. External services are other companies'
@@ -94,6 +97,7 @@ TRAFFIC_WORDS = re.compile(
 
 _FORMATTER = string.Formatter()
 _MS3 = pa.array([f"{k:03d}" for k in range(1000)])
+_HEX4 = pa.array([f"{k:04x}" for k in range(65536)])
 
 # pyarrow's string arrays address their bytes with 32-bit offsets: one array holds under 2 GiB.
 # Lines are rendered and reordered in slices well under that, so no input can overflow it; a
@@ -160,7 +164,7 @@ class LogBuilder:
                 else:
                     share = np.array([r.share for r in routes], dtype=float)
                     pick = rng.choice(len(routes), size, p=share / share.sum())
-                    lines = [routes[k].line.replace("{id}", str(n)) for k, n in zip(pick, nums)]
+                    lines = [routes[k].line.replace("{id}", str(n)) for k, n in zip(pick, nums, strict=True)]
                     ups = [routes[k].upstream for k in pick]
             self._path_cache[i] = (pa.array(lines, pa.string()), pa.array(ups, pa.string()))
         return self._path_cache[i]
@@ -175,10 +179,10 @@ class LogBuilder:
             size = self.pools.size
             nums = rng.integers(1, 10**6, size)
             pick = rng.integers(0, len(shapes), size)
-            all_q = [shapes[k][0].replace("{n}", str(n)) for k, n in zip(pick, nums)]
+            all_q = [shapes[k][0].replace("{n}", str(n)) for k, n in zip(pick, nums, strict=True)]
             writes = [sql for sql, w in shapes if w]
             wpick = rng.integers(0, len(writes), size)
-            write_q = [writes[k].replace("{n}", str(n)) for k, n in zip(wpick, nums)]
+            write_q = [writes[k].replace("{n}", str(n)) for k, n in zip(wpick, nums, strict=True)]
             self._query_cache[i] = (pa.array(all_q, pa.string()), pa.array(write_q, pa.string()))
         return self._query_cache[i]
 
@@ -193,7 +197,10 @@ class LogBuilder:
             words = [noun(n) for n in nouns]
             size = self.pools.size
             self._key_cache[i] = pa.array(
-                [f"{words[k]}:{n}" for k, n in zip(rng.integers(0, len(words), size), rng.integers(1, 10**6, size))],
+                [
+                    f"{words[k]}:{n}"
+                    for k, n in zip(rng.integers(0, len(words), size), rng.integers(1, 10**6, size), strict=True)
+                ],
                 pa.string(),
             )
         return self._key_cache[i]
@@ -214,11 +221,14 @@ class LogBuilder:
 
     # -- rates to groups ---------------------------------------------------------------------
 
-    def add(self, service: int, template: Template, per_s: np.ndarray, consts: dict, **dist) -> None:
+    def add(
+        self, service: int, template: Template, per_s: np.ndarray | None, consts: dict, counts=None, **dist
+    ) -> None:
         if self.st.kinds[service] == "external":
             return  # another company's system: we only see it through our callers' lines
-        lam = np.clip(np.nan_to_num(per_s), 0.0, None) * self.grid
-        counts = self.rng.poisson(lam)
+        if counts is None:
+            lam = np.clip(np.nan_to_num(per_s), 0.0, None) * self.grid
+            counts = self.rng.poisson(lam)
         if counts.sum() == 0:
             return
         text = _substitute(template.text, consts)
@@ -229,6 +239,34 @@ class LogBuilder:
         svc = self.st.scenario.services[i]
         return {"service": svc.name, "timeout_ms": f"{svc.timeout_ms:g}", **more}
 
+    def _sampled(self, i: int, which: str, p: float) -> np.ndarray:
+        """Lines per bucket for a service's requests: each request the metrics counted (ok or
+        failed) writes a line with probability p, so no bucket has more lines than requests and
+        none has a line without traffic. Without counted requests (the builder used alone), a
+        Poisson draw at the state's rate."""
+        st = self.st
+        counted = getattr(st, "req_count", None)
+        if counted is None:
+            rate = st.rps[i] * (st.err[i] if which == "err" else 1.0 - st.err[i])
+            return self.rng.poisson(np.clip(np.nan_to_num(rate), 0, None) * self.grid * p)
+        n = st.err_count[i] if which == "err" else counted[i] - st.err_count[i]
+        return self.rng.binomial(np.maximum(n, 0).astype(np.int64), min(p, 1.0))
+
+    def _split(self, total: np.ndarray, shares: list[np.ndarray]) -> list[np.ndarray]:
+        """Split per-bucket counts over parts by per-bucket shares (a multinomial, drawn as a
+        chain of binomials), so the parts add up to exactly `total`."""
+        left = total.astype(np.int64)
+        weights = [np.clip(np.nan_to_num(np.broadcast_to(w, total.shape).astype(float)), 0, None) for w in shares]
+        rest = np.sum(weights, axis=0) if weights else np.zeros(total.shape)
+        out = []
+        for w in weights:
+            p = np.divide(w, rest, out=np.zeros_like(w), where=rest > 0)
+            c = self.rng.binomial(left, np.clip(p, 0.0, 1.0))
+            out.append(c)
+            left = left - c
+            rest = rest - w
+        return out
+
     def requests(self) -> None:
         st, sample = self.st, self.st.scenario.log_sample
         sigma = _lognormal_sigma(st.p50, st.p99)
@@ -237,7 +275,7 @@ class LogBuilder:
             if kind == "external":
                 continue
             rate = ACCESS_RATE[kind]
-            ok_per_s = st.rps[i] * (1.0 - st.err[i]) * sample * rate
+            ok_lines = self._sampled(i, "ok", sample * rate)
             # Split successes into normal and slow lines by the share of the latency
             # distribution above the threshold, so WARN lines track p99.
             z = (np.log(SLOW_MS) - np.log(np.maximum(st.p50[i], 1e-6))) / np.maximum(sigma[i], 1e-6)
@@ -247,19 +285,21 @@ class LogBuilder:
                 slow_share = np.zeros(st.T)
             fast, slow = ACCESS[kind]
             c = self.consts(i)
-            fast_per_s = ok_per_s * (1 - slow_share)
             fast_ms = dict(ms_scale=np.minimum(st.p50[i], SLOW_MS / 3), ms_sigma=np.minimum(sigma[i], 0.4), ms_cap=cap)
+            # Hits and misses in the proportion the cache_hit_pct metric shows.
+            hit = np.clip(st.cache_hit[i] / 100.0, 0.0, 1.0) if kind == "cache" else np.ones(st.T)
+            miss_n, fast_n, slow_n = self._split(
+                ok_lines, [(1 - slow_share) * (1 - hit), (1 - slow_share) * hit, slow_share]
+            )
             if kind == "cache":
-                # Hits and misses in the proportion the cache_hit_pct metric shows.
-                hit = np.clip(st.cache_hit[i] / 100.0, 0.0, 1.0)
-                self.add(i, Template(CACHE_MISS, "INFO"), fast_per_s * (1 - hit), c, **fast_ms)
-                fast_per_s = fast_per_s * hit
-            self.add(i, Template(fast, "INFO"), fast_per_s, c, **fast_ms)
+                self.add(i, Template(CACHE_MISS, "INFO"), None, c, counts=miss_n, **fast_ms)
+            self.add(i, Template(fast, "INFO"), None, c, counts=fast_n, **fast_ms)
             self.add(
                 i,
                 Template(slow, "WARN"),
-                ok_per_s * slow_share,
+                None,
                 c,
+                counts=slow_n,
                 ms_scale=np.maximum(st.p50[i], SLOW_MS) * 1.3,
                 ms_sigma=np.full(st.T, 0.15),
                 ms_cap=cap,
@@ -269,8 +309,9 @@ class LogBuilder:
                 self.add(
                     i,
                     LOCK_WAIT,
-                    ok_per_s * slow_share * 0.3,
+                    None,
                     c,
+                    counts=self.rng.binomial(slow_n, 0.3),
                     ms_scale=np.full(st.T, SLOW_MS) * 1.2,
                     ms_sigma=np.full(st.T, 0.2),
                 )
@@ -280,14 +321,15 @@ class LogBuilder:
                     self.add(
                         i,
                         PUBLISH,
-                        ok_per_s * w,
+                        None,
                         self.consts(i, peer=st.names[q]),
+                        counts=self.rng.binomial(ok_lines, np.clip(np.nan_to_num(w), 0.0, 1.0)),
                         ms_scale=np.minimum(st.p50[q], SLOW_MS),
                         ms_sigma=np.full(st.T, 0.3),
                     )
-            self.errors(i, st.rps[i] * st.err[i] * sample * max(rate, 0.5), sigma[i])
+            self.errors(i, self._sampled(i, "err", sample * max(rate, 0.5)), sigma[i])
 
-    def errors(self, i: int, err_per_s: np.ndarray, sigma: np.ndarray) -> None:
+    def errors(self, i: int, err_lines: np.ndarray, sigma: np.ndarray) -> None:
         """Split failed requests over their causes, each cause with its own words."""
         st = self.st
         causes: list[tuple[np.ndarray, tuple[Template, ...], dict]] = []
@@ -316,12 +358,11 @@ class LogBuilder:
                 rest = rest - upstream * share
             causes.append((rest, GENERIC_ERRORS["upstream"], peer))
             causes.append((w * parts["timeout"], GENERIC_ERRORS["timeout"], peer))
-        weights = np.array([np.asarray(c[0], dtype=float) for c in causes])
-        total = weights.sum(axis=0)
-        shares = np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
-        for (_, templates, consts), share in zip(causes, shares):
-            for tpl in templates:
-                self.add(i, tpl, err_per_s * share / len(templates), consts, ms_scale=st.p50[i], ms_sigma=sigma)
+        # Every failed request the metrics counted and the log samples is one line, of one cause.
+        per_cause = self._split(err_lines, [np.asarray(c[0], dtype=float) for c in causes])
+        for (_, templates, consts), n in zip(causes, per_cause, strict=True):
+            for tpl, m in zip(templates, self._split(n, [np.ones(st.T)] * len(templates)), strict=True):
+                self.add(i, tpl, None, consts, counts=m, ms_scale=st.p50[i], ms_sigma=sigma)
 
     def _worded_shares(self, c: int) -> list[tuple[str, np.ndarray]]:
         """Share of a callee's failures due to each of its fault sources that has caller-side
@@ -354,14 +395,14 @@ class LogBuilder:
         if not source.startswith("ev"):
             return None, None
         idx, _, key = source[2:].partition(":")
-        return FAULTS[self.st.scenario.timeline[int(idx)].kind], key
+        return voice(self.st.scenario.timeline[int(idx)]), key
 
     def _params(self, source: str) -> dict:
         if not source.startswith("ev"):
             return {}
         idx = int(source[2:].partition(":")[0])
         ev = self.st.scenario.timeline[idx]
-        kind = FAULTS[ev.kind]
+        kind = voice(ev)
         return {k: f"{v:g}" if isinstance(v, float) else str(v) for k, v in kind.resolve_params(ev.params).items()}
 
     def warnings(self) -> None:
@@ -435,13 +476,15 @@ class LogBuilder:
     # -- groups to columns -------------------------------------------------------------------
 
     def build(self) -> dict[str, object]:
-        st, rng, pools = self.st, self.rng, self.pools
+        st, rng = self.st, self.rng
         ts, svcs, levels, msgs, hosts = [], [], [], [], []
         host_offsets = np.cumsum([0] + [len(h) for h in self.hosts])
         for g in self.groups:
             bucket = np.repeat(np.arange(st.T), g.counts)
             n = len(bucket)
-            t = st.t[bucket] + rng.random(n) * self.grid
+            # Inside its bucket even after rounding to the millisecond: a line counted in one
+            # bucket's requests must not land in the next.
+            t = st.t[bucket] + np.minimum(rng.random(n) * self.grid, self.grid - 0.001)
             ts.append(t)
             svcs.append(np.full(n, g.service, dtype=np.int32))
             levels.append(np.full(n, g.level, dtype=np.int8))
@@ -519,7 +562,6 @@ class LogBuilder:
         return [self._render(g, bucket[i : i + rows], len(bucket[i : i + rows])) for i in range(0, n, rows)]
 
     def _render(self, g: Group, bucket: np.ndarray, n: int) -> pa.Array:
-        rng, pools = self.rng, self.pools
         parts: list[object] = []
         drawn: dict[str, np.ndarray] = {}  # draws shared by the fields of one line
         for literal, field, _, _ in _FORMATTER.parse(g.text):
@@ -568,7 +610,19 @@ class LogBuilder:
             return keys.take(pa.array(rng.integers(0, len(keys), n)))
         if name == "ip" and self.st.callers[g.service]:
             name = "caller_ip"  # behind its callers, a service sees their pods, never a public client
-        if name in ("user", "ip", "id", "uuid", "query", "agent"):
+        if name in ("id", "uuid"):
+            # Fresh per line, never from a small pool: an id that recurs seconds later on an
+            # unrelated request would join two stories. Built from 16-bit hex pieces by take.
+            words = 3 if name == "id" else 8
+            pieces = [_HEX4.take(pa.array(rng.integers(0, 65536, n, dtype=np.int64))) for _ in range(words)]
+            if name == "uuid":
+                pieces = [
+                    pieces[0], pieces[1], pa.scalar("-"), pieces[2], pa.scalar("-4"),
+                    pc.utf8_slice_codeunits(pieces[3], 1), pa.scalar("-"), pieces[4], pa.scalar("-"),
+                    pieces[5], pieces[6], pieces[7],
+                ]  # fmt: skip
+            return pc.binary_join_element_wise(*pieces, "")
+        if name in ("user", "ip", "query", "agent"):
             return pick(getattr(pools, name))
         if name == "bytes":
             return pa.array(rng.integers(180, 24000, n)).cast(pa.string())
@@ -627,7 +681,7 @@ def _substitute(text: str, consts: dict) -> str:
         parsed = list(_FORMATTER.parse(text))
     except ValueError:  # unbalanced braces in an author's text: keep it verbatim
         return text.replace("{", "{{").replace("}", "}}")
-    for literal, field, spec, conv in parsed:
+    for literal, field, _spec, _conv in parsed:
         out.append(literal.replace("{", "{{").replace("}", "}}"))
         if field is None:
             continue

@@ -10,6 +10,7 @@ state computed here, so they agree with each other.
 
 from __future__ import annotations
 
+import copy
 import math
 from statistics import NormalDist
 
@@ -17,9 +18,10 @@ import numpy as np
 
 from dojo.scenario.model import Scenario
 
+from .changes import CHANGE_VOICES, apply_change
 from .faults import FAULTS
 from .flow import AutoscaleConfig, flow
-from .state import FaultContext, State, combine, envelope
+from .state import FaultContext, Op, State, combine, envelope
 
 __all__ = ["FaultContext", "State", "combine", "envelope", "propagate", "simulate"]
 
@@ -115,6 +117,7 @@ def initial_state(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -
     )
     st.cache_hit_base = np.median(st.cache_hit, axis=1)
     _carried_defaults(st)
+    _operations(st)
     # Capacity from the fault-free load, so that a surge, a retry storm or a stampede saturates.
     st.particle_seed = int(rng.integers(0, 2**63))
     propagate(st, iterations=1, particles=False)
@@ -126,11 +129,39 @@ def initial_state(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -
     return st
 
 
+def _operations(st: State) -> None:
+    """Each declared operation with its own latency and callees; the service's own latency is
+    their mix, weighted by share."""
+    for i, svc in enumerate(st.scenario.services):
+        if not svc.operations:
+            continue
+        idx = {n: k for k, n in enumerate(st.names)}
+        base = st.lat_own[i]
+        default = svc.latency_ms or BASE_LATENCY_MS[svc.kind]
+        ops = [
+            Op(
+                name=o.name,
+                route=o.route,
+                share=o.share,
+                writes=o.writes,
+                calls=list(st.calls[i]) if o.calls is None else [idx[c] for c in o.calls if c in idx],
+                lat=base * (o.latency_ms or default) / default,
+            )
+            for o in svc.operations
+        ]
+        rest = 1.0 - sum(o.share for o in ops)
+        if rest > 1e-9:
+            ops.append(Op("other", None, rest, False, list(st.calls[i]), base.copy()))
+        st.ops[i] = ops
+        st.lat_own[i] = sum(o.share * o.lat for o in ops) / sum(o.share for o in ops)
+
+
 def _carried_defaults(st: State) -> None:
     """The time-carried inputs of a healthy system: every replica in service, nothing shed."""
     S, T = st.S, st.T
     svc = st.scenario.services
     st.instances = np.array([np.full(T, float(s.replicas)) for s in svc])
+    st.ready_factor = np.ones((S, T))
     st.cap_factor = np.ones((S, T))
     st.shed = np.zeros((S, T))
     st.surge = np.ones((S, T))
@@ -158,7 +189,9 @@ def apply_faults(st: State, grid: float) -> list[dict]:
     truth = []
     for i, ev in enumerate(st.scenario.timeline):
         kind = FAULTS.get(ev.kind)
-        if kind is None:  # a change (deploy, config_change...): no harm by itself
+        if kind is None:  # a change: no harm by itself, consequences when its params say so
+            if ev.kind in CHANGE_VOICES and (found := apply_change(st, i, ev)) is not None:
+                truth.append(found)
             continue
         env, since = envelope(ev, st.t, grid, st.scenario.duration)
         ctx = FaultContext(
@@ -171,13 +204,41 @@ def apply_faults(st: State, grid: float) -> list[dict]:
             kind=kind,
             event=ev,
         )
-        kind.apply(ctx)
+        if ev.operation is not None and ctx.s in st.ops:
+            _apply_to_operation(st, ctx)
+        else:
+            kind.apply(ctx)
         truth.append({"event": i, "kind": ev.kind, "service": ev.service, "at": ev.at, "end": ev.end})
     return truth
 
 
+def _apply_to_operation(st: State, ctx: FaultContext) -> None:
+    """A fault aimed at one operation: only that operation's requests slow down or fail, so the
+    service's share of them is the operation's share."""
+    s = ctx.s
+    op = next(o for o in st.ops[s] if o.name == ctx.event.operation)
+    before = st.lat_own[s].copy()
+    ctx.kind.apply(ctx)
+    op.lat = op.lat + (st.lat_own[s] - before)
+    st.lat_own[s] = sum(o.share * o.lat for o in st.ops[s]) / sum(o.share for o in st.ops[s])
+    for srcs in (st.err_src[s], st.conn_src[s]):
+        if ctx.source in srcs:
+            op.sources[ctx.source] = 1.0
+            srcs[ctx.source] = srcs[ctx.source] * op.share
+
+
 def _lognormal_sigma(p50: np.ndarray, p99: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(p99 / np.maximum(p50, 1e-6), 1.0001)) / Z99
+
+
+def _op_weight(st: State, o: Op, c: int) -> np.ndarray:
+    """Calls to `c` per request of operation `o`: none, one, or the misses of a cache it reads."""
+    if c not in o.calls:
+        return np.zeros(st.T)
+    caches = [k for k in o.calls if st.kinds[k] == "cache"]
+    if st.kinds[c] == "db" and caches and not o.writes:
+        return np.clip((100.0 - st.cache_hit[caches[0]]) / 100.0, 0.0, 1.0)
+    return np.ones(st.T)
 
 
 def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
@@ -190,10 +251,17 @@ def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
     # database sees 6 % of the reads, and all of them while the cache is cold. Writes go to
     # the database whatever the cache holds.
     st.edge_weight = {}
+    st.op_weight = {}
     for i in range(S):
         for c in st.calls[i]:
             w = np.ones(T)
-            if kinds[c] == "db" and cache_of[i]:
+            if i in st.ops:
+                w = np.zeros(T)
+                for o in st.ops[i]:
+                    wo = _op_weight(st, o, c)
+                    st.op_weight[(i, o.name, c)] = wo
+                    w = w + o.share * wo
+            elif kinds[c] == "db" and cache_of[i]:
                 k = cache_of[i][0]
                 miss = np.clip((100.0 - st.cache_hit[k]) / 100.0, 0.0, 1.0)
                 w = WRITE_SHARE + (1.0 - WRITE_SHARE) * miss
@@ -275,6 +343,12 @@ def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: 
             z = _STRATA[rng.permutation(PARTICLES)]
             sigma_own = np.log(np.maximum(st.tail[i], 1.0001)) / Z99
             total = self_p50[i][:, None] * np.exp(z[None, :] * sigma_own[:, None])
+            op_of = None
+            if i in st.ops:
+                # Particles split over the operations by share; each has its own work and callees.
+                op_of = _op_particles(st.ops[i])
+                ratio = np.array([o.lat / np.maximum(st.lat_own[i], 1e-9) for o in st.ops[i]])  # (O,T)
+                total = total * ratio[op_of].T
         for c in st.calls[i]:
             w = np.minimum(st.edge_weight[(i, c)], 1.0)
             r = st.retries[i]
@@ -283,9 +357,8 @@ def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: 
             else:
                 sigma = _lognormal_sigma(p50[c], p99[c])
                 timed_out = _normal_sf((np.log(timeout) - np.log(np.maximum(p50[c], 1e-6))) / np.maximum(sigma, 1e-6))
-            first = combine(
-                combine(conn_fail[c], err[c] * (1 - conn_fail[c])), timed_out * (1 - conn_fail[c]) * (1 - err[c])
-            )
+            # Refused, else failed by the callee, else timed out: the three parts add up to `first`.
+            first = conn_fail[c] + err[c] * (1 - conn_fail[c]) + timed_out * (1 - conn_fail[c]) * (1 - err[c])
             final = first ** (r + 1)
             attempts = np.where(first < 0.999, (1 - first ** (r + 1)) / np.maximum(1 - first, 1e-9), r + 1)
             call_fail[(i, c)] = first
@@ -298,7 +371,10 @@ def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: 
             err[i] = combine(err[i], w * final)
             if particles:
                 edge_rng = np.random.default_rng([st.particle_seed, i, c])
-                total = total + _call_time(edge_rng, cloud[c], w, r, conn_fail[c], err[c], timeout)
+                wp = w
+                if op_of is not None:
+                    wp = np.array([st.op_weight[(i, o.name, c)] for o in st.ops[i]])[op_of].T  # (T,P)
+                total = total + _call_time(edge_rng, cloud[c], wp, r, conn_fail[c], err[c], timeout)
             else:
                 # Each attempt waits for the callee, at most its timeout.
                 p50[i] += w * np.minimum(p50[c], timeout) * np.minimum(attempts, r + 1)
@@ -306,15 +382,50 @@ def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: 
         if particles:
             cloud[i] = total
             p50[i], p99[i] = np.quantile(total, [0.5, 0.99], axis=1)
+            if op_of is not None:
+                _op_outcomes(st, i, op_of, total, own_err[i], call_fail, conn_fail)
     if particles:
         st.cloud = cloud
     return p50, np.maximum(p99, p50), err, call_fail, call_parts
 
 
+def _op_particles(ops: list[Op]) -> np.ndarray:
+    """(P,) the operation each latency particle belongs to, in proportion to the shares."""
+    shares = np.array([o.share for o in ops])
+    bounds = np.cumsum(shares / shares.sum()) * PARTICLES
+    return np.minimum(np.searchsorted(bounds, np.arange(PARTICLES) + 0.5), len(ops) - 1)
+
+
+def _op_outcomes(st: State, i: int, op_of: np.ndarray, total: np.ndarray, own_err, call_fail, conn_fail) -> None:
+    """Each operation's latency percentiles from its particles, and its error rate: the service's
+    own failures (a fault aimed at it in full) and the failed calls of its own callees."""
+    for k, o in enumerate(st.ops[i]):
+        mine = total[:, op_of == k]
+        if mine.shape[1]:
+            o.p50, o.p99 = np.quantile(mine, [0.5, 0.99], axis=1)
+        else:
+            o.p50 = o.p99 = np.zeros(st.T)
+        # The service's own failures less those aimed at single operations (scaled by share),
+        # plus those aimed at this one in full.
+        aimed = np.zeros(st.T)
+        for src, rate in st.err_src[i].items():
+            if any(src in other.sources for other in st.ops[i]):
+                aimed = combine(aimed, rate)
+        err = 1.0 - (1.0 - own_err) / np.maximum(1.0 - aimed, 1e-9)
+        for src, rate in st.err_src[i].items():
+            if src in o.sources:
+                err = combine(err, np.clip(rate / max(o.share, 1e-9), 0.0, 1.0))
+        for c in o.calls:
+            r = st.retries[i]
+            final = call_fail[(i, c)] ** (r + 1)
+            err = combine(err, np.minimum(st.op_weight[(i, o.name, c)], 1.0) * final)
+        o.err = np.clip(err, 0.0, 1.0)
+
+
 def _call_time(rng, callee: np.ndarray, w, retries, conn, err, timeout: float) -> np.ndarray:
     """Per particle: time spent calling one dependency, attempts and retries included."""
     T, P = callee.shape
-    called = rng.random((T, P)) < w[:, None]
+    called = rng.random((T, P)) < (w if w.ndim == 2 else w[:, None])
     spent = np.zeros((T, P))
     still = called
     for a in range(int(retries.max(initial=0)) + 1):
@@ -330,7 +441,9 @@ def _call_time(rng, callee: np.ndarray, w, retries, conn, err, timeout: float) -
 
 
 def simulate(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> tuple[State, list[dict]]:
+    start = copy.deepcopy(rng.bit_generator.state)
     st = initial_state(scenario, t, rng)
+    st.rng_start = start
     truth = apply_faults(st, scenario.grid)
     propagate(st)
     return st, truth

@@ -13,10 +13,31 @@ import numpy as np
 
 from dojo.scenario.model import Scenario, TimelineEvent
 
+# The default of the arrays the physics fills in before anything reads them: typed as the array
+# it becomes, so each reader need not prove it is there.
+LATER: Any = None
+
 
 def combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Probability that either of two independent failures happens."""
     return 1.0 - (1.0 - a) * (1.0 - b)
+
+
+@dataclass
+class Op:
+    """One operation of a service: its share of the service's requests, its callees, its own
+    latency; after propagation its own latency percentiles and error rate (each (T,))."""
+
+    name: str
+    route: str | None
+    share: float
+    writes: bool
+    calls: list[int]  # callee indices
+    lat: np.ndarray  # (T,) own median latency, ms
+    p50: np.ndarray = LATER
+    p99: np.ndarray = LATER
+    err: np.ndarray = LATER
+    sources: dict[str, float] = field(default_factory=dict)  # fault sources aimed at this operation: unscaled
 
 
 @dataclass
@@ -48,45 +69,53 @@ class State:
     # Extra log lines per minute by (service, source, template side).
     warn_rate: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
     # (S,) fault-free cache hit %: the miss ratio callers' database calls are sized for.
-    cache_hit_base: np.ndarray | None = None
+    cache_hit_base: np.ndarray = LATER
     # Rate limits by (service, source): (quota requests/s, strength 0..1), both (T,). The share
     # rejected depends on the load that arrives, so propagate() turns them into err_src entries.
     limits: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     # Outputs of propagate().
-    rps: np.ndarray | None = None
-    p50: np.ndarray | None = None
-    p99: np.ndarray | None = None
-    err: np.ndarray | None = None
-    own_err: np.ndarray | None = None
-    cpu: np.ndarray | None = None
-    pool: np.ndarray | None = None
+    rps: np.ndarray = LATER
+    p50: np.ndarray = LATER
+    p99: np.ndarray = LATER
+    err: np.ndarray = LATER
+    own_err: np.ndarray = LATER
+    cpu: np.ndarray = LATER
+    pool: np.ndarray = LATER
     call_fail: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)  # after retries
     call_parts: dict[tuple[int, int], dict[str, np.ndarray]] = field(default_factory=dict)
     edge_weight: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
-    overload: np.ndarray | None = None
-    self_p50: np.ndarray | None = None  # own work only, without waiting on callees
+    overload: np.ndarray = LATER
+    self_p50: np.ndarray = LATER  # own work only, without waiting on callees
     cloud: dict[int, np.ndarray] = field(default_factory=dict)  # (T, PARTICLES) latency samples per service
     particle_seed: int = 0
     # State carried across time (dojo.telemetry.flow), inputs set by faults and changes, all (S,T):
-    instances: np.ndarray | None = None  # instances in service before any autoscaler (warm-up as a fraction)
-    cap_factor: np.ndarray | None = None  # capacity multiplier (capacity removed, a GC pause...)
-    shed: np.ndarray | None = None  # share of arriving requests shed at the door (503 before any work)
-    surge: np.ndarray | None = None  # multiplier on all traffic arriving at a service
-    retry_budget: np.ndarray | None = None  # retries allowed per request (inf: only `retries` limits them)
-    max_wait_s: np.ndarray | None = None  # the longest a request may wait in a service's queue
-    consume: np.ndarray | None = None  # consumers' speed as a share of normal (queues; 0: paused)
+    instances: np.ndarray = LATER  # instances the service runs (scale changes; warm-up as a fraction)
+    ready_factor: np.ndarray = LATER  # share of them serving (a restart takes them down and back)
+    scaled_at: dict[int, set[int]] = field(default_factory=dict)  # service -> buckets a scale change set the count
+    cap_factor: np.ndarray = LATER  # capacity multiplier (capacity removed, a GC pause...)
+    shed: np.ndarray = LATER  # share of arriving requests shed at the door (503 before any work)
+    surge: np.ndarray = LATER  # multiplier on all traffic arriving at a service
+    retry_budget: np.ndarray = LATER  # retries allowed per request (inf: only `retries` limits them)
+    max_wait_s: np.ndarray = LATER  # the longest a request may wait in a service's queue
+    consume: np.ndarray = LATER  # consumers' speed as a share of normal (queues; 0: paused)
     drops: dict[int, dict[int, float]] = field(default_factory=dict)  # service -> bucket -> share of work dropped
     autoscale: dict[int, Any] = field(default_factory=dict)  # service -> flow.AutoscaleConfig
-    stale: np.ndarray | None = None  # (S,T) True where the service's metrics are not collected
-    replication_lag_s: np.ndarray | None = None  # (S,T) seconds a replica is behind (databases)
-    packet_loss: np.ndarray | None = None  # (S,T) share of packets through a service that are lost
-    clock_skew_s: np.ndarray | None = None  # (S,T) seconds the service's clock is off
+    stale: np.ndarray = LATER  # (S,T) True where the service's metrics are not collected
+    stale_mode: dict[int, int] = field(default_factory=dict)  # service -> 1: blank, 2: last value repeats
+    replication_lag_s: np.ndarray = LATER  # (S,T) seconds a replica is behind (databases)
+    packet_loss: np.ndarray = LATER  # (S,T) share of packets through a service that are lost
+    clock_skew_s: np.ndarray = LATER  # (S,T) seconds the service's clock is off
     # Outputs of the flow scan, (S,T).
-    wait_s: np.ndarray | None = None  # queue wait in front of the workers, seconds
-    capacity_t: np.ndarray | None = None  # requests/s the ready instances serve
-    ready: np.ndarray | None = None  # ready instances, autoscaler included
-    queue_age_s: np.ndarray | None = None  # age of the oldest waiting message (queues)
-    forward: np.ndarray | None = None  # share of arrivals worked on (not shed, rejected or over quota)
+    wait_s: np.ndarray = LATER  # queue wait in front of the workers, seconds
+    capacity_t: np.ndarray = LATER  # requests/s the ready instances serve
+    ready: np.ndarray = LATER  # ready instances, autoscaler included
+    queue_age_s: np.ndarray = LATER  # age of the oldest waiting message (queues)
+    forward: np.ndarray = LATER  # share of arrivals worked on (not shed, rejected or over quota)
+    # Operations by service (only services that declare them; the remainder of the shares is an
+    # implicit operation "other" that calls every callee).
+    ops: dict[int, list[Op]] = field(default_factory=dict)
+    rng_start: dict | None = None  # the physics generator's state before the run, to run it again
+    op_weight: dict[tuple[int, str, int], np.ndarray] = field(default_factory=dict)  # (service, op, callee) -> (T,)
 
     @property
     def S(self) -> int:

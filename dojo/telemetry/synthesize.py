@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from dojo.scenario.model import CHANGE_KINDS, Scenario
 
+from . import budget
 from .alerts import alert_events
 from .faults import FAULTS
 from .logs import LEVELS, LogBuilder, take_in_slices
@@ -26,7 +27,13 @@ from .traces import synthesize_traces
 Progress = Callable[[str, float], None]
 
 # Metrics that exist only where they mean something.
-ONLY_FOR = {"queue_depth": ("queue", "worker"), "cache_hit_pct": ("cache",)}
+ONLY_FOR = {
+    "queue_depth": ("queue", "worker"),
+    "cache_hit_pct": ("cache",),
+    "queue_age_s": ("queue",),
+    "replication_lag_s": ("db",),
+    "packet_loss_pct": ("lb",),
+}
 CLIENT_SIDE = ("rps", "error_rate", "latency_p50_ms", "latency_p99_ms")  # all we see of an external
 
 
@@ -39,6 +46,7 @@ def synthesize(scenario: Scenario, seed: int | None = None, progress: Progress |
 
     step("physics", 0.0)
     st, truth = simulate(scenario, t, phys_rng)
+    budget.check(scenario, st)  # before anything big is drawn or rendered
     step("metrics", 0.1)
     metrics = derive_metrics(st, metric_rng)
     step("traces", 0.2)
@@ -62,9 +70,9 @@ def synthesize(scenario: Scenario, seed: int | None = None, progress: Progress |
     )
     if scenario.imports is not None:
         step("imports", 0.95)
-        from .imported import load_imports, merge
+        from .imported import imported_signals, merge
 
-        tel = merge(tel, scenario._imported or load_imports(scenario))
+        tel = merge(tel, imported_signals(scenario))
     step("done", 1.0)
     return tel
 
@@ -77,6 +85,10 @@ def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
     err_rate = np.divide(errors, count, out=np.zeros_like(st.rps), where=count > 0)
     p50 = st.p50 * np.exp(rng.normal(0, 0.03, st.p50.shape))
     p99 = np.maximum(st.p99 * np.exp(rng.normal(0, 0.06, st.p99.shape)), p50)
+    # No latency without traffic: a bucket with no requests has no percentile (a gap, not a 0).
+    p50 = np.where(count > 0, p50, np.nan)
+    p99 = np.where(count > 0, p99, np.nan)
+    st.req_count, st.err_count = count, errors  # the log lines of a bucket are sampled from these
     series = {
         "rps": rps,
         "error_rate": err_rate,
@@ -88,6 +100,12 @@ def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
         "queue_depth": np.maximum(st.queue, 0),
         "disk_used_pct": np.clip(st.disk, 0, 100),
         "cache_hit_pct": np.clip(st.cache_hit, 0, 100),
+        # Instances ready to serve (the autoscaler's and the deploy tool's view).
+        "instances": np.round(st.ready, 2),
+        "queue_age_s": np.round(st.queue_age_s, 1),
+        "replication_lag_s": np.round(st.replication_lag_s, 1),
+        "packet_loss_pct": np.round(100.0 * st.packet_loss, 2),
+        "clock_skew_s": np.round(st.clock_skew_s, 3),
     }
     frames = []
     for i, name in enumerate(st.names):
@@ -97,8 +115,22 @@ def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
                 continue
             if kind == "external" and metric not in CLIENT_SIDE:
                 continue
-            frames.append(pd.DataFrame({"t": st.t, "service": name, "metric": metric, "value": np.round(values[i], 4)}))
+            row = np.round(values[i], 4)
+            keep = np.ones(st.T, dtype=bool)
+            if st.stale[i].any():
+                row, keep = _unseen(row, st.stale[i], st.stale_mode.get(i, 1))
+            frames.append(pd.DataFrame({"t": st.t[keep], "service": name, "metric": metric, "value": row[keep]}))
     return pd.concat(frames, ignore_index=True)[METRIC_COLUMNS]
+
+
+def _unseen(row: np.ndarray, stale: np.ndarray, mode: int) -> tuple[np.ndarray, np.ndarray]:
+    """What the dashboards show while the metrics pipeline is down: no points (mode 1), or the
+    last point received repeated (mode 2)."""
+    if mode == 1:
+        return row, ~stale
+    idx = np.where(stale, 0, np.arange(len(row)))
+    np.maximum.accumulate(idx, out=idx)
+    return row[idx], np.ones(len(row), dtype=bool)
 
 
 def change_events(scenario: Scenario) -> list[dict]:

@@ -11,8 +11,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dojo.scenario.vocabulary import LEVELS
+
 _MS_TEXT = pa.array([f"{i:03d}" for i in range(1000)])
-_LEVEL_PAD = {name: f"{name:<5}" for name in ("DEBUG", "INFO", "WARN", "ERROR")}
+_LEVEL_PAD = {name: f"{name:<5}" for name in LEVELS}
 
 
 def timestamps(start: datetime, t: np.ndarray) -> pa.Array:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .faults import FAULTS
-from .physics import Z99, State, _lognormal_sigma
+from .changes import voice
+from .physics import Z99, State
 from .routes import service_api, span_name
 
 MAX_NODES = 120
@@ -49,7 +49,7 @@ def _dominant_message(st: State, s: int, bucket: np.ndarray) -> np.ndarray:
     for name in names:
         if name.startswith("ev"):
             ev = st.scenario.timeline[int(name[2:].partition(":")[0])]
-            msgs.append(FAULTS[ev.kind].span_message)
+            msgs.append(voice(ev).span_message)
         elif name == "overload":
             msgs.append(_OWN_FAILURE.get(st.kinds[s], ("503 overloaded", ""))[0])
         else:
@@ -74,14 +74,13 @@ def _conn_message(st: State, c: int, bucket: np.ndarray) -> np.ndarray:
         return np.full(len(bucket), "connection refused", dtype=object)
     names = list(srcs)
     rates = np.array([np.broadcast_to(srcs[n], (st.T,)) for n in names])
-    msgs = [FAULTS[st.scenario.timeline[int(n[2:].partition(":")[0])].kind].span_message for n in names]
+    msgs = [voice(st.scenario.timeline[int(n[2:].partition(":")[0])]).span_message for n in names]
     return np.array(msgs, dtype=object)[rates.argmax(axis=0)[bucket]]
 
 
 def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
     sc = st.scenario
     grid = sc.grid
-    sigma = _lognormal_sigma(st.p50, st.p99)
     conn_fail = np.zeros((st.S, st.T))
     for c in range(st.S):
         for r in st.conn_src[c].values():
@@ -120,6 +119,7 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
         failed = np.zeros((k, n), dtype=bool)
         message = np.full((k, n), "", dtype=object)
         offset = np.zeros((k, n))  # start of a child relative to its parent's start
+        cut = np.zeros((k, n), dtype=bool)  # cancelled by a caller that gave up: ends with it
         extra = []  # retry attempt spans: (node, mask, start offset, duration, failed)
         for j in range(k - 1, -1, -1):
             s = nodes[j][0]
@@ -134,6 +134,11 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                 c = nodes[ch][0]
                 called = present[ch] | conn[ch]
                 timed_out = present[ch] & (dur[ch] > svc.timeout_ms)
+                # The caller's deadline travels with the call: the callee's span ends when its
+                # caller gives up, never as a success slower than anyone waited for. (Its status is
+                # left to its own failures, as the callee's error-rate metric counts them.)
+                dur[ch] = np.where(timed_out, svc.timeout_ms, dur[ch])
+                cut[ch] = timed_out
                 call_fail = conn[ch] | (present[ch] & (failed[ch] | timed_out))
                 call_ms = np.where(conn[ch], 1.0, np.minimum(dur[ch], svc.timeout_ms))
                 offset[ch] = cursor
@@ -151,7 +156,8 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                     f_conn = rng.random(n) < conn_fail[c][bucket]
                     f = f_conn | (rng.random(n) < st.err[c][bucket]) | (d > svc.timeout_ms)
                     d = np.where(f_conn, 1.0, np.minimum(d, svc.timeout_ms))
-                    extra.append((ch, again, cursor.copy(), d, f))
+                    # A connect that fails never reaches the callee: no span of its own there.
+                    extra.append((ch, again & ~f_conn, cursor.copy(), d, f, a + 2))
                     cursor = cursor + np.where(again, d, 0.0)
                     still = again & f
                 call_fail = still
@@ -173,6 +179,11 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
         start[0] = t0
         for j, (_, parent) in enumerate(nodes[1:], start=1):
             start[j] = start[parent] + offset[j] / 1000.0
+            # Cancellation travels down: a cancelled call's own calls end no later than it does.
+            left = (start[parent] - start[j]) * 1000.0 + dur[parent]
+            present[j] &= present[parent] & ~(cut[parent] & (left <= 0.05))  # never made
+            dur[j] = np.where(cut[parent], np.clip(dur[j], None, np.maximum(left, 0.05)), dur[j])
+            cut[j] |= cut[parent]
         span_ids = _hex(rng, k * n, 16).reshape(k, n)
         rows = []
         for j, (s, parent) in enumerate(nodes):
@@ -195,8 +206,11 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                 )
             )
         retry_ids = _hex(rng, max(len(extra), 1) * n, 16).reshape(-1, n)
-        for r, (ch, mask, off, d, f) in enumerate(extra):
+        for r, (ch, mask, off, d, f, attempt) in enumerate(extra):
             s, parent = nodes[ch]
+            left = dur[parent] - off  # a cancelled caller makes no attempt after its own end
+            mask = mask & present[parent] & ~(cut[parent] & (left <= 0.05))
+            d = np.where(cut[parent], np.clip(d, None, np.maximum(left, 0.05)), d)
             rows.append(
                 pd.DataFrame(
                     {
@@ -208,7 +222,15 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                         "t": start[parent][mask] + off[mask] / 1000.0,
                         "duration_ms": np.round(d[mask], 3),
                         "status": np.where(f[mask], "error", "ok"),
-                        "message": np.where(f[mask], "retry failed", ""),
+                        "message": np.where(
+                            f[mask],
+                            np.where(
+                                d[mask] >= svc_timeout(st, parent, nodes),
+                                f"context canceled: attempt {attempt} outlived the caller's timeout",
+                                f"attempt {attempt} failed",
+                            ),
+                            "",
+                        ),
                     }
                 )
             )
@@ -219,6 +241,10 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
         )
     spans = pd.concat(frames, ignore_index=True)
     return spans.sort_values(["t", "trace_id", "span_id"], kind="stable", ignore_index=True)
+
+
+def svc_timeout(st: State, parent: int, nodes) -> float:
+    return st.scenario.services[nodes[parent][0]].timeout_ms
 
 
 def _span_name(st: State, s: int, nodes, parent: int) -> str:

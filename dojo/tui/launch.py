@@ -15,5 +15,6 @@ def run(play: Any = None, settings: PlaySettings = PlaySettings()) -> None:
     if app.left_open is not None:
         scenario_id, attempt = app.left_open
         print(
-            f"your attempt at {scenario_id} is unfinished; pick it up with: dojo play {scenario_id} --resume {attempt}"
+            f"your attempt at {scenario_id} is unfinished; pick it up with: dojo play {scenario_id} --resume "
+            f"{attempt}"
         )

@@ -53,12 +53,14 @@ class Feeds:
         paged = next((a.service for a in sc.alerts if a.name in page), sc.alerts[0].service if sc.alerts else None)
         return cls(
             logs=sig.log_table, spans=sig.spans, events=sig.events, cube=MetricCube(sig.tel.metrics, sig.grid),
-            start=sig.tel.start, duration=sig.end, services=list(sc.services), alerts=list(sc.alerts), paged_service=paged,
+            start=sig.tel.start, duration=sig.end, services=list(sc.services), alerts=list(sc.alerts),
+            paged_service=paged,
         )  # fmt: skip
 
 
 def load(ref) -> Any:
     """A Scenario from a model, a path or a built-in id; ScenarioErrors if it does not load."""
+    import dojo.telemetry  # noqa: F401 - lends the loader the fault library (dojo.scenario.hooks)
     from dojo.scenario import Scenario, load_scenario, resolve_scenario
 
     if isinstance(ref, Scenario):
@@ -84,9 +86,12 @@ def open_attempt(
     manual = settings.clock == "manual"
     if settings.resume is not None:
         from dojo.engine.attempt import Attempt
+        from dojo.engine.readback import check_events
 
         store.attempt(settings.resume)  # a clear StoreError for a number that is no attempt
         events = store.events(settings.resume)
+        if events:
+            check_events(settings.resume, events)  # one line (EngineError) rather than a traceback
         att = Attempt.from_events(events) if events else None
         manual = att is not None and att.settings.clock == "manual"
         tel = synthesize(scenario, seed=att.settings.seed if att is not None else None, progress=progress)
@@ -97,7 +102,8 @@ def open_attempt(
     else:
         tel = synthesize(scenario, seed=settings.seed, progress=progress)
         session = Session.start(
-            scenario, store, telemetry=tel, seed=settings.seed, speed=settings.speed, mode=settings.mode, clock=settings.clock,
+            scenario, store, telemetry=tel, seed=settings.seed, speed=settings.speed, mode=settings.mode,
+            clock=settings.clock,
             time_source=None if manual else HeldTime(time.monotonic), time_limit=settings.time_limit,
         )  # fmt: skip
     return session, Feeds.of(session)

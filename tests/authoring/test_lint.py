@@ -104,3 +104,18 @@ def test_lint_cli_builtin_scenarios_are_fair():
     res = CliRunner().invoke(cli, ["lint"])
     assert res.exit_code == 0, res.output
     assert "fair" in res.output
+
+
+def test_a_fault_set_off_by_a_change_counts_as_that_fault():
+    # An operator's config change that sets off the retry storm: the answer is the storm, the
+    # change its trigger, and the onset is the change's time.
+    change = {"at": "10m", "id": "cfg", "kind": "config_change", "service": "checkout"}
+    change["params"] = {"fault": "retry_storm", "factor": 4}
+    f = findings(
+        timeline=[SLOW, change],
+        answer={
+            "accepted": [{"service": "checkout", "fault": "retry_storm", "trigger": "cfg"}],
+            "evidence": GOOD_EVIDENCE,
+        },
+    )
+    assert f == {}

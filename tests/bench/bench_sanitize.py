@@ -11,8 +11,9 @@ against a run over four copies of it end to end (and the interpreter with the sa
 chunks in flight and caches with a limit, so the peak grows far slower than the file. The log mixes nginx
 access lines (3,000 client IPs), sshd syslog lines, and application key=value lines carrying a
 request UUID (a new one every three or so lines, as a request logs several), user names, e-mails,
-private IPs, host names and the odd token, from Faker pools built once. Baselines: a plain read+write copy of the file, and `grep -c .`, both on the same file in
-the same run, so a busy machine shows up in them too.
+private IPs, host names and the odd token, from Faker pools built once. Baselines: a plain
+read+write copy of the file, and `grep -c .`, both on the same file in the same run, so a busy
+machine shows up in them too.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def write_log(path: Path, target_mb: int, seed: int = 7) -> int:
                 k = rnd.random()
                 if k < 0.35:
                     line = (
-                        f'{rnd.choice(public)} - - [10/Mar/2026:{hh:02d}:{mm:02d}:{ss:02d} +0000] "GET {rnd.choice(paths)}'
+                        f'{rnd.choice(public)} - - [10/Mar/2026:{hh:02d}:{mm:02d}:{ss:02d} +0000] "GET '
+                        f"{rnd.choice(paths)}"
                         f'?page={rnd.randrange(50)} HTTP/1.1" {rnd.choice((200, 200, 200, 304, 404, 502))} '
                         f'{rnd.randrange(200, 90000)} "-" "{rnd.choice(agents)}"'
                     )
@@ -152,7 +154,8 @@ def peak_rss(path: Path | None, out: Path) -> float:
         "from pathlib import Path\n"
         "from dojo.sanitize.run import Options, sanitize\n"
         "if sys.argv[1]:\n"
-        "    sanitize([Path(sys.argv[1])], Options(out=Path(sys.argv[2]), secret=b'bench', secret_given=True, jobs=1))\n"
+        "    sanitize([Path(sys.argv[1])], Options(out=Path(sys.argv[2]), secret=b'bench', secret_given=True, "
+        "jobs=1))\n"
         "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')))\n"
     )
     root = str(Path(__file__).resolve().parents[2])
@@ -223,7 +226,8 @@ def main() -> int:
         structured = {}
         for path in (jsonl, csv_file):
             opts = Options(out=tmpdir / f"out-{path.suffix[1:]}", secret=b"bench", secret_given=True, jobs=1)
-            structured[path.suffix[1:]] = (path.stat().st_size / 1e6, timed(lambda: sanitize([path], opts)))
+            seconds = timed(lambda path=path, opts=opts: sanitize([path], opts))
+            structured[path.suffix[1:]] = (path.stat().st_size / 1e6, seconds)
 
     rate = mb / (t_par if default > 1 else t_one)
     print(f"baseline copy (read+write): {mb / t_copy:8.1f} MB/s")

@@ -130,9 +130,11 @@ def main() -> None:
     print(f"  trivial Textual app (baseline) .......... {med(trivial) * 1000:6.0f} ms  {min(trivial) * 1000:6.0f} ms")
     print(
         f"  dojo library screen ..................... {med(dojo) * 1000:6.0f} ms  {min(dojo) * 1000:6.0f} ms"
-        f"   {med(dojo) / med(trivial):.2f}x the baseline, +{(med(dojo) - med(trivial)) * 1000:.0f} ms   budget {BUDGET_S:.1f} s: {ok(med(dojo) <= BUDGET_S)}"
+        f"   {med(dojo) / med(trivial):.2f}x the baseline, +{(med(dojo) - med(trivial)) * 1000:.0f} ms   budget "
+        f"{BUDGET_S:.1f} s: {ok(med(dojo) <= BUDGET_S)}"
     )
-    print(f"  longest UI stall while the data stack warms up in the background: {med(stalls) * 1000:.0f} ms median, {max(stalls) * 1000:.0f} ms worst"
+    print(f"  longest UI stall while the data stack warms up in the background: {med(stalls) * 1000:.0f} ms median, "
+          f"{max(stalls) * 1000:.0f} ms worst"
           f" (warm-up finished within {args.watch:g} s in {sum(warmed)} of {len(warmed)} runs)")  # fmt: skip
     print(f"  (load average while running: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 

@@ -68,8 +68,9 @@ t0 = time.perf_counter()
 tel = synthesize(sc, progress=progress)
 wall = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({{"wall": wall, "lines": tel.n_logs, "spans": len(tel.spans), "traces": int(tel.spans["trace_id"].nunique()),
-                  "metrics": len(tel.metrics), "events": len(tel.events), "peak_mb": peak, "base_mb": base, "stages": stages}}))
+print(json.dumps({{"wall": wall, "lines": tel.n_logs, "spans": len(tel.spans),
+                  "traces": int(tel.spans["trace_id"].nunique()), "metrics": len(tel.metrics),
+                  "events": len(tel.events), "peak_mb": peak, "base_mb": base, "stages": stages}}))
 """
 
 

@@ -302,7 +302,8 @@ def main() -> None:
     started = time.perf_counter()
     telemetry = synthesize(large_scenario())
     print(
-        f"large scenario: {telemetry.n_logs:,} log lines synthesized in {time.perf_counter() - started:.2f} s (not part of the pane's time)"
+        f"large scenario: {telemetry.n_logs:,} log lines synthesized in {time.perf_counter() - started:.2f} s (not "
+        "part of the pane's time)"
     )
 
     base_start = asyncio.run(empty_start())
@@ -317,18 +318,23 @@ def main() -> None:
 
     print("\nlog pane")
     print(
-        f"  usable after telemetry exists .......... {res['usable'] * 1000:7.0f} ms  ({res['usable'] - base_start:+.2f} s over an empty app)   budget {BUDGET_USABLE_S:.0f} s: {ok(res['usable'] <= BUDGET_USABLE_S)}"
+        f"  usable after telemetry exists .......... {res['usable'] * 1000:7.0f} ms  "
+        f"({res['usable'] - base_start:+.2f} s over an empty app)   budget {BUDGET_USABLE_S:.0f} s: "
+        f"{ok(res['usable'] <= BUDGET_USABLE_S)}"
     )
     for (name, total, worker, matches), (_, raw) in zip(res["filters"], base_filter):
         print(
-            f"  filter {name:<33} {total * 1000:7.0f} ms  (worker {worker * 1000:.0f} ms, raw {raw * 1000:.0f} ms, {matches:,} matches)   budget {BUDGET_FILTER_S * 1000:.0f} ms: {ok(total <= BUDGET_FILTER_S)}"
+            f"  filter {name:<33} {total * 1000:7.0f} ms  (worker {worker * 1000:.0f} ms, raw {raw * 1000:.0f} ms, "
+            f"{matches:,} matches)   budget {BUDGET_FILTER_S * 1000:.0f} ms: {ok(total <= BUDGET_FILTER_S)}"
         )
     print(
-        f"  scroll step (page down through Pilot) .. {res['scroll_median'] * 1000:7.1f} ms median, {res['scroll_p95'] * 1000:.1f} ms p95"
+        f"  scroll step (page down through Pilot) .. {res['scroll_median'] * 1000:7.1f} ms median, "
+        f"{res['scroll_p95'] * 1000:.1f} ms p95"
     )
     print(f"  far jump (scrollbar drag), worst ....... {res['jump_max'] * 1000:7.1f} ms")
     print(
-        f"  pane's paint of an unseen screen ....... {res['paint_median'] * 1000:7.1f} ms median, {res['paint_max'] * 1000:.1f} ms worst"
+        f"  pane's paint of an unseen screen ....... {res['paint_median'] * 1000:7.1f} ms median, "
+        f"{res['paint_max'] * 1000:.1f} ms worst"
     )
     phases = ("mount", "filtering", "scrolling")
     blocks = [res["block_mount"], res["block_filter"], res["block_scroll"]]
@@ -337,7 +343,8 @@ def main() -> None:
     worst_cpu = max(c for _, c in blocks)
     print(f"  longest UI block, wall ms .............. {wall}")
     print(
-        f"  longest UI block, UI-thread CPU ms ..... {cpu}   budget {BUDGET_BLOCK_S * 1000:.0f} ms: {ok(worst_cpu <= BUDGET_BLOCK_S)}"
+        f"  longest UI block, UI-thread CPU ms ..... {cpu}   budget {BUDGET_BLOCK_S * 1000:.0f} ms: "
+        f"{ok(worst_cpu <= BUDGET_BLOCK_S)}"
     )
     print(f"  (load average while running: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     print(f"\n  ({res['rows']:,} rows in the pane; a line mid-log: {res['lines_at_end']!r})")
@@ -346,18 +353,23 @@ def main() -> None:
     idle = asyncio.run(idle_blocks(CLOCK_WATCH_S))
     print("\nthe app's workspace over the same incident")
     print(
-        f"  session and panes' feeds ready (briefing shown meanwhile) {app['session'] * 1000:7.0f} ms  (after synthesis)"
+        f"  session and panes' feeds ready (briefing shown meanwhile) {app['session'] * 1000:7.0f} ms  (after "
+        "synthesis)"
     )
     print(
-        f"  workspace usable after Start ............ {app['usable'] * 1000:7.0f} ms  ({app['rows']:,} lines visible at the page)   budget {BUDGET_USABLE_S:.0f} s: {ok(app['usable'] <= BUDGET_USABLE_S)}"
+        f"  workspace usable after Start ............ {app['usable'] * 1000:7.0f} ms  ({app['rows']:,} lines visible "
+        f"at the page)   budget {BUDGET_USABLE_S:.0f} s: {ok(app['usable'] <= BUDGET_USABLE_S)}"
     )
-    for (name, total, worst, worker, matches), (_, raw) in zip(app["filters"], base_filter):
+    for (name, total, worst, worker, _matches), (_, raw) in zip(app["filters"], base_filter):
         print(
-            f"  filter typed: {name:<26} {total * 1000:7.0f} ms median of {FILTER_REPS}, {worst * 1000:.0f} worst  (worker {worker * 1000:.0f} ms,"
-            f" raw {raw * 1000:.0f} ms, {total / raw:.1f}x raw)   budget {BUDGET_FILTER_S * 1000:.0f} ms: {ok(total <= BUDGET_FILTER_S)}"
+            f"  filter typed: {name:<26} {total * 1000:7.0f} ms median of {FILTER_REPS}, {worst * 1000:.0f} worst  "
+            f"(worker {worker * 1000:.0f} ms,"
+            f" raw {raw * 1000:.0f} ms, {total / raw:.1f}x raw)   budget {BUDGET_FILTER_S * 1000:.0f} ms: "
+            f"{ok(total <= BUDGET_FILTER_S)}"
         )
     print(
-        f"  ({app['recorded']} committed filters recorded as queries, on the engine thread, each finished before the next is typed)"
+        f"  ({app['recorded']} committed filters recorded as queries, on the engine thread, each finished before the "
+        "next is typed)"
     )
     phases = (
         ("opening", app["block_open"]),
@@ -370,9 +382,11 @@ def main() -> None:
         + f"   (an empty app over {CLOCK_WATCH_S:g} s: {idle[0] * 1000:.0f})"
     )
     print("  longest UI block, UI-thread CPU ms ..... " + ", ".join(f"{p} {c * 1000:.0f}" for p, (_, c) in phases)
-          + f"   budget {BUDGET_BLOCK_S * 1000:.0f} ms while the clock runs: {ok(app['block_clock'][1] <= BUDGET_BLOCK_S)}")  # fmt: skip
+          + f"   budget {BUDGET_BLOCK_S * 1000:.0f} ms while the clock runs: "
+          + f"{ok(app['block_clock'][1] <= BUDGET_BLOCK_S)}")  # fmt: skip
     print(
-        f"  (the clock moved {app['clock_moved']:.0f} s of incident; {app['rows_arrived']:,} new lines reached the pane)"
+        f"  (the clock moved {app['clock_moved']:.0f} s of incident; {app['rows_arrived']:,} new lines reached the "
+        "pane)"
     )
     print(f"  (load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 

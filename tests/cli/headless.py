@@ -37,7 +37,8 @@ class Headless:
     def __init__(self, home: Path, *args: str, scenario: str = "checkout-retry-storm"):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "dojo", "play", scenario, "--headless", *args],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=dojo_env(home),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+            env=dojo_env(home),
         )  # fmt: skip
         self.lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()

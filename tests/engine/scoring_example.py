@@ -39,6 +39,11 @@ def render(card: dict) -> str:
         f"  {'+' if t['matched_by'] else '-'} {t['selector']}"
         + (f"  <- {', '.join(t['matched_by'])}" if t["matched_by"] else "")
         for t in card["evidence"]
+    ) + "".join(
+        "\n  pin "
+        + p["pin"]
+        + (" shows " + "; ".join(p["proved"]) if p["proved"] else " proves nothing: " + p["why_not"])
+        for p in card["pins"]
     )
     return f"""\
 ttcd_s          {card["ttcd_s"]:g}
@@ -52,7 +57,7 @@ speed_points    {card["base"]} x {card["par_s"]:g} / {card["par_s"] + card["adju
 evidence        {card["evidence_matched"]} of {card["evidence_total"]} selectors matched
 {ev}
 evidence_points {card["base"]} x {card["evidence_weight"]:g} x {card["evidence_matched"]}/{card["evidence_total"]} = {card["evidence_points"]:g}
-points          round({card["speed_points"]:g} + {card["evidence_points"]:g}) = {card["points"]}"""
+points          round({card["speed_points"]:g} + {card["evidence_points"]:g}) = {card["points"]}"""  # noqa: E501 - the card's layout, verbatim
 
 
 def main() -> None:

@@ -118,6 +118,17 @@ def test_ids_are_echoed_and_blank_lines_ignored(proto):
     assert proto.handle_line("   \n") is None
 
 
+def test_duplicate_keys_are_a_protocol_error_and_record_nothing(proto):
+    before = len(proto.session._events)
+    for line in ('{"cmd": "hint", "cmd": "status"}', '{"cmd": "logs", "limit": 1, "limit": 500}',
+                 '{"cmd": "status", "id": {"a": 1, "a": 2}}'):  # fmt: skip
+        reply = json.loads(encode(proto.handle_line(line)))
+        assert reply["ok"] is False and reply["error"].startswith("protocol error: key "), reply
+        assert "appears twice" in reply["error"]
+    assert len(proto.session._events) == before
+    assert proto.handle_line('{"cmd": "status", "x": {"a": 1}, "y": {"a": 2}}')["ok"] is False  # unknown keys
+
+
 def test_a_play_through(proto):
     assert (
         send(proto, {"cmd": "hypothesis", "text": "storm", "service": "checkout", "fault": "retry_storm"})[
@@ -163,7 +174,8 @@ def test_a_bug_in_a_handler_is_a_reply_too(proto, monkeypatch):
 def test_the_engine_and_store_never_import_textual():
     code = (
         f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
-        "import dojo.engine, dojo.engine.session, dojo.engine.protocol, dojo.engine.scoring, dojo.store, dojo.commands.play, dojo.commands.history\n"
+        "import dojo.engine, dojo.engine.session, dojo.engine.protocol, dojo.engine.scoring, dojo.store, "
+        "dojo.commands.play, dojo.commands.history\n"
         "assert 'textual' not in sys.modules, 'textual imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

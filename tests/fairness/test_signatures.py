@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 import pytest
 
 from dojo.players.signatures import MAX_QUERY_REGEX, SHAPES, kind_of_span, line_patterns, signatures
-from dojo.scenario.model import METRIC_NAMES
+from dojo.scenario.vocabulary import METRIC_NAMES
 from dojo.telemetry.faults import FAULTS
 
 SAMPLE = {"peer": "payments", "service": "checkout", "caller": "web", "caller_ip": "10.4.5.6"}

@@ -71,7 +71,7 @@ class PgServer:
         subprocess.run(cmd, check=True, capture_output=True, timeout=60, cwd="/")
 
     def start(self) -> None:
-        opts = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off"
+        opts = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off -c max_connections=300"
         self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.dir / "log"), "-w", "start")
 
     def stop(self) -> None:

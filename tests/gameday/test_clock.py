@@ -61,3 +61,18 @@ def test_members_cannot_touch_the_game_clock():
     for action in (clock.pause, clock.resume):
         with pytest.raises(ClockError, match="facilitator"):
             action()
+
+
+def test_the_game_layer_never_imports_textual():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        f"import sys; sys.path.insert(0, {str(root)!r})\n"
+        "import dojo.gameday.game, dojo.gameday.team, dojo.gameday.protocol, dojo.gameday.report, "
+        "dojo.store.games, dojo.commands.gameday\n"
+        "assert 'textual' not in sys.modules, 'textual imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -43,8 +43,10 @@ def test_create_join_start_play_end_status_report(db_url, telemetry, tmp_path):
     assert not early["ok"] and "not started" in early["error"]
 
     run("gameday", "start", gid, "--key", key, "--db", db_url)
-    for proto in teams.values():
+    for name, proto in teams.items():
         assert ask(proto, cmd="game")["phase"] == "running"
+        st = ask(proto, cmd="status")
+        assert (st["phase"], st["team"], st["outcome"]) == ("running", name, "in_progress")
         assert ask(proto, cmd="logs", contains="retrying", limit=1)["count"] >= 0
 
     red, blue = teams["red"], teams["blue"]

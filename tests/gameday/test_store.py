@@ -106,3 +106,15 @@ def test_attempts_written_by_the_solo_store_stay_readable_beside_games(tmp_path,
     raw = sqlite3.connect(path)
     assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     raw.close()
+
+
+def test_a_guarded_write_ignores_kinds_it_does_not_depend_on(store, game):
+    code = game.teams[0][1]
+    store.team_append(code, "query", "ann", {}, wall_s=0, scenario_t=0)  # seq 2: not a journal change
+    guard = ("hypothesis", "started")
+    h = store.team_append(code, "hypothesis", "bob", {"id": "H1", "text": "x"}, wall_s=0, scenario_t=0, expect=1,
+                          guard=guard)  # fmt: skip
+    assert h.seq == 3
+    with pytest.raises(Conflict):  # but a hypothesis in between is
+        store.team_append(code, "hypothesis", "cy", {"id": "H1", "text": "y"}, wall_s=0, scenario_t=0, expect=1,
+                          guard=guard)  # fmt: skip

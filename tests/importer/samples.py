@@ -18,7 +18,9 @@ def write_all(folder: Path) -> dict[str, Path]:
             "    at com.shop.Pay.run(Pay.java:42)\n"
             "2026-03-10T14:04:00Z WARN checkout slow response\n"
         ),
-        "syslog.log": "Mar 10 14:07:01 host1 sshd[42]: error: connection reset\nMar 10 14:07:05 host1 cron[7]: job ok\n",
+        "syslog.log": (
+            "Mar 10 14:07:01 host1 sshd[42]: error: connection reset\nMar 10 14:07:05 host1 cron[7]: job ok\n"
+        ),
         "access.log": (
             '203.0.113.9 - - [10/Mar/2026:14:08:00 +0000] "GET /api/orders HTTP/1.1" 200 512 "-" "curl"\n'
             '203.0.113.9 - - [10/Mar/2026:14:08:01 +0000] "GET /api/orders HTTP/1.1" 503 0 "-" "curl"\n'
@@ -101,7 +103,10 @@ def write_all(folder: Path) -> dict[str, Path]:
                 },
             }
         ),
-        "wide.csv": "time,checkout:rps,payments/latency_p99_ms,cpu_pct\n2026-03-10T14:01:00Z,40,120.5,33\n2026-03-10T14:01:10Z,41,,34\nbad-time,1,2,3\n",
+        "wide.csv": (
+            "time,checkout:rps,payments/latency_p99_ms,cpu_pct\n"
+            "2026-03-10T14:01:00Z,40,120.5,33\n2026-03-10T14:01:10Z,41,,34\nbad-time,1,2,3\n"
+        ),
         "jaeger.json": json.dumps(
             {
                 "data": [

@@ -127,9 +127,12 @@ def log_lines(c: Catalog) -> list[str]:
             c.hosts[i],
         )
         lines += [
-            f"Mar 10 14:03:{i:02d} {host.split('.')[0]} sshd[{4000 + i}]: Failed password for invalid user {user} from {ip} port 22 ssh2",
-            f"Mar 10 14:04:{i:02d} {host} sshd[{4100 + i}]: Accepted publickey for {user} from {priv} port 5{i:04d} ssh2",
-            f'{ip} - {user} [10/Mar/2026:14:03:{i:02d} +0000] "GET /api/v1/orders?id={i} HTTP/1.1" 200 512 "-" "curl/8.5"',
+            f"Mar 10 14:03:{i:02d} {host.split('.')[0]} sshd[{4000 + i}]: Failed password for invalid user {user} "
+            f"from {ip} port 22 ssh2",
+            f"Mar 10 14:04:{i:02d} {host} sshd[{4100 + i}]: Accepted publickey for {user} from {priv} port 5{i:04d} "
+            "ssh2",
+            f'{ip} - {user} [10/Mar/2026:14:03:{i:02d} +0000] "GET /api/v1/orders?id={i} HTTP/1.1" 200 512 "-" '
+            '"curl/8.5"',
             f"2026-03-10T14:05:{i:02d}.123Z INFO checkout user={user} email={email} client={priv} host={host} "
             f"request_id={c.uuids[i]} card={c.cards[i]} mac={c.macs[i]} ip6={v6}",
             f"2026-03-10T14:06:{i:02d}Z WARN auth login {user} failed; api_key={c.api_keys[i]} token={c.tokens[i]} "
@@ -137,11 +140,14 @@ def log_lines(c: Catalog) -> list[str]:
             f"2026-03-10T14:07:{i:02d}Z ERROR db connect postgres://{user}:{c.passwords[i]}@{host}:5432/app "
             f"password={c.passwords[i]} home=/home/{user}/app user: {user}",
             f"2026-03-10 14:08:{i:02d} session opened for user {user} by (uid=0) from [{v6}]:443 via {email}",
-            f"Mar 10 14:09:{i:02d} {host.split('.')[0]} sudo:    {user} : TTY=pts/{i} ; PWD=/home/{user} ; USER=root ; COMMAND=/bin/ls",
+            f"Mar 10 14:09:{i:02d} {host.split('.')[0]} sudo:    {user} : TTY=pts/{i} ; PWD=/home/{user} ; USER=root "
+            "; COMMAND=/bin/ls",
             f"Mar 10 14:10:{i:02d} {host.split('.')[0]} su: (to root) {user} on pts/{i}",
             f"2026-03-10T14:11:{i:02d}Z INFO login username: '{user}' from {ip}",
-            f'2026-03-10 14:12:{i:02d}.123 UTC [{4700 + i}] {user}@orders FATAL:  password authentication failed for user "{user}"',
-            f"2026-03-10T14:13:{i:02d}Z INFO GET /reset?email={email.replace('@', '%40')} by arn:aws:iam::123456789012:user/{user}",
+            f"2026-03-10 14:12:{i:02d}.123 UTC [{4700 + i}] {user}@orders FATAL:  password authentication failed for "
+            f'user "{user}"',
+            f"2026-03-10T14:13:{i:02d}Z INFO GET /reset?email={email.replace('@', '%40')} by "
+            f"arn:aws:iam::123456789012:user/{user}",
         ]
     return lines
 
@@ -189,7 +195,8 @@ def write_csv(path: Path, c: Catalog) -> Path:
                 c.hosts[i],
                 c.ipv4_public[i],
                 c.emails[i],
-                f'paid with {c.cards[i]}, key={c.api_keys[i]}, from {c.ipv6[i]}, said "bye, see you" to user {c.users[i]}',
+                f'paid with {c.cards[i]}, key={c.api_keys[i]}, from {c.ipv6[i]}, said "bye, see you" to user '
+                f"{c.users[i]}",
             ]
         )
     path.write_text(buf.getvalue(), encoding="utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -82,6 +83,7 @@ def test_rows_scrubbed_in_place_read_as_the_csv_path_writes_them(text):
     assert fast.take_counts() == slow.take_counts()
 
 
+@pytest.mark.slow
 def test_a_big_csv_through_the_flat_way_leaks_nothing(tmp_path, catalog):
     from .conftest import leaks
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -110,6 +111,7 @@ def _parsed(text: str) -> list[object]:
     return out
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(lines(), min_size=1, max_size=12))
 @example(['{"user":"bob77","host":"db-prod-7","password":"hunter2","msg":"from 10.1.2.3"}'])
@@ -149,6 +151,7 @@ def test_lines_that_are_not_one_flat_object_go_the_parsing_way():
         assert p is None or not p.flat.any(), line
 
 
+@pytest.mark.slow
 def test_a_big_json_lines_file_through_the_flat_way_leaks_nothing(tmp_path, catalog):
     from .conftest import leaks
 

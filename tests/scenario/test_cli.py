@@ -76,8 +76,8 @@ def test_validate_duplicate_ids(tmp_path):
     res = run("validate", str(tmp_path))
     assert res.exit_code == 1
     assert (
-        f"{tmp_path / 'b.yaml'}:3: id: 'shop-slow-payments' is already the id of {tmp_path / 'a.yaml'}; ids must be unique"
-        in res.output
+        f"{tmp_path / 'b.yaml'}:3: id: 'shop-slow-payments' is already the id of {tmp_path / 'a.yaml'}; ids must be "
+        "unique" in res.output
     )
 
 
@@ -143,7 +143,8 @@ def test_faults_lists_kinds_and_params():
     assert res.exit_code == 0
     assert "dependency_latency  test fault dependency_latency" in res.stdout
     assert "    factor: int = 4  [1..10]  retries per failed call" in res.stdout
-    assert "changes (harmless by themselves): deploy" in res.stdout
+    assert "changes (harmless without params): deploy" in res.stdout
+    assert "    replicas: int" in res.stdout
     doc = json.loads(run("faults", "--json").stdout)
     retry = next(f for f in doc["faults"] if f["name"] == "retry_storm")
     assert retry["params"] == [

@@ -62,12 +62,14 @@ EDITS = {
     "literal": (
         "kind: lb",
         "kind: dbb",
-        "x.yaml:14: services[0].kind: 'dbb' is not one of http, worker, db, cache, queue, lb, external; did you mean 'db'?",
+        "x.yaml:14: services[0].kind: 'dbb' is not one of http, worker, db, cache, queue, lb, external; did you mean "
+        "'db'?",
     ),
     "slug": (
         "name: checkout\n",
         "name: Check Out\n",
-        "x.yaml:15: services[1].name: 'Check Out' is not allowed here; write lowercase letters, digits and '-', starting with a letter (like check-out)",
+        "x.yaml:15: services[1].name: 'Check Out' is not allowed here; write lowercase letters, digits and '-', "
+        "starting with a letter (like check-out)",
     ),
     "missing key": (
         "title: Slow checkout after a payments deploy\n",
@@ -141,8 +143,11 @@ def test_alias_bomb_refused_without_expanding():
         f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi")
     )
     lines = errors_of(bomb)
-    assert lines[0] == "x.yaml:1: anchors (&a) are not allowed; write each value out in full"
-    assert "x.yaml:2: aliases (*a) are not allowed; write the value out in full" in lines
+    # One fix, one line (it was 82): the first anchor, and how many more there are.
+    assert lines == [
+        "x.yaml:1: anchors (&a) are not allowed (and 80 more anchors and aliases after it); "
+        "write every value out in full"
+    ]
 
 
 @pytest.mark.parametrize(

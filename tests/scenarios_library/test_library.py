@@ -56,7 +56,6 @@ def test_the_failures_that_defeat_pattern_matching_are_covered():
     kinds = accepted_faults()
     for kind in (
         "retry_storm",
-        "quota_exhaustion",
         "certificate_expiry",
         "credential_change",
         "code_defect",
@@ -85,7 +84,8 @@ def test_at_least_three_retold_from_public_postmortems():
     assert len(retold) >= 3, retold
     for sc in SCENARIOS.values():
         if sc.source:
-            assert len(sc.source.changes) > 80, f"{sc.id}: say what was changed or sanitized"
+            assert len(sc.source.changes) >= 3, f"{sc.id}: list every change and invention, one item each"
+            assert sum(len(c) for c in sc.source.changes) > 200, f"{sc.id}: say what was changed or sanitized"
 
 
 def test_difficulty_spreads_from_one_to_five():
@@ -145,7 +145,10 @@ def test_each_keeps_a_moderate_size(sid):
     callers = {c for svc in sc.services for c in svc.calls}
     entry = sum(svc.rps or 0 for svc in sc.services if svc.name not in callers)
     assert 20 <= entry <= 80, f"{sid}: entry traffic {entry} rps"
-    assert 4 <= len(sc.services) <= 12
+    if sc.difficulty >= 4:  # hard ones are big: the cause hides among many moving parts
+        assert 15 <= len(sc.services) <= 40, f"{sid}: {len(sc.services)} services"
+    else:
+        assert 4 <= len(sc.services) <= 12, f"{sid}: {len(sc.services)} services"
 
 
 @pytest.mark.parametrize("sid", IDS)

@@ -1,9 +1,11 @@
-"""Built-in scenarios synthesize, and their page fires only once the fault is under way."""
+"""Built-in scenarios synthesize, their evidence holds up, and their page fires only once the fault is
+under way."""
 
 from __future__ import annotations
 
 import pytest
 
+from dojo.authoring.realism import check as realism
 from dojo.scenario.loader import builtin_dir, find_scenarios, load_scenario
 from dojo.telemetry.faults import FAULTS
 from dojo.telemetry.synthesize import synthesize
@@ -16,7 +18,10 @@ def test_page_fires_after_onset_and_not_before(path) -> None:
     sc = load_scenario(path)
     onset = min(ev.at for ev in sc.timeline if ev.kind in FAULTS and not ev.red_herring)
     page = sc.page or sc.alerts[0].name
-    events = synthesize(sc).events
+    tel = synthesize(sc)
+    events = tel.events
+    # The evidence holds up: the realism linter finds nothing to give the synthesis away.
+    assert [f.line() for f in realism(sc, tel)] == []
     fired = events[(events["kind"] == "alert_firing") & (events["name"] == page)]["t"]
     assert len(fired) > 0, f"{page} never fires"
     assert fired.min() > onset

@@ -225,9 +225,81 @@ def _retry_storm(tel: Telemetry, ctrl: Telemetry) -> None:
     assert post_mean(tel, "provider", "rps") > 2 * post_mean(ctrl, "provider", "rps")
 
 
+def _metastable(tel: Telemetry, ctrl: Telemetry) -> None:
+    # The slow database lasts two minutes; the storm it set off is still there after it.
+    late = tel.metrics[(tel.metrics.t >= ONSET + 240)]
+    base = ctrl.metrics[(ctrl.metrics.t >= ONSET + 240)]
+    db = (late.service == "db") & (late.metric == "rps")
+    assert late[db]["value"].mean() > 2 * base[(base.service == "db") & (base.metric == "rps")]["value"].mean()
+
+
 def _surge(tel: Telemetry, ctrl: Telemetry) -> None:
     assert post_mean(tel, "web", "rps") == pytest.approx(3 * post_mean(ctrl, "web", "rps"), rel=0.1)
 
+
+def _capacity_loss(tel: Telemetry, ctrl: Telemetry) -> None:
+    # A fifth of the capacity left for the same traffic: api sheds what it cannot serve.
+    assert post_mean(tel, "api", "error_rate") > post_mean(ctrl, "api", "error_rate") + 0.2
+    assert post_mean(tel, "api", "cpu_pct") > post_mean(ctrl, "api", "cpu_pct") + 30
+    assert post_mean(tel, "api", "instances") == pytest.approx(0.2 * post_mean(ctrl, "api", "instances"))
+
+
+def _network(tel: Telemetry, ctrl: Telemetry) -> None:
+    assert post_mean(tel, "mesh", "packet_loss_pct") == pytest.approx(30, abs=1)
+    assert post_mean(ctrl, "mesh", "packet_loss_pct") == 0
+    assert post_mean(tel, "web", "latency_p99_ms") > post_mean(ctrl, "web", "latency_p99_ms") + 150
+    assert post_mean(tel, "web", "error_rate") > post_mean(ctrl, "web", "error_rate") + 0.03
+
+
+def _replication(tel: Telemetry, ctrl: Telemetry) -> None:
+    lag = after(tel, "db", "replication_lag_s", ONSET)
+    assert lag.max() > 60 and after(ctrl, "db", "replication_lag_s", ONSET).max() == 0
+    # The failover at +240 s starts the lag over.
+    assert after(tel, "db", "replication_lag_s", ONSET + 250)[0] < 10
+    # Each switchover (failover at +240 s, failback at +480 s) drops connections for a while.
+    err = after(tel, "api", "error_rate", ONSET)
+    assert err[25] > 0.08 and err[49] > 0.08 and err[36] < 0.04
+
+
+def _cascade(tel: Telemetry, ctrl: Telemetry) -> None:
+    for service in ("db", "api", "web"):
+        assert after(tel, service, "instances", ONSET).min() < 1.5
+        assert after(ctrl, service, "instances", ONSET).min() == 3
+    # One hop at a time: the callers go down a delay later.
+    assert after(tel, "api", "instances", ONSET)[0] == 3
+
+
+def _autoscaler(tel: Telemetry, ctrl: Telemetry) -> None:
+    assert post_mean(tel, "api", "instances") < 1.5 and post_mean(ctrl, "api", "instances") == 3
+    # One instance left for three instances' traffic: it sheds.
+    assert post_mean(tel, "api", "error_rate") > post_mean(ctrl, "api", "error_rate") + 0.03
+
+
+def _observability(tel: Telemetry, ctrl: Telemetry) -> None:
+    # api is the metrics backend: everyone else's dashboards go blank; its own show it failing.
+    m = tel.metrics
+    others = m[(m.service != "api") & (m.t >= ONSET)]
+    assert others.empty and not m[(m.service != "api") & (m.t < ONSET)].empty
+    assert not ctrl.metrics[(ctrl.metrics.service != "api") & (ctrl.metrics.t >= ONSET)].empty
+    assert post_mean(tel, "api", "error_rate") > 0.5
+
+
+def _clock_skew(tel: Telemetry, ctrl: Telemetry) -> None:
+    assert post_mean(tel, "api", "clock_skew_s") == pytest.approx(300)
+    assert post_mean(tel, "api", "error_rate") > post_mean(ctrl, "api", "error_rate") + 0.5
+
+
+def _gc(tel: Telemetry, ctrl: Telemetry) -> None:
+    assert post_mean(tel, "api", "latency_p99_ms") > post_mean(ctrl, "api", "latency_p99_ms") + 300
+    assert post_mean(tel, "api", "latency_p50_ms") < 2 * post_mean(ctrl, "api", "latency_p50_ms")
+    assert post_mean(tel, "api", "memory_pct") > 85
+
+
+NET = (
+    {"name": "web", "kind": "lb", "calls": ["mesh"], "rps": 30},
+    {"name": "mesh", "kind": "lb", "calls": ["api"]},
+    {"name": "api", "kind": "http"},
+)
 
 SLOW_PROVIDER = fault("dependency_latency", "provider", added_ms=4000)
 
@@ -318,6 +390,67 @@ CASES = {
             fails=False,
             setup=(SLOW_PROVIDER,),
         ),
+        Case(
+            "metastable_retry_storm",
+            "api",
+            {"factor": 4},
+            texts=(("api", "no retry budget"), ("api", "retrying at once")),
+            check=_metastable,
+            fails=False,
+            setup=({**fault("dependency_latency", "db", added_ms=4000), "for": "2m"},),
+        ),
+        Case(
+            "capacity_loss",
+            "api",
+            {"share": 0.8},
+            texts=(("api", "instance pool below desired size"),),
+            check=_capacity_loss,
+            fails=False,
+        ),
+        Case(
+            "network_saturation",
+            "mesh",
+            {"loss_pct": 30},
+            texts=(("mesh", "nf_conntrack: table full"), ("web", "i/o timeout after SYN retransmits")),
+            check=_network,
+            services=NET,
+        ),
+        Case(
+            "replication_lag",
+            "db",
+            {"lag_s_per_min": 30, "failover_after_s": 240, "failback_after_s": 480, "fresh_read_share": 0.8},
+            texts=(("db", "replay lag exceeds threshold"), ("db", "read-after-write check failed")),
+            check=_replication,
+            fails=False,
+        ),
+        Case(
+            "cascading_restart",
+            "db",
+            {"delay_s": 60, "warmup_s": 120},
+            texts=(("db", "Killing container"), ("api", "Killing container"), ("web", "Killing container")),
+            check=_cascade,
+            fails=False,
+        ),
+        Case(
+            "autoscaler_misbehaviour",
+            "api",
+            texts=(("api", "horizontal-pod-autoscaler"),),
+            check=_autoscaler,
+            fails=False,
+        ),
+        Case(
+            "observability_outage",
+            "api",
+            texts=(("api", "remote_write to metrics backend failed"), ("api", "ingester push rejected")),
+            check=_observability,
+        ),
+        Case(
+            "clock_skew",
+            "api",
+            texts=(("api", "token rejected: iat is in the future"), ("api", "chronyd")),
+            check=_clock_skew,
+        ),
+        Case("gc_pause", "api", texts=(("api", "[gc] Pause Full"),), check=_gc, fails=False),
         Case(
             "traffic_surge",
             "web",

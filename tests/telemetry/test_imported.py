@@ -133,3 +133,24 @@ def test_an_imported_file_nested_too_deeply_is_a_load_error(tmp_path, real, kind
     with pytest.raises(ScenarioErrors) as err:
         load_scenario(path)
     assert "nested too deeply" in str(err.value) and str(bad) in str(err.value)
+
+
+def test_what_the_loader_read_stays_with_telemetry_and_goes_with_its_scenario(tmp_path, real):
+    """The model carries no telemetry cache: the files read at load wait in dojo.telemetry.imported,
+    are what synthesis merges (no second read), and are let go with the scenario."""
+    import gc
+
+    from dojo.telemetry import imported
+
+    folder, _ = real
+    path = scenario_with_imports(tmp_path, folder, {"logs": "signals/logs.jsonl", "replace": ["logs"]})
+    sc = load_scenario(path)
+    key = id(sc)
+    held = imported._READ[key]
+    assert held.logs is not None and imported.imported_signals(sc) is held
+    assert not any(isinstance(v, imported.Imported) for v in vars(sc).values())
+    (tmp_path / "signals" / "logs.jsonl").unlink()  # synthesis must not need the file again
+    assert synthesize(sc).n_logs == held.logs.num_rows
+    del sc
+    gc.collect()
+    assert key not in imported._READ

@@ -131,7 +131,7 @@ def test_page_alert_fires_after_onset_only(storm, control):
 def test_traces_are_trees(storm):
     spans = storm.spans
     timeouts = {s.name: s.timeout_ms for s in storm.scenario.services}
-    for trace_id, group in list(spans.groupby("trace_id"))[:150]:
+    for _trace_id, group in list(spans.groupby("trace_id"))[:150]:
         roots = group[group.parent_id == ""]
         assert len(roots) == 1
         ids = set(group.span_id)

@@ -4,6 +4,7 @@ and giving up."""
 
 import asyncio
 
+import pytest
 from textual.widgets import DataTable, Markdown
 
 from dojo.tui.commands import binding_commands, command_name
@@ -17,6 +18,7 @@ from dojo.tui.widgets.log_view import LogView
 from .apps import SCENARIO, SIZE, dojo_app, settled, to_workspace, until
 
 
+@pytest.mark.slow
 def test_a_real_clock_moves_the_panes_and_the_palette_pauses_it():
     async def main():
         app = dojo_app(play=SCENARIO, clock="real", speed=60.0)
@@ -63,6 +65,7 @@ def test_a_real_clock_moves_the_panes_and_the_palette_pauses_it():
     asyncio.run(main())
 
 
+@pytest.mark.slow
 def test_leave_resume_from_the_library_then_give_up():
     async def main():
         app = dojo_app()

@@ -14,7 +14,10 @@ def loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:
 
 
 def test_the_core_imports_no_textual():
-    core = "import dojo.scenario, dojo.telemetry, dojo.telemetry.synthesize, dojo.engine, dojo.engine.session, dojo.engine.protocol, dojo.store, dojo.cli"
+    core = (
+        "import dojo.scenario, dojo.telemetry, dojo.telemetry.synthesize, dojo.engine, dojo.engine.session, "
+        "dojo.engine.protocol, dojo.store, dojo.cli"
+    )
     assert loaded_after(core, ("textual",)) == []
 
 

@@ -29,7 +29,8 @@ register(
         },
         error_logs=(
             Template(
-                "call to {peer} failed: tls: failed to verify certificate: x509: certificate has expired or is not yet valid (request_id={id})",
+                "call to {peer} failed: tls: failed to verify certificate: x509: certificate has expired or is not "
+                "yet valid (request_id={id})",
                 side="caller",
             ),
         ),

@@ -52,7 +52,8 @@ register(
         event_logs={
             "full": (
                 Template(
-                    "failed to rotate log /var/log/{service}/app.log: open /var/log/{service}/app.log.1: no space left on device"
+                    "failed to rotate log /var/log/{service}/app.log: open /var/log/{service}/app.log.1: no space "
+                    "left on device"
                 ),
             )
         },

@@ -23,7 +23,8 @@ register(
         params={"share": Param("share", float, 1.0, "fraction of lookups that fail", 0.01, 1)},
         error_logs=(
             Template(
-                "call to {peer} failed: dial tcp: lookup {peer}.default.svc.cluster.local on 10.96.0.10:53: no such host (request_id={id})",
+                "call to {peer} failed: dial tcp: lookup {peer}.default.svc.cluster.local on 10.96.0.10:53: no such "
+                "host (request_id={id})",
                 side="caller",
             ),
         ),

@@ -58,10 +58,15 @@ def card_terms(card: dict) -> list[Term]:
     for t in c["evidence"]:
         by = f"  <- {', '.join(t['matched_by'])}" if t["matched_by"] else ""
         rows.append(Term("", f"{'+' if t['matched_by'] else '-'} {t['selector']}{by}", bool(t["matched_by"])))
+    for p in c.get("pins", []):
+        # Each pin says which fact it proved, or why it proved none: feedback on the reasoning.
+        said = "shows " + "; ".join(p["proved"]) if p["proved"] else "proves nothing: " + p["why_not"]
+        rows.append(Term("", f"pin {p['pin']} {said}", bool(p["proved"])))
     rows.append(
         Term(
             "evidence_points",
-            f"{c['base']} x {c['evidence_weight']:g} x {c['evidence_matched']}/{c['evidence_total']} = {c['evidence_points']:g}",
+            f"{c['base']} x {c['evidence_weight']:g} x {c['evidence_matched']}/{c['evidence_total']} = "
+            f"{c['evidence_points']:g}",
         )
         if solved
         else Term("evidence_points", "0 (points need a correct diagnosis)")

@@ -21,7 +21,9 @@ STATUS_WORDS = {"open": "reopened", "ruled_out": "ruled out", "confirmed": "conf
 class Moment:
     t: float  # scenario seconds
     side: str  # incident | you
-    kind: str  # fault | fault_end | change | alert | resolved | paged | hypothesis | update | pin | hint | wrong | correct | gave_up | timed_out | resumed
+    # fault | fault_end | change | alert | resolved | paged | hypothesis | update | pin | hint | wrong | correct
+    # | gave_up | timed_out | resumed
+    kind: str
     text: str
     wall_s: float | None = None  # learner time, for the learner's rows
     cause: bool = False  # the fault the answer key accepts
@@ -62,7 +64,7 @@ def learner_moments(events, hint_texts: list[str] | None = None) -> list[Moment]
     for e in events:
         d, t, wall = e.data, float(e.scenario_t), float(e.wall_s)
 
-        def add(kind: str, text: str) -> None:
+        def add(kind: str, text: str, t: float = t, wall: float = wall) -> None:
             out.append(Moment(t, YOU, kind, text, wall))
 
         if e.kind == "started":

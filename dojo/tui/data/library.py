@@ -114,13 +114,14 @@ class Record:
 def records(store) -> dict[str, Record]:
     """scenario id -> Record, from every attempt in the store."""
     from dojo.engine.attempt import Attempt
+    from dojo.engine.readback import readable
 
     out: dict[str, Record] = {}
     events = store.all_events()
     for row in store.attempts():
         evs = events.get(row.id)
-        if not evs:
-            continue
+        if not evs or not readable(row.id, evs):
+            continue  # a malformed attempt is left out here; `dojo history` names it
         att = Attempt.from_events(evs)
         rec = out.get(row.scenario_id, Record())
         ttcd = float(att.solved.wall_s) if att.solved is not None else None

@@ -31,19 +31,21 @@ class AttemptSummary:
 
 def summaries(store) -> list[AttemptSummary]:
     from dojo.engine.attempt import Attempt
+    from dojo.engine.readback import readable
     from dojo.engine.scoring import score
 
     events = store.all_events()
     out = []
     for row in store.attempts():
         evs = events.get(row.id)
-        if not evs:
-            continue
+        if not evs or not readable(row.id, evs):
+            continue  # a malformed attempt is left out here; `dojo history` names it
         card = score(evs)
         faults = tuple(dict.fromkeys(a.fault for a in Attempt.from_events(evs).rules.accepted))
         out.append(
             AttemptSummary(
-                row.id, row.scenario_id, row.title, row.created_at, card.outcome, card.ttcd_s, card.penalty_s, card.adjusted_s,
+                row.id, row.scenario_id, row.title, row.created_at, card.outcome, card.ttcd_s, card.penalty_s,
+                card.adjusted_s,
                 card.par_s, card.points, card.wrong_diagnoses, card.hints_used, faults,
             )
         )  # fmt: skip
@@ -86,7 +88,8 @@ def weakest(attempts: list[AttemptSummary]) -> list[Weakness]:
         ratios = [a.adjusted_s / a.par_s for a in group if a.adjusted_s is not None and a.par_s > 0]
         out.append(
             Weakness(
-                fault, len(group), sum(a.ttcd_s is not None for a in group), statistics.median(ratios) if ratios else None,
+                fault, len(group), sum(a.ttcd_s is not None for a in group),
+                statistics.median(ratios) if ratios else None,
                 sum(a.wrong for a in group), sum(a.hints for a in group),
             )
         )  # fmt: skip

@@ -25,6 +25,7 @@ from textual.widgets import Footer, Markdown, ProgressBar, Static
 from dojo.engine.api import AttemptView, Briefing
 
 from ..data.units import span
+from ..plain import safe, visible
 from ..prepare import Feeds, PlaySettings, load, open_attempt
 from ..widgets.metric_chart import MetricChart
 from .base import DojoScreen
@@ -47,7 +48,8 @@ def briefing_markdown(b: Any, scenario: Any, attempt: int, resumed: bool) -> str
     base = BASE_PER_DIFFICULTY * b.difficulty
     hints = b.hints
     hint_line = (
-        f"- **{len(hints)} hint{'s' * (len(hints) != 1)}**, taken in order, cost {', '.join(span(c) for c in hints)} of added time. "
+        f"- **{len(hints)} hint{'s' * (len(hints) != 1)}**, taken in order, cost {', '.join(span(c) for c in hints)} "
+        "of added time. "
         "You are told the cost before you take one."
         if hints
         else "- This scenario has no hints."
@@ -70,9 +72,11 @@ def briefing_markdown(b: Any, scenario: Any, attempt: int, resumed: bool) -> str
         "## Rules",
         "",
         f"- **Par** is {span(b.par_s)}: diagnosing at par earns half of the {base} speed points, faster earns more.",
-        f"- **A wrong diagnosis adds {span(b.wrong_penalty_s)}** to your time. A service or fault kind the scenario does not have is an error, not a guess: it costs nothing.",
+        f"- **A wrong diagnosis adds {span(b.wrong_penalty_s)}** to your time. A service or fault kind the "
+        "scenario does not have is an error, not a guess: it costs nothing.",
         hint_line,
-        f"- **Evidence** you pin that the answer key expects earns up to {round(base * EVIDENCE_WEIGHT)} points, as much as being infinitely fast. At most {MAX_PINS} pins: choose.",
+        f"- **Evidence** you pin that the answer key expects earns up to {round(base * EVIDENCE_WEIGHT)} points, as "
+        f"much as being infinitely fast. At most {MAX_PINS} pins: choose.",
         "- Queries see only what has happened by now on the replay clock.",
         "",
         "## Fault kinds a diagnosis can name",
@@ -154,6 +158,9 @@ class BriefingScreen(DojoScreen[None]):
         except (EngineError, StoreError) as exc:
             self._fail(str(exc))
             return
+        except ScenarioErrors as exc:  # over the size budget: refused before anything is drawn
+            self._fail("This scenario is too big to play:\n" + "\n".join(str(e) for e in exc.errors))
+            return
         self.session = session
         app.attempt_opened(session)
         briefing = await app.engine.call(session.briefing)
@@ -170,23 +177,24 @@ class BriefingScreen(DojoScreen[None]):
     def _fail(self, error: str) -> None:
         self.error = error
         self.query_one("#briefing-status", Static).update(
-            f"[b red]{error.splitlines()[0]}[/]  Esc: back to the library"
+            f"[b red]{safe(error.splitlines()[0])}[/]  Esc: back to the library"
         )
         self.query_one(ProgressBar).display = False
         if "\n" in error:
-            self.query_one("#briefing-text", Markdown).update("```\n" + error + "\n```")
+            self.query_one("#briefing-text", Markdown).update("```\n" + visible(error) + "\n```")
 
     def _show_scenario(self, sc) -> None:
         self.query_one("#briefing-title", Static).update(
-            f"[b]{sc.title}[/b]  ·  {sc.id}  ·  {'★' * sc.difficulty}{'☆' * (5 - sc.difficulty)}  ·  {', '.join(sc.tags)}"
+            f"[b]{safe(sc.title)}[/b]  ·  {safe(sc.id)}  ·  {'★' * sc.difficulty}{'☆' * (5 - sc.difficulty)}  ·  "
+            f"{safe(', '.join(sc.tags))}"
         )
         self.document = sc.briefing
-        self.query_one("#briefing-text", Markdown).update(sc.briefing)
+        self.query_one("#briefing-text", Markdown).update(visible(sc.briefing))  # the author's text
 
     def _show_briefing(self, briefing: Briefing, view: AttemptView) -> None:
         resumed = self.settings.resume is not None
         self.document = briefing_markdown(briefing, self.scenario, view.number, resumed)
-        self.query_one("#briefing-text", Markdown).update(self.document)
+        self.query_one("#briefing-text", Markdown).update(visible(self.document))  # holds the author's text
         self._show_page(briefing, view.clock.start)
         clock = view.clock
         kind = "manual clock (] moves it)" if view.clock_kind == "manual" else f"×{clock.speed:g}"

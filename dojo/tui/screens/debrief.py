@@ -19,6 +19,7 @@ from dojo.authoring.credit import debrief_markdown
 from ..data.card import card_terms, headline
 from ..data.debrief import INCIDENT, Moment, debrief_timeline
 from ..data.units import offset, span
+from ..plain import visible, visible_line
 from .base import DojoScreen
 
 MARKS = {
@@ -69,7 +70,7 @@ def timeline_content(moments: list[Moment], incident_width: int = 50) -> Content
         mark, style = MARKS.get(m.kind, ("·", "$text-muted"))
         when = (f"{offset(m.t):>9}  ", "$text-muted")
         if m.side == INCIDENT:
-            text = _cut(f"{mark} {m.text}", incident_width - 1)
+            text = _cut(f"{mark} {visible_line(m.text)}", incident_width - 1)
             lines.append(
                 Content.assemble(
                     when, (f"{text:<{incident_width}}", f"bold {style}" if m.cause else style), ("│", "$text-muted")
@@ -83,7 +84,7 @@ def timeline_content(moments: list[Moment], incident_width: int = 50) -> Content
                     " " * incident_width,
                     ("│ ", "$text-muted"),
                     (f"{wall:>6} ", "$text-muted"),
-                    (f"{mark} {m.text}", style),
+                    (f"{mark} {visible_line(m.text)}", style),
                 )
             )
     return Content("\n").join(lines)
@@ -100,10 +101,10 @@ def diagnoses_content(attempt_events: list) -> Content:
         lines.append(
             Content.assemble(
                 (f"{'✓' if ok else '✗'} {span(e.wall_s):>6}  ", "$text-success" if ok else "$text-error"),
-                (f"{d['service']} / {d['fault']}", "bold"),
+                (visible_line(f"{d.get('service')} / {d.get('fault')}"), "bold"),
             )
         )
-        lines.append(Content.styled(f"  “{d.get('explanation', '')}”", "italic $text-muted"))
+        lines.append(Content.styled(f"  “{visible(d.get('explanation', ''))}”", "italic $text-muted"))
     return Content("\n").join(lines) if lines else Content.styled("no diagnosis was sent", "$text-muted")
 
 
@@ -126,7 +127,9 @@ class DebriefScreen(DojoScreen[None]):
     def compose(self) -> ComposeResult:
         yield Static(
             Content.assemble(
-                ("Debrief", "bold"), f" · {self.scenario.title} · ", (headline(self.card), "bold $text-accent")
+                ("Debrief", "bold"),
+                f" · {visible_line(self.scenario.title)} · ",
+                (headline(self.card), "bold $text-accent"),
             ),
             id="debrief-title",
         )
@@ -140,7 +143,7 @@ class DebriefScreen(DojoScreen[None]):
                     yield Static(timeline_content(self.moments), id="debrief-timeline")
             with TabPane("What happened", id="tab-story"):
                 with VerticalScroll(id="debrief-story"):
-                    yield Markdown(debrief_markdown(self.scenario), id="debrief-text")
+                    yield Markdown(visible(debrief_markdown(self.scenario)), id="debrief-text")
         yield Footer()
 
     def on_mount(self) -> None:

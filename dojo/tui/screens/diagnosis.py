@@ -18,6 +18,7 @@ from textual.widgets import Button, Label, Select, Static, TextArea
 from dojo.engine.api import Briefing
 
 from ..data.units import span
+from ..plain import plain
 from .base import DojoModal
 
 
@@ -52,7 +53,7 @@ class DiagnosisScreen(DojoModal[dict | None]):
             )
             with Horizontal(classes="dialog-row"):
                 yield Select(
-                    [(s.name, s.name) for s in b.services],
+                    [(plain(s.name), s.name) for s in b.services],
                     prompt="service at fault",
                     id="diagnosis-service",
                     value=d.get("service") or Select.NULL,

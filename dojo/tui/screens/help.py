@@ -13,7 +13,7 @@ from textual.widgets import Static
 def binding_rows(screen) -> list[tuple[str, str, str]]:
     """(keys, description, id) of the bindings active on `screen`, focused widget first."""
     rows: dict[str, tuple[str, str, str]] = {}
-    for key, active in screen.active_bindings.items():
+    for active in screen.active_bindings.values():
         b = active.binding
         if not b.description:
             continue

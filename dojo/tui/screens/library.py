@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,6 +19,7 @@ from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from ..data.library import Card, LibraryFilter, Record, all_tags, read_cards, records
 from ..data.units import span
+from ..plain import safe, visible, visible_line
 from .base import DojoScreen
 
 COLUMNS = ("scenario", "title", "difficulty", "tags", "best TTCD", "attempts")
@@ -94,7 +94,9 @@ class LibraryScreen(DojoScreen[None]):
         try:
             self.records = await app.engine.call(lambda: records(app.store()))
         except Exception as exc:  # noqa: BLE001 - a broken store must not hide the library
-            self.notify(str(exc), title="Your history is unavailable", severity="error", timeout=10)
+            self.notify(
+                visible(str(exc)), title="Your history is unavailable", severity="error", timeout=10, markup=False
+            )
             return
         self._refill()
 
@@ -112,11 +114,11 @@ class LibraryScreen(DojoScreen[None]):
             table.add_columns(*(c for c in COLUMNS if not (without_tags and c == "tags")))
         for card in self.shown:
             rec = self.records.get(card.id, Record())
-            cells = [
-                card.id,
-                _cut(card.title, title_w),
+            cells = [  # a DataTable reads markup from str cells: the file's text is escaped
+                safe(card.id),
+                safe(_cut(visible_line(card.title), title_w)),
                 card.stars if card.difficulty else "?",
-                _cut(", ".join(card.tags), tags_w),
+                safe(_cut(", ".join(card.tags), tags_w)),
                 span(rec.best_ttcd_s) if rec.best_ttcd_s is not None else "–",
                 str(rec.attempts) if rec.attempts else "–",
             ]
@@ -163,7 +165,9 @@ class LibraryScreen(DojoScreen[None]):
             )
             return
         rec = self.records.get(card.id, Record())
-        parts = [f"[b]{card.title}[/b]", f"{card.duration or '?'} of incident · tags: {', '.join(card.tags) or 'none'}"]
+        # Everything from the file is escaped: this Static reads markup for its own [b] and [red].
+        tags = safe(", ".join(card.tags) or "none")
+        parts = [f"[b]{safe(card.title)}[/b]", f"{safe(card.duration or '?')} of incident · tags: {tags}"]
         if rec.attempts:
             best = f", best TTCD {span(rec.best_ttcd_s)}" if rec.best_ttcd_s is not None else ""
             parts.append(f"{rec.attempts} attempt{'s' * (rec.attempts != 1)}, {rec.solved} solved{best}")
@@ -172,11 +176,11 @@ class LibraryScreen(DojoScreen[None]):
         if rec.resumable is not None:
             parts.append("[b]r[/b] resumes your unfinished attempt")
         if card.problem:
-            parts.append(f"[red]{card.problem}[/red]")
+            parts.append(f"[red]{safe(card.problem)}[/red]")
         text = "  ·  ".join(parts[:1]) + "\n" + "  ·  ".join(parts[1:])
         if card.credit:
             head, *changes = card.credit
-            text += "\n" + escape(head) + "".join("\n" + escape(c) for c in changes)
+            text += "\n" + safe(head) + "".join("\n" + safe(c) for c in changes)
         detail.update(text)
 
     # -- events --------------------------------------------------------------------------------
@@ -218,7 +222,9 @@ class LibraryScreen(DojoScreen[None]):
             return
         rec = self.records.get(card.id, Record())
         if rec.resumable is None:
-            self.notify(f"no unfinished attempt of {card.id}: Enter starts a new one", severity="warning")
+            self.notify(
+                visible(f"no unfinished attempt of {card.id}: Enter starts a new one"), severity="warning", markup=False
+            )
             return
         self.post_message(self.Chosen(card.path, resume=rec.resumable))
 

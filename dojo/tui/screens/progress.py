@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Sparkline, Static
 from ..data.card import OUTCOMES
 from ..data.progress import AttemptSummary, summaries, ttcd_series, weakest
 from ..data.units import span
+from ..plain import safe
 from .base import DojoScreen
 
 
@@ -47,7 +48,9 @@ class ProgressScreen(DojoScreen[None]):
         try:
             self.attempts = await app.engine.call(lambda: summaries(app.store()))
         except Exception as exc:  # noqa: BLE001 - a broken store is shown, not raised
-            self.query_one("#progress-title", Static).update(f"[b]Progress[/b] · your history is unavailable: {exc}")
+            self.query_one("#progress-title", Static).update(
+                f"[b]Progress[/b] · your history is unavailable: {safe(exc)}"
+            )
             return
         self.show()
 
@@ -66,7 +69,7 @@ class ProgressScreen(DojoScreen[None]):
             ttcd = span(a.ttcd_s) if a.ttcd_s is not None else "–"
             table.add_row(
                 str(a.id),
-                a.scenario_id,
+                safe(a.scenario_id),
                 a.started[:16].replace("T", " "),
                 OUTCOMES.get(a.outcome, a.outcome),
                 ttcd,
@@ -80,7 +83,8 @@ class ProgressScreen(DojoScreen[None]):
         for scenario, values in sorted(series.items()):
             rows.append(
                 Static(
-                    f"[b]{scenario}[/b]  best {span(min(values))} · last {span(values[-1])} · {len(values)} solved",
+                    f"[b]{safe(scenario)}[/b]  best {span(min(values))} · last {span(values[-1])} · "
+                    f"{len(values)} solved",
                     classes="ttcd-label",
                 )
             )

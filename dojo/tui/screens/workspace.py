@@ -30,6 +30,7 @@ from textual.widgets import Footer, Select, TabbedContent, TabPane
 from ..data.pins import pin_summary
 from ..data.units import offset, span
 from ..heap import settle_after_load
+from ..plain import plain, visible, visible_line
 from ..prepare import Feeds, release
 from ..widgets.clock_bar import ClockBar
 from ..widgets.journal import JournalPanel
@@ -121,7 +122,7 @@ class WorkspaceScreen(DojoScreen[None]):
         metrics.window = WINDOWS[2]
         self.query_one(LogsPane).set_logs(f.logs, f.start)
         bar = self.query_one(ClockBar)
-        bar.duration, bar.start, bar.title = f.duration, f.start, s.scenario.title
+        bar.duration, bar.start, bar.title = f.duration, f.start, visible_line(s.scenario.title)
         settle_after_load()
         release(s)  # the learner's time starts now that there is something to look at
         self.tick()
@@ -188,7 +189,7 @@ class WorkspaceScreen(DojoScreen[None]):
                 self.dojo.show_debrief(self.session)
         except (EngineError, StoreError) as exc:
             if not quiet:
-                self.notify(str(exc), severity="error", timeout=8)
+                self.notify(visible(str(exc)), severity="error", timeout=8, markup=False)
         return None
 
     async def refresh_view(self) -> None:
@@ -250,7 +251,8 @@ class WorkspaceScreen(DojoScreen[None]):
         if pinned is not None:
             await self.refresh_view()
             label = pin_summary(pinned.kind, pinned.summary, pinned.snapshot)
-            self.notify(label, title=f"Pinned {item}" + (f" to {hypothesis}" if hypothesis else ""))
+            title = f"Pinned {item}" + (f" to {hypothesis}" if hypothesis else "")
+            self.notify(visible(label), title=title, markup=False)
 
     async def action_unpin(self) -> None:
         """Take back the pin under the journal's cursor."""
@@ -299,7 +301,7 @@ class WorkspaceScreen(DojoScreen[None]):
         if h is not None:
             await self.refresh_view()
             self.query_one(JournalPanel).select(h.id)
-            self.notify(f"{h.id}: {h.text}", title="Hypothesis added; pins go to it")
+            self.notify(visible(f"{h.id}: {h.text}"), title="Hypothesis added; pins go to it", markup=False)
 
     def action_update_hypothesis(self, hypothesis: str | None = None) -> None:
         from .hypothesis import HypothesisScreen
@@ -344,7 +346,8 @@ class WorkspaceScreen(DojoScreen[None]):
         if hint is None:
             return
         self.query_one(Timeline).add_note(self.now, hint.text, author=f"hint {hint.index}")
-        self.notify(hint.text, title=f"Hint {hint.index} of {hint.of} (+{span(hint.cost_s)})", timeout=30)
+        title = f"Hint {hint.index} of {hint.of} (+{span(hint.cost_s)})"
+        self.notify(visible(hint.text), title=title, timeout=30, markup=False)  # the author's text, as written
         await self.refresh_view()
 
     async def action_diagnose(self) -> None:
@@ -355,7 +358,8 @@ class WorkspaceScreen(DojoScreen[None]):
         changes: list[tuple[str, str]] = []
         if self.briefing.require_trigger:
             found = await self._call(self.session.events_list, kind="changes", record=False)
-            changes = [(change_label(e), e.id) for e in (found.events if found else [])]
+            # Change names quote the scenario (a deploy's version): options read no markup.
+            changes = [(plain(change_label(e)), e.id) for e in (found.events if found else [])]
         modal = DiagnosisScreen(self.briefing, changes, self._draft(), self.view.wrong_diagnoses)
         self.dojo.push_screen(modal, self._diagnosed)
 

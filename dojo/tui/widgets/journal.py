@@ -19,6 +19,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.strip import Strip
 
+from dojo.terminal_text import visible_line
+
 from ..data.pins import pin_summary
 from .row_list import RowList
 
@@ -84,7 +86,10 @@ class JournalPanel(RowList):
             # Keep the cursor on the hypothesis it was on, wherever its row went.
             at = [i for i, r in enumerate(rows) if r.kind == "hypothesis" and r.hypothesis == current]
             self.cursor = at[0] if at else self.cursor
-        self.heading = f"Journal · {len(hypotheses)} hypothes{'is' if len(hypotheses) == 1 else 'es'} · {len(pins)} pin{'s' * (len(pins) != 1)}"
+        self.heading = (
+            f"Journal · {len(hypotheses)} hypothes{'is' if len(hypotheses) == 1 else 'es'} · {len(pins)} "
+            f"pin{'s' * (len(pins) != 1)}"
+        )
         self._update_status()
         self.refresh()
 
@@ -130,15 +135,15 @@ class JournalPanel(RowList):
             mark, cls = STATUS_MARK.get(r.status, ("?", "journal--muted"))
             colour = style(cls)
             text.append(f"{mark} {r.hypothesis} ", colour)
-            text.append(r.text, muted if r.status == "ruled_out" else None)
+            text.append(visible_line(r.text), muted if r.status == "ruled_out" else None)
             if r.guess:
-                text.append(f"  [{r.guess}]", muted)
+                text.append(f"  [{visible_line(r.guess)}]", muted)
             if r.status != "open":
                 text.append(f"  {STATUS_WORD[r.status]}", colour)
         elif r.kind == "loose":
             text.append(r.text, muted)
         else:
             text.append("  ↳ ", style("journal--pin"))
-            text.append(r.text)
+            text.append(visible_line(r.text))
             text.append(f"  {r.item}", muted)
         return self.text_strip(text)

@@ -37,6 +37,7 @@ from textual.worker import get_current_worker
 from dojo.scenario.model import DEFAULT_START
 from dojo.telemetry.logs import LEVELS
 from dojo.telemetry.text import plain_lines
+from dojo.terminal_text import visible_line
 
 from ..data.log_filter import FilterError, LogColumns, LogFilter
 from .row_list import RowList
@@ -402,11 +403,13 @@ class LogView(RowList):
                 space,
                 Segment(full[level_at : service_at - 1], level_style),
                 space,
-                Segment(full[service_at:service_end], service_style),
+                Segment(visible_line(full[service_at:service_end]), service_style),
             ]
             if self.wide:
-                segments.append(Segment(full[service_end : message_at - 1], host_style))
+                segments.append(Segment(visible_line(full[service_end : message_at - 1]), host_style))
             segments.append(space)
+            # Imported (and scenario) text: controls and escape sequences spelled out, never sent.
+            message = visible_line(message)
             # WARN and ERROR: the message itself carries the level's colour.
             segments.extend(_marked(message, level_style if rank >= 2 else base, match_style, pattern))
             strips.append(Strip(segments, sum(cell_len(seg.text) for seg in segments)))

@@ -23,6 +23,7 @@ from textual.widgets import Input, Select, Static
 from dojo.telemetry.logs import LEVELS
 
 from ..data.log_filter import LogFilter
+from ..plain import plain
 from .log_view import LogView
 from .row_list import show_titles_on
 
@@ -71,7 +72,7 @@ class LogsPane(Vertical):
         view = self.log_view
         view.set_logs(logs, start)
         with self.prevent(Select.Changed):
-            self.query_one("#log-filter-service", Select).set_options([(s, s) for s in view.columns.services])
+            self.query_one("#log-filter-service", Select).set_options([(plain(s), s) for s in view.columns.services])
 
     def show_service(self, service: str | None) -> None:
         self.query_one("#log-filter-service", Select).value = service if service else Select.NULL

@@ -60,7 +60,8 @@ class MetricChart(Widget):
         self._key: tuple | None = None
 
     def set_series(
-        self, t: np.ndarray, values: np.ndarray, *, metric: str, duration: float, threshold: float | None = None, above: bool = True,
+        self, t: np.ndarray, values: np.ndarray, *, metric: str, duration: float, threshold: float | None = None,
+        above: bool = True,
         window: tuple[float, float] | None = None,
     ) -> None:  # fmt: skip
         """Show `values` at times `t` (seconds) on an axis from 0 to `duration`, with the

@@ -19,6 +19,7 @@ from dojo.scenario.model import Alert
 
 from ..data import units
 from ..data.metric_cube import MetricCube
+from ..plain import plain
 from .metric_chart import MetricChart
 
 # The order a learner reaches for them: the golden signals first, then saturation.
@@ -77,7 +78,7 @@ class MetricsPane(Vertical):
     def set_data(self, cube: MetricCube, alerts: list[Alert], duration: float, service: str | None = None) -> None:
         self.cube, self.alerts, self.duration = cube, list(alerts), duration
         with self.prevent(Select.Changed):
-            self.query_one("#metric-service", Select).set_options([(s, s) for s in cube.services])
+            self.query_one("#metric-service", Select).set_options([(plain(s), s) for s in cube.services])
         self.service = service or (cube.services[0] if cube.services else None)
         self._sync_pickers()
         self._redraw()
@@ -124,7 +125,7 @@ class MetricsPane(Vertical):
             return
         names = self.query_one("#metric-name", Select)
         with self.prevent(Select.Changed):  # echoing our own state is not a pick
-            names.set_options([(units.METRIC_LABELS.get(m, m), m) for m in available])
+            names.set_options([(plain(units.METRIC_LABELS.get(m, m)), m) for m in available])
             self.query_one("#metric-service", Select).value = self.service
             if self.metric in available:
                 names.value = self.metric
@@ -163,4 +164,4 @@ class MetricsPane(Vertical):
         if self.window is not None:
             reach = "all so far" if self.window == float("inf") else f"last {self.window / 60:g}m"
             self.border_subtitle = f"pin window: {reach}" if window is not None else ""
-        self.border_title = f"Metrics · {self.service} · {units.METRIC_LABELS.get(self.metric, self.metric)}"
+        self.border_title = plain(f"Metrics · {self.service} · {units.METRIC_LABELS.get(self.metric, self.metric)}")

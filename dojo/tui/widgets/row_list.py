@@ -14,11 +14,14 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
+from textual.content import Content
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
+
+from dojo.terminal_text import visible_line
 
 
 class RowList(ScrollView, can_focus=True):
@@ -61,11 +64,13 @@ class RowList(ScrollView, can_focus=True):
     def row_chosen(self, row: int) -> None:
         """Enter (or a double click) on `row`."""
 
+    # Titles quote scenario and imported text (a span's message, a filter): shown as written,
+    # never read as markup, controls spelled out.
     def watch_heading(self, heading: str) -> None:
-        self.border_title = heading
+        self.border_title = Content(visible_line(heading))
 
     def watch_status(self, status: str) -> None:
-        self.border_subtitle = status
+        self.border_subtitle = Content(visible_line(status))
 
     # -- rows ----------------------------------------------------------------------------------
 
@@ -112,7 +117,9 @@ class RowList(ScrollView, can_focus=True):
     def text_strip(self, text: Text) -> Strip:
         """A Strip of `text` over the widget's own colours (so the background fills)."""
         text.stylize_before(self.base_style)
-        return Strip(list(text.render(self.app.console)), text.cell_len)
+        # A net under the rows' own escaping: no control character reaches the terminal.
+        segments = [Segment(visible_line(s.text), s.style, s.control) for s in text.render(self.app.console)]
+        return Strip(segments)
 
     # -- painting ------------------------------------------------------------------------------
 

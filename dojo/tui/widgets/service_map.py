@@ -20,6 +20,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 
 from dojo.scenario.model import Service
+from dojo.terminal_text import visible_line
 
 from ..data import units
 from ..data.health import DEGRADED, FAILING, OK, UNKNOWN, Health, health_at
@@ -136,7 +137,7 @@ class ServiceMap(RowList):
         text = Text(no_wrap=True, end="")
         text.append(r.prefix, style("service-map--tree"))
         text.append("● " if state != UNKNOWN else "○ ", colour)
-        text.append(r.service, colour)
+        text.append(visible_line(r.service), colour)
         if r.repeat:
             text.append(" ↑", muted)  # drawn in full above
             return self.text_strip(text)

@@ -21,6 +21,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 
 from dojo.scenario.model import DEFAULT_START
+from dojo.terminal_text import visible_line
 
 from ..data import units
 from .row_list import RowList
@@ -126,15 +127,16 @@ class Timeline(RowList):
         colour, muted = style(cls), style("timeline--muted")
         text = Text(no_wrap=True, end="")
         text.append(f"{units.offset(e.t):>9} ", muted)
+        name, service = visible_line(e.name), visible_line(e.service)  # scenario or imported text
         if e.kind == NOTE:
-            text.append(f"{mark} {e.service}: ", colour)
-            text.append(e.name, colour)
+            text.append(f"{mark} {service}: ", colour)
+            text.append(name, colour)
         elif e.kind.startswith("alert"):
-            text.append(f"{mark} {e.name}", colour)
-            text.append(f" {e.service}", muted)
+            text.append(f"{mark} {name}", colour)
+            text.append(f" {service}", muted)
         else:
             text.append(f"{mark} ", colour)
-            text.append(e.name, colour)  # a change summary names its kind and service
+            text.append(name, colour)  # a change summary names its kind and service
         if e.detail:
-            text.append(f" · {e.detail}", muted)
+            text.append(f" · {visible_line(e.detail)}", muted)
         return self.text_strip(text)

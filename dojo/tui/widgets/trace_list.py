@@ -19,6 +19,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 
 from dojo.scenario.model import DEFAULT_START
+from dojo.terminal_text import visible_line
 
 from ..data import units
 from ..data.traces import TraceIndex, TraceQuery
@@ -142,5 +143,5 @@ class TraceList(RowList):
         text.append(f"{r['spans']:>3}sp", muted)
         text.append(f" ↻{r['retries']:<2}" if r["retries"] else "    ", retry)
         text.append(f" ✗{r['errors']:<2}" if r["errors"] else "    ", error)
-        text.append(f" {r['service']} {r['name']}", muted)
+        text.append(visible_line(f" {r['service']} {r['name']}"), muted)
         return self.text_strip(text)

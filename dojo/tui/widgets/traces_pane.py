@@ -20,6 +20,7 @@ from textual.reactive import reactive
 from textual.widgets import Input, Select
 
 from ..data.traces import TraceQuery
+from ..plain import plain
 from .row_list import show_titles_on
 from .trace_list import TraceList
 
@@ -56,7 +57,7 @@ class TracesPane(Vertical):
         self.trace_list.set_spans(spans, start)
         services = sorted(spans["service"].unique()) if len(spans) else []
         with self.prevent(Select.Changed):
-            self.query_one("#trace-filter-service", Select).set_options([(s, s) for s in services])
+            self.query_one("#trace-filter-service", Select).set_options([(plain(s), s) for s in services])
 
     @on(Select.Changed)
     @on(Input.Changed)

@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.strip import Strip
 
 from dojo.scenario.model import DEFAULT_START
+from dojo.terminal_text import visible_line
 
 from ..data import units
 from ..data.traces import SpanRow, span_tree
@@ -68,8 +69,8 @@ class Waterfall(RowList):
         errors = sum(s.status == "error" for s in self.spans)
         root = self.spans[0] if self.spans else None
         self.heading = (
-            f"Trace {trace_id[:8]} · {root.service} {root.name} · {units.duration_ms(root.duration_ms)} · {len(self.spans)} spans"
-            + (f" · {errors} failed" if errors else "")
+            f"Trace {trace_id[:8]} · {root.service} {root.name} · {units.duration_ms(root.duration_ms)} · "
+            f"{len(self.spans)} spans" + (f" · {errors} failed" if errors else "")
             if root
             else "Waterfall · no spans"
         )
@@ -82,7 +83,7 @@ class Waterfall(RowList):
         if row is None:
             return
         span = self.spans[row]
-        self.status = f"{span.service} · {span.status}" + (f" · {span.message}" if span.message else "")
+        self.status = f"{span.service} · {span.status}" + (f" · {span.message}" if span.message else "")  # plain
         self.post_message(self.SpanSelected(self, self.span_id(row), span))
 
     def row_chosen(self, row: int) -> None:
@@ -102,7 +103,7 @@ class Waterfall(RowList):
         colour = error if failed else retry if span.attempt > 1 else ok
 
         text = Text(no_wrap=True, end="")
-        label = "  " * span.depth + f"{span.service} {span.name}"
+        label = "  " * span.depth + visible_line(f"{span.service} {span.name}")
         mark = f" ↻{span.attempt}/{span.attempts}" if span.attempts > 1 else ""
         label = label[: label_w - len(mark) - 1].ljust(label_w - len(mark) - 1)
         text.append(label + " ", error if failed else None)

@@ -1,0 +1,33 @@
+"""The words the scenario format, the synthesizer, the engine and the UI share, spelled once.
+
+Each is a Literal (for pydantic and type checkers) and the tuple of its values (for code), the
+tuple derived from the Literal so the two cannot drift. No pydantic here: cheap to import.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Level = Literal["DEBUG", "INFO", "WARN", "ERROR"]
+# Log levels, least to most severe: telemetry stores a level as its index here.
+LEVELS: tuple[str, ...] = get_args(Level)
+
+MetricName = Literal[
+    "rps",
+    "error_rate",
+    "latency_p50_ms",
+    "latency_p99_ms",
+    "cpu_pct",
+    "memory_pct",
+    "pool_used_pct",
+    "queue_depth",
+    "disk_used_pct",
+    "cache_hit_pct",
+    "instances",
+    "queue_age_s",
+    "replication_lag_s",
+    "packet_loss_pct",
+    "clock_skew_s",
+]
+# Every metric the synthesizer produces for every service, per grid bucket.
+METRIC_NAMES: tuple[str, ...] = get_args(MetricName)

@@ -1,0 +1,158 @@
+"""`dojo join CODE`: a team member's terminal UI. The lobby shows the briefing and who has joined
+until the facilitator starts the game; then the ordinary investigation workspace opens on the
+team's session (dojo.gameday.team.TeamSession, a Session), so everything a learner can do alone
+works the same in a team. Every second the app folds in what the others wrote and refreshes the
+shared journal; injects, hints and pauses from the facilitator arrive as notifications.
+"""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown, Static
+
+from .. import WIDGETS_CSS
+from ..engine_thread import EngineThread
+
+SYNC_S = 1.0
+
+
+def lobby_text(game: dict) -> str:
+    online = ", ".join(game["online"]) or "nobody yet"
+    phase = {"waiting": "waiting for the facilitator to start", "paused": "paused by the facilitator"}.get(
+        game["phase"], game["phase"]
+    )
+    return f"[b]Team {game['team']}[/b]\n\nYou: {game['member']}\nOnline: {online}\n\nGame: {phase}"
+
+
+class LobbyScreen(Screen):
+    BINDINGS = [Binding("q", "app.quit", "Leave", id="lobby.leave")]
+
+    def __init__(self, session, feeds):
+        super().__init__()
+        self.session, self.feeds = session, feeds
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"{self.session.scenario.title}: the page", id="lobby-header")
+        with Horizontal(id="lobby-body"):
+            with VerticalScroll(id="lobby-doc"):
+                yield Markdown(self.session.scenario.briefing)
+            yield Static("", id="lobby-side")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_interval(SYNC_S, self.poll)
+        self.call_after_refresh(self.poll)
+
+    async def poll(self) -> None:
+        game = await self.app.call_quietly(self.session.game)
+        if game is None:
+            return
+        self.query_one("#lobby-side", Static).update(lobby_text(game))
+        if game["phase"] in ("running", "paused", "over") and not self.app.started:
+            self.app.started = True
+            # On the app, not awaited here: this screen is the one the workspace replaces.
+            self.app.run_worker(self.app.open_workspace(), group="navigation", exclusive=True)
+
+
+class TeamApp(App[None]):
+    CSS_PATH = [WIDGETS_CSS, "gameday.tcss"]
+    TITLE = "debugging dojo: game day"
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
+    ]
+
+    def __init__(self, db: str | None, code: str, member: str):
+        super().__init__()
+        self.db, self.code, self.member = db, code, member
+        self.engine = EngineThread()
+        self.session = None
+        self.feeds = None
+        self.started = False
+        self.debriefed = False
+        self._seen = (0, 0, 0, "")  # cursor, injects, hints, phase
+
+    async def on_mount(self) -> None:
+        from dojo.gameday.team import TeamSession
+        from dojo.store.games import GameStore
+        from dojo.tui.prepare import Feeds
+
+        def join():
+            session = TeamSession.join(GameStore(self.db), self.code, self.member)
+            return session, Feeds.of(session)
+
+        self.session, self.feeds = await self.engine.call(join)
+        self.push_screen(LobbyScreen(self.session, self.feeds))
+        self.set_interval(SYNC_S, self.sync)
+
+    async def call_quietly(self, fn, *args):
+        from dojo.engine.errors import EngineError
+        from dojo.store import StoreError
+
+        try:
+            return await self.engine.call(fn, *args)
+        except (EngineError, StoreError) as exc:
+            self.sub_title = str(exc)[:80]
+            return None
+
+    async def open_workspace(self) -> None:
+        from .workspace import WorkspaceScreen
+
+        await self.switch_screen(WorkspaceScreen(self.session, self.feeds))
+
+    async def sync(self) -> None:
+        """Fold in the others' work; refresh the journal and tell the member what changed."""
+        if not self.started or self.session is None:
+            return
+        game = await self.call_quietly(self.session.game)
+        if game is None:
+            return
+        self.sub_title = f"team {game['team']} · {len(game['online'])} online · {game['phase']}"
+        cursor, injects, hints, phase = self._seen
+        for i in game["injects"][injects:]:
+            self.notify(i["text"], title="Inject", timeout=15)
+        for h in game["hints"][hints:]:
+            self.notify(h["text"], title=f"Hint {h['index']} from the facilitator", timeout=15)
+        if phase and game["phase"] != phase:
+            self.notify(f"the game is {game['phase']}", title="Facilitator")
+        if self.session.cursor != cursor and hasattr(self.screen, "show_journal"):
+            await self.screen.show_journal()
+        if game["phase"] == "over":
+            self.show_debrief(self.session)
+        self._seen = (self.session.cursor, len(game["injects"]), len(game["hints"]), game["phase"])
+
+    def show_debrief(self, session) -> None:
+        """The team's attempt is over (solved, or the game ended): the card, then wait for the retro."""
+        if self.debriefed:
+            return  # the workspace (refused action) and the sync (game over) may both ask
+        self.debriefed = True
+        self.run_worker(self._debrief(session), group="navigation", exclusive=True)
+
+    async def _debrief(self, session) -> None:
+        from .debrief import DebriefScreen
+
+        card = await self.engine.call(session.score)
+        events = session.events
+        await self.switch_screen(DebriefScreen(session.scenario, session.signals.events, events, card.to_dict()))
+
+    def show_library(self) -> None:
+        self.exit()
+
+    def action_help(self) -> None:
+        from .help import HelpScreen, binding_rows
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(binding_rows(self.screen), title="Keys"))
+
+    async def on_unmount(self) -> None:
+        if self.session is not None:
+            await self.engine.call(self.session.close)
+            await self.engine.call(self.session.gstore.close)
+        self.engine.shutdown()
+
+
+def run_team(db: str | None, code: str, member: str) -> None:
+    TeamApp(db, code, member).run()

@@ -1,0 +1,113 @@
+"""Property: on random small systems, logs, metrics and traces tell one story in every bucket."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dojo.authoring.realism import check
+from dojo.scenario.model import Scenario
+from dojo.telemetry.synthesize import synthesize
+from dojo.telemetry.text import _decoded
+
+FAULTS = ["dependency_latency", "dns_failure", "traffic_surge", "code_defect", "cpu_saturation"]
+KINDS = ["http", "http", "db", "cache", "worker"]
+
+
+@st.composite
+def systems(draw) -> Scenario:
+    n = draw(st.integers(2, 5))
+    entry_kind = draw(st.sampled_from(["lb", "http"]))
+    services = [{"name": "edge", "kind": entry_kind, "rps": draw(st.sampled_from([5, 30, 120])), "calls": []}]
+    for i in range(1, n):
+        kind = draw(st.sampled_from(KINDS))
+        parent = draw(st.integers(0, i - 1))
+        # Leaves that cannot call (a db, a cache) hang off the nearest service that can.
+        while services[parent]["kind"] in ("db", "cache"):
+            parent -= 1
+        services.append(
+            {
+                "name": f"svc{i}",
+                "kind": kind,
+                "calls": [],
+                "timeout_ms": draw(st.sampled_from([300, 1000, 3000])),
+                "retries": draw(st.integers(0, 2)),
+            }
+        )
+        services[parent]["calls"].append(f"svc{i}")
+    target = draw(st.integers(0, n - 1))
+    fault = draw(st.sampled_from(FAULTS))
+    timeline = [{"at": "3m", "kind": fault, "service": services[target]["name"], "for": "4m"}]
+    return Scenario.model_validate(
+        {
+            "id": "prop",
+            "title": "random",
+            "difficulty": 2,
+            "duration": "10m",
+            "seed": draw(st.integers(0, 10_000)),
+            "log_sample": draw(st.sampled_from([0.05, 0.3, 1.0])),
+            "traces_per_min": 20,
+            "briefing": "x",
+            "services": services,
+            "timeline": timeline,
+            "answer": {"accepted": [{"service": services[target]["name"], "fault": fault}]},
+        }
+    )
+
+
+def _per_bucket(tel, mask: np.ndarray, service: np.ndarray, grid: float) -> pd.Series:
+    t = tel.logs.column("t").to_numpy()[mask]
+    return (
+        pd.Series(1, index=pd.MultiIndex.from_arrays([service[mask], np.floor(t / grid) * grid]))
+        .groupby(level=[0, 1])
+        .sum()
+    )
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(systems())
+def test_logs_metrics_and_traces_never_contradict(sc: Scenario) -> None:
+    tel = synthesize(sc)
+    grid = sc.grid
+    m = tel.metrics.pivot_table(index=["service", "t"], columns="metric", values="value", dropna=False)
+    requests = np.rint(m["rps"] * grid)
+    errors = np.rint(m["error_rate"] * requests)
+
+    # No numbers without traffic, and traffic means numbers.
+    assert m.loc[requests == 0, "latency_p99_ms"].isna().all()
+    assert m.loc[requests > 0, "latency_p99_ms"].notna().all()
+
+    # A bucket's request lines never outnumber the requests the metrics counted, nor its error
+    # lines the failures (span lines are the sampled traces, counted apart).
+    service = np.asarray(_decoded(tel.logs.column("service")).to_pylist(), dtype=object)
+    level = np.asarray(_decoded(tel.logs.column("level")).to_pylist(), dtype=object)
+    msg = np.asarray(tel.logs.column("message").to_pylist(), dtype=object)
+    plain = np.asarray(tel.logs.column("trace_id").to_pylist(), dtype=object) == ""
+    probe = np.array(["/healthz" in x for x in msg])
+    err_lines = _per_bucket(tel, plain & (level == "ERROR"), service, grid)
+    for key, n in err_lines.items():
+        assert n <= errors.get(key, 0) + 0, (key, n, errors.get(key))
+    ok_lines = _per_bucket(tel, plain & (level == "INFO") & ~probe, service, grid)
+    for key, n in ok_lines.items():
+        assert n <= requests.get(key, 0) - errors.get(key, 0), (key, n)
+
+    # Timeouts are timeouts everywhere: no call outlasts the timeout of the caller waiting on it.
+    spans = tel.spans
+    if len(spans):
+        timeout = {s.name: s.timeout_ms for s in sc.services}
+        parent = spans.set_index("span_id")["service"]
+        callers = spans["parent_id"].map(parent)
+        has = callers.notna()
+        limit = callers[has].map(timeout)
+        assert (spans.loc[has, "duration_ms"] <= limit + 1e-6).all()
+
+    # Ids never recur on unrelated requests.
+    ids = [x for m_ in msg for x in re.findall(r"request_id=([0-9a-f]+)", m_)]
+    assert len(ids) == len(set(ids))
+
+    # And every line holds up to the realism linter.
+    assert [f.line() for f in check(sc, tel)] == []
