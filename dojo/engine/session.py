@@ -581,7 +581,7 @@ def _synthesize(scenario: Scenario, seed: int | None) -> Telemetry:
     return synthesize(scenario, seed=seed)
 
 
-def _json_safe(value):
+def _json_safe(value: Any) -> Any:
     """The value with NaN and infinities as None: a window over a service with no traffic has no
     latency (NaN), and the store keeps events as strict JSON."""
     if isinstance(value, float):
