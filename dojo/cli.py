@@ -82,7 +82,7 @@ def _harmless_click_errors():
     try:
         yield
     except click.ClickException as exc:
-        exc.message = visible(exc.message)
+        exc.message = visible(exc.message)  # type: ignore[misc]  # click marks it Final; we only sanitize it
         raise
 
 
@@ -97,7 +97,9 @@ def cli(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is not None:
         return
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        ctx.invoke(cli.get_command(ctx, "list"))  # piped or scripted: the library as text
+        listing = cli.get_command(ctx, "list")
+        assert listing is not None  # a built-in command
+        ctx.invoke(listing)  # piped or scripted: the library as text
         return
     from dojo.tui.launch import run
 

@@ -10,7 +10,9 @@ Rules:
   retelling changed (the learner is told, in the preview, the library and the debrief);
 - the evidence holds up (dojo.authoring.realism): every line in its service's voice, SQL that
   parses on tables the database owns, routes the topology has, no success slower than every
-  caller's timeout, no metric or traffic line without traffic.
+  caller's timeout, no metric or traffic line without traffic;
+- (warnings) the debrief writes times with their clock (T+mm:ss or hh:mm UTC), and the latencies
+  it states are ones the telemetry shows.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dojo.scenario.errors import keypath
-from dojo.scenario.model import CHANGE_KINDS, Scenario
+from dojo.scenario.model import CHANGE_KINDS, Scenario, TimelineEvent
 from dojo.telemetry.faults import FAULTS, fault_of
 from dojo.telemetry.model import Telemetry
 from dojo.telemetry.selectors import describe, selector_hits
@@ -37,9 +39,9 @@ class Finding:
     severity: str = "error"  # error: unfair; warning: worth a look
 
 
-def fault_events(sc: Scenario) -> list[tuple[int, object]]:
+def fault_events(sc: Scenario) -> list[tuple[int, TimelineEvent]]:
     """The timeline's faults, a change that sets one off counted as that fault (its kind)."""
-    out = []
+    out: list[tuple[int, TimelineEvent]] = []
     for i, ev in enumerate(sc.timeline):
         kind = fault_of(ev)
         if kind is not None and kind != "no_fault":
@@ -74,7 +76,15 @@ def lint(sc: Scenario, tel: Telemetry) -> list[Finding]:
     out += _alerts(sc, tel, start, control)
     out += source_findings(sc)
     out += _realism(sc, tel)
+    out += _debrief(sc, tel)
     return out
+
+
+def _debrief(sc: Scenario, tel: Telemetry) -> list[Finding]:
+    """Warnings: the debrief's own times and numbers against the telemetry (the author judges)."""
+    from .debrief import findings
+
+    return [Finding("debrief", message, "warning") for message in findings(sc, tel)]
 
 
 def _realism(sc: Scenario, tel: Telemetry) -> list[Finding]:

@@ -16,7 +16,7 @@ import re
 import string
 import textwrap
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -398,7 +398,7 @@ def alert_candidates(p: Plan, difficulty: int, available: set[tuple[str, str]]) 
     return [c for c in dict.fromkeys(symptoms + own + rest) if c in available]
 
 
-def alert_options(sg: Signals, p: Plan, difficulty: int) -> Iterable[dict]:
+def alert_options(sg: Signals, p: Plan, difficulty: int) -> Iterator[dict]:
     """Alert rules, best first, whose threshold the metric crosses after the onset and not before."""
     for service, metric in alert_candidates(p, difficulty, sg.pairs):
         pre, post = sg.split(service, metric, p.onset)
@@ -596,7 +596,8 @@ def choose_evidence(
     def fair(sel: dict) -> bool:
         return not sg.findings({**data, "answer": {**data["answer"], "evidence": [sel]}})
 
-    logs, used = [], set()
+    logs: list[dict[str, Any]] = []
+    used: set[int] = set()
     for i, sel in log_candidates(kind, p):
         if i not in used and len(logs) < 2 and fair(sel):
             logs.append(sel)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -34,7 +35,7 @@ from dojo.telemetry.text import plain_lines
 @dataclass(frozen=True)
 class Table:
     headers: tuple[str, ...]
-    rows: list[tuple[str, ...]]
+    rows: Sequence[tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ def summary(sc: Scenario, tel: Telemetry, start: float, control: bool) -> list[P
         paged = f"paged at {clock(page)}, {clock(abs(page - start))} {'after' if page >= start else 'BEFORE'} the onset"
     facts = [
         f"difficulty {sc.difficulty}, {clock(sc.duration)} long, seed {tel.seed}, par {clock(sc.par)}",
-        f"{len(sc.services)} services, {tel.n_logs:,} log lines, {tel.spans['trace_id'].nunique():,} traces",
+        f"{len(sc.services)} services, {tel.n_logs:,} log lines (request lines for {sc.log_sample:.0%} of requests), "
+        f"{tel.spans['trace_id'].nunique():,} traces",
         "no fault: a control scenario (the page is noise)"
         if control
         else f"onset {clock(start)} (the first fault that is not a red herring)",
@@ -138,7 +140,7 @@ def topology(sc: Scenario) -> list[str]:
     """The call graph as a tree from each entry service; a service reached twice is drawn once
     and named again as '(see above)'."""
     called = {c for s in sc.services for c in s.calls}
-    faults = {}
+    faults: dict[str, list[str]] = {}
     for ev in sc.timeline:
         if ev.kind in FAULTS and ev.kind != "no_fault":
             faults.setdefault(ev.service, []).append(

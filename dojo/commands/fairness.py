@@ -56,7 +56,7 @@ def fairness_cmd(paths: tuple[Path, ...], seeds: int, guesses: int, verbose: boo
                 def start(seed: int, sc=sc, synthesized=synthesized) -> Session:
                     if seed not in synthesized:
                         synthesized[seed] = synthesize(sc, seed=seed)
-                    return Session.start(sc, store, telemetry=synthesized[seed], clock="manual")  # type: ignore[arg-type]
+                    return Session.start(sc, store, telemetry=synthesized[seed], clock="manual")
 
                 trial = run_trial(sc.id, sc.seed, start, synthesis_seeds=seeds, guesser_seeds=guesses)
                 echo(trial.summary())
@@ -71,8 +71,6 @@ def fairness_cmd(paths: tuple[Path, ...], seeds: int, guesses: int, verbose: boo
             store.close()
     total = len(files)
     if errors or unfair:
-        echo(
-            f"{unfair + len({e.path for e in errors})} of {total} scenario{'s' * (total != 1)} unfair or invalid"
-        )
+        echo(f"{unfair + len({e.path for e in errors})} of {total} scenario{'s' * (total != 1)} unfair or invalid")
         sys.exit(1)
     echo(f"{total} scenario{'s' * (total != 1)} fair")

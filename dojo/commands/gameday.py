@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import click
 
-from .common import fail, load_or_exit
+from .common import echo, fail, load_or_exit
 
 DB_HELP = "Database URL (postgresql://user@host/db) or SQLite file; default $DOJO_DB, else your local store."
 
@@ -26,6 +26,23 @@ def _duration(ctx, param, value):
     if seconds <= 0:
         raise click.BadParameter("give a positive duration like 60m")
     return seconds
+
+
+def _scheduled(ctx, param, values):
+    from dojo.scenario.durations import DurationError, parse_duration
+
+    out = []
+    for raw in values:
+        at, sep, text = raw.partition("=")
+        if not sep or not text.strip():
+            raise click.BadParameter(
+                f"{raw!r}: write AT=TEXT, e.g. '10m=Support: EU customers report failed checkouts'"
+            )
+        try:
+            out.append((parse_duration(at.strip()), text.strip()))
+        except DurationError as exc:
+            raise click.BadParameter(f"{raw!r}: {exc}") from None
+    return out
 
 
 @contextmanager
@@ -55,11 +72,11 @@ def _key(key: str | None) -> str:
 
 def _print_status(status: dict, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(status, indent=2))
+        echo(json.dumps(status, indent=2))
         return
     from dojo.gameday.text import status_text
 
-    click.echo(status_text(status))
+    echo(status_text(status))
 
 
 @click.group("gameday", context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,7 +90,7 @@ def gameday_cmd() -> None:
     dojo gameday hint GAME --key KEY [--team NAME]
     dojo gameday inject GAME --key KEY "Support: EU customers report failed checkouts" [--team NAME]
     dojo gameday extend GAME --key KEY 10m
-    dojo gameday status GAME [--key KEY] --json
+    dojo gameday status GAME --key KEY --json
     dojo gameday report GAME --key KEY --out DIR [--anonymize]
 
     Teams join with 'dojo join CODE' (terminal UI) or 'dojo play --headless --join CODE'.
@@ -87,9 +104,17 @@ def gameday_cmd() -> None:
 @click.option("--speed", type=click.FloatRange(1, 60), default=1.0, show_default=True, help="Replay speed, 1 to 60.")
 @click.option("--time-limit", callback=_duration, default=None, metavar="DURATION", help="Game time, e.g. 60m.")
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None, help="Override the scenario's seed.")
+@click.option(
+    "--inject",
+    "injects",
+    multiple=True,
+    callback=_scheduled,
+    metavar="AT=TEXT",
+    help="A pre-written inject every team sees at game time AT, e.g. '10m=Support: EU checkouts fail' (repeat).",
+)
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the game id, key and codes as JSON.")
-def create_cmd(scenario, teams, speed, time_limit, seed, db, as_json) -> None:
+def create_cmd(scenario, teams, speed, time_limit, seed, injects, db, as_json) -> None:
     """Create a game of SCENARIO: prints its id, the facilitator key and a join code per team."""
     from dojo.scenario.loader import resolve_scenario
 
@@ -98,17 +123,19 @@ def create_cmd(scenario, teams, speed, time_limit, seed, db, as_json) -> None:
     from dojo.gameday.game import create_game
 
     with game_store(db) as store:
-        created = create_game(store, sc, source, list(teams), speed=speed, time_limit=time_limit, seed=seed)
+        created = create_game(
+            store, sc, source, list(teams), speed=speed, time_limit=time_limit, seed=seed, scheduled=injects
+        )
         shown = store.shown
     if as_json:
-        click.echo(json.dumps({**created.to_dict(), "db": shown}, indent=2))
+        echo(json.dumps({**created.to_dict(), "db": shown}, indent=2))
         return
-    click.echo(f"game      {created.game_id}   ({created.title})")
-    click.echo(f"key       {created.key}   (facilitator only: keep it to yourself)")
+    echo(f"game      {created.game_id}   ({created.title})")
+    echo(f"key       {created.key}   (facilitator only: keep it to yourself)")
     for name, code in created.teams:
-        click.echo(f"team      {name:<16} join code: {code}")
-    click.echo(f"database  {shown}")
-    click.echo(f"next: dojo gameday console {created.game_id} --key {created.key}")
+        echo(f"team      {name:<16} join code: {code}")
+    echo(f"database  {shown}")
+    echo(f"next: dojo gameday console {created.game_id} --key {created.key}")
 
 
 def _facilitator(store, game: str, key: str | None):
@@ -150,7 +177,7 @@ def hint_cmd(game, key, team, db, as_json) -> None:
     if not as_json:
         got = ", ".join(f"{r['team']} hint {r['hint']}" for r in status["released"])
         got = got or "nobody (all solved or none left)"
-        click.echo(f"released: {got}")
+        echo(f"released: {got}")
     _print_status(status, as_json)
 
 
@@ -227,7 +254,7 @@ def report_cmd(game, key, out, anonymize, db) -> None:
         except OSError as exc:
             fail(f"{out}: cannot write the report ({exc.strerror}); choose a writable folder")
     for p in paths:
-        click.echo(str(p))
+        echo(str(p))
 
 
 @gameday_cmd.command("console")
@@ -283,7 +310,7 @@ def serve_team(code: str, name: str | None, db: str | None) -> None:
         fail(str(exc))
     if sys.stdin.isatty():
         hello = f'team {session.team_name} as {session.member}: one JSON command a line, e.g. {{"cmd": "game"}}'
-        click.echo(hello, err=True)
+        echo(hello, err=True)
     try:
         serve(TeamProtocol(session), sys.stdin, sys.stdout)
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -33,7 +34,7 @@ def history_cmd(as_json: bool, scenario: str | None) -> None:
             events = store.all_events()
     except StoreError as exc:
         fail(str(exc))
-    out = []
+    out: list[dict[str, Any]] = []
     unreadable = 0
     for row in rows:
         evs = events.get(row.id, [])

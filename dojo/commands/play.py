@@ -98,7 +98,7 @@ def play_cmd(scenario, headless: bool, speed, seed, mode, clock_kind, time_limit
         fail("give a SCENARIO (see 'dojo list'), or --join CODE for a game day", code=2)
     if not headless and not (sys.stdin.isatty() and sys.stdout.isatty()):
         fail("the terminal UI needs a terminal; scripts and agents play with --headless (see docs/headless.md)", code=2)
-    sc = load_or_exit(scenario)
+    sc = load_or_exit(scenario, budget=headless)  # the TUI checks it off the UI thread, on the briefing
     from dojo.engine.errors import EngineError
     from dojo.scenario import ScenarioErrors
     from dojo.store import Store, StoreError
@@ -130,9 +130,7 @@ def play_cmd(scenario, headless: bool, speed, seed, mode, clock_kind, time_limit
     except ScenarioErrors as exc:  # the size budget, checked again on the very draw that is played
         fail(str(exc.errors[0]))
     if sys.stdin.isatty():
-        echo(
-            f'attempt #{session.attempt_id} of {sc.id}: one JSON command a line, e.g. {{"cmd": "help"}}', err=True
-        )
+        echo(f'attempt #{session.attempt_id} of {sc.id}: one JSON command a line, e.g. {{"cmd": "help"}}', err=True)
     serve(Protocol(session), sys.stdin, sys.stdout)
 
 
@@ -179,8 +177,8 @@ def serve(protocol, inp, out) -> None:
         except OSError as exc:  # EPIPE (reader gone), EFBIG (ulimit -f), ENOSPC (disk full)
             protocol.session.close("output error")
             _give_up_output(out)
-            reason = exc.strerror or exc
-            fail(f"cannot write to standard output ({reason}); the attempt is saved, resume it with --resume")
+            why = exc.strerror or str(exc)
+            fail(f"cannot write to standard output ({why}); the attempt is saved, resume it with --resume")
         if protocol.done:
             reason = "quit"
             break

@@ -325,7 +325,8 @@ class Status(Keyed):
 class AttemptView(Keyed):
     """A UI's copy of the attempt (see Session.view)."""
 
-    attempt: int
+    attempt: int  # the store's id (what --resume takes)
+    number: int  # which attempt of its scenario this is: "Attempt #2"
     outcome: str  # open | solved | gave_up | timed_out
     mode: str
     clock_kind: str  # real | manual

@@ -98,6 +98,7 @@ class Session:
         self.attempt = attempt
         self.clock = clock
         self._events: list[Event] = []  # this attempt's full log, kept in step with the store
+        self._number: int | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -217,6 +218,18 @@ class Session:
         self._tick()
         if self.attempt.over:
             raise AttemptOver(f"the attempt is over ({self.attempt.outcome}); 'score' shows the card")
+
+    @property
+    def number(self) -> int:
+        """Which attempt of its scenario this is, for people: 1 for the first (attempt ids count
+        every attempt in the store)."""
+        if self._number is None:
+            try:
+                earlier = [a for a in self.store.attempts(self.scenario.id) if a.id <= self.attempt_id]
+                self._number = max(1, len(earlier))
+            except StoreError:
+                self._number = self.attempt_id
+        return self._number
 
     @property
     def events(self) -> list[Event]:
@@ -342,6 +355,7 @@ class Session:
         att = self.attempt
         return AttemptView(
             attempt=self.attempt_id,
+            number=self.number,
             outcome=att.outcome,
             mode=att.settings.mode,
             clock_kind=att.settings.clock,
@@ -567,7 +581,7 @@ def _synthesize(scenario: Scenario, seed: int | None) -> Telemetry:
     return synthesize(scenario, seed=seed)
 
 
-def _json_safe(value):
+def _json_safe(value: Any) -> Any:
     """The value with NaN and infinities as None: a window over a service with no traffic has no
     latency (NaN), and the store keeps events as strict JSON."""
     if isinstance(value, float):

@@ -155,3 +155,13 @@ class GameClock:
         raise ClockError("in a game day the facilitator runs the clock")
 
     pause = resume = set_speed = advance = _facilitator_only
+
+
+def due(scheduled: list[dict], running_s: float) -> list[dict]:
+    """The pre-written injects whose game time has come: derived from the clock, no event needed,
+    so every client shows them at the same game second, even with no console open."""
+    return [
+        {"text": x["text"], "at_s": float(x["at_s"]), "to": "everyone", "scheduled": True}
+        for x in sorted(scheduled, key=lambda x: x["at_s"])
+        if float(x["at_s"]) <= running_s
+    ]

@@ -45,6 +45,7 @@ def create_game(
     time_limit: float | None = None,
     seed: int | None = None,
     telemetry=None,
+    scheduled: list[tuple[float, str]] | None = None,
 ) -> CreatedGame:
     """A new game: one stream for the clock and one per team, each team's opened with the same
     `started` event a solo attempt has (so scoring and the journal work unchanged)."""
@@ -62,6 +63,11 @@ def create_game(
     if scenario.imports is not None:
         raise GameError("game days replay synthesized scenarios; this one imports real signals from files")
     check_speed(speed)
+    plan = []
+    for at_s, text in scheduled or []:
+        if not at_s >= 0 or not 0 < len(text.strip()) <= 1000:
+            raise GameError("a scheduled inject is a game time and 1 to 1000 characters: --inject '10m=Support: ...'")
+        plan.append({"at_s": float(at_s), "text": text.strip()})
     if telemetry is None:
         from dojo.telemetry.synthesize import synthesize
 
@@ -70,7 +76,7 @@ def create_game(
     settings = {
         "scenario_id": scenario.id, "title": scenario.title, "digest": digest(scenario), "seed": telemetry.seed,
         "speed": float(speed), "start_t": start_t, "end_t": float(scenario.duration), "time_limit": time_limit,
-        "source": source, "teams": names,
+        "source": source, "teams": names, "scheduled": plan,
     }  # fmt: skip
     team_first = {
         "rules": Rules.from_scenario(scenario).dump(), "scenario_id": scenario.id, "title": scenario.title,

@@ -89,7 +89,10 @@ def build(view: GameView, scenario: Scenario, now: float, *, anonymize: bool = F
     answer = [
         f"{a.service}: {a.fault}" + (f" (trigger {a.trigger})" if a.trigger else "") for a in scenario.answer.accepted
     ]
-    injects = [f"{clock(g.wall_s)} {g.data.get('text', '')}" for g in view.injects if g.stream == 0]
+    from .clock import due
+
+    injects = [f"{clock(x['at_s'])} {x['text']}" for x in due(view.settings.get("scheduled", []), running)]
+    injects += [f"{clock(g.wall_s)} {g.data.get('text', '')}" for g in view.injects if g.stream == 0]
     return GameReport(
         view.game_id, view.title, view.scenario_id, float(scenario.duration), view.clock.start_t, running, truth,
         teams, answer, scenario.debrief or "", injects,

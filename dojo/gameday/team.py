@@ -24,7 +24,7 @@ from dojo.engine.session import Session
 from dojo.store.games import GAME_LEVEL, Conflict, GameEvent, GameStore, Unavailable
 from dojo.store.model import Event
 
-from .clock import GameClock, GameClockState, ServerTime
+from .clock import GameClock, GameClockState, ServerTime, due
 from .errors import GameError
 from .view import engine_event
 
@@ -89,6 +89,7 @@ class TeamSession(Session):
         self.code = code
         self.member = member
         self.game_id = game.id
+        self.scheduled = list(game.settings.get("scheduled", []))
         self.team_name = team.name
         self.cursor = 0
         self.team_seq = 0
@@ -252,10 +253,11 @@ class TeamSession(Session):
             self.sync()
         state, now = self.clock.state, self.clock.server()
         left = state.left_s(now)
+        injects = due(self.scheduled, state.running_s(now)) + list(self.injects)
         return {
             "game": self.game_id, "team": self.team_name, "member": self.member, "phase": state.phase(now),
             "running_s": round(state.running_s(now), 3), "left_s": None if left is None else round(left, 3),
-            "members": list(self.members), "online": list(self.online), "injects": list(self.injects),
+            "members": list(self.members), "online": list(self.online), "injects": injects,
             "hints": list(self.hints_received),
         }  # fmt: skip
 

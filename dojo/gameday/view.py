@@ -12,7 +12,7 @@ from dojo.engine.scoring import score
 from dojo.store.games import GAME_LEVEL, GameEvent, TeamRow
 from dojo.store.model import Event
 
-from .clock import GameClockState
+from .clock import GameClockState, due
 
 # The projector's words: where a team is, never how well it is doing against the others.
 PROGRESS = {
@@ -172,8 +172,10 @@ class GameView:
             "left_s": None if self.clock.left_s(now) is None else round(self.clock.left_s(now), 3),
             "speed": self.clock.speed,
             "ranking": self.ranking,
-            "injects": [{"text": g.data.get("text", ""), "team": g.data.get("team"), "at_s": g.wall_s}
-                        for g in self.injects],
+            "injects": [{"text": x["text"], "team": None, "at_s": x["at_s"]}
+                        for x in due(self.settings.get("scheduled", []), running)]
+                       + [{"text": g.data.get("text", ""), "team": g.data.get("team"), "at_s": g.wall_s}
+                          for g in self.injects],
             "teams": teams,
         }  # fmt: skip
         if show_rank:

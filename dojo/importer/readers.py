@@ -113,6 +113,7 @@ def plain_logs(text: str, service: str, year: int, rep: FileReport) -> list[LogR
             else:
                 rep.skip("lines before the first timestamp, or with an unreadable one")
             continue
+        assert m is not None  # a time was parsed from it
         rest = (line[: m.start()] + line[m.end() :]).strip(" -|[]:")
         level_m = _LEVEL.search(rest)
         level = normalize_level(level_m.group(1)) if level_m else "INFO"
@@ -186,7 +187,7 @@ def json_logs(text: str, service: str, year: int, rep: FileReport) -> list[LogRe
         out.append(
             LogRecord(
                 ts,
-                normalize_level(_field(rec, LEVEL_KEYS)),
+                normalize_level(str(_field(rec, LEVEL_KEYS) or "")),
                 str(_field(rec, SERVICE_KEYS) or service),
                 str(_field(rec, HOST_KEYS) or ""),
                 str(_field(rec, TRACE_KEYS) or ""),
@@ -206,7 +207,7 @@ def _attrs(items: list | None) -> dict:
 
 def _ns(value: object) -> datetime | None:
     try:
-        return datetime.fromtimestamp(int(value) / 1e9, tz=timezone.utc)  # type: ignore[arg-type]
+        return datetime.fromtimestamp(int(value) / 1e9, tz=timezone.utc)  # type: ignore[call-overload]
     except (TypeError, ValueError, OverflowError, OSError):
         return None
 

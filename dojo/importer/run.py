@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from dojo.sanitize.readers import GZIP_ERRORS, DecompressionLimit, open_input, plain_name
 from dojo.scenario.loader import max_import_bytes
@@ -35,7 +36,7 @@ from .readers import (
 from .timestamps import iso
 
 # format -> (which records it yields, its reader)
-READERS = {
+READERS: dict[str, tuple[str, Any]] = {
     "log": ("logs", plain_logs),
     "jsonl": ("logs", json_logs),
     "csv": ("points", csv_metrics),

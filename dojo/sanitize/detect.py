@@ -311,7 +311,7 @@ HANDLERS: dict[str, Handler] = {
     "hostname": _hostname,
 }
 
-_MONTHS = frozenset("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
+_MONTHS: frozenset[str] = frozenset("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
 # Substrings without which a key idiom cannot match; one C-level search each.
 _SECRET_HINTS = re.compile("pass|pwd|secret|token|key|session|sid|sig|credential")
 _USER_HINTS = re.compile("user|usr|login|logname|uname|principal")

@@ -180,8 +180,8 @@ def _scrub_escaped(
         joined = b"\n".join(decoded[j].encode("utf-8", "surrogatepass") for j in lines)
         scan = s.finder.scan(joined)
         out = (s.scrub_scan(scan) if scan is not None else s.scrub_bytes(joined)).split(b"\n")
-        for j, got in zip(lines, out):
-            value = got.decode("utf-8", "surrogatepass")
+        for j, scrubbed in zip(lines, out):
+            value = scrubbed.decode("utf-8", "surrogatepass")
             if value != decoded[j]:
                 results[j] = _json_string(value, raws[j])
     if singles:

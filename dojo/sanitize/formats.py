@@ -19,7 +19,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import flatcsv, flatjson
 from .finder import Scan
@@ -232,8 +232,8 @@ def _csv_parsed(s: Scrubber, chunk: bytes, ctx: CsvContext) -> ChunkResult:
             if len(cell) >= 4:
                 slots.append((row, i))
     if slots:
-        new = s.scrub_strings([r[i] for r, i in slots])
-        for (r, i), value in zip(slots, new):
+        scrubbed = s.scrub_strings([r[i] for r, i in slots])
+        for (r, i), value in zip(slots, scrubbed):
             r[i] = value
     buf = io.StringIO()
     csv.writer(buf, lineterminator=ctx.lineterminator, **_dialect(ctx.dialect)).writerows(rows)
@@ -274,7 +274,11 @@ def _indent(text: str) -> int | str | None:
     return "\t" if ws.startswith("\t") else len(ws)
 
 
-CHUNK_FUNCS = {PLAIN: plain_chunk, JSONL: jsonl_chunk, CSV: csv_chunk}
+CHUNK_FUNCS: dict[str, Callable[[Scrubber, bytes, Any], ChunkResult]] = {
+    PLAIN: plain_chunk,
+    JSONL: jsonl_chunk,
+    CSV: csv_chunk,
+}
 
 
 def process_chunk(s: Scrubber, fmt: str, chunk: bytes, ctx: object) -> ChunkResult:

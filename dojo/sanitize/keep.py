@@ -90,8 +90,8 @@ class Keep:
             addr = a << 24 | b << 16 | c << 8 | d
             return any(lo <= addr <= hi for lo, hi in _DOC_V4)
         if kind == detect.IPV6:
-            addr = ipaddress.IPv6Address(value.split("%", 1)[0])
-            return addr.is_loopback or addr.is_unspecified or any(addr in net for net in _DOC_V6)
+            addr6 = ipaddress.IPv6Address(value.split("%", 1)[0])
+            return addr6.is_loopback or addr6.is_unspecified or any(addr6 in net for net in _DOC_V6)
         if kind == detect.HOSTNAME:
             return reserved_host(value) or generic_host(value)
         if kind == detect.USERNAME:

@@ -132,6 +132,7 @@ class Engine:
         this process (fork would, spawn would import everything again per worker).
         """
         if self._pool is None and self.jobs > 1:
+            ctx: multiprocessing.context.BaseContext
             if "forkserver" in multiprocessing.get_all_start_methods():
                 ctx = multiprocessing.get_context("forkserver")
                 ctx.set_forkserver_preload([__name__])

@@ -237,7 +237,7 @@ def _write_chunks(
         fr.invalid_utf8_lines += res.invalid_utf8
 
 
-def _json_document(engine: Engine, fh: io.BufferedReader, out: io.BufferedWriter, fr: FileReport) -> None:
+def _json_document(engine: Engine, fh: BinaryIO, out: io.BufferedWriter, fr: FileReport) -> None:
     # A single JSON document is the one thing read whole: it has to be parsed whole.
     data = fh.read()
     fr.bytes = len(data)

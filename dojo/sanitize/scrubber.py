@@ -344,8 +344,10 @@ class Scrubber:
             elif kind in KIND_CODE:
                 # Stateful kinds repeat (the same IP, the same host): remember the decision.
                 memo = self._memo[kind]
-                new = memo.get(value)
-                if new is None:
+                remembered = memo.get(value)
+                if remembered is not None:
+                    new = remembered
+                else:
                     if self.keep(kind, value):
                         new = value
                     elif self.stateful is not None:

@@ -13,6 +13,7 @@ scan (scrubber.scrub_strings), which is much cheaper than one scan per string.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from .scrubber import TIME, Scrubber
@@ -55,7 +56,7 @@ class JsonScrubber:
             if type(node) is dict:
                 attr = node.get("key")
                 attr_ctx = context(attr) if type(attr) is str and "value" in node else None
-                items = node.items()
+                items: Iterable[tuple[Any, Any]] = node.items()
             else:
                 attr_ctx = None
                 items = enumerate(node)

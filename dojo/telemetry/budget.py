@@ -51,17 +51,21 @@ class Estimate:
 
 
 class _Counter(LogBuilder):
-    """The log builder's own rate walk, summing expected lines instead of drawing them."""
+    """The log builder's own rate walk, summing expected lines instead of rendering them (request
+    lines are drawn there as counts: they are summed as drawn, a few ms of binomials)."""
 
     def __init__(self, st: State):
         super().__init__(st, None, [[] for _ in st.names], np.random.default_rng(0))  # type: ignore[arg-type]
         self.lines = 0.0
         self.bytes = 0.0
 
-    def add(self, service, template, per_s, consts, **dist) -> None:
+    def add(self, service, template, per_s, consts, counts=None, **dist) -> None:
         if self.st.kinds[service] == "external":
             return
-        n = float(np.clip(np.nan_to_num(np.asarray(per_s, dtype=float)), 0.0, None).sum()) * self.grid
+        if counts is not None:  # lines already drawn from the counted requests: a sample, not a rate
+            n = float(np.sum(counts))
+        else:
+            n = float(np.clip(np.nan_to_num(np.asarray(per_s, dtype=float)), 0.0, None).sum()) * self.grid
         self.lines += n
         self.bytes += n * (len(template.text) + 40 * template.text.count("{"))
 

@@ -77,6 +77,7 @@ def metric_hits(tel: Telemetry, sel: MetricSelector, onset: float) -> np.ndarray
     base = baseline(t, v, onset)
     if sel.rises is not None:
         return t[v >= base * sel.rises] if base > 0 else t[v > 0]
+    assert sel.falls is not None  # the model requires exactly one of above, below, rises, falls
     return t[v <= base / sel.falls]
 
 
@@ -94,6 +95,7 @@ def selector_hits(tel: Telemetry, sel: EvidenceSelector, onset: float) -> np.nda
         return log_hits(tel, sel.logs)
     if sel.metric is not None:
         return metric_hits(tel, sel.metric, onset)
+    assert sel.trace is not None  # the model requires exactly one kind of selector
     return span_hits(tel, sel.trace)
 
 
@@ -108,17 +110,18 @@ def describe(sel: EvidenceSelector) -> str:
         ]
         return "logs " + " ".join(p for p in parts if p)
     if sel.metric is not None:
-        s = sel.metric
+        m = sel.metric
         how = next(
-            f"{k} {getattr(s, k):g}{'x' if k in ('rises', 'falls') else ''}"
+            f"{k} {getattr(m, k):g}{'x' if k in ('rises', 'falls') else ''}"
             for k in ("rises", "falls", "above", "below")
-            if getattr(s, k) is not None
+            if getattr(m, k) is not None
         )
-        return f"metric {s.service}/{s.name} {how}"
-    s = sel.trace
+        return f"metric {m.service}/{m.name} {how}"
+    tr = sel.trace
+    assert tr is not None  # the model requires exactly one kind of selector
     parts = [
-        f"status={s.status}" if s.status else "",
-        f"min_ms={s.min_ms:g}" if s.min_ms is not None else "",
-        f"contains={s.contains!r}" if s.contains else "",
+        f"status={tr.status}" if tr.status else "",
+        f"min_ms={tr.min_ms:g}" if tr.min_ms is not None else "",
+        f"contains={tr.contains!r}" if tr.contains else "",
     ]
-    return f"trace {s.service} " + " ".join(p for p in parts if p)
+    return f"trace {tr.service} " + " ".join(p for p in parts if p)

@@ -53,6 +53,9 @@ def _import_all(modules: tuple[str, ...]) -> None:
 class DojoApp(App[None]):
     CSS_PATH = [WIDGETS_CSS, "app.tcss"]
     TITLE = "debugging dojo"
+    # Screens reflow by the terminal's size: an 80x24 laptop terminal to a 200x60 monitor.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (160, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
     COMMANDS = App.COMMANDS | {BindingCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),

@@ -15,6 +15,6 @@ def run(play: Any = None, settings: PlaySettings = PlaySettings()) -> None:
     if app.left_open is not None:
         scenario_id, attempt = app.left_open
         print(
-            f"attempt #{attempt} of {scenario_id} is unfinished; pick it up with: dojo play {scenario_id} --resume "
+            f"your attempt at {scenario_id} is unfinished; pick it up with: dojo play {scenario_id} --resume "
             f"{attempt}"
         )

@@ -3,22 +3,51 @@ change that set the incident off, a caller's span on the failing path; the card 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from dojo.engine.evidence import explain, matches, related, trigger_explain
 from dojo.engine.rules import Rules
 from dojo.engine.scoring import score
-from dojo.scenario import load_scenario
+from dojo.scenario.model import Scenario
 from dojo.store import Event
 
-KV = Path(__file__).resolve().parents[2] / "scenarios" / "kv-store-dns-record.yaml"
+# A name lookup for kv-store fails; auth, api and lease-worker all call it. catalog-db sits under
+# api, off lease-worker's path.
+KV = {
+    "id": "kv",
+    "title": "kv",
+    "difficulty": 3,
+    "duration": "40m",
+    "briefing": "x",
+    "services": [
+        {"name": "gateway", "kind": "lb", "calls": ["auth", "api"], "rps": 50},
+        {"name": "auth", "kind": "http", "calls": ["kv-store"]},
+        {"name": "api", "kind": "http", "calls": ["kv-store", "catalog"]},
+        {"name": "catalog", "kind": "http", "calls": ["catalog-db"]},
+        {"name": "catalog-db", "kind": "db"},
+        {"name": "kv-store", "kind": "db"},
+        {"name": "lease-worker", "kind": "worker", "calls": ["kv-store"], "rps": 12},
+    ],
+    "timeline": [
+        {"at": "12m", "kind": "deploy", "service": "api", "version": "v7.3.0", "red_herring": True},
+        {"at": "14m", "id": "plan", "kind": "config_change", "service": "kv-store"},
+        {"at": "14m", "id": "dns", "kind": "dns_failure", "service": "kv-store", "for": "16m"},
+    ],
+    "answer": {
+        "accepted": [{"service": "kv-store", "fault": "dns_failure", "trigger": "plan"}],
+        "evidence": [
+            {"logs": {"service": "api", "contains": "lookup kv-store.default.svc.cluster.local"}},
+            {"logs": {"service": "lease-worker", "contains": "no such host"}},
+            {"metric": {"service": "kv-store", "name": "rps", "falls": "10x"}},
+            {"trace": {"service": "auth", "status": "error", "contains": "no such host"}},
+        ],
+    },
+}
 
 
 @pytest.fixture(scope="module")
 def rules() -> Rules:
-    return Rules.from_scenario(load_scenario(KV))
+    return Rules.from_scenario(Scenario.model_validate(KV))
 
 
 def sel(rules, i):

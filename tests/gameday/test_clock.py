@@ -76,3 +76,11 @@ def test_the_game_layer_never_imports_textual():
         "assert 'textual' not in sys.modules, 'textual imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_scheduled_injects_are_released_by_game_time_alone():
+    from dojo.gameday.clock import due
+
+    plan = [{"at_s": 600.0, "text": "Support: EU customers report failed checkouts"}, {"at_s": 60.0, "text": "first"}]
+    assert due(plan, 59.0) == []
+    assert [x["text"] for x in due(plan, 600.0)] == ["first", "Support: EU customers report failed checkouts"]

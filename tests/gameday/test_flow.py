@@ -28,7 +28,8 @@ def ask(proto, **cmd):
 def test_create_join_start_play_end_status_report(db_url, telemetry, tmp_path):
     created = json.loads(
         run("gameday", "create", "checkout-retry-storm", "--team", "red", "--team", "blue", "--team", "green",
-            "--speed", "10", "--time-limit", "30m", "--db", db_url, "--json").output
+            "--speed", "10", "--time-limit", "30m", "--inject", "0s=Support: EU customers report failed checkouts",
+            "--db", db_url, "--json").output
     )  # fmt: skip
     gid, key = created["game"], created["key"]
     codes = {t["team"]: t["code"] for t in created["teams"]}
@@ -47,6 +48,7 @@ def test_create_join_start_play_end_status_report(db_url, telemetry, tmp_path):
         assert ask(proto, cmd="game")["phase"] == "running"
         st = ask(proto, cmd="status")
         assert (st["phase"], st["team"], st["outcome"]) == ("running", name, "in_progress")
+        assert st["injects"][0]["text"] == "Support: EU customers report failed checkouts"
         assert ask(proto, cmd="logs", contains="retrying", limit=1)["count"] >= 0
 
     red, blue = teams["red"], teams["blue"]
@@ -73,6 +75,10 @@ def test_create_join_start_play_end_status_report(db_url, telemetry, tmp_path):
     assert not by["green"]["solved"] and by["green"]["ttcd_s"] is None and by["green"]["points"] == 0
     assert by["red"]["members"] == ["red-1"] and by["red"]["points"] > by["blue"]["points"] > 0
     assert "rank" not in status  # ranking is off unless the facilitator switches it on
+    assert [i["text"] for i in status["injects"]] == ["Support: EU customers report failed checkouts"]
+    bad = run("gameday", "create", "checkout-retry-storm", "--team", "x", "--inject", "soon=hello", "--db", db_url,
+              ok=False)  # fmt: skip
+    assert bad.exit_code == 2 and "soon=hello" in bad.output
 
     out = tmp_path / "report"
     run("gameday", "report", gid, "--key", key, "--db", db_url, "--out", str(out))

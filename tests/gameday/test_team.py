@@ -162,6 +162,7 @@ def _ask(proc, **cmd):
     return json.loads(proc.stdout.readline())
 
 
+@pytest.mark.slow
 def test_kill_9_a_client_and_join_again_loses_nothing(store, game, started, db_url, tmp_path):
     code = game.teams[2][1]
     proc = _client(db_url, code, tmp_path)
@@ -178,6 +179,7 @@ def test_kill_9_a_client_and_join_again_loses_nothing(store, game, started, db_u
     again.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_postgresql_restart_mid_game_loses_nothing(pg_server, scenario, telemetry):
     from dojo.gameday.game import create_game
     from dojo.store.games import Unavailable

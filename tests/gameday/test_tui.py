@@ -2,6 +2,8 @@
 
 import asyncio
 
+import pytest
+
 from dojo.gameday.game import Facilitator
 from dojo.gameday.team import TeamSession
 from dojo.store.games import GameStore
@@ -56,6 +58,7 @@ def test_console_starts_pauses_hints_and_shows_the_projector(tmp_path, scenario,
     assert [t["hints"] for t in st["teams"]] == [1, 0]
 
 
+@pytest.mark.slow
 def test_team_ui_waits_in_the_lobby_then_opens_the_workspace_with_shared_journal(tmp_path, scenario, telemetry):
     url = f"sqlite:///{tmp_path / 'g.sqlite3'}"
     from dojo.gameday.game import create_game

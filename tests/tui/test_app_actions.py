@@ -82,7 +82,7 @@ def test_leave_resume_from_the_library_then_give_up():
             await until(pilot, lambda: isinstance(app.screen, LibraryScreen) and app.screen.records, what="the library")
             assert app.session is None and app.left_open == ("checkout-retry-storm", first)
             library = app.screen
-            assert "r resumes unfinished attempt #1" in str(library.query_one("#library-detail").render())
+            assert "r resumes your unfinished attempt" in str(library.query_one("#library-detail").render())
 
             await pilot.press("r")
             await until(pilot, lambda: isinstance(app.screen, BriefingScreen) and app.screen.ready, what="the briefing")

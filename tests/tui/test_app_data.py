@@ -230,3 +230,12 @@ def test_pin_labels():
         == "L7  checkout INFO hi"
     )
     assert pin_label("M:a:rps:0:60", "metric", "a rps 0s..60s: min 1", {}) == "M:a:rps:0:60  a rps 0s..60s: min 1"
+
+
+def test_durations_round_to_the_nearest_second_as_dojo_history_does():
+    from dojo.scenario.durations import format_duration
+    from dojo.tui.data.units import offset, span
+
+    assert span(18.6) == "19s" and format_duration(18.6) == "19s"
+    assert span(59.5) == "1:00" and span(0.4) == "0s"
+    assert offset(959.9) == "T+15:59"  # a moment on the clock is cut, like the logs' timestamps

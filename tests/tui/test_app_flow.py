@@ -39,7 +39,7 @@ def test_library_to_debrief_the_whole_attempt():
         library = app.screen
         assert isinstance(library, LibraryScreen)
         table = library.query_one(DataTable)
-        assert table.get_row_at(0)[:3] == ["checkout-retry-storm", "Checkout latency after a paymen…", "★★★☆☆"]
+        assert table.get_row_at(0)[:3] == ["checkout-retry-storm", "Checkout latency after a payment-…", "★★★☆☆"]
         assert "not played yet" in text_of(library.query_one("#library-detail"))
         await pilot.press("slash")
         library.query_one("#library-filter", Input).value = "dns"

@@ -1,5 +1,7 @@
-"""Every screen of the app at 120x40 (update with --snapshot-update after a change meant to
-show). Manual clocks, a cached incident and dated history make each run identical."""
+"""Every screen of the app at 120x40, and the main ones also at 80x24 (a laptop terminal) and
+200x60 (a big monitor): the layout reflows by width and height (update with --snapshot-update
+after a change meant to show). Manual clocks, a cached incident and dated history make each run
+identical."""
 
 import pytest
 
@@ -21,19 +23,24 @@ from .apps import (
     write_history,
 )  # noqa: E402
 
+SIZES = {"80x24": (80, 24), "120x40": SIZE, "200x60": (200, 60)}
+sizes = pytest.mark.parametrize("size", list(SIZES))
+
 
 async def library_ready(pilot) -> None:
     await until(pilot, lambda: pilot.app.screen.records, what="the records")
     await pilot.pause()
 
 
-def test_library(snap_compare):
+@sizes
+def test_library(snap_compare, size):
     write_history([played(solve(420, wrong=1)), played(solve(300))])
-    assert snap_compare(dojo_app(), terminal_size=SIZE, run_before=library_ready)
+    assert snap_compare(dojo_app(), terminal_size=SIZES[size], run_before=library_ready)
 
 
-def test_briefing(snap_compare):
-    assert snap_compare(dojo_app(play=SCENARIO), terminal_size=SIZE, run_before=to_briefing)
+@sizes
+def test_briefing(snap_compare, size):
+    assert snap_compare(dojo_app(play=SCENARIO), terminal_size=SIZES[size], run_before=to_briefing)
 
 
 async def investigating(pilot) -> None:
@@ -56,8 +63,9 @@ async def investigating(pilot) -> None:
     await pilot.pause()
 
 
-def test_workspace_mid_incident(snap_compare):
-    assert snap_compare(dojo_app(), terminal_size=SIZE, run_before=investigating)
+@sizes
+def test_workspace_mid_incident(snap_compare, size):
+    assert snap_compare(dojo_app(), terminal_size=SIZES[size], run_before=investigating)
 
 
 def test_diagnosis_modal(snap_compare):
@@ -74,7 +82,8 @@ def test_diagnosis_modal(snap_compare):
     assert snap_compare(dojo_app(), terminal_size=SIZE, run_before=diagnosing)
 
 
-def test_debrief(snap_compare):
+@sizes
+def test_debrief(snap_compare, size):
     from tests.engine.scoring_example import play  # the worked example of docs/scoring.md
 
     events = played(play)
@@ -92,7 +101,7 @@ def test_debrief(snap_compare):
         )
         await pilot.pause()
 
-    assert snap_compare(dojo_app(), terminal_size=SIZE, run_before=debrief)
+    assert snap_compare(dojo_app(), terminal_size=SIZES[size], run_before=debrief)
 
 
 def test_progress(snap_compare):

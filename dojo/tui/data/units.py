@@ -21,8 +21,9 @@ def clock(start: datetime, t: float) -> str:
 
 
 def span(seconds: float) -> str:
-    """A length of time: 45s, 12:30, 1:02:03."""
-    s = int(max(seconds, 0))
+    """A length of time: 45s, 12:30, 1:02:03. Rounded to the nearest second, as `dojo history`
+    and the card round learner time (a point in scenario time, `offset`, is cut like a clock's)."""
+    s = int(round(max(seconds, 0)))
     if s < 60:
         return f"{s}s"
     h, m, sec = s // 3600, s // 60 % 60, s % 60

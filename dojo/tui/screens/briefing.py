@@ -193,7 +193,7 @@ class BriefingScreen(DojoScreen[None]):
 
     def _show_briefing(self, briefing: Briefing, view: AttemptView) -> None:
         resumed = self.settings.resume is not None
-        self.document = briefing_markdown(briefing, self.scenario, view.attempt, resumed)
+        self.document = briefing_markdown(briefing, self.scenario, view.number, resumed)
         self.query_one("#briefing-text", Markdown).update(visible(self.document))  # holds the author's text
         self._show_page(briefing, view.clock.start)
         clock = view.clock

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from .. import WIDGETS_CSS
 from ..engine_thread import EngineThread
+from ..plain import plain_block, safe, visible
 
 REFRESH_S = 1.0
 EXTEND_S = 300.0
@@ -32,7 +33,8 @@ def header_text(st: dict) -> str:
     left = "" if st.get("left_s") is None else f"   left {clock(st['left_s'])}"
     rank = "on" if st.get("ranking") else "off"
     return (
-        f"[b]{st['game']}[/b]  {st['title']}   [b]{st['phase'].upper()}[/b]   game time {clock(st['running_s'])}"
+        f"[b]{safe(st['game'])}[/b]  {safe(st['title'])}   [b]{safe(st['phase'].upper())}[/b]   "
+        f"game time {clock(st['running_s'])}"
         f"{left}   speed {st['speed']:g}x   ranking {rank}"
     )
 
@@ -117,14 +119,16 @@ class ConsoleScreen(Screen):
         if table.row_count != len(rows):
             table.clear()
             for row in rows:
-                table.add_row(*map(str, row), key=row[0])
+                table.add_row(*(safe(v) for v in row), key=row[0])  # a DataTable reads markup from str
         else:
             for row in rows:
                 for col, value in zip(COLUMNS, row, strict=True):
-                    table.update_cell(row[0], col, str(value))
+                    table.update_cell(row[0], col, safe(value))
         injects = st.get("injects", [])[-3:]
         self.query_one("#console-injects", Static).update(
-            "\n".join(f"inject at {clock(i['at_s'])} to {i['team'] or 'all'}: {i['text']}" for i in injects)
+            plain_block(
+                "\n".join(f"inject at {clock(i['at_s'])} to {i['team'] or 'all'}: {i['text']}" for i in injects)
+            )
         )
 
     def selected_team(self) -> str | None:
@@ -139,7 +143,7 @@ class ConsoleScreen(Screen):
             self.show(st)
             if st.get("released") is not None:
                 got = ", ".join(f"{r['team']} hint {r['hint']}" for r in st["released"]) or "nobody"
-                self.notify(f"hint released to {got}")
+                self.notify(visible(f"hint released to {got}"), markup=False)
 
     async def action_start(self) -> None:
         await self._do(lambda f: f.start())
@@ -210,7 +214,7 @@ class ConsoleApp(App[None]):
             return await self.engine.call(fn, self.facilitator)
         except (EngineError, StoreError) as exc:
             if not quiet:
-                self.notify(str(exc), severity="error", timeout=6)
+                self.notify(visible(str(exc)), severity="error", timeout=6, markup=False)
             elif "reconnecting" in str(exc) or "unavailable" in str(exc):
                 self.sub_title = "database unavailable: reconnecting..."
         return None

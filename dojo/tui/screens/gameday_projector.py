@@ -10,6 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Digits, Footer, Static
 
+from ..plain import plain_block, safe
+
 
 def clock(seconds):
     from dojo.gameday.text import clock as fmt
@@ -46,6 +48,6 @@ class ProjectorScreen(Screen):
         if st is None:
             return
         shown = st["left_s"] if st.get("left_s") is not None else st["running_s"]
-        self.query_one("#projector-title", Static).update(f"[b]{st['title']}[/b]   {st['phase']}")
+        self.query_one("#projector-title", Static).update(f"[b]{safe(st['title'])}[/b]   {safe(st['phase'])}")
         self.query_one(Digits).update(clock(shown))
-        self.query_one("#projector-lines", Static).update("\n\n".join(projector_lines(st)))
+        self.query_one("#projector-lines", Static).update(plain_block("\n\n".join(projector_lines(st))))

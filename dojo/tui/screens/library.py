@@ -23,7 +23,9 @@ from ..plain import safe, visible, visible_line
 from .base import DojoScreen
 
 COLUMNS = ("scenario", "title", "difficulty", "tags", "best TTCD", "attempts")
-TITLE_WIDTH, TAGS_WIDTH = 32, 18
+TITLE_WIDTH, TAGS_WIDTH = 32, 18  # at 120 columns; they grow and shrink with the table
+FIXED_WIDTH = 26 + 10 + 9 + 8 + 6 * 2  # id, difficulty, TTCD, attempts and cell padding
+NARROW_TABLE = 96  # below this the tags column goes (the details under the table list them)
 
 
 def _cut(text: str, width: int) -> str:
@@ -59,6 +61,7 @@ class LibraryScreen(DojoScreen[None]):
         self.records: dict[str, Record] = {}
         self.shown: list[Card] = []
         self.filter = LibraryFilter()
+        self._without_tags = False
 
     def compose(self) -> ComposeResult:
         yield Static("[b]debugging dojo[/b] · scenario library", id="library-title")
@@ -102,21 +105,47 @@ class LibraryScreen(DojoScreen[None]):
         keep = self.selected.path if self.selected else None
         self.shown = [c for c in self.cards if self.filter.matches(c)]
         table.clear()
+        title_w, tags_w = self._text_widths()
+        width = table.scrollable_content_region.width
+        without_tags = 0 < width < NARROW_TABLE
+        if without_tags != self._without_tags:
+            self._without_tags = without_tags
+            table.clear(columns=True)
+            table.add_columns(*(c for c in COLUMNS if not (without_tags and c == "tags")))
         for card in self.shown:
             rec = self.records.get(card.id, Record())
-            table.add_row(  # a DataTable reads markup from str cells: the file's text is escaped
+            cells = [  # a DataTable reads markup from str cells: the file's text is escaped
                 safe(card.id),
-                safe(_cut(visible_line(card.title), TITLE_WIDTH)),
+                safe(_cut(visible_line(card.title), title_w)),
                 card.stars if card.difficulty else "?",
-                safe(_cut(", ".join(card.tags), TAGS_WIDTH)),
+                safe(_cut(", ".join(card.tags), tags_w)),
                 span(rec.best_ttcd_s) if rec.best_ttcd_s is not None else "–",
                 str(rec.attempts) if rec.attempts else "–",
-                key=str(card.path),
-            )
+            ]
+            if without_tags:
+                del cells[3]
+            table.add_row(*cells, key=str(card.path))
         if keep is not None and any(c.path == keep for c in self.shown):
             table.move_cursor(row=[c.path for c in self.shown].index(keep), animate=False)
         table.border_title = f"Scenarios · {len(self.shown)} of {len(self.cards)}"
         self._show_detail()
+
+    def _text_widths(self) -> tuple[int, int]:
+        """Title and tags columns share what the table's width leaves: the title up to two
+        thirds (no more than the longest needs), the tags the rest."""
+        width = self.query_one(DataTable).scrollable_content_region.width
+        if width <= 0:
+            return TITLE_WIDTH, TAGS_WIDTH
+        longest = max((len(c.title) for c in self.cards), default=16)
+        if width < NARROW_TABLE:  # no tags column: the title takes what is left
+            return max(12, min(longest, width - FIXED_WIDTH + 2)), 0
+        spare = max(24, width - FIXED_WIDTH)
+        title = max(16, min(longest, spare * 2 // 3))
+        return title, max(8, spare - title)
+
+    def on_resize(self) -> None:
+        if self.is_mounted:
+            self._refill()
 
     @property
     def selected(self) -> Card | None:
@@ -145,7 +174,7 @@ class LibraryScreen(DojoScreen[None]):
         else:
             parts.append("not played yet")
         if rec.resumable is not None:
-            parts.append(f"[b]r[/b] resumes unfinished attempt #{rec.resumable}")
+            parts.append("[b]r[/b] resumes your unfinished attempt")
         if card.problem:
             parts.append(f"[red]{safe(card.problem)}[/red]")
         text = "  ·  ".join(parts[:1]) + "\n" + "  ·  ".join(parts[1:])

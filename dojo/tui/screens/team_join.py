@@ -15,6 +15,7 @@ from textual.widgets import Footer, Markdown, Static
 
 from .. import WIDGETS_CSS
 from ..engine_thread import EngineThread
+from ..plain import plain, safe, visible
 
 SYNC_S = 1.0
 
@@ -24,7 +25,9 @@ def lobby_text(game: dict) -> str:
     phase = {"waiting": "waiting for the facilitator to start", "paused": "paused by the facilitator"}.get(
         game["phase"], game["phase"]
     )
-    return f"[b]Team {game['team']}[/b]\n\nYou: {game['member']}\nOnline: {online}\n\nGame: {phase}"
+    # Names come from the facilitator and the teams: escaped inside our own markup.
+    team, member = safe(game["team"]), safe(game["member"])
+    return f"[b]Team {team}[/b]\n\nYou: {member}\nOnline: {safe(online)}\n\nGame: {safe(phase)}"
 
 
 class LobbyScreen(Screen):
@@ -35,7 +38,7 @@ class LobbyScreen(Screen):
         self.session, self.feeds = session, feeds
 
     def compose(self) -> ComposeResult:
-        yield Static(f"{self.session.scenario.title}: the page", id="lobby-header")
+        yield Static(plain(f"{self.session.scenario.title}: the page"), id="lobby-header")
         with Horizontal(id="lobby-body"):
             with VerticalScroll(id="lobby-doc"):
                 yield Markdown(self.session.scenario.briefing)
@@ -113,14 +116,14 @@ class TeamApp(App[None]):
         self.sub_title = f"team {game['team']} · {len(game['online'])} online · {game['phase']}"
         cursor, injects, hints, phase = self._seen
         for i in game["injects"][injects:]:
-            self.notify(i["text"], title="Inject", timeout=15)
+            self.notify(visible(i["text"]), title="Inject", timeout=15, markup=False)
         for h in game["hints"][hints:]:
-            self.notify(h["text"], title=f"Hint {h['index']} from the facilitator", timeout=15)
+            self.notify(visible(h["text"]), title=f"Hint {h['index']} from the facilitator", timeout=15, markup=False)
         if phase and game["phase"] != phase:
             self.notify(f"the game is {game['phase']}", title="Facilitator")
         if self.session.cursor != cursor and hasattr(self.screen, "show_journal"):
             await self.screen.show_journal()
-        if game["phase"] == "over":
+        if game["phase"] == "over" or self.session.attempt.over:  # ended, or a teammate solved it
             self.show_debrief(self.session)
         self._seen = (self.session.cursor, len(game["injects"]), len(game["hints"]), game["phase"])
 

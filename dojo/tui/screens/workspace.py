@@ -404,9 +404,10 @@ class WorkspaceScreen(DojoScreen[None]):
         from .confirm import ConfirmScreen
 
         s = self.session
+        number = self.view.number if self.view else s.attempt_id
         body = (
-            f"Attempt #{s.attempt_id} stays unfinished: r in the library (or dojo play {s.scenario.id} --resume) "
-            "picks it up where you left it."
+            f"Attempt #{number} of this scenario stays unfinished, your time and the replay where they are: "
+            f"r in the library (or dojo play {s.scenario.id} --resume) picks it up."
         )
         self.dojo.push_screen(ConfirmScreen("Leave this attempt?", body, yes="Leave"), self._left)
 

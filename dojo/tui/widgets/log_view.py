@@ -336,6 +336,14 @@ class LogView(RowList):
         row = self._cursor_row if self.cursor is not None else None
         return None if row is None else f"L{int(self._cols.ids[row])}"
 
+    @property
+    def selected_text(self) -> str | None:
+        """The whole line under the cursor, as in logs.log (date, level, service, host, message)."""
+        row = self._cursor_row if self.cursor is not None and self._cols is not None else None
+        if row is None:
+            return None
+        return plain_lines(self._cols.table.slice(row, 1), self._origin)[0].as_py()
+
     def cursor_moved(self, row: int | None) -> None:
         if row is None or self._cols is None:
             return

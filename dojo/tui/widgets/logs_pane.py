@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Input, Select
+from textual.widgets import Input, Select, Static
 
 from dojo.telemetry.logs import LEVELS
 
@@ -57,8 +57,11 @@ class LogsPane(Vertical):
                 [(f"{name}+", name) for name in LEVELS[1:]], prompt="any level", id="log-filter-level", compact=True
             )
         yield LogView(id="log-view").data_bind(LogsPane.now)
+        # The selected line in full, wrapped: a long line is read here, not scrolled to.
+        yield Static("", id="log-line", markup=False)
 
     def on_mount(self) -> None:
+        self.query_one("#log-line", Static).display = False
         show_titles_on(self, self.log_view)
 
     @property
@@ -96,6 +99,12 @@ class LogsPane(Vertical):
         event.stop()
         self.log_view.focus()  # Enter hands the keys to the lines: the filter is live already
         self.post_message(self.Committed(self, self.log_view.filter))
+
+    def on_log_view_line_selected(self, message: LogView.LineSelected) -> None:
+        text = self.log_view.selected_text
+        line = self.query_one("#log-line", Static)
+        line.update(text or "")
+        line.display = bool(text)
 
     def on_log_view_filtered(self, message: LogView.Filtered) -> None:
         self.query_one("#log-filter-text", Input).set_class(bool(message.error), "-invalid")

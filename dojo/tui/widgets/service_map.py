@@ -96,7 +96,7 @@ class ServiceMap(RowList):
         self.rows = tree_rows(services)
         self._name_width = max((len(r.prefix) + 2 + len(r.service) for r in self.rows), default=0)
         self._strips.clear()
-        self.set_rows(len(self.rows), width=self._name_width + STATS_WIDTH)
+        self.set_rows(len(self.rows))
 
     def set_metrics(self, cube: MetricCube) -> None:
         self.cube = cube
@@ -143,9 +143,23 @@ class ServiceMap(RowList):
             return self.text_strip(text)
         h = self.health.get(r.service)
         if h is not None and not math.isnan(h.rps):
-            text.append(" " * (self._name_width - text.cell_len))
+            # The columns that fit, most telling first (errors, p99, rate); names give way last.
+            width = self.scrollable_content_region.width or (self._name_width + STATS_WIDTH)
+            columns = [
+                (f" {units.metric_value('error_rate', h.error_rate):>5}", True),
+                (f" {units.metric_value('latency_p99_ms', h.p99_ms):>6}", True),
+                (f" {units.metric_value('rps', h.rps):>5}", False),
+            ]
+            while columns and min(self._name_width, 12) + sum(len(c) for c, _ in columns) > width:
+                columns.pop()
+            room = width - sum(len(c) for c, _ in columns)
+            if text.cell_len > room:
+                text.truncate(room, overflow="ellipsis")
+            text.append(" " * max(0, min(self._name_width, room) - text.cell_len))
             stats = muted if h.state in (OK, UNKNOWN) else colour
-            text.append(f" {units.metric_value('error_rate', h.error_rate):>5}", stats)
-            text.append(f" {units.metric_value('latency_p99_ms', h.p99_ms):>6}", stats)
-            text.append(f" {units.metric_value('rps', h.rps):>5}", muted)
+            for cell, telling in columns:
+                text.append(cell, stats if telling else muted)
         return self.text_strip(text)
+
+    def on_resize(self) -> None:
+        self._strips.clear()  # the columns that fit depend on the width
