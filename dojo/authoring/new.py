@@ -967,7 +967,7 @@ def scaffold(opts: Options) -> Scaffold:
     else:
         where = f"on {opts.service}" if opts.service else f"anywhere in '{opts.services}'"
         raise ScaffoldError(
-            f"{opts.fault} moves no metric enough to page on {where}; try another --service or --services"
+            f"{opts.fault} moves no metric enough to page {where}; try another --service or --services"
         )
     p = found.plan
     if trigger:

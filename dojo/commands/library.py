@@ -185,7 +185,7 @@ def list_cmd(paths: tuple[Path, ...], as_json: bool, verbose: bool) -> None:
             if sc.source is not None:
                 credit = credit_lines(sc.source.url, sc.source.org, sc.source.date, sc.source.changes)
                 for line in credit if verbose else credit[:1]:
-                    click.echo(" " * (width + 2) + line)
+                    echo(" " * (width + 2) + line)
     elif not errors:
         echo("no scenarios", err=True)
     for err in errors:

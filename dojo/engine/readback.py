@@ -31,6 +31,7 @@ _NEEDS: dict[str, dict[str, tuple[type, ...]]] = {
     ev.HYPOTHESIS: {"id": _TEXT, "text": _TEXT},
     ev.HYPOTHESIS_UPDATE: {"id": _TEXT},
     ev.PIN: {"item": _TEXT, "kind": _TEXT},
+    ev.UNPIN: {"item": _TEXT},
     ev.HINT: {"index": (int,)},
     ev.DIAGNOSIS: {},
     ev.GAVE_UP: {},
@@ -101,8 +102,8 @@ def _problem(e: Event, rules: Rules | None, hypotheses: set[str]) -> str | None:
         return f"hint {e.data['index']} does not exist (the scenario has {len(rules.hint_costs)})"
     elif e.kind == ev.HYPOTHESIS_UPDATE and e.data["id"] not in hypotheses:
         return f"it updates hypothesis {e.data['id']!r}, which was never made"
-    elif e.kind == ev.CLOCK and e.data["action"] == "speed" and not isinstance(e.data.get("value"), Real):
-        return "a speed change without a numeric 'value'"
+    elif e.kind == ev.CLOCK and e.data["action"] in ("speed", "advance") and not isinstance(e.data.get("value"), Real):
+        return f"a clock {e.data['action']} without a numeric 'value'"
     return None
 
 

@@ -224,9 +224,10 @@ class Session:
         """Which attempt of its scenario this is, for people: 1 for the first (attempt ids count
         every attempt in the store)."""
         if self._number is None:
+            listing = getattr(self.store, "attempts", None)  # a game's store keeps teams, not attempts
             try:
-                earlier = [a for a in self.store.attempts(self.scenario.id) if a.id <= self.attempt_id]
-                self._number = max(1, len(earlier))
+                earlier = [a for a in listing(self.scenario.id) if a.id <= self.attempt_id] if listing else []
+                self._number = max(1, len(earlier)) if listing else self.attempt_id
             except StoreError:
                 self._number = self.attempt_id
         return self._number

@@ -219,6 +219,10 @@ class TeamSession(Session):
     def give_up(self):
         return self._retry(lambda: Session.give_up(self))
 
+    @property
+    def number(self) -> int:
+        return 1  # a team plays its game once (the solo count reads the attempts table, not games)
+
     def _facilitators_clock(self, *_a) -> dict:
         raise ClockError("in a game day the facilitator runs the clock")
 

@@ -125,10 +125,10 @@ def test_missing_or_bad_flags_fail_in_one_line(tmp_path, args, flag):
 
 
 def test_a_fault_that_cannot_show_where_asked_fails_in_one_line(tmp_path):
-    # A surge is more entry traffic: a database nobody sends traffic to from outside cannot surge.
+    # A queue's lag needs a queue: on a database it moves nothing a page could watch.
     res = new(
         "--fault",
-        "traffic_surge",
+        "queue_lag",
         "--id",
         "x",
         "--services",

@@ -25,4 +25,9 @@ def test_page_fires_after_onset_and_not_before(path) -> None:
     fired = events[(events["kind"] == "alert_firing") & (events["name"] == page)]["t"]
     assert len(fired) > 0, f"{page} never fires"
     assert fired.min() > onset
-    assert any(ev.red_herring for ev in sc.timeline), "a starter scenario carries a red herring"
+    if "postmortem" in sc.tags:
+        # A retelling keeps the record's distractions, which may be background noise rather than
+        # a change (an attack everyone suspected), but it keeps some.
+        assert any(ev.red_herring for ev in sc.timeline) or any(s.noise for s in sc.services), sc.id
+    else:
+        assert any(ev.red_herring for ev in sc.timeline), "a starter scenario carries a red herring"
