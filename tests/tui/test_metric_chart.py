@@ -66,3 +66,16 @@ def test_metrics_pane_shows_the_alert_threshold_of_its_service_and_metric():
         assert pane.threshold() == (None, True) and chart.threshold is None
 
     drive(MetricsPane(), script, size=(90, 14))
+
+
+def test_every_metric_of_the_vocabulary_can_be_picked_and_has_a_label():
+    # The physics added metrics (instances, replication lag...): the pane must offer them too.
+    from dojo.scenario.vocabulary import METRIC_NAMES
+    from dojo.tui.data.units import METRIC_LABELS, metric_value
+    from dojo.tui.widgets.metrics_pane import PREFERRED
+
+    assert sorted(PREFERRED) == sorted(METRIC_NAMES)
+    assert PREFERRED[:4] == ["latency_p99_ms", "latency_p50_ms", "rps", "error_rate"]
+    assert set(METRIC_LABELS) == set(METRIC_NAMES)
+    assert metric_value("replication_lag_s", 42.4) == "42s"
+    assert metric_value("clock_skew_s", 2.25) == "2.2s"

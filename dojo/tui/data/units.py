@@ -41,6 +41,8 @@ def metric_value(metric: str, value: float) -> str:
         return duration_ms(value)
     if metric == "error_rate":
         return f"{value * 100:.1f}%" if value < 0.1 else f"{value * 100:.0f}%"
+    if metric.endswith("_s"):
+        return f"{value:.0f}s" if abs(value) >= 10 else f"{value:.1f}s"
     if metric.endswith("_pct"):
         return f"{value:.0f}%"
     if abs(value) >= 10_000:
@@ -61,4 +63,9 @@ METRIC_LABELS = {
     "queue_depth": "queue depth",
     "disk_used_pct": "disk",
     "cache_hit_pct": "cache hits",
+    "instances": "instances",
+    "queue_age_s": "oldest message age",
+    "replication_lag_s": "replication lag",
+    "packet_loss_pct": "packet loss",
+    "clock_skew_s": "clock skew",
 }

@@ -16,25 +16,17 @@ from textual.widget import Widget
 from textual.widgets import Select
 
 from dojo.scenario.model import Alert
+from dojo.scenario.vocabulary import METRIC_NAMES
 
 from ..data import units
 from ..data.metric_cube import MetricCube
 from ..plain import plain
 from .metric_chart import MetricChart
 
-# The order a learner reaches for them: the golden signals first, then saturation.
-PREFERRED = [
-    "latency_p99_ms",
-    "latency_p50_ms",
-    "rps",
-    "error_rate",
-    "cpu_pct",
-    "memory_pct",
-    "pool_used_pct",
-    "queue_depth",
-    "disk_used_pct",
-    "cache_hit_pct",
-]
+# The order a learner reaches for them: the golden signals first, then saturation and the rest
+# of the vocabulary in its own order (a metric added there shows here with no edit).
+GOLDEN = ("latency_p99_ms", "latency_p50_ms", "rps", "error_rate")
+PREFERRED = [*GOLDEN, *(m for m in METRIC_NAMES if m not in GOLDEN)]
 
 
 class Reading(Widget):
