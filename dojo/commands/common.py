@@ -16,6 +16,21 @@ def echo(message: object = "", err: bool = False, nl: bool = True) -> None:
     click.echo(visible(message), err=err, nl=nl)
 
 
+def positive_duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """A click callback: '30m', '90s' or '1h30m' as seconds, above zero; None when not given."""
+    if value is None:
+        return None
+    from dojo.scenario.durations import DurationError, parse_duration
+
+    try:
+        seconds = parse_duration(value)
+    except DurationError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if seconds <= 0:
+        raise click.BadParameter("give a positive duration like 30m")
+    return seconds
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     echo(f"dojo: {message}", err=True)
     sys.exit(code)

@@ -9,23 +9,9 @@ from contextlib import contextmanager
 
 import click
 
-from .common import echo, fail, load_or_exit
+from .common import echo, fail, load_or_exit, positive_duration
 
 DB_HELP = "Database URL (postgresql://user@host/db) or SQLite file; default $DOJO_DB, else your local store."
-
-
-def _duration(ctx, param, value):
-    if value is None:
-        return None
-    from dojo.scenario.durations import DurationError, parse_duration
-
-    try:
-        seconds = parse_duration(value)
-    except DurationError as exc:
-        raise click.BadParameter(str(exc)) from None
-    if seconds <= 0:
-        raise click.BadParameter("give a positive duration like 60m")
-    return seconds
 
 
 def _scheduled(ctx, param, values):
@@ -102,7 +88,7 @@ def gameday_cmd() -> None:
 @click.argument("scenario")
 @click.option("--team", "teams", multiple=True, required=True, metavar="NAME", help="A team (repeat for each).")
 @click.option("--speed", type=click.FloatRange(1, 60), default=1.0, show_default=True, help="Replay speed, 1 to 60.")
-@click.option("--time-limit", callback=_duration, default=None, metavar="DURATION", help="Game time, e.g. 60m.")
+@click.option("--time-limit", callback=positive_duration, default=None, metavar="DURATION", help="Game time, e.g. 60m.")
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None, help="Override the scenario's seed.")
 @click.option(
     "--inject",
@@ -197,7 +183,7 @@ def inject_cmd(game, text, key, team, db, as_json) -> None:
 
 @gameday_cmd.command("extend")
 @click.argument("game")
-@click.argument("duration", callback=_duration)
+@click.argument("duration", callback=positive_duration)
 @click.option("--key", default=None, help="The facilitator key (or $DOJO_GAME_KEY).")
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--json", "as_json", is_flag=True)

@@ -7,21 +7,7 @@ import sys
 
 import click
 
-from .common import echo, fail, load_or_exit
-
-
-def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    if value is None:
-        return None
-    from dojo.scenario.durations import DurationError, parse_duration
-
-    try:
-        seconds = parse_duration(value)
-    except DurationError as exc:
-        raise click.BadParameter(str(exc)) from None
-    if seconds <= 0:
-        raise click.BadParameter("give a positive duration like 30m")
-    return seconds
+from .common import echo, fail, load_or_exit, positive_duration
 
 
 def _resumable(store, scenario_id: str, wanted: str) -> int:
@@ -62,7 +48,7 @@ def _resumable(store, scenario_id: str, wanted: str) -> int:
 )
 @click.option(
     "--time-limit",
-    callback=_duration,
+    callback=positive_duration,
     default=None,
     metavar="DURATION",
     help="End the attempt unsolved after this much of your time, e.g. 45m.",
