@@ -20,7 +20,7 @@ from dojo.scenario.model import Scenario
 
 from .changes import CHANGE_VOICES, apply_change
 from .faults import FAULTS
-from .flow import AutoscaleConfig, flow
+from .flow import AutoscaleConfig, Carry, flow
 from .state import FaultContext, Op, State, combine, envelope
 
 __all__ = ["FaultContext", "State", "combine", "envelope", "propagate", "simulate"]
@@ -241,9 +241,10 @@ def _op_weight(st: State, o: Op, c: int) -> np.ndarray:
     return np.ones(st.T)
 
 
-def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
+def propagate(st: State, iterations: int = 4, particles: bool = True, carry: Carry | None = None) -> None:
     """Load flows down the call graph, latency and errors flow back up; iterate for feedback
-    (retries add load, load adds errors, errors add retries)."""
+    (retries add load, load adds errors, errors add retries). `carry` resumes a run: `st` is a
+    window (dojo.telemetry.resume) and each service starts from what it held before it."""
     S, T = st.S, st.T
     kinds = st.kinds
     cache_of = {i: [c for c in st.calls[i] if kinds[c] == "cache"] for i in range(S)}
@@ -277,7 +278,7 @@ def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
     for it in range(iterations):
         # Load, top down and bucket by bucket. Every attempt, retries included, is a request the
         # callee must serve; a service forwards only what it does not shed or reject.
-        fl = flow(st, fail_static, p50_static, conn_fail)
+        fl = flow(st, fail_static, p50_static, conn_fail, carry)
         rps, overload = fl.rps, fl.overload
         util = np.where(
             fl.capacity > 0, fl.admitted / np.maximum(fl.capacity, 1e-9), np.where(fl.admitted > 0, 2.0, 0.0)
@@ -310,6 +311,7 @@ def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
     st.wait_s, st.capacity_t, st.ready, st.forward = fl.wait_s, fl.capacity, fl.instances, fl.forward
     st.queue_age_s = fl.age_s
     st.queue = st.queue + fl.depth
+    st.flow_out = fl
     has_db = np.array([any(kinds[c] == "db" for c in st.calls[i]) for i in range(S)])
     st.pool = np.clip(
         np.where(has_db[:, None], 12.0 + 55.0 * np.minimum(util, 1.5), 4.0 + 6.0 * np.minimum(util, 1.0))
@@ -444,6 +446,8 @@ def simulate(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> tup
     start = copy.deepcopy(rng.bit_generator.state)
     st = initial_state(scenario, t, rng)
     st.rng_start = start
+    # The inputs before any event: what a run resumed mid-incident starts from (resume.py).
+    st.prepared = copy.deepcopy(st, {id(scenario): scenario, id(st.rng): st.rng})
     truth = apply_faults(st, scenario.grid)
     propagate(st)
     return st, truth

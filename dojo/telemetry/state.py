@@ -115,6 +115,11 @@ class State:
     # implicit operation "other" that calls every callee).
     ops: dict[int, list[Op]] = field(default_factory=dict)
     rng_start: dict | None = None  # the physics generator's state before the run, to run it again
+    # The inputs before any timeline event applied (a copy made by simulate()): what a run resumed
+    # at t starts from, so a change inserted mid-incident never re-draws the baseline.
+    prepared: State | None = None
+    offset: int = 0  # the scenario's bucket number of this state's first bucket (a resumed window)
+    flow_out: Any = None  # the last flow.Flow: what each service carries from bucket to bucket
     op_weight: dict[tuple[int, str, int], np.ndarray] = field(default_factory=dict)  # (service, op, callee) -> (T,)
 
     @property
