@@ -16,6 +16,7 @@ import numpy as np
 
 from dojo.scenario.model import Scenario, TimelineEvent
 
+from .model import Telemetry
 from .physics import apply_faults, propagate
 from .resume import fresh_inputs, stitch, window
 from .state import State
@@ -77,6 +78,16 @@ def resume(prev: State, scenario: Scenario, j: int) -> tuple[State, list[dict]]:
     carry = prev.flow_out.carry(j - 1) if j > 0 else None
     propagate(win, carry=carry)
     return stitch(prev, win, j), truth
+
+
+def act(tel: Telemetry, st: State, event: TimelineEvent | dict) -> tuple[Telemetry, State]:
+    """The incident with `event` taken as an action: the state resumed at its bucket, and the
+    signals before that bucket's start kept row for row, those after it rendered again."""
+    from .synthesize import resume_telemetry
+
+    after, truth = insert_event(st, event)
+    j = action_bucket(after, after.scenario.timeline[-1])
+    return resume_telemetry(tel, after, j, truth), after
 
 
 def first_difference(a: State, b: State) -> int:

@@ -130,7 +130,7 @@ def flow(
     starts from what it held at the end of the bucket before (see dojo.telemetry.resume)."""
     S, T, grid = st.S, st.T, float(st.scenario.grid)
     svc = st.scenario.services
-    out = Flow(*(np.zeros((S, T)) for _ in range(10)))
+    out = Flow(*(np.zeros((S, T)) for _ in range(10)))  # type: ignore[arg-type]  # the ten arrays
     out.forward[:] = 1.0
     for c in st.topo:
         feeds = []

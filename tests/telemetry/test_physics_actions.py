@@ -104,3 +104,75 @@ def test_a_resumed_run_carries_the_autoscaler():
     after, _ = insert_event(st, {"at": "10m", "kind": "config_change", "service": "edge"})
     assert st.ready[api][59] < 6  # scaled in: the count is carried, not reset to the replicas
     assert np.allclose(after.ready[api], st.ready[api])
+
+
+@pytest.fixture(scope="module")
+def acted():
+    from dojo.scenario.model import Scenario
+    from dojo.telemetry.actions import act
+    from dojo.telemetry.synthesize import synthesize_with_state
+
+    sc = Scenario.model_validate(
+        {
+            "id": "tiny",
+            "title": "tiny",
+            "difficulty": 1,
+            "duration": "25m",
+            "seed": 5,
+            "briefing": "test",
+            "services": CHAIN,
+            "timeline": [BLIP, STORM],
+            "alerts": [{"name": "ApiErrors", "service": "api", "metric": "error_rate", "above": 0.05, "for": "1m"}],
+            "answer": {"accepted": [{"service": "api", "fault": "metastable_retry_storm"}]},
+        }
+    )
+    tel, st = synthesize_with_state(sc)
+    tel2, st2 = act(tel, st, {"at": "12m", "kind": "config_change", "service": "api", "params": {"retries": 0}})
+    return tel, tel2, 720.0
+
+
+def test_signals_before_the_action_are_byte_identical(acted):
+    import pyarrow.compute as pc
+
+    tel, tel2, t0 = acted
+    old = tel.logs.filter(pc.less(tel.logs.column("t"), t0))
+    new = tel2.logs.filter(pc.less(tel2.logs.column("t"), t0))
+    assert old.num_rows > 1000 and old.equals(new)
+    for frame in ("metrics", "spans", "events"):
+        a, b = getattr(tel, frame), getattr(tel2, frame)
+        a, b = a[a["t"] < t0].reset_index(drop=True), b[b["t"] < t0].reset_index(drop=True)
+        assert len(a) and a.to_csv() == b.to_csv(), frame
+    assert (tel.events["kind"] == "alert_firing").any()
+
+
+def test_signals_after_the_action_tell_the_new_story(acted):
+    tel, tel2, t0 = acted
+    assert tel2.logs.column("id").to_pylist() == list(range(tel2.logs.num_rows))
+    assert list(tel2.metrics.columns) == list(tel.metrics.columns) and len(tel2.metrics) == len(tel.metrics)
+
+    def api_errors(t, a, b):
+        m = t.metrics
+        m = m[(m["service"] == "api") & (m["metric"] == "error_rate") & (m["t"] >= a) & (m["t"] < b)]
+        return float(m["value"].mean())
+
+    assert api_errors(tel, 900, 1500) > 0.2  # the storm goes on without the action
+    assert api_errors(tel2, 900, 1500) < 0.05  # and ends with it
+    assert "config_change" in set(tel2.events[tel2.events["t"] >= t0]["kind"])
+    assert tel2.spans["t"].is_monotonic_increasing
+
+
+def test_only_the_buckets_from_t_are_rendered_again(monkeypatch):
+    import dojo.telemetry.synthesize as synth
+    from dojo.telemetry.actions import act
+
+    tel, st = synth.synthesize_with_state(tiny(CHAIN, [BLIP], duration="10m"))
+    seen = []
+    real = synth.render
+
+    def spy(win, *a, **kw):
+        seen.append((win.T, float(win.t[0])))
+        return real(win, *a, **kw)
+
+    monkeypatch.setattr(synth, "render", spy)
+    act(tel, st, {"at": "6m", "kind": "restart", "service": "backend"})
+    assert seen == [(st.T - 36, 360.0)]
