@@ -39,7 +39,7 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 
 
 def _normal_sf(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 - _erf(z / math.sqrt(2.0)).astype(float))
+    return 0.5 * (1.0 - np.asarray(_erf(z / math.sqrt(2.0))).astype(float))
 
 
 def _topology(scenario: Scenario) -> tuple[list[str], list[list[int]], list[list[int]], list[int]]:
@@ -68,7 +68,7 @@ def _topology(scenario: Scenario) -> tuple[list[str], list[list[int]], list[list
 def initial_state(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> State:
     names, calls, callers, topo = _topology(scenario)
     S, T = len(names), len(t)
-    kinds = [s.kind for s in scenario.services]
+    kinds: list[str] = [s.kind for s in scenario.services]
     hours = (scenario.start.hour + scenario.start.minute / 60) + t / 3600.0
     daily = 1.0 + 0.25 * np.sin(2 * np.pi * (hours - 9.0) / 24.0)
 
@@ -443,7 +443,7 @@ def _call_time(rng, callee: np.ndarray, w, retries, conn, err, timeout: float) -
 
 
 def simulate(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> tuple[State, list[dict]]:
-    start = copy.deepcopy(rng.bit_generator.state)
+    start = copy.deepcopy(dict(rng.bit_generator.state))
     st = initial_state(scenario, t, rng)
     st.rng_start = start
     # The inputs before any event: what a run resumed mid-incident starts from (resume.py).

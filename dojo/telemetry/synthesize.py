@@ -7,7 +7,7 @@ the same bytes, and a change to one stage does not reshuffle the others.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -256,7 +256,7 @@ def synthesize_logs(st: State, seed: int, rng: np.random.Generator, spans: pd.Da
     builder.requests()
     builder.warnings()
     builder.background()
-    cols = builder.build()
+    cols: dict[str, Any] = builder.build()
     order = np.argsort(cols["t"], kind="stable")
     t = np.round(cols["t"][order], 3)
     svc = cols["service"][order]
