@@ -64,7 +64,9 @@ def _r(x: float) -> float:
 
 
 def _single(col: pa.ChunkedArray) -> pa.Array:
-    return col.combine_chunks()
+    # One chunk is used as it is: combine_chunks would copy it, and a column mapped from the
+    # incident cache must stay in the mapping (shared by every player), not on this heap.
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
 
 
 class _Codes:
