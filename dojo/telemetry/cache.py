@@ -16,6 +16,7 @@ format) makes it a miss: it is removed and synthesized again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import mmap
@@ -84,18 +85,23 @@ def enabled() -> bool:
 # -- the key ---------------------------------------------------------------------------------
 
 
-def _versions() -> dict[str, str]:
+@functools.cache
+def _package_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
-    from dojo import __version__
-
-    out = {"dojo": __version__, "synthesis": str(SYNTHESIS_VERSION), "format": str(FORMAT)}
+    out = {}
     for name in PACKAGES:
         try:
             out[name] = version(name)
         except PackageNotFoundError:  # pragma: no cover - a broken install; still a distinct key
             out[name] = "?"
     return out
+
+
+def _versions() -> dict[str, str]:
+    import dojo
+
+    return {"dojo": dojo.__version__, "synthesis": str(SYNTHESIS_VERSION), "format": str(FORMAT), **_package_versions()}
 
 
 def _import_hashes(scenario: Scenario) -> dict[str, str]:
