@@ -159,9 +159,9 @@ def smaps(pid: int) -> tuple[int, int]:
     return int(got["Pss"].split()[0]) * 1024, int(got["Rss"].split()[0]) * 1024
 
 
-def held(env: dict) -> subprocess.Popen:
+def held(env: dict, ref: str = "large") -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, "-c", play_code("large", True, hold=True)],
+        [sys.executable, "-c", play_code(ref, True, hold=True)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
     )  # fmt: skip
     assert proc.stdout is not None
@@ -296,6 +296,10 @@ def main() -> None:
         both = smaps(first.pid)[0] + smaps(second.pid)[0]
         two_rss = smaps(second.pid)[1]
         release(second)
+        # The floor any second process costs: the same workspace on a small scenario beside the first.
+        small = held(env, SMALL)
+        floor = smaps(first.pid)[0] + smaps(small.pid)[0] - alone[0]
+        release(small)
         release(first)
         grows = both - alone[0]
         share = grows / alone[0]
@@ -304,6 +308,10 @@ def main() -> None:
         print(
             f"  a second beside it: the machine's total PSS grows by {mib(grows)} (its RSS {mib(two_rss)}):"
             f" {share:.0%} of the first (budget <= 30 %): {verdict(share <= 0.30)}"
+        )
+        print(
+            f"  of that, the floor of any second workspace (one on {SMALL} beside the first grows the total by"
+            f" {mib(floor)}): the 1M-line incident's own share is {mib(grows - floor)}"
         )
         _, parts = timed_child(LIBRARY % {"size": SIZE}, env)
         up_pss, up_rss, warm_pss, warm_rss = (int(x) for x in parts[1:])

@@ -277,3 +277,56 @@ def test_the_engine_session_plays_from_the_cache(tmp_path, monkeypatch, counted)
     Session.start(tiny(), store, clock="manual").close()
     Session.start(tiny(), store, clock="manual").close()
     assert len(counted) == 1
+
+
+HOLD = """
+import sys, pathlib
+sys.path.insert(0, {root!r})
+import dojo.telemetry
+from tests.telemetry.test_cache import tiny
+from dojo.telemetry.cache import Cache
+from dojo.engine.queries import Signals
+sig = Signals(Cache(pathlib.Path({folder!r})).synthesize(tiny()))
+sig.text.literal_rows("zzz-not-there", 0, len(sig.message))  # reads every message page
+print("up", flush=True)
+sys.stdin.readline()
+"""
+
+
+def mapping_of(pid: int, name: str) -> tuple[int, int]:
+    """(Rss, Pss) in kB of the process's mapping of a file named `name`."""
+    rss = pss = 0
+    inside = False
+    with open(f"/proc/{pid}/smaps") as fh:
+        for line in fh:
+            head = line.split()
+            if head and "-" in head[0] and len(head) >= 5 and ":" in head[3]:  # a mapping's first line
+                inside = line.rstrip().endswith(name)
+            elif inside and head[0] == "Rss:":
+                rss += int(head[1])
+            elif inside and head[0] == "Pss:":
+                pss += int(head[1])
+    return rss, pss
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="needs Linux /proc")
+def test_two_processes_share_the_pages_of_one_incident(tmp_path):
+    Cache(tmp_path).synthesize(tiny())
+    code = HOLD.format(root=str(ROOT), folder=str(tmp_path))
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)]
+    try:
+        assert procs[0].stdout.readline().strip() == "up"
+        alone_rss, alone_pss = mapping_of(procs[0].pid, "logs.arrow")
+        assert alone_rss > 0 and alone_pss == pytest.approx(alone_rss, abs=8)  # all its own while alone
+        procs.append(
+            subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        )
+        assert procs[1].stdout.readline().strip() == "up"
+        for p in procs:
+            rss, pss = mapping_of(p.pid, "logs.arrow")
+            # Each resident page of the mapping is counted half to each: one copy for both.
+            assert rss >= alone_rss * 0.9 and pss <= rss * 0.6, (rss, pss)
+    finally:
+        for p in procs:
+            p.communicate("\n", timeout=30)
