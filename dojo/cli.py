@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "sanitize": "dojo.commands.sanitize:sanitize_cmd",
     "gameday": "dojo.commands.gameday:gameday_cmd",
     "join": "dojo.commands.gameday:join_cmd",
+    "serve": "dojo.commands.serve:serve_cmd",
 }
 
 HELP = {
@@ -47,6 +48,7 @@ HELP = {
     "sanitize": "Scrub real incident artifacts of IPs, names and secrets; --check scans for leftovers.",
     "gameday": "Run a game day: create a game, then start, pause, hint, inject, status, report, console.",
     "join": "Join your game day team with its join code (terminal UI).",
+    "serve": "Serve the dojo in a web browser, a dojo per tab (loopback only unless --host).",
 }
 
 
@@ -96,7 +98,9 @@ def cli(ctx: click.Context) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    from dojo.interactive import can_draw
+
+    if not can_draw():
         listing = cli.get_command(ctx, "list")
         assert listing is not None  # a built-in command
         ctx.invoke(listing)  # piped or scripted: the library as text
