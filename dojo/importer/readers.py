@@ -214,6 +214,8 @@ def level_of(value: object, msg: str = "") -> str | None:
     written at the head of its message; None when neither says."""
     if isinstance(value, dict):
         value = _field(value, ("text", "name", "level", "severity"))
+    if isinstance(value, list):
+        value = None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         n = int(value)
         return _PINO.get(n) or (_SYSLOG_SEVERITY[n] if 0 <= n <= 7 else None)
@@ -227,16 +229,28 @@ def level_of(value: object, msg: str = "") -> str | None:
     return normalize_level(m.group(1)) if m else None
 
 
+def _scalar(rec: dict, keys: tuple[str, ...]) -> object:
+    """A field's text or number; an object under the name ({"service": {"name": ...}}) gives its
+    name, else the next key is tried."""
+    for key in keys:
+        value = _field(rec, (key,))
+        if isinstance(value, dict):
+            value = value.get("name")
+        if value is not None and not isinstance(value, (dict, list)):
+            return value
+    return None
+
+
 def _nested_field(rec: dict, keys: tuple[str, ...]) -> object:
     """A field at the top of a record, or one level down in the usual wrappers
     ({"log": {"level": "error"}}, {"fields": {...}}, {"attributes": {...}})."""
-    found = _field(rec, keys)
+    found = _scalar(rec, keys)
     if found is not None:
         return found
     for wrapper in _NESTED:
         inner = rec.get(wrapper)
         if isinstance(inner, dict):
-            found = _field(inner, keys)
+            found = _scalar(inner, keys)
             if found is not None:
                 return found
     return None
@@ -469,6 +483,33 @@ class Span:
     end_ns: int
     error: bool
     message: str
+    # OTLP JSON form ([{"key":..., "value": {"stringValue": ...}}]), kept for the written traces.
+    attributes: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+
+
+def _any_value(value: object) -> dict:
+    """A plain value in the OTLP JSON AnyValue form."""
+    if isinstance(value, bool):
+        return {"boolValue": value}
+    if isinstance(value, int):
+        return {"intValue": str(value)}
+    if isinstance(value, float):
+        return {"doubleValue": value}
+    return {"stringValue": "" if value is None else str(value)}
+
+
+def event_error_text(events: list) -> str:
+    """The error text a span's events carry: an `exception` event's type and message (the
+    OpenTelemetry semantic conventions), or an event's `message`/`error.message`."""
+    for ev in events:
+        attrs = _attrs(ev.get("attributes"))
+        text = attrs.get("exception.message") or attrs.get("error.message") or attrs.get("message")
+        if ev.get("name") in ("exception", "error") or text:
+            kind = attrs.get("exception.type")
+            if text or kind:
+                return f"{kind}: {text}" if kind and text else str(text or kind)
+    return ""
 
 
 def otlp_traces(doc: dict, service: str, rep: FileReport) -> list[Span]:
@@ -484,6 +525,7 @@ def otlp_traces(doc: dict, service: str, rep: FileReport) -> list[Span]:
                     rep.skip("spans with no start or end time")
                     continue
                 status = sp.get("status", {}) or {}
+                events = [e for e in sp.get("events") or [] if isinstance(e, dict)]
                 out.append(
                     Span(
                         str(sp.get("traceId", "")),
@@ -494,7 +536,9 @@ def otlp_traces(doc: dict, service: str, rep: FileReport) -> list[Span]:
                         begin,
                         end,
                         status.get("code") in (2, "STATUS_CODE_ERROR"),
-                        str(status.get("message", "")),
+                        str(status.get("message", "") or event_error_text(events)),
+                        [a for a in sp.get("attributes") or [] if isinstance(a, dict)],
+                        events,
                     )
                 )
     return out
@@ -517,7 +561,25 @@ def jaeger_traces(doc: dict, service: str, rep: FileReport) -> list[Span]:
             )
             tags = {t.get("key"): t.get("value") for t in sp.get("tags", []) or []}
             error = tags.get("error") in (True, "true")
-            message = str(tags.get("otel.status_description") or tags.get("error.message") or "")
+            # Jaeger's logs are OTLP's span events: a time and fields.
+            events = [
+                {
+                    "timeUnixNano": str(int(log.get("timestamp", 0)) * 1000),
+                    "name": str(
+                        next((f.get("value") for f in log.get("fields", []) if f.get("key") == "event"), "log")
+                    ),
+                    "attributes": [
+                        {"key": f.get("key"), "value": _any_value(f.get("value"))}
+                        for f in log.get("fields", []) or []
+                        if f.get("key") != "event"
+                    ],
+                }
+                for log in sp.get("logs", []) or []
+                if isinstance(log, dict)
+            ]
+            message = str(
+                tags.get("otel.status_description") or tags.get("error.message") or event_error_text(events) or ""
+            )
             out.append(
                 Span(
                     str(sp.get("traceID", "")),
@@ -529,6 +591,8 @@ def jaeger_traces(doc: dict, service: str, rep: FileReport) -> list[Span]:
                     end,
                     error,
                     message,
+                    [{"key": k, "value": _any_value(v)} for k, v in tags.items() if k],
+                    events,
                 )
             )
     return out
@@ -550,7 +614,7 @@ def sniff_document(doc: object) -> str | None:
         and "spans" in doc["data"][0]
     ):
         return "jaeger"
-    if isinstance(doc.get("data"), dict) and "resultType" in doc["data"]:
+    if isinstance(doc.get("data"), dict) and doc["data"].get("resultType") in ("matrix", "vector"):
         return "prometheus"
     return None
 

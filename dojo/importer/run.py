@@ -263,6 +263,12 @@ def write(result: ImportResult, out: Path) -> dict[str, Path]:
             fh.write("timestamp,service,metric,value\n")
             for p in points:
                 fh.write(f"{iso(p.ts)},{_csv(p.service)},{_csv(p.metric)},{p.value!r}\n")
+    if result.changes:
+        files["events"] = out / "events.jsonl"
+        with atomic_write(files["events"]) as fh:
+            for c in sorted(result.changes, key=lambda c: (c.ts, c.kind, c.service)):
+                row = {"ts": iso(c.ts), "kind": c.kind, "service": c.service, "name": c.name, "detail": c.detail}
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     if result.spans:
         files["traces"] = out / "traces.otlp.json"
         by_service: dict[str, list[Span]] = {}
@@ -283,6 +289,8 @@ def write(result: ImportResult, out: Path) -> dict[str, Path]:
                                     "name": s.name,
                                     "startTimeUnixNano": str(s.start_ns),
                                     "endTimeUnixNano": str(s.end_ns),
+                                    "attributes": s.attributes,
+                                    "events": s.events,
                                     "status": {"code": 2, "message": s.message} if s.error else {"code": 1},
                                 }
                                 for s in spans

@@ -93,7 +93,7 @@ def cloudwatch(doc: dict, service: str, year: int, rep: FileReport) -> list[LogR
     which may itself be a JSON record."""
     rep.format = "CloudWatch Logs export"
     group = str(doc.get("logGroup") or "")
-    svc_default = group.rstrip("/").rsplit("/", 1)[-1] or service
+    from_group = group.rstrip("/").rsplit("/", 1)[-1]
     out = []
     for ev in doc.get("events") or doc.get("logEvents") or []:
         if not isinstance(ev, dict):
@@ -106,6 +106,8 @@ def cloudwatch(doc: dict, service: str, year: int, rep: FileReport) -> list[LogR
             continue
         msg = str(ev.get("message", "")).rstrip("\n")
         stream = str(ev.get("logStreamName") or doc.get("logStream") or "")
+        # The group names the service; without it, the stream does (an ECS stream is mapped by rule).
+        svc_default = from_group or stream or service
         rec = _json_object(msg)
         got = json_record({"timestamp": ev["timestamp"], **rec}, svc_default, year, rep) if rec else None
         if got is not None:
@@ -228,6 +230,15 @@ def changes_json(doc: object, service: str, year: int, rep: FileReport) -> list[
     return change_records(rows, service, year, rep, "records")
 
 
+def series_name(name: str, labels: dict) -> str:
+    """A metric's name with the labels that tell its series apart (code="500"), not those that say
+    whose it is: series of one metric must not merge into one."""
+    rest = {k: v for k, v in labels.items() if k != "__name__" and k not in SERVICE_LABELS and k != "namespace"}
+    if not rest:
+        return name
+    return name + "{" + ",".join(f'{k}="{v}"' for k, v in sorted(rest.items())) + "}"
+
+
 def prometheus_remote(doc: dict, service: str, year: int, rep: FileReport) -> list[Point]:
     """Prometheus remote-read answer as JSON: results of timeseries, labels as name/value pairs,
     samples of value and millisecond timestamp."""
@@ -236,7 +247,8 @@ def prometheus_remote(doc: dict, service: str, year: int, rep: FileReport) -> li
     for result in doc.get("results", []):
         for series in result.get("timeseries", []):
             labels = {lab.get("name"): lab.get("value") for lab in series.get("labels", [])}
-            svc, name = _label_service(labels, service), str(labels.get("__name__", "value"))
+            svc = _label_service(labels, service)
+            name = series_name(str(labels.get("__name__", "value")), labels)
             for sample in series.get("samples", []):
                 number = finite(sample.get("value"))
                 try:
@@ -275,7 +287,9 @@ def prometheus_text(text: str, service: str, year: int, rep: FileReport) -> list
             ts = float(sample.timestamp)
             # prometheus_client gives seconds; an exposition writes milliseconds.
             when = datetime.fromtimestamp(ts / 1e3 if ts > 1e11 else ts, tz=timezone.utc)
-            out.append(Point(when, _label_service(sample.labels, service), sample.name, number))
+            out.append(
+                Point(when, _label_service(sample.labels, service), series_name(sample.name, sample.labels), number)
+            )
     return out
 
 
