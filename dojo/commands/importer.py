@@ -114,19 +114,19 @@ def import_cmd(
         mappings = [Mapping.parse(m) for m in maps]
     except ValueError as exc:
         fail(str(exc), 2)
-    inputs = _files(inputs)
+    inputs, links = _files(inputs)
     from dojo.folderlock import FolderBusy, folder_lock
 
     end_cleanly_on_sigterm()
     try:
         with folder_lock(scenario_path.parent):
-            _import(inputs, scenario_path, fmt, service, year, kinds, no_sanitize, secret, mappings)
+            _import(inputs, scenario_path, fmt, service, year, kinds, no_sanitize, secret, mappings, links)
     except FolderBusy:
         fail(f"{scenario_path.parent}: another dojo import is writing beside this scenario; wait for it to finish", 2)
 
 
 def _import(
-    inputs, scenario_path: Path, fmt: str, service, year, kinds: list[str], no_sanitize: bool, secret, mappings
+    inputs, scenario_path: Path, fmt: str, service, year, kinds: list[str], no_sanitize: bool, secret, mappings, links
 ) -> None:
     from dojo.importer.csvfiles import QuotingError
     from dojo.importer.names import rename
@@ -141,6 +141,10 @@ def _import(
     text = raw.decode("utf-8")  # the loader has just proved it is UTF-8
 
     result = ImportResult()
+    for link in links:
+        rep = FileReport(str(link), notes=["not read: a symbolic link inside a folder; give its target to import it"])
+        rep.skip("whole file: symbolic link not followed")
+        result.reports.append(rep)
     out = scenario_path.parent / f"{scenario_path.stem}.signals"
     with tempfile.TemporaryDirectory() as tmp:
         pseudonyms = None
@@ -215,25 +219,30 @@ def _warn_names(scenario_path: Path) -> None:
         echo(f"warning: {scenario_path}: {line}", err=True)
 
 
-def _files(inputs: tuple[Path, ...]) -> tuple[Path, ...]:
+def _files(inputs: tuple[Path, ...]) -> tuple[tuple[Path, ...], list[Path]]:
     """The files to read: each file given, and the files in each folder given (all levels, in
-    name order, hidden ones left out)."""
+    name order, hidden ones left out); and the symbolic links met inside folders, which are not
+    followed (as `dojo sanitize` does not: a link may point anywhere, outside the bundle)."""
     files: list[Path] = []
+    links: list[Path] = []
     for p in inputs:
         if p.is_dir():
-            found = sorted(
-                f
-                for f in p.rglob("*")
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )
+            found = []
+            for f in sorted(p.rglob("*")):
+                if any(part.startswith(".") for part in f.relative_to(p).parts):
+                    continue
+                if f.is_symlink():
+                    links.append(f)
+                elif f.is_file():
+                    found.append(f)
             if not found:
-                fail(f"{p}: the folder holds no files to import", 2)
+                fail(f"{p}: the folder holds no files to import" + (" (only symbolic links)" if links else ""), 2)
             files += found
         elif p.is_file():
             files.append(p)
         else:
             fail(f"{p}: no such file or folder" if not p.exists() else f"{p}: not a regular file or folder", 2)
-    return tuple(files)
+    return tuple(files), links
 
 
 def _scenario_or_exit(raw: bytes, path: Path):

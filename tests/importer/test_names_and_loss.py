@@ -133,3 +133,21 @@ def test_the_metrics_csv_dojo_generate_writes_imports_back_series_by_series(tmp_
     assert len(result.points) == len(frame)
     got = {(p.service, p.metric) for p in result.points}
     assert got == set(zip(frame["service"], frame["metric"]))
+
+
+def test_a_symlink_inside_a_folder_is_not_followed_and_is_named(tmp_path):
+    scenario = _scenario(tmp_path)
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "web.log").write_text("2026-03-10T14:05:00Z ERROR web upstream overloaded\n")
+    outside = tmp_path / "elsewhere.log"
+    outside.write_text("2026-03-10T14:06:00Z ERROR web not part of the bundle\n")
+    (bundle / "link.log").symlink_to(outside)
+    res = CliRunner().invoke(cli, ["import", str(bundle), "--scenario", str(scenario), "--secret", "s"])
+    assert res.exit_code == 0, res.output
+    assert f"{bundle / 'link.log'}" in res.output and "symbolic link" in res.output
+    assert "not part of the bundle" not in (tmp_path / "demo.signals" / "logs.jsonl").read_text()
+    # dojo sanitize treats the same folder the same way: the link's target is not read.
+    out = tmp_path / "clean"
+    assert CliRunner().invoke(cli, ["sanitize", str(bundle), "--out", str(out), "--secret", "s"]).exit_code == 0
+    assert not any("not part of the bundle" in f.read_text() for f in out.rglob("*.log"))
