@@ -210,6 +210,16 @@ class Signals:
         if q.regex is not None:
             check_regex(q.regex)
         lo, hi = self._range(self.log_t, q.since, q.until, now)
+        rows = self.log_rows(q, lo, hi)
+        page = _page(rows, q.order, q.offset, q.limit)
+        return LogPage(count=int(len(rows)), offset=q.offset, order=q.order, lines=self.log_lines(page))
+
+    def log_rows(self, q: LogQuery, lo: int, hi: int) -> np.ndarray:
+        """The rows in [lo, hi) of `log_table` that pass the query's filters (text, service, host,
+        level, trace; not its time window or paging), ascending. The one log filter: the terminal
+        UI's pane, which holds the whole table, asks here too."""
+        if q.regex is not None:
+            check_regex(q.regex)
         mask: np.ndarray | None = None  # over rows [lo, hi)
 
         def both(m: np.ndarray) -> None:
@@ -258,8 +268,7 @@ class Signals:
             for p in patterns:
                 both(match_mask(self.message.slice(lo, hi - lo), prefix + p))
             rows = np.arange(lo, hi) if mask is None else np.flatnonzero(mask) + lo
-        page = _page(rows, q.order, q.offset, q.limit)
-        return LogPage(count=int(len(rows)), offset=q.offset, order=q.order, lines=self.log_lines(page))
+        return rows
 
     def log_lines(self, rows: np.ndarray) -> list[LogLine]:
         if len(rows) == 0:

@@ -136,3 +136,32 @@ class TextSearch:
                 return None
             found.append(rows)
         return np.unique(np.concatenate(found))
+
+
+# Private-use characters that bracket each match in `match_spans`; a text holding one is not marked.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+
+
+def match_spans(texts: list[str], pattern: str, ignore_case: bool = False) -> list[list[tuple[int, int]]]:
+    """For each text, the (start, end) of every non-empty match of the RE2 `pattern`: what a view
+    marks in the few lines on screen. RE2 here too, so marking, like filtering, is linear in the
+    text (Python's `re` backtracks: `(a+)+$` on a line of a's would never return)."""
+    if not texts:
+        return []
+    marked = pc.replace_substring_regex(
+        pa.array(texts, pa.string()), ("(?i)" if ignore_case else "") + pattern, replacement=f"{_OPEN}\\0{_CLOSE}"
+    ).to_pylist()
+    out: list[list[tuple[int, int]]] = []
+    for text, m in zip(texts, marked, strict=True):
+        spans: list[tuple[int, int]] = []
+        if _OPEN not in text and _CLOSE not in text:
+            at, pos = 0, 0  # at: index in the original text; pos: in the marked one
+            while (start := m.find(_OPEN, pos)) >= 0:
+                end = m.index(_CLOSE, start)
+                at += start - pos
+                if end > start + 1:
+                    spans.append((at, at + end - start - 1))
+                at += end - start - 1
+                pos = end + 1
+        out.append(spans)
+    return out
