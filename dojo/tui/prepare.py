@@ -82,7 +82,9 @@ def open_attempt(
     from dojo.engine.session import Session
 
     if synthesize is None:
-        from dojo.telemetry.cache import synthesize_cached as synthesize
+        from dojo.telemetry.cache import synthesize_cached
+
+        synthesize = synthesize_cached
 
     manual = settings.clock == "manual"
     if settings.resume is not None:

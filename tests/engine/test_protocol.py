@@ -85,7 +85,7 @@ def test_bad_input_is_a_reply_and_the_session_goes_on(proto, line, error):
     assert error in reply["error"], reply["error"]
     assert "\n" not in reply["error"]
     assert send(proto, {"cmd": "status"})["ok"] is True
-    assert proto.session.status()["wrong_diagnoses"] == 0
+    assert proto.session.status().wrong_diagnoses == 0
 
 
 def test_help_lists_every_command_with_its_arguments(proto):

@@ -22,6 +22,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.events import DescendantFocus
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -357,7 +358,7 @@ class WorkspaceScreen(DojoScreen[None]):
 
         if self.briefing is None or self.view is None:
             return
-        changes: list[tuple[str, str]] = []
+        changes: list[tuple[Content, str]] = []
         if self.briefing.require_trigger:
             found = await self._call(self.session.events_list, kind="changes", record=False)
             # Change names quote the scenario (a deploy's version): options read no markup.
@@ -473,6 +474,8 @@ class WorkspaceScreen(DojoScreen[None]):
     @on(TraceList.TraceSelected)
     def _trace_selected(self, message: TraceList.TraceSelected) -> None:
         index = message.trace_list.index
+        if index is None:
+            return
         self.query_one(Waterfall).show_trace(message.trace_id, index.spans_of(message.trace_id), self.feeds.start)
 
     # -- recorded queries: what the learner settled on looking at ------------------------------

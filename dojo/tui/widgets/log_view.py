@@ -158,6 +158,11 @@ class LogView(RowList):
         return self._cols
 
     @property
+    def _data(self) -> LogColumns:
+        assert self._cols is not None  # rows, a cursor and pages exist only once set_logs has run
+        return self._cols
+
+    @property
     def match_count(self) -> int:
         """Rows passing the filter over the whole incident, future included (once the second
         pass is in)."""
@@ -168,7 +173,7 @@ class LogView(RowList):
     def table_rows(self, lo: int, hi: int) -> np.ndarray:
         """Table row of each display row in [lo, hi)."""
         if self._match is None:
-            return np.arange(lo, min(hi, len(self._cols)), dtype=np.int64)
+            return np.arange(lo, min(hi, len(self._data)), dtype=np.int64)
         return self._match[lo:hi]
 
     # -- the horizon: rows with t <= now ---------------------------------------------------------
@@ -176,7 +181,7 @@ class LogView(RowList):
     def _visible_count(self) -> int:
         if self._cols is None:
             return 0
-        n = self._cols.visible(self.now)
+        n = self._data.visible(self.now)
         if self._match is None:
             return n
         if self._covered is not None:
@@ -208,7 +213,7 @@ class LogView(RowList):
     def watch_wide(self) -> None:
         self._pages.clear()
         if self._cols is not None:
-            self.set_rows(self.row_count, width=_widest_line(self._cols.table, self.wide))
+            self.set_rows(self.row_count, width=_widest_line(self._data.table, self.wide))
 
     def action_toggle_wide(self) -> None:
         self.wide = not self.wide
@@ -231,7 +236,7 @@ class LogView(RowList):
         """Put the cursor on the first shown line at or after `t` (the last one before now)."""
         if self._cols is None or self.row_count == 0:
             return
-        times = self._cols.t if self._match is None else self._cols.t[self._match]
+        times = self._data.t if self._match is None else self._data.t[self._match]
         row = min(int(np.searchsorted(times, t, side="left")), self.row_count - 1)
         self.cursor = row
         self.scroll_to(y=max(0, row - self.scrollable_content_region.height // 3), animate=False, force=True)
@@ -248,7 +253,7 @@ class LogView(RowList):
             # No work to do: apply at once rather than through a worker and a message.
             self._apply_match(self.filter, None)
             return
-        first = self._cols.visible(self.now + LOOKAHEAD_S) if math.isfinite(self.now) else len(self._cols)
+        first = self._data.visible(self.now + LOOKAHEAD_S) if math.isfinite(self.now) else len(self._cols)
         self._filter_worker(self._cols, self._matcher, self.filter, first)
 
     @work(thread=True, exclusive=True, group="log-filter")
@@ -286,6 +291,7 @@ class LogView(RowList):
             and self._covered is not None
             and not message.error
         ):
+            assert message.rows is not None  # a pass without an error has rows
             self._extend_match(message.rows)  # the second pass: the future, after what is shown
             return
         self.last_filter_seconds = message.seconds
@@ -341,7 +347,7 @@ class LogView(RowList):
     def selected_id(self) -> str | None:
         """Pin id of the line under the cursor."""
         row = self._cursor_row if self.cursor is not None else None
-        return None if row is None else f"L{int(self._cols.ids[row])}"
+        return None if row is None else f"L{int(self._data.ids[row])}"
 
     @property
     def selected_text(self) -> str | None:
@@ -349,24 +355,24 @@ class LogView(RowList):
         row = self._cursor_row if self.cursor is not None and self._cols is not None else None
         if row is None:
             return None
-        return plain_lines(self._cols.table.slice(row, 1), self._origin)[0].as_py()
+        return plain_lines(self._data.table.slice(row, 1), self._origin)[0].as_py()
 
     def cursor_moved(self, row: int | None) -> None:
         if row is None or self._cols is None:
             return
         self._cursor_row = self._row_at(row)
         line_id = self.selected_id
-        if line_id != self._announced:
+        if line_id is not None and self._cursor_row is not None and line_id != self._announced:
             self._announced = line_id
-            self.post_message(self.LineSelected(self, line_id, float(self._cols.t[self._cursor_row])))
+            self.post_message(self.LineSelected(self, line_id, float(self._data.t[self._cursor_row])))
 
     def row_chosen(self, row: int) -> None:
         table_row = self._row_at(row)
         if table_row is None:
             return
-        text = plain_lines(self._cols.table.slice(table_row, 1), self._origin)[0].as_py()
+        text = plain_lines(self._data.table.slice(table_row, 1), self._origin)[0].as_py()
         self.post_message(
-            self.PinRequested(self, f"L{int(self._cols.ids[table_row])}", float(self._cols.t[table_row]), text)
+            self.PinRequested(self, f"L{int(self._data.ids[table_row])}", float(self._data.t[table_row]), text)
         )
 
     # -- painting ----------------------------------------------------------------------------
@@ -383,7 +389,7 @@ class LogView(RowList):
         return strips[row - page * PAGE]
 
     def _build_page(self, page: int) -> list[Strip]:
-        cols = self._cols
+        cols = self._data
         rows = self.table_rows(page * PAGE, (page + 1) * PAGE)
         sub = cols.table.take(pa.array(rows))
         lines = plain_lines(sub, self._origin).to_pylist()

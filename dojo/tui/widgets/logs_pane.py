@@ -71,8 +71,9 @@ class LogsPane(Vertical):
     def set_logs(self, logs: pa.Table, start: datetime, matcher: Matcher | None) -> None:
         view = self.log_view
         view.set_logs(logs, start, matcher)
+        services = view.columns.services if view.columns is not None else []
         with self.prevent(Select.Changed):
-            self.query_one("#log-filter-service", Select).set_options([(plain(s), s) for s in view.columns.services])
+            self.query_one("#log-filter-service", Select).set_options([(plain(s), s) for s in services])
 
     def show_service(self, service: str | None) -> None:
         self.query_one("#log-filter-service", Select).value = service if service else Select.NULL
