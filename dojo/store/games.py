@@ -409,7 +409,9 @@ class GameStore:
         ).first()
         if row is None or not hmac.compare_digest(row.code_hash, hashed):
             raise Denied()
-        return TeamRow(row.game_id, row.number, row.name)
+        team = TeamRow(row.game_id, row.number, row.name)
+        self._team_cache[hashed] = team
+        return team
 
     def _team(self, conn: Connection, code: str) -> tuple[GameRow, TeamRow]:
         team = self._team_row(conn, code)
@@ -614,7 +616,6 @@ class GameStore:
                 if team is None:
                     with self._one() as conn:
                         team = self._team_row(conn, code)
-                    self._team_cache[hashed] = team
                 with self._write_lock, self._one() as conn:
                     stored = self._insert(
                         conn, team.game_id, team.number, kind, actor, data, wall_s, scenario_t, expect, guard, hashed

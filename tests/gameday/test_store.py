@@ -118,3 +118,59 @@ def test_a_guarded_write_ignores_kinds_it_does_not_depend_on(store, game):
     with pytest.raises(Conflict):  # but a hypothesis in between is
         store.team_append(code, "hypothesis", "cy", {"id": "H1", "text": "y"}, wall_s=0, scenario_t=0, expect=1,
                           guard=guard)  # fmt: skip
+
+
+def _statements(store):
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_a):
+        seen.append(statement.split()[0].upper())
+
+    sa.event.listen(store.engine, "before_cursor_execute", count)
+    return seen
+
+
+def test_a_member_action_is_one_write_statement_and_one_read(store, game):
+    """The latency budget rests on this: no BEGIN/COMMIT round trips on PostgreSQL, no lock held
+    across client round trips, and a poll is a single statement."""
+    code = game.teams[0][1]
+    store.team_view(code)  # the first read (game row, team) is cached from here on
+    seen = _statements(store)
+    stored, news, _ = store.team_write(code, "query", "ann", {}, wall_s=1, scenario_t=1, after=1)
+    assert [e.id for e in news][-1] == stored.id
+    assert len(seen) == 2, seen
+    seen.clear()
+    store.team_view(code, stored.id)
+    assert len(seen) == 1, seen
+
+
+def test_concurrent_writers_commit_in_id_order_so_a_cursor_never_skips(store, game):
+    """Readers poll 'everything after id N': an event committed after a reader passed its id
+    would never be seen. Many writers at once, one reader polling: it must see every event."""
+    import threading
+
+    codes = [c for _, c in game.teams]
+    written: list[int] = []
+    lock = threading.Lock()
+
+    def writer(i: int) -> None:
+        for _ in range(15):
+            e = store.team_append(codes[i % 3], "query", f"m{i}", {}, wall_s=1, scenario_t=1)
+            with lock:
+                written.append(e.id)
+
+    seen: set[int] = set()
+    cursor = 0
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):
+        _, _, evs, _ = store.facilitator_view(game.game_id, game.key, cursor)
+        for e in evs:
+            seen.add(e.id)
+            cursor = max(cursor, e.id)
+    for t in threads:
+        t.join()
+    _, _, evs, _ = store.facilitator_view(game.game_id, game.key, cursor)
+    seen |= {e.id for e in evs}
+    assert set(written) <= seen
