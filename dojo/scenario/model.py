@@ -243,6 +243,16 @@ class Hint(Model):
     cost: Duration = 60.0
 
 
+class Inject(Model):
+    """A message a game day's clock releases to every team, as if from outside the incident: "Support:
+    EU customers report failed checkouts". Solo play ignores injects."""
+
+    at: Duration = Field(
+        description="scenario time it arrives, like a timeline 'at'; one before the page arrives at the game's start"
+    )
+    text: str = Field(min_length=1, max_length=1000, description="what every team reads, one or two sentences")
+
+
 def _change_list(value: object) -> object:
     # One paragraph (the older form) is one change.
     return [value] if isinstance(value, str) else value
@@ -302,6 +312,9 @@ class Scenario(Model):
     page: str | None = Field(None, description="the alert that pages the learner; default the first to fire")
     answer: Answer
     hints: list[Hint] = Field(default_factory=list, max_length=10)
+    injects: list[Inject] = Field(
+        default_factory=list, max_length=50, description="game days: messages released to every team at a scenario time"
+    )
     par: Duration = Field(900.0, gt=0, le=86400)
     wrong_penalty: Duration = Field(120.0, ge=0, le=3600)
     objectives: list[str] = Field(default_factory=list, max_length=20)

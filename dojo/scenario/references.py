@@ -35,8 +35,21 @@ def check_references(scenario: Scenario, faults: Mapping[str, FaultSpec] | None 
     _timeline(scenario, names, faults, out)
     _alerts(scenario, names, out)
     _answer(scenario, names, faults, out)
+    _injects(scenario, out)
     _size(scenario, out)
     return out
+
+
+def _injects(scenario: Scenario, out: list[Problem]) -> None:
+    for i, inject in enumerate(scenario.injects):
+        if inject.at >= scenario.duration:
+            out.append(
+                Problem(
+                    ("injects", i, "at"),
+                    f"{format_duration(inject.at)} is not before the end of the scenario "
+                    f"({format_duration(scenario.duration)}); make it earlier or raise duration",
+                )
+            )
 
 
 def _registry() -> Mapping[str, FaultSpec]:
