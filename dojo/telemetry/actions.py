@@ -76,6 +76,8 @@ def resume(prev: State, scenario: Scenario, j: int) -> tuple[State, list[dict]]:
     truth = apply_faults(st, scenario.grid)
     win = window(st, j)
     carry = prev.flow_out.carry(j - 1) if j > 0 else None
+    if carry is not None and prev.pools is not None:
+        carry.pool_waiters = prev.pools.waiters[:, j - 1].copy()
     propagate(win, carry=carry)
     return stitch(prev, win, j), truth
 

@@ -115,6 +115,7 @@ class State:
     ready: np.ndarray = LATER  # ready instances, autoscaler included
     queue_age_s: np.ndarray = LATER  # age of the oldest waiting message (queues)
     forward: np.ndarray = LATER  # share of arrivals worked on (not shed, rejected or over quota)
+    pools: Any = None  # connpool.PoolState of the services that declare a pool, else None
     # Operations by service (only services that declare them; the remainder of the shares is an
     # implicit operation "other" that calls every callee).
     ops: dict[int, list[Op]] = field(default_factory=dict)

@@ -198,13 +198,17 @@ def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
         "replication_lag_s": np.round(st.replication_lag_s, 1),
         "packet_loss_pct": np.round(100.0 * st.packet_loss, 2),
         "clock_skew_s": np.round(st.clock_skew_s, 3),
+        "pool_waiters": np.round(st.pools.waiters, 1) if st.pools is not None else np.zeros_like(st.rps),
     }
+    has_pool = [s.pool is not None for s in st.scenario.services]
     frames = []
     for i, name in enumerate(st.names):
         kind = st.kinds[i]
         for metric, values in series.items():
             if metric in ONLY_FOR and kind not in ONLY_FOR[metric]:
                 continue
+            if metric == "pool_waiters" and not has_pool[i]:
+                continue  # only a declared pool counts its waiters
             if kind == "external" and metric not in CLIENT_SIDE:
                 continue
             row = np.round(values[i], 4)
