@@ -5,8 +5,8 @@ any other. The physics is causal: every bucket depends only on earlier buckets a
 that have started, the random draws are made before any event applies, and the flow scan carries
 state forwards only. So the run is resumed at the action's bucket (dojo.telemetry.resume): the
 buckets before it are kept as they were, byte for byte, the state at that bucket is carried over,
-and only the buckets from it on are solved again. `act` does the same for the signals: logs,
-metrics, spans and events before t are the first run's rows, and only those from t on are
+and only the buckets from it on are solved again. `act` does the same for the signals: the rows
+before the cut are the first run's (dojo.telemetry.splice), and only the buckets from t's on are
 rendered again (dojo.telemetry.synthesize.resume_telemetry).
 """
 
@@ -88,8 +88,7 @@ def act(tel: Telemetry, st: State, event: TimelineEvent | dict) -> tuple[Telemet
     from .synthesize import resume_telemetry
 
     after, truth = insert_event(st, event)
-    j = action_bucket(after, after.scenario.timeline[-1])
-    return resume_telemetry(tel, after, j, truth), after
+    return resume_telemetry(tel, after, after.scenario.timeline[-1].at, truth), after
 
 
 def first_difference(a: State, b: State) -> int:

@@ -102,71 +102,36 @@ def _events(scenario: Scenario, metrics: pd.DataFrame) -> pd.DataFrame:
     return events_df.sort_values(["t", "kind", "service", "name"], kind="stable", ignore_index=True)
 
 
-def resume_telemetry(prev: Telemetry, st: State, j: int, truth: list[dict]) -> Telemetry:
-    """The signals of a run resumed at bucket j (dojo.telemetry.resume): `prev`'s rows from before
-    the bucket's start, byte for byte, then the rows of `st`'s buckets from j on, rendered now.
+def resume_telemetry(prev: Telemetry, st: State, at: float, truth: list[dict]) -> Telemetry:
+    """The signals of a run resumed at `at` (dojo.telemetry.resume): `prev`'s rows before the
+    cut, untouched (log lines and events before `at`, metric buckets and traces begun before
+    `at`'s bucket: dojo.telemetry.splice), then the rows of `st`'s buckets from `at`'s bucket on,
+    the only ones rendered now.
 
-    The cut is by time: a row stamped before t0 = j * grid is the first run's, a row stamped at
-    or after t0 is the new one's (a line the first run wrote after t0 from an earlier bucket is
-    dropped, so that each instant tells one story). The window draws from generators of its own,
-    keyed by the seed and j, so the same action at the same moment gives the same bytes. What a
-    cache may keep of a run is therefore: the rows before t0, and the state at j (State.prepared
-    plus the flow's carry at j - 1)."""
+    The window draws from generators of its own, keyed by the seed and the bucket, so the same
+    action at the same moment gives the same bytes. What a cache keeps of a run for actions is
+    therefore: its rows (read before the cut) and the state at the bucket (State.prepared, the
+    flow's carry and the pools' waiters), from which only the window is solved and rendered."""
     from .resume import window
+    from .splice import _metrics_cut, bucket_start, splice
 
     scenario = st.scenario
-    t0 = float(st.t[j])
+    j = int(min(max(at // scenario.grid, 0), st.T - 1))
     metric_rng, log_rng, trace_rng = (
         np.random.default_rng(s) for s in np.random.SeedSequence([prev.seed, 1 + j]).spawn(3)
     )
-    win = window(st, j)
-    metrics, spans, logs = render(win, prev.seed, metric_rng, log_rng, trace_rng)
+    metrics, spans, logs = render(window(st, j), prev.seed, metric_rng, log_rng, trace_rng)
+    after = Telemetry(scenario, prev.seed, prev.start, prev.grid, logs, metrics, spans, _events(scenario, metrics))
     if scenario.imports is not None:
         from .imported import imported_signals, merge
 
-        part = Telemetry(scenario, prev.seed, prev.start, prev.grid, logs, metrics, spans, _events(scenario, metrics))
-        part = merge(part, imported_signals(scenario))
-        metrics, spans, logs = part.metrics, part.spans, part.logs
-    metrics = _stitch_metrics(prev.metrics, metrics, t0)
-    spans = pd.concat([prev.spans[prev.spans["t"] < t0], spans[spans["t"] >= t0]], ignore_index=True)[
-        prev.spans.columns
-    ]
-    logs = _stitch_logs(prev.logs, logs, t0)
-    later = _events(scenario, metrics)
-    events = pd.concat([prev.events[prev.events["t"] < t0], later[later["t"] >= t0]], ignore_index=True)
-    return Telemetry(
-        scenario=scenario,
-        seed=prev.seed,
-        start=prev.start,
-        grid=prev.grid,
-        logs=logs,
-        metrics=metrics,
-        spans=spans,
-        events=events,
-        truth={**prev.truth, "faults": truth},
-    )
-
-
-def _stitch_metrics(before: pd.DataFrame, after: pd.DataFrame, t0: float) -> pd.DataFrame:
-    """Each series keeps its first-run points before t0 and takes the new ones from t0, in the
-    first run's order of series."""
-    both = pd.concat([before[before["t"] < t0], after[after["t"] >= t0]], ignore_index=True)
-    keys = list(dict.fromkeys(zip(before["service"], before["metric"])))
-    keys += [k for k in dict.fromkeys(zip(after["service"], after["metric"])) if k not in set(keys)]
-    rank = {k: n for n, k in enumerate(keys)}
-    both["_k"] = [rank[k] for k in zip(both["service"], both["metric"])]
-    both = both.sort_values(["_k", "t"], kind="stable", ignore_index=True)
-    return both[METRIC_COLUMNS]
-
-
-def _stitch_logs(before: pa.Table, after: pa.Table, t0: float) -> pa.Table:
-    import pyarrow.compute as pc
-
-    head = before.filter(pc.less(before.column("t"), t0))
-    tail = after.filter(pc.greater_equal(after.column("t"), t0))
-    both = pa.concat_tables([head, tail.cast(head.schema)])
-    ids = pa.chunked_array([pa.array(np.arange(both.num_rows, dtype=np.int64))])
-    return both.set_column(0, "id", ids)
+        after = merge(after, imported_signals(scenario))
+    # Alerts look back over their `for`: evaluated on the points before the cut and after it.
+    whole = _metrics_cut(prev.metrics, after.metrics, bucket_start(at, prev.grid))
+    after.events = _events(scenario, whole)
+    out = splice(prev, after, at)
+    out.truth = {**prev.truth, "faults": truth}
+    return out
 
 
 def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
