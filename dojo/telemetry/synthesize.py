@@ -93,7 +93,29 @@ def render(
     spans = synthesize_traces(st, trace_rng)
     step("logs", 0.3)
     logs = synthesize_logs(st, seed, log_rng, spans)
-    return metrics, spans, logs
+    return metrics, skew_spans(st, spans), logs
+
+
+def written_at(st: State, t: np.ndarray, service: np.ndarray) -> np.ndarray:
+    """The time a service writes on a record made at scenario time `t`: its own clock's, off by
+    its clock skew at that moment (a host whose clock runs 5 minutes ahead stamps its log lines
+    and spans 5 minutes ahead, so they sort away from everyone else's)."""
+    if not st.clock_skew_s.any():
+        return t
+    grid = st.scenario.grid
+    bucket = np.clip(((t - st.t[0]) // grid).astype(np.int64), 0, st.T - 1)
+    return np.maximum(t + st.clock_skew_s[service, bucket], 0.0)
+
+
+def skew_spans(st: State, spans: pd.DataFrame) -> pd.DataFrame:
+    """Spans stamped by their own service's clock: a skewed service's spans start before their
+    parent or after it has ended (the tell-tale of clock skew in a trace view)."""
+    if not st.clock_skew_s.any() or spans.empty:
+        return spans
+    index = {n: i for i, n in enumerate(st.names)}
+    service = spans["service"].map(index).to_numpy()
+    spans = spans.assign(t=written_at(st, spans["t"].to_numpy(), service))
+    return spans.sort_values(["t", "trace_id", "span_id"], kind="stable", ignore_index=True)
 
 
 def _events(scenario: Scenario, metrics: pd.DataFrame) -> pd.DataFrame:
@@ -226,6 +248,7 @@ def synthesize_logs(st: State, seed: int, rng: np.random.Generator, spans: pd.Da
     builder.warnings()
     builder.background()
     cols: dict[str, Any] = builder.build()
+    cols["t"] = written_at(st, cols["t"], cols["service"])  # built from the spans before they are skewed
     order = np.argsort(cols["t"], kind="stable")
     t = np.round(cols["t"][order], 3)
     svc = cols["service"][order]
