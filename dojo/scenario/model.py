@@ -116,6 +116,19 @@ class Pool(Model):
     )
 
 
+class Pipeline(Model):
+    """The service is part of the telemetry pipeline (a metrics backend, a log shipper's sink):
+    while it fails, for whatever reason, what it carries for the other services is lost."""
+
+    carries: Literal["metrics", "logs"] = Field("metrics", description="what it carries for the others")
+    mode: Literal["blank", "stale"] = Field(
+        "blank", description="metrics: 'blank' no points, 'stale' the last value repeats (logs are always lost)"
+    )
+    fails_above: float = Field(
+        0.5, gt=0, lt=1, description="share of its requests failing above which the pipeline loses data"
+    )
+
+
 class Service(Model):
     name: Slug
     kind: ServiceKind = "http"
@@ -148,6 +161,7 @@ class Service(Model):
         "restarting, pausing or scaling the worker changes how fast the queue drains",
     )
     pool: Pool | None = None
+    pipeline: Pipeline | None = None
 
 
 ParamValue = float | int | str | bool

@@ -18,6 +18,7 @@ from dojo.scenario.model import Scenario, TimelineEvent
 
 from .model import Telemetry
 from .physics import apply_faults, propagate
+from .pipeline import pipeline_outages
 from .resume import fresh_inputs, stitch, window
 from .state import State
 
@@ -79,6 +80,7 @@ def resume(prev: State, scenario: Scenario, j: int) -> tuple[State, list[dict]]:
     if carry is not None and prev.pools is not None:
         carry.pool_waiters = prev.pools.waiters[:, j - 1].copy()
     propagate(win, carry=carry)
+    pipeline_outages(win)
     return stitch(prev, win, j), truth
 
 

@@ -22,6 +22,7 @@ from .changes import CHANGE_VOICES, apply_change
 from .connpool import POOL_SOURCE, PoolState, pool_pass, pooled
 from .faults import FAULTS
 from .flow import AutoscaleConfig, Carry, flow
+from .pipeline import pipeline_outages
 from .state import FaultContext, Op, State, combine, envelope
 
 __all__ = ["FaultContext", "State", "combine", "envelope", "propagate", "simulate"]
@@ -177,6 +178,7 @@ def _carried_defaults(st: State) -> None:
     st.retry_budget = np.array([np.full(T, np.inf if s.retry_budget is None else s.retry_budget) for s in svc])
     st.consume = np.ones((S, T))
     st.stale = np.zeros((S, T), dtype=bool)
+    st.logs_lost = np.zeros((S, T), dtype=bool)
     st.replication_lag_s = np.zeros((S, T))
     st.packet_loss = np.zeros((S, T))
     st.clock_skew_s = np.zeros((S, T))
@@ -475,4 +477,5 @@ def simulate(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> tup
     st.prepared = copy.deepcopy(st, {id(scenario): scenario, id(st.rng): st.rng})
     truth = apply_faults(st, scenario.grid)
     propagate(st)
+    pipeline_outages(st)
     return st, truth

@@ -105,6 +105,7 @@ class State:
     drops: dict[int, dict[int, float]] = field(default_factory=dict)  # service -> bucket -> share of work dropped
     autoscale: dict[int, Any] = field(default_factory=dict)  # service -> flow.AutoscaleConfig
     stale: np.ndarray = LATER  # (S,T) True where the service's metrics are not collected
+    logs_lost: np.ndarray = LATER  # (S,T) True where the service's log lines never reach the learner
     stale_mode: dict[int, int] = field(default_factory=dict)  # service -> 1: blank, 2: last value repeats
     replication_lag_s: np.ndarray = LATER  # (S,T) seconds a replica is behind (databases)
     packet_loss: np.ndarray = LATER  # (S,T) share of packets through a service that are lost

@@ -248,8 +248,12 @@ def synthesize_logs(st: State, seed: int, rng: np.random.Generator, spans: pd.Da
     builder.warnings()
     builder.background()
     cols: dict[str, Any] = builder.build()
-    cols["t"] = written_at(st, cols["t"], cols["service"])  # built from the spans before they are skewed
+    made = cols["t"]
+    cols["t"] = written_at(st, made, cols["service"])  # built from the spans before they are skewed
     order = np.argsort(cols["t"], kind="stable")
+    if st.logs_lost.any():  # the log pipeline was down: those lines never arrive
+        bucket = np.clip(((made - st.t[0]) // sc.grid).astype(np.int64), 0, st.T - 1)
+        order = order[~st.logs_lost[cols["service"][order], bucket[order]]]
     t = np.round(cols["t"][order], 3)
     svc = cols["service"][order]
     lvl = cols["level"][order]
