@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "gameday": "dojo.commands.gameday:gameday_cmd",
     "join": "dojo.commands.gameday:join_cmd",
     "cache": "dojo.commands.cache:cache_cmd",
+    "serve": "dojo.commands.serve:serve_cmd",
 }
 
 HELP = {
@@ -49,6 +50,7 @@ HELP = {
     "gameday": "Run a game day: create a game, then start, pause, hint, inject, status, report, console.",
     "join": "Join your game day team with its join code (terminal UI).",
     "cache": "See, warm (warm SCENARIO...) and clear the synthesized incidents kept on disk.",
+    "serve": "Serve the dojo in a web browser, a dojo per tab (loopback only unless --host).",
 }
 
 
@@ -99,7 +101,9 @@ def cli(ctx: click.Context) -> None:
     _check_cache_limit()
     if ctx.invoked_subcommand is not None:
         return
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    from dojo.interactive import can_draw
+
+    if not can_draw():
         listing = cli.get_command(ctx, "list")
         assert listing is not None  # a built-in command
         ctx.invoke(listing)  # piped or scripted: the library as text
