@@ -1,0 +1,36 @@
+import os
+
+import pytest
+
+from .browser import HOW, ServeProcess, chromium_path, playwright_available
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if chromium_path() is None or not playwright_available():
+        if os.environ.get("CI") == "true":
+            pytest.fail(HOW + " (CI must run the browser tests; .ci/run installs chromium)")
+        pytest.skip(HOW)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        # --no-sandbox: CI and containers run as root, where Chromium's sandbox refuses to start.
+        b = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """Start `dojo serve` with the given arguments; every one started is ended after the test."""
+    started = []
+
+    def start(*args, **kwargs):
+        s = ServeProcess(tmp_path / "home", *args, **kwargs)
+        started.append(s)
+        s.wait_listening()
+        return s
+
+    yield start
+    for s in started:
+        s.close()
