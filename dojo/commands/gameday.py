@@ -107,7 +107,9 @@ def create_cmd(scenario, teams, speed, time_limit, seed, injects, db, as_json) -
     sc = load_or_exit(scenario)
     source = resolve_scenario(scenario).read_text(encoding="utf-8")
     from dojo.gameday.game import create_game
+    from dojo.telemetry.cache import warm
 
+    warm(sc, seed)  # synthesized once, before teams join: every team's process maps the same files
     with game_store(db) as store:
         created = create_game(
             store, sc, source, list(teams), speed=speed, time_limit=time_limit, seed=seed, scheduled=injects
