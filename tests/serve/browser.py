@@ -84,7 +84,7 @@ class ServeProcess:
         )
         self.url = f"http://127.0.0.1:{self.port}/"
 
-    def wait_listening(self, timeout: float = 20.0) -> None:
+    def wait_listening(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -34,3 +34,17 @@ def serve(tmp_path):
     yield start
     for s in started:
         s.close()
+
+
+@pytest.fixture
+def game(tmp_path):
+    """A game day with one team, red, in an SQLite file: (url, game id, key, red's code)."""
+    from dojo.gameday.game import create_game
+    from dojo.scenario import load_scenario, resolve_scenario
+    from dojo.store.games import GameStore
+
+    path = resolve_scenario("shipping-bad-config")
+    url = f"sqlite:///{tmp_path / 'game.sqlite3'}"
+    with GameStore(url) as store:
+        g = create_game(store, load_scenario(path), path.read_text(encoding="utf-8"), ["red"])
+    return url, g.game_id, g.key, g.teams[0][1]

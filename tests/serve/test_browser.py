@@ -95,3 +95,26 @@ def test_ctrl_c_ends_every_tab_and_leaves_the_attempt_resumable(browser, serve):
     with Store.open(server.home / FILE_NAME) as store:
         [row] = store.attempts("shipping-bad-config")
         assert not Attempt.from_events(store.events(row.id)).over
+
+
+def test_a_game_day_tab_asks_for_the_team_code_and_opens_the_team_lobby(browser, serve, game, tmp_path):
+    url, game_id, key, code = game
+    cache = tmp_path / "cache"
+    server = serve("--game", game_id, "--db", url, "--key", key, env={"DOJO_CACHE_DIR": str(cache)})
+    assert any(cache.rglob("*")), "the incident is cached before the first team joins"
+    page = open_dojo(browser, server.url)
+    wait_for_text(page, "Join your game day team")
+    press(page)
+    page.keyboard.type("not a code", delay=20)
+    press(page, "Enter")  # on to the name
+    time.sleep(0.5)
+    page.keyboard.type("ann", delay=20)
+    press(page, "Enter")
+    wait_for_text(page, "not a code: that game, key or join code is not valid")  # refused, in words
+    time.sleep(0.5)  # the code's box has the keys again, emptied
+    page.keyboard.type(code, delay=20)
+    press(page, "Enter")
+    lobby = wait_for_text(page, "Team red", timeout=60)
+    assert "You: ann" in lobby and "waiting for the facilitator" in lobby
+    code_, out, err = server.interrupt()
+    assert code_ == 0 and "ready" in err, err
