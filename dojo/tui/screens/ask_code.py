@@ -72,8 +72,9 @@ class AskCodeApp(TeamApp):
         super().__init__(db, "", member)
         self.game_id = game
 
-    async def on_mount(self, event: events.Mount) -> None:
-        event.prevent_default()  # TeamApp's on_mount joins: it runs once a code is given (join_as)
+    async def on_mount(self, event: events.Mount | None = None) -> None:
+        if event is not None:
+            event.prevent_default()  # TeamApp's on_mount joins: it runs once a code is given (join_as)
         self.push_screen(AskCodeScreen(self.member))
 
     async def check_code(self, code: str) -> str | None:
