@@ -275,7 +275,11 @@ def merge(tel: Telemetry, imported: Imported) -> Telemetry:
         alerts = pd.DataFrame(alert_events(sc.alerts, metrics, sc.grid), columns=EVENT_COLUMNS)
         events = pd.concat([kept, alerts], ignore_index=True)
     if imported.events is not None:
-        events = imported.events if "events" in repl else pd.concat([events, imported.events], ignore_index=True)
+        if "events" in repl:
+            # The real changes replace the synthetic ones; the alerts are the rules' own, on the metrics.
+            events = pd.concat([events[events["kind"].isin(["alert_firing", "alert_resolved"])], imported.events])
+        else:
+            events = pd.concat([events, imported.events], ignore_index=True)
     events = events.sort_values(["t", "kind", "service", "name"], kind="stable", ignore_index=True)
     truth = dict(tel.truth, imported={k: v for k, v in imported.dropped.items()})
     return replace(
