@@ -81,10 +81,11 @@ def write_bundle(folder: Path) -> Path:
             currency.append(f"{_iso(t + 0.02)} [INFO] Convert ok EUR->USD")
         base = start_ns + i * 10**9
         code = "STATUS_CODE_ERROR" if bad else "STATUS_CODE_UNSET"
+        cur = PODS["currencyservice"]
         spans += [
             f"{trace},{i:08x}a1,,{PODS['frontend']},POST /cart/checkout,{base},{base + 90_000_000},{code}",
             f"{trace},{i:08x}b2,{i:08x}a1,{PODS['checkout']},PlaceOrder,{base + 5_000_000},{base + 80_000_000},{code}",
-            f"{trace},{i:08x}c3,{i:08x}b2,{PODS['currencyservice']},Convert,{base + 10_000_000},{base + 60_000_000},{code}",
+            f"{trace},{i:08x}c3,{i:08x}b2,{cur},Convert,{base + 10_000_000},{base + 60_000_000},{code}",
         ]
     (folder / "frontend-access.log").write_text("\n".join(access) + "\n")
     (folder / "checkout.jsonl").write_text("\n".join(checkout) + "\n")
