@@ -54,6 +54,11 @@ def _fail(message: str, code: int = 2) -> NoReturn:
         "at most 4)."
     ),
 )
+@click.option(
+    "--real-key-prefixes",
+    is_flag=True,
+    help="Key pseudonyms keep the vendor's prefix (sk_live_, AKIA, xoxb-): secret scanners will flag them.",
+)
 @click.option("--check", is_flag=True, help="Scan INPUTS for leftovers instead; exit 1 if any is found.")
 @click.option(
     "--allow",
@@ -71,6 +76,7 @@ def sanitize_cmd(
     keep: tuple[str, ...],
     fmt: str | None,
     jobs: int | None,
+    real_key_prefixes: bool,
     check: bool,
     allow: tuple[Path, ...],
     quiet: bool,
@@ -85,7 +91,13 @@ def sanitize_cmd(
     if not inputs:
         _fail("no input files; give files or folders to " + ("check" if check else "sanitize"))
     if check:
-        for flag, value in (("--out", out), ("--mapping", mapping), ("--shift", shift_text), ("--format", fmt)):
+        for flag, value in (
+            ("--out", out),
+            ("--mapping", mapping),
+            ("--shift", shift_text),
+            ("--format", fmt),
+            ("--real-key-prefixes", real_key_prefixes),
+        ):
             if value:
                 _fail(f"{flag} does not go with --check")
         _check(list(inputs), keep, list(allow), quiet)
@@ -99,7 +111,12 @@ def sanitize_cmd(
     from .common import end_cleanly_on_sigterm
 
     end_cleanly_on_sigterm()
-    _sanitize(list(inputs), _options(out, secret, shift_text, mapping, keep, fmt, jobs), quiet)
+    options = _options(out, secret, shift_text, mapping, keep, fmt, jobs)
+    if real_key_prefixes:
+        from dataclasses import replace
+
+        options = replace(options, real_key_prefixes=True)
+    _sanitize(list(inputs), options, quiet)
 
 
 def _options(

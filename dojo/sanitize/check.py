@@ -107,6 +107,7 @@ class Checker:
                     continue
                 for kind, value in self._leftovers(piece, allowed):
                     yield Finding(path, line, kind, mask(value))
+                line += piece.count(b"\n")  # a PEM block is one candidate over several lines
 
     def _leftovers(self, cand: bytes, allowed: dict[str, set[str]]) -> list[tuple[str, str]]:
         found = self._cache.get(cand)
@@ -123,7 +124,7 @@ class Checker:
 
     def _pseudonym(self, kind: str, value: str, allowed: dict[str, set[str]]) -> bool:
         if kind in TAGGED:
-            return is_tagged(value)
+            return is_tagged(value, kind)
         try:
             key = normalize(kind, value)
         except ValueError:

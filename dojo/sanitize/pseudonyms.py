@@ -24,7 +24,22 @@ from . import detect, pools
 from .keep import Keep, generic_label
 from .keyed import Hmac
 
-STATEFUL = (detect.IPV4, detect.IPV6, detect.MAC, detect.CARD, detect.USERNAME, detect.HOSTNAME, detect.EMAIL)
+STATEFUL = (
+    detect.IPV4,
+    detect.IPV6,
+    detect.MAC,
+    detect.CARD,
+    detect.USERNAME,
+    detect.HOSTNAME,
+    detect.EMAIL,
+    detect.ACCOUNT_ID,
+    detect.POD,
+    detect.PHONE,
+    detect.NATIONAL_ID,
+    detect.BIRTH_DATE,
+    detect.PERSON,
+)
+K8S_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
 def _ranges(*nets: str) -> tuple[tuple[int, int], ...]:
@@ -66,14 +81,14 @@ _V6_SPECIAL = tuple(
 
 def normalize(kind: str, value: str) -> str:
     """The key under which a value is one thing, whatever its spelling."""
-    if kind == detect.IPV4:
-        return ".".join(str(int(o)) for o in value.split("."))
+    if kind == detect.IPV4:  # 10.0.3.17, or ip-10-0-3-17 in an EC2 host name
+        return ".".join(str(int(o)) for o in value.replace("-", ".").split("."))
     if kind == detect.IPV6:
         return str(ipaddress.IPv6Address(value.split("%", 1)[0]))
     if kind == detect.MAC:
         return re.sub(r"[^0-9a-f]", "", value.lower())
-    if kind == detect.CARD:
-        return re.sub(r"\D", "", value)
+    if kind in (detect.CARD, detect.PHONE, detect.NATIONAL_ID):
+        return re.sub(r"\D", "", value) if kind != detect.NATIONAL_ID or value[:1].isdigit() else value.upper()
     return value.lower()
 
 
@@ -106,6 +121,8 @@ class Pseudonymizer:
             detect.MAC: self._mac_draws,
             detect.CARD: self._card_draws,
             detect.USERNAME: self._user_draws,
+            detect.ACCOUNT_ID: self._digit_draws,
+            detect.POD: self._pod_draws,
         }
 
     # -- public -------------------------------------------------------------------------------
@@ -144,6 +161,10 @@ class Pseudonymizer:
         for kind in STATEFUL:
             for out in self.forward.get(kind, {}).values():
                 yield kind, out
+
+    def spellings(self, kind: str) -> dict[str, str]:
+        """Every original of a kind as it was spelled, with the pseudonym it got (originals!)."""
+        return dict(self._memo.get(kind, {}))
 
     def distinct(self, kind: str) -> int | None:
         return len(self.forward.get(kind, ())) if kind in STATEFUL else None
@@ -205,6 +226,21 @@ class Pseudonymizer:
             middle = str(r).zfill(len(key))[-(len(key) - 2) :]
             body = key[0] + middle
             yield body + _luhn_digit(body)
+
+    def _digit_draws(self, key: str) -> Iterator[str]:
+        """A number of the same length (an AWS account id): no leading zero unless it had one."""
+        for r in self._ints(detect.ACCOUNT_ID, key):
+            out = str(r)[-len(key) :]
+            if out[0] != "0" or key[0] == "0":
+                yield out
+
+    def _pod_draws(self, key: str) -> Iterator[str]:
+        """<replica set hash>-<pod hash> in Kubernetes' alphabet; one replica set keeps one hash."""
+        rs, _, pod = key.partition("-")
+        r = next(self._ints(detect.POD + "-rs", rs))
+        rs_out = "".join(K8S_ALPHABET[(r >> (5 * i)) % len(K8S_ALPHABET)] for i in range(len(rs)))
+        for r in self._ints(detect.POD, key):
+            yield rs_out + "-" + "".join(K8S_ALPHABET[(r >> (5 * i)) % len(K8S_ALPHABET)] for i in range(len(pod)))
 
     def _user_draws(self, key: str) -> Iterator[str]:
         if key.isdigit():  # a numeric user id stays a number of the same length
@@ -274,9 +310,10 @@ class Pseudonymizer:
 
     def _render(self, kind: str, canonical: str, original: str) -> str:
         if kind == detect.IPV4:
-            if any(len(o) > 1 and o[0] == "0" for o in original.split(".")):
-                return ".".join(o.zfill(3) for o in canonical.split("."))
-            return canonical
+            sep = "-" if "-" in original else "."
+            if any(len(o) > 1 and o[0] == "0" for o in original.split(sep)):
+                return sep.join(o.zfill(3) for o in canonical.split("."))
+            return canonical.replace(".", sep)
         if kind == detect.IPV6:
             addr, _, zone = original.partition("%")
             new = ipaddress.IPv6Address(canonical)

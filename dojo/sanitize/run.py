@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from dojo.folderlock import FolderBusy, folder_lock
 
-from . import formats, readers
+from . import detect, formats, propagate, readers
 from .parallel import Engine
 from .readers import (
     GZIP_ERRORS,
@@ -55,6 +55,7 @@ class Options:
     mapping: Path | None = None
     jobs: int = 1
     fmt: str | None = None
+    real_key_prefixes: bool = False  # key pseudonyms keep sk_live_, AKIA, ...: secret scanners will flag them
 
 
 def default_jobs() -> int:
@@ -147,6 +148,7 @@ def _run(pairs: list[tuple[Path, Path]], options: Options, progress: Callable[[s
         keep=options.keep,
         record=options.mapping is not None,
         jobs=report.jobs,
+        real_prefixes=options.real_key_prefixes,
     ) as engine:
         engine.start()
         for src, rel in pairs:
@@ -154,6 +156,7 @@ def _run(pairs: list[tuple[Path, Path]], options: Options, progress: Callable[[s
             if progress:
                 progress(f"{src} -> {options.out / name}")
             report.files.append(_one_file(engine, src, options.out / name, name, options.fmt))
+        _spread_users(engine, options.out, report)
     report.seconds = time.perf_counter() - started
     report.distinct = {kind: len(table) for kind, table in engine.tables.forward.items() if table}
     report.replaced = engine.totals_replaced
@@ -164,6 +167,20 @@ def _run(pairs: list[tuple[Path, Path]], options: Options, progress: Callable[[s
     if options.mapping is not None:
         _write_mapping(engine, options.mapping)
     return report
+
+
+def _spread_users(engine: Engine, out: Path, report: RunReport) -> None:
+    """A user name replaced anywhere is replaced everywhere (see propagate.py)."""
+    names = {k: v for k, v in engine.tables.spellings(detect.USERNAME).items() if propagate.worth_spreading(k)}
+    if not names:
+        return
+    produced = [
+        v for kind in (detect.USERNAME, detect.HOSTNAME, detect.EMAIL) for v in engine.tables.spellings(kind).values()
+    ]
+    spreader = propagate.Spreader(names, produced)
+    for fr in report.files:
+        if not fr.refused and (out / fr.name).is_file():
+            engine.totals_replaced[detect.USERNAME] += spreader.file(out / fr.name)
 
 
 def _sanitized_name(engine: Engine, rel: Path) -> Path:

@@ -262,7 +262,7 @@ def merge(tel: Telemetry, imported: Imported) -> Telemetry:
     A kind named in `replace` with no file of its own is replaced by nothing: a real incident
     without tracing shows no traces, rather than synthetic ones beside its real logs."""
     sc = tel.scenario
-    repl = set(sc.imports.replace if sc.imports else ())
+    repl: set[str] = set(sc.imports.replace if sc.imports else ())
     imported = _with_nothing_for(imported, repl)
     if imported.logs is None and imported.metrics is None and imported.spans is None and imported.events is None:
         return tel
