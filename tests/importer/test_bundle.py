@@ -2,7 +2,6 @@
 real ones; the fault shows at its minute in metrics, logs (with levels) and traces; the change
 events are on the timeline; lint passes; a player diagnoses it; and the output checks clean."""
 
-import pytest
 from click.testing import CliRunner
 
 from dojo.cli import cli
@@ -93,11 +92,6 @@ def test_the_bundle_signals_check_clean(tmp_path):
     assert check.exit_code == 0, check.output
 
 
-@pytest.mark.xfail(
-    reason="sanitizer: a user name found in one place (an access log's user column) is kept in its other "
-    "occurrences; issue 18's sanitizer part",
-    strict=False,
-)
 def test_nothing_identifying_survives_the_bundle_import(tmp_path):
     signals = _imported(tmp_path)
     raw = "".join(f.read_text() for f in signals.iterdir() if f.is_file() and f.name != "pseudonyms.txt")
