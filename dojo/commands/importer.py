@@ -91,15 +91,21 @@ def import_cmd(
     maps: tuple[str, ...],
     secret: str | None,
 ) -> None:
-    """Import real telemetry INPUTS (files, or folders of them) into a scenario: plain logs (ISO
-    8601, syslog, Apache/nginx, epoch timestamps), JSON lines logs, OTLP JSON logs/metrics/traces,
-    Jaeger JSON traces, Prometheus range-query JSON and CSV metrics (a time column, one column per
-    series); gzip files are read as the text inside.
+    """Import real telemetry INPUTS (files, or folders of them) into a scenario. Each file is sniffed
+    and read by its own rules: plain logs (ISO 8601, syslog, Apache/nginx access and error, ALB/ELB,
+    BGL, HDFS, epoch timestamps), JSON lines (nested or prefixed levels), journald JSON, Loki
+    query_range, CloudWatch Logs and CloudTrail exports, OTLP JSON logs/metrics/traces, Jaeger
+    JSON, Prometheus range-query, remote-read JSON and text exposition, Kubernetes events, deploy
+    and config-change lists, and CSV files by their header (logs, spans, metrics, changes); gzip
+    files are read as the text inside. Symbolic links inside folders are not followed.
 
-    Each file is sanitized before it is read (no IPs, e-mails, user names, tokens... left); the
-    signals are written beside the scenario in <scenario>.signals/ and the scenario's `imports:`
-    points at them. A run replaces the kinds of signal it brings and keeps those an earlier run
-    brought. A report says what was read and what was skipped, and why. See docs/authoring.md."""
+    Each file is sanitized before it is read (no IPs, e-mails, user names, tokens... left). Pod,
+    task and per-file names become service names by rule (--map for the rest); a warning names
+    any service or metric the scenario does not have. The signals are written beside the scenario
+    in <scenario>.signals/ and the scenario's `imports:` points at them. A run replaces the kinds
+    of signal it brings and keeps those an earlier run brought. A report says what was read and
+    what was skipped, and why; a CSV whose quoting would lose rows stops the import at its line.
+    See docs/import.md."""
     from dojo.scenario.model import SIGNAL_KINDS
 
     kinds = [k.strip() for k in replace.split(",") if k.strip()]
