@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Iterable, Iterator
 
 from dojo.scenario.vocabulary import LEVELS
 
 from .timestamps import CONVENTIONS, Convention, parse_value, sniff
 
 NEAR_START = 48  # characters into a line within which another convention's timestamp starts a record
+SEARCH_TO = 200  # characters of a line searched for its timestamp: past them, it is a quoted date, not the record's
+LEVEL_WITHIN = 160  # characters after the timestamp searched for a level word (a log's level column is near its head)
 MAX_MESSAGE = 65536  # characters kept of one log message; the rest is cut and counted
 _LEVEL = re.compile(
     r"\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|SEVERE|CRIT(?:ICAL)?|ALERT|EMERG)\b", re.IGNORECASE
@@ -106,22 +110,43 @@ def _cut(msg: str, rep: FileReport) -> str:
     return msg
 
 
-def plain_logs(text: str, service: str, year: int, rep: FileReport) -> list[LogRecord]:
-    lines = text.splitlines()
-    sample = [ln for ln in lines[:500] if ln.strip()]
-    conv = sniff(sample)
+def lines_of(text: str | Iterable[str]) -> Iterator[str]:
+    """Lines without their ends, from a whole text or a stream of lines (a file being read)."""
+    if isinstance(text, str):
+        yield from text.splitlines()
+    else:
+        for line in text:
+            yield line.rstrip("\r\n")
+
+
+def plain_logs(text: str | Iterable[str], service: str, year: int, rep: FileReport) -> list[LogRecord]:
+    lines = lines_of(text)
+    head = list(itertools.islice(lines, 500))
+    conv = sniff([ln for ln in head if ln.strip()])
     if conv is None:
-        rep.skip("lines with no timestamp anywhere in the file", sum(1 for ln in lines if ln.strip()))
-        rep.notes.append("no timestamps found: expected ISO 8601, syslog, Apache/nginx or epoch seconds/ms")
+        rep.skip(
+            "lines with no timestamp anywhere in the file", sum(1 for ln in itertools.chain(head, lines) if ln.strip())
+        )
+        rep.notes.append(
+            "no timestamps found: expected ISO 8601, syslog, Apache/nginx access or error, BGL, HDFS or epoch "
+            "seconds/ms"
+        )
         return []
     rep.format = f"plain text log ({conv.name} timestamps)"
     out: list[LogRecord] = []
-    for line in lines:
+    search = conv.pattern.search
+    for line in itertools.chain(head, lines):
         if not line.strip():
             continue
         line_conv = conv
-        m = conv.pattern.search(line)
-        if m is not None and out and _inside_continuation(line, m):
+        m = search(line, 0, SEARCH_TO)
+        if m is not None and m.start() > NEAR_START:
+            # Deep in the line: another convention's stamp at its head is the record's time (a
+            # user agent or a message may quote a date further on).
+            other, om = _other_convention(line, conv)
+            if om is not None:
+                line_conv, m = other, om
+        if m is not None and line_conv is conv and out and _inside_continuation(line, m):
             m = None
         elif m is None:
             line_conv, m = _other_convention(line, conv)
@@ -136,7 +161,7 @@ def plain_logs(text: str, service: str, year: int, rep: FileReport) -> list[LogR
             continue
         assert m is not None  # a time was parsed from it
         rest = (line[: m.start()] + line[m.end() :]).strip(" -|[]:")
-        level_m = _LEVEL.search(rest)
+        level_m = _LEVEL.search(rest, 0, LEVEL_WITHIN)
         level = normalize_level(level_m.group(1)) if level_m else "INFO"
         if level_m and level_m.start() == 0:
             rest = rest[level_m.end() :].lstrip(" -|[]:")  # the record's level column says it already
@@ -179,7 +204,7 @@ def _other_convention(line: str, usual: Convention) -> tuple[Convention, re.Matc
         return usual, None
     for conv in CONVENTIONS:
         if conv is not usual:
-            m = conv.pattern.search(line)
+            m = conv.pattern.search(line, 0, NEAR_START + 40)
             if m and m.start() <= NEAR_START:
                 return conv, m
     return usual, None
@@ -300,11 +325,11 @@ def json_record(rec: dict, service: str, year: int, rep: FileReport) -> LogRecor
     )
 
 
-def json_logs(text: str, service: str, year: int, rep: FileReport) -> list[LogRecord]:
+def json_logs(text: str | Iterable[str], service: str, year: int, rep: FileReport) -> list[LogRecord]:
     rep.format = "JSON lines log"
     out: list[LogRecord] = []
     journald = 0
-    for line in text.splitlines():
+    for line in lines_of(text):
         if not line.strip():
             continue
         try:
