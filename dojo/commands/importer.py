@@ -205,24 +205,22 @@ def _import(
         echo(f"kept from an earlier import: {', '.join(kept.values())}")
     echo(f"set imports: in {scenario_path}" + ("" if not no_sanitize else " (NOT sanitized)"))
     _check_window(result, parsed)
-    _warn_names(scenario_path)
+    _warn_names(result, parsed)
 
 
-def _warn_names(scenario_path: Path) -> None:
-    """Warn about imported services and metrics the scenario does not have (the scenario as it now
-    stands, imports and all)."""
-    from dojo.scenario import ScenarioErrors
-    from dojo.scenario.loader import load_scenario
-    from dojo.telemetry.imported import unknown_names
+def _warn_names(result, sc) -> None:
+    """Warn about imported services and metrics the scenario (`sc`, as parsed before the import:
+    its services are what matter) does not have, from what was just read."""
+    from dojo.telemetry.imported import name_warnings
 
-    try:
-        sc = load_scenario(scenario_path)
-    except ScenarioErrors as exc:
-        for err in exc.errors:
-            echo(f"warning: {err}", err=True)
-        return
-    for line in unknown_names(sc):
-        echo(f"warning: {scenario_path}: {line}", err=True)
+    services = {
+        "logs": list(dict.fromkeys(r.service for r in result.logs)),
+        "metrics": list(dict.fromkeys(p.service for p in result.points)),
+        "traces": list(dict.fromkeys(s.service for s in result.spans)),
+        "events": list(dict.fromkeys(c.service for c in result.changes)),
+    }
+    for line in name_warnings(sc, services, list(dict.fromkeys(p.metric for p in result.points))):
+        echo(f"warning: {line}", err=True)
 
 
 def _files(inputs: tuple[Path, ...]) -> tuple[tuple[Path, ...], list[Path]]:
