@@ -146,7 +146,10 @@ def _import(
     earlier = parsed.imports
     text = raw.decode("utf-8")  # the loader has just proved it is UTF-8
 
+    from dojo.importer.progress import Progress
+
     result = ImportResult()
+    progress = Progress(sum(_size(p) for p in inputs), "reading")
     for link in links:
         rep = FileReport(str(link), notes=["not read: a symbolic link inside a folder; give its target to import it"])
         rep.skip("whole file: symbolic link not followed")
@@ -161,6 +164,7 @@ def _import(
             # is known by its place at the start of a line), and only then parsed.
             from dojo.sanitize.api import sanitize_files
 
+            progress.phase(f"sanitizing {len(inputs)} file(s), {progress.total / 1e6:,.1f} MB ...")
             scrubbed = sanitize_files(list(inputs), Path(tmp) / "scrubbed", secret=secret)
             sources, pseudonyms = scrubbed.files, scrubbed.pseudonyms
             for p, why in scrubbed.refused.items():
@@ -170,11 +174,14 @@ def _import(
         for p in inputs:
             if p in sources:
                 try:
-                    read_file(sources[p], result, fmt=fmt, service=service, year=year, name=str(p))
+                    read_file(sources[p], result, fmt=fmt, service=service, year=year, name=str(p), progress=progress)
                 except QuotingError as exc:
+                    progress.close()
                     fail(f"{exc}; nothing was imported")
+        progress.phase(f"writing {len(result.logs) + len(result.points) + len(result.spans):,} records ...")
         renames = rename(result, mappings)
         staged = write(result, Path(tmp) / "staged")
+        progress.close()
         if not staged:
             _report(result)
             fail("nothing to import: no file held records the dojo can read (see the report above)")
@@ -221,6 +228,13 @@ def _warn_names(result, sc) -> None:
     }
     for line in name_warnings(sc, services, list(dict.fromkeys(p.metric for p in result.points))):
         echo(f"warning: {line}", err=True)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _files(inputs: tuple[Path, ...]) -> tuple[tuple[Path, ...], list[Path]]:

@@ -25,6 +25,29 @@ NEAR_START = 48  # characters into a line within which another convention's time
 SEARCH_TO = 200  # characters of a line searched for its timestamp: past them, it is a quoted date, not the record's
 LEVEL_WITHIN = 160  # characters after the timestamp searched for a level word (a log's level column is near its head)
 MAX_MESSAGE = 65536  # characters kept of one log message; the rest is cut and counted
+# Longest first, so WARNING is found before WARN and ERROR before ERR.
+_LEVEL_WORDS = ("CRITICAL", "WARNING", "NOTICE", "SEVERE", "ERROR", "FATAL", "ALERT", "EMERG", "TRACE", "DEBUG",
+                "CRIT", "INFO", "WARN", "ERR")  # fmt: skip
+
+
+def find_level(text: str) -> tuple[int, int, str] | None:
+    """(start, end, word) of the first level word, as a whole word in any case, in the head of a
+    line. str.find per word: a case-insensitive regex alternation cost 38 us a line."""
+    up = text[:LEVEL_WITHIN].upper()
+    best: tuple[int, int, str] | None = None
+    for word in _LEVEL_WORDS:
+        i = up.find(word)
+        while i >= 0 and (best is None or i < best[0]):
+            end = i + len(word)
+            before = up[i - 1] if i else " "
+            after = up[end] if end < len(up) else " "
+            if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
+                best = (i, end, word)
+                break
+            i = up.find(word, i + 1)
+    return best
+
+
 _LEVEL = re.compile(
     r"\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|SEVERE|CRIT(?:ICAL)?|ALERT|EMERG)\b", re.IGNORECASE
 )
@@ -134,12 +157,13 @@ def plain_logs(text: str | Iterable[str], service: str, year: int, rep: FileRepo
         return []
     rep.format = f"plain text log ({conv.name} timestamps)"
     out: list[LogRecord] = []
-    search = conv.pattern.search
+    search, match = conv.pattern.search, conv.pattern.match
     for line in itertools.chain(head, lines):
         if not line.strip():
             continue
         line_conv = conv
-        m = search(line, 0, SEARCH_TO)
+        # Most lines start with their stamp: an anchored match costs a fiftieth of a search.
+        m = match(line) or search(line, 0, SEARCH_TO)
         if m is not None and m.start() > NEAR_START:
             # Deep in the line: another convention's stamp at its head is the record's time (a
             # user agent or a message may quote a date further on).
@@ -161,10 +185,10 @@ def plain_logs(text: str | Iterable[str], service: str, year: int, rep: FileRepo
             continue
         assert m is not None  # a time was parsed from it
         rest = (line[: m.start()] + line[m.end() :]).strip(" -|[]:")
-        level_m = _LEVEL.search(rest, 0, LEVEL_WITHIN)
-        level = normalize_level(level_m.group(1)) if level_m else "INFO"
-        if level_m and level_m.start() == 0:
-            rest = rest[level_m.end() :].lstrip(" -|[]:")  # the record's level column says it already
+        level_at = find_level(rest)
+        level = normalize_level(level_at[2]) if level_at else "INFO"
+        if level_at and level_at[0] == 0:
+            rest = rest[level_at[1] :].lstrip(" -|[]:")  # the record's level column says it already
         code = None
         if line_conv.name == "Apache/nginx":
             status = _HTTP_STATUS.search(line)
@@ -204,7 +228,8 @@ def _other_convention(line: str, usual: Convention) -> tuple[Convention, re.Matc
         return usual, None
     for conv in CONVENTIONS:
         if conv is not usual:
-            m = conv.pattern.search(line, 0, NEAR_START + 40)
+            pattern = conv.pattern
+            m = pattern.match(line) if pattern.pattern.startswith("^") else pattern.search(line, 0, NEAR_START + 40)
             if m and m.start() <= NEAR_START:
                 return conv, m
     return usual, None
