@@ -108,7 +108,7 @@ class FileReport:
         self.skipped[reason] = self.skipped.get(reason, 0) + n
 
 
-@dataclass
+@dataclass(slots=True)
 class LogRecord:
     ts: datetime
     level: str
@@ -419,7 +419,7 @@ def otlp_logs(doc: dict, service: str, rep: FileReport) -> list[LogRecord]:
     return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Point:
     ts: datetime
     service: str

@@ -367,6 +367,7 @@ def write(result: ImportResult, out: Path) -> dict[str, Path]:
     return files
 
 
+WRITE_ROWS = 100_000
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
@@ -375,10 +376,8 @@ def _write_logs(result: ImportResult, fh) -> None:
     a fifth of an import's time. Lines with control characters other than newline, tab and
     carriage return (ANSI colours, a bell) are written by json.dumps, which escapes them all."""
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
-    from dojo.telemetry.export import _write_lines, json_string
+    from dojo.telemetry.export import _write_lines
 
     logs = result.logs
     stamps = np.array([r.ts.timestamp() for r in logs], dtype=np.float64)
@@ -388,15 +387,25 @@ def _write_logs(result: ImportResult, fh) -> None:
             FileReport("logs", format="(all files)", notes=[f"{out_of_order} record(s) were out of time order; sorted"])
         )
     order = np.argsort(stamps, kind="stable")
-    ms = np.round(stamps[order] * 1000).astype("int64").astype("datetime64[ms]")
+    # A slice of rows at a time, so the columns and lines of every record never sit in memory at once.
+    for start in range(0, len(order), WRITE_ROWS):
+        part = order[start : start + WRITE_ROWS]
+        _write_lines(fh, _log_lines([logs[int(i)] for i in part], stamps[part]))
+
+
+def _log_lines(rows: list[LogRecord], stamps) -> Any:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from dojo.telemetry.export import json_string
+
+    ms = np.round(stamps * 1000).astype("int64").astype("datetime64[ms]")
     ts = pa.array(np.char.add(np.datetime_as_string(ms, unit="ms"), "Z"), pa.string())
-    idx = pa.array(order)
-
-    def column(attr: str) -> pa.Array:
-        return pa.array([getattr(r, attr) for r in logs], pa.string()).take(idx)
-
-    msg, service, host, trace = column("msg"), column("service"), column("host"), column("trace_id")
-    level = column("level")
+    msg, service, host, trace, level = (
+        pa.array([getattr(r, attr) for r in rows], pa.string())
+        for attr in ("msg", "service", "host", "trace_id", "level")
+    )
     quoted = [json_string(c) for c in (service, host, trace, msg)]
     lines = pc.binary_join_element_wise(
         pa.scalar('{"ts": "'),
@@ -418,24 +427,14 @@ def _write_logs(result: ImportResult, fh) -> None:
         pc.or_(pc.match_substring_regex(msg, _CONTROL), pc.match_substring_regex(service, _CONTROL)),
         pc.or_(pc.match_substring_regex(host, _CONTROL), pc.match_substring_regex(trace, _CONTROL)),
     )
-    if pc.any(odd).as_py():
-        rows = np.flatnonzero(odd.to_numpy(zero_copy_only=False))
-        fixed = lines.to_pylist()
-        for i in rows:
-            r = logs[int(order[i])]
-            fixed[i] = json.dumps(
-                {
-                    "ts": ts[i].as_py(),
-                    "level": r.level,
-                    "service": r.service,
-                    "host": r.host,
-                    "trace_id": r.trace_id,
-                    "msg": r.msg,
-                },
-                ensure_ascii=False,
-            )
-        lines = pa.array(fixed, pa.string())
-    _write_lines(fh, lines)
+    if not pc.any(odd).as_py():
+        return lines
+    fixed = lines.to_pylist()
+    for i in np.flatnonzero(odd.to_numpy(zero_copy_only=False)):
+        r = rows[int(i)]
+        row = {"ts": ts[int(i)].as_py(), "level": r.level, "service": r.service, "host": r.host}
+        fixed[int(i)] = json.dumps({**row, "trace_id": r.trace_id, "msg": r.msg}, ensure_ascii=False)
+    return pa.array(fixed, pa.string())
 
 
 def _csv(text: str) -> str:
