@@ -204,11 +204,11 @@ ALTERNATIVES: tuple[Alternative, ...] = (
     # A Kubernetes pod of a Deployment: <name>-<replica set hash>-<pod hash>; the name is the service.
     Alternative(
         "pod",
-        "(?<![\\w-])[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-(?P<pd_hash>"
+        "(?<![A-Za-z0-9-])[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-(?P<pd_hash>"
         + K8S_ALPHABET
         + "{6,10}-"
         + K8S_ALPHABET
-        + "{5})(?![\\w-])",
+        + "{5})(?![A-Za-z0-9-])",
     ),
     # An EC2 host name spells its private IP: ip-10-0-3-17(.ec2.internal).
     Alternative("ip_host", "(?<![\\w-])ip-(?P<ih_ip>[0-9]{1,3}-[0-9]{1,3}-[0-9]{1,3}-[0-9]{1,3})(?![\\w-])"),
@@ -246,7 +246,7 @@ ALTERNATIVES: tuple[Alternative, ...] = (
     Alternative("jwt", "e(?<![\\w.-].)yJ[A-Za-z0-9_-]+\\.eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*+"),
     Alternative(
         "api_key",
-        "(?<![A-Za-z0-9])(?:(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIPA)[A-Z0-9]{16}\\b"
+        "(?<![A-Za-z0-9])(?:(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIPA)[A-Z0-9]{16,17}\\b"
         "|npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])|pypi-[A-Za-z0-9_-]{50,}"
         "|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}"
         "|AIza[A-Za-z0-9_-]{35}|glpat-[A-Za-z0-9_-]{20,})",
