@@ -99,7 +99,7 @@ _NEZHA_LOG_BODY = json.dumps(
 NEZHA_LOGS = Sample(
     "nezha-logs.csv",
     "Timestamp,PodName,TraceID,SpanID,Log\n"
-    f'2022-08-22 03:51:02.316,frontend-579b9bff58-t2dbm,4f6d0a0e0c5b2a3f8e7d6c5b4a392817,8e7d6c5b4a392817,"'
+    '2022-08-22 03:51:02.316,frontend-579b9bff58-t2dbm,4f6d0a0e0c5b2a3f8e7d6c5b4a392817,8e7d6c5b4a392817,"'
     + _NEZHA_LOG_BODY.replace('"', '""')
     + '"\n'
     "2022-08-22 03:51:02.401,currencyservice-cf787dd48-vpjrd,4f6d0a0e0c5b2a3f8e7d6c5b4a392817,1a2b3c4d5e6f7081,"
