@@ -25,7 +25,24 @@ from .common import echo, end_cleanly_on_sigterm, fail
     "--format",
     "fmt",
     type=click.Choice(
-        ["auto", "log", "jsonl", "csv", "otlp-logs", "otlp-metrics", "otlp-traces", "jaeger", "prometheus"]
+        [
+            "auto",
+            "log",
+            "jsonl",
+            "csv",
+            "otlp-logs",
+            "otlp-metrics",
+            "otlp-traces",
+            "jaeger",
+            "prometheus",
+            "prometheus-text",
+            "prometheus-remote",
+            "loki",
+            "cloudwatch",
+            "cloudtrail",
+            "k8s-events",
+            "changes",
+        ]
     ),
     default="auto",
     show_default=True,
@@ -52,6 +69,16 @@ from .common import echo, end_cleanly_on_sigterm, fail
     is_flag=True,
     help="Keep the material as it is. Only for data that holds no personal data or secrets.",
 )
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="OLD=NEW",
+    help=(
+        "Call a real service (or metric) OLD by the scenario's NEW; OLD may be a glob. Repeatable. Pod, ECS and "
+        "per-file names are mapped by rule first (checkout-7d9f8b6c5-x2x9q -> checkout)."
+    ),
+)
 @click.option("--secret", default=None, help="Secret for consistent pseudonyms across runs (see 'dojo sanitize').")
 def import_cmd(
     inputs: tuple[Path, ...],
@@ -61,6 +88,7 @@ def import_cmd(
     year: int | None,
     replace: str,
     no_sanitize: bool,
+    maps: tuple[str, ...],
     secret: str | None,
 ) -> None:
     """Import real telemetry INPUTS (files, or folders of them) into a scenario: plain logs (ISO
@@ -80,18 +108,28 @@ def import_cmd(
         fail(f"--replace: {', '.join(bad)} is not one of logs, metrics, traces, events", 2)
     if not scenario_path.is_file():
         fail(f"{scenario_path}: no such scenario file; create one with 'dojo new'", 2)
-    inputs = _files(inputs)
+    from dojo.importer.names import Mapping
+
+    try:
+        mappings = [Mapping.parse(m) for m in maps]
+    except ValueError as exc:
+        fail(str(exc), 2)
+    inputs, links = _files(inputs)
     from dojo.folderlock import FolderBusy, folder_lock
 
     end_cleanly_on_sigterm()
     try:
         with folder_lock(scenario_path.parent):
-            _import(inputs, scenario_path, fmt, service, year, kinds, no_sanitize, secret)
+            _import(inputs, scenario_path, fmt, service, year, kinds, no_sanitize, secret, mappings, links)
     except FolderBusy:
         fail(f"{scenario_path.parent}: another dojo import is writing beside this scenario; wait for it to finish", 2)
 
 
-def _import(inputs, scenario_path: Path, fmt: str, service, year, kinds: list[str], no_sanitize: bool, secret) -> None:
+def _import(
+    inputs, scenario_path: Path, fmt: str, service, year, kinds: list[str], no_sanitize: bool, secret, mappings, links
+) -> None:
+    from dojo.importer.csvfiles import QuotingError
+    from dojo.importer.names import rename
     from dojo.importer.readers import FileReport
     from dojo.importer.run import ImportResult, imports_block, read_file, set_imports, write
     from dojo.telemetry.export import atomic_write
@@ -103,6 +141,10 @@ def _import(inputs, scenario_path: Path, fmt: str, service, year, kinds: list[st
     text = raw.decode("utf-8")  # the loader has just proved it is UTF-8
 
     result = ImportResult()
+    for link in links:
+        rep = FileReport(str(link), notes=["not read: a symbolic link inside a folder; give its target to import it"])
+        rep.skip("whole file: symbolic link not followed")
+        result.reports.append(rep)
     out = scenario_path.parent / f"{scenario_path.stem}.signals"
     with tempfile.TemporaryDirectory() as tmp:
         pseudonyms = None
@@ -121,7 +163,11 @@ def _import(inputs, scenario_path: Path, fmt: str, service, year, kinds: list[st
                 result.reports.append(rep)
         for p in inputs:
             if p in sources:
-                read_file(sources[p], result, fmt=fmt, service=service, year=year, name=str(p))
+                try:
+                    read_file(sources[p], result, fmt=fmt, service=service, year=year, name=str(p))
+                except QuotingError as exc:
+                    fail(f"{exc}; nothing was imported")
+        renames = rename(result, mappings)
         staged = write(result, Path(tmp) / "staged")
         if not staged:
             _report(result)
@@ -134,6 +180,8 @@ def _import(inputs, scenario_path: Path, fmt: str, service, year, kinds: list[st
         if pseudonyms is not None:
             _merge_pseudonyms(pseudonyms, out / pseudonyms.name)
     _report(result)
+    for line in renames:
+        echo(f"named: {line}")
     # Signals imported before and not imported now stay, with their replace setting.
     kept = {
         k: v
@@ -151,27 +199,50 @@ def _import(inputs, scenario_path: Path, fmt: str, service, year, kinds: list[st
         echo(f"kept from an earlier import: {', '.join(kept.values())}")
     echo(f"set imports: in {scenario_path}" + ("" if not no_sanitize else " (NOT sanitized)"))
     _check_window(result, parsed)
+    _warn_names(scenario_path)
 
 
-def _files(inputs: tuple[Path, ...]) -> tuple[Path, ...]:
+def _warn_names(scenario_path: Path) -> None:
+    """Warn about imported services and metrics the scenario does not have (the scenario as it now
+    stands, imports and all)."""
+    from dojo.scenario import ScenarioErrors
+    from dojo.scenario.loader import load_scenario
+    from dojo.telemetry.imported import unknown_names
+
+    try:
+        sc = load_scenario(scenario_path)
+    except ScenarioErrors as exc:
+        for err in exc.errors:
+            echo(f"warning: {err}", err=True)
+        return
+    for line in unknown_names(sc):
+        echo(f"warning: {scenario_path}: {line}", err=True)
+
+
+def _files(inputs: tuple[Path, ...]) -> tuple[tuple[Path, ...], list[Path]]:
     """The files to read: each file given, and the files in each folder given (all levels, in
-    name order, hidden ones left out)."""
+    name order, hidden ones left out); and the symbolic links met inside folders, which are not
+    followed (as `dojo sanitize` does not: a link may point anywhere, outside the bundle)."""
     files: list[Path] = []
+    links: list[Path] = []
     for p in inputs:
         if p.is_dir():
-            found = sorted(
-                f
-                for f in p.rglob("*")
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )
+            found = []
+            for f in sorted(p.rglob("*")):
+                if any(part.startswith(".") for part in f.relative_to(p).parts):
+                    continue
+                if f.is_symlink():
+                    links.append(f)
+                elif f.is_file():
+                    found.append(f)
             if not found:
-                fail(f"{p}: the folder holds no files to import", 2)
+                fail(f"{p}: the folder holds no files to import" + (" (only symbolic links)" if links else ""), 2)
             files += found
         elif p.is_file():
             files.append(p)
         else:
             fail(f"{p}: no such file or folder" if not p.exists() else f"{p}: not a regular file or folder", 2)
-    return tuple(files)
+    return tuple(files), links
 
 
 def _scenario_or_exit(raw: bytes, path: Path):

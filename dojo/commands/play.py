@@ -82,7 +82,9 @@ def play_cmd(scenario, headless: bool, speed, seed, mode, clock_kind, time_limit
         return
     if scenario is None:
         fail("give a SCENARIO (see 'dojo list'), or --join CODE for a game day", code=2)
-    if not headless and not (sys.stdin.isatty() and sys.stdout.isatty()):
+    from dojo.interactive import can_draw
+
+    if not headless and not can_draw():
         fail("the terminal UI needs a terminal; scripts and agents play with --headless (see docs/headless.md)", code=2)
     sc = load_or_exit(scenario, budget=headless)  # the TUI checks it off the UI thread, on the briefing
     from dojo.engine.errors import EngineError

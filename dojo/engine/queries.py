@@ -64,7 +64,9 @@ def _r(x: float) -> float:
 
 
 def _single(col: pa.ChunkedArray) -> pa.Array:
-    return col.combine_chunks()
+    # One chunk is used as it is: combine_chunks would copy it, and a column mapped from the
+    # incident cache must stay in the mapping (shared by every player), not on this heap.
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
 
 
 class _Codes:
@@ -120,6 +122,30 @@ def _stats(service: str, metric: str, t0: float, t1: float, v: np.ndarray) -> Wi
     )  # fmt: skip
 
 
+def _metric_series(metrics: pd.DataFrame) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+    """(t, value) per (service, metric), in order of first appearance, sorted by t. One sort over
+    the whole frame, not a groupby with a sort per series: opening a large incident waits on it."""
+    if not len(metrics):
+        return {}
+    si, services = pd.factorize(metrics["service"])
+    mi, names = pd.factorize(metrics["metric"])
+    group = si.astype(np.int64) * len(names) + mi
+    t = metrics["t"].to_numpy(dtype=float)
+    v = metrics["value"].to_numpy(dtype=float)
+    uniq, first = np.unique(group, return_index=True)
+    # A bucket without requests has no latency: no data point, as a metrics store would have.
+    rows = np.flatnonzero(~np.isnan(v))
+    rows = rows[np.lexsort((t[rows], group[rows]))]
+    bounds = np.searchsorted(group[rows], uniq)
+    ends = np.append(bounds[1:], len(rows))
+    out: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+    for k in np.argsort(first, kind="stable"):
+        g = int(uniq[k])
+        sel = rows[bounds[k] : ends[k]]
+        out[(str(services[g // len(names)]), str(names[g % len(names)]))] = (t[sel], v[sel])
+    return out
+
+
 # -- the index -------------------------------------------------------------------------------
 
 
@@ -144,11 +170,7 @@ class Signals:
         self.lvl = _Codes(logs.column("level"), "level")
         self.host = _Codes(logs.column("host"), "host")
 
-        self.series: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
-        for (service, metric), g in tel.metrics.groupby(["service", "metric"], sort=False):
-            # A bucket without requests has no latency: no data point, as a metrics store would have.
-            g = g[g["value"].notna()].sort_values("t")
-            self.series[(service, metric)] = (g["t"].to_numpy(dtype=float), g["value"].to_numpy(dtype=float))
+        self.series = _metric_series(tel.metrics)
         self.metric_names: dict[str, list[str]] = {s: [] for s in self.services}
         for service, metric in self.series:
             self.metric_names.setdefault(service, []).append(metric)

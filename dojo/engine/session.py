@@ -577,9 +577,9 @@ class Session:
 
 
 def _synthesize(scenario: Scenario, seed: int | None) -> Telemetry:
-    from dojo.telemetry.synthesize import synthesize
+    from dojo.telemetry.cache import synthesize_cached
 
-    return synthesize(scenario, seed=seed)
+    return synthesize_cached(scenario, seed=seed)
 
 
 def _json_safe(value: Any) -> Any:

@@ -13,6 +13,7 @@ Three tools, cheapest first:
 from __future__ import annotations
 
 import math
+import mmap
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from dojo.telemetry import mapped
 
 from .errors import QueryError
 from .literals import required_literals
@@ -80,9 +83,17 @@ class MessageBytes:
         )
         start, stop = int(offsets[0]), int(offsets[-1])
         data = arr.buffers()[2] if n else None
-        # One copy, made once: bytes.find needs a bytes object (a memoryview has no find).
-        self.blob = bytes(memoryview(data)[start:stop]) if data is not None else b""
-        self.offsets = offsets - start
+        # A column mapped from the incident cache is searched in its mapping (mmap has `find`):
+        # its pages are shared with every other player, and nothing is copied.
+        where = mapped.locate(data.address + start, stop - start) if data is not None else None
+        self.blob: bytes | mmap.mmap
+        if where is not None:
+            self.blob, base = where
+            self.offsets = offsets - start + base
+        else:
+            # One copy, made once: bytes.find needs a bytes object (a memoryview has no find).
+            self.blob = bytes(memoryview(data)[start:stop]) if data is not None else b""
+            self.offsets = offsets - start
 
     def find_rows(self, text: str, lo: int, hi: int) -> np.ndarray | None:
         """Rows in [lo, hi) that contain `text`, or None if there are too many matches."""

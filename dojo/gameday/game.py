@@ -69,7 +69,7 @@ def create_game(
             raise GameError("a scheduled inject is a game time and 1 to 1000 characters: --inject '10m=Support: ...'")
         plan.append({"at_s": float(at_s), "text": text.strip()})
     if telemetry is None:
-        from dojo.telemetry.synthesize import synthesize
+        from dojo.telemetry.cache import synthesize_cached as synthesize
 
         telemetry = synthesize(scenario, seed=seed)
     start_t = page_time(scenario, telemetry.events)

@@ -75,7 +75,7 @@ class TeamSession(Session):
         game, team, evs, now = store.team_view(code)
         scenario = load_game_scenario(game.settings, game.id)
         if signals is None and telemetry is None:
-            from dojo.telemetry.synthesize import synthesize
+            from dojo.telemetry.cache import synthesize_cached as synthesize
 
             telemetry = synthesize(scenario, seed=int(game.settings["seed"]))
         self = object.__new__(cls)

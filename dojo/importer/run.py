@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,13 +18,14 @@ from dojo.sanitize.readers import GZIP_ERRORS, DecompressionLimit, open_input, p
 from dojo.scenario.loader import max_import_bytes
 from dojo.scenario.model import SIGNAL_KINDS
 
+from . import structured
+from .csvfiles import QuotingError, read_csv
 from .readers import (
     FileReport,
     FormatError,
     LogRecord,
     Point,
     Span,
-    csv_metrics,
     jaeger_traces,
     json_logs,
     otlp_logs,
@@ -33,20 +35,31 @@ from .readers import (
     prometheus,
     sniff_document,
 )
+from .structured import Change
 from .timestamps import iso
 
-# format -> (which records it yields, its reader)
+# format -> (which records it yields, its reader); "csv" yields whatever its header says.
 READERS: dict[str, tuple[str, Any]] = {
     "log": ("logs", plain_logs),
     "jsonl": ("logs", json_logs),
-    "csv": ("points", csv_metrics),
     "otlp-logs": ("logs", otlp_logs),
     "otlp-metrics": ("points", otlp_metrics),
     "prometheus": ("points", prometheus),
     "otlp-traces": ("spans", otlp_traces),
     "jaeger": ("spans", jaeger_traces),
+    "prometheus-text": ("points", structured.prometheus_text),
 }
-FORMATS = ("auto", "log", "jsonl", "csv", "otlp-logs", "otlp-metrics", "otlp-traces", "jaeger", "prometheus")
+# Readers of a parsed JSON document that need the year (for timestamps without one).
+DOC_READERS: dict[str, tuple[str, Any]] = {
+    "loki": ("logs", structured.loki),
+    "cloudwatch": ("logs", structured.cloudwatch),
+    "k8s-events": ("changes", structured.k8s_events),
+    "changes": ("changes", structured.changes_json),
+    "prometheus-remote": ("points", structured.prometheus_remote),
+    "cloudtrail": ("logs+changes", structured.cloudtrail),
+}
+JSON_KINDS = ("otlp-logs", "otlp-metrics", "otlp-traces", "jaeger", "prometheus", *DOC_READERS)
+FORMATS = ("auto", "log", "jsonl", "csv", *JSON_KINDS, "prometheus-text")
 
 
 @dataclass
@@ -54,11 +67,13 @@ class ImportResult:
     logs: list[LogRecord] = field(default_factory=list)
     points: list[Point] = field(default_factory=list)
     spans: list[Span] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
     reports: list[FileReport] = field(default_factory=list)
 
     def time_range(self) -> tuple[datetime, datetime] | None:
         stamps = [r.ts for r in self.logs] + [p.ts for p in self.points]
         stamps += [datetime.fromtimestamp(s.start_ns / 1e9, tz=timezone.utc) for s in self.spans]
+        stamps += [c.ts for c in self.changes]
         return (min(stamps), max(stamps)) if stamps else None
 
 
@@ -73,12 +88,18 @@ def _decode(raw: bytes, rep: FileReport) -> str:
         return text
 
 
+_JSON_ARRAY_START = re.compile(r"^\[\s*(?:[{\[\"\]\d-]|true|false|null|$)")
+_PROM_TEXT = re.compile(r"^(?:# (?:HELP|TYPE) [a-zA-Z_:][\w:]* |[a-zA-Z_:][\w:]*(?:\{[^}]*\})? \S+(?: -?\d+)?$)")
+
+
 def _detect(path: Path, text: str) -> tuple[str, object | None]:
     if path.suffix.lower() == ".csv":
         return "csv", None
     stripped = text.lstrip()
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    if stripped.startswith(("{", "[")):
+    # "[" opens a JSON array, or an Apache error log's "[Sun Dec 04 04:47:44 2005]": JSON only when
+    # what follows the bracket can start a JSON value.
+    if stripped.startswith("{") or _JSON_ARRAY_START.match(first.strip()):
         try:
             doc = json.loads(text)
         except ValueError:
@@ -86,17 +107,23 @@ def _detect(path: Path, text: str) -> tuple[str, object | None]:
         except RecursionError:
             raise FormatError("JSON nested too deeply to read") from None
         if doc is not None:
-            kind = sniff_document(doc)
+            kind = sniff_document(doc) or structured.sniff(doc)
             if kind:
                 return kind, doc
             if isinstance(doc, dict) and first.strip() == stripped.strip():
                 return "jsonl", None
-            raise FormatError("a JSON document of a kind not recognised (expected OTLP, Jaeger or Prometheus JSON)")
+            raise FormatError(
+                "a JSON document of a kind not recognised (expected OTLP, Jaeger, Prometheus, Loki, CloudWatch, "
+                "CloudTrail, Kubernetes events or a list of changes)"
+            )
         try:
             json.loads(first)
             return "jsonl", None
         except (ValueError, RecursionError):
             raise FormatError("truncated or corrupt JSON document (it does not parse to its end)") from None
+    head = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    if head and sum(1 for ln in head if _PROM_TEXT.match(ln)) == len(head) and any(ln.startswith("# ") for ln in head):
+        return "prometheus-text", None
     return "log", None
 
 
@@ -150,19 +177,34 @@ def read_file(
     year = year or datetime.now(timezone.utc).year
     try:
         kind, doc = _detect(plain_name(path), text) if fmt == "auto" else (fmt, None)
-        if doc is None and kind in ("otlp-logs", "otlp-metrics", "otlp-traces", "jaeger", "prometheus"):
+        if doc is None and kind in JSON_KINDS:
             try:
                 doc = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise FormatError(f"not JSON at line {exc.lineno} ({exc.msg})") from None
             except RecursionError:
                 raise FormatError("JSON nested too deeply to read") from None
-        reader = READERS.get(kind)
-        if reader is None:
+        got: dict[str, list] = {}
+        if kind == "csv":
+            got["logs"], got["points"], got["spans"], got["changes"] = read_csv(
+                text, service, year, rep, plain_name(path).name
+            )
+        elif kind in DOC_READERS:
+            target, read = DOC_READERS[kind]
+            recs = read(doc, service, year, rep)
+            if target == "logs+changes":
+                got["logs"], got["changes"] = recs
+            else:
+                got[target] = recs
+        elif kind in READERS:
+            target, read = READERS[kind]
+            got[target] = read(text, service, year, rep) if doc is None else read(doc, service, rep)
+        else:
             raise FormatError(f"unknown format {kind!r}; choose one of {', '.join(FORMATS)}")
-        target, read = reader
-        recs = read(text, service, year, rep) if doc is None else read(doc, service, rep)
-        getattr(result, target).extend(recs)
+        for target, recs in got.items():
+            getattr(result, target).extend(recs)
+    except QuotingError as exc:
+        raise QuotingError(f"{name or path}:{str(exc).removeprefix('line ')}") from None
     except FormatError as exc:
         rep.notes.append(f"not imported: {exc}")
         rep.skip("whole file: format not readable")
@@ -172,7 +214,7 @@ def read_file(
         rep.notes.append(f"not imported: unexpected structure ({type(exc).__name__}: {exc})")
         rep.skip("whole file: unexpected structure")
         return
-    rep.records = len(recs)
+    rep.records = sum(len(v) for v in got.values())
 
 
 def _sorted(items: list, key, rep_name: str, result: ImportResult) -> list:
@@ -221,6 +263,12 @@ def write(result: ImportResult, out: Path) -> dict[str, Path]:
             fh.write("timestamp,service,metric,value\n")
             for p in points:
                 fh.write(f"{iso(p.ts)},{_csv(p.service)},{_csv(p.metric)},{p.value!r}\n")
+    if result.changes:
+        files["events"] = out / "events.jsonl"
+        with atomic_write(files["events"]) as fh:
+            for c in sorted(result.changes, key=lambda c: (c.ts, c.kind, c.service)):
+                row = {"ts": iso(c.ts), "kind": c.kind, "service": c.service, "name": c.name, "detail": c.detail}
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     if result.spans:
         files["traces"] = out / "traces.otlp.json"
         by_service: dict[str, list[Span]] = {}
@@ -241,6 +289,8 @@ def write(result: ImportResult, out: Path) -> dict[str, Path]:
                                     "name": s.name,
                                     "startTimeUnixNano": str(s.start_ns),
                                     "endTimeUnixNano": str(s.end_ns),
+                                    "attributes": s.attributes,
+                                    "events": s.events,
                                     "status": {"code": 2, "message": s.message} if s.error else {"code": 1},
                                 }
                                 for s in spans

@@ -16,7 +16,7 @@ lets an action inserted at time t leave everything before t untouched.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -40,6 +40,35 @@ class Flow:
     instances: np.ndarray  # ready instances (autoscaler included)
     depth: np.ndarray  # messages waiting in a queue (queue kind only)
     age_s: np.ndarray  # age of the oldest waiting message, seconds (queue kind only)
+    backlog: np.ndarray  # requests waiting for a worker at the end of the bucket
+    # Autoscaler state at the end of each bucket, by service: (extra instances, pending additions).
+    scalers: dict[int, list[tuple[float, list[tuple[int, float]]]]] = field(default_factory=dict)
+
+    def carry(self, j: int) -> Carry:
+        """What every service holds at the end of bucket j: the start of a run resumed at j + 1."""
+        return Carry(
+            backlog=self.backlog[:, j].copy(),
+            depth=self.depth[:, j].copy(),
+            age=self.age_s[:, j].copy(),
+            wait=self.wait_s[:, j].copy(),
+            scalers={c: (snaps[j][0], list(snaps[j][1])) for c, snaps in self.scalers.items()},
+        )
+
+
+@dataclass
+class Carry:
+    """The state a service carries from one bucket into the next, each (S,): requests waiting for
+    a worker, messages waiting in a queue and the age of the oldest, the queue wait callers feel,
+    and an autoscaler's instances and pending additions (absolute bucket numbers)."""
+
+    backlog: np.ndarray
+    depth: np.ndarray
+    age: np.ndarray
+    wait: np.ndarray
+    scalers: dict[int, tuple[float, list[tuple[int, float]]]] = field(default_factory=dict)
+
+    def holds(self, c: int) -> bool:
+        return bool(self.backlog[c] > 0.0 or self.depth[c] > 0.0 or self.wait[c] > 0.0 or c in self.scalers)
 
 
 @dataclass
@@ -87,16 +116,21 @@ def attempts(f: float, r: float) -> float:
     return r + 1.0
 
 
-def flow(st: State, fail_static: dict, p50_static: np.ndarray, conn_fail: np.ndarray) -> Flow:
+def flow(
+    st: State, fail_static: dict, p50_static: np.ndarray, conn_fail: np.ndarray, carry: Carry | None = None
+) -> Flow:
     """Scan every service in call order, bucket by bucket.
 
     `fail_static[(i, c)]` is the chance a call from i to c fails for reasons other than c's
     backlog (errors, connection failures, plain slowness), from the previous pass; `p50_static`
     the callee's median latency without backlog. The backlog's share of timeouts is computed here,
-    causally, from the wait the callee had one bucket earlier."""
+    causally, from the wait the callee had one bucket earlier.
+
+    `carry` resumes a run: `st` then holds only the buckets from `st.offset` on, and each service
+    starts from what it held at the end of the bucket before (see dojo.telemetry.resume)."""
     S, T, grid = st.S, st.T, float(st.scenario.grid)
     svc = st.scenario.services
-    out = Flow(*(np.zeros((S, T)) for _ in range(9)))
+    out = Flow(*(np.zeros((S, T)) for _ in range(10)))  # type: ignore[arg-type]  # the ten arrays
     out.forward[:] = 1.0
     for c in st.topo:
         feeds = []
@@ -106,8 +140,8 @@ def flow(st: State, fail_static: dict, p50_static: np.ndarray, conn_fail: np.nda
                 (base, np.asarray(fail_static[(i, c)]), st.retries[i], st.retry_budget[i], float(svc[i].timeout_ms))
             )
         calm = _calm(st, c, feeds, p50_static[c])
-        if not _settled(st, c, calm, out):
-            _scan_one(st, c, feeds, p50_static[c].tolist(), grid, out, calm)
+        if (carry is not None and carry.holds(c)) or not _settled(st, c, calm, out):
+            _scan_one(st, c, feeds, p50_static[c].tolist(), grid, out, calm, carry)
     return out
 
 
@@ -151,8 +185,10 @@ def _settled(st: State, c: int, calm: dict, out: Flow) -> bool:
     return True
 
 
-def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow, calm: dict) -> None:
-    T = st.T
+def _scan_one(
+    st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow, calm: dict, carry: Carry | None
+) -> None:
+    T, off = st.T, st.offset
     feeds = [(b.tolist(), f.tolist(), r.tolist(), u.tolist(), to) for b, f, r, u, to in feeds]
     arr0, adm0 = calm["arr"].tolist(), calm["adm"].tolist()
     rej0 = {src: r.tolist() for src, r in calm["rej"].items()}
@@ -174,23 +210,28 @@ def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow
     auto = st.autoscale.get(c)
     scaler = _Autoscaler(auto, replicas, grid) if auto is not None else None
 
-    rps, adm_o, over_o, fwd_o, wait_o, cap_o, inst_o, depth_o, age_o = ([0.0] * T for _ in range(9))
+    rps, adm_o, over_o, fwd_o, wait_o, cap_o, inst_o, depth_o, age_o, backlog_o = ([0.0] * T for _ in range(10))
     lim_o = {src: [0.0] * T for _, _, src in limits}
     unready_o = [0.0] * T
+    snaps: list[tuple[float, list[tuple[int, float]]]] = []
     backlog = depth = age = wait = 0.0
-    for j in range(T):
+    if carry is not None:
+        backlog, depth, age, wait = (float(x[c]) for x in (carry.backlog, carry.depth, carry.age, carry.wait))
+        if scaler and c in carry.scalers:
+            scaler.extra, scaler.pending = carry.scalers[c][0], list(carry.scalers[c][1])
+    for j in range(T):  # the window's bucket; j + off is the scenario's
         if wait == 0.0:
             arr, adm = arr0[j], adm0[j]
             for src in lim_o:
                 lim_o[src][j] = rej0[src][j]
         else:
             arr, adm = _arrivals(j, wait, demand, feeds, p50s, surge, shed, limits, lim_o)
-        if scaler and j in scaled_at:
+        if scaler and j + off in scaled_at:
             scaler.reset()
-        inst = max(base_inst[j] + (scaler.ready(j) if scaler else 0.0), 0.0)
+        inst = max(base_inst[j] + (scaler.ready(j + off) if scaler else 0.0), 0.0)
         cap = cap0[j] if not scaler else per_inst * inst * ready_factor[j] * cap_factor[j]
-        if j in drops:  # a restart drops the work in flight
-            backlog *= 1.0 - drops[j]
+        if j + off in drops:  # a restart drops the work in flight
+            backlog *= 1.0 - drops[j + off]
         over = 0.0
         if kind == "queue":
             # Publishes are accepted; consumers take what they can, the rest waits.
@@ -217,7 +258,8 @@ def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow
                 backlog = limit
             wait = backlog / cap
         if scaler:
-            scaler.observe(j, adm, cap, inst)
+            scaler.observe(j + off, adm, cap, inst)
+            snaps.append((scaler.extra, list(scaler.pending)))
             if scaler.cfg.unready_source is not None:
                 waiting = sum(n for _, n in scaler.pending)
                 unready_o[j] = waiting / (inst + waiting) if inst + waiting > 0 else 0.0
@@ -226,9 +268,12 @@ def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow
         over_o[j] = min(over, 1.0)
         fwd_o[j] = (adm / arr if arr > 0 else 1.0) * (1.0 - over_o[j])
         wait_o[j], cap_o[j], inst_o[j] = wait, cap, inst * ready_factor[j]
+        backlog_o[j] = backlog
     out.rps[c], out.admitted[c], out.overload[c], out.forward[c] = rps, adm_o, over_o, fwd_o
     out.wait_s[c], out.capacity[c], out.instances[c] = wait_o, cap_o, inst_o
-    out.depth[c], out.age_s[c] = depth_o, age_o
+    out.depth[c], out.age_s[c], out.backlog[c] = depth_o, age_o, backlog_o
+    if scaler:
+        out.scalers[c] = snaps
     for src, values in lim_o.items():
         st.err_src[c][src] = np.array(values)
     if scaler and scaler.cfg.unready_source is not None:

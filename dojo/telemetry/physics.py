@@ -20,7 +20,7 @@ from dojo.scenario.model import Scenario
 
 from .changes import CHANGE_VOICES, apply_change
 from .faults import FAULTS
-from .flow import AutoscaleConfig, flow
+from .flow import AutoscaleConfig, Carry, flow
 from .state import FaultContext, Op, State, combine, envelope
 
 __all__ = ["FaultContext", "State", "combine", "envelope", "propagate", "simulate"]
@@ -39,7 +39,7 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 
 
 def _normal_sf(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 - _erf(z / math.sqrt(2.0)).astype(float))
+    return 0.5 * (1.0 - np.asarray(_erf(z / math.sqrt(2.0))).astype(float))
 
 
 def _topology(scenario: Scenario) -> tuple[list[str], list[list[int]], list[list[int]], list[int]]:
@@ -68,7 +68,7 @@ def _topology(scenario: Scenario) -> tuple[list[str], list[list[int]], list[list
 def initial_state(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> State:
     names, calls, callers, topo = _topology(scenario)
     S, T = len(names), len(t)
-    kinds = [s.kind for s in scenario.services]
+    kinds: list[str] = [s.kind for s in scenario.services]
     hours = (scenario.start.hour + scenario.start.minute / 60) + t / 3600.0
     daily = 1.0 + 0.25 * np.sin(2 * np.pi * (hours - 9.0) / 24.0)
 
@@ -241,9 +241,10 @@ def _op_weight(st: State, o: Op, c: int) -> np.ndarray:
     return np.ones(st.T)
 
 
-def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
+def propagate(st: State, iterations: int = 4, particles: bool = True, carry: Carry | None = None) -> None:
     """Load flows down the call graph, latency and errors flow back up; iterate for feedback
-    (retries add load, load adds errors, errors add retries)."""
+    (retries add load, load adds errors, errors add retries). `carry` resumes a run: `st` is a
+    window (dojo.telemetry.resume) and each service starts from what it held before it."""
     S, T = st.S, st.T
     kinds = st.kinds
     cache_of = {i: [c for c in st.calls[i] if kinds[c] == "cache"] for i in range(S)}
@@ -277,7 +278,7 @@ def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
     for it in range(iterations):
         # Load, top down and bucket by bucket. Every attempt, retries included, is a request the
         # callee must serve; a service forwards only what it does not shed or reject.
-        fl = flow(st, fail_static, p50_static, conn_fail)
+        fl = flow(st, fail_static, p50_static, conn_fail, carry)
         rps, overload = fl.rps, fl.overload
         util = np.where(
             fl.capacity > 0, fl.admitted / np.maximum(fl.capacity, 1e-9), np.where(fl.admitted > 0, 2.0, 0.0)
@@ -310,6 +311,7 @@ def propagate(st: State, iterations: int = 4, particles: bool = True) -> None:
     st.wait_s, st.capacity_t, st.ready, st.forward = fl.wait_s, fl.capacity, fl.instances, fl.forward
     st.queue_age_s = fl.age_s
     st.queue = st.queue + fl.depth
+    st.flow_out = fl
     has_db = np.array([any(kinds[c] == "db" for c in st.calls[i]) for i in range(S)])
     st.pool = np.clip(
         np.where(has_db[:, None], 12.0 + 55.0 * np.minimum(util, 1.5), 4.0 + 6.0 * np.minimum(util, 1.0))
@@ -441,9 +443,11 @@ def _call_time(rng, callee: np.ndarray, w, retries, conn, err, timeout: float) -
 
 
 def simulate(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> tuple[State, list[dict]]:
-    start = copy.deepcopy(rng.bit_generator.state)
+    start = copy.deepcopy(dict(rng.bit_generator.state))
     st = initial_state(scenario, t, rng)
     st.rng_start = start
+    # The inputs before any event: what a run resumed mid-incident starts from (resume.py).
+    st.prepared = copy.deepcopy(st, {id(scenario): scenario, id(st.rng): st.rng})
     truth = apply_faults(st, scenario.grid)
     propagate(st)
     return st, truth

@@ -7,7 +7,7 @@ the same bytes, and a change to one stage does not reshuffle the others.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,13 @@ CLIENT_SIDE = ("rps", "error_rate", "latency_p50_ms", "latency_p99_ms")  # all w
 
 
 def synthesize(scenario: Scenario, seed: int | None = None, progress: Progress | None = None) -> Telemetry:
+    return synthesize_with_state(scenario, seed, progress)[0]
+
+
+def synthesize_with_state(
+    scenario: Scenario, seed: int | None = None, progress: Progress | None = None
+) -> tuple[Telemetry, State]:
+    """The telemetry and the state it was rendered from (what an action resumes: see actions.act)."""
     seed = scenario.seed if seed is None else seed
     step = progress or (lambda _what, _frac: None)
     phys_rng, metric_rng, log_rng, trace_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4))
@@ -47,16 +54,9 @@ def synthesize(scenario: Scenario, seed: int | None = None, progress: Progress |
     step("physics", 0.0)
     st, truth = simulate(scenario, t, phys_rng)
     budget.check(scenario, st)  # before anything big is drawn or rendered
-    step("metrics", 0.1)
-    metrics = derive_metrics(st, metric_rng)
-    step("traces", 0.2)
-    spans = synthesize_traces(st, trace_rng)
-    step("logs", 0.3)
-    logs = synthesize_logs(st, seed, log_rng, spans)
+    metrics, spans, logs = render(st, seed, metric_rng, log_rng, trace_rng, step)
     step("events", 0.9)
-    events = change_events(scenario) + alert_events(scenario.alerts, metrics, scenario.grid)
-    events_df = pd.DataFrame(events, columns=EVENT_COLUMNS)
-    events_df = events_df.sort_values(["t", "kind", "service", "name"], kind="stable", ignore_index=True)
+    events_df = _events(scenario, metrics)
     tel = Telemetry(
         scenario=scenario,
         seed=seed,
@@ -74,7 +74,99 @@ def synthesize(scenario: Scenario, seed: int | None = None, progress: Progress |
 
         tel = merge(tel, imported_signals(scenario))
     step("done", 1.0)
-    return tel
+    return tel, st
+
+
+def render(
+    st: State,
+    seed: int,
+    metric_rng: np.random.Generator,
+    log_rng: np.random.Generator,
+    trace_rng: np.random.Generator,
+    step: Progress | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pa.Table]:
+    """Metrics, spans and logs of every bucket of `st` (a whole run, or a resumed window)."""
+    step = step or (lambda _what, _frac: None)
+    step("metrics", 0.1)
+    metrics = derive_metrics(st, metric_rng)
+    step("traces", 0.2)
+    spans = synthesize_traces(st, trace_rng)
+    step("logs", 0.3)
+    logs = synthesize_logs(st, seed, log_rng, spans)
+    return metrics, spans, logs
+
+
+def _events(scenario: Scenario, metrics: pd.DataFrame) -> pd.DataFrame:
+    events = change_events(scenario) + alert_events(scenario.alerts, metrics, scenario.grid)
+    events_df = pd.DataFrame(events, columns=EVENT_COLUMNS)
+    return events_df.sort_values(["t", "kind", "service", "name"], kind="stable", ignore_index=True)
+
+
+def resume_telemetry(prev: Telemetry, st: State, j: int, truth: list[dict]) -> Telemetry:
+    """The signals of a run resumed at bucket j (dojo.telemetry.resume): `prev`'s rows from before
+    the bucket's start, byte for byte, then the rows of `st`'s buckets from j on, rendered now.
+
+    The cut is by time: a row stamped before t0 = j * grid is the first run's, a row stamped at
+    or after t0 is the new one's (a line the first run wrote after t0 from an earlier bucket is
+    dropped, so that each instant tells one story). The window draws from generators of its own,
+    keyed by the seed and j, so the same action at the same moment gives the same bytes. What a
+    cache may keep of a run is therefore: the rows before t0, and the state at j (State.prepared
+    plus the flow's carry at j - 1)."""
+    from .resume import window
+
+    scenario = st.scenario
+    t0 = float(st.t[j])
+    metric_rng, log_rng, trace_rng = (
+        np.random.default_rng(s) for s in np.random.SeedSequence([prev.seed, 1 + j]).spawn(3)
+    )
+    win = window(st, j)
+    metrics, spans, logs = render(win, prev.seed, metric_rng, log_rng, trace_rng)
+    if scenario.imports is not None:
+        from .imported import imported_signals, merge
+
+        part = Telemetry(scenario, prev.seed, prev.start, prev.grid, logs, metrics, spans, _events(scenario, metrics))
+        part = merge(part, imported_signals(scenario))
+        metrics, spans, logs = part.metrics, part.spans, part.logs
+    metrics = _stitch_metrics(prev.metrics, metrics, t0)
+    spans = pd.concat([prev.spans[prev.spans["t"] < t0], spans[spans["t"] >= t0]], ignore_index=True)[
+        prev.spans.columns
+    ]
+    logs = _stitch_logs(prev.logs, logs, t0)
+    later = _events(scenario, metrics)
+    events = pd.concat([prev.events[prev.events["t"] < t0], later[later["t"] >= t0]], ignore_index=True)
+    return Telemetry(
+        scenario=scenario,
+        seed=prev.seed,
+        start=prev.start,
+        grid=prev.grid,
+        logs=logs,
+        metrics=metrics,
+        spans=spans,
+        events=events,
+        truth={**prev.truth, "faults": truth},
+    )
+
+
+def _stitch_metrics(before: pd.DataFrame, after: pd.DataFrame, t0: float) -> pd.DataFrame:
+    """Each series keeps its first-run points before t0 and takes the new ones from t0, in the
+    first run's order of series."""
+    both = pd.concat([before[before["t"] < t0], after[after["t"] >= t0]], ignore_index=True)
+    keys = list(dict.fromkeys(zip(before["service"], before["metric"])))
+    keys += [k for k in dict.fromkeys(zip(after["service"], after["metric"])) if k not in set(keys)]
+    rank = {k: n for n, k in enumerate(keys)}
+    both["_k"] = [rank[k] for k in zip(both["service"], both["metric"])]
+    both = both.sort_values(["_k", "t"], kind="stable", ignore_index=True)
+    return both[METRIC_COLUMNS]
+
+
+def _stitch_logs(before: pa.Table, after: pa.Table, t0: float) -> pa.Table:
+    import pyarrow.compute as pc
+
+    head = before.filter(pc.less(before.column("t"), t0))
+    tail = after.filter(pc.greater_equal(after.column("t"), t0))
+    both = pa.concat_tables([head, tail.cast(head.schema)])
+    ids = pa.chunked_array([pa.array(np.arange(both.num_rows, dtype=np.int64))])
+    return both.set_column(0, "id", ids)
 
 
 def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
@@ -164,7 +256,7 @@ def synthesize_logs(st: State, seed: int, rng: np.random.Generator, spans: pd.Da
     builder.requests()
     builder.warnings()
     builder.background()
-    cols = builder.build()
+    cols: dict[str, Any] = builder.build()
     order = np.argsort(cols["t"], kind="stable")
     t = np.round(cols["t"][order], 3)
     svc = cols["service"][order]

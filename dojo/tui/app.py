@@ -59,7 +59,8 @@ class DojoApp(App[None]):
     COMMANDS = App.COMMANDS | {BindingCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
-        Binding("ctrl+t", "toggle_theme", "Light/dark", id="app.theme"),
+        # T first: a browser keeps ctrl+t for itself (dojo serve); terminals may use either.
+        Binding("T,ctrl+t", "toggle_theme", "Light/dark", key_display="T", id="app.theme"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
     ]
 

@@ -81,7 +81,7 @@ def open_attempt(
     from dojo.engine.session import Session
 
     if synthesize is None:
-        from dojo.telemetry.synthesize import synthesize
+        from dojo.telemetry.cache import synthesize_cached as synthesize
 
     manual = settings.clock == "manual"
     if settings.resume is not None:

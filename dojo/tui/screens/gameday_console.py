@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from .. import WIDGETS_CSS
 from ..engine_thread import EngineThread
-from ..plain import plain_block, safe, visible
+from ..plain import cell, plain_block, safe, visible
 
 REFRESH_S = 1.0
 EXTEND_S = 300.0
@@ -119,11 +119,11 @@ class ConsoleScreen(Screen):
         if table.row_count != len(rows):
             table.clear()
             for row in rows:
-                table.add_row(*(safe(v) for v in row), key=row[0])  # a DataTable reads markup from str
+                table.add_row(*(cell(v) for v in row), key=row[0])  # a DataTable reads markup from str
         else:
             for row in rows:
                 for col, value in zip(COLUMNS, row, strict=True):
-                    table.update_cell(row[0], col, safe(value))
+                    table.update_cell(row[0], col, cell(value))
         injects = st.get("injects", [])[-3:]
         self.query_one("#console-injects", Static).update(
             plain_block(

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Sparkline, Static
 from ..data.card import OUTCOMES
 from ..data.progress import AttemptSummary, summaries, ttcd_series, weakest
 from ..data.units import span
-from ..plain import safe
+from ..plain import cell, safe
 from .base import DojoScreen
 
 
@@ -69,7 +69,7 @@ class ProgressScreen(DojoScreen[None]):
             ttcd = span(a.ttcd_s) if a.ttcd_s is not None else "–"
             table.add_row(
                 str(a.id),
-                safe(a.scenario_id),
+                cell(a.scenario_id),
                 a.started[:16].replace("T", " "),
                 OUTCOMES.get(a.outcome, a.outcome),
                 ttcd,

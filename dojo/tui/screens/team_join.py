@@ -41,7 +41,7 @@ class LobbyScreen(Screen):
         yield Static(plain(f"{self.session.scenario.title}: the page"), id="lobby-header")
         with Horizontal(id="lobby-body"):
             with VerticalScroll(id="lobby-doc"):
-                yield Markdown(self.session.scenario.briefing)
+                yield Markdown(visible(self.session.scenario.briefing))  # the author's text
             yield Static("", id="lobby-side")
         yield Footer()
 
