@@ -82,7 +82,9 @@ def sanitize_cmd(
     quiet: bool,
 ) -> None:
     """Scrub logs, JSON lines, CSV, OTLP and Jaeger JSON (gzip too) of IPs, e-mails, host and user
-    names, UUIDs, keys, tokens, passwords, cards and MACs, with consistent look-alike pseudonyms.
+    names, UUIDs, keys, tokens, passwords, private keys, cards, MACs, AWS accounts, machine and
+    project ids, pod hashes, phones, SSNs, birth dates and people's names under their keys, with
+    consistent look-alike pseudonyms (keys without their vendor's prefix, see --real-key-prefixes).
 
     \b
       dojo sanitize incident/*.log --out scenarios/x/artifacts --secret "$KEY" --shift -30d
