@@ -75,8 +75,11 @@ def default_jobs() -> int:
     return 1 if free < 4 else min(4, free - 1)
 
 
-def plan(inputs: list[Path], out: Path, mapping: Path | None = None) -> list[tuple[Path, Path]]:
-    """(source, output path relative to out) for every input file; InputError on a bad one."""
+def plan(
+    inputs: list[Path], out: Path, mapping: Path | None = None, symlinks: list[Path] | None = None
+) -> list[tuple[Path, Path]]:
+    """(source, output path relative to out) for every input file; InputError on a bad one.
+    symlinks: gets the links inside input folders, which are not followed."""
     out_abs = out.resolve()
     planned: list[tuple[Path, Path]] = []
     seen: dict[Path, Path] = {}
@@ -90,6 +93,8 @@ def plan(inputs: list[Path], out: Path, mapping: Path | None = None) -> list[tup
             if src in out_abs.parents:
                 raise InputError(f"{given}: the output folder {out} is inside it; put the output elsewhere")
             files = sorted(p for p in given.rglob("*") if p.is_file() and not p.is_symlink())
+            if symlinks is not None:
+                symlinks += sorted(p for p in given.rglob("*") if p.is_symlink())
             pairs = [(p, plain_name(Path(given.resolve().name) / p.relative_to(given))) for p in files]
         elif given.is_file():
             pairs = [(given, plain_name(Path(given.name)))]
@@ -124,7 +129,12 @@ def sanitize(
     progress: Callable[[str], None] | None = None,
     advance: Advance | None = None,
 ) -> RunReport:
-    return sanitize_planned(plan(inputs, options.out, options.mapping), options, progress, advance)
+    links: list[Path] = []
+    report = sanitize_planned(plan(inputs, options.out, options.mapping, links), options, progress, advance)
+    if links:
+        report.symlinks = [str(link) for link in links]
+        report.write(options.out / REPORT_NAME)
+    return report
 
 
 def sanitize_planned(

@@ -28,3 +28,21 @@ def test_no_bar_when_stderr_is_not_a_terminal(tmp_path):
     result = CliRunner().invoke(cli, ["sanitize", str(tmp_path / "a.log"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "\r" not in result.output
+
+
+def test_a_symlink_in_a_folder_is_named_not_skipped_silently(tmp_path):
+    import json
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.log").write_text("user=bob7\n")
+    secret = tmp_path / "elsewhere.log"
+    secret.write_text("password=hunter2hunter2\n")
+    (src / "link.log").symlink_to(secret)
+    result = CliRunner().invoke(cli, ["sanitize", str(src), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "link.log is a symbolic link" in result.output
+    assert not (tmp_path / "out" / "src" / "link.log").exists()
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["symlinks_not_followed"] == [
+        str(src / "link.log")
+    ]
