@@ -89,7 +89,9 @@ def sanitize_cmd(
     quiet: bool,
 ) -> None:
     """Scrub logs, JSON lines, CSV, OTLP and Jaeger JSON (gzip too) of IPs, e-mails, host and user
-    names, UUIDs, keys, tokens, passwords, cards and MACs, with consistent look-alike pseudonyms.
+    names, UUIDs, keys, tokens, passwords, private keys, cards, MACs, AWS accounts, machine and
+    project ids, pod hashes, phones, SSNs, birth dates and people's names under their keys, with
+    consistent look-alike pseudonyms (keys without their vendor's prefix, see --real-key-prefixes).
 
     \b
       dojo sanitize incident/*.log --out scenarios/x/artifacts --secret "$KEY" --shift -30d
@@ -161,13 +163,27 @@ def _options(
 def _sanitize(inputs: list[Path], options: Options, quiet: bool) -> None:
     from dojo.sanitize.run import InputError, sanitize
 
+    from .generate import StderrProgress
+
     out, mapping = options.out, options.mapping
+    # A bar on a terminal only, once a run takes more than a second (a 50 MB log does).
+    bar = StderrProgress("sanitizing", delay=1.0)
+
+    def advance(done: int, total: int) -> None:
+        bar(f"{done / 1e6:,.0f}/{total / 1e6:,.0f} MB", min(1.0, done / max(total, 1)))
+
+    def line(text: str) -> None:
+        bar.close()  # the file's name on its own line, then the bar again
+        echo(text, err=True)
+
     try:
-        report = sanitize(inputs, options, None if quiet else lambda line: echo(line, err=True))
+        report = sanitize(inputs, options, None if quiet else line, None if quiet else advance)
     except InputError as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"{exc.filename or out}: {exc.strerror or exc}", 1)
+    finally:
+        bar.close()
     if mapping is not None:
         echo(
             f"warning: {mapping} holds the ORIGINAL values (IPs, names, secrets) next to their pseudonyms; "

@@ -57,7 +57,7 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL
 
 
-def match_mask(arr: pa.Array, pattern: str) -> np.ndarray:
+def match_mask(arr: pa.Array | pa.ChunkedArray, pattern: str) -> np.ndarray:
     """Rows of a string array that match an RE2 pattern, as a numpy bool mask. Large arrays are
     cut in slices matched on several threads (Arrow's kernels release the GIL)."""
     n = len(arr)
@@ -112,16 +112,38 @@ class MessageBytes:
         return np.unique(rows[inside])
 
 
+class ChunkedBytes:
+    """MessageBytes of each chunk of a chunked column, searched as one."""
+
+    def __init__(self, column: pa.ChunkedArray):
+        self.parts = [MessageBytes(c) for c in column.chunks]
+        self.starts = np.cumsum([0] + [len(c) for c in column.chunks])
+
+    def find_rows(self, text: str, lo: int, hi: int) -> np.ndarray | None:
+        found = []
+        for part, start, stop in zip(self.parts, self.starts[:-1], self.starts[1:]):
+            a, b = max(lo, start), min(hi, stop)
+            if a >= b:
+                continue
+            rows = part.find_rows(text, int(a - start), int(b - start))
+            if rows is None:
+                return None
+            found.append(rows + start)
+        return np.concatenate(found) if found else np.zeros(0, np.int64)
+
+
 class TextSearch:
     """Fast paths over one string column; each returns candidate rows or None (no fast path)."""
 
-    def __init__(self, column: pa.Array):
+    def __init__(self, column: pa.Array | pa.ChunkedArray):
         self.column = column
-        self._bytes: MessageBytes | None = None  # built on the first literal search
+        self._bytes: MessageBytes | ChunkedBytes | None = None  # built on the first literal search
 
     def literal_rows(self, text: str, lo: int, hi: int) -> np.ndarray | None:
         if self._bytes is None:
-            self._bytes = MessageBytes(self.column)
+            self._bytes = (
+                ChunkedBytes(self.column) if isinstance(self.column, pa.ChunkedArray) else MessageBytes(self.column)
+            )
         return self._bytes.find_rows(text, lo, hi)
 
     def prefilter(self, regex: str, lo: int, hi: int) -> np.ndarray | None:
