@@ -104,7 +104,7 @@ class TeamSession(Session):
         self._synced = 0.0
         self._events = []
         self._fold(evs, now)
-        self._record("joined", {"member": member})
+        self.record("joined", {"member": member})
         return self
 
     # -- the shared stream -----------------------------------------------------------------------
@@ -162,7 +162,7 @@ class TeamSession(Session):
         if time.monotonic() - self._synced >= FRESH_S:
             self.sync()
 
-    def _record(self, kind: str, data: dict, *, wall_s: float | None = None) -> Event:
+    def record(self, kind: str, data: dict, *, wall_s: float | None = None) -> Event:
         wall = round(self.clock.wall() if wall_s is None else wall_s, 3)
         stored, news, now = self.gstore.team_write(
             self.code, kind, self.member, data, wall_s=wall, scenario_t=round(self.clock.now(), 3),
@@ -186,15 +186,15 @@ class TeamSession(Session):
     def phase(self) -> str:
         return self.clock.phase()
 
-    def _tick(self) -> None:
+    def check_time(self) -> None:
         self._sync_if_stale()
         if self._lenient:
             return
         if self.phase() == "waiting":
             raise GameError("the game has not started yet: read the briefing; the facilitator starts the clock")
 
-    def _open(self) -> None:
-        self._tick()
+    def check_open(self) -> None:
+        self.check_time()
         if self.phase() == "over":
             raise AttemptOver("the game is over; 'score' shows your team's card")
         if self.attempt.over:
@@ -293,6 +293,6 @@ class TeamSession(Session):
 
     def close(self, reason: str = "quit") -> None:
         try:
-            self._record("left", {"reason": reason})
+            self.record("left", {"reason": reason})
         except (Unavailable, Exception):
             pass  # every action was committed when it was made; a missing 'left' loses nothing

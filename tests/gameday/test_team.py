@@ -227,3 +227,14 @@ def test_a_scenarios_own_injects_are_released_by_the_game_clock(store, scenario,
     first = min(x["at_s"] for x in plan if x["text"] != "mine")
     assert sc.injects[0].text not in [x["text"] for x in due(plan, first - 0.1)]
     assert sc.injects[0].text in [x["text"] for x in due(plan, first)]
+
+
+def test_the_team_session_extends_the_engine_only_through_its_public_hooks():
+    """TeamSession may override Session's public extension points (record, check_time,
+    check_open), never its private methods: those may change under it without notice."""
+    from dojo.engine.session import Session
+    from dojo.gameday.team import TeamSession
+
+    private = [n for n in vars(TeamSession) if n.startswith("_") and not n.startswith("__") and hasattr(Session, n)]
+    assert private == []
+    assert {"record", "check_time", "check_open"} <= set(vars(TeamSession))
