@@ -18,7 +18,7 @@ GIB = 1024**3
 
 
 def test_default_sessions_are_the_smaller_of_cores_and_memory():
-    assert default_max_sessions(cpus=2, memory=24 * GIB) == 16  # a 2-core, 24 GB machine: the cores decide
+    assert default_max_sessions(cpus=2, memory=24 * GIB) == 12  # a 2-core, 24 GB machine: the cores decide
     assert default_max_sessions(cpus=64, memory=4 * GIB) == (4 * GIB - RESERVE_BYTES) // SESSION_BYTES
     assert default_max_sessions(cpus=8, memory=RESERVE_BYTES) == 1  # never zero: one tab always opens
 
