@@ -58,7 +58,7 @@ def test_pipes_still_get_text_and_play_still_refuses_them(tmp_path):
 def test_db_needs_a_game_and_the_game_must_exist(tmp_path):
     runner = CliRunner()
     res = runner.invoke(cli, ["serve", "--db", str(tmp_path / "g.db")])
-    assert res.exit_code == 2 and "--db goes with --game" in res.output
+    assert res.exit_code == 2 and "--db and --key go with --game" in res.output
     res = runner.invoke(cli, ["serve", "--game", "nope", "--db", f"sqlite:///{tmp_path / 'g.db'}"])
     assert res.exit_code == 1 and "no game 'nope'" in res.output and "Traceback" not in res.output
 
