@@ -8,6 +8,7 @@ import ctypes
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -111,7 +112,9 @@ class DojoServer(Server):
         return len(self.sessions) >= self.max_sessions
 
     async def on_startup(self, app: web.Application) -> None:
-        shown = f"[{self.host}]" if ":" in self.host else self.host
+        # Every network: the machine's name is what players can type; the wildcard is not an address.
+        shown = socket.gethostname() if self.host in ("0.0.0.0", "::", "") else self.host
+        shown = f"[{shown}]" if ":" in shown else shown
         self.console.print(
             f"dojo serve: open http://{shown}:{self.port}/ (up to {self.max_sessions} tabs); Ctrl-C stops it",
             highlight=False,
