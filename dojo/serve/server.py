@@ -26,6 +26,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 # sent SIGTERM, then SIGKILL after as long again.
 QUIT_S = 5.0
 PR_SET_PDEATHSIG = 1
+PRIVATE_ENV = ("DOJO_GAME_KEY", "DOJO_MEMBER")
 
 
 def _die_with_parent() -> None:
@@ -48,6 +49,14 @@ class TabSession(AppService):
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
+
+    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+        environment = super()._build_environment(width=width, height=height)
+        # The server's own identity stays with it: the facilitator's key is not the players' to
+        # hold, and the facilitator's name must not be every tab's default.
+        for name in PRIVATE_ENV:
+            environment.pop(name, None)
+        return environment
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
         environment = self._build_environment(width=width, height=height)

@@ -78,3 +78,15 @@ def test_loopback_only_by_default(serve):
     server = serve()
     listening = psutil.Process(server.proc.pid).net_connections("inet")
     assert {c.laddr.ip for c in listening if c.status == psutil.CONN_LISTEN} == {"127.0.0.1"}
+
+
+def test_a_tab_does_not_inherit_the_facilitators_key_or_name(monkeypatch):
+    from dojo.serve.server import TabSession
+
+    monkeypatch.setenv("DOJO_GAME_KEY", "secret")
+    monkeypatch.setenv("DOJO_MEMBER", "facilitator")
+    monkeypatch.setenv("DOJO_DB", "sqlite:///game.db")
+    tab = TabSession(["dojo"], write_bytes=None, write_str=None, close=None, download_manager=None)
+    env = tab._build_environment(100, 30)
+    assert "DOJO_GAME_KEY" not in env and "DOJO_MEMBER" not in env
+    assert env["DOJO_DB"] == "sqlite:///game.db" and env["TEXTUAL_DRIVER"] == WEB_DRIVER and env["COLUMNS"] == "100"
