@@ -46,10 +46,6 @@ class TabSession(AppService):
         super().__init__(" ".join(argv), **kwargs)
         self.argv = list(argv)
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
-
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         environment = super()._build_environment(width=width, height=height)
         # The server's own identity stays with it: the facilitator's key is not the players' to
@@ -115,7 +111,6 @@ class DojoServer(Server):
         self.argv = list(argv)
         self.max_sessions = max_sessions
         self.sessions: set[TabSession] = set()
-        self.refused = 0
 
     def full(self) -> bool:
         return len(self.sessions) >= self.max_sessions
@@ -136,7 +131,6 @@ class DojoServer(Server):
 
     async def handle_index(self, request: web.Request) -> web.Response:
         if self.full():
-            self.refused += 1
             return aiohttp_jinja2.render_template(
                 "full.html", request, {"title": self.title, "max_sessions": self.max_sessions}, status=503
             )
@@ -154,7 +148,6 @@ class DojoServer(Server):
         websocket = web.WebSocketResponse(heartbeat=15)
         await websocket.prepare(request)
         if self.full():  # two pages loaded at once may both have seen a free place
-            self.refused += 1
             await websocket.send_bytes(
                 f"\r\n  The dojo is full: all {self.max_sessions} sessions are in use.\r\n"
                 "  Close a dojo tab you no longer need and reload this page.\r\n".encode()
