@@ -272,6 +272,7 @@ def _read_open(fh, path: Path, result, rep: FileReport, fmt, service, year, name
         if kind == "jsonl" and text is not None:
             lines = iter(text.splitlines(keepends=True))
         if kind == "csv":
+            assert lines is not None  # csv is streamed
             got["logs"], got["points"], got["spans"], got["changes"] = read_csv(
                 lines, service, year, rep, plain_name(path).name
             )
