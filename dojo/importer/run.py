@@ -368,7 +368,7 @@ def write(result: ImportResult, out: Path) -> dict[str, Path]:
     return files
 
 
-WRITE_ROWS = 100_000
+WRITE_ROWS = 20_000
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
