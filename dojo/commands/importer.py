@@ -10,9 +10,10 @@ from pathlib import Path
 import click
 
 from .common import echo, end_cleanly_on_sigterm, fail
+from .sanitize import LIMITS
 
 
-@click.command("import")
+@click.command("import", epilog=LIMITS + " No file over DOJO_MAX_IMPORT_MB (200) MB is imported.")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="INPUTS...")
 @click.option(
     "--scenario",

@@ -73,6 +73,9 @@ def create_game(
 
         telemetry = synthesize(scenario, seed=seed)
     start_t = page_time(scenario, telemetry.events)
+    # The scenario's own injects are written in scenario time; the game releases them by its
+    # running clock, which starts at the page and runs at `speed`.
+    plan += [{"at_s": max(0.0, (x.at - start_t) / speed), "text": x.text.strip()} for x in scenario.injects]
     settings = {
         "scenario_id": scenario.id, "title": scenario.title, "digest": digest(scenario), "seed": telemetry.seed,
         "speed": float(speed), "start_t": start_t, "end_t": float(scenario.duration), "time_limit": time_limit,

@@ -78,6 +78,11 @@ class TabSession(AppService):
             log.warning("a tab's dojo (pid %s) did not quit in %.0f s: ending it", process.pid, QUIT_S)
             await self._end(process)
         await task
+        # Closed here, while the loop runs: asyncio would otherwise close the pipes when the
+        # object is collected, after the loop has closed, and print a traceback at Ctrl-C.
+        transport = getattr(process, "_transport", None)
+        if transport is not None:
+            transport.close()
 
     async def _end(self, process: asyncio.subprocess.Process) -> None:
         for sig in (signal.SIGTERM, signal.SIGKILL):

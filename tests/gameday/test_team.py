@@ -207,3 +207,23 @@ def _works(s):
         return True
     except Exception:
         return False
+
+
+def test_a_scenarios_own_injects_are_released_by_the_game_clock(store, scenario, telemetry):
+    """`injects:` in the scenario (scenario time) become the game's scheduled injects (game time:
+    from the page, at the game's speed), beside the facilitator's own."""
+    from dojo.engine.clock import page_time
+    from dojo.gameday.clock import due
+    from dojo.gameday.game import create_game
+
+    sc, source = scenario
+    assert sc.injects, "the built-in checkout-retry-storm carries injects"
+    created = create_game(store, sc, source, ["red"], speed=10.0, telemetry=telemetry, scheduled=[(5.0, "mine")])
+    game, _, _, _ = store.team_view(created.teams[0][1])
+    plan = game.settings["scheduled"]
+    start = page_time(sc, telemetry.events)
+    expected = [("mine", 5.0)] + [(x.text, max(0.0, (x.at - start) / 10.0)) for x in sc.injects]
+    assert [(x["text"], x["at_s"]) for x in plan] == expected
+    first = min(x["at_s"] for x in plan if x["text"] != "mine")
+    assert sc.injects[0].text not in [x["text"] for x in due(plan, first - 0.1)]
+    assert sc.injects[0].text in [x["text"] for x in due(plan, first)]

@@ -27,6 +27,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Footer, Select, TabbedContent, TabPane
 
+from ..data.log_rows import engine_matcher
 from ..data.pins import pin_summary
 from ..data.units import offset, span
 from ..heap import settle_after_load
@@ -120,7 +121,8 @@ class WorkspaceScreen(DojoScreen[None]):
         metrics = self.query_one(MetricsPane)
         metrics.set_data(f.cube, f.alerts, f.duration, service=f.paged_service)
         metrics.window = WINDOWS[2]
-        self.query_one(LogsPane).set_logs(f.logs, f.start)
+        # The pane filters with the engine's log filter, on the engine thread.
+        self.query_one(LogsPane).set_logs(f.logs, f.start, engine_matcher(self.dojo.engine.submit, f.signals))
         bar = self.query_one(ClockBar)
         bar.duration, bar.start, bar.title = f.duration, f.start, visible_line(s.scenario.title)
         settle_after_load()

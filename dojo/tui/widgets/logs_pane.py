@@ -22,7 +22,7 @@ from textual.widgets import Input, Select, Static
 
 from dojo.telemetry.logs import LEVELS
 
-from ..data.log_filter import LogFilter
+from ..data.log_rows import LogFilter, Matcher
 from ..plain import plain
 from .log_view import LogView
 from .row_list import show_titles_on
@@ -68,9 +68,9 @@ class LogsPane(Vertical):
     def log_view(self) -> LogView:
         return self.query_one(LogView)
 
-    def set_logs(self, logs: pa.Table, start: datetime) -> None:
+    def set_logs(self, logs: pa.Table, start: datetime, matcher: Matcher | None) -> None:
         view = self.log_view
-        view.set_logs(logs, start)
+        view.set_logs(logs, start, matcher)
         with self.prevent(Select.Changed):
             self.query_one("#log-filter-service", Select).set_options([(plain(s), s) for s in view.columns.services])
 
