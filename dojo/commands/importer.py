@@ -147,7 +147,12 @@ def _import(
     earlier = parsed.imports
     text = raw.decode("utf-8")  # the loader has just proved it is UTF-8
 
+    import pyarrow as pa
+
     from dojo.importer.progress import Progress
+
+    # Arrow's default allocator keeps what the writer frees for reuse: 65 MB more peak on a 50 MB log.
+    pa.set_memory_pool(pa.system_memory_pool())
 
     result = ImportResult()
     progress = Progress(sum(_size(p) for p in inputs), "reading")

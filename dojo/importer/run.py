@@ -272,6 +272,7 @@ def _read_open(fh, path: Path, result, rep: FileReport, fmt, service, year, name
         if kind == "jsonl" and text is not None:
             lines = iter(text.splitlines(keepends=True))
         if kind == "csv":
+            assert lines is not None  # csv is streamed
             got["logs"], got["points"], got["spans"], got["changes"] = read_csv(
                 lines, service, year, rep, plain_name(path).name
             )
@@ -367,7 +368,7 @@ def write(result: ImportResult, out: Path) -> dict[str, Path]:
     return files
 
 
-WRITE_ROWS = 100_000
+WRITE_ROWS = 20_000
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 

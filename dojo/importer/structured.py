@@ -225,9 +225,12 @@ def change_records(rows: list[dict], service: str, year: int, rep: FileReport, w
 
 def changes_json(doc: object, service: str, year: int, rep: FileReport) -> list[Change]:
     rep.format = "change records (JSON)"
-    rows = (
-        doc if isinstance(doc, list) else next((doc[k] for k in ("changes", "deploys", "deployments") if k in doc), [])
-    )
+    if isinstance(doc, list):
+        rows = doc
+    elif isinstance(doc, dict):
+        rows = next((doc[k] for k in ("changes", "deploys", "deployments") if k in doc), [])
+    else:
+        raise FormatError("a list of changes is a JSON array of records, or an object with a 'changes' array")
     return change_records(rows, service, year, rep, "records")
 
 

@@ -131,6 +131,14 @@ events = sa.Table(
     sa.UniqueConstraint("game_id", "stream", "seq", name="game_events_stream_seq"),
     sa.Index("game_events_by_game", "game_id", "id"),
 )
+files = sa.Table(
+    "game_files",
+    metadata,
+    sa.Column("game_id", sa.String(40), sa.ForeignKey("games.id"), primary_key=True),
+    sa.Column("name", sa.String(500), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+)
 # Before Alembic, the schema's version; now kept at LATEST so that older dojos refuse newer stores.
 schema_table = sa.Table("game_schema_version", metadata, sa.Column("version", sa.Integer, nullable=False))
 
@@ -140,8 +148,8 @@ schema_table = sa.Table("game_schema_version", metadata, sa.Column("version", sa
 # newest; opening a store at HEAD costs one query and never imports Alembic. `game_schema_version`
 # came before Alembic: stores made then are stamped at the revision it names and upgraded, and it
 # is kept at the number of revisions, so an older dojo meeting a newer store says "upgrade dojo".
-HEAD = "g0003"
-REVISIONS = ["g0001", "g0002", "g0003"]
+HEAD = "g0004"
+REVISIONS = ["g0001", "g0002", "g0003", "g0004"]
 LATEST = len(REVISIONS)
 ALEMBIC_TABLE = "game_alembic_version"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "game_migrations"
@@ -385,9 +393,11 @@ class GameStore:
         team_codes: list[tuple[str, str]],
         first: dict[str, Any],
         team_first: list[dict[str, Any]],
+        game_files: dict[str, bytes] | None = None,
     ) -> float:
-        """The game, its teams and each stream's first event, in one transaction. Returns the
-        server time of creation."""
+        """The game, its teams, each stream's first event and the scenario's imported signal
+        files (by their path in the scenario), in one transaction. Returns the server time of
+        creation."""
         try:
             with self._tx(write=True) as conn:
                 now = float(conn.execute(sa.select(self._now_sql())).scalar_one())
@@ -401,6 +411,9 @@ class GameStore:
                     conn.execute(
                         teams.insert().values(game_id=game_id, number=number, name=name, code_hash=digest(code))
                     )
+                for rel, body in (game_files or {}).items():
+                    sha = hashlib.sha256(body).hexdigest()
+                    conn.execute(files.insert().values(game_id=game_id, name=rel, sha256=sha, body=body))
                 self._insert(conn, game_id, GAME_LEVEL, "created", "facilitator", first, 0.0, 0.0, None)
                 for number, data in enumerate(team_first, start=1):
                     self._insert(conn, game_id, number, "started", "system", data, 0.0, 0.0, None)
@@ -651,6 +664,17 @@ class GameStore:
             evs = self._read(conn, team.game_id, after, [GAME_LEVEL, team.number])
             now = float(conn.execute(sa.select(self._now_sql())).scalar_one())
         return game, team, evs, now
+
+    def game_files(self, game_id: str, *, code: str | None = None, key: str | None = None) -> dict[str, bytes]:
+        """The game's imported signal files, for a team (its code) or the facilitator (the key)."""
+        with self._one() as conn:
+            if code is not None:
+                if self._team_row(conn, code).game_id != game_id:
+                    raise Denied()
+            else:
+                self._facilitator(conn, game_id, key or "")
+            rows = conn.execute(sa.select(files.c.name, files.c.body).where(files.c.game_id == game_id)).all()
+        return {r.name: bytes(r.body) for r in rows}
 
     def facilitator_view(
         self, game_id: str, key: str, after: int = 0

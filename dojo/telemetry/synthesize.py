@@ -142,7 +142,9 @@ def resume_telemetry(prev: Telemetry, st: State, at: float, truth: list[dict]) -
     metric_rng, log_rng, trace_rng = (
         np.random.default_rng(s) for s in np.random.SeedSequence([prev.seed, 1 + j]).spawn(3)
     )
-    metrics, spans, logs = render(window(st, j), prev.seed, metric_rng, log_rng, trace_rng)
+    win = window(st, j)
+    metrics, spans, logs = render(win, prev.seed, metric_rng, log_rng, trace_rng)
+    metrics = _still_frozen(prev.metrics, metrics, win, float(st.t[j]))
     after = Telemetry(scenario, prev.seed, prev.start, prev.grid, logs, metrics, spans, _events(scenario, metrics))
     if scenario.imports is not None:
         from .imported import imported_signals, merge
@@ -154,6 +156,20 @@ def resume_telemetry(prev: Telemetry, st: State, at: float, truth: list[dict]) -
     out = splice(prev, after, at)
     out.truth = {**prev.truth, "faults": truth}
     return out
+
+
+def _still_frozen(before: pd.DataFrame, window: pd.DataFrame, win: State, t0: float) -> pd.DataFrame:
+    """A dashboard frozen (stale mode) across the cut keeps showing the last value it received
+    before the cut, not the window's first unseen one."""
+    for i, name in enumerate(win.names):
+        if win.stale_mode.get(i) != 2 or not win.stale[i, 0]:
+            continue
+        run = int(np.argmin(win.stale[i])) if not win.stale[i].all() else win.T
+        until = t0 + run * win.scenario.grid
+        last = before[(before["service"] == name) & (before["t"] < t0)].groupby("metric", sort=False)["value"].last()
+        rows = (window["service"] == name) & (window["t"] < until)
+        window.loc[rows, "value"] = window.loc[rows, "metric"].map(last).fillna(window.loc[rows, "value"])
+    return window
 
 
 def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:

@@ -112,3 +112,13 @@ def test_gameday_create_warms_the_cache_before_printing_codes(env, tmp_path, mon
     assert len(calls) == 1, "warmed once; the game itself is created from the cache"
     listed = run("list").output
     assert "tiny-cache" in listed and " 7 " in listed
+
+
+def test_warm_all_warms_every_builtin_scenario(env, tmp_path, monkeypatch):
+    folder = tmp_path / "library"
+    folder.mkdir()
+    env.rename(folder / "tiny.yaml")
+    monkeypatch.setenv("DOJO_SCENARIOS", str(folder))
+    res = run("warm", "--all")
+    assert res.exit_code == 0, res.output
+    assert res.output.count("synthesized") == 1 and "tiny-cache" in run("list").output

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from dojo.store import Event, Store
-from dojo.store.games import DENIED, LATEST, Conflict, Denied, GameStore, normalize_code, resolve_url
+from dojo.store.games import DENIED, HEAD, LATEST, Conflict, Denied, GameStore, normalize_code, resolve_url
 
 
 def test_wrong_key_or_code_is_one_answer_that_says_nothing(store, game):
@@ -195,7 +195,7 @@ def test_a_store_made_before_alembic_upgrades_in_place_with_its_games_intact(tmp
         stored = store.team_append("canyon agent breeze cider arrow", "query", "bob", {}, wall_s=1, scenario_t=1)
         assert stored.seq == max(e.seq for e in evs if e.stream == 1) + 1
     raw = sqlite3.connect(path)
-    assert raw.execute("SELECT version_num FROM game_alembic_version").fetchall() == [("g0003",)]
+    assert raw.execute("SELECT version_num FROM game_alembic_version").fetchall() == [(HEAD,)]
     raw.close()
     with Store.open(path) as solo:
         assert [e.kind for e in solo.events(1)] == ["started"]
@@ -213,13 +213,14 @@ def test_a_postgresql_store_made_before_alembic_is_stamped_and_upgraded(pg_serve
     with engine.begin() as c:
         c.execute(sa.text("DROP TABLE game_alembic_version"))
         c.execute(sa.text("DROP FUNCTION dojo_game_append"))
+        c.execute(sa.text("DROP TABLE game_files"))
         c.execute(sa.text("UPDATE game_schema_version SET version = 2"))
     with GameStore(url) as store:
         assert store.schema_version == LATEST
         e = store.team_append(game.teams[0][1], "query", "ann", {}, wall_s=1, scenario_t=1)  # uses the function
         assert e.seq == 2
     with engine.begin() as c:
-        assert c.execute(sa.text("SELECT version_num FROM game_alembic_version")).scalar() == "g0003"
+        assert c.execute(sa.text("SELECT version_num FROM game_alembic_version")).scalar() == HEAD
     engine.dispose()
 
 

@@ -118,3 +118,36 @@ def test_a_game_day_tab_asks_for_the_team_code_and_opens_the_team_lobby(browser,
     assert "You: ann" in lobby and "waiting for the facilitator" in lobby
     code_, out, err = server.interrupt()
     assert code_ == 0 and "ready" in err, err
+
+
+def test_tabs_opened_and_closed_in_a_hurry_leave_no_process(browser, serve):
+    """Tabs closed at once, while their dojo starts, or after it drew: none outlives its tab."""
+    server = serve("--max-sessions", "10")  # room for tabs still quitting when the next round opens
+    seen = set()
+    for round_ in range(3):
+        pages = [open_dojo(browser, server.url) for _ in range(3)]
+        wait_for_text(pages[0], "scenario library")
+        seen.update(p.pid for p in server.children())
+        for i, page in enumerate(pages):
+            if i == round_:
+                page.goto("about:blank")  # navigating away closes the websocket like closing the tab
+            else:
+                page.close()
+    deadline = time.monotonic() + 30
+    while server.children() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert server.children() == []
+    assert len(seen) >= 3
+    assert gone([psutil.Process(pid) for pid in seen if psutil.pid_exists(pid)], timeout=1)
+    wait_for_text(open_dojo(browser, server.url), "scenario library")  # every place is free again
+
+
+def test_a_killed_server_takes_its_tabs_with_it(browser, serve):
+    server = serve()
+    page = open_dojo(browser, server.url)
+    wait_for_text(page, "scenario library")
+    children = server.children()
+    assert children
+    server.proc.kill()  # SIGKILL: no chance to end its tabs itself
+    server.proc.wait(10)
+    assert gone(children, timeout=20)  # the kernel tells each tab's dojo (parent-death signal)

@@ -18,7 +18,7 @@ GIB = 1024**3
 
 
 def test_default_sessions_are_the_smaller_of_cores_and_memory():
-    assert default_max_sessions(cpus=2, memory=24 * GIB) == 16  # a 2-core, 24 GB machine: the cores decide
+    assert default_max_sessions(cpus=2, memory=24 * GIB) == 12  # a 2-core, 24 GB machine: the cores decide
     assert default_max_sessions(cpus=64, memory=4 * GIB) == (4 * GIB - RESERVE_BYTES) // SESSION_BYTES
     assert default_max_sessions(cpus=8, memory=RESERVE_BYTES) == 1  # never zero: one tab always opens
 
@@ -58,7 +58,7 @@ def test_pipes_still_get_text_and_play_still_refuses_them(tmp_path):
 def test_db_needs_a_game_and_the_game_must_exist(tmp_path):
     runner = CliRunner()
     res = runner.invoke(cli, ["serve", "--db", str(tmp_path / "g.db")])
-    assert res.exit_code == 2 and "--db goes with --game" in res.output
+    assert res.exit_code == 2 and "--db and --key go with --game" in res.output
     res = runner.invoke(cli, ["serve", "--game", "nope", "--db", f"sqlite:///{tmp_path / 'g.db'}"])
     assert res.exit_code == 1 and "no game 'nope'" in res.output and "Traceback" not in res.output
 
@@ -78,3 +78,15 @@ def test_loopback_only_by_default(serve):
     server = serve()
     listening = psutil.Process(server.proc.pid).net_connections("inet")
     assert {c.laddr.ip for c in listening if c.status == psutil.CONN_LISTEN} == {"127.0.0.1"}
+
+
+def test_a_tab_does_not_inherit_the_facilitators_key_or_name(monkeypatch):
+    from dojo.serve.server import TabSession
+
+    monkeypatch.setenv("DOJO_GAME_KEY", "secret")
+    monkeypatch.setenv("DOJO_MEMBER", "facilitator")
+    monkeypatch.setenv("DOJO_DB", "sqlite:///game.db")
+    tab = TabSession(["dojo"], write_bytes=None, write_str=None, close=None, download_manager=None)
+    env = tab._build_environment(100, 30)
+    assert "DOJO_GAME_KEY" not in env and "DOJO_MEMBER" not in env
+    assert env["DOJO_DB"] == "sqlite:///game.db" and env["TEXTUAL_DRIVER"] == WEB_DRIVER and env["COLUMNS"] == "100"

@@ -65,3 +65,14 @@ def test_log_lines_are_lost_while_the_log_pipeline_is_down():
 def test_a_healthy_pipeline_loses_nothing():
     plain = synthesize(tiny(system("metrics")))
     assert len(points(plain, "api", "rps", 0, 1200)) == 120
+
+
+def test_a_frozen_dashboard_stays_frozen_across_an_action():
+    from dojo.telemetry.actions import act
+    from dojo.telemetry.synthesize import synthesize_with_state
+
+    tel, st = synthesize_with_state(tiny(system("metrics", "stale"), [KV_DOWN]))
+    tel2, _ = act(tel, st, {"at": "7m", "kind": "restart", "service": "api"})
+    frozen = points(tel2, "api", "rps", 310, 590)
+    assert len(frozen) == 28 and frozen.nunique() == 1
+    assert frozen.iloc[0] == points(tel, "api", "rps", 310, 590).iloc[0]
