@@ -7,7 +7,7 @@ UI thread; the view refreshes every second (a poll of new events since the last 
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, cast
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -106,8 +106,12 @@ class ConsoleScreen(Screen):
         self.set_interval(REFRESH_S, self.refresh_status)
         self.call_after_refresh(self.refresh_status)
 
+    @property
+    def console_app(self) -> ConsoleApp:
+        return cast(ConsoleApp, self.app)
+
     async def refresh_status(self) -> None:
-        st = await self.app.run_game(lambda f: f.status(), quiet=True)
+        st = await self.console_app.run_game(lambda f: f.status(), quiet=True)
         if st is not None:
             self.show(st)
 
@@ -138,7 +142,7 @@ class ConsoleScreen(Screen):
         return str(table.get_row_at(table.cursor_row)[0])
 
     async def _do(self, fn: Callable) -> None:
-        st = await self.app.run_game(fn)
+        st = await self.console_app.run_game(fn)
         if st is not None:
             self.show(st)
             if st.get("released") is not None:

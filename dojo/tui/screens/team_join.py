@@ -7,6 +7,8 @@ shared journal; injects, hints and pauses from the facilitator arrive as notific
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -16,6 +18,10 @@ from textual.widgets import Footer, Markdown, Static
 from .. import WIDGETS_CSS
 from ..engine_thread import EngineThread
 from ..plain import plain, safe, visible
+
+if TYPE_CHECKING:
+    from dojo.gameday.team import TeamSession
+    from dojo.tui.prepare import Feeds
 
 SYNC_S = 1.0
 
@@ -45,19 +51,23 @@ class LobbyScreen(Screen):
             yield Static("", id="lobby-side")
         yield Footer()
 
+    @property
+    def team_app(self) -> TeamApp:
+        return cast(TeamApp, self.app)
+
     def on_mount(self) -> None:
         self.set_interval(SYNC_S, self.poll)
         self.call_after_refresh(self.poll)
 
     async def poll(self) -> None:
-        game = await self.app.call_quietly(self.session.game)
+        game = await self.team_app.call_quietly(self.session.game)
         if game is None:
             return
         self.query_one("#lobby-side", Static).update(lobby_text(game))
-        if game["phase"] in ("running", "paused", "over") and not self.app.started:
-            self.app.started = True
+        if game["phase"] in ("running", "paused", "over") and not self.team_app.started:
+            self.team_app.started = True
             # On the app, not awaited here: this screen is the one the workspace replaces.
-            self.app.run_worker(self.app.open_workspace(), group="navigation", exclusive=True)
+            self.team_app.run_worker(self.team_app.open_workspace(), group="navigation", exclusive=True)
 
 
 class TeamApp(App[None]):
@@ -72,8 +82,8 @@ class TeamApp(App[None]):
         super().__init__()
         self.db, self.code, self.member = db, code, member
         self.engine = EngineThread()
-        self.session = None
-        self.feeds = None
+        self.session: TeamSession | None = None
+        self.feeds: Feeds | None = None
         self.started = False
         self.debriefed = False
         self._seen = (0, 0, 0, "")  # cursor, injects, hints, phase
@@ -104,6 +114,7 @@ class TeamApp(App[None]):
     async def open_workspace(self) -> None:
         from .workspace import WorkspaceScreen
 
+        assert self.session is not None and self.feeds is not None  # joined on mount, before the lobby
         await self.switch_screen(WorkspaceScreen(self.session, self.feeds))
 
     async def sync(self) -> None:
