@@ -383,6 +383,61 @@ def _ip_host(m: re.Match[str], text: str) -> list[Part]:
     return [Part(IPV4, s, e)] if all(int(o) <= 255 for o in text[s:e].split("-")) else []
 
 
+_FICTIONAL_NANP = re.compile(r"1?[2-9][0-9]{2}55501[0-9]{2}\Z")  # 555-0100..0199, reserved for fiction
+_EXAMPLE_SSNS = frozenset({"123456789", "078051120", "219099999"})  # published examples, no one's
+_DATE = re.compile(
+    r"(?:(?P<y1>(?:19|20)[0-9]{2})(?P<s1>[-/.])[01]?[0-9](?P=s1)[0-3]?[0-9]"
+    r"|[0-3]?[0-9](?P<s2>[-/.])[01]?[0-9](?P=s2)(?P<y2>(?:19|20)[0-9]{2}))\Z"
+)
+
+
+def phone_value_parts(text: str, start: int, end: int) -> list[Part]:
+    """A phone number, if libphonenumber says it is a valid one (read as North American if no +)."""
+    import phonenumbers  # only when a candidate looks like a phone: most runs never pay the import
+
+    start, end = _strip_quotes(start, end, text)
+    value = text[start:end]
+    digits = "".join(c for c in value if c.isdigit())
+    if len(digits) < 7 or _FICTIONAL_NANP.match(digits):
+        return []
+    try:
+        number = phonenumbers.parse(value, "US")
+    except phonenumbers.NumberParseException:
+        return []
+    return [Part(PHONE, start, end)] if phonenumbers.is_valid_number(number) else []
+
+
+def national_id_parts(text: str, start: int, end: int, *, keyed: bool = False) -> list[Part]:
+    """A US social security number (its published rules, via python-stdnum); under an id key, any id."""
+    from stdnum.us import ssn
+
+    start, end = _strip_quotes(start, end, text)
+    value = text[start:end]
+    compact = value.replace("-", "").replace(" ", "")
+    if compact in _EXAMPLE_SSNS or _PLACEHOLDER.match(value):
+        return []
+    if ssn.is_valid(compact) or (keyed and len(compact) >= 6 and any(c.isdigit() for c in compact)):
+        return [Part(NATIONAL_ID, start, end)]
+    return []
+
+
+def birth_date_parts(text: str, start: int, end: int) -> list[Part]:
+    start, end = _strip_quotes(start, end, text)
+    return [Part(BIRTH_DATE, start, end)] if _DATE.match(text[start:end]) else []
+
+
+def _pii_kv(m: re.Match[str], text: str) -> list[Part]:
+    key = m.group("pk_key").lower()
+    s, e = m.span("pk_val")
+    if "ssn" in key or "social" in key or "national" in key or key == "nino":
+        return national_id_parts(text, s, e, keyed=True)
+    if "birth" in key or key == "dob":
+        return birth_date_parts(text, s, e)
+    if "name" in key:
+        return person_value_parts(text, s, e)
+    return phone_value_parts(text, s, e)
+
+
 def _whole(kind: str) -> Handler:
     return lambda m, t: [Part(kind, *m.span())]
 
@@ -390,9 +445,10 @@ def _whole(kind: str) -> Handler:
 HANDLERS: dict[str, Handler] = {
     "pem": _pem,
     "arn_account": lambda m, t: [Part(ACCOUNT_ID, *m.span("aa_id"))],
-    "openstack_ctx": lambda m, t: [
-        Part(HEX_ID, *m.span(g)) for g in ("oc_user", "oc_project") if m.end(g) - m.start(g) == 32
-    ],
+    "openstack_ctx": lambda m, t: (
+        ([Part(UUID, *m.span("oc_req"))] if _UUID.match(m.group("oc_req")) else [])
+        + [Part(HEX_ID, *m.span(g)) for g in ("oc_user", "oc_project") if m.end(g) - m.start(g) == 32]
+    ),
     "openstack_url": lambda m, t: [Part(HEX_ID, *m.span("ou_project"))],
     "id_kv": lambda m, t: [
         Part(ACCOUNT_ID if m.end("ik_val") - m.start("ik_val") == 12 else HEX_ID, *m.span("ik_val"))
@@ -402,6 +458,10 @@ HANDLERS: dict[str, Handler] = {
     "pod": lambda m, t: [Part(POD, *m.span("pd_hash"))],
     "ip_host": _ip_host,
     "bare_secret": _bare_secret,
+    "pii_kv": _pii_kv,
+    "phone": lambda m, t: phone_value_parts(t, *m.span()),
+    "ssn": lambda m, t: national_id_parts(t, *m.span()),
+    "honorific": lambda m, t: [Part(PERSON, *m.span("ho_name"))],
     "url_creds": _url_creds,
     "authorization": lambda m, t: token_parts(t, *m.span("az_tok"), BEARER),
     "jwt": _whole(JWT),
@@ -438,6 +498,7 @@ _HOST_HINTS = re.compile("host|server|node|peer|fqdn|address")
 _API_HINTS = re.compile(
     r"_live_|_test_|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIPA|gh[pousr]_|github_pat_|xox|AIza|glpat-|npm_|pypi-"
 )
+_PII_HINTS = re.compile("phone|mobile|tel|cell|fax|msisdn|ssn|social|national|nino|dob|birth|name")
 _NOT_DIGITS = str.maketrans("", "", "0123456789")
 
 
@@ -503,6 +564,14 @@ def gate(t: str, timestamps: bool) -> tuple[str, ...]:
         add("ip_host")
     if len(t) >= 40:
         add("bare_secret")
+    if kv and _PII_HINTS.search(low):
+        add("pii_kv")
+    if _digits(t) >= 7 and ("+" in t or "(" in t or dashes >= 2 or dots >= 2):
+        add("phone")
+    if dashes >= 2:
+        add("ssn")
+    if "Mr" in t or "Ms" in t or "Dr" in t or "Prof" in t:
+        add("honorific")
     if "/home/" in t or "Users" in t or "/mail/" in t:
         add("home")
     if "] " in t and at:

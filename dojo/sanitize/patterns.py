@@ -48,6 +48,12 @@ ID_WORDS = (
     "_?machine[_-]?id|_?boot[_-]?id|user[_-]?id|project[_-]?id|tenant[_-]?id|domain[_-]?id|owner[_-]?id"
     "|_?MACHINE_ID|_?BOOT_ID|account[_-]?id|accountId|recipientAccountId"
 )
+# Keys whose value is a phone number, a national id, a date of birth or a person's name.
+PII_WORDS = (
+    "phone(?:[_-]?number)?|mobile|telephone|tel|cell|fax|msisdn|ssn|social[_-]?security[_-]?number|national[_-]?id"
+    "|nino|dob|date[_-]?of[_-]?birth|birth[_-]?date|birthdate|birthday"
+    "|(?:customer|contact|full|first|last|given|family|holder|cardholder|patient|employee)[_-]?name"
+)
 # Kubernetes' safe alphabet for generated name suffixes (no vowels, no 0, 1, 3).
 K8S_ALPHABET = "[bcdfghjklmnpqrstvwxz2456789]"
 # A value that may carry letters of any script (jürgen, łukasz, 田中).
@@ -58,7 +64,7 @@ _NON_ASCII = "\\x80-\\U0010ffff"
 
 _SEP = "\\s\"'<>()\\[\\]{},;|\\x01\\x02"
 _TOK = f"[^{_SEP}]"
-_WORDS = "(?i:" + SECRET_WORDS + "|" + USER_WORDS + "|" + HOST_WORDS + "|" + ID_WORDS + ")"
+_WORDS = "(?i:" + SECRET_WORDS + "|" + USER_WORDS + "|" + HOST_WORDS + "|" + ID_WORDS + "|" + PII_WORDS + ")"
 # What makes a token worth a look: an @, a dot before a letter (host names, e-mails, JWTs), four
 # dotted numbers (IPv4; not the three of a version such as Safari/537.36.1), :: or four colons
 # between hex (IPv6, MAC), three dashes between hex (UUID, MAC, card), dotted hex quads (Cisco
@@ -108,6 +114,13 @@ COARSE_IDIOMS: tuple[str, ...] = (
     # db_password), so that the idiom, not the token, claims the whole of "db.user: bob".
     "(?:\\b|[_-])" + _KV_IDIOM,
     "\\b[2-6][0-9]{3} [0-9]{4} [0-9]{4} [0-9]{1,7}|\\b3[47][0-9]{2}[ -][0-9]{6}[ -][0-9]{5}",
+    # Phone numbers: international (+44 20 7946 0958), North American ((415) 555-2671, 415-555-2671).
+    "\\+[1-9][0-9]{0,3}[ .-]?\\(?[0-9]{1,4}\\)?(?:[ .-]?[0-9]{2,4}){2,4}",
+    "\\([0-9]{3}\\) ?[0-9]{3}[ .-][0-9]{4}|\\b[0-9]{3}[.-][0-9]{3}[.-][0-9]{4}\\b",
+    # A US social security number.
+    "\\b[0-9]{3}-[0-9]{2}-[0-9]{4}\\b",
+    # A name after a title: Mr Smith, Dr. Ada Lovelace.
+    "\\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\\.? [A-Z][a-z]+(?: [A-Z][a-z]+)?",
     # OpenStack's request context: [req-<uuid> <user id> <project id> ...].
     "\\[req-[0-9a-f-]{36} [0-9a-f-]+ [0-9a-f-]+",
 )
@@ -191,14 +204,32 @@ ALTERNATIVES: tuple[Alternative, ...] = (
     # A Kubernetes pod of a Deployment: <name>-<replica set hash>-<pod hash>; the name is the service.
     Alternative(
         "pod",
-        "(?<![\\w-])[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-(?P<pd_hash>"
+        "(?<![A-Za-z0-9-])[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-(?P<pd_hash>"
         + K8S_ALPHABET
         + "{6,10}-"
         + K8S_ALPHABET
-        + "{5})(?![\\w-])",
+        + "{5})(?![A-Za-z0-9-])",
     ),
     # An EC2 host name spells its private IP: ip-10-0-3-17(.ec2.internal).
     Alternative("ip_host", "(?<![\\w-])ip-(?P<ih_ip>[0-9]{1,3}-[0-9]{1,3}-[0-9]{1,3}-[0-9]{1,3})(?![\\w-])"),
+    Alternative(
+        "pii_kv",
+        _KEY_START
+        + "(?P<pk_key>(?i:"
+        + PII_WORDS
+        + "))"
+        + _KV_SEP
+        + "(?P<pk_val>"
+        + _QUOTED
+        + "|[^\\s\"',;&<>)}\\]]+)",
+    ),
+    Alternative(
+        "phone",
+        "(?<![\\w+.-])(?:\\+[1-9][0-9]{0,3}[ .-]?\\(?[0-9]{1,4}\\)?(?:[ .-]?[0-9]{2,4}){2,4}"
+        "|\\([0-9]{3}\\) ?[0-9]{3}[ .-][0-9]{4}|[0-9]{3}(?P<ph_sep>[.-])[0-9]{3}(?P=ph_sep)[0-9]{4})(?![\\w.-])",
+    ),
+    Alternative("ssn", "(?<![\\w.-])[0-9]{3}-[0-9]{2}-[0-9]{4}(?![\\w-])"),
+    Alternative("honorific", "\\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\\.? (?P<ho_name>[A-Z][a-z]+(?: [A-Z][a-z]+)?)"),
     # A bare 40-character secret (an AWS secret access key in prose): mixed case and digits.
     Alternative("bare_secret", "(?<![A-Za-z0-9+/=])(?P<bs_val>[A-Za-z0-9+/]{40})(?![A-Za-z0-9+/=])"),
     Alternative(
@@ -215,7 +246,7 @@ ALTERNATIVES: tuple[Alternative, ...] = (
     Alternative("jwt", "e(?<![\\w.-].)yJ[A-Za-z0-9_-]+\\.eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*+"),
     Alternative(
         "api_key",
-        "(?<![A-Za-z0-9])(?:(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIPA)[A-Z0-9]{16}\\b"
+        "(?<![A-Za-z0-9])(?:(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIPA)[A-Z0-9]{16,17}\\b"
         "|npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])|pypi-[A-Za-z0-9_-]{50,}"
         "|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}"
         "|AIza[A-Za-z0-9_-]{35}|glpat-[A-Za-z0-9_-]{20,})",

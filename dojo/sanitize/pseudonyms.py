@@ -123,6 +123,10 @@ class Pseudonymizer:
             detect.USERNAME: self._user_draws,
             detect.ACCOUNT_ID: self._digit_draws,
             detect.POD: self._pod_draws,
+            detect.PHONE: self._phone_draws,
+            detect.NATIONAL_ID: self._national_id_draws,
+            detect.BIRTH_DATE: self._birth_date_draws,
+            detect.PERSON: self._person_draws,
         }
 
     # -- public -------------------------------------------------------------------------------
@@ -242,6 +246,48 @@ class Pseudonymizer:
         for r in self._ints(detect.POD, key):
             yield rs_out + "-" + "".join(K8S_ALPHABET[(r >> (5 * i)) % len(K8S_ALPHABET)] for i in range(len(pod)))
 
+    def _phone_draws(self, key: str) -> Iterator[str]:
+        """Digits only (normalised). North American numbers land in 555-0100..0199, the range kept
+        for fiction; others keep their first two digits (the country) and draw the rest."""
+        nanp = len(key) == 10 or (len(key) == 11 and key[0] == "1")
+        for r in self._ints(detect.PHONE, key):
+            digits = str(r)
+            if nanp:
+                area = str(200 + r % 800)
+                yield key[: len(key) - 10] + area + "55501" + digits[-2:]
+            else:
+                yield key[:2] + digits[-(len(key) - 2) :].zfill(len(key) - 2)
+
+    def _national_id_draws(self, key: str) -> Iterator[str]:
+        """A US SSN becomes one in the 9xx area, which the SSA never issues; other ids keep their length."""
+        for r in self._ints(detect.NATIONAL_ID, key):
+            digits = str(r)
+            if key.isdigit() and len(key) == 9:
+                yield "9" + digits[-8:]
+            else:
+                yield "".join(digits[i % len(digits)] if c.isdigit() else c for i, c in enumerate(key))
+
+    def _birth_date_draws(self, key: str) -> Iterator[str]:
+        """Another date in the same format, within five years of the original."""
+        m = detect._DATE.match(key)
+        assert m is not None
+        year_first = m.group("y1") is not None
+        sep = m.group("s1") or m.group("s2")
+        fields = key.split(sep)
+        year = int(fields[0] if year_first else fields[2])
+        for r in self._ints(detect.BIRTH_DATE, key):
+            y, mo, d = year - 5 + r % 11, 1 + (r >> 8) % 12, 1 + (r >> 16) % 28
+            mid = [str(mo).zfill(len(fields[1])), str(d).zfill(len(fields[2] if year_first else fields[0]))]
+            yield sep.join([str(y), *mid] if year_first else [mid[1], mid[0], str(y)])
+
+    def _person_draws(self, key: str) -> Iterator[str]:
+        """A first name, or first and last, from the user pool's first.last entries."""
+        pool = pools.person_pool()
+        words = len(key.split())
+        for r in self._ints(detect.PERSON, key):
+            first, last = pool[r % len(pool)]
+            yield first if words == 1 else f"{first} {last}"
+
     def _user_draws(self, key: str) -> Iterator[str]:
         if key.isdigit():  # a numeric user id stays a number of the same length
             for r in self._ints(detect.USERNAME, key):
@@ -338,6 +384,11 @@ class Pseudonymizer:
             return "".join(next(digits) if c.isdigit() else c for c in original)
         if kind == detect.USERNAME:
             return canonical.upper() if original.isupper() else canonical
+        if kind in (detect.PHONE, detect.NATIONAL_ID) and canonical.isdigit():
+            digits = iter(canonical)
+            return "".join(next(digits, "0") if c.isdigit() else c for c in original)
+        if kind == detect.PERSON:
+            return canonical.upper() if original.isupper() else canonical.title()
         if kind == detect.HOSTNAME:
             return ".".join(
                 new.upper() if old.isupper() else new for old, new in zip(original.split("."), canonical.split("."))

@@ -76,7 +76,13 @@ _KEY_PERSON = re.compile(
     r"|patient|employee|billing|shipping|recipient|sender)[._-]?name\Z|(?:^|[._-])(?:surname|cardholder)\Z"
     r"|(?:^|[._-])(?:fullName|firstName|lastName|displayName|givenName|familyName)\Z"
 )
+_KEY_PHONE = re.compile(
+    r"(?i)(?:^|[._-])(?:phone(?:[._-]?number)?|mobile|telephone|tel|cell|fax|msisdn)\Z|[a-z]Phone\Z"
+)
+_KEY_NATID = re.compile(r"(?i)(?:^|[._-])(?:ssn|social[._-]?security[._-]?number|national[._-]?id|nino)\Z")
+_KEY_DOB = re.compile(r"(?i)(?:^|[._-])(?:dob|date[._-]?of[._-]?birth|birth[._-]?date|birthdate|birthday)\Z")
 USER, HOST, SECRET, TIME, IDENT, PERSON = "user", "host", "secret", "time", "ident", "person"
+PHONE, NATID, DOB = "phone", "national_id", "birth_date"
 _HEX_ID_VALUE = re.compile(r"[0-9A-Fa-f]{32,64}\Z")
 
 
@@ -88,6 +94,12 @@ def key_context(key: str) -> str | None:
         return IDENT
     if _KEY_PERSON.search(key):
         return PERSON
+    if _KEY_PHONE.search(key):
+        return PHONE
+    if _KEY_NATID.search(key):
+        return NATID
+    if _KEY_DOB.search(key):
+        return DOB
     if _KEY_USER.search(key):
         return USER
     if _KEY_HOST.search(key):
@@ -269,6 +281,12 @@ class Scrubber:
             parts = detect.ident_value_parts(value, 0, len(value))
         elif ctx == PERSON:
             parts = detect.person_value_parts(value, 0, len(value))
+        elif ctx == PHONE:
+            parts = detect.phone_value_parts(value, 0, len(value))
+        elif ctx == NATID:
+            parts = detect.national_id_parts(value, 0, len(value), keyed=True)
+        elif ctx == DOB:
+            parts = detect.birth_date_parts(value, 0, len(value))
         else:
             return None, (), ()
         if not parts:

@@ -105,6 +105,30 @@ class Autoscale(Model):
         return self
 
 
+class Pool(Model):
+    """A client connection pool the service holds to its callees (a database pool, an HTTP client
+    pool), per instance. Each call holds a connection for as long as the callee takes; when the
+    callee slows, connections stay out longer and the pool runs dry (Little's law)."""
+
+    size: int = Field(20, ge=1, le=10000, description="connections per instance")
+    timeout_ms: float = Field(
+        1000, gt=0, le=600000, description="how long a request waits for a free connection before it fails"
+    )
+
+
+class Pipeline(Model):
+    """The service is part of the telemetry pipeline (a metrics backend, a log shipper's sink):
+    while it fails, for whatever reason, what it carries for the other services is lost."""
+
+    carries: Literal["metrics", "logs"] = Field("metrics", description="what it carries for the others")
+    mode: Literal["blank", "stale"] = Field(
+        "blank", description="metrics: 'blank' no points, 'stale' the last value repeats (logs are always lost)"
+    )
+    fails_above: float = Field(
+        0.5, gt=0, lt=1, description="share of its requests failing above which the pipeline loses data"
+    )
+
+
 class Service(Model):
     name: Slug
     kind: ServiceKind = "http"
@@ -131,6 +155,13 @@ class Service(Model):
         "shortest caller timeout. Longer than the callers' timeouts lets a retry storm sustain itself",
     )
     autoscale: Autoscale | None = None
+    consumes: Slug | None = Field(
+        None,
+        description="a worker's queue: it takes its jobs from that queue as fast as its ready instances can, so "
+        "restarting, pausing or scaling the worker changes how fast the queue drains",
+    )
+    pool: Pool | None = None
+    pipeline: Pipeline | None = None
 
 
 ParamValue = float | int | str | bool

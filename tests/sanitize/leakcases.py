@@ -80,7 +80,12 @@ CASES: tuple[Case, ...] = (
         "[req-38101a0b-2096-447d-96ea-a692162415ae 113d3a99c3da401fbd62cc2caa5b96d2 "
         '54fadb412c4e40cdbaed9335e4c35a9e - - -] 10.11.10.1 "GET /v2/54fadb412c4e40cdbaed9335e4c35a9e/servers/detail '
         'HTTP/1.1" status: 200 len: 1893 time: 0.2477829\n',
-        ("113d3a99c3da401fbd62cc2caa5b96d2", "54fadb412c4e40cdbaed9335e4c35a9e", "10.11.10.1"),
+        (
+            "113d3a99c3da401fbd62cc2caa5b96d2",
+            "54fadb412c4e40cdbaed9335e4c35a9e",
+            "10.11.10.1",
+            "38101a0b-2096-447d-96ea-a692162415ae",
+        ),
         ("/servers/detail", "status: 200"),
     ),
     Case(
@@ -145,4 +150,32 @@ CASES: tuple[Case, ...] = (
     Case("non-ASCII user 田中", "Invalid user 田中 from 198.18.9.10\n", ("田中",)),
     Case("non-ASCII user ömer.çelik", "user=ömer.çelik action=login\n", ("ömer.çelik", "mer.", "elik")),
     Case("Amex card with dashes", "charged card 3782-822463-10005 amount=12.00\n", ("3782-822463-10005",)),
+)
+
+# Personal data the issue asked to detect: phone numbers, national ids, dates of birth, names.
+PII_CASES: tuple[Case, ...] = (
+    Case(
+        "phone numbers",
+        "callback requested to +44 20 7946 0321 and (415) 867-2671; sms to +1 650-253-0187\n",
+        ("7946 0321", "867-2671", "253-0187"),
+        ("callback requested to +44",),
+    ),
+    Case(
+        "phone under a key",
+        '{"phone": "+49 30 9018 2271", "event": "signup"}\n',
+        ("9018 2271",),
+        ('"event": "signup"',),
+    ),
+    Case(
+        "US social security number", "kyc check failed for ssn 536-22-8146\n", ("536-22-8146",), ("kyc check failed",)
+    ),
+    Case("date of birth under a key", "dob=1984-03-17 plan=gold\n", ("1984-03-17",), ("plan=gold",)),
+    Case("date of birth in JSON", '{"date_of_birth": "17/03/1984", "plan": "gold"}\n', ("17/03/1984",)),
+    Case(
+        "person names under keys and after a title",
+        'customer_name="Ada Lovelace" order=7 escalated to Dr. Grace Hopper\n',
+        ("Lovelace", "Hopper"),
+        ("order=7 escalated to Dr. ",),
+    ),
+    Case("person name in JSON", '{"fullName": "Margaret Hamilton", "tier": 2}\n', ("Hamilton",), ('"tier": 2',)),
 )

@@ -15,7 +15,10 @@ from dojo.cli import cli
 from dojo.sanitize.check import Checker
 
 from .conftest import run
-from .leakcases import CASES
+from .leakcases import CASES as ISSUE_CASES
+from .leakcases import PII_CASES
+
+CASES = ISSUE_CASES + PII_CASES
 
 NAMES = [c.name for c in CASES]
 

@@ -14,7 +14,7 @@ from textual.widgets import Digits, Footer, Static
 
 from ..plain import plain_block, safe
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the console app imports this screen
     from .gameday_console import ConsoleApp
 
 
@@ -37,6 +37,11 @@ def projector_lines(st: dict) -> list[str]:
 class ProjectorScreen(Screen):
     BINDINGS = [Binding("escape,v", "app.pop_screen", "Back to console", id="view.console")]
 
+    @property
+    def console(self) -> ConsoleApp:
+        """The app, typed: the projector is the console's second view."""
+        return cast("ConsoleApp", self.app)
+
     def compose(self) -> ComposeResult:
         yield Static("", id="projector-title")
         yield Digits("00:00", id="projector-clock")
@@ -49,7 +54,7 @@ class ProjectorScreen(Screen):
         self.call_after_refresh(self.refresh_view)
 
     async def refresh_view(self) -> None:
-        st = await cast("ConsoleApp", self.app).run_game(lambda f: f.status(), quiet=True)
+        st = await self.console.run_game(lambda f: f.status(), quiet=True)
         if st is None:
             return
         shown = st["left_s"] if st.get("left_s") is not None else st["running_s"]

@@ -7,7 +7,7 @@ shared journal; injects, hints and pauses from the facilitator arrive as notific
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -18,10 +18,6 @@ from textual.widgets import Footer, Markdown, Static
 from .. import WIDGETS_CSS
 from ..engine_thread import EngineThread
 from ..plain import plain, safe, visible
-
-if TYPE_CHECKING:
-    from dojo.gameday.team import TeamSession
-    from dojo.tui.prepare import Feeds
 
 SYNC_S = 1.0
 
@@ -37,6 +33,11 @@ def lobby_text(game: dict) -> str:
 
 
 class LobbyScreen(Screen):
+    @property
+    def team_app(self) -> TeamApp:
+        """The app, typed: what the lobby asks of it is checked."""
+        return cast("TeamApp", self.app)
+
     BINDINGS = [Binding("q", "app.quit", "Leave", id="lobby.leave")]
 
     def __init__(self, session, feeds):
@@ -51,23 +52,18 @@ class LobbyScreen(Screen):
             yield Static("", id="lobby-side")
         yield Footer()
 
-    @property
-    def team_app(self) -> TeamApp:
-        return cast(TeamApp, self.app)
-
     def on_mount(self) -> None:
         self.set_interval(SYNC_S, self.poll)
         self.call_after_refresh(self.poll)
 
     async def poll(self) -> None:
-        game = await self.team_app.call_quietly(self.session.game)
+        app = self.team_app
+        game = await app.call_quietly(self.session.game)
         if game is None:
             return
         self.query_one("#lobby-side", Static).update(lobby_text(game))
-        if game["phase"] in ("running", "paused", "over") and not self.team_app.started:
-            self.team_app.started = True
-            # On the app, not awaited here: this screen is the one the workspace replaces.
-            self.team_app.run_worker(self.team_app.open_workspace(), group="navigation", exclusive=True)
+        if game["phase"] in ("running", "paused", "over"):
+            app.begin()
 
 
 class TeamApp(App[None]):
@@ -82,8 +78,8 @@ class TeamApp(App[None]):
         super().__init__()
         self.db, self.code, self.member = db, code, member
         self.engine = EngineThread()
-        self.session: TeamSession | None = None
-        self.feeds: Feeds | None = None
+        self.session = None
+        self.feeds = None
         self.started = False
         self.debriefed = False
         self._seen = (0, 0, 0, "")  # cursor, injects, hints, phase
@@ -111,10 +107,18 @@ class TeamApp(App[None]):
             self.sub_title = str(exc)[:80]
             return None
 
+    def begin(self) -> None:
+        """The game has started: open the workspace, once."""
+        if self.started:
+            return
+        self.started = True
+        # On the app, not awaited by the lobby: that screen is the one the workspace replaces.
+        self.run_worker(self.open_workspace(), group="navigation", exclusive=True)
+
     async def open_workspace(self) -> None:
         from .workspace import WorkspaceScreen
 
-        assert self.session is not None and self.feeds is not None  # joined on mount, before the lobby
+        assert self.session is not None and self.feeds is not None  # joined before the lobby showed
         await self.switch_screen(WorkspaceScreen(self.session, self.feeds))
 
     async def sync(self) -> None:
