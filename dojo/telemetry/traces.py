@@ -121,6 +121,9 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
         offset = np.zeros((k, n))  # start of a child relative to its parent's start
         cut = np.zeros((k, n), dtype=bool)  # cancelled by a caller that gave up: ends with it
         extra = []  # retry attempt spans: (node, mask, start offset, duration, failed)
+        # Attempts whose connect failed: the caller's own client span says so (the callee never
+        # saw them), so a retry span always has its earlier attempts: (node, mask, start offset, attempt).
+        connects: list[tuple[int, np.ndarray, np.ndarray, int]] = []
         for j in range(k - 1, -1, -1):
             s = nodes[j][0]
             svc = sc.services[s]
@@ -142,6 +145,15 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                 call_fail = conn[ch] | (present[ch] & (failed[ch] | timed_out))
                 call_ms = np.where(conn[ch], 1.0, np.minimum(dur[ch], svc.timeout_ms))
                 offset[ch] = cursor
+                connects.append((ch, conn[ch].copy(), cursor.copy(), 1))
+                # Cut by the caller's deadline: cancelled on the callee's side too (its metrics
+                # count it as served: the caller's timeout, not the callee's failure).
+                message[ch] = np.where(
+                    timed_out & ~failed[ch],
+                    f"context canceled: {svc.name} gave up after {svc.timeout_ms:g}ms",
+                    message[ch],
+                )
+                failed[ch] |= timed_out
                 cursor = cursor + np.where(called, call_ms, 0.0)
                 # Retries: more attempts at the same callee, each a fresh leaf span.
                 retries = st.retries[s][bucket]
@@ -158,6 +170,7 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                     d = np.where(f_conn, 1.0, np.minimum(d, svc.timeout_ms))
                     # A connect that fails never reaches the callee: no span of its own there.
                     extra.append((ch, again & ~f_conn, cursor.copy(), d, f, a + 2))
+                    connects.append((ch, again & f_conn, cursor.copy(), a + 2))
                     cursor = cursor + np.where(again, d, 0.0)
                     still = again & f
                 call_fail = still
@@ -182,7 +195,12 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
             # Cancellation travels down: a cancelled call's own calls end no later than it does.
             left = (start[parent] - start[j]) * 1000.0 + dur[parent]
             present[j] &= present[parent] & ~(cut[parent] & (left <= 0.05))  # never made
+            clipped = cut[parent] & (dur[j] > np.maximum(left, 0.05))
             dur[j] = np.where(cut[parent], np.clip(dur[j], None, np.maximum(left, 0.05)), dur[j])
+            # Still running when the cancellation reached it: it ends cancelled, not ok.
+            who = sc.services[nodes[parent][0]].name
+            message[j] = np.where(clipped & ~failed[j], f"context canceled: {who} was cancelled", message[j])
+            failed[j] |= clipped
             cut[j] |= cut[parent]
         span_ids = _hex(rng, k * n, 16).reshape(k, n)
         rows = []
@@ -231,6 +249,29 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                             ),
                             "",
                         ),
+                    }
+                )
+            )
+        conn_ids = _hex(rng, max(len(connects), 1) * n, 16).reshape(-1, n)
+        for r, (ch, mask, off, attempt) in enumerate(connects):
+            s, parent = nodes[ch]
+            left = dur[parent] - off
+            mask = mask & present[parent] & ~(cut[parent] & (left <= 0.05))
+            if not mask.any():
+                continue
+            caller = sc.services[nodes[parent][0]].name
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "trace_id": trace_ids[mask],
+                        "span_id": conn_ids[r][mask],
+                        "parent_id": span_ids[parent][mask],
+                        "service": caller,
+                        "name": f"connect {sc.services[s].name}" + (" (retry)" if attempt > 1 else ""),
+                        "t": start[parent][mask] + off[mask] / 1000.0,
+                        "duration_ms": 1.0,
+                        "status": "error",
+                        "message": _conn_message(st, s, bucket)[mask],
                     }
                 )
             )

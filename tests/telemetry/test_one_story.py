@@ -105,9 +105,28 @@ def test_logs_metrics_and_traces_never_contradict(sc: Scenario) -> None:
         limit = callers[has].map(timeout)
         assert (spans.loc[has, "duration_ms"] <= limit + 1e-6).all()
 
-    # Ids never recur on unrelated requests.
-    ids = [x for m_ in msg for x in re.findall(r"request_id=([0-9a-f]+)", m_)]
-    assert len(ids) == len(set(ids))
+    # One request, one story: an id is on one line per service, only on services that call each
+    # other, within a second; and a caller's failed call to an HTTP service names a request
+    # the callee logged too.
+    t = tel.logs.column("t").to_numpy()
+    seen: dict[str, list[tuple[str, float]]] = {}
+    for k, m_ in enumerate(msg):
+        for x in re.findall(r"(?:request_id=|job )([0-9a-f]{12})\b", m_):
+            seen.setdefault(x, []).append((service[k], float(t[k])))
+    calls = {s.name: set(s.calls) for s in sc.services}
+    for x, where in seen.items():
+        names = [w[0] for w in where]
+        assert len(names) == len(set(names)), (x, where)
+        assert max(w[1] for w in where) - min(w[1] for w in where) < 1.0, (x, where)
+        for a in names:
+            assert any(a in calls[b] or b in calls[a] for b in names if b != a) or len(names) == 1, (x, where)
+    kinds = {s.name: s.kind for s in sc.services}
+    for k, m_ in enumerate(msg):
+        hit = re.search(r"call to (\S+) (?:timed out after|failed: 503 Service).*request_id=([0-9a-f]+)", m_) or re.search(
+            r'" 50[24] 0 .* upstream=(\S+) request_id=([0-9a-f]+)', m_
+        )
+        if hit and kinds[hit.group(1)] in ("http", "worker", "lb") and " 502 " not in m_:
+            assert hit.group(1) in [w[0] for w in seen[hit.group(2)]], m_
 
     # And every line holds up to the realism linter.
     assert [f.line() for f in check(sc, tel)] == []
