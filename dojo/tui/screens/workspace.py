@@ -120,7 +120,7 @@ class WorkspaceScreen(DojoScreen[None]):
         metrics = self.query_one(MetricsPane)
         metrics.set_data(f.cube, f.alerts, f.duration, service=f.paged_service)
         metrics.window = WINDOWS[2]
-        self.query_one(LogsPane).set_logs(f.logs, f.start)
+        self.query_one(LogsPane).set_logs(f.logs, f.start, sample=s.scenario.log_sample)
         bar = self.query_one(ClockBar)
         bar.duration, bar.start, bar.title = f.duration, f.start, visible_line(s.scenario.title)
         settle_after_load()

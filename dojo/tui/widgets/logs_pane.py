@@ -68,9 +68,9 @@ class LogsPane(Vertical):
     def log_view(self) -> LogView:
         return self.query_one(LogView)
 
-    def set_logs(self, logs: pa.Table, start: datetime) -> None:
+    def set_logs(self, logs: pa.Table, start: datetime, sample: float | None = None) -> None:
         view = self.log_view
-        view.set_logs(logs, start)
+        view.set_logs(logs, start, sample)
         with self.prevent(Select.Changed):
             self.query_one("#log-filter-service", Select).set_options([(plain(s), s) for s in view.columns.services])
 
