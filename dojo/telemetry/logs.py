@@ -14,6 +14,7 @@ import re
 import string
 import zlib
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -248,6 +249,7 @@ class LogBuilder:
         if self.st.kinds[service] == "external":
             return  # another company's system: we only see it through our callers' lines
         if counts is None:
+            assert per_s is not None, "a group needs a rate or its counts"
             lam = np.clip(np.nan_to_num(per_s), 0.0, None) * self.grid
             counts = self.rng.poisson(lam)
         if counts.sum() == 0:
@@ -270,7 +272,9 @@ class LogBuilder:
         if counted is None:
             rate = st.rps[i] * (st.err[i] if which == "err" else 1.0 - st.err[i])
             return self.rng.poisson(np.clip(np.nan_to_num(rate), 0, None) * self.grid * p)
-        n = st.err_count[i] if which == "err" else counted[i] - st.err_count[i]
+        err_count = getattr(st, "err_count", None)  # set with req_count by the metrics
+        assert err_count is not None
+        n = err_count[i] if which == "err" else counted[i] - err_count[i]
         return self.rng.binomial(np.maximum(n, 0).astype(np.int64), min(p, 1.0))
 
     def _split(self, total: np.ndarray, shares: list[np.ndarray]) -> list[np.ndarray]:
@@ -359,9 +363,10 @@ class LogBuilder:
         st, sample = self.st, self.st.scenario.log_sample
         self._sigma = sigma
         self._paired = np.zeros((st.S, st.T), dtype=np.int64)  # callee lines already written for callers
-        self._counted = getattr(st, "err_count", None)
-        if self._counted is None:
-            self._counted = np.rint(np.nan_to_num(st.rps * st.err) * self.grid).astype(np.int64)
+        counted = getattr(st, "err_count", None)
+        if counted is None:
+            counted = np.rint(np.nan_to_num(st.rps * st.err) * self.grid).astype(np.int64)
+        self._counted: np.ndarray = counted
         for i in st.topo:
             if st.kinds[i] == "external":
                 continue
@@ -393,7 +398,9 @@ class LogBuilder:
             w = np.minimum(st.edge_weight[(i, c)], 1.0)
             peer = self.consts(i, peer=st.names[c])
             conn = st.conn_src[c]
-            total_conn = sum(conn.values()) if conn else None
+            total_conn = np.zeros(st.T)
+            for r in conn.values():
+                total_conn = total_conn + r
             lb = st.kinds[i] == "lb"  # a load balancer says it in its access log: 502, 504
             # A connect that fails never reaches the callee: the callee has no line of it.
             for source, rate in conn.items():
@@ -435,6 +442,7 @@ class LogBuilder:
         # Every failed request the metrics counted and the log samples is one line, of one cause.
         if ids is None:
             t, ids = self._stamps(err_lines)
+        assert t is not None, "lines of a caller's requests come with their times"
         per_cause = self._split(err_lines, [np.asarray(c[0], dtype=float) for c in causes])
         for (_, templates, consts, pair_to), n, (t_c, ids_c) in zip(
             causes, per_cause, _carve(err_lines, per_cause, t, ids), strict=True
@@ -490,18 +498,23 @@ class LogBuilder:
         t = self.st.t[bucket] + np.minimum(self.rng.random(n) * self.grid, self.grid - 0.001)
         return t, self._fresh("id", n)
 
-    def _pair(self, i: int, pair_to: tuple[int, str], n: np.ndarray, t: np.ndarray, ids: pa.Array, depth: int):
+    def _pair(
+        self, i: int, pair_to: tuple[int, str], n: np.ndarray, t: np.ndarray, ids: pa.Array, depth: int
+    ) -> tuple[np.ndarray, np.ndarray, pa.Array, tuple[np.ndarray, np.ndarray, pa.Array] | None]:
         """Write the callee's side of requests a caller logged as failed calls to it. At most
         as many as the callee's counted failures allow (timeouts: its requests); caller lines
         beyond that are dropped with them, so no id lacks its callee."""
         st = self.st
         c, mode = pair_to
         if mode == "timeout":
-            room = np.asarray(getattr(st, "req_count", None) if hasattr(st, "req_count") else self._counted)[c]
+            served = getattr(st, "req_count", None)  # a cancelled request is one it was serving
+            if served is None:
+                served = np.rint(np.nan_to_num(st.rps) * self.grid).astype(np.int64)
+            room = np.asarray(served)[c]
         else:
             room = np.maximum(self._counted[c] - self._paired[c], 0)
         keep_n = np.minimum(n, room)
-        dropped = None
+        dropped: tuple[np.ndarray, np.ndarray, pa.Array] | None = None
         if (keep_n < n).any():
             (t, ids), (t_d, ids_d) = _carve(n, [keep_n, n - keep_n], t, ids)
             dropped = (n - keep_n, t_d, ids_d)
@@ -568,6 +581,8 @@ class LogBuilder:
         idx = int(source[2:].partition(":")[0])
         ev = self.st.scenario.timeline[idx]
         kind = voice(ev)
+        if kind is None:
+            return {}
         return {k: f"{v:g}" if isinstance(v, float) else str(v) for k, v in kind.resolve_params(ev.params).items()}
 
     def warnings(self) -> None:
@@ -631,7 +646,7 @@ class LogBuilder:
                 # Authors may write any line field in noise, {ms} included (it had no distribution).
                 self.add(
                     i,
-                    Template(noise.text, noise.level),
+                    Template(noise.text, cast(Any, noise.level)),  # DEBUG too: a level the logs know
                     noise.per_min / 60.0 * (traffic if follows else np.ones(st.T)),
                     self.consts(i),
                     ms_scale=st.p50[i],
@@ -755,6 +770,7 @@ class LogBuilder:
                 if g.ms_fixed is not None:
                     ms = np.full(n, g.ms_fixed)
                 else:
+                    assert g.ms_scale is not None and g.ms_sigma is not None, "a {ms} line needs its durations"
                     ms = g.ms_scale[bucket] * np.exp(rng.standard_normal(n) * g.ms_sigma[bucket])
                 if g.ms_cap is not None:
                     ms = np.minimum(ms, g.ms_cap)

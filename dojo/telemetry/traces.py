@@ -49,7 +49,7 @@ def _dominant_message(st: State, s: int, bucket: np.ndarray) -> np.ndarray:
     for name in names:
         if name.startswith("ev"):
             ev = st.scenario.timeline[int(name[2:].partition(":")[0])]
-            msgs.append(voice(ev).span_message)
+            msgs.append(_span_message(ev))
         elif name == "overload":
             msgs.append(_OWN_FAILURE.get(st.kinds[s], ("503 overloaded", ""))[0])
         else:
@@ -74,7 +74,7 @@ def _conn_message(st: State, c: int, bucket: np.ndarray) -> np.ndarray:
         return np.full(len(bucket), "connection refused", dtype=object)
     names = list(srcs)
     rates = np.array([np.broadcast_to(srcs[n], (st.T,)) for n in names])
-    msgs = [voice(st.scenario.timeline[int(n[2:].partition(":")[0])]).span_message for n in names]
+    msgs = [_span_message(st.scenario.timeline[int(n[2:].partition(":")[0])]) for n in names]
     return np.array(msgs, dtype=object)[rates.argmax(axis=0)[bucket]]
 
 
@@ -224,7 +224,7 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                 )
             )
         retry_ids = _hex(rng, max(len(extra), 1) * n, 16).reshape(-1, n)
-        for r, (ch, mask, off, d, f, attempt) in enumerate(extra):
+        for x, (ch, mask, off, d, f, attempt) in enumerate(extra):
             s, parent = nodes[ch]
             left = dur[parent] - off  # a cancelled caller makes no attempt after its own end
             mask = mask & present[parent] & ~(cut[parent] & (left <= 0.05))
@@ -233,7 +233,7 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                 pd.DataFrame(
                     {
                         "trace_id": trace_ids[mask],
-                        "span_id": retry_ids[r][mask],
+                        "span_id": retry_ids[x][mask],
                         "parent_id": span_ids[parent][mask],
                         "service": sc.services[s].name,
                         "name": _span_name(st, s, nodes, parent) + " (retry)",
@@ -253,7 +253,7 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                 )
             )
         conn_ids = _hex(rng, max(len(connects), 1) * n, 16).reshape(-1, n)
-        for r, (ch, mask, off, attempt) in enumerate(connects):
+        for x, (ch, mask, off, attempt) in enumerate(connects):
             s, parent = nodes[ch]
             left = dur[parent] - off
             mask = mask & present[parent] & ~(cut[parent] & (left <= 0.05))
@@ -264,7 +264,7 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                 pd.DataFrame(
                     {
                         "trace_id": trace_ids[mask],
-                        "span_id": conn_ids[r][mask],
+                        "span_id": conn_ids[x][mask],
                         "parent_id": span_ids[parent][mask],
                         "service": caller,
                         "name": f"connect {sc.services[s].name}" + (" (retry)" if attempt > 1 else ""),
@@ -293,6 +293,12 @@ def _span_name(st: State, s: int, nodes, parent: int) -> str:
 
 
 def _api(st: State):
-    if getattr(st, "_api", None) is None:
-        st._api = service_api(st.scenario)
-    return st._api
+    cache = vars(st)  # built once per simulated state, on it
+    if cache.get("_api") is None:
+        cache["_api"] = service_api(st.scenario)
+    return cache["_api"]
+
+
+def _span_message(ev) -> str:
+    kind = voice(ev)
+    return kind.span_message if kind is not None else "error"
