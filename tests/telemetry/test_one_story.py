@@ -14,7 +14,16 @@ from dojo.scenario.model import Scenario
 from dojo.telemetry.synthesize import synthesize
 from dojo.telemetry.text import _decoded
 
-FAULTS = ["dependency_latency", "dns_failure", "traffic_surge", "code_defect", "cpu_saturation"]
+FAULTS = [
+    "dependency_latency",
+    "dns_failure",
+    "traffic_surge",
+    "code_defect",
+    "cpu_saturation",
+    "certificate_expiry",
+    "connection_pool_exhaustion",
+    "retry_storm",
+]
 KINDS = ["http", "http", "db", "cache", "worker"]
 
 
