@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "sanitize": "dojo.commands.sanitize:sanitize_cmd",
     "gameday": "dojo.commands.gameday:gameday_cmd",
     "join": "dojo.commands.gameday:join_cmd",
+    "cache": "dojo.commands.cache:cache_cmd",
+    "serve": "dojo.commands.serve:serve_cmd",
 }
 
 HELP = {
@@ -47,6 +49,8 @@ HELP = {
     "sanitize": "Scrub real incident artifacts of IPs, names and secrets; --check scans for leftovers.",
     "gameday": "Run a game day: create a game, then start, pause, hint, inject, status, report, console.",
     "join": "Join your game day team with its join code (terminal UI).",
+    "cache": "See, warm (warm SCENARIO...) and clear the synthesized incidents kept on disk.",
+    "serve": "Serve the dojo in a web browser, a dojo per tab (loopback only unless --host).",
 }
 
 
@@ -94,9 +98,12 @@ def cli(ctx: click.Context) -> None:
 
     Run with no command to open the scenario library.
     """
+    _check_cache_limit()
     if ctx.invoked_subcommand is not None:
         return
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    from dojo.interactive import can_draw
+
+    if not can_draw():
         listing = cli.get_command(ctx, "list")
         assert listing is not None  # a built-in command
         ctx.invoke(listing)  # piped or scripted: the library as text
@@ -104,6 +111,20 @@ def cli(ctx: click.Context) -> None:
     from dojo.tui.launch import run
 
     run()
+
+
+def _check_cache_limit() -> None:
+    """A bad DOJO_CACHE_LIMIT is one line now, not a failure deep inside the first synthesis."""
+    import os
+
+    if os.environ.get("DOJO_CACHE_LIMIT"):
+        from dojo.telemetry.cache import CacheError, parse_size
+
+        try:
+            parse_size(os.environ["DOJO_CACHE_LIMIT"])
+        except CacheError as exc:
+            click.echo(f"dojo: {exc}", err=True)
+            sys.exit(2)
 
 
 def main() -> None:

@@ -1,9 +1,19 @@
+import atexit
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # The suite tests this checkout, even where another copy of the package is installed.
 sys.path.insert(0, str(ROOT))
+
+# The incident cache of the suite: one folder per test process, never the user's own cache, so
+# a test run neither reads stale incidents nor fills the machine's cache folder.
+_CACHE = tempfile.mkdtemp(prefix="dojo-test-cache-")
+os.environ["DOJO_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, True)
 
 # Loading a scenario checks it against the fault library, which dojo.telemetry lends the loader
 # when imported (dojo/scenario/hooks.py); tests load scenarios without synthesizing them.

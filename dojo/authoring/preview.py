@@ -23,7 +23,7 @@ from dojo.authoring.lint import Finding, fault_events, lint, onset, page_time
 from dojo.scenario.durations import format_duration
 from dojo.scenario.model import Scenario, TimelineEvent
 from dojo.telemetry.faults import FAULTS, FaultKind
-from dojo.telemetry.imported import imported_signals
+from dojo.telemetry.imported import imported_signals, unknown_names
 from dojo.telemetry.logs import ACCESS, HEALTH
 from dojo.telemetry.model import Telemetry
 from dojo.telemetry.selectors import describe, selector_hits
@@ -440,6 +440,9 @@ def imported(sc: Scenario, tel: Telemetry) -> list[Part]:
                 "`duration:` to keep them."
             )
         )
+    unknown = unknown_names(sc, real)
+    if unknown:
+        parts += [Sub("names the scenario does not have"), *(Para(line) for line in unknown)]
     logs = getattr(real, "logs", None)
     if logs is not None and logs.num_rows:
         first = logs.take(pa.array(np.argsort(logs.column("t").to_numpy(), kind="stable")[:SAMPLE_LINES]))

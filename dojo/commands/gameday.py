@@ -96,7 +96,8 @@ def gameday_cmd() -> None:
     multiple=True,
     callback=_scheduled,
     metavar="AT=TEXT",
-    help="A pre-written inject every team sees at game time AT, e.g. '10m=Support: EU checkouts fail' (repeat).",
+    help="A pre-written inject every team sees at game time AT, e.g. '10m=Support: EU checkouts fail' (repeat); "
+    "the scenario's own injects are released too.",
 )
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the game id, key and codes as JSON.")
@@ -107,7 +108,9 @@ def create_cmd(scenario, teams, speed, time_limit, seed, injects, db, as_json) -
     sc = load_or_exit(scenario)
     source = resolve_scenario(scenario).read_text(encoding="utf-8")
     from dojo.gameday.game import create_game
+    from dojo.telemetry.cache import warm
 
+    warm(sc, seed)  # synthesized once, before teams join: every team's process maps the same files
     with game_store(db) as store:
         created = create_game(
             store, sc, source, list(teams), speed=speed, time_limit=time_limit, seed=seed, scheduled=injects
@@ -265,13 +268,26 @@ def member_name(name: str | None) -> str:
 
 
 @click.command("join")
-@click.argument("code", nargs=-1, required=True)
+@click.argument("code", nargs=-1)
 @click.option("--name", default=None, help="Your name in the team (default $DOJO_MEMBER, else $USER).")
 @click.option("--db", default=None, help=DB_HELP)
-def join_cmd(code, name, db) -> None:
-    """Join your team with its CODE (the words your facilitator gave you) in the terminal UI."""
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+@click.option("--game", default=None, metavar="GAME", help="Without CODE: accept only codes of this game.")
+def join_cmd(code, name, db, game) -> None:
+    """Join your team with its CODE (the words your facilitator gave you) in the terminal UI.
+
+    Without CODE, the screen asks for it (and your name): what each tab of `dojo serve --game` shows.
+    """
+    from dojo.interactive import can_draw
+
+    if not can_draw():
         fail("joining in the terminal UI needs a terminal; bots use 'dojo play --headless --join CODE'", code=2)
+    if not code:
+        from dojo.tui.screens.ask_code import run_ask
+
+        run_ask(db, game, name or os.environ.get("DOJO_MEMBER") or "")
+        return
+    if game is not None:
+        fail("--game is for joining without a CODE; drop it (the code names its game)", code=2)
     text = " ".join(code)
     with game_store(db) as store:
         store.team_view(text)  # a wrong code fails here, on the command line

@@ -104,13 +104,22 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
     errors += load_errors + _duplicate_ids(loaded)
     for err in errors:
         echo(str(err))
+    _warn_imported(loaded)
     bad = len({e.path for e in errors})
     if errors:
-        echo(
-            f"{len(errors)} problem{'s' * (len(errors) != 1)} in {bad} of {len(files)} file{'s' * (len(files) != 1)}"
-        )
+        echo(f"{len(errors)} problem{'s' * (len(errors) != 1)} in {bad} of {len(files)} file{'s' * (len(files) != 1)}")
         sys.exit(1)
     echo(f"{len(files)} file{'s' * (len(files) != 1)} valid")
+
+
+def _warn_imported(loaded) -> None:
+    """Imported services and metrics the scenario does not have: a warning each (the file is
+    valid, but play would answer "no service ..." for them)."""
+    from dojo.telemetry.imported import unknown_names
+
+    for path, sc in loaded:
+        for line in unknown_names(sc) if sc.imports is not None else ():
+            echo(f"{path}: warning: {line}")
 
 
 @click.command("schema")
@@ -179,9 +188,7 @@ def list_cmd(paths: tuple[Path, ...], as_json: bool, verbose: bool) -> None:
         width = max(len(sc.id) for _, sc in loaded)
         for _, sc in loaded:
             tags = ",".join(sc.tags) or "-"
-            echo(
-                f"{sc.id:<{width}}  {'*' * sc.difficulty:<5}  {format_duration(sc.duration):>6}  {sc.title}  [{tags}]"
-            )
+            echo(f"{sc.id:<{width}}  {'*' * sc.difficulty:<5}  {format_duration(sc.duration):>6}  {sc.title}  [{tags}]")
             if sc.source is not None:
                 credit = credit_lines(sc.source.url, sc.source.org, sc.source.date, sc.source.changes)
                 for line in credit if verbose else credit[:1]:

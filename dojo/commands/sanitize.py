@@ -26,7 +26,14 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     sys.exit(code)
 
 
-@click.command("sanitize", context_settings={"help_option_names": ["-h", "--help"]})
+LIMITS = (
+    "Limits (environment variables): a gzip input decompresses to at most DOJO_MAX_GUNZIP_RATIO (100) times its "
+    "size and DOJO_MAX_GUNZIP_MB (2000) MB; a line, or a JSON document read whole, is at most DOJO_MAX_LINE_MB "
+    "(256) MB. Past them the file is refused in one line."
+)
+
+
+@click.command("sanitize", context_settings={"help_option_names": ["-h", "--help"]}, epilog=LIMITS)
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "-o", type=click.Path(path_type=Path), help="Folder for the sanitized files and report.json.")
 @click.option(
@@ -54,6 +61,11 @@ def _fail(message: str, code: int = 2) -> NoReturn:
         "at most 4)."
     ),
 )
+@click.option(
+    "--real-key-prefixes",
+    is_flag=True,
+    help="Key pseudonyms keep the vendor's prefix (sk_live_, AKIA, xoxb-): secret scanners will flag them.",
+)
 @click.option("--check", is_flag=True, help="Scan INPUTS for leftovers instead; exit 1 if any is found.")
 @click.option(
     "--allow",
@@ -71,12 +83,15 @@ def sanitize_cmd(
     keep: tuple[str, ...],
     fmt: str | None,
     jobs: int | None,
+    real_key_prefixes: bool,
     check: bool,
     allow: tuple[Path, ...],
     quiet: bool,
 ) -> None:
     """Scrub logs, JSON lines, CSV, OTLP and Jaeger JSON (gzip too) of IPs, e-mails, host and user
-    names, UUIDs, keys, tokens, passwords, cards and MACs, with consistent look-alike pseudonyms.
+    names, UUIDs, keys, tokens, passwords, private keys, cards, MACs, AWS accounts, machine and
+    project ids, pod hashes, phones, SSNs, birth dates and people's names under their keys, with
+    consistent look-alike pseudonyms (keys without their vendor's prefix, see --real-key-prefixes).
 
     \b
       dojo sanitize incident/*.log --out scenarios/x/artifacts --secret "$KEY" --shift -30d
@@ -85,7 +100,13 @@ def sanitize_cmd(
     if not inputs:
         _fail("no input files; give files or folders to " + ("check" if check else "sanitize"))
     if check:
-        for flag, value in (("--out", out), ("--mapping", mapping), ("--shift", shift_text), ("--format", fmt)):
+        for flag, value in (
+            ("--out", out),
+            ("--mapping", mapping),
+            ("--shift", shift_text),
+            ("--format", fmt),
+            ("--real-key-prefixes", real_key_prefixes),
+        ):
             if value:
                 _fail(f"{flag} does not go with --check")
         _check(list(inputs), keep, list(allow), quiet)
@@ -99,7 +120,12 @@ def sanitize_cmd(
     from .common import end_cleanly_on_sigterm
 
     end_cleanly_on_sigterm()
-    _sanitize(list(inputs), _options(out, secret, shift_text, mapping, keep, fmt, jobs), quiet)
+    options = _options(out, secret, shift_text, mapping, keep, fmt, jobs)
+    if real_key_prefixes:
+        from dataclasses import replace
+
+        options = replace(options, real_key_prefixes=True)
+    _sanitize(list(inputs), options, quiet)
 
 
 def _options(
@@ -137,13 +163,27 @@ def _options(
 def _sanitize(inputs: list[Path], options: Options, quiet: bool) -> None:
     from dojo.sanitize.run import InputError, sanitize
 
+    from .generate import StderrProgress
+
     out, mapping = options.out, options.mapping
+    # A bar on a terminal only, once a run takes more than a second (a 50 MB log does).
+    bar = StderrProgress("sanitizing", delay=1.0)
+
+    def advance(done: int, total: int) -> None:
+        bar(f"{done / 1e6:,.0f}/{total / 1e6:,.0f} MB", min(1.0, done / max(total, 1)))
+
+    def line(text: str) -> None:
+        bar.close()  # the file's name on its own line, then the bar again
+        echo(text, err=True)
+
     try:
-        report = sanitize(inputs, options, None if quiet else lambda line: echo(line, err=True))
+        report = sanitize(inputs, options, None if quiet else line, None if quiet else advance)
     except InputError as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"{exc.filename or out}: {exc.strerror or exc}", 1)
+    finally:
+        bar.close()
     if mapping is not None:
         echo(
             f"warning: {mapping} holds the ORIGINAL values (IPs, names, secrets) next to their pseudonyms; "

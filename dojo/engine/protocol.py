@@ -23,6 +23,7 @@ from typing import Any, Callable, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from dojo.store import StoreError
+from dojo.terminal_text import visible_line
 
 from .api import Args, EventQuery, LogQuery, MetricQuery, TraceQuery
 from .errors import EngineError
@@ -239,6 +240,11 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+# The longest input line read as a command: the largest real one (a diagnosis with its
+# explanation) is a few kB.
+MAX_COMMAND_CHARS = 1_000_000
+
+
 class Protocol:
     """Drives a Session from JSON requests. Never raises for anything a client sends."""
 
@@ -281,7 +287,8 @@ class Protocol:
         except (EngineError, StoreError) as exc:
             reply = {"ok": False, "cmd": name, "error": str(exc)}
         except Exception as exc:  # a bug must not end the learner's session
-            print(f"dojo: internal error in {name!r}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            # stderr is a terminal; the exception may quote what the command carried.
+            print(visible_line(f"dojo: internal error in {name!r}: {type(exc).__name__}: {exc}"), file=sys.stderr)
             reply = {"ok": False, "cmd": name, "error": f"internal error: {type(exc).__name__}: {exc}"}
         if rid is not None:
             reply["id"] = rid

@@ -64,15 +64,34 @@ def _r(x: float) -> float:
 
 
 def _single(col: pa.ChunkedArray) -> pa.Array:
-    return col.combine_chunks()
+    # One chunk is used as it is: combine_chunks would copy it, and a column mapped from the
+    # incident cache must stay in the mapping (shared by every player), not on this heap.
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+
+
+def _column(col: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A big column as it is: one array, or the chunks of an incident changed by an action (the
+    cached part before it, mapped, and the part after), never concatenated into a copy."""
+    return col.chunk(0) if col.num_chunks == 1 else col
+
+
+def _numpy(col: pa.ChunkedArray) -> np.ndarray:
+    """Numbers as numpy: zero-copy for one chunk; a copy (8 bytes a row, small) for several."""
+    out: np.ndarray = col.chunk(0).to_numpy(zero_copy_only=False) if col.num_chunks == 1 else col.to_numpy()
+    return out
 
 
 class _Codes:
     """A dictionary column as numpy codes, with names -> code."""
 
     def __init__(self, col: pa.ChunkedArray, what: str):
-        arr = _single(col)
-        if pa.types.is_dictionary(arr.type):
+        if col.num_chunks > 1 and pa.types.is_dictionary(col.type):
+            # Chunks may each have their own dictionary (an incident changed by an action): one
+            # shared dictionary, and the codes (small integers) concatenated.
+            col = col.unify_dictionaries()
+            self.codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in col.chunks])
+            names = col.chunk(0).dictionary.to_pylist()
+        elif pa.types.is_dictionary((arr := _single(col)).type):
             self.codes = arr.indices.to_numpy(zero_copy_only=False)
             names = arr.dictionary.to_pylist()
         else:  # an importer may hand us plain strings
@@ -120,6 +139,30 @@ def _stats(service: str, metric: str, t0: float, t1: float, v: np.ndarray) -> Wi
     )  # fmt: skip
 
 
+def _metric_series(metrics: pd.DataFrame) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+    """(t, value) per (service, metric), in order of first appearance, sorted by t. One sort over
+    the whole frame, not a groupby with a sort per series: opening a large incident waits on it."""
+    if not len(metrics):
+        return {}
+    si, services = pd.factorize(metrics["service"])
+    mi, names = pd.factorize(metrics["metric"])
+    group = si.astype(np.int64) * len(names) + mi
+    t = metrics["t"].to_numpy(dtype=float)
+    v = metrics["value"].to_numpy(dtype=float)
+    uniq, first = np.unique(group, return_index=True)
+    # A bucket without requests has no latency: no data point, as a metrics store would have.
+    rows = np.flatnonzero(~np.isnan(v))
+    rows = rows[np.lexsort((t[rows], group[rows]))]
+    bounds = np.searchsorted(group[rows], uniq)
+    ends = np.append(bounds[1:], len(rows))
+    out: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+    for k in np.argsort(first, kind="stable"):
+        g = int(uniq[k])
+        sel = rows[bounds[k] : ends[k]]
+        out[(str(services[g // len(names)]), str(names[g % len(names)]))] = (t[sel], v[sel])
+    return out
+
+
 # -- the index -------------------------------------------------------------------------------
 
 
@@ -134,22 +177,18 @@ class Signals:
         self.services = list(tel.scenario.service_names)
         self.log_sample = float(tel.scenario.log_sample)
 
-        logs = tel.logs.combine_chunks()
+        logs = tel.logs
         self.log_table = logs
-        self.log_t = _single(logs.column("t")).to_numpy(zero_copy_only=False)
-        self.log_ids = _single(logs.column("id")).to_numpy(zero_copy_only=False)
-        self.message = _single(logs.column("message"))
+        self.log_t = _numpy(logs.column("t"))
+        self.log_ids = _numpy(logs.column("id"))
+        self.message = _column(logs.column("message"))
         self.text = TextSearch(self.message)
-        self.trace_col = _single(logs.column("trace_id"))
+        self.trace_col = _column(logs.column("trace_id"))
         self.svc = _Codes(logs.column("service"), "service")
         self.lvl = _Codes(logs.column("level"), "level")
         self.host = _Codes(logs.column("host"), "host")
 
-        self.series: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
-        for (service, metric), g in tel.metrics.groupby(["service", "metric"], sort=False):
-            # A bucket without requests has no latency: no data point, as a metrics store would have.
-            g = g[g["value"].notna()].sort_values("t")
-            self.series[(service, metric)] = (g["t"].to_numpy(dtype=float), g["value"].to_numpy(dtype=float))
+        self.series = _metric_series(tel.metrics)
         self.metric_names: dict[str, list[str]] = {s: [] for s in self.services}
         for service, metric in self.series:
             self.metric_names.setdefault(service, []).append(metric)
@@ -189,6 +228,19 @@ class Signals:
         if q.regex is not None:
             check_regex(q.regex)
         lo, hi = self._range(self.log_t, q.since, q.until, now)
+        rows = self.log_rows(q, lo, hi)
+        page = _page(rows, q.order, q.offset, q.limit)
+        return LogPage(
+            count=int(len(rows)), offset=q.offset, order=q.order, lines=self.log_lines(page),
+            log_sample=self.log_sample,
+        )  # fmt: skip
+
+    def log_rows(self, q: LogQuery, lo: int, hi: int) -> np.ndarray:
+        """The rows in [lo, hi) of `log_table` that pass the query's filters (text, service, host,
+        level, trace; not its time window or paging), ascending. The one log filter: the terminal
+        UI's pane, which holds the whole table, asks here too."""
+        if q.regex is not None:
+            check_regex(q.regex)
         mask: np.ndarray | None = None  # over rows [lo, hi)
 
         def both(m: np.ndarray) -> None:
@@ -237,11 +289,7 @@ class Signals:
             for p in patterns:
                 both(match_mask(self.message.slice(lo, hi - lo), prefix + p))
             rows = np.arange(lo, hi) if mask is None else np.flatnonzero(mask) + lo
-        page = _page(rows, q.order, q.offset, q.limit)
-        return LogPage(
-            count=int(len(rows)), offset=q.offset, order=q.order, lines=self.log_lines(page),
-            log_sample=self.log_sample,
-        )  # fmt: skip
+        return rows
 
     def log_lines(self, rows: np.ndarray) -> list[LogLine]:
         if len(rows) == 0:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from dojo.engine import events as ev
 from dojo.scenario.model import Scenario
+from dojo.terminal_text import visible
 
 from .team import load_game_scenario
 from .text import clock
@@ -296,6 +297,9 @@ def write_report(facilitator, out: Path, *, anonymize: bool = False) -> list[Pat
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, text in (("report.md", markdown(report)), ("report.html", html_report(report))):
+        # Titles, team names, injects and hypotheses were written by others; the report is read
+        # with `cat` and in browsers (which obey bidi overrides): controls go in spelled out.
+        text = visible(text)
         path = out / name
         tmp = out / f".{name}.tmp"
         tmp.write_text(text, encoding="utf-8")

@@ -73,6 +73,44 @@ def _epoch(m: re.Match[str], year: int) -> datetime | None:
         return None
 
 
+def _apache_error(m: re.Match[str], year: int) -> datetime | None:
+    # Sun Dec 04 04:47:44 2005, or 2.4's Wed Oct 11 14:32:52.123456 2000 (local time, taken as UTC)
+    _, mon, day, clock, yr = m.group(1).split()
+    month = _MONTHS.get(mon.lower())
+    try:
+        h, mi, s = clock.split(":")
+        if month is None:
+            raise ValueError(mon)
+        sec = float(s)
+        return datetime(
+            int(yr), month, int(day), int(h), int(mi), int(sec), round((sec % 1) * 1e6), tzinfo=timezone.utc
+        )
+    except ValueError:
+        return None
+
+
+def _hdfs(m: re.Match[str], year: int) -> datetime | None:
+    # 081109 203615: yymmdd hhmmss
+    d, t = m.group(1), m.group(2)
+    try:
+        return datetime(
+            2000 + int(d[:2]), int(d[2:4]), int(d[4:6]), int(t[:2]), int(t[2:4]), int(t[4:6]), tzinfo=timezone.utc
+        )
+    except ValueError:
+        return None
+
+
+def _slashed(m: re.Match[str], year: int) -> datetime | None:
+    # nginx's error log: 2026/03/10 14:03:12; Spark/Hadoop: 17/06/09 20:10:40 (two-digit year)
+    date, clock = m.group(1).split(" ")
+    y, mo, d = date.split("/")
+    try:
+        h, mi, s = (int(x) for x in clock.split(":"))
+        return datetime(int(y) + (2000 if len(y) == 2 else 0), int(mo), int(d), h, mi, s, tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
 CONVENTIONS = (
     Convention(
         "ISO 8601", re.compile(r"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)"), _iso
@@ -80,6 +118,16 @@ CONVENTIONS = (
     Convention("Apache/nginx", re.compile(r"\[(\d{2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\]"), _clf),
     Convention("syslog", re.compile(r"^(?:<\d+>)?([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}:\d{2}:\d{2})\b"), _syslog),
     Convention("epoch", re.compile(r"^\s*\[?(\d{10}(?:\.\d+)?|\d{13}|\d{16}|\d{19})\b"), _epoch),
+    Convention(
+        "Apache error log",
+        re.compile(r"^\[((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)? \d{4})\]"),
+        _apache_error,
+    ),
+    # BGL and Thunderbird (loghub): an alert tag, then the epoch seconds in column 2 (the true
+    # instant: the readable stamp further on is local time).
+    Convention("BGL", re.compile(r"^\S+ (\d{10}) \d{4}\.\d{2}\.\d{2} "), _epoch),
+    Convention("HDFS", re.compile(r"^(\d{6}) (\d{6})\b"), _hdfs),
+    Convention("nginx error log", re.compile(r"^((?:\d{4}|\d{2})/\d{2}/\d{2} \d{2}:\d{2}:\d{2})\b"), _slashed),
 )
 
 

@@ -20,7 +20,7 @@ from .finder import Finder
 from .keep import Keep
 from .patterns import coarse_pattern
 from .pseudonyms import normalize
-from .readers import GZIP_ERRORS, SNIFF_SIZE, DecompressionLimit, binary_reason, iter_chunks, open_input
+from .readers import GZIP_ERRORS, SNIFF_SIZE, DecompressionLimit, TooLong, binary_reason, iter_chunks, open_input
 from .run import PSEUDONYMS_NAME, REPORT_NAME, InputError
 from .tagged import TAGGED, is_tagged
 
@@ -90,6 +90,8 @@ class Checker:
             skipped(f"{path}: not fully checked, corrupt or truncated gzip ({exc})")
         except DecompressionLimit as exc:
             skipped(f"not fully checked: {exc}")
+        except TooLong as exc:
+            skipped(f"{path}: not fully checked, {exc}")
 
     def _check(self, path: Path, fh: BinaryIO, skipped: Callable[[str], None]) -> Iterator[Finding]:
         reason = binary_reason(fh.read(SNIFF_SIZE))
@@ -107,6 +109,7 @@ class Checker:
                     continue
                 for kind, value in self._leftovers(piece, allowed):
                     yield Finding(path, line, kind, mask(value))
+                line += piece.count(b"\n")  # a PEM block is one candidate over several lines
 
     def _leftovers(self, cand: bytes, allowed: dict[str, set[str]]) -> list[tuple[str, str]]:
         found = self._cache.get(cand)
@@ -123,7 +126,7 @@ class Checker:
 
     def _pseudonym(self, kind: str, value: str, allowed: dict[str, set[str]]) -> bool:
         if kind in TAGGED:
-            return is_tagged(value)
+            return is_tagged(value, kind)
         try:
             key = normalize(kind, value)
         except ValueError:

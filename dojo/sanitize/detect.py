@@ -31,9 +31,41 @@ SECRET = "secret"
 CARD = "card"
 MAC = "mac"
 TIMESTAMP = "timestamp"
+ACCOUNT_ID = "account_id"  # an AWS account: 12 digits
+HEX_ID = "hex_id"  # a machine, boot, user or project id: 32+ hex digits
+FINGERPRINT = "fingerprint"  # an ssh key's SHA256 or MD5 fingerprint
+PRIVATE_KEY = "private_key"  # the body of a PEM private key block
+POD = "pod"  # the generated part of a Kubernetes pod name
+PHONE = "phone"
+NATIONAL_ID = "national_id"
+BIRTH_DATE = "birth_date"
+PERSON = "person_name"
 
 # Everything that is replaced; timestamps are shifted, not replaced, and only on request.
-SENSITIVE_KINDS = (IPV4, IPV6, EMAIL, HOSTNAME, USERNAME, UUID, API_KEY, BEARER, JWT, URL_PASSWORD, SECRET, CARD, MAC)
+SENSITIVE_KINDS = (
+    IPV4,
+    IPV6,
+    EMAIL,
+    HOSTNAME,
+    USERNAME,
+    UUID,
+    API_KEY,
+    BEARER,
+    JWT,
+    URL_PASSWORD,
+    SECRET,
+    CARD,
+    MAC,
+    ACCOUNT_ID,
+    HEX_ID,
+    FINGERPRINT,
+    PRIVATE_KEY,
+    POD,
+    PHONE,
+    NATIONAL_ID,
+    BIRTH_DATE,
+    PERSON,
+)
 
 
 class Part(NamedTuple):
@@ -46,7 +78,8 @@ class Part(NamedTuple):
 _STOPWORDS = frozenset(
     """failed failure fail success successful succeeded ok error attempt attempts from for to as by of on in at
     with via the a an is was has had not no and or incorrect invalid denied required timeout expired page
-    session user name unknown none null nil true false""".split()
+    session user name unknown none null nil true false node shell screen prompt server host prompt timed
+    attempted accepted rejected""".split()
 )
 
 # Values that sit where a secret would but are not one: empty, masked, placeholders, templates.
@@ -61,7 +94,8 @@ _PASSWORD_WORDS = re.compile(r"(?i)(?:password|passwd|passphrase|pass|pwd|secret
 
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\Z")
 _API_KEY = re.compile(
-    r"(?:(?:sk|rk|pk)_(?:live|test)_|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIPA|gh[pousr]_|github_pat_|xox[abposr]-|AIza|glpat-)"
+    r"(?:(?:sk|rk|pk)_(?:live|test)_|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIPA|gh[pousr]_|github_pat_|xox[abposr]-|AIza|glpat-"
+    r"|npm_|pypi-)"
 )
 _UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\Z")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z")
@@ -129,8 +163,13 @@ def host_span(name: str, *, slash_before: bool = False) -> tuple[int, int] | Non
 
 
 def _strip_quotes(start: int, end: int, text: str) -> tuple[int, int]:
+    # Inside a JSON string a quoted value is \"bob\": the backslashes go with the quotes, not the value.
+    if end - start >= 4 and text[start] == "\\" and text[start + 1] == '"' and text[end - 2 : end] == '\\"':
+        return start + 2, end - 2
     if end - start >= 2 and text[start] in "\"'" and text[end - 1] == text[start]:
         return start + 1, end - 1
+    if end > start and text[end - 1] == "\\" and text[end : end + 1] in ('"', "'"):
+        end -= 1  # bob\" : the escape of a closing quote
     return start, end
 
 
@@ -158,6 +197,8 @@ def host_value_parts(text: str, start: int, end: int) -> list[Part]:
 def user_value_parts(text: str, start: int, end: int) -> list[Part]:
     """A value known to name a user (user=, "for user X", /home/X): a name, or an e-mail, or a UUID."""
     start, end = _strip_quotes(start, end, text)
+    while end > start and text[end - 1] == "\\":
+        end -= 1
     end = _strip_trailing_dots(start, end, text)
     value = text[start:end]
     if not value or value.lower() in _STOPWORDS or _PLACEHOLDER.match(value):
@@ -167,6 +208,33 @@ def user_value_parts(text: str, start: int, end: int) -> list[Part]:
     if _UUID.match(value):
         return [Part(UUID, start, end)]
     return [Part(USERNAME, start, end)]
+
+
+_HEX_ID = re.compile(r"[0-9A-Fa-f]{32,64}\Z")
+_ACCOUNT = re.compile(r"[0-9]{12}\Z")
+_PERSON = re.compile(r"[^\W\d_][\w'.-]*(?: [^\W\d_][\w'.-]*){0,4}\Z")
+
+
+def ident_value_parts(text: str, start: int, end: int) -> list[Part]:
+    """A value under a machine, boot, user, project or account id key."""
+    start, end = _strip_quotes(start, end, text)
+    value = text[start:end]
+    if _HEX_ID.match(value):
+        return [Part(HEX_ID, start, end)]
+    if _ACCOUNT.match(value):
+        return [Part(ACCOUNT_ID, start, end)]
+    if _UUID.match(value):
+        return [Part(UUID, start, end)]
+    return []
+
+
+def person_value_parts(text: str, start: int, end: int) -> list[Part]:
+    """A value under a person's-name key: one to five words of letters (Ada Lovelace, 田中 太郎)."""
+    start, end = _strip_quotes(start, end, text)
+    value = text[start:end]
+    if not value or _PLACEHOLDER.match(value) or not _PERSON.match(value):
+        return []
+    return [Part(PERSON, start, end)]
 
 
 def secret_value_parts(key: str, text: str, start: int, end: int) -> list[Part]:
@@ -278,11 +346,122 @@ def _email_pct(m: re.Match[str], text: str) -> list[Part]:
     return user_value_parts(text, s, at) + [Part(HOSTNAME, at + 3, at + 3 + span[1])]
 
 
+_EDGE = re.compile(r"(?:\s|\\n|\\r)+")
+
+
+def _pem(m: re.Match[str], text: str) -> list[Part]:
+    # The body without the line breaks (real, or \n escapes in JSON) around it; header and footer
+    # stay, so the block still reads as a key.
+    s, e = m.span("pm_body")
+    lead = _EDGE.match(text, s)
+    if lead is not None:
+        s = lead.end()
+    while e > s:
+        if text[e - 1].isspace():
+            e -= 1
+        elif text[e - 2 : e] in ("\\n", "\\r"):
+            e -= 2
+        else:
+            break
+    return [Part(PRIVATE_KEY, s, e)] if e > s else []
+
+
+def _bare_secret(m: re.Match[str], text: str) -> list[Part]:
+    s, e = m.span("bs_val")
+    value = text[s:e]
+    upper = sum(c.isupper() for c in value)
+    lower = sum(c.islower() for c in value)
+    digits = _digits(value)
+    # Random base64 of 40 characters: every class well represented; a path or a word run is not.
+    if upper < 4 or lower < 4 or digits < 2 or value.startswith("/") or "//" in value:
+        return []
+    return [Part(SECRET, s, e)]
+
+
+def _ip_host(m: re.Match[str], text: str) -> list[Part]:
+    s, e = m.span("ih_ip")
+    return [Part(IPV4, s, e)] if all(int(o) <= 255 for o in text[s:e].split("-")) else []
+
+
+_FICTIONAL_NANP = re.compile(r"1?[2-9][0-9]{2}55501[0-9]{2}\Z")  # 555-0100..0199, reserved for fiction
+_EXAMPLE_SSNS = frozenset({"123456789", "078051120", "219099999"})  # published examples, no one's
+_DATE = re.compile(
+    r"(?:(?P<y1>(?:19|20)[0-9]{2})(?P<s1>[-/.])[01]?[0-9](?P=s1)[0-3]?[0-9]"
+    r"|[0-3]?[0-9](?P<s2>[-/.])[01]?[0-9](?P=s2)(?P<y2>(?:19|20)[0-9]{2}))\Z"
+)
+
+
+def phone_value_parts(text: str, start: int, end: int) -> list[Part]:
+    """A phone number, if libphonenumber says it is a valid one (read as North American if no +)."""
+    import phonenumbers  # only when a candidate looks like a phone: most runs never pay the import
+
+    start, end = _strip_quotes(start, end, text)
+    value = text[start:end]
+    digits = "".join(c for c in value if c.isdigit())
+    if len(digits) < 7 or _FICTIONAL_NANP.match(digits):
+        return []
+    try:
+        number = phonenumbers.parse(value, "US")
+    except phonenumbers.NumberParseException:
+        return []
+    return [Part(PHONE, start, end)] if phonenumbers.is_valid_number(number) else []
+
+
+def national_id_parts(text: str, start: int, end: int, *, keyed: bool = False) -> list[Part]:
+    """A US social security number (its published rules, via python-stdnum); under an id key, any id."""
+    from stdnum.us import ssn
+
+    start, end = _strip_quotes(start, end, text)
+    value = text[start:end]
+    compact = value.replace("-", "").replace(" ", "")
+    if compact in _EXAMPLE_SSNS or _PLACEHOLDER.match(value):
+        return []
+    if ssn.is_valid(compact) or (keyed and len(compact) >= 6 and any(c.isdigit() for c in compact)):
+        return [Part(NATIONAL_ID, start, end)]
+    return []
+
+
+def birth_date_parts(text: str, start: int, end: int) -> list[Part]:
+    start, end = _strip_quotes(start, end, text)
+    return [Part(BIRTH_DATE, start, end)] if _DATE.match(text[start:end]) else []
+
+
+def _pii_kv(m: re.Match[str], text: str) -> list[Part]:
+    key = m.group("pk_key").lower()
+    s, e = m.span("pk_val")
+    if "ssn" in key or "social" in key or "national" in key or key == "nino":
+        return national_id_parts(text, s, e, keyed=True)
+    if "birth" in key or key == "dob":
+        return birth_date_parts(text, s, e)
+    if "name" in key:
+        return person_value_parts(text, s, e)
+    return phone_value_parts(text, s, e)
+
+
 def _whole(kind: str) -> Handler:
     return lambda m, t: [Part(kind, *m.span())]
 
 
 HANDLERS: dict[str, Handler] = {
+    "pem": _pem,
+    "arn_account": lambda m, t: [Part(ACCOUNT_ID, *m.span("aa_id"))],
+    "openstack_ctx": lambda m, t: (
+        ([Part(UUID, *m.span("oc_req"))] if _UUID.match(m.group("oc_req")) else [])
+        + [Part(HEX_ID, *m.span(g)) for g in ("oc_user", "oc_project") if m.end(g) - m.start(g) == 32]
+    ),
+    "openstack_url": lambda m, t: [Part(HEX_ID, *m.span("ou_project"))],
+    "id_kv": lambda m, t: [
+        Part(ACCOUNT_ID if m.end("ik_val") - m.start("ik_val") == 12 else HEX_ID, *m.span("ik_val"))
+    ],
+    "fp_sha256": lambda m, t: [Part(FINGERPRINT, *m.span("fs_val"))],
+    "fp_md5": lambda m, t: [Part(FINGERPRINT, *m.span("fm_val"))],
+    "pod": lambda m, t: [Part(POD, *m.span("pd_hash"))],
+    "ip_host": _ip_host,
+    "bare_secret": _bare_secret,
+    "pii_kv": _pii_kv,
+    "phone": lambda m, t: phone_value_parts(t, *m.span()),
+    "ssn": lambda m, t: national_id_parts(t, *m.span()),
+    "honorific": lambda m, t: [Part(PERSON, *m.span("ho_name"))],
     "url_creds": _url_creds,
     "authorization": lambda m, t: token_parts(t, *m.span("az_tok"), BEARER),
     "jwt": _whole(JWT),
@@ -316,7 +495,10 @@ _MONTHS: frozenset[str] = frozenset("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov
 _SECRET_HINTS = re.compile("pass|pwd|secret|token|key|session|sid|sig|credential")
 _USER_HINTS = re.compile("user|usr|login|logname|uname|principal")
 _HOST_HINTS = re.compile("host|server|node|peer|fqdn|address")
-_API_HINTS = re.compile(r"_live_|_test_|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIPA|gh[pousr]_|github_pat_|xox|AIza|glpat-")
+_API_HINTS = re.compile(
+    r"_live_|_test_|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIPA|gh[pousr]_|github_pat_|xox|AIza|glpat-|npm_|pypi-"
+)
+_PII_HINTS = re.compile("phone|mobile|tel|cell|fax|msisdn|ssn|social|national|nino|dob|birth|name")
 _NOT_DIGITS = str.maketrans("", "", "0123456789")
 
 
@@ -333,6 +515,14 @@ def gate(t: str, timestamps: bool) -> tuple[str, ...]:
     low = t.lower()
     names: list[str] = []
     add = names.append
+    if "-----BEGIN" in t:
+        add("pem")
+    if "arn:aws" in t:
+        add("arn_account")
+    if "[req-" in t:
+        add("openstack_ctx")
+    if "/v" in t:
+        add("openstack_url")
     at = "@" in t
     dots = t.count(".")
     colons = t.count(":")
@@ -349,6 +539,8 @@ def gate(t: str, timestamps: bool) -> tuple[str, ...]:
     if "bearer" in low or "basic" in low:
         add("bearer")
     if kv:
+        if "id" in low:
+            add("id_kv")
         if _SECRET_HINTS.search(low):
             add("kv_secret")
         if _USER_HINTS.search(low):
@@ -362,6 +554,24 @@ def gate(t: str, timestamps: bool) -> tuple[str, ...]:
             add("sudo")
         if "(to " in t:
             add("su")
+    if "SHA256:" in t:
+        add("fp_sha256")
+    if colons >= 15:
+        add("fp_md5")
+    if dashes >= 2:
+        add("pod")
+    if "ip-" in t:
+        add("ip_host")
+    if len(t) >= 40:
+        add("bare_secret")
+    if kv and _PII_HINTS.search(low):
+        add("pii_kv")
+    if _digits(t) >= 7 and ("+" in t or "(" in t or dashes >= 2 or dots >= 2):
+        add("phone")
+    if dashes >= 2:
+        add("ssn")
+    if "Mr" in t or "Ms" in t or "Dr" in t or "Prof" in t:
+        add("honorific")
     if "/home/" in t or "Users" in t or "/mail/" in t:
         add("home")
     if "] " in t and at:

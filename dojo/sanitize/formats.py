@@ -30,7 +30,7 @@ from .structured import JsonScrubber
 PLAIN, JSONL, CSV, JSON = "plain", "jsonl", "csv", "json"
 FORMATS = (PLAIN, JSONL, CSV, JSON)
 _SUFFIX = {".jsonl": JSONL, ".ndjson": JSONL, ".csv": CSV, ".tsv": CSV, ".json": JSON}
-_HEADER_CELL = re.compile(r"[A-Za-z_@][\w .@/-]{0,63}\Z")
+_HEADER_CELL = re.compile(r"[A-Za-z_@][\w .@/()%\[\]-]{0,63}\Z")  # CpuUsage(m), latency[ms]
 csv.field_size_limit(1 << 30)  # lines of 10 MB and more are allowed
 
 

@@ -31,6 +31,9 @@ SYSTEM_USERS = frozenset(
     ubuntu debian centos ec2-user guest test user git sshd systemd-network anonymous system - _""".split()
 )
 
+# The account ids AWS documentation uses in its examples, and the all-zero placeholder.
+KEEP_ACCOUNTS = frozenset({"123456789012", "111122223333", "444455556666", "000000000000"})
+
 KEEP_MACS = frozenset({"00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"})
 KEEP_UUIDS = frozenset({"00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff"})
 
@@ -86,7 +89,7 @@ class Keep:
         if kind == detect.IPV4:
             if value in KEEP_IPV4:
                 return True
-            a, b, c, d = (int(o) for o in value.split("."))
+            a, b, c, d = (int(o) for o in value.replace("-", ".").split("."))
             addr = a << 24 | b << 16 | c << 8 | d
             return any(lo <= addr <= hi for lo, hi in _DOC_V4)
         if kind == detect.IPV6:
@@ -98,6 +101,8 @@ class Keep:
             return value.lower() in SYSTEM_USERS
         if kind == detect.EMAIL:
             return reserved_host(value.rsplit("@", 1)[1])
+        if kind == detect.ACCOUNT_ID:
+            return value in KEEP_ACCOUNTS
         if kind == detect.MAC:
             return value.lower().replace("-", ":") in KEEP_MACS
         return False

@@ -36,9 +36,9 @@ _PREPARE: dict[str, Callable[[Scrubber, bytes, object], object]] = {
 SCAN_THREADS = 2
 
 
-def _init(secret: bytes, shift: timedelta | None, keep: tuple[str, ...]) -> None:
+def _init(secret: bytes, shift: timedelta | None, keep: tuple[str, ...], real_prefixes: bool = False) -> None:
     global _worker
-    _worker = Scrubber(secret=secret, shift=shift, keep=keep, stateful=None)
+    _worker = Scrubber(secret=secret, shift=shift, keep=keep, stateful=None, real_prefixes=real_prefixes)
 
 
 def _task(fmt: str, chunk: bytes, ctx: object) -> tuple[bool, ChunkResult]:
@@ -53,11 +53,21 @@ class Engine:
     """Scrubs the chunks of every file of a run, in this process or in workers."""
 
     def __init__(
-        self, *, secret: bytes, shift: timedelta | None, keep: tuple[str, ...], record: bool, jobs: int
+        self,
+        *,
+        secret: bytes,
+        shift: timedelta | None,
+        keep: tuple[str, ...],
+        record: bool,
+        jobs: int,
+        real_prefixes: bool = False,
     ) -> None:
         self.secret, self.shift, self.keep, self.jobs = secret, shift, keep, jobs
+        self.real_prefixes = real_prefixes
         self.tables = Pseudonymizer(secret, Keep(frozenset(keep)), record=record)
-        self.direct = Scrubber(secret=secret, shift=shift, keep=keep, stateful=self.tables, record=record)
+        self.direct = Scrubber(
+            secret=secret, shift=shift, keep=keep, stateful=self.tables, record=record, real_prefixes=real_prefixes
+        )
         self.resolver = Resolver(self.tables)
         self._pool: Pool | None = None
         self.totals_replaced: Counter[str] = Counter()
@@ -138,7 +148,9 @@ class Engine:
                 ctx.set_forkserver_preload([__name__])
             else:
                 ctx = multiprocessing.get_context("spawn")
-            self._pool = ctx.Pool(self.jobs, initializer=_init, initargs=(self.secret, self.shift, self.keep))
+            self._pool = ctx.Pool(
+                self.jobs, initializer=_init, initargs=(self.secret, self.shift, self.keep, self.real_prefixes)
+            )
 
     def _get_pool(self) -> Pool:
         self.start()

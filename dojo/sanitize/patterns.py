@@ -31,8 +31,8 @@ NGINX_TS = "[0-3][0-9]/" + MONTH + "/[0-9]{4}:[0-2][0-9]:[0-5][0-9]:[0-6][0-9] [
 
 SECRET_WORDS = (
     "password|passwd|passphrase|pass|pwd|secret|token|api[_-]?key|apikey|access[_-]?key"
-    "|private[_-]?key|client[_-]?secret|session|session[_-]?id|sessionid|sid|signature|sig|key"
-    "|credentials?"
+    "|private[_-]?key[_-]?id|private[_-]?key|client[_-]?secret|session|session[_-]?id|sessionid|sid|signature|sig"
+    "|account[_-]?key|shared[_-]?access[_-]?key|key|credentials?"
 )
 USER_WORDS = "user|user[_.-]?name|usr|login|logname|ruser|luser|uname|login[_.-]?name|principal"
 HOST_WORDS = (
@@ -41,14 +41,30 @@ HOST_WORDS = (
 )
 API_KEY_PREFIXES = (
     "(?:sk|rk|pk)_(?:live|test)_|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIPA|gh[pousr]_|github_pat_|xox[abposr]-|AIza|glpat-"
+    "|npm_|pypi-"
 )
+# Identifiers that name a machine, a boot, a tenant or a person: 32+ hex after one of these keys.
+ID_WORDS = (
+    "_?machine[_-]?id|_?boot[_-]?id|user[_-]?id|project[_-]?id|tenant[_-]?id|domain[_-]?id|owner[_-]?id"
+    "|_?MACHINE_ID|_?BOOT_ID|account[_-]?id|accountId|recipientAccountId"
+)
+# Keys whose value is a phone number, a national id, a date of birth or a person's name.
+PII_WORDS = (
+    "phone(?:[_-]?number)?|mobile|telephone|tel|cell|fax|msisdn|ssn|social[_-]?security[_-]?number|national[_-]?id"
+    "|nino|dob|date[_-]?of[_-]?birth|birth[_-]?date|birthdate|birthday"
+    "|(?:customer|contact|full|first|last|given|family|holder|cardholder|patient|employee)[_-]?name"
+)
+# Kubernetes' safe alphabet for generated name suffixes (no vowels, no 0, 1, 3).
+K8S_ALPHABET = "[bcdfghjklmnpqrstvwxz2456789]"
+# A value that may carry letters of any script (jürgen, łukasz, 田中).
+_NON_ASCII = "\\x80-\\U0010ffff"
 
 # ---------------------------------------------------------------------------------------------
 # COARSE: RE2 syntax (no look-around), ASCII, scoped flags only.
 
 _SEP = "\\s\"'<>()\\[\\]{},;|\\x01\\x02"
 _TOK = f"[^{_SEP}]"
-_WORDS = "(?i:" + SECRET_WORDS + "|" + USER_WORDS + "|" + HOST_WORDS + ")"
+_WORDS = "(?i:" + SECRET_WORDS + "|" + USER_WORDS + "|" + HOST_WORDS + "|" + ID_WORDS + "|" + PII_WORDS + ")"
 # What makes a token worth a look: an @, a dot before a letter (host names, e-mails, JWTs), four
 # dotted numbers (IPv4; not the three of a version such as Safari/537.36.1), :: or four colons
 # between hex (IPv6, MAC), three dashes between hex (UUID, MAC, card), dotted hex quads (Cisco
@@ -62,27 +78,32 @@ _MARKS = (
     "@|\\.[A-Za-z]|[0-9]\\.[0-9]+\\.[0-9]+\\.[0-9]|::|:" + _HEXS + ":" + _HEXS + ":" + _HEXS + ":"
     "|[0-9A-Fa-f]-" + _HEXS + "-" + _HEXS + "-[0-9A-Fa-f]|[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]{4}\\.[0-9A-Fa-f]|[0-9]{13}"
     "|" + API_KEY_PREFIXES + "|/home/|/Users/|/var/mail/|/var/spool/mail/|\\\\Users\\\\"
+    "|arn:aws|SHA256:|-" + K8S_ALPHABET + "{6,10}-" + K8S_ALPHABET + "{5}|[A-Za-z0-9+/]{40}"
 )
+# An empty "key=" ends there: "logname= uid=0" is no user named uid. Spaces after "=" only when
+# there are spaces before it too (key = value); after ":" always (user: bob).
+_KV_SEP_COARSE = "[\"']?(?:[ \\t]*:[ \\t]*|[ \\t]+=[ \\t]*|=)"
 _KV_IDIOM = (
-    "(?:[A-Za-z0-9]+[._-])*"
-    + _WORDS
-    + "[\"']?[ \\t]*[=:][ \\t]*(?:\"[^\"\\r\\n]*\"|'[^'\\r\\n]*'|[\"']?[^"
-    + _SEP
-    + "&]+)"
+    "(?:[A-Za-z0-9]+[._-])*" + _WORDS + _KV_SEP_COARSE + "(?:\"[^\"\\r\\n]*\"|'[^'\\r\\n]*'|[\"']?[^" + _SEP + "&]+)"
 )
 # Each idiom that spans tokens is its own alternative; everything else is one token alternative
 # (several token-shaped alternatives side by side make RE2's automaton thrash).
 COARSE_IDIOMS: tuple[str, ...] = (
+    # A private key in PEM armour spans lines (or \\n escapes in JSON): the whole block is one
+    # candidate, with the key it may follow (key=-----BEGIN ...), which would otherwise claim the header.
+    "(?:[A-Za-z0-9_.-]+"
+    + _KV_SEP_COARSE
+    + "[\"']?)?-----BEGIN [A-Z ]*PRIVATE KEY-----(?s:.)*?-----END [A-Z ]*PRIVATE KEY-----",
     # sudo's header runs on to the user ("sudo:    bob : TTY=..."); first, so it wins over the next.
     "(?m:^)" + SYSLOG_TS + " [^\\s]+ sudo:[ \\t]+" + SUDO_USER + "[ \\t]+:",
     # A syslog header up to the program name: the host field is a host even without a dot.
-    "(?m:^)" + SYSLOG_TS + " [^\\s]+ [A-Za-z0-9_./()-]+(?:\\[|:)",
+    "(?m:^)" + SYSLOG_TS + " [^\\s]+ [A-Za-z0-9_./()-]+(?: [A-Za-z0-9_./()-]+){0,3}(?:\\[|:)",
     "(?m:^)" + ISO_TS + " [^\\s]+ [A-Za-z0-9_./()-]+\\[",
     # An access-log line with an authenticated user: "10.0.0.1 - bob [".
     '(?m:^)[^\\s]+ - [^\\s\\[\\]"-][^\\s\\[\\]"]* \\[',
     "\\b(?i:(?:for|by|from|to|of)(?: invalid| illegal)? user|invalid user|illegal user|unknown user"
     "|(?:password|publickey|keyboard-interactive/pam|hostbased|none) for(?: invalid user)?"
-    "|login(?: as| for| of| by)?)[ \\t]+[\"']?(?:" + _KV_IDIOM + "|" + _TOK + "+)",
+    "|login(?: as| for| of| by)?)[ \\t]+(?:\\\\?[\"'])?(?:" + _KV_IDIOM + "|" + _TOK + "+)",
     # PostgreSQL's log_line_prefix '%m [%p] %u@%d ': the user before the database.
     "\\[[0-9]+\\] [^\\s@\\[\\]]+@[^\\s]+ [A-Z0-9]+:",
     "\\bsudo:[ \\t]+[^\\s]+[ \\t]+:",
@@ -92,7 +113,16 @@ COARSE_IDIOMS: tuple[str, ...] = (
     # key=value, key: value, "key": "value", key = 'a b'; the key may be namespaced (db.user,
     # db_password), so that the idiom, not the token, claims the whole of "db.user: bob".
     "(?:\\b|[_-])" + _KV_IDIOM,
-    "\\b[2-6][0-9]{3} [0-9]{4} [0-9]{4} [0-9]{1,7}|\\b3[47][0-9]{2} [0-9]{6} [0-9]{5}",
+    "\\b[2-6][0-9]{3} [0-9]{4} [0-9]{4} [0-9]{1,7}|\\b3[47][0-9]{2}[ -][0-9]{6}[ -][0-9]{5}",
+    # Phone numbers: international (+44 20 7946 0958), North American ((415) 555-2671, 415-555-2671).
+    "\\+[1-9][0-9]{0,3}[ .-]?\\(?[0-9]{1,4}\\)?(?:[ .-]?[0-9]{2,4}){2,4}",
+    "\\([0-9]{3}\\) ?[0-9]{3}[ .-][0-9]{4}|\\b[0-9]{3}[.-][0-9]{3}[.-][0-9]{4}\\b",
+    # A US social security number.
+    "\\b[0-9]{3}-[0-9]{2}-[0-9]{4}\\b",
+    # A name after a title: Mr Smith, Dr. Ada Lovelace.
+    "\\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\\.? [A-Z][a-z]+(?: [A-Z][a-z]+)?",
+    # OpenStack's request context: [req-<uuid> <user id> <project id> ...].
+    "\\[req-[0-9a-f-]{36} [0-9a-f-]+ [0-9a-f-]+",
 )
 # Timestamps, only when shifting (an ISO timestamp with a T is a single token).
 COARSE_TIMESTAMPS: tuple[str, ...] = (
@@ -119,9 +149,9 @@ def coarse_pattern(*, timestamps: bool) -> str:
 # Each alternative ends with an empty group named after it, the last group to close, so
 # match.lastgroup says which one matched.
 
-_KV_SEP = "[\"']?[ \\t]*[=:][ \\t]*"
+_KV_SEP = _KV_SEP_COARSE
 _QUOTED = "\"[^\"\\r\\n]*\"|'[^'\\r\\n]*'"
-_USER_VALUE = "[A-Za-z0-9._@+$\\\\-]{1,64}"
+_USER_VALUE = "[A-Za-z0-9._@+$\\\\" + _NON_ASCII + "-]{1,64}"
 _HEX = "[0-9A-Fa-f]"
 _LABEL_REST = "(?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _KEY_START = "(?<![A-Za-z0-9])"  # db_password, x-api-key: a key may follow _ or -, not a letter
@@ -138,7 +168,7 @@ class Alternative:
 # The idioms the scan anchors at a line start; matched on their own at the candidate's start.
 SYSLOG = re.compile(
     "(?P<sl_ts>" + SYSLOG_TS + ") (?P<sl_host>[A-Za-z0-9][A-Za-z0-9._-]*) "
-    "(?:sudo:[ \\t]+(?P<sl_sudo>" + SUDO_USER + ")[ \\t]+:|[A-Za-z0-9_./()-]+(?:\\[|:))",
+    "(?:sudo:[ \\t]+(?P<sl_sudo>" + SUDO_USER + ")[ \\t]+:|[A-Za-z0-9_./()-]+(?: [A-Za-z0-9_./()-]+){0,3}(?:\\[|:))",
     re.ASCII,
 )
 SYSLOG_ISO = re.compile(
@@ -147,6 +177,61 @@ SYSLOG_ISO = re.compile(
 NGINX_USER = re.compile('(?P<ng_client>[^\\s]+) - (?P<ng_user>[^\\s\\[\\]"-][^\\s\\[\\]"]*) \\[', re.ASCII)
 
 ALTERNATIVES: tuple[Alternative, ...] = (
+    Alternative(
+        "pem",
+        "-----BEGIN (?P<pm_kind>[A-Z ]*)PRIVATE KEY-----(?P<pm_body>(?s:.)*?)-----END [A-Z ]*PRIVATE KEY-----",
+    ),
+    # An AWS account id inside an ARN: arn:aws:iam::123456789012:role/x, arn:aws:lambda:us-east-1:123456789012:...
+    Alternative("arn_account", "arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(?P<aa_id>[0-9]{12})(?![0-9])"),
+    # OpenStack's request context names the user and the project: [req-<uuid> <user> <project> ...
+    Alternative(
+        "openstack_ctx",
+        "\\[req-(?P<oc_req>[0-9a-f-]{36}) (?P<oc_user>[0-9a-f]{32}|-) (?P<oc_project>[0-9a-f]{32}|-)(?![0-9a-f])",
+    ),
+    # ... and its URLs the project: /v2/<project>/servers, /v2.1/<project>/...
+    Alternative("openstack_url", "/v[0-9](?:\\.[0-9])?/(?P<ou_project>[0-9a-f]{32})(?![0-9A-Za-z])"),
+    Alternative(
+        "id_kv",
+        "(?<![A-Za-z0-9])(?i:"
+        + ID_WORDS
+        + ")"
+        + _KV_SEP
+        + "[\"']?(?P<ik_val>[0-9A-Fa-f]{32,64}|[0-9]{12})(?![0-9A-Za-z])",
+    ),
+    # ssh key fingerprints: SHA256:<43 base64> and the MD5 form, 16 colon-separated hex pairs.
+    Alternative("fp_sha256", "SHA256:(?P<fs_val>[A-Za-z0-9+/]{43})(?![A-Za-z0-9+/])"),
+    Alternative("fp_md5", "(?<![\\w:])(?P<fm_val>[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){15})(?![\\w:])"),
+    # A Kubernetes pod of a Deployment: <name>-<replica set hash>-<pod hash>; the name is the service.
+    Alternative(
+        "pod",
+        "(?<![A-Za-z0-9-])[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-(?P<pd_hash>"
+        + K8S_ALPHABET
+        + "{6,10}-"
+        + K8S_ALPHABET
+        + "{5})(?![A-Za-z0-9-])",
+    ),
+    # An EC2 host name spells its private IP: ip-10-0-3-17(.ec2.internal).
+    Alternative("ip_host", "(?<![\\w-])ip-(?P<ih_ip>[0-9]{1,3}-[0-9]{1,3}-[0-9]{1,3}-[0-9]{1,3})(?![\\w-])"),
+    Alternative(
+        "pii_kv",
+        _KEY_START
+        + "(?P<pk_key>(?i:"
+        + PII_WORDS
+        + "))"
+        + _KV_SEP
+        + "(?P<pk_val>"
+        + _QUOTED
+        + "|[^\\s\"',;&<>)}\\]]+)",
+    ),
+    Alternative(
+        "phone",
+        "(?<![\\w+.-])(?:\\+[1-9][0-9]{0,3}[ .-]?\\(?[0-9]{1,4}\\)?(?:[ .-]?[0-9]{2,4}){2,4}"
+        "|\\([0-9]{3}\\) ?[0-9]{3}[ .-][0-9]{4}|[0-9]{3}(?P<ph_sep>[.-])[0-9]{3}(?P=ph_sep)[0-9]{4})(?![\\w.-])",
+    ),
+    Alternative("ssn", "(?<![\\w.-])[0-9]{3}-[0-9]{2}-[0-9]{4}(?![\\w-])"),
+    Alternative("honorific", "\\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\\.? (?P<ho_name>[A-Z][a-z]+(?: [A-Z][a-z]+)?)"),
+    # A bare 40-character secret (an AWS secret access key in prose): mixed case and digits.
+    Alternative("bare_secret", "(?<![A-Za-z0-9+/=])(?P<bs_val>[A-Za-z0-9+/]{40})(?![A-Za-z0-9+/=])"),
     Alternative(
         "url_creds",
         "[A-Za-z](?<![A-Za-z0-9+.-].)[A-Za-z0-9+.-]*+://(?P<uc_user>[^\\s:/@\"'<>]*+):(?P<uc_pass>[^\\s/@\"'<>]*+)@",
@@ -161,7 +246,8 @@ ALTERNATIVES: tuple[Alternative, ...] = (
     Alternative("jwt", "e(?<![\\w.-].)yJ[A-Za-z0-9_-]+\\.eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*+"),
     Alternative(
         "api_key",
-        "(?<![A-Za-z0-9])(?:(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIPA)[A-Z0-9]{16}\\b"
+        "(?<![A-Za-z0-9])(?:(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIPA)[A-Z0-9]{16,17}\\b"
+        "|npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])|pypi-[A-Za-z0-9_-]{50,}"
         "|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}"
         "|AIza[A-Za-z0-9_-]{35}|glpat-[A-Za-z0-9_-]{20,})",
     ),
@@ -195,7 +281,7 @@ ALTERNATIVES: tuple[Alternative, ...] = (
         "user_phrase",
         "\\b(?i:(?:for|by|from|to|of)(?: invalid| illegal)? user|invalid user|illegal user|unknown user"
         "|(?:password|publickey|keyboard-interactive/pam|hostbased|none) for(?: invalid user)?"
-        "|login(?: as| for| of| by)?)[ \\t]+[\"']?(?P<up_val>" + _USER_VALUE + ")",
+        "|login(?: as| for| of| by)?)[ \\t]+(?:\\\\?[\"'])?(?P<up_val>" + _USER_VALUE + ")",
     ),
     Alternative(
         "pg_user",
@@ -215,7 +301,9 @@ ALTERNATIVES: tuple[Alternative, ...] = (
     Alternative("su", "\\(to [^\\s)]+\\)[ \\t]+(?P<su_user>" + _USER_VALUE + ")"),
     Alternative(
         "home",
-        "(?:/home/|/Users/|/var/mail/|/var/spool/mail/|\\\\\\\\Users\\\\\\\\|\\\\Users\\\\)(?P<hm_user>[A-Za-z0-9._@+$-]{1,64})",
+        "(?:/home/|/Users/|/var/mail/|/var/spool/mail/|\\\\\\\\Users\\\\\\\\|\\\\Users\\\\)(?P<hm_user>[A-Za-z0-9._@+$"
+        + _NON_ASCII
+        + "-]{1,64})",
     ),
     Alternative(
         "email",
@@ -244,7 +332,7 @@ ALTERNATIVES: tuple[Alternative, ...] = (
     Alternative(
         "card",
         "(?<![\\w.-])(?:[2-6][0-9]{3}(?P<cd_sep>[ -]?)[0-9]{4}(?P=cd_sep)[0-9]{4}(?P=cd_sep)[0-9]{1,7}"
-        "|3[47][0-9]{2} [0-9]{6} [0-9]{5})(?![\\w-])",
+        "|3[47][0-9]{2}(?P<cd_sep2>[ -])[0-9]{6}(?P=cd_sep2)[0-9]{5})(?![\\w-])",
     ),
     Alternative("ipv4", "[0-9](?<![\\w.].)[0-9]{0,2}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}(?![\\w]|\\.[0-9])"),
     Alternative(

@@ -32,6 +32,16 @@ def user_pool() -> tuple[str, ...]:
 
 
 @functools.cache
+def person_pool() -> tuple[tuple[str, str], ...]:
+    """(first, last) from the user pool's first.last names: people's names, lower case."""
+    return tuple(
+        (first, last)
+        for first, _, last in (u.partition(".") for u in user_pool())
+        if last and first.isalpha() and last.isalpha()
+    )
+
+
+@functools.cache
 def label_pool() -> tuple[str, ...]:
     return _read(LABELS_FILE)
 

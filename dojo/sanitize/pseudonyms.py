@@ -24,7 +24,22 @@ from . import detect, pools
 from .keep import Keep, generic_label
 from .keyed import Hmac
 
-STATEFUL = (detect.IPV4, detect.IPV6, detect.MAC, detect.CARD, detect.USERNAME, detect.HOSTNAME, detect.EMAIL)
+STATEFUL = (
+    detect.IPV4,
+    detect.IPV6,
+    detect.MAC,
+    detect.CARD,
+    detect.USERNAME,
+    detect.HOSTNAME,
+    detect.EMAIL,
+    detect.ACCOUNT_ID,
+    detect.POD,
+    detect.PHONE,
+    detect.NATIONAL_ID,
+    detect.BIRTH_DATE,
+    detect.PERSON,
+)
+K8S_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
 def _ranges(*nets: str) -> tuple[tuple[int, int], ...]:
@@ -66,14 +81,14 @@ _V6_SPECIAL = tuple(
 
 def normalize(kind: str, value: str) -> str:
     """The key under which a value is one thing, whatever its spelling."""
-    if kind == detect.IPV4:
-        return ".".join(str(int(o)) for o in value.split("."))
+    if kind == detect.IPV4:  # 10.0.3.17, or ip-10-0-3-17 in an EC2 host name
+        return ".".join(str(int(o)) for o in value.replace("-", ".").split("."))
     if kind == detect.IPV6:
         return str(ipaddress.IPv6Address(value.split("%", 1)[0]))
     if kind == detect.MAC:
         return re.sub(r"[^0-9a-f]", "", value.lower())
-    if kind == detect.CARD:
-        return re.sub(r"\D", "", value)
+    if kind in (detect.CARD, detect.PHONE, detect.NATIONAL_ID):
+        return re.sub(r"\D", "", value) if kind != detect.NATIONAL_ID or value[:1].isdigit() else value.upper()
     return value.lower()
 
 
@@ -106,6 +121,12 @@ class Pseudonymizer:
             detect.MAC: self._mac_draws,
             detect.CARD: self._card_draws,
             detect.USERNAME: self._user_draws,
+            detect.ACCOUNT_ID: self._digit_draws,
+            detect.POD: self._pod_draws,
+            detect.PHONE: self._phone_draws,
+            detect.NATIONAL_ID: self._national_id_draws,
+            detect.BIRTH_DATE: self._birth_date_draws,
+            detect.PERSON: self._person_draws,
         }
 
     # -- public -------------------------------------------------------------------------------
@@ -144,6 +165,10 @@ class Pseudonymizer:
         for kind in STATEFUL:
             for out in self.forward.get(kind, {}).values():
                 yield kind, out
+
+    def spellings(self, kind: str) -> dict[str, str]:
+        """Every original of a kind as it was spelled, with the pseudonym it got (originals!)."""
+        return dict(self._memo.get(kind, {}))
 
     def distinct(self, kind: str) -> int | None:
         return len(self.forward.get(kind, ())) if kind in STATEFUL else None
@@ -205,6 +230,63 @@ class Pseudonymizer:
             middle = str(r).zfill(len(key))[-(len(key) - 2) :]
             body = key[0] + middle
             yield body + _luhn_digit(body)
+
+    def _digit_draws(self, key: str) -> Iterator[str]:
+        """A number of the same length (an AWS account id): no leading zero unless it had one."""
+        for r in self._ints(detect.ACCOUNT_ID, key):
+            out = str(r)[-len(key) :]
+            if out[0] != "0" or key[0] == "0":
+                yield out
+
+    def _pod_draws(self, key: str) -> Iterator[str]:
+        """<replica set hash>-<pod hash> in Kubernetes' alphabet; one replica set keeps one hash."""
+        rs, _, pod = key.partition("-")
+        r = next(self._ints(detect.POD + "-rs", rs))
+        rs_out = "".join(K8S_ALPHABET[(r >> (5 * i)) % len(K8S_ALPHABET)] for i in range(len(rs)))
+        for r in self._ints(detect.POD, key):
+            yield rs_out + "-" + "".join(K8S_ALPHABET[(r >> (5 * i)) % len(K8S_ALPHABET)] for i in range(len(pod)))
+
+    def _phone_draws(self, key: str) -> Iterator[str]:
+        """Digits only (normalised). North American numbers land in 555-0100..0199, the range kept
+        for fiction; others keep their first two digits (the country) and draw the rest."""
+        nanp = len(key) == 10 or (len(key) == 11 and key[0] == "1")
+        for r in self._ints(detect.PHONE, key):
+            digits = str(r)
+            if nanp:
+                area = str(200 + r % 800)
+                yield key[: len(key) - 10] + area + "55501" + digits[-2:]
+            else:
+                yield key[:2] + digits[-(len(key) - 2) :].zfill(len(key) - 2)
+
+    def _national_id_draws(self, key: str) -> Iterator[str]:
+        """A US SSN becomes one in the 9xx area, which the SSA never issues; other ids keep their length."""
+        for r in self._ints(detect.NATIONAL_ID, key):
+            digits = str(r)
+            if key.isdigit() and len(key) == 9:
+                yield "9" + digits[-8:]
+            else:
+                yield "".join(digits[i % len(digits)] if c.isdigit() else c for i, c in enumerate(key))
+
+    def _birth_date_draws(self, key: str) -> Iterator[str]:
+        """Another date in the same format, within five years of the original."""
+        m = detect._DATE.match(key)
+        assert m is not None
+        year_first = m.group("y1") is not None
+        sep = m.group("s1") or m.group("s2")
+        fields = key.split(sep)
+        year = int(fields[0] if year_first else fields[2])
+        for r in self._ints(detect.BIRTH_DATE, key):
+            y, mo, d = year - 5 + r % 11, 1 + (r >> 8) % 12, 1 + (r >> 16) % 28
+            mid = [str(mo).zfill(len(fields[1])), str(d).zfill(len(fields[2] if year_first else fields[0]))]
+            yield sep.join([str(y), *mid] if year_first else [mid[1], mid[0], str(y)])
+
+    def _person_draws(self, key: str) -> Iterator[str]:
+        """A first name, or first and last, from the user pool's first.last entries."""
+        pool = pools.person_pool()
+        words = len(key.split())
+        for r in self._ints(detect.PERSON, key):
+            first, last = pool[r % len(pool)]
+            yield first if words == 1 else f"{first} {last}"
 
     def _user_draws(self, key: str) -> Iterator[str]:
         if key.isdigit():  # a numeric user id stays a number of the same length
@@ -274,9 +356,10 @@ class Pseudonymizer:
 
     def _render(self, kind: str, canonical: str, original: str) -> str:
         if kind == detect.IPV4:
-            if any(len(o) > 1 and o[0] == "0" for o in original.split(".")):
-                return ".".join(o.zfill(3) for o in canonical.split("."))
-            return canonical
+            sep = "-" if "-" in original else "."
+            if any(len(o) > 1 and o[0] == "0" for o in original.split(sep)):
+                return sep.join(o.zfill(3) for o in canonical.split("."))
+            return canonical.replace(".", sep)
         if kind == detect.IPV6:
             addr, _, zone = original.partition("%")
             new = ipaddress.IPv6Address(canonical)
@@ -301,6 +384,11 @@ class Pseudonymizer:
             return "".join(next(digits) if c.isdigit() else c for c in original)
         if kind == detect.USERNAME:
             return canonical.upper() if original.isupper() else canonical
+        if kind in (detect.PHONE, detect.NATIONAL_ID) and canonical.isdigit():
+            digits = iter(canonical)
+            return "".join(next(digits, "0") if c.isdigit() else c for c in original)
+        if kind == detect.PERSON:
+            return canonical.upper() if original.isupper() else canonical.title()
         if kind == detect.HOSTNAME:
             return ".".join(
                 new.upper() if old.isupper() else new for old, new in zip(original.split("."), canonical.split("."))

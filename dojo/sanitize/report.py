@@ -44,6 +44,9 @@ class RunReport:
     distinct: dict[str, int] = field(default_factory=dict)
     timestamps_shifted: int = 0
     seconds: float = 0.0
+    # Symbolic links inside input folders: not followed (one could point anywhere, /etc/shadow),
+    # and said so, not skipped silently.
+    symlinks: list[str] = field(default_factory=list)
 
     @property
     def bytes(self) -> int:
@@ -70,6 +73,7 @@ class RunReport:
             "invalid_utf8_lines": sum(f.invalid_utf8_lines for f in self.files),
             "json_fallback_lines": sum(f.json_fallback_lines for f in self.files),
             "refused": len(self.refused),
+            "symlinks_not_followed": self.symlinks,
             "files": [asdict(f) for f in self.files],
         }
 
@@ -105,6 +109,10 @@ class RunReport:
                 lines.append(f"  {f.name}: {f.note}")
             if f.refused:
                 lines.append(f"  refused {f.name}: {f.refused}")
+        for link in self.symlinks:
+            lines.append(
+                f"  not followed: {link} is a symbolic link; sanitize what it points to directly if you mean it"
+            )
         if self.secret == "random":
             lines.append("  no --secret: pseudonyms differ from run to run (set --secret or DOJO_SANITIZE_SECRET)")
         return "\n".join(lines)

@@ -21,12 +21,13 @@ from typing import BinaryIO
 
 from dojo.folderlock import FolderBusy, folder_lock
 
-from . import formats, readers
+from . import detect, formats, propagate, readers
 from .parallel import Engine
 from .readers import (
     GZIP_ERRORS,
     SNIFF_SIZE,
     DecompressionLimit,
+    TooLong,
     binary_reason,
     iter_chunks,
     open_input,
@@ -55,6 +56,7 @@ class Options:
     mapping: Path | None = None
     jobs: int = 1
     fmt: str | None = None
+    real_key_prefixes: bool = False  # key pseudonyms keep sk_live_, AKIA, ...: secret scanners will flag them
 
 
 def default_jobs() -> int:
@@ -74,8 +76,11 @@ def default_jobs() -> int:
     return 1 if free < 4 else min(4, free - 1)
 
 
-def plan(inputs: list[Path], out: Path, mapping: Path | None = None) -> list[tuple[Path, Path]]:
-    """(source, output path relative to out) for every input file; InputError on a bad one."""
+def plan(
+    inputs: list[Path], out: Path, mapping: Path | None = None, symlinks: list[Path] | None = None
+) -> list[tuple[Path, Path]]:
+    """(source, output path relative to out) for every input file; InputError on a bad one.
+    symlinks: gets the links inside input folders, which are not followed."""
     out_abs = out.resolve()
     planned: list[tuple[Path, Path]] = []
     seen: dict[Path, Path] = {}
@@ -89,6 +94,8 @@ def plan(inputs: list[Path], out: Path, mapping: Path | None = None) -> list[tup
             if src in out_abs.parents:
                 raise InputError(f"{given}: the output folder {out} is inside it; put the output elsewhere")
             files = sorted(p for p in given.rglob("*") if p.is_file() and not p.is_symlink())
+            if symlinks is not None:
+                symlinks += sorted(p for p in given.rglob("*") if p.is_symlink())
             pairs = [(p, plain_name(Path(given.resolve().name) / p.relative_to(given))) for p in files]
         elif given.is_file():
             pairs = [(given, plain_name(Path(given.name)))]
@@ -112,19 +119,37 @@ def plan(inputs: list[Path], out: Path, mapping: Path | None = None) -> list[tup
     return planned
 
 
-def sanitize(inputs: list[Path], options: Options, progress: Callable[[str], None] | None = None) -> RunReport:
-    return sanitize_planned(plan(inputs, options.out, options.mapping), options, progress)
+# advance(bytes read so far, bytes in all inputs): for a progress bar (the gzip ones count as read
+# uncompressed, so the ratio can pass 1).
+Advance = Callable[[int, int], None]
+
+
+def sanitize(
+    inputs: list[Path],
+    options: Options,
+    progress: Callable[[str], None] | None = None,
+    advance: Advance | None = None,
+) -> RunReport:
+    links: list[Path] = []
+    report = sanitize_planned(plan(inputs, options.out, options.mapping, links), options, progress, advance)
+    if links:
+        report.symlinks = [str(link) for link in links]
+        report.write(options.out / REPORT_NAME)
+    return report
 
 
 def sanitize_planned(
-    pairs: list[tuple[Path, Path]], options: Options, progress: Callable[[str], None] | None = None
+    pairs: list[tuple[Path, Path]],
+    options: Options,
+    progress: Callable[[str], None] | None = None,
+    advance: Advance | None = None,
 ) -> RunReport:
     """Each (source, name under `options.out`) through its format, in order, with one set of
     pseudonym tables; the report and pseudonyms.txt are written beside the outputs."""
     options.out.mkdir(parents=True, exist_ok=True)
     try:
         with folder_lock(options.out):
-            return _run(pairs, options, progress)
+            return _run(pairs, options, progress, advance)
     except FolderBusy:
         raise InputError(
             f"{options.out}: another dojo sanitize is writing into this folder; wait for it to finish or choose "
@@ -132,7 +157,12 @@ def sanitize_planned(
         ) from None
 
 
-def _run(pairs: list[tuple[Path, Path]], options: Options, progress: Callable[[str], None] | None) -> RunReport:
+def _run(
+    pairs: list[tuple[Path, Path]],
+    options: Options,
+    progress: Callable[[str], None] | None,
+    advance: Advance | None = None,
+) -> RunReport:
     big = any(src.stat().st_size >= PARALLEL_MIN_BYTES for src, _ in pairs)
     report = RunReport(
         secret="given" if options.secret_given else "random",
@@ -141,19 +171,22 @@ def _run(pairs: list[tuple[Path, Path]], options: Options, progress: Callable[[s
         jobs=options.jobs if big and not options.mapping else 1,
     )
     started = time.perf_counter()
+    meter = _Meter(advance, sum(src.stat().st_size for src, _ in pairs)) if advance else None
     with Engine(
         secret=options.secret,
         shift=options.shift,
         keep=options.keep,
         record=options.mapping is not None,
         jobs=report.jobs,
+        real_prefixes=options.real_key_prefixes,
     ) as engine:
         engine.start()
         for src, rel in pairs:
             name = _sanitized_name(engine, rel)
             if progress:
                 progress(f"{src} -> {options.out / name}")
-            report.files.append(_one_file(engine, src, options.out / name, name, options.fmt))
+            report.files.append(_one_file(engine, src, options.out / name, name, options.fmt, meter))
+        _spread_users(engine, options.out, report)
     report.seconds = time.perf_counter() - started
     report.distinct = {kind: len(table) for kind, table in engine.tables.forward.items() if table}
     report.replaced = engine.totals_replaced
@@ -166,6 +199,20 @@ def _run(pairs: list[tuple[Path, Path]], options: Options, progress: Callable[[s
     return report
 
 
+def _spread_users(engine: Engine, out: Path, report: RunReport) -> None:
+    """A user name replaced anywhere is replaced everywhere (see propagate.py)."""
+    names = {k: v for k, v in engine.tables.spellings(detect.USERNAME).items() if propagate.worth_spreading(k)}
+    if not names:
+        return
+    produced = [
+        v for kind in (detect.USERNAME, detect.HOSTNAME, detect.EMAIL) for v in engine.tables.spellings(kind).values()
+    ]
+    spreader = propagate.Spreader(names, produced)
+    for fr in report.files:
+        if not fr.refused and (out / fr.name).is_file():
+            engine.totals_replaced[detect.USERNAME] += spreader.file(out / fr.name)
+
+
 def _sanitized_name(engine: Engine, rel: Path) -> Path:
     # File names can name people and hosts too (bob@acme.com.log): scrub each part.
     parts = engine.direct.scrub_strings(list(rel.parts))
@@ -173,20 +220,43 @@ def _sanitized_name(engine: Engine, rel: Path) -> Path:
     return Path(*parts)
 
 
-def _one_file(engine: Engine, src: Path, dst: Path, name: Path, forced: str | None) -> FileReport:
+class _Meter:
+    """Bytes read so far, passed on to the caller's progress bar."""
+
+    def __init__(self, advance: Advance, total: int) -> None:
+        self.advance, self.total, self.done = advance, total, 0
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        self.advance(self.done, self.total)
+
+
+def _one_file(
+    engine: Engine, src: Path, dst: Path, name: Path, forced: str | None, meter: _Meter | None = None
+) -> FileReport:
     fr = FileReport(name=str(name))
     try:
         with open_input(src) as fh:
-            _scrub_file(engine, src, fh, dst, fr, forced)
+            _scrub_file(engine, src, fh, dst, fr, forced, meter)
     except GZIP_ERRORS as exc:
         # Whatever was written of it is gone with its .part; the rest of the run goes on.
         fr.refused = f"corrupt or truncated gzip ({exc}); check it with gzip -t"
     except DecompressionLimit as exc:  # the same: its .part is gone, the other files go on
         fr.refused = str(exc).removeprefix(f"{src}: ")
+    except TooLong as exc:
+        fr.refused = str(exc)
     return fr
 
 
-def _scrub_file(engine: Engine, src: Path, fh: BinaryIO, dst: Path, fr: FileReport, forced: str | None) -> None:
+def _scrub_file(
+    engine: Engine,
+    src: Path,
+    fh: BinaryIO,
+    dst: Path,
+    fr: FileReport,
+    forced: str | None,
+    meter: _Meter | None = None,
+) -> None:
     head = fh.read(SNIFF_SIZE)
     if isinstance(fh, gzip.GzipFile):
         fr.add_note("decompressed (gzip)")
@@ -207,16 +277,18 @@ def _scrub_file(engine: Engine, src: Path, fh: BinaryIO, dst: Path, fr: FileRepo
                 ctx = formats.csv_context(engine.direct, plain_name(src), head) if fmt == formats.CSV else None
                 chunks = iter_chunks(fh, readers.CHUNK_SIZE, balanced_quotes=fmt == formats.CSV)
                 parallel = src.stat().st_size >= PARALLEL_MIN_BYTES
-                _write_chunks(engine.run(fmt, _counting(chunks, fr), ctx, parallel=parallel), out, fr)
+                _write_chunks(engine.run(fmt, _counting(chunks, fr, meter), ctx, parallel=parallel), out, fr)
         os.replace(tmp, dst)
     finally:
         if tmp.exists():
             tmp.unlink()
 
 
-def _counting(chunks: Iterator[bytes], fr: FileReport) -> Iterator[bytes]:
+def _counting(chunks: Iterator[bytes], fr: FileReport, meter: _Meter | None = None) -> Iterator[bytes]:
     for chunk in chunks:
         fr.bytes += len(chunk)
+        if meter is not None:
+            meter(len(chunk))
         yield chunk
 
 
@@ -239,7 +311,13 @@ def _write_chunks(
 
 def _json_document(engine: Engine, fh: BinaryIO, out: io.BufferedWriter, fr: FileReport) -> None:
     # A single JSON document is the one thing read whole: it has to be parsed whole.
-    data = fh.read()
+    limit = readers.max_line_bytes()
+    data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise TooLong(
+            f"a JSON document over {limit / 1e6:,.0f} MB (DOJO_MAX_LINE_MB) is read whole: refused; "
+            f"convert it to JSON lines (one record a line) or export a shorter window"
+        )
     fr.bytes = len(data)
     fr.lines = data.count(b"\n")
     scrubbed, why = formats.json_document(engine.direct, data)

@@ -58,20 +58,48 @@ _KEY_HOST = re.compile(
 )
 _KEY_SECRET = re.compile(
     r"(?i)(?:^|[._-])(?:password|passwd|passphrase|pwd|secret|token|api[._-]?key|apikey|access[._-]?key"
-    r"|private[._-]?key|client[._-]?secret|session[._-]?id|sessionid|authorization|cookie|set-cookie"
+    r"|private[._-]?key(?:[._-]?id)?|client[._-]?secret|session[._-]?id|sessionid|authorization|cookie|set-cookie"
     r"|credentials?|x-api-key)\Z"
 )
 _KEY_TIME = re.compile(
     r"(?:^|[._@-])(?i:time|timestamp|ts|date|datetime)\Z|(?i:time|timestamp)(?:(?i:unix)?(?i:nano|micro|milli)s?)?\Z"
     r"|[a-z]At\Z|_at\Z"
 )
-USER, HOST, SECRET, TIME = "user", "host", "secret", "time"
+# Ids of a machine, a boot, a user, a project or an account (journald, OpenStack, CloudTrail).
+_KEY_IDENT = re.compile(
+    r"(?i)(?:^|[._-])(?:machine|boot|user|project|tenant|domain|owner|account|recipient[._-]?account)[._-]?id\Z"
+    r"|(?:^|[._-])(?:accountId|recipientAccountId|userId|projectId|tenantId)\Z"
+)
+# A person's name: a customer's, a card holder's (not "name" alone: services and metrics have names).
+_KEY_PERSON = re.compile(
+    r"(?i)(?:^|[._-])(?:customer|contact|full|first|last|given|family|display|real|person|holder|cardholder"
+    r"|patient|employee|billing|shipping|recipient|sender)[._-]?name\Z|(?:^|[._-])(?:surname|cardholder)\Z"
+    r"|(?:^|[._-])(?:fullName|firstName|lastName|displayName|givenName|familyName)\Z"
+)
+_KEY_PHONE = re.compile(
+    r"(?i)(?:^|[._-])(?:phone(?:[._-]?number)?|mobile|telephone|tel|cell|fax|msisdn)\Z|[a-z]Phone\Z"
+)
+_KEY_NATID = re.compile(r"(?i)(?:^|[._-])(?:ssn|social[._-]?security[._-]?number|national[._-]?id|nino)\Z")
+_KEY_DOB = re.compile(r"(?i)(?:^|[._-])(?:dob|date[._-]?of[._-]?birth|birth[._-]?date|birthdate|birthday)\Z")
+USER, HOST, SECRET, TIME, IDENT, PERSON = "user", "host", "secret", "time", "ident", "person"
+PHONE, NATID, DOB = "phone", "national_id", "birth_date"
+_HEX_ID_VALUE = re.compile(r"[0-9A-Fa-f]{32,64}\Z")
 
 
 def key_context(key: str) -> str | None:
     """What a structured key says about its value: user, host, secret, time, or nothing."""
     if _KEY_SECRET.search(key):
         return SECRET
+    if _KEY_IDENT.search(key):
+        return IDENT
+    if _KEY_PERSON.search(key):
+        return PERSON
+    if _KEY_PHONE.search(key):
+        return PHONE
+    if _KEY_NATID.search(key):
+        return NATID
+    if _KEY_DOB.search(key):
+        return DOB
     if _KEY_USER.search(key):
         return USER
     if _KEY_HOST.search(key):
@@ -124,14 +152,16 @@ class Scrubber:
         keep: Iterable[str] = (),
         stateful: Pseudonymizer | None = None,
         record: bool = False,
+        real_prefixes: bool = False,
     ) -> None:
-        """stateful: the tables to replace with; None defers those kinds to placeholders."""
+        """stateful: the tables to replace with; None defers those kinds to placeholders.
+        real_prefixes: key pseudonyms keep their vendor's prefix (sk_live_, AKIA), which scanners flag."""
         self.shifter = TimeShifter(shift) if shift is not None else None
         timestamps = self.shifter is not None
         self.detector = Detector(timestamps=timestamps)
         self.finder = Finder(coarse_pattern(timestamps=timestamps))
         self.keep = Keep(frozenset(keep))
-        self.tagged = Tagged(secret, record=record)
+        self.tagged = Tagged(secret, record=record, real_prefixes=real_prefixes)
         self.stateful = stateful
         self._cache: dict[bytes, bytes] = {}
         # Counting per kind: a candidate maps to a signature, the kinds replaced and kept in one
@@ -247,6 +277,16 @@ class Scrubber:
                 parts = detect.token_parts(value, len(scheme) + 1, len(value), detect.BEARER)
             else:
                 parts = detect.secret_value_parts("password", value, 0, len(value))
+        elif ctx == IDENT:
+            parts = detect.ident_value_parts(value, 0, len(value))
+        elif ctx == PERSON:
+            parts = detect.person_value_parts(value, 0, len(value))
+        elif ctx == PHONE:
+            parts = detect.phone_value_parts(value, 0, len(value))
+        elif ctx == NATID:
+            parts = detect.national_id_parts(value, 0, len(value), keyed=True)
+        elif ctx == DOB:
+            parts = detect.birth_date_parts(value, 0, len(value))
         else:
             return None, (), ()
         if not parts:

@@ -24,7 +24,55 @@ import zlib
 from . import detect, pools
 from .keyed import Hmac
 
-TAGGED = (detect.UUID, detect.API_KEY, detect.BEARER, detect.JWT, detect.URL_PASSWORD, detect.SECRET)
+TAGGED = (
+    detect.UUID,
+    detect.API_KEY,
+    detect.BEARER,
+    detect.JWT,
+    detect.URL_PASSWORD,
+    detect.SECRET,
+    detect.HEX_ID,
+    detect.FINGERPRINT,
+    detect.PRIVATE_KEY,
+)
+# Kinds whose punctuation is structure (the colons of a fingerprint, the line breaks of a PEM body):
+# the tag is over their letters and digits only, and the punctuation is put back where it was.
+UNPUNCTUATED = frozenset({detect.FINGERPRINT, detect.PRIVATE_KEY})
+
+# A pseudonym keeps a key's shape but not its vendor's prefix: secret scanners and push protection
+# look for the real prefixes (sk_live_, AKIA, xoxb-, ...) and would flag a committed scenario. These
+# look-alikes are used by no vendor, so no scanner matches them; --real-key-prefixes keeps the real ones.
+SAFE_PREFIX = {
+    "sk_live_": "sk_demo_",
+    "sk_test_": "sk_demo_",
+    "rk_live_": "rk_demo_",
+    "rk_test_": "rk_demo_",
+    "pk_live_": "pk_demo_",
+    "pk_test_": "pk_demo_",
+    "AKIA": "AKEX",
+    "ASIA": "ASEX",
+    "AGPA": "AGEX",
+    "AIDA": "AIEX",
+    "AROA": "AREX",
+    "ANPA": "ANEX",
+    "AIPA": "AIEX",
+    "ghp_": "gxp_",
+    "gho_": "gxo_",
+    "ghu_": "gxu_",
+    "ghs_": "gxs_",
+    "ghr_": "gxr_",
+    "github_pat_": "github_xxx_",
+    "xoxa-": "xoza-",
+    "xoxb-": "xozb-",
+    "xoxp-": "xozp-",
+    "xoxo-": "xozo-",
+    "xoxs-": "xozs-",
+    "xoxr-": "xozr-",
+    "AIza": "AIzx",
+    "glpat-": "glxat-",
+    "npm_": "npx_",
+    "pypi-": "pypx-",
+}
 
 _TAG_SEED = 0x646F6A6F  # "dojo"
 _TAG_LEN = 5
@@ -48,7 +96,9 @@ def _tag_lower_ascii(text: str) -> str:
     return "%05d" % (zlib.crc32(text.encode("ascii"), _TAG_SEED) % 100_000)
 
 
-def is_tagged(value: str) -> bool:
+def is_tagged(value: str, kind: str | None = None) -> bool:
+    if kind in UNPUNCTUATED:
+        value = _STRUCTURE.sub("", value)
     body = value.rstrip("=")
     return len(body) > _TAG_LEN + 2 and body[-_TAG_LEN:] == tag(body[:-_TAG_LEN])
 
@@ -64,6 +114,7 @@ _HEX_DIGITS = "0123456789abcdef"
 _HEX_VALUE = {c: int(c, 16) for c in "0123456789abcdefABCDEF"}
 
 _PUNCT = re.compile(r"[^A-Za-z0-9]")
+_STRUCTURE = re.compile(r"\\[nr]|[^A-Za-z0-9]")  # in a PEM body inside JSON, \n is one break
 
 
 def _alphabet(chars: frozenset[str]) -> str:
@@ -94,8 +145,9 @@ def _b64url(data: bytes) -> str:
 class Tagged:
     """Stateless pseudonyms: a pure function of the secret and the value."""
 
-    def __init__(self, secret: bytes, *, record: bool = False) -> None:
+    def __init__(self, secret: bytes, *, record: bool = False, real_prefixes: bool = False) -> None:
         self.mac = Hmac(secret)
+        self.real_prefixes = real_prefixes
         # Only for --mapping (which runs in one process): original -> pseudonym, by kind.
         self.recorded: dict[str, dict[str, str]] | None = {} if record else None
         self._recent: dict[tuple[str, str], str] = {}
@@ -111,6 +163,8 @@ class Tagged:
             out = self._uuid(value)
         elif kind == detect.JWT:
             out = self._jwt(value)
+        elif kind in UNPUNCTUATED:
+            out = self._unpunctuated(kind, value)
         else:
             out = self._token(kind, value)
         if len(self._recent) >= _RECENT:
@@ -136,6 +190,7 @@ class Tagged:
     def _token(self, kind: str, value: str) -> str:
         m = detect._API_KEY.match(value)
         prefix = m.group() if m else ""
+        out_prefix = prefix if self.real_prefixes else SAFE_PREFIX.get(prefix, prefix)
         pad = len(value) - len(value.rstrip("="))
         body = value[len(prefix) : len(value) - pad]
         size = max(len(body), _TAG_LEN + 3)
@@ -147,9 +202,29 @@ class Tagged:
             for m in _PUNCT.finditer(body):
                 kept[m.start()] = m.group()
             chars = "".join(kept)
-        out = prefix + chars
+        out = out_prefix + chars
         out = out[:-_TAG_LEN] + tag(out[:-_TAG_LEN])
         return out + "=" * pad
+
+    def _unpunctuated(self, kind: str, value: str) -> str:
+        body = _STRUCTURE.sub("", value)
+        size = max(len(body), _TAG_LEN + 3)
+        chars = self._bytes(kind, value, size).translate(_alphabet_table(_alphabet(frozenset(body)))).decode()
+        chars = chars[:-_TAG_LEN] + tag(chars[:-_TAG_LEN])
+        out: list[str] = []
+        # Walk the original: its punctuation stays in place, its letters and digits come from chars.
+        it = iter(chars)
+        i = 0
+        while i < len(value):
+            m = _STRUCTURE.match(value, i)
+            if m is not None:
+                out.append(m.group())
+                i = m.end()
+            else:
+                out.append(next(it, ""))
+                i += 1
+        out.append("".join(it))
+        return "".join(out)
 
     def _jwt(self, value: str) -> str:
         header_b64, payload_b64, signature = value.split(".")

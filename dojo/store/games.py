@@ -30,7 +30,7 @@ import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
@@ -131,37 +131,28 @@ events = sa.Table(
     sa.UniqueConstraint("game_id", "stream", "seq", name="game_events_stream_seq"),
     sa.Index("game_events_by_game", "game_id", "id"),
 )
+files = sa.Table(
+    "game_files",
+    metadata,
+    sa.Column("game_id", sa.String(40), sa.ForeignKey("games.id"), primary_key=True),
+    sa.Column("name", sa.String(500), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+)
+# Before Alembic, the schema's version; now kept at LATEST so that older dojos refuse newer stores.
 schema_table = sa.Table("game_schema_version", metadata, sa.Column("version", sa.Integer, nullable=False))
 
 
-# -- migrations: version N is the state after the first N; never edit one that has shipped ------
-
-
-def _v1_tables(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[games, teams, events])
-
-
-def _v2_append_only(conn: Connection) -> None:
-    # A team's score is derived from its events: an edited event would be a rewritten history.
-    if conn.dialect.name == "sqlite":
-        for op in ("UPDATE", "DELETE"):
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER game_events_no_{op.lower()} BEFORE {op} ON game_events "
-                f"BEGIN SELECT RAISE(ABORT, 'game events are append-only'); END"
-            )
-    else:
-        conn.exec_driver_sql(
-            "CREATE FUNCTION dojo_game_events_frozen() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'game events are append-only'; END $$"
-        )
-        conn.exec_driver_sql(
-            "CREATE TRIGGER game_events_frozen BEFORE UPDATE OR DELETE ON game_events "
-            "FOR EACH ROW EXECUTE FUNCTION dojo_game_events_frozen()"
-        )
-
-
-MIGRATIONS = [_v1_tables, _v2_append_only]
-LATEST = len(MIGRATIONS)
+# -- migrations --------------------------------------------------------------------------------
+# Alembic revisions shipped in dojo/store/game_migrations (see there to add one). HEAD is the
+# newest; opening a store at HEAD costs one query and never imports Alembic. `game_schema_version`
+# came before Alembic: stores made then are stamped at the revision it names and upgraded, and it
+# is kept at the number of revisions, so an older dojo meeting a newer store says "upgrade dojo".
+HEAD = "g0004"
+REVISIONS = ["g0001", "g0002", "g0003", "g0004"]
+LATEST = len(REVISIONS)
+ALEMBIC_TABLE = "game_alembic_version"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "game_migrations"
 
 
 def resolve_url(db: str | None) -> str:
@@ -189,11 +180,20 @@ class GameStore:
         self.shown = display_url(self.url)
         self.dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
         self._listener: _Listener | None = None
-        self._write_lock = threading.Lock()
+        # SQLite has one writer at a time; threads of one process queue here, in order, rather
+        # than in SQLite's busy handler, which sleeps in steps of up to 100 ms.
+        self._write_lock: Any = threading.Lock() if self.dialect == "sqlite" else nullcontext()
         try:
             self.engine = self._engine(pool_size)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise StoreError(f"{self.shown}: cannot use this database ({_one_line(exc)}); check --db/DOJO_DB") from None
+        # PostgreSQL: member actions and polls are single statements, each its own transaction
+        # (no BEGIN/COMMIT round trips); same pool as the engine.
+        self.auto: Engine | None = None
+        if self.dialect == "postgresql":
+            self.auto = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._games: dict[str, GameRow] = {}  # game id -> its row, which never changes
+        self._team_cache: dict[str, TeamRow] = {}  # code hash -> its team, which never changes
         self._migrate()
 
     # -- connecting ----------------------------------------------------------------------------
@@ -228,8 +228,11 @@ class GameStore:
             @sa_event.listens_for(engine, "begin")
             def _begin(conn: Connection) -> None:
                 # Writers take the lock up front so that "read the stream's last seq, then insert"
-                # is one step; readers never wait for writers (WAL).
-                conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+                # is one step; readers never wait for writers (WAL). A bare connection runs each
+                # statement as its own transaction (a write statement takes the lock first).
+                options = conn.get_execution_options()
+                if not options.get("bare"):
+                    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("write") else "BEGIN")
 
             return engine
         return sa.create_engine(
@@ -260,14 +263,32 @@ class GameStore:
 
     @contextmanager
     def _tx(self, write: bool = False) -> Iterator[Connection]:
-        # SQLite has one writer at a time; threads of one process queue here, in order, rather
-        # than in SQLite's busy handler, which sleeps in steps of up to 100 ms.
-        lock = self._write_lock if write and self.dialect == "sqlite" else nullcontext()
+        lock = self._write_lock if write else nullcontext()
         try:
             with lock, self.engine.connect() as conn:
                 conn = conn.execution_options(write=write)
                 with conn.begin():
                     yield conn
+        except StoreError:
+            raise
+        except IntegrityError:
+            raise
+        except SQLAlchemyError as exc:
+            raise self._error(exc) from None
+
+    @contextmanager
+    def _one(self) -> Iterator[Connection]:
+        """A connection whose statements each commit on their own: no BEGIN/COMMIT round trips on
+        PostgreSQL, and on SQLite no write lock held while Python runs between statements."""
+        try:
+            if self.auto is not None:
+                with self.auto.connect() as conn:
+                    yield conn
+            else:
+                with self.engine.connect() as conn:
+                    conn = conn.execution_options(bare=True)
+                    yield conn
+                    conn.commit()
         except StoreError:
             raise
         except IntegrityError:
@@ -283,7 +304,7 @@ class GameStore:
     def _migrate(self) -> None:
         with self._tx(write=True) as conn:
             if self.dialect == "postgresql":
-                # Two first-time openers at once: one creates the schema, the other waits.
+                # Two first-time openers at once: one upgrades the schema, the other waits.
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7406551)")
             schema_table.create(conn, checkfirst=True)
             row = conn.execute(sa.select(schema_table.c.version)).first()
@@ -294,9 +315,28 @@ class GameStore:
                 raise StoreError(
                     f"{self.shown}: game tables from a newer dojo (v{found}, this one knows v{LATEST}); upgrade dojo"
                 )
-            for version in range(found, LATEST):
-                MIGRATIONS[version](conn)
-                conn.execute(schema_table.update().values(version=version + 1))
+            revision = None
+            if sa.inspect(conn).has_table(ALEMBIC_TABLE):
+                revision = conn.execute(sa.text(f"SELECT version_num FROM {ALEMBIC_TABLE}")).scalar()
+            if revision == HEAD and found == LATEST:
+                return
+            if revision is not None and revision not in REVISIONS:
+                raise StoreError(f"{self.shown}: game tables at revision {revision}, unknown here; upgrade dojo")
+            self._upgrade(conn, None if revision or not found else REVISIONS[found - 1])
+            conn.execute(schema_table.update().values(version=LATEST))
+
+    def _upgrade(self, conn: Connection, stamp: str | None) -> None:
+        """Alembic's upgrade to HEAD on this connection, inside the caller's transaction; `stamp`
+        first marks a store made before Alembic as being at that revision."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = conn
+        if stamp is not None:
+            command.stamp(config, stamp)
+        command.upgrade(config, "head")
 
     @property
     def schema_version(self) -> int:
@@ -305,16 +345,24 @@ class GameStore:
 
     def server_now(self) -> float:
         """The database server's clock (seconds since the epoch)."""
-        with self._tx() as conn:
+        with self._one() as conn:
             return float(conn.execute(sa.select(self._now_sql())).scalar_one())
 
     # -- capabilities ----------------------------------------------------------------------------
 
     def _facilitator(self, conn: Connection, game_id: str, key: str) -> GameRow:
-        row = conn.execute(sa.select(games).where(games.c.id == str(game_id).strip())).first()
+        game_id = str(game_id).strip()
+        row = conn.execute(sa.select(games.c.key_hash).where(games.c.id == game_id)).first()
         if row is None or not hmac.compare_digest(row.key_hash, digest(key)):
             raise Denied()
-        return GameRow(row.id, row.scenario_id, row.title, json.loads(row.settings), row.created_t)
+        return self._game(conn, game_id)
+
+    def _game(self, conn: Connection, game_id: str) -> GameRow:
+        # A game's row holds the whole scenario and never changes: read and parse it once.
+        if game_id not in self._games:
+            row = conn.execute(sa.select(games).where(games.c.id == game_id)).one()
+            self._games[game_id] = GameRow(row.id, row.scenario_id, row.title, json.loads(row.settings), row.created_t)
+        return self._games[game_id]
 
     def _team_row(self, conn: Connection, code: str) -> TeamRow:
         hashed = digest(normalize_code(code))
@@ -325,12 +373,13 @@ class GameStore:
         ).first()
         if row is None or not hmac.compare_digest(row.code_hash, hashed):
             raise Denied()
-        return TeamRow(row.game_id, row.number, row.name)
+        team = TeamRow(row.game_id, row.number, row.name)
+        self._team_cache[hashed] = team
+        return team
 
     def _team(self, conn: Connection, code: str) -> tuple[GameRow, TeamRow]:
         team = self._team_row(conn, code)
-        game = conn.execute(sa.select(games).where(games.c.id == team.game_id)).one()
-        return GameRow(game.id, game.scenario_id, game.title, json.loads(game.settings), game.created_t), team
+        return self._game(conn, team.game_id), team
 
     # -- creating --------------------------------------------------------------------------------
 
@@ -344,9 +393,11 @@ class GameStore:
         team_codes: list[tuple[str, str]],
         first: dict[str, Any],
         team_first: list[dict[str, Any]],
+        game_files: dict[str, bytes] | None = None,
     ) -> float:
-        """The game, its teams and each stream's first event, in one transaction. Returns the
-        server time of creation."""
+        """The game, its teams, each stream's first event and the scenario's imported signal
+        files (by their path in the scenario), in one transaction. Returns the server time of
+        creation."""
         try:
             with self._tx(write=True) as conn:
                 now = float(conn.execute(sa.select(self._now_sql())).scalar_one())
@@ -360,6 +411,9 @@ class GameStore:
                     conn.execute(
                         teams.insert().values(game_id=game_id, number=number, name=name, code_hash=digest(code))
                     )
+                for rel, body in (game_files or {}).items():
+                    sha = hashlib.sha256(body).hexdigest()
+                    conn.execute(files.insert().values(game_id=game_id, name=rel, sha256=sha, body=body))
                 self._insert(conn, game_id, GAME_LEVEL, "created", "facilitator", first, 0.0, 0.0, None)
                 for number, data in enumerate(team_first, start=1):
                     self._insert(conn, game_id, number, "started", "system", data, 0.0, 0.0, None)
@@ -381,63 +435,83 @@ class GameStore:
         scenario_t: float,
         expect: int | None,
         guard: tuple[str, ...] | None = None,
+        code_hash: str | None = None,
     ) -> GameEvent:
+        """One INSERT ... SELECT: the stream's next seq, the guard and (with `code_hash`) the
+        team's code are all checked inside the statement, so the write lock is held for one
+        statement. No row: a wrong code (Denied) or a stream that moved on (Conflict)."""
         if self.dialect == "postgresql":
             # One writer per game at a time, so ids are committed in order: a reader's cursor
             # ("everything after id N") then never skips an event that commits late.
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:g))"), {"g": game_id})
-        last = conn.execute(
-            sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0)).where(
-                events.c.game_id == game_id, events.c.stream == stream
-            )
-        ).scalar_one()
-        if expect is not None and guard:
-            # Only events of these kinds count as "moved on": a teammate's query between the read
-            # and this write changes nothing a journal action depends on.
-            last_guarded = conn.execute(
-                sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0)).where(
-                    events.c.game_id == game_id, events.c.stream == stream, events.c.kind.in_(guard)
+        mine = events.alias("mine")
+        last = (
+            sa.select(sa.func.coalesce(sa.func.max(mine.c.seq), 0))
+            .where(mine.c.game_id == game_id, mine.c.stream == stream)
+            .scalar_subquery()
+        )
+        src = sa.select(
+            sa.literal(game_id), sa.literal(stream), last + 1, sa.literal(kind), sa.literal(actor), self._now_sql(),
+            sa.literal(float(wall_s)), sa.literal(float(scenario_t)), sa.literal(_dumps(data)),
+        )  # fmt: skip
+        if expect is not None:
+            seen: sa.ColumnElement[Any] = last
+            if guard:
+                seen = sa.func.coalesce(
+                    sa.select(mine.c.seq)
+                    .where(mine.c.game_id == game_id, mine.c.stream == stream, mine.c.kind.in_(guard))
+                    .order_by(mine.c.seq.desc())
+                    .limit(1)
+                    .scalar_subquery(),
+                    0,
                 )
-            ).scalar_one()
-            if int(last_guarded) != expect:
-                raise Conflict(f"stream {stream} moved on; re-read and try again")
-        elif expect is not None and int(last) != expect:
-            raise Conflict(f"stream {stream} moved on (at {last}, expected {expect}); re-read and try again")
-        row = conn.execute(
-            events.insert()
-            .values(
-                game_id=game_id, stream=stream, seq=int(last) + 1, kind=kind, actor=actor, server_t=self._now_sql(),
-                wall_s=float(wall_s), scenario_t=float(scenario_t), data=_dumps(data),
+            src = src.where(seen == expect)
+        if code_hash is not None:
+            src = src.where(
+                sa.exists().where(teams.c.code_hash == code_hash, teams.c.game_id == game_id, teams.c.number == stream)
             )
-            .returning(events.c.id, events.c.seq, events.c.server_t)
-        ).one()  # fmt: skip
+        cols = ["game_id", "stream", "seq", "kind", "actor", "server_t", "wall_s", "scenario_t", "data"]
+        row = conn.execute(
+            events.insert().from_select(cols, src).returning(events.c.id, events.c.seq, events.c.server_t)
+        ).first()
+        if row is None:
+            if (
+                code_hash is not None
+                and conn.execute(sa.select(teams.c.number).where(teams.c.code_hash == code_hash)).first() is None
+            ):
+                raise Denied()
+            raise Conflict(f"stream {stream} moved on; re-read and try again")
         if self.dialect == "postgresql":
             conn.execute(sa.text("SELECT pg_notify(:ch, :game)"), {"ch": NOTIFY_CHANNEL, "game": game_id})
         return GameEvent(
             int(row.id), game_id, stream, int(row.seq), kind, actor, float(row.server_t), wall_s, scenario_t, data
         )
 
-    def _append(
+    def _call_append(
         self,
-        check: Callable[[sa.Connection], tuple[Any, int]],
-        stream_of: Callable[[int], int],
+        conn: Connection,
+        game_id: str,
+        stream: int,
         kind: str,
         actor: str,
         data: dict[str, Any],
         wall_s: float,
         scenario_t: float,
         expect: int | None,
-        guard: tuple[str, ...] | None = None,
+        guard: tuple[str, ...] | None,
     ) -> GameEvent:
-        try:
-            with self._tx(write=True) as conn:
-                game, stream = check(conn)
-                return self._insert(
-                    conn, game.id, stream_of(stream), kind, actor, data, wall_s, scenario_t, expect, guard
-                )
-        except IntegrityError:
-            # Two PostgreSQL writers took the same seq: the later one lost the race.
-            raise Conflict("another write reached the stream first; re-read and try again") from None
+        if self.dialect == "sqlite":
+            return self._insert(conn, game_id, stream, kind, actor, data, wall_s, scenario_t, expect, guard)
+        row = conn.execute(
+            sa.text(f"SELECT ev_id, ev_seq, ev_server_t FROM {_APPEND_CALL}"),
+            {"game": game_id, "stream": stream, **_append_params(kind, actor, data, wall_s, scenario_t, expect, guard)},
+        ).first()
+        if row is None:
+            raise Conflict(f"stream {stream} moved on; re-read and try again")
+        return GameEvent(
+            int(row.ev_id), game_id, stream, int(row.ev_seq), kind, actor, float(row.ev_server_t), wall_s, scenario_t,
+            data,
+        )  # fmt: skip
 
     def facilitator_append(
         self,
@@ -453,18 +527,20 @@ class GameStore:
         guard: tuple[str, ...] | None = None,
     ) -> GameEvent:
         """A facilitator event, on the game's stream or (hints, injects to one team) a team's."""
-
-        def check(conn: sa.Connection) -> tuple[Any, int]:
-            game = self._facilitator(conn, game_id, key)
-            if stream != GAME_LEVEL:
-                found = conn.execute(
-                    sa.select(teams.c.number).where(teams.c.game_id == game.id, teams.c.number == stream)
-                ).first()
-                if found is None:
-                    raise StoreError(f"game {game.id} has no team #{stream}")
-            return game, stream
-
-        return self._append(check, lambda s: s, kind, "facilitator", data, wall_s, scenario_t, expect, guard)
+        try:
+            with self._tx(write=True) if self.auto is None else self._one() as conn:
+                game = self._facilitator(conn, game_id, key)
+                if stream != GAME_LEVEL:
+                    found = conn.execute(
+                        sa.select(teams.c.number).where(teams.c.game_id == game.id, teams.c.number == stream)
+                    ).first()
+                    if found is None:
+                        raise StoreError(f"game {game.id} has no team #{stream}")
+                return self._call_append(
+                    conn, game.id, stream, kind, "facilitator", data, wall_s, scenario_t, expect, guard
+                )
+        except IntegrityError:
+            raise Conflict("another write reached the stream first; re-read and try again") from None
 
     def team_append(
         self,
@@ -498,21 +574,73 @@ class GameStore:
         guard: tuple[str, ...] | None = None,
     ) -> tuple[GameEvent, list[GameEvent], float]:
         """team_append, and (with `after`) what the team may see after that cursor and the
-        server's clock, read in the same transaction: one round trip per member action."""
+        server's clock. PostgreSQL: two statements, the append (code check included) and the
+        read; SQLite: one write transaction."""
+        hashed = digest(normalize_code(code))
         try:
-            with self._tx(write=True) as conn:
-                team = self._team_row(conn, code)
-                stored = self._insert(
-                    conn, team.game_id, team.number, kind, actor, data, wall_s, scenario_t, expect, guard
-                )
-                news: list[GameEvent] = []
-                now = stored.server_t
-                if after is not None:
-                    news = self._read(conn, team.game_id, after, [GAME_LEVEL, team.number])
-                    now = float(conn.execute(sa.select(self._now_sql())).scalar_one())
+            if self.auto is None:
+                # The team is found once per store (the code's row never changes); the insert
+                # checks the code again inside its one statement, under SQLite's write lock only.
+                team = self._team_cache.get(hashed)
+                if team is None:
+                    with self._one() as conn:
+                        team = self._team_row(conn, code)
+                with self._write_lock, self._one() as conn:
+                    stored = self._insert(
+                        conn, team.game_id, team.number, kind, actor, data, wall_s, scenario_t, expect, guard, hashed
+                    )
+                if after is None:
+                    return stored, [], stored.server_t
+                with self._one() as conn:
+                    _, news, now = self._team_news(conn, hashed, after)
+                return stored, news, now
+            with self._one() as conn:
+                call = _APPEND_CALL.replace(":game", "t.game_id").replace("CAST(:stream AS integer)", "t.number")
+                row = conn.execute(
+                    sa.text(
+                        f"SELECT t.game_id, t.number, a.ev_id, a.ev_seq, a.ev_server_t FROM game_teams t "
+                        f"LEFT JOIN LATERAL {call} a ON true WHERE t.code_hash = :hashed"
+                    ),
+                    {"hashed": hashed, **_append_params(kind, actor, data, wall_s, scenario_t, expect, guard)},
+                ).first()
+                if row is None:
+                    raise Denied()
+                if row.ev_id is None:
+                    raise Conflict(f"stream {row.number} moved on; re-read and try again")
+                stored = GameEvent(
+                    int(row.ev_id), row.game_id, int(row.number), int(row.ev_seq), kind, actor,
+                    float(row.ev_server_t), wall_s, scenario_t, data,
+                )  # fmt: skip
+                if after is None:
+                    return stored, [], stored.server_t
+                _, news, now = self._team_news(conn, hashed, after)
                 return stored, news, now
         except IntegrityError:
             raise Conflict("another write reached the stream first; re-read and try again") from None
+
+    def _team_news(self, conn: Connection, hashed: str, after: int) -> tuple[TeamRow, list[GameEvent], float]:
+        """The team (by its code's hash), what it may see after `after`, and the server's clock:
+        one statement, so a poll is one round trip."""
+        seen = sa.and_(
+            events.c.game_id == teams.c.game_id,
+            events.c.id > after,
+            sa.or_(events.c.stream == GAME_LEVEL, events.c.stream == teams.c.number),
+        )
+        q = (
+            sa.select(
+                teams.c.game_id.label("t_game"), teams.c.number.label("t_number"), teams.c.name.label("t_name"),
+                self._now_sql().label("now_t"), *events.c,
+            )
+            .select_from(teams.outerjoin(events, seen))
+            .where(teams.c.code_hash == hashed)
+            .order_by(events.c.id)
+        )  # fmt: skip
+        rows = conn.execute(q).all()
+        if not rows:
+            raise Denied()
+        first = rows[0]
+        team = TeamRow(first.t_game, int(first.t_number), first.t_name)
+        return team, [_event(r) for r in rows if r.id is not None], float(first.now_t)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -526,20 +654,32 @@ class GameStore:
     def team_view(self, code: str, after: int = 0) -> tuple[GameRow | None, TeamRow, list[GameEvent], float]:
         """What a team may see: the game's stream and its own, after cursor `after`, and the
         server's clock read in the same transaction. The game's row (its settings hold the whole
-        scenario) only on a first read (`after` 0): a poll reads just what is new."""
+        scenario) only on a first read (`after` 0): a poll reads just what is new, in one statement."""
+        if after:
+            with self._one() as conn:
+                team, evs, now = self._team_news(conn, digest(normalize_code(code)), after)
+            return None, team, evs, now
         with self._tx() as conn:
-            if after:
-                game, team = None, self._team_row(conn, code)
-            else:
-                game, team = self._team(conn, code)
+            game, team = self._team(conn, code)
             evs = self._read(conn, team.game_id, after, [GAME_LEVEL, team.number])
             now = float(conn.execute(sa.select(self._now_sql())).scalar_one())
         return game, team, evs, now
 
+    def game_files(self, game_id: str, *, code: str | None = None, key: str | None = None) -> dict[str, bytes]:
+        """The game's imported signal files, for a team (its code) or the facilitator (the key)."""
+        with self._one() as conn:
+            if code is not None:
+                if self._team_row(conn, code).game_id != game_id:
+                    raise Denied()
+            else:
+                self._facilitator(conn, game_id, key or "")
+            rows = conn.execute(sa.select(files.c.name, files.c.body).where(files.c.game_id == game_id)).all()
+        return {r.name: bytes(r.body) for r in rows}
+
     def facilitator_view(
         self, game_id: str, key: str, after: int = 0
     ) -> tuple[GameRow, list[TeamRow], list[GameEvent], float]:
-        with self._tx() as conn:
+        with self._one() as conn:
             game = self._facilitator(conn, game_id, key)
             rows = conn.execute(sa.select(teams).where(teams.c.game_id == game.id).order_by(teams.c.number)).all()
             evs = self._read(conn, game.id, after, None)
@@ -548,7 +688,7 @@ class GameStore:
 
     def latest_id(self, game_id: str) -> int:
         """The newest event id of a game: the cheap poll. Reveals nothing but a number."""
-        with self._tx() as conn:
+        with self._one() as conn:
             value = conn.execute(sa.select(sa.func.max(events.c.id)).where(events.c.game_id == game_id)).scalar()
         return int(value or 0)
 
@@ -611,6 +751,28 @@ class _Listener:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+_APPEND_CALL = (
+    "dojo_game_append(CAST(:game AS text), CAST(:stream AS integer), CAST(:kind AS text), CAST(:actor AS text), "
+    "CAST(:data AS text), CAST(:wall AS double precision), CAST(:scen AS double precision), "
+    "CAST(:expect AS integer), CAST(:guard AS text[]))"
+)
+
+
+def _append_params(
+    kind: str,
+    actor: str,
+    data: dict[str, Any],
+    wall_s: float,
+    scenario_t: float,
+    expect: int | None,
+    guard: tuple[str, ...] | None,
+) -> dict[str, Any]:
+    return {
+        "kind": kind, "actor": actor, "data": _dumps(data), "wall": float(wall_s), "scen": float(scenario_t),
+        "expect": expect, "guard": list(guard) if guard else None,
+    }  # fmt: skip
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -3,17 +3,23 @@
 A learner's action (roll back, restart, scale, flip a flag, fail over) is a change event like
 any other. The physics is causal: every bucket depends only on earlier buckets and on events
 that have started, the random draws are made before any event applies, and the flow scan carries
-state forwards only. So running the scenario again with the extra event from the same generator
-state leaves every bucket before t exactly as it was; the test suite checks it byte for byte.
+state forwards only. So the run is resumed at the action's bucket (dojo.telemetry.resume): the
+buckets before it are kept as they were, byte for byte, the state at that bucket is carried over,
+and only the buckets from it on are solved again. `act` does the same for the signals: the rows
+before the cut are the first run's (dojo.telemetry.splice), and only the buckets from t's on are
+rendered again (dojo.telemetry.synthesize.resume_telemetry).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from dojo.scenario.model import TimelineEvent
+from dojo.scenario.model import Scenario, TimelineEvent
 
-from .physics import simulate
+from .model import Telemetry
+from .physics import apply_faults, propagate
+from .pipeline import pipeline_outages
+from .resume import fresh_inputs, stitch, window
 from .state import State
 
 # Arrays of the state a learner's view is derived from, compared bucket by bucket.
@@ -55,11 +61,36 @@ def insert_event(st: State, event: TimelineEvent | dict) -> tuple[State, list[di
     if problems:
         where = ".".join(str(x) for x in problems[0].loc[2:])
         raise ActionError(f"the inserted {ev.kind}: {where + ': ' if where else ''}{problems[0].message}")
-    if st.rng_start is None:
+    if st.prepared is None or st.flow_out is None:
         raise ActionError("this state was not made by simulate(); run the scenario first")
-    rng = np.random.default_rng()
-    rng.bit_generator.state = st.rng_start
-    return simulate(scenario, st.t, rng)
+    return resume(st, scenario, action_bucket(st, ev))
+
+
+def action_bucket(st: State, ev: TimelineEvent) -> int:
+    """The first bucket an event at `ev.at` can change (it may act from part-way through it)."""
+    return int(min(max(ev.at // st.scenario.grid, 0), st.T - 1))
+
+
+def resume(prev: State, scenario: Scenario, j: int) -> tuple[State, list[dict]]:
+    """`scenario` (prev's with a changed timeline from bucket j on) solved again from bucket j only."""
+    st = fresh_inputs(prev, scenario)
+    truth = apply_faults(st, scenario.grid)
+    win = window(st, j)
+    carry = prev.flow_out.carry(j - 1) if j > 0 else None
+    if carry is not None and prev.pools is not None:
+        carry.pool_waiters = prev.pools.waiters[:, j - 1].copy()
+    propagate(win, carry=carry)
+    pipeline_outages(win)
+    return stitch(prev, win, j), truth
+
+
+def act(tel: Telemetry, st: State, event: TimelineEvent | dict) -> tuple[Telemetry, State]:
+    """The incident with `event` taken as an action: the state resumed at its bucket, and the
+    signals before that bucket's start kept row for row, those after it rendered again."""
+    from .synthesize import resume_telemetry
+
+    after, truth = insert_event(st, event)
+    return resume_telemetry(tel, after, after.scenario.timeline[-1].at, truth), after
 
 
 def first_difference(a: State, b: State) -> int:

@@ -26,7 +26,7 @@ from dojo.scenario.model import CHANGE_KINDS, TimelineEvent
 
 from .faults import FAULTS, FaultKind, Param, Template
 from .mechanics import restart
-from .state import FaultContext, State, combine, envelope
+from .state import NO_RATE, FaultContext, State, combine, envelope
 
 DEFAULT_ACTOR = {
     "scale": "kubectl",
@@ -146,7 +146,7 @@ def apply_change(st: State, i: int, ev: TimelineEvent) -> dict | None:
     if "shed" in given:
         shed = params["shed"] * env
         st.shed[s] = combine(st.shed[s], shed)
-        st.err_src[s][source] = combine(st.err_src[s].get(source, 0.0), shed)
+        st.err_src[s][source] = combine(st.err_src[s].get(source, NO_RATE), shed)
     if "consumers" in given:
         st.consume[s] = np.where(on, st.consume[s] * params["consumers"], st.consume[s])
     if "retries" in given:

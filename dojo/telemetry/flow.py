@@ -16,7 +16,7 @@ lets an action inserted at time t leave everything before t untouched.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -40,6 +40,37 @@ class Flow:
     instances: np.ndarray  # ready instances (autoscaler included)
     depth: np.ndarray  # messages waiting in a queue (queue kind only)
     age_s: np.ndarray  # age of the oldest waiting message, seconds (queue kind only)
+    backlog: np.ndarray  # requests waiting for a worker at the end of the bucket
+    drained: np.ndarray  # messages/s consumers took from a queue (queue kind only)
+    # Autoscaler state at the end of each bucket, by service: (extra instances, pending additions).
+    scalers: dict[int, list[tuple[float, list[tuple[int, float]]]]] = field(default_factory=dict)
+
+    def carry(self, j: int) -> Carry:
+        """What every service holds at the end of bucket j: the start of a run resumed at j + 1."""
+        return Carry(
+            backlog=self.backlog[:, j].copy(),
+            depth=self.depth[:, j].copy(),
+            age=self.age_s[:, j].copy(),
+            wait=self.wait_s[:, j].copy(),
+            scalers={c: (snaps[j][0], list(snaps[j][1])) for c, snaps in self.scalers.items()},
+        )
+
+
+@dataclass
+class Carry:
+    """The state a service carries from one bucket into the next, each (S,): requests waiting for
+    a worker, messages waiting in a queue and the age of the oldest, the queue wait callers feel,
+    and an autoscaler's instances and pending additions (absolute bucket numbers)."""
+
+    backlog: np.ndarray
+    depth: np.ndarray
+    age: np.ndarray
+    wait: np.ndarray
+    scalers: dict[int, tuple[float, list[tuple[int, float]]]] = field(default_factory=dict)
+    pool_waiters: np.ndarray | None = None  # requests waiting for a pooled connection (dojo.telemetry.connpool)
+
+    def holds(self, c: int) -> bool:
+        return bool(self.backlog[c] > 0.0 or self.depth[c] > 0.0 or self.wait[c] > 0.0 or c in self.scalers)
 
 
 @dataclass
@@ -87,16 +118,21 @@ def attempts(f: float, r: float) -> float:
     return r + 1.0
 
 
-def flow(st: State, fail_static: dict, p50_static: np.ndarray, conn_fail: np.ndarray) -> Flow:
+def flow(
+    st: State, fail_static: dict, p50_static: np.ndarray, conn_fail: np.ndarray, carry: Carry | None = None
+) -> Flow:
     """Scan every service in call order, bucket by bucket.
 
     `fail_static[(i, c)]` is the chance a call from i to c fails for reasons other than c's
     backlog (errors, connection failures, plain slowness), from the previous pass; `p50_static`
     the callee's median latency without backlog. The backlog's share of timeouts is computed here,
-    causally, from the wait the callee had one bucket earlier."""
+    causally, from the wait the callee had one bucket earlier.
+
+    `carry` resumes a run: `st` then holds only the buckets from `st.offset` on, and each service
+    starts from what it held at the end of the bucket before (see dojo.telemetry.resume)."""
     S, T, grid = st.S, st.T, float(st.scenario.grid)
     svc = st.scenario.services
-    out = Flow(*(np.zeros((S, T)) for _ in range(9)))
+    out = Flow(*(np.zeros((S, T)) for _ in range(11)))  # type: ignore[arg-type]  # the arrays, not the scalers
     out.forward[:] = 1.0
     for c in st.topo:
         feeds = []
@@ -105,18 +141,40 @@ def flow(st: State, fail_static: dict, p50_static: np.ndarray, conn_fail: np.nda
             feeds.append(
                 (base, np.asarray(fail_static[(i, c)]), st.retries[i], st.retry_budget[i], float(svc[i].timeout_ms))
             )
-        calm = _calm(st, c, feeds, p50_static[c])
-        if not _settled(st, c, calm, out):
-            _scan_one(st, c, feeds, p50_static[c].tolist(), grid, out, calm)
+        # A worker that consumes a queue works on what the queue hands it, besides any traffic of its own.
+        demand = st.demand[c]
+        queue = svc[c].consumes
+        if queue is not None and queue in st.names:
+            demand = demand + out.drained[st.index(queue)]
+        calm = _calm(st, c, feeds, p50_static[c], demand)
+        if st.kinds[c] == "queue":
+            calm["drain"] = _drain(st, c, calm["cap"])
+        if (carry is not None and carry.holds(c)) or not _settled(st, c, calm, out):
+            _scan_one(st, c, feeds, p50_static[c].tolist(), grid, out, calm, carry)
     return out
 
 
-def _calm(st: State, c: int, feeds: list, p50s: np.ndarray) -> dict:
+def _drain(st: State, c: int, own: np.ndarray) -> np.ndarray:
+    """Messages/s a queue's consumers can take: its workers' capacity (ready instances, restarts,
+    pauses included) when workers consume it, else the queue's own."""
+    workers = [w for w, s in enumerate(st.scenario.services) if s.consumes == st.names[c]]
+    if not workers:
+        return own
+    rate = np.zeros(st.T)
+    for w in workers:
+        live = np.maximum(st.instances[w], 0.0) * st.ready_factor[w] * st.cap_factor[w] * st.consume[w]
+        per_inst = float(st.capacity[w]) / max(float(st.scenario.services[w].replicas), 1.0)
+        # Before capacities are sized (the first, fault-free pass) a worker keeps up with anything.
+        rate = rate + (np.where(live > 0, np.inf, 0.0) if np.isinf(per_inst) else per_inst * live)
+    return rate
+
+
+def _calm(st: State, c: int, feeds: list, p50s: np.ndarray, demand: np.ndarray) -> dict:
     """Arrivals, admissions and quota rejections per bucket as they are when the service has no
     backlog (so its callers see no queue wait): all buckets at once. The scan uses these values
     wherever the wait is zero, so both paths give the same bits."""
     lo, width = TIMEOUT_RAMP
-    arr = st.demand[c].copy()
+    arr = demand.copy()
     for base, fs, retries, budget, timeout in feeds:
         tf = np.clip((p50s / timeout - lo) / width, 0.0, 1.0)
         f = 1.0 - (1.0 - fs) * (1.0 - tf)
@@ -132,7 +190,7 @@ def _calm(st: State, c: int, feeds: list, p50s: np.ndarray) -> dict:
             adm = adm * (1.0 - r)
     replicas = max(float(st.scenario.services[c].replicas), 1.0)
     cap = float(st.capacity[c]) / replicas * np.maximum(st.instances[c], 0.0) * st.ready_factor[c] * st.cap_factor[c]
-    return {"arr": arr, "adm": adm, "rej": rej, "cap": cap}
+    return {"arr": arr, "adm": adm, "rej": rej, "cap": cap, "demand": demand}
 
 
 def _settled(st: State, c: int, calm: dict, out: Flow) -> bool:
@@ -151,14 +209,17 @@ def _settled(st: State, c: int, calm: dict, out: Flow) -> bool:
     return True
 
 
-def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow, calm: dict) -> None:
-    T = st.T
+def _scan_one(
+    st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow, calm: dict, carry: Carry | None
+) -> None:
+    T, off = st.T, st.offset
     feeds = [(b.tolist(), f.tolist(), r.tolist(), u.tolist(), to) for b, f, r, u, to in feeds]
     arr0, adm0 = calm["arr"].tolist(), calm["adm"].tolist()
     rej0 = {src: r.tolist() for src, r in calm["rej"].items()}
     cap0 = calm["cap"].tolist()
     kind = st.kinds[c]
-    demand = st.demand[c].tolist()
+    demand = calm["demand"].tolist()
+    drain = calm.get("drain", calm["cap"]).tolist()
     surge = st.surge[c].tolist()
     shed = st.shed[c].tolist()
     base_inst = st.instances[c].tolist()
@@ -174,27 +235,32 @@ def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow
     auto = st.autoscale.get(c)
     scaler = _Autoscaler(auto, replicas, grid) if auto is not None else None
 
-    rps, adm_o, over_o, fwd_o, wait_o, cap_o, inst_o, depth_o, age_o = ([0.0] * T for _ in range(9))
+    rps, adm_o, over_o, fwd_o, wait_o, cap_o, inst_o, depth_o, age_o, backlog_o, took_o = ([0.0] * T for _ in range(11))
     lim_o = {src: [0.0] * T for _, _, src in limits}
     unready_o = [0.0] * T
+    snaps: list[tuple[float, list[tuple[int, float]]]] = []
     backlog = depth = age = wait = 0.0
-    for j in range(T):
+    if carry is not None:
+        backlog, depth, age, wait = (float(x[c]) for x in (carry.backlog, carry.depth, carry.age, carry.wait))
+        if scaler and c in carry.scalers:
+            scaler.extra, scaler.pending = carry.scalers[c][0], list(carry.scalers[c][1])
+    for j in range(T):  # the window's bucket; j + off is the scenario's
         if wait == 0.0:
             arr, adm = arr0[j], adm0[j]
             for src in lim_o:
                 lim_o[src][j] = rej0[src][j]
         else:
             arr, adm = _arrivals(j, wait, demand, feeds, p50s, surge, shed, limits, lim_o)
-        if scaler and j in scaled_at:
+        if scaler and j + off in scaled_at:
             scaler.reset()
-        inst = max(base_inst[j] + (scaler.ready(j) if scaler else 0.0), 0.0)
+        inst = max(base_inst[j] + (scaler.ready(j + off) if scaler else 0.0), 0.0)
         cap = cap0[j] if not scaler else per_inst * inst * ready_factor[j] * cap_factor[j]
-        if j in drops:  # a restart drops the work in flight
-            backlog *= 1.0 - drops[j]
+        if j + off in drops:  # a restart drops the work in flight
+            backlog *= 1.0 - drops[j + off]
         over = 0.0
         if kind == "queue":
             # Publishes are accepted; consumers take what they can, the rest waits.
-            rate = cap * consume[j]
+            rate = (drain[j] if not scaler else cap) * consume[j]
             depth += adm * grid
             taken = min(depth, rate * grid) if rate > 0.0 else 0.0
             depth -= taken
@@ -202,7 +268,7 @@ def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow
                 age = 0.0
             else:
                 age = min(age + grid, depth / (taken / grid)) if taken > 0.0 else age + grid
-            depth_o[j], age_o[j] = depth, age
+            depth_o[j], age_o[j], took_o[j] = depth, age, taken / grid
             wait = 0.0
         elif math.isinf(cap):
             backlog, wait = 0.0, 0.0
@@ -217,7 +283,8 @@ def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow
                 backlog = limit
             wait = backlog / cap
         if scaler:
-            scaler.observe(j, adm, cap, inst)
+            scaler.observe(j + off, adm, cap, inst)
+            snaps.append((scaler.extra, list(scaler.pending)))
             if scaler.cfg.unready_source is not None:
                 waiting = sum(n for _, n in scaler.pending)
                 unready_o[j] = waiting / (inst + waiting) if inst + waiting > 0 else 0.0
@@ -226,9 +293,12 @@ def _scan_one(st: State, c: int, feeds: list, p50s: list, grid: float, out: Flow
         over_o[j] = min(over, 1.0)
         fwd_o[j] = (adm / arr if arr > 0 else 1.0) * (1.0 - over_o[j])
         wait_o[j], cap_o[j], inst_o[j] = wait, cap, inst * ready_factor[j]
+        backlog_o[j] = backlog
     out.rps[c], out.admitted[c], out.overload[c], out.forward[c] = rps, adm_o, over_o, fwd_o
     out.wait_s[c], out.capacity[c], out.instances[c] = wait_o, cap_o, inst_o
-    out.depth[c], out.age_s[c] = depth_o, age_o
+    out.depth[c], out.age_s[c], out.backlog[c], out.drained[c] = depth_o, age_o, backlog_o, took_o
+    if scaler:
+        out.scalers[c] = snaps
     for src, values in lim_o.items():
         st.err_src[c][src] = np.array(values)
     if scaler and scaler.cfg.unready_source is not None:

@@ -147,7 +147,7 @@ def read_traces(path: Path, start: datetime, duration: float) -> tuple[pd.DataFr
                         "t": (begin - start_ns) / 1e9,
                         "duration_ms": max(end - begin, 0) / 1e6,
                         "status": "error" if status.get("code") == 2 else "ok",
-                        "message": status.get("message", "") if status.get("code") == 2 else "",
+                        "message": (status.get("message", "") or _event_error(sp)) if status.get("code") == 2 else "",
                     }
                 )
     frame = pd.DataFrame(rows, columns=SPAN_COLUMNS)
@@ -162,6 +162,16 @@ def read_events(path: Path, start: datetime, duration: float) -> tuple[pd.DataFr
     frame = frame.assign(t=t).fillna("")
     keep = (t >= 0) & (t <= duration)
     return frame[keep][EVENT_COLUMNS].reset_index(drop=True), int((~keep).sum())
+
+
+def _event_error(span: dict) -> str:
+    """The error text of a span's `exception` event (OpenTelemetry semantic conventions)."""
+    for ev in span.get("events") or []:
+        attrs = {a.get("key"): next(iter((a.get("value") or {}).values()), "") for a in ev.get("attributes") or []}
+        text = attrs.get("exception.message") or attrs.get("error.message") or attrs.get("message")
+        if text:
+            return str(text)
+    return ""
 
 
 READERS = {"logs": read_logs, "metrics": read_metrics, "traces": read_traces, "events": read_events}
@@ -252,7 +262,7 @@ def merge(tel: Telemetry, imported: Imported) -> Telemetry:
     A kind named in `replace` with no file of its own is replaced by nothing: a real incident
     without tracing shows no traces, rather than synthetic ones beside its real logs."""
     sc = tel.scenario
-    repl = set(sc.imports.replace if sc.imports else ())
+    repl: set[str] = set(sc.imports.replace if sc.imports else ())
     imported = _with_nothing_for(imported, repl)
     if imported.logs is None and imported.metrics is None and imported.spans is None and imported.events is None:
         return tel
@@ -265,7 +275,11 @@ def merge(tel: Telemetry, imported: Imported) -> Telemetry:
         alerts = pd.DataFrame(alert_events(sc.alerts, metrics, sc.grid), columns=EVENT_COLUMNS)
         events = pd.concat([kept, alerts], ignore_index=True)
     if imported.events is not None:
-        events = imported.events if "events" in repl else pd.concat([events, imported.events], ignore_index=True)
+        if "events" in repl:
+            # The real changes replace the synthetic ones; the alerts are the rules' own, on the metrics.
+            events = pd.concat([events[events["kind"].isin(["alert_firing", "alert_resolved"])], imported.events])
+        else:
+            events = pd.concat([events, imported.events], ignore_index=True)
     events = events.sort_values(["t", "kind", "service", "name"], kind="stable", ignore_index=True)
     truth = dict(tel.truth, imported={k: v for k, v in imported.dropped.items()})
     return replace(
@@ -288,3 +302,47 @@ def _with_nothing_for(imported: Imported, repl: set[str]) -> Imported:
     }
     changes = {attr: make() for kind, (attr, make) in empty.items() if kind in repl and getattr(imported, attr) is None}
     return replace(imported, **changes) if changes else imported
+
+
+def unknown_names(scenario, imported: Imported | None = None) -> list[str]:
+    """One line per imported service or metric the scenario does not have, saying how to fix it:
+    play answers "no service ..." for a service that is not in `services:`, and a metric outside
+    the vocabulary has no pane, unit or alert."""
+    if scenario.imports is None:
+        return []
+    real = imported if imported is not None else imported_signals(scenario)
+    services: dict[str, list[str]] = {}
+    for kind, frame in (
+        ("logs", real.logs),
+        ("metrics", real.metrics),
+        ("traces", real.spans),
+        ("events", real.events),
+    ):
+        if frame is not None:
+            column = frame.column("service").to_pylist() if isinstance(frame, pa.Table) else frame["service"].tolist()
+            services[kind] = list(dict.fromkeys(column))
+    metrics = list(dict.fromkeys(real.metrics["metric"])) if real.metrics is not None else []
+    return name_warnings(scenario, services, metrics)
+
+
+def name_warnings(scenario, services: dict[str, list[str]], metrics: list[str]) -> list[str]:
+    """`unknown_names` over names already at hand (kind -> services, metric names)."""
+    from dojo.scenario.vocabulary import METRIC_NAMES
+
+    known = {s.name for s in scenario.services}
+    seen: dict[str, str] = {}
+    for kind, names in services.items():
+        for name in names:
+            if name and name not in known and name not in seen:
+                seen[name] = kind
+    out = [
+        f"imported {kind} name service {name!r}, which the scenario does not have: add it to services:, or re-import "
+        f"with --map {name}=<one of {', '.join(sorted(known))}>"
+        for name, kind in seen.items()
+    ]
+    out += [
+        f"imported metric {m!r} is not one the dojo knows (no pane, unit or alert reads it): re-import with "
+        f"--map '{m}=<one of {', '.join(METRIC_NAMES)}>'"
+        for m in sorted(set(metrics) - set(METRIC_NAMES))
+    ]
+    return out

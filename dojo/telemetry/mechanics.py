@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .state import State, combine
+from .state import NO_RATE, State, combine
 
 
 def restart(st: State, s: int, source: str, since: np.ndarray, on: np.ndarray, share: float, warmup_s: float) -> None:
@@ -26,7 +26,7 @@ def restart(st: State, s: int, source: str, since: np.ndarray, on: np.ndarray, s
     st.ready_factor[s] = np.where(on, st.ready_factor[s] * (1.0 - share + share * back), st.ready_factor[s])
     st.drops.setdefault(s, {})[j0] = max(share, st.drops.get(s, {}).get(j0, 0.0))
     # Requests in flight on the stopped instances (a few seconds' worth) fail.
-    st.err_src[s][source] = combine(st.err_src[s].get(source, 0.0), onset * share * min(1.0, 5.0 / grid))
+    st.err_src[s][source] = combine(st.err_src[s].get(source, NO_RATE), onset * share * min(1.0, 5.0 / grid))
     # One line per stopped instance: the orchestrator kills them one by one.
     _mark(st, s, f"{source}:stop", onset * max(1.0, share * st.scenario.services[s].replicas))
     ready = np.zeros(st.T)

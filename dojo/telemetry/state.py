@@ -18,6 +18,10 @@ from dojo.scenario.model import Scenario, TimelineEvent
 LATER: Any = None
 
 
+# A rate of 0 in every bucket: what a source contributes before it has a series of its own.
+NO_RATE: np.ndarray = np.zeros(())
+
+
 def combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Probability that either of two independent failures happens."""
     return 1.0 - (1.0 - a) * (1.0 - b)
@@ -101,6 +105,7 @@ class State:
     drops: dict[int, dict[int, float]] = field(default_factory=dict)  # service -> bucket -> share of work dropped
     autoscale: dict[int, Any] = field(default_factory=dict)  # service -> flow.AutoscaleConfig
     stale: np.ndarray = LATER  # (S,T) True where the service's metrics are not collected
+    logs_lost: np.ndarray = LATER  # (S,T) True where the service's log lines never reach the learner
     stale_mode: dict[int, int] = field(default_factory=dict)  # service -> 1: blank, 2: last value repeats
     replication_lag_s: np.ndarray = LATER  # (S,T) seconds a replica is behind (databases)
     packet_loss: np.ndarray = LATER  # (S,T) share of packets through a service that are lost
@@ -111,10 +116,20 @@ class State:
     ready: np.ndarray = LATER  # ready instances, autoscaler included
     queue_age_s: np.ndarray = LATER  # age of the oldest waiting message (queues)
     forward: np.ndarray = LATER  # share of arrivals worked on (not shed, rejected or over quota)
+    pools: Any = None  # connpool.PoolState of the services that declare a pool, else None
     # Operations by service (only services that declare them; the remainder of the shares is an
     # implicit operation "other" that calls every callee).
     ops: dict[int, list[Op]] = field(default_factory=dict)
+    # Requests and failed requests counted in each bucket (S,T): drawn with the metrics, and the
+    # log lines of a bucket are sampled from them.
+    req_count: np.ndarray | None = None
+    err_count: np.ndarray | None = None
     rng_start: dict | None = None  # the physics generator's state before the run, to run it again
+    # The inputs before any timeline event applied (a copy made by simulate()): what a run resumed
+    # at t starts from, so a change inserted mid-incident never re-draws the baseline.
+    prepared: State | None = None
+    offset: int = 0  # the scenario's bucket number of this state's first bucket (a resumed window)
+    flow_out: Any = None  # the last flow.Flow: what each service carries from bucket to bucket
     op_weight: dict[tuple[int, str, int], np.ndarray] = field(default_factory=dict)  # (service, op, callee) -> (T,)
 
     @property
@@ -149,13 +164,13 @@ class FaultContext:
     def add_error(self, rate: np.ndarray, s: int | None = None) -> None:
         s = self.s if s is None else s
         srcs = self.st.err_src[s]
-        srcs[self.source] = combine(srcs.get(self.source, 0.0), np.clip(rate, 0.0, 1.0))
+        srcs[self.source] = combine(srcs.get(self.source, NO_RATE), np.clip(rate, 0.0, 1.0))
 
     def add_conn_failure(self, rate: np.ndarray, s: int | None = None) -> None:
         """Calls to the service fail before they reach it (seen and logged by the callers)."""
         s = self.s if s is None else s
         srcs = self.st.conn_src[s]
-        srcs[self.source] = combine(srcs.get(self.source, 0.0), np.clip(rate, 0.0, 1.0))
+        srcs[self.source] = combine(srcs.get(self.source, NO_RATE), np.clip(rate, 0.0, 1.0))
 
     def add_limit(self, quota_rps: float | np.ndarray, s: int | None = None) -> None:
         """Requests beyond `quota_rps` are rejected while the fault is active (a rate limiter).

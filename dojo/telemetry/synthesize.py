@@ -7,7 +7,7 @@ the same bytes, and a change to one stage does not reshuffle the others.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,13 @@ CLIENT_SIDE = ("rps", "error_rate", "latency_p50_ms", "latency_p99_ms")  # all w
 
 
 def synthesize(scenario: Scenario, seed: int | None = None, progress: Progress | None = None) -> Telemetry:
+    return synthesize_with_state(scenario, seed, progress)[0]
+
+
+def synthesize_with_state(
+    scenario: Scenario, seed: int | None = None, progress: Progress | None = None
+) -> tuple[Telemetry, State]:
+    """The telemetry and the state it was rendered from (what an action resumes: see actions.act)."""
     seed = scenario.seed if seed is None else seed
     step = progress or (lambda _what, _frac: None)
     phys_rng, metric_rng, log_rng, trace_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4))
@@ -47,16 +54,9 @@ def synthesize(scenario: Scenario, seed: int | None = None, progress: Progress |
     step("physics", 0.0)
     st, truth = simulate(scenario, t, phys_rng)
     budget.check(scenario, st)  # before anything big is drawn or rendered
-    step("metrics", 0.1)
-    metrics = derive_metrics(st, metric_rng)
-    step("traces", 0.2)
-    spans = synthesize_traces(st, trace_rng)
-    step("logs", 0.3)
-    logs = synthesize_logs(st, seed, log_rng, spans)
+    metrics, spans, logs = render(st, seed, metric_rng, log_rng, trace_rng, step)
     step("events", 0.9)
-    events = change_events(scenario) + alert_events(scenario.alerts, metrics, scenario.grid)
-    events_df = pd.DataFrame(events, columns=EVENT_COLUMNS)
-    events_df = events_df.sort_values(["t", "kind", "service", "name"], kind="stable", ignore_index=True)
+    events_df = _events(scenario, metrics)
     tel = Telemetry(
         scenario=scenario,
         seed=seed,
@@ -74,7 +74,102 @@ def synthesize(scenario: Scenario, seed: int | None = None, progress: Progress |
 
         tel = merge(tel, imported_signals(scenario))
     step("done", 1.0)
-    return tel
+    return tel, st
+
+
+def render(
+    st: State,
+    seed: int,
+    metric_rng: np.random.Generator,
+    log_rng: np.random.Generator,
+    trace_rng: np.random.Generator,
+    step: Progress | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pa.Table]:
+    """Metrics, spans and logs of every bucket of `st` (a whole run, or a resumed window)."""
+    step = step or (lambda _what, _frac: None)
+    step("metrics", 0.1)
+    metrics = derive_metrics(st, metric_rng)
+    step("traces", 0.2)
+    spans = synthesize_traces(st, trace_rng)
+    step("logs", 0.3)
+    logs = synthesize_logs(st, seed, log_rng, spans)
+    return metrics, skew_spans(st, spans), logs
+
+
+def written_at(st: State, t: np.ndarray, service: np.ndarray) -> np.ndarray:
+    """The time a service writes on a record made at scenario time `t`: its own clock's, off by
+    its clock skew at that moment (a host whose clock runs 5 minutes ahead stamps its log lines
+    and spans 5 minutes ahead, so they sort away from everyone else's)."""
+    if not st.clock_skew_s.any():
+        return t
+    grid = st.scenario.grid
+    bucket = np.clip(((t - st.t[0]) // grid).astype(np.int64), 0, st.T - 1)
+    return np.maximum(t + st.clock_skew_s[service, bucket], 0.0)
+
+
+def skew_spans(st: State, spans: pd.DataFrame) -> pd.DataFrame:
+    """Spans stamped by their own service's clock: a skewed service's spans start before their
+    parent or after it has ended (the tell-tale of clock skew in a trace view)."""
+    if not st.clock_skew_s.any() or spans.empty:
+        return spans
+    index = {n: i for i, n in enumerate(st.names)}
+    service = spans["service"].map(index).to_numpy()
+    spans = spans.assign(t=written_at(st, spans["t"].to_numpy(), service))
+    return spans.sort_values(["t", "trace_id", "span_id"], kind="stable", ignore_index=True)
+
+
+def _events(scenario: Scenario, metrics: pd.DataFrame) -> pd.DataFrame:
+    events = change_events(scenario) + alert_events(scenario.alerts, metrics, scenario.grid)
+    events_df = pd.DataFrame(events, columns=EVENT_COLUMNS)
+    return events_df.sort_values(["t", "kind", "service", "name"], kind="stable", ignore_index=True)
+
+
+def resume_telemetry(prev: Telemetry, st: State, at: float, truth: list[dict]) -> Telemetry:
+    """The signals of a run resumed at `at` (dojo.telemetry.resume): `prev`'s rows before the
+    cut, untouched (log lines and events before `at`, metric buckets and traces begun before
+    `at`'s bucket: dojo.telemetry.splice), then the rows of `st`'s buckets from `at`'s bucket on,
+    the only ones rendered now.
+
+    The window draws from generators of its own, keyed by the seed and the bucket, so the same
+    action at the same moment gives the same bytes. What a cache keeps of a run for actions is
+    therefore: its rows (read before the cut) and the state at the bucket (State.prepared, the
+    flow's carry and the pools' waiters), from which only the window is solved and rendered."""
+    from .resume import window
+    from .splice import _metrics_cut, bucket_start, splice
+
+    scenario = st.scenario
+    j = int(min(max(at // scenario.grid, 0), st.T - 1))
+    metric_rng, log_rng, trace_rng = (
+        np.random.default_rng(s) for s in np.random.SeedSequence([prev.seed, 1 + j]).spawn(3)
+    )
+    win = window(st, j)
+    metrics, spans, logs = render(win, prev.seed, metric_rng, log_rng, trace_rng)
+    metrics = _still_frozen(prev.metrics, metrics, win, float(st.t[j]))
+    after = Telemetry(scenario, prev.seed, prev.start, prev.grid, logs, metrics, spans, _events(scenario, metrics))
+    if scenario.imports is not None:
+        from .imported import imported_signals, merge
+
+        after = merge(after, imported_signals(scenario))
+    # Alerts look back over their `for`: evaluated on the points before the cut and after it.
+    whole = _metrics_cut(prev.metrics, after.metrics, bucket_start(at, prev.grid))
+    after.events = _events(scenario, whole)
+    out = splice(prev, after, at)
+    out.truth = {**prev.truth, "faults": truth}
+    return out
+
+
+def _still_frozen(before: pd.DataFrame, window: pd.DataFrame, win: State, t0: float) -> pd.DataFrame:
+    """A dashboard frozen (stale mode) across the cut keeps showing the last value it received
+    before the cut, not the window's first unseen one."""
+    for i, name in enumerate(win.names):
+        if win.stale_mode.get(i) != 2 or not win.stale[i, 0]:
+            continue
+        run = int(np.argmin(win.stale[i])) if not win.stale[i].all() else win.T
+        until = t0 + run * win.scenario.grid
+        last = before[(before["service"] == name) & (before["t"] < t0)].groupby("metric", sort=False)["value"].last()
+        rows = (window["service"] == name) & (window["t"] < until)
+        window.loc[rows, "value"] = window.loc[rows, "metric"].map(last).fillna(window.loc[rows, "value"])
+    return window
 
 
 def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
@@ -106,13 +201,17 @@ def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
         "replication_lag_s": np.round(st.replication_lag_s, 1),
         "packet_loss_pct": np.round(100.0 * st.packet_loss, 2),
         "clock_skew_s": np.round(st.clock_skew_s, 3),
+        "pool_waiters": np.round(st.pools.waiters, 1) if st.pools is not None else np.zeros_like(st.rps),
     }
+    has_pool = [s.pool is not None for s in st.scenario.services]
     frames = []
     for i, name in enumerate(st.names):
         kind = st.kinds[i]
         for metric, values in series.items():
             if metric in ONLY_FOR and kind not in ONLY_FOR[metric]:
                 continue
+            if metric == "pool_waiters" and not has_pool[i]:
+                continue  # only a declared pool counts its waiters
             if kind == "external" and metric not in CLIENT_SIDE:
                 continue
             row = np.round(values[i], 4)
@@ -164,8 +263,13 @@ def synthesize_logs(st: State, seed: int, rng: np.random.Generator, spans: pd.Da
     builder.requests()
     builder.warnings()
     builder.background()
-    cols = builder.build()
+    cols: dict[str, Any] = builder.build()
+    made = cols["t"]
+    cols["t"] = written_at(st, made, cols["service"])  # built from the spans before they are skewed
     order = np.argsort(cols["t"], kind="stable")
+    if st.logs_lost.any():  # the log pipeline was down: those lines never arrive
+        bucket = np.clip(((made - st.t[0]) // sc.grid).astype(np.int64), 0, st.T - 1)
+        order = order[~st.logs_lost[cols["service"][order], bucket[order]]]
     t = np.round(cols["t"][order], 3)
     svc = cols["service"][order]
     lvl = cols["level"][order]

@@ -35,11 +35,13 @@ if TYPE_CHECKING:  # pragma: no cover - imported on the engine thread when neede
     from .prepare import Feeds
 
 DARK, LIGHT = "textual-dark", "textual-light"
-# What opening a scenario will need, in the order it needs it.
+# What opening a scenario will need, in the order it needs it. Not the synthesizer (faker, the
+# voices, the fault physics): an incident opened before comes from the cache, and the engine
+# thread runs this warm-up before the briefing's open, so it would only delay that open.
 WARM = (
     "dojo.scenario",
     "dojo.engine.session",
-    "dojo.telemetry.synthesize",
+    "dojo.telemetry.cache",
     "dojo.tui.screens.briefing",
     "dojo.tui.screens.workspace",
 )
@@ -59,7 +61,8 @@ class DojoApp(App[None]):
     COMMANDS = App.COMMANDS | {BindingCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
-        Binding("ctrl+t", "toggle_theme", "Light/dark", id="app.theme"),
+        # T first: a browser keeps ctrl+t for itself (dojo serve); terminals may use either.
+        Binding("T,ctrl+t", "toggle_theme", "Light/dark", key_display="T", id="app.theme"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
     ]
 

@@ -14,6 +14,8 @@ Figures, per database:
   events      written by clients (acknowledged) and found in the store afterwards; lost = the difference
   latency     p50 / p99 of a member's action (query, hypothesis, pin, diagnosis: engine work,
               the append and the re-read of the team's stream), overall and of the writes alone
+  floor       p50 / p99 of one bare statement (the server's clock) from the same clients in the same
+              run: what the machine's load alone costs any action, the baseline for the ratio
   pause       from the pause's commit to the last client that saw the game paused
   console     one refresh of the facilitator's status with every team (incremental, as the console
               does every second) and a full fold from nothing (a restarted console)
@@ -91,6 +93,12 @@ def client(store, signals, code, name, seconds, t0, pause_box, out, wrong_first,
             if "over" not in str(exc) and "already pinned" not in str(exc) and "at most" not in str(exc):
                 out.append(("error", name, str(exc)))
         lat.append((kind, time.monotonic() - started))
+        if rng.random() < 0.2:
+            # The floor under every action, in the same run: one bare statement through the same
+            # pool, threads and machine load. Action latency minus this is the game's own cost.
+            probe = time.monotonic()
+            store.server_now()
+            lat.append(("floor", time.monotonic() - probe))
         if seen_pause is None and pause_box.get("server_t") is not None and s.phase() == "paused":
             seen_pause = s.clock.server() - pause_box["server_t"]
         time.sleep(max(0.0, 1.0 - (time.monotonic() - started)) * rng.uniform(0.8, 1.2))
@@ -179,8 +187,9 @@ def run(url: str, label: str, teams: int, members: int, seconds: float, procs: i
     clients = [r for r in results if r[0] == "client"]
     errors = [r for r in results if r[0] == "error"]
     acked = sum(r[2] for r in clients)
-    lat_all = [x for r in clients for _, x in r[3]]
-    lat_write = [x for r in clients for k, x in r[3] if k != "query"]
+    lat_all = [x for r in clients for k, x in r[3] if k != "floor"]
+    lat_write = [x for r in clients for k, x in r[3] if k not in ("query", "floor")]
+    lat_floor = [x for r in clients for k, x in r[3] if k == "floor"]
     seen = [r[4] for r in clients]
     # Events in the store written by members (everything on the team streams but the 'started' and
     # facilitator hints) against what they were told was written.
@@ -199,6 +208,7 @@ def run(url: str, label: str, teams: int, members: int, seconds: float, procs: i
         "acked": acked, "stored": stored, "lost": acked - stored if acked > stored else 0,
         "actions": len(lat_all), "p50_ms": pct(lat_all, 50) * 1000, "p99_ms": pct(lat_all, 99) * 1000,
         "write_p50_ms": pct(lat_write, 50) * 1000, "write_p99_ms": pct(lat_write, 99) * 1000,
+        "floor_p50_ms": pct(lat_floor, 50) * 1000, "floor_p99_ms": pct(lat_floor, 99) * 1000,
         "pause_all_s": max((s for s in seen if s is not None), default=float("nan")),
         "pause_missed": sum(1 for s in seen if s is None), "console_ms": console_ms, "console_full_ms": full_ms,
         "events_total": view.cursor,
@@ -239,6 +249,11 @@ def main() -> int:
             f"  latency    all {r['actions']} actions: p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms;"
             f" writes: p50 {r['write_p50_ms']:.1f} ms, p99 {r['write_p99_ms']:.1f} ms"
             f"  (budget p99 <= {budgets[r['db']]:g} ms)"
+        )
+        print(
+            f"  floor      one bare statement from the same clients: p50 {r['floor_p50_ms']:.1f} ms,"
+            f" p99 {r['floor_p99_ms']:.1f} ms (the machine's share of any action; ratio p99 action/floor"
+            f" {r['p99_ms'] / max(r['floor_p99_ms'], 1e-9):.1f}x)"
         )
         print(
             f"  pause      every client paused {r['pause_all_s']:.2f} s after the commit"

@@ -28,6 +28,9 @@ def hostile_yaml() -> str:
             f'{{text: "Compare {evil} {MARKUP} rates", cost: 60s}}'
         ),
     }
+    # A runbook link is one word (no spaces), but escapes and brackets are not spaces.
+    runbook = f'runbook: "https://wiki.example/{CLEAR}{TITLE}{BLINK}[/b][red]"'
+    swaps["above: 1500, for: 1m}"] = f"above: 1500, for: 1m, {runbook}}}"
     for old, new in swaps.items():
         assert old in text, old
         text = text.replace(old, new)

@@ -77,3 +77,25 @@ def test_errors_quoting_input_are_escaped(tmp_path):
     res, out = _run(["no\x1b]0;X\x07such"])
     assert res.exit_code == 2
     _assert_harmless(out)
+
+
+def test_game_day_commands_and_report_show_hostile_names_escaped(tmp_path, monkeypatch):
+    monkeypatch.setenv("DOJO_HOME", str(tmp_path / "home"))
+    path = write_hostile(tmp_path)
+    db = f"sqlite:///{tmp_path / 'g.db'}"
+    res, out = _run(["gameday", "create", str(path), "--team", "red\x1b[2J[b]", "--team", "blue", "--db", db])
+    assert res.exit_code == 0, out
+    text = _assert_harmless(out)
+    assert r"team      red\e[2J[b]" in text and r"Checkout \e[2J\e]0;PWNED\a" in text
+    game = next(line.split()[1] for line in text.splitlines() if line.startswith("game "))
+    key = next(line.split()[1] for line in text.splitlines() if line.startswith("key "))
+    res, out = _run(["gameday", "inject", game, "hi\x1b]0;X\x07\u202e", "--key", key, "--db", db])
+    assert res.exit_code == 0, out
+    _assert_harmless(out)
+    res, out = _run(["gameday", "status", game, "--key", key, "--db", db])
+    assert r"red\e[2J[b]" in _assert_harmless(out)
+    res, out = _run(["gameday", "report", game, "--key", key, "--db", db, "--out", str(tmp_path / "rep")])
+    assert res.exit_code == 0, out
+    for name in ("report.md", "report.html"):  # read with cat, or in a browser that obeys U+202E
+        report = (tmp_path / "rep" / name).read_bytes()
+        assert r"red\e[2J[b]".encode() in _assert_harmless(report).encode()

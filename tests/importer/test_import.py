@@ -91,7 +91,7 @@ def test_skipped_things_are_counted_with_reasons(samples):
     _, prom = read(samples["prom.json"])
     assert prom.skipped == {"samples that are not numbers (NaN, Inf or text)": 1}
     _, wide = read(samples["wide.csv"])
-    assert wide.skipped == {"rows with no readable time in the first column": 1}
+    assert wide.skipped == {"rows with no readable time": 1}
     _, otlp = read(samples["otlp-metrics.json"])
     assert any("not imported" in reason for reason in otlp.skipped)
 

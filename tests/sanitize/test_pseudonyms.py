@@ -167,10 +167,30 @@ def test_mac_stays_a_mac():
         assert re.sub(r"[0-9A-Fa-f]", "h", out) == re.sub(r"[0-9A-Fa-f]", "h", mac)
 
 
-def test_api_keys_keep_prefix_alphabet_and_length():
+# The patterns secret scanners use for these vendors (gitleaks, GitHub push protection), in short.
+SCANNER_RULES = re.compile(
+    r"(?:sk|rk)_(?:test|live|prod)_[A-Za-z0-9]{10,}|(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}"
+    r"|gh[pousr]_[A-Za-z0-9]{36}|github_pat_\w{22,}|xox[baprse]-|AIza[\w-]{35}|glpat-[\w-]{20}|npm_[A-Za-z0-9]{36}"
+    r"|pypi-AgEIcHlwaS5vcmc"
+)
+
+
+def test_api_key_pseudonyms_carry_no_vendor_prefix_by_default():
     c = samples.make_catalog()
+    assert all(SCANNER_RULES.search(key) for key in c.api_keys), "the sample keys must look real to begin with"
     for key in c.api_keys:
         out = one("api_key", key)
+        assert len(out) == len(key) and out != key and is_tagged(out)
+        assert not SCANNER_RULES.search(out), (key, out)
+        prefix = re.match(r"sk_live_|AKIA|ghp_|xoxb-", key).group()
+        assert out[: len(prefix)] == {"sk_live_": "sk_demo_", "AKIA": "AKEX", "ghp_": "gxp_", "xoxb-": "xozb-"}[prefix]
+
+
+def test_api_keys_keep_their_real_prefix_only_when_asked():
+    c = samples.make_catalog()
+    tagged = Tagged(b"s", real_prefixes=True)
+    for key in c.api_keys:
+        out = tagged("api_key", key)
         assert len(out) == len(key) and out != key and is_tagged(out)
         prefix = re.match(r"sk_live_|AKIA|ghp_|xoxb-", key).group()
         assert out.startswith(prefix)

@@ -149,7 +149,10 @@ class BriefingScreen(DojoScreen[None]):
             self._fail("This scenario does not load:\n" + "\n".join(str(e) for e in exc.errors))
             return
         self._show_scenario(sc)
-        progress = lambda phase, fraction: self.post_message(self.Synthesizing(phase, fraction))  # noqa: E731 - from the engine thread
+
+        def progress(phase: str, fraction: float) -> None:  # called on the engine thread: a message crosses over
+            self.post_message(self.Synthesizing(phase, fraction))
+
         try:
             session, feeds = await app.engine.call_or_else(
                 lambda: open_attempt(sc, app.store(), self.settings, app.synthesize, progress),
@@ -214,12 +217,13 @@ class BriefingScreen(DojoScreen[None]):
         page = self.query_one("#briefing-page", Static)
         chart = self.query_one(MetricChart)
         if g is None:
-            page.update("[b]Paged by[/b] " + (", ".join(briefing.page) or "nothing yet"))
+            page.update("[b]Paged by[/b] " + (safe(", ".join(briefing.page)) or "nothing yet"))
             chart.display = False
             return
         rule = f"{g.metric} {'>' if g.above else '<'} {g.threshold:g}"
-        runbook = f"\n[b]Runbook[/b] {briefing.runbook}" if briefing.runbook else ""
-        page.update(f"[b]▲ {g.alert}[/b]  {g.service}\n{rule}{runbook}")
+        # The runbook link is the author's: one word, but escapes and brackets are not spaces.
+        runbook = f"\n[b]Runbook[/b] {safe(briefing.runbook)}" if briefing.runbook else ""
+        page.update(f"[b]▲ {safe(g.alert)}[/b]  {safe(g.service)}\n{safe(rule)}{runbook}")
         points = np.asarray(g.points, dtype=float).reshape(-1, 2)
         chart.set_series(
             points[:, 0], points[:, 1], metric=f"{g.service} {g.metric}", duration=page_t, threshold=g.threshold,

@@ -13,12 +13,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, Label, Select, Static, TextArea
 
 from dojo.engine.api import Briefing
 
 from ..data.units import span
-from ..plain import plain
+from ..plain import plain, visible
 from .base import DojoModal
 
 
@@ -31,7 +32,7 @@ class DiagnosisScreen(DojoModal[dict | None]):
     def __init__(
         self,
         briefing: Briefing,
-        changes: list[tuple[str, str]] | None = None,
+        changes: list[tuple[Content, str]] | None = None,
         draft: dict | None = None,
         wrong_so_far: int = 0,
     ):
@@ -59,7 +60,7 @@ class DiagnosisScreen(DojoModal[dict | None]):
                     value=d.get("service") or Select.NULL,
                 )
                 yield Select(
-                    [(name, name) for name in b.faults],
+                    [(plain(name), name) for name in b.faults],
                     prompt="kind of fault",
                     id="diagnosis-fault",
                     value=d.get("fault") or Select.NULL,
@@ -74,7 +75,8 @@ class DiagnosisScreen(DojoModal[dict | None]):
                     value=d.get("trigger") or Select.NULL,
                 )
             yield Label("Why? (a sentence or two; it is kept for your debrief)", classes="dialog-label")
-            yield TextArea(d.get("explanation", ""), id="diagnosis-explanation")
+            # The draft may be a teammate's hypothesis text: shown spelled out, as everywhere.
+            yield TextArea(visible(d.get("explanation", "")), id="diagnosis-explanation")
             yield Static("", classes="dialog-error", id="diagnosis-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel (esc)", id="diagnosis-cancel")

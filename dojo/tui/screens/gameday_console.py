@@ -7,7 +7,7 @@ UI thread; the view refreshes every second (a poll of new events since the last 
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, cast
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from .. import WIDGETS_CSS
 from ..engine_thread import EngineThread
-from ..plain import plain_block, safe, visible
+from ..plain import cell, plain_block, safe, visible
 
 REFRESH_S = 1.0
 EXTEND_S = 300.0
@@ -76,6 +76,11 @@ class TextPrompt(ModalScreen[str | None]):
 
 
 class ConsoleScreen(Screen):
+    @property
+    def console(self) -> ConsoleApp:
+        """The app, typed: what this screen asks of it is checked."""
+        return cast("ConsoleApp", self.app)
+
     BINDINGS = [
         Binding("s", "start", "Start", id="game.start"),
         Binding("space", "pause", "Pause/resume", id="game.pause"),
@@ -107,7 +112,7 @@ class ConsoleScreen(Screen):
         self.call_after_refresh(self.refresh_status)
 
     async def refresh_status(self) -> None:
-        st = await self.app.run_game(lambda f: f.status(), quiet=True)
+        st = await self.console.run_game(lambda f: f.status(), quiet=True)
         if st is not None:
             self.show(st)
 
@@ -119,11 +124,11 @@ class ConsoleScreen(Screen):
         if table.row_count != len(rows):
             table.clear()
             for row in rows:
-                table.add_row(*(safe(v) for v in row), key=row[0])  # a DataTable reads markup from str
+                table.add_row(*(cell(v) for v in row), key=row[0])  # a DataTable reads markup from str
         else:
             for row in rows:
                 for col, value in zip(COLUMNS, row, strict=True):
-                    table.update_cell(row[0], col, safe(value))
+                    table.update_cell(row[0], col, cell(value))
         injects = st.get("injects", [])[-3:]
         self.query_one("#console-injects", Static).update(
             plain_block(
@@ -138,7 +143,7 @@ class ConsoleScreen(Screen):
         return str(table.get_row_at(table.cursor_row)[0])
 
     async def _do(self, fn: Callable) -> None:
-        st = await self.app.run_game(fn)
+        st = await self.console.run_game(fn)
         if st is not None:
             self.show(st)
             if st.get("released") is not None:

@@ -15,6 +15,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
+from ..plain import plain, visible_line
+from ..widgets.plain_input import PlainInput
 from .base import DojoModal
 
 STATUSES = [("open", "open"), ("ruled out", "ruled_out"), ("confirmed", "confirmed")]
@@ -39,17 +41,17 @@ class HypothesisScreen(DojoModal[dict | None]):
         with Vertical(classes="dialog", id="hypothesis"):
             yield Static(f"Hypothesis {h.id}" if h else "New hypothesis", classes="dialog-title")
             yield Label("What do you think is going on?", classes="dialog-label")
-            yield Input(h.text if h else "", placeholder=PLACEHOLDER, id="hypothesis-text")
+            yield PlainInput(h.text if h else "", placeholder=PLACEHOLDER, id="hypothesis-text")
             yield Label("Your guess, if you have one (optional)", classes="dialog-label")
             with Horizontal(classes="dialog-row"):
                 yield Select(
-                    [(s, s) for s in self.services],
+                    [(plain(s), s) for s in self.services],
                     prompt="service",
                     id="hypothesis-service",
                     value=h.service if h and h.service else Select.NULL,
                 )
                 yield Select(
-                    [(f, f) for f in self.faults],
+                    [(plain(f), f) for f in self.faults],
                     prompt="fault kind",
                     id="hypothesis-fault",
                     value=h.fault if h and h.fault else Select.NULL,
@@ -76,7 +78,9 @@ class HypothesisScreen(DojoModal[dict | None]):
         if h is None:
             return out
         out["status"] = self._value("#hypothesis-status")
-        return {k: v for k, v in out.items() if v is not None and v != getattr(h, k)}
+        # The box shows a teammate's text spelled out: unchanged means unchanged from that spelling.
+        was = {**{k: getattr(h, k) for k in out}, "text": visible_line(h.text)}
+        return {k: v for k, v in out.items() if v is not None and v != was[k]}
 
     def action_save(self) -> None:
         fields = self.fields()

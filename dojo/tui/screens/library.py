@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from ..data.library import Card, LibraryFilter, Record, all_tags, read_cards, records
 from ..data.units import span
-from ..plain import safe, visible, visible_line
+from ..plain import cell, safe, visible, visible_line
 from .base import DojoScreen
 
 COLUMNS = ("scenario", "title", "difficulty", "tags", "best TTCD", "attempts")
@@ -114,11 +114,11 @@ class LibraryScreen(DojoScreen[None]):
             table.add_columns(*(c for c in COLUMNS if not (without_tags and c == "tags")))
         for card in self.shown:
             rec = self.records.get(card.id, Record())
-            cells = [  # a DataTable reads markup from str cells: the file's text is escaped
-                safe(card.id),
-                safe(_cut(visible_line(card.title), title_w)),
+            cells = [  # a DataTable reads markup from str cells: the file's text goes in as Text
+                cell(card.id),
+                cell(_cut(visible_line(card.title), title_w)),
                 card.stars if card.difficulty else "?",
-                safe(_cut(", ".join(card.tags), tags_w)),
+                cell(_cut(", ".join(card.tags), tags_w)),
                 span(rec.best_ttcd_s) if rec.best_ttcd_s is not None else "–",
                 str(rec.attempts) if rec.attempts else "–",
             ]

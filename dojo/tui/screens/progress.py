@@ -8,12 +8,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
 from ..data.card import OUTCOMES
 from ..data.progress import AttemptSummary, summaries, ttcd_series, weakest
 from ..data.units import span
-from ..plain import safe
+from ..plain import cell, safe
 from .base import DojoScreen
 
 
@@ -69,7 +70,7 @@ class ProgressScreen(DojoScreen[None]):
             ttcd = span(a.ttcd_s) if a.ttcd_s is not None else "–"
             table.add_row(
                 str(a.id),
-                safe(a.scenario_id),
+                cell(a.scenario_id),
                 a.started[:16].replace("T", " "),
                 OUTCOMES.get(a.outcome, a.outcome),
                 ttcd,
@@ -79,7 +80,7 @@ class ProgressScreen(DojoScreen[None]):
         box = self.query_one("#progress-ttcd", VerticalScroll)
         box.remove_children()
         series = ttcd_series(attempts)
-        rows = []
+        rows: list[Widget] = []
         for scenario, values in sorted(series.items()):
             rows.append(
                 Static(

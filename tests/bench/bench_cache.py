@@ -1,0 +1,332 @@
+"""Incident cache benchmark: launches as a user feels them, memory as the machine sees it.
+
+    python tests/bench/bench_cache.py [--runs 5] [--skip-budgets]
+
+Every figure is a fresh process (a cold interpreter, a warm disk), measured in this run against
+its baseline, and printed with its ratio as met or missed:
+
+- a built-in scenario, cached: `dojo play` to the briefing ready (attempt opened, Start
+  enabled) against a trivial Textual app answering a key; budget <= 2x;
+- the 1M-line scenario (tests/bench/large.py), cached: launch to the workspace usable (Start
+  pressed at once, the log pane painted) against lnav opening the same lines exported as
+  logs.log (to its first screen, in a tmux pane; `grep -c` as a floor); budget: faster than lnav;
+- proportional set size (/proc/PID/smaps_rollup) of a second workspace on the same cached
+  scenario: what the machine's total grows by when it joins, against the first's; budget <= 30 %;
+- the library screen's memory (PSS and RSS once it is up); budget <= 60 MiB;
+- the query and synthesis benchmarks (bench_queries.py, bench_synthesis.py) run as they are, to
+  show their budgets still hold (skip with --skip-budgets).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+SIZE = (120, 40)
+SMALL = "checkout-retry-storm"
+
+TRIVIAL = """
+import asyncio, time
+from textual import events
+from textual.app import App
+from textual.widgets import DataTable
+
+class Trivial(App):
+    def compose(self):
+        table = DataTable(cursor_type="row")
+        table.add_columns("a", "b")
+        table.add_rows([("1", "2"), ("3", "4")])
+        yield table
+
+async def probe(pilot):
+    await asyncio.sleep(0)
+    table = pilot.app.query_one(DataTable)
+    before = table.cursor_row
+    pilot.app.post_message(events.Key("down", None))
+    while table.cursor_row == before:
+        await asyncio.sleep(0.001)
+    print(f"READY {time.time()!r}", flush=True)
+    pilot.app.exit()
+
+Trivial().run(headless=True, size=%(size)r, auto_pilot=probe)
+"""
+
+# The imports `dojo play SCENARIO` makes, then the app with that scenario, headless.
+PLAY = """
+import asyncio, sys, time
+sys.path.insert(0, %(here)r)
+import dojo.cli
+from dojo.tui.app import DojoApp
+from dojo.tui.prepare import PlaySettings
+
+def ref():
+    if %(ref)r == "large":
+        import dojo.telemetry
+        from large import large_scenario
+        return large_scenario()
+    return %(ref)r
+
+def pss():
+    with open("/proc/self/smaps_rollup") as fh:
+        got = dict(line.split(":", 1) for line in fh if ":" in line)
+    return int(got["Pss"].split()[0]) * 1024, int(got["Rss"].split()[0]) * 1024
+
+app = DojoApp(play=ref(), settings=PlaySettings(clock="manual"))
+
+async def probe(pilot):
+    while not (type(app.screen).__name__ == "BriefingScreen" and app.screen.ready):
+        await asyncio.sleep(0.002)
+    briefing = time.time()
+    if %(workspace)r:
+        await pilot.press("enter")
+        while type(app.screen).__name__ != "WorkspaceScreen":
+            await asyncio.sleep(0.002)
+        from dojo.tui.widgets.log_view import LogView
+        view = app.screen.query_one(LogView)
+        while not view._pages:
+            await pilot.pause()
+    ready = time.time()
+    if %(hold)r:
+        # A learner looks around: a filter over every line touches every page of the messages.
+        await app.engine.call(lambda: app.session.logs(contains="timeout", limit=50))
+        print(f"HELD {ready!r} {briefing!r}", flush=True)
+        sys.stdin.readline()  # until the parent has read our memory
+    else:
+        print(f"READY {ready!r} {briefing!r}", flush=True)
+    app.exit()
+
+app.run(headless=True, size=%(size)r, auto_pilot=probe)
+"""
+
+LIBRARY = """
+import asyncio, time
+import dojo.cli
+from dojo.tui.app import DojoApp
+from dojo.tui.screens.library import LibraryScreen
+
+app = DojoApp()
+
+def mem():
+    with open("/proc/self/smaps_rollup") as fh:
+        got = dict(line.split(":", 1) for line in fh if ":" in line)
+    return int(got["Pss"].split()[0]) * 1024, int(got["Rss"].split()[0]) * 1024
+
+async def probe(pilot):
+    while not (isinstance(app.screen, LibraryScreen) and app.screen.shown):
+        await asyncio.sleep(0.002)
+    await asyncio.sleep(0)
+    up = mem()
+    while app.engine.busy:  # the warm-up imports of what opening a scenario needs
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.3)
+    print(f"MEM {up[0]} {up[1]} {mem()[0]} {mem()[1]}", flush=True)
+    app.exit()
+
+app.run(headless=True, size=%(size)r, auto_pilot=probe)
+"""
+
+
+def child_env(cache: Path, home: Path, **extra: str) -> dict:
+    return {**os.environ, "DOJO_HOME": str(home), "DOJO_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT), **extra}
+
+
+def timed_child(code: str, env: dict) -> tuple[float, list[str]]:
+    started = time.time()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    line = next((x for x in out.stdout.splitlines() if x.startswith(("READY", "MEM"))), None)
+    if line is None:
+        raise SystemExit(f"child failed:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}")
+    parts = line.split()
+    return (float(parts[1]) - started if parts[0] == "READY" else 0.0), parts
+
+
+def play_code(ref: str, workspace: bool, hold: bool = False) -> str:
+    return PLAY % {"here": str(HERE), "ref": ref, "workspace": workspace, "hold": hold, "size": SIZE}
+
+
+def smaps(pid: int) -> tuple[int, int]:
+    with open(f"/proc/{pid}/smaps_rollup") as fh:
+        got = dict(line.split(":", 1) for line in fh if ":" in line)
+    return int(got["Pss"].split()[0]) * 1024, int(got["Rss"].split()[0]) * 1024
+
+
+def held(env: dict, ref: str = "large") -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", play_code(ref, True, hold=True)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.startswith("HELD"):
+        proc.kill()
+        raise SystemExit(f"child failed: {line}{proc.stderr.read() if proc.stderr else ''}")
+    time.sleep(0.5)  # settle
+    return proc
+
+
+def release(proc: subprocess.Popen) -> None:
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        proc.wait(timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        proc.kill()
+        proc.wait()
+
+
+def lnav_open(log: Path, last_text: str) -> float | None:
+    """lnav in a 120x40 tmux pane, from the command to its first screen of lines; None if there is
+    no lnav or tmux here."""
+    if not (shutil.which("lnav") and shutil.which("tmux")):
+        return None
+    name = f"bench-lnav-{os.getpid()}"
+    first = log.open().readline().split()[0][:19]  # the first line's timestamp, as lnav shows it
+    started = time.time()
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "40", f"lnav {log}"],
+        check=True, env={**os.environ, "HOME": str(log.parent)},
+    )  # fmt: skip
+    try:
+        while time.time() - started < 60:
+            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", name], capture_output=True, text=True).stdout
+            if first.replace("T", " ") in screen or first in screen:
+                return time.time() - started
+            time.sleep(0.01)
+        return None
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+
+
+def grep_count(log: Path) -> float:
+    started = time.time()
+    subprocess.run(["grep", "-c", "timeout", str(log)], capture_output=True, check=False)
+    return time.time() - started
+
+
+def verdict(good: bool) -> str:
+    return "met" if good else "MISSED"
+
+
+def mib(n: float) -> str:
+    return f"{n / 1024**2:.0f} MiB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--skip-budgets", action="store_true", help="do not re-run the query and synthesis benchmarks")
+    args = parser.parse_args()
+    med = statistics.median
+    sys.path.insert(0, str(HERE))
+    sys.path.insert(0, str(ROOT))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        cache, home = root / "cache", root / "home"
+        env = child_env(cache, home)
+
+        # Warm the cache once (and export the large scenario's lines for lnav).
+        os.environ["DOJO_CACHE_DIR"] = str(cache)
+        from large import large_scenario
+
+        import dojo.telemetry  # noqa: F401
+        from dojo.scenario import load_scenario, resolve_scenario
+        from dojo.telemetry.cache import Cache
+        from dojo.telemetry.export import write_logs
+
+        started = time.perf_counter()
+        big = Cache(cache).synthesize(large_scenario())
+        warm_large = time.perf_counter() - started
+        small_sc = load_scenario(resolve_scenario(SMALL))
+        started = time.perf_counter()
+        Cache(cache).synthesize(small_sc)
+        warm_small = time.perf_counter() - started
+        write_logs(big, root)
+        log = root / "logs.log"
+        lines = big.n_logs
+        last = ""
+        del big
+        print(
+            f"cache warmed: the 1M-line scenario ({lines:,} lines) in {warm_large:.2f} s, {SMALL} in {warm_small:.2f} s"
+        )
+
+        trivial, brief, brief_off, large_ws, lnav, grep = [], [], [], [], [], []
+        for _ in range(args.runs):  # interleaved, so that machine load hits all alike
+            trivial.append(timed_child(TRIVIAL % {"size": SIZE}, env)[0])
+            brief.append(timed_child(play_code(SMALL, False), env)[0])
+            brief_off.append(timed_child(play_code(SMALL, False), {**env, "DOJO_CACHE": "off"})[0])
+            large_ws.append(timed_child(play_code("large", True), env)[0])
+            got = lnav_open(log, last)
+            if got is not None:
+                lnav.append(got)
+            grep.append(grep_count(log))
+
+        def row(label: str, xs: list[float], extra: str = "") -> None:
+            print(f"  {label + ' ':.<58} {med(xs) * 1e3:6.0f} ms {min(xs) * 1e3:6.0f} ms{extra}")
+
+        print(f"\nlaunch, {args.runs} fresh processes each (median, best)")
+        row("trivial Textual app answering a key (baseline)", trivial)
+        row(f"{SMALL}: play to briefing ready, uncached", brief_off)
+        ratio = med(brief) / med(trivial)
+        tail = f"   {ratio:.2f}x the trivial app (<= 2x): {verdict(ratio <= 2)}"
+        row(f"{SMALL}: play to briefing ready, cached", brief, tail)
+        row("grep -c over the exported lines (a floor)", grep)
+        if lnav:
+            row("lnav opening the same lines to its first screen", lnav)
+            ratio = med(large_ws) / med(lnav)
+            tail = f"   {ratio:.2f}x lnav (faster than lnav): {verdict(ratio < 1)}"
+        else:
+            print("  lnav: not available here (apt-get install lnav tmux); grep is the only anchor")
+            tail = ""
+        row("1M-line scenario: launch to workspace usable, cached", large_ws, tail)
+
+        # Memory: one workspace on the cached 1M-line scenario, then a second beside it.
+        first = held(env)
+        alone = smaps(first.pid)
+        second = held(env)
+        both = smaps(first.pid)[0] + smaps(second.pid)[0]
+        two_rss = smaps(second.pid)[1]
+        release(second)
+        # The floor any second process costs: the same workspace on a small scenario beside the first.
+        small = held(env, SMALL)
+        floor = smaps(first.pid)[0] + smaps(small.pid)[0] - alone[0]
+        release(small)
+        release(first)
+        grows = both - alone[0]
+        share = grows / alone[0]
+        print("\nmemory of the 1M-line workspace (after a filter over every line)")
+        print(f"  first process alone: PSS {mib(alone[0])}, RSS {mib(alone[1])}")
+        print(
+            f"  a second beside it: the machine's total PSS grows by {mib(grows)} (its RSS {mib(two_rss)}):"
+            f" {share:.0%} of the first (budget <= 30 %): {verdict(share <= 0.30)}"
+        )
+        print(
+            f"  of that, the floor of any second workspace (one on {SMALL} beside the first grows the total by"
+            f" {mib(floor)}): the 1M-line incident's own share is {mib(grows - floor)}"
+        )
+        _, parts = timed_child(LIBRARY % {"size": SIZE}, env)
+        up_pss, up_rss, warm_pss, warm_rss = (int(x) for x in parts[1:])
+        fits = verdict(up_pss <= 60 * 1024**2)
+        print(f"  library screen up: PSS {mib(up_pss)}, RSS {mib(up_rss)} (budget <= 60 MiB): {fits}")
+        print(f"  the library after its warm-up imports for opening: PSS {mib(warm_pss)}, RSS {mib(warm_rss)}")
+
+    if args.skip_budgets:
+        return
+    for bench in ("bench_queries.py", "bench_synthesis.py"):
+        print(f"\n== {bench} (its own budgets, this run)")
+        out = subprocess.run([sys.executable, str(HERE / bench)], capture_output=True, text=True, cwd=ROOT)
+        print(out.stdout.rstrip())
+        print(f"   exit status {out.returncode}: {'met' if out.returncode == 0 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
