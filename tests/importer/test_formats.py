@@ -167,3 +167,11 @@ def test_every_format_still_reads_after_the_sanitizer(tmp_path):
         line = next(ln for ln in res.output.splitlines() if ln.startswith(f"{sample}:"))
         assert "record(s)" in line and not line.endswith(": 0 record(s)"), line
     assert "not imported" not in res.output and "unexpected structure" not in res.output
+
+
+def test_a_bracketed_epoch_log_is_not_taken_for_json(tmp_path):
+    log = tmp_path / "epoch.log"
+    log.write_text("[1773151800] worker started\n[1773151801] worker ERROR job failed\n")
+    result = ImportResult()
+    read_file(log, result)
+    assert [r.level for r in result.logs] == ["INFO", "ERROR"]
