@@ -277,6 +277,7 @@ SHORT = {
     "replication_lag_s": "ReplicationLag",
     "packet_loss_pct": "PacketLoss",
     "clock_skew_s": "ClockSkew",
+    "pool_waiters": "PoolWaiters",
 }
 
 
@@ -648,6 +649,7 @@ PHRASE = {
     "replication_lag_s": "replication lag (s)",
     "packet_loss_pct": "packet loss (%)",
     "clock_skew_s": "clock offset (s)",
+    "pool_waiters": "requests waiting for a pooled connection",
 }
 
 

@@ -96,7 +96,8 @@ def gameday_cmd() -> None:
     multiple=True,
     callback=_scheduled,
     metavar="AT=TEXT",
-    help="A pre-written inject every team sees at game time AT, e.g. '10m=Support: EU checkouts fail' (repeat).",
+    help="A pre-written inject every team sees at game time AT, e.g. '10m=Support: EU checkouts fail' (repeat); "
+    "the scenario's own injects are released too.",
 )
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the game id, key and codes as JSON.")

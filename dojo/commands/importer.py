@@ -10,9 +10,10 @@ from pathlib import Path
 import click
 
 from .common import echo, end_cleanly_on_sigterm, fail
+from .sanitize import LIMITS
 
 
-@click.command("import")
+@click.command("import", epilog=LIMITS + " No file over DOJO_MAX_IMPORT_MB (200) MB is imported.")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="INPUTS...")
 @click.option(
     "--scenario",
@@ -91,15 +92,21 @@ def import_cmd(
     maps: tuple[str, ...],
     secret: str | None,
 ) -> None:
-    """Import real telemetry INPUTS (files, or folders of them) into a scenario: plain logs (ISO
-    8601, syslog, Apache/nginx, epoch timestamps), JSON lines logs, OTLP JSON logs/metrics/traces,
-    Jaeger JSON traces, Prometheus range-query JSON and CSV metrics (a time column, one column per
-    series); gzip files are read as the text inside.
+    """Import real telemetry INPUTS (files, or folders of them) into a scenario. Each file is sniffed
+    and read by its own rules: plain logs (ISO 8601, syslog, Apache/nginx access and error, ALB/ELB,
+    BGL, HDFS, epoch timestamps), JSON lines (nested or prefixed levels), journald JSON, Loki
+    query_range, CloudWatch Logs and CloudTrail exports, OTLP JSON logs/metrics/traces, Jaeger
+    JSON, Prometheus range-query, remote-read JSON and text exposition, Kubernetes events, deploy
+    and config-change lists, and CSV files by their header (logs, spans, metrics, changes); gzip
+    files are read as the text inside. Symbolic links inside folders are not followed.
 
-    Each file is sanitized before it is read (no IPs, e-mails, user names, tokens... left); the
-    signals are written beside the scenario in <scenario>.signals/ and the scenario's `imports:`
-    points at them. A run replaces the kinds of signal it brings and keeps those an earlier run
-    brought. A report says what was read and what was skipped, and why. See docs/authoring.md."""
+    Each file is sanitized before it is read (no IPs, e-mails, user names, tokens... left). Pod,
+    task and per-file names become service names by rule (--map for the rest); a warning names
+    any service or metric the scenario does not have. The signals are written beside the scenario
+    in <scenario>.signals/ and the scenario's `imports:` points at them. A run replaces the kinds
+    of signal it brings and keeps those an earlier run brought. A report says what was read and
+    what was skipped, and why; a CSV whose quoting would lose rows stops the import at its line.
+    See docs/import.md."""
     from dojo.scenario.model import SIGNAL_KINDS
 
     kinds = [k.strip() for k in replace.split(",") if k.strip()]
@@ -140,7 +147,15 @@ def _import(
     earlier = parsed.imports
     text = raw.decode("utf-8")  # the loader has just proved it is UTF-8
 
+    import pyarrow as pa
+
+    from dojo.importer.progress import Progress
+
+    # Arrow's default allocator keeps what the writer frees for reuse: 65 MB more peak on a 50 MB log.
+    pa.set_memory_pool(pa.system_memory_pool())
+
     result = ImportResult()
+    progress = Progress(sum(_size(p) for p in inputs), "reading")
     for link in links:
         rep = FileReport(str(link), notes=["not read: a symbolic link inside a folder; give its target to import it"])
         rep.skip("whole file: symbolic link not followed")
@@ -155,6 +170,7 @@ def _import(
             # is known by its place at the start of a line), and only then parsed.
             from dojo.sanitize.api import sanitize_files
 
+            progress.phase(f"sanitizing {len(inputs)} file(s), {progress.total / 1e6:,.1f} MB ...")
             scrubbed = sanitize_files(list(inputs), Path(tmp) / "scrubbed", secret=secret)
             sources, pseudonyms = scrubbed.files, scrubbed.pseudonyms
             for p, why in scrubbed.refused.items():
@@ -164,11 +180,14 @@ def _import(
         for p in inputs:
             if p in sources:
                 try:
-                    read_file(sources[p], result, fmt=fmt, service=service, year=year, name=str(p))
+                    read_file(sources[p], result, fmt=fmt, service=service, year=year, name=str(p), progress=progress)
                 except QuotingError as exc:
+                    progress.close()
                     fail(f"{exc}; nothing was imported")
+        progress.phase(f"writing {len(result.logs) + len(result.points) + len(result.spans):,} records ...")
         renames = rename(result, mappings)
         staged = write(result, Path(tmp) / "staged")
+        progress.close()
         if not staged:
             _report(result)
             fail("nothing to import: no file held records the dojo can read (see the report above)")
@@ -199,24 +218,29 @@ def _import(
         echo(f"kept from an earlier import: {', '.join(kept.values())}")
     echo(f"set imports: in {scenario_path}" + ("" if not no_sanitize else " (NOT sanitized)"))
     _check_window(result, parsed)
-    _warn_names(scenario_path)
+    _warn_names(result, parsed)
 
 
-def _warn_names(scenario_path: Path) -> None:
-    """Warn about imported services and metrics the scenario does not have (the scenario as it now
-    stands, imports and all)."""
-    from dojo.scenario import ScenarioErrors
-    from dojo.scenario.loader import load_scenario
-    from dojo.telemetry.imported import unknown_names
+def _warn_names(result, sc) -> None:
+    """Warn about imported services and metrics the scenario (`sc`, as parsed before the import:
+    its services are what matter) does not have, from what was just read."""
+    from dojo.telemetry.imported import name_warnings
 
+    services = {
+        "logs": list(dict.fromkeys(r.service for r in result.logs)),
+        "metrics": list(dict.fromkeys(p.service for p in result.points)),
+        "traces": list(dict.fromkeys(s.service for s in result.spans)),
+        "events": list(dict.fromkeys(c.service for c in result.changes)),
+    }
+    for line in name_warnings(sc, services, list(dict.fromkeys(p.metric for p in result.points))):
+        echo(f"warning: {line}", err=True)
+
+
+def _size(path: Path) -> int:
     try:
-        sc = load_scenario(scenario_path)
-    except ScenarioErrors as exc:
-        for err in exc.errors:
-            echo(f"warning: {err}", err=True)
-        return
-    for line in unknown_names(sc):
-        echo(f"warning: {scenario_path}: {line}", err=True)
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _files(inputs: tuple[Path, ...]) -> tuple[tuple[Path, ...], list[Path]]:

@@ -149,14 +149,20 @@ def _play_tui(sc, speed, seed, mode, clock_kind, time_limit, resume) -> None:
 
 def serve(protocol, inp, out) -> None:
     """The loop: a reply per line, flushed at once; EOF or 'quit' ends the session cleanly."""
-    from dojo.engine.protocol import encode
+    from dojo.engine.protocol import MAX_COMMAND_CHARS, encode
 
     reason = "eof"
     while True:
-        line = inp.readline()  # readline, not iteration: reply to each line as soon as it arrives
+        # readline, not iteration: reply to each line as soon as it arrives; bounded, so a line
+        # with no end (a stream of junk) costs a megabyte, not all the memory there is.
+        line = inp.readline(MAX_COMMAND_CHARS + 1)
         if not line:
             break
-        reply = protocol.handle_line(line)
+        if len(line) > MAX_COMMAND_CHARS and not line.endswith("\n"):
+            _skip_rest_of_line(inp)
+            reply = {"ok": False, "error": f"protocol error: a command longer than {MAX_COMMAND_CHARS:,} characters"}
+        else:
+            reply = protocol.handle_line(line)
         if reply is None:
             continue
         try:
@@ -171,6 +177,13 @@ def serve(protocol, inp, out) -> None:
             reason = "quit"
             break
     protocol.session.close(reason)
+
+
+def _skip_rest_of_line(inp) -> None:
+    from dojo.engine.protocol import MAX_COMMAND_CHARS
+
+    while (part := inp.readline(MAX_COMMAND_CHARS)) and not part.endswith("\n"):
+        pass
 
 
 def _give_up_output(out) -> None:

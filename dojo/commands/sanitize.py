@@ -26,7 +26,14 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     sys.exit(code)
 
 
-@click.command("sanitize", context_settings={"help_option_names": ["-h", "--help"]})
+LIMITS = (
+    "Limits (environment variables): a gzip input decompresses to at most DOJO_MAX_GUNZIP_RATIO (100) times its "
+    "size and DOJO_MAX_GUNZIP_MB (2000) MB; a line, or a JSON document read whole, is at most DOJO_MAX_LINE_MB "
+    "(256) MB. Past them the file is refused in one line."
+)
+
+
+@click.command("sanitize", context_settings={"help_option_names": ["-h", "--help"]}, epilog=LIMITS)
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "-o", type=click.Path(path_type=Path), help="Folder for the sanitized files and report.json.")
 @click.option(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import sys
 
 import click
@@ -31,7 +32,12 @@ def tab_command(game: str | None, db: str | None) -> list[str]:
 )
 @click.option("--game", default=None, metavar="GAME", help="Serve a game day: each tab asks for a team's join code.")
 @click.option("--db", default=None, help="With --game: the game's database URL or file (default $DOJO_DB).")
-def serve_cmd(host: str, port: int, max_sessions: int | None, game: str | None, db: str | None) -> None:
+@click.option(
+    "--key",
+    default=None,
+    help="With --game: the facilitator key (or $DOJO_GAME_KEY); the incident is then prepared before teams arrive.",
+)
+def serve_cmd(host: str, port: int, max_sessions: int | None, game: str | None, db: str | None, key) -> None:
     """Serve the dojo in a web browser: every tab runs its own dojo, as in a terminal.
 
     Listens on this machine only unless --host says otherwise. Ctrl-C stops the server and every
@@ -39,10 +45,10 @@ def serve_cmd(host: str, port: int, max_sessions: int | None, game: str | None, 
     """
     from dojo.serve.limits import default_max_sessions, reach_line
 
-    if db is not None and game is None:
-        fail("--db goes with --game (the game's database); the library uses your local store", code=2)
+    if (db is not None or key is not None) and game is None:
+        fail("--db and --key go with --game (the game's); the library uses your local store", code=2)
     if game is not None:
-        _check_game(game, db)
+        _check_game(game, db, key or os.environ.get("DOJO_GAME_KEY"))
     line = reach_line(host, port)
     if line is not None:
         echo(line, err=True)
@@ -58,10 +64,33 @@ def serve_cmd(host: str, port: int, max_sessions: int | None, game: str | None, 
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
-def _check_game(game: str, db: str | None) -> None:
-    """A wrong game or database fails here, once, rather than in every tab."""
+def _check_game(game: str, db: str | None, key: str | None) -> None:
+    """A wrong game or database fails here, once, rather than in every tab. With the facilitator's
+    key the game's incident is also put in the machine's cache, so that the first team to join
+    does not wait for its synthesis (the key is what may read the game's scenario)."""
     from .gameday import game_store
 
     with game_store(db) as store:
-        if store.latest_id(game.strip()) == 0:
-            fail(f"no game {game!r} in {store.shown}; 'dojo gameday create' prints the game's id")
+        if key is None:
+            if store.latest_id(game.strip()) == 0:
+                fail(f"no game {game!r} in {store.shown}; 'dojo gameday create' prints the game's id")
+            echo("dojo serve: give --key (or DOJO_GAME_KEY) to prepare the incident before the teams join", err=True)
+            return
+        _warm(store.facilitator_view(game.strip(), key.strip(), 0)[0])
+
+
+def _warm(row) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from dojo.gameday.team import load_game_scenario
+    from dojo.telemetry.cache import enabled, warm
+
+    if not enabled():
+        return
+    scenario = load_game_scenario(row.settings, row.id)
+    echo(f"dojo serve: preparing the incident of game {row.id}...", err=True, nl=False)
+    # In a process of its own: the synthesized incident would otherwise stay in the server's memory.
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        cached = pool.submit(warm, scenario, int(row.settings["seed"])).result()
+    echo(" already cached" if cached else " ready", err=True)

@@ -33,8 +33,7 @@ Rules every call follows:
   AttemptOver) with a one-line message and records nothing; a store failure raises StoreError;
 - an accepted action is appended to the store (committed) before it is applied, so the state
   (`s.attempt`, `s.journal`) is always what is on disk, and `score(events)` recomputes the card;
-- results are typed dataclasses (`dojo.engine.api`) with `to_dict()` for JSON; the ones that used
-  to be dicts can still be read by key while callers move over;
+- results are typed dataclasses (`dojo.engine.api`), read by attribute, with `to_dict()` for JSON;
 - query methods take keyword arguments or the pydantic query model (`LogQuery`, `MetricQuery`,
   `TraceQuery`, `EventQuery`), and `record=False` to skip the query event (live filtering in a UI).
 

@@ -75,22 +75,10 @@ class EventQuery(Args):
 
 
 class Result:
+    """What a Session call returns: read by attribute; `to_dict()` for JSON."""
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)  # type: ignore[call-overload, no-any-return]
-
-
-class Keyed(Result):
-    """A result that used to be a plain dict. Read it by attribute; reading by key still works
-    for callers written against the dicts (players, scripts) until they move over."""
-
-    def __getitem__(self, key: str) -> Any:
-        return self.to_dict()[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.to_dict().get(key, default)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.to_dict()
 
 
 @dataclass
@@ -215,7 +203,7 @@ class Item(Result):
 
 
 @dataclass
-class ClockState(Keyed):
+class ClockState(Result):
     now: float  # scenario seconds that have happened
     wall_s: float  # learner seconds spent, over all sessions
     speed: float
@@ -226,14 +214,14 @@ class ClockState(Keyed):
 
 
 @dataclass
-class ServiceInfo(Keyed):
+class ServiceInfo(Result):
     name: str
     kind: str
     calls: list[str]
 
 
 @dataclass
-class PageGraph(Keyed):
+class PageGraph(Result):
     """What the pager shows beside the alert: the alerting metric of the paged service up to
     the page, and the threshold it crossed. Nothing after the page, nothing of other services."""
 
@@ -246,7 +234,7 @@ class PageGraph(Keyed):
 
 
 @dataclass
-class Briefing(Keyed):
+class Briefing(Result):
     scenario: str
     title: str
     difficulty: int
@@ -263,7 +251,7 @@ class Briefing(Keyed):
 
 
 @dataclass
-class HintResult(Keyed):
+class HintResult(Result):
     index: int  # 1-based
     of: int
     text: str
@@ -272,7 +260,7 @@ class HintResult(Keyed):
 
 
 @dataclass
-class DiagnosisResult(Keyed):
+class DiagnosisResult(Result):
     """A verdict. `service_ok`/`fault_ok`/`trigger_ok` are there only where the rules explain
     (practice); `penalty_s` only for a wrong one; `card` only for a correct one."""
 
@@ -289,7 +277,7 @@ class DiagnosisResult(Keyed):
 
 
 @dataclass
-class Visible(Keyed):
+class Visible(Result):
     logs: int
     metric_points: int
     traces: int
@@ -298,7 +286,7 @@ class Visible(Keyed):
 
 
 @dataclass
-class Status(Keyed):
+class Status(Result):
     attempt: int
     scenario: str
     outcome: str  # in_progress | solved | gave_up | timed_out
@@ -322,7 +310,7 @@ class Status(Keyed):
 
 
 @dataclass
-class AttemptView(Keyed):
+class AttemptView(Result):
     """A UI's copy of the attempt (see Session.view)."""
 
     attempt: int  # the store's id (what --resume takes)
@@ -346,7 +334,7 @@ class AttemptView(Keyed):
 
 
 @dataclass
-class ServiceNow(Keyed):
+class ServiceNow(Result):
     """One service now and against its baseline (the median before the first fault or page)."""
 
     service: str
@@ -362,7 +350,7 @@ class ServiceNow(Keyed):
 
 
 @dataclass
-class Overview(Keyed):
+class Overview(Result):
     now: float
     t0: float  # the last closed bucket the figures come from
     baseline: list[float]  # [since, until] of the baseline window

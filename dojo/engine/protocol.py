@@ -240,6 +240,11 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+# The longest input line read as a command: the largest real one (a diagnosis with its
+# explanation) is a few kB.
+MAX_COMMAND_CHARS = 1_000_000
+
+
 class Protocol:
     """Drives a Session from JSON requests. Never raises for anything a client sends."""
 

@@ -69,12 +69,29 @@ def _single(col: pa.ChunkedArray) -> pa.Array:
     return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
 
 
+def _column(col: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A big column as it is: one array, or the chunks of an incident changed by an action (the
+    cached part before it, mapped, and the part after), never concatenated into a copy."""
+    return col.chunk(0) if col.num_chunks == 1 else col
+
+
+def _numpy(col: pa.ChunkedArray) -> np.ndarray:
+    """Numbers as numpy: zero-copy for one chunk; a copy (8 bytes a row, small) for several."""
+    out: np.ndarray = col.chunk(0).to_numpy(zero_copy_only=False) if col.num_chunks == 1 else col.to_numpy()
+    return out
+
+
 class _Codes:
     """A dictionary column as numpy codes, with names -> code."""
 
     def __init__(self, col: pa.ChunkedArray, what: str):
-        arr = _single(col)
-        if pa.types.is_dictionary(arr.type):
+        if col.num_chunks > 1 and pa.types.is_dictionary(col.type):
+            # Chunks may each have their own dictionary (an incident changed by an action): one
+            # shared dictionary, and the codes (small integers) concatenated.
+            col = col.unify_dictionaries()
+            self.codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in col.chunks])
+            names = col.chunk(0).dictionary.to_pylist()
+        elif pa.types.is_dictionary((arr := _single(col)).type):
             self.codes = arr.indices.to_numpy(zero_copy_only=False)
             names = arr.dictionary.to_pylist()
         else:  # an importer may hand us plain strings
@@ -159,13 +176,13 @@ class Signals:
         self.end = float(tel.duration)
         self.services = list(tel.scenario.service_names)
 
-        logs = tel.logs.combine_chunks()
+        logs = tel.logs
         self.log_table = logs
-        self.log_t = _single(logs.column("t")).to_numpy(zero_copy_only=False)
-        self.log_ids = _single(logs.column("id")).to_numpy(zero_copy_only=False)
-        self.message = _single(logs.column("message"))
+        self.log_t = _numpy(logs.column("t"))
+        self.log_ids = _numpy(logs.column("id"))
+        self.message = _column(logs.column("message"))
         self.text = TextSearch(self.message)
-        self.trace_col = _single(logs.column("trace_id"))
+        self.trace_col = _column(logs.column("trace_id"))
         self.svc = _Codes(logs.column("service"), "service")
         self.lvl = _Codes(logs.column("level"), "level")
         self.host = _Codes(logs.column("host"), "host")
@@ -210,6 +227,16 @@ class Signals:
         if q.regex is not None:
             check_regex(q.regex)
         lo, hi = self._range(self.log_t, q.since, q.until, now)
+        rows = self.log_rows(q, lo, hi)
+        page = _page(rows, q.order, q.offset, q.limit)
+        return LogPage(count=int(len(rows)), offset=q.offset, order=q.order, lines=self.log_lines(page))
+
+    def log_rows(self, q: LogQuery, lo: int, hi: int) -> np.ndarray:
+        """The rows in [lo, hi) of `log_table` that pass the query's filters (text, service, host,
+        level, trace; not its time window or paging), ascending. The one log filter: the terminal
+        UI's pane, which holds the whole table, asks here too."""
+        if q.regex is not None:
+            check_regex(q.regex)
         mask: np.ndarray | None = None  # over rows [lo, hi)
 
         def both(m: np.ndarray) -> None:
@@ -258,8 +285,7 @@ class Signals:
             for p in patterns:
                 both(match_mask(self.message.slice(lo, hi - lo), prefix + p))
             rows = np.arange(lo, hi) if mask is None else np.flatnonzero(mask) + lo
-        page = _page(rows, q.order, q.offset, q.limit)
-        return LogPage(count=int(len(rows)), offset=q.offset, order=q.order, lines=self.log_lines(page))
+        return rows
 
     def log_lines(self, rows: np.ndarray) -> list[LogLine]:
         if len(rows) == 0:

@@ -63,8 +63,9 @@ class Rules(BaseModel):
 
 def digest(sc: Scenario) -> str:
     """A fingerprint of everything that shapes the signals and the answer: a resumed attempt
-    must replay the same incident, or its pins would point at other lines."""
-    return hashlib.sha256(sc.model_dump_json(by_alias=True).encode()).hexdigest()[:16]
+    must replay the same incident, or its pins would point at other lines. Injects shape neither
+    (a game keeps its own copy), so adding them leaves attempts in progress resumable."""
+    return hashlib.sha256(sc.model_dump_json(by_alias=True, exclude={"injects"}).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

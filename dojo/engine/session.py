@@ -189,33 +189,38 @@ class Session:
         )  # fmt: skip
         session = cls(scenario, Signals(tel), store, attempt_id, att, clk)
         session._events = list(events)
-        session._record(ev.RESUMED, {"session": att.sessions + 1})
+        session.record(ev.RESUMED, {"session": att.sessions + 1})
         return session
 
     def close(self, reason: str = "quit") -> None:
         """End this session cleanly. The attempt stays as it is: resumable if unfinished."""
         try:
-            self._record(ev.ENDED, {"reason": reason})
+            self.record(ev.ENDED, {"reason": reason})
         except StoreError:
             pass  # nothing the learner did is lost: every action was committed when it was made
 
-    # -- recording -------------------------------------------------------------------------------
+    # -- recording ------------------------------------------------------------------------------
+    # Three extension points, public for subclasses (a game day's team session keeps its events in
+    # a shared team stream and runs on the game's clock): `record` writes every event, `check_time`
+    # runs before every call, `check_open` before every journal action.
 
-    def _record(self, kind: str, data: dict[str, Any], *, wall_s: float | None = None) -> Event:
+    def record(self, kind: str, data: dict[str, Any], *, wall_s: float | None = None) -> Event:
+        """Append one event to the attempt and apply it: the only place an action is written."""
         event = Event(kind, round(self.clock.wall() if wall_s is None else wall_s, 3), round(self.clock.now(), 3), data)
         stored = self.store.append(self.attempt_id, event)  # raises StoreError: nothing applied
         self.attempt.apply(stored)
         self._events.append(stored)
         return stored
 
-    def _tick(self) -> None:
+    def check_time(self) -> None:
         """Time out the attempt once the learner's time is up (checked on every call)."""
         limit = self.attempt.settings.time_limit
         if limit is not None and not self.attempt.over and self.clock.wall() >= limit:
-            self._record(ev.TIMED_OUT, {"limit": limit}, wall_s=limit)
+            self.record(ev.TIMED_OUT, {"limit": limit}, wall_s=limit)
 
-    def _open(self) -> None:
-        self._tick()
+    def check_open(self) -> None:
+        """Refuse a journal action once the attempt is over."""
+        self.check_time()
         if self.attempt.over:
             raise AttemptOver(f"the attempt is over ({self.attempt.outcome}); 'score' shows the card")
 
@@ -246,12 +251,12 @@ class Session:
         return self.clock.now()
 
     def _clock_action(self, action: str, value: float | None, change: Callable[[], None]) -> ClockState:
-        self._tick()
+        self.check_time()
         saved = dict(vars(self.clock))
         manual_before = self.clock.source.value if isinstance(self.clock.source, ManualTime) else None
         change()
         try:
-            self._record(ev.CLOCK, {"action": action, "value": value})
+            self.record(ev.CLOCK, {"action": action, "value": value})
         except StoreError:
             vars(self.clock).update(saved)  # not acknowledged: put the clock back
             if manual_before is not None:
@@ -324,7 +329,7 @@ class Session:
         )
 
     def status(self) -> Status:
-        self._tick()
+        self.check_time()
         now = self.clock.now()
         s = self.signals
         att = self.attempt
@@ -352,7 +357,7 @@ class Session:
     def view(self) -> AttemptView:
         """A copy of everything a UI shows about the attempt, taken on the thread that owns the
         Session: the UI reads this, never the live state the engine may be changing."""
-        self._tick()
+        self.check_time()
         att = self.attempt
         return AttemptView(
             attempt=self.attempt_id,
@@ -373,16 +378,16 @@ class Session:
 
     def overview(self) -> Overview:
         """Every service now (the last closed bucket) and against its baseline."""
-        self._tick()
+        self.check_time()
         return self.signals.overview(self.clock.now())
 
     def _query(
         self, what: str, args: BaseModel, run: Callable[[float], R], count: Callable[[R], int], record: bool
     ) -> R:
-        self._tick()
+        self.check_time()
         result = run(self.clock.now())
         if record:
-            self._record(
+            self.record(
                 ev.QUERY, {"what": what, "args": args.model_dump(exclude_defaults=True), "count": count(result)}
             )
         return result
@@ -408,10 +413,10 @@ class Session:
         return self._query("traces", q, lambda now: self.signals.traces_query(q, now), lambda r: r.count, record)
 
     def trace(self, trace_id: str, *, record: bool = True) -> SpanNode:
-        self._tick()
+        self.check_time()
         tree = self.signals.trace(trace_id, self.clock.now())
         if record:
-            self._record(ev.QUERY, {"what": "trace", "args": {"trace_id": trace_id}, "count": 1})
+            self.record(ev.QUERY, {"what": "trace", "args": {"trace_id": trace_id}, "count": 1})
         return tree
 
     def events_list(self, query: EventQuery | None = None, *, record: bool = True, **kwargs: Any) -> EventList:
@@ -420,7 +425,7 @@ class Session:
 
     def resolve(self, item: str) -> Item:
         """What a pin id points at, as of now (NotFound if it does not exist or not yet)."""
-        self._tick()
+        self.check_time()
         return self.signals.resolve(item, self.clock.now())
 
     # -- journal ---------------------------------------------------------------------------------
@@ -432,13 +437,13 @@ class Session:
             raise QueryError(f"no fault kind {fault!r}; kinds: {', '.join(sorted(FAULTS))}")
 
     def add_hypothesis(self, text: str, service: str | None = None, fault: str | None = None) -> Hypothesis:
-        self._open()
+        self.check_open()
         text = text.strip()
         if not text:
             raise QueryError("a hypothesis needs some text")
         self._guess(service, fault)
         hid = self.journal.next_id()
-        self._record(ev.HYPOTHESIS, {"id": hid, "text": text, "service": service, "fault": fault})
+        self.record(ev.HYPOTHESIS, {"id": hid, "text": text, "service": service, "fault": fault})
         return self.journal.hypotheses[hid]
 
     def update_hypothesis(
@@ -450,7 +455,7 @@ class Session:
         service: str | None = None,
         fault: str | None = None,
     ) -> Hypothesis:
-        self._open()
+        self.check_open()
         h = self.journal.hypotheses.get(hid)
         if h is None:
             known = ", ".join(self.journal.hypotheses) or "none yet"
@@ -467,7 +472,7 @@ class Session:
             raise QueryError("a hypothesis needs some text")
         if not changes:
             raise QueryError(f"nothing to change in {hid}")
-        self._record(ev.HYPOTHESIS_UPDATE, {"id": hid, **changes})
+        self.record(ev.HYPOTHESIS_UPDATE, {"id": hid, **changes})
         return h
 
     def pin(self, item: str, hypothesis: str | None = CURRENT, note: str = "") -> Pin:
@@ -475,7 +480,7 @@ class Session:
         `hypothesis`; by default to the current one (the open hypothesis written or changed
         last, as in the TUI), and to none with hypothesis=None. Only what exists by now can be
         pinned."""
-        self._open()
+        self.check_open()
         if hypothesis == CURRENT:
             hypothesis = self.journal.current
         if hypothesis is not None and hypothesis not in self.journal.hypotheses:
@@ -494,13 +499,13 @@ class Session:
             "summary": found.summary,
             "snapshot": _json_safe({"t": found.t, **found.data}),
         }
-        self._record(ev.PIN, data)
+        self.record(ev.PIN, data)
         return self.journal.pins[-1]
 
     def unpin(self, item: str, hypothesis: str | None = CURRENT) -> Pin:
         """Take a pin back. With one pin of `item` the hypothesis need not be named; with
         several, name it (None for the pin that belongs to no hypothesis)."""
-        self._open()
+        self.check_open()
         mine = [p for p in self.journal.pins if p.item == item]
         if hypothesis != CURRENT:
             mine = [p for p in mine if p.hypothesis == hypothesis]
@@ -512,19 +517,19 @@ class Session:
             to = ", ".join(p.hypothesis or "none" for p in mine)
             raise QueryError(f"{item} is pinned to {to}: say which hypothesis to unpin it from")
         pin = mine[0]
-        self._record(ev.UNPIN, {"item": pin.item, "hypothesis": pin.hypothesis})
+        self.record(ev.UNPIN, {"item": pin.item, "hypothesis": pin.hypothesis})
         return pin
 
     # -- hints, diagnosis, score ---------------------------------------------------------------
 
     def hint(self) -> HintResult:
         """The next hint, in order, at its cost."""
-        self._open()
+        self.check_open()
         i = self.attempt.hints_used
         hints = self.scenario.hints
         if i >= len(hints):
             raise QueryError("no more hints" if hints else "this scenario has no hints")
-        self._record(ev.HINT, {"index": i, "cost": hints[i].cost})
+        self.record(ev.HINT, {"index": i, "cost": hints[i].cost})
         left = len(hints) - i - 1
         return HintResult(index=i + 1, of=len(hints), text=hints[i].text, cost_s=hints[i].cost, hints_left=left)
 
@@ -533,7 +538,7 @@ class Session:
         wrong_penalty. In a challenge it says only that it is wrong; in practice (where the
         scenario allows) it also says which part was wrong. A correct one ends the attempt with
         its score card."""
-        self._open()
+        self.check_open()
         self._guess(service, fault)
         explanation = explanation.strip()
         if not explanation:
@@ -554,7 +559,7 @@ class Session:
             "explanation": explanation,
             "correct": verdict.correct, "verdict": asdict(verdict),
         }  # fmt: skip
-        self._record(ev.DIAGNOSIS, data)
+        self.record(ev.DIAGNOSIS, data)
         out = DiagnosisResult(correct=verdict.correct, message=feedback["message"])
         if verdict.correct:
             out.card = self.score().to_dict()
@@ -566,12 +571,12 @@ class Session:
         return out
 
     def give_up(self) -> ScoreCard:
-        self._open()
-        self._record(ev.GAVE_UP, {})
+        self.check_open()
+        self.record(ev.GAVE_UP, {})
         return self.score()
 
     def score(self) -> ScoreCard:
-        self._tick()
+        self.check_time()
         live = not self.attempt.over
         return score(self._events, live=live, elapsed_s=self.clock.wall() if live else None)
 

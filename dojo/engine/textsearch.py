@@ -57,7 +57,7 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL
 
 
-def match_mask(arr: pa.Array, pattern: str) -> np.ndarray:
+def match_mask(arr: pa.Array | pa.ChunkedArray, pattern: str) -> np.ndarray:
     """Rows of a string array that match an RE2 pattern, as a numpy bool mask. Large arrays are
     cut in slices matched on several threads (Arrow's kernels release the GIL)."""
     n = len(arr)
@@ -112,16 +112,38 @@ class MessageBytes:
         return np.unique(rows[inside])
 
 
+class ChunkedBytes:
+    """MessageBytes of each chunk of a chunked column, searched as one."""
+
+    def __init__(self, column: pa.ChunkedArray):
+        self.parts = [MessageBytes(c) for c in column.chunks]
+        self.starts = np.cumsum([0] + [len(c) for c in column.chunks])
+
+    def find_rows(self, text: str, lo: int, hi: int) -> np.ndarray | None:
+        found = []
+        for part, start, stop in zip(self.parts, self.starts[:-1], self.starts[1:]):
+            a, b = max(lo, start), min(hi, stop)
+            if a >= b:
+                continue
+            rows = part.find_rows(text, int(a - start), int(b - start))
+            if rows is None:
+                return None
+            found.append(rows + start)
+        return np.concatenate(found) if found else np.zeros(0, np.int64)
+
+
 class TextSearch:
     """Fast paths over one string column; each returns candidate rows or None (no fast path)."""
 
-    def __init__(self, column: pa.Array):
+    def __init__(self, column: pa.Array | pa.ChunkedArray):
         self.column = column
-        self._bytes: MessageBytes | None = None  # built on the first literal search
+        self._bytes: MessageBytes | ChunkedBytes | None = None  # built on the first literal search
 
     def literal_rows(self, text: str, lo: int, hi: int) -> np.ndarray | None:
         if self._bytes is None:
-            self._bytes = MessageBytes(self.column)
+            self._bytes = (
+                ChunkedBytes(self.column) if isinstance(self.column, pa.ChunkedArray) else MessageBytes(self.column)
+            )
         return self._bytes.find_rows(text, lo, hi)
 
     def prefilter(self, regex: str, lo: int, hi: int) -> np.ndarray | None:
@@ -136,3 +158,32 @@ class TextSearch:
                 return None
             found.append(rows)
         return np.unique(np.concatenate(found))
+
+
+# Private-use characters that bracket each match in `match_spans`; a text holding one is not marked.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+
+
+def match_spans(texts: list[str], pattern: str, ignore_case: bool = False) -> list[list[tuple[int, int]]]:
+    """For each text, the (start, end) of every non-empty match of the RE2 `pattern`: what a view
+    marks in the few lines on screen. RE2 here too, so marking, like filtering, is linear in the
+    text (Python's `re` backtracks: `(a+)+$` on a line of a's would never return)."""
+    if not texts:
+        return []
+    marked = pc.replace_substring_regex(
+        pa.array(texts, pa.string()), ("(?i)" if ignore_case else "") + pattern, replacement=f"{_OPEN}\\0{_CLOSE}"
+    ).to_pylist()
+    out: list[list[tuple[int, int]]] = []
+    for text, m in zip(texts, marked, strict=True):
+        spans: list[tuple[int, int]] = []
+        if _OPEN not in text and _CLOSE not in text:
+            at, pos = 0, 0  # at: index in the original text; pos: in the marked one
+            while (start := m.find(_OPEN, pos)) >= 0:
+                end = m.index(_CLOSE, start)
+                at += start - pos
+                if end > start + 1:
+                    spans.append((at, at + end - start - 1))
+                at += end - start - 1
+                pos = end + 1
+        out.append(spans)
+    return out

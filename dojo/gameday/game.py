@@ -3,7 +3,9 @@ the store on every call. The console and the `dojo gameday` commands are thin la
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from dojo.engine import events as ev
 from dojo.engine.clock import check_speed, page_time
@@ -60,8 +62,7 @@ def create_game(
         raise GameError(f"at most {MAX_TEAMS} teams in one game")
     if time_limit is not None and not time_limit > 0:
         raise GameError("a time limit is a positive duration like 60m")
-    if scenario.imports is not None:
-        raise GameError("game days replay synthesized scenarios; this one imports real signals from files")
+    game_files = imported_files(scenario)
     check_speed(speed)
     plan = []
     for at_s, text in scheduled or []:
@@ -73,10 +74,14 @@ def create_game(
 
         telemetry = synthesize(scenario, seed=seed)
     start_t = page_time(scenario, telemetry.events)
+    # The scenario's own injects are written in scenario time; the game releases them by its
+    # running clock, which starts at the page and runs at `speed`.
+    plan += [{"at_s": max(0.0, (x.at - start_t) / speed), "text": x.text.strip()} for x in scenario.injects]
     settings = {
         "scenario_id": scenario.id, "title": scenario.title, "digest": digest(scenario), "seed": telemetry.seed,
         "speed": float(speed), "start_t": start_t, "end_t": float(scenario.duration), "time_limit": time_limit,
         "source": source, "teams": names, "scheduled": plan,
+        "files": {rel: hashlib.sha256(body).hexdigest() for rel, body in game_files.items()},
     }  # fmt: skip
     team_first = {
         "rules": Rules.from_scenario(scenario).dump(), "scenario_id": scenario.id, "title": scenario.title,
@@ -87,8 +92,27 @@ def create_game(
     pairs = [(n, codes.join_code()) for n in names]
     gid = codes.game_id()
     created = {k: v for k, v in settings.items() if k != "source"}
-    store.create_game(gid, scenario.id, scenario.title, key, settings, pairs, created, [team_first] * len(names))
+    store.create_game(
+        gid, scenario.id, scenario.title, key, settings, pairs, created, [team_first] * len(names), game_files
+    )
     return CreatedGame(gid, key, pairs, scenario.id, scenario.title)
+
+
+def imported_files(scenario: Scenario) -> dict[str, bytes]:
+    """The scenario's imported signal files (path in the scenario -> bytes): the game keeps them,
+    so teams on other machines replay the very same signals without the files."""
+    if scenario.imports is None:
+        return {}
+    from dojo.scenario.loader import import_problem
+
+    base = scenario.base_dir or Path(".")
+    out = {}
+    for rel in scenario.imports.files().values():
+        problem = import_problem(base, rel)
+        if problem is not None:
+            raise GameError(f"{base / rel}: {problem}")
+        out[rel] = (base / rel).read_bytes()
+    return out
 
 
 class Facilitator:

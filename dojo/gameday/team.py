@@ -13,6 +13,7 @@ folds the news in and tries again, so two members typing at once never make two 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Callable, TypeVar
 
 from dojo.engine import events as ev
@@ -37,9 +38,11 @@ GUARDED = {ev.HYPOTHESIS, ev.HYPOTHESIS_UPDATE, ev.PIN, ev.UNPIN, ev.DIAGNOSIS, 
 GUARD_KINDS = tuple(sorted(GUARDED | {ev.HINT, ev.STARTED}))
 
 
-def load_game_scenario(settings: dict, game_id: str):
+def load_game_scenario(settings: dict, game_id: str, fetch: Callable[[], dict[str, bytes]] | None = None):
     """The scenario as the facilitator created the game (its YAML travels in the store, so every
-    machine replays the very same incident)."""
+    machine replays the very same incident). With `fetch`, a scenario that imports real signals
+    gets the game's copy of its files (checked against the hashes the game recorded), unpacked in
+    the data folder: what the signals are read from."""
     from dojo.scenario import ScenarioErrors
     from dojo.scenario.loader import parse_scenario
 
@@ -49,7 +52,38 @@ def load_game_scenario(settings: dict, game_id: str):
         raise GameError(f"game {game_id}: its scenario no longer loads here ({exc.errors[0]}); upgrade dojo") from None
     if digest(scenario) != settings.get("digest"):
         raise GameError(f"game {game_id}: this dojo reads its scenario differently; use the facilitator's dojo version")
+    wanted = settings.get("files") or {}
+    if wanted and fetch is not None:
+        scenario._base_dir = _unpack(game_id, wanted, fetch)
     return scenario
+
+
+def _unpack(game_id: str, wanted: dict[str, str], fetch: Callable[[], dict[str, bytes]]) -> Path:
+    import hashlib
+
+    from dojo.store.paths import data_dir
+
+    folder = data_dir() / "games" / "".join(c for c in game_id if c.isalnum() or c == "-")
+    fresh = all(
+        (folder / rel).is_file() and hashlib.sha256((folder / rel).read_bytes()).hexdigest() == sha
+        for rel, sha in wanted.items()
+    )
+    if fresh:
+        return folder
+    got = fetch()
+    for rel, sha in wanted.items():
+        body = got.get(rel)
+        if body is None or hashlib.sha256(body).hexdigest() != sha:
+            raise GameError(f"game {game_id}: its imported signals ({rel}) are missing or altered in the store")
+        target = folder / rel
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(target.name + ".part")
+            tmp.write_bytes(body)
+            tmp.replace(target)  # whole or absent: a crash mid-write leaves no half file to read
+        except OSError as exc:
+            raise GameError(f"{target.parent}: cannot unpack the signals ({exc.strerror}); set DOJO_HOME") from None
+    return folder
 
 
 class TeamSession(Session):
@@ -73,7 +107,7 @@ class TeamSession(Session):
         if not member:
             raise GameError("a member needs a name (--name)")
         game, team, evs, now = store.team_view(code)
-        scenario = load_game_scenario(game.settings, game.id)
+        scenario = load_game_scenario(game.settings, game.id, lambda: store.game_files(game.id, code=code))
         if signals is None and telemetry is None:
             from dojo.telemetry.cache import synthesize_cached as synthesize
 
@@ -104,7 +138,7 @@ class TeamSession(Session):
         self._synced = 0.0
         self._events = []
         self._fold(evs, now)
-        self._record("joined", {"member": member})
+        self.record("joined", {"member": member})
         return self
 
     # -- the shared stream -----------------------------------------------------------------------
@@ -162,7 +196,7 @@ class TeamSession(Session):
         if time.monotonic() - self._synced >= FRESH_S:
             self.sync()
 
-    def _record(self, kind: str, data: dict, *, wall_s: float | None = None) -> Event:
+    def record(self, kind: str, data: dict, *, wall_s: float | None = None) -> Event:
         wall = round(self.clock.wall() if wall_s is None else wall_s, 3)
         stored, news, now = self.gstore.team_write(
             self.code, kind, self.member, data, wall_s=wall, scenario_t=round(self.clock.now(), 3),
@@ -186,15 +220,15 @@ class TeamSession(Session):
     def phase(self) -> str:
         return self.clock.phase()
 
-    def _tick(self) -> None:
+    def check_time(self) -> None:
         self._sync_if_stale()
         if self._lenient:
             return
         if self.phase() == "waiting":
             raise GameError("the game has not started yet: read the briefing; the facilitator starts the clock")
 
-    def _open(self) -> None:
-        self._tick()
+    def check_open(self) -> None:
+        self.check_time()
         if self.phase() == "over":
             raise AttemptOver("the game is over; 'score' shows your team's card")
         if self.attempt.over:
@@ -293,6 +327,6 @@ class TeamSession(Session):
 
     def close(self, reason: str = "quit") -> None:
         try:
-            self._record("left", {"reason": reason})
+            self.record("left", {"reason": reason})
         except (Unavailable, Exception):
             pass  # every action was committed when it was made; a missing 'left' loses nothing

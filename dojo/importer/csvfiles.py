@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from .readers import FileReport, FormatError, LogRecord, Point, Span, _cut, finite, json_record, level_of
 from .structured import Change, change_records
@@ -54,10 +55,10 @@ def _col(header: list[str], names: tuple[str, ...]) -> int | None:
     return None
 
 
-def rows(text: str, rep: FileReport) -> Iterator[tuple[int, list[str]]]:
+def rows(text: str | Iterable[str], rep: FileReport) -> Iterator[tuple[int, list[str]]]:
     """(line, row) of a CSV after its header, strictly quoted. A row that ran over several lines
     and still does not have the header's columns was swallowed by a stray quote."""
-    reader = csv.reader(io.StringIO(text), strict=True)
+    reader = csv.reader(io.StringIO(text) if isinstance(text, str) else text, strict=True)
     end = 0
     width = None
     while True:
@@ -103,7 +104,7 @@ def kind_of(header: list[str], filename: str) -> str:
 
 
 def read_csv(
-    text: str, service: str, year: int, rep: FileReport, filename: str = ""
+    text: str | Iterable[str], service: str, year: int, rep: FileReport, filename: str = ""
 ) -> tuple[list[LogRecord], list[Point], list[Span], list[Change]]:
     it = rows(text, rep)
     first = next(it, None)
@@ -211,12 +212,12 @@ def _wide(header, it, service, year, rep) -> list[Point]:
     t_i = _col(header, TIME)
     t_i = 0 if t_i is None else t_i
     who_i = _col(header, WHO)
-    buffered = list(it)
+    buffered = list(itertools.islice(it, 50))  # enough to tell text columns from numbers
     text_cols = {who_i} if who_i is not None else set()
     for i in range(len(header)):
         if i == t_i or i in text_cols:
             continue
-        sample = [r[i] for _, r in buffered[:50] if i < len(r) and r[i].strip()]
+        sample = [r[i] for _, r in buffered if i < len(r) and r[i].strip()]
         if sample and all(finite(v) is None for v in sample):
             text_cols.add(i)
     if text_cols - {who_i}:
@@ -230,7 +231,7 @@ def _wide(header, it, service, year, rep) -> list[Point]:
         svc, sep, metric = col.replace("/", ":").partition(":")
         series.append((i, svc if sep else None, metric if sep else col))
     out = []
-    for _, row in buffered:
+    for _, row in itertools.chain(buffered, it):
         ts = parse_value(_cell(row, t_i), year)
         if ts is None:
             rep.skip("rows with no readable time")

@@ -21,6 +21,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ECS container", re.compile(r"^ecs-.+?-\d+-(?P<name>.+)-[0-9a-f]{16,}$")),
     ("ECS task log stream", re.compile(r"^[^/]+/(?P<name>[^/]+)/[0-9a-f]{32}$")),
 )
+INSTANCE_RULES = ("Kubernetes pod", "ECS container", "ECS task log stream")
 _SUFFIX = re.compile(r"[_.-](?:metrics?|logs?|traces?|spans?)$", re.IGNORECASE)
 
 
@@ -72,7 +73,8 @@ def rename(result, maps: list[Mapping]) -> list[str]:
     for rec in result.logs:
         new = svc(rec.service)
         if new != rec.service:
-            rec.host = rec.host or rec.service
+            if cache[rec.service][1] in INSTANCE_RULES:  # a pod or task: the instance the line came from
+                rec.host = rec.host or rec.service
             rec.service = new
     for obj in (*result.spans, *result.changes):
         obj.service = svc(obj.service)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Iterable
 
 from .readers import (
     FileReport,
@@ -224,9 +225,12 @@ def change_records(rows: list[dict], service: str, year: int, rep: FileReport, w
 
 def changes_json(doc: object, service: str, year: int, rep: FileReport) -> list[Change]:
     rep.format = "change records (JSON)"
-    rows = (
-        doc if isinstance(doc, list) else next((doc[k] for k in ("changes", "deploys", "deployments") if k in doc), [])
-    )
+    if isinstance(doc, list):
+        rows = doc
+    elif isinstance(doc, dict):
+        rows = next((doc[k] for k in ("changes", "deploys", "deployments") if k in doc), [])
+    else:
+        raise FormatError("a list of changes is a JSON array of records, or an object with a 'changes' array")
     return change_records(rows, service, year, rep, "records")
 
 
@@ -263,13 +267,15 @@ def prometheus_remote(doc: dict, service: str, year: int, rep: FileReport) -> li
     return out
 
 
-def prometheus_text(text: str, service: str, year: int, rep: FileReport) -> list[Point]:
+def prometheus_text(text: str | Iterable[str], service: str, year: int, rep: FileReport) -> list[Point]:
     """The text exposition format (a scrape, or scrapes one after another), read with
     prometheus_client's own parser. Samples need their timestamps: one scrape without them says
     nothing about when."""
     from prometheus_client.parser import text_string_to_metric_families
 
     rep.format = "Prometheus text exposition"
+    if not isinstance(text, str):
+        text = "".join(text)
     out = []
     try:
         families = list(text_string_to_metric_families(text))

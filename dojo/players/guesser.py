@@ -19,17 +19,18 @@ CAP = 20  # guesses before it stops (the attempt then stays unsolved: 0 points)
 
 def play_guesser(session: Session, seed: int, cap: int = CAP) -> Play:
     brief = session.briefing()
-    services = [s["name"] for s in brief["services"]]
-    pairs = [(s, f) for s in services for f in sorted(brief["faults"])]
+    services = [s.name for s in brief.services]
+    pairs = [(s, f) for s in services for f in sorted(brief.faults)]
     rng = random.Random(seed)
     rng.shuffle(pairs)  # without repeats: even a guesser remembers a "wrong"
     # Where the scenario wants the triggering change named too, any change will do for a guess.
-    changes = [e.id for e in session.events_list(kind="changes").events] if brief["require_trigger"] else []
+    changes = [e.id for e in session.events_list(kind="changes").events] if brief.require_trigger else []
     guesses = []
     for service, fault in pairs[:cap]:
         trigger = rng.choice(changes) if changes else None
         verdict = session.diagnose(service, fault, "a guess", trigger=trigger)
-        guesses.append(Guess(service, fault, bool(verdict["correct"]), verdict["message"]))
-        if verdict["correct"]:
+        guesses.append(Guess(service, fault, verdict.correct, verdict.message))
+        if verdict.correct:
             break
-    return Play("guesser", brief["scenario"], session.attempt.settings.seed, session.score(), guesses)
+    # The id as a client reads it: `.scenario` is kept off limits to players (tests/fairness).
+    return Play("guesser", brief.to_dict()["scenario"], session.attempt.settings.seed, session.score(), guesses)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dojo.engine.api import EventItem, SpanNode
+from dojo.engine.api import EventItem, MetricCatalog, MetricSeries, SpanNode
 from dojo.engine.session import Session
 
 from .series import Departure, departures
@@ -129,12 +129,19 @@ class Observation:
         return [c for c in self.changes if c.service == service]
 
 
+def metric_catalog(session: Session) -> MetricCatalog:
+    """`metrics()` with no arguments: the catalog (the other shapes answer other arguments)."""
+    catalog = session.metrics()
+    assert isinstance(catalog, MetricCatalog)
+    return catalog
+
+
 def look(session: Session, cut: float | None = None) -> Observation:
     """Everything visible now, gathered through the session's queries."""
     brief = session.briefing()
     state = session.status()
-    now, start = float(state["now"]), float(state["start"])
-    catalog = session.metrics()
+    now, start = float(state.now), float(state.start)
+    catalog = metric_catalog(session)
     grid = float(catalog.grid)
     cut = baseline_cut(start, grid) if cut is None else cut
     obs = Observation(
@@ -142,9 +149,9 @@ def look(session: Session, cut: float | None = None) -> Observation:
         start=start,
         cut=cut,
         grid=grid,
-        calls={s["name"]: list(s["calls"]) for s in brief["services"]},
-        kinds={s["name"]: s["kind"] for s in brief["services"]},
-        page=_page(session, set(brief["page"]), start),
+        calls={s.name: list(s.calls) for s in brief.services},
+        kinds={s.name: s.kind for s in brief.services},
+        page=_page(session, set(brief.page), start),
         metrics={s: list(ms) for s, ms in catalog.services.items()},
     )
     obs.changes = _changes(session, obs)
@@ -159,7 +166,8 @@ def look(session: Session, cut: float | None = None) -> Observation:
 def _page(session: Session, names: set[str], start: float) -> list[Page]:
     """The alerts firing at the start, those of severity page first (a ticket firing beside the
     page is context, not what woke the learner)."""
-    pages, tickets = [], []
+    pages: list[Page] = []
+    tickets: list[Page] = []
     for ev in session.events_list(kind="alerts", until=start, limit=1000).events:
         if ev.kind == "alert_firing" and ev.name in names and all(p.alert != ev.name for p in pages + tickets):
             page = Page(ev.name, ev.service, ev.detail.split(" ", 1)[0], ev.t)
@@ -174,7 +182,7 @@ def _changes(session: Session, obs: Observation) -> list[Change]:
     for service, metrics in obs.metrics.items():
         for metric in metrics:
             series = session.metrics(service=service, metric=metric, since=0.0)
-            if not series.points:
+            if not isinstance(series, MetricSeries) or not series.points:
                 continue
             pts = np.asarray(series.points, dtype=float)
             for dep in departures(metric, pts[:, 0], pts[:, 1], obs.cut, obs.grid):

@@ -27,10 +27,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from dojo.engine.api import DiagnosisResult
 from dojo.engine.errors import ClockError, QueryError
 from dojo.engine.session import MAX_PINS, Session
 
-from .observe import Observation, baseline_cut, look, recent_lines
+from .observe import Observation, baseline_cut, look, metric_catalog, recent_lines
 from .play import Guess, Play
 from .signatures import SHAPES, signatures
 from .suspects import Suspect, page_path, quiet, suspects, walk
@@ -69,11 +70,11 @@ class Reasoner:
 
     def can_wait(self) -> bool:
         state = self.s.clock_state()
-        return self.waited + STEP <= MAX_WAIT and state["now"] + STEP <= state["end"]
+        return self.waited + STEP <= MAX_WAIT and state.now + STEP <= state.end
 
     def wait(self, seconds: float) -> bool:
         state = self.s.clock_state()
-        seconds = min(seconds, state["end"] - state["now"])
+        seconds = min(seconds, state.end - state.now)
         if seconds <= 0:
             return False
         try:
@@ -92,7 +93,7 @@ class Reasoner:
         brief = self.s.briefing()
         return Play(
             "reasoner",
-            brief["scenario"],
+            brief.to_dict()["scenario"],  # the id as a client reads it: `.scenario` is off limits here
             self.s.attempt.settings.seed,
             self.s.score(),
             guesses,
@@ -103,9 +104,9 @@ class Reasoner:
 
     def observe(self) -> Observation:
         state = self.s.status()
-        cut = baseline_cut(state["start"], self.s.metrics().grid)
-        if state["now"] < cut + MIN_HISTORY and self.wait(cut + MIN_HISTORY - state["now"]):
-            self.notes.append(f"paged at {state['start']:g}s with little history: waited until {cut + MIN_HISTORY:g}s")
+        cut = baseline_cut(state.start, metric_catalog(self.s).grid)
+        if state.now < cut + MIN_HISTORY and self.wait(cut + MIN_HISTORY - state.now):
+            self.notes.append(f"paged at {state.start:g}s with little history: waited until {cut + MIN_HISTORY:g}s")
         obs = look(self.s, cut=cut)
         pages = ", ".join(f"{p.alert} ({p.service} {p.metric})" for p in obs.page)
         if not pages:
@@ -199,7 +200,7 @@ class Reasoner:
     def diagnose(self, plan: list[Conclusion], obs: Observation) -> list[Guess]:
         guesses: list[Guess] = []
         tried: set[tuple[str, str]] = set()
-        feedback: dict = {}
+        feedback: DiagnosisResult | None = None
         while plan and len(guesses) < MAX_DIAGNOSES:
             choice = _next(plan, tried, feedback, guesses)
             if choice is None:
@@ -216,10 +217,10 @@ class Reasoner:
                     self.pins.append(item)
                 except QueryError:
                     continue  # already pinned for an earlier hypothesis
-            trigger = self.trigger(choice, obs) if self.s.briefing()["require_trigger"] else None
+            trigger = self.trigger(choice, obs) if self.s.briefing().require_trigger else None
             verdict = self.s.diagnose(choice.service, choice.fault, choice.why, trigger=trigger)
-            guesses.append(Guess(choice.service, choice.fault, bool(verdict["correct"]), verdict["message"]))
-            if verdict["correct"]:
+            guesses.append(Guess(choice.service, choice.fault, verdict.correct, verdict.message))
+            if verdict.correct:
                 break  # the attempt is over: nothing more can be recorded
             self.s.update_hypothesis(h.id, status="ruled_out")
             feedback = verdict
@@ -335,16 +336,16 @@ def _changes_seen(obs: Observation) -> str:
 
 
 def _next(
-    plan: list[Conclusion], tried: set[tuple[str, str]], feedback: dict, guesses: list[Guess]
+    plan: list[Conclusion], tried: set[tuple[str, str]], feedback: DiagnosisResult | None, guesses: list[Guess]
 ) -> Conclusion | None:
     """The best untried conclusion that agrees with what the last wrong diagnosis was told."""
     left = [c for c in plan if (c.service, c.fault) not in tried]
-    if feedback and guesses:
+    if feedback is not None and guesses:
         last = guesses[-1]
         fits = [
             c for c in left
-            if ("service_ok" not in feedback or (c.service == last.service) == feedback["service_ok"])
-            and ("fault_ok" not in feedback or (c.fault == last.fault) == feedback["fault_ok"])
+            if (feedback.service_ok is None or (c.service == last.service) == feedback.service_ok)
+            and (feedback.fault_ok is None or (c.fault == last.fault) == feedback.fault_ok)
         ]  # fmt: skip
         left = fits or left
     return left[0] if left else None

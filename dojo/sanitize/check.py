@@ -20,7 +20,7 @@ from .finder import Finder
 from .keep import Keep
 from .patterns import coarse_pattern
 from .pseudonyms import normalize
-from .readers import GZIP_ERRORS, SNIFF_SIZE, DecompressionLimit, binary_reason, iter_chunks, open_input
+from .readers import GZIP_ERRORS, SNIFF_SIZE, DecompressionLimit, TooLong, binary_reason, iter_chunks, open_input
 from .run import PSEUDONYMS_NAME, REPORT_NAME, InputError
 from .tagged import TAGGED, is_tagged
 
@@ -90,6 +90,8 @@ class Checker:
             skipped(f"{path}: not fully checked, corrupt or truncated gzip ({exc})")
         except DecompressionLimit as exc:
             skipped(f"not fully checked: {exc}")
+        except TooLong as exc:
+            skipped(f"{path}: not fully checked, {exc}")
 
     def _check(self, path: Path, fh: BinaryIO, skipped: Callable[[str], None]) -> Iterator[Finding]:
         reason = binary_reason(fh.read(SNIFF_SIZE))

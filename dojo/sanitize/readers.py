@@ -2,7 +2,9 @@
 
 A file is never read whole (except a JSON document, which needs parsing whole): chunks of a few
 MB, cut at a newline, so a file larger than memory streams through. A line longer than a chunk
-simply makes that chunk longer. Bytes stay bytes; decoding happens only where a format needs it.
+makes that chunk longer, up to max_line_bytes(): past that the file is refused (a 1.4 GB line
+would otherwise be held, copied and scanned whole). Bytes stay bytes; decoding happens only where
+a format needs it.
 """
 
 from __future__ import annotations
@@ -49,6 +51,26 @@ _CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\x0b\x0c\x08\x1b")
 GUNZIP_MB = 2_000
 GUNZIP_RATIO = 100
 GUNZIP_FLOOR = 64 << 20
+
+
+# The longest line, and the largest JSON document read whole (DOJO_MAX_LINE_MB): real log lines
+# are kB and exports tens of MB; scrubbing one costs a few times its size in memory.
+LINE_MB = 256
+
+
+class TooLong(Exception):
+    """A line (or a JSON document) past max_line_bytes(); the message names the line, not the file."""
+
+
+def max_line_bytes() -> int:
+    return _env_int("DOJO_MAX_LINE_MB", LINE_MB) * 1_000_000
+
+
+def _line_too_long(line: int, limit: int) -> TooLong:
+    return TooLong(
+        f"line {line} is longer than {limit / 1e6:,.0f} MB (DOJO_MAX_LINE_MB): refused; a log line is a few kB, "
+        f"so this file lost its newlines or is not a log"
+    )
 
 
 class DecompressionLimit(Exception):
@@ -152,8 +174,10 @@ class UnbalancedChunk(bytes):
 def iter_chunks(fh: BinaryIO, size: int = CHUNK_SIZE, *, balanced_quotes: bool = False) -> Iterator[bytes]:
     """Chunks of whole lines. balanced_quotes (CSV): never cut inside a quoted field, unless the
     field is still open after MAX_OPEN_QUOTE bytes (a stray quote): then at a line end anyway, so
-    the chunk's quotes do not pair up (see formats.csv_chunk) and memory stays bounded."""
+    the chunk's quotes do not pair up (see formats.csv_chunk) and memory stays bounded. A line
+    longer than max_line_bytes() raises TooLong naming it."""
     pending: list[bytes] = []
+    held, lines, limit = 0, 0, max_line_bytes()
     while True:
         data = fh.read(size)
         if not data:
@@ -162,21 +186,26 @@ def iter_chunks(fh: BinaryIO, size: int = CHUNK_SIZE, *, balanced_quotes: bool =
                 yield rest
             return
         pending.append(data)
+        held += len(data)
         if b"\n" not in data:
+            if held > limit:
+                raise _line_too_long(lines + 1, limit)
             continue  # a line longer than a chunk: keep reading
         buf = b"".join(pending)
         cut = _cut(buf, balanced_quotes)
         if cut <= 0 and balanced_quotes and len(buf) >= MAX_OPEN_QUOTE:
             cut = _cut(buf, False)
             if cut > 0:
+                lines += buf.count(b"\n", 0, cut)
                 yield UnbalancedChunk(buf[:cut])
-                pending = [buf[cut:]]
+                pending, held = [buf[cut:]], len(buf) - cut
                 continue
         if cut <= 0:
             pending = [buf]
             continue
+        lines += buf.count(b"\n", 0, cut)
         yield buf[:cut]
-        pending = [buf[cut:]]
+        pending, held = [buf[cut:]], len(buf) - cut
 
 
 def _cut(buf: bytes, balanced_quotes: bool) -> int:

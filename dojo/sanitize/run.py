@@ -27,6 +27,7 @@ from .readers import (
     GZIP_ERRORS,
     SNIFF_SIZE,
     DecompressionLimit,
+    TooLong,
     binary_reason,
     iter_chunks,
     open_input,
@@ -242,6 +243,8 @@ def _one_file(
         fr.refused = f"corrupt or truncated gzip ({exc}); check it with gzip -t"
     except DecompressionLimit as exc:  # the same: its .part is gone, the other files go on
         fr.refused = str(exc).removeprefix(f"{src}: ")
+    except TooLong as exc:
+        fr.refused = str(exc)
     return fr
 
 
@@ -308,7 +311,13 @@ def _write_chunks(
 
 def _json_document(engine: Engine, fh: BinaryIO, out: io.BufferedWriter, fr: FileReport) -> None:
     # A single JSON document is the one thing read whole: it has to be parsed whole.
-    data = fh.read()
+    limit = readers.max_line_bytes()
+    data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise TooLong(
+            f"a JSON document over {limit / 1e6:,.0f} MB (DOJO_MAX_LINE_MB) is read whole: refused; "
+            f"convert it to JSON lines (one record a line) or export a shorter window"
+        )
     fr.bytes = len(data)
     fr.lines = data.count(b"\n")
     scrubbed, why = formats.json_document(engine.direct, data)

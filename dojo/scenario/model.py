@@ -105,6 +105,30 @@ class Autoscale(Model):
         return self
 
 
+class Pool(Model):
+    """A client connection pool the service holds to its callees (a database pool, an HTTP client
+    pool), per instance. Each call holds a connection for as long as the callee takes; when the
+    callee slows, connections stay out longer and the pool runs dry (Little's law)."""
+
+    size: int = Field(20, ge=1, le=10000, description="connections per instance")
+    timeout_ms: float = Field(
+        1000, gt=0, le=600000, description="how long a request waits for a free connection before it fails"
+    )
+
+
+class Pipeline(Model):
+    """The service is part of the telemetry pipeline (a metrics backend, a log shipper's sink):
+    while it fails, for whatever reason, what it carries for the other services is lost."""
+
+    carries: Literal["metrics", "logs"] = Field("metrics", description="what it carries for the others")
+    mode: Literal["blank", "stale"] = Field(
+        "blank", description="metrics: 'blank' no points, 'stale' the last value repeats (logs are always lost)"
+    )
+    fails_above: float = Field(
+        0.5, gt=0, lt=1, description="share of its requests failing above which the pipeline loses data"
+    )
+
+
 class Service(Model):
     name: Slug
     kind: ServiceKind = "http"
@@ -131,6 +155,13 @@ class Service(Model):
         "shortest caller timeout. Longer than the callers' timeouts lets a retry storm sustain itself",
     )
     autoscale: Autoscale | None = None
+    consumes: Slug | None = Field(
+        None,
+        description="a worker's queue: it takes its jobs from that queue as fast as its ready instances can, so "
+        "restarting, pausing or scaling the worker changes how fast the queue drains",
+    )
+    pool: Pool | None = None
+    pipeline: Pipeline | None = None
 
 
 ParamValue = float | int | str | bool
@@ -243,6 +274,16 @@ class Hint(Model):
     cost: Duration = 60.0
 
 
+class Inject(Model):
+    """A message a game day's clock releases to every team, as if from outside the incident: "Support:
+    EU customers report failed checkouts". Solo play ignores injects."""
+
+    at: Duration = Field(
+        description="scenario time it arrives, like a timeline 'at'; one before the page arrives at the game's start"
+    )
+    text: str = Field(min_length=1, max_length=1000, description="what every team reads, one or two sentences")
+
+
 def _change_list(value: object) -> object:
     # One paragraph (the older form) is one change.
     return [value] if isinstance(value, str) else value
@@ -302,6 +343,9 @@ class Scenario(Model):
     page: str | None = Field(None, description="the alert that pages the learner; default the first to fire")
     answer: Answer
     hints: list[Hint] = Field(default_factory=list, max_length=10)
+    injects: list[Inject] = Field(
+        default_factory=list, max_length=50, description="game days: messages released to every team at a scenario time"
+    )
     par: Duration = Field(900.0, gt=0, le=86400)
     wrong_penalty: Duration = Field(120.0, ge=0, le=3600)
     objectives: list[str] = Field(default_factory=list, max_length=20)

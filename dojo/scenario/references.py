@@ -31,12 +31,26 @@ def check_references(scenario: Scenario, faults: Mapping[str, FaultSpec] | None 
     out: list[Problem] = []
     names = _services(scenario, out)
     _calls(scenario, names, out)
+    _consumers(scenario, names, out)
     _operations(scenario, out)
     _timeline(scenario, names, faults, out)
     _alerts(scenario, names, out)
     _answer(scenario, names, faults, out)
+    _injects(scenario, out)
     _size(scenario, out)
     return out
+
+
+def _injects(scenario: Scenario, out: list[Problem]) -> None:
+    for i, inject in enumerate(scenario.injects):
+        if inject.at >= scenario.duration:
+            out.append(
+                Problem(
+                    ("injects", i, "at"),
+                    f"{format_duration(inject.at)} is not before the end of the scenario "
+                    f"({format_duration(scenario.duration)}); make it earlier or raise duration",
+                )
+            )
 
 
 def _registry() -> Mapping[str, FaultSpec]:
@@ -79,7 +93,7 @@ def _calls(scenario: Scenario, names: list[str], out: list[Problem]) -> None:
             seen.add(callee)
             called.add(callee)
     for i, svc in enumerate(scenario.services):
-        if svc.name not in called and svc.rps is None:
+        if svc.name not in called and svc.rps is None and svc.consumes is None:
             out.append(
                 Problem(
                     ("services", i),
@@ -88,6 +102,41 @@ def _calls(scenario: Scenario, names: list[str], out: list[Problem]) -> None:
                 )
             )
     out.extend(_cycles(scenario))
+
+
+def _consumers(scenario: Scenario, names: list[str], out: list[Problem]) -> None:
+    """A worker consumes a queue: the queue exists, and the worker's calls never lead back to it
+    (its jobs would feed themselves)."""
+    by_name = {s.name: s for s in scenario.services}
+    for i, svc in enumerate(scenario.services):
+        if svc.consumes is None:
+            continue
+        loc = ("services", i, "consumes")
+        queue = by_name.get(svc.consumes)
+        if queue is None:
+            out.append(Problem(loc, _unknown("service", svc.consumes, names, "; name a queue of services")))
+        elif queue.kind != "queue":
+            out.append(
+                Problem(loc, f"{svc.consumes!r} is a {queue.kind}, not a queue; consume a service of kind queue")
+            )
+        elif svc.kind != "worker":
+            out.append(Problem(loc, f"only a worker consumes a queue; make {svc.name!r} kind: worker"))
+        else:
+            seen, todo = set(), list(svc.calls)
+            while todo:
+                name = todo.pop()
+                if name == svc.consumes:
+                    out.append(
+                        Problem(
+                            loc,
+                            f"{svc.name!r} calls on to {svc.consumes!r}, the queue it consumes; "
+                            "its jobs would feed themselves: remove that call",
+                        )
+                    )
+                    break
+                if name not in seen and name in by_name:
+                    seen.add(name)
+                    todo.extend(by_name[name].calls)
 
 
 def _operations(scenario: Scenario, out: list[Problem]) -> None:

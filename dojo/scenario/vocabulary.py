@@ -28,6 +28,7 @@ MetricName = Literal[
     "replication_lag_s",
     "packet_loss_pct",
     "clock_skew_s",
+    "pool_waiters",
 ]
 # Every metric the synthesizer produces for every service, per grid bucket.
 METRIC_NAMES: tuple[str, ...] = get_args(MetricName)

@@ -6,12 +6,13 @@ import ipaddress
 import os
 import socket
 
-# One open tab is one dojo process: measured by tests/bench/bench_serve.py (PSS with a built-in
-# scenario open and its telemetry loaded), rounded up for the bigger scenarios.
+# One open tab is one dojo process. tests/bench/bench_serve.py measured ~215 MiB PSS for a tab
+# replaying checkout-retry-storm (less per tab when several share one cached incident); doubled,
+# near enough, for the bigger scenarios.
 SESSION_BYTES = 400 * 1024 * 1024
-# Most of a session's time is a person reading: a core answers the keys of this many tabs well
-# inside 200 ms (the benchmark's figure, again rounded down).
-SESSIONS_PER_CPU = 8
+# A replaying workspace redraws every second: the benchmark measured ~11 % of a core per tab, so a
+# core carries about six at 70 % use, leaving room to answer keys.
+SESSIONS_PER_CPU = 6
 # Memory left to everything else on the machine.
 RESERVE_BYTES = 1024 * 1024 * 1024
 

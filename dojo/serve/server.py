@@ -8,6 +8,7 @@ import ctypes
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +26,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 # sent SIGTERM, then SIGKILL after as long again.
 QUIT_S = 5.0
 PR_SET_PDEATHSIG = 1
+PRIVATE_ENV = ("DOJO_GAME_KEY", "DOJO_MEMBER")
 
 
 def _die_with_parent() -> None:
@@ -44,9 +46,13 @@ class TabSession(AppService):
         super().__init__(" ".join(argv), **kwargs)
         self.argv = list(argv)
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
+    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+        environment = super()._build_environment(width=width, height=height)
+        # The server's own identity stays with it: the facilitator's key is not the players' to
+        # hold, and the facilitator's name must not be every tab's default.
+        for name in PRIVATE_ENV:
+            environment.pop(name, None)
+        return environment
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
         environment = self._build_environment(width=width, height=height)
@@ -78,6 +84,11 @@ class TabSession(AppService):
             log.warning("a tab's dojo (pid %s) did not quit in %.0f s: ending it", process.pid, QUIT_S)
             await self._end(process)
         await task
+        # Closed here, while the loop runs: asyncio would otherwise close the pipes when the
+        # object is collected, after the loop has closed, and print a traceback at Ctrl-C.
+        transport = getattr(process, "_transport", None)
+        if transport is not None:
+            transport.close()
 
     async def _end(self, process: asyncio.subprocess.Process) -> None:
         for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -100,13 +111,14 @@ class DojoServer(Server):
         self.argv = list(argv)
         self.max_sessions = max_sessions
         self.sessions: set[TabSession] = set()
-        self.refused = 0
 
     def full(self) -> bool:
         return len(self.sessions) >= self.max_sessions
 
     async def on_startup(self, app: web.Application) -> None:
-        shown = f"[{self.host}]" if ":" in self.host else self.host
+        # Every network: the machine's name is what players can type; the wildcard is not an address.
+        shown = socket.gethostname() if self.host in ("0.0.0.0", "::", "") else self.host
+        shown = f"[{shown}]" if ":" in shown else shown
         self.console.print(
             f"dojo serve: open http://{shown}:{self.port}/ (up to {self.max_sessions} tabs); Ctrl-C stops it",
             highlight=False,
@@ -119,7 +131,6 @@ class DojoServer(Server):
 
     async def handle_index(self, request: web.Request) -> web.Response:
         if self.full():
-            self.refused += 1
             return aiohttp_jinja2.render_template(
                 "full.html", request, {"title": self.title, "max_sessions": self.max_sessions}, status=503
             )
@@ -137,7 +148,6 @@ class DojoServer(Server):
         websocket = web.WebSocketResponse(heartbeat=15)
         await websocket.prepare(request)
         if self.full():  # two pages loaded at once may both have seen a free place
-            self.refused += 1
             await websocket.send_bytes(
                 f"\r\n  The dojo is full: all {self.max_sessions} sessions are in use.\r\n"
                 "  Close a dojo tab you no longer need and reload this page.\r\n".encode()

@@ -131,83 +131,28 @@ events = sa.Table(
     sa.UniqueConstraint("game_id", "stream", "seq", name="game_events_stream_seq"),
     sa.Index("game_events_by_game", "game_id", "id"),
 )
+files = sa.Table(
+    "game_files",
+    metadata,
+    sa.Column("game_id", sa.String(40), sa.ForeignKey("games.id"), primary_key=True),
+    sa.Column("name", sa.String(500), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+)
+# Before Alembic, the schema's version; now kept at LATEST so that older dojos refuse newer stores.
 schema_table = sa.Table("game_schema_version", metadata, sa.Column("version", sa.Integer, nullable=False))
 
 
-# -- migrations: version N is the state after the first N; never edit one that has shipped ------
-
-
-def _v1_tables(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[games, teams, events])
-
-
-def _v2_append_only(conn: Connection) -> None:
-    # A team's score is derived from its events: an edited event would be a rewritten history.
-    if conn.dialect.name == "sqlite":
-        for op in ("UPDATE", "DELETE"):
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER game_events_no_{op.lower()} BEFORE {op} ON game_events "
-                f"BEGIN SELECT RAISE(ABORT, 'game events are append-only'); END"
-            )
-    else:
-        conn.exec_driver_sql(
-            "CREATE FUNCTION dojo_game_events_frozen() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'game events are append-only'; END $$"
-        )
-        conn.exec_driver_sql(
-            "CREATE TRIGGER game_events_frozen BEFORE UPDATE OR DELETE ON game_events "
-            "FOR EACH ROW EXECUTE FUNCTION dojo_game_events_frozen()"
-        )
-
-
-# One member action on PostgreSQL is one statement in its own short transaction: the per-game
-# lock, the stream's next seq, the guard, the insert and the NOTIFY run in the server, so the lock
-# is held for microseconds instead of across client round trips. Each statement in a volatile
-# plpgsql function takes a fresh snapshot, so the reads after the lock see every earlier commit.
-# A guard that fails returns no row (the caller's Conflict). clock_timestamp(), not now(): stamped
-# after the lock, so server_t grows with id.
-APPEND_FUNCTION = """
-CREATE OR REPLACE FUNCTION dojo_game_append(
-    p_game text, p_stream integer, p_kind text, p_actor text, p_data text,
-    p_wall double precision, p_scen double precision, p_expect integer, p_guard text[])
-RETURNS TABLE (ev_id bigint, ev_seq integer, ev_server_t double precision)
-LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-    v_last integer;
-    v_seen integer;
-BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext(p_game));
-    SELECT coalesce(max(e.seq), 0) INTO v_last FROM game_events e
-        WHERE e.game_id = p_game AND e.stream = p_stream;
-    IF p_expect IS NOT NULL THEN
-        IF p_guard IS NOT NULL AND cardinality(p_guard) > 0 THEN
-            SELECT coalesce((SELECT e.seq FROM game_events e
-                WHERE e.game_id = p_game AND e.stream = p_stream AND e.kind = ANY(p_guard)
-                ORDER BY e.seq DESC LIMIT 1), 0) INTO v_seen;
-        ELSE
-            v_seen := v_last;
-        END IF;
-        IF v_seen <> p_expect THEN
-            RETURN;
-        END IF;
-    END IF;
-    RETURN QUERY INSERT INTO game_events AS e
-        (game_id, stream, seq, kind, actor, server_t, wall_s, scenario_t, data)
-        VALUES (p_game, p_stream, v_last + 1, p_kind, p_actor,
-                CAST(extract(epoch from clock_timestamp()) AS double precision), p_wall, p_scen, p_data)
-        RETURNING e.id, e.seq, e.server_t;
-    PERFORM pg_notify('dojo_game', p_game);
-END $$
-"""
-
-
-def _v3_append_in_server(conn: Connection) -> None:
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(APPEND_FUNCTION)
-
-
-MIGRATIONS = [_v1_tables, _v2_append_only, _v3_append_in_server]
-LATEST = len(MIGRATIONS)
+# -- migrations --------------------------------------------------------------------------------
+# Alembic revisions shipped in dojo/store/game_migrations (see there to add one). HEAD is the
+# newest; opening a store at HEAD costs one query and never imports Alembic. `game_schema_version`
+# came before Alembic: stores made then are stamped at the revision it names and upgraded, and it
+# is kept at the number of revisions, so an older dojo meeting a newer store says "upgrade dojo".
+HEAD = "g0004"
+REVISIONS = ["g0001", "g0002", "g0003", "g0004"]
+LATEST = len(REVISIONS)
+ALEMBIC_TABLE = "game_alembic_version"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "game_migrations"
 
 
 def resolve_url(db: str | None) -> str:
@@ -359,7 +304,7 @@ class GameStore:
     def _migrate(self) -> None:
         with self._tx(write=True) as conn:
             if self.dialect == "postgresql":
-                # Two first-time openers at once: one creates the schema, the other waits.
+                # Two first-time openers at once: one upgrades the schema, the other waits.
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7406551)")
             schema_table.create(conn, checkfirst=True)
             row = conn.execute(sa.select(schema_table.c.version)).first()
@@ -370,9 +315,28 @@ class GameStore:
                 raise StoreError(
                     f"{self.shown}: game tables from a newer dojo (v{found}, this one knows v{LATEST}); upgrade dojo"
                 )
-            for version in range(found, LATEST):
-                MIGRATIONS[version](conn)
-                conn.execute(schema_table.update().values(version=version + 1))
+            revision = None
+            if sa.inspect(conn).has_table(ALEMBIC_TABLE):
+                revision = conn.execute(sa.text(f"SELECT version_num FROM {ALEMBIC_TABLE}")).scalar()
+            if revision == HEAD and found == LATEST:
+                return
+            if revision is not None and revision not in REVISIONS:
+                raise StoreError(f"{self.shown}: game tables at revision {revision}, unknown here; upgrade dojo")
+            self._upgrade(conn, None if revision or not found else REVISIONS[found - 1])
+            conn.execute(schema_table.update().values(version=LATEST))
+
+    def _upgrade(self, conn: Connection, stamp: str | None) -> None:
+        """Alembic's upgrade to HEAD on this connection, inside the caller's transaction; `stamp`
+        first marks a store made before Alembic as being at that revision."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = conn
+        if stamp is not None:
+            command.stamp(config, stamp)
+        command.upgrade(config, "head")
 
     @property
     def schema_version(self) -> int:
@@ -409,7 +373,9 @@ class GameStore:
         ).first()
         if row is None or not hmac.compare_digest(row.code_hash, hashed):
             raise Denied()
-        return TeamRow(row.game_id, row.number, row.name)
+        team = TeamRow(row.game_id, row.number, row.name)
+        self._team_cache[hashed] = team
+        return team
 
     def _team(self, conn: Connection, code: str) -> tuple[GameRow, TeamRow]:
         team = self._team_row(conn, code)
@@ -427,9 +393,11 @@ class GameStore:
         team_codes: list[tuple[str, str]],
         first: dict[str, Any],
         team_first: list[dict[str, Any]],
+        game_files: dict[str, bytes] | None = None,
     ) -> float:
-        """The game, its teams and each stream's first event, in one transaction. Returns the
-        server time of creation."""
+        """The game, its teams, each stream's first event and the scenario's imported signal
+        files (by their path in the scenario), in one transaction. Returns the server time of
+        creation."""
         try:
             with self._tx(write=True) as conn:
                 now = float(conn.execute(sa.select(self._now_sql())).scalar_one())
@@ -443,6 +411,9 @@ class GameStore:
                     conn.execute(
                         teams.insert().values(game_id=game_id, number=number, name=name, code_hash=digest(code))
                     )
+                for rel, body in (game_files or {}).items():
+                    sha = hashlib.sha256(body).hexdigest()
+                    conn.execute(files.insert().values(game_id=game_id, name=rel, sha256=sha, body=body))
                 self._insert(conn, game_id, GAME_LEVEL, "created", "facilitator", first, 0.0, 0.0, None)
                 for number, data in enumerate(team_first, start=1):
                     self._insert(conn, game_id, number, "started", "system", data, 0.0, 0.0, None)
@@ -614,7 +585,6 @@ class GameStore:
                 if team is None:
                     with self._one() as conn:
                         team = self._team_row(conn, code)
-                    self._team_cache[hashed] = team
                 with self._write_lock, self._one() as conn:
                     stored = self._insert(
                         conn, team.game_id, team.number, kind, actor, data, wall_s, scenario_t, expect, guard, hashed
@@ -694,6 +664,17 @@ class GameStore:
             evs = self._read(conn, team.game_id, after, [GAME_LEVEL, team.number])
             now = float(conn.execute(sa.select(self._now_sql())).scalar_one())
         return game, team, evs, now
+
+    def game_files(self, game_id: str, *, code: str | None = None, key: str | None = None) -> dict[str, bytes]:
+        """The game's imported signal files, for a team (its code) or the facilitator (the key)."""
+        with self._one() as conn:
+            if code is not None:
+                if self._team_row(conn, code).game_id != game_id:
+                    raise Denied()
+            else:
+                self._facilitator(conn, game_id, key or "")
+            rows = conn.execute(sa.select(files.c.name, files.c.body).where(files.c.game_id == game_id)).all()
+        return {r.name: bytes(r.body) for r in rows}
 
     def facilitator_view(
         self, game_id: str, key: str, after: int = 0

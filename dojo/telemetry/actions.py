@@ -5,8 +5,8 @@ any other. The physics is causal: every bucket depends only on earlier buckets a
 that have started, the random draws are made before any event applies, and the flow scan carries
 state forwards only. So the run is resumed at the action's bucket (dojo.telemetry.resume): the
 buckets before it are kept as they were, byte for byte, the state at that bucket is carried over,
-and only the buckets from it on are solved again. `act` does the same for the signals: logs,
-metrics, spans and events before t are the first run's rows, and only those from t on are
+and only the buckets from it on are solved again. `act` does the same for the signals: the rows
+before the cut are the first run's (dojo.telemetry.splice), and only the buckets from t's on are
 rendered again (dojo.telemetry.synthesize.resume_telemetry).
 """
 
@@ -18,6 +18,7 @@ from dojo.scenario.model import Scenario, TimelineEvent
 
 from .model import Telemetry
 from .physics import apply_faults, propagate
+from .pipeline import pipeline_outages
 from .resume import fresh_inputs, stitch, window
 from .state import State
 
@@ -76,7 +77,10 @@ def resume(prev: State, scenario: Scenario, j: int) -> tuple[State, list[dict]]:
     truth = apply_faults(st, scenario.grid)
     win = window(st, j)
     carry = prev.flow_out.carry(j - 1) if j > 0 else None
+    if carry is not None and prev.pools is not None:
+        carry.pool_waiters = prev.pools.waiters[:, j - 1].copy()
     propagate(win, carry=carry)
+    pipeline_outages(win)
     return stitch(prev, win, j), truth
 
 
@@ -86,8 +90,7 @@ def act(tel: Telemetry, st: State, event: TimelineEvent | dict) -> tuple[Telemet
     from .synthesize import resume_telemetry
 
     after, truth = insert_event(st, event)
-    j = action_bucket(after, after.scenario.timeline[-1])
-    return resume_telemetry(tel, after, j, truth), after
+    return resume_telemetry(tel, after, after.scenario.timeline[-1].at, truth), after
 
 
 def first_difference(a: State, b: State) -> int:

@@ -41,6 +41,7 @@ class Flow:
     depth: np.ndarray  # messages waiting in a queue (queue kind only)
     age_s: np.ndarray  # age of the oldest waiting message, seconds (queue kind only)
     backlog: np.ndarray  # requests waiting for a worker at the end of the bucket
+    drained: np.ndarray  # messages/s consumers took from a queue (queue kind only)
     # Autoscaler state at the end of each bucket, by service: (extra instances, pending additions).
     scalers: dict[int, list[tuple[float, list[tuple[int, float]]]]] = field(default_factory=dict)
 
@@ -66,6 +67,7 @@ class Carry:
     age: np.ndarray
     wait: np.ndarray
     scalers: dict[int, tuple[float, list[tuple[int, float]]]] = field(default_factory=dict)
+    pool_waiters: np.ndarray | None = None  # requests waiting for a pooled connection (dojo.telemetry.connpool)
 
     def holds(self, c: int) -> bool:
         return bool(self.backlog[c] > 0.0 or self.depth[c] > 0.0 or self.wait[c] > 0.0 or c in self.scalers)
@@ -130,7 +132,7 @@ def flow(
     starts from what it held at the end of the bucket before (see dojo.telemetry.resume)."""
     S, T, grid = st.S, st.T, float(st.scenario.grid)
     svc = st.scenario.services
-    out = Flow(*(np.zeros((S, T)) for _ in range(10)))  # type: ignore[arg-type]  # the ten arrays
+    out = Flow(*(np.zeros((S, T)) for _ in range(11)))  # type: ignore[arg-type]  # the arrays, not the scalers
     out.forward[:] = 1.0
     for c in st.topo:
         feeds = []
@@ -139,18 +141,40 @@ def flow(
             feeds.append(
                 (base, np.asarray(fail_static[(i, c)]), st.retries[i], st.retry_budget[i], float(svc[i].timeout_ms))
             )
-        calm = _calm(st, c, feeds, p50_static[c])
+        # A worker that consumes a queue works on what the queue hands it, besides any traffic of its own.
+        demand = st.demand[c]
+        queue = svc[c].consumes
+        if queue is not None and queue in st.names:
+            demand = demand + out.drained[st.index(queue)]
+        calm = _calm(st, c, feeds, p50_static[c], demand)
+        if st.kinds[c] == "queue":
+            calm["drain"] = _drain(st, c, calm["cap"])
         if (carry is not None and carry.holds(c)) or not _settled(st, c, calm, out):
             _scan_one(st, c, feeds, p50_static[c].tolist(), grid, out, calm, carry)
     return out
 
 
-def _calm(st: State, c: int, feeds: list, p50s: np.ndarray) -> dict:
+def _drain(st: State, c: int, own: np.ndarray) -> np.ndarray:
+    """Messages/s a queue's consumers can take: its workers' capacity (ready instances, restarts,
+    pauses included) when workers consume it, else the queue's own."""
+    workers = [w for w, s in enumerate(st.scenario.services) if s.consumes == st.names[c]]
+    if not workers:
+        return own
+    rate = np.zeros(st.T)
+    for w in workers:
+        live = np.maximum(st.instances[w], 0.0) * st.ready_factor[w] * st.cap_factor[w] * st.consume[w]
+        per_inst = float(st.capacity[w]) / max(float(st.scenario.services[w].replicas), 1.0)
+        # Before capacities are sized (the first, fault-free pass) a worker keeps up with anything.
+        rate = rate + (np.where(live > 0, np.inf, 0.0) if np.isinf(per_inst) else per_inst * live)
+    return rate
+
+
+def _calm(st: State, c: int, feeds: list, p50s: np.ndarray, demand: np.ndarray) -> dict:
     """Arrivals, admissions and quota rejections per bucket as they are when the service has no
     backlog (so its callers see no queue wait): all buckets at once. The scan uses these values
     wherever the wait is zero, so both paths give the same bits."""
     lo, width = TIMEOUT_RAMP
-    arr = st.demand[c].copy()
+    arr = demand.copy()
     for base, fs, retries, budget, timeout in feeds:
         tf = np.clip((p50s / timeout - lo) / width, 0.0, 1.0)
         f = 1.0 - (1.0 - fs) * (1.0 - tf)
@@ -166,7 +190,7 @@ def _calm(st: State, c: int, feeds: list, p50s: np.ndarray) -> dict:
             adm = adm * (1.0 - r)
     replicas = max(float(st.scenario.services[c].replicas), 1.0)
     cap = float(st.capacity[c]) / replicas * np.maximum(st.instances[c], 0.0) * st.ready_factor[c] * st.cap_factor[c]
-    return {"arr": arr, "adm": adm, "rej": rej, "cap": cap}
+    return {"arr": arr, "adm": adm, "rej": rej, "cap": cap, "demand": demand}
 
 
 def _settled(st: State, c: int, calm: dict, out: Flow) -> bool:
@@ -194,7 +218,8 @@ def _scan_one(
     rej0 = {src: r.tolist() for src, r in calm["rej"].items()}
     cap0 = calm["cap"].tolist()
     kind = st.kinds[c]
-    demand = st.demand[c].tolist()
+    demand = calm["demand"].tolist()
+    drain = calm.get("drain", calm["cap"]).tolist()
     surge = st.surge[c].tolist()
     shed = st.shed[c].tolist()
     base_inst = st.instances[c].tolist()
@@ -210,7 +235,7 @@ def _scan_one(
     auto = st.autoscale.get(c)
     scaler = _Autoscaler(auto, replicas, grid) if auto is not None else None
 
-    rps, adm_o, over_o, fwd_o, wait_o, cap_o, inst_o, depth_o, age_o, backlog_o = ([0.0] * T for _ in range(10))
+    rps, adm_o, over_o, fwd_o, wait_o, cap_o, inst_o, depth_o, age_o, backlog_o, took_o = ([0.0] * T for _ in range(11))
     lim_o = {src: [0.0] * T for _, _, src in limits}
     unready_o = [0.0] * T
     snaps: list[tuple[float, list[tuple[int, float]]]] = []
@@ -235,7 +260,7 @@ def _scan_one(
         over = 0.0
         if kind == "queue":
             # Publishes are accepted; consumers take what they can, the rest waits.
-            rate = cap * consume[j]
+            rate = (drain[j] if not scaler else cap) * consume[j]
             depth += adm * grid
             taken = min(depth, rate * grid) if rate > 0.0 else 0.0
             depth -= taken
@@ -243,7 +268,7 @@ def _scan_one(
                 age = 0.0
             else:
                 age = min(age + grid, depth / (taken / grid)) if taken > 0.0 else age + grid
-            depth_o[j], age_o[j] = depth, age
+            depth_o[j], age_o[j], took_o[j] = depth, age, taken / grid
             wait = 0.0
         elif math.isinf(cap):
             backlog, wait = 0.0, 0.0
@@ -271,7 +296,7 @@ def _scan_one(
         backlog_o[j] = backlog
     out.rps[c], out.admitted[c], out.overload[c], out.forward[c] = rps, adm_o, over_o, fwd_o
     out.wait_s[c], out.capacity[c], out.instances[c] = wait_o, cap_o, inst_o
-    out.depth[c], out.age_s[c], out.backlog[c] = depth_o, age_o, backlog_o
+    out.depth[c], out.age_s[c], out.backlog[c], out.drained[c] = depth_o, age_o, backlog_o, took_o
     if scaler:
         out.scalers[c] = snaps
     for src, values in lim_o.items():

@@ -275,7 +275,11 @@ def merge(tel: Telemetry, imported: Imported) -> Telemetry:
         alerts = pd.DataFrame(alert_events(sc.alerts, metrics, sc.grid), columns=EVENT_COLUMNS)
         events = pd.concat([kept, alerts], ignore_index=True)
     if imported.events is not None:
-        events = imported.events if "events" in repl else pd.concat([events, imported.events], ignore_index=True)
+        if "events" in repl:
+            # The real changes replace the synthetic ones; the alerts are the rules' own, on the metrics.
+            events = pd.concat([events[events["kind"].isin(["alert_firing", "alert_resolved"])], imported.events])
+        else:
+            events = pd.concat([events, imported.events], ignore_index=True)
     events = events.sort_values(["t", "kind", "service", "name"], kind="stable", ignore_index=True)
     truth = dict(tel.truth, imported={k: v for k, v in imported.dropped.items()})
     return replace(
@@ -304,23 +308,31 @@ def unknown_names(scenario, imported: Imported | None = None) -> list[str]:
     """One line per imported service or metric the scenario does not have, saying how to fix it:
     play answers "no service ..." for a service that is not in `services:`, and a metric outside
     the vocabulary has no pane, unit or alert."""
-    from dojo.scenario.vocabulary import METRIC_NAMES
-
     if scenario.imports is None:
         return []
     real = imported if imported is not None else imported_signals(scenario)
-    known = {s.name for s in scenario.services}
-    seen: dict[str, str] = {}
+    services: dict[str, list[str]] = {}
     for kind, frame in (
         ("logs", real.logs),
         ("metrics", real.metrics),
         ("traces", real.spans),
         ("events", real.events),
     ):
-        if frame is None:
-            continue
-        column = frame.column("service").to_pylist() if isinstance(frame, pa.Table) else frame["service"].tolist()
-        for name in dict.fromkeys(column):
+        if frame is not None:
+            column = frame.column("service").to_pylist() if isinstance(frame, pa.Table) else frame["service"].tolist()
+            services[kind] = list(dict.fromkeys(column))
+    metrics = list(dict.fromkeys(real.metrics["metric"])) if real.metrics is not None else []
+    return name_warnings(scenario, services, metrics)
+
+
+def name_warnings(scenario, services: dict[str, list[str]], metrics: list[str]) -> list[str]:
+    """`unknown_names` over names already at hand (kind -> services, metric names)."""
+    from dojo.scenario.vocabulary import METRIC_NAMES
+
+    known = {s.name for s in scenario.services}
+    seen: dict[str, str] = {}
+    for kind, names in services.items():
+        for name in names:
             if name and name not in known and name not in seen:
                 seen[name] = kind
     out = [
@@ -328,11 +340,9 @@ def unknown_names(scenario, imported: Imported | None = None) -> list[str]:
         f"with --map {name}=<one of {', '.join(sorted(known))}>"
         for name, kind in seen.items()
     ]
-    if real.metrics is not None:
-        odd = sorted(set(real.metrics["metric"]) - set(METRIC_NAMES))
-        out += [
-            f"imported metric {m!r} is not one the dojo knows (no pane, unit or alert reads it): re-import with "
-            f"--map '{m}=<one of {', '.join(METRIC_NAMES)}>'"
-            for m in odd
-        ]
+    out += [
+        f"imported metric {m!r} is not one the dojo knows (no pane, unit or alert reads it): re-import with "
+        f"--map '{m}=<one of {', '.join(METRIC_NAMES)}>'"
+        for m in sorted(set(metrics) - set(METRIC_NAMES))
+    ]
     return out

@@ -22,7 +22,8 @@ import pyarrow.compute as pc
 from dojo.scenario.vocabulary import LEVELS as _LEVELS
 
 from .changes import voice
-from .faults import Template
+from .connpool import POOL_SOURCE
+from .faults import FAULTS, Template
 from .physics import State, _lognormal_sigma, _normal_sf
 from .pools import Pools
 from .routes import service_api, statements, tables
@@ -334,7 +335,7 @@ class LogBuilder:
         st = self.st
         causes: list[tuple[np.ndarray, tuple[Template, ...], dict]] = []
         for source, rate in st.err_src[i].items():
-            consts = self.consts(i, peer=self._worst_callee(i), **self._params(source))
+            consts = self.consts(i, peer=self._worst_callee(i), **self._params(source, i))
             causes.append((np.broadcast_to(rate, (st.T,)), self._templates(source, "self", "base", i), consts))
         causes.append((st.overload[i], self._generic(i, "overload"), self.consts(i)))
         for c in st.calls[i]:
@@ -392,12 +393,17 @@ class LogBuilder:
         return own or GENERIC_ERRORS[fallback]
 
     def _fault_of(self, source: str):
+        if source == POOL_SOURCE:  # a declared pool ran dry (dojo.telemetry.connpool): the pool's words
+            return FAULTS["connection_pool_exhaustion"], None
         if not source.startswith("ev"):
             return None, None
         idx, _, key = source[2:].partition(":")
         return voice(self.st.scenario.timeline[int(idx)]), key
 
-    def _params(self, source: str) -> dict:
+    def _params(self, source: str, i: int | None = None) -> dict:
+        pool = self.st.scenario.services[i].pool if i is not None else None
+        if source == POOL_SOURCE and pool is not None:
+            return {"pool_size": str(pool.size), "wait_ms": f"{pool.timeout_ms:g}"}
         if not source.startswith("ev"):
             return {}
         idx = int(source[2:].partition(":")[0])
@@ -409,7 +415,7 @@ class LogBuilder:
         st = self.st
         for (s, source), per_min in st.warn_rate.items():
             kind, key = self._fault_of(source)
-            params = self._params(source)
+            params = self._params(source, s)
             per_s = np.broadcast_to(np.asarray(per_min, dtype=float), (st.T,)) / 60.0
             if key:
                 consts = self.consts(s, peer=self._worst_callee(s), **params)

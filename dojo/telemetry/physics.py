@@ -19,8 +19,10 @@ import numpy as np
 from dojo.scenario.model import Scenario
 
 from .changes import CHANGE_VOICES, apply_change
+from .connpool import POOL_SOURCE, PoolState, pool_pass, pooled
 from .faults import FAULTS
 from .flow import AutoscaleConfig, Carry, flow
+from .pipeline import pipeline_outages
 from .state import FaultContext, Op, State, combine, envelope
 
 __all__ = ["FaultContext", "State", "combine", "envelope", "propagate", "simulate"]
@@ -50,13 +52,21 @@ def _topology(scenario: Scenario) -> tuple[list[str], list[list[int]], list[list
     for i, cs in enumerate(calls):
         for c in cs:
             callers[c].append(i)
-    # Kahn's algorithm; the loader has already refused cycles.
-    indeg = [len(c) for c in callers]
+    # Kahn's algorithm; the loader has already refused cycles. A queue comes before the workers
+    # that consume it: their load is what it hands them.
+    after = [list(cs) for cs in calls]
+    for i, s in enumerate(scenario.services):
+        if s.consumes in idx:
+            after[idx[s.consumes]].append(i)
+    indeg = [0] * len(names)
+    for cs in after:
+        for c in cs:
+            indeg[c] += 1
     order, ready = [], [i for i, d in enumerate(indeg) if d == 0]
     while ready:
         i = ready.pop(0)
         order.append(i)
-        for c in calls[i]:
+        for c in after[i]:
             indeg[c] -= 1
             if indeg[c] == 0:
                 ready.append(c)
@@ -168,6 +178,7 @@ def _carried_defaults(st: State) -> None:
     st.retry_budget = np.array([np.full(T, np.inf if s.retry_budget is None else s.retry_budget) for s in svc])
     st.consume = np.ones((S, T))
     st.stale = np.zeros((S, T), dtype=bool)
+    st.logs_lost = np.zeros((S, T), dtype=bool)
     st.replication_lag_s = np.zeros((S, T))
     st.packet_loss = np.zeros((S, T))
     st.clock_skew_s = np.zeros((S, T))
@@ -275,6 +286,8 @@ def propagate(st: State, iterations: int = 4, particles: bool = True, carry: Car
 
     fail_static = {e: np.zeros(T) for e in st.edge_weight}
     p50_static = st.lat_own.copy()
+    pools = pooled(st)
+    pool: PoolState | None = None  # the pools as the last pass left them: their wait and failures feed the next
     for it in range(iterations):
         # Load, top down and bucket by bucket. Every attempt, retries included, is a request the
         # callee must serve; a service forwards only what it does not shed or reject.
@@ -297,12 +310,21 @@ def propagate(st: State, iterations: int = 4, particles: bool = True, carry: Car
         # Latency and errors, bottom up: once without the queue wait (what the next scan adds the
         # backlog's timeouts to), once with it (what callers see).
         work_p50 = st.lat_own * queueing * cpu_slow
+        if pool is not None:
+            work_p50 = work_p50 + pool.wait_s * 1000.0  # waiting for a connection is waiting
         self_p50 = work_p50 + fl.wait_s * 1000.0
         p50_static, _, _, fail_static, _ = _bottom_up(st, work_p50, own_err, conn_fail, particles=False)
         last = it == iterations - 1
         p50, p99, err, call_fail, call_parts = _bottom_up(
             st, self_p50, own_err, conn_fail, particles=particles and last and PARTICLES > 0
         )
+        if pools and not last:
+            start = None if carry is None else carry.pool_waiters
+            pool = pool_pass(st, rps, fl.forward, fl.instances, p50, call_fail, start)
+            for i in pools:
+                st.err_src[i][POOL_SOURCE] = pool.fail[i]
+                # "pool saturated, n threads waiting": while requests wait, a few lines a minute.
+                st.warn_rate[(i, POOL_SOURCE)] = np.where(pool.waiters[i] > 0.5, 6.0, 0.0)
 
     st.rps, st.p50, st.p99, st.err, st.own_err = rps, p50, np.maximum(p99, p50), err, own_err
     st.cpu, st.overload, st.self_p50 = cpu, overload, self_p50
@@ -310,6 +332,7 @@ def propagate(st: State, iterations: int = 4, particles: bool = True, carry: Car
     st.call_parts = call_parts
     st.wait_s, st.capacity_t, st.ready, st.forward = fl.wait_s, fl.capacity, fl.instances, fl.forward
     st.queue_age_s = fl.age_s
+    st.pools = pool
     st.queue = st.queue + fl.depth
     st.flow_out = fl
     has_db = np.array([any(kinds[c] == "db" for c in st.calls[i]) for i in range(S)])
@@ -319,6 +342,10 @@ def propagate(st: State, iterations: int = 4, particles: bool = True, carry: Car
         0.0,
         100.0,
     )
+    if pool is not None:
+        for i in pools:  # a declared pool: its use is what Little's law says is checked out
+            used = 100.0 * np.divide(pool.in_use[i], pool.size[i], out=np.zeros(T), where=pool.size[i] > 0)
+            st.pool[i] = np.clip(used + st.pool_extra[i], 0.0, 100.0)
 
 
 def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: np.ndarray, particles: bool):
@@ -450,4 +477,5 @@ def simulate(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> tup
     st.prepared = copy.deepcopy(st, {id(scenario): scenario, id(st.rng): st.rng})
     truth = apply_faults(st, scenario.grid)
     propagate(st)
+    pipeline_outages(st)
     return st, truth

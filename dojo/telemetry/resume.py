@@ -25,6 +25,7 @@ import numpy as np
 
 from dojo.scenario.model import Scenario
 
+from .connpool import PoolState
 from .flow import Flow
 from .state import Op, State
 
@@ -73,7 +74,7 @@ def window(st: State, j: int) -> State:
     out = copy.copy(st)
     for f in dataclasses.fields(State):
         v = getattr(st, f.name)
-        if f.name in _ABSOLUTE or f.name in ("prepared", "flow_out", "scenario", "rng"):
+        if f.name in _ABSOLUTE or f.name in ("prepared", "flow_out", "pools", "scenario", "rng"):
             continue
         if isinstance(v, np.ndarray) and v.ndim and v.shape[-1] == T:
             setattr(out, f.name, _cut(v, j))
@@ -86,7 +87,7 @@ def window(st: State, j: int) -> State:
     out.limits = {k: (_cut(q, j), _cut(e, j)) for k, (q, e) in st.limits.items()}
     out.cloud = {k: _cut(v, j, axis=0) for k, v in st.cloud.items()}
     out.ops = {i: [_op(o, lambda x: _cut(x, j)) for o in ops] for i, ops in st.ops.items()}
-    out.prepared, out.flow_out, out.offset = None, None, st.offset + j
+    out.prepared, out.flow_out, out.pools, out.offset = None, None, None, st.offset + j
     return out
 
 
@@ -99,7 +100,7 @@ def stitch(prev: State, win: State, j: int) -> State:
     T = prev.T
     out = copy.copy(win)
     for f in dataclasses.fields(State):
-        if f.name in _ABSOLUTE or f.name in ("prepared", "flow_out", "scenario", "rng", "t"):
+        if f.name in _ABSOLUTE or f.name in ("prepared", "flow_out", "pools", "scenario", "rng", "t"):
             continue
         v = getattr(win, f.name)
         if isinstance(v, np.ndarray) and v.ndim and v.shape[-1] == win.T:
@@ -132,6 +133,13 @@ def stitch(prev: State, win: State, j: int) -> State:
             )
         out.ops[i] = joined
     out.flow_out = _join_flow(prev.flow_out, win.flow_out, j, T)
+    if prev.pools is not None and win.pools is not None:
+        out.pools = PoolState(
+            **{
+                f.name: _join(getattr(prev.pools, f.name), getattr(win.pools, f.name), j, T)
+                for f in dataclasses.fields(PoolState)
+            }
+        )
     out.prepared, out.offset, out.rng_start = prev.prepared, prev.offset, prev.rng_start
     return out
 

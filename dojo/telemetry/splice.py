@@ -9,8 +9,8 @@ fixed: log lines and events before `at` (seen, perhaps pinned), metric buckets a
 closed before the bucket holding `at` began.
 
 `after` is any Telemetry of the changed incident whose rows from the cut on are right; rows before
-the cut are ignored. Until synthesis can start at a bucket (a State cut at `at`, on the physics
-side), it is a whole synthesis of the scenario with the action inserted.
+the cut are ignored. dojo.telemetry.actions.act makes it from the state at `at`'s bucket,
+rendering only the buckets from there on (a whole synthesis with the action inserted also fits).
 """
 
 from __future__ import annotations

@@ -105,6 +105,7 @@ class State:
     drops: dict[int, dict[int, float]] = field(default_factory=dict)  # service -> bucket -> share of work dropped
     autoscale: dict[int, Any] = field(default_factory=dict)  # service -> flow.AutoscaleConfig
     stale: np.ndarray = LATER  # (S,T) True where the service's metrics are not collected
+    logs_lost: np.ndarray = LATER  # (S,T) True where the service's log lines never reach the learner
     stale_mode: dict[int, int] = field(default_factory=dict)  # service -> 1: blank, 2: last value repeats
     replication_lag_s: np.ndarray = LATER  # (S,T) seconds a replica is behind (databases)
     packet_loss: np.ndarray = LATER  # (S,T) share of packets through a service that are lost
@@ -115,6 +116,7 @@ class State:
     ready: np.ndarray = LATER  # ready instances, autoscaler included
     queue_age_s: np.ndarray = LATER  # age of the oldest waiting message (queues)
     forward: np.ndarray = LATER  # share of arrivals worked on (not shed, rejected or over quota)
+    pools: Any = None  # connpool.PoolState of the services that declare a pool, else None
     # Operations by service (only services that declare them; the remainder of the shares is an
     # implicit operation "other" that calls every callee).
     ops: dict[int, list[Op]] = field(default_factory=dict)

@@ -93,7 +93,29 @@ def render(
     spans = synthesize_traces(st, trace_rng)
     step("logs", 0.3)
     logs = synthesize_logs(st, seed, log_rng, spans)
-    return metrics, spans, logs
+    return metrics, skew_spans(st, spans), logs
+
+
+def written_at(st: State, t: np.ndarray, service: np.ndarray) -> np.ndarray:
+    """The time a service writes on a record made at scenario time `t`: its own clock's, off by
+    its clock skew at that moment (a host whose clock runs 5 minutes ahead stamps its log lines
+    and spans 5 minutes ahead, so they sort away from everyone else's)."""
+    if not st.clock_skew_s.any():
+        return t
+    grid = st.scenario.grid
+    bucket = np.clip(((t - st.t[0]) // grid).astype(np.int64), 0, st.T - 1)
+    return np.maximum(t + st.clock_skew_s[service, bucket], 0.0)
+
+
+def skew_spans(st: State, spans: pd.DataFrame) -> pd.DataFrame:
+    """Spans stamped by their own service's clock: a skewed service's spans start before their
+    parent or after it has ended (the tell-tale of clock skew in a trace view)."""
+    if not st.clock_skew_s.any() or spans.empty:
+        return spans
+    index = {n: i for i, n in enumerate(st.names)}
+    service = spans["service"].map(index).to_numpy()
+    spans = spans.assign(t=written_at(st, spans["t"].to_numpy(), service))
+    return spans.sort_values(["t", "trace_id", "span_id"], kind="stable", ignore_index=True)
 
 
 def _events(scenario: Scenario, metrics: pd.DataFrame) -> pd.DataFrame:
@@ -102,71 +124,52 @@ def _events(scenario: Scenario, metrics: pd.DataFrame) -> pd.DataFrame:
     return events_df.sort_values(["t", "kind", "service", "name"], kind="stable", ignore_index=True)
 
 
-def resume_telemetry(prev: Telemetry, st: State, j: int, truth: list[dict]) -> Telemetry:
-    """The signals of a run resumed at bucket j (dojo.telemetry.resume): `prev`'s rows from before
-    the bucket's start, byte for byte, then the rows of `st`'s buckets from j on, rendered now.
+def resume_telemetry(prev: Telemetry, st: State, at: float, truth: list[dict]) -> Telemetry:
+    """The signals of a run resumed at `at` (dojo.telemetry.resume): `prev`'s rows before the
+    cut, untouched (log lines and events before `at`, metric buckets and traces begun before
+    `at`'s bucket: dojo.telemetry.splice), then the rows of `st`'s buckets from `at`'s bucket on,
+    the only ones rendered now.
 
-    The cut is by time: a row stamped before t0 = j * grid is the first run's, a row stamped at
-    or after t0 is the new one's (a line the first run wrote after t0 from an earlier bucket is
-    dropped, so that each instant tells one story). The window draws from generators of its own,
-    keyed by the seed and j, so the same action at the same moment gives the same bytes. What a
-    cache may keep of a run is therefore: the rows before t0, and the state at j (State.prepared
-    plus the flow's carry at j - 1)."""
+    The window draws from generators of its own, keyed by the seed and the bucket, so the same
+    action at the same moment gives the same bytes. What a cache keeps of a run for actions is
+    therefore: its rows (read before the cut) and the state at the bucket (State.prepared, the
+    flow's carry and the pools' waiters), from which only the window is solved and rendered."""
     from .resume import window
+    from .splice import _metrics_cut, bucket_start, splice
 
     scenario = st.scenario
-    t0 = float(st.t[j])
+    j = int(min(max(at // scenario.grid, 0), st.T - 1))
     metric_rng, log_rng, trace_rng = (
         np.random.default_rng(s) for s in np.random.SeedSequence([prev.seed, 1 + j]).spawn(3)
     )
     win = window(st, j)
     metrics, spans, logs = render(win, prev.seed, metric_rng, log_rng, trace_rng)
+    metrics = _still_frozen(prev.metrics, metrics, win, float(st.t[j]))
+    after = Telemetry(scenario, prev.seed, prev.start, prev.grid, logs, metrics, spans, _events(scenario, metrics))
     if scenario.imports is not None:
         from .imported import imported_signals, merge
 
-        part = Telemetry(scenario, prev.seed, prev.start, prev.grid, logs, metrics, spans, _events(scenario, metrics))
-        part = merge(part, imported_signals(scenario))
-        metrics, spans, logs = part.metrics, part.spans, part.logs
-    metrics = _stitch_metrics(prev.metrics, metrics, t0)
-    spans = pd.concat([prev.spans[prev.spans["t"] < t0], spans[spans["t"] >= t0]], ignore_index=True)[
-        prev.spans.columns
-    ]
-    logs = _stitch_logs(prev.logs, logs, t0)
-    later = _events(scenario, metrics)
-    events = pd.concat([prev.events[prev.events["t"] < t0], later[later["t"] >= t0]], ignore_index=True)
-    return Telemetry(
-        scenario=scenario,
-        seed=prev.seed,
-        start=prev.start,
-        grid=prev.grid,
-        logs=logs,
-        metrics=metrics,
-        spans=spans,
-        events=events,
-        truth={**prev.truth, "faults": truth},
-    )
+        after = merge(after, imported_signals(scenario))
+    # Alerts look back over their `for`: evaluated on the points before the cut and after it.
+    whole = _metrics_cut(prev.metrics, after.metrics, bucket_start(at, prev.grid))
+    after.events = _events(scenario, whole)
+    out = splice(prev, after, at)
+    out.truth = {**prev.truth, "faults": truth}
+    return out
 
 
-def _stitch_metrics(before: pd.DataFrame, after: pd.DataFrame, t0: float) -> pd.DataFrame:
-    """Each series keeps its first-run points before t0 and takes the new ones from t0, in the
-    first run's order of series."""
-    both = pd.concat([before[before["t"] < t0], after[after["t"] >= t0]], ignore_index=True)
-    keys = list(dict.fromkeys(zip(before["service"], before["metric"])))
-    keys += [k for k in dict.fromkeys(zip(after["service"], after["metric"])) if k not in set(keys)]
-    rank = {k: n for n, k in enumerate(keys)}
-    both["_k"] = [rank[k] for k in zip(both["service"], both["metric"])]
-    both = both.sort_values(["_k", "t"], kind="stable", ignore_index=True)
-    return both[METRIC_COLUMNS]
-
-
-def _stitch_logs(before: pa.Table, after: pa.Table, t0: float) -> pa.Table:
-    import pyarrow.compute as pc
-
-    head = before.filter(pc.less(before.column("t"), t0))
-    tail = after.filter(pc.greater_equal(after.column("t"), t0))
-    both = pa.concat_tables([head, tail.cast(head.schema)])
-    ids = pa.chunked_array([pa.array(np.arange(both.num_rows, dtype=np.int64))])
-    return both.set_column(0, "id", ids)
+def _still_frozen(before: pd.DataFrame, window: pd.DataFrame, win: State, t0: float) -> pd.DataFrame:
+    """A dashboard frozen (stale mode) across the cut keeps showing the last value it received
+    before the cut, not the window's first unseen one."""
+    for i, name in enumerate(win.names):
+        if win.stale_mode.get(i) != 2 or not win.stale[i, 0]:
+            continue
+        run = int(np.argmin(win.stale[i])) if not win.stale[i].all() else win.T
+        until = t0 + run * win.scenario.grid
+        last = before[(before["service"] == name) & (before["t"] < t0)].groupby("metric", sort=False)["value"].last()
+        rows = (window["service"] == name) & (window["t"] < until)
+        window.loc[rows, "value"] = window.loc[rows, "metric"].map(last).fillna(window.loc[rows, "value"])
+    return window
 
 
 def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
@@ -198,13 +201,17 @@ def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
         "replication_lag_s": np.round(st.replication_lag_s, 1),
         "packet_loss_pct": np.round(100.0 * st.packet_loss, 2),
         "clock_skew_s": np.round(st.clock_skew_s, 3),
+        "pool_waiters": np.round(st.pools.waiters, 1) if st.pools is not None else np.zeros_like(st.rps),
     }
+    has_pool = [s.pool is not None for s in st.scenario.services]
     frames = []
     for i, name in enumerate(st.names):
         kind = st.kinds[i]
         for metric, values in series.items():
             if metric in ONLY_FOR and kind not in ONLY_FOR[metric]:
                 continue
+            if metric == "pool_waiters" and not has_pool[i]:
+                continue  # only a declared pool counts its waiters
             if kind == "external" and metric not in CLIENT_SIDE:
                 continue
             row = np.round(values[i], 4)
@@ -257,7 +264,12 @@ def synthesize_logs(st: State, seed: int, rng: np.random.Generator, spans: pd.Da
     builder.warnings()
     builder.background()
     cols: dict[str, Any] = builder.build()
+    made = cols["t"]
+    cols["t"] = written_at(st, made, cols["service"])  # built from the spans before they are skewed
     order = np.argsort(cols["t"], kind="stable")
+    if st.logs_lost.any():  # the log pipeline was down: those lines never arrive
+        bucket = np.clip(((made - st.t[0]) // sc.grid).astype(np.int64), 0, st.T - 1)
+        order = order[~st.logs_lost[cols["service"][order], bucket[order]]]
     t = np.round(cols["t"][order], 3)
     svc = cols["service"][order]
     lvl = cols["level"][order]

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .changes import voice
+from .connpool import POOL_SOURCE
+from .faults import FAULTS
 from .physics import Z99, State
 from .routes import service_api, span_name
 
@@ -50,6 +52,8 @@ def _dominant_message(st: State, s: int, bucket: np.ndarray) -> np.ndarray:
         if name.startswith("ev"):
             ev = st.scenario.timeline[int(name[2:].partition(":")[0])]
             msgs.append(voice(ev).span_message)
+        elif name == POOL_SOURCE:
+            msgs.append(FAULTS["connection_pool_exhaustion"].span_message)
         elif name == "overload":
             msgs.append(_OWN_FAILURE.get(st.kinds[s], ("503 overloaded", ""))[0])
         else:

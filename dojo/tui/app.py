@@ -35,11 +35,13 @@ if TYPE_CHECKING:  # pragma: no cover - imported on the engine thread when neede
     from .prepare import Feeds
 
 DARK, LIGHT = "textual-dark", "textual-light"
-# What opening a scenario will need, in the order it needs it.
+# What opening a scenario will need, in the order it needs it. Not the synthesizer (faker, the
+# voices, the fault physics): an incident opened before comes from the cache, and the engine
+# thread runs this warm-up before the briefing's open, so it would only delay that open.
 WARM = (
     "dojo.scenario",
     "dojo.engine.session",
-    "dojo.telemetry.synthesize",
+    "dojo.telemetry.cache",
     "dojo.tui.screens.briefing",
     "dojo.tui.screens.workspace",
 )

@@ -44,6 +44,14 @@ class EngineThread:
                 future.add_done_callback(lambda f: None if f.cancelled() or f.exception() else abandoned(f.result()))
             raise
 
+    def submit(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
+        """Queue `fn` on the engine thread and return its Future: for a worker thread, which may
+        wait on it (the UI thread awaits `call` instead)."""
+        future = self._pool.submit(fn, *args, **kwargs)
+        self._pending.add(future)
+        future.add_done_callback(self._pending.discard)
+        return future
+
     @property
     def busy(self) -> bool:
         return bool(self._pending)

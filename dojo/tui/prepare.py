@@ -42,6 +42,7 @@ class Feeds:
     services: list = field(default_factory=list)
     alerts: list = field(default_factory=list)
     paged_service: str | None = None
+    signals: Any = None  # the engine's Signals over `logs`: the log pane filters there (data.log_rows)
 
     @classmethod
     def of(cls, session) -> "Feeds":
@@ -54,7 +55,7 @@ class Feeds:
         return cls(
             logs=sig.log_table, spans=sig.spans, events=sig.events, cube=MetricCube(sig.tel.metrics, sig.grid),
             start=sig.tel.start, duration=sig.end, services=list(sc.services), alerts=list(sc.alerts),
-            paged_service=paged,
+            paged_service=paged, signals=sig,
         )  # fmt: skip
 
 
@@ -81,7 +82,9 @@ def open_attempt(
     from dojo.engine.session import Session
 
     if synthesize is None:
-        from dojo.telemetry.cache import synthesize_cached as synthesize
+        from dojo.telemetry.cache import synthesize_cached
+
+        synthesize = synthesize_cached
 
     manual = settings.clock == "manual"
     if settings.resume is not None:

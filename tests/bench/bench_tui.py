@@ -30,8 +30,9 @@ sys.path.insert(0, str(HERE.parents[1]))
 import pyarrow.compute as pc  # noqa: E402
 from textual.app import App, ComposeResult  # noqa: E402
 
+from dojo.engine.queries import Signals  # noqa: E402
 from dojo.tui import WIDGETS_CSS  # noqa: E402
-from dojo.tui.data.log_filter import LogFilter  # noqa: E402
+from dojo.tui.data.log_rows import LogFilter, signals_matcher  # noqa: E402
 from dojo.tui.heap import settle_after_load  # noqa: E402
 from dojo.tui.widgets.log_view import LogView  # noqa: E402
 
@@ -83,12 +84,13 @@ class Empty(App):
 class Pane(App):
     CSS_PATH = [WIDGETS_CSS]
 
-    def __init__(self, telemetry):
+    def __init__(self, telemetry, signals):
         super().__init__()
-        self.telemetry = telemetry
+        self.telemetry, self.signals = telemetry, signals
 
     def compose(self) -> ComposeResult:
-        yield LogView(self.telemetry.logs, self.telemetry.start, id="logs")
+        # The engine's filter, as the workspace's pane has it (there through the engine thread).
+        yield LogView(self.telemetry.logs, self.telemetry.start, signals_matcher(self.signals), id="logs")
 
     def on_mount(self) -> None:
         settle_after_load()  # as the real app does once its panes are fed (dojo/tui/heap.py)
@@ -113,11 +115,11 @@ async def wait_applied(view: LogView, flt: LogFilter, pilot) -> None:
     await pilot.pause()  # and the repaint that shows it
 
 
-async def pane_run(telemetry) -> dict:
+async def pane_run(telemetry, signals) -> dict:
     out: dict = {}
     beat = Heartbeat()
     t0 = time.perf_counter()
-    app = Pane(telemetry)
+    app = Pane(telemetry, signals)
     async with app.run_test(size=SIZE) as pilot:
         beat.start()
         view = app.query_one(LogView)
@@ -289,7 +291,7 @@ def raw_filter(telemetry) -> list[tuple[str, float]]:
     rows = []
     for flt in FILTERS:
         started = time.perf_counter()
-        pc.match_substring_regex(message, flt.re2_pattern, ignore_case=flt.ignore_case)
+        pc.match_substring_regex(message, flt.pattern, ignore_case=flt.ignore_case)
         rows.append((flt.describe(), time.perf_counter() - started))
     return rows
 
@@ -308,7 +310,8 @@ def main() -> None:
 
     base_start = asyncio.run(empty_start())
     base_filter = raw_filter(telemetry)
-    res = asyncio.run(pane_run(telemetry))
+    signals = Signals(telemetry)  # a Session builds these before any pane exists: not the pane's time
+    res = asyncio.run(pane_run(telemetry, signals))
 
     ok = lambda good: "ok" if good else "OVER BUDGET"  # noqa: E731
     print("\nbaselines (same run)")

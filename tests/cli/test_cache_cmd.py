@@ -96,3 +96,29 @@ def test_the_cache_modules_import_nothing_heavy():
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.split() == []
+
+
+def test_gameday_create_warms_the_cache_before_printing_codes(env, tmp_path, monkeypatch):
+    from dojo.telemetry import synthesize as synth_mod
+
+    calls = []
+    real = synth_mod.synthesize
+    monkeypatch.setattr(synth_mod, "synthesize", lambda *a, **k: calls.append(a) or real(*a, **k))
+    res = CliRunner().invoke(
+        cli, ["gameday", "create", str(env), "--team", "red", "--seed", "7", "--db", str(tmp_path / "game.sqlite3")]
+    )
+    assert res.exit_code == 0, res.output
+    assert "join code" in res.output
+    assert len(calls) == 1, "warmed once; the game itself is created from the cache"
+    listed = run("list").output
+    assert "tiny-cache" in listed and " 7 " in listed
+
+
+def test_warm_all_warms_every_builtin_scenario(env, tmp_path, monkeypatch):
+    folder = tmp_path / "library"
+    folder.mkdir()
+    env.rename(folder / "tiny.yaml")
+    monkeypatch.setenv("DOJO_SCENARIOS", str(folder))
+    res = run("warm", "--all")
+    assert res.exit_code == 0, res.output
+    assert res.output.count("synthesized") == 1 and "tiny-cache" in run("list").output

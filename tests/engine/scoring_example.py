@@ -31,7 +31,7 @@ def play(session) -> dict:
     window = s.metrics(service="payments", metric="rps", since=600.0).window
     s.pin(window.id, hypothesis="H2", note="payments rps doubles")
     s.advance(120)
-    return s.diagnose("checkout", "retry_storm", "checkout retries each failed payment call 4x with no backoff")["card"]
+    return s.diagnose("checkout", "retry_storm", "checkout retries each failed payment call 4x with no backoff").card
 
 
 def render(card: dict) -> str:

@@ -85,7 +85,7 @@ def test_bad_input_is_a_reply_and_the_session_goes_on(proto, line, error):
     assert error in reply["error"], reply["error"]
     assert "\n" not in reply["error"]
     assert send(proto, {"cmd": "status"})["ok"] is True
-    assert proto.session.status()["wrong_diagnoses"] == 0
+    assert proto.session.status().wrong_diagnoses == 0
 
 
 def test_help_lists_every_command_with_its_arguments(proto):
@@ -192,3 +192,35 @@ def test_pin_without_item_explains_the_id_confusion():
     except ValidationError as exc:
         message = format_validation(exc)
     assert message.startswith("item: required") and '"id" is the request\'s own id' in message
+
+
+def test_a_line_with_no_end_is_refused_in_bounded_memory_and_the_session_goes_on(proto):
+    import io
+    import tracemalloc
+
+    from dojo.commands.play import serve
+    from dojo.engine.protocol import MAX_COMMAND_CHARS
+
+    junk = "x" * (MAX_COMMAND_CHARS * 20)  # 20 MB with no newline, then a real command
+    inp, out = io.StringIO(junk + "\n" + json.dumps({"cmd": "status", "id": 2}) + "\n"), io.StringIO()
+    tracemalloc.start()
+    serve(proto, inp, out)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    first, second = (json.loads(line) for line in out.getvalue().splitlines())
+    assert first == {"ok": False, "error": f"protocol error: a command longer than {MAX_COMMAND_CHARS:,} characters"}
+    assert second["ok"] is True and second["id"] == 2
+    assert peak < 8 * MAX_COMMAND_CHARS  # a few reads of the cap, never the whole line
+
+
+def test_a_scenario_regex_that_backtracks_forever_in_python_is_checked_in_linear_time():
+    """Evidence selectors are the author's: `(a+)+$` validates (it is RE2) and would hang Python's
+    `re` on a pinned line of a's. Run in a child with a deadline, so a regression fails, not hangs."""
+    code = (
+        "from dojo.engine.evidence import _text_ok\n"
+        "from dojo.scenario.model import LogSelector\n"
+        "sel = LogSelector(regex='(a+)+$')\n"
+        "print(_text_ok(sel, 'a' * 60 + 'b'), _text_ok(sel, 'a' * 60))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["False", "True"], done.stderr

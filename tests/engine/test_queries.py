@@ -376,3 +376,17 @@ def test_both_text_paths_agree(signals, monkeypatch, args):
     monkeypatch.setattr(textsearch, "LITERAL_MAX_MATCHES", -1)
     slow = signals.logs(LogQuery(limit=20, **args), 2000.0)
     assert (fast.count, [x.id for x in fast.lines]) == (slow.count, [x.id for x in slow.lines])
+
+
+def test_match_spans_marks_every_match_in_linear_time():
+    """What the log pane marks on screen: RE2's matches, with positions in the original text; a
+    pattern that makes Python's `re` backtrack forever returns at once."""
+    from dojo.engine.textsearch import match_spans
+
+    texts = ["retrying a RETRYING b", "none", "x\ue000y retrying"]
+    assert match_spans(texts, "retrying", ignore_case=True) == [[(0, 8), (11, 19)], [], []]
+    assert match_spans(texts, "retrying") == [[(0, 8)], [], []]  # the marker characters' line is left unmarked
+    assert match_spans(["GET /api 503 x"], r"\d+") == [[(9, 12)]]
+    assert match_spans(["abc"], "x*") == [[]]  # empty matches mark nothing
+    assert match_spans(["a" * 5000 + "b"], "(a+)+$") == [[]]
+    assert match_spans([], "x") == []

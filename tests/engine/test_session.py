@@ -167,8 +167,8 @@ def test_duplicate_pins_and_the_pin_limit(make_session):
 def test_hints_unlock_in_order_at_their_cost(make_session, scenario):
     s = make_session()
     first, second = s.hint(), s.hint()
-    assert (first["index"], first["text"], first["cost_s"]) == (1, scenario.hints[0].text, 60.0)
-    assert (second["index"], second["cost_s"], second["hints_left"]) == (2, 120.0, 0)
+    assert (first.index, first.text, first.cost_s) == (1, scenario.hints[0].text, 60.0)
+    assert (second.index, second.cost_s, second.hints_left) == (2, 120.0, 0)
     with pytest.raises(QueryError, match="no more hints"):
         s.hint()
     assert s.score().hints_s == 180.0
@@ -183,7 +183,7 @@ def test_unknown_names_are_errors_not_wrong_guesses(make_session):
     ]:
         with pytest.raises(QueryError, match=message):
             s.diagnose(*args)
-    assert s.status()["wrong_diagnoses"] == 0 and "diagnosis" not in kinds(s)
+    assert s.status().wrong_diagnoses == 0 and "diagnosis" not in kinds(s)
 
 
 def test_a_wrong_diagnosis_costs_and_says_only_what_the_scenario_allows(make_session, scenario, telemetry):
@@ -216,8 +216,8 @@ def test_a_correct_diagnosis_ends_the_attempt_with_its_card(make_session):
     s = make_session()
     s.advance(120)
     r = s.diagnose(*RIGHT)
-    assert r["correct"] and r["card"]["ttcd_s"] == 120.0 and r["card"]["outcome"] == "solved"
-    assert s.status()["outcome"] == "solved"
+    assert r.correct and r.card is not None and r.card["ttcd_s"] == 120.0 and r.card["outcome"] == "solved"
+    assert s.status().outcome == "solved"
     for action in (
         lambda: s.hint(),
         lambda: s.diagnose(*RIGHT),
@@ -243,7 +243,7 @@ def test_give_up(make_session):
 def test_time_limit_times_the_attempt_out(make_session):
     s = make_session(time_limit=100.0, speed=2)
     s.advance(150)  # 75 learner seconds
-    assert s.status()["outcome"] == "in_progress"
+    assert s.status().outcome == "in_progress"
     s.advance(60)  # 105
     with pytest.raises(AttemptOver, match="timed_out"):
         s.diagnose(*RIGHT)
@@ -258,7 +258,7 @@ def test_challenge_mode_clock_just_runs(make_session):
     t = [0.0]
     s = make_session(mode="challenge", clock="real", time_source=lambda: t[0], speed=2)
     t[0] = 10.0
-    assert s.status()["now"] == 980.0 and s.status()["wall_s"] == 10.0
+    assert s.status().now == 980.0 and s.status().wall_s == 10.0
     for action in (s.pause, lambda: s.advance(10), lambda: s.set_speed(5)):
         with pytest.raises(ClockError, match="practice mode"):
             action()
@@ -362,7 +362,7 @@ def test_resume_rebuilds_the_attempt(make_session, store, scenario, telemetry):
     assert r.attempt.hints_used == 1 and r.attempt.wrong_diagnoses == 1 and r.attempt.sessions == 2
     r.resume_clock()
     r.advance(40)
-    card = r.diagnose(*RIGHT)["card"]
+    card = r.diagnose(*RIGHT).card
     assert card["ttcd_s"] == 60.0 and card["penalty_s"] == 180.0
     assert kinds(r)[-5:] == ["ended", "resumed", "clock", "clock", "diagnosis"]
 
@@ -415,9 +415,9 @@ def test_a_scenario_can_ask_for_the_trigger(make_session, trigger_world):
     with pytest.raises(NotFound):
         s.diagnose("checkout", "retry_storm", "x", trigger="E99")
     wrong = s.diagnose("checkout", "retry_storm", "the deploy did it", trigger=deploy)
-    assert wrong["correct"] is False and wrong["trigger_ok"] is False and wrong["service_ok"] is True
+    assert wrong.correct is False and wrong.trigger_ok is False and wrong.service_ok is True
     right = s.diagnose("checkout", "retry_storm", "the retry config", trigger=config)
-    assert right["correct"] is True
+    assert right.correct is True
 
 
 def test_leaving_and_resuming_keeps_learner_time_and_replay_position_exactly(make_session):

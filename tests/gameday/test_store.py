@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from dojo.store import Event, Store
-from dojo.store.games import DENIED, LATEST, Conflict, Denied, GameStore, normalize_code
+from dojo.store.games import DENIED, HEAD, LATEST, Conflict, Denied, GameStore, normalize_code, resolve_url
 
 
 def test_wrong_key_or_code_is_one_answer_that_says_nothing(store, game):
@@ -118,3 +118,134 @@ def test_a_guarded_write_ignores_kinds_it_does_not_depend_on(store, game):
     with pytest.raises(Conflict):  # but a hypothesis in between is
         store.team_append(code, "hypothesis", "cy", {"id": "H1", "text": "y"}, wall_s=0, scenario_t=0, expect=1,
                           guard=guard)  # fmt: skip
+
+
+def _statements(store):
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_a):
+        seen.append(statement.split()[0].upper())
+
+    sa.event.listen(store.engine, "before_cursor_execute", count)
+    return seen
+
+
+def test_a_member_action_is_one_write_statement_and_one_read(store, game):
+    """The latency budget rests on this: no BEGIN/COMMIT round trips on PostgreSQL, no lock held
+    across client round trips, and a poll is a single statement."""
+    code = game.teams[0][1]
+    store.team_view(code)  # the first read (game row, team) is cached from here on
+    seen = _statements(store)
+    stored, news, _ = store.team_write(code, "query", "ann", {}, wall_s=1, scenario_t=1, after=1)
+    assert [e.id for e in news][-1] == stored.id
+    assert len(seen) == 2, seen
+    seen.clear()
+    store.team_view(code, stored.id)
+    assert len(seen) == 1, seen
+
+
+def test_concurrent_writers_commit_in_id_order_so_a_cursor_never_skips(store, game):
+    """Readers poll 'everything after id N': an event committed after a reader passed its id
+    would never be seen. Many writers at once, one reader polling: it must see every event."""
+    import threading
+
+    codes = [c for _, c in game.teams]
+    written: list[int] = []
+    lock = threading.Lock()
+
+    def writer(i: int) -> None:
+        for _ in range(15):
+            e = store.team_append(codes[i % 3], "query", f"m{i}", {}, wall_s=1, scenario_t=1)
+            with lock:
+                written.append(e.id)
+
+    seen: set[int] = set()
+    cursor = 0
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):
+        _, _, evs, _ = store.facilitator_view(game.game_id, game.key, cursor)
+        for e in evs:
+            seen.add(e.id)
+            cursor = max(cursor, e.id)
+    for t in threads:
+        t.join()
+    _, _, evs, _ = store.facilitator_view(game.game_id, game.key, cursor)
+    seen |= {e.id for e in evs}
+    assert set(written) <= seen
+
+
+DATA = __import__("pathlib").Path(__file__).parent / "data"
+
+
+def test_a_store_made_before_alembic_upgrades_in_place_with_its_games_intact(tmp_path):
+    """games-v2.sqlite3 was written by the dojo before the Alembic revisions (game_schema_version 2,
+    one solo attempt, a game with two teams, a hypothesis and an inject)."""
+    import shutil
+
+    path = tmp_path / "old.sqlite3"
+    shutil.copy(DATA / "games-v2.sqlite3", path)
+    with GameStore(f"sqlite:///{path}") as store:
+        assert store.schema_version == LATEST
+        game, rows, evs, _ = store.facilitator_view("g-b8ad6e86", "tMQbkKkENyEa3Fwvf29yfw")
+        assert [r.name for r in rows] == ["red", "blue"]
+        assert [e.kind for e in evs if e.stream == 0] == ["created", "started", "inject"]
+        assert any(e.kind == "hypothesis" and e.actor == "ann" for e in evs)
+        stored = store.team_append("canyon agent breeze cider arrow", "query", "bob", {}, wall_s=1, scenario_t=1)
+        assert stored.seq == max(e.seq for e in evs if e.stream == 1) + 1
+    raw = sqlite3.connect(path)
+    assert raw.execute("SELECT version_num FROM game_alembic_version").fetchall() == [(HEAD,)]
+    raw.close()
+    with Store.open(path) as solo:
+        assert [e.kind for e in solo.events(1)] == ["started"]
+
+
+def test_a_postgresql_store_made_before_alembic_is_stamped_and_upgraded(pg_server, scenario, telemetry):
+    """PostgreSQL: the same upgrade, from a database as the dojo before Alembic left it (tables and
+    triggers, game_schema_version 2, no revision table, no append function)."""
+    from dojo.gameday.game import create_game
+
+    url = pg_server.url
+    with GameStore(url) as store:
+        game = create_game(store, scenario[0], scenario[1], ["red"], telemetry=telemetry)
+    engine = sa.create_engine(resolve_url(url))
+    with engine.begin() as c:
+        c.execute(sa.text("DROP TABLE game_alembic_version"))
+        c.execute(sa.text("DROP FUNCTION dojo_game_append"))
+        c.execute(sa.text("DROP TABLE game_files"))
+        c.execute(sa.text("UPDATE game_schema_version SET version = 2"))
+    with GameStore(url) as store:
+        assert store.schema_version == LATEST
+        e = store.team_append(game.teams[0][1], "query", "ann", {}, wall_s=1, scenario_t=1)  # uses the function
+        assert e.seq == 2
+    with engine.begin() as c:
+        assert c.execute(sa.text("SELECT version_num FROM game_alembic_version")).scalar() == HEAD
+    engine.dispose()
+
+
+def test_a_store_from_a_newer_dojo_is_refused_with_a_clear_line(tmp_path):
+    from dojo.store.errors import StoreError
+
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    GameStore(url).close()
+    raw = sqlite3.connect(tmp_path / "x.sqlite3")
+    raw.execute("UPDATE game_alembic_version SET version_num = 'g9999'")
+    raw.commit()
+    raw.close()
+    with pytest.raises(StoreError, match="unknown here; upgrade dojo"):
+        GameStore(url)
+
+
+def test_the_store_knows_every_shipped_revision_in_order():
+    """HEAD and REVISIONS let an up-to-date store open without importing Alembic: they must be
+    exactly the chain in game_migrations/versions."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from dojo.store import games
+
+    config = Config()
+    config.set_main_option("script_location", str(games.MIGRATIONS_DIR))
+    chain = [r.revision for r in ScriptDirectory.from_config(config).walk_revisions()][::-1]
+    assert chain == games.REVISIONS and games.HEAD == chain[-1]

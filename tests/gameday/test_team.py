@@ -16,7 +16,7 @@ from dojo.gameday.errors import GameError
 from dojo.gameday.game import Facilitator
 from dojo.gameday.report import build, html_report, markdown
 from dojo.gameday.team import TeamSession
-from dojo.store.games import GameStore
+from dojo.store.games import Denied, GameStore
 
 from .pg import wait_until
 
@@ -207,3 +207,64 @@ def _works(s):
         return True
     except Exception:
         return False
+
+
+def test_a_scenarios_own_injects_are_released_by_the_game_clock(store, scenario, telemetry):
+    """`injects:` in the scenario (scenario time) become the game's scheduled injects (game time:
+    from the page, at the game's speed), beside the facilitator's own."""
+    from dojo.engine.clock import page_time
+    from dojo.gameday.clock import due
+    from dojo.gameday.game import create_game
+
+    sc, source = scenario
+    assert sc.injects, "the built-in checkout-retry-storm carries injects"
+    created = create_game(store, sc, source, ["red"], speed=10.0, telemetry=telemetry, scheduled=[(5.0, "mine")])
+    game, _, _, _ = store.team_view(created.teams[0][1])
+    plan = game.settings["scheduled"]
+    start = page_time(sc, telemetry.events)
+    expected = [("mine", 5.0)] + [(x.text, max(0.0, (x.at - start) / 10.0)) for x in sc.injects]
+    assert [(x["text"], x["at_s"]) for x in plan] == expected
+    first = min(x["at_s"] for x in plan if x["text"] != "mine")
+    assert sc.injects[0].text not in [x["text"] for x in due(plan, first - 0.1)]
+    assert sc.injects[0].text in [x["text"] for x in due(plan, first)]
+
+
+def test_the_team_session_extends_the_engine_only_through_its_public_hooks():
+    """TeamSession may override Session's public extension points (record, check_time,
+    check_open), never its private methods: those may change under it without notice."""
+    from dojo.engine.session import Session
+    from dojo.gameday.team import TeamSession
+
+    private = [n for n in vars(TeamSession) if n.startswith("_") and not n.startswith("__") and hasattr(Session, n)]
+    assert private == []
+    assert {"record", "check_time", "check_open"} <= set(vars(TeamSession))
+
+
+def test_a_scenario_with_imported_signals_plays_the_same_files_on_every_machine(store, scenario, tmp_path, monkeypatch):
+    """The game keeps a copy of the imported files: a team on a machine without the scenario's
+    folder (here: deleted, and another data folder) replays the very same imported lines."""
+    import json
+    import shutil
+
+    from dojo.gameday.game import Facilitator, create_game
+    from dojo.gameday.team import TeamSession
+    from dojo.scenario import load_scenario
+
+    folder = tmp_path / "authored"
+    (folder / "x.signals").mkdir(parents=True)
+    line = {"ts": "2026-03-10T14:05:00Z", "level": "ERROR", "service": "checkout", "host": "h1", "trace_id": "",
+            "msg": "zebra-imported: card vault handshake refused"}  # fmt: skip
+    (folder / "x.signals" / "logs.jsonl").write_text(json.dumps(line) + "\n")
+    source = scenario[1] + "\nimports:\n  logs: x.signals/logs.jsonl\n"
+    (folder / "x.yaml").write_text(source)
+    sc = load_scenario(folder / "x.yaml")
+    created = create_game(store, sc, source, ["red", "blue"], speed=10.0)
+    Facilitator(store, created.game_id, created.key).start()
+    shutil.rmtree(folder)
+    monkeypatch.setenv("DOJO_HOME", str(tmp_path / "another-machine"))
+    for _, code in created.teams:
+        team = TeamSession.join(store, code, "ann")
+        page = team.logs(contains="zebra-imported", limit=5)
+        assert [x.message for x in page.lines] == [line["msg"]]
+    with pytest.raises(Denied):
+        store.game_files(created.game_id, code="amber amber amber amber amber")

@@ -151,3 +151,17 @@ def test_a_symlink_inside_a_folder_is_not_followed_and_is_named(tmp_path):
     out = tmp_path / "clean"
     assert CliRunner().invoke(cli, ["sanitize", str(bundle), "--out", str(out), "--secret", "s"]).exit_code == 0
     assert not any("not part of the bundle" in f.read_text() for f in out.rglob("*.log"))
+
+
+def test_control_characters_in_messages_are_written_as_valid_json(tmp_path):
+    from dojo.importer.run import write
+
+    log = tmp_path / "app.log"
+    log.write_text(
+        '2026-03-10T14:00:00Z ERROR \x1b[31mred\x1b[0m "quoted" back\\slash\ttab\n2026-03-10T14:00:01Z INFO ok\n'
+    )
+    result = ImportResult()
+    read_file(log, result)
+    out = write(result, tmp_path / "out")
+    rows = [json.loads(line) for line in out["logs"].read_text().splitlines()]
+    assert rows[0]["msg"] == '\x1b[31mred\x1b[0m "quoted" back\\slash\ttab' and rows[1]["msg"] == "ok"

@@ -87,3 +87,16 @@ def test_the_wheel_plays_a_scenario_headless_to_a_solve(installed):
     replies = [json.loads(line) for line in out.stdout.splitlines()]
     assert [r["ok"] for r in replies] == [True, True, True], replies
     assert replies[1]["correct"] is True and replies[1]["card"]["outcome"] == "solved"
+
+
+def test_the_wheel_creates_a_game_with_the_migrations_it_ships(installed):
+    """The game tables are made by Alembic revisions inside the package: from the wheel, with no
+    checkout and no alembic.ini anywhere, `gameday create` migrates a new store and `status` reads it."""
+    dojo, env, work = installed
+    db = work / "games.sqlite3"
+    out = _run([str(dojo), "gameday", "create", "checkout-retry-storm", "--team", "red", "--db", str(db), "--json"],
+               cwd=work, env=env)  # fmt: skip
+    created = json.loads(out.stdout)
+    status = _run([str(dojo), "gameday", "status", created["game"], "--key", created["key"], "--db", str(db), "--json"],
+                  cwd=work, env=env)  # fmt: skip
+    assert json.loads(status.stdout)["teams"][0]["team"] == "red"

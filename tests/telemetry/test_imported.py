@@ -88,7 +88,7 @@ def test_imported_scenario_plays_in_the_engine(tmp_path, real):
     page = s.logs(contains="retrying request to payments")
     assert page.count > 0
     s.pin(page.lines[0].id)
-    assert s.diagnose("checkout", "retry_storm", "retries without backoff")["correct"]
+    assert s.diagnose("checkout", "retry_storm", "retries without backoff").correct
     s.close()
 
 

@@ -176,3 +176,39 @@ def test_only_the_buckets_from_t_are_rendered_again(monkeypatch):
     monkeypatch.setattr(synth, "render", spy)
     act(tel, st, {"at": "6m", "kind": "restart", "service": "backend"})
     assert seen == [(st.T - 36, 360.0)]
+
+
+def test_an_action_on_a_system_with_every_carried_state():
+    """Operations, a pool, a queue with its consumer, an autoscaler and the metrics pipeline, all
+    resumed: the window has the whole length, the prefix is untouched and the action acts."""
+    from dojo.telemetry.actions import act
+    from dojo.telemetry.synthesize import synthesize_with_state
+
+    services = [
+        {"name": "edge", "kind": "lb", "calls": ["orders"], "rps": 60},
+        {
+            "name": "orders",
+            "calls": ["jobs", "orders-db"],
+            "pool": {"size": 5},
+            "autoscale": {"min": 2, "max": 6},
+            "operations": [
+                {"name": "get", "route": "GET /api/v1/orders/{id}", "share": 0.8, "calls": ["orders-db"]},
+                {"name": "put", "route": "POST /api/v1/orders", "share": 0.2, "writes": True},
+            ],
+        },
+        {"name": "jobs", "kind": "queue"},
+        {"name": "mailer", "kind": "worker", "consumes": "jobs"},
+        {"name": "orders-db", "kind": "db"},
+        {"name": "metrics", "kind": "http", "rps": 20, "pipeline": {"carries": "metrics", "mode": "stale"}},
+    ]
+    slow = {"at": "4m", "kind": "dependency_latency", "service": "orders-db", "params": {"added_ms": 300}}
+    tel, st = synthesize_with_state(tiny(services, [slow], duration="12m"))
+    tel2, st2 = act(tel, st, {"at": "6m", "kind": "restart", "service": "mailer", "params": {"warmup_s": 120}})
+    for name in STATE_SERIES:
+        assert getattr(st, name)[:, :36].tobytes() == getattr(st2, name)[:, :36].tobytes(), name
+        assert getattr(st2, name).shape == getattr(st, name).shape
+    assert all(o.p50.shape == (st.T,) for o in st2.ops[st2.index("orders")])
+    assert st2.pools.waiters.shape == (st.S, st.T)
+    mailer = st2.index("mailer")
+    assert st2.ready[mailer][37] < st.ready[mailer][37]
+    assert tel2.metrics["t"].max() == tel.metrics["t"].max()

@@ -86,3 +86,28 @@ def test_a_surge_on_a_service_nobody_outside_calls_is_not_a_no_op():
     assert mean(st.rps[api], 360, 600) > 2.5 * mean(st.rps[api], 0, 300)
     # It forwards the surge, up to what its capacity (200 rps) lets through.
     assert mean(st.rps[db], 360, 600) > 1.5 * mean(st.rps[db], 0, 300)
+
+
+def test_a_skewed_clock_stamps_its_own_logs_and_spans():
+    from dojo.telemetry.synthesize import synthesize
+
+    services = [
+        {"name": "edge", "kind": "lb", "calls": ["api"], "rps": 50},
+        {"name": "api", "kind": "http", "calls": ["auth"]},
+        {"name": "auth", "kind": "http"},
+    ]
+    skew = {"at": "5m", "kind": "clock_skew", "service": "auth", "params": {"skew_s": 120, "leeway_s": 300}}
+    plain, skewed = synthesize(tiny(services)), synthesize(tiny(services, [skew]))
+    logs = skewed.logs.to_pandas()
+    auth, api = logs[logs["service"] == "auth"], logs[logs["service"] == "api"]
+    # Nothing of auth's before 5m (skewed it writes 7m); the others' clocks are right.
+    assert not auth["t"].between(300, 420).any() and api["t"].between(300, 420).sum() > 100
+    assert auth["t"].max() > 1200 - 1  # its last lines are stamped past the end of the window
+    assert logs["t"].is_monotonic_increasing  # the aggregator sorts by the written time
+    sp = skewed.spans
+    child = sp[sp["service"] == "auth"].set_index("trace_id")["t"]
+    parent = sp[sp["service"] == "api"].drop_duplicates("trace_id").set_index("trace_id")["t"]
+    late = (child - parent.reindex(child.index)).dropna()
+    assert (late[late > 100]).size > 0.5 * late.size  # children begin two minutes after their parents
+    plain_logs = plain.logs.to_pandas()
+    assert plain_logs[plain_logs["service"] == "auth"]["t"].between(300, 420).any()

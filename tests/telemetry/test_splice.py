@@ -75,3 +75,22 @@ def test_another_scenario_cannot_be_spliced(incidents):
     base, _, _ = incidents
     with pytest.raises(ValueError, match="same scenario"):
         splice(base, synthesize(tiny(), seed=99), AT)
+
+
+def test_the_engine_reads_a_spliced_incident_without_copying_the_cached_part(incidents):
+    from dataclasses import replace
+
+    _, _, s = incidents
+    sig = Signals(s)
+    assert sig.message.num_chunks == 2
+    assert mapped.locate(sig.message.chunk(0).buffers()[2].address, 1) is not None
+    flat = Signals(replace(s, logs=s.logs.combine_chunks()))  # the same incident as one copied table
+    for q in (
+        LogQuery(contains="GET", limit=20),
+        LogQuery(regex="time(d )?out", limit=20),
+        LogQuery(service="api", level="ERROR", limit=20),
+        LogQuery(contains="a", ignore_case=True, service="db", limit=20),
+    ):
+        a, b = sig.logs(q, now=s.duration), flat.logs(q, now=s.duration)
+        assert (a.count, [x.id for x in a.lines]) == (b.count, [x.id for x in b.lines]), q
+    assert sig.text._bytes is not None and sig.logs(LogQuery(contains="GET"), now=s.duration).count > 0

@@ -71,3 +71,22 @@ async def settle(app: App, pilot) -> None:
     await app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.pause()
+
+
+def matcher(tel: Telemetry):
+    """The engine's log filter over `tel`, as the log pane asks it (no session, no engine thread)."""
+    from dojo.tui.data.log_rows import signals_matcher
+
+    return signals_matcher(_signals(id(tel), tel))
+
+
+_SIGNALS: dict = {}
+
+
+def _signals(key: int, tel: Telemetry):
+    from dojo.engine.queries import Signals
+
+    if key not in _SIGNALS:
+        _SIGNALS.clear()
+        _SIGNALS[key] = (tel, Signals(tel))  # the telemetry kept alive, so its id stays its own
+    return _SIGNALS[key][1]

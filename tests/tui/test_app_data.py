@@ -9,7 +9,7 @@ from dojo.store import Store
 from dojo.tui.data.card import card_terms, card_text, headline
 from dojo.tui.data.debrief import INCIDENT, YOU, debrief_timeline
 from dojo.tui.data.library import Card, LibraryFilter, read_cards, records, scenarios_dir
-from dojo.tui.data.log_filter import LogFilter
+from dojo.tui.data.log_rows import LogFilter
 from dojo.tui.data.pins import pin_label
 from dojo.tui.data.progress import summaries, ttcd_series, weakest
 
@@ -204,15 +204,15 @@ def test_weakest_puts_the_least_solved_kind_first():
 
 def test_a_committed_log_filter_is_the_engines_query_for_the_same_lines(store):
     s = session(store)
-    from dojo.tui.data.log_filter import LogColumns
+    from dojo.tui.data.log_rows import LogColumns, signals_matcher
 
-    cols = LogColumns(s.signals.log_table)
+    cols, match = LogColumns(s.signals.log_table), signals_matcher(s.signals)
     for flt in (
         LogFilter(text="retrying"),
         LogFilter(text="GET /api", service="checkout"),
         LogFilter(text=r"attempt [34]/\d", regex=True, level="WARN"),
     ):
-        visible = cols.match(flt)
+        visible = match(flt, 0, len(cols))
         shown = int((cols.t[visible] <= s.now()).sum())
         assert s.logs(record=False, limit=0, **flt.query_args()).count == shown
     assert LogFilter(level="WARN").query_args() == {"level": ["WARN", "ERROR"]}

@@ -4,38 +4,42 @@ import sys
 import numpy as np
 import pytest
 
-from dojo.tui.data.log_filter import FilterError, LogColumns, LogFilter
+from dojo.tui.data.log_rows import FilterError, LogFilter
 from dojo.tui.data.metric_cube import MetricCube
 
-from .helpers import incident
+from .helpers import incident, matcher
 
 
 def test_the_data_layer_does_not_import_textual():
     """dojo/tui/data is meant to move into the engine: it must stay free of the UI toolkit."""
     code = (
-        "import sys, dojo.tui.data.log_filter, dojo.tui.data.traces, dojo.tui.data.health, dojo.tui.data.braille; "
+        "import sys, dojo.tui.data.log_rows, dojo.tui.data.traces, dojo.tui.data.health, dojo.tui.data.braille; "
         "print('textual' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
-def test_filter_matches_a_python_scan_with_smart_case():
-    cols = LogColumns(incident().logs)
-    messages = incident().logs["message"].to_pylist()
-    lower = cols.match(LogFilter(text="timed out"))
+def test_the_engines_filter_matches_a_python_scan_with_smart_case():
+    tel = incident()
+    match, n = matcher(tel), tel.n_logs
+    messages = tel.logs["message"].to_pylist()
+    lower = match(LogFilter(text="timed out"), 0, n)
     assert lower.tolist() == [i for i, m in enumerate(messages) if "timed out" in m.lower()]
-    exact = cols.match(LogFilter(text="GET /api"))  # an upper-case letter: exact case
+    exact = match(LogFilter(text="GET /api"), 0, n)  # an upper-case letter: exact case
     assert exact.tolist() == [i for i, m in enumerate(messages) if "GET /api" in m]
-    assert cols.match(LogFilter()) is None
-    assert len(cols.match(LogFilter(service="nope"))) == 0
-    with pytest.raises(FilterError):
-        cols.match(LogFilter(text="[", regex=True))
+    assert match(LogFilter(text="GET /api"), 100, 5000).tolist() == [i for i in exact.tolist() if 100 <= i < 5000]
+    with pytest.raises(FilterError, match="service"):
+        match(LogFilter(service="nope"), 0, n)
+    with pytest.raises(FilterError, match="invalid regex"):
+        match(LogFilter(text="[", regex=True), 0, n)
+    with pytest.raises(FilterError, match="500 characters"):
+        match(LogFilter(text="x" * 501), 0, n)
 
 
 def test_plain_text_with_regex_characters_is_taken_literally():
-    cols = LogColumns(incident().logs)
-    got = cols.match(LogFilter(text="(request_id="))
+    tel = incident()
+    got = matcher(tel)(LogFilter(text="(request_id="), 0, tel.n_logs)
     messages = incident().logs["message"].to_pylist()
     assert len(got) and got.tolist() == [i for i, m in enumerate(messages) if "(request_id=" in m]
 

@@ -67,3 +67,53 @@ def test_hostile_game_through_console_projector_and_lobby_with_pilot(tmp_path):
 
     asyncio.run(console())
     asyncio.run(lobby())
+
+
+def test_safe_escapes_every_bracket_so_our_own_markup_stays_ours():
+    """rich's escape() leaves `\\e[2J [/b]` half escaped for Textual (a stray backslash shows), and a
+    trailing backslash would escape the closing tag that follows it."""
+    from dojo.tui.plain import cell, safe
+
+    for text in [
+        r"\e[2J [/b]",
+        "a\\[/b]",
+        "[[b]]",
+        "[/]",
+        "x [@click=app.quit]y[/]",
+        "ends with \\",
+        "\x1b[5;41m[red]",
+    ]:
+        shown = Content.from_markup(f"[b]{safe(text)}[/b] tail")
+        expected = text.replace("\x1b", r"\e") + (" " if text.endswith("\\") else "")
+        assert shown.plain == expected + " tail", text
+        assert [(s.start, s.end, str(s.style)) for s in shown.spans] == [(0, len(expected), "b")], text
+    table_cell = cell("id [b]bold?[/b] \x07")
+    assert table_cell.plain == r"id [b]bold?[/b] \a" and not table_cell.spans  # a Text: no markup read
+
+
+def test_a_text_box_spells_out_what_is_pasted_or_prefilled():
+    import asyncio
+
+    from textual.app import App
+
+    from dojo.tui.widgets.plain_input import PlainInput
+
+    class Box(App):
+        def compose(self):
+            yield PlainInput("shared \x1b]0;X\x07 text")
+
+    async def main():
+        app = Box()
+        async with app.run_test() as pilot:
+            box = app.query_one(PlainInput)
+            assert box.value == r"shared \e]0;X\a text"
+            box.value = ""
+            box.focus()
+            await pilot.pause()
+            from textual import events
+
+            box.post_message(events.Paste("pasted \x1b[2J\u202e"))
+            await pilot.pause()
+            assert box.value == r"pasted \e[2J\u202e"
+
+    asyncio.run(main())

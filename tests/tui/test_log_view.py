@@ -2,10 +2,10 @@ import numpy as np
 import pyarrow.compute as pc
 
 from dojo.telemetry.text import plain_lines
-from dojo.tui.data.log_filter import LogFilter
+from dojo.tui.data.log_rows import LogFilter
 from dojo.tui.widgets.log_view import LogView
 
-from .helpers import FAULT_AT, drive, incident, settle
+from .helpers import FAULT_AT, drive, incident, matcher, settle
 
 
 def shown(view: LogView) -> list[str]:
@@ -33,7 +33,7 @@ def test_renders_the_rows_at_the_scroll_position():
         width = view.scrollable_content_region.width
         assert lines[:3] == [compact(e)[:width].rstrip() for e in expected]
 
-    drive(LogView(tel.logs, tel.start), script)
+    drive(LogView(tel.logs, tel.start, matcher(tel)), script)
 
 
 def test_only_lines_up_to_now_exist():
@@ -47,7 +47,7 @@ def test_only_lines_up_to_now_exist():
         last = shown(view)[-1]
         assert last.startswith("14:01:5")  # the tail is at two minutes, nothing later
 
-    drive(LogView(tel.logs, tel.start), script)
+    drive(LogView(tel.logs, tel.start, matcher(tel)), script)
 
 
 def test_filter_shows_only_matching_lines_and_marks_the_match():
@@ -71,7 +71,7 @@ def test_filter_shows_only_matching_lines_and_marks_the_match():
             assert marked == ["retrying"]
         assert "retrying" in view.heading
 
-    drive(LogView(tel.logs, tel.start), script)
+    drive(LogView(tel.logs, tel.start, matcher(tel)), script)
 
 
 def test_regex_service_and_level_filters_combine():
@@ -91,7 +91,7 @@ def test_regex_service_and_level_filters_combine():
         assert view.filter_error and "filter error" in view.status
         assert view.row_count == len(want)  # a broken regex keeps the last good result
 
-    drive(LogView(tel.logs, tel.start), script)
+    drive(LogView(tel.logs, tel.start, matcher(tel)), script)
 
 
 def test_cursor_selects_a_line_and_exposes_its_pin_id():
@@ -114,7 +114,7 @@ def test_cursor_selects_a_line_and_exposes_its_pin_id():
         assert pin.line_id == line_id
         assert pin.text == plain_lines(tel.logs.slice(row, 1), tel.start)[0].as_py()
 
-    drive(LogView(tel.logs, tel.start), script)
+    drive(LogView(tel.logs, tel.start, matcher(tel)), script)
 
 
 def test_cursor_stays_on_its_line_across_filters():
@@ -133,7 +133,7 @@ def test_cursor_stays_on_its_line_across_filters():
         await pilot.pause()
         assert view.cursor == target
 
-    drive(LogView(tel.logs, tel.start), script)
+    drive(LogView(tel.logs, tel.start, matcher(tel)), script)
 
 
 def test_follows_new_lines_until_scrolled_back():
@@ -165,7 +165,7 @@ def test_follows_new_lines_until_scrolled_back():
         await pilot.press("end")
         assert view.follow and view.pending == 0 and view.scroll_y == view.max_scroll_y
 
-    drive(LogView(tel.logs, tel.start), script)
+    drive(LogView(tel.logs, tel.start, matcher(tel)), script)
 
 
 def test_jump_to_time_puts_the_cursor_on_the_first_line_at_or_after_it():
@@ -181,7 +181,7 @@ def test_jump_to_time_puts_the_cursor_on_the_first_line_at_or_after_it():
         assert view.scroll_y <= row < view.scroll_y + view.scrollable_content_region.height
         assert not view.follow
 
-    drive(LogView(tel.logs, tel.start), script)
+    drive(LogView(tel.logs, tel.start, matcher(tel)), script)
 
 
 def test_wide_lines_are_the_plain_lines():
@@ -196,4 +196,4 @@ def test_wide_lines_are_the_plain_lines():
         full = plain_lines(tel.logs.slice(0, 1), tel.start)[0].as_py()
         assert view.render_line(0).text.rstrip() == full[: view.scrollable_content_region.width].rstrip()
 
-    drive(LogView(tel.logs, tel.start), script, size=(200, 10))
+    drive(LogView(tel.logs, tel.start, matcher(tel)), script, size=(200, 10))

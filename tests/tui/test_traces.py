@@ -81,7 +81,7 @@ def test_trace_list_lists_finished_traces_and_announces_the_selection():
         tl.now = 300.0
         await pilot.pause()
         assert tl.row_count == int((trace_summaries(tel.spans).end <= 300).sum())
-        tl.query = TraceQuery(status="error")
+        tl.trace_query = TraceQuery(status="error")
         await pilot.pause()
         assert all("✗" in tl.render_line(y).text for y in range(min(tl.row_count, 5)))
         tl.focus()

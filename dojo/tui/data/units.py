@@ -68,4 +68,5 @@ METRIC_LABELS = {
     "replication_lag_s": "replication lag",
     "packet_loss_pct": "packet loss",
     "clock_skew_s": "clock skew",
+    "pool_waiters": "waiting for a connection",
 }

@@ -3,6 +3,7 @@ and the member's name, check them against the game, then carry on as `dojo join 
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -53,7 +54,10 @@ class AskCodeScreen(Screen):
         assert isinstance(app, AskCodeApp)
         problem = await app.check_code(code)
         if problem:
-            return self.say(problem)
+            field = self.query_one("#ask-code", Input)
+            field.value = ""  # the next try starts clean, with the keys in the code's box
+            field.focus()
+            return self.say(f"{code}: {problem}")
         await app.join_as(code, name)
 
     def say(self, text: str) -> None:
@@ -68,7 +72,9 @@ class AskCodeApp(TeamApp):
         super().__init__(db, "", member)
         self.game_id = game
 
-    async def on_mount(self) -> None:
+    async def on_mount(self, event: events.Mount | None = None) -> None:
+        if event is not None:
+            event.prevent_default()  # TeamApp's on_mount joins: it runs once a code is given (join_as)
         self.push_screen(AskCodeScreen(self.member))
 
     async def check_code(self, code: str) -> str | None:

@@ -149,7 +149,10 @@ class BriefingScreen(DojoScreen[None]):
             self._fail("This scenario does not load:\n" + "\n".join(str(e) for e in exc.errors))
             return
         self._show_scenario(sc)
-        progress = lambda phase, fraction: self.post_message(self.Synthesizing(phase, fraction))  # noqa: E731 - from the engine thread
+
+        def progress(phase: str, fraction: float) -> None:  # called on the engine thread: a message crosses over
+            self.post_message(self.Synthesizing(phase, fraction))
+
         try:
             session, feeds = await app.engine.call_or_else(
                 lambda: open_attempt(sc, app.store(), self.settings, app.synthesize, progress),

@@ -13,6 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, Label, Select, Static, TextArea
 
 from dojo.engine.api import Briefing
@@ -31,7 +32,7 @@ class DiagnosisScreen(DojoModal[dict | None]):
     def __init__(
         self,
         briefing: Briefing,
-        changes: list[tuple[str, str]] | None = None,
+        changes: list[tuple[Content, str]] | None = None,
         draft: dict | None = None,
         wrong_so_far: int = 0,
     ):

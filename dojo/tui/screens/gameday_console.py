@@ -7,7 +7,7 @@ UI thread; the view refreshes every second (a poll of new events since the last 
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, cast
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -76,6 +76,11 @@ class TextPrompt(ModalScreen[str | None]):
 
 
 class ConsoleScreen(Screen):
+    @property
+    def console(self) -> ConsoleApp:
+        """The app, typed: what this screen asks of it is checked."""
+        return cast("ConsoleApp", self.app)
+
     BINDINGS = [
         Binding("s", "start", "Start", id="game.start"),
         Binding("space", "pause", "Pause/resume", id="game.pause"),
@@ -107,7 +112,7 @@ class ConsoleScreen(Screen):
         self.call_after_refresh(self.refresh_status)
 
     async def refresh_status(self) -> None:
-        st = await self.app.run_game(lambda f: f.status(), quiet=True)
+        st = await self.console.run_game(lambda f: f.status(), quiet=True)
         if st is not None:
             self.show(st)
 
@@ -138,7 +143,7 @@ class ConsoleScreen(Screen):
         return str(table.get_row_at(table.cursor_row)[0])
 
     async def _do(self, fn: Callable) -> None:
-        st = await self.app.run_game(fn)
+        st = await self.console.run_game(fn)
         if st is not None:
             self.show(st)
             if st.get("released") is not None:

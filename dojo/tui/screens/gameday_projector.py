@@ -4,6 +4,8 @@ facilitator has switched it on. It reads the console's status; it never shows wr
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -11,6 +13,9 @@ from textual.screen import Screen
 from textual.widgets import Digits, Footer, Static
 
 from ..plain import plain_block, safe
+
+if TYPE_CHECKING:  # the console app imports this screen
+    from .gameday_console import ConsoleApp
 
 
 def clock(seconds):
@@ -32,6 +37,11 @@ def projector_lines(st: dict) -> list[str]:
 class ProjectorScreen(Screen):
     BINDINGS = [Binding("escape,v", "app.pop_screen", "Back to console", id="view.console")]
 
+    @property
+    def console(self) -> ConsoleApp:
+        """The app, typed: the projector is the console's second view."""
+        return cast("ConsoleApp", self.app)
+
     def compose(self) -> ComposeResult:
         yield Static("", id="projector-title")
         yield Digits("00:00", id="projector-clock")
@@ -44,7 +54,7 @@ class ProjectorScreen(Screen):
         self.call_after_refresh(self.refresh_view)
 
     async def refresh_view(self) -> None:
-        st = await self.app.run_game(lambda f: f.status(), quiet=True)
+        st = await self.console.run_game(lambda f: f.status(), quiet=True)
         if st is None:
             return
         shown = st["left_s"] if st.get("left_s") is not None else st["running_s"]

@@ -8,6 +8,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
 from ..data.card import OUTCOMES
@@ -79,7 +80,7 @@ class ProgressScreen(DojoScreen[None]):
         box = self.query_one("#progress-ttcd", VerticalScroll)
         box.remove_children()
         series = ttcd_series(attempts)
-        rows = []
+        rows: list[Widget] = []
         for scenario, values in sorted(series.items()):
             rows.append(
                 Static(

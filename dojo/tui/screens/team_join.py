@@ -7,6 +7,8 @@ shared journal; injects, hints and pauses from the facilitator arrive as notific
 
 from __future__ import annotations
 
+from typing import cast
+
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -31,6 +33,11 @@ def lobby_text(game: dict) -> str:
 
 
 class LobbyScreen(Screen):
+    @property
+    def team_app(self) -> TeamApp:
+        """The app, typed: what the lobby asks of it is checked."""
+        return cast("TeamApp", self.app)
+
     BINDINGS = [Binding("q", "app.quit", "Leave", id="lobby.leave")]
 
     def __init__(self, session, feeds):
@@ -50,14 +57,13 @@ class LobbyScreen(Screen):
         self.call_after_refresh(self.poll)
 
     async def poll(self) -> None:
-        game = await self.app.call_quietly(self.session.game)
+        app = self.team_app
+        game = await app.call_quietly(self.session.game)
         if game is None:
             return
         self.query_one("#lobby-side", Static).update(lobby_text(game))
-        if game["phase"] in ("running", "paused", "over") and not self.app.started:
-            self.app.started = True
-            # On the app, not awaited here: this screen is the one the workspace replaces.
-            self.app.run_worker(self.app.open_workspace(), group="navigation", exclusive=True)
+        if game["phase"] in ("running", "paused", "over"):
+            app.begin()
 
 
 class TeamApp(App[None]):
@@ -101,9 +107,18 @@ class TeamApp(App[None]):
             self.sub_title = str(exc)[:80]
             return None
 
+    def begin(self) -> None:
+        """The game has started: open the workspace, once."""
+        if self.started:
+            return
+        self.started = True
+        # On the app, not awaited by the lobby: that screen is the one the workspace replaces.
+        self.run_worker(self.open_workspace(), group="navigation", exclusive=True)
+
     async def open_workspace(self) -> None:
         from .workspace import WorkspaceScreen
 
+        assert self.session is not None and self.feeds is not None  # joined before the lobby showed
         await self.switch_screen(WorkspaceScreen(self.session, self.feeds))
 
     async def sync(self) -> None:

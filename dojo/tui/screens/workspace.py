@@ -22,11 +22,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.events import DescendantFocus
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Footer, Select, TabbedContent, TabPane
 
+from ..data.log_rows import engine_matcher
 from ..data.pins import pin_summary
 from ..data.units import offset, span
 from ..heap import settle_after_load
@@ -120,7 +122,8 @@ class WorkspaceScreen(DojoScreen[None]):
         metrics = self.query_one(MetricsPane)
         metrics.set_data(f.cube, f.alerts, f.duration, service=f.paged_service)
         metrics.window = WINDOWS[2]
-        self.query_one(LogsPane).set_logs(f.logs, f.start)
+        # The pane filters with the engine's log filter, on the engine thread.
+        self.query_one(LogsPane).set_logs(f.logs, f.start, engine_matcher(self.dojo.engine.submit, f.signals))
         bar = self.query_one(ClockBar)
         bar.duration, bar.start, bar.title = f.duration, f.start, visible_line(s.scenario.title)
         settle_after_load()
@@ -355,7 +358,7 @@ class WorkspaceScreen(DojoScreen[None]):
 
         if self.briefing is None or self.view is None:
             return
-        changes: list[tuple[str, str]] = []
+        changes: list[tuple[Content, str]] = []
         if self.briefing.require_trigger:
             found = await self._call(self.session.events_list, kind="changes", record=False)
             # Change names quote the scenario (a deploy's version): options read no markup.
@@ -471,6 +474,8 @@ class WorkspaceScreen(DojoScreen[None]):
     @on(TraceList.TraceSelected)
     def _trace_selected(self, message: TraceList.TraceSelected) -> None:
         index = message.trace_list.index
+        if index is None:
+            return
         self.query_one(Waterfall).show_trace(message.trace_id, index.spans_of(message.trace_id), self.feeds.start)
 
     # -- recorded queries: what the learner settled on looking at ------------------------------

@@ -16,7 +16,6 @@ Messages (up): `Filtered`, `LineSelected` (cursor moved), `PinRequested` (Enter 
 from __future__ import annotations
 
 import math
-import re
 import time
 from datetime import datetime
 
@@ -34,12 +33,13 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
+from dojo.engine.textsearch import match_spans
 from dojo.scenario.model import DEFAULT_START
 from dojo.telemetry.logs import LEVELS
 from dojo.telemetry.text import plain_lines
 from dojo.terminal_text import visible_line
 
-from ..data.log_filter import FilterError, LogColumns, LogFilter
+from ..data.log_rows import FilterError, LogColumns, LogFilter, Matcher
 from .row_list import RowList
 
 PAGE = 64  # rows rendered together: one take() and one plain_lines() per page, not per row
@@ -115,9 +115,12 @@ class LogView(RowList):
         def control(self) -> LogView:
             return self.log_view
 
-    def __init__(self, logs: pa.Table | None = None, start: datetime = DEFAULT_START, **kwargs):
+    def __init__(
+        self, logs: pa.Table | None = None, start: datetime = DEFAULT_START, matcher: Matcher | None = None, **kwargs
+    ):
         super().__init__(**kwargs)
         self._cols: LogColumns | None = None
+        self._matcher = matcher
         self._origin = start
         self._match: np.ndarray | None = None  # table rows shown, ascending; None: all
         self._covered: int | None = None  # _match holds the matches among rows [0, _covered); None: all rows
@@ -130,13 +133,15 @@ class LogView(RowList):
 
     def on_mount(self) -> None:
         if self._initial is not None:
-            self.set_logs(self._initial, self._origin)
+            self.set_logs(self._initial, self._origin, self._matcher)
             self._initial = None
 
     # -- data in -------------------------------------------------------------------------------
 
-    def set_logs(self, logs: pa.Table, start: datetime) -> None:
+    def set_logs(self, logs: pa.Table, start: datetime, matcher: Matcher | None) -> None:
+        """Show `logs`; `matcher` is the engine's filter over the same table (data.log_rows)."""
         self._cols = LogColumns(logs)
+        self._matcher = matcher
         self._origin = start
         self._match = None
         self._covered = None
@@ -153,6 +158,11 @@ class LogView(RowList):
         return self._cols
 
     @property
+    def _data(self) -> LogColumns:
+        assert self._cols is not None  # rows, a cursor and pages exist only once set_logs has run
+        return self._cols
+
+    @property
     def match_count(self) -> int:
         """Rows passing the filter over the whole incident, future included (once the second
         pass is in)."""
@@ -163,7 +173,7 @@ class LogView(RowList):
     def table_rows(self, lo: int, hi: int) -> np.ndarray:
         """Table row of each display row in [lo, hi)."""
         if self._match is None:
-            return np.arange(lo, min(hi, len(self._cols)), dtype=np.int64)
+            return np.arange(lo, min(hi, len(self._data)), dtype=np.int64)
         return self._match[lo:hi]
 
     # -- the horizon: rows with t <= now ---------------------------------------------------------
@@ -171,7 +181,7 @@ class LogView(RowList):
     def _visible_count(self) -> int:
         if self._cols is None:
             return 0
-        n = self._cols.visible(self.now)
+        n = self._data.visible(self.now)
         if self._match is None:
             return n
         if self._covered is not None:
@@ -203,7 +213,7 @@ class LogView(RowList):
     def watch_wide(self) -> None:
         self._pages.clear()
         if self._cols is not None:
-            self.set_rows(self.row_count, width=_widest_line(self._cols.table, self.wide))
+            self.set_rows(self.row_count, width=_widest_line(self._data.table, self.wide))
 
     def action_toggle_wide(self) -> None:
         self.wide = not self.wide
@@ -226,7 +236,7 @@ class LogView(RowList):
         """Put the cursor on the first shown line at or after `t` (the last one before now)."""
         if self._cols is None or self.row_count == 0:
             return
-        times = self._cols.t if self._match is None else self._cols.t[self._match]
+        times = self._data.t if self._match is None else self._data.t[self._match]
         row = min(int(np.searchsorted(times, t, side="left")), self.row_count - 1)
         self.cursor = row
         self.scroll_to(y=max(0, row - self.scrollable_content_region.height // 3), animate=False, force=True)
@@ -243,15 +253,17 @@ class LogView(RowList):
             # No work to do: apply at once rather than through a worker and a message.
             self._apply_match(self.filter, None)
             return
-        first = self._cols.visible(self.now + LOOKAHEAD_S) if math.isfinite(self.now) else len(self._cols)
-        self._filter_worker(self._cols, self.filter, first)
+        first = self._data.visible(self.now + LOOKAHEAD_S) if math.isfinite(self.now) else len(self._cols)
+        self._filter_worker(self._cols, self._matcher, self.filter, first)
 
     @work(thread=True, exclusive=True, group="log-filter")
-    def _filter_worker(self, cols: LogColumns, flt: LogFilter, first: int) -> None:
+    def _filter_worker(self, cols: LogColumns, matcher: Matcher | None, flt: LogFilter, first: int) -> None:
         started = time.perf_counter()
         worker = get_current_worker()
         try:
-            head = cols.match(flt, 0, first)
+            if matcher is None:
+                raise FilterError("no engine to filter with")
+            head = matcher(flt, 0, first)
             if first < len(cols):
                 if worker.is_cancelled:
                     return
@@ -259,7 +271,7 @@ class LogView(RowList):
                 time.sleep(PAINT_FIRST_S)  # the UI paints what is visible before this thread takes the CPU again
                 if worker.is_cancelled:
                     return
-                tail = cols.match(flt, first)
+                tail = matcher(flt, first, len(cols))
                 head = np.concatenate([head, tail])
             rows, error = head, ""
         except FilterError as exc:
@@ -279,6 +291,7 @@ class LogView(RowList):
             and self._covered is not None
             and not message.error
         ):
+            assert message.rows is not None  # a pass without an error has rows
             self._extend_match(message.rows)  # the second pass: the future, after what is shown
             return
         self.last_filter_seconds = message.seconds
@@ -334,7 +347,7 @@ class LogView(RowList):
     def selected_id(self) -> str | None:
         """Pin id of the line under the cursor."""
         row = self._cursor_row if self.cursor is not None else None
-        return None if row is None else f"L{int(self._cols.ids[row])}"
+        return None if row is None else f"L{int(self._data.ids[row])}"
 
     @property
     def selected_text(self) -> str | None:
@@ -342,24 +355,24 @@ class LogView(RowList):
         row = self._cursor_row if self.cursor is not None and self._cols is not None else None
         if row is None:
             return None
-        return plain_lines(self._cols.table.slice(row, 1), self._origin)[0].as_py()
+        return plain_lines(self._data.table.slice(row, 1), self._origin)[0].as_py()
 
     def cursor_moved(self, row: int | None) -> None:
         if row is None or self._cols is None:
             return
         self._cursor_row = self._row_at(row)
         line_id = self.selected_id
-        if line_id != self._announced:
+        if line_id is not None and self._cursor_row is not None and line_id != self._announced:
             self._announced = line_id
-            self.post_message(self.LineSelected(self, line_id, float(self._cols.t[self._cursor_row])))
+            self.post_message(self.LineSelected(self, line_id, float(self._data.t[self._cursor_row])))
 
     def row_chosen(self, row: int) -> None:
         table_row = self._row_at(row)
         if table_row is None:
             return
-        text = plain_lines(self._cols.table.slice(table_row, 1), self._origin)[0].as_py()
+        text = plain_lines(self._data.table.slice(table_row, 1), self._origin)[0].as_py()
         self.post_message(
-            self.PinRequested(self, f"L{int(self._cols.ids[table_row])}", float(self._cols.t[table_row]), text)
+            self.PinRequested(self, f"L{int(self._data.ids[table_row])}", float(self._data.t[table_row]), text)
         )
 
     # -- painting ----------------------------------------------------------------------------
@@ -376,12 +389,16 @@ class LogView(RowList):
         return strips[row - page * PAGE]
 
     def _build_page(self, page: int) -> list[Strip]:
-        cols = self._cols
+        cols = self._data
         rows = self.table_rows(page * PAGE, (page + 1) * PAGE)
         sub = cols.table.take(pa.array(rows))
         lines = plain_lines(sub, self._origin).to_pylist()
         messages = sub.column("message").to_pylist()
-        pattern = self._shown.highlight
+        marks = (
+            match_spans([visible_line(m) for m in messages], self._shown.pattern, self._shown.ignore_case)
+            if self._shown.text
+            else [[]] * len(messages)
+        )
         style = self.get_component_rich_style
         base = self.base_style
         time_style, service_style, host_style, match_style = (
@@ -392,7 +409,9 @@ class LogView(RowList):
         strips = []
         # Segments are cut straight from the plain line at its known field widths: building a
         # rich Text and rendering it cost three times as much, and a page is built mid-scroll.
-        for full, message, rank, code in zip(lines, messages, cols.level_rank[rows], cols.service_code[rows]):
+        for full, message, rank, code, spans in zip(
+            lines, messages, cols.level_rank[rows], cols.service_code[rows], marks
+        ):
             level_at = TIME_WIDTH + 1
             service_at = level_at + LEVEL_WIDTH + 1
             service_end = service_at + len(cols.services[code])
@@ -411,7 +430,7 @@ class LogView(RowList):
             # Imported (and scenario) text: controls and escape sequences spelled out, never sent.
             message = visible_line(message)
             # WARN and ERROR: the message itself carries the level's colour.
-            segments.extend(_marked(message, level_style if rank >= 2 else base, match_style, pattern))
+            segments.extend(_marked(message, level_style if rank >= 2 else base, match_style, spans))
             strips.append(Strip(segments, sum(cell_len(seg.text) for seg in segments)))
         return strips
 
@@ -429,17 +448,16 @@ class LogView(RowList):
             self.status = "scrolled back · End to follow"
 
 
-def _marked(message: str, style: Style, match_style: Style, pattern: re.Pattern | None) -> list[Segment]:
-    """The message, with every non-empty match of the filter in the match style."""
-    if pattern is None:
+def _marked(message: str, style: Style, match_style: Style, spans: list[tuple[int, int]]) -> list[Segment]:
+    """The message, with the filter's matches (`spans`, from the engine's RE2) in the match style."""
+    if not spans:
         return [Segment(message, style)]
     out, at = [], 0
-    for m in pattern.finditer(message):
-        if m.end() > m.start():
-            if m.start() > at:
-                out.append(Segment(message[at : m.start()], style))
-            out.append(Segment(m.group(), match_style))
-            at = m.end()
+    for start, end in spans:
+        if start > at:
+            out.append(Segment(message[at:start], style))
+        out.append(Segment(message[start:end], match_style))
+        at = end
     if at < len(message):
         out.append(Segment(message[at:], style))
     return out

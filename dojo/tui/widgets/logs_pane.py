@@ -22,7 +22,7 @@ from textual.widgets import Input, Select, Static
 
 from dojo.telemetry.logs import LEVELS
 
-from ..data.log_filter import LogFilter
+from ..data.log_rows import LogFilter, Matcher
 from ..plain import plain
 from .log_view import LogView
 from .row_list import show_titles_on
@@ -68,11 +68,12 @@ class LogsPane(Vertical):
     def log_view(self) -> LogView:
         return self.query_one(LogView)
 
-    def set_logs(self, logs: pa.Table, start: datetime) -> None:
+    def set_logs(self, logs: pa.Table, start: datetime, matcher: Matcher | None) -> None:
         view = self.log_view
-        view.set_logs(logs, start)
+        view.set_logs(logs, start, matcher)
+        services = view.columns.services if view.columns is not None else []
         with self.prevent(Select.Changed):
-            self.query_one("#log-filter-service", Select).set_options([(plain(s), s) for s in view.columns.services])
+            self.query_one("#log-filter-service", Select).set_options([(plain(s), s) for s in services])
 
     def show_service(self, service: str | None) -> None:
         self.query_one("#log-filter-service", Select).value = service if service else Select.NULL

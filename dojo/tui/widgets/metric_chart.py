@@ -181,7 +181,8 @@ def _shade(cells, columns: range, window: Style):
 def _runs(cells) -> list[Segment]:
     """Join neighbouring cells of one style into one segment."""
     out: list[Segment] = []
-    text, current = [], None
+    text: list[str] = []
+    current = None
     for ch, st in cells:
         if st is not current and text:
             out.append(Segment("".join(text), current))

@@ -132,7 +132,7 @@ class MetricsPane(Vertical):
     @on(Select.Changed, "#metric-name")
     def _metric_picked(self, event: Select.Changed) -> None:
         event.stop()
-        if isinstance(event.value, str) and event.value != self.metric:
+        if isinstance(event.value, str) and event.value != self.metric and self.service is not None:
             self.metric = event.value
             self.post_message(self.Picked(self, self.service, self.metric))
 

@@ -1,6 +1,6 @@
 """TraceList: the traces finished by now, newest first, filtered by service, status and duration.
 
-Attributes (down): `now`, `query` (a TraceQuery), and the spans through `set_spans`.
+Attributes (down): `now`, `trace_query` (a TraceQuery), and the spans through `set_spans`.
 Messages (up): `TraceSelected` when the cursor lands on a trace, `TraceChosen` on Enter.
 """
 
@@ -39,7 +39,8 @@ class TraceList(RowList):
     }
 
     now: reactive[float] = reactive(math.inf)
-    query: reactive[TraceQuery] = reactive(TraceQuery, init=False)
+    # Not `query`: that is every widget's DOM query method.
+    trace_query: reactive[TraceQuery] = reactive(TraceQuery, init=False)
 
     class TraceSelected(Message):
         def __init__(self, trace_list: TraceList, trace_id: str):
@@ -86,7 +87,7 @@ class TraceList(RowList):
     def watch_now(self) -> None:
         self._reselect()
 
-    def watch_query(self) -> None:
+    def watch_trace_query(self) -> None:
         self._reselect(force=True)
 
     @property
@@ -96,7 +97,7 @@ class TraceList(RowList):
     def _reselect(self, force: bool = False) -> None:
         if self.index is None:
             return
-        shown = self.index.select(self.query, self.now)
+        shown = self.index.select(self.trace_query, self.now)
         if (
             not force
             and len(shown) == len(self.shown)

@@ -69,16 +69,16 @@ class TracesPane(Vertical):
             min_ms = max(float(self.query_one("#trace-filter-min", Input).value or 0), 0.0)
         except ValueError:  # a lone "-" or "." while typing
             min_ms = 0.0
-        self.trace_list.query = TraceQuery(
+        self.trace_list.trace_query = TraceQuery(
             service=service if isinstance(service, str) else None,
             status=status if isinstance(status, str) else None,
             min_ms=min_ms,
         )
         if isinstance(event, Select.Changed):
-            self.post_message(self.Committed(self, self.trace_list.query))
+            self.post_message(self.Committed(self, self.trace_list.trace_query))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.trace_list.focus()
-        self.post_message(self.Committed(self, self.trace_list.query))
+        self.post_message(self.Committed(self, self.trace_list.trace_query))
