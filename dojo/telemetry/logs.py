@@ -414,7 +414,7 @@ class LogBuilder:
                 share = rate / np.maximum(total_conn, 1e-12)
                 consts = {**self._params(source), **peer}
                 tpls = self._templates(source, "caller", "conn")
-                tpls = tuple(_lb_access(t, "502") for t in tpls) if lb else tpls
+                tpls = tuple(_lb_access(x, "502") for x in tpls) if lb else tpls
                 causes.append((w * parts["conn"] * share, tpls, consts, None))
             # The callee's line for the same request, where the callee speaks HTTP (a database,
             # a cache or a broker knows nothing of request ids).
@@ -425,7 +425,7 @@ class LogBuilder:
             rest = upstream
             for source, share in self._worded_shares(c):
                 tpls = self._templates(source, "caller", "upstream")
-                tpls = tuple(_lb_access(t, "502") for t in tpls) if lb else tpls
+                tpls = tuple(_lb_access(x, "502") for x in tpls) if lb else tpls
                 causes.append(
                     (upstream * share, tpls, {**self._params(source), **peer}, (c, "upstream") if pair else None)
                 )
@@ -446,6 +446,8 @@ class LogBuilder:
                     (c, "timeout") if pair else None,
                 )
             )
+        # A request a caller logged is logged here even in a bucket where nothing else would be.
+        causes.append((np.full(st.T, 1e-12), self._generic(i, "base"), self.consts(i), None))
         # Every failed request the metrics counted and the log samples is one line, of one cause.
         if ids is None:
             t, ids = self._stamps(err_lines)
