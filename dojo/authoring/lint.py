@@ -11,8 +11,9 @@ Rules:
 - the evidence holds up (dojo.authoring.realism): every line in its service's voice, SQL that
   parses on tables the database owns, routes the topology has, no success slower than every
   caller's timeout, no metric or traffic line without traffic;
-- (warnings) the debrief writes times with their clock (T+mm:ss or hh:mm UTC), and the latencies
-  it states are ones the telemetry shows.
+- the debrief writes times with their clock (T+mm:ss or hh:mm UTC), and the latencies it states
+  are ones the telemetry shows: errors for a built-in scenario (the library teaches from them),
+  warnings for an author's own until they choose `strict_debrief`.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def page_time(sc: Scenario, tel: Telemetry) -> float | None:
     return float(fired["t"].min()) if len(fired) else None
 
 
-def lint(sc: Scenario, tel: Telemetry) -> list[Finding]:
+def lint(sc: Scenario, tel: Telemetry, *, strict_debrief: bool = False) -> list[Finding]:
     out: list[Finding] = []
     out += _answers(sc)
     start = onset(sc)
@@ -76,15 +77,16 @@ def lint(sc: Scenario, tel: Telemetry) -> list[Finding]:
     out += _alerts(sc, tel, start, control)
     out += source_findings(sc)
     out += _realism(sc, tel)
-    out += _debrief(sc, tel)
+    out += _debrief(sc, tel, strict_debrief)
     return out
 
 
-def _debrief(sc: Scenario, tel: Telemetry) -> list[Finding]:
-    """Warnings: the debrief's own times and numbers against the telemetry (the author judges)."""
+def _debrief(sc: Scenario, tel: Telemetry, strict: bool) -> list[Finding]:
+    """The debrief's own times and numbers against the telemetry: errors where strict (the
+    built-in library), else warnings (an author's draft: they judge)."""
     from .debrief import findings
 
-    return [Finding("debrief", message, "warning") for message in findings(sc, tel)]
+    return [Finding("debrief", message, "error" if strict else "warning") for message in findings(sc, tel)]
 
 
 def _realism(sc: Scenario, tel: Telemetry) -> list[Finding]:

@@ -19,6 +19,16 @@ def keypath_loc(keypath: str) -> tuple:
     return tuple(int(idx) if idx else name for name, idx in _PART.findall(keypath))
 
 
+def is_builtin(path: Path) -> bool:
+    """A scenario of the built-in library (its debrief is held to the telemetry as an error)."""
+    from dojo.scenario.loader import builtin_dir
+
+    try:
+        return path.resolve().is_relative_to(builtin_dir().resolve())
+    except OSError:
+        return False
+
+
 @click.command("lint")
 @_PATHS
 @click.option("--strict", is_flag=True, help="Treat warnings as findings that fail the lint.")
@@ -39,7 +49,9 @@ def lint_cmd(paths: tuple[Path, ...], strict: bool, show_difficulty: bool) -> No
     tables the database owns, routes the topology has, no success slower than its callers wait,
     no numbers without traffic). It also measures the difficulty (hops, signals, services
     moving, red herrings, a quiet cause, evidence delay, the scripted reasoner's steps) and warns
-    when the stars are more than one away from it. One line per finding, `file:line: key:
+    when the stars are more than one away from it. A debrief that writes a time without its clock
+    (T+mm:ss or hh:mm UTC) or a latency the charts never show is a warning, an error for a
+    built-in scenario. One line per finding, `file:line: key:
     message`; exit 1 when any scenario is unfair (warnings too with --strict)."""
     from dojo.authoring.difficulty import difficulty_findings, measure, reasoner_steps
     from dojo.authoring.lint import Finding, hostile_text, lint
@@ -70,7 +82,8 @@ def lint_cmd(paths: tuple[Path, ...], strict: bool, show_difficulty: bool) -> No
         measured = measure(sc, tel, steps)
         if show_difficulty:
             echo(f"{path}: difficulty: {sc.difficulty} star{'s' * (sc.difficulty != 1)}, {measured.describe()}")
-        located = [(keypath_loc(f.keypath), f) for f in lint(sc, tel) + played + difficulty_findings(sc, measured)]
+        checked = lint(sc, tel, strict_debrief=is_builtin(path))
+        located = [(keypath_loc(f.keypath), f) for f in checked + played + difficulty_findings(sc, measured)]
         located += hostile_text(doc.data)
         findings = [f for _, f in located]
         failing = [f for f in findings if f.severity == "error" or strict]

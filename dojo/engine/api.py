@@ -99,6 +99,9 @@ class LogPage(Result):
     offset: int
     order: str
     lines: list[LogLine]
+    # Request and error lines are a sample: each request writes one with this chance (span lines:
+    # one per sampled trace). Counts of lines are counts of requests times this.
+    log_sample: float = 1.0
 
 
 @dataclass
@@ -307,6 +310,7 @@ class Status(Result):
     wrong_diagnoses: int
     hypotheses: int
     pins: int
+    log_sample: float = 1.0  # the chance a request writes its line (as in LogPage)
 
 
 @dataclass

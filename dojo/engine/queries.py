@@ -175,6 +175,7 @@ class Signals:
         self.grid = float(tel.grid)
         self.end = float(tel.duration)
         self.services = list(tel.scenario.service_names)
+        self.log_sample = float(tel.scenario.log_sample)
 
         logs = tel.logs
         self.log_table = logs
@@ -229,7 +230,10 @@ class Signals:
         lo, hi = self._range(self.log_t, q.since, q.until, now)
         rows = self.log_rows(q, lo, hi)
         page = _page(rows, q.order, q.offset, q.limit)
-        return LogPage(count=int(len(rows)), offset=q.offset, order=q.order, lines=self.log_lines(page))
+        return LogPage(
+            count=int(len(rows)), offset=q.offset, order=q.order, lines=self.log_lines(page),
+            log_sample=self.log_sample,
+        )  # fmt: skip
 
     def log_rows(self, q: LogQuery, lo: int, hi: int) -> np.ndarray:
         """The rows in [lo, hi) of `log_table` that pass the query's filters (text, service, host,

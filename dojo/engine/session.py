@@ -352,6 +352,7 @@ class Session:
             wrong_diagnoses=att.wrong_diagnoses,
             hypotheses=len(att.journal.hypotheses),
             pins=len(att.journal.pins),
+            log_sample=self.scenario.log_sample,
         )  # fmt: skip
 
     def view(self) -> AttemptView:

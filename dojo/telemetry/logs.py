@@ -14,6 +14,7 @@ import re
 import string
 import zlib
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -88,6 +89,24 @@ KIND_ERRORS = {
         "overload": (Template('{ip} "{path} HTTP/1.1" 503 0 rt={sec} upstream=- rejected: shedding load'),),
     },
 }
+# A load balancer's failed requests are access lines too: 502 when the upstream failed or could
+# not be reached, 504 when it did not answer in time (nginx's and ALB's codes).
+LB_ERRORS = {
+    "upstream": Template('{ip} "{path} HTTP/1.1" 502 0 rt={sec} upstream={peer} request_id={id}'),
+    "conn": Template('{ip} "{path} HTTP/1.1" 502 0 rt={sec} upstream={peer} request_id={id}'),
+    "timeout": Template('{ip} "{path} HTTP/1.1" 504 0 rt={sec} upstream={peer} request_id={id}'),
+}
+# The callee's side of a call its caller gave up on: cancelled, not a success and not its own
+# failure (nginx's 499, client closed request).
+CANCELLED = {
+    "http": Template(
+        "{path} 499 {ms}ms client closed request: {caller} gave up after {caller_timeout_ms}ms request_id={id}", "WARN"
+    ),
+    "lb": Template('{ip} "{path} HTTP/1.1" 499 0 rt={sec} upstream={upstream} request_id={id}', "WARN"),
+    "worker": Template("job {id} cancelled after {ms}ms: {caller} gave up after {caller_timeout_ms}ms", "WARN"),
+}
+PAIRED_KINDS = tuple(CANCELLED)  # kinds that carry a request id
+MAX_PAIR_DEPTH = 8
 HEALTH = Template("GET /healthz 200 {ms}ms", "INFO")
 HEALTH_KINDS = ("http", "lb", "worker")  # probed over HTTP; a database or a cache is not
 HEALTH_PER_MIN_PER_REPLICA = 2.0
@@ -118,6 +137,9 @@ class Group:
     ms_fixed: float | None = None
     ms_cap: float | None = None  # a successful request cannot outlast the timeouts it waits on
     attempts: int = 3
+    peer: str | None = None  # a load balancer's line about one upstream: that upstream's routes
+    ids: pa.Array | None = None  # request ids shared with another service's lines (else fresh)
+    t: np.ndarray | None = None  # times of those lines (else drawn in the bucket)
 
 
 class LogBuilder:
@@ -228,6 +250,7 @@ class LogBuilder:
         if self.st.kinds[service] == "external":
             return  # another company's system: we only see it through our callers' lines
         if counts is None:
+            assert per_s is not None, "a group needs a rate or its counts"
             lam = np.clip(np.nan_to_num(per_s), 0.0, None) * self.grid
             counts = self.rng.poisson(lam)
         if counts.sum() == 0:
@@ -250,7 +273,9 @@ class LogBuilder:
         if counted is None:
             rate = st.rps[i] * (st.err[i] if which == "err" else 1.0 - st.err[i])
             return self.rng.poisson(np.clip(np.nan_to_num(rate), 0, None) * self.grid * p)
-        n = st.err_count[i] if which == "err" else counted[i] - st.err_count[i]
+        err_count = getattr(st, "err_count", None)  # set with req_count by the metrics
+        assert err_count is not None
+        n = err_count[i] if which == "err" else counted[i] - err_count[i]
         return self.rng.binomial(np.maximum(n, 0).astype(np.int64), min(p, 1.0))
 
     def _split(self, total: np.ndarray, shares: list[np.ndarray]) -> list[np.ndarray]:
@@ -328,42 +353,195 @@ class LogBuilder:
                         ms_scale=np.minimum(st.p50[q], SLOW_MS),
                         ms_sigma=np.full(st.T, 0.3),
                     )
-            self.errors(i, self._sampled(i, "err", sample * max(rate, 0.5)), sigma[i])
+        self._all_errors(sigma)
 
-    def errors(self, i: int, err_lines: np.ndarray, sigma: np.ndarray) -> None:
-        """Split failed requests over their causes, each cause with its own words."""
+    def _all_errors(self, sigma: np.ndarray) -> None:
+        """Failed requests, callers before callees. A request is logged (or not) as a whole: a
+        caller's line about a failed call to an HTTP-speaking callee carries a request id, and
+        the callee writes its own line about that same request with that id (its failure, or the
+        cancellation when the caller gave up). Those lines come out of the callee's own sample,
+        so its ERROR lines stay a sample of the failures its metrics count."""
+        st, sample = self.st, self.st.scenario.log_sample
+        self._sigma = sigma
+        self._paired = np.zeros((st.S, st.T), dtype=np.int64)  # callee lines already written for callers
+        counted = getattr(st, "err_count", None)
+        if counted is None:
+            counted = np.rint(np.nan_to_num(st.rps * st.err) * self.grid).astype(np.int64)
+        self._counted: np.ndarray = counted
+        for i in st.topo:
+            if st.kinds[i] == "external":
+                continue
+            p = min(sample * max(ACCESS_RATE[st.kinds[i]], 0.5), 1.0)
+            # The callers' sampled requests were this service's too: sample only the rest.
+            seen = np.rint(self._paired[i] / p).astype(np.int64)
+            rest = np.maximum(self._counted[i] - seen, 0)
+            self.errors(i, self.rng.binomial(rest, p), sigma[i])
+
+    def errors(
+        self,
+        i: int,
+        err_lines: np.ndarray,
+        sigma: np.ndarray,
+        ids: pa.Array | None = None,
+        t: np.ndarray | None = None,
+        depth: int = 0,
+    ) -> None:
+        """Split failed requests over their causes, each cause with its own words. With `ids`
+        (and `t`), these are the lines of requests a caller already logged: they keep its ids."""
         st = self.st
-        causes: list[tuple[np.ndarray, tuple[Template, ...], dict]] = []
+        causes: list[tuple[np.ndarray, tuple[Template, ...], dict, tuple[int, str] | None]] = []
         for source, rate in st.err_src[i].items():
             consts = self.consts(i, peer=self._worst_callee(i), **self._params(source, i))
-            causes.append((np.broadcast_to(rate, (st.T,)), self._templates(source, "self", "base", i), consts))
-        causes.append((st.overload[i], self._generic(i, "overload"), self.consts(i)))
+            causes.append((np.broadcast_to(rate, (st.T,)), self._templates(source, "self", "base", i), consts, None))
+        causes.append((st.overload[i], self._generic(i, "overload"), self.consts(i), None))
         for c in st.calls[i]:
             parts = st.call_parts[(i, c)]
             w = np.minimum(st.edge_weight[(i, c)], 1.0)
             peer = self.consts(i, peer=st.names[c])
             conn = st.conn_src[c]
-            total_conn = sum(conn.values()) if conn else None
+            total_conn = np.zeros(st.T)
+            for r in conn.values():
+                total_conn = total_conn + r
+            lb = st.kinds[i] == "lb"  # a load balancer says it in its access log: 502, 504
+            # A connect that fails never reaches the callee: the callee has no line of it.
             for source, rate in conn.items():
                 share = rate / np.maximum(total_conn, 1e-12)
                 consts = {**self._params(source), **peer}
-                causes.append((w * parts["conn"] * share, self._templates(source, "caller", "conn"), consts))
+                tpls = self._templates(source, "caller", "conn")
+                tpls = tuple(_lb_access(t, "502") for t in tpls) if lb else tpls
+                causes.append((w * parts["conn"] * share, tpls, consts, None))
+            # The callee's line for the same request, where the callee speaks HTTP (a database,
+            # a cache or a broker knows nothing of request ids).
+            pair = st.kinds[c] in PAIRED_KINDS and depth < MAX_PAIR_DEPTH
             # A callee failing from a fault its callers can name (a 403, a 429) is logged in
             # that fault's caller-side words; whatever is left is a plain 503.
             upstream = w * parts["upstream"]
             rest = upstream
             for source, share in self._worded_shares(c):
+                tpls = self._templates(source, "caller", "upstream")
+                tpls = tuple(_lb_access(t, "502") for t in tpls) if lb else tpls
                 causes.append(
-                    (upstream * share, self._templates(source, "caller", "upstream"), {**self._params(source), **peer})
+                    (upstream * share, tpls, {**self._params(source), **peer}, (c, "upstream") if pair else None)
                 )
                 rest = rest - upstream * share
-            causes.append((rest, GENERIC_ERRORS["upstream"], peer))
-            causes.append((w * parts["timeout"], GENERIC_ERRORS["timeout"], peer))
+            causes.append(
+                (
+                    rest,
+                    (LB_ERRORS["upstream"],) if lb else GENERIC_ERRORS["upstream"],
+                    peer,
+                    (c, "upstream") if pair else None,
+                )
+            )
+            causes.append(
+                (
+                    w * parts["timeout"],
+                    (LB_ERRORS["timeout"],) if lb else GENERIC_ERRORS["timeout"],
+                    peer,
+                    (c, "timeout") if pair else None,
+                )
+            )
         # Every failed request the metrics counted and the log samples is one line, of one cause.
+        if ids is None:
+            t, ids = self._stamps(err_lines)
+        assert t is not None, "lines of a caller's requests come with their times"
         per_cause = self._split(err_lines, [np.asarray(c[0], dtype=float) for c in causes])
-        for (_, templates, consts), n in zip(causes, per_cause, strict=True):
-            for tpl, m in zip(templates, self._split(n, [np.ones(st.T)] * len(templates)), strict=True):
-                self.add(i, tpl, None, consts, counts=m, ms_scale=st.p50[i], ms_sigma=sigma)
+        for (_, templates, consts, pair_to), n, (t_c, ids_c) in zip(
+            causes, per_cause, _carve(err_lines, per_cause, t, ids), strict=True
+        ):
+            if pair_to is not None:
+                n, t_c, ids_c, dropped = self._pair(i, pair_to, n, t_c, ids_c, depth)
+                if dropped is not None:  # more than the callee counted: its own failure words
+                    self._emit(i, self._generic(i, "base"), self.consts(i), *dropped, sigma, depth)
+            self._emit(i, templates, consts, n, t_c, ids_c, sigma, depth)
+
+    def _emit(
+        self,
+        i: int,
+        templates: tuple[Template, ...],
+        consts: dict,
+        n: np.ndarray,
+        t_c: np.ndarray,
+        ids_c: pa.Array,
+        sigma: np.ndarray,
+        depth: int,
+    ) -> None:
+        """Lines of one cause, spread over its templates. Lines of a request a caller logged
+        (depth > 0) name its request id even where the fault's words do not."""
+        st = self.st
+        if n.sum() == 0:
+            return
+        parts_n = self._split(n, [np.ones(st.T)] * len(templates))
+        for tpl, m, (t_m, ids_m) in zip(templates, parts_n, _carve(n, parts_n, t_c, ids_c), strict=True):
+            if depth > 0 and "{id}" not in tpl.text and "{uuid}" not in tpl.text:
+                tpl = Template(tpl.text + " request_id={id}", tpl.level, tpl.side)
+            # A 504 is written when the proxy's own timeout runs out.
+            dist: dict = (
+                {"ms_fixed": float(st.scenario.services[i].timeout_ms)}
+                if tpl is LB_ERRORS["timeout"]
+                else {"ms_scale": st.p50[i], "ms_sigma": sigma}
+            )
+            self.add(
+                i,
+                tpl,
+                None,
+                consts,
+                counts=m,
+                peer=consts.get("peer") if st.kinds[i] == "lb" else None,
+                ids=ids_m,
+                t=t_m,
+                **dist,
+            )
+
+    def _stamps(self, counts: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+        """Times (inside each line's bucket) and fresh request ids for per-bucket counts."""
+        bucket = np.repeat(np.arange(self.st.T), counts)
+        n = len(bucket)
+        t = self.st.t[bucket] + np.minimum(self.rng.random(n) * self.grid, self.grid - 0.001)
+        return t, self._fresh("id", n)
+
+    def _pair(
+        self, i: int, pair_to: tuple[int, str], n: np.ndarray, t: np.ndarray, ids: pa.Array, depth: int
+    ) -> tuple[np.ndarray, np.ndarray, pa.Array, tuple[np.ndarray, np.ndarray, pa.Array] | None]:
+        """Write the callee's side of requests a caller logged as failed calls to it. At most
+        as many as the callee's counted failures allow (timeouts: its requests); caller lines
+        beyond that are dropped with them, so no id lacks its callee."""
+        st = self.st
+        c, mode = pair_to
+        if mode == "timeout":
+            served = getattr(st, "req_count", None)  # a cancelled request is one it was serving
+            if served is None:
+                served = np.rint(np.nan_to_num(st.rps) * self.grid).astype(np.int64)
+            room = np.asarray(served)[c]
+        else:
+            room = np.maximum(self._counted[c] - self._paired[c], 0)
+        keep_n = np.minimum(n, room)
+        dropped: tuple[np.ndarray, np.ndarray, pa.Array] | None = None
+        if (keep_n < n).any():
+            (t, ids), (t_d, ids_d) = _carve(n, [keep_n, n - keep_n], t, ids)
+            dropped = (n - keep_n, t_d, ids_d)
+            n = keep_n
+        if n.sum() == 0:
+            return n, t, ids, dropped
+        # The callee answers (or is cancelled) just before its caller logs the outcome.
+        floor = st.t[np.repeat(np.arange(st.T), n)]
+        t_callee = np.maximum(t - self.rng.random(len(t)) * 0.05, floor)
+        if mode == "upstream":
+            self._paired[c] += n
+            self.errors(c, n, self._sigma[c], ids=ids, t=t_callee, depth=depth + 1)
+        else:
+            caller = st.scenario.services[i]
+            tpl = CANCELLED.get(st.kinds[c], CANCELLED["http"])
+            self.add(
+                c,
+                tpl,
+                None,
+                self.consts(c, caller=caller.name, caller_timeout_ms=f"{caller.timeout_ms:g}"),
+                counts=n,
+                ms_fixed=float(caller.timeout_ms),
+                ids=ids,
+                t=t_callee,
+            )
+        return n, t, ids, dropped
 
     def _worded_shares(self, c: int) -> list[tuple[str, np.ndarray]]:
         """Share of a callee's failures due to each of its fault sources that has caller-side
@@ -409,6 +587,8 @@ class LogBuilder:
         idx = int(source[2:].partition(":")[0])
         ev = self.st.scenario.timeline[idx]
         kind = voice(ev)
+        if kind is None:
+            return {}
         return {k: f"{v:g}" if isinstance(v, float) else str(v) for k, v in kind.resolve_params(ev.params).items()}
 
     def warnings(self) -> None:
@@ -472,7 +652,7 @@ class LogBuilder:
                 # Authors may write any line field in noise, {ms} included (it had no distribution).
                 self.add(
                     i,
-                    Template(noise.text, noise.level),
+                    Template(noise.text, cast(Any, noise.level)),  # DEBUG too: a level the logs know
                     noise.per_min / 60.0 * (traffic if follows else np.ones(st.T)),
                     self.consts(i),
                     ms_scale=st.p50[i],
@@ -490,7 +670,10 @@ class LogBuilder:
             n = len(bucket)
             # Inside its bucket even after rounding to the millisecond: a line counted in one
             # bucket's requests must not land in the next.
-            t = st.t[bucket] + np.minimum(rng.random(n) * self.grid, self.grid - 0.001)
+            if g.t is not None:
+                t = g.t
+            else:
+                t = st.t[bucket] + np.minimum(rng.random(n) * self.grid, self.grid - 0.001)
             ts.append(t)
             svcs.append(np.full(n, g.service, dtype=np.int32))
             levels.append(np.full(n, g.level, dtype=np.int8))
@@ -565,9 +748,9 @@ class LogBuilder:
         rows = chunk_rows(len(g.text) + _FIELD_BYTES * g.text.count("{"))
         if n <= rows:
             return [self._render(g, bucket, n)]
-        return [self._render(g, bucket[i : i + rows], len(bucket[i : i + rows])) for i in range(0, n, rows)]
+        return [self._render(g, bucket[i : i + rows], len(bucket[i : i + rows]), i) for i in range(0, n, rows)]
 
-    def _render(self, g: Group, bucket: np.ndarray, n: int) -> pa.Array:
+    def _render(self, g: Group, bucket: np.ndarray, n: int, lo: int = 0) -> pa.Array:
         parts: list[object] = []
         drawn: dict[str, np.ndarray] = {}  # draws shared by the fields of one line
         for literal, field, _, _ in _FORMATTER.parse(g.text):
@@ -575,7 +758,7 @@ class LogBuilder:
                 parts.append(literal)
             if field is None:
                 continue
-            parts.append(self._field(field, g, bucket, n, drawn))
+            parts.append(self._field(field, g, bucket, n, drawn, lo))
         if len(parts) == 1 and isinstance(parts[0], str):
             return pa.array(np.full(n, parts[0], dtype=object), pa.string())
         arrays = [p if not isinstance(p, str) else pa.scalar(p) for p in parts]
@@ -583,7 +766,9 @@ class LogBuilder:
             return pa.array(np.full(n, "".join(str(a) for a in parts), dtype=object), pa.string())
         return pc.binary_join_element_wise(*arrays, "")
 
-    def _field(self, name: str, g: Group, bucket: np.ndarray, n: int, drawn: dict[str, np.ndarray]) -> pa.Array | str:
+    def _field(
+        self, name: str, g: Group, bucket: np.ndarray, n: int, drawn: dict[str, np.ndarray], lo: int = 0
+    ) -> pa.Array | str:
         rng, pools = self.rng, self.pools
         pick = lambda pool: pool.take(pa.array(rng.integers(0, len(pool), n)))  # noqa: E731
         if name in ("ms", "sec"):
@@ -591,6 +776,7 @@ class LogBuilder:
                 if g.ms_fixed is not None:
                     ms = np.full(n, g.ms_fixed)
                 else:
+                    assert g.ms_scale is not None and g.ms_sigma is not None, "a {ms} line needs its durations"
                     ms = g.ms_scale[bucket] * np.exp(rng.standard_normal(n) * g.ms_sigma[bucket])
                 if g.ms_cap is not None:
                     ms = np.minimum(ms, g.ms_cap)
@@ -602,7 +788,7 @@ class LogBuilder:
                 pa.array(ms // 1000).cast(pa.string()), _MS3.take(pa.array(ms % 1000)), "."
             )
         if name in ("path", "upstream"):
-            paths, ups = self._paths(g.service)
+            paths, ups = self._paths(g.service) if g.peer is None else self._peer_paths(g.service, g.peer)
             if "path" not in drawn:  # a proxy's upstream is the service that serves that path
                 drawn["path"] = rng.integers(0, len(paths), n)
             return (paths if name == "path" else ups).take(pa.array(drawn["path"]))
@@ -616,18 +802,10 @@ class LogBuilder:
             return keys.take(pa.array(rng.integers(0, len(keys), n)))
         if name == "ip" and self.st.callers[g.service]:
             name = "caller_ip"  # behind its callers, a service sees their pods, never a public client
+        if name == "id" and g.ids is not None:
+            return g.ids.slice(lo, n)  # the same request as another service's line
         if name in ("id", "uuid"):
-            # Fresh per line, never from a small pool: an id that recurs seconds later on an
-            # unrelated request would join two stories. Built from 16-bit hex pieces by take.
-            words = 3 if name == "id" else 8
-            pieces = [_HEX4.take(pa.array(rng.integers(0, 65536, n, dtype=np.int64))) for _ in range(words)]
-            if name == "uuid":
-                pieces = [
-                    pieces[0], pieces[1], pa.scalar("-"), pieces[2], pa.scalar("-4"),
-                    pc.utf8_slice_codeunits(pieces[3], 1), pa.scalar("-"), pieces[4], pa.scalar("-"),
-                    pieces[5], pieces[6], pieces[7],
-                ]  # fmt: skip
-            return pc.binary_join_element_wise(*pieces, "")
+            return self._fresh(name, n)
         if name in ("user", "ip", "query", "agent"):
             return pick(getattr(pools, name))
         if name == "bytes":
@@ -650,6 +828,67 @@ class LogBuilder:
                 drawn["caller"] = rng.integers(0, len(callers), n)
             return (callers if name == "caller" else ips).take(pa.array(drawn["caller"]))
         return "{" + name + "}"  # unknown placeholder: left as written (lint reports it)
+
+    def _fresh(self, name: str, n: int) -> pa.Array:
+        """Fresh per line, never from a small pool: an id that recurs seconds later on an
+        unrelated request would join two stories. Built from 16-bit hex pieces by take."""
+        words = 3 if name == "id" else 8
+        pieces = [_HEX4.take(pa.array(self.rng.integers(0, 65536, n, dtype=np.int64))) for _ in range(words)]
+        if name == "uuid":
+            pieces = [
+                pieces[0], pieces[1], pa.scalar("-"), pieces[2], pa.scalar("-4"),
+                pc.utf8_slice_codeunits(pieces[3], 1), pa.scalar("-"), pieces[4], pa.scalar("-"),
+                pieces[5], pieces[6], pieces[7],
+            ]  # fmt: skip
+        return pc.binary_join_element_wise(*pieces, "")
+
+    def _peer_paths(self, i: int, peer: str) -> tuple[pa.Array, pa.Array]:
+        """A proxy's request lines that go to one upstream (all of them if it has none of its own)."""
+        paths, ups = self._paths(i)
+        mask = pc.equal(ups, peer)
+        if not pc.any(mask).as_py():
+            return paths, pa.array(np.full(len(paths), peer, dtype=object), pa.string())
+        return paths.filter(mask), ups.filter(mask)
+
+
+_STATUS = re.compile(r"\b([45]\d\d)\b")
+_OWN_ID = re.compile(r"\s*\(?request_id=\{id\}\)?")
+
+
+def _lb_access(tpl: Template, code: str) -> Template:
+    """A fault's words for a failed upstream call, as a load balancer writes them: its access
+    line, with the upstream's status if the words carry one (a 403 passes through), and the
+    reason in an error field (as ALB's error_reason or Envoy's response details do)."""
+    if tpl in LB_ERRORS.values():
+        return tpl
+    words = _OWN_ID.sub("", tpl.text).replace('"', "'")
+    status = _STATUS.search(words)
+    code = status.group(1) if status else code
+    line = f'{{ip}} "{{path}} HTTP/1.1" {code} 0 rt={{sec}} upstream={{peer}} request_id={{id}} error="{words}"'
+    return Template(line, tpl.level, tpl.side)
+
+
+def _carve(n: np.ndarray, parts: list[np.ndarray], t: np.ndarray, ids: pa.Array) -> list[tuple[np.ndarray, pa.Array]]:
+    """Hand out lines laid out bucket by bucket (`n` per bucket) to parts with per-bucket counts
+    `parts` (adding up to `n`): each part keeps its lines' times and ids, bucket by bucket."""
+    T = len(n)
+    bucket = np.repeat(np.arange(T), n)
+    pos = np.arange(len(bucket)) - (np.cumsum(n) - n)[bucket]
+    out = []
+    lo = np.zeros(T, dtype=np.int64)
+    for p in parts:
+        hi = lo + p
+        mask = (pos >= lo[bucket]) & (pos < hi[bucket])
+        out.append((t[mask], ids.filter(pa.array(mask))))
+        lo = hi
+    return out
+
+
+def sample_note(p: float) -> str:
+    """How request lines are sampled, in the words the screens and the headless replies use."""
+    if p >= 1.0:
+        return "every request logged"
+    return f"requests logged: 1 in {1 / p:.3g} ({p:.3g})"
 
 
 def chunk_rows(line_bytes: int) -> int:

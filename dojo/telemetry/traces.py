@@ -51,7 +51,7 @@ def _dominant_message(st: State, s: int, bucket: np.ndarray) -> np.ndarray:
     for name in names:
         if name.startswith("ev"):
             ev = st.scenario.timeline[int(name[2:].partition(":")[0])]
-            msgs.append(voice(ev).span_message)
+            msgs.append(_span_message(ev))
         elif name == POOL_SOURCE:
             msgs.append(FAULTS["connection_pool_exhaustion"].span_message)
         elif name == "overload":
@@ -78,7 +78,7 @@ def _conn_message(st: State, c: int, bucket: np.ndarray) -> np.ndarray:
         return np.full(len(bucket), "connection refused", dtype=object)
     names = list(srcs)
     rates = np.array([np.broadcast_to(srcs[n], (st.T,)) for n in names])
-    msgs = [voice(st.scenario.timeline[int(n[2:].partition(":")[0])]).span_message for n in names]
+    msgs = [_span_message(st.scenario.timeline[int(n[2:].partition(":")[0])]) for n in names]
     return np.array(msgs, dtype=object)[rates.argmax(axis=0)[bucket]]
 
 
@@ -125,6 +125,9 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
         offset = np.zeros((k, n))  # start of a child relative to its parent's start
         cut = np.zeros((k, n), dtype=bool)  # cancelled by a caller that gave up: ends with it
         extra = []  # retry attempt spans: (node, mask, start offset, duration, failed)
+        # Attempts whose connect failed: the caller's own client span says so (the callee never
+        # saw them), so a retry span always has its earlier attempts: (node, mask, start offset, attempt).
+        connects: list[tuple[int, np.ndarray, np.ndarray, int]] = []
         for j in range(k - 1, -1, -1):
             s = nodes[j][0]
             svc = sc.services[s]
@@ -146,6 +149,15 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                 call_fail = conn[ch] | (present[ch] & (failed[ch] | timed_out))
                 call_ms = np.where(conn[ch], 1.0, np.minimum(dur[ch], svc.timeout_ms))
                 offset[ch] = cursor
+                connects.append((ch, conn[ch].copy(), cursor.copy(), 1))
+                # Cut by the caller's deadline: cancelled on the callee's side too (its metrics
+                # count it as served: the caller's timeout, not the callee's failure).
+                message[ch] = np.where(
+                    timed_out & ~failed[ch],
+                    f"context canceled: {svc.name} gave up after {svc.timeout_ms:g}ms",
+                    message[ch],
+                )
+                failed[ch] |= timed_out
                 cursor = cursor + np.where(called, call_ms, 0.0)
                 # Retries: more attempts at the same callee, each a fresh leaf span.
                 retries = st.retries[s][bucket]
@@ -162,6 +174,7 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                     d = np.where(f_conn, 1.0, np.minimum(d, svc.timeout_ms))
                     # A connect that fails never reaches the callee: no span of its own there.
                     extra.append((ch, again & ~f_conn, cursor.copy(), d, f, a + 2))
+                    connects.append((ch, again & f_conn, cursor.copy(), a + 2))
                     cursor = cursor + np.where(again, d, 0.0)
                     still = again & f
                 call_fail = still
@@ -186,7 +199,12 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
             # Cancellation travels down: a cancelled call's own calls end no later than it does.
             left = (start[parent] - start[j]) * 1000.0 + dur[parent]
             present[j] &= present[parent] & ~(cut[parent] & (left <= 0.05))  # never made
+            clipped = cut[parent] & (dur[j] > np.maximum(left, 0.05))
             dur[j] = np.where(cut[parent], np.clip(dur[j], None, np.maximum(left, 0.05)), dur[j])
+            # Still running when the cancellation reached it: it ends cancelled, not ok.
+            who = sc.services[nodes[parent][0]].name
+            message[j] = np.where(clipped & ~failed[j], f"context canceled: {who} was cancelled", message[j])
+            failed[j] |= clipped
             cut[j] |= cut[parent]
         span_ids = _hex(rng, k * n, 16).reshape(k, n)
         rows = []
@@ -210,7 +228,7 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                 )
             )
         retry_ids = _hex(rng, max(len(extra), 1) * n, 16).reshape(-1, n)
-        for r, (ch, mask, off, d, f, attempt) in enumerate(extra):
+        for x, (ch, mask, off, d, f, attempt) in enumerate(extra):
             s, parent = nodes[ch]
             left = dur[parent] - off  # a cancelled caller makes no attempt after its own end
             mask = mask & present[parent] & ~(cut[parent] & (left <= 0.05))
@@ -219,7 +237,7 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                 pd.DataFrame(
                     {
                         "trace_id": trace_ids[mask],
-                        "span_id": retry_ids[r][mask],
+                        "span_id": retry_ids[x][mask],
                         "parent_id": span_ids[parent][mask],
                         "service": sc.services[s].name,
                         "name": _span_name(st, s, nodes, parent) + " (retry)",
@@ -235,6 +253,29 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                             ),
                             "",
                         ),
+                    }
+                )
+            )
+        conn_ids = _hex(rng, max(len(connects), 1) * n, 16).reshape(-1, n)
+        for x, (ch, mask, off, attempt) in enumerate(connects):
+            s, parent = nodes[ch]
+            left = dur[parent] - off
+            mask = mask & present[parent] & ~(cut[parent] & (left <= 0.05))
+            if not mask.any():
+                continue
+            caller = sc.services[nodes[parent][0]].name
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "trace_id": trace_ids[mask],
+                        "span_id": conn_ids[x][mask],
+                        "parent_id": span_ids[parent][mask],
+                        "service": caller,
+                        "name": f"connect {sc.services[s].name}" + (" (retry)" if attempt > 1 else ""),
+                        "t": start[parent][mask] + off[mask] / 1000.0,
+                        "duration_ms": 1.0,
+                        "status": "error",
+                        "message": _conn_message(st, s, bucket)[mask],
                     }
                 )
             )
@@ -256,6 +297,12 @@ def _span_name(st: State, s: int, nodes, parent: int) -> str:
 
 
 def _api(st: State):
-    if getattr(st, "_api", None) is None:
-        st._api = service_api(st.scenario)
-    return st._api
+    cache = vars(st)  # built once per simulated state, on it
+    if cache.get("_api") is None:
+        cache["_api"] = service_api(st.scenario)
+    return cache["_api"]
+
+
+def _span_message(ev) -> str:
+    kind = voice(ev)
+    return kind.span_message if kind is not None else "error"

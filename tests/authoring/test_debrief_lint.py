@@ -43,3 +43,17 @@ def test_lint_reports_them_as_warnings(tel):
     sc = _with(tel, "At 15:00 checkout latency rises to about 900 s.")
     found = [f for f in lint(sc, tel) if f.keypath == "debrief"]
     assert len(found) == 2 and {f.severity for f in found} == {"warning"}
+
+
+def test_for_the_built_in_library_they_are_errors(tel):
+    sc = _with(tel, "At 15:00 checkout latency rises to about 900 s.")
+    found = [f for f in lint(sc, tel, strict_debrief=True) if f.keypath == "debrief"]
+    assert len(found) == 2 and {f.severity for f in found} == {"error"}
+
+
+def test_the_command_line_holds_only_built_in_scenarios_to_it(tmp_path):
+    from dojo.commands.lint import is_builtin
+    from dojo.scenario.loader import builtin_dir
+
+    assert is_builtin(builtin_dir() / "edge-waf-cpu.yaml")
+    assert not is_builtin(tmp_path / "edge-waf-cpu.yaml")

@@ -194,6 +194,21 @@ def test_pin_without_item_explains_the_id_confusion():
     assert message.startswith("item: required") and '"id" is the request\'s own id' in message
 
 
+def test_status_and_logs_say_that_request_lines_are_a_sample(proto, scenario):
+    """Counting lines is counting requests times the sample: the replies say how big it is."""
+    assert send(proto, {"cmd": "status"})["log_sample"] == scenario.log_sample < 1
+    send(proto, {"cmd": "advance", "seconds": 600})
+    reply = send(proto, {"cmd": "logs", "limit": 1})
+    assert reply["log_sample"] == scenario.log_sample and reply["count"] > 0
+
+
+def test_the_sample_reads_as_one_line_in_n():
+    from dojo.telemetry.logs import sample_note
+
+    assert sample_note(0.05) == "requests logged: 1 in 20 (0.05)"
+    assert sample_note(1.0) == "every request logged"
+
+
 def test_a_line_with_no_end_is_refused_in_bounded_memory_and_the_session_goes_on(proto):
     import io
     import tracemalloc

@@ -27,9 +27,9 @@ def test_big_groups_render_in_slices_with_every_line_whole(monkeypatch):
     rendered: list[int] = []
     original = logs.LogBuilder._render
 
-    def spy(self, g, bucket, n):
+    def spy(self, g, bucket, n, lo=0):
         rendered.append(n)
-        return original(self, g, bucket, n)
+        return original(self, g, bucket, n, lo)
 
     monkeypatch.setattr(logs.LogBuilder, "_render", spy)
     tel = synthesize(shop(duration="20m"))

@@ -14,7 +14,16 @@ from dojo.scenario.model import Scenario
 from dojo.telemetry.synthesize import synthesize
 from dojo.telemetry.text import _decoded
 
-FAULTS = ["dependency_latency", "dns_failure", "traffic_surge", "code_defect", "cpu_saturation"]
+FAULTS = [
+    "dependency_latency",
+    "dns_failure",
+    "traffic_surge",
+    "code_defect",
+    "cpu_saturation",
+    "certificate_expiry",
+    "connection_pool_exhaustion",
+    "retry_storm",
+]
 KINDS = ["http", "http", "db", "cache", "worker"]
 
 
@@ -104,10 +113,44 @@ def test_logs_metrics_and_traces_never_contradict(sc: Scenario) -> None:
         has = callers.notna()
         limit = callers[has].map(timeout)
         assert (spans.loc[has, "duration_ms"] <= limit + 1e-6).all()
+        # A call its caller gave up on is no success on either side.
+        cut = has & (spans["duration_ms"] >= callers.map(timeout).fillna(np.inf) - 1e-6)
+        assert (spans.loc[cut, "status"] == "error").all()
+        parent_status = spans["parent_id"].map(spans.set_index("span_id")["status"])
+        assert (parent_status[cut] == "error").all()
 
-    # Ids never recur on unrelated requests.
-    ids = [x for m_ in msg for x in re.findall(r"request_id=([0-9a-f]+)", m_)]
-    assert len(ids) == len(set(ids))
+    # One request, one story: an id is on one line per service, only on services that call each
+    # other, within a second; and a caller's failed call to an HTTP service names a request
+    # the callee logged too.
+    t = tel.logs.column("t").to_numpy()
+    seen: dict[str, list[tuple[str, float]]] = {}
+    for k, m_ in enumerate(msg):
+        for x in re.findall(r"(?:request_id=|job )([0-9a-f]{12})\b", m_):
+            seen.setdefault(x, []).append((service[k], float(t[k])))
+    calls = {s.name: set(s.calls) for s in sc.services}
+    for x, where in seen.items():
+        names = [w[0] for w in where]
+        assert len(names) == len(set(names)), (x, where)
+        assert max(w[1] for w in where) - min(w[1] for w in where) < 1.0, (x, where)
+        for a in names:
+            assert any(a in calls[b] or b in calls[a] for b in names if b != a) or len(names) == 1, (x, where)
+    # No success after a timeout for the same request: the callee's line of a request its caller
+    # timed out on is a cancellation (499, WARN), never a 200.
+    by_line = {}
+    for k, m_ in enumerate(msg):
+        for x in re.findall(r"(?:request_id=|job )([0-9a-f]{12})\b", m_):
+            by_line.setdefault(x, []).append(k)
+    for rows in by_line.values():
+        if any("timed out after" in msg[k] for k in rows):
+            callee = [k for k in rows if "timed out after" not in msg[k] and "504" not in msg[k]]
+            assert all(level[k] != "INFO" and " 200 " not in msg[k] for k in callee), [msg[k] for k in rows]
+    kinds = {s.name: s.kind for s in sc.services}
+    caller_side = re.compile(r"call to (\S+) (?:timed out after|failed: 503 Service).*request_id=([0-9a-f]+)")
+    lb_side = re.compile(r'" 50[24] 0 .* upstream=(\S+) request_id=([0-9a-f]+)')
+    for m_ in msg:
+        hit = caller_side.search(m_) or lb_side.search(m_)
+        if hit and kinds[hit.group(1)] in ("http", "worker", "lb") and " 502 " not in m_:
+            assert hit.group(1) in [w[0] for w in seen[hit.group(2)]], m_
 
     # And every line holds up to the realism linter.
     assert [f.line() for f in check(sc, tel)] == []

@@ -88,6 +88,8 @@ def test_error_logs_metric_and_spans_agree(storm, service):
 
     spans = storm.spans[storm.spans.service == service]
     spans = spans[~spans.name.str.endswith("(retry)")]
+    # A span cancelled by its caller's timeout is the caller's failure, not one the callee counts.
+    spans = spans[~spans.message.str.startswith("context canceled")]
     metric_rate = float((rps * err).sum() / rps.sum())
     span_rate = float((spans.status == "error").mean())
     assert span_rate == pytest.approx(metric_rate, abs=0.05)

@@ -197,3 +197,16 @@ def test_wide_lines_are_the_plain_lines():
         assert view.render_line(0).text.rstrip() == full[: view.scrollable_content_region.width].rstrip()
 
     drive(LogView(tel.logs, tel.start, matcher(tel)), script, size=(200, 10))
+
+
+def test_the_title_says_request_lines_are_a_sample():
+    tel = incident()
+
+    async def script(app, pilot):
+        view = app.widget
+        assert "requests logged" not in view.heading  # not told: says nothing
+        view.set_logs(tel.logs, tel.start, matcher(tel), sample=0.05)
+        await pilot.pause()
+        assert view.heading.endswith(" · requests logged: 1 in 20 (0.05)")
+
+    drive(LogView(tel.logs, tel.start, matcher(tel)), script)

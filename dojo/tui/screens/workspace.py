@@ -123,7 +123,9 @@ class WorkspaceScreen(DojoScreen[None]):
         metrics.set_data(f.cube, f.alerts, f.duration, service=f.paged_service)
         metrics.window = WINDOWS[2]
         # The pane filters with the engine's log filter, on the engine thread.
-        self.query_one(LogsPane).set_logs(f.logs, f.start, engine_matcher(self.dojo.engine.submit, f.signals))
+        self.query_one(LogsPane).set_logs(
+            f.logs, f.start, engine_matcher(self.dojo.engine.submit, f.signals), sample=s.scenario.log_sample
+        )
         bar = self.query_one(ClockBar)
         bar.duration, bar.start, bar.title = f.duration, f.start, visible_line(s.scenario.title)
         settle_after_load()

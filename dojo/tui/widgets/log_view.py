@@ -35,7 +35,7 @@ from textual.worker import get_current_worker
 
 from dojo.engine.textsearch import match_spans
 from dojo.scenario.model import DEFAULT_START
-from dojo.telemetry.logs import LEVELS
+from dojo.telemetry.logs import LEVELS, sample_note
 from dojo.telemetry.text import plain_lines
 from dojo.terminal_text import visible_line
 
@@ -69,6 +69,7 @@ class LogView(RowList):
     """Lines that arrived while the learner was scrolled back."""
     filter_error: reactive[str] = reactive("", init=False)
     wide: reactive[bool] = reactive(False, init=False)
+    _sample: float | None = None  # the chance a request writes its line, when known
     """Lines as in logs.log (date and host included); narrow, they start with the time of day
     and skip the host, so the message fits a pane."""
 
@@ -138,8 +139,10 @@ class LogView(RowList):
 
     # -- data in -------------------------------------------------------------------------------
 
-    def set_logs(self, logs: pa.Table, start: datetime, matcher: Matcher | None) -> None:
-        """Show `logs`; `matcher` is the engine's filter over the same table (data.log_rows)."""
+    def set_logs(self, logs: pa.Table, start: datetime, matcher: Matcher | None, sample: float | None = None) -> None:
+        """Show `logs`; `matcher` is the engine's filter over the same table (data.log_rows).
+        Request lines are a sample of the requests: the title says how big (`sample`; None: not known)."""
+        self._sample = sample
         self._cols = LogColumns(logs)
         self._matcher = matcher
         self._origin = start
@@ -437,7 +440,8 @@ class LogView(RowList):
     def _update_titles(self) -> None:
         shown = f"{self.row_count:,} lines"
         flt = "" if self._shown.is_empty else f" · {self._shown.describe()}"
-        self.heading = f"Logs · {shown}{flt}"
+        note = f" · {sample_note(self._sample)}" if self._sample is not None else ""
+        self.heading = f"Logs · {shown}{flt}{note}"
         if self.filter_error:
             self.status = f"filter error: {self.filter_error}"
         elif self.pending:
