@@ -84,7 +84,13 @@ _MARKS = (
 # there are spaces before it too (key = value); after ":" always (user: bob).
 _KV_SEP_COARSE = "[\"']?(?:[ \\t]*:[ \\t]*|[ \\t]+=[ \\t]*|=)"
 _KV_IDIOM = (
-    "(?:[A-Za-z0-9]+[._-])*" + _WORDS + _KV_SEP_COARSE + "(?:\"[^\"\\r\\n]*\"|'[^'\\r\\n]*'|[\"']?[^" + _SEP + "&]+)"
+    "(?:[A-Za-z0-9]+[._-])*"
+    + _WORDS
+    + _KV_SEP_COARSE
+    # A value quoted inside a JSON string (password=\\"x\\") first, so the escape is no value.
+    + '(?:\\\\"[^"\\\\\\r\\n]*\\\\"|"[^"\\r\\n]*"|\'[^\'\\r\\n]*\'|["\']?[^'
+    + _SEP
+    + "&]+)"
 )
 # Each idiom that spans tokens is its own alternative; everything else is one token alternative
 # (several token-shaped alternatives side by side make RE2's automaton thrash).
@@ -154,7 +160,7 @@ def coarse_pattern(*, timestamps: bool) -> str:
 # match.lastgroup says which one matched.
 
 _KV_SEP = _KV_SEP_COARSE
-_QUOTED = "\"[^\"\\r\\n]*\"|'[^'\\r\\n]*'"
+_QUOTED = '\\\\"[^"\\\\\\r\\n]*\\\\"|"[^"\\r\\n]*"|\'[^\'\\r\\n]*\''
 _USER_VALUE = "[A-Za-z0-9._@+$\\\\" + _NON_ASCII + "-]{1,64}"
 _HEX = "[0-9A-Fa-f]"
 _LABEL_REST = "(?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -275,7 +281,7 @@ ALTERNATIVES: tuple[Alternative, ...] = (
         + USER_WORDS
         + ")"
         + _KV_SEP
-        + "(?P<uk_val>\"[^\"\\r\\n]{1,128}\"|'[^'\\r\\n]{1,128}'|"
+        + '(?P<uk_val>\\\\"[^"\\\\\\r\\n]{1,128}\\\\"|"[^"\\r\\n]{1,128}"|\'[^\'\\r\\n]{1,128}\'|'
         + _USER_VALUE
         + ")",
     ),

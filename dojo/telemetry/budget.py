@@ -54,6 +54,8 @@ class _Counter(LogBuilder):
     """The log builder's own rate walk, summing expected lines instead of rendering them (request
     lines are drawn there as counts: they are summed as drawn, a few ms of binomials)."""
 
+    draws_lines = False
+
     def __init__(self, st: State):
         super().__init__(st, None, [[] for _ in st.names], np.random.default_rng(0))  # type: ignore[arg-type]
         self.lines = 0.0

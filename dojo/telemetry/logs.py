@@ -139,10 +139,13 @@ class Group:
     attempts: int = 3
     peer: str | None = None  # a load balancer's line about one upstream: that upstream's routes
     ids: pa.Array | None = None  # request ids shared with another service's lines (else fresh)
-    t: np.ndarray | None = None  # times of those lines (else drawn in the bucket)
+    # Those lines' stamps, (n, 2): each line's time, and which of the pool's routes its request
+    # took (the same route on the proxy's line and the service's own). Else drawn per line.
+    t: np.ndarray | None = None
 
 
 class LogBuilder:
+    draws_lines = True  # False: a counter that sizes the lines without drawing their fields
     def __init__(self, st: State, pools: Pools, hosts: list[list[str]], rng: np.random.Generator, spans=None):
         self.st, self.pools, self.hosts, self.rng, self.spans = st, pools, hosts, rng, spans
         self.grid = st.scenario.grid
@@ -372,6 +375,9 @@ class LogBuilder:
             if st.kinds[i] == "external":
                 continue
             p = min(sample * max(ACCESS_RATE[st.kinds[i]], 0.5), 1.0)
+            if not self.draws_lines:  # only counting (the budget, before anything is drawn)
+                self.add(i, GENERIC_ERRORS["base"][0], None, {}, counts=self.rng.binomial(self._counted[i], p))
+                continue
             # The callers' sampled requests were this service's too: sample only the rest.
             seen = np.rint(self._paired[i] / p).astype(np.int64)
             rest = np.maximum(self._counted[i] - seen, 0)
@@ -408,7 +414,7 @@ class LogBuilder:
                 share = rate / np.maximum(total_conn, 1e-12)
                 consts = {**self._params(source), **peer}
                 tpls = self._templates(source, "caller", "conn")
-                tpls = tuple(_lb_access(t, "502") for t in tpls) if lb else tpls
+                tpls = tuple(_lb_access(x, "502") for x in tpls) if lb else tpls
                 causes.append((w * parts["conn"] * share, tpls, consts, None))
             # The callee's line for the same request, where the callee speaks HTTP (a database,
             # a cache or a broker knows nothing of request ids).
@@ -419,7 +425,7 @@ class LogBuilder:
             rest = upstream
             for source, share in self._worded_shares(c):
                 tpls = self._templates(source, "caller", "upstream")
-                tpls = tuple(_lb_access(t, "502") for t in tpls) if lb else tpls
+                tpls = tuple(_lb_access(x, "502") for x in tpls) if lb else tpls
                 causes.append(
                     (upstream * share, tpls, {**self._params(source), **peer}, (c, "upstream") if pair else None)
                 )
@@ -440,6 +446,8 @@ class LogBuilder:
                     (c, "timeout") if pair else None,
                 )
             )
+        # A request a caller logged is logged here even in a bucket where nothing else would be.
+        causes.append((np.full(st.T, 1e-12), self._generic(i, "base"), self.consts(i), None))
         # Every failed request the metrics counted and the log samples is one line, of one cause.
         if ids is None:
             t, ids = self._stamps(err_lines)
@@ -493,11 +501,13 @@ class LogBuilder:
             )
 
     def _stamps(self, counts: np.ndarray) -> tuple[np.ndarray, pa.Array]:
-        """Times (inside each line's bucket) and fresh request ids for per-bucket counts."""
+        """Stamps (time inside each line's bucket, route pick) and fresh request ids for
+        per-bucket counts: what a request keeps on every service that logs it."""
         bucket = np.repeat(np.arange(self.st.T), counts)
         n = len(bucket)
         t = self.st.t[bucket] + np.minimum(self.rng.random(n) * self.grid, self.grid - 0.001)
-        return t, self._fresh("id", n)
+        route = self.rng.integers(0, self.pools.size, n)
+        return np.column_stack([t, route.astype(float)]), self._fresh("id", n)
 
     def _pair(
         self, i: int, pair_to: tuple[int, str], n: np.ndarray, t: np.ndarray, ids: pa.Array, depth: int
@@ -524,7 +534,8 @@ class LogBuilder:
             return n, t, ids, dropped
         # The callee answers (or is cancelled) just before its caller logs the outcome.
         floor = st.t[np.repeat(np.arange(st.T), n)]
-        t_callee = np.maximum(t - self.rng.random(len(t)) * 0.05, floor)
+        t_callee = t.copy()
+        t_callee[:, 0] = np.maximum(t[:, 0] - self.rng.random(len(t)) * 0.05, floor)
         if mode == "upstream":
             self._paired[c] += n
             self.errors(c, n, self._sigma[c], ids=ids, t=t_callee, depth=depth + 1)
@@ -671,7 +682,7 @@ class LogBuilder:
             # Inside its bucket even after rounding to the millisecond: a line counted in one
             # bucket's requests must not land in the next.
             if g.t is not None:
-                t = g.t
+                t = g.t[:, 0]
             else:
                 t = st.t[bucket] + np.minimum(rng.random(n) * self.grid, self.grid - 0.001)
             ts.append(t)
@@ -790,7 +801,10 @@ class LogBuilder:
         if name in ("path", "upstream"):
             paths, ups = self._paths(g.service) if g.peer is None else self._peer_paths(g.service, g.peer)
             if "path" not in drawn:  # a proxy's upstream is the service that serves that path
-                drawn["path"] = rng.integers(0, len(paths), n)
+                if g.t is not None and len(paths) == self.pools.size:  # the request's own route
+                    drawn["path"] = g.t[lo : lo + n, 1].astype(np.int64)
+                else:
+                    drawn["path"] = rng.integers(0, len(paths), n)
             return (paths if name == "path" else ups).take(pa.array(drawn["path"]))
         if name in ("query", "write_query") and self.st.kinds[g.service] == "db":
             q = self._queries(g.service)[0 if name == "query" else 1]
@@ -843,7 +857,11 @@ class LogBuilder:
         return pc.binary_join_element_wise(*pieces, "")
 
     def _peer_paths(self, i: int, peer: str) -> tuple[pa.Array, pa.Array]:
-        """A proxy's request lines that go to one upstream (all of them if it has none of its own)."""
+        """A proxy's request lines that go to one upstream: that upstream's own (so a request
+        reads the same on both); else the proxy's lines for it, or all of them."""
+        c = self.st.names.index(peer)
+        if self.api.get(peer) and self.st.kinds[c] != "db":
+            return self._paths(c)
         paths, ups = self._paths(i)
         mask = pc.equal(ups, peer)
         if not pc.any(mask).as_py():
