@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import sys
 from contextlib import contextmanager
+from typing import NoReturn
 
 import click
 
@@ -129,7 +130,25 @@ def _check_cache_limit() -> None:
 
 def main() -> None:
     try:
-        cli.main(prog_name="dojo")
+        try:
+            cli.main(prog_name="dojo")
+        finally:
+            sys.stdout.flush()  # here, where a failure can be told, not at exit where it is lost
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except OSError as exc:  # EFBIG (ulimit -f), ENOSPC (disk full), EIO: the output is incomplete
+        _output_failed(exc)
+
+
+def _output_failed(exc: OSError) -> NoReturn:
+    import os
+
+    try:  # what is still buffered must not fail again at exit, after the one line that says why
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+    click.echo(f"dojo: cannot write the output ({exc.strerror or exc}); what was written is incomplete", err=True)
+    sys.exit(1)

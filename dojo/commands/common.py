@@ -13,7 +13,16 @@ from dojo.terminal_text import visible
 def echo(message: object = "", err: bool = False, nl: bool = True) -> None:
     """`click.echo` for anything a person reads: scenario and imported text in it (titles, paths,
     error messages quoting input) cannot drive the terminal; newlines and tabs stay."""
-    click.echo(visible(message), err=err, nl=nl)
+    text = visible(message)
+    # In pieces smaller than the stream's buffer: CPython drops the error of a single large write
+    # that fails part-way (ulimit -f, a full disk) and the output would end short with exit 0.
+    pieces = [text[at : at + CHUNK] for at in range(0, len(text), CHUNK)] or [""]
+    for piece in pieces[:-1]:
+        click.echo(piece, err=err, nl=False)
+    click.echo(pieces[-1], err=err, nl=nl)
+
+
+CHUNK = 4096
 
 
 def positive_duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:

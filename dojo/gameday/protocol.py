@@ -8,7 +8,7 @@ command, with the game's clock, plus the team's own:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Callable, Literal, cast
 
 from pydantic import Field, ValidationError
 
@@ -30,7 +30,7 @@ class WaitArgs(Args):
     until: Literal["news", "start"] = "news"
 
 
-TEAM_COMMANDS = {
+TEAM_COMMANDS: dict[str, tuple[type[Args], Callable[[TeamSession, Any], dict], str]] = {
     "status": (NoArgs, lambda s, a: s.team_status(), "Clock, outcome, counts, firing alerts, and the game's phase."),
     "game": (NoArgs, lambda s, a: s.game(), "Phase, time left, members online, injects and hints released."),
     "journal": (NoArgs, lambda s, a: s.team_journal(), "The team's shared journal, each entry marked with its author."),
@@ -54,7 +54,7 @@ class TeamProtocol(Protocol):
                 reply = {"ok": True, "cmd": name, "commands": describe() + extra}
             else:
                 model, run, _ = TEAM_COMMANDS[name]
-                reply = {"ok": True, "cmd": name, **run(self.session, model.model_validate(args))}
+                reply = {"ok": True, "cmd": name, **run(cast(TeamSession, self.session), model.model_validate(args))}
         except ValidationError as exc:
             reply = {"ok": False, "cmd": name, "error": format_validation(exc)}
         except (EngineError, StoreError) as exc:

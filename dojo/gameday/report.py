@@ -228,7 +228,7 @@ def svg_ttcd(r: GameReport, width: int = 900) -> str:
              f'aria-label="time to correct diagnosis per team">']  # fmt: skip
     for i, t in enumerate(r.teams):
         y = 5 + i * bar_h
-        value = t.ttcd_s if t.solved else r.running_s
+        value = t.ttcd_s if t.solved and t.ttcd_s is not None else r.running_s
         w = (width - left - 80) * value / longest
         color = "#2471a3" if t.solved else "#bbbbbb"
         text = clock(t.ttcd_s) if t.solved else "not solved"

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Callable, NoReturn, TypeVar, cast
 
 from dojo.engine import events as ev
 from dojo.engine.attempt import Attempt
+from dojo.engine.clock import ReplayClock
 from dojo.engine.errors import AttemptOver, ClockError
 from dojo.engine.queries import Signals
 from dojo.engine.rules import digest
 from dojo.engine.session import Session
+from dojo.store import Store
 from dojo.store.games import GAME_LEVEL, Conflict, GameEvent, GameStore, Unavailable
 from dojo.store.model import Event
 
@@ -87,6 +89,26 @@ def _unpack(game_id: str, wanted: dict[str, str], fetch: Callable[[], dict[str, 
 
 
 class TeamSession(Session):
+    # Set by join(), which builds the session without __init__.
+    clock: GameClock  # type: ignore[assignment]  # ReplayClock's surface, driven by the game's events
+    gstore: GameStore
+    code: str
+    member: str
+    game_id: str
+    scheduled: list[dict]
+    team_name: str
+    cursor: int
+    team_seq: int
+    guard_seq: int  # seq of the team's last event of GUARD_KINDS
+    authors: dict[str, str]  # hypothesis id -> member
+    pin_authors: dict[tuple, str]  # (item, hypothesis) -> member
+    members: list[str]
+    online: list[str]
+    injects: list[dict]
+    hints_received: list[dict]
+    _lenient: bool
+    _synced: float
+
     def __init__(self, *args, **kwargs):
         raise TypeError("use TeamSession.join(store, code, member)")
 
@@ -106,7 +128,9 @@ class TeamSession(Session):
         member = " ".join(member.split())[:60]
         if not member:
             raise GameError("a member needs a name (--name)")
-        game, team, evs, now = store.team_view(code)
+        found, team, evs, now = store.team_view(code)
+        assert found is not None  # a first read (cursor 0) always carries the game's row
+        game = found
         scenario = load_game_scenario(game.settings, game.id, lambda: store.game_files(game.id, code=code))
         if signals is None and telemetry is None:
             from dojo.telemetry.cache import synthesize_cached as synthesize
@@ -116,9 +140,12 @@ class TeamSession(Session):
         clock = GameClock(GameClockState.from_created(game.settings), ServerTime(now, monotonic))
         team_events = [e for e in evs if e.stream == team.number]
         attempt = Attempt.from_events([engine_event(team_events[0])])
+        # The team's events live in the game store and its clock is the game's: Session only reads
+        # them through `record` (overridden below) and ReplayClock's surface, which GameClock offers.
         Session.__init__(
-            self, scenario, signals if signals is not None else Signals(telemetry), store, team.number, attempt, clock
-        )
+            self, scenario, signals if signals is not None else Signals(telemetry), cast(Store, store), team.number,
+            attempt, cast(ReplayClock, clock),
+        )  # fmt: skip
         self.gstore = store
         self.code = code
         self.member = member
@@ -127,13 +154,13 @@ class TeamSession(Session):
         self.team_name = team.name
         self.cursor = 0
         self.team_seq = 0
-        self.guard_seq = 0  # seq of the team's last event of GUARD_KINDS
-        self.authors: dict[str, str] = {}  # hypothesis id -> member
-        self.pin_authors: dict[tuple, str] = {}  # (item, hypothesis) -> member
-        self.members: list[str] = []
-        self.online: list[str] = []
-        self.injects: list[dict] = []
-        self.hints_received: list[dict] = []
+        self.guard_seq = 0
+        self.authors = {}
+        self.pin_authors = {}
+        self.members = []
+        self.online = []
+        self.injects = []
+        self.hints_received = []
         self._lenient = False
         self._synced = 0.0
         self._events = []
@@ -257,12 +284,22 @@ class TeamSession(Session):
     def number(self) -> int:
         return 1  # a team plays its game once (the solo count reads the attempts table, not games)
 
-    def _facilitators_clock(self, *_a) -> dict:
+    def _facilitators_clock(self) -> NoReturn:
         raise ClockError("in a game day the facilitator runs the clock")
 
-    pause = resume_clock = set_speed = advance = _facilitators_clock
+    def pause(self) -> NoReturn:
+        self._facilitators_clock()
 
-    def hint(self) -> dict:
+    def resume_clock(self) -> NoReturn:
+        self._facilitators_clock()
+
+    def set_speed(self, speed: float) -> NoReturn:
+        self._facilitators_clock()
+
+    def advance(self, seconds: float) -> NoReturn:
+        self._facilitators_clock()
+
+    def hint(self) -> NoReturn:
         raise GameError("in a game day the facilitator releases hints; 'game' shows the ones your team has")
 
     def score(self):

@@ -169,7 +169,7 @@ class GameView:
             "running_s": round(running, 3),
             "scenario_t": round(self.clock.scenario_t(now), 3),
             "time_limit_s": self.clock.limit,
-            "left_s": None if self.clock.left_s(now) is None else round(self.clock.left_s(now), 3),
+            "left_s": None if (left := self.clock.left_s(now)) is None else round(left, 3),
             "speed": self.clock.speed,
             "ranking": self.ranking,
             "injects": [{"text": x["text"], "team": None, "at_s": x["at_s"]}

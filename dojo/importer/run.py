@@ -101,7 +101,7 @@ def _detect(path: Path, text: str, complete: bool = True) -> tuple[str, object |
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     # "[" opens a JSON array, or an Apache error log's "[Sun Dec 04 04:47:44 2005]": JSON only when
     # what follows the bracket can start a JSON value.
-    if stripped.startswith("{") or _JSON_ARRAY_START.match(first.strip()):
+    if stripped.startswith("{") or _json_array_head(first.strip()):
         try:
             one = json.loads(first)
         except (ValueError, RecursionError):
@@ -114,6 +114,20 @@ def _detect(path: Path, text: str, complete: bool = True) -> tuple[str, object |
     if head and sum(1 for ln in head if _PROM_TEXT.match(ln)) == len(head) and any(ln.startswith("# ") for ln in head):
         return "prometheus-text", None
     return "log", None
+
+
+def _json_array_head(first: str) -> bool:
+    """A first line that opens a JSON array: "[", "[{", '["'..., or a whole one-line array. Not
+    "[Sun Dec 04 04:47:44 2005] ..." (Apache's error log) nor "[1773151800] ..." (an epoch)."""
+    if not _JSON_ARRAY_START.match(first):
+        return False
+    if first in ("[", "[]") or first.startswith(("[{", '["', "[[")):
+        return True
+    try:
+        json.loads(first)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _first_line_is_json(text: str) -> bool:

@@ -566,9 +566,9 @@ def gate(t: str, timestamps: bool) -> tuple[str, ...]:
         add("bare_secret")
     if kv and _PII_HINTS.search(low):
         add("pii_kv")
-    if _digits(t) >= 7 and ("+" in t or "(" in t or dashes >= 2 or dots >= 2):
+    if ("+" in t or "(" in t or dashes == 2 or dots == 2) and _digits(t) >= 7:
         add("phone")
-    if dashes >= 2:
+    if dashes >= 2 and _digits(t) >= 9:
         add("ssn")
     if "Mr" in t or "Ms" in t or "Dr" in t or "Prof" in t:
         add("honorific")

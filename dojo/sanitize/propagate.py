@@ -29,6 +29,8 @@ _WRAP = "\x01\\0\x01"
 _NAME_BYTE = re.compile(rb"[A-Za-z0-9_\x80-\xff]")
 # The token around a match, to tell an original from a piece of a pseudonym.
 _TOKEN = re.compile(rb"[A-Za-z0-9._+$\x80-\xff-]+")
+_HEAD = re.compile(rb"[A-Za-z0-9._+$\x80-\xff-]*\Z")
+_MAX_TOKEN = 256  # a longer token is no pseudonym of ours
 _COMMON = frozenset(
     """all any app api auth backup build cache check client cloud config cron daemon data debug default
     deploy dev docker error admin event files ftp guest health home host info jenkins job jobs local log
@@ -104,8 +106,8 @@ class Spreader:
         return b"".join(pieces) if changed else data
 
     def _inside_pseudonym(self, before: bytes, name: bytes, after: bytes) -> bool:
-        head = re.search(rb"[A-Za-z0-9._+$\x80-\xff-]*\Z", before)
-        tail = _TOKEN.match(after)
+        head = _HEAD.search(before[-_MAX_TOKEN:])  # the end of the piece only: pieces can be megabytes
+        tail = _TOKEN.match(after, 0, _MAX_TOKEN)
         token = (head.group() if head else b"") + name + (tail.group() if tail else b"")
         if token == name:
             return False

@@ -140,6 +140,70 @@ def write_structured(log: Path, jsonl: Path, csv_path: Path, target_mb: int) -> 
                 break
 
 
+# The layouts of the real samples (tests/sanitize/real_samples.py): loghub's OpenSSH, Linux and Mac
+# syslogs, OpenStack nova, an HPC job log, Apache errors, Kubernetes pod lines.
+REAL_STYLE = (
+    "Dec 10 06:55:46 {host} sshd[{pid}]: Invalid user {user} from {ip}",
+    "Dec 10 06:55:48 {host} sshd[{pid}]: Failed password for invalid user {user} from {ip} port {port} ssh2",
+    "Dec 10 07:07:38 {host} sshd[{pid}]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 "
+    "tty=ssh ruser= rhost={ip}  user={user}",
+    "Dec 10 09:12:35 {host} sshd[{pid}]: Accepted password for {user} from {ip} port {port} ssh2",
+    "Dec 10 09:32:20 {host} sshd[{pid}]: Received disconnect from {ip}: 11: Bye Bye [preauth]",
+    "Jun 14 15:16:01 {host} sshd(pam_unix)[{pid}]: session opened for user {user} by (uid=0)",
+    "Jul  1 09:02:26 {host} Microsoft Word[{pid}]: Unrecognized Accessibility attribute",
+    "2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server [req-{uuid} {hex} {hex2} - - -] {ip} "
+    '"GET /v2/{hex2}/servers/detail HTTP/1.1" status: 200 len: 1893 time: 0.2477829',
+    "2026-03-10T14:03:12Z pod {pod} restarted on node ip-{ipd}",
+    "[Sun Dec 04 04:47:44 2005] [error] [client {ip}] Directory index forbidden by rule: /var/www/html/",
+    "2005-11-09 12:01:02 node-017 slurmd[{pid}]: job 4711: open /g/g90/{user}/sim/input.nml: Permission denied",
+)
+_K8S = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def write_real_style(path: Path, target_mb: int, seed: int = 11) -> None:
+    """A log in the real samples' layouts, with 5,000 IPs, 600 users, 80 hosts and 400 pods."""
+    from faker import Faker
+
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    rnd = random.Random(seed)
+    ips = [fake.ipv4_public() if i % 3 else fake.ipv4_private() for i in range(5000)]
+    users = [fake.user_name() for _ in range(600)]
+    hosts = [f"{fake.domain_word()}-{i}" for i in range(80)]
+    hexes = [f"{rnd.getrandbits(128):032x}" for _ in range(200)]
+    pods = [
+        f"{rnd.choice(['frontend', 'cartservice', 'checkoutservice', 'currencyservice'])}-"
+        + "".join(rnd.choice(_K8S) for _ in range(9))
+        + "-"
+        + "".join(rnd.choice(_K8S) for _ in range(5))
+        for _ in range(400)
+    ]
+    target = target_mb * 1_000_000
+    written = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        while written < target:
+            lines = []
+            for _ in range(2000):
+                ip = rnd.choice(ips)
+                lines.append(
+                    rnd.choice(REAL_STYLE).format(
+                        host=rnd.choice(hosts),
+                        pid=rnd.randint(100, 65000),
+                        user=rnd.choice(users),
+                        ip=ip,
+                        ipd=ip.replace(".", "-"),
+                        port=rnd.randint(1024, 65535),
+                        uuid=_uuid(rnd),
+                        hex=rnd.choice(hexes),
+                        hex2=rnd.choice(hexes),
+                        pod=rnd.choice(pods),
+                    )
+                )
+            block = "\n".join(lines) + "\n"
+            fh.write(block)
+            written += len(block)
+
+
 def _uuid(rnd: random.Random) -> str:
     h = f"{rnd.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
@@ -221,6 +285,17 @@ def main() -> int:
         }
         long_log.unlink()
 
+        real = tmpdir / "real-style.log"
+        write_real_style(real, args.mb)
+        real_mb = real.stat().st_size / 1e6
+        c0 = time.process_time()
+        t_real = timed(
+            lambda: sanitize([real], Options(out=tmpdir / "out-real", secret=b"b", secret_given=True, jobs=1))
+        )
+        cpu_real = time.process_time() - c0
+        rss_real = peak_rss(real, tmpdir / "rss-real")
+        real.unlink()
+
         jsonl, csv_file = tmpdir / "events.jsonl", tmpdir / "events.csv"
         write_structured(log, jsonl, csv_file, args.structured_mb)
         structured = {}
@@ -244,6 +319,12 @@ def main() -> int:
     replaced = json.loads(report)["replaced"]
     print("replaced: " + ", ".join(f"{k} {v:,}" for k, v in replaced.items()))
     ok = rate >= BUDGET_MB_S
+    real_ok = real_mb / t_real >= BUDGET_MB_S
+    ok = ok and real_ok
+    print(
+        f"real-style {real_mb:.1f} MB, 1 process: {real_mb / t_real:8.1f} MB/s"
+        f"  ({real_mb / cpu_real:.1f} MB per CPU second, peak RSS {rss_real:.0f} MB)  {'PASS' if real_ok else 'FAIL'}"
+    )
     for fmt, (size, secs) in structured.items():
         fmt_ok = size / secs >= BUDGET_MB_S
         ok = ok and fmt_ok

@@ -47,3 +47,21 @@ def test_a_closed_pipe_ends_the_server_cleanly(tmp_path):
     proc.stdout.close()  # the reader is gone
     _, err = proc.communicate((STATUS * 50).encode(), timeout=120)
     _assert_one_clean_line(err, proc.returncode)
+
+
+def test_a_command_whose_output_hits_the_file_size_limit_says_so_in_one_line(tmp_path):
+    """`dojo schema > file` under `ulimit -f`: one line and exit 1, never a traceback and never a
+    short file with exit 0 (CPython drops the error of one large write that fails part-way)."""
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+
+    for args in (["schema"], ["faults"]):
+        with open(tmp_path / "out.txt", "wb") as out:
+            done = subprocess.run(
+                [sys.executable, "-m", "dojo", *args], stdout=out, stderr=subprocess.PIPE, cwd=ROOT,
+                env=dojo_env(tmp_path / "home"), preexec_fn=cap, timeout=120,
+            )  # fmt: skip
+        err = done.stderr.decode()
+        assert done.returncode == 1 and "Traceback" not in err and len(err.splitlines()) == 1, (args, err)
+        assert err.startswith("dojo: cannot write the output (File too large)"), err

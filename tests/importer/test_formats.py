@@ -147,3 +147,31 @@ def test_k8s_event_detail_and_object():
     backoff = result.changes[0]
     assert backoff.service == "checkout-7d9f8b6c5-x2x9q"
     assert "Back-off restarting failed container" in backoff.detail and "(x4)" in backoff.detail
+
+
+def test_every_format_still_reads_after_the_sanitizer(tmp_path):
+    # Import scrubs each file before it parses it: the scrubbed copies must keep their formats.
+    from click.testing import CliRunner
+
+    from dojo.cli import cli
+
+    from .samples import SCENARIO
+
+    scenario = tmp_path / "demo.yaml"
+    scenario.write_text(SCENARIO)
+    res = CliRunner().invoke(
+        cli, ["import", str(FORMATS), "--scenario", str(scenario), "--secret", "s", "--year", "2026"]
+    )
+    assert res.exit_code == 0, res.output
+    for sample in sorted(FORMATS.iterdir()):
+        line = next(ln for ln in res.output.splitlines() if ln.startswith(f"{sample}:"))
+        assert "record(s)" in line and not line.endswith(": 0 record(s)"), line
+    assert "not imported" not in res.output and "unexpected structure" not in res.output
+
+
+def test_a_bracketed_epoch_log_is_not_taken_for_json(tmp_path):
+    log = tmp_path / "epoch.log"
+    log.write_text("[1773151800] worker started\n[1773151801] worker ERROR job failed\n")
+    result = ImportResult()
+    read_file(log, result)
+    assert [r.level for r in result.logs] == ["INFO", "ERROR"]

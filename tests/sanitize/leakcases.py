@@ -109,6 +109,12 @@ CASES: tuple[Case, ...] = (
         ('\\"',),
     ),
     Case(
+        "values quoted inside a JSON string keep their escapes",
+        '{"msg":"retry with password=\\"Tr0ub4dor&3x\\" as user=\\"hkowalczyk\\" token=\\"9f8e7d6c5b4a3210\\""}\n',
+        ("Tr0ub4dor", "hkowalczyk", "9f8e7d6c5b4a3210"),
+        ('password=\\"', 'user=\\"', 'token=\\"', '\\""}'),
+    ),
+    Case(
         "PEM RSA private key block", "loaded key:\n" + RSA_PEM + "done\n", ("MIIEowIBAAKCAQEAv7k1Q2Hn3fQx9aZ0Yd4dF0a1",)
     ),
     Case("PEM OpenSSH private key block", OPENSSH_PEM, ("b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ",)),

@@ -111,14 +111,20 @@ class ServeProcess:
         return self.proc.returncode, out, err
 
     def close(self) -> None:
+        import psutil
+
+        children = self.children()  # before the server goes: then they are no longer its children
         if self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
             self.proc.wait(timeout=10)
-        for child in self.children():
-            child.kill()
+        for child in children:
+            try:
+                child.kill()
+            except psutil.NoSuchProcess:
+                pass
 
 
 def screen_text(page) -> str:

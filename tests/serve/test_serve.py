@@ -90,3 +90,27 @@ def test_a_tab_does_not_inherit_the_facilitators_key_or_name(monkeypatch):
     env = tab._build_environment(100, 30)
     assert "DOJO_GAME_KEY" not in env and "DOJO_MEMBER" not in env
     assert env["DOJO_DB"] == "sqlite:///game.db" and env["TEXTUAL_DRIVER"] == WEB_DRIVER and env["COLUMNS"] == "100"
+
+
+def test_a_second_socket_past_the_cap_is_told_the_dojo_is_full(serve):
+    """Two pages loaded at once may both get the page; the second websocket is refused in words."""
+    import asyncio
+
+    import aiohttp
+
+    server = serve("--max-sessions", "1")
+
+    async def talk():
+        async with aiohttp.ClientSession() as http:
+            ws_url = f"ws://127.0.0.1:{server.port}/ws?width=80&height=24"
+            async with http.ws_connect(ws_url) as first:
+                got = await first.receive(timeout=60)  # the first tab's dojo is drawing
+                assert got.type == aiohttp.WSMsgType.BINARY
+                async with http.ws_connect(ws_url) as second:
+                    said = await second.receive(timeout=30)
+                    closed = await second.receive(timeout=30)
+                return said, closed
+
+    said, closed = asyncio.run(talk())
+    assert said.type == aiohttp.WSMsgType.BINARY and b"The dojo is full" in said.data
+    assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)

@@ -8,6 +8,7 @@ import pkgutil
 
 from textual.app import App
 from textual.dom import DOMNode
+from textual.widgets import Input
 
 import dojo.tui
 
@@ -17,11 +18,15 @@ RESERVED = {
     "ctrl+tab", "ctrl+shift+tab",
 }  # fmt: skip
 
-# Textual's own editing keys that a browser takes, each with what does the same job: nothing the
-# dojo asks for needs them.
+# Textual's own editing keys that a browser takes (inherited by our subclasses too), each with what
+# does the same job: nothing the dojo asks for needs them.
 KNOWN = {
-    ("Input", "delete_left_word"): "ctrl+u clears to the left; backspace deletes a character",
+    (Input, "delete_left_word"): "ctrl+u clears to the left; backspace deletes a character",
 }
+
+
+def known(cls, action: str) -> bool:
+    return any(issubclass(cls, base) and action == act for base, act in KNOWN)
 
 
 def dom_classes():
@@ -45,7 +50,7 @@ def offenders(classes, app_bindings):
             if b.key not in RESERVED:
                 continue
             others = [o.key for o in bindings if o.action == b.action and o.key not in RESERVED]
-            if not others and (cls.__name__, b.action) not in KNOWN:
+            if not others and not known(cls, b.action):
                 found.append(f"{cls.__module__}.{cls.__name__}: {b.key} -> {b.action}")
     return sorted(set(found))
 

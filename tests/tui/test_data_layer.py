@@ -53,3 +53,43 @@ def test_metric_cube_sees_only_buckets_reported_by_now():
     want = m[(m.service == "checkout") & (m.metric == "rps") & (m.t < 85)].value.to_numpy()
     assert np.allclose(v, want)
     assert not cube.has("provider", "cpu_pct")
+
+
+def test_on_the_engine_thread_only_the_newest_filter_is_matched():
+    """Typing 'retrying' letter by letter queues a match per letter on the one engine thread; those
+    typed past are skipped when their turn comes instead of each scanning every line."""
+    import threading
+    import time
+
+    from dojo.tui.data.log_rows import engine_matcher
+    from dojo.tui.engine_thread import EngineThread
+
+    from .helpers import _signals
+
+    tel = incident()
+    signals = _signals(id(tel), tel)
+    asked: list[str] = []
+
+    class Counting:
+        def log_rows(self, q, lo, hi):
+            asked.append(q.contains)
+            return signals.log_rows(q, lo, hi)
+
+    engine = EngineThread()
+    busy = threading.Event()
+    engine.submit(busy.wait)  # the engine thread is busy (a recorded query, say) while the learner types
+    match = engine_matcher(engine.submit, Counting())
+    typed = [LogFilter(text="retrying"[:n]) for n in range(1, 9)]
+    got: dict[str, np.ndarray] = {}
+    threads = []
+    for flt in typed:  # one pane worker per letter, each waiting on the engine thread
+        t = threading.Thread(target=lambda f=flt: got.__setitem__(f.text, match(f, 0, tel.n_logs)))
+        t.start()
+        threads.append(t)
+        time.sleep(0.02)
+    busy.set()
+    for t in threads:
+        t.join(timeout=60)
+    engine.shutdown()
+    assert asked == ["retrying"]  # one scan, for the filter on screen
+    assert len(got["retrying"]) > 0 and all(len(got[f.text]) == 0 for f in typed[:-1])

@@ -101,11 +101,20 @@ def signals_matcher(signals: Any) -> Matcher:
 
 def engine_matcher(submit: Callable[..., Future], signals: Any) -> Matcher:
     """Match on the engine thread (`submit` is EngineThread.submit): the pane's worker waits for
-    the answer, the UI thread never does."""
+    the answer, the UI thread never does. Only the newest filter is matched: one typed letter by
+    letter queues a call per letter, and those the learner has typed past are skipped when their
+    turn comes, so the engine thread never works through a backlog of stale filters."""
     direct = signals_matcher(signals)
+    latest: list[LogFilter | None] = [None]
+
+    def newest_only(flt: LogFilter, lo: int, hi: int) -> np.ndarray:
+        if flt != latest[0]:
+            return np.zeros(0, dtype=np.int64)  # stale: its worker was cancelled and drops it
+        return direct(flt, lo, hi)
 
     def match(flt: LogFilter, lo: int, hi: int) -> np.ndarray:
-        return submit(direct, flt, lo, hi).result()
+        latest[0] = flt
+        return submit(newest_only, flt, lo, hi).result()
 
     return match
 
