@@ -98,10 +98,26 @@ def _package_versions() -> dict[str, str]:
     return out
 
 
+@functools.cache
+def _code_hash() -> str:
+    """The bytes of the code that synthesizes (this package and the scenario model): a checkout
+    whose synthesis changed without a bump of SYNTHESIS_VERSION still never serves stale incidents."""
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for folder in (here, here.parent / "scenario"):
+        for path in sorted(p for p in folder.rglob("*") if p.suffix in (".py", ".txt") and p.is_file()):
+            h.update(path.relative_to(here.parent).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _versions() -> dict[str, str]:
     import dojo
 
-    return {"dojo": dojo.__version__, "synthesis": str(SYNTHESIS_VERSION), "format": str(FORMAT), **_package_versions()}
+    return {
+        "dojo": dojo.__version__, "synthesis": str(SYNTHESIS_VERSION), "format": str(FORMAT), "code": _code_hash(),
+        **_package_versions(),
+    }  # fmt: skip
 
 
 def _import_hashes(scenario: Scenario) -> dict[str, str]:

@@ -159,7 +159,9 @@ def read_events(path: Path, start: datetime, duration: float) -> tuple[pd.DataFr
     rows = _jsonl(path, ("ts", "kind"))
     frame = pd.DataFrame(rows, columns=["ts", "kind", "service", "name", "detail"])
     t = _seconds(frame["ts"], start, str(path)) if len(frame) else np.zeros(0)
-    frame = frame.assign(t=t).fillna("")
+    # Text columns as text (a column no record has is all NaN, a float), then blanks for the gaps.
+    text = ["kind", "service", "name", "detail"]
+    frame = frame.astype({c: object for c in text}).fillna({c: "" for c in text}).assign(t=t)
     keep = (t >= 0) & (t <= duration)
     return frame[keep][EVENT_COLUMNS].reset_index(drop=True), int((~keep).sum())
 

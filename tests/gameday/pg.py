@@ -58,6 +58,7 @@ class PgServer:
             os.chmod(self.dir, 0o700)
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
         self.start()
+        self._watch()
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "dojo")
 
     @property
@@ -73,6 +74,26 @@ class PgServer:
     def start(self) -> None:
         opts = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off -c max_connections=300"
         self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.dir / "log"), "-w", "start")
+
+    def _watch(self) -> None:
+        # pg_ctl daemonizes the server, so a test process that dies (killed run, crashed xdist
+        # worker) would leave it running for ever: a detached watcher stops it and removes its
+        # folder once the process that started it is gone.
+        ctl = " ".join([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"])
+        if self.root:
+            ctl = f"runuser -u postgres -- {ctl}"
+        script = (
+            f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 2; done; "
+            f"[ -d {self.data} ] && {ctl} >/dev/null 2>&1; rm -rf {self.dir}"
+        )
+        subprocess.Popen(
+            ["sh", "-c", script],
+            start_new_session=True,
+            cwd="/",
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")

@@ -5,7 +5,9 @@ import pytest
 from .browser import HOW, ServeProcess, chromium_path, playwright_available
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running on this thread while the browser
+# is open, and the Pilot tests that follow in the same worker call asyncio.run, which refuses to nest.
+@pytest.fixture(scope="module")
 def browser():
     if chromium_path() is None or not playwright_available():
         if os.environ.get("CI") == "true":

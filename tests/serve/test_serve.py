@@ -111,6 +111,11 @@ def test_a_second_socket_past_the_cap_is_told_the_dojo_is_full(serve):
                     closed = await second.receive(timeout=30)
                 return said, closed
 
-    said, closed = asyncio.run(talk())
+    from concurrent.futures import ThreadPoolExecutor
+
+    # A thread of its own: Playwright's sync API (the browser tests in this session) keeps an
+    # event loop running on this one, and asyncio.run refuses to nest.
+    with ThreadPoolExecutor(1) as pool:
+        said, closed = pool.submit(lambda: asyncio.run(talk())).result()
     assert said.type == aiohttp.WSMsgType.BINARY and b"The dojo is full" in said.data
     assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)

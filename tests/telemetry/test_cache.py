@@ -90,6 +90,9 @@ def test_the_key_changes_with_everything_that_shapes_the_bytes(tmp_path, monkeyp
 
     monkeypatch.setattr(dojo, "__version__", "99.0")
     assert cache_key(tiny()) != base
+    monkeypatch.undo()
+    monkeypatch.setattr(cache_mod, "_code_hash", lambda: "changed synthesis code")
+    assert cache_key(tiny()) != base
 
 
 def test_the_key_changes_with_the_bytes_of_imported_files(tmp_path):
