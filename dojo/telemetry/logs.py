@@ -906,7 +906,7 @@ def sample_note(p: float) -> str:
     """How request lines are sampled, in the words the screens and the headless replies use."""
     if p >= 1.0:
         return "every request logged"
-    return f"requests logged: 1 in {1 / p:.3g} ({p:.3g})"
+    return f"1 in {1 / p:.3g} requests logged"
 
 
 def chunk_rows(line_bytes: int) -> int:

@@ -205,7 +205,7 @@ def test_status_and_logs_say_that_request_lines_are_a_sample(proto, scenario):
 def test_the_sample_reads_as_one_line_in_n():
     from dojo.telemetry.logs import sample_note
 
-    assert sample_note(0.05) == "requests logged: 1 in 20 (0.05)"
+    assert sample_note(0.05) == "1 in 20 requests logged"
     assert sample_note(1.0) == "every request logged"
 
 
