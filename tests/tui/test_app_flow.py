@@ -178,6 +178,7 @@ def test_library_to_debrief_the_whole_attempt():
             "+3:00",
             "546",
         )
-        assert cells(app.screen.query_one("#progress-weak", DataTable).get_row_at(0))[:3] == ["retry_storm", "1", "1 (100%)"]
+        weak = cells(app.screen.query_one("#progress-weak", DataTable).get_row_at(0))
+        assert weak[:3] == ["retry_storm", "1", "1 (100%)"]
 
     run(script)
