@@ -117,3 +117,29 @@ def test_a_text_box_spells_out_what_is_pasted_or_prefilled():
             assert box.value == r"pasted \e[2J\u202e"
 
     asyncio.run(main())
+
+
+def test_the_explanation_box_spells_out_a_paste_and_keeps_its_lines():
+    import asyncio
+
+    from textual import events
+    from textual.app import App
+
+    from dojo.tui.widgets.plain_input import PlainTextArea
+
+    class Box(App):
+        def compose(self):
+            yield PlainTextArea("")
+
+    async def main():
+        app = Box()
+        async with app.run_test() as pilot:
+            box = app.query_one(PlainTextArea)
+            box.focus()
+            await pilot.pause()
+            box.post_message(events.Paste("first \x1b[2J line\nsecond \u202e\x07"))
+            await pilot.pause()
+            assert box.text == "first \\e[2J line\nsecond \\u202e\\a"
+            assert not any(ch in box.text for ch in "\x1b\x07\u202e")
+
+    asyncio.run(main())

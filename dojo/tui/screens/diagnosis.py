@@ -20,6 +20,7 @@ from dojo.engine.api import Briefing
 
 from ..data.units import span
 from ..plain import plain, visible
+from ..widgets.plain_input import PlainTextArea
 from .base import DojoModal
 
 
@@ -76,7 +77,7 @@ class DiagnosisScreen(DojoModal[dict | None]):
                 )
             yield Label("Why? (a sentence or two; it is kept for your debrief)", classes="dialog-label")
             # The draft may be a teammate's hypothesis text: shown spelled out, as everywhere.
-            yield TextArea(visible(d.get("explanation", "")), id="diagnosis-explanation")
+            yield PlainTextArea(visible(d.get("explanation", "")), id="diagnosis-explanation")
             yield Static("", classes="dialog-error", id="diagnosis-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel (esc)", id="diagnosis-cancel")
