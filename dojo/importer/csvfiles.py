@@ -11,13 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import json
 import re
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
 
 from .readers import FileReport, FormatError, LogRecord, Point, Span, _cut, finite, json_record, level_of
-from .structured import Change, change_records
+from .structured import Change, change_records, json_object
 from .timestamps import parse_value
 
 
@@ -158,7 +157,7 @@ def _logs(header, it, service, year, rep) -> list[LogRecord]:
         msg = row[m_i]
         svc = _cell(row, who_i) or service
         host = _cell(row, host_i)
-        rec = _object(msg)
+        rec = json_object(msg)
         if rec is not None:
             # A structured line inside the column (a JSON log): its level and message, the row's time.
             got = json_record({**rec, "ts": _cell(row, t_i)}, svc, year, rep)
@@ -173,16 +172,6 @@ def _logs(header, it, service, year, rep) -> list[LogRecord]:
         level = level_of(_cell(row, lv_i) or None, msg) or "INFO"
         out.append(LogRecord(ts, level, svc, host, _cell(row, tr_i), _cut(msg, rep)))
     return out
-
-
-def _object(text: str) -> dict | None:
-    if not text.lstrip().startswith("{"):
-        return None
-    try:
-        rec = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-    return rec if isinstance(rec, dict) else None
 
 
 def _long(header, it, service, year, rep) -> list[Point]:

@@ -55,7 +55,7 @@ def loki(doc: dict, service: str, year: int, rep: FileReport) -> list[LogRecord]
             except (IndexError, TypeError, ValueError, OverflowError, OSError):
                 rep.skip("stream entries with no nanosecond time and line")
                 continue
-            rec = _json_object(line)
+            rec = json_object(line)
             if rec is not None:
                 # A JSON line inside the stream: its own fields, the stream's labels as defaults.
                 got = json_record({"ts": value[0], **rec}, svc, year, rep)
@@ -78,7 +78,7 @@ def loki(doc: dict, service: str, year: int, rep: FileReport) -> list[LogRecord]
     return out
 
 
-def _json_object(text: str) -> dict | None:
+def json_object(text: str) -> dict | None:
     if not text.lstrip().startswith("{"):
         return None
     try:
@@ -109,7 +109,7 @@ def cloudwatch(doc: dict, service: str, year: int, rep: FileReport) -> list[LogR
         stream = str(ev.get("logStreamName") or doc.get("logStream") or "")
         # The group names the service; without it, the stream does (an ECS stream is mapped by rule).
         svc_default = from_group or stream or service
-        rec = _json_object(msg)
+        rec = json_object(msg)
         got = json_record({"timestamp": ev["timestamp"], **rec}, svc_default, year, rep) if rec else None
         if got is not None:
             got.ts = ts
