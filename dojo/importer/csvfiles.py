@@ -140,13 +140,8 @@ def _width(row: list[str], header: list[str], rep: FileReport) -> bool:
     return True
 
 
-def _logs(header, it, service, year, rep) -> list[LogRecord]:
-    rep.format = "CSV logs (by header)"
-    normed = [_norm(h) for h in header]
-    t_i = _col(header, TIME)
-    m_i = next(i for i, h in enumerate(normed) if h in MESSAGE)
-    lv_i, who_i, host_i, tr_i = _col(header, LEVEL), _col(header, WHO), _col(header, HOST), _col(header, TRACE)
-    out = []
+def _timed(header, it, t_i, year, rep) -> Iterator[tuple[datetime, list[str]]]:
+    """The rows as wide as the header, with their time; the others counted as skipped."""
     for _, row in it:
         if not _width(row, header, rep):
             continue
@@ -154,6 +149,17 @@ def _logs(header, it, service, year, rep) -> list[LogRecord]:
         if ts is None:
             rep.skip("rows with no readable time")
             continue
+        yield ts, row
+
+
+def _logs(header, it, service, year, rep) -> list[LogRecord]:
+    rep.format = "CSV logs (by header)"
+    normed = [_norm(h) for h in header]
+    t_i = _col(header, TIME)
+    m_i = next(i for i, h in enumerate(normed) if h in MESSAGE)
+    lv_i, who_i, host_i, tr_i = _col(header, LEVEL), _col(header, WHO), _col(header, HOST), _col(header, TRACE)
+    out = []
+    for ts, row in _timed(header, it, t_i, year, rep):
         msg = row[m_i]
         svc = _cell(row, who_i) or service
         host = _cell(row, host_i)
@@ -179,13 +185,7 @@ def _long(header, it, service, year, rep) -> list[Point]:
     t_i, who_i = _col(header, TIME), _col(header, WHO)
     m_i, v_i = _col(header, ("metric",)), _col(header, ("value",))
     out = []
-    for _, row in it:
-        if not _width(row, header, rep):
-            continue
-        ts = parse_value(_cell(row, t_i), year)
-        if ts is None:
-            rep.skip("rows with no readable time")
-            continue
+    for ts, row in _timed(header, it, t_i, year, rep):
         number = finite(_cell(row, v_i))
         if number is None:
             rep.skip("cells that are not numbers (NaN, Inf or text)")
