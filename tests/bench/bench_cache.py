@@ -34,31 +34,8 @@ ROOT = HERE.parents[1]
 SIZE = (120, 40)
 SMALL = "checkout-retry-storm"
 
-TRIVIAL = """
-import asyncio, time
-from textual import events
-from textual.app import App
-from textual.widgets import DataTable
-
-class Trivial(App):
-    def compose(self):
-        table = DataTable(cursor_type="row")
-        table.add_columns("a", "b")
-        table.add_rows([("1", "2"), ("3", "4")])
-        yield table
-
-async def probe(pilot):
-    await asyncio.sleep(0)
-    table = pilot.app.query_one(DataTable)
-    before = table.cursor_row
-    pilot.app.post_message(events.Key("down", None))
-    while table.cursor_row == before:
-        await asyncio.sleep(0.001)
-    print(f"READY {time.time()!r}", flush=True)
-    pilot.app.exit()
-
-Trivial().run(headless=True, size=%(size)r, auto_pilot=probe)
-"""
+# The baseline app is bench_startup's, so both benchmarks measure against the same trivial app.
+from bench_startup import TRIVIAL_CHILD  # noqa: E402  (tests/bench is the script's own folder)
 
 # The imports `dojo play SCENARIO` makes, then the app with that scenario, headless.
 PLAY = """
@@ -261,7 +238,7 @@ def main() -> None:
 
         trivial, brief, brief_off, large_ws, lnav, grep = [], [], [], [], [], []
         for _ in range(args.runs):  # interleaved, so that machine load hits all alike
-            trivial.append(timed_child(TRIVIAL % {"size": SIZE}, env)[0])
+            trivial.append(timed_child(TRIVIAL_CHILD.format(size=SIZE), env)[0])
             brief.append(timed_child(play_code(SMALL, False), env)[0])
             brief_off.append(timed_child(play_code(SMALL, False), {**env, "DOJO_CACHE": "off"})[0])
             large_ws.append(timed_child(play_code("large", True), env)[0])
