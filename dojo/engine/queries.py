@@ -219,7 +219,7 @@ class Signals:
         self.spans = sp
         self._span_rows: dict[tuple[str, str], int] | None = None
         self.traces = _trace_table(sp)
-        self._matches: dict[tuple, pd.DataFrame] = {}
+        self._matches: dict[tuple[object, ...], pd.DataFrame] = {}
 
         self.events = tel.events.reset_index(drop=True)
         self._triggers = self._timeline_refs()
@@ -457,7 +457,7 @@ class Signals:
 
     def traces_query(self, q: TraceQuery, now: float) -> TracePage:
         tr = self.trace_matches(q)
-        keep = (tr["finished"] <= now).to_numpy()
+        keep = (tr["finished"] <= now).to_numpy(copy=True)
         if q.since is not None:
             keep &= (tr["t"] >= q.since).to_numpy()
         if q.until is not None:
