@@ -28,7 +28,7 @@ from ..data.units import span
 from ..plain import safe, visible
 from ..prepare import Feeds, PlaySettings, load, open_attempt
 from ..widgets.metric_chart import MetricChart
-from .base import DojoScreen
+from .base import LearnerScreen
 
 PHASES = {
     "physics": "simulating the system",
@@ -90,7 +90,7 @@ def briefing_markdown(b: Any, scenario: Any, attempt: int, resumed: bool) -> str
     return "\n".join(lines)
 
 
-class BriefingScreen(DojoScreen[None]):
+class BriefingScreen(LearnerScreen[None]):
     CSS_PATH = "briefing.tcss"
     AUTO_FOCUS = "#briefing-doc"
     BINDINGS = [
