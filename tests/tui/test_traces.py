@@ -93,3 +93,31 @@ def test_the_trace_list_shows_the_engines_facts_of_each_trace():
 
     drive(TraceList(), script, size=(110, 20))
     assert any(t.retries for t in page.traces) and any(t.errors for t in page.traces)
+
+
+def test_imported_span_text_is_shown_spelled_out_never_read():
+    """An imported trace's names and messages are a stranger's text: in the waterfall's rows,
+    heading and span detail they show as written, controls spelled out, markup not read."""
+    from textual.content import Content
+
+    from dojo.engine.api import SpanNode
+
+    evil = "\x1b[2J\x1b]0;PWNED\x07 [/b][red]x\u202e"
+    child = SpanNode("Sabc:2", f"db{evil}", f"SELECT {evil}", 1.0, 5.0, "error", f"lock {evil}")
+    root = SpanNode("Sabc:1", "web", f"GET /{evil}", 1.0, 10.0, "error", f"failed {evil}", children=[child])
+
+    async def script(app, pilot):
+        wf = app.widget
+        wf.show_trace("abc", root, incident().start)
+        wf.focus()
+        await pilot.press("down", "down")
+        await pilot.pause()
+        shown = [wf.render_line(y).text for y in range(wf.row_count)]
+        title, detail = (Content.from_markup(m).plain for m in (wf.border_title, wf.border_subtitle))
+        shown += [title, detail]
+        for text in shown:
+            assert not any(ch in text for ch in "\x1b\x07\u202e"), text
+        assert r"lock \e[2J\e]0;PWNED\a [/b][red]x\u202e" in detail  # the span detail
+        assert r"GET /\e[2J\e]0;PWNED\a [/b][red]x" in title
+
+    drive(Waterfall(), script, size=(140, 12))
