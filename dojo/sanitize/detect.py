@@ -378,6 +378,36 @@ def _bare_secret(m: re.Match[str], text: str) -> list[Part]:
     return [Part(SECRET, s, e)]
 
 
+_POD_SUFFIX = re.compile(patterns.K8S_ALPHABET + "{5}\\Z")
+_RS_HASH = re.compile("-" + patterns.K8S_ALPHABET + "{6,10}\\Z")
+_POD_VALUE = re.compile(r"(?:[a-z0-9][a-z0-9-]*/)?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-([a-z0-9]{1,5})\Z")
+
+
+def pod_parts(text: str, name: tuple[int, int], suffix: tuple[int, int]) -> list[Part]:
+    """A pod where its context says it is one: name, last dash, suffix. A Deployment's pod has a
+    replica set hash before its pod hash, a DaemonSet's only the pod hash (five characters of
+    Kubernetes' alphabet), a StatefulSet's an ordinal, which identifies nothing and is kept
+    (keep.py). Anything else after "pod" is a word (pod re-created): no part."""
+    sfx = text[suffix[0] : suffix[1]]
+    if _POD_SUFFIX.match(sfx):
+        rs = _RS_HASH.search(text, name[0], name[1])
+        return [Part(POD, rs.start() + 1 if rs else suffix[0], suffix[1])]
+    if sfx.isdigit():
+        return [Part(POD, *suffix)]
+    return []
+
+
+def pod_value_parts(text: str, start: int, end: int) -> list[Part]:
+    """A value under a pod key ({"pod": "fluentd-x2kqp"}, k8s.pod.name, a PodName column)."""
+    start, end = _strip_quotes(start, end, text)
+    m = _POD_VALUE.match(text, start, end)
+    return pod_parts(text, m.span(1), m.span(2)) if m else []
+
+
+def _pod_kubelet(m: re.Match[str], text: str) -> list[Part]:
+    return pod_parts(text, m.span("kl_name"), m.span("kl_sfx")) + [Part(UUID, *m.span("kl_uid"))]
+
+
 def _ip_host(m: re.Match[str], text: str) -> list[Part]:
     s, e = m.span("ih_ip")
     return [Part(IPV4, s, e)] if all(int(o) <= 255 for o in text[s:e].split("-")) else []
@@ -455,6 +485,8 @@ HANDLERS: dict[str, Handler] = {
     ],
     "fp_sha256": lambda m, t: [Part(FINGERPRINT, *m.span("fs_val"))],
     "fp_md5": lambda m, t: [Part(FINGERPRINT, *m.span("fm_val"))],
+    "pod_ctx": lambda m, t: pod_parts(t, m.span("pc_name"), m.span("pc_sfx")),
+    "pod_kubelet": _pod_kubelet,
     "pod": lambda m, t: [Part(POD, *m.span("pd_hash"))],
     "ip_host": _ip_host,
     "bare_secret": _bare_secret,
@@ -558,6 +590,11 @@ def gate(t: str, timestamps: bool) -> tuple[str, ...]:
         add("fp_sha256")
     if colons >= 15:
         add("fp_md5")
+    if dashes:
+        if "pod" in low:
+            add("pod_ctx")
+        if "_" in t and "(" in t:
+            add("pod_kubelet")
     if dashes >= 2:
         add("pod")
     if "ip-" in t:

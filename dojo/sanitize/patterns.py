@@ -54,6 +54,12 @@ PII_WORDS = (
     "|nino|dob|date[_-]?of[_-]?birth|birth[_-]?date|birthdate|birthday"
     "|(?:customer|contact|full|first|last|given|family|holder|cardholder|patient|employee)[_-]?name"
 )
+# Keys and words that say the value is a pod (pod=, pod/, "podName", k8s.pod.name, kubernetes.pod_name).
+POD_KEY = "(?i:pods?|pod[_.-]?name)"
+# After it: = or : (pods=[ns/a ...] too), a slash (pod/x, /pods/x) or a space (in pod x), a quote.
+POD_SEP = "[\"']?(?:[ \\t]*[:=][ \\t]*\\[?|/|[ \\t]+)(?:\\\\?[\"'])?"
+# kubelet's <pod name>_<namespace>(<pod uid>).
+KUBELET_POD = "[a-z0-9][a-z0-9-]*-[a-z0-9]+_[a-z0-9][a-z0-9-]*\\([0-9a-f]{8}-[0-9a-f-]{27}\\)"
 # Kubernetes' safe alphabet for generated name suffixes (no vowels, no 0, 1, 3).
 K8S_ALPHABET = "[bcdfghjklmnpqrstvwxz2456789]"
 # A value that may carry letters of any script (jürgen, łukasz, 田中).
@@ -127,6 +133,11 @@ COARSE_IDIOMS: tuple[str, ...] = (
     "\\b[0-9]{3}-[0-9]{2}-[0-9]{4}\\b",
     # A name after a title: Mr Smith, Dr. Ada Lovelace.
     "\\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\\.? [A-Z][a-z]+(?: [A-Z][a-z]+)?",
+    # A pod named by its context (pod=, "pod": , pod/, pods "x", k8s.pod.name=, PodName: ...): a
+    # DaemonSet's (<name>-<5 chars>) or StatefulSet's (<name>-<ordinal>) pod has no replica set hash.
+    "(?:\\b|[_-])(?:[A-Za-z0-9]+[._-])*" + POD_KEY + POD_SEP + _TOK + "+",
+    # kubelet names a pod <name>_<namespace>(<uid>).
+    KUBELET_POD,
     # OpenStack's request context: [req-<uuid> <user id> <project id> ...].
     "\\[req-[0-9a-f-]+ [0-9a-f-]+ [0-9a-f-]+",
     # A bare 40-character secret (an AWS secret access key in prose), with the separators around it
@@ -165,6 +176,11 @@ _USER_VALUE = "[A-Za-z0-9._@+$\\\\" + _NON_ASCII + "-]{1,64}"
 _HEX = "[0-9A-Fa-f]"
 _LABEL_REST = "(?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _KEY_START = "(?<![A-Za-z0-9])"  # db_password, x-api-key: a key may follow _ or -, not a letter
+
+
+def _pod_name(tag: str) -> str:
+    """A pod's name and the suffix after its last dash (a hash, or a StatefulSet's ordinal)."""
+    return f"(?P<{tag}_name>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-(?P<{tag}_sfx>[a-z0-9]{{1,5}})"
 
 
 @dataclass(frozen=True)
@@ -211,6 +227,27 @@ ALTERNATIVES: tuple[Alternative, ...] = (
     # ssh key fingerprints: SHA256:<43 base64> and the MD5 form, 16 colon-separated hex pairs.
     Alternative("fp_sha256", "SHA256:(?P<fs_val>[A-Za-z0-9+/]{43})(?![A-Za-z0-9+/])"),
     Alternative("fp_md5", "(?P<fm_val>[0-9a-fA-F](?<![\\w:].)[0-9a-fA-F](?::[0-9a-fA-F]{2}){15})(?![\\w:])"),
+    # A pod named by its context: the last dash splits name and suffix (see detect.pod_parts).
+    Alternative(
+        "pod_ctx",
+        _KEY_START + POD_KEY + POD_SEP + "(?:[a-z0-9][a-z0-9-]*/)?" + _pod_name("pc") + "(?![A-Za-z0-9-])",
+    ),
+    Alternative(
+        "pod_kubelet",
+        "(?<![A-Za-z0-9-])"
+        + _pod_name("kl")
+        + "_[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\((?P<kl_uid>"
+        + _HEX
+        + "{8}-"
+        + _HEX
+        + "{4}-"
+        + _HEX
+        + "{4}-"
+        + _HEX
+        + "{4}-"
+        + _HEX
+        + "{12})\\)",
+    ),
     # A Kubernetes pod of a Deployment: <name>-<replica set hash>-<pod hash>; the name is the service.
     Alternative(
         "pod",

@@ -240,6 +240,10 @@ class Pseudonymizer:
 
     def _pod_draws(self, key: str) -> Iterator[str]:
         """<replica set hash>-<pod hash> in Kubernetes' alphabet; one replica set keeps one hash."""
+        if "-" not in key:  # a DaemonSet's pod: the pod hash alone
+            for r in self._ints(detect.POD, key):
+                yield "".join(K8S_ALPHABET[(r >> (5 * i)) % len(K8S_ALPHABET)] for i in range(len(key)))
+            return
         rs, _, pod = key.partition("-")
         r = next(self._ints(detect.POD + "-rs", rs))
         rs_out = "".join(K8S_ALPHABET[(r >> (5 * i)) % len(K8S_ALPHABET)] for i in range(len(rs)))

@@ -81,8 +81,10 @@ _KEY_PHONE = re.compile(
 )
 _KEY_NATID = re.compile(r"(?i)(?:^|[._-])(?:ssn|social[._-]?security[._-]?number|national[._-]?id|nino)\Z")
 _KEY_DOB = re.compile(r"(?i)(?:^|[._-])(?:dob|date[._-]?of[._-]?birth|birth[._-]?date|birthdate|birthday)\Z")
+# A pod (pod, pod_name, podName, k8s.pod.name, kubernetes.pod_name, a PodName column).
+_KEY_POD = re.compile(r"(?i)(?:^|[._-])pods?(?:[._-]?name)?\Z")
 USER, HOST, SECRET, TIME, IDENT, PERSON = "user", "host", "secret", "time", "ident", "person"
-PHONE, NATID, DOB = "phone", "national_id", "birth_date"
+PHONE, NATID, DOB, POD = "phone", "national_id", "birth_date", "pod"
 _HEX_ID_VALUE = re.compile(r"[0-9A-Fa-f]{32,64}\Z")
 
 
@@ -100,6 +102,8 @@ def key_context(key: str) -> str | None:
         return NATID
     if _KEY_DOB.search(key):
         return DOB
+    if _KEY_POD.search(key):
+        return POD
     if _KEY_USER.search(key):
         return USER
     if _KEY_HOST.search(key):
@@ -287,6 +291,8 @@ class Scrubber:
             parts = detect.national_id_parts(value, 0, len(value), keyed=True)
         elif ctx == DOB:
             parts = detect.birth_date_parts(value, 0, len(value))
+        elif ctx == POD:
+            parts = detect.pod_value_parts(value, 0, len(value))
         else:
             return None, (), ()
         if not parts:
