@@ -27,13 +27,13 @@ from .commands import BindingCommands
 from .engine_thread import EngineThread
 from .play_app import PlayApp
 from .prepare import PlaySettings
-from .screens.library import LibraryScreen
 
 if TYPE_CHECKING:  # pragma: no cover - imported on the engine thread when needed
     from dojo.engine.session import Session
     from dojo.store import Store
 
     from .prepare import Feeds
+    from .screens.library import LibraryScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
 # What opening a scenario will need, in the order it needs it. Not the synthesizer (faker, the
@@ -46,6 +46,13 @@ WARM = (
     "dojo.tui.screens.briefing",
     "dojo.tui.screens.workspace",
 )
+
+
+def _library() -> type[LibraryScreen]:
+    """The library screen's class: imported when first shown, so `dojo play` does without it."""
+    from .screens.library import LibraryScreen
+
+    return LibraryScreen
 
 
 def _import_all(modules: tuple[str, ...]) -> None:
@@ -91,9 +98,14 @@ class DojoApp(PlayApp):
         self.left_open: tuple[str, int] | None = None  # an attempt quit unfinished: (scenario id, attempt)
 
     async def on_mount(self) -> None:
-        self.push_screen(LibraryScreen(self.scenarios))
-        if self.play_ref is not None:
-            await self.open_briefing(self.play_ref, self.settings)
+        if self.play_ref is None:
+            self.push_screen(_library()(self.scenarios))
+            return
+        # `dojo play`: straight to the briefing, its module imported here (it imports nothing
+        # heavy) rather than queued on the engine thread; the library is made when asked for.
+        from .screens.briefing import BriefingScreen
+
+        await self.push_screen(BriefingScreen(self.play_ref, self.settings))
 
     async def screen_class(self, module: str, name: str) -> type:
         """A screen class, its module imported on the engine thread."""
@@ -173,10 +185,13 @@ class DojoApp(PlayApp):
 
     async def back_to_library(self) -> None:
         await self.close_session()
-        while not isinstance(self.screen, LibraryScreen) and len(self.screen_stack) > 1:
+        library = _library()
+        while not isinstance(self.screen, library) and len(self.screen_stack) > 1:
             await self.pop_screen()
-        if isinstance(self.screen, LibraryScreen):
+        if isinstance(self.screen, library):
             self.screen.reload_records()
+        else:  # opened by `dojo play`: the library was never made
+            await self.push_screen(library(self.scenarios))
 
     # -- actions -------------------------------------------------------------------------------
 

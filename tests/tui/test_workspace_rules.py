@@ -8,7 +8,7 @@ import threading
 from types import SimpleNamespace
 
 import pytest
-from textual.widgets import Input, Markdown, Select, Static, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
 from dojo.store import Store
 from dojo.tui.screens.briefing import BriefingScreen
@@ -109,7 +109,7 @@ def test_the_briefing_is_a_pagers_card_not_the_live_system():
         assert "CheckoutP99High" in page and "latency_p99_ms > 1500" in page
         chart = screen.query_one(MetricChart)
         assert chart.display and chart.values.size and chart.t.max() + 10 <= 960.0
-        assert "payments" not in page and "paged by **CheckoutP99High**" in screen.query_one(Markdown).source
+        assert "payments" not in page and "paged by **CheckoutP99High**" in screen.document
 
     run(script, dojo_app(play=SCENARIO))
 
