@@ -268,3 +268,65 @@ def test_a_scenario_with_imported_signals_plays_the_same_files_on_every_machine(
         assert [x.message for x in page.lines] == [line["msg"]]
     with pytest.raises(Denied):
         store.game_files(created.game_id, code="amber amber amber amber amber")
+
+
+def _count_statements(store):
+    import sqlalchemy as sa
+
+    seen: list[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *a: seen.append(a[2].split()[0]))
+    return seen
+
+
+def test_on_postgresql_a_member_reads_only_when_notified_of_news(pg_server, scenario, telemetry):
+    """LISTEN/NOTIFY: a query while nothing moved is one statement (its own append, which brings
+    the news back); an idle member polls nothing; a teammate's hypothesis or the facilitator's
+    pause makes the next action read first, so it acts on the current journal and clock."""
+    from dojo.gameday.game import create_game
+
+    sc, source = scenario
+    with GameStore(pg_server.url) as fs, GameStore(pg_server.url) as astore, GameStore(pg_server.url) as bstore:
+        game = create_game(fs, sc, source, ["red", "blue"], speed=10.0, telemetry=telemetry)
+        fac = Facilitator(fs, game.game_id, game.key)
+        fac.start()
+        ann, bob = join(astore, game, "ann", telemetry=telemetry), join(bstore, game, "bob", telemetry=telemetry)
+        assert wait_until(lambda: astore.marks(game.game_id, 1) is not None, 10)
+        settled = [astore.marks(game.game_id, 1)]
+
+        def quiet():  # every notification of the joins (already read) has arrived
+            time.sleep(0.3)
+            settled.append(astore.marks(game.game_id, 1))
+            return settled[-1] == settled[-2]
+
+        assert wait_until(quiet, 10)
+        ann.sync()
+        seen = _count_statements(astore)
+        ann.logs(service="checkout", limit=1)
+        ann.sync_if_news()
+        assert seen == ["SELECT"]  # the append; no poll before it, none while idle after it
+        bob.add_hypothesis("pool exhausted", "checkout")
+        assert wait_until(lambda: astore.marks(game.game_id, 1).team_guarded != ann._marks.team_guarded, 5)
+        seen.clear()
+        ann.logs(service="checkout", limit=1)
+        assert len(seen) == 2 and list(ann.journal.hypotheses) == ["H1"]
+        fac.pause()
+        assert wait_until(lambda: astore.marks(game.game_id, 1).game != ann._marks.game, 5)
+        seen.clear()
+        ann.logs(service="checkout", limit=1)
+        assert len(seen) == 2 and ann.phase() == "paused"  # read before acting: the query ran on the paused clock
+
+
+def test_without_notifications_a_member_polls_as_before(store, game, started, telemetry):
+    """SQLite (no LISTEN): an action reads first when the last read is older than FRESH_S."""
+    from dojo.gameday.team import FRESH_S
+
+    if store.dialect == "postgresql":
+        pytest.skip("PostgreSQL has notifications: see the test above")
+    ann = join(store, game, "ann", telemetry=telemetry)
+    seen = _count_statements(store)
+    ann.logs(service="checkout", limit=1)
+    assert len(seen) == 2  # the append and the re-read of news, no poll: the join just read
+    time.sleep(FRESH_S)
+    seen.clear()
+    ann.logs(service="checkout", limit=1)
+    assert len(seen) == 3
