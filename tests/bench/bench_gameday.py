@@ -109,8 +109,11 @@ def client(store, signals, code, name, seconds, t0, pause_box, out, wrong_first,
         if seen_pause is None and pause_box.get("server_t") is not None and s.phase() == "paused":
             seen_pause = s.clock.server() - pause_box["server_t"]
         time.sleep(max(0.0, 1.0 - (time.monotonic() - started)) * rng.uniform(0.8, 1.2))
-    out.append(("client", name, acked, lat, seen_pause))
-    s.gstore.close()
+    # The clock after the pause and resume: what this member's game time says against the server's.
+    s.sync()
+    mine = s.clock.state.running_s(s.clock.server())
+    truth = store.server_now()
+    out.append(("client", name, acked, lat, seen_pause, (s.clock.state.paused_s, mine, truth)))
 
 
 def instrument(engine, out):
@@ -223,6 +226,11 @@ def run(url: str, label: str, teams: int, members: int, seconds: float, procs: i
     # Events in the store written by members (everything on the team streams but the 'started' and
     # facilitator hints) against what they were told was written.
     view = fac.refresh()
+    marks = {g.kind: g.server_t for g in view.game_events}
+    span = marks["resumed"] - marks["paused"]
+    clocks = [r[5] for r in clients]
+    clock_wrong = sum(1 for paused_s, _, _ in clocks if paused_s != span)
+    clock_gap = max(abs(mine - (truth - marks["started"] - span)) for _, mine, truth in clocks)
     stored = sum(1 for t in view.teams.values() for g in t.events if g.actor != "system" and g.kind != "left")
     t = time.perf_counter()
     for _ in range(5):
@@ -241,7 +249,9 @@ def run(url: str, label: str, teams: int, members: int, seconds: float, procs: i
         "write_p50_ms": pct(lat_write, 50) * 1000, "write_p99_ms": pct(lat_write, 99) * 1000,
         "floor_p50_ms": pct(lat_floor, 50) * 1000, "floor_p99_ms": pct(lat_floor, 99) * 1000,
         "pause_all_s": max((s for s in seen if s is not None), default=float("nan")),
-        "pause_missed": sum(1 for s in seen if s is None), "console_ms": console_ms, "console_full_ms": full_ms,
+        "pause_missed": sum(1 for s in seen if s is None),
+        "clock_wrong": clock_wrong, "clock_gap_ms": clock_gap * 1000,
+        "console_ms": console_ms, "console_full_ms": full_ms,
         "events_total": view.cursor,
     }  # fmt: skip
 
@@ -335,7 +345,13 @@ def main() -> int:
             f"  pause      every client paused {r['pause_all_s']:.2f} s after the commit"
             f" ({r['pause_missed']} never saw it)  (budget <= 2 s)"
         )
+        print(
+            f"  clock      after pause/resume: {r['clock_wrong']} of {r['clients']} members leave out other"
+            f" than exactly the paused span; game time within {r['clock_gap_ms']:.0f} ms of the server's"
+            " (budget: 0 wrong)"
+        )
         print(f"  console    refresh {r['console_ms']:.1f} ms; full fold of the game {r['console_full_ms']:.0f} ms")
+        ok &= r["clock_wrong"] == 0
         ok &= r["lost"] == 0 and r["p99_ms"] <= budgets[r["db"]] and r["pause_all_s"] <= 2.0 and not r["pause_missed"]
     print("\nall budgets met" if ok else "\nBUDGET MISSED")
     return 0 if ok else 1

@@ -330,3 +330,60 @@ def test_without_notifications_a_member_polls_as_before(store, game, started, te
     seen.clear()
     ann.logs(service="checkout", limit=1)
     assert len(seen) == 3
+
+
+def test_after_pause_and_resume_under_load_game_time_excludes_exactly_the_paused_span(store, game, started, telemetry):
+    """Members querying from threads while the facilitator pauses and resumes: every member's
+    clock leaves out exactly the span between the pause's and the resume's commits (server
+    time), the events they wrote while paused carry the frozen scenario time, and after the
+    resume their game time runs on from where it stopped, never ahead of the server's."""
+    members = [join(store, game, f"m{i}", team=i % 3, telemetry=telemetry) for i in range(6)]
+    stop = threading.Event()
+
+    def busy(s):
+        while not stop.is_set():
+            s.logs(service="checkout", limit=5)
+            time.sleep(0.02)
+
+    threads = [threading.Thread(target=busy, args=(s,)) for s in members]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(0.5)
+        started.pause()
+        time.sleep(0.8)
+        started.resume()
+        time.sleep(0.8)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    game_evs = {g.kind: g for g in started.refresh().game_events}
+    began, paused, resumed = (game_evs[k].server_t for k in ("started", "paused", "resumed"))
+    span = resumed - paused
+    speed, start_t = 10.0, members[0].clock.state.start_t
+    for s in members:
+        s.sync()
+        state = s.clock.state
+        assert (state.started_at, state.paused_at, state.paused_s) == (began, None, span)
+        t = resumed + 12.5
+        assert state.running_s(t) == pytest.approx(t - began - span, abs=1e-9)
+        now = s.clock.server()
+        # the member's carried-forward server time is the server's, to within a sync's round trip
+        assert s.clock.state.running_s(now) == pytest.approx(store.server_now() - began - span, abs=0.5)
+    written_while_paused = 0
+    for g in started.refresh().teams.values():
+        queries = [e for e in g.events if e.kind == "query"]
+        during = [e for e in queries if paused < e.server_t < resumed]
+        after = [e for e in queries if e.server_t > resumed + 0.2]
+        assert after, "members kept querying after the resume"
+        frozen = start_t + (paused - began) * speed
+        written_while_paused += len(during)
+        for e in during:  # written while paused (the member may have read the pause late: 2 s)
+            assert e.scenario_t <= frozen + 2.0 * speed + 1e-6
+        for e in after:  # game time runs on from the pause, the paused span left out: never ahead of
+            # the true game time, never back before the pause (a member may learn of the resume late)
+            # (+ the member's estimate of the server's clock: within a sync's round trip)
+            exact = start_t + (e.server_t - began - span) * speed
+            assert frozen - 1e-3 <= e.scenario_t <= exact + 0.3 * speed
+    assert written_while_paused, "members kept querying while paused"
