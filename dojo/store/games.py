@@ -149,11 +149,49 @@ schema_table = sa.Table("game_schema_version", metadata, sa.Column("version", sa
 # newest; opening a store at HEAD costs one query and never imports Alembic. `game_schema_version`
 # came before Alembic: stores made then are stamped at the revision it names and upgraded, and it
 # is kept at the number of revisions, so an older dojo meeting a newer store says "upgrade dojo".
-HEAD = "g0005"
-REVISIONS = ["g0001", "g0002", "g0003", "g0004", "g0005"]
+HEAD = "g0006"
+REVISIONS = ["g0001", "g0002", "g0003", "g0004", "g0005", "g0006"]
 LATEST = len(REVISIONS)
 ALEMBIC_TABLE = "game_alembic_version"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "game_migrations"
+
+
+def upgrade_schema(conn: Connection, shown: str) -> None:
+    """Bring the store's schema (games and solo attempts: one chain of revisions) to HEAD, inside
+    the caller's write transaction. At HEAD this costs two reads and never imports Alembic."""
+    if conn.dialect.name == "postgresql":
+        # Two first-time openers at once: one upgrades the schema, the other waits.
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7406551)")
+    schema_table.create(conn, checkfirst=True)
+    row = conn.execute(sa.select(schema_table.c.version)).first()
+    found = int(row[0]) if row else 0
+    if row is None:
+        conn.execute(schema_table.insert().values(version=0))
+    if found > LATEST:
+        raise StoreError(f"{shown}: game tables from a newer dojo (v{found}, this one knows v{LATEST}); upgrade dojo")
+    revision = None
+    if sa.inspect(conn).has_table(ALEMBIC_TABLE):
+        revision = conn.execute(sa.text(f"SELECT version_num FROM {ALEMBIC_TABLE}")).scalar()
+    if revision == HEAD and found == LATEST:
+        return
+    if revision is not None and revision not in REVISIONS:
+        raise StoreError(f"{shown}: game tables at revision {revision}, unknown here; upgrade dojo")
+    _upgrade(conn, None if revision or not found else REVISIONS[found - 1])
+    conn.execute(schema_table.update().values(version=LATEST))
+
+
+def _upgrade(conn: Connection, stamp: str | None) -> None:
+    """Alembic's upgrade to HEAD on this connection, inside the caller's transaction; `stamp`
+    first marks a store made before Alembic as being at that revision."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = conn
+    if stamp is not None:
+        command.stamp(config, stamp)
+    command.upgrade(config, "head")
 
 
 def resolve_url(db: str | None) -> str:
@@ -304,40 +342,7 @@ class GameStore:
 
     def _migrate(self) -> None:
         with self._tx(write=True) as conn:
-            if self.dialect == "postgresql":
-                # Two first-time openers at once: one upgrades the schema, the other waits.
-                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7406551)")
-            schema_table.create(conn, checkfirst=True)
-            row = conn.execute(sa.select(schema_table.c.version)).first()
-            found = int(row[0]) if row else 0
-            if row is None:
-                conn.execute(schema_table.insert().values(version=0))
-            if found > LATEST:
-                raise StoreError(
-                    f"{self.shown}: game tables from a newer dojo (v{found}, this one knows v{LATEST}); upgrade dojo"
-                )
-            revision = None
-            if sa.inspect(conn).has_table(ALEMBIC_TABLE):
-                revision = conn.execute(sa.text(f"SELECT version_num FROM {ALEMBIC_TABLE}")).scalar()
-            if revision == HEAD and found == LATEST:
-                return
-            if revision is not None and revision not in REVISIONS:
-                raise StoreError(f"{self.shown}: game tables at revision {revision}, unknown here; upgrade dojo")
-            self._upgrade(conn, None if revision or not found else REVISIONS[found - 1])
-            conn.execute(schema_table.update().values(version=LATEST))
-
-    def _upgrade(self, conn: Connection, stamp: str | None) -> None:
-        """Alembic's upgrade to HEAD on this connection, inside the caller's transaction; `stamp`
-        first marks a store made before Alembic as being at that revision."""
-        from alembic import command
-        from alembic.config import Config
-
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS_DIR))
-        config.attributes["connection"] = conn
-        if stamp is not None:
-            command.stamp(config, stamp)
-        command.upgrade(config, "head")
+            upgrade_schema(conn, self.shown)
 
     @property
     def schema_version(self) -> int:
