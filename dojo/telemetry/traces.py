@@ -17,6 +17,7 @@ from .connpool import POOL_SOURCE
 from .faults import FAULTS
 from .physics import Z99, State
 from .routes import service_api, span_name
+from .statuses import HTTP_ANSWERING, answer_codes
 
 MAX_NODES = 120
 MAX_RETRY_SPANS = 10  # as many as a retry policy may ask for, so traces and metrics agree
@@ -111,9 +112,25 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
         present = np.zeros((k, n), dtype=bool)
         conn = np.zeros((k, n), dtype=bool)
         present[0] = True
+        # A load balancer forwards each request to one upstream: its calls are one draw per trace
+        # over its upstreams' shares, never two upstreams for one request.
+        pick: dict[int, np.ndarray] = {}
         for j, (s, parent) in enumerate(nodes[1:], start=1):
             ps = nodes[parent][0]
             w = np.minimum(st.edge_weight[(ps, s)][bucket], 1.0)
+            if st.kinds[ps] == "lb":
+                if parent not in pick:
+                    pick[parent] = rng.random(n)
+                below = np.zeros(n)
+                for sib in children[parent]:
+                    if sib == j:
+                        break
+                    below = below + np.minimum(st.edge_weight[(ps, nodes[sib][0])][bucket], 1.0)
+                u = pick[parent] * np.maximum(_lb_total(st, ps, bucket), 1.0)
+                called = present[parent] & (u >= below) & (u < below + w)
+                conn[j] = called & (rng.random(n) < conn_fail[s][bucket])
+                present[j] = called & ~conn[j]
+                continue
             called = present[parent] & (rng.random(n) < w)
             conn[j] = called & (rng.random(n) < conn_fail[s][bucket])
             present[j] = called & ~conn[j]
@@ -179,11 +196,18 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                     still = again & f
                 call_fail = still
                 peer = sc.services[c].name
+                # A caller knows that its call failed and the status it got, not why: the cause
+                # is on the callee's span.
+                failed_call = np.full(n, f"call to {peer} failed", dtype=object)
+                kind_c = st.kinds[c]
+                if kind_c in HTTP_ANSWERING:
+                    got = present[ch] & failed[ch] & ~timed_out
+                    if got.any():
+                        failed_call[got] = f"call to {peer} failed: " + answer_codes(kind_c, message[ch][got])
                 child_msg = np.where(
                     conn[ch],
                     _conn_message(st, c, bucket),
-                    # A caller knows that its call failed, not why: the cause is on the callee's span.
-                    np.where(timed_out, f"deadline exceeded calling {peer}", f"call to {peer} failed"),
+                    np.where(timed_out, f"deadline exceeded calling {peer}", failed_call),
                 )
                 msg = np.where(call_fail & (msg == ""), child_msg, msg)
                 fail_any |= call_fail
@@ -219,7 +243,9 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                         "span_id": span_ids[j][m],
                         "parent_id": span_ids[parent][m] if parent >= 0 else "",
                         "service": sc.services[s].name,
-                        "name": _span_name(st, s, nodes, parent),
+                        "name": _lb_names(st, j, nodes, children, present | conn)[m]
+                        if st.kinds[s] == "lb"
+                        else _span_name(st, s, nodes, parent),
                         "t": start[j][m],
                         "duration_ms": np.round(dur[j][m], 3),
                         "status": np.where(failed[j][m], "error", "ok"),
@@ -286,6 +312,25 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
         )
     spans = pd.concat(frames, ignore_index=True)
     return spans.sort_values(["t", "trace_id", "span_id"], kind="stable", ignore_index=True)
+
+
+def _lb_names(st: State, j: int, nodes, children, reached: np.ndarray) -> np.ndarray:
+    """A balancer's span is named by the route of the upstream it forwarded that request to."""
+    s = nodes[j][0]
+    out = np.full(reached.shape[1], _span_name(st, s, nodes, -1), dtype=object)
+    for ch in children[j]:
+        c = nodes[ch][0]
+        if st.kinds[c] == "http":
+            out[reached[ch]] = _span_name(st, c, nodes, j)
+    return out
+
+
+def _lb_total(st: State, lb: int, bucket: np.ndarray) -> np.ndarray:
+    """Calls per request a balancer makes over all its upstreams (1 when it forwards each)."""
+    total = np.zeros(len(bucket))
+    for c in st.calls[lb]:
+        total = total + np.minimum(st.edge_weight[(lb, c)][bucket], 1.0)
+    return total
 
 
 def svc_timeout(st: State, parent: int, nodes) -> float:
