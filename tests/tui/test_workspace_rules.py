@@ -188,3 +188,30 @@ def test_wrong_feedback_says_the_cost_first(message, penalty, text):
 def test_the_trigger_picker_shows_each_changes_note():
     e = SimpleNamespace(id="E0", t=720.0, name="deploy inventory v2.3.1", detail="bump logging library")
     assert change_label(e).endswith("deploy inventory v2.3.1 — bump logging library")
+
+
+def test_o_on_a_traced_log_line_opens_its_trace_and_says_so_on_an_untraced_one():
+    from dojo.tui.widgets.waterfall import Waterfall
+
+    async def script(app, pilot):
+        await to_workspace(pilot, advance=3, direct=True)
+        ws = app.screen
+        lv = ws.query_one(LogView)
+        lv.focus()
+        traced = lv._data.table.column("trace_id").to_pylist()[: lv.row_count]
+        spans = ws.feeds.spans
+        ends = (spans["t"] + spans["duration_ms"] / 1000).groupby(spans["trace_id"]).max()
+        row = next(i for i, x in enumerate(traced) if x and ends[x] <= ws.now)
+        lv.cursor = lv._display_index(row)
+        await pilot.press("o")
+        await settled(pilot)
+        wf = ws.query_one(Waterfall)
+        assert wf.trace_id == traced[row] and wf.spans and wf.has_focus
+        assert [e.kind for e in app.session.events][-1] == "query"
+        lv.focus()
+        lv.cursor = lv._display_index(traced.index(""))
+        await pilot.press("o")
+        await settled(pilot)
+        assert wf.trace_id == traced[row]  # nothing else opened
+
+    run(script)

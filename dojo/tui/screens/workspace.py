@@ -473,6 +473,19 @@ class WorkspaceScreen(DojoScreen[None]):
         self.action_show("logs")
         self.query_one(LogView).jump_to_time(message.entry.t)
 
+    @on(LogView.TraceRequested)
+    async def _trace_requested(self, message: LogView.TraceRequested) -> None:
+        """`o` on a log line: its trace in the waterfall, as the traces pane would open it."""
+        spans = self.feeds.spans
+        own = spans[spans["trace_id"] == message.trace_id]
+        if own.empty or float((own["t"] + own["duration_ms"] / 1000.0).max()) > self.now:
+            self.notify("That trace has not finished yet: a tracer exports it when it ends.", timeout=4)
+            return
+        self.action_show("traces")
+        self.query_one(Waterfall).show_trace(message.trace_id, own, self.feeds.start)
+        self.query_one(Waterfall).focus()
+        await self._call(self.session.trace, message.trace_id, quiet=True)
+
     @on(TraceList.TraceSelected)
     def _trace_selected(self, message: TraceList.TraceSelected) -> None:
         index = message.trace_list.index
