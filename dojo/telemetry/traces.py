@@ -112,25 +112,9 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
         present = np.zeros((k, n), dtype=bool)
         conn = np.zeros((k, n), dtype=bool)
         present[0] = True
-        # A load balancer forwards each request to one upstream: its calls are one draw per trace
-        # over its upstreams' shares, never two upstreams for one request.
-        pick: dict[int, np.ndarray] = {}
         for j, (s, parent) in enumerate(nodes[1:], start=1):
             ps = nodes[parent][0]
             w = np.minimum(st.edge_weight[(ps, s)][bucket], 1.0)
-            if st.kinds[ps] == "lb":
-                if parent not in pick:
-                    pick[parent] = rng.random(n)
-                below = np.zeros(n)
-                for sib in children[parent]:
-                    if sib == j:
-                        break
-                    below = below + np.minimum(st.edge_weight[(ps, nodes[sib][0])][bucket], 1.0)
-                u = pick[parent] * np.maximum(_lb_total(st, ps, bucket), 1.0)
-                called = present[parent] & (u >= below) & (u < below + w)
-                conn[j] = called & (rng.random(n) < conn_fail[s][bucket])
-                present[j] = called & ~conn[j]
-                continue
             called = present[parent] & (rng.random(n) < w)
             conn[j] = called & (rng.random(n) < conn_fail[s][bucket])
             present[j] = called & ~conn[j]
@@ -315,22 +299,17 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
 
 
 def _lb_names(st: State, j: int, nodes, children, reached: np.ndarray) -> np.ndarray:
-    """A balancer's span is named by the route of the upstream it forwarded that request to."""
+    """A balancer's span is named by the route of an upstream it forwarded that request to (the
+    physics sends a balancer's every request to each of its upstreams, so a trace may reach two)."""
     s = nodes[j][0]
     out = np.full(reached.shape[1], _span_name(st, s, nodes, -1), dtype=object)
-    for ch in children[j]:
-        c = nodes[ch][0]
-        if st.kinds[c] == "http":
-            out[reached[ch]] = _span_name(st, c, nodes, j)
+    http = [ch for ch in children[j] if st.kinds[nodes[ch][0]] == "http"]
+    # Half the traces name the last upstream reached, half the first, so both routes show.
+    second = np.arange(reached.shape[1]) % 2 == 1
+    for order, where in ((http, ~second), (http[::-1], second)):
+        for ch in order:
+            out[reached[ch] & where] = _span_name(st, nodes[ch][0], nodes, j)
     return out
-
-
-def _lb_total(st: State, lb: int, bucket: np.ndarray) -> np.ndarray:
-    """Calls per request a balancer makes over all its upstreams (1 when it forwards each)."""
-    total = np.zeros(len(bucket))
-    for c in st.calls[lb]:
-        total = total + np.minimum(st.edge_weight[(lb, c)][bucket], 1.0)
-    return total
 
 
 def svc_timeout(st: State, parent: int, nodes) -> float:

@@ -1,8 +1,7 @@
 """Log lines of a traced request carry its trace id, as apps with OpenTelemetry's log correlation
 write it (`trace_id=... span_id=...`; a database in sqlcommenter's `traceparent` comment), and that
 id opens the same trace: the headless `trace` query shows the span the line was written for, with
-the same status. A proxy's line and its upstream's name the same request; a balancer forwards a
-request to one upstream."""
+the same status. A proxy's line and its upstream's name the same request."""
 
 from __future__ import annotations
 
@@ -94,16 +93,11 @@ def test_every_error_span_that_can_log_has_an_error_line_with_its_trace_id(tel):
     assert not missing, spans[spans.span_id.isin([s for _, s in missing])].head(3).to_dict("records")
 
 
-def test_a_proxy_and_its_upstream_name_the_same_request_and_a_balancer_picks_one_upstream():
+def test_a_proxys_line_names_the_request_its_upstream_served():
     sc = shop([], traces_per_min=60, duration="6m")
     services = [s.model_dump(by_alias=True) for s in sc.services]
-    services[0]["calls"] = ["checkout", "inventory"]  # web balances two upstreams
+    services[0]["calls"] = ["checkout", "inventory"]  # web in front of two upstreams
     tel = synthesize(shop([], traces_per_min=60, duration="6m", services=services))
-    spans = tel.spans
-    root = spans[spans.parent_id == ""].set_index("span_id")
-    first_hop = spans[spans.parent_id.isin(root.index) & ~spans.name.str.startswith("connect ")]
-    assert first_hop.groupby("parent_id").service.nunique().max() == 1
-    assert set(first_hop.service) == {"checkout", "inventory"}
     msg = tel.logs.column("message").to_pylist()
     svc = _decoded(tel.logs.column("service")).to_pylist()
     paths: dict[str, dict[str, str]] = {}
@@ -112,4 +106,6 @@ def test_a_proxy_and_its_upstream_name_the_same_request_and_a_balancer_picks_one
             paths.setdefault(hit.group(1) or "", {})[s] = p.group(1)
     pairs = [p for p in paths.values() if "web" in p and ("checkout" in p or "inventory" in p)]
     assert len(pairs) > 50
-    assert all(p["web"] == p.get("checkout", p.get("inventory")) for p in pairs)
+    # web's span is named by an upstream it forwarded to: that upstream's line has its path.
+    assert all(p["web"] in (p.get("checkout"), p.get("inventory")) for p in pairs)
+    assert {p["web"].split("/")[3] for p in pairs} == {"checkout", "inventory"}
