@@ -9,6 +9,8 @@ caller with retries makes more attempts (which is how a retry storm looks in a w
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -79,8 +81,33 @@ def _conn_message(st: State, c: int, bucket: np.ndarray) -> np.ndarray:
         return np.full(len(bucket), "connection refused", dtype=object)
     names = list(srcs)
     rates = np.array([np.broadcast_to(srcs[n], (st.T,)) for n in names])
-    msgs = [_span_message(st.scenario.timeline[int(n[2:].partition(":")[0])]) for n in names]
+    msgs = [_conn_words(st, c, st.scenario.timeline[int(n[2:].partition(":")[0])]) for n in names]
     return np.array(msgs, dtype=object)[rates.argmax(axis=0)[bucket]]
+
+
+_CALL_PREFIX = re.compile(r"^call to \{peer\} failed: ")
+_REQUEST_ID = re.compile(r"\s*\(request_id=\{id\}\)|,?\s*request_id=\{id\}")
+
+
+def _conn_words(st: State, c: int, ev) -> str:
+    """A failed connect's status message in the words its callers log for it (the exception a
+    client records on its span is the one it logs): the fault's caller-side line with the
+    request id left out; the fault's short span message where those words need a line's fields."""
+    kind = voice(ev)
+    short = _span_message(ev)
+    if kind is None:
+        return short
+    params = {k: f"{v:g}" if isinstance(v, float) else str(v) for k, v in kind.resolve_params(ev.params).items()}
+    for tpl in kind.error_logs:
+        if tpl.side != "caller" or tpl.level != "ERROR":
+            continue
+        text = _REQUEST_ID.sub("", _CALL_PREFIX.sub("", tpl.text))
+        try:
+            words = text.format(peer=st.names[c], **params)
+        except (KeyError, IndexError, ValueError):
+            continue  # a field only a line has ({service}, {ms}): keep the short message
+        return words
+    return short
 
 
 def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
