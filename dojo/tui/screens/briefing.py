@@ -201,8 +201,8 @@ class BriefingScreen(DojoScreen[None]):
         chart = (await app.engine.call(importlib.import_module, "dojo.tui.widgets.metric_chart")).MetricChart
         await self._show_briefing(card, view, chart)
         self.feeds = feeds
-        if self.start_when_open:
-            await self.action_begin()
+        if self.start_when_open:  # on the app: this worker ends with the screen the workspace replaces
+            self.app.run_worker(self.dojo.begin(session, feeds), group="navigation", exclusive=True)
 
     def on_briefing_screen_synthesizing(self, message: Synthesizing) -> None:
         self.query_one(ProgressBar).update(progress=message.fraction)
