@@ -25,6 +25,7 @@ from textual.binding import Binding
 from . import WIDGETS_CSS
 from .commands import BindingCommands
 from .engine_thread import EngineThread
+from .play_app import PlayApp
 from .prepare import PlaySettings
 
 if TYPE_CHECKING:  # pragma: no cover - imported on the engine thread when needed
@@ -59,7 +60,7 @@ def _import_all(modules: tuple[str, ...]) -> None:
         importlib.import_module(name)
 
 
-class DojoApp(App[None]):
+class DojoApp(PlayApp):
     CSS_PATH = [WIDGETS_CSS, "app.tcss"]
     TITLE = "debugging dojo"
     # Screens reflow by the terminal's size: an 80x24 laptop terminal to a 200x60 monitor.

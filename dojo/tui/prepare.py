@@ -35,7 +35,6 @@ class Feeds:
     Telemetry of the TUI's own), with the metric cube the panes index by built here, off the UI."""
 
     logs: Any  # pa.Table, sorted by t
-    spans: Any  # pd.DataFrame
     events: Any  # pd.DataFrame: alerts and changes
     cube: Any  # MetricCube
     start: datetime
@@ -44,6 +43,7 @@ class Feeds:
     alerts: list = field(default_factory=list)
     paged_service: str | None = None
     signals: Any = None  # the engine's Signals over `logs`: the log pane filters there (data.log_rows)
+    trace_services: list[str] = field(default_factory=list)  # the services some span is from
 
     @classmethod
     def of(cls, session) -> "Feeds":
@@ -51,12 +51,13 @@ class Feeds:
 
         sig = session.signals
         sc = session.scenario
+        traced = set(sig.spans["service"].unique())
         page = session.briefing().page
         paged = next((a.service for a in sc.alerts if a.name in page), sc.alerts[0].service if sc.alerts else None)
         return cls(
-            logs=sig.log_table, spans=sig.spans, events=sig.events, cube=MetricCube(sig.tel.metrics, sig.grid),
+            logs=sig.log_table, events=sig.events, cube=MetricCube(sig.tel.metrics, sig.grid),
             start=sig.tel.start, duration=sig.end, services=list(sc.services), alerts=list(sc.alerts),
-            paged_service=paged, signals=sig,
+            paged_service=paged, signals=sig, trace_services=[s for s in sig.services if s in traced],
         )  # fmt: skip
 
 

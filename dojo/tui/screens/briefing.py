@@ -31,7 +31,7 @@ from textual.widgets import Footer, ProgressBar, Static
 from ..data.units import span
 from ..plain import safe, visible
 from ..prepare import Feeds, PlaySettings
-from .base import DojoScreen
+from .base import LearnerScreen
 
 if TYPE_CHECKING:  # pragma: no cover
     from dojo.engine.api import AttemptView
@@ -96,7 +96,7 @@ def briefing_markdown(card: dict, attempt: int | None, resumed: bool) -> str:
     return "\n".join(lines)
 
 
-class BriefingScreen(DojoScreen[None]):
+class BriefingScreen(LearnerScreen[None]):
     CSS_PATH = "briefing.tcss"
     AUTO_FOCUS = "#briefing-doc"
     BINDINGS = [
