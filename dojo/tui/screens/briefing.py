@@ -201,6 +201,9 @@ class BriefingScreen(LearnerScreen[None]):
         chart = (await app.engine.call(importlib.import_module, "dojo.tui.widgets.metric_chart")).MetricChart
         await self._show_briefing(card, view, chart)
         self.feeds = feeds
+        # What Enter will need, imported now on the engine thread while the learner reads (the
+        # library does this for every scenario; `dojo play` comes straight here).
+        app.engine.submit(importlib.import_module, "dojo.tui.screens.workspace")
         if self.start_when_open:  # on the app: this worker ends with the screen the workspace replaces
             self.app.run_worker(self.dojo.begin(session, feeds), group="navigation", exclusive=True)
 
