@@ -101,6 +101,8 @@ class Keep:
             return value.lower() in SYSTEM_USERS
         if kind == detect.EMAIL:
             return reserved_host(value.rsplit("@", 1)[1])
+        if kind == detect.POD:  # a StatefulSet's ordinal (web-0): every cluster has one
+            return value.isdigit()
         if kind == detect.ACCOUNT_ID:
             return value in KEEP_ACCOUNTS
         if kind == detect.MAC:
