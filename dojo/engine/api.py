@@ -8,6 +8,7 @@ dataclasses with `to_dict()` for JSON.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -152,6 +153,10 @@ class TraceSummary(Result):
     status: str  # error when any span failed
     spans: int
     match: str | None  # the first span that matched the filters (a pin id)
+    errors: int = 0  # spans that failed
+    # Spans that repeat a sibling's call (same parent, same service): the retries of that call.
+    retries: int = 0
+    finished: float = 0.0  # when its last span ended: the trace is listed from then on
 
 
 @dataclass
@@ -171,7 +176,17 @@ class SpanNode(Result):
     duration_ms: float
     status: str
     message: str
+    # Calls from one parent to one service are attempts of one call: the first is attempt 1,
+    # its retries 2.. of `attempts`.
+    attempt: int = 1
+    attempts: int = 1
     children: list["SpanNode"] = field(default_factory=list)
+
+    def walk(self, depth: int = 0) -> Iterator[tuple[int, "SpanNode"]]:
+        """The tree depth-first, children in start order, each span with its depth."""
+        yield depth, self
+        for child in self.children:
+            yield from child.walk(depth + 1)
 
 
 @dataclass

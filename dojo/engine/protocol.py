@@ -151,9 +151,14 @@ COMMANDS: dict[str, Command] = {
     "traces": Command(
         TraceQuery,
         lambda s, a: _d(s.traces(a)),
-        "Traces with a span matching service/status/min_ms/contains, or by trace_id.",
+        "Traces with a span matching service/status/min_ms/contains, or by trace_id; each with its spans, "
+        "failed spans (errors), retries and when it finished.",
     ),
-    "trace": Command(TraceArgs, lambda s, a: {"trace": _d(s.trace(a.trace_id))}, "One trace as a span tree."),
+    "trace": Command(
+        TraceArgs,
+        lambda s, a: {"trace": _d(s.trace(a.trace_id))},
+        "One trace as a span tree; a call's retries numbered (attempt of attempts).",
+    ),
     "events": Command(EventQuery, lambda s, a: _d(s.events_list(a)), "Alerts and change events so far."),
     "show": Command(
         ShowArgs, lambda s, a: {"item": _d(s.resolve(a.item))}, "What an id points at (if it has happened)."
