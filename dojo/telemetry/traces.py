@@ -99,7 +99,7 @@ def _conn_words(st: State, c: int, ev) -> str:
         return short
     params = {k: f"{v:g}" if isinstance(v, float) else str(v) for k, v in kind.resolve_params(ev.params).items()}
     for tpl in kind.error_logs:
-        if tpl.side != "caller" or tpl.level != "ERROR":
+        if tpl.side != "caller" or tpl.level != "ERROR" or short not in tpl.text:
             continue
         text = _REQUEST_ID.sub("", _CALL_PREFIX.sub("", tpl.text))
         try:

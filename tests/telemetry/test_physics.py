@@ -148,11 +148,15 @@ def test_traces_are_trees(storm):
 
 
 def test_every_sampled_span_has_a_log_line_with_its_trace_id(storm):
-    spans = storm.spans[storm.spans.service != "provider"]
+    # Every span of a service that knows the trace context (not an external API's, a cache's or
+    # a broker's: their spans are their callers' client spans).
+    kinds = {s.name: s.kind for s in storm.scenario.services}
+    spans = storm.spans[storm.spans.service.map(kinds).isin(["http", "lb", "worker", "db"])]
     linked = storm.logs.filter(pc.not_equal(storm.logs["trace_id"], ""))
     assert linked.num_rows == len(spans)
     errors = linked.filter(pc.equal(linked["level"].combine_chunks().dictionary_decode(), "ERROR"))
-    assert errors.num_rows == int((spans.status == "error").sum())
+    cancelled = spans.message.str.startswith("context canceled")  # a WARN: its caller gave up
+    assert errors.num_rows == int(((spans.status == "error") & ~cancelled).sum())
     some = spans[spans.status == "error"].iloc[0]
     rows = linked.filter(pc.equal(linked["trace_id"], some.trace_id))
     assert any(some.message in m for m in rows["message"].to_pylist())

@@ -28,6 +28,6 @@ register(
                 side="caller",
             ),
         ),
-        span_message="dial tcp: lookup: no such host",
+        span_message="no such host",  # within the callers' words, which their client spans carry
     )
 )
