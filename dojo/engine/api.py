@@ -168,6 +168,15 @@ class TracePage(Result):
 
 
 @dataclass
+class SpanEvent(Result):
+    """Something a span recorded while it ran (an imported span's event: an exception, a retry)."""
+
+    t: float
+    name: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class SpanNode(Result):
     id: str
     service: str
@@ -181,6 +190,10 @@ class SpanNode(Result):
     attempt: int = 1
     attempts: int = 1
     children: list["SpanNode"] = field(default_factory=list)
+    # What an imported span carried (`http.status_code`, `db.statement`, an `exception` event with
+    # its type and message); synthetic spans have none.
+    attributes: dict[str, Any] = field(default_factory=dict)
+    events: list[SpanEvent] = field(default_factory=list)
 
     def walk(self, depth: int = 0) -> Iterator[tuple[int, "SpanNode"]]:
         """The tree depth-first, children in start order, each span with its depth."""

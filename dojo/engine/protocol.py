@@ -163,7 +163,8 @@ COMMANDS: dict[str, Command] = {
     "trace": Command(
         TraceArgs,
         lambda s, a: {"trace": _d(s.trace(a.trace_id))},
-        "One trace as a span tree; a call's retries numbered (attempt of attempts).",
+        "One trace as a span tree; a call's retries numbered (attempt of attempts); an imported span's "
+        "attributes and events.",
     ),
     "events": Command(EventQuery, lambda s, a: _d(s.events_list(a)), "Alerts and change events so far."),
     "show": Command(

@@ -18,8 +18,10 @@ row as the fallback); arguments and results in `api`.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,6 +49,7 @@ from .api import (
     MetricSummary,
     Overview,
     ServiceNow,
+    SpanEvent,
     SpanNode,
     TracePage,
     TraceQuery,
@@ -57,6 +60,17 @@ from .errors import NotFound, QueryError
 from .textsearch import TextSearch, check_regex, match_mask, re2_literal
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _json_or(text: object, empty: Any) -> Any:
+    """An imported span's attributes or events, kept as JSON text (a synthetic span has none)."""
+    if not isinstance(text, str) or not text:
+        return empty
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return empty
+    return value if isinstance(value, type(empty)) else empty
 
 
 def _r(x: float) -> float:
@@ -485,6 +499,7 @@ class Signals:
         call = own.groupby(["parent_id", "service"], sort=False)["span_id"]
         attempt = (call.cumcount() + 1).to_numpy()
         attempts = call.transform("size").to_numpy()
+        detail = "attributes" in own.columns
         nodes = {
             r.span_id: SpanNode(
                 ids.span_id(trace_id, r.span_id),
@@ -496,6 +511,12 @@ class Signals:
                 r.message,
                 int(attempt[i]),
                 int(attempts[i]),
+                attributes=_json_or(r.attributes, {}) if detail else {},
+                events=[
+                    SpanEvent(_r(float(e.get("t", 0.0))), str(e.get("name", "")), dict(e.get("attributes") or {}))
+                    for e in (_json_or(r.events, []) if detail else [])
+                    if isinstance(e, dict)
+                ],
             )
             for i, r in enumerate(own.itertuples(index=False))
         }

@@ -111,7 +111,8 @@ class MessageBytes:
             p = find(needle, p + 1, end)  # +1, not +len: a match that straddles two rows must not hide a real one
         pos = np.array(found, dtype=np.int64) - shift  # back to the column's own offsets
         rows = np.searchsorted(self.offsets, pos, side="right") - 1
-        inside = pos + len(needle) <= self.offsets[rows + 1]  # the blob has no separators between rows
+        # The blob has no separators between rows.
+        inside = pos + len(needle) <= np.asarray(self.offsets[rows + 1], dtype=np.int64)
         return np.unique(rows[inside])
 
 
