@@ -282,6 +282,16 @@ class Briefing(Result):
 
 
 @dataclass
+class ActionResult(Result):
+    """A learner's action taken: the incident is simulated again from `at` on."""
+
+    kind: str
+    service: str
+    at: float  # scenario time the change took effect
+    lines: int  # log lines of the incident as it now is
+
+
+@dataclass
 class HintResult(Result):
     index: int  # 1-based
     of: int

@@ -74,6 +74,12 @@ class SpeedArgs(Args):
     speed: float = Field(ge=1, le=60, allow_inf_nan=False)
 
 
+class ActArgs(Args):
+    kind: str = Field(description="deploy | config_change | feature_flag | scale | restart")
+    service: str
+    params: dict[str, str | int | float | bool] = Field({}, max_length=20)  # copied per request by pydantic
+
+
 class DiagnoseArgs(Args):
     service: str
     fault: str
@@ -182,6 +188,12 @@ COMMANDS: dict[str, Command] = {
         AdvanceArgs,
         lambda s, a: s.advance(a.seconds).to_dict(),
         "Move the replay N scenario seconds ahead (practice; a real clock's skip costs seconds / speed).",
+    ),
+    "act": Command(
+        ActArgs,
+        lambda s, a: s.act(a.kind, a.service, a.params).to_dict(),
+        "Change the system now (restart, scale, deploy, config_change, feature_flag): the incident from now on "
+        "is simulated again with it.",
     ),
     "diagnose": Command(
         DiagnoseArgs,

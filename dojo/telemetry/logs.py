@@ -28,6 +28,7 @@ from .faults import FAULTS, Template
 from .physics import State, _lognormal_sigma, _normal_sf
 from .pools import Pools
 from .routes import service_api, statements, tables
+from .statuses import answer_codes
 
 LEVELS = list(_LEVELS)  # a level is stored as its index here
 LEVEL_CODE = {name: i for i, name in enumerate(LEVELS)}
@@ -108,6 +109,7 @@ CANCELLED = {
     "worker": Template("job {id} cancelled after {ms}ms: {caller} gave up after {caller_timeout_ms}ms", "WARN"),
 }
 PAIRED_KINDS = tuple(CANCELLED)  # kinds that carry a request id
+SPAN_LINE_KINDS = ("http", "lb", "worker", "db")  # kinds whose lines carry the trace context
 # What the other systems write about a request their caller gave up on: PostgreSQL cancels the
 # statement (the driver's query timeout sends a cancel request), Redis' slow log keeps the command
 # with the client's address. A broker keeps nothing of a publish its producer stopped waiting for.
@@ -885,40 +887,118 @@ class LogBuilder:
         }
 
     def _span_lines(self, host_offsets: np.ndarray) -> dict | None:
-        """One line per sampled span, carrying its trace id, so a learner can go from an error
-        line to its trace and back. Written at the span's end, as request logs are."""
+        """One line per sampled span of a service that knows the trace context, in its own voice
+        and carrying the trace id (in the line's text too, as OpenTelemetry's log correlation
+        writes it), so a learner can go from an error line to its trace and back. Written at the
+        span's end, as request logs are. A cache or a broker knows no trace context (its span is
+        its caller's client span): no line of theirs; a database has it in the statement's
+        comment (sqlcommenter's traceparent)."""
         spans = self.spans
         if spans is None or spans.empty:
             return None
         idx = {name: i for i, name in enumerate(self.st.names)}
         svc = spans["service"].map(idx).to_numpy()
-        keep = np.array([self.st.kinds[i] != "external" for i in svc], dtype=bool)
+        keep = np.array([self.st.kinds[i] in SPAN_LINE_KINDS for i in svc], dtype=bool)
         spans, svc = spans[keep], svc[keep]
         if spans.empty:
             return None
-        failed = (spans["status"] == "error").to_numpy()
-        ms = np.maximum(np.rint(spans["duration_ms"].to_numpy()), 1).astype(np.int64).astype(str)
-        names = spans["name"].to_numpy().astype(str)
-        text = np.where(
-            failed,
-            np.char.add(
-                np.char.add(np.char.add(names, " failed after "), ms),
-                np.char.add("ms: ", spans["message"].to_numpy().astype(str)),
-            ),
-            np.char.add(np.char.add(np.char.add(names, " completed in "), ms), "ms"),
-        )
         n = len(spans)
+        failed = (spans["status"] == "error").to_numpy()
+        ms = np.maximum(np.rint(spans["duration_ms"].to_numpy()), 1).astype(np.int64)
+        names = spans["name"].to_numpy().astype(object)
+        message = spans["message"].to_numpy().astype(object)
+        trace_ids = spans["trace_id"].to_numpy().astype(object)
+        span_ids = spans["span_id"].to_numpy().astype(object)
+        cancelled = np.char.startswith(message.astype(str), "context canceled")
+        text = np.empty(n, dtype=object)
+        for i in np.unique(svc):
+            mine = svc == i
+            text[mine] = self._span_texts(
+                int(i), names[mine], message[mine], failed[mine], ms[mine], trace_ids[mine], span_ids[mine]
+            )
         n_hosts = np.array([len(self.hosts[i]) for i in svc])
         return {
             "t": np.minimum(
                 spans["t"].to_numpy() + spans["duration_ms"].to_numpy() / 1000.0, self.st.scenario.duration
             ),
             "service": svc.astype(np.int32),
-            "level": np.where(failed, LEVEL_CODE["ERROR"], LEVEL_CODE["INFO"]).astype(np.int8),
+            # A call its caller gave up on is a cancellation (WARN, as its request line says), not
+            # this service's failure.
+            "level": np.where(
+                failed, np.where(cancelled, LEVEL_CODE["WARN"], LEVEL_CODE["ERROR"]), LEVEL_CODE["INFO"]
+            ).astype(np.int8),
             "host": host_offsets[svc] + (self.rng.random(n) * n_hosts).astype(np.int64),
             "message": pa.array(text.tolist(), pa.string()),
             "trace_id": spans["trace_id"].to_numpy(),
         }
+
+    def _span_texts(
+        self,
+        i: int,
+        names: np.ndarray,
+        message: np.ndarray,
+        failed: np.ndarray,
+        ms: np.ndarray,
+        trace_ids: np.ndarray,
+        span_ids: np.ndarray,
+    ) -> np.ndarray:
+        """The lines of one service's spans: the request line of its voice with the status it
+        answered (the status the traces and its callers tell), and the trace context."""
+        kind = self.st.kinds[i]
+        n = len(names)
+        route = np.char.replace(names.astype(str), " (retry)", "")
+        ms_s = ms.astype(str).astype(object)
+        ctx = " trace_id=" + trace_ids + " span_id=" + span_ids
+        connect = np.char.startswith(route, "connect ")
+        out = np.empty(n, dtype=object)
+        if connect.any():  # the caller's own client span: its connect failed
+            peer = np.char.replace(route[connect], "connect ", "").astype(object)
+            out[connect] = "call to " + peer + " failed: " + message[connect] + ctx[connect]
+        own = ~connect
+        if not own.any():
+            return out
+        m, f, d, c = message[own], failed[own], ms_s[own], ctx[own]
+        # A proxy's line and its upstream's name the same path in one trace: the resource's id
+        # is derived from the trace id and the route, not drawn.
+        tpl, which = np.unique(route[own], return_inverse=True)
+        salt = np.array([zlib.crc32(x.encode()) for x in tpl.tolist()], dtype=np.int64)[which]
+        nums = ((_hex_number(trace_ids[own]) + salt) % 98999 + 1000).astype(str).astype(object)
+        if kind == "db":
+            q = self._queries(i)[0]
+            stmt = np.asarray(q.take(pa.array(self.rng.integers(0, len(q), len(m)))).to_pylist(), dtype=object)
+            trace = " /*traceparent='00-" + trace_ids[own] + "-" + span_ids[own] + "-01'*/"
+            err = np.where(
+                np.char.startswith(m.astype(str), "context canceled"), "canceling statement due to user request", m
+            )
+            out[own] = np.where(
+                f,
+                "ERROR:  " + err + "; statement: " + stmt + trace,
+                "duration: " + d + " ms statement: " + stmt + trace,
+            )
+            return out
+        if kind == "worker":
+            out[own] = np.where(
+                f,
+                "job " + nums + " failed after " + d + 'ms: error="' + m + '"' + c,
+                "processed job " + nums + " in " + d + "ms" + c,
+            )
+            return out
+        # http, lb: the route with a concrete id, the status it answered, the time it took.
+        parts = np.char.partition(route[own], ":id")
+        path = parts[:, 0].astype(object) + np.where(parts[:, 1] != "", nums, "") + parts[:, 2].astype(object)
+        code = np.full(len(m), "200", dtype=object)
+        if f.any():
+            code[f] = answer_codes(kind, m[f])
+        if kind == "lb":
+            sec = (ms[own] // 1000).astype(str).astype(object) + "." + np.char.zfill((ms[own] % 1000).astype(str), 3)
+            ip = np.asarray(self._caller_pods(i)[1].to_pylist(), dtype=object)
+            who = ip[self.rng.integers(0, len(ip), len(m))]
+            line = who + ' "' + path + ' HTTP/1.1" ' + code + " 0 rt=" + sec
+            out[own] = np.where(f, line + ' error="' + m + '"' + c, line + c)
+            return out
+        line = path + " " + code + " " + d + "ms"
+        out[own] = np.where(f, line + ' error="' + m + '"' + c, line + c)
+        return out
 
     def _render_chunked(self, g: Group, bucket: np.ndarray) -> list[pa.Array]:
         n = len(bucket)
@@ -1101,6 +1181,13 @@ def take_in_slices(values: pa.ChunkedArray, order: np.ndarray) -> pa.ChunkedArra
         out.append(big.slice(start, stop - start).cast(pa.string()))
         start = stop
     return pa.chunked_array(out, type=pa.string())
+
+
+def _hex_number(hex_ids: np.ndarray) -> np.ndarray:
+    """The first 6 hex digits of each id as a number, without a Python call per id."""
+    raw = np.asarray(hex_ids, dtype="S6").view(np.uint8).reshape(-1, 6).astype(np.int64)
+    digits = np.where(raw >= ord("a"), raw - ord("a") + 10, raw - ord("0"))
+    return digits @ (16 ** np.arange(5, -1, -1, dtype=np.int64))
 
 
 def _pod_ip(host: str) -> str:

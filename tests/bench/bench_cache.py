@@ -5,8 +5,10 @@
 Every figure is a fresh process (a cold interpreter, a warm disk), measured in this run against
 its baseline, and printed with its ratio as met or missed:
 
-- a built-in scenario, cached: `dojo play` to the briefing ready (attempt opened, Start
-  enabled) against a trivial Textual app answering a key; budget <= 2x;
+- a built-in scenario, cached (and opened once before, so its briefing card is kept): `dojo play`
+  to the briefing ready (the document on screen, Enter taken: it starts the clocks once the
+  attempt is open) against a trivial Textual app answering a key; budget <= 2x. The attempt
+  open behind it, and the whole open with the cache off, are printed beside it;
 - the 1M-line scenario (tests/bench/large.py), cached: launch to the workspace usable (Start
   pressed at once, the log pane painted) against lnav opening the same lines exported as
   logs.log (to its first screen, in a tmux pane; `grep -c` as a floor); budget: faster than lnav;
@@ -72,6 +74,8 @@ async def probe(pilot):
         while type(app.screen).__name__ != "WorkspaceScreen":
             await asyncio.sleep(0.002)
         from dojo.tui.widgets.log_view import LogView
+        while not app.screen.query(LogView):  # pushed, not yet composed
+            await asyncio.sleep(0.002)
         view = app.screen.query_one(LogView)
         while not view._pages:
             await pilot.pause()
@@ -213,6 +217,10 @@ def main() -> None:
     med = statistics.median
     sys.path.insert(0, str(HERE))
     sys.path.insert(0, str(ROOT))
+    # Launches as an installed package runs them: with its bytecode compiled (pip compiles on
+    # install; an environment with PYTHONDONTWRITEBYTECODE would otherwise compile the dojo's
+    # modules from source on every launch, and only the dojo's: its dependencies ship compiled).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "dojo"), str(HERE)], check=False)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         cache, home = root / "cache", root / "home"

@@ -225,3 +225,30 @@ def test_the_traces_tab_shows_the_engines_traces_and_trees_and_pins_their_spans(
         assert [p.item for p in ws.view.journal.pins] == [tree.id, wf.spans[1].id]
 
     run(script)
+
+
+def test_o_on_a_traced_log_line_opens_its_trace_and_says_so_on_an_untraced_one():
+    from dojo.tui.widgets.waterfall import Waterfall
+
+    async def script(app, pilot):
+        await to_workspace(pilot, advance=3, direct=True)
+        ws = app.screen
+        lv = ws.query_one(LogView)
+        lv.focus()
+        traced = lv._data.table.column("trace_id").to_pylist()[: lv.row_count]
+        spans = ws.feeds.signals.spans
+        ends = (spans["t"] + spans["duration_ms"] / 1000).groupby(spans["trace_id"]).max()
+        row = next(i for i, x in enumerate(traced) if x and ends[x] <= ws.now)
+        lv.cursor = lv._display_index(row)
+        await pilot.press("o")
+        await settled(pilot)
+        wf = ws.query_one(Waterfall)
+        assert wf.trace_id == traced[row] and wf.spans and wf.has_focus
+        assert [e.kind for e in app.session.events][-1] == "query"
+        lv.focus()
+        lv.cursor = lv._display_index(traced.index(""))
+        await pilot.press("o")
+        await settled(pilot)
+        assert wf.trace_id == traced[row]  # nothing else opened
+
+    run(script)

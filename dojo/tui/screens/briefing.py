@@ -201,8 +201,11 @@ class BriefingScreen(LearnerScreen[None]):
         chart = (await app.engine.call(importlib.import_module, "dojo.tui.widgets.metric_chart")).MetricChart
         await self._show_briefing(card, view, chart)
         self.feeds = feeds
-        if self.start_when_open:
-            await self.action_begin()
+        # What Enter will need, imported now on the engine thread while the learner reads (the
+        # library does this for every scenario; `dojo play` comes straight here).
+        app.engine.submit(importlib.import_module, "dojo.tui.screens.workspace")
+        if self.start_when_open:  # on the app: this worker ends with the screen the workspace replaces
+            self.app.run_worker(self.dojo.begin(session, feeds), group="navigation", exclusive=True)
 
     def on_briefing_screen_synthesizing(self, message: Synthesizing) -> None:
         self.query_one(ProgressBar).update(progress=message.fraction)

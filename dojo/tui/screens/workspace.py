@@ -471,6 +471,22 @@ class WorkspaceScreen(DojoScreen[None]):
         self.action_show("logs")
         self.query_one(LogView).jump_to_time(message.entry.t)
 
+    @on(LogView.TraceRequested)
+    async def _trace_requested(self, message: LogView.TraceRequested) -> None:
+        """`o` on a log line: its trace in the waterfall, the engine's tree as the `trace` query
+        answers it (recorded, as opening a trace from the list is)."""
+        from dojo.engine.errors import NotFound
+
+        try:
+            root = await self.dojo.engine.call(self.feeds.signals.trace, message.trace_id, self.now)
+        except NotFound as e:
+            self.notify(str(e), timeout=4)  # not finished yet: a tracer exports a trace when it ends
+            return
+        self.action_show("traces")
+        self.query_one(Waterfall).show_trace(message.trace_id, root, self.feeds.start)
+        self.query_one(Waterfall).focus()
+        await self._call(self.session.trace, message.trace_id, quiet=True)
+
     @on(TraceList.TraceSelected)
     def _trace_selected(self, message: TraceList.TraceSelected) -> None:
         self._show_trace(message.trace_id)

@@ -88,7 +88,7 @@ class Waterfall(RowList):
         if row is None:
             return
         span = self.spans[row]
-        self.status = f"{span.service} · {span.status}" + (f" · {span.message}" if span.message else "")  # plain
+        self.status = span_detail(span)
         self.post_message(self.SpanSelected(self, span.id, span))
 
     def row_chosen(self, row: int) -> None:
@@ -124,3 +124,12 @@ class Waterfall(RowList):
         text.append(" " * (bar_w - start - length))
         text.append(f" {units.duration_ms(span.duration_ms):>{DURATION_WIDTH}}", error if failed else muted)
         return self.text_strip(text)
+
+
+def span_detail(span: SpanNode) -> str:
+    """What the waterfall says of the span under the cursor: its service, status and message.
+
+    Plain text, escaped where it is shown (RowList.status): an imported span's text is a
+    stranger's. The one place a span's further facts (an imported span's attributes and events,
+    once the engine's SpanNode carries them) are added to what the learner reads."""
+    return f"{span.service} · {span.status}" + (f" · {span.message}" if span.message else "")
