@@ -56,6 +56,7 @@ def lint_cmd(paths: tuple[Path, ...], strict: bool, show_difficulty: bool) -> No
     from dojo.authoring.difficulty import difficulty_findings, measure, reasoner_steps
     from dojo.authoring.lint import Finding, hostile_text, lint
     from dojo.scenario.yamlsafe import read_yaml
+
     # Through the incident cache, as play does: linting a scenario again while writing its
     # debrief, or one already played, does not synthesize it again.
     from dojo.telemetry.cache import synthesize_cached as synthesize
