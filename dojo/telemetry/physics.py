@@ -444,6 +444,7 @@ def _op_outcomes(st: State, i: int, op_of: np.ndarray, total: np.ndarray, own_er
         for src, rate in st.err_src[i].items():
             if src in o.sources:
                 err = combine(err, np.clip(rate / max(o.share, 1e-9), 0.0, 1.0))
+        o.own = np.clip(err, 0.0, 1.0)
         for c in o.calls:
             r = st.retries[i]
             final = call_fail[(i, c)] ** (r + 1)

@@ -92,7 +92,9 @@ def window(st: State, j: int) -> State:
 
 
 def _op(o: Op, fn) -> Op:
-    return dataclasses.replace(o, lat=fn(o.lat), p50=fn(o.p50), p99=fn(o.p99), err=fn(o.err), sources=dict(o.sources))
+    return dataclasses.replace(
+        o, lat=fn(o.lat), p50=fn(o.p50), p99=fn(o.p99), err=fn(o.err), own=fn(o.own), sources=dict(o.sources)
+    )
 
 
 def stitch(prev: State, win: State, j: int) -> State:
@@ -129,6 +131,7 @@ def stitch(prev: State, win: State, j: int) -> State:
                     p50=_join(p.p50 if p else None, o.p50, j, T),
                     p99=_join(p.p99 if p else None, o.p99, j, T),
                     err=_join(p.err if p else None, o.err, j, T),
+                    own=_join(p.own if p else None, o.own, j, T),
                 )
             )
         out.ops[i] = joined

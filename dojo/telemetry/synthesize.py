@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from dojo.scenario.model import CHANGE_KINDS, Scenario
+from dojo.scenario.vocabulary import op_metric, split_op_metric
 
 from . import budget
 from .alerts import alert_events
@@ -203,23 +204,59 @@ def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
         "clock_skew_s": np.round(st.clock_skew_s, 3),
         "pool_waiters": np.round(st.pools.waiters, 1) if st.pools is not None else np.zeros_like(st.rps),
     }
+    per_op = _op_series(st, rng, count, errors)  # drawn last: the other series keep their draws
+    for i in per_op:  # the service's failures are its operations' failures, counted once
+        err_rate[i] = np.divide(errors[i], count[i], out=np.zeros(st.T), where=count[i] > 0)
     has_pool = [s.pool is not None for s in st.scenario.services]
     frames = []
     for i, name in enumerate(st.names):
         kind = st.kinds[i]
-        for metric, values in series.items():
+        rows = list(series.items()) + list(per_op.get(i, {}).items())
+        for metric, values in rows:
             if metric in ONLY_FOR and kind not in ONLY_FOR[metric]:
                 continue
             if metric == "pool_waiters" and not has_pool[i]:
                 continue  # only a declared pool counts its waiters
-            if kind == "external" and metric not in CLIENT_SIDE:
+            if kind == "external" and split_op_metric(metric)[0] not in CLIENT_SIDE:
                 continue
-            row = np.round(values[i], 4)
+            row = np.round(values[i] if values.ndim == 2 else values, 4)
             keep = np.ones(st.T, dtype=bool)
             if st.stale[i].any():
                 row, keep = _unseen(row, st.stale[i], st.stale_mode.get(i, 1))
             frames.append(pd.DataFrame({"t": st.t[keep], "service": name, "metric": metric, "value": row[keep]}))
     return pd.concat(frames, ignore_index=True)[METRIC_COLUMNS]
+
+
+def _op_series(st: State, rng: np.random.Generator, count: np.ndarray, errors: np.ndarray) -> dict[int, dict]:
+    """Per operation of each service that declares them: its requests (the service's counted
+    requests split by share), its failures (drawn at the operation's own error rate) and its
+    latency, as `rps{op=...}` and the like. The service's failures become the sum of its
+    operations', so `error_rate` and the labelled series tell one story; the counts per
+    operation are kept on the state (`op_count`, `op_err`) for the log lines."""
+    grid = st.scenario.grid
+    out: dict[int, dict] = {}
+    st.op_count, st.op_err = {}, {}
+    for i, ops in st.ops.items():
+        shares = np.array([o.share for o in ops], dtype=float)
+        left, rest = count[i].astype(np.int64), shares.sum()
+        n_op, e_op = [], []
+        for o in ops:  # a multinomial split, as a chain of binomials: the parts add up to the count
+            c = rng.binomial(left, min(o.share / rest, 1.0) if rest > 0 else 0.0)
+            left, rest = left - c, rest - o.share
+            n_op.append(c)
+            e_op.append(rng.binomial(c, np.clip(np.nan_to_num(o.err), 0.0, 1.0)))
+        errors[i] = np.sum(e_op, axis=0)
+        st.op_count[i], st.op_err[i] = np.array(n_op), np.array(e_op)
+        figures: dict[str, np.ndarray] = {}
+        for o, c, e in zip(ops, n_op, e_op, strict=True):
+            p50 = np.nan_to_num(o.p50) * np.exp(rng.normal(0, 0.03, st.T))
+            p99 = np.maximum(np.nan_to_num(o.p99) * np.exp(rng.normal(0, 0.06, st.T)), p50)
+            figures[op_metric("rps", o.name)] = c / grid
+            figures[op_metric("error_rate", o.name)] = np.divide(e, c, out=np.zeros(st.T), where=c > 0)
+            figures[op_metric("latency_p50_ms", o.name)] = np.where(c > 0, p50, np.nan)
+            figures[op_metric("latency_p99_ms", o.name)] = np.where(c > 0, p99, np.nan)
+        out[i] = figures
+    return out
 
 
 def _unseen(row: np.ndarray, stale: np.ndarray, mode: int) -> tuple[np.ndarray, np.ndarray]:
