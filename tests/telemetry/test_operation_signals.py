@@ -118,3 +118,16 @@ def test_spans_carry_the_operation_and_its_outcome(tel):
 def test_a_proxy_in_front_logs_the_failing_writes_as_failures_not_successes(tel):
     ok = [m for m in _lines(tel, "edge", "INFO") if "upstream=api" in m and '" 200 ' in m]
     assert len(ok) > 20 and sum('"PUT ' in m for m in ok) / len(ok) < 0.03
+
+
+def test_headless_metrics_select_an_operations_series(tel):
+    from dojo.engine.api import MetricQuery
+    from dojo.engine.queries import Signals
+
+    sig = Signals(tel)
+    catalog = sig.metrics(MetricQuery(), 1200.0)
+    assert op_metric("error_rate", "put") in catalog.services["api"]
+    res = sig.metrics(MetricQuery(service="api", metric=op_metric("error_rate", "put"), since=330, until=900), 1200.0)
+    assert res.window.mean > 0.9
+    res = sig.metrics(MetricQuery(service="api", metric=op_metric("error_rate", "get"), since=330, until=900), 1200.0)
+    assert res.window.max < 0.05
