@@ -252,10 +252,11 @@ def _op_weight(st: State, o: Op, c: int) -> np.ndarray:
     return np.ones(st.T)
 
 
-def propagate(st: State, iterations: int = 4, particles: bool = True, carry: Carry | None = None) -> None:
+def propagate(st: State, iterations: int = 4, particles: bool = True, carry: Carry | list[Carry] | None = None) -> None:
     """Load flows down the call graph, latency and errors flow back up; iterate for feedback
     (retries add load, load adds errors, errors add retries). `carry` resumes a run: `st` is a
-    window (dojo.telemetry.resume) and each service starts from what it held before it."""
+    window (dojo.telemetry.resume) and each service starts from what it held before it; a list
+    gives each pass the carry of the same pass of the run resumed."""
     S, T = st.S, st.T
     kinds = st.kinds
     cache_of = {i: [c for c in st.calls[i] if kinds[c] == "cache"] for i in range(S)}
@@ -288,10 +289,13 @@ def propagate(st: State, iterations: int = 4, particles: bool = True, carry: Car
     p50_static = st.lat_own.copy()
     pools = pooled(st)
     pool: PoolState | None = None  # the pools as the last pass left them: their wait and failures feed the next
+    st.flow_passes, st.pool_passes = [], []
     for it in range(iterations):
+        now = carry[it] if isinstance(carry, list) else carry
         # Load, top down and bucket by bucket. Every attempt, retries included, is a request the
         # callee must serve; a service forwards only what it does not shed or reject.
-        fl = flow(st, fail_static, p50_static, conn_fail, carry)
+        fl = flow(st, fail_static, p50_static, conn_fail, now)
+        st.flow_passes.append(fl)
         rps, overload = fl.rps, fl.overload
         util = np.where(
             fl.capacity > 0, fl.admitted / np.maximum(fl.capacity, 1e-9), np.where(fl.admitted > 0, 2.0, 0.0)
@@ -319,8 +323,9 @@ def propagate(st: State, iterations: int = 4, particles: bool = True, carry: Car
             st, self_p50, own_err, conn_fail, particles=particles and last and PARTICLES > 0
         )
         if pools and not last:
-            start = None if carry is None else carry.pool_waiters
+            start = None if now is None else now.pool_waiters
             pool = pool_pass(st, rps, fl.forward, fl.instances, p50, call_fail, start)
+            st.pool_passes.append(pool)
             for i in pools:
                 st.err_src[i][POOL_SOURCE] = pool.fail[i]
                 # "pool saturated, n threads waiting": while requests wait, a few lines a minute.
@@ -403,7 +408,7 @@ def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: 
                 wp = w
                 if op_of is not None:
                     wp = np.array([st.op_weight[(i, o.name, c)] for o in st.ops[i]])[op_of].T  # (T,P)
-                total = total + _call_time(edge_rng, cloud[c], wp, r, conn_fail[c], err[c], timeout)
+                total = total + _call_time(edge_rng, cloud[c], wp, r, conn_fail[c], err[c], timeout, st.offset)
             else:
                 # Each attempt waits for the callee, at most its timeout.
                 p50[i] += w * np.minimum(p50[c], timeout) * np.minimum(attempts, r + 1)
@@ -452,19 +457,26 @@ def _op_outcomes(st: State, i: int, op_of: np.ndarray, total: np.ndarray, own_er
         o.err = np.clip(err, 0.0, 1.0)
 
 
-def _call_time(rng, callee: np.ndarray, w, retries, conn, err, timeout: float) -> np.ndarray:
-    """Per particle: time spent calling one dependency, attempts and retries included."""
+def _call_time(rng, callee: np.ndarray, w, retries, conn, err, timeout: float, offset: int = 0) -> np.ndarray:
+    """Per particle: time spent calling one dependency, attempts and retries included.
+
+    Every draw is made for the whole run and a resumed window (from bucket `offset`) takes its
+    own buckets' part, so a window's particles are the run's, bit for bit."""
     T, P = callee.shape
-    called = rng.random((T, P)) < (w if w.ndim == 2 else w[:, None])
+
+    def draw(fn):
+        return fn((offset + T, P))[offset:]
+
+    called = draw(rng.random) < (w if w.ndim == 2 else w[:, None])
     spent = np.zeros((T, P))
     still = called
     for a in range(int(retries.max(initial=0)) + 1):
         active = still & (a <= retries[:, None])
         if not active.any():
             break
-        d = np.take_along_axis(callee, rng.integers(0, P, (T, P)), axis=1)
-        refused = rng.random((T, P)) < conn[:, None]
-        failed = refused | (rng.random((T, P)) < err[:, None]) | (d > timeout)
+        d = np.take_along_axis(callee, draw(lambda shape: rng.integers(0, P, shape)), axis=1)
+        refused = draw(rng.random) < conn[:, None]
+        failed = refused | (draw(rng.random) < err[:, None]) | (d > timeout)
         spent += np.where(active, np.where(refused, 1.0, np.minimum(d, timeout)), 0.0)
         still = active & failed
     return spent
@@ -474,8 +486,11 @@ def simulate(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> tup
     start = copy.deepcopy(dict(rng.bit_generator.state))
     st = initial_state(scenario, t, rng)
     st.rng_start = start
+    st.flow_passes, st.pool_passes = [], []  # the sizing pass's: nothing resumes from them
     # The inputs before any event: what a run resumed mid-incident starts from (resume.py).
-    st.prepared = copy.deepcopy(st, {id(scenario): scenario, id(st.rng): st.rng})
+    # The generator is copied too: faults draw from it (a latency's jitter), and a resumed run
+    # must draw what this run drew, not what follows it.
+    st.prepared = copy.deepcopy(st, {id(scenario): scenario})
     truth = apply_faults(st, scenario.grid)
     propagate(st)
     pipeline_outages(st)

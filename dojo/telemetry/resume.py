@@ -41,7 +41,9 @@ def fresh_inputs(prev: State, scenario: Scenario) -> State:
     if prev.prepared is None:
         raise ValueError("this state keeps no inputs to resume from; run the scenario with simulate()")
     base = prev.prepared
-    st = copy.deepcopy(base, {id(base.scenario): scenario, id(base.rng): base.rng})
+    # Its generator copied at the state it had before any event (a fault's draws come from it),
+    # so the changed timeline draws what a run of it from the start would.
+    st = copy.deepcopy(base, {id(base.scenario): scenario})
     st.scenario = scenario
     return st
 
@@ -88,6 +90,7 @@ def window(st: State, j: int) -> State:
     out.cloud = {k: _cut(v, j, axis=0) for k, v in st.cloud.items()}
     out.ops = {i: [_op(o, lambda x: _cut(x, j)) for o in ops] for i, ops in st.ops.items()}
     out.prepared, out.flow_out, out.pools, out.offset = None, None, None, st.offset + j
+    out.flow_passes, out.pool_passes = [], []
     return out
 
 
@@ -136,13 +139,9 @@ def stitch(prev: State, win: State, j: int) -> State:
             )
         out.ops[i] = joined
     out.flow_out = _join_flow(prev.flow_out, win.flow_out, j, T)
-    if prev.pools is not None and win.pools is not None:
-        out.pools = PoolState(
-            **{
-                f.name: _join(getattr(prev.pools, f.name), getattr(win.pools, f.name), j, T)
-                for f in dataclasses.fields(PoolState)
-            }
-        )
+    out.flow_passes = [_join_flow(a, b, j, T) for a, b in zip(prev.flow_passes, win.flow_passes, strict=True)]
+    out.pools = _join_pools(prev.pools, win.pools, j, T)
+    out.pool_passes = [_join_pools(a, b, j, T) for a, b in zip(prev.pool_passes, win.pool_passes, strict=True)]
     out.prepared, out.offset, out.rng_start = prev.prepared, prev.offset, prev.rng_start
     return out
 
@@ -159,3 +158,11 @@ def _join_flow(a: Flow | None, b: Flow | None, j: int, T: int) -> Flow | None:
     )
     out.scalers = {c: a.scalers.get(c, [(0.0, [])] * j)[:j] + snaps for c, snaps in b.scalers.items()}
     return out
+
+
+def _join_pools(a: PoolState | None, b: PoolState | None, j: int, T: int) -> PoolState | None:
+    if a is None or b is None:
+        return b
+    return PoolState(
+        **{f.name: _join(getattr(a, f.name), getattr(b, f.name), j, T) for f in dataclasses.fields(PoolState)}
+    )

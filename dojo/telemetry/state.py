@@ -134,6 +134,11 @@ class State:
     prepared: State | None = None
     offset: int = 0  # the scenario's bucket number of this state's first bucket (a resumed window)
     flow_out: Any = None  # the last flow.Flow: what each service carries from bucket to bucket
+    # Every pass's flow.Flow and connpool.PoolState (propagate() solves a few passes for feedback):
+    # a run resumed at t starts each pass from what the same pass carried into t, so the resumed
+    # window is the run of the changed scenario itself, not an approximation of it.
+    flow_passes: list = field(default_factory=list)
+    pool_passes: list = field(default_factory=list)
     op_weight: dict[tuple[int, str, int], np.ndarray] = field(default_factory=dict)  # (service, op, callee) -> (T,)
 
     @property
