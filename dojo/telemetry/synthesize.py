@@ -128,49 +128,29 @@ def _events(scenario: Scenario, metrics: pd.DataFrame) -> pd.DataFrame:
 def resume_telemetry(prev: Telemetry, st: State, at: float, truth: list[dict]) -> Telemetry:
     """The signals of a run resumed at `at` (dojo.telemetry.resume): `prev`'s rows before the
     cut, untouched (log lines and events before `at`, metric buckets and traces begun before
-    `at`'s bucket: dojo.telemetry.splice), then the rows of `st`'s buckets from `at`'s bucket on,
-    the only ones rendered now.
+    `at`'s bucket: dojo.telemetry.splice), then the rows of the changed incident from the cut on.
 
-    The window draws from generators of its own, keyed by the seed and the bucket, so the same
-    action at the same moment gives the same bytes. What a cache keeps of a run for actions is
-    therefore: its rows (read before the cut) and the state at the bucket (State.prepared, the
-    flow's carry and the pools' waiters), from which only the window is solved and rendered."""
-    from .resume import window
-    from .splice import _metrics_cut, bucket_start, splice
-
+    `st` is the changed scenario's own state, bit for bit (only its buckets from `at`'s on were
+    solved again). Its signals are rendered with the run's own generators, as synthesize() would
+    render the changed scenario, so every row from the cut on is the one a whole synthesis of
+    the changed scenario gives: an action shows what that timeline would have shown. (Rendering
+    only the window, from generators of its own, gave other draws than a whole run: a learner
+    who acted saw another incident than one that had the change in its timeline.) The random
+    draws of a render run over all buckets at once, so the window cannot be rendered alone and
+    stay that run's; a store still keeps per attempt only the rows from the cut on."""
     scenario = st.scenario
-    j = int(min(max(at // scenario.grid, 0), st.T - 1))
-    metric_rng, log_rng, trace_rng = (
-        np.random.default_rng(s) for s in np.random.SeedSequence([prev.seed, 1 + j]).spawn(3)
-    )
-    win = window(st, j)
-    metrics, spans, logs = render(win, prev.seed, metric_rng, log_rng, trace_rng)
-    metrics = _still_frozen(prev.metrics, metrics, win, float(st.t[j]))
+    _, metric_rng, log_rng, trace_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(prev.seed).spawn(4))
+    metrics, spans, logs = render(st, prev.seed, metric_rng, log_rng, trace_rng)
     after = Telemetry(scenario, prev.seed, prev.start, prev.grid, logs, metrics, spans, _events(scenario, metrics))
     if scenario.imports is not None:
         from .imported import imported_signals, merge
 
         after = merge(after, imported_signals(scenario))
-    # Alerts look back over their `for`: evaluated on the points before the cut and after it.
-    whole = _metrics_cut(prev.metrics, after.metrics, bucket_start(at, prev.grid))
-    after.events = _events(scenario, whole)
+    from .splice import splice
+
     out = splice(prev, after, at)
     out.truth = {**prev.truth, "faults": truth}
     return out
-
-
-def _still_frozen(before: pd.DataFrame, window: pd.DataFrame, win: State, t0: float) -> pd.DataFrame:
-    """A dashboard frozen (stale mode) across the cut keeps showing the last value it received
-    before the cut, not the window's first unseen one."""
-    for i, name in enumerate(win.names):
-        if win.stale_mode.get(i) != 2 or not win.stale[i, 0]:
-            continue
-        run = int(np.argmin(win.stale[i])) if not win.stale[i].all() else win.T
-        until = t0 + run * win.scenario.grid
-        last = before[(before["service"] == name) & (before["t"] < t0)].groupby("metric", sort=False)["value"].last()
-        rows = (window["service"] == name) & (window["t"] < until)
-        window.loc[rows, "value"] = window.loc[rows, "metric"].map(last).fillna(window.loc[rows, "value"])
-    return window
 
 
 def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
