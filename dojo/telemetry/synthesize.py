@@ -57,7 +57,7 @@ def synthesize_with_state(
     budget.check(scenario, st)  # before anything big is drawn or rendered
     metrics, spans, logs = render(st, seed, metric_rng, log_rng, trace_rng, step)
     step("events", 0.9)
-    events_df = _events(scenario, metrics)
+    events_df = _events(scenario, metrics, st)
     tel = Telemetry(
         scenario=scenario,
         seed=seed,
@@ -119,8 +119,11 @@ def skew_spans(st: State, spans: pd.DataFrame) -> pd.DataFrame:
     return spans.sort_values(["t", "trace_id", "span_id"], kind="stable", ignore_index=True)
 
 
-def _events(scenario: Scenario, metrics: pd.DataFrame) -> pd.DataFrame:
-    events = change_events(scenario) + alert_events(scenario.alerts, metrics, scenario.grid)
+def _events(scenario: Scenario, metrics: pd.DataFrame, st: State | None = None) -> pd.DataFrame:
+    unseen = None
+    if st is not None and st.stale.any():  # the metrics pipeline was down: rules see no points
+        unseen = (st.t, {name: st.stale[i].astype(bool) for i, name in enumerate(st.names) if st.stale[i].any()})
+    events = change_events(scenario) + alert_events(scenario.alerts, metrics, scenario.grid, unseen)
     events_df = pd.DataFrame(events, columns=EVENT_COLUMNS)
     return events_df.sort_values(["t", "kind", "service", "name"], kind="stable", ignore_index=True)
 
@@ -141,7 +144,7 @@ def resume_telemetry(prev: Telemetry, st: State, at: float, truth: list[dict]) -
     scenario = st.scenario
     _, metric_rng, log_rng, trace_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(prev.seed).spawn(4))
     metrics, spans, logs = render(st, prev.seed, metric_rng, log_rng, trace_rng)
-    after = Telemetry(scenario, prev.seed, prev.start, prev.grid, logs, metrics, spans, _events(scenario, metrics))
+    after = Telemetry(scenario, prev.seed, prev.start, prev.grid, logs, metrics, spans, _events(scenario, metrics, st))
     if scenario.imports is not None:
         from .imported import imported_signals, merge
 
