@@ -23,6 +23,7 @@ from .connpool import POOL_SOURCE, PoolState, pool_pass, pooled
 from .faults import FAULTS
 from .flow import AutoscaleConfig, Carry, flow
 from .pipeline import pipeline_outages
+from .refill import first_guess, refill
 from .state import FaultContext, Op, State, combine, envelope
 
 __all__ = ["FaultContext", "State", "combine", "envelope", "propagate", "simulate"]
@@ -259,26 +260,13 @@ def propagate(st: State, iterations: int = 4, particles: bool = True, carry: Car
     gives each pass the carry of the same pass of the run resumed."""
     S, T = st.S, st.T
     kinds = st.kinds
-    cache_of = {i: [c for c in st.calls[i] if kinds[c] == "cache"] for i in range(S)}
     # A caller that has a cache sends only its misses on to its databases: at 94 % hits the
     # database sees 6 % of the reads, and all of them while the cache is cold. Writes go to
     # the database whatever the cache holds.
-    st.edge_weight = {}
-    st.op_weight = {}
-    for i in range(S):
-        for c in st.calls[i]:
-            w = np.ones(T)
-            if i in st.ops:
-                w = np.zeros(T)
-                for o in st.ops[i]:
-                    wo = _op_weight(st, o, c)
-                    st.op_weight[(i, o.name, c)] = wo
-                    w = w + o.share * wo
-            elif kinds[c] == "db" and cache_of[i]:
-                k = cache_of[i][0]
-                miss = np.clip((100.0 - st.cache_hit[k]) / 100.0, 0.0, 1.0)
-                w = WRITE_SHARE + (1.0 - WRITE_SHARE) * miss
-            st.edge_weight[(i, c)] = w
+    if st.cache_refill:  # a cold cache: first guess, the refill at normal traffic
+        st.cache_base = st.cache_hit.copy()
+        first_guess(st)
+    _weights(st)
 
     conn_fail = np.zeros((S, T))
     for i in range(S):
@@ -330,6 +318,11 @@ def propagate(st: State, iterations: int = 4, particles: bool = True, carry: Car
                 st.err_src[i][POOL_SOURCE] = pool.fail[i]
                 # "pool saturated, n threads waiting": while requests wait, a few lines a minute.
                 st.warn_rate[(i, POOL_SOURCE)] = np.where(pool.waiters[i] > 0.5, 6.0, 0.0)
+        if st.cache_refill and not last:
+            # A cold cache holds what this pass's requests asked for: the next pass sends the
+            # databases behind it the misses of that (the last pass keeps the hit ratio it used).
+            fl.warm = refill(st, fl.admitted, None if now is None else now.warm)
+            _weights(st)
 
     st.rps, st.p50, st.p99, st.err, st.own_err = rps, p50, np.maximum(p99, p50), err, own_err
     st.cpu, st.overload, st.self_p50 = cpu, overload, self_p50
@@ -351,6 +344,29 @@ def propagate(st: State, iterations: int = 4, particles: bool = True, carry: Car
         for i in pools:  # a declared pool: its use is what Little's law says is checked out
             used = 100.0 * np.divide(pool.in_use[i], pool.size[i], out=np.zeros(T), where=pool.size[i] > 0)
             st.pool[i] = np.clip(used + st.pool_extra[i], 0.0, 100.0)
+
+
+def _weights(st: State) -> None:
+    """Calls per request on every edge (and per operation): one, or a database's share of the
+    reads its caller's cache misses. Again after each pass when a cold cache refills."""
+    S, T, kinds = st.S, st.T, st.kinds
+    cache_of = {i: [c for c in st.calls[i] if kinds[c] == "cache"] for i in range(S)}
+    st.edge_weight = {}
+    st.op_weight = {}
+    for i in range(S):
+        for c in st.calls[i]:
+            w = np.ones(T)
+            if i in st.ops:
+                w = np.zeros(T)
+                for o in st.ops[i]:
+                    wo = _op_weight(st, o, c)
+                    st.op_weight[(i, o.name, c)] = wo
+                    w = w + o.share * wo
+            elif kinds[c] == "db" and cache_of[i]:
+                k = cache_of[i][0]
+                miss = np.clip((100.0 - st.cache_hit[k]) / 100.0, 0.0, 1.0)
+                w = WRITE_SHARE + (1.0 - WRITE_SHARE) * miss
+            st.edge_weight[(i, c)] = w
 
 
 def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: np.ndarray, particles: bool):

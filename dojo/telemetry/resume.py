@@ -32,7 +32,16 @@ from .state import Op, State
 # Dict-valued fields whose values are (T,) arrays, keyed by anything.
 _SERIES_DICTS = ("warn_rate", "call_fail", "edge_weight", "op_weight")
 # Fields that hold absolute bucket numbers or whole-run settings: shared, never cut.
-_ABSOLUTE = ("drops", "scaled_at", "autoscale", "stale_mode", "capacity", "cache_hit_base", "rng_start")
+_ABSOLUTE = (
+    "drops",
+    "scaled_at",
+    "autoscale",
+    "stale_mode",
+    "capacity",
+    "cache_hit_base",
+    "rng_start",
+    "cache_refill",
+)
 
 
 def fresh_inputs(prev: State, scenario: Scenario) -> State:
@@ -154,7 +163,13 @@ def _join_flow(a: Flow | None, b: Flow | None, j: int, T: int) -> Flow | None:
     if a is None or b is None:
         return b
     out = Flow(
-        *(_join(getattr(a, f.name), getattr(b, f.name), j, T) for f in dataclasses.fields(Flow) if f.name != "scalers")
+        **{
+            f.name: _join(getattr(a, f.name), getattr(b, f.name), j, T)
+            if getattr(a, f.name) is not None and getattr(b, f.name) is not None
+            else getattr(b, f.name)
+            for f in dataclasses.fields(Flow)
+            if f.name != "scalers"
+        }
     )
     out.scalers = {c: a.scalers.get(c, [(0.0, [])] * j)[:j] + snaps for c, snaps in b.scalers.items()}
     return out

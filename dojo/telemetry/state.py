@@ -140,6 +140,11 @@ class State:
     flow_passes: list = field(default_factory=list)
     pool_passes: list = field(default_factory=list)
     op_weight: dict[tuple[int, str, int], np.ndarray] = field(default_factory=dict)  # (service, op, callee) -> (T,)
+    # Caches restarted cold, refilling by demand (dojo.telemetry.refill): service -> (absolute
+    # bucket of the restart, share restarted, key space, normal requests/s), and the hit % the
+    # faults leave them warm (S,T), kept by propagate() before the refill scales it.
+    cache_refill: dict[int, list[tuple[int, float, float, float]]] = field(default_factory=dict)
+    cache_base: np.ndarray = LATER
 
     @property
     def S(self) -> int:

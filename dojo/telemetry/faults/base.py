@@ -54,9 +54,11 @@ Side = Literal["self", "caller"]
 # Placeholders a template may use. Drawn per line: pooled values, {n} a small count, {ms} a
 # latency from the state, {attempt} up to the retry factor, {mem} {disk} {depth} the service's
 # memory %, disk % and queue depth at that moment, {port} an ephemeral port, and {caller}
-# {caller_ip} one pod of a service that calls this one (the same pod within a line).
+# {caller_ip} one pod of a service that calls this one (the same pod within a line), {query} a
+# statement on a table the database owns and {write_query} a writing one.
 LINE_FIELDS = frozenset(
     {
+        "write_query",
         "user",
         "ip",
         "path",
