@@ -90,7 +90,7 @@ def alert_events(alerts: list[Alert], metrics: pd.DataFrame, grid: float, unseen
         series = metrics[(metrics["service"] == alert.service) & (metrics["metric"] == alert.metric)]
         op = f"> {alert.above:g}" if alert.above is not None else f"< {alert.below:g}"
         missing = None if unseen is None else unseen[1].get(alert.service)
-        if missing is not None and missing.any():
+        if unseen is not None and missing is not None and missing.any():
             t = unseen[0]
             values = np.full(len(t), np.nan)
             times = series["t"].to_numpy()

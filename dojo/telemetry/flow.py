@@ -44,7 +44,7 @@ class Flow:
     drained: np.ndarray  # messages/s consumers took from a queue (queue kind only)
     # Share of its key space a cache restarted cold holds at the end of each bucket (1 elsewhere),
     # as refilled by the requests this pass sent it (dojo.telemetry.refill).
-    warm: np.ndarray = None  # type: ignore[assignment]  # set by the refill after the scan
+    warm: np.ndarray | None = None  # set by the refill after the scan
     # Autoscaler state at the end of each bucket, by service: (extra instances, pending additions).
     scalers: dict[int, list[tuple[float, list[tuple[int, float]]]]] = field(default_factory=dict)
 
