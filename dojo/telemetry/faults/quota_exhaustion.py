@@ -69,11 +69,7 @@ def _storage(ctx: FaultContext) -> None:
 register(
     FaultKind(
         name="quota_exhaustion",
-        description=(
-            "A quota runs out: calls beyond a request quota are rejected with 429 (mode requests), or a storage "
-            "allocation cut to zero refuses writes after a grace period, the data goes stale and callers that "
-            "refuse stale data fail (mode storage)."
-        ),
+        description="A quota runs out: 429s past a request quota, or a storage cut to zero refuses writes.",
         taxonomy="quota exhaustion",
         apply=apply,
         params={
