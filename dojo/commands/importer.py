@@ -227,7 +227,7 @@ def _warn_names(result, sc) -> None:
     from dojo.telemetry.imported import name_warnings
 
     services = {
-        "logs": list(dict.fromkeys(r.service for r in result.logs)),
+        "logs": result.logs.services(),
         "metrics": list(dict.fromkeys(p.service for p in result.points)),
         "traces": list(dict.fromkeys(s.service for s in result.spans)),
         "events": list(dict.fromkeys(c.service for c in result.changes)),

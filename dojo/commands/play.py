@@ -86,6 +86,11 @@ def play_cmd(scenario, headless: bool, speed, seed, mode, clock_kind, time_limit
 
     if not headless and not can_draw():
         fail("the terminal UI needs a terminal; scripts and agents play with --headless (see docs/headless.md)", code=2)
+    if not headless and resume is None and _briefing_kept(scenario, seed):
+        # Opened before, unchanged since: the briefing shows from its kept card while the model
+        # loads behind it, so the command does not load it first (a second of imports).
+        _play_tui(scenario, speed, seed, mode, clock_kind, time_limit, None)
+        return
     sc = load_or_exit(scenario, budget=headless)  # the TUI checks it off the UI thread, on the briefing
     from dojo.engine.errors import EngineError
     from dojo.scenario import ScenarioErrors
@@ -122,15 +127,24 @@ def play_cmd(scenario, headless: bool, speed, seed, mode, clock_kind, time_limit
     serve(Protocol(session), sys.stdin, sys.stdout)
 
 
+def _briefing_kept(ref: str, seed: int | None) -> bool:
+    """A briefing card is kept for exactly this file, seed and code (dojo.telemetry.fastopen)."""
+    from dojo.telemetry import cache
+    from dojo.telemetry.fastopen import read_card
+
+    return cache.enabled() and read_card(cache.cache_dir(), ref, seed) is not None
+
+
 def _play_tui(sc, speed, seed, mode, clock_kind, time_limit, resume) -> None:
     """The terminal UI, straight to the briefing. The attempt to resume is found here, so a
     wrong number fails on the command line rather than on a screen."""
-    from dojo.store import Store, StoreError
     from dojo.tui.launch import run
     from dojo.tui.prepare import PlaySettings
 
     attempt = None
-    if resume is not None:
+    if resume is not None:  # `sc` is a loaded Scenario here (a kept briefing passes the reference itself)
+        from dojo.store import Store, StoreError
+
         try:
             with Store.open() as store:
                 attempt = _resumable(store, sc.id, resume)

@@ -161,19 +161,23 @@ def _options(
 
 
 def _sanitize(inputs: list[Path], options: Options, quiet: bool) -> None:
+    from dojo.importer.progress import Progress
     from dojo.sanitize.run import InputError, sanitize
 
-    from .generate import StderrProgress
-
     out, mapping = options.out, options.mapping
-    # A bar on a terminal only, once a run takes more than a second (a 50 MB log does).
-    bar = StderrProgress("sanitizing", delay=1.0)
+    # dojo import's bar: on a terminal only, for inputs of 8 MB or more; made at the first chunk,
+    # when the run knows the total.
+    bar: Progress | None = None
 
     def advance(done: int, total: int) -> None:
-        bar(f"{done / 1e6:,.0f}/{total / 1e6:,.0f} MB", min(1.0, done / max(total, 1)))
+        nonlocal bar
+        if bar is None:
+            bar = Progress(total, "sanitizing")
+        bar(done - bar.done)
 
     def line(text: str) -> None:
-        bar.close()  # the file's name on its own line, then the bar again
+        if bar is not None:
+            bar.close()  # the file's name on its own line, then the bar again
         echo(text, err=True)
 
     try:
@@ -183,7 +187,8 @@ def _sanitize(inputs: list[Path], options: Options, quiet: bool) -> None:
     except OSError as exc:
         _fail(f"{exc.filename or out}: {exc.strerror or exc}", 1)
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
     if mapping is not None:
         echo(
             f"warning: {mapping} holds the ORIGINAL values (IPs, names, secrets) next to their pseudonyms; "

@@ -21,6 +21,9 @@ are thin shells over one facade, `Session`.
     s.pin(page.lines[0].id, hypothesis=h.id)               # L<id>, S<trace>:<span>, M:<svc>:<metric>:<t0>:<t1>, E<n>
     s.update_hypothesis(h.id, status="confirmed")          # open | ruled_out | confirmed
     s.hint()                                               # HintResult: next hint, at its cost
+    s.act("restart", "checkout")                           # ActionResult: change the system now (restart, scale,
+                                                           # deploy, config_change, feature_flag); only the
+                                                           # incident after now is simulated again
     s.diagnose("checkout", "retry_storm", "why ...")       # DiagnosisResult: correct, message, penalty_s or card
     s.score()                                              # ScoreCard (every term); s.give_up()
     s.pause(); s.resume_clock(); s.set_speed(30); s.advance(60)   # practice mode only

@@ -8,6 +8,7 @@ dataclasses with `to_dict()` for JSON.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -152,6 +153,10 @@ class TraceSummary(Result):
     status: str  # error when any span failed
     spans: int
     match: str | None  # the first span that matched the filters (a pin id)
+    errors: int = 0  # spans that failed
+    # Spans that repeat a sibling's call (same parent, same service): the retries of that call.
+    retries: int = 0
+    finished: float = 0.0  # when its last span ended: the trace is listed from then on
 
 
 @dataclass
@@ -163,6 +168,15 @@ class TracePage(Result):
 
 
 @dataclass
+class SpanEvent(Result):
+    """Something a span recorded while it ran (an imported span's event: an exception, a retry)."""
+
+    t: float
+    name: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class SpanNode(Result):
     id: str
     service: str
@@ -171,7 +185,21 @@ class SpanNode(Result):
     duration_ms: float
     status: str
     message: str
+    # Calls from one parent to one service are attempts of one call: the first is attempt 1,
+    # its retries 2.. of `attempts`.
+    attempt: int = 1
+    attempts: int = 1
     children: list["SpanNode"] = field(default_factory=list)
+    # What an imported span carried (`http.status_code`, `db.statement`, an `exception` event with
+    # its type and message); synthetic spans have none.
+    attributes: dict[str, Any] = field(default_factory=dict)
+    events: list[SpanEvent] = field(default_factory=list)
+
+    def walk(self, depth: int = 0) -> Iterator[tuple[int, "SpanNode"]]:
+        """The tree depth-first, children in start order, each span with its depth."""
+        yield depth, self
+        for child in self.children:
+            yield from child.walk(depth + 1)
 
 
 @dataclass
@@ -251,6 +279,16 @@ class Briefing(Result):
     require_trigger: bool
     graph: PageGraph | None = None
     runbook: str | None = None
+
+
+@dataclass
+class ActionResult(Result):
+    """A learner's action taken: the incident is simulated again from `at` on."""
+
+    kind: str
+    service: str
+    at: float  # scenario time the change took effect
+    lines: int  # log lines of the incident as it now is
 
 
 @dataclass

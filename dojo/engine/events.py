@@ -16,6 +16,7 @@ attempt began), scenario_t (the replay clock) and at (real-world UTC time).
     diagnosis      {service, fault, trigger, trigger_ref, explanation, correct, verdict}
     gave_up        {}
     timed_out      {limit}
+    action         {kind, service, params, at}        the learner changed the system at `at` (Session.act)
 """
 
 STARTED = "started"
@@ -31,6 +32,7 @@ HINT = "hint"
 DIAGNOSIS = "diagnosis"
 GAVE_UP = "gave_up"
 TIMED_OUT = "timed_out"
+ACTION = "action"
 
 # After one of these the attempt takes no more actions.
 TERMINAL = (GAVE_UP, TIMED_OUT)

@@ -74,6 +74,12 @@ class SpeedArgs(Args):
     speed: float = Field(ge=1, le=60, allow_inf_nan=False)
 
 
+class ActArgs(Args):
+    kind: str = Field(description="deploy | config_change | feature_flag | scale | restart")
+    service: str
+    params: dict[str, str | int | float | bool] = Field({}, max_length=20)  # copied per request by pydantic
+
+
 class DiagnoseArgs(Args):
     service: str
     fault: str
@@ -151,9 +157,15 @@ COMMANDS: dict[str, Command] = {
     "traces": Command(
         TraceQuery,
         lambda s, a: _d(s.traces(a)),
-        "Traces with a span matching service/status/min_ms/contains, or by trace_id.",
+        "Traces with a span matching service/status/min_ms/contains, or by trace_id; each with its spans, "
+        "failed spans (errors), retries and when it finished.",
     ),
-    "trace": Command(TraceArgs, lambda s, a: {"trace": _d(s.trace(a.trace_id))}, "One trace as a span tree."),
+    "trace": Command(
+        TraceArgs,
+        lambda s, a: {"trace": _d(s.trace(a.trace_id))},
+        "One trace as a span tree; a call's retries numbered (attempt of attempts); an imported span's "
+        "attributes and events.",
+    ),
     "events": Command(EventQuery, lambda s, a: _d(s.events_list(a)), "Alerts and change events so far."),
     "show": Command(
         ShowArgs, lambda s, a: {"item": _d(s.resolve(a.item))}, "What an id points at (if it has happened)."
@@ -176,6 +188,12 @@ COMMANDS: dict[str, Command] = {
         AdvanceArgs,
         lambda s, a: s.advance(a.seconds).to_dict(),
         "Move the replay N scenario seconds ahead (practice; a real clock's skip costs seconds / speed).",
+    ),
+    "act": Command(
+        ActArgs,
+        lambda s, a: s.act(a.kind, a.service, a.params).to_dict(),
+        "Change the system now (restart, scale, deploy, config_change, feature_flag): the incident from now on "
+        "is simulated again with it.",
     ),
     "diagnose": Command(
         DiagnoseArgs,

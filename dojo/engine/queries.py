@@ -18,8 +18,10 @@ row as the fallback); arguments and results in `api`.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,6 +49,7 @@ from .api import (
     MetricSummary,
     Overview,
     ServiceNow,
+    SpanEvent,
     SpanNode,
     TracePage,
     TraceQuery,
@@ -57,6 +60,17 @@ from .errors import NotFound, QueryError
 from .textsearch import TextSearch, check_regex, match_mask, re2_literal
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _json_or(text: object, empty: Any) -> Any:
+    """An imported span's attributes or events, kept as JSON text (a synthetic span has none)."""
+    if not isinstance(text, str) or not text:
+        return empty
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return empty
+    return value if isinstance(value, type(empty)) else empty
 
 
 def _r(x: float) -> float:
@@ -118,6 +132,27 @@ def _as_list(value: str | Sequence[str] | None) -> list[str] | None:
     if value is None:
         return None
     return [value] if isinstance(value, str) else list(value)
+
+
+TRACE_COLUMNS = ["trace_id", "t", "service", "name", "duration_ms", "spans", "errors", "retries", "finished", "root"]
+
+
+def _trace_table(sp: pd.DataFrame) -> pd.DataFrame:
+    """One row per trace (TRACE_COLUMNS), by start time: the root span's t, service, name and
+    duration; how many spans, failed spans and retries it holds; `finished`, when its last span
+    ended; `root`, the root span's pin id. A retry is a span repeating a sibling's call (same
+    parent, same service; its operation name may differ, e.g. "GET /x (retry)")."""
+    if sp.empty:
+        return pd.DataFrame(columns=TRACE_COLUMNS)
+    roots = sp[sp["parent_id"] == ""].drop_duplicates("trace_id").set_index("trace_id")
+    flags = sp.assign(error=sp["status"] == "error", retry=sp.duplicated(["trace_id", "parent_id", "service"]))
+    per = flags.groupby("trace_id").agg(
+        spans=("span_id", "size"), errors=("error", "sum"), retries=("retry", "sum"), finished=("end", "max")
+    )
+    tr = per.join(roots[["t", "service", "name", "duration_ms", "span_id"]], how="inner").reset_index()
+    tr["root"] = [ids.span_id(t, s) for t, s in zip(tr["trace_id"], tr["span_id"])]
+    tr[["spans", "errors", "retries"]] = tr[["spans", "errors", "retries"]].astype(np.int64)
+    return tr.sort_values(["t", "trace_id"], kind="stable", ignore_index=True)[TRACE_COLUMNS]
 
 
 def _page(rows: np.ndarray, order: str, offset: int, limit: int) -> np.ndarray:
@@ -197,18 +232,8 @@ class Signals:
         sp["end"] = sp["t"] + sp["duration_ms"] / 1000.0
         self.spans = sp
         self._span_rows: dict[tuple[str, str], int] | None = None
-        if len(sp):
-            roots = sp[sp["parent_id"] == ""].drop_duplicates("trace_id").set_index("trace_id")
-            flags = sp.assign(error=sp["status"] == "error")
-            per = flags.groupby("trace_id").agg(
-                spans=("span_id", "size"), last_end=("end", "max"), error=("error", "max")
-            )
-            tr = per.join(roots[["t", "service", "name", "duration_ms"]], how="inner").reset_index()
-            self.traces = tr.sort_values(["t", "trace_id"], kind="stable", ignore_index=True)
-        else:
-            self.traces = pd.DataFrame(
-                columns=["trace_id", "spans", "last_end", "error", "t", "service", "name", "duration_ms"]
-            )
+        self.traces = _trace_table(sp)
+        self._matches: dict[tuple[object, ...], pd.DataFrame] = {}
 
         self.events = tel.events.reset_index(drop=True)
         self._triggers = self._timeline_refs()
@@ -412,9 +437,18 @@ class Signals:
 
     # -- traces ------------------------------------------------------------------------------
 
-    def traces_query(self, q: TraceQuery, now: float) -> TracePage:
+    def trace_matches(self, q: TraceQuery) -> pd.DataFrame:
+        """Every trace with a span matching `q`'s filters (service, status, min_ms, contains,
+        trace_id: all on the same span), whether or not it has finished: one row per trace
+        (TRACE_COLUMNS and `match`, the first matching span's pin id), by start time. The
+        `traces` query pages these as of now; the TUI's trace list takes them whole and shows
+        those `finished` by its clock, so both list the same traces with the same facts."""
+        key = (q.service, q.status, q.min_ms, q.contains, q.trace_id)
+        hit = self._matches.get(key)
+        if hit is not None:
+            return hit
         sp = self.spans
-        m = (sp["end"] <= now).to_numpy(copy=True)
+        m = np.ones(len(sp), dtype=bool)
         if q.service is not None:
             m &= (sp["service"] == self.check_service(q.service)).to_numpy()
         if q.status is not None:
@@ -425,11 +459,19 @@ class Signals:
             m &= sp["message"].str.contains(q.contains, regex=False).to_numpy(dtype=bool)
         if q.trace_id is not None:
             m &= (sp["trace_id"] == q.trace_id).to_numpy()
-        hits = sp[m]
-        first = hits.drop_duplicates("trace_id")  # spans are sorted by t: the earliest match
-        match = dict(zip(first["trace_id"], first["span_id"]))
+        first = sp[m].drop_duplicates("trace_id")  # spans are sorted by t: the earliest match
+        match = {t: ids.span_id(t, s) for t, s in zip(first["trace_id"], first["span_id"])}
         tr = self.traces
-        keep = tr["trace_id"].isin(list(match)).to_numpy() & (tr["last_end"] <= now).to_numpy()
+        out = tr[tr["trace_id"].isin(list(match)).to_numpy()].reset_index(drop=True)
+        out["match"] = out["trace_id"].map(match)
+        if len(self._matches) >= 16:  # a few filters a learner flips between, not every one typed
+            self._matches.pop(next(iter(self._matches)))
+        self._matches[key] = out
+        return out
+
+    def traces_query(self, q: TraceQuery, now: float) -> TracePage:
+        tr = self.trace_matches(q)
+        keep = (tr["finished"] <= now).to_numpy(copy=True)
         if q.since is not None:
             keep &= (tr["t"] >= q.since).to_numpy()
         if q.until is not None:
@@ -440,8 +482,8 @@ class Signals:
             TraceSummary(
                 trace_id=r.trace_id, t=_r(r.t), service=r.service, name=r.name,
                 duration_ms=round(float(r.duration_ms), 3),
-                status="error" if r.error else "ok", spans=int(r.spans),
-                match=ids.span_id(r.trace_id, match[r.trace_id]),
+                status="error" if r.errors else "ok", spans=int(r.spans), match=r.match,
+                errors=int(r.errors), retries=int(r.retries), finished=_r(r.finished),
             )
             for r in page.itertuples(index=False)
         ]  # fmt: skip
@@ -451,9 +493,13 @@ class Signals:
         tr = self.traces[self.traces["trace_id"] == trace_id]
         if tr.empty:
             raise NotFound(f"no trace {trace_id!r}")
-        if float(tr["last_end"].iloc[0]) > now:
+        if float(tr["finished"].iloc[0]) > now:
             raise NotFound(f"trace {trace_id} has not finished yet (now is {now:g}s)")
         own = self.spans[self.spans["trace_id"] == trace_id].sort_values(["t", "span_id"], kind="stable")
+        call = own.groupby(["parent_id", "service"], sort=False)["span_id"]
+        attempt = (call.cumcount() + 1).to_numpy()
+        attempts = call.transform("size").to_numpy()
+        detail = "attributes" in own.columns
         nodes = {
             r.span_id: SpanNode(
                 ids.span_id(trace_id, r.span_id),
@@ -463,8 +509,16 @@ class Signals:
                 round(float(r.duration_ms), 3),
                 r.status,
                 r.message,
+                int(attempt[i]),
+                int(attempts[i]),
+                attributes=_json_or(r.attributes, {}) if detail else {},
+                events=[
+                    SpanEvent(_r(float(e.get("t", 0.0))), str(e.get("name", "")), dict(e.get("attributes") or {}))
+                    for e in (_json_or(r.events, []) if detail else [])
+                    if isinstance(e, dict)
+                ],
             )
-            for r in own.itertuples(index=False)
+            for i, r in enumerate(own.itertuples(index=False))
         }
         root = None
         for r in own.itertuples(index=False):
@@ -477,7 +531,7 @@ class Signals:
         return root
 
     def visible_traces(self, now: float) -> int:
-        return int((self.traces["last_end"] <= now).sum())
+        return int((self.traces["finished"] <= now).sum())
 
     def visible_spans(self, now: float) -> int:
         return int((self.spans["end"] <= now).sum())

@@ -36,6 +36,7 @@ _NEEDS: dict[str, dict[str, tuple[type, ...]]] = {
     ev.DIAGNOSIS: {},
     ev.GAVE_UP: {},
     ev.TIMED_OUT: {},
+    ev.ACTION: {"kind": _TEXT, "service": _TEXT, "params": (dict,), "at": _NUMBER},
 }
 
 

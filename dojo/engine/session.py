@@ -15,13 +15,14 @@ from typing import Any, Callable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from dojo.scenario.model import Scenario
+from dojo.scenario.model import CHANGE_KINDS, Scenario
 from dojo.store import Event, Store, StoreError
 from dojo.telemetry.faults import FAULTS
 from dojo.telemetry.model import Telemetry
 
 from . import events as ev
 from .api import (
+    ActionResult,
     AttemptView,
     Briefing,
     ClockState,
@@ -99,6 +100,7 @@ class Session:
         self.clock = clock
         self._events: list[Event] = []  # this attempt's full log, kept in step with the store
         self._number: int | None = None
+        self._state: Any = None  # the physics state the signals were rendered from, once an action needs it
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -189,8 +191,50 @@ class Session:
         )  # fmt: skip
         session = cls(scenario, Signals(tel), store, attempt_id, att, clk)
         session._events = list(events)
+        for e in events:  # the learner's actions, taken again in order: the incident as they left it
+            if e.kind == ev.ACTION:
+                session._apply(session._acted(e.data))
         session.record(ev.RESUMED, {"session": att.sessions + 1})
         return session
+
+    # -- actions: the learner changes the system ----------------------------------------------
+
+    def act(self, kind: str, service: str, params: dict[str, Any] | None = None) -> ActionResult:
+        """A change the learner makes to the system now (on the replay clock): restart, scale,
+        roll back (deploy), flip a flag, change a config. The incident from that moment on is
+        simulated again with it; everything before stays as it was, read from the incident as it
+        was cached (dojo.telemetry.splice), so pins and earlier answers keep naming the same
+        lines. Only the part after the action is rendered and held by this attempt."""
+        self.check_open()
+        if kind not in CHANGE_KINDS:
+            raise QueryError(f"kind: a learner's action is one of {', '.join(CHANGE_KINDS)}, not {kind!r}")
+        at = round(self.clock.now(), 3)
+        data = {"kind": kind, "service": service, "params": dict(params or {}), "at": at}
+        acted = self._acted(data)  # validated (and computed) before it is recorded
+        self.record(ev.ACTION, data)
+        self._apply(acted)
+        return ActionResult(kind=kind, service=service, at=at, lines=acted[0].n_logs)
+
+    def _acted(self, data: dict[str, Any]) -> tuple[Telemetry, Any]:
+        from dojo.telemetry.actions import ActionError, act
+        from dojo.telemetry.synthesize import simulate_state
+
+        event = {"at": data["at"], "kind": data["kind"], "service": data["service"], "params": data["params"]}
+        tel = self.signals.tel
+        if self._state is None:
+            # The cached incident has no state with it: the physics alone is run again (no
+            # rendering), a small part of a synthesis.
+            self._state = simulate_state(self.scenario, tel.seed)
+        try:
+            return act(tel, self._state, event)
+        except ActionError as exc:
+            raise QueryError(str(exc)) from None
+        except ValidationError as exc:
+            raise QueryError(format_validation(exc)) from None
+
+    def _apply(self, acted: tuple[Telemetry, Any]) -> None:
+        tel, self._state = acted
+        self.signals = Signals(tel)
 
     def close(self, reason: str = "quit") -> None:
         """End this session cleanly. The attempt stays as it is: resumable if unfinished."""

@@ -76,12 +76,14 @@ class MessageBytes:
     def __init__(self, arr: pa.Array):
         n = len(arr)
         width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-        offsets = (
-            np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset : arr.offset + n + 1].astype(np.int64)
+        # The column's own offsets, as they are (mapped, for a cached incident: shared, not copied
+        # into this process), and `shift` from them to positions in `blob`.
+        self.offsets = (
+            np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset : arr.offset + n + 1]
             if n
             else np.zeros(1, np.int64)
         )
-        start, stop = int(offsets[0]), int(offsets[-1])
+        start, stop = int(self.offsets[0]), int(self.offsets[-1])
         data = arr.buffers()[2] if n else None
         # A column mapped from the incident cache is searched in its mapping (mmap has `find`):
         # its pages are shared with every other player, and nothing is copied.
@@ -89,26 +91,28 @@ class MessageBytes:
         self.blob: bytes | mmap.mmap
         if where is not None:
             self.blob, base = where
-            self.offsets = offsets - start + base
+            self.shift = base - start
         else:
             # One copy, made once: bytes.find needs a bytes object (a memoryview has no find).
             self.blob = bytes(memoryview(data)[start:stop]) if data is not None else b""
-            self.offsets = offsets - start
+            self.shift = -start
 
     def find_rows(self, text: str, lo: int, hi: int) -> np.ndarray | None:
         """Rows in [lo, hi) that contain `text`, or None if there are too many matches."""
         needle = text.encode()
-        end = int(self.offsets[hi])
+        shift = self.shift
+        end = int(self.offsets[hi]) + shift
         find, found = self.blob.find, []
-        p = find(needle, int(self.offsets[lo]), end)
+        p = find(needle, int(self.offsets[lo]) + shift, end)
         while p >= 0:
             found.append(p)
             if len(found) > LITERAL_MAX_MATCHES:
                 return None
             p = find(needle, p + 1, end)  # +1, not +len: a match that straddles two rows must not hide a real one
-        pos = np.array(found, dtype=np.int64)
+        pos = np.array(found, dtype=np.int64) - shift  # back to the column's own offsets
         rows = np.searchsorted(self.offsets, pos, side="right") - 1
-        inside = pos + len(needle) <= self.offsets[rows + 1]  # the blob has no separators between rows
+        # The blob has no separators between rows.
+        inside = pos + len(needle) <= np.asarray(self.offsets[rows + 1], dtype=np.int64)
         return np.unique(rows[inside])
 
 

@@ -13,6 +13,7 @@ folds the news in and tries again, so two members typing at once never make two 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, NoReturn, TypeVar, cast
 
@@ -24,7 +25,7 @@ from dojo.engine.queries import Signals
 from dojo.engine.rules import digest
 from dojo.engine.session import Session
 from dojo.store import Store
-from dojo.store.games import GAME_LEVEL, Conflict, GameEvent, GameStore, Unavailable
+from dojo.store.games import GAME_LEVEL, Conflict, GameEvent, GameStore, Marks, Unavailable
 from dojo.store.model import Event
 
 from .clock import GameClock, GameClockState, ServerTime, due
@@ -33,6 +34,10 @@ from .view import engine_event
 
 RETRIES = 20
 FRESH_S = 0.5
+# With notifications (PostgreSQL), a member re-reads only when something it cares about moved;
+# this long at most without a read, whatever the notifications say (the clock's offset is
+# refreshed by every write meanwhile).
+QUIET_MAX_S = 10.0
 T = TypeVar("T")
 # Actions whose meaning depends on the journal as read: appended only if nobody wrote in between.
 GUARDED = {ev.HYPOTHESIS, ev.HYPOTHESIS_UPDATE, ev.PIN, ev.UNPIN, ev.DIAGNOSIS, ev.GAVE_UP}
@@ -108,6 +113,8 @@ class TeamSession(Session):
     hints_received: list[dict]
     _lenient: bool
     _synced: float
+    team_number: int
+    _marks: Marks | None  # the notifications as they stood when the last read began
 
     def __init__(self, *args, **kwargs):
         raise TypeError("use TeamSession.join(store, code, member)")
@@ -163,6 +170,8 @@ class TeamSession(Session):
         self.hints_received = []
         self._lenient = False
         self._synced = 0.0
+        self.team_number = team.number
+        self._marks = None
         self._events = []
         self._fold(evs, now)
         self.record("joined", {"member": member})
@@ -213,29 +222,63 @@ class TeamSession(Session):
 
     def sync(self) -> None:
         """Fold in what the facilitator and the other members wrote since the last sync."""
+        marks = self.gstore.marks(self.game_id, self.team_number)  # before the read: nothing slips between
         _, _, evs, now = self.gstore.team_view(self.code, self.cursor)
         self._fold(evs, now)
         self._synced = time.monotonic()
+        self._marks = marks
+
+    def _quiet(self, now: Marks | None, *, all_news: bool) -> bool:
+        """True if the notifications say nothing this member cares about has moved since its last
+        read (the game's stream; the team's journal kinds, or with `all_news` any team event)."""
+        last = self._marks
+        if now is None or last is None or time.monotonic() - self._synced >= QUIET_MAX_S:
+            return False
+        team = (now.team, last.team) if all_news else (now.team_guarded, last.team_guarded)
+        # <=: our own last write's notification may not have arrived yet (see record)
+        return now.session == last.session and now.game <= last.game and team[0] <= team[1]
 
     def _sync_if_stale(self) -> None:
         """Queries read the clock, which runs on between syncs; a pause or the end reaches a
-        member within FRESH_S of its commit, at one read per FRESH_S however fast they query."""
+        member within FRESH_S of its commit, at one read per FRESH_S however fast they query.
+        With notifications, no read at all until the game's stream or the team's journal moves:
+        a member's query is then one statement (its own append, which brings the news back)."""
+        marks = self.gstore.marks(self.game_id, self.team_number)
+        if marks is not None:
+            if not self._quiet(marks, all_news=False):
+                self.sync()
+            return
         if time.monotonic() - self._synced >= FRESH_S:
+            self.sync()
+
+    def sync_if_news(self) -> None:
+        """For a member who is only watching: re-read when notified of anything on the game's or
+        the team's stream (so an idle member costs the database nothing), else poll."""
+        if not self._quiet(self.gstore.marks(self.game_id, self.team_number), all_news=True):
             self.sync()
 
     def record(self, kind: str, data: dict, *, wall_s: float | None = None) -> Event:
         wall = round(self.clock.wall() if wall_s is None else wall_s, 3)
+        marks = self.gstore.marks(self.game_id, self.team_number)
         stored, news, now = self.gstore.team_write(
             self.code, kind, self.member, data, wall_s=wall, scenario_t=round(self.clock.now(), 3),
             expect=self.guard_seq if kind in GUARDED else None, after=self.cursor, guard=GUARD_KINDS,
         )  # fmt: skip
         self._fold(news, now)
         self._synced = time.monotonic()
+        if marks is not None:
+            # Our own event's notification is on its way: it is no news to us.
+            guarded = int(kind in GUARD_KINDS)
+            marks = replace(marks, team=marks.team + 1, team_guarded=marks.team_guarded + guarded)
+        self._marks = marks
         return engine_event(stored)
 
     def _retry(self, action: Callable[[], T]) -> T:
-        for _ in range(RETRIES):
-            self.sync()
+        for attempt in range(RETRIES):
+            # A guarded append is refused if the journal moved since it was read, so the first
+            # try may trust the notifications (check_open re-reads if they say it moved).
+            if attempt or self.gstore.marks(self.game_id, self.team_number) is None:
+                self.sync()
             try:
                 return action()
             except Conflict:
@@ -325,7 +368,7 @@ class TeamSession(Session):
 
     def game(self, sync: bool = True) -> dict:
         if sync:
-            self.sync()
+            self.sync_if_news()
         state, now = self.clock.state, self.clock.server()
         left = state.left_s(now)
         injects = due(self.scheduled, state.running_s(now)) + list(self.injects)

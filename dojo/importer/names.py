@@ -70,12 +70,8 @@ def rename(result, maps: list[Mapping]) -> list[str]:
             cache[name] = resolve(name, maps)
         return cache[name][0]
 
-    for rec in result.logs:
-        new = svc(rec.service)
-        if new != rec.service:
-            if cache[rec.service][1] in INSTANCE_RULES:  # a pod or task: the instance the line came from
-                rec.host = rec.host or rec.service
-            rec.service = new
+    # A pod or task: the instance the line came from stays as its host.
+    result.logs.rename(svc, lambda old: cache[old][1] in INSTANCE_RULES)
     for obj in (*result.spans, *result.changes):
         obj.service = svc(obj.service)
     metric_cache: dict[str, str] = {}

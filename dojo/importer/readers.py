@@ -571,6 +571,11 @@ def event_error_text(events: list) -> str:
     return ""
 
 
+# The OTLP readers walk the parsed JSON themselves rather than through opentelemetry-proto and
+# protobuf's json_format.Parse: measured on a 13 MB export, Parse took 2.0 CPU seconds against
+# 0.57 for json.loads and this walk (the import budget is 15 MB/s), and the proto3 JSON mapping
+# reads bytes fields as base64 where OTLP/JSON writes trace and span ids in hex (a documented
+# exception of OTLP), so ids would come out wrong unless rewritten first.
 def otlp_traces(doc: dict, service: str, rep: FileReport) -> list[Span]:
     rep.format = "OTLP JSON traces"
     out = []

@@ -20,10 +20,10 @@ from dojo.scenario.model import SIGNAL_KINDS
 
 from . import structured
 from .csvfiles import QuotingError, read_csv
+from .logtable import Logs
 from .readers import (
     FileReport,
     FormatError,
-    LogRecord,
     Point,
     Span,
     jaeger_traces,
@@ -31,11 +31,11 @@ from .readers import (
     otlp_logs,
     otlp_metrics,
     otlp_traces,
-    plain_logs,
     prometheus,
     sniff_document,
 )
 from .structured import Change
+from .textlogs import plain_logs
 from .timestamps import iso
 
 # format -> (which records it yields, its reader); "csv" yields whatever its header says.
@@ -64,14 +64,14 @@ FORMATS = ("auto", "log", "jsonl", "csv", *JSON_KINDS, "prometheus-text")
 
 @dataclass
 class ImportResult:
-    logs: list[LogRecord] = field(default_factory=list)
+    logs: Logs = field(default_factory=Logs)
     points: list[Point] = field(default_factory=list)
     spans: list[Span] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     reports: list[FileReport] = field(default_factory=list)
 
     def time_range(self) -> tuple[datetime, datetime] | None:
-        stamps = [r.ts for r in self.logs] + [p.ts for p in self.points]
+        stamps = list(self.logs.time_range() or ()) + [p.ts for p in self.points]
         stamps += [datetime.fromtimestamp(s.start_ns / 1e9, tz=timezone.utc) for s in self.spans]
         stamps += [c.ts for c in self.changes]
         return (min(stamps), max(stamps)) if stamps else None
@@ -239,7 +239,10 @@ def _drop_partial(result: ImportResult, rep: FileReport) -> None:
     """A file that failed while it was streamed brings nothing: not the records read before."""
     for target, n in getattr(rep, "_added", {}).items():
         items = getattr(result, target)
-        del items[len(items) - n :]
+        if isinstance(items, Logs):
+            items.truncate(n)
+        else:
+            del items[len(items) - n :]
     rep.records = 0
 
 
@@ -383,73 +386,136 @@ def write(result: ImportResult, out: Path) -> dict[str, Path]:
 
 
 WRITE_ROWS = 20_000
+_YEAR_1000_MS = -30610224000000  # 1000-01-01T00:00:00Z
+_YEAR_10000_MS = 253402300800000  # 10000-01-01T00:00:00Z
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
 def _write_logs(result: ImportResult, fh) -> None:
-    """logs.jsonl in time order, its lines built column-wise by Arrow: per-record json.dumps was
-    a fifth of an import's time. Lines with control characters other than newline, tab and
-    carriage return (ANSI colours, a bell) are written by json.dumps, which escapes them all."""
+    """logs.jsonl in time order, its lines built column-wise by Arrow, a slice of rows at a time
+    so the lines of every record never sit in memory at once. Lines with control characters
+    other than newline, tab and carriage return (ANSI colours, a bell) are written by json.dumps,
+    which escapes them all."""
     import numpy as np
 
-    from dojo.telemetry.export import _write_lines
-
-    logs = result.logs
-    stamps = np.array([r.ts.timestamp() for r in logs], dtype=np.float64)
+    tables = result.logs.tables()
+    starts = np.cumsum([0] + [t.num_rows for t in tables])
+    stamps = np.concatenate([t.column("ts").to_numpy() for t in tables]) if tables else np.zeros(0, np.int64)
     out_of_order = int((np.diff(stamps) < 0).sum()) if len(stamps) > 1 else 0
     if out_of_order:
         result.reports.append(
             FileReport("logs", format="(all files)", notes=[f"{out_of_order} record(s) were out of time order; sorted"])
         )
     order = np.argsort(stamps, kind="stable")
-    # A slice of rows at a time, so the columns and lines of every record never sit in memory at once.
+    del stamps
     for start in range(0, len(order), WRITE_ROWS):
-        part = order[start : start + WRITE_ROWS]
-        _write_lines(fh, _log_lines([logs[int(i)] for i in part], stamps[part]))
+        _write_joined(fh, _log_lines(_gather(tables, starts, order[start : start + WRITE_ROWS])))
 
 
-def _log_lines(rows: list[LogRecord], stamps) -> Any:
+def _write_joined(fh, lines) -> None:
+    """Write a column of lines that end with their own newline, straight from Arrow's buffers."""
+    import numpy as np
+    import pyarrow as pa
+
+    lines = lines.cast(pa.large_string())
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
+    if len(offsets) > 1:
+        fh.write(memoryview(lines.buffers()[2])[offsets[0] : offsets[-1]])
+
+
+def _gather(tables: list, starts, rows) -> Any:
+    """The rows (positions over all the tables, one after another) as one table, in that order.
+    Each table gives its own rows: a take over the chained tables joins them all first, every time."""
+    import numpy as np
+    import pyarrow as pa
+
+    which = np.searchsorted(starts, rows, side="right") - 1
+    parts, placed = [], []
+    for k in np.unique(which):
+        mine = np.flatnonzero(which == k)
+        parts.append(tables[int(k)].take(pa.array(rows[mine] - starts[k])))
+        placed.append(mine)
+    joined = pa.concat_tables(parts)
+    if len(parts) == 1 and np.all(placed[0][1:] > placed[0][:-1]):
+        return joined
+    return joined.take(pa.array(np.argsort(np.concatenate(placed), kind="stable")))
+
+
+def _log_lines(rows) -> Any:
+    """The JSON lines of these rows, each with its "\n"."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from dojo.telemetry.export import json_string
-
-    ms = np.round(stamps * 1000).astype("int64").astype("datetime64[ms]")
-    ts = pa.array(np.char.add(np.datetime_as_string(ms, unit="ms"), "Z"), pa.string())
+    ms = np.round(rows.column("ts").to_numpy() / 1000).astype("int64")
+    if len(ms) and _YEAR_1000_MS <= ms.min() and ms.max() < _YEAR_10000_MS:
+        text = pa.array(ms, pa.timestamp("ms")).cast(pa.string())  # "2026-03-10 14:03:12.000"
+        ts = pc.replace_substring(text, " ", "T", max_replacements=1)
+    else:  # Arrow's text of a time has four-digit years; ISO 8601 and numpy write others otherwise
+        ts = pa.array(np.datetime_as_string(ms.astype("datetime64[ms]"), unit="ms"), pa.string())
     msg, service, host, trace, level = (
-        pa.array([getattr(r, attr) for r in rows], pa.string())
-        for attr in ("msg", "service", "host", "trace_id", "level")
+        rows.column(name).combine_chunks() for name in ("msg", "service", "host", "trace_id", "level")
     )
-    quoted = [json_string(c) for c in (service, host, trace, msg)]
     lines = pc.binary_join_element_wise(
         pa.scalar('{"ts": "'),
         ts,
-        pa.scalar('", "level": "'),
+        pa.scalar('Z", "level": "'),
         level,
-        pa.scalar('", "service": '),
-        quoted[0],
-        pa.scalar(', "host": '),
-        quoted[1],
-        pa.scalar(', "trace_id": '),
-        quoted[2],
-        pa.scalar(', "msg": '),
-        quoted[3],
-        pa.scalar("}"),
+        pa.scalar('", "service": "'),
+        _escaped(service),
+        pa.scalar('", "host": "'),
+        _escaped(host),
+        pa.scalar('", "trace_id": "'),
+        _escaped(trace),
+        pa.scalar('", "msg": "'),
+        _escaped(msg),
+        pa.scalar('"}\n'),
         "",
     )
-    odd = pc.or_(
-        pc.or_(pc.match_substring_regex(msg, _CONTROL), pc.match_substring_regex(service, _CONTROL)),
-        pc.or_(pc.match_substring_regex(host, _CONTROL), pc.match_substring_regex(trace, _CONTROL)),
-    )
-    if not pc.any(odd).as_py():
+    # Newlines, tabs and carriage returns are escaped by now: any control character left is odd.
+    if not _has_bytes(lines, _CONTROL_BYTES):
         return lines
+    odd = pc.match_substring_regex(lines, _CONTROL)
     fixed = lines.to_pylist()
-    for i in np.flatnonzero(odd.to_numpy(zero_copy_only=False)):
-        r = rows[int(i)]
-        row = {"ts": ts[int(i)].as_py(), "level": r.level, "service": r.service, "host": r.host}
-        fixed[int(i)] = json.dumps({**row, "trace_id": r.trace_id, "msg": r.msg}, ensure_ascii=False)
+    for k in np.flatnonzero(odd.to_numpy(zero_copy_only=False)):
+        i = int(k)
+        row = {"ts": ts[i].as_py() + "Z", "level": level[i].as_py(), "service": service[i].as_py()}
+        row |= {"host": host[i].as_py(), "trace_id": trace[i].as_py(), "msg": msg[i].as_py()}
+        fixed[i] = json.dumps(row, ensure_ascii=False) + "\n"
     return pa.array(fixed, pa.string())
+
+
+_CONTROL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32), 127])
+_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\t", "\\t"), ("\r", "\\r"))
+
+
+def _bytes(arr) -> bytes:
+    """The text of a string column's values, run together (a copy: memchr then finds a byte
+    faster than any pass in numpy)."""
+    import numpy as np
+
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset : arr.offset + len(arr) + 1]
+    data = arr.buffers()[2]
+    if data is None or len(offsets) < 2:
+        return b""
+    return data[int(offsets[0]) : int(offsets[-1])].to_pybytes()
+
+
+def _has_bytes(arr, values: bytes) -> bool:
+    text = _bytes(arr)
+    return any(bytes([v]) in text for v in values)
+
+
+def _escaped(arr) -> Any:
+    """A string column's values escaped as the inside of JSON strings: only the characters it
+    holds are replaced (each replace copies the whole column)."""
+    import pyarrow.compute as pc
+
+    text = _bytes(arr)
+    for char, escape in _ESCAPES:
+        if char.encode() in text:
+            arr = pc.replace_substring(arr, char, escape)
+    return arr
 
 
 def _csv(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,13 +20,24 @@ class Scrubbed:
     pseudonyms: Path | None = None
 
 
-def sanitize_files(paths: list[Path], out_dir: Path, *, secret: str | None = None) -> Scrubbed:
+def sanitize_files(
+    paths: list[Path], out_dir: Path, *, secret: str | None = None, progress: Callable[[int], None] | None = None
+) -> Scrubbed:
     """Scrub each file into its own folder under `out_dir` (so two inputs may share a name), with
     one set of pseudonym tables for all of them. A refused file (binary, say) has no scrubbed copy:
-    a caller must never fall back to the unscrubbed original."""
+    a caller must never fall back to the unscrubbed original. progress: told the bytes of each chunk
+    read (a bar such as dojo.importer.progress.Progress takes them)."""
     options = Options(out=out_dir, secret=(secret or secrets.token_hex(32)).encode(), secret_given=bool(secret), jobs=1)
     pairs = [(src, Path(str(i)) / src.name) for i, src in enumerate(paths)]
-    report = sanitize_planned(pairs, options)
+    advance = None
+    if progress is not None:
+        told = [0]
+
+        def advance(done: int, total: int) -> None:
+            progress(done - told[0])
+            told[0] = done
+
+    report = sanitize_planned(pairs, options, advance=advance)
     done = Scrubbed(pseudonyms=out_dir / PSEUDONYMS_NAME)
     for src, fr in zip(paths, report.files):
         if fr.refused:

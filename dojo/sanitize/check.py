@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from . import detect
+from . import detect, readers
 from .detect import Detector
 from .finder import Finder
 from .keep import Keep
@@ -71,7 +71,14 @@ def files_to_check(paths: list[Path]) -> list[Path]:
 
 
 class Checker:
-    def __init__(self, *, keep: tuple[str, ...] = (), allow: list[Path] = ()) -> None:  # type: ignore[assignment]
+    def __init__(
+        self,
+        *,
+        keep: tuple[str, ...] = (),
+        allow: list[Path] = (),  # type: ignore[assignment]
+        chunk_size: int | None = None,  # readers.CHUNK_SIZE; tests make it small
+    ) -> None:
+        self.chunk_size = chunk_size
         self.detector = Detector(timestamps=False)
         self.finder = Finder(coarse_pattern(timestamps=False))
         self.keep = Keep(frozenset(keep))
@@ -101,7 +108,7 @@ class Checker:
         fh.seek(0)
         allowed = self._allowed_near(path)
         line = 1
-        for chunk in iter_chunks(fh):
+        for chunk in iter_chunks(fh, self.chunk_size or readers.CHUNK_SIZE):
             pieces = self.finder.split(chunk)
             for i, piece in enumerate(pieces):
                 if i % 2 == 0:

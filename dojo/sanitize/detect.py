@@ -378,12 +378,43 @@ def _bare_secret(m: re.Match[str], text: str) -> list[Part]:
     return [Part(SECRET, s, e)]
 
 
+_POD_SUFFIX = re.compile(patterns.K8S_ALPHABET + "{5}\\Z")
+_RS_HASH = re.compile("-" + patterns.K8S_ALPHABET + "{6,10}\\Z")
+_POD_VALUE = re.compile(r"(?:[a-z0-9][a-z0-9-]*/)?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-([a-z0-9]{1,5})\Z")
+
+
+def pod_parts(text: str, name: tuple[int, int], suffix: tuple[int, int]) -> list[Part]:
+    """A pod where its context says it is one: name, last dash, suffix. A Deployment's pod has a
+    replica set hash before its pod hash, a DaemonSet's only the pod hash (five characters of
+    Kubernetes' alphabet), a StatefulSet's an ordinal, which identifies nothing and is kept
+    (keep.py). Anything else after "pod" is a word (pod re-created): no part."""
+    sfx = text[suffix[0] : suffix[1]]
+    if _POD_SUFFIX.match(sfx):
+        rs = _RS_HASH.search(text, name[0], name[1])
+        return [Part(POD, rs.start() + 1 if rs else suffix[0], suffix[1])]
+    if sfx.isdigit():
+        return [Part(POD, *suffix)]
+    return []
+
+
+def pod_value_parts(text: str, start: int, end: int) -> list[Part]:
+    """A value under a pod key ({"pod": "fluentd-x2kqp"}, k8s.pod.name, a PodName column)."""
+    start, end = _strip_quotes(start, end, text)
+    m = _POD_VALUE.match(text, start, end)
+    return pod_parts(text, m.span(1), m.span(2)) if m else []
+
+
+def _pod_kubelet(m: re.Match[str], text: str) -> list[Part]:
+    return pod_parts(text, m.span("kl_name"), m.span("kl_sfx")) + [Part(UUID, *m.span("kl_uid"))]
+
+
 def _ip_host(m: re.Match[str], text: str) -> list[Part]:
     s, e = m.span("ih_ip")
     return [Part(IPV4, s, e)] if all(int(o) <= 255 for o in text[s:e].split("-")) else []
 
 
 _FICTIONAL_NANP = re.compile(r"1?[2-9][0-9]{2}55501[0-9]{2}\Z")  # 555-0100..0199, reserved for fiction
+_ID_SEPARATORS = re.compile(r"[ .\-/]")
 _EXAMPLE_SSNS = frozenset({"123456789", "078051120", "219099999"})  # published examples, no one's
 _DATE = re.compile(
     r"(?:(?P<y1>(?:19|20)[0-9]{2})(?P<s1>[-/.])[01]?[0-9](?P=s1)[0-3]?[0-9]"
@@ -407,15 +438,41 @@ def phone_value_parts(text: str, start: int, end: int) -> list[Part]:
     return [Part(PHONE, start, end)] if phonenumbers.is_valid_number(number) else []
 
 
-def national_id_parts(text: str, start: int, end: int, *, keyed: bool = False) -> list[Part]:
-    """A US social security number (its published rules, via python-stdnum); under an id key, any id."""
+_NATID_KEY = re.compile("(?i:" + patterns.NATID_WORDS + ")")
+# HMRC's rules for a National Insurance number's prefix and suffix (it has no check digit).
+_NINO = re.compile(r"(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]\Z")
+
+
+def _valid_bare_id(compact: str) -> bool:
+    """Whether a bare id in one of patterns.NATIONAL_ID_SHAPES passes its country's checksum
+    (python-stdnum), so that a random number of the same shape is not taken for one."""
+    from stdnum.br import cpf
+    from stdnum.de import idnr
+    from stdnum.es import dni, nie
+    from stdnum.fr import nir
+    from stdnum.in_ import aadhaar
+    from stdnum.it import codicefiscale
+
+    if compact[:2].isalpha():
+        return bool(_NINO.match(compact)) or codicefiscale.is_valid(compact)
+    if compact[-1:].isalpha():
+        return (nie if compact[0] in "XYZ" else dni).is_valid(compact)
+    validators = {11: (cpf, idnr), 12: (aadhaar,), 15: (nir,)}.get(len(compact), ())
+    return any(v.is_valid(compact) for v in validators)
+
+
+def national_id_parts(text: str, start: int, end: int, *, keyed: bool = False, bare: bool = False) -> list[Part]:
+    """A US social security number (its published rules, via python-stdnum); with bare, another
+    country's id by its checksum; under an id key, any id."""
     from stdnum.us import ssn
 
     start, end = _strip_quotes(start, end, text)
     value = text[start:end]
-    compact = value.replace("-", "").replace(" ", "")
+    compact = _ID_SEPARATORS.sub("", value).upper()
     if compact in _EXAMPLE_SSNS or _PLACEHOLDER.match(value):
         return []
+    if bare:
+        return [Part(NATIONAL_ID, start, end)] if _valid_bare_id(compact) else []
     if ssn.is_valid(compact) or (keyed and len(compact) >= 6 and any(c.isdigit() for c in compact)):
         return [Part(NATIONAL_ID, start, end)]
     return []
@@ -429,7 +486,7 @@ def birth_date_parts(text: str, start: int, end: int) -> list[Part]:
 def _pii_kv(m: re.Match[str], text: str) -> list[Part]:
     key = m.group("pk_key").lower()
     s, e = m.span("pk_val")
-    if "ssn" in key or "social" in key or "national" in key or key == "nino":
+    if "ssn" in key or "social" in key or _NATID_KEY.fullmatch(key):
         return national_id_parts(text, s, e, keyed=True)
     if "birth" in key or key == "dob":
         return birth_date_parts(text, s, e)
@@ -455,12 +512,16 @@ HANDLERS: dict[str, Handler] = {
     ],
     "fp_sha256": lambda m, t: [Part(FINGERPRINT, *m.span("fs_val"))],
     "fp_md5": lambda m, t: [Part(FINGERPRINT, *m.span("fm_val"))],
+    "pod_ctx": lambda m, t: pod_parts(t, m.span("pc_name"), m.span("pc_sfx")),
+    "pod_kubelet": _pod_kubelet,
     "pod": lambda m, t: [Part(POD, *m.span("pd_hash"))],
     "ip_host": _ip_host,
     "bare_secret": _bare_secret,
     "pii_kv": _pii_kv,
     "phone": lambda m, t: phone_value_parts(t, *m.span()),
     "ssn": lambda m, t: national_id_parts(t, *m.span()),
+    "natid": lambda m, t: national_id_parts(t, *m.span(), bare=True),
+    "account_phrase": lambda m, t: [Part(ACCOUNT_ID, *m.span("ap_id"))],
     "honorific": lambda m, t: [Part(PERSON, *m.span("ho_name"))],
     "url_creds": _url_creds,
     "authorization": lambda m, t: token_parts(t, *m.span("az_tok"), BEARER),
@@ -498,8 +559,12 @@ _HOST_HINTS = re.compile("host|server|node|peer|fqdn|address")
 _API_HINTS = re.compile(
     r"_live_|_test_|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIPA|gh[pousr]_|github_pat_|xox|AIza|glpat-|npm_|pypi-"
 )
-_PII_HINTS = re.compile("phone|mobile|tel|cell|fax|msisdn|ssn|social|national|nino|dob|birth|name")
+_PII_HINTS = re.compile(
+    "phone|mobile|tel|cell|fax|msisdn|ssn|social|national|nino|steuer|idnr|tax|nir|aadha|dni|nie|nif|codice|bsn|cpf"
+    "|passport|dob|birth|name"
+)
 _NOT_DIGITS = str.maketrans("", "", "0123456789")
+_NATID_SHAPE = re.compile(patterns.NATIONAL_ID_SHAPES)
 
 
 def _digits(t: str) -> int:
@@ -558,6 +623,11 @@ def gate(t: str, timestamps: bool) -> tuple[str, ...]:
         add("fp_sha256")
     if colons >= 15:
         add("fp_md5")
+    if dashes:
+        if "pod" in low:
+            add("pod_ctx")
+        if "_" in t and "(" in t:
+            add("pod_kubelet")
     if dashes >= 2:
         add("pod")
     if "ip-" in t:
@@ -570,6 +640,12 @@ def gate(t: str, timestamps: bool) -> tuple[str, ...]:
         add("phone")
     if dashes >= 2 and _digits(t) >= 9:
         add("ssn")
+    # The scan hands a bare national id over as a candidate of its own (a search inside longer
+    # candidates costs more than all the other gates together).
+    if len(t) <= 21 and _NATID_SHAPE.fullmatch(t):
+        add("natid")
+    if ("ccount" in low or "owner" in low) and _digits(t) >= 12:
+        add("account_phrase")
     if "Mr" in t or "Ms" in t or "Dr" in t or "Prof" in t:
         add("honorific")
     if "/home/" in t or "Users" in t or "/mail/" in t:

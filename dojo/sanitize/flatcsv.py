@@ -23,12 +23,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .finder import START, Scan
-from .scrubber import DOB, HOST, IDENT, NATID, PERSON, PHONE, SECRET, USER, Scrubber
+from .scrubber import DOB, HOST, IDENT, NATID, PERSON, PHONE, POD, SECRET, USER, Scrubber
 from .spans import cut, joined, merge_lines, put, scrub_in_context, scrub_lines, splice
 from .structured import SHORTEST
 
 _QUOTE, _NL, _CR = 34, 10, 13
-_CONTEXTS = (USER, HOST, SECRET, IDENT, PERSON, PHONE, NATID, DOB)
+_CONTEXTS = (USER, HOST, SECRET, IDENT, PERSON, PHONE, NATID, DOB, POD)
 
 
 @dataclass

@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .finder import START, Scan
-from .scrubber import DOB, HOST, IDENT, NATID, PERSON, PHONE, SECRET, USER, Scrubber
+from .scrubber import DOB, HOST, IDENT, NATID, PERSON, PHONE, POD, SECRET, USER, Scrubber
 from .spans import cut, merge_lines, put, scrub_in_context, scrub_lines, splice
 from .spans import joined as spans_joined
 from .structured import SHORTEST as _SHORTEST
@@ -43,7 +43,7 @@ _STRING = r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9A-Fa-f]{4})*"'
 _SCALAR = r"(?:" + _STRING + r"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)"
 _MEMBER = _STRING + r" ?: ?" + _SCALAR
 _FLAT = r"^\{ ?(?:" + _MEMBER + r"(?: ?, ?" + _MEMBER + r")*)? ?\}\r?$"
-_CONTEXTS = (USER, HOST, SECRET, IDENT, PERSON, PHONE, NATID, DOB)
+_CONTEXTS = (USER, HOST, SECRET, IDENT, PERSON, PHONE, NATID, DOB, POD)
 _LINE_BREAK = re.compile("[\n\r\x01\x02]")  # or a scan marker: not a line of the joined text
 
 

@@ -48,12 +48,35 @@ ID_WORDS = (
     "_?machine[_-]?id|_?boot[_-]?id|user[_-]?id|project[_-]?id|tenant[_-]?id|domain[_-]?id|owner[_-]?id"
     "|_?MACHINE_ID|_?BOOT_ID|account[_-]?id|accountId|recipientAccountId"
 )
+# Keys of national ids beyond the US SSN: UK NINO, DE Steuer-ID, FR NIR, IN Aadhaar, ES DNI/NIE,
+# IT codice fiscale, NL BSN, BR CPF, a tax id or a passport number.
+NATID_WORDS = (
+    "nino|national[_-]?insurance(?:[_-]?number)?|steuer[_-]?id|idnr|tax[_-]?id|nir|aadhaa?r|dni|nie|nif"
+    "|codice[_-]?fiscale|bsn|cpf|passport(?:[_-]?(?:number|no))?"
+)
+# An AWS account by its word: account=, AccountId, aws_account_id, "owner id" (EC2's OwnerId).
+ACCOUNT_PHRASE = "(?i:(?:aws[ _-]?)?account|owner)(?:[ _-]?(?i:id))?[\"']?[ \\t]*[:=#]?[ \\t]*[\"']?"
+# National ids in their written shapes (validated by their checksums in detect.py): UK NINO, ES DNI
+# and NIE, IT codice fiscale, BR CPF, IN Aadhaar, FR NIR and DE Steuer-ID with their spaces.
+_CF_DIGIT = "[0-9LMNPQRSTUV]"
+NATIONAL_ID_SHAPES = (
+    "[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]|[XYZ]?-?[0-9]{7,8}-?[A-Z]"
+    "|[A-Z]{6}" + _CF_DIGIT + "{2}[A-Z]" + _CF_DIGIT + "{2}[A-Z]" + _CF_DIGIT + "{3}[A-Z]"
+    "|[0-9]{3}\\.[0-9]{3}\\.[0-9]{3}-[0-9]{2}|[2-9][0-9]{3} [0-9]{4} [0-9]{4}"
+    "|[12] [0-9]{2} [0-9]{2} [0-9][0-9AB] [0-9]{3} [0-9]{3} [0-9]{2}|[1-9][0-9] [0-9]{3} [0-9]{3} [0-9]{3}"
+)
 # Keys whose value is a phone number, a national id, a date of birth or a person's name.
 PII_WORDS = (
     "phone(?:[_-]?number)?|mobile|telephone|tel|cell|fax|msisdn|ssn|social[_-]?security[_-]?number|national[_-]?id"
-    "|nino|dob|date[_-]?of[_-]?birth|birth[_-]?date|birthdate|birthday"
+    "|" + NATID_WORDS + "|dob|date[_-]?of[_-]?birth|birth[_-]?date|birthdate|birthday"
     "|(?:customer|contact|full|first|last|given|family|holder|cardholder|patient|employee)[_-]?name"
 )
+# Keys and words that say the value is a pod (pod=, pod/, "podName", k8s.pod.name, kubernetes.pod_name).
+POD_KEY = "(?i:pods?|pod[_.-]?name)"
+# After it: = or : (pods=[ns/a ...] too), a slash (pod/x, /pods/x) or a space (in pod x), a quote.
+POD_SEP = "[\"']?(?:[ \\t]*[:=][ \\t]*\\[?|/|[ \\t]+)(?:\\\\?[\"'])?"
+# kubelet's <pod name>_<namespace>(<pod uid>).
+KUBELET_POD = "[a-z0-9][a-z0-9-]*-[a-z0-9]+_[a-z0-9][a-z0-9-]*\\([0-9a-f]{8}-[0-9a-f-]{27}\\)"
 # Kubernetes' safe alphabet for generated name suffixes (no vowels, no 0, 1, 3).
 K8S_ALPHABET = "[bcdfghjklmnpqrstvwxz2456789]"
 # A value that may carry letters of any script (jürgen, łukasz, 田中).
@@ -125,8 +148,17 @@ COARSE_IDIOMS: tuple[str, ...] = (
     "\\([0-9]{3}\\) ?[0-9]{3}[ .-][0-9]{4}|\\b[0-9]{3}[.-][0-9]{3}[.-][0-9]{4}\\b",
     # A US social security number.
     "\\b[0-9]{3}-[0-9]{2}-[0-9]{4}\\b",
+    # Other national ids, bare in their written shapes.
+    "\\b(?:" + NATIONAL_ID_SHAPES + ")\\b",
+    # A bare AWS account id after its word (account=, owner id ...).
+    "(?:\\b|[_-])" + ACCOUNT_PHRASE + "[0-9]{12}\\b",
     # A name after a title: Mr Smith, Dr. Ada Lovelace.
     "\\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\\.? [A-Z][a-z]+(?: [A-Z][a-z]+)?",
+    # A pod named by its context (pod=, "pod": , pod/, pods "x", k8s.pod.name=, PodName: ...): a
+    # DaemonSet's (<name>-<5 chars>) or StatefulSet's (<name>-<ordinal>) pod has no replica set hash.
+    "(?:\\b|[_-])(?:[A-Za-z0-9]+[._-])*" + POD_KEY + POD_SEP + _TOK + "+",
+    # kubelet names a pod <name>_<namespace>(<uid>).
+    KUBELET_POD,
     # OpenStack's request context: [req-<uuid> <user id> <project id> ...].
     "\\[req-[0-9a-f-]+ [0-9a-f-]+ [0-9a-f-]+",
     # A bare 40-character secret (an AWS secret access key in prose), with the separators around it
@@ -165,6 +197,11 @@ _USER_VALUE = "[A-Za-z0-9._@+$\\\\" + _NON_ASCII + "-]{1,64}"
 _HEX = "[0-9A-Fa-f]"
 _LABEL_REST = "(?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _KEY_START = "(?<![A-Za-z0-9])"  # db_password, x-api-key: a key may follow _ or -, not a letter
+
+
+def _pod_name(tag: str) -> str:
+    """A pod's name and the suffix after its last dash (a hash, or a StatefulSet's ordinal)."""
+    return f"(?P<{tag}_name>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-(?P<{tag}_sfx>[a-z0-9]{{1,5}})"
 
 
 @dataclass(frozen=True)
@@ -208,9 +245,31 @@ ALTERNATIVES: tuple[Alternative, ...] = (
         + _KV_SEP
         + "[\"']?(?P<ik_val>[0-9A-Fa-f]{32,64}|[0-9]{12})(?![0-9A-Za-z])",
     ),
+    Alternative("account_phrase", _KEY_START + ACCOUNT_PHRASE + "(?P<ap_id>[0-9]{12})(?![0-9A-Za-z])"),
     # ssh key fingerprints: SHA256:<43 base64> and the MD5 form, 16 colon-separated hex pairs.
     Alternative("fp_sha256", "SHA256:(?P<fs_val>[A-Za-z0-9+/]{43})(?![A-Za-z0-9+/])"),
     Alternative("fp_md5", "(?P<fm_val>[0-9a-fA-F](?<![\\w:].)[0-9a-fA-F](?::[0-9a-fA-F]{2}){15})(?![\\w:])"),
+    # A pod named by its context: the last dash splits name and suffix (see detect.pod_parts).
+    Alternative(
+        "pod_ctx",
+        _KEY_START + POD_KEY + POD_SEP + "(?:[a-z0-9][a-z0-9-]*/)?" + _pod_name("pc") + "(?![A-Za-z0-9-])",
+    ),
+    Alternative(
+        "pod_kubelet",
+        "(?<![A-Za-z0-9-])"
+        + _pod_name("kl")
+        + "_[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\((?P<kl_uid>"
+        + _HEX
+        + "{8}-"
+        + _HEX
+        + "{4}-"
+        + _HEX
+        + "{4}-"
+        + _HEX
+        + "{4}-"
+        + _HEX
+        + "{12})\\)",
+    ),
     # A Kubernetes pod of a Deployment: <name>-<replica set hash>-<pod hash>; the name is the service.
     Alternative(
         "pod",
@@ -240,6 +299,9 @@ ALTERNATIVES: tuple[Alternative, ...] = (
         "|[0-9](?<![\\w+.-].)[0-9]{2}(?P<ph_sep>[.-])[0-9]{3}(?P=ph_sep)[0-9]{4})(?![\\w.-])",
     ),
     Alternative("ssn", "[0-9](?<![\\w.-].)[0-9]{2}-[0-9]{2}-[0-9]{4}(?![\\w-])"),
+    # The lookahead keeps the three groups of an Aadhaar or the four of a Steuer-ID from being the
+    # start of a longer run of digit groups (a card, a phone number).
+    Alternative("natid", "(?<![\\w.-])(?:" + NATIONAL_ID_SHAPES + ")(?![\\w-]| [0-9])"),
     Alternative("honorific", "\\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\\.? (?P<ho_name>[A-Z][a-z]+(?: [A-Z][a-z]+)?)"),
     # A bare 40-character secret (an AWS secret access key in prose): mixed case and digits.
     Alternative("bare_secret", "(?P<bs_val>[A-Za-z0-9+/](?<![A-Za-z0-9+/=].)[A-Za-z0-9+/]{39})(?![A-Za-z0-9+/=])"),

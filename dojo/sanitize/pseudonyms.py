@@ -87,8 +87,10 @@ def normalize(kind: str, value: str) -> str:
         return str(ipaddress.IPv6Address(value.split("%", 1)[0]))
     if kind == detect.MAC:
         return re.sub(r"[^0-9a-f]", "", value.lower())
-    if kind in (detect.CARD, detect.PHONE, detect.NATIONAL_ID):
-        return re.sub(r"\D", "", value) if kind != detect.NATIONAL_ID or value[:1].isdigit() else value.upper()
+    if kind in (detect.CARD, detect.PHONE):
+        return re.sub(r"\D", "", value)
+    if kind == detect.NATIONAL_ID:  # its letters and digits: AB 12 34 56 C is AB123456C
+        return re.sub(r"[\W_]", "", value).upper()
     return value.lower()
 
 
@@ -240,6 +242,10 @@ class Pseudonymizer:
 
     def _pod_draws(self, key: str) -> Iterator[str]:
         """<replica set hash>-<pod hash> in Kubernetes' alphabet; one replica set keeps one hash."""
+        if "-" not in key:  # a DaemonSet's pod: the pod hash alone
+            for r in self._ints(detect.POD, key):
+                yield "".join(K8S_ALPHABET[(r >> (5 * i)) % len(K8S_ALPHABET)] for i in range(len(key)))
+            return
         rs, _, pod = key.partition("-")
         r = next(self._ints(detect.POD + "-rs", rs))
         rs_out = "".join(K8S_ALPHABET[(r >> (5 * i)) % len(K8S_ALPHABET)] for i in range(len(rs)))
@@ -259,13 +265,22 @@ class Pseudonymizer:
                 yield key[:2] + digits[-(len(key) - 2) :].zfill(len(key) - 2)
 
     def _national_id_draws(self, key: str) -> Iterator[str]:
-        """A US SSN becomes one in the 9xx area, which the SSA never issues; other ids keep their length."""
+        """A US SSN becomes one in the 9xx area, which the SSA never issues; other ids keep their
+        length, a digit for a digit and a letter for a letter (a codice fiscale's letters spell the
+        holder's name, a DNI's the check of its digits: none is kept)."""
         for r in self._ints(detect.NATIONAL_ID, key):
-            digits = str(r)
             if key.isdigit() and len(key) == 9:
-                yield "9" + digits[-8:]
-            else:
-                yield "".join(digits[i % len(digits)] if c.isdigit() else c for i, c in enumerate(key))
+                yield "9" + str(r)[-8:]
+                continue
+            out = []
+            for c in key:
+                if c.isdigit():
+                    r, d = divmod(r, 10)
+                    out.append(str(d))
+                else:
+                    r, d = divmod(r, 26)
+                    out.append(chr(ord("A") + d))
+            yield "".join(out)
 
     def _birth_date_draws(self, key: str) -> Iterator[str]:
         """Another date in the same format, within five years of the original."""
@@ -384,9 +399,14 @@ class Pseudonymizer:
             return "".join(next(digits) if c.isdigit() else c for c in original)
         if kind == detect.USERNAME:
             return canonical.upper() if original.isupper() else canonical
-        if kind in (detect.PHONE, detect.NATIONAL_ID) and canonical.isdigit():
+        if kind == detect.PHONE and canonical.isdigit():
             digits = iter(canonical)
             return "".join(next(digits, "0") if c.isdigit() else c for c in original)
+        if kind == detect.NATIONAL_ID:  # the original's separators and case, around the new characters
+            chars = iter(canonical)
+            return "".join(
+                (next(chars, "0").lower() if c.islower() else next(chars, "0")) if c.isalnum() else c for c in original
+            )
         if kind == detect.PERSON:
             return canonical.upper() if original.isupper() else canonical.title()
         if kind == detect.HOSTNAME:

@@ -17,6 +17,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 CHUNK_SIZE = 4 << 20
+# A PEM block is one candidate of the scan from its BEGIN line to its END line, so a chunk never
+# ends inside one: it ends before the block's first line instead, unless the block is still open
+# after this many bytes (no key is that long; a 16384-bit RSA key is 13 kB): a BEGIN that never ends.
+MAX_PEM = 1 << 20
+_PEM_BEGIN, _PEM_END = b"-----BEGIN ", b"-----END "
 MAX_OPEN_QUOTE = 64 << 20  # a CSV quoted field longer than this is a stray quote, not a field
 SNIFF_SIZE = 64 << 10
 
@@ -172,10 +177,11 @@ class UnbalancedChunk(bytes):
 
 
 def iter_chunks(fh: BinaryIO, size: int = CHUNK_SIZE, *, balanced_quotes: bool = False) -> Iterator[bytes]:
-    """Chunks of whole lines. balanced_quotes (CSV): never cut inside a quoted field, unless the
-    field is still open after MAX_OPEN_QUOTE bytes (a stray quote): then at a line end anyway, so
-    the chunk's quotes do not pair up (see formats.csv_chunk) and memory stays bounded. A line
-    longer than max_line_bytes() raises TooLong naming it."""
+    """Chunks of whole lines, never ending inside a PEM block (see MAX_PEM). balanced_quotes (CSV):
+    never cut inside a quoted field, unless the field is still open after MAX_OPEN_QUOTE bytes (a
+    stray quote): then at a line end anyway, so the chunk's quotes do not pair up (see
+    formats.csv_chunk) and memory stays bounded. A line longer than max_line_bytes() raises TooLong
+    naming it."""
     pending: list[bytes] = []
     held, lines, limit = 0, 0, max_line_bytes()
     while True:
@@ -193,6 +199,8 @@ def iter_chunks(fh: BinaryIO, size: int = CHUNK_SIZE, *, balanced_quotes: bool =
             continue  # a line longer than a chunk: keep reading
         buf = b"".join(pending)
         cut = _cut(buf, balanced_quotes)
+        if not balanced_quotes:  # (in CSV a block spans lines inside a quoted field, kept whole above)
+            cut = _before_open_pem(buf, cut)
         if cut <= 0 and balanced_quotes and len(buf) >= MAX_OPEN_QUOTE:
             cut = _cut(buf, False)
             if cut > 0:
@@ -206,6 +214,14 @@ def iter_chunks(fh: BinaryIO, size: int = CHUNK_SIZE, *, balanced_quotes: bool =
         lines += buf.count(b"\n", 0, cut)
         yield buf[:cut]
         pending, held = [buf[cut:]], len(buf) - cut
+
+
+def _before_open_pem(buf: bytes, cut: int) -> int:
+    """The cut moved back to the start of the line where a PEM block still open at `cut` begins."""
+    begin = buf.rfind(_PEM_BEGIN, 0, cut)
+    if begin < 0 or buf.find(_PEM_END, begin, cut) >= 0 or cut - begin > MAX_PEM:
+        return cut
+    return buf.rfind(b"\n", 0, begin) + 1
 
 
 def _cut(buf: bytes, balanced_quotes: bool) -> int:

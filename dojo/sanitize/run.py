@@ -57,6 +57,7 @@ class Options:
     jobs: int = 1
     fmt: str | None = None
     real_key_prefixes: bool = False  # key pseudonyms keep sk_live_, AKIA, ...: secret scanners will flag them
+    chunk_size: int | None = None  # bytes read at a time (readers.CHUNK_SIZE); tests make it small
 
 
 def default_jobs() -> int:
@@ -185,7 +186,9 @@ def _run(
             name = _sanitized_name(engine, rel)
             if progress:
                 progress(f"{src} -> {options.out / name}")
-            report.files.append(_one_file(engine, src, options.out / name, name, options.fmt, meter))
+            report.files.append(
+                _one_file(engine, src, options.out / name, name, options.fmt, meter, options.chunk_size)
+            )
         _spread_users(engine, options.out, report)
     report.seconds = time.perf_counter() - started
     report.distinct = {kind: len(table) for kind, table in engine.tables.forward.items() if table}
@@ -232,12 +235,18 @@ class _Meter:
 
 
 def _one_file(
-    engine: Engine, src: Path, dst: Path, name: Path, forced: str | None, meter: _Meter | None = None
+    engine: Engine,
+    src: Path,
+    dst: Path,
+    name: Path,
+    forced: str | None,
+    meter: _Meter | None = None,
+    chunk_size: int | None = None,
 ) -> FileReport:
     fr = FileReport(name=str(name))
     try:
         with open_input(src) as fh:
-            _scrub_file(engine, src, fh, dst, fr, forced, meter)
+            _scrub_file(engine, src, fh, dst, fr, forced, meter, chunk_size)
     except GZIP_ERRORS as exc:
         # Whatever was written of it is gone with its .part; the rest of the run goes on.
         fr.refused = f"corrupt or truncated gzip ({exc}); check it with gzip -t"
@@ -256,6 +265,7 @@ def _scrub_file(
     fr: FileReport,
     forced: str | None,
     meter: _Meter | None = None,
+    chunk_size: int | None = None,
 ) -> None:
     head = fh.read(SNIFF_SIZE)
     if isinstance(fh, gzip.GzipFile):
@@ -275,7 +285,7 @@ def _scrub_file(
                 _json_document(engine, fh, out, fr)
             else:
                 ctx = formats.csv_context(engine.direct, plain_name(src), head) if fmt == formats.CSV else None
-                chunks = iter_chunks(fh, readers.CHUNK_SIZE, balanced_quotes=fmt == formats.CSV)
+                chunks = iter_chunks(fh, chunk_size or readers.CHUNK_SIZE, balanced_quotes=fmt == formats.CSV)
                 parallel = src.stat().st_size >= PARALLEL_MIN_BYTES
                 _write_chunks(engine.run(fmt, _counting(chunks, fr, meter), ctx, parallel=parallel), out, fr)
         os.replace(tmp, dst)

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
-from . import detect
+from . import detect, patterns
 from .detect import Detector, Part
 from .finder import Finder, Scan
 from .keep import Keep
@@ -69,6 +69,7 @@ _KEY_TIME = re.compile(
 _KEY_IDENT = re.compile(
     r"(?i)(?:^|[._-])(?:machine|boot|user|project|tenant|domain|owner|account|recipient[._-]?account)[._-]?id\Z"
     r"|(?:^|[._-])(?:accountId|recipientAccountId|userId|projectId|tenantId)\Z"
+    r"|(?:^|[._-])(?:aws[._-]?)?(?:account|owner)\Z"  # {"account": "483920175562"}: ident_value_parts decides
 )
 # A person's name: a customer's, a card holder's (not "name" alone: services and metrics have names).
 _KEY_PERSON = re.compile(
@@ -79,10 +80,14 @@ _KEY_PERSON = re.compile(
 _KEY_PHONE = re.compile(
     r"(?i)(?:^|[._-])(?:phone(?:[._-]?number)?|mobile|telephone|tel|cell|fax|msisdn)\Z|[a-z]Phone\Z"
 )
-_KEY_NATID = re.compile(r"(?i)(?:^|[._-])(?:ssn|social[._-]?security[._-]?number|national[._-]?id|nino)\Z")
+_KEY_NATID = re.compile(
+    r"(?i)(?:^|[._-])(?:ssn|social[._-]?security[._-]?number|national[._-]?id|" + patterns.NATID_WORDS + r")\Z"
+)
 _KEY_DOB = re.compile(r"(?i)(?:^|[._-])(?:dob|date[._-]?of[._-]?birth|birth[._-]?date|birthdate|birthday)\Z")
+# A pod (pod, pod_name, podName, k8s.pod.name, kubernetes.pod_name, a PodName column).
+_KEY_POD = re.compile(r"(?i)(?:^|[._-])pods?(?:[._-]?name)?\Z")
 USER, HOST, SECRET, TIME, IDENT, PERSON = "user", "host", "secret", "time", "ident", "person"
-PHONE, NATID, DOB = "phone", "national_id", "birth_date"
+PHONE, NATID, DOB, POD = "phone", "national_id", "birth_date", "pod"
 _HEX_ID_VALUE = re.compile(r"[0-9A-Fa-f]{32,64}\Z")
 
 
@@ -100,6 +105,8 @@ def key_context(key: str) -> str | None:
         return NATID
     if _KEY_DOB.search(key):
         return DOB
+    if _KEY_POD.search(key):
+        return POD
     if _KEY_USER.search(key):
         return USER
     if _KEY_HOST.search(key):
@@ -287,6 +294,8 @@ class Scrubber:
             parts = detect.national_id_parts(value, 0, len(value), keyed=True)
         elif ctx == DOB:
             parts = detect.birth_date_parts(value, 0, len(value))
+        elif ctx == POD:
+            parts = detect.pod_value_parts(value, 0, len(value))
         else:
             return None, (), ()
         if not parts:

@@ -130,6 +130,7 @@ events = sa.Table(
     sa.Column("data", sa.Text, nullable=False),
     sa.UniqueConstraint("game_id", "stream", "seq", name="game_events_stream_seq"),
     sa.Index("game_events_by_game", "game_id", "id"),
+    sa.Index("game_events_by_stream", "game_id", "stream", "id"),
 )
 files = sa.Table(
     "game_files",
@@ -148,11 +149,49 @@ schema_table = sa.Table("game_schema_version", metadata, sa.Column("version", sa
 # newest; opening a store at HEAD costs one query and never imports Alembic. `game_schema_version`
 # came before Alembic: stores made then are stamped at the revision it names and upgraded, and it
 # is kept at the number of revisions, so an older dojo meeting a newer store says "upgrade dojo".
-HEAD = "g0004"
-REVISIONS = ["g0001", "g0002", "g0003", "g0004"]
+HEAD = "g0006"
+REVISIONS = ["g0001", "g0002", "g0003", "g0004", "g0005", "g0006"]
 LATEST = len(REVISIONS)
 ALEMBIC_TABLE = "game_alembic_version"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "game_migrations"
+
+
+def upgrade_schema(conn: Connection, shown: str) -> None:
+    """Bring the store's schema (games and solo attempts: one chain of revisions) to HEAD, inside
+    the caller's write transaction. At HEAD this costs two reads and never imports Alembic."""
+    if conn.dialect.name == "postgresql":
+        # Two first-time openers at once: one upgrades the schema, the other waits.
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7406551)")
+    schema_table.create(conn, checkfirst=True)
+    row = conn.execute(sa.select(schema_table.c.version)).first()
+    found = int(row[0]) if row else 0
+    if row is None:
+        conn.execute(schema_table.insert().values(version=0))
+    if found > LATEST:
+        raise StoreError(f"{shown}: game tables from a newer dojo (v{found}, this one knows v{LATEST}); upgrade dojo")
+    revision = None
+    if sa.inspect(conn).has_table(ALEMBIC_TABLE):
+        revision = conn.execute(sa.text(f"SELECT version_num FROM {ALEMBIC_TABLE}")).scalar()
+    if revision == HEAD and found == LATEST:
+        return
+    if revision is not None and revision not in REVISIONS:
+        raise StoreError(f"{shown}: game tables at revision {revision}, unknown here; upgrade dojo")
+    _upgrade(conn, None if revision or not found else REVISIONS[found - 1])
+    conn.execute(schema_table.update().values(version=LATEST))
+
+
+def _upgrade(conn: Connection, stamp: str | None) -> None:
+    """Alembic's upgrade to HEAD on this connection, inside the caller's transaction; `stamp`
+    first marks a store made before Alembic as being at that revision."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = conn
+    if stamp is not None:
+        command.stamp(config, stamp)
+    command.upgrade(config, "head")
 
 
 def resolve_url(db: str | None) -> str:
@@ -303,40 +342,7 @@ class GameStore:
 
     def _migrate(self) -> None:
         with self._tx(write=True) as conn:
-            if self.dialect == "postgresql":
-                # Two first-time openers at once: one upgrades the schema, the other waits.
-                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7406551)")
-            schema_table.create(conn, checkfirst=True)
-            row = conn.execute(sa.select(schema_table.c.version)).first()
-            found = int(row[0]) if row else 0
-            if row is None:
-                conn.execute(schema_table.insert().values(version=0))
-            if found > LATEST:
-                raise StoreError(
-                    f"{self.shown}: game tables from a newer dojo (v{found}, this one knows v{LATEST}); upgrade dojo"
-                )
-            revision = None
-            if sa.inspect(conn).has_table(ALEMBIC_TABLE):
-                revision = conn.execute(sa.text(f"SELECT version_num FROM {ALEMBIC_TABLE}")).scalar()
-            if revision == HEAD and found == LATEST:
-                return
-            if revision is not None and revision not in REVISIONS:
-                raise StoreError(f"{self.shown}: game tables at revision {revision}, unknown here; upgrade dojo")
-            self._upgrade(conn, None if revision or not found else REVISIONS[found - 1])
-            conn.execute(schema_table.update().values(version=LATEST))
-
-    def _upgrade(self, conn: Connection, stamp: str | None) -> None:
-        """Alembic's upgrade to HEAD on this connection, inside the caller's transaction; `stamp`
-        first marks a store made before Alembic as being at that revision."""
-        from alembic import command
-        from alembic.config import Config
-
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS_DIR))
-        config.attributes["connection"] = conn
-        if stamp is not None:
-            command.stamp(config, stamp)
-        command.upgrade(config, "head")
+            upgrade_schema(conn, self.shown)
 
     @property
     def schema_version(self) -> int:
@@ -595,36 +601,38 @@ class GameStore:
                     _, news, now = self._team_news(conn, hashed, after)
                 return stored, news, now
             with self._one() as conn:
-                call = _APPEND_CALL.replace(":game", "t.game_id").replace("CAST(:stream AS integer)", "t.number")
-                row = conn.execute(
-                    sa.text(
-                        f"SELECT t.game_id, t.number, a.ev_id, a.ev_seq, a.ev_server_t FROM game_teams t "
-                        f"LEFT JOIN LATERAL {call} a ON true WHERE t.code_hash = :hashed"
-                    ),
-                    {"hashed": hashed, **_append_params(kind, actor, data, wall_s, scenario_t, expect, guard)},
-                ).first()
-                if row is None:
-                    raise Denied()
-                if row.ev_id is None:
-                    raise Conflict(f"stream {row.number} moved on; re-read and try again")
-                stored = GameEvent(
-                    int(row.ev_id), row.game_id, int(row.number), int(row.ev_seq), kind, actor,
-                    float(row.ev_server_t), wall_s, scenario_t, data,
-                )  # fmt: skip
-                if after is None:
-                    return stored, [], stored.server_t
-                _, news, now = self._team_news(conn, hashed, after)
-                return stored, news, now
+                rows = conn.execute(
+                    sa.text(f"SELECT * FROM {_TEAM_WRITE_CALL}"),
+                    {
+                        "hashed": hashed,
+                        "after": after,
+                        **_append_params(kind, actor, data, wall_s, scenario_t, expect, guard),
+                    },
+                ).all()
+            if not rows:
+                raise Denied()
+            first = rows[0]
+            if first.r_row == "conflict":
+                raise Conflict(f"stream {first.r_stream} moved on; re-read and try again")
+            stored = GameEvent(
+                int(first.r_id), first.r_game, int(first.r_stream), int(first.r_seq), kind, actor,
+                float(first.r_server_t), wall_s, scenario_t, data,
+            )  # fmt: skip
+            if after is None:
+                return stored, [], stored.server_t
+            news = [_event_row(r) for r in rows[1:]]
+            return stored, news, float(rows[-1].r_now)
         except IntegrityError:
             raise Conflict("another write reached the stream first; re-read and try again") from None
 
     def _team_news(self, conn: Connection, hashed: str, after: int) -> tuple[TeamRow, list[GameEvent], float]:
         """The team (by its code's hash), what it may see after `after`, and the server's clock:
         one statement, so a poll is one round trip."""
+        # stream IN (0, n): two short ranges of the (game_id, stream, id) index
         seen = sa.and_(
             events.c.game_id == teams.c.game_id,
+            events.c.stream.in_([sa.literal(GAME_LEVEL), teams.c.number]),
             events.c.id > after,
-            sa.or_(events.c.stream == GAME_LEVEL, events.c.stream == teams.c.number),
         )
         q = (
             sa.select(
@@ -715,20 +723,45 @@ class GameStore:
                 return False
             time.sleep(min(0.2, left))
 
+    def marks(self, game_id: str, team: int) -> Marks | None:
+        """Where the notifications for this team stand (PostgreSQL, once listening), or None:
+        then nothing is known and the caller polls."""
+        if self.dialect != "postgresql":
+            return None
+        return self._listen().marks(game_id, team)
+
     def _listen(self) -> "_Listener":
         if self._listener is None:
             self._listener = _Listener(self.url)
         return self._listener
 
 
+@dataclass(frozen=True)
+class Marks:
+    """How far the notifications for one team of one game have got: compare two to know whether
+    anything arrived in between. `session` changes when the listening connection is (re)made
+    (notifications may have been missed meanwhile)."""
+
+    session: int
+    game: int  # events on the game's stream
+    team: int  # events on the team's stream
+    team_guarded: int  # ...of the kinds the writer named as guards (the journal's)
+
+
 class _Listener:
     """One LISTEN connection in a thread; `wait` returns when a NOTIFY arrives (or on timeout).
-    If the server goes away it reconnects quietly: the callers' polls carry on meanwhile."""
+    It counts notifications per game and stream, so a client can skip a re-read when nothing it
+    cares about has moved. If the server goes away it reconnects quietly: until it listens again
+    `marks` says nothing, and the callers poll as they would without it."""
 
     def __init__(self, url: str):
         self.dsn = "postgresql://" + url.split("://", 1)[1]
         self.event = threading.Event()
         self._stop = threading.Event()
+        self.live = False
+        self.session = 0
+        # (game, stream) -> [all, guarded]; int updates under the GIL, read without a lock
+        self.counts: dict[tuple[str, int], list[int]] = {}
         self.thread = threading.Thread(target=self._run, name="dojo-listen", daemon=True)
         self.thread.start()
 
@@ -739,11 +772,39 @@ class _Listener:
             try:
                 with psycopg.connect(self.dsn, autocommit=True, connect_timeout=5) as conn:
                     conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    self.session += 1
+                    self.live = True
+                    self.event.set()
                     while not self._stop.is_set():
-                        for _ in conn.notifies(timeout=0.5, stop_after=1):
+                        for note in conn.notifies(timeout=0.5, stop_after=1):
+                            self._count(note.payload)
                             self.event.set()
             except Exception:
+                self.live = False
                 self._stop.wait(0.5)
+        self.live = False
+
+    def _count(self, payload: str) -> None:
+        parts = payload.split(" ")
+        if len(parts) != 3:  # a writer from before payloads: count it as news for everyone
+            self.session += 1
+            return
+        try:
+            key = (parts[0], int(parts[1]))
+        except ValueError:
+            self.session += 1
+            return
+        c = self.counts.setdefault(key, [0, 0])
+        c[0] += 1
+        if parts[2] == "1":
+            c[1] += 1
+
+    def marks(self, game_id: str, team: int) -> Marks | None:
+        if not self.live:
+            return None
+        g = self.counts.get((game_id, GAME_LEVEL), [0, 0])
+        t = self.counts.get((game_id, team), [0, 0])
+        return Marks(self.session, g[0], t[0], t[1])
 
     def wait(self, timeout: float) -> None:
         self.event.wait(timeout)
@@ -757,6 +818,13 @@ _APPEND_CALL = (
     "dojo_game_append(CAST(:game AS text), CAST(:stream AS integer), CAST(:kind AS text), CAST(:actor AS text), "
     "CAST(:data AS text), CAST(:wall AS double precision), CAST(:scen AS double precision), "
     "CAST(:expect AS integer), CAST(:guard AS text[]))"
+)
+
+
+_TEAM_WRITE_CALL = (
+    "dojo_team_write(CAST(:hashed AS text), CAST(:kind AS text), CAST(:actor AS text), CAST(:data AS text), "
+    "CAST(:wall AS double precision), CAST(:scen AS double precision), CAST(:expect AS integer), "
+    "CAST(:guard AS text[]), CAST(:after AS bigint))"
 )
 
 
@@ -795,6 +863,18 @@ def _event(r: Any) -> GameEvent:
     return GameEvent(
         int(r.id), r.game_id, int(r.stream), int(r.seq), r.kind, r.actor, float(r.server_t), float(r.wall_s),
         float(r.scenario_t), data if isinstance(data, dict) else {"value": data},
+    )  # fmt: skip
+
+
+def _event_row(r: Any) -> GameEvent:
+    """An event as dojo_team_write returns it (its columns are named r_...)."""
+    try:
+        data = json.loads(r.r_data)
+    except ValueError:
+        data = {"unreadable": True}
+    return GameEvent(
+        int(r.r_id), r.r_game, int(r.r_stream), int(r.r_seq), r.r_kind, r.r_actor, float(r.r_server_t),
+        float(r.r_wall), float(r.r_scen), data if isinstance(data, dict) else {"value": data},
     )  # fmt: skip
 
 

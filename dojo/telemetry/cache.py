@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from .fastopen import CARD_DIR, CODE_DIR, PACKAGES
+
 if TYPE_CHECKING:  # pragma: no cover
     from dojo.scenario.model import Scenario
 
@@ -36,15 +38,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # Bump when synthesis changes the bytes it makes for the same scenario and seed (physics, voices,
 # pools, ordering): old entries then stop matching and are never served.
-SYNTHESIS_VERSION = 2  # 2: per-operation series, lines and spans; demand-driven cache refill; no-data alerts
+SYNTHESIS_VERSION = 4  # 4: per-operation series, lines and spans; demand-driven cache refill; no-data alerts
 # The layout of an entry folder; bump when it changes.
 FORMAT = 1
 DEFAULT_LIMIT = 2 * 1024**3
 # A temporary folder older than this belongs to a writer that died; it is swept.
 STALE_TMP_S = 3600.0
 TABLES = ("logs", "metrics", "spans", "events")
-# Packages whose versions can change the synthesized bytes (random streams, pools, Arrow layout).
-PACKAGES = ("numpy", "pandas", "pyarrow", "faker")
 
 Progress = Callable[[str, float], None]
 
@@ -86,29 +86,26 @@ def enabled() -> bool:
 
 
 @functools.cache
+def _memo_versions(root: Path | None) -> dict[str, str]:
+    from .fastopen import code_versions
+
+    return code_versions(root)
+
+
+def _memo_root() -> Path | None:
+    """Where the code hash is memoized: the cache folder, when there is one to write."""
+    return cache_dir() if enabled() else None
+
+
 def _package_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in PACKAGES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:  # pragma: no cover - a broken install; still a distinct key
-            out[name] = "?"
-    return out
+    return {k: v for k, v in _memo_versions(_memo_root()).items() if k in PACKAGES}
 
 
-@functools.cache
 def _code_hash() -> str:
     """The bytes of the code that synthesizes (this package and the scenario model): a checkout
-    whose synthesis changed without a bump of SYNTHESIS_VERSION still never serves stale incidents."""
-    here = Path(__file__).resolve().parent
-    h = hashlib.sha256()
-    for folder in (here, here.parent / "scenario"):
-        for path in sorted(p for p in folder.rglob("*") if p.suffix in (".py", ".txt") and p.is_file()):
-            h.update(path.relative_to(here.parent).as_posix().encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()[:16]
+    whose synthesis changed without a bump of SYNTHESIS_VERSION still never serves stale incidents.
+    Hashed once per installed version (dojo.telemetry.fastopen), not on every launch."""
+    return _memo_versions(_memo_root())["code"]
 
 
 def _versions() -> dict[str, str]:
@@ -444,6 +441,8 @@ class Cache:
             _remove(e.path)
             n += 1
         self._sweep(older_than=0.0)
+        for memo in (CARD_DIR, CODE_DIR):  # the briefing cards and the code hash go with the entries
+            shutil.rmtree(self.root / memo, ignore_errors=True)
         return n
 
 

@@ -148,9 +148,11 @@ def read_traces(path: Path, start: datetime, duration: float) -> tuple[pd.DataFr
                         "duration_ms": max(end - begin, 0) / 1e6,
                         "status": "error" if status.get("code") == 2 else "ok",
                         "message": (status.get("message", "") or _event_error(sp)) if status.get("code") == 2 else "",
+                        "attributes": _attributes_json(sp.get("attributes")),
+                        "events": _events_json(sp.get("events"), start_ns),
                     }
                 )
-    frame = pd.DataFrame(rows, columns=SPAN_COLUMNS)
+    frame = pd.DataFrame(rows, columns=SPAN_COLUMNS + SPAN_DETAIL)
     keep = (frame["t"] >= 0) & (frame["t"] <= duration)
     return frame[keep].reset_index(drop=True), int((~keep).sum())
 
@@ -164,6 +166,55 @@ def read_events(path: Path, start: datetime, duration: float) -> tuple[pd.DataFr
     frame = frame.astype({c: object for c in text}).fillna({c: "" for c in text}).assign(t=t)
     keep = (t >= 0) & (t <= duration)
     return frame[keep][EVENT_COLUMNS].reset_index(drop=True), int((~keep).sum())
+
+
+# An imported span's attributes and events, as JSON text ("" for none): the engine's trace answer
+# gives them back as `attributes` and `events` (SpanNode); synthetic spans have "" in both.
+SPAN_DETAIL = ["attributes", "events"]
+
+
+def _any_value(value: object) -> object:
+    """A plain value from OTLP JSON's AnyValue ({"stringValue": ...}, {"intValue": "3"}, arrays...)."""
+    if not isinstance(value, dict) or not value:
+        return None
+    kind, inner = next(iter(value.items()))
+    if kind == "intValue":
+        try:
+            return int(inner)
+        except (TypeError, ValueError):
+            return str(inner)
+    if kind == "arrayValue" and isinstance(inner, dict):
+        return [_any_value(v) for v in inner.get("values") or []]
+    if kind == "kvlistValue" and isinstance(inner, dict):
+        return _attribute_dict(inner.get("values"))
+    return inner
+
+
+def _attribute_dict(items: object) -> dict:
+    if not isinstance(items, list):
+        return {}
+    return {str(a.get("key")): _any_value(a.get("value")) for a in items if isinstance(a, dict) and a.get("key")}
+
+
+def _attributes_json(items: object) -> str:
+    attrs = _attribute_dict(items)
+    return json.dumps(attrs, ensure_ascii=False, separators=(",", ":")) if attrs else ""
+
+
+def _events_json(events: object, start_ns: int) -> str:
+    """Span events with their time in scenario seconds, like every other time the engine gives."""
+    if not isinstance(events, list):
+        return ""
+    out = []
+    for ev in events:
+        if not isinstance(ev, dict):
+            continue
+        try:
+            t = round((int(ev.get("timeUnixNano", 0)) - start_ns) / 1e9, 6)
+        except (TypeError, ValueError):
+            t = 0.0
+        out.append({"t": t, "name": str(ev.get("name", "")), "attributes": _attribute_dict(ev.get("attributes"))})
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":")) if out else ""
 
 
 def _event_error(span: dict) -> str:
@@ -270,6 +321,9 @@ def merge(tel: Telemetry, imported: Imported) -> Telemetry:
         return tel
     metrics = _merge_frame(tel.metrics, imported.metrics, "metrics" in repl, ["service", "metric"])
     spans = _merge_frame(tel.spans, imported.spans, "traces" in repl, [])
+    if imported.spans is not None:
+        # Synthetic spans carry no attributes or events: blanks, so the columns stay text.
+        spans = spans.assign(**{c: spans[c].astype(object).fillna("") if c in spans else "" for c in SPAN_DETAIL})
     events = tel.events
     if imported.metrics is not None:
         # Alerts are evaluated on what the learner will see: the merged series.

@@ -28,6 +28,7 @@ from .faults import FAULTS, Template
 from .physics import State, _lognormal_sigma, _normal_sf
 from .pools import Pools
 from .routes import service_api, statements, tables
+from .statuses import answer_codes
 
 LEVELS = list(_LEVELS)  # a level is stored as its index here
 LEVEL_CODE = {name: i for i, name in enumerate(LEVELS)}
@@ -77,8 +78,10 @@ KIND_ERRORS = {
         "overload": (Template("ERR max number of clients reached: {caller_ip} rejected, shedding load"),),
     },
     "queue": {
-        "base": (Template("delivery of message {uuid} failed: internal error"),),
-        "overload": (Template("publish from {caller_ip} rejected: broker overloaded, shedding load"),),
+        "base": (Template("publish of message {uuid} from {caller_ip} failed: internal error"),),
+        "overload": (
+            Template("publish of message {uuid} from {caller_ip} rejected: broker overloaded, shedding load"),
+        ),
     },
     "worker": {
         "base": (Template('job {id} failed after {ms}ms: error="internal error"'),),
@@ -106,6 +109,96 @@ CANCELLED = {
     "worker": Template("job {id} cancelled after {ms}ms: {caller} gave up after {caller_timeout_ms}ms", "WARN"),
 }
 PAIRED_KINDS = tuple(CANCELLED)  # kinds that carry a request id
+SPAN_LINE_KINDS = ("http", "lb", "worker", "db")  # kinds whose lines carry the trace context
+# What the other systems write about a request their caller gave up on: PostgreSQL cancels the
+# statement (the driver's query timeout sends a cancel request), Redis' slow log keeps the command
+# with the client's address. A broker keeps nothing of a publish its producer stopped waiting for.
+CANCELLED_ELSEWHERE = {
+    "db": Template("ERROR:  canceling statement due to user request; statement: {query} /*request_id='{id}'*/", "WARN"),
+    "cache": Template("slowlog: GET {key} took {ms}ms client={caller_ip} (client timed out)", "WARN"),
+}
+TIMEOUT_VOICE = tuple(CANCELLED_ELSEWHERE)
+# A database, a cache or a broker knows nothing of a request id, but their lines of a request
+# can still be found: the statement's comment (sqlcommenter, Rails query log tags), the key the
+# caller asked for, the id of the message it published.
+CALLEE_VOICE = ("db", "cache", "queue")
+SHARED_FIELD = {"cache": "key", "queue": "uuid"}
+# The status a service answers with, for each way a call to it can fail, in its callers' words.
+_REASON = {"500": "Internal Server Error", "502": "Bad Gateway", "503": "Service Unavailable", "504": "Gateway Timeout"}
+CALLER_WORDS = {
+    "db": {
+        "500": "query on {peer} failed: ERROR: could not serialize access due to concurrent update (SQLSTATE 40001)"
+        " (request_id={id})",
+        "500:": "query on {peer} failed: ERROR: internal error (SQLSTATE XX000) (request_id={id})",
+        "503": "connect to {peer} failed: FATAL: sorry, too many clients already (SQLSTATE 53300) (request_id={id})",
+        "timeout": "query on {peer} canceled after {timeout_ms}ms: statement timeout (request_id={id})",
+    },
+    "cache": {
+        "500": "cache GET {key} on {peer} failed: ERR internal error (request_id={id})",
+        "503": "connect to cache {peer} refused: ERR max number of clients reached (request_id={id})",
+        "timeout": "cache GET {key} on {peer} timed out after {timeout_ms}ms (request_id={id})",
+    },
+    "queue": {
+        "500": "publish of message {uuid} to {peer} failed: internal error (request_id={id})",
+        "503": "publish of message {uuid} to {peer} rejected: broker overloaded (request_id={id})",
+        "timeout": "publish of message {uuid} to {peer} not confirmed after {timeout_ms}ms (request_id={id})",
+    },
+}
+# A balancer with no instance of its upstream left to connect to answers 503 itself (Envoy's
+# "no healthy upstream", ALB's 503 with no healthy targets) instead of trying and failing (502).
+NO_HEALTHY = 0.95
+INSTANCE_LOSS = ("crash_loop", "zone_outage")
+LB_NO_UPSTREAM = Template(
+    '{ip} "{path} HTTP/1.1" 503 0 rt={sec} upstream={peer} request_id={id} error="no healthy upstream"'
+)
+
+
+# Lines of requests handed on: counts per bucket, stamps, request ids, shared fields.
+_Lines = tuple[np.ndarray, np.ndarray, pa.Array, dict[str, pa.Array]]
+
+
+@dataclass(frozen=True)
+class Cause:
+    rate: np.ndarray  # (T,) share of requests failing this way
+    templates: tuple[Template, ...]
+    consts: dict
+    answer: str  # what the service answers its caller: "500", "503"..., or "w:<source>"
+    pair_to: tuple[int, str, str | None] | None = None  # (callee, "upstream"|"timeout", its answer)
+    catch_all: bool = False
+
+
+def _caller_words(kind: str, answer: str) -> Template:
+    """A caller's line about a failed call to a service of `kind` that answered `answer`."""
+    words = CALLER_WORDS.get(kind)
+    if answer == "timeout":
+        return Template(words["timeout"]) if words else GENERIC_ERRORS["timeout"][0]
+    if words is not None:
+        text = words.get(answer) or (words.get("500:") if answer.startswith("500") else None) or words["500"]
+        return Template(text)
+    code = answer.partition(":")[0]
+    return Template(f"call to {{peer}} failed: {code} {_REASON.get(code, 'Error')} (request_id={{id}})")
+
+
+def _lb_upstream(answer: str) -> Template:
+    """A balancer's access line for a request its upstream answered with an error: the status
+    passes through (nginx, ALB and Envoy all return what the upstream said)."""
+    code = answer.partition(":")[0]
+    return Template(f'{{ip}} "{{path}} HTTP/1.1" {code} 0 rt={{sec}} upstream={{peer}} request_id={{id}}')
+
+
+def _status_of(text: str, default: str) -> str:
+    m = _STATUS.search(_OWN_ID.sub("", text))
+    return m.group(1) if m else default
+
+
+def _tag_statement(text: str) -> str:
+    """The request id as a comment at the end of the statement, as sqlcommenter writes it."""
+    for field in ("{write_query}", "{query}"):
+        if field in text:
+            return text.replace(field, field + " /*request_id='{id}'*/", 1)
+    return text
+
+
 MAX_PAIR_DEPTH = 8
 HEALTH = Template("GET /healthz 200 {ms}ms", "INFO")
 HEALTH_KINDS = ("http", "lb", "worker")  # probed over HTTP; a database or a cache is not
@@ -142,6 +235,9 @@ class Group:
     # Those lines' stamps, (n, 2): each line's time, and which of the pool's routes its request
     # took (the same route on the proxy's line and the service's own). Else drawn per line.
     t: np.ndarray | None = None
+    # Per-line values of other fields shared with another service's line of the same request
+    # (the cache key, the message id).
+    fields: dict[str, pa.Array] | None = None
     # (O,T) weights of the service's operations for these lines (services that declare them): each
     # line's route (or statement) is drawn from one operation's, in these proportions.
     op_w: np.ndarray | None = None
@@ -163,6 +259,7 @@ class LogBuilder:
         self._slot_kind: dict[int, list[str] | np.ndarray] = {}  # per slot: its operation, or (db) whether it writes
         self.api = service_api(st.scenario)
         self.tables = tables(st.scenario)
+        self._cause_cache: dict[int, list[Cause]] = {}
 
     def _caller_pods(self, s: int) -> tuple[pa.Array, pa.Array]:
         """Names and addresses of the pods that call service s; clients for an entry service."""
@@ -351,6 +448,10 @@ class LogBuilder:
         if counts.sum() == 0:
             return
         text = _substitute(template.text, consts)
+        if self.st.kinds[service] == "db" and "{id}" not in text:
+            # The application tags every statement it sends with its request id (sqlcommenter,
+            # Rails query log tags): a caller's failed request is found in the statement log.
+            text = _tag_statement(text)
         attempts = max(int(float(consts.get("factor", 3))), 1)  # {attempt} counts up to a retry factor
         self.groups.append(Group(service, LEVEL_CODE[template.level], text, counts, attempts=attempts, **dist))
 
@@ -487,80 +588,131 @@ class LogBuilder:
         ids: pa.Array | None = None,
         t: np.ndarray | None = None,
         depth: int = 0,
+        only: str | None = None,
+        fields: dict[str, pa.Array] | None = None,
     ) -> None:
         """Split failed requests over their causes, each cause with its own words. With `ids`
-        (and `t`), these are the lines of requests a caller already logged: they keep its ids."""
+        (and `t`), these are the lines of requests a caller already logged: they keep its ids,
+        and `only` keeps the causes that answer the caller what its line says it got."""
         st = self.st
-        causes: list[tuple[np.ndarray, tuple[Template, ...], dict, tuple[int, str] | None]] = []
-        for source, rate in st.err_src[i].items():
-            consts = self.consts(i, peer=self._worst_callee(i), **self._params(source, i))
-            causes.append((np.broadcast_to(rate, (st.T,)), self._templates(source, "self", "base", i), consts, None))
-        causes.append((st.overload[i], self._generic(i, "overload"), self.consts(i), None))
-        for c in st.calls[i]:
-            parts = st.call_parts[(i, c)]
-            w = np.minimum(st.edge_weight[(i, c)], 1.0)
-            peer = self.consts(i, peer=st.names[c])
-            conn = st.conn_src[c]
-            total_conn = np.zeros(st.T)
-            for r in conn.values():
-                total_conn = total_conn + r
-            lb = st.kinds[i] == "lb"  # a load balancer says it in its access log: 502, 504
-            # A connect that fails never reaches the callee: the callee has no line of it.
-            for source, rate in conn.items():
-                share = rate / np.maximum(total_conn, 1e-12)
-                consts = {**self._params(source), **peer}
-                tpls = self._templates(source, "caller", "conn")
-                tpls = tuple(_lb_access(x, "502") for x in tpls) if lb else tpls
-                causes.append((w * parts["conn"] * share, tpls, consts, None))
-            # The callee's line for the same request, where the callee speaks HTTP (a database,
-            # a cache or a broker knows nothing of request ids).
-            pair = st.kinds[c] in PAIRED_KINDS and depth < MAX_PAIR_DEPTH
-            # A callee failing from a fault its callers can name (a 403, a 429) is logged in
-            # that fault's caller-side words; whatever is left is a plain 503.
-            upstream = w * parts["upstream"]
-            rest = upstream
-            for source, share in self._worded_shares(c):
-                tpls = self._templates(source, "caller", "upstream")
-                tpls = tuple(_lb_access(x, "502") for x in tpls) if lb else tpls
-                causes.append(
-                    (upstream * share, tpls, {**self._params(source), **peer}, (c, "upstream") if pair else None)
-                )
-                rest = rest - upstream * share
-            causes.append(
-                (
-                    rest,
-                    (LB_ERRORS["upstream"],) if lb else GENERIC_ERRORS["upstream"],
-                    peer,
-                    (c, "upstream") if pair else None,
-                )
-            )
-            causes.append(
-                (
-                    w * parts["timeout"],
-                    (LB_ERRORS["timeout"],) if lb else GENERIC_ERRORS["timeout"],
-                    peer,
-                    (c, "timeout") if pair else None,
-                )
-            )
-        # A request a caller logged is logged here even in a bucket where nothing else would be.
-        causes.append((np.full(st.T, 1e-12), self._generic(i, "base"), self.consts(i), None))
+        causes = self._causes(i)
+        rates = [np.asarray(c.rate, dtype=float) for c in causes]
+        if only is not None:
+            rates = [
+                r if c.answer == only or c.catch_all else np.zeros(st.T) for c, r in zip(causes, rates, strict=True)
+            ]
         # Every failed request the metrics counted and the log samples is one line, of one cause.
         if ids is None:
             t, ids = self._stamps(err_lines)
             t = self._by_op(i, t, err_lines, self._op_weights(i, "err"))
         assert t is not None, "lines of a caller's requests come with their times"
-        per_cause = self._split(err_lines, [np.asarray(c[0], dtype=float) for c in causes])
-        for (_, templates, consts, pair_to), n, (t_c, ids_c) in zip(
-            causes, per_cause, _carve(err_lines, per_cause, t, ids), strict=True
+        fields = fields or {}
+        per_cause = self._split(err_lines, rates)
+        for cause, n, (t_c, ids_c, f_c) in zip(
+            causes, per_cause, _carve(err_lines, per_cause, t, ids, fields), strict=True
         ):
-            if pair_to is not None:
-                c, mode = pair_to
+            if cause.pair_to is not None:
+                c, mode, _ = cause.pair_to
                 if st.kinds[i] == "lb" or i not in st.ops:  # the request is the callee's operation
                     t_c = self._by_op(c, t_c, n, self._op_weights(c, "err" if mode == "upstream" else "all"))
-                n, t_c, ids_c, dropped = self._pair(i, pair_to, n, t_c, ids_c, depth)
+                n, t_c, ids_c, f_c, dropped = self._pair(i, cause.pair_to, n, t_c, ids_c, f_c, depth)
                 if dropped is not None:  # more than the callee counted: its own failure words
-                    self._emit(i, self._generic(i, "base"), self.consts(i), *dropped, sigma, depth)
-            self._emit(i, templates, consts, n, t_c, ids_c, sigma, depth)
+                    catch = causes[-1]
+                    self._emit(i, catch.templates, catch.consts, *dropped, sigma, depth)
+            self._emit(i, cause.templates, cause.consts, n, t_c, ids_c, f_c, sigma, depth)
+
+    def _causes(self, i: int) -> list[Cause]:
+        """Why a request to service i fails, each with its words, its share of the failures and
+        the status i answers its caller (built once per service; callees first)."""
+        if i in self._cause_cache:
+            return self._cause_cache[i]
+        st = self.st
+        kind = st.kinds[i]
+        lb = kind == "lb"  # a load balancer says it in its access log: 502, 503, 504 or the upstream's
+        out: list[Cause] = []
+        for source, rate in st.err_src[i].items():
+            consts = self.consts(i, peer=self._worst_callee(i), **self._params(source, i))
+            answer = f"w:{source}" if self._has_caller_words(source) else "500"
+            if answer == "500" and kind == "db" and source != "base":
+                answer = f"500:{source}"  # its callers' driver relays the error it raised
+            out.append(
+                Cause(np.broadcast_to(rate, (st.T,)), self._templates(source, "self", "base", i), consts, answer)
+            )
+        out.append(Cause(st.overload[i], self._generic(i, "overload"), self.consts(i), "503"))
+        for c in st.calls[i]:
+            parts = st.call_parts[(i, c)]
+            w = np.minimum(st.edge_weight[(i, c)], 1.0)
+            peer = self.consts(i, peer=st.names[c])
+            ck = st.kinds[c]
+            conn = st.conn_src[c]
+            total_conn = np.zeros(st.T)
+            for r in conn.values():
+                total_conn = total_conn + r
+            # A connect that fails never reaches the callee: the callee has no line of it. A
+            # balancer whose upstream has no instance left to connect to says so (503).
+            none_left = total_conn >= NO_HEALTHY
+            for source, rate in conn.items():
+                share = rate / np.maximum(total_conn, 1e-12)
+                consts = {**self._params(source), **peer}
+                tpls = self._templates(source, "caller", "conn")
+                if lb and self._loses_instances(source):
+                    out.append(Cause(w * parts["conn"] * share * none_left, (LB_NO_UPSTREAM,), consts, "503"))
+                    tpls = tuple(_lb_access(x, "502") for x in tpls)
+                    out.append(Cause(w * parts["conn"] * share * ~none_left, tpls, consts, "502"))
+                elif lb:
+                    tpls = tuple(_lb_access(x, "502") for x in tpls)
+                    out.append(Cause(w * parts["conn"] * share, tpls, consts, "502"))
+                else:
+                    out.append(Cause(w * parts["conn"] * share, tpls, consts, "500"))
+            # The callee's failures as the caller got them: one cause per answer the callee
+            # gives (its status, or a fault's own words), each paired with the callee's line of
+            # the same request, so both tell the status the same way.
+            pair = ck in PAIRED_KINDS or ck in CALLEE_VOICE
+            upstream = w * parts["upstream"]
+            for answer, share in self._answers(c):
+                if answer.startswith("w:"):
+                    source = answer[2:]
+                    tpls = self._templates(source, "caller", "upstream")
+                    tpls = tuple(_lb_access(x, "502") for x in tpls) if lb else tpls
+                    consts = {**self._params(source), **peer}
+                    mine = _status_of(tpls[0].text, "502") if lb else "500"
+                else:
+                    tpls = (_lb_upstream(answer),) if lb else (_caller_words(ck, answer),)
+                    consts = peer
+                    mine = answer if lb else "500"  # a balancer passes the status on; an app fails
+                out.append(Cause(upstream * share, tpls, consts, mine, (c, "upstream", answer) if pair else None))
+            timeout_tpl = LB_ERRORS["timeout"] if lb else _caller_words(ck, "timeout")
+            paired_timeout = ck in PAIRED_KINDS or ck in TIMEOUT_VOICE
+            out.append(
+                Cause(
+                    w * parts["timeout"],
+                    (timeout_tpl,),
+                    peer,
+                    "504" if lb else "500",
+                    (c, "timeout", None) if paired_timeout else None,
+                )
+            )
+        # A request a caller logged is logged here even in a bucket where nothing else would be.
+        out.append(Cause(np.full(st.T, 1e-12), self._generic(i, "base"), self.consts(i), "500", catch_all=True))
+        self._cause_cache[i] = out
+        return out
+
+    def _answers(self, c: int) -> list[tuple[str, np.ndarray]]:
+        """What service c answers its callers when it fails, as shares of its failures by answer
+        (a status such as "500" or "503", or "w:<source>" for a fault whose words its callers know)."""
+        causes = [x for x in self._causes(c) if not x.catch_all]
+        total = np.zeros(self.st.T)
+        by: dict[str, np.ndarray] = {}
+        for x in causes:
+            r = np.clip(np.nan_to_num(np.broadcast_to(x.rate, (self.st.T,)).astype(float)), 0, None)
+            by[x.answer] = by.get(x.answer, 0.0) + r
+            total = total + r
+        if not by:
+            return [("500", np.ones(self.st.T))]
+        # Where nothing says why (rates all 0), a failure is a plain 500.
+        by["500"] = by.get("500", 0.0) + (total <= 0)
+        total = np.maximum(total, 1e-12) + (total <= 0)
+        return [(k, v / total) for k, v in by.items()]
 
     def _emit(
         self,
@@ -570,18 +722,22 @@ class LogBuilder:
         n: np.ndarray,
         t_c: np.ndarray,
         ids_c: pa.Array,
+        fields: dict[str, pa.Array],
         sigma: np.ndarray,
         depth: int,
     ) -> None:
         """Lines of one cause, spread over its templates. Lines of a request a caller logged
-        (depth > 0) name its request id even where the fault's words do not."""
+        (depth > 0) name its request id even where the fault's words do not: an HTTP service
+        as a field (a database has it in the statement's comment, see `add`)."""
         st = self.st
         if n.sum() == 0:
             return
         parts_n = self._split(n, [np.ones(st.T)] * len(templates))
-        for tpl, m, (t_m, ids_m) in zip(templates, parts_n, _carve(n, parts_n, t_c, ids_c), strict=True):
+        kind = st.kinds[i]
+        for tpl, m, (t_m, ids_m, f_m) in zip(templates, parts_n, _carve(n, parts_n, t_c, ids_c, fields), strict=True):
             if depth > 0 and "{id}" not in tpl.text and "{uuid}" not in tpl.text:
-                tpl = Template(tpl.text + " request_id={id}", tpl.level, tpl.side)
+                if kind in PAIRED_KINDS:
+                    tpl = Template(tpl.text + " request_id={id}", tpl.level, tpl.side)
             # A 504 is written when the proxy's own timeout runs out.
             dist: dict = (
                 {"ms_fixed": float(st.scenario.services[i].timeout_ms)}
@@ -597,6 +753,7 @@ class LogBuilder:
                 peer=consts.get("peer") if st.kinds[i] == "lb" else None,
                 ids=ids_m,
                 t=t_m,
+                fields=f_m or None,
                 **dist,
             )
 
@@ -610,13 +767,22 @@ class LogBuilder:
         return np.column_stack([t, route.astype(float)]), self._fresh("id", n)
 
     def _pair(
-        self, i: int, pair_to: tuple[int, str], n: np.ndarray, t: np.ndarray, ids: pa.Array, depth: int
-    ) -> tuple[np.ndarray, np.ndarray, pa.Array, tuple[np.ndarray, np.ndarray, pa.Array] | None]:
+        self,
+        i: int,
+        pair_to: tuple[int, str, str | None],
+        n: np.ndarray,
+        t: np.ndarray,
+        ids: pa.Array,
+        fields: dict[str, pa.Array],
+        depth: int,
+    ) -> tuple[np.ndarray, np.ndarray, pa.Array, dict[str, pa.Array], _Lines | None]:
         """Write the callee's side of requests a caller logged as failed calls to it. At most
         as many as the callee's counted failures allow (timeouts: its requests); caller lines
         beyond that are dropped with them, so no id lacks its callee."""
         st = self.st
-        c, mode = pair_to
+        c, mode, answer = pair_to
+        if depth >= MAX_PAIR_DEPTH:
+            return n, t, ids, fields, None
         if mode == "timeout":
             served = getattr(st, "req_count", None)  # a cancelled request is one it was serving
             if served is None:
@@ -625,23 +791,28 @@ class LogBuilder:
         else:
             room = np.maximum(self._counted[c] - self._paired[c], 0)
         keep_n = np.minimum(n, room)
-        dropped: tuple[np.ndarray, np.ndarray, pa.Array] | None = None
+        dropped: _Lines | None = None
         if (keep_n < n).any():
-            (t, ids), (t_d, ids_d) = _carve(n, [keep_n, n - keep_n], t, ids)
-            dropped = (n - keep_n, t_d, ids_d)
+            (t, ids, fields), (t_d, ids_d, f_d) = _carve(n, [keep_n, n - keep_n], t, ids, fields)
+            dropped = (n - keep_n, t_d, ids_d, f_d)
             n = keep_n
         if n.sum() == 0:
-            return n, t, ids, dropped
+            return n, t, ids, fields, dropped
+        # What both lines name beside the request id: the cache key, the message id.
+        fields = dict(fields)
+        shared = SHARED_FIELD.get(st.kinds[c])
+        if shared is not None:
+            fields[shared] = self._field(shared, Group(c, 0, "", n), np.zeros(int(n.sum()), np.int64), int(n.sum()), {})
         # The callee answers (or is cancelled) just before its caller logs the outcome.
         floor = st.t[np.repeat(np.arange(st.T), n)]
         t_callee = t.copy()
         t_callee[:, 0] = np.maximum(t[:, 0] - self.rng.random(len(t)) * 0.05, floor)
         if mode == "upstream":
             self._paired[c] += n
-            self.errors(c, n, self._sigma[c], ids=ids, t=t_callee, depth=depth + 1)
+            self.errors(c, n, self._sigma[c], ids=ids, t=t_callee, depth=depth + 1, only=answer, fields=fields)
         else:
             caller = st.scenario.services[i]
-            tpl = CANCELLED.get(st.kinds[c], CANCELLED["http"])
+            tpl = CANCELLED.get(st.kinds[c]) or CANCELLED_ELSEWHERE[st.kinds[c]]
             self.add(
                 c,
                 tpl,
@@ -651,19 +822,15 @@ class LogBuilder:
                 ms_fixed=float(caller.timeout_ms),
                 ids=ids,
                 t=t_callee,
+                fields=fields or None,
             )
-        return n, t, ids, dropped
+        return n, t, ids, fields, dropped
 
-    def _worded_shares(self, c: int) -> list[tuple[str, np.ndarray]]:
-        """Share of a callee's failures due to each of its fault sources that has caller-side
-        error words, against everything else that fails it (overload, its own callees)."""
-        st = self.st
-        own = {src: np.broadcast_to(r, (st.T,)) for src, r in st.err_src[c].items()}
-        worded = [src for src in own if self._has_caller_words(src)]
-        if not worded:
-            return []
-        total = sum(own.values()) + st.overload[c] + np.maximum(st.err[c] - st.own_err[c], 0.0)
-        return [(src, own[src] / np.maximum(total, 1e-12)) for src in worded]
+    def _loses_instances(self, source: str) -> bool:
+        """A fault that takes the upstream's instances away (health checks then mark them down),
+        rather than one that breaks the way to them (DNS, TLS, the network)."""
+        kind, _ = self._fault_of(source)
+        return kind is not None and kind.name in INSTANCE_LOSS
 
     def _has_caller_words(self, source: str) -> bool:
         kind, key = self._fault_of(source)
@@ -819,40 +986,127 @@ class LogBuilder:
         }
 
     def _span_lines(self, host_offsets: np.ndarray) -> dict | None:
-        """One line per sampled span, carrying its trace id, so a learner can go from an error
-        line to its trace and back. Written at the span's end, as request logs are."""
+        """One line per sampled span of a service that knows the trace context, in its own voice
+        and carrying the trace id (in the line's text too, as OpenTelemetry's log correlation
+        writes it), so a learner can go from an error line to its trace and back. Written at the
+        span's end, as request logs are. A cache or a broker knows no trace context (its span is
+        its caller's client span): no line of theirs; a database has it in the statement's
+        comment (sqlcommenter's traceparent)."""
         spans = self.spans
         if spans is None or spans.empty:
             return None
         idx = {name: i for i, name in enumerate(self.st.names)}
         svc = spans["service"].map(idx).to_numpy()
-        keep = np.array([self.st.kinds[i] != "external" for i in svc], dtype=bool)
+        keep = np.array([self.st.kinds[i] in SPAN_LINE_KINDS for i in svc], dtype=bool)
         spans, svc = spans[keep], svc[keep]
         if spans.empty:
             return None
-        failed = (spans["status"] == "error").to_numpy()
-        ms = np.maximum(np.rint(spans["duration_ms"].to_numpy()), 1).astype(np.int64).astype(str)
-        names = spans["name"].to_numpy().astype(str)
-        text = np.where(
-            failed,
-            np.char.add(
-                np.char.add(np.char.add(names, " failed after "), ms),
-                np.char.add("ms: ", spans["message"].to_numpy().astype(str)),
-            ),
-            np.char.add(np.char.add(np.char.add(names, " completed in "), ms), "ms"),
-        )
         n = len(spans)
+        failed = (spans["status"] == "error").to_numpy()
+        ms = np.maximum(np.rint(spans["duration_ms"].to_numpy()), 1).astype(np.int64)
+        names = spans["name"].to_numpy().astype(object)
+        message = spans["message"].to_numpy().astype(object)
+        trace_ids = spans["trace_id"].to_numpy().astype(object)
+        span_ids = spans["span_id"].to_numpy().astype(object)
+        cancelled = np.char.startswith(message.astype(str), "context canceled")
+        text = np.empty(n, dtype=object)
+        for i in np.unique(svc):
+            mine = svc == i
+            text[mine] = self._span_texts(
+                int(i), names[mine], message[mine], failed[mine], ms[mine], trace_ids[mine], span_ids[mine]
+            )
         n_hosts = np.array([len(self.hosts[i]) for i in svc])
         return {
             "t": np.minimum(
                 spans["t"].to_numpy() + spans["duration_ms"].to_numpy() / 1000.0, self.st.scenario.duration
             ),
             "service": svc.astype(np.int32),
-            "level": np.where(failed, LEVEL_CODE["ERROR"], LEVEL_CODE["INFO"]).astype(np.int8),
+            # A call its caller gave up on is a cancellation (WARN, as its request line says), not
+            # this service's failure.
+            "level": np.where(
+                failed, np.where(cancelled, LEVEL_CODE["WARN"], LEVEL_CODE["ERROR"]), LEVEL_CODE["INFO"]
+            ).astype(np.int8),
             "host": host_offsets[svc] + (self.rng.random(n) * n_hosts).astype(np.int64),
             "message": pa.array(text.tolist(), pa.string()),
             "trace_id": spans["trace_id"].to_numpy(),
         }
+
+    def _span_texts(
+        self,
+        i: int,
+        names: np.ndarray,
+        message: np.ndarray,
+        failed: np.ndarray,
+        ms: np.ndarray,
+        trace_ids: np.ndarray,
+        span_ids: np.ndarray,
+    ) -> np.ndarray:
+        """The lines of one service's spans: the request line of its voice with the status it
+        answered (the status the traces and its callers tell), and the trace context."""
+        kind = self.st.kinds[i]
+        n = len(names)
+        route = np.char.replace(names.astype(str), " (retry)", "")
+        ms_s = ms.astype(str).astype(object)
+        ctx = " trace_id=" + trace_ids + " span_id=" + span_ids
+        connect = np.char.startswith(route, "connect ")
+        out = np.empty(n, dtype=object)
+        if connect.any():  # the caller's own client span: its connect failed
+            peer = np.char.replace(route[connect], "connect ", "").astype(object)
+            out[connect] = "call to " + peer + " failed: " + message[connect] + ctx[connect]
+        own = ~connect
+        if not own.any():
+            return out
+        m, f, d, c = message[own], failed[own], ms_s[own], ctx[own]
+        # A proxy's line and its upstream's name the same path in one trace: the resource's id
+        # is derived from the trace id and the route, not drawn.
+        tpl, which = np.unique(route[own], return_inverse=True)
+        salt = np.array([zlib.crc32(x.encode()) for x in tpl.tolist()], dtype=np.int64)[which]
+        nums = ((_hex_number(trace_ids[own]) + salt) % 98999 + 1000).astype(str).astype(object)
+        if kind == "db":
+            q = self._queries(i)[0]
+            pick = self.rng.integers(0, len(q), len(m))
+            if i in self.st.ops:  # the span's operation: a write statement on UPDATE, a read on SELECT
+                writes = np.asarray(self._slot_kind[i], dtype=bool)
+                want = np.char.startswith(route[own].astype(str), "UPDATE")
+                for flag in (True, False):
+                    slots = np.flatnonzero(writes == flag)
+                    rows = np.flatnonzero(want == flag)
+                    if len(slots) and len(rows):
+                        pick[rows] = slots[self.rng.integers(0, len(slots), len(rows))]
+            stmt = np.asarray(q.take(pa.array(pick)).to_pylist(), dtype=object)
+            trace = " /*traceparent='00-" + trace_ids[own] + "-" + span_ids[own] + "-01'*/"
+            err = np.where(
+                np.char.startswith(m.astype(str), "context canceled"), "canceling statement due to user request", m
+            )
+            out[own] = np.where(
+                f,
+                "ERROR:  " + err + "; statement: " + stmt + trace,
+                "duration: " + d + " ms statement: " + stmt + trace,
+            )
+            return out
+        if kind == "worker":
+            out[own] = np.where(
+                f,
+                "job " + nums + " failed after " + d + 'ms: error="' + m + '"' + c,
+                "processed job " + nums + " in " + d + "ms" + c,
+            )
+            return out
+        # http, lb: the route with a concrete id, the status it answered, the time it took.
+        parts = np.char.partition(route[own], ":id")
+        path = parts[:, 0].astype(object) + np.where(parts[:, 1] != "", nums, "") + parts[:, 2].astype(object)
+        code = np.full(len(m), "200", dtype=object)
+        if f.any():
+            code[f] = answer_codes(kind, m[f])
+        if kind == "lb":
+            sec = (ms[own] // 1000).astype(str).astype(object) + "." + np.char.zfill((ms[own] % 1000).astype(str), 3)
+            ip = np.asarray(self._caller_pods(i)[1].to_pylist(), dtype=object)
+            who = ip[self.rng.integers(0, len(ip), len(m))]
+            line = who + ' "' + path + ' HTTP/1.1" ' + code + " 0 rt=" + sec
+            out[own] = np.where(f, line + ' error="' + m + '"' + c, line + c)
+            return out
+        line = path + " " + code + " " + d + "ms"
+        out[own] = np.where(f, line + ' error="' + m + '"' + c, line + c)
+        return out
 
     def _render_chunked(self, g: Group, bucket: np.ndarray) -> list[pa.Array]:
         n = len(bucket)
@@ -881,6 +1135,8 @@ class LogBuilder:
         self, name: str, g: Group, bucket: np.ndarray, n: int, drawn: dict[str, np.ndarray], lo: int = 0
     ) -> pa.Array | str:
         rng, pools = self.rng, self.pools
+        if g.fields is not None and name in g.fields:
+            return g.fields[name].slice(lo, n)  # the same request as another service's line
         pick = lambda pool: pool.take(pa.array(rng.integers(0, len(pool), n)))  # noqa: E731
         if name in ("ms", "sec"):
             if "ms" not in drawn:  # {ms} and {sec} in one line are the same duration
@@ -993,18 +1249,22 @@ def _lb_access(tpl: Template, code: str) -> Template:
     return Template(line, tpl.level, tpl.side)
 
 
-def _carve(n: np.ndarray, parts: list[np.ndarray], t: np.ndarray, ids: pa.Array) -> list[tuple[np.ndarray, pa.Array]]:
+def _carve(
+    n: np.ndarray, parts: list[np.ndarray], t: np.ndarray, ids: pa.Array, fields: dict[str, pa.Array] | None = None
+) -> list[tuple[np.ndarray, pa.Array, dict[str, pa.Array]]]:
     """Hand out lines laid out bucket by bucket (`n` per bucket) to parts with per-bucket counts
-    `parts` (adding up to `n`): each part keeps its lines' times and ids, bucket by bucket."""
+    `parts` (adding up to `n`): each part keeps its lines' times, ids and shared fields."""
     T = len(n)
     bucket = np.repeat(np.arange(T), n)
     pos = np.arange(len(bucket)) - (np.cumsum(n) - n)[bucket]
     out = []
     lo = np.zeros(T, dtype=np.int64)
+    fields = fields or {}
     for p in parts:
         hi = lo + p
         mask = (pos >= lo[bucket]) & (pos < hi[bucket])
-        out.append((t[mask], ids.filter(pa.array(mask))))
+        keep = pa.array(mask)
+        out.append((t[mask], ids.filter(keep), {k: v.filter(keep) for k, v in fields.items()}))
         lo = hi
     return out
 
@@ -1036,6 +1296,13 @@ def take_in_slices(values: pa.ChunkedArray, order: np.ndarray) -> pa.ChunkedArra
         out.append(big.slice(start, stop - start).cast(pa.string()))
         start = stop
     return pa.chunked_array(out, type=pa.string())
+
+
+def _hex_number(hex_ids: np.ndarray) -> np.ndarray:
+    """The first 6 hex digits of each id as a number, without a Python call per id."""
+    raw = np.asarray(hex_ids, dtype="S6").view(np.uint8).reshape(-1, 6).astype(np.int64)
+    digits = np.where(raw >= ord("a"), raw - ord("a") + 10, raw - ord("0"))
+    return digits @ (16 ** np.arange(5, -1, -1, dtype=np.int64))
 
 
 def _pod_ip(host: str) -> str:

@@ -48,12 +48,10 @@ def synthesize_with_state(
     """The telemetry and the state it was rendered from (what an action resumes: see actions.act)."""
     seed = scenario.seed if seed is None else seed
     step = progress or (lambda _what, _frac: None)
-    phys_rng, metric_rng, log_rng, trace_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4))
-    n_buckets = max(1, math.ceil(scenario.duration / scenario.grid))
-    t = np.arange(n_buckets) * scenario.grid
+    phys_rng, metric_rng, log_rng, trace_rng = _streams(seed)
 
     step("physics", 0.0)
-    st, truth = simulate(scenario, t, phys_rng)
+    st, truth = simulate(scenario, _grid(scenario), phys_rng)
     budget.check(scenario, st)  # before anything big is drawn or rendered
     metrics, spans, logs = render(st, seed, metric_rng, log_rng, trace_rng, step)
     step("events", 0.9)
@@ -76,6 +74,22 @@ def synthesize_with_state(
         tel = merge(tel, imported_signals(scenario))
     step("done", 1.0)
     return tel, st
+
+
+def simulate_state(scenario: Scenario, seed: int | None = None) -> State:
+    """The state a synthesis renders, without rendering it: what an action on an incident read
+    from the cache resumes (actions.act), at a fraction of a synthesis's cost."""
+    seed = scenario.seed if seed is None else seed
+    return simulate(scenario, _grid(scenario), _streams(seed)[0])[0]
+
+
+def _streams(seed: int) -> tuple[np.random.Generator, ...]:
+    """The physics', metrics', logs' and traces' generators, each its own child of the seed."""
+    return tuple(np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4))
+
+
+def _grid(scenario: Scenario) -> np.ndarray:
+    return np.arange(max(1, math.ceil(scenario.duration / scenario.grid))) * scenario.grid
 
 
 def render(

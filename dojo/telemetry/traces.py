@@ -9,6 +9,8 @@ caller with retries makes more attempts (which is how a retry storm looks in a w
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -18,6 +20,7 @@ from .faults import FAULTS
 from .opspans import op_call_weight, op_draws, op_names, op_own
 from .physics import Z99, State
 from .routes import service_api, span_name
+from .statuses import HTTP_ANSWERING, answer_codes
 
 MAX_NODES = 120
 MAX_RETRY_SPANS = 10  # as many as a retry policy may ask for, so traces and metrics agree
@@ -79,8 +82,33 @@ def _conn_message(st: State, c: int, bucket: np.ndarray) -> np.ndarray:
         return np.full(len(bucket), "connection refused", dtype=object)
     names = list(srcs)
     rates = np.array([np.broadcast_to(srcs[n], (st.T,)) for n in names])
-    msgs = [_span_message(st.scenario.timeline[int(n[2:].partition(":")[0])]) for n in names]
+    msgs = [_conn_words(st, c, st.scenario.timeline[int(n[2:].partition(":")[0])]) for n in names]
     return np.array(msgs, dtype=object)[rates.argmax(axis=0)[bucket]]
+
+
+_CALL_PREFIX = re.compile(r"^call to \{peer\} failed: ")
+_REQUEST_ID = re.compile(r"\s*\(request_id=\{id\}\)|,?\s*request_id=\{id\}")
+
+
+def _conn_words(st: State, c: int, ev) -> str:
+    """A failed connect's status message in the words its callers log for it (the exception a
+    client records on its span is the one it logs): the fault's caller-side line with the
+    request id left out; the fault's short span message where those words need a line's fields."""
+    kind = voice(ev)
+    short = _span_message(ev)
+    if kind is None:
+        return short
+    params = {k: f"{v:g}" if isinstance(v, float) else str(v) for k, v in kind.resolve_params(ev.params).items()}
+    for tpl in kind.error_logs:
+        if tpl.side != "caller" or tpl.level != "ERROR":
+            continue
+        text = _REQUEST_ID.sub("", _CALL_PREFIX.sub("", tpl.text))
+        try:
+            words = text.format(peer=st.names[c], **params)
+        except (KeyError, IndexError, ValueError):
+            continue  # a field only a line has ({service}, {ms}): keep the short message
+        return words
+    return short
 
 
 def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
@@ -187,11 +215,18 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                     still = again & f
                 call_fail = still
                 peer = sc.services[c].name
+                # A caller knows that its call failed and the status it got, not why: the cause
+                # is on the callee's span.
+                failed_call = np.full(n, f"call to {peer} failed", dtype=object)
+                kind_c = st.kinds[c]
+                if kind_c in HTTP_ANSWERING:
+                    got = present[ch] & failed[ch] & ~timed_out
+                    if got.any():
+                        failed_call[got] = f"call to {peer} failed: " + answer_codes(kind_c, message[ch][got])
                 child_msg = np.where(
                     conn[ch],
                     _conn_message(st, c, bucket),
-                    # A caller knows that its call failed, not why: the cause is on the callee's span.
-                    np.where(timed_out, f"deadline exceeded calling {peer}", f"call to {peer} failed"),
+                    np.where(timed_out, f"deadline exceeded calling {peer}", failed_call),
                 )
                 msg = np.where(call_fail & (msg == ""), child_msg, msg)
                 fail_any |= call_fail
@@ -227,7 +262,11 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                         "span_id": span_ids[j][m],
                         "parent_id": span_ids[parent][m] if parent >= 0 else "",
                         "service": sc.services[s].name,
-                        "name": op_names(st, s, op_of[j])[m] if j in op_of else _span_name(st, s, nodes, parent),
+                        "name": op_names(st, s, op_of[j])[m]
+                        if j in op_of
+                        else _lb_names(st, j, nodes, children, present | conn)[m]
+                        if st.kinds[s] == "lb"
+                        else _span_name(st, s, nodes, parent),
                         "t": start[j][m],
                         "duration_ms": np.round(dur[j][m], 3),
                         "status": np.where(failed[j][m], "error", "ok"),
@@ -294,6 +333,20 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
         )
     spans = pd.concat(frames, ignore_index=True)
     return spans.sort_values(["t", "trace_id", "span_id"], kind="stable", ignore_index=True)
+
+
+def _lb_names(st: State, j: int, nodes, children, reached: np.ndarray) -> np.ndarray:
+    """A balancer's span is named by the route of an upstream it forwarded that request to (the
+    physics sends a balancer's every request to each of its upstreams, so a trace may reach two)."""
+    s = nodes[j][0]
+    out = np.full(reached.shape[1], _span_name(st, s, nodes, -1), dtype=object)
+    http = [ch for ch in children[j] if st.kinds[nodes[ch][0]] == "http"]
+    # Half the traces name the last upstream reached, half the first, so both routes show.
+    second = np.arange(reached.shape[1]) % 2 == 1
+    for order, where in ((http, ~second), (http[::-1], second)):
+        for ch in order:
+            out[reached[ch] & where] = _span_name(st, nodes[ch][0], nodes, j)
+    return out
 
 
 def svc_timeout(st: State, parent: int, nodes) -> float:

@@ -25,14 +25,15 @@ from textual.binding import Binding
 from . import WIDGETS_CSS
 from .commands import BindingCommands
 from .engine_thread import EngineThread
+from .play_app import PlayApp
 from .prepare import PlaySettings
-from .screens.library import LibraryScreen
 
 if TYPE_CHECKING:  # pragma: no cover - imported on the engine thread when needed
     from dojo.engine.session import Session
     from dojo.store import Store
 
     from .prepare import Feeds
+    from .screens.library import LibraryScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
 # What opening a scenario will need, in the order it needs it. Not the synthesizer (faker, the
@@ -47,12 +48,19 @@ WARM = (
 )
 
 
+def _library() -> type[LibraryScreen]:
+    """The library screen's class: imported when first shown, so `dojo play` does without it."""
+    from .screens.library import LibraryScreen
+
+    return LibraryScreen
+
+
 def _import_all(modules: tuple[str, ...]) -> None:
     for name in modules:
         importlib.import_module(name)
 
 
-class DojoApp(App[None]):
+class DojoApp(PlayApp):
     CSS_PATH = [WIDGETS_CSS, "app.tcss"]
     TITLE = "debugging dojo"
     # Screens reflow by the terminal's size: an 80x24 laptop terminal to a 200x60 monitor.
@@ -90,9 +98,14 @@ class DojoApp(App[None]):
         self.left_open: tuple[str, int] | None = None  # an attempt quit unfinished: (scenario id, attempt)
 
     async def on_mount(self) -> None:
-        self.push_screen(LibraryScreen(self.scenarios))
-        if self.play_ref is not None:
-            await self.open_briefing(self.play_ref, self.settings)
+        if self.play_ref is None:
+            self.push_screen(_library()(self.scenarios))
+            return
+        # `dojo play`: straight to the briefing, its module imported here (it imports nothing
+        # heavy) rather than queued on the engine thread; the library is made when asked for.
+        from .screens.briefing import BriefingScreen
+
+        await self.push_screen(BriefingScreen(self.play_ref, self.settings))
 
     async def screen_class(self, module: str, name: str) -> type:
         """A screen class, its module imported on the engine thread."""
@@ -172,10 +185,13 @@ class DojoApp(App[None]):
 
     async def back_to_library(self) -> None:
         await self.close_session()
-        while not isinstance(self.screen, LibraryScreen) and len(self.screen_stack) > 1:
+        library = _library()
+        while not isinstance(self.screen, library) and len(self.screen_stack) > 1:
             await self.pop_screen()
-        if isinstance(self.screen, LibraryScreen):
+        if isinstance(self.screen, library):
             self.screen.reload_records()
+        else:  # opened by `dojo play`: the library was never made
+            await self.push_screen(library(self.scenarios))
 
     # -- actions -------------------------------------------------------------------------------
 

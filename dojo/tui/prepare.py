@@ -2,7 +2,8 @@
 the Session with its clocks held, and gather what the workspace panes are fed.
 
 All of it is slow (the model and its fault library, numpy, pandas, pyarrow and faker are imported
-here, not at start-up) and runs on the engine thread while the briefing is on screen.
+here, not at start-up) and runs on the engine thread while the briefing is on screen. Only
+`kept_card` runs before the briefing's first paint: it reads the standard library's way.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ class Feeds:
     Telemetry of the TUI's own), with the metric cube the panes index by built here, off the UI."""
 
     logs: Any  # pa.Table, sorted by t
-    spans: Any  # pd.DataFrame
     events: Any  # pd.DataFrame: alerts and changes
     cube: Any  # MetricCube
     start: datetime
@@ -43,6 +43,7 @@ class Feeds:
     alerts: list = field(default_factory=list)
     paged_service: str | None = None
     signals: Any = None  # the engine's Signals over `logs`: the log pane filters there (data.log_rows)
+    trace_services: list[str] = field(default_factory=list)  # the services some span is from
 
     @classmethod
     def of(cls, session) -> "Feeds":
@@ -50,12 +51,13 @@ class Feeds:
 
         sig = session.signals
         sc = session.scenario
+        traced = set(sig.spans["service"].unique())
         page = session.briefing().page
         paged = next((a.service for a in sc.alerts if a.name in page), sc.alerts[0].service if sc.alerts else None)
         return cls(
-            logs=sig.log_table, spans=sig.spans, events=sig.events, cube=MetricCube(sig.tel.metrics, sig.grid),
+            logs=sig.log_table, events=sig.events, cube=MetricCube(sig.tel.metrics, sig.grid),
             start=sig.tel.start, duration=sig.end, services=list(sc.services), alerts=list(sc.alerts),
-            paged_service=paged, signals=sig,
+            paged_service=paged, signals=sig, trace_services=[s for s in sig.services if s in traced],
         )  # fmt: skip
 
 
@@ -67,6 +69,30 @@ def load(ref) -> Any:
     if isinstance(ref, Scenario):
         return ref
     return load_scenario(ref if isinstance(ref, Path) else resolve_scenario(str(ref)))
+
+
+def load_or_problem(ref) -> tuple[Any, str | None]:
+    """`load`, with a scenario that does not load as the text to show instead (engine thread)."""
+    from dojo.scenario import ScenarioErrors
+
+    try:
+        return load(ref), None
+    except ScenarioErrors as exc:
+        return None, "This scenario does not load:\n" + "\n".join(str(e) for e in exc.errors)
+
+
+def open_or_problem(scenario, store, settings: PlaySettings, synthesize=None, progress=None) -> tuple[Any, str | None]:
+    """`open_attempt`, with an attempt that cannot open as the text to show instead (engine thread)."""
+    from dojo.engine.errors import EngineError
+    from dojo.scenario import ScenarioErrors
+    from dojo.store import StoreError
+
+    try:
+        return open_attempt(scenario, store, settings, synthesize, progress), None
+    except (EngineError, StoreError) as exc:
+        return None, str(exc)
+    except ScenarioErrors as exc:  # over the size budget: refused before anything is drawn
+        return None, "This scenario is too big to play:\n" + "\n".join(str(e) for e in exc.errors)
 
 
 def open_attempt(
@@ -117,3 +143,57 @@ def release(session) -> None:
     source = session.clock.source
     if isinstance(source, HeldTime):
         source.release()
+
+
+def briefing_card(session) -> dict:
+    """What the briefing screen shows of an opened attempt, as plain data: `Session.briefing()`,
+    the scenario's tags and objectives, and the scoring constants the rules quote."""
+    from dojo.engine.scoring import BASE_PER_DIFFICULTY, EVIDENCE_WEIGHT
+    from dojo.engine.session import MAX_PINS
+
+    sc = session.scenario
+    return {
+        "briefing": session.briefing().to_dict(),
+        "tags": list(sc.tags),
+        "objectives": list(getattr(sc, "objectives", None) or []),
+        "base_per_difficulty": BASE_PER_DIFFICULTY,
+        "evidence_weight": EVIDENCE_WEIGHT,
+        "max_pins": MAX_PINS,
+    }
+
+
+def kept_card(ref, settings: PlaySettings) -> dict | None:
+    """The briefing card kept when this scenario was last opened with these settings, if its
+    file, the code and its cached incident are unchanged (dojo.telemetry.fastopen). A resumed
+    attempt has its own page time: it is never shown from a card."""
+    from dojo.telemetry import cache
+
+    if settings.resume is not None or not cache.enabled():
+        return None
+    from dojo.telemetry.fastopen import read_card
+
+    return read_card(cache.cache_dir(), ref, settings.seed)
+
+
+def card_source(ref, settings: PlaySettings) -> str | None:
+    """Where a card for `ref` will be kept, taken before the scenario is loaded (engine thread)."""
+    from dojo.telemetry import cache
+
+    if settings.resume is not None or not cache.enabled():
+        return None
+    from dojo.telemetry.fastopen import card_source as source
+
+    return source(ref.file if hasattr(ref, "file") and ref.file else ref, settings.seed)
+
+
+def keep_card(source: str, settings: PlaySettings, scenario, card: dict) -> None:
+    """Keep `card` under `source` (card_source) for the next open (engine thread; best effort)."""
+    from dojo.telemetry import cache
+    from dojo.telemetry.fastopen import write_card
+
+    key = cache.cache_key(scenario, settings.seed)
+    if not (cache.cache_dir() / key / "meta.json").is_file():
+        return  # not cached (over the limit, an unwritable folder): no card for what is not kept
+    imports = scenario.imports.files() if scenario.imports is not None else {}
+    base = scenario.base_dir or Path(".")
+    write_card(cache.cache_dir(), source, key, card, {k: base / v for k, v in imports.items()})

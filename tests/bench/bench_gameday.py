@@ -1,7 +1,7 @@
 """Game day benchmark: 50 teams x 3 members playing one game, on SQLite and on PostgreSQL.
 
     python tests/bench/bench_gameday.py [--teams 50] [--members 3] [--seconds 40] [--procs 5]
-                                        [--only sqlite|postgresql]
+                                        [--only sqlite|postgresql] [--profile]
 
 Each member is a headless client (a TeamSession, as `dojo play --headless --join` drives) doing
 what people do: about one query a second, a hypothesis or a pin every 30 s (the first at a random
@@ -19,6 +19,9 @@ Figures, per database:
   pause       from the pause's commit to the last client that saw the game paused
   console     one refresh of the facilitator's status with every team (incremental, as the console
               does every second) and a full fold from nothing (a restarted console)
+  --profile   where an action's time goes: each SQL statement's round trip as the clients timed it
+              (p50/p99/calls, and the share of action time spent waiting on the database), and on
+              PostgreSQL the server's own time per statement (pg_stat_statements, nested included)
 Budgets (issue 13): 0 lost; action p99 <= 100 ms on SQLite, <= 50 ms on PostgreSQL; pause <= 2 s.
 PostgreSQL is a throwaway server from the machine's binaries (see tests/gameday/pg.py).
 Exit status 1 if a budget is missed.
@@ -49,7 +52,7 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
 
 
-def client(store, signals, code, name, seconds, t0, pause_box, out, wrong_first, diagnoser):
+def client(store, signals, code, name, seconds, t0, pause_box, out, wrong_first, diagnoser, timing=None):
     from dojo.gameday.team import TeamSession
 
     rng = random.Random(hash(name))
@@ -62,6 +65,8 @@ def client(store, signals, code, name, seconds, t0, pause_box, out, wrong_first,
     diagnosed = False
     while time.monotonic() < end:
         started = time.monotonic()
+        if timing is not None:
+            timing.db = 0.0
         kind = "query"
         try:
             if time.monotonic() >= next_journal:
@@ -93,6 +98,8 @@ def client(store, signals, code, name, seconds, t0, pause_box, out, wrong_first,
             if "over" not in str(exc) and "already pinned" not in str(exc) and "at most" not in str(exc):
                 out.append(("error", name, str(exc)))
         lat.append((kind, time.monotonic() - started))
+        if timing is not None:
+            out.append(("db", kind, time.monotonic() - started, timing.db))
         if rng.random() < 0.2:
             # The floor under every action, in the same run: one bare statement through the same
             # pool, threads and machine load. Action latency minus this is the game's own cost.
@@ -102,11 +109,34 @@ def client(store, signals, code, name, seconds, t0, pause_box, out, wrong_first,
         if seen_pause is None and pause_box.get("server_t") is not None and s.phase() == "paused":
             seen_pause = s.clock.server() - pause_box["server_t"]
         time.sleep(max(0.0, 1.0 - (time.monotonic() - started)) * rng.uniform(0.8, 1.2))
-    out.append(("client", name, acked, lat, seen_pause))
-    s.gstore.close()
+    # The clock after the pause and resume: what this member's game time says against the server's.
+    s.sync()
+    mine = s.clock.state.running_s(s.clock.server())
+    truth = store.server_now()
+    out.append(("client", name, acked, lat, seen_pause, (s.clock.state.paused_s, mine, truth)))
 
 
-def process_main(url, codes, seconds, t0_wall, pause_q, result_q, members, proc_index):
+def instrument(engine, out):
+    """Time every statement's round trip on this engine (client side): per statement text and, per
+    thread, the sum for the action under way."""
+    from sqlalchemy import event
+
+    timing = threading.local()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany):
+        conn.info.setdefault("t", []).append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, parameters, context, executemany):
+        took = time.perf_counter() - conn.info["t"].pop()
+        out.append(("stmt", " ".join(statement.split())[:90], took))
+        timing.db = getattr(timing, "db", 0.0) + took
+
+    return timing
+
+
+def process_main(url, codes, seconds, t0_wall, pause_q, result_q, members, proc_index, profile=False):
     from dojo.engine.queries import Signals
     from dojo.gameday.team import load_game_scenario
     from dojo.store.games import GameStore
@@ -119,6 +149,8 @@ def process_main(url, codes, seconds, t0_wall, pause_q, result_q, members, proc_
     signals = Signals(synthesize(sc, seed=int(game.settings["seed"])))
     # A few connections per process: PostgreSQL's default allows 100 in all.
     store = GameStore(url, pool_size=12)
+    out: list = []
+    timing = instrument(store.engine, out) if profile else None
     pause_box: dict = {}
     sys.setswitchinterval(0.001)  # many mostly idle threads: hand the GIL to a waiting writer sooner
 
@@ -129,14 +161,13 @@ def process_main(url, codes, seconds, t0_wall, pause_q, result_q, members, proc_
     # Every process starts at the same wall instant, after everyone has synthesized.
     time.sleep(max(0.0, t0_wall - time.time()))
     t0 = time.monotonic()
-    out: list = []
     threads = []
     for number, code in codes:
         for m in range(members):
             name = f"p{proc_index}t{number}m{m}"
             th = threading.Thread(
                 target=client,
-                args=(store, signals, code, name, seconds, t0, pause_box, out, number % 3 == 0, m == 0),
+                args=(store, signals, code, name, seconds, t0, pause_box, out, number % 3 == 0, m == 0, timing),
             )
             th.start()
             threads.append(th)
@@ -147,7 +178,7 @@ def process_main(url, codes, seconds, t0_wall, pause_q, result_q, members, proc_
     result_q.put(out)
 
 
-def run(url: str, label: str, teams: int, members: int, seconds: float, procs: int) -> dict:
+def run(url: str, label: str, teams: int, members: int, seconds: float, procs: int, profile: bool = False) -> dict:
     from dojo.gameday.game import Facilitator, create_game
     from dojo.scenario import load_scenario, resolve_scenario
     from dojo.store.games import GameStore
@@ -164,7 +195,8 @@ def run(url: str, label: str, teams: int, members: int, seconds: float, procs: i
     t0_wall = time.time() + 12.0  # time for each process to import and synthesize
     workers = [
         ctx.Process(
-            target=process_main, args=(url, codes[i::procs], seconds, t0_wall, pause_qs[i], result_q, members, i)
+            target=process_main,
+            args=(url, codes[i::procs], seconds, t0_wall, pause_qs[i], result_q, members, i, profile),
         )
         for i in range(procs)
     ]  # fmt: skip
@@ -194,6 +226,11 @@ def run(url: str, label: str, teams: int, members: int, seconds: float, procs: i
     # Events in the store written by members (everything on the team streams but the 'started' and
     # facilitator hints) against what they were told was written.
     view = fac.refresh()
+    marks = {g.kind: g.server_t for g in view.game_events}
+    span = marks["resumed"] - marks["paused"]
+    clocks = [r[5] for r in clients]
+    clock_wrong = sum(1 for paused_s, _, _ in clocks if paused_s != span)
+    clock_gap = max(abs(mine - (truth - marks["started"] - span)) for _, mine, truth in clocks)
     stored = sum(1 for t in view.teams.values() for g in t.events if g.actor != "system" and g.kind != "left")
     t = time.perf_counter()
     for _ in range(5):
@@ -202,6 +239,8 @@ def run(url: str, label: str, teams: int, members: int, seconds: float, procs: i
     t = time.perf_counter()
     Facilitator(store, created.game_id, created.key).status()
     full_ms = (time.perf_counter() - t) * 1000
+    if profile:
+        print_profile(label, store, results)
     store.close()
     return {
         "db": label, "clients": len(clients), "errors": len(errors), "first_error": errors[0][2] if errors else "",
@@ -210,9 +249,48 @@ def run(url: str, label: str, teams: int, members: int, seconds: float, procs: i
         "write_p50_ms": pct(lat_write, 50) * 1000, "write_p99_ms": pct(lat_write, 99) * 1000,
         "floor_p50_ms": pct(lat_floor, 50) * 1000, "floor_p99_ms": pct(lat_floor, 99) * 1000,
         "pause_all_s": max((s for s in seen if s is not None), default=float("nan")),
-        "pause_missed": sum(1 for s in seen if s is None), "console_ms": console_ms, "console_full_ms": full_ms,
+        "pause_missed": sum(1 for s in seen if s is None),
+        "clock_wrong": clock_wrong, "clock_gap_ms": clock_gap * 1000,
+        "console_ms": console_ms, "console_full_ms": full_ms,
         "events_total": view.cursor,
     }  # fmt: skip
+
+
+def print_profile(label, store, results) -> None:
+    stmts: dict[str, list[float]] = {}
+    for r in results:
+        if r[0] == "stmt":
+            stmts.setdefault(r[1], []).append(r[2])
+    print(f"\n[{label}] statements as the clients timed them (round trip):")
+    for text, xs in sorted(stmts.items(), key=lambda kv: -sum(kv[1]))[:10]:
+        print(f"  {len(xs):6d} calls  p50 {pct(xs, 50) * 1000:6.1f} ms  p99 {pct(xs, 99) * 1000:7.1f} ms  {text}")
+    shares = [r for r in results if r[0] == "db"]
+    for kind in sorted({r[1] for r in shares}):
+        xs = [r for r in shares if r[1] == kind]
+        rest = [r[2] - r[3] for r in xs]
+        db = [r[3] for r in xs]
+        print(
+            f"  {kind:10s} {len(xs):6d}: database p50 {pct(db, 50) * 1000:.1f} / p99 {pct(db, 99) * 1000:.1f} ms,"
+            f" the rest (engine, Python, GIL) p50 {pct(rest, 50) * 1000:.1f} / p99 {pct(rest, 99) * 1000:.1f} ms"
+        )
+    if store.dialect != "postgresql":
+        return
+    import sqlalchemy as sa
+
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT calls, total_exec_time, mean_exec_time, max_exec_time, query FROM pg_stat_statements "
+                "ORDER BY total_exec_time DESC LIMIT 10"
+            )
+        ).all()
+    print(f"[{label}] the server's own time per statement (pg_stat_statements):")
+    for r in rows:
+        q = " ".join(r.query.split())[:90]
+        print(
+            f"  {r.calls:6d} calls  total {r.total_exec_time:8.0f} ms  mean {r.mean_exec_time:6.2f}"
+            f"  max {r.max_exec_time:7.1f}  {q}"
+        )
 
 
 def main() -> int:
@@ -222,19 +300,27 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=40.0)
     ap.add_argument("--procs", type=int, default=5)
     ap.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
+    ap.add_argument("--profile", action="store_true", help="where an action's time goes (statements, server time)")
     a = ap.parse_args()
     rows = []
     budgets = {"sqlite": 100.0, "postgresql": 50.0}
     if a.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory() as d:
-            rows.append(run(f"sqlite:///{d}/bench.sqlite3", "sqlite", a.teams, a.members, a.seconds, a.procs))
+            url = f"sqlite:///{d}/bench.sqlite3"
+            rows.append(run(url, "sqlite", a.teams, a.members, a.seconds, a.procs, a.profile))
     if a.only in (None, "postgresql"):
         sys.path.insert(0, str(HERE.parents[1] / "tests" / "gameday"))
         from pg import PgServer
 
-        server = PgServer()
+        stats = "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
+        server = PgServer(options=stats if a.profile else "")
         try:
-            rows.append(run(server.url, "postgresql", a.teams, a.members, a.seconds, a.procs))
+            if a.profile:
+                from dojo.store.games import GameStore
+
+                with GameStore(server.url) as s, s.engine.begin() as conn:
+                    conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            rows.append(run(server.url, "postgresql", a.teams, a.members, a.seconds, a.procs, a.profile))
         finally:
             server.close()
     ok = True
@@ -259,7 +345,13 @@ def main() -> int:
             f"  pause      every client paused {r['pause_all_s']:.2f} s after the commit"
             f" ({r['pause_missed']} never saw it)  (budget <= 2 s)"
         )
+        print(
+            f"  clock      after pause/resume: {r['clock_wrong']} of {r['clients']} members leave out other"
+            f" than exactly the paused span; game time within {r['clock_gap_ms']:.0f} ms of the server's"
+            " (budget: 0 wrong)"
+        )
         print(f"  console    refresh {r['console_ms']:.1f} ms; full fold of the game {r['console_full_ms']:.0f} ms")
+        ok &= r["clock_wrong"] == 0
         ok &= r["lost"] == 0 and r["p99_ms"] <= budgets[r["db"]] and r["pause_all_s"] <= 2.0 and not r["pause_missed"]
     print("\nall budgets met" if ok else "\nBUDGET MISSED")
     return 0 if ok else 1

@@ -7,13 +7,16 @@ streaming rather than reading whole files. The input is the sanitize benchmark's
 (nginx access, sshd syslog and application lines, mixed in one file, from Faker pools built once).
 Each figure is a separate process: the peak RSS is that process's own. Baselines on the same
 file in the same run: `wc -l`, and Python reading it line by line (the floor of any per-line
-reader), so a busy machine shows up in them too.
+reader), so a busy machine shows up in them too. Each command runs --runs times (3) and the
+median is kept; the CPU seconds (user + system) are printed beside the wall seconds, as on a
+shared machine they say more than the clock does.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,26 +48,33 @@ answer:
 READ_LINES = "import sys\nn = 0\nfor line in open(sys.argv[1], encoding='utf-8'):\n    n += len(line)\n"
 
 
-def measured(cmd: list[str]) -> tuple[float, float]:
-    """(seconds, peak RSS in MB) of one command in its own process."""
+def measured(cmd: list[str], runs: int = 1, before=None) -> tuple[float, float, float]:
+    """(seconds, CPU seconds, peak RSS in MB) of one command in its own process: the median of
+    `runs` runs (`before` is called ahead of each)."""
     wrapper = (
         "import resource, subprocess, sys, time\n"
         "t = time.perf_counter()\n"
         "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
         "dt = time.perf_counter() - t\n"
         "if r.returncode: sys.exit(r.stderr.decode()[-2000:])\n"
-        "print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(dt, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024)\n"
     )
-    out = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, cwd=ROOT)
-    if out.returncode:
-        raise SystemExit(f"{' '.join(cmd)} failed: {out.stderr}")
-    seconds, peak = out.stdout.split()
-    return float(seconds), float(peak)
+    got = []
+    for _ in range(runs):
+        if before is not None:
+            before()
+        out = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, cwd=ROOT)
+        if out.returncode:
+            raise SystemExit(f"{' '.join(cmd)} failed: {out.stderr}")
+        got.append(tuple(float(x) for x in out.stdout.split()))
+    return tuple(statistics.median(column) for column in zip(*got))  # type: ignore[return-value]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mb", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     from bench_sanitize import write_log
 
@@ -78,24 +88,31 @@ def main() -> None:
         rows = []
         wc = shutil.which("wc")
         if wc:
-            rows.append(("wc -l", *measured([wc, "-l", str(log)])))
-        rows.append(("python: read lines", *measured([sys.executable, "-c", READ_LINES, str(log)])))
-        for label, extra in (("dojo import --no-sanitize", ["--no-sanitize"]), ("dojo import", ["--secret", "b"])):
-            scenario = folder / "bench.yaml"
+            rows.append(("wc -l", *measured([wc, "-l", str(log)], args.runs)))
+        rows.append(("python: read lines", *measured([sys.executable, "-c", READ_LINES, str(log)], args.runs)))
+        scenario = folder / "bench.yaml"
+
+        def fresh() -> None:
             scenario.write_text(SCENARIO)
             shutil.rmtree(folder / "bench.signals", ignore_errors=True)
+
+        for label, extra in (("dojo import --no-sanitize", ["--no-sanitize"]), ("dojo import", ["--secret", "b"])):
             cmd = [sys.executable, "-m", "dojo", "import", str(log), "--scenario", str(scenario), "--service", "web"]
-            rows.append((label, *measured(cmd + extra)))
+            rows.append((label, *measured(cmd + extra, args.runs, fresh)))
         base = rows[-3][1]
-        print(f"{'':28} {'seconds':>8} {'MB/s':>8} {'x read':>8} {'peak MB':>8}")
-        for label, seconds, peak in rows:
-            print(f"{label:28} {seconds:8.2f} {mb / seconds:8.1f} {seconds / base:8.1f} {peak:8.0f}")
-        for label, seconds, peak in rows[-2:]:
+        print(f"median of {args.runs} run(s)")
+        print(f"{'':28} {'seconds':>8} {'MB/s':>8} {'x read':>8} {'CPU s':>8} {'MB/CPU s':>8} {'peak MB':>8}")
+        for label, seconds, cpu, peak in rows:
+            print(
+                f"{label:28} {seconds:8.2f} {mb / seconds:8.1f} {seconds / base:8.1f} {cpu:8.2f} "
+                f"{mb / max(cpu, 1e-3):8.1f} {peak:8.0f}"
+            )
+        for label, seconds, cpu, peak in rows[-2:]:
             speed_ok = mb / seconds >= BUDGET_MB_S
             peak_ok = peak <= BUDGET_PEAK_MB
             print(
-                f"{label}: {mb / seconds:.1f} MB/s "
-                f"({'within' if speed_ok else 'OVER'} the {BUDGET_MB_S:g} MB/s budget), "
+                f"{label}: {mb / seconds:.1f} MB/s by the clock, {mb / cpu:.1f} MB per CPU second "
+                f"({'within' if speed_ok else 'OVER'} the {BUDGET_MB_S:g} MB/s budget by the clock), "
                 f"peak {peak:.0f} MB ({'within' if peak_ok else 'OVER'} the {BUDGET_PEAK_MB:g} MB budget)"
             )
 

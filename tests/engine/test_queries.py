@@ -228,6 +228,60 @@ def test_a_trace_is_a_span_tree(signals):
     assert sorted(seen) == sorted(sp.span_id)
 
 
+def test_trace_windows_and_repeated_filters(signals):
+    """since/until bound the trace's start; asking the same filter again (the TUI does on every
+    filter flip) gives the same answer, and a different filter is not served from it."""
+    now = 2700.0
+    page = signals.traces_query(TraceQuery(status="error", since=900.0, until=1500.0, limit=500), now)
+    every = signals.traces_query(TraceQuery(status="error", limit=500), now)
+    want = [t.trace_id for t in every.traces if 900.0 <= t.t <= 1500.0]
+    assert [t.trace_id for t in page.traces] == want and page.count == len(want) > 0
+    again = signals.traces_query(TraceQuery(status="error", since=900.0, until=1500.0, limit=500), now)
+    assert again == page
+    ok = signals.traces_query(TraceQuery(status="ok", since=900.0, until=1500.0, limit=500), now)
+    assert ok.traces != page.traces
+    assert all(signals.resolve(t.match, now).data["status"] == "ok" for t in ok.traces[:20])
+
+
+def test_trace_summaries_count_spans_errors_and_retries(signals):
+    page = signals.traces_query(TraceQuery(status="error", limit=500), 2700.0)
+    sp = signals.spans
+    retried = 0
+    for t in page.traces:
+        mine = sp[sp.trace_id == t.trace_id]
+        assert t.spans == len(mine)
+        assert t.errors == int((mine.status == "error").sum()) > 0
+        assert t.retries == len(mine) - len(mine.drop_duplicates(["parent_id", "service"]))
+        assert t.finished == pytest.approx(float(mine.end.max()), abs=1e-3) and t.finished <= 2700.0
+        retried += t.retries > 0
+    assert retried  # the storm's traces retry payments
+    quiet = signals.traces_query(TraceQuery(status="ok", limit=50, order="oldest"), 2700.0)
+    assert all(t.errors == 0 for t in quiet.traces)
+
+
+def test_a_trace_numbers_the_attempts_of_each_call(signals):
+    tid = next(t for t in signals.traces_query(TraceQuery(limit=500), 2700.0).traces if t.retries).trace_id
+    root = signals.trace(tid, 2700.0)
+    nodes = list(root.walk())
+    assert nodes[0] == (0, root)
+    assert len(nodes) == len(signals.spans[signals.spans.trace_id == tid])
+    depth = {n.id: d for d, n in nodes}
+    order = [n.id for _, n in nodes]
+    for d, n in nodes:  # depth-first: each child one deeper than its parent, and after it
+        assert all(depth[c.id] == d + 1 and order.index(c.id) > order.index(n.id) for c in n.children)
+    retries = 0
+    for _, node in nodes:
+        by_service: dict[str, list] = {}
+        for child in node.children:
+            by_service.setdefault(child.service, []).append(child)
+        for calls in by_service.values():
+            assert [c.attempt for c in calls] == list(range(1, len(calls) + 1))
+            assert {c.attempts for c in calls} == {len(calls)}
+            retries += len(calls) - 1
+    summary = signals.traces_query(TraceQuery(trace_id=tid), 2700.0).traces[0]
+    assert retries == summary.retries > 0
+
+
 def test_unknown_and_unfinished_traces_are_not_found(signals):
     with pytest.raises(NotFound, match="no trace"):
         signals.trace("0" * 32, 2700.0)

@@ -44,7 +44,9 @@ def _free_port() -> int:
 
 
 class PgServer:
-    def __init__(self) -> None:
+    def __init__(self, *, options: str = "") -> None:
+        """`options`: more server settings (-c name=value ...), e.g. to load pg_stat_statements."""
+        self.options = options
         bd = bindir()
         if bd is None:
             raise RuntimeError(HOW)
@@ -73,6 +75,8 @@ class PgServer:
 
     def start(self) -> None:
         opts = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off -c max_connections=300"
+        if self.options:
+            opts += " " + self.options
         self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.dir / "log"), "-w", "start")
 
     def _watch(self) -> None:

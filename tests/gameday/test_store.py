@@ -7,7 +7,17 @@ import pytest
 import sqlalchemy as sa
 
 from dojo.store import Event, Store
-from dojo.store.games import DENIED, HEAD, LATEST, Conflict, Denied, GameStore, normalize_code, resolve_url
+from dojo.store.games import (
+    DENIED,
+    HEAD,
+    LATEST,
+    REVISIONS,
+    Conflict,
+    Denied,
+    GameStore,
+    normalize_code,
+    resolve_url,
+)
 
 
 def test_wrong_key_or_code_is_one_answer_that_says_nothing(store, game):
@@ -130,15 +140,19 @@ def _statements(store):
     return seen
 
 
-def test_a_member_action_is_one_write_statement_and_one_read(store, game):
+def test_a_member_action_is_one_statement_on_postgresql_and_a_poll_one_read(store, game):
     """The latency budget rests on this: no BEGIN/COMMIT round trips on PostgreSQL, no lock held
-    across client round trips, and a poll is a single statement."""
+    across client round trips, and a poll is a single statement. PostgreSQL: the append and the
+    re-read are one statement (dojo_team_write); SQLite: one write, one read."""
     code = game.teams[0][1]
     store.team_view(code)  # the first read (game row, team) is cached from here on
+    other, _, _ = store.team_write(game.teams[1][1], "query", "zed", {}, wall_s=1, scenario_t=1)
     seen = _statements(store)
     stored, news, _ = store.team_write(code, "query", "ann", {}, wall_s=1, scenario_t=1, after=1)
     assert [e.id for e in news][-1] == stored.id
-    assert len(seen) == 2, seen
+    assert other.id not in [e.id for e in news]  # another team's event is not this team's news
+    assert [e.kind for e in news if e.stream == stored.stream] == ["started", "query"]
+    assert len(seen) == (1 if store.dialect == "postgresql" else 2), seen
     seen.clear()
     store.team_view(code, stored.id)
     assert len(seen) == 1, seen
@@ -201,24 +215,103 @@ def test_a_store_made_before_alembic_upgrades_in_place_with_its_games_intact(tmp
         assert [e.kind for e in solo.events(1)] == ["started"]
 
 
-def test_a_postgresql_store_made_before_alembic_is_stamped_and_upgraded(pg_server, scenario, telemetry):
-    """PostgreSQL: the same upgrade, from a database as the dojo before Alembic left it (tables and
-    triggers, game_schema_version 2, no revision table, no append function)."""
-    from dojo.gameday.game import create_game
+def _empty_database(request, tmp_path, backend: str, name: str) -> str:
+    """A database of its own (an old schema must not meet the shared test server's tables)."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / (name + '.sqlite3')}"
+    server = request.getfixturevalue("pg_server")
+    engine = sa.create_engine(resolve_url(server.url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as c:
+        c.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+        c.execute(sa.text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return server.url.rsplit("/", 1)[0] + "/" + name
 
-    url = pg_server.url
-    with GameStore(url) as store:
-        game = create_game(store, scenario[0], scenario[1], ["red"], telemetry=telemetry)
+
+def _schema_at(url: str, revision: str) -> sa.Engine:
+    """The schema exactly as the shipped revisions up to `revision` made it (Alembic, as the store
+    runs it), with nothing of the later ones."""
+    from alembic import command
+    from alembic.config import Config
+
+    from dojo.store.games import MIGRATIONS_DIR
+
     engine = sa.create_engine(resolve_url(url))
+    with engine.begin() as conn:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+    return engine
+
+
+def _old_rows(conn, code: str) -> None:
+    """A game with one team, written as a dojo at the first revision wrote its rows."""
+    from dojo.store.games import digest
+
+    conn.execute(sa.text(
+        "INSERT INTO games (id, scenario_id, title, key_hash, settings, created_t) "
+        "VALUES ('g-old', 'sc', 'Old game', :k, '{}', 1.0)"
+    ), {"k": digest("the-key")})  # fmt: skip
+    conn.execute(sa.text(
+        "INSERT INTO game_teams (game_id, number, name, code_hash) VALUES ('g-old', 1, 'red', :h)"
+    ), {"h": digest(normalize_code(code))})  # fmt: skip
+    for stream, seq, kind, actor, data in [
+        (0, 1, "created", "facilitator", "{}"),
+        (1, 1, "started", "system", "{}"),
+        (1, 2, "hypothesis", "ann", '{"id":"H1","text":"the pool"}'),
+        (0, 2, "started", "facilitator", "{}"),
+    ]:
+        conn.execute(sa.text(
+            "INSERT INTO game_events (game_id, stream, seq, kind, actor, server_t, wall_s, scenario_t, data) "
+            "VALUES ('g-old', :st, :seq, :kind, :actor, 2.0, 0.0, 0.0, :data)"
+        ), {"st": stream, "seq": seq, "kind": kind, "actor": actor, "data": data})  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_store_at_the_first_revision_with_games_upgrades_to_head(request, tmp_path, backend):
+    """The schema the first migration made (g0001 only, no triggers, no append function, no
+    files table), rows written into it, then opened by this dojo: upgraded to HEAD in place, the
+    old game readable and playable (the append function and the new indexes in use)."""
+    code = "canyon agent breeze cider arrow"
+    url = _empty_database(request, tmp_path, backend, "dojo_first_rev")
+    engine = _schema_at(url, REVISIONS[0])
     with engine.begin() as c:
-        c.execute(sa.text("DROP TABLE game_alembic_version"))
-        c.execute(sa.text("DROP FUNCTION dojo_game_append"))
-        c.execute(sa.text("DROP TABLE game_files"))
-        c.execute(sa.text("UPDATE game_schema_version SET version = 2"))
+        _old_rows(c, code)
+        assert not sa.inspect(c).has_table("game_files")
     with GameStore(url) as store:
         assert store.schema_version == LATEST
-        e = store.team_append(game.teams[0][1], "query", "ann", {}, wall_s=1, scenario_t=1)  # uses the function
-        assert e.seq == 2
+        _, team, evs, _ = store.team_view(code)
+        assert (team.name, [e.kind for e in evs]) == ("red", ["created", "started", "hypothesis", "started"])
+        e = store.team_append(code, "query", "bob", {}, wall_s=1, scenario_t=1)
+        assert (e.stream, e.seq) == (1, 3)
+        stored, news, _ = store.team_write(code, "query", "bob", {}, wall_s=2, scenario_t=2, after=e.id)
+        assert [n.id for n in news] == [stored.id]
+        game, _, all_evs, _ = store.facilitator_view("g-old", "the-key")
+        assert game.title == "Old game" and len(all_evs) == 6
+    with engine.begin() as c:
+        assert c.execute(sa.text("SELECT version_num FROM game_alembic_version")).scalar() == HEAD
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):  # g0002's triggers now guard the old rows
+            c.execute(sa.text("DELETE FROM game_events WHERE game_id = 'g-old'"))
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_store_made_before_alembic_is_stamped_and_upgraded(request, tmp_path, backend):
+    """A store as the dojo before Alembic left it: the first two revisions' schema, game_schema_version
+    2, no revision table. It is stamped at g0002 (not re-created) and upgraded to HEAD."""
+    code = "canyon agent breeze cider arrow"
+    url = _empty_database(request, tmp_path, backend, "dojo_pre_alembic")
+    engine = _schema_at(url, REVISIONS[1])
+    with engine.begin() as c:
+        _old_rows(c, code)
+        c.execute(sa.text("DROP TABLE game_alembic_version"))
+        c.execute(sa.text("CREATE TABLE game_schema_version (version INTEGER NOT NULL)"))
+        c.execute(sa.text("INSERT INTO game_schema_version (version) VALUES (2)"))
+    with GameStore(url) as store:
+        assert store.schema_version == LATEST
+        e = store.team_append(code, "query", "ann", {}, wall_s=1, scenario_t=1)  # uses the function
+        assert e.seq == 3
     with engine.begin() as c:
         assert c.execute(sa.text("SELECT version_num FROM game_alembic_version")).scalar() == HEAD
     engine.dispose()

@@ -268,3 +268,122 @@ def test_a_scenario_with_imported_signals_plays_the_same_files_on_every_machine(
         assert [x.message for x in page.lines] == [line["msg"]]
     with pytest.raises(Denied):
         store.game_files(created.game_id, code="amber amber amber amber amber")
+
+
+def _count_statements(store):
+    import sqlalchemy as sa
+
+    seen: list[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *a: seen.append(a[2].split()[0]))
+    return seen
+
+
+def test_on_postgresql_a_member_reads_only_when_notified_of_news(pg_server, scenario, telemetry):
+    """LISTEN/NOTIFY: a query while nothing moved is one statement (its own append, which brings
+    the news back); an idle member polls nothing; a teammate's hypothesis or the facilitator's
+    pause makes the next action read first, so it acts on the current journal and clock."""
+    from dojo.gameday.game import create_game
+
+    sc, source = scenario
+    with GameStore(pg_server.url) as fs, GameStore(pg_server.url) as astore, GameStore(pg_server.url) as bstore:
+        game = create_game(fs, sc, source, ["red", "blue"], speed=10.0, telemetry=telemetry)
+        fac = Facilitator(fs, game.game_id, game.key)
+        fac.start()
+        ann, bob = join(astore, game, "ann", telemetry=telemetry), join(bstore, game, "bob", telemetry=telemetry)
+        assert wait_until(lambda: astore.marks(game.game_id, 1) is not None, 10)
+        settled = [astore.marks(game.game_id, 1)]
+
+        def quiet():  # every notification of the joins (already read) has arrived
+            time.sleep(0.3)
+            settled.append(astore.marks(game.game_id, 1))
+            return settled[-1] == settled[-2]
+
+        assert wait_until(quiet, 10)
+        ann.sync()
+        seen = _count_statements(astore)
+        ann.logs(service="checkout", limit=1)
+        ann.sync_if_news()
+        assert seen == ["SELECT"]  # the append; no poll before it, none while idle after it
+        bob.add_hypothesis("pool exhausted", "checkout")
+        assert wait_until(lambda: astore.marks(game.game_id, 1).team_guarded != ann._marks.team_guarded, 5)
+        seen.clear()
+        ann.logs(service="checkout", limit=1)
+        assert len(seen) == 2 and list(ann.journal.hypotheses) == ["H1"]
+        fac.pause()
+        assert wait_until(lambda: astore.marks(game.game_id, 1).game != ann._marks.game, 5)
+        seen.clear()
+        ann.logs(service="checkout", limit=1)
+        assert len(seen) == 2 and ann.phase() == "paused"  # read before acting: the query ran on the paused clock
+
+
+def test_without_notifications_a_member_polls_as_before(store, game, started, telemetry):
+    """SQLite (no LISTEN): an action reads first when the last read is older than FRESH_S."""
+    from dojo.gameday.team import FRESH_S
+
+    if store.dialect == "postgresql":
+        pytest.skip("PostgreSQL has notifications: see the test above")
+    ann = join(store, game, "ann", telemetry=telemetry)
+    seen = _count_statements(store)
+    ann.logs(service="checkout", limit=1)
+    assert len(seen) == 2  # the append and the re-read of news, no poll: the join just read
+    time.sleep(FRESH_S)
+    seen.clear()
+    ann.logs(service="checkout", limit=1)
+    assert len(seen) == 3
+
+
+def test_after_pause_and_resume_under_load_game_time_excludes_exactly_the_paused_span(store, game, started, telemetry):
+    """Members querying from threads while the facilitator pauses and resumes: every member's
+    clock leaves out exactly the span between the pause's and the resume's commits (server
+    time), the events they wrote while paused carry the frozen scenario time, and after the
+    resume their game time runs on from where it stopped, never ahead of the server's."""
+    members = [join(store, game, f"m{i}", team=i % 3, telemetry=telemetry) for i in range(6)]
+    stop = threading.Event()
+
+    def busy(s):
+        while not stop.is_set():
+            s.logs(service="checkout", limit=5)
+            time.sleep(0.02)
+
+    threads = [threading.Thread(target=busy, args=(s,)) for s in members]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(0.5)
+        started.pause()
+        time.sleep(0.8)
+        started.resume()
+        time.sleep(0.8)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    game_evs = {g.kind: g for g in started.refresh().game_events}
+    began, paused, resumed = (game_evs[k].server_t for k in ("started", "paused", "resumed"))
+    span = resumed - paused
+    speed, start_t = 10.0, members[0].clock.state.start_t
+    for s in members:
+        s.sync()
+        state = s.clock.state
+        assert (state.started_at, state.paused_at, state.paused_s) == (began, None, span)
+        t = resumed + 12.5
+        assert state.running_s(t) == pytest.approx(t - began - span, abs=1e-9)
+        now = s.clock.server()
+        # the member's carried-forward server time is the server's, to within a sync's round trip
+        assert s.clock.state.running_s(now) == pytest.approx(store.server_now() - began - span, abs=0.5)
+    written_while_paused = 0
+    for g in started.refresh().teams.values():
+        queries = [e for e in g.events if e.kind == "query"]
+        during = [e for e in queries if paused < e.server_t < resumed]
+        after = [e for e in queries if e.server_t > resumed + 0.2]
+        assert after, "members kept querying after the resume"
+        frozen = start_t + (paused - began) * speed
+        written_while_paused += len(during)
+        for e in during:  # written while paused (the member may have read the pause late: 2 s)
+            assert e.scenario_t <= frozen + 2.0 * speed + 1e-6
+        for e in after:  # game time runs on from the pause, the paused span left out: never ahead of
+            # the true game time, never back before the pause (a member may learn of the resume late)
+            # (+ the member's estimate of the server's clock: within a sync's round trip)
+            exact = start_t + (e.server_t - began - span) * speed
+            assert frozen - 1e-3 <= e.scenario_t <= exact + 0.3 * speed
+    assert written_while_paused, "members kept querying while paused"

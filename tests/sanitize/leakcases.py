@@ -185,3 +185,37 @@ PII_CASES: tuple[Case, ...] = (
     ),
     Case("person name in JSON", '{"fullName": "Margaret Hamilton", "tier": 2}\n', ("Hamilton",), ('"tier": 2',)),
 )
+
+# The last gaps: pods without a replica set hash, bare account ids, other countries' national ids.
+GAP_CASES: tuple[Case, ...] = (
+    Case(
+        "DaemonSet pods where the context says pod",
+        "2026-03-10T14:03:12Z pod=fluentd-x2kqp restarted; kubectl delete pod/calico-node-h7xkq\n"
+        'E0310 14:03:12.123456 1234 pod_workers.go:191] Error syncing pod ("node-exporter-m9v4t_kube-system'
+        '(5f1e2d3c-1111-4222-8333-444455556666)"), skipping\n',
+        ("x2kqp", "h7xkq", "m9v4t", "5f1e2d3c-1111-4222-8333-444455556666"),
+        ("pod=fluentd-", "pod/calico-node-", "node-exporter-", "_kube-system("),
+    ),
+    Case(
+        "bare AWS account ids after their word",
+        "quota exceeded for account=483920175562; snapshot owner id 590183746251\n",
+        ("483920175562", "590183746251"),
+        ("quota exceeded for account=", "snapshot owner id "),
+    ),
+    Case(
+        "national ids of other countries, valid by their checksums",
+        "kyc: NINO JG 12 34 56 C, Steuer-ID 36 574 261 809, NIR 2 95 10 99 126 111 93, aadhaar 2341 2341 2346, "
+        "DNI 54362315K, codice fiscale RCCMNL83S18D969H, CPF 390.533.447-05, bsn=111222333\n",
+        (
+            "JG 12 34 56 C",
+            "36 574 261 809",
+            "2 95 10 99 126 111 93",
+            "2341 2341 2346",
+            "54362315K",
+            "RCCMNL83S18D969H",
+            "390.533.447-05",
+            "111222333",
+        ),
+        ("kyc: NINO ", ", Steuer-ID ", ", codice fiscale "),
+    ),
+)

@@ -16,9 +16,9 @@ from dojo.sanitize.check import Checker
 
 from .conftest import run
 from .leakcases import CASES as ISSUE_CASES
-from .leakcases import PII_CASES
+from .leakcases import GAP_CASES, PII_CASES
 
-CASES = ISSUE_CASES + PII_CASES
+CASES = ISSUE_CASES + PII_CASES + GAP_CASES
 
 NAMES = [c.name for c in CASES]
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from dojo.store import Event, Store, StoreCorrupt, StoreError, StoreLocked, data_dir, store_path
-from dojo.store.migrations import LATEST, MIGRATIONS, migrate
+from dojo.store.games import HEAD
+from dojo.store.sqlite import SOLO_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,7 +39,8 @@ def test_open_creates_the_folder_and_uses_wal_with_full_sync(tmp_path):
         db = store._conn()
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-        assert store.schema_version == LATEST
+        assert store.schema_version == SOLO_VERSION
+        assert db.execute("SELECT version_num FROM game_alembic_version").fetchone()[0] == HEAD
 
 
 def test_events_round_trip_in_order(tmp_path):
@@ -83,17 +85,30 @@ def test_events_are_append_only(tmp_path, sql):
             store._conn().execute(sql)
 
 
+# The solo store's first schema, as its own migration list made it (v1: no triggers, no index).
+V1 = [
+    "CREATE TABLE schema_version (version INTEGER NOT NULL)",
+    "INSERT INTO schema_version (version) VALUES (1)",
+    "CREATE TABLE attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, scenario_id TEXT NOT NULL, title TEXT NOT NULL,"
+    " created_at TEXT NOT NULL)",
+    "CREATE TABLE events (attempt_id INTEGER NOT NULL REFERENCES attempts(id), seq INTEGER NOT NULL,"
+    " kind TEXT NOT NULL, at TEXT NOT NULL, wall_s REAL NOT NULL, scenario_t REAL NOT NULL, data TEXT NOT NULL,"
+    " PRIMARY KEY (attempt_id, seq))",
+]
+
+
 def test_migrates_an_old_store_and_keeps_its_events(tmp_path):
     path = tmp_path / "d.db"
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("BEGIN")
-    migrate(db, target=1)
+    for sql in V1:
+        db.execute(sql)
     db.execute("INSERT INTO attempts (scenario_id, title, created_at) VALUES ('s', 'T', '2026-01-01T00:00:00Z')")
     db.execute("INSERT INTO events VALUES (1, 1, 'started', '2026-01-01T00:00:00Z', 0, 0, '{}')")
     db.execute("COMMIT")
     db.close()
     with Store.open(path) as store:
-        assert store.schema_version == LATEST == len(MIGRATIONS)
+        assert store.schema_version == SOLO_VERSION
         assert [e.kind for e in store.events(1)] == ["started"]
         with pytest.raises(sqlite3.IntegrityError):
             store._conn().execute("DELETE FROM events")  # v2's guard is in place
@@ -103,7 +118,7 @@ def test_a_store_from_a_newer_dojo_is_refused_untouched(tmp_path):
     path = tmp_path / "d.db"
     Store.open(path).close()
     db = sqlite3.connect(path, isolation_level=None)
-    db.execute(f"UPDATE schema_version SET version = {LATEST + 1}")
+    db.execute(f"UPDATE schema_version SET version = {SOLO_VERSION + 1}")
     db.close()
     before = path.read_bytes()
     with pytest.raises(StoreError, match="newer dojo"):
@@ -199,3 +214,53 @@ def test_event_data_is_stored_as_json(tmp_path):
         aid, _ = store.create_attempt("s", "T", started(text='ünïcode "quoted"'))
     raw = sqlite3.connect(path).execute("SELECT data FROM events").fetchone()[0]
     assert json.loads(raw)["text"] == 'ünïcode "quoted"'
+
+
+def test_a_store_written_by_the_dojo_before_the_one_schema_reads_resumes_and_upgrades(tmp_path):
+    """data/solo-v2.sqlite3 was written by the dojo whose solo store had its own migrations
+    (schema_version 2, no game tables): attempt 1 solved, attempt 2 a wrong diagnosis then left.
+    `dojo history` reads it read-only, as it stands; the first writable open adopts it into the
+    one schema (revisions up to HEAD) in place; `play --resume` carries on attempt 2 to a solve."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from dojo.cli import cli
+
+    home = tmp_path / "home"
+    home.mkdir()
+    path = home / "dojo.sqlite3"
+    shutil.copy(ROOT / "tests" / "store" / "data" / "solo-v2.sqlite3", path)
+    env = {"DOJO_HOME": str(home), "DOJO_SCENARIOS": ""}
+
+    def history() -> list[dict]:
+        res = CliRunner().invoke(cli, ["history", "--json"], env=env, catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        return json.loads(res.stdout)
+
+    before = history()
+    assert [(r["attempt"], r["status"]) for r in before] == [(1, "solved"), (2, "abandoned")]
+    raw = sqlite3.connect(path)
+    assert raw.execute("SELECT name FROM sqlite_master WHERE name = 'game_alembic_version'").fetchall() == []
+    raw.close()
+
+    with Store.open(path) as store:
+        assert [e.kind for e in store.events(1)][:3] == ["started", "hypothesis", "pin"]
+        assert "diagnosis" in [e.kind for e in store.events(2)]
+    raw = sqlite3.connect(path)
+    assert raw.execute("SELECT version_num FROM game_alembic_version").fetchone()[0] == HEAD
+    assert raw.execute("SELECT version FROM schema_version").fetchall() == [(SOLO_VERSION,)]
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        raw.execute("DELETE FROM events WHERE attempt_id = 1")
+    raw.close()
+
+    res = CliRunner().invoke(
+        cli, ["play", "checkout-retry-storm", "--headless", "--resume", "2"], env=env, catch_exceptions=False,
+        input='{"cmd": "diagnose", "service": "checkout", "fault": "retry_storm", "explanation": "retries"}\n',
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    reply = json.loads(res.stdout.splitlines()[0])
+    assert reply["correct"] and reply["card"]["wrong_diagnoses"] == 1
+    after = history()
+    assert [(r["attempt"], r["status"]) for r in after] == [(1, "solved"), (2, "solved")]
+    assert after[0] == before[0]  # the solved attempt reads exactly as it did

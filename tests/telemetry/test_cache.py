@@ -118,6 +118,8 @@ def test_the_mapped_columns_are_read_in_place(tmp_path):
     needle = sig.message[5].as_py()[:12]
     found = sig.text.literal_rows(needle, 0, len(sig.message))
     assert sig.text._bytes is not None and not isinstance(sig.text._bytes.blob, bytes)
+    offsets = sig.text._bytes.offsets  # the row offsets too: searched where they are, not copied
+    assert mapped.locate(offsets.__array_interface__["data"][0], offsets.nbytes) is not None
     assert list(found) == list(heap.text.literal_rows(needle, 0, len(heap.message)))
     assert len(found) > 0
 

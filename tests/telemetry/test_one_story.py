@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -13,6 +14,8 @@ from dojo.authoring.realism import check
 from dojo.scenario.model import Scenario
 from dojo.telemetry.synthesize import synthesize
 from dojo.telemetry.text import _decoded
+
+from .test_traces_story import _log_binom_tail, _server_spans
 
 FAULTS = [
     "dependency_latency",
@@ -68,6 +71,31 @@ def systems(draw) -> Scenario:
     )
 
 
+def _worst_error_span_bucket(tel) -> float:
+    """The least likely (log probability) share of error spans of any service in any bucket,
+    given that service's error-rate metric in that bucket."""
+    grid = tel.grid
+    m = tel.metrics.pivot_table(index=["service", "t"], columns="metric", values="value")
+    spans = _server_spans(tel.spans)
+    spans = spans.assign(b=np.floor(spans["t"] / grid) * grid, err=spans["status"] == "error")
+    per = spans.groupby(["service", "b"])["err"].agg(["size", "sum"])
+    worst = 0.0
+    for (svc, b), (k, e) in per.iterrows():
+        if (svc, b) not in m.index or not np.isfinite(m.loc[(svc, b), "error_rate"]):
+            continue
+        rate = float(m.loc[(svc, b), "error_rate"])
+        n_req = float(m.loc[(svc, b), "rps"]) * grid
+        # The metric is itself a sample: widen its rate by its own counting noise.
+        slack = 3.0 * math.sqrt(max(rate * (1 - rate), 1.0 / max(n_req, 1.0)) / max(n_req, 1.0))
+        hi, lo = min(rate + slack, 1.0), max(rate - slack, 0.0)
+        worst = min(
+            worst,
+            _log_binom_tail(int(e), int(k), max(hi, 1e-3), upper=True),
+            _log_binom_tail(int(e), int(k), lo, upper=False),
+        )
+    return worst
+
+
 def _per_bucket(tel, mask: np.ndarray, service: np.ndarray, grid: float) -> pd.Series:
     t = tel.logs.column("t").to_numpy()[mask]
     return (
@@ -119,6 +147,11 @@ def test_logs_metrics_and_traces_never_contradict(sc: Scenario) -> None:
         parent_status = spans["parent_id"].map(spans.set_index("span_id")["status"])
         no_retry = callers.map({s.name: s.retries == 0 for s in sc.services}).fillna(False).astype(bool)
         assert (parent_status[cut & no_retry] == "error").all()  # (a retry may still succeed)
+
+    # Error traces in proportion to errors, per service and per bucket, within sampling noise
+    # (both the traces and the metric are samples): never error spans where the metric shows no
+    # failures, never all-ok traces where a service fails a third of its requests.
+    assert _worst_error_span_bucket(tel) > math.log(1e-7)
 
     # One request, one story: an id is on one line per service, only on services that call each
     # other, within a second; and a caller's failed call to an HTTP service names a request

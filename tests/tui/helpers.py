@@ -80,6 +80,11 @@ def matcher(tel: Telemetry):
     return signals_matcher(_signals(id(tel), tel))
 
 
+def signals(tel: Telemetry):
+    """The engine's Signals over `tel`, built once per telemetry."""
+    return _signals(id(tel), tel)
+
+
 _SIGNALS: dict = {}
 
 

@@ -5,7 +5,7 @@ and giving up."""
 import asyncio
 
 import pytest
-from textual.widgets import DataTable, Markdown
+from textual.widgets import DataTable
 
 from dojo.tui.commands import binding_commands, command_name
 from dojo.tui.screens.briefing import BriefingScreen
@@ -88,7 +88,7 @@ def test_leave_resume_from_the_library_then_give_up():
 
             await pilot.press("r")
             await until(pilot, lambda: isinstance(app.screen, BriefingScreen) and app.screen.ready, what="the briefing")
-            assert app.screen.query_one(Markdown).source.startswith("Resuming #1")
+            assert app.screen.document.startswith("Resuming #1")
             await pilot.press("enter")
             await until(
                 pilot,

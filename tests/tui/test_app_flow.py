@@ -57,7 +57,7 @@ def test_library_to_debrief_the_whole_attempt():
         # The briefing: the page as Markdown, what done means, the rules; Enter starts.
         await to_briefing(pilot)
         briefing = app.screen
-        doc = briefing.query_one(Markdown).source
+        doc = briefing.document
         assert "PAGE: CheckoutP99High" in doc and "## What done means" in doc
         assert "A wrong diagnosis adds 2:00" in doc and "2 hints**, taken in order, cost 1:00, 2:00" in doc
         assert "paged by **CheckoutP99High**" in doc

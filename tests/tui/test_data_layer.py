@@ -13,7 +13,7 @@ from .helpers import incident, matcher
 def test_the_data_layer_does_not_import_textual():
     """dojo/tui/data is meant to move into the engine: it must stay free of the UI toolkit."""
     code = (
-        "import sys, dojo.tui.data.log_rows, dojo.tui.data.traces, dojo.tui.data.health, dojo.tui.data.braille; "
+        "import sys, dojo.tui.data.log_rows, dojo.tui.data.health, dojo.tui.data.braille; "
         "print('textual' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

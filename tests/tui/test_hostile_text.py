@@ -201,6 +201,13 @@ def test_hostile_text_is_harmless_in_help_pickers_dialogs_and_progress(tmp_path)
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert_harmless(app, "traces")
+        await pilot.press("down")  # the waterfall of the newest trace, and its first span's detail
+        waterfall = app.screen.query_one("Waterfall")
+        await until(pilot, lambda: waterfall.spans, what="the waterfall")
+        waterfall.focus()
+        await pilot.press("down")
+        await settled(pilot)
+        assert_harmless(app, "waterfall")
 
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, HypothesisScreen), what="the hypothesis dialog")

@@ -1,56 +1,26 @@
-from dojo.tui.data.traces import TraceIndex, TraceQuery, span_tree, trace_summaries
+import math
+
+from dojo.engine.api import TraceQuery
 from dojo.tui.widgets.trace_list import TraceList
 from dojo.tui.widgets.waterfall import Waterfall
 
-from .helpers import FAULT_AT, drive, incident, settle
+from .helpers import FAULT_AT, drive, incident, settle, signals
 
 
 def storm_trace() -> str:
     """A trace from the storm with a failed span and retried calls."""
-    s = trace_summaries(incident().spans)
-    hit = s[(s.status == "error") & (s.retries > 0) & (s.t > FAULT_AT)]
-    return str(hit.trace_id.iloc[0])
-
-
-def test_summaries_count_spans_errors_and_retries():
-    spans = incident().spans
-    tid = storm_trace()
-    row = trace_summaries(spans).set_index("trace_id").loc[tid]
-    mine = spans[spans.trace_id == tid]
-    assert row.spans == len(mine)
-    assert row.errors == (mine.status == "error").sum() > 0
-    assert row.retries == len(mine) - len(mine.drop_duplicates(["parent_id", "service"])) > 0
-
-
-def test_trace_index_filters_by_service_status_duration_and_now():
-    spans = incident().spans
-    ix = TraceIndex(spans)
-    got = ix.select(TraceQuery(service="payments", status="error", min_ms=500), now=400)
-    assert len(got) and (got.status == "error").all() and (got.duration_ms >= 500).all() and (got.end <= 400).all()
-    assert set(got.trace_id) <= set(spans[spans.service == "payments"].trace_id)
-    assert list(got.t) == sorted(got.t, reverse=True)  # newest first
-
-
-def test_span_tree_orders_depth_first_and_numbers_retries():
-    spans = incident().spans
-    rows = span_tree(spans[spans.trace_id == storm_trace()])
-    assert rows[0].depth == 0
-    by_id = {r.span_id: r for r in rows}
-    parent = dict(zip(spans.span_id, spans.parent_id))
-    for r in rows[1:]:
-        assert by_id[parent[r.span_id]].depth == r.depth - 1
-        assert rows.index(by_id[parent[r.span_id]]) < rows.index(r)  # parents come first
-    retried = [r for r in rows if r.attempts > 1]
-    assert retried and sorted(r.attempt for r in retried if r.service == retried[0].service)[:2] == [1, 2]
+    page = signals(incident()).traces_query(TraceQuery(status="error", since=FAULT_AT, limit=500), math.inf)
+    return next(t.trace_id for t in page.traces if t.retries > 0)
 
 
 def test_waterfall_shows_the_tree_with_failed_spans_in_red_and_retries_marked():
     tel = incident()
     tid = storm_trace()
+    root = signals(tel).trace(tid, math.inf)
 
     async def script(app, pilot):
         wf = app.widget
-        wf.show_trace(tid, tel.spans[tel.spans.trace_id == tid], tel.start)
+        wf.show_trace(tid, root, tel.start)
         await pilot.pause()
         lines = [wf.render_line(y).text for y in range(wf.row_count)]
         assert lines[0].startswith("web ")  # the root, not indented
@@ -66,30 +36,88 @@ def test_waterfall_shows_the_tree_with_failed_spans_in_red_and_retries_marked():
         wf.focus()
         await pilot.press("down")
         picked = app.of(Waterfall.SpanSelected)[-1]
-        assert picked.span_id == f"{tid}:{wf.spans[0].span_id}"
+        assert picked.item == root.id == wf.pin_id(0) and picked.item.startswith(f"S{tid}:")
 
     drive(Waterfall(), script, size=(110, 30))
 
 
 def test_trace_list_lists_finished_traces_and_announces_the_selection():
     tel = incident()
+    sig = signals(tel)
 
     async def script(app, pilot):
         tl = app.widget
-        tl.set_spans(tel.spans, tel.start)
+        tl.set_source(sig.trace_matches, tel.start)
         await settle(app, pilot)
         tl.now = 300.0
         await pilot.pause()
-        assert tl.row_count == int((trace_summaries(tel.spans).end <= 300).sum())
+        assert tl.row_count == sig.visible_traces(300.0) > 0
         tl.trace_query = TraceQuery(status="error")
-        await pilot.pause()
+        await settle(app, pilot)
+        assert tl.row_count == sig.traces_query(TraceQuery(status="error"), 300.0).count > 0
         assert all("✗" in tl.render_line(y).text for y in range(min(tl.row_count, 5)))
         tl.focus()
         await pilot.press("down")
         chosen = app.of(TraceList.TraceSelected)[-1].trace_id
         assert chosen == tl.shown.trace_id.iloc[0] == tl.selected_trace
+        assert tl.selected_root == sig.traces_query(TraceQuery(trace_id=chosen), 300.0).traces[0].match
         tl.now = 400.0  # newer traces arrive above: the cursor keeps its trace
         await pilot.pause()
         assert tl.shown.trace_id.iloc[tl.cursor] == chosen
 
     drive(TraceList(), script, size=(80, 20))
+
+
+def test_the_trace_list_shows_the_engines_facts_of_each_trace():
+    """Headless and TUI agree: the rows listed are the `traces` query's, in its order, with its
+    span, retry and failure counts and durations."""
+    tel = incident()
+    sig = signals(tel)
+    now = FAULT_AT + 120
+    query = TraceQuery(service="payments", min_ms=200.0, limit=500)
+    page = sig.traces_query(query, now)
+
+    async def script(app, pilot):
+        tl = app.widget
+        tl.now = now
+        tl.trace_query = TraceQuery(service="payments", min_ms=200.0)
+        tl.set_source(sig.trace_matches, tel.start)
+        await settle(app, pilot)
+        assert list(tl.shown.trace_id) == [t.trace_id for t in page.traces] and page.count > 3
+        for y, t in enumerate(page.traces[:10]):
+            line = tl.render_line(y).text
+            assert f"{t.spans:>3}sp" in line
+            assert (f"↻{t.retries}" in line) == (t.retries > 0)
+            assert (f"✗{t.errors}" in line) == (t.errors > 0)
+            assert ("✗" if t.status == "error" else "✓") in line
+
+    drive(TraceList(), script, size=(110, 20))
+    assert any(t.retries for t in page.traces) and any(t.errors for t in page.traces)
+
+
+def test_imported_span_text_is_shown_spelled_out_never_read():
+    """An imported trace's names and messages are a stranger's text: in the waterfall's rows,
+    heading and span detail they show as written, controls spelled out, markup not read."""
+    from textual.content import Content
+
+    from dojo.engine.api import SpanNode
+
+    evil = "\x1b[2J\x1b]0;PWNED\x07 [/b][red]x\u202e"
+    child = SpanNode("Sabc:2", f"db{evil}", f"SELECT {evil}", 1.0, 5.0, "error", f"lock {evil}")
+    root = SpanNode("Sabc:1", "web", f"GET /{evil}", 1.0, 10.0, "error", f"failed {evil}", children=[child])
+
+    async def script(app, pilot):
+        wf = app.widget
+        wf.show_trace("abc", root, incident().start)
+        wf.focus()
+        await pilot.press("down", "down")
+        await pilot.pause()
+        shown = [wf.render_line(y).text for y in range(wf.row_count)]
+        title, detail = (Content.from_markup(m).plain for m in (wf.border_title, wf.border_subtitle))
+        shown += [title, detail]
+        for text in shown:
+            assert not any(ch in text for ch in "\x1b\x07\u202e"), text
+        assert r"lock \e[2J\e]0;PWNED\a [/b][red]x\u202e" in detail  # the span detail
+        assert r"GET /\e[2J\e]0;PWNED\a [/b][red]x" in title
+
+    drive(Waterfall(), script, size=(140, 12))

@@ -8,7 +8,7 @@ import threading
 from types import SimpleNamespace
 
 import pytest
-from textual.widgets import Input, Markdown, Select, Static, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
 from dojo.store import Store
 from dojo.tui.screens.briefing import BriefingScreen
@@ -20,7 +20,7 @@ from dojo.tui.widgets.journal import JournalPanel
 from dojo.tui.widgets.log_view import LogView
 from dojo.tui.widgets.metric_chart import MetricChart
 
-from .apps import SCENARIO, SIZE, dojo_app, settled, to_briefing, to_workspace
+from .apps import SCENARIO, SIZE, dojo_app, settled, to_briefing, to_workspace, until
 
 
 def run(script, app=None):
@@ -109,27 +109,62 @@ def test_the_briefing_is_a_pagers_card_not_the_live_system():
         assert "CheckoutP99High" in page and "latency_p99_ms > 1500" in page
         chart = screen.query_one(MetricChart)
         assert chart.display and chart.values.size and chart.t.max() + 10 <= 960.0
-        assert "payments" not in page and "paged by **CheckoutP99High**" in screen.query_one(Markdown).source
+        assert "payments" not in page and "paged by **CheckoutP99High**" in screen.document
 
     run(script, dojo_app(play=SCENARIO))
 
 
-def test_pins_read_as_what_they_hold_and_x_takes_one_back():
+def test_pins_from_logs_and_traces_read_as_what_they_hold_and_x_takes_one_back():
+    """One workspace for both (an app start is the cost of a Pilot test): a log line pinned; the
+    traces tab agreeing with the headless queries (the list is the `traces` query's answer as of
+    the screen's now, the waterfall the `trace` query's tree), p on the list pinning the root
+    span and Enter in the waterfall the span under the cursor; every pin in the journal reads as
+    what it holds, and x takes one back."""
+    from dojo.tui.widgets.trace_list import TraceList
+    from dojo.tui.widgets.waterfall import Waterfall
+
     async def script(app, pilot):
-        await to_workspace(pilot, advance=1, direct=True)
+        await to_workspace(pilot, advance=3, direct=True)
         ws = app.screen
         ws.query_one(LogView).focus()
         await pilot.press("up", "p")
         await settled(pilot)
+        (line,) = [p.item for p in ws.view.journal.pins]
+
+        await pilot.press("t")
+        tl, wf = ws.query_one(TraceList), ws.query_one(Waterfall)
+        await until(pilot, lambda: tl.listed is not None and tl.row_count > 0, what="the trace list")
+        page = await app.engine.call(app.session.traces, limit=500, record=False)
+        assert tl.row_count == page.count > 0
+        rows = tl.shown.head(len(page.traces))
+        for fact in ("trace_id", "spans", "errors", "retries", "duration_ms"):
+            assert list(rows[fact]) == pytest.approx([getattr(t, fact) for t in page.traces]), fact
+        storm = next(i for i, t in enumerate(page.traces) if t.retries and t.errors)
+        tl.cursor = storm
+        want = page.traces[storm].trace_id
+        await until(pilot, lambda: wf.trace_id == want and len(wf.spans) > 1, what="the waterfall")
+        tree = await app.engine.call(app.session.trace, want, record=False)
+        assert [(n.id, n.attempt, n.attempts, d) for d, n in tree.walk()] == [
+            (s.id, s.attempt, s.attempts, d) for s, d in zip(wf.spans, wf.depths)
+        ]
+        assert any("↻2/" in wf.render_line(y).text for y in range(wf.row_count))
+        await pilot.press("p")
+        await settled(pilot)
+        wf.focus()
+        await pilot.press("down", "down", "enter")
+        await settled(pilot)
+        assert [p.item for p in ws.view.journal.pins] == [line, tree.id, wf.spans[1].id]
+
         journal = ws.query_one(JournalPanel)
-        (pin,) = ws.view.journal.pins
-        row = next(r for r in journal.rows if r.kind == "pin")
-        assert row.item == pin.item and not row.text.startswith(pin.item)
+        rows = [r for r in journal.rows if r.kind == "pin"]
+        assert [r.item for r in rows] == [p.item for p in ws.view.journal.pins]
+        assert all(not r.text.startswith(r.item) for r in rows)
         journal.focus()
         journal.move_cursor([r.kind for r in journal.rows].index("pin"))
         await pilot.press("x")
         await settled(pilot)
-        assert ws.view.journal.pins == [] and not any(r.kind == "pin" for r in journal.rows)
+        assert [p.item for p in ws.view.journal.pins] == [tree.id, wf.spans[1].id]
+        assert [r.item for r in journal.rows if r.kind == "pin"] == [tree.id, wf.spans[1].id]
         assert [e.kind for e in app.session.events][-1] == "unpin"
 
     run(script)
@@ -188,3 +223,30 @@ def test_wrong_feedback_says_the_cost_first(message, penalty, text):
 def test_the_trigger_picker_shows_each_changes_note():
     e = SimpleNamespace(id="E0", t=720.0, name="deploy inventory v2.3.1", detail="bump logging library")
     assert change_label(e).endswith("deploy inventory v2.3.1 — bump logging library")
+
+
+def test_o_on_a_traced_log_line_opens_its_trace_and_says_so_on_an_untraced_one():
+    from dojo.tui.widgets.waterfall import Waterfall
+
+    async def script(app, pilot):
+        await to_workspace(pilot, advance=3, direct=True)
+        ws = app.screen
+        lv = ws.query_one(LogView)
+        lv.focus()
+        traced = lv._data.table.column("trace_id").to_pylist()[: lv.row_count]
+        spans = ws.feeds.signals.spans
+        ends = (spans["t"] + spans["duration_ms"] / 1000).groupby(spans["trace_id"]).max()
+        row = next(i for i, x in enumerate(traced) if x and ends[x] <= ws.now)
+        lv.cursor = lv._display_index(row)
+        await pilot.press("o")
+        await settled(pilot)
+        wf = ws.query_one(Waterfall)
+        assert wf.trace_id == traced[row] and wf.spans and wf.has_focus
+        assert [e.kind for e in app.session.events][-1] == "query"
+        lv.focus()
+        lv.cursor = lv._display_index(traced.index(""))
+        await pilot.press("o")
+        await settled(pilot)
+        assert wf.trace_id == traced[row]  # nothing else opened
+
+    run(script)

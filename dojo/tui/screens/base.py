@@ -1,26 +1,53 @@
-"""Screens' typed access to the app: `self.dojo` is the DojoApp, so what a screen asks of the app
-(its engine thread, its store, moving between screens) is checked by the type checker, and the
-app's state changes only through its own methods, never by a screen writing its attributes."""
+"""Screens' typed access to the app they run in, checked at run time rather than cast.
+
+`DojoScreen` and `DojoModal` (the workspace, its dialogs, the debrief) run in either app that
+hosts an investigation, the learner's DojoApp or a game day's TeamApp: their `dojo` is the
+PlayApp both derive from, so they ask only for what both provide (the engine thread, the
+debrief, leaving). `LearnerScreen` (the library, the briefing, progress) runs only in DojoApp and
+may ask for all of it. The app's state changes only through its own methods, never by a screen
+writing its attributes.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar
 
+from textual.app import App
 from textual.screen import ModalScreen, Screen
+
+from ..play_app import PlayApp
 
 if TYPE_CHECKING:  # pragma: no cover - the app imports the screens
     from ..app import DojoApp
 
 R = TypeVar("R")
+A = TypeVar("A", bound=App)
+
+
+def app_of(screen: Screen, kind: type[A]) -> A:
+    """`screen`'s app as a `kind`; a screen shown in an app it was not made for is a bug,
+    named here rather than an AttributeError somewhere later."""
+    app = screen.app
+    if not isinstance(app, kind):
+        raise TypeError(f"{type(screen).__name__} runs in a {kind.__name__}, not in {type(app).__name__}")
+    return app
 
 
 class DojoScreen(Screen[R]):
     @property
-    def dojo(self) -> DojoApp:
-        return cast("DojoApp", self.app)
+    def dojo(self) -> PlayApp:
+        return app_of(self, PlayApp)
 
 
 class DojoModal(ModalScreen[R]):
     @property
+    def dojo(self) -> PlayApp:
+        return app_of(self, PlayApp)
+
+
+class LearnerScreen(Screen[R]):
+    @property
     def dojo(self) -> DojoApp:
-        return cast("DojoApp", self.app)
+        from ..app import DojoApp
+
+        return app_of(self, DojoApp)

@@ -1,34 +1,40 @@
 """BriefingScreen: what the pager says, what "done" means and the rules, while the incident is
-synthesized and the attempt opened on the engine thread. Enter starts the clocks.
+opened (from the cache, or synthesized) and the attempt started on the engine thread. Enter starts
+the clocks.
 
 It shows what a pager shows and no more: the alert that paged, its graph up to the page and the
 runbook link if the scenario has one. Never the system's live state (a service map with every
 service's numbers would let the learner diagnose before the clock starts): the clock starts when
 the learner first sees the system, in the workspace.
 
-What it says comes from the engine: `Session.briefing()` and the scoring constants; the screen
-only lays them out.
+What it says comes from the engine: `Session.briefing()` and the scoring constants, gathered in a
+briefing card (`prepare.briefing_card`); the screen only lays them out. A scenario opened before
+has its card kept beside its cached incident (dojo.telemetry.fastopen): the briefing is then on
+screen before the model, numpy or pandas are imported, and the attempt opens while the learner
+reads. Enter pressed before it is open starts the clocks as soon as it is. This module is imported
+on the UI thread before that first paint, so it imports nothing heavy at its top.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+from rich.markdown import Markdown
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Markdown, ProgressBar, Static
-
-from dojo.engine.api import AttemptView, Briefing
+from textual.widgets import Footer, ProgressBar, Static
 
 from ..data.units import span
 from ..plain import safe, visible
-from ..prepare import Feeds, PlaySettings, load, open_attempt
-from ..widgets.metric_chart import MetricChart
-from .base import DojoScreen
+from ..prepare import Feeds, PlaySettings
+from .base import LearnerScreen
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dojo.engine.api import AttemptView
 
 PHASES = {
     "physics": "simulating the system",
@@ -40,13 +46,12 @@ PHASES = {
 }
 
 
-def briefing_markdown(b: Any, scenario: Any, attempt: int, resumed: bool) -> str:
-    """The briefing as one Markdown document, from `Session.briefing()`."""
-    from dojo.engine.scoring import BASE_PER_DIFFICULTY, EVIDENCE_WEIGHT
-    from dojo.engine.session import MAX_PINS
-
-    base = BASE_PER_DIFFICULTY * b.difficulty
-    hints = b.hints
+def briefing_markdown(card: dict, attempt: int | None, resumed: bool) -> str:
+    """The briefing as one Markdown document, from a briefing card (`prepare.briefing_card`);
+    `attempt` is None while the attempt is still being opened."""
+    b = card["briefing"]
+    base = card["base_per_difficulty"] * b["difficulty"]
+    hints = b["hints"]
     hint_line = (
         f"- **{len(hints)} hint{'s' * (len(hints) != 1)}**, taken in order, cost {', '.join(span(c) for c in hints)} "
         "of added time. "
@@ -55,13 +60,14 @@ def briefing_markdown(b: Any, scenario: Any, attempt: int, resumed: bool) -> str
         else "- This scenario has no hints."
     )
     trigger = (
-        " and **the change that set it off** (an event id like E3, from the timeline)" if b.require_trigger else ""
+        " and **the change that set it off** (an event id like E3, from the timeline)" if b["require_trigger"] else ""
     )
-    firing = ", ".join(f"**{a}**" for a in b.page) or "nothing yet"
+    firing = ", ".join(f"**{a}**" for a in b["page"]) or "nothing yet"
+    number = "" if attempt is None else f" #{attempt}"
     lines = [
-        f"{'Resuming' if resumed else 'Attempt'} #{attempt} · paged by {firing}",
+        f"{'Resuming' if resumed else 'Attempt'}{number} · paged by {firing}",
         "",
-        b.briefing.strip(),
+        b["briefing"].strip(),
         "",
         "## What done means",
         "",
@@ -71,26 +77,26 @@ def briefing_markdown(b: Any, scenario: Any, attempt: int, resumed: bool) -> str
         "",
         "## Rules",
         "",
-        f"- **Par** is {span(b.par_s)}: diagnosing at par earns half of the {base} speed points, faster earns more.",
-        f"- **A wrong diagnosis adds {span(b.wrong_penalty_s)}** to your time. A service or fault kind the "
+        f"- **Par** is {span(b['par_s'])}: diagnosing at par earns half of the {base} speed points, faster earns more.",
+        f"- **A wrong diagnosis adds {span(b['wrong_penalty_s'])}** to your time. A service or fault kind the "
         "scenario does not have is an error, not a guess: it costs nothing.",
         hint_line,
-        f"- **Evidence** you pin that the answer key expects earns up to {round(base * EVIDENCE_WEIGHT)} points, as "
-        f"much as being infinitely fast. At most {MAX_PINS} pins: choose.",
+        f"- **Evidence** you pin that the answer key expects earns up to {round(base * card['evidence_weight'])} "
+        f"points, as much as being infinitely fast. At most {card['max_pins']} pins: choose.",
         "- Queries see only what has happened by now on the replay clock.",
         "",
         "## Fault kinds a diagnosis can name",
         "",
-        *[f"- `{name}`: {desc}" for name, desc in b.faults.items()],
+        *[f"- `{name}`: {desc}" for name, desc in b["faults"].items()],
     ]
-    if b.runbook:
-        lines[2:2] = [f"Runbook: {b.runbook}", ""]
-    if getattr(scenario, "objectives", None):
-        lines[8:8] = ["## Objectives", "", *[f"- {o}" for o in scenario.objectives], ""]
+    if b["runbook"]:
+        lines[2:2] = [f"Runbook: {b['runbook']}", ""]
+    if card.get("objectives"):
+        lines[8:8] = ["## Objectives", "", *[f"- {o}" for o in card["objectives"]], ""]
     return "\n".join(lines)
 
 
-class BriefingScreen(DojoScreen[None]):
+class BriefingScreen(LearnerScreen[None]):
     CSS_PATH = "briefing.tcss"
     AUTO_FOCUS = "#briefing-doc"
     BINDINGS = [
@@ -110,17 +116,22 @@ class BriefingScreen(DojoScreen[None]):
         self.scenario = None
         self.session = None
         self.feeds: Feeds | None = None
+        self.card: dict | None = None
         self.document = ""
+        self.shown = False  # the document is on screen
         self.error = ""
+        self.start_when_open = False  # Enter pressed while the attempt was still opening
 
     def compose(self) -> ComposeResult:
         yield Static("Opening the scenario…", id="briefing-title")
         with Horizontal(id="briefing-body"):
             with VerticalScroll(id="briefing-doc", can_focus=True):
-                yield Markdown("", id="briefing-text")
+                # One renderable, not textual's Markdown widget: that mounts a widget per block, and
+                # styling and laying out forty of them took most of the time to the first paint.
+                yield Static("", id="briefing-text")
             with Vertical(id="briefing-side"):
                 yield Static("", id="briefing-page")
-                yield MetricChart(id="briefing-graph")
+                # The pager's graph goes in between once numpy is loaded (_show_graph).
                 yield Static("", id="briefing-settings")
         with Horizontal(id="briefing-status-bar"):
             yield Static("Preparing the incident…", id="briefing-status")
@@ -128,54 +139,80 @@ class BriefingScreen(DojoScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.prepare()
+        from ..prepare import kept_card
+
+        # A card kept from an earlier open shows the briefing now; the attempt opens after the
+        # first paint, so the engine thread's imports do not hold the interpreter's lock before it.
+        card = kept_card(self.ref, self.settings) if self.dojo.synthesize is None else None
+        if card is not None:
+            self.run_worker(self._show_kept(card), group="kept", exclusive=True)
+        else:
+            self.prepare()
+
+    async def _show_kept(self, card: dict) -> None:
+        await self._show_card(card, None)
+        self.call_after_refresh(self.prepare)
 
     @property
     def ready(self) -> bool:
+        """The attempt is open: Enter starts the clocks at once."""
         return self.feeds is not None
+
+    @property
+    def readable(self) -> bool:
+        """The briefing is on screen (from a kept card, or from the opened attempt): Enter is
+        taken, and starts the clocks as soon as the attempt is open."""
+        return self.card is not None and self.shown
 
     # -- the attempt, opened off the UI thread ---------------------------------------------------
 
     @work(exclusive=True, group="prepare")
     async def prepare(self) -> None:
-        from dojo.engine.errors import EngineError
-        from dojo.scenario import ScenarioErrors
-        from dojo.store import StoreError
+        # Errors come back as text: importing their classes here would load pydantic on the UI thread.
+        from ..prepare import briefing_card, card_source, keep_card, load_or_problem, open_or_problem
 
         app = self.dojo
-        try:
-            self.scenario = sc = await app.engine.call(load, self.ref)
-        except ScenarioErrors as exc:
-            self._fail("This scenario does not load:\n" + "\n".join(str(e) for e in exc.errors))
+        source = await app.engine.call(card_source, self.ref, self.settings) if app.synthesize is None else None
+        sc, problem = await app.engine.call(load_or_problem, self.ref)
+        if problem is not None:
+            self._fail(problem)
             return
-        self._show_scenario(sc)
+        self.scenario = sc
+        if self.card is None:
+            self._show_scenario(sc)
 
         def progress(phase: str, fraction: float) -> None:  # called on the engine thread: a message crosses over
             self.post_message(self.Synthesizing(phase, fraction))
 
-        try:
-            session, feeds = await app.engine.call_or_else(
-                lambda: open_attempt(sc, app.store(), self.settings, app.synthesize, progress),
-                lambda opened: opened[0].close("quit"),
-            )
-        except (EngineError, StoreError) as exc:
-            self._fail(str(exc))
+        opened, problem = await app.engine.call_or_else(
+            lambda: open_or_problem(sc, app.store(), self.settings, app.synthesize, progress),
+            lambda result: result[0][0].close("quit") if result[0] is not None else None,
+        )
+        if opened is None:
+            self._fail(problem or "the attempt did not open")
             return
-        except ScenarioErrors as exc:  # over the size budget: refused before anything is drawn
-            self._fail("This scenario is too big to play:\n" + "\n".join(str(e) for e in exc.errors))
-            return
+        session, feeds = opened
         self.session = session
         app.attempt_opened(session)
-        briefing = await app.engine.call(session.briefing)
+        card = await app.engine.call(briefing_card, session)
         view = await app.engine.call(session.view)
+        if source is not None and card != self.card:
+            app.engine.submit(keep_card, source, self.settings, sc, card)
+        chart = (await app.engine.call(importlib.import_module, "dojo.tui.widgets.metric_chart")).MetricChart
+        await self._show_briefing(card, view, chart)
         self.feeds = feeds
-        self._show_briefing(briefing, view)
+        # What Enter will need, imported now on the engine thread while the learner reads (the
+        # library does this for every scenario; `dojo play` comes straight here).
+        app.engine.submit(importlib.import_module, "dojo.tui.screens.workspace")
+        if self.start_when_open:  # on the app: this worker ends with the screen the workspace replaces
+            self.app.run_worker(self.dojo.begin(session, feeds), group="navigation", exclusive=True)
 
     def on_briefing_screen_synthesizing(self, message: Synthesizing) -> None:
         self.query_one(ProgressBar).update(progress=message.fraction)
-        self.query_one("#briefing-status", Static).update(
-            f"Preparing the incident: {PHASES.get(message.phase, message.phase)}…"
-        )
+        if self.card is None:
+            self.query_one("#briefing-status", Static).update(
+                f"Preparing the incident: {PHASES.get(message.phase, message.phase)}…"
+            )
 
     def _fail(self, error: str) -> None:
         self.error = error
@@ -184,21 +221,51 @@ class BriefingScreen(DojoScreen[None]):
         )
         self.query_one(ProgressBar).display = False
         if "\n" in error:
-            self.query_one("#briefing-text", Markdown).update("```\n" + visible(error) + "\n```")
+            self._document("```\n" + error + "\n```")
+
+    def _document(self, text: str) -> None:
+        """Markdown into the document pane; it holds the author's text, so control characters are
+        spelled out first (plain.visible)."""
+        self.query_one("#briefing-text", Static).update(Markdown(visible(text), hyperlinks=False))
+
+    def _title(self, sc_id: str, title: str, difficulty: int, tags: list[str]) -> None:
+        self.query_one("#briefing-title", Static).update(
+            f"[b]{safe(title)}[/b]  ·  {safe(sc_id)}  ·  {'★' * difficulty}{'☆' * (5 - difficulty)}  ·  "
+            f"{safe(', '.join(tags))}"
+        )
 
     def _show_scenario(self, sc) -> None:
-        self.query_one("#briefing-title", Static).update(
-            f"[b]{safe(sc.title)}[/b]  ·  {safe(sc.id)}  ·  {'★' * sc.difficulty}{'☆' * (5 - sc.difficulty)}  ·  "
-            f"{safe(', '.join(sc.tags))}"
-        )
+        self._title(sc.id, sc.title, sc.difficulty, list(sc.tags))
         self.document = sc.briefing
-        self.query_one("#briefing-text", Markdown).update(visible(sc.briefing))  # the author's text
+        self._document(sc.briefing)
 
-    def _show_briefing(self, briefing: Briefing, view: AttemptView) -> None:
+    async def _show_card(self, card: dict, attempt: int | None) -> None:
+        """The briefing document and the pager's alert; the attempt's number once it is open."""
+        b = card["briefing"]
+        self._title(b["scenario"], b["title"], b["difficulty"], card["tags"])
+        self.card = card
+        if not self.shown or attempt is not None:
+            self.document = briefing_markdown(card, attempt, self.settings.resume is not None)
+            self._document(self.document)
+            self.shown = True
+        g = b["graph"]
+        page = self.query_one("#briefing-page", Static)
+        if g is None:
+            page.update("[b]Paged by[/b] " + (safe(", ".join(b["page"])) or "nothing yet"))
+        else:
+            rule = f"{g['metric']} {'>' if g['above'] else '<'} {g['threshold']:g}"
+            # The runbook link is the author's: one word, but escapes and brackets are not spaces.
+            runbook = f"\n[b]Runbook[/b] {safe(b['runbook'])}" if b["runbook"] else ""
+            page.update(f"[b]▲ {safe(g['alert'])}[/b]  {safe(g['service'])}\n{safe(rule)}{runbook}")
+        if attempt is None:
+            self.query_one("#briefing-status", Static).update(
+                "[b]Ready to read.[/b] Enter starts the clock once the incident is open (a moment)."
+            )
+
+    async def _show_briefing(self, card: dict, view: AttemptView, chart_class: type) -> None:
         resumed = self.settings.resume is not None
-        self.document = briefing_markdown(briefing, self.scenario, view.number, resumed)
-        self.query_one("#briefing-text", Markdown).update(visible(self.document))  # holds the author's text
-        self._show_page(briefing, view.clock.start)
+        await self._show_card(card, view.number)
+        await self._show_graph(card, view.clock.start, chart_class)
         clock = view.clock
         kind = "manual clock (] moves it)" if view.clock_kind == "manual" else f"×{clock.speed:g}"
         spent = f"\nspent so far: {span(clock.wall_s)}" if resumed else ""
@@ -211,23 +278,19 @@ class BriefingScreen(DojoScreen[None]):
         )
         self.query_one(ProgressBar).display = False
 
-    def _show_page(self, briefing: Briefing, page_t: float) -> None:
-        """The pager's card: the alert, its graph up to the page, the runbook link."""
-        g = briefing.graph
-        page = self.query_one("#briefing-page", Static)
-        chart = self.query_one(MetricChart)
-        if g is None:
-            page.update("[b]Paged by[/b] " + (safe(", ".join(briefing.page)) or "nothing yet"))
-            chart.display = False
+    async def _show_graph(self, card: dict, page_t: float, chart_class: type) -> None:
+        """The pager's graph: the alerting metric up to the page."""
+        import numpy as np  # loaded by now: the engine thread opened the incident with it
+
+        g = card["briefing"]["graph"]
+        if g is None or self.query("#briefing-graph"):
             return
-        rule = f"{g.metric} {'>' if g.above else '<'} {g.threshold:g}"
-        # The runbook link is the author's: one word, but escapes and brackets are not spaces.
-        runbook = f"\n[b]Runbook[/b] {safe(briefing.runbook)}" if briefing.runbook else ""
-        page.update(f"[b]▲ {safe(g.alert)}[/b]  {safe(g.service)}\n{safe(rule)}{runbook}")
-        points = np.asarray(g.points, dtype=float).reshape(-1, 2)
+        chart = chart_class(id="briefing-graph")
+        await self.query_one("#briefing-side", Vertical).mount(chart, before="#briefing-settings")
+        points = np.asarray(g["points"], dtype=float).reshape(-1, 2)
         chart.set_series(
-            points[:, 0], points[:, 1], metric=f"{g.service} {g.metric}", duration=page_t, threshold=g.threshold,
-            above=g.above,
+            points[:, 0], points[:, 1], metric=f"{g['service']} {g['metric']}", duration=page_t,
+            threshold=g["threshold"], above=g["above"],
         )  # fmt: skip
         chart.now = page_t
 
@@ -235,6 +298,12 @@ class BriefingScreen(DojoScreen[None]):
 
     async def action_begin(self) -> None:
         if not self.ready:
+            if self.readable and not self.error:
+                self.start_when_open = True
+                self.query_one("#briefing-status", Static).update(
+                    "Opening the incident… the clock starts when the workspace is up."
+                )
+                return
             self.notify("the incident is still being prepared", severity="warning")
             return
         assert self.session is not None and self.feeds is not None

@@ -7,7 +7,7 @@ UI thread; the view refreshes every second (a poll of new events since the last 
 
 from __future__ import annotations
 
-from typing import Callable, cast
+from typing import Callable
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from .. import WIDGETS_CSS
 from ..engine_thread import EngineThread
 from ..plain import cell, plain_block, safe, visible
+from .base import app_of
 
 REFRESH_S = 1.0
 EXTEND_S = 300.0
@@ -79,7 +80,7 @@ class ConsoleScreen(Screen):
     @property
     def console(self) -> ConsoleApp:
         """The app, typed: what this screen asks of it is checked."""
-        return cast("ConsoleApp", self.app)
+        return app_of(self, ConsoleApp)
 
     BINDINGS = [
         Binding("s", "start", "Start", id="game.start"),

@@ -4,7 +4,7 @@ facilitator has switched it on. It reads the console's status; it never shows wr
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Digits, Footer, Static
 
 from ..plain import plain_block, safe
+from .base import app_of
 
 if TYPE_CHECKING:  # the console app imports this screen
     from .gameday_console import ConsoleApp
@@ -40,7 +41,9 @@ class ProjectorScreen(Screen):
     @property
     def console(self) -> ConsoleApp:
         """The app, typed: the projector is the console's second view."""
-        return cast("ConsoleApp", self.app)
+        from .gameday_console import ConsoleApp
+
+        return app_of(self, ConsoleApp)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="projector-title")

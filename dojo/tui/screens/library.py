@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Input, Select, Static
 from ..data.library import Card, LibraryFilter, Record, all_tags, read_cards, records
 from ..data.units import span
 from ..plain import cell, safe, visible, visible_line
-from .base import DojoScreen
+from .base import LearnerScreen
 
 COLUMNS = ("scenario", "title", "difficulty", "tags", "best TTCD", "attempts")
 TITLE_WIDTH, TAGS_WIDTH = 32, 18  # at 120 columns; they grow and shrink with the table
@@ -38,7 +38,7 @@ class ScenarioTable(DataTable):
     BINDINGS = [Binding("enter", "select_cursor", "Open", id="library.open")]
 
 
-class LibraryScreen(DojoScreen[None]):
+class LibraryScreen(LearnerScreen[None]):
     CSS_PATH = "library.tcss"
     AUTO_FOCUS = "#library-table"
     BINDINGS = [

@@ -15,10 +15,10 @@ from ..data.card import OUTCOMES
 from ..data.progress import AttemptSummary, summaries, ttcd_series, weakest
 from ..data.units import span
 from ..plain import cell, safe
-from .base import DojoScreen
+from .base import LearnerScreen
 
 
-class ProgressScreen(DojoScreen[None]):
+class ProgressScreen(LearnerScreen[None]):
     CSS_PATH = "progress.tcss"
     AUTO_FOCUS = "#progress-attempts"
     BINDINGS = [Binding("escape,b", "app.pop_screen", "Back", id="progress.back")]

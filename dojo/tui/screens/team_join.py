@@ -7,9 +7,7 @@ shared journal; injects, hints and pauses from the facilitator arrive as notific
 
 from __future__ import annotations
 
-from typing import cast
-
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
@@ -18,6 +16,8 @@ from textual.widgets import Footer, Markdown, Static
 from .. import WIDGETS_CSS
 from ..engine_thread import EngineThread
 from ..plain import plain, safe, visible
+from ..play_app import PlayApp
+from .base import app_of
 
 SYNC_S = 1.0
 
@@ -36,7 +36,7 @@ class LobbyScreen(Screen):
     @property
     def team_app(self) -> TeamApp:
         """The app, typed: what the lobby asks of it is checked."""
-        return cast("TeamApp", self.app)
+        return app_of(self, TeamApp)
 
     BINDINGS = [Binding("q", "app.quit", "Leave", id="lobby.leave")]
 
@@ -66,7 +66,7 @@ class LobbyScreen(Screen):
             app.begin()
 
 
-class TeamApp(App[None]):
+class TeamApp(PlayApp):
     CSS_PATH = [WIDGETS_CSS, "gameday.tcss"]
     TITLE = "debugging dojo: game day"
     BINDINGS = [

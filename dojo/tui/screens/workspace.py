@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -118,7 +118,10 @@ class WorkspaceScreen(DojoScreen[None]):
         service_map.set_services(f.services)
         service_map.set_metrics(f.cube)
         self.query_one(Timeline).set_events(f.events, f.start)
-        self.query_one(TracesPane).set_spans(f.spans, f.start)
+        # Traces are listed and laid out from the engine's answers, on the engine thread.
+        self.query_one(TracesPane).set_source(
+            lambda q: self.dojo.engine.submit(f.signals.trace_matches, q).result(), f.trace_services, f.start
+        )
         metrics = self.query_one(MetricsPane)
         metrics.set_data(f.cube, f.alerts, f.duration, service=f.paged_service)
         metrics.window = WINDOWS[2]
@@ -218,9 +221,9 @@ class WorkspaceScreen(DojoScreen[None]):
         if isinstance(widget, LogView):
             return widget.selected_id
         if isinstance(widget, Waterfall):
-            return f"S{widget.span_id(widget.cursor)}" if widget.cursor is not None else None
+            return widget.pin_id(widget.cursor) if widget.cursor is not None else None
         if isinstance(widget, TraceList):
-            return self._root_span(widget.selected_trace) if widget.selected_trace else None
+            return widget.selected_root
         if isinstance(widget, Timeline):
             entry = widget.selected
             return entry.ref or None if entry else None
@@ -228,11 +231,6 @@ class WorkspaceScreen(DojoScreen[None]):
         if widget is metrics or metrics in widget.ancestors:
             return self._window_id()
         return None
-
-    def _root_span(self, trace_id: str) -> str | None:
-        spans = self.feeds.spans
-        root = spans[(spans["trace_id"] == trace_id) & (spans["parent_id"] == "")]
-        return f"S{trace_id}:{root['span_id'].iat[0]}" if len(root) else None
 
     def _window_id(self) -> str | None:
         from dojo.engine.ids import window_id
@@ -280,7 +278,7 @@ class WorkspaceScreen(DojoScreen[None]):
 
     @on(Waterfall.PinRequested)
     async def _pin_span(self, message: Waterfall.PinRequested) -> None:
-        await self.pin(f"S{message.span_id}")
+        await self.pin(message.item)
 
     def action_window(self, step: int) -> None:
         metrics = self.query_one(MetricsPane)
@@ -473,12 +471,38 @@ class WorkspaceScreen(DojoScreen[None]):
         self.action_show("logs")
         self.query_one(LogView).jump_to_time(message.entry.t)
 
+    @on(LogView.TraceRequested)
+    async def _trace_requested(self, message: LogView.TraceRequested) -> None:
+        """`o` on a log line: its trace in the waterfall, the engine's tree as the `trace` query
+        answers it (recorded, as opening a trace from the list is)."""
+        from dojo.engine.errors import NotFound
+
+        try:
+            root = await self.dojo.engine.call(self.feeds.signals.trace, message.trace_id, self.now)
+        except NotFound as e:
+            self.notify(str(e), timeout=4)  # not finished yet: a tracer exports a trace when it ends
+            return
+        self.action_show("traces")
+        self.query_one(Waterfall).show_trace(message.trace_id, root, self.feeds.start)
+        self.query_one(Waterfall).focus()
+        await self._call(self.session.trace, message.trace_id, quiet=True)
+
     @on(TraceList.TraceSelected)
     def _trace_selected(self, message: TraceList.TraceSelected) -> None:
-        index = message.trace_list.index
-        if index is None:
-            return
-        self.query_one(Waterfall).show_trace(message.trace_id, index.spans_of(message.trace_id), self.feeds.start)
+        self._show_trace(message.trace_id)
+
+    @work(exclusive=True, group="waterfall")
+    async def _show_trace(self, trace_id: str) -> None:
+        """The engine's tree of the trace under the list's cursor (not a recorded query: the
+        cursor passing over a trace is not opening it; Enter is). A newer selection cancels
+        this one's wait."""
+        from dojo.engine.errors import NotFound
+
+        try:
+            root = await self.dojo.engine.call(self.feeds.signals.trace, trace_id, self.now)
+        except NotFound:
+            root = None
+        self.query_one(Waterfall).show_trace(trace_id, root, self.feeds.start)
 
     # -- recorded queries: what the learner settled on looking at ------------------------------
 

@@ -55,6 +55,7 @@ class LogView(RowList):
     BINDINGS = [
         Binding("enter,p", "choose", "Pin line", id="logs.pin"),
         Binding("end,G", "follow", "Follow tail", id="logs.follow"),
+        Binding("o", "open_trace", "Open trace", id="logs.open-trace"),
         Binding("w", "toggle_wide", "Wide lines", show=False, id="logs.wide"),
     ]
     COMPONENT_CLASSES = {"log-view--time", "log-view--service", "log-view--host", "log-view--match", *LEVEL_CLASSES}
@@ -100,6 +101,17 @@ class LogView(RowList):
         def __init__(self, log_view: LogView, line_id: str, t: float):
             super().__init__()
             self.log_view, self.line_id, self.t = log_view, line_id, t
+
+        @property
+        def control(self) -> LogView:
+            return self.log_view
+
+    class TraceRequested(Message):
+        """The learner asked to open the trace the line under the cursor belongs to."""
+
+        def __init__(self, log_view: LogView, trace_id: str):
+            super().__init__()
+            self.log_view, self.trace_id = log_view, trace_id
 
         @property
         def control(self) -> LogView:
@@ -359,6 +371,21 @@ class LogView(RowList):
         if row is None:
             return None
         return plain_lines(self._data.table.slice(row, 1), self._origin)[0].as_py()
+
+    @property
+    def selected_trace(self) -> str | None:
+        """The trace id of the line under the cursor, if its request was traced."""
+        row = self._cursor_row if self.cursor is not None and self._cols is not None else None
+        if row is None or "trace_id" not in self._data.table.column_names:
+            return None
+        return self._data.table.column("trace_id")[row].as_py() or None
+
+    def action_open_trace(self) -> None:
+        trace_id = self.selected_trace
+        if trace_id is None:
+            self.notify("This line's request was not traced (traces are sampled).", timeout=4)
+            return
+        self.post_message(self.TraceRequested(self, trace_id))
 
     def cursor_moved(self, row: int | None) -> None:
         if row is None or self._cols is None:

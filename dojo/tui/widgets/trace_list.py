@@ -1,12 +1,18 @@
 """TraceList: the traces finished by now, newest first, filtered by service, status and duration.
 
-Attributes (down): `now`, `trace_query` (a TraceQuery), and the spans through `set_spans`.
+The traces and their facts (spans, failed spans, retries, when each finished) are the engine's:
+`source(query)` is the engine's `Signals.trace_matches`, called from a worker (on the engine
+thread in the app) once per filter; each clock tick then only shows the rows finished by `now`.
+
+Attributes (down): `now`, `trace_query` (the engine's TraceQuery), and the source through
+`set_source`.
 Messages (up): `TraceSelected` when the cursor lands on a trace, `TraceChosen` on Enter.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime
 
 import numpy as np
@@ -18,12 +24,15 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 
+from dojo.engine.api import TraceQuery
 from dojo.scenario.model import DEFAULT_START
 from dojo.terminal_text import visible_line
 
 from ..data import units
-from ..data.traces import TraceIndex, TraceQuery
 from .row_list import RowList
+
+# The engine's traces matching a query, each with when it finished (Signals.trace_matches).
+TraceSource = Callable[[TraceQuery], pd.DataFrame]
 
 BAR_WIDTH = 8
 
@@ -54,16 +63,18 @@ class TraceList(RowList):
     class TraceChosen(TraceSelected):
         """Enter on a trace: open it."""
 
-    class Indexed(Message):
-        """The worker built the index of a span table."""
+    class Listed(Message):
+        """The worker has the engine's traces for a query."""
 
-        def __init__(self, index: TraceIndex):
+        def __init__(self, query: TraceQuery, traces: pd.DataFrame):
             super().__init__()
-            self.index = index
+            self.query, self.traces = query, traces
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.index: TraceIndex | None = None
+        self.source: TraceSource | None = None
+        self.listed: pd.DataFrame | None = None  # every trace matching trace_query, by start time
+        self._finished = np.zeros(0)
         self.shown = pd.DataFrame()
         self._origin = DEFAULT_START
         self._selected: str | None = None
@@ -71,33 +82,47 @@ class TraceList(RowList):
         self.heading = "Traces"
         self.placeholder = "no finished trace matches yet"
 
-    def set_spans(self, spans: pd.DataFrame, start: datetime) -> None:
-        self._origin = start
-        self._build_index(spans)
+    def set_source(self, source: TraceSource, start: datetime) -> None:
+        self.source, self._origin = source, start
+        self._fetch(self.trace_query)
 
-    @work(thread=True, exclusive=True, group="trace-index")
-    def _build_index(self, spans: pd.DataFrame) -> None:
-        self.post_message(self.Indexed(TraceIndex(spans)))
+    @work(thread=True, exclusive=True, group="trace-list")
+    def _fetch(self, query: TraceQuery) -> None:
+        if self.source is not None:
+            self.post_message(self.Listed(query, self.source(query)))
 
-    def on_trace_list_indexed(self, message: Indexed) -> None:
+    def on_trace_list_listed(self, message: Listed) -> None:
         message.stop()
-        self.index = message.index
+        if message.query != self.trace_query:
+            return  # the learner has moved on to another filter; its answer is on its way
+        self.listed = message.traces
+        self._finished = message.traces["finished"].to_numpy(dtype=float)
         self._reselect(force=True)
 
     def watch_now(self) -> None:
         self._reselect()
 
     def watch_trace_query(self) -> None:
-        self._reselect(force=True)
+        if self.source is not None:
+            self._fetch(self.trace_query)
 
     @property
     def selected_trace(self) -> str | None:
         return self._selected
 
+    @property
+    def selected_root(self) -> str | None:
+        """The pin id of the selected trace's root span."""
+        if self._selected is None or self.shown.empty:
+            return None
+        at = np.flatnonzero(self.shown["trace_id"].to_numpy() == self._selected)
+        return str(self.shown["root"].iat[at[0]]) if len(at) else None
+
     def _reselect(self, force: bool = False) -> None:
-        if self.index is None:
+        if self.listed is None:
             return
-        shown = self.index.select(self.trace_query, self.now)
+        # A tracer exports a trace when it finishes: newest first, as the engine pages them.
+        shown = self.listed[self._finished <= self.now].iloc[::-1].reset_index(drop=True)
         if (
             not force
             and len(shown) == len(self.shown)
@@ -131,7 +156,7 @@ class TraceList(RowList):
         muted, error, ok, bar_style, retry = (
             style(f"trace-list--{n}") for n in ("muted", "error", "ok", "bar", "retry")
         )
-        failed = r["status"] == "error"
+        failed = r["errors"] > 0
         # Fixed columns first, the root operation last: on a narrow pane only the name is cut.
         text = Text(no_wrap=True, end="")
         text.append(units.clock(self._origin, r["t"]) + " ", muted)

@@ -1,6 +1,8 @@
 """TracesPane: filters (service, status, minimum duration) over a TraceList.
 
-Attributes (down): `now` (bound to the TraceList) and the spans through `set_spans`.
+Attributes (down): `now` (bound to the TraceList) and the engine's traces through `set_source`.
+The filters are the headless `traces` query's: a trace is listed when one of its spans matches
+the service, status and minimum duration together.
 TraceList's messages bubble up through it; the screen opens the chosen trace in a Waterfall.
 Messages (up): `Committed` when a picker changes or Enter is pressed in the duration box (not
 on every digit typed): a screen records those.
@@ -11,7 +13,6 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-import pandas as pd
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -19,10 +20,13 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Select
 
-from ..data.traces import TraceQuery
+from dojo.engine.api import TraceQuery
+
 from ..plain import plain
 from .row_list import show_titles_on
-from .trace_list import TraceList
+from .trace_list import TraceList, TraceSource
+
+MAX_MS = 1e12
 
 
 class TracesPane(Vertical):
@@ -53,9 +57,8 @@ class TracesPane(Vertical):
     def trace_list(self) -> TraceList:
         return self.query_one(TraceList)
 
-    def set_spans(self, spans: pd.DataFrame, start: datetime) -> None:
-        self.trace_list.set_spans(spans, start)
-        services = sorted(spans["service"].unique()) if len(spans) else []
+    def set_source(self, source: TraceSource, services: list[str], start: datetime) -> None:
+        self.trace_list.set_source(source, start)
         with self.prevent(Select.Changed):
             self.query_one("#trace-filter-service", Select).set_options([(plain(s), s) for s in services])
 
@@ -69,10 +72,12 @@ class TracesPane(Vertical):
             min_ms = max(float(self.query_one("#trace-filter-min", Input).value or 0), 0.0)
         except ValueError:  # a lone "-" or "." while typing
             min_ms = 0.0
+        if not math.isfinite(min_ms):  # "1e999": longer than any trace, not a crash
+            min_ms = MAX_MS
         self.trace_list.trace_query = TraceQuery(
             service=service if isinstance(service, str) else None,
-            status=status if isinstance(status, str) else None,
-            min_ms=min_ms,
+            status="error" if status == "error" else "ok" if status == "ok" else None,
+            min_ms=min_ms or None,
         )
         if isinstance(event, Select.Changed):
             self.post_message(self.Committed(self, self.trace_list.trace_query))

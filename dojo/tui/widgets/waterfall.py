@@ -4,26 +4,28 @@ Each row is a span: indent by depth, service and operation, a bar placed on the 
 axis, and its duration. Failed spans are red; a repeated call under the same parent is marked
 as a retry (↻2/4), so a retry storm reads as a column of red bars.
 
-Attributes (down): the trace through `show_trace`.
-Messages (up): `SpanSelected` when the cursor lands on a span (its pin id is trace:span).
+The tree is the engine's (`Signals.trace`: the `trace` query's answer), with its attempt
+numbers; this widget only lays it out.
+
+Attributes (down): the trace (a SpanNode root) through `show_trace`.
+Messages (up): `SpanSelected` when the cursor lands on a span (with its pin id, S<trace>:<span>).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-import pandas as pd
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.strip import Strip
 
+from dojo.engine.api import SpanNode
 from dojo.scenario.model import DEFAULT_START
 from dojo.terminal_text import visible_line
 
 from ..data import units
-from ..data.traces import SpanRow, span_tree
 from .row_list import RowList
 
 LABEL_MAX, DURATION_WIDTH = 44, 9
@@ -34,9 +36,9 @@ class Waterfall(RowList):
     COMPONENT_CLASSES = {"waterfall--muted", "waterfall--ok", "waterfall--error", "waterfall--retry"}
 
     class SpanSelected(Message):
-        def __init__(self, waterfall: Waterfall, span_id: str, span: SpanRow):
+        def __init__(self, waterfall: Waterfall, item: str, span: SpanNode):
             super().__init__()
-            self.waterfall, self.span_id, self.span = waterfall, span_id, span
+            self.waterfall, self.item, self.span = waterfall, item, span
 
         @property
         def control(self) -> Waterfall:
@@ -48,16 +50,20 @@ class Waterfall(RowList):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.trace_id = ""
-        self.spans: list[SpanRow] = []
+        self.spans: list[SpanNode] = []
+        self.depths: list[int] = []
         self._t0 = 0.0
         self._total_ms = 1.0
         self._origin = DEFAULT_START
         self.heading = "Waterfall"
         self.placeholder = "pick a trace in the trace list (↑↓) to see its spans"
 
-    def show_trace(self, trace_id: str, spans: pd.DataFrame, start: datetime) -> None:
+    def show_trace(self, trace_id: str, root: SpanNode | None, start: datetime) -> None:
+        """Show the engine's tree of `trace_id` (None: a trace with no spans to show)."""
         self.trace_id, self._origin = trace_id, start
-        self.spans = span_tree(spans)
+        rows = list(root.walk()) if root is not None else []
+        self.depths = [d for d, _ in rows]
+        self.spans = [n for _, n in rows]
         if self.spans:
             self._t0 = min(s.t for s in self.spans)
             end = max(s.t + s.duration_ms / 1000 for s in self.spans)
@@ -67,7 +73,6 @@ class Waterfall(RowList):
         self.set_rows(len(self.spans))
         self.scroll_to(y=0, animate=False, force=True)
         errors = sum(s.status == "error" for s in self.spans)
-        root = self.spans[0] if self.spans else None
         self.heading = (
             f"Trace {trace_id[:8]} · {root.service} {root.name} · {units.duration_ms(root.duration_ms)} · "
             f"{len(self.spans)} spans" + (f" · {errors} failed" if errors else "")
@@ -76,18 +81,18 @@ class Waterfall(RowList):
         )
         self.status = f"started {units.clock(start, self._t0)}" if root else ""
 
-    def span_id(self, row: int) -> str:
-        return f"{self.trace_id}:{self.spans[row].span_id}"
+    def pin_id(self, row: int) -> str:
+        return self.spans[row].id
 
     def cursor_moved(self, row: int | None) -> None:
         if row is None:
             return
         span = self.spans[row]
-        self.status = f"{span.service} · {span.status}" + (f" · {span.message}" if span.message else "")  # plain
-        self.post_message(self.SpanSelected(self, self.span_id(row), span))
+        self.status = span_detail(span)
+        self.post_message(self.SpanSelected(self, span.id, span))
 
     def row_chosen(self, row: int) -> None:
-        self.post_message(self.PinRequested(self, self.span_id(row), self.spans[row]))
+        self.post_message(self.PinRequested(self, self.spans[row].id, self.spans[row]))
 
     def on_resize(self, event: events.Resize) -> None:
         self._strips.clear()  # bars are laid out on the width
@@ -103,7 +108,7 @@ class Waterfall(RowList):
         colour = error if failed else retry if span.attempt > 1 else ok
 
         text = Text(no_wrap=True, end="")
-        label = "  " * span.depth + visible_line(f"{span.service} {span.name}")
+        label = "  " * self.depths[row] + visible_line(f"{span.service} {span.name}")
         mark = f" ↻{span.attempt}/{span.attempts}" if span.attempts > 1 else ""
         label = label[: label_w - len(mark) - 1].ljust(label_w - len(mark) - 1)
         text.append(label + " ", error if failed else None)
@@ -119,3 +124,12 @@ class Waterfall(RowList):
         text.append(" " * (bar_w - start - length))
         text.append(f" {units.duration_ms(span.duration_ms):>{DURATION_WIDTH}}", error if failed else muted)
         return self.text_strip(text)
+
+
+def span_detail(span: SpanNode) -> str:
+    """What the waterfall says of the span under the cursor: its service, status and message.
+
+    Plain text, escaped where it is shown (RowList.status): an imported span's text is a
+    stranger's. The one place a span's further facts (an imported span's attributes and events,
+    once the engine's SpanNode carries them) are added to what the learner reads."""
+    return f"{span.service} · {span.status}" + (f" · {span.message}" if span.message else "")

@@ -1,0 +1,117 @@
+"""A learner's action in the engine (Session.act): the incident before it stays the cached one,
+mapped and shared; only the part after it is simulated and rendered again, for this attempt."""
+
+from __future__ import annotations
+
+import pytest
+
+import dojo.telemetry.synthesize as synth
+from dojo.engine.errors import QueryError
+from dojo.engine.session import Session
+from dojo.scenario.model import TimelineEvent
+from dojo.telemetry import mapped
+from dojo.telemetry.actions import act
+from dojo.telemetry.cache import Cache
+
+ACTION = {"kind": "restart", "service": "checkout", "params": {}}
+AT = 960.0 + 120.0  # the page, then two minutes
+
+
+@pytest.fixture(scope="module")
+def cached(scenario, tmp_path_factory):
+    """The incident as a player opens it a second time: mapped from the cache."""
+    cache = Cache(tmp_path_factory.mktemp("cache"))
+    cache.synthesize(scenario)
+    tel = cache.synthesize(scenario)
+    assert cache.hits == 1
+    return tel
+
+
+def frames_equal(a, b) -> None:
+    assert a.logs.combine_chunks().equals(b.logs.combine_chunks())
+    for name in ("metrics", "spans", "events"):
+        x, y = getattr(a, name).reset_index(drop=True), getattr(b, name).reset_index(drop=True)
+        assert x.to_csv() == y.to_csv(), name
+
+
+def test_an_action_renders_only_what_follows_it(scenario, cached, store, monkeypatch):
+    s = Session.start(scenario, store, telemetry=cached, clock="manual")
+    s.advance(120)
+    before = s.logs(limit=5, record=False)
+
+    def whole(*args, **kwargs):
+        raise AssertionError("an action must not synthesize the whole incident")
+
+    rendered = []
+    real_render = synth.render
+    monkeypatch.setattr(synth, "synthesize", whole)
+    monkeypatch.setattr(synth, "synthesize_with_state", whole)
+    monkeypatch.setattr(synth, "render", lambda win, *a, **kw: rendered.append(win.t[0]) or real_render(win, *a, **kw))
+
+    result = s.act(**ACTION)
+    assert (result.kind, result.service, result.at) == ("restart", "checkout", AT)
+    assert rendered == [AT - AT % scenario.grid]  # one window, from the action's bucket on
+
+    # Before the action: still the mapped file's pages (shared with every player), not a copy.
+    head = s.signals.log_table.column("message").chunk(0)
+    assert mapped.locate(head.buffers()[2].address, 1) is not None
+    assert s.logs(limit=5, record=False).lines == before.lines  # the same lines, the same ids
+    assert [e.kind for e in store.events(s.attempt_id)][-1] == "action"
+    assert (s.signals.events["kind"] == "restart").any()
+
+
+def test_the_result_is_the_action_taken_on_a_fresh_synthesis(scenario, cached, store):
+    """The engine's path (the cached incident, the physics run alone) gives exactly what taking
+    the action on a synthesis made now gives."""
+    s = Session.start(scenario, store, telemetry=cached, clock="manual")
+    s.advance(120)
+    s.act(**ACTION)
+    tel, st = synth.synthesize_with_state(scenario)
+    reference, _ = act(tel, st, {"at": AT, **ACTION})
+    frames_equal(s.signals.tel, reference)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the render after an action is not yet byte-identical to a whole synthesis of the changed scenario "
+    "(its window draws from streams of its own: telemetry/resume.py); remove this mark when it is",
+)
+def test_the_result_equals_a_whole_synthesis_of_the_changed_scenario(scenario, cached, store):
+    s = Session.start(scenario, store, telemetry=cached, clock="manual")
+    s.advance(120)
+    s.act(**ACTION)
+    changed = scenario.model_copy(
+        update={"timeline": [*scenario.timeline, TimelineEvent.model_validate({"at": AT, **ACTION})]}
+    )
+    frames_equal(s.signals.tel, synth.synthesize(changed))
+
+
+def test_a_resumed_attempt_takes_its_actions_again(scenario, cached, store):
+    s = Session.start(scenario, store, telemetry=cached, clock="manual")
+    s.advance(120)
+    s.act(**ACTION)
+    acted = s.signals.tel
+    s.close()
+    again = Session.resume(scenario, store, s.attempt_id, telemetry=cached)
+    frames_equal(again.signals.tel, acted)
+
+
+def test_a_bad_action_is_refused_and_not_recorded(scenario, cached, store):
+    s = Session.start(scenario, store, telemetry=cached, clock="manual")
+    with pytest.raises(QueryError, match="no service named 'chekout'"):
+        s.act("restart", "chekout")
+    with pytest.raises(QueryError, match="a learner's action is one of"):
+        s.act("retry_storm", "checkout")
+    with pytest.raises(QueryError, match="replica"):
+        s.act("scale", "checkout", {"replica": 3})
+    assert "action" not in [e.kind for e in store.events(s.attempt_id)]
+
+
+def test_the_headless_protocol_takes_an_action(scenario, cached, store):
+    from dojo.engine.protocol import Protocol
+
+    p = Protocol(Session.start(scenario, store, telemetry=cached, clock="manual"))
+    reply = p.handle({"cmd": "act", "kind": "scale", "service": "checkout", "params": {"replicas": 8}})
+    assert reply["ok"] and (reply["kind"], reply["at"]) == ("scale", 960.0) and reply["lines"] > 0
+    refused = p.handle({"cmd": "act", "kind": "restart", "service": "nowhere"})
+    assert not refused["ok"] and "no service named 'nowhere'" in refused["error"]

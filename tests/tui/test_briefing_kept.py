@@ -1,0 +1,102 @@
+"""A scenario opened before shows its briefing at once, from the card kept beside its cached
+incident, while the attempt opens behind it; Enter pressed meanwhile starts once it is open.
+And `dojo play` hands such a scenario to the app without loading it first."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+import threading
+
+from click.testing import CliRunner
+
+from dojo.cli import cli
+from dojo.telemetry import cache
+from dojo.telemetry.fastopen import CARD_DIR
+from dojo.tui import prepare
+from dojo.tui.app import DojoApp
+from dojo.tui.prepare import PlaySettings
+from dojo.tui.screens.briefing import BriefingScreen
+from dojo.tui.screens.workspace import WorkspaceScreen
+
+from .apps import SCENARIO, SIZE, settled, until
+
+
+def test_the_second_open_reads_first_and_enter_waits_for_the_attempt(tmp_path, monkeypatch):
+    sc = tmp_path / "mine.yaml"
+    shutil.copy(SCENARIO, sc)
+    settings = PlaySettings(clock="manual")
+
+    async def first():
+        app = DojoApp(play=sc, settings=settings)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, BriefingScreen) and app.screen.ready, what="the open")
+            await until(pilot, lambda: not app.engine.busy, what="the card kept")
+            return app.screen.document
+
+    document = asyncio.run(first())
+    assert list((cache.cache_dir() / CARD_DIR).iterdir())
+
+    # The second open: the model is held back on the engine thread until the test lets it go.
+    go = threading.Event()
+    real_load = prepare.load_or_problem
+
+    def held_load(ref):
+        go.wait(30)
+        return real_load(ref)
+
+    monkeypatch.setattr(prepare, "load_or_problem", held_load)
+
+    async def second():
+        app = DojoApp(play=sc, settings=settings)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, BriefingScreen) and app.screen.readable, what="the card")
+            screen = app.screen
+            assert not screen.ready and screen.session is None  # nothing is open yet: it is the kept card
+            assert screen.document.startswith("Attempt · paged by **CheckoutP99High**")
+            assert screen.document.split("\n", 1)[1] == document.split("\n", 1)[1]  # all but the attempt's number
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, BriefingScreen) and screen.start_when_open
+            go.set()
+            await until(
+                pilot, lambda: isinstance(app.screen, WorkspaceScreen) and app.screen.briefing is not None,
+                what="the workspace",
+            )  # fmt: skip
+            await settled(pilot)
+            assert screen.document.startswith("Attempt #2 · paged by")
+
+    asyncio.run(second())
+
+
+def test_play_hands_a_kept_scenario_over_without_loading_it(tmp_path, monkeypatch):
+    sc = tmp_path / "mine.yaml"
+    sc.write_text(SCENARIO.read_text() + "# bytes no other test has kept a card for\n")
+    handed = []
+
+    def run(play=None, settings=PlaySettings()):
+        handed.append((play, [m for m in ("pydantic", "numpy", "pandas") if m in sys.modules]))
+
+    monkeypatch.setattr("dojo.tui.launch.run", run)
+    monkeypatch.setattr("dojo.interactive.can_draw", lambda: True)
+
+    def play():
+        res = CliRunner().invoke(cli, ["play", str(sc)], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        return handed.pop()[0]
+
+    assert type(play()).__name__ == "Scenario"  # no card yet: loaded and checked on the command line
+    # Kept by an open of the attempt (what the briefing does once it is open).
+    loaded = prepare.load(sc)
+    session, _ = prepare.open_attempt(loaded, _store(tmp_path), PlaySettings(clock="manual"))
+    prepare.keep_card(prepare.card_source(sc, PlaySettings()), PlaySettings(), loaded, prepare.briefing_card(session))
+    assert play() == str(sc)  # the reference itself: the briefing loads it behind the card
+    sc.write_text(sc.read_text().replace("Checkout latency", "Checkout slowness"))
+    assert type(play()).__name__ == "Scenario"  # edited since: loaded (and checked) again
+
+
+def _store(tmp_path):
+    from dojo.store import Store
+
+    return Store.open(tmp_path / "home")
