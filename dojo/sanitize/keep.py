@@ -32,6 +32,7 @@ SYSTEM_USERS = frozenset(
 )
 
 # The account ids AWS documentation uses in its examples, and the all-zero placeholder.
+_HASH_DIGITS = frozenset("2456789")
 KEEP_ACCOUNTS = frozenset({"123456789012", "111122223333", "444455556666", "000000000000"})
 
 KEEP_MACS = frozenset({"00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"})
@@ -102,7 +103,8 @@ class Keep:
         if kind == detect.EMAIL:
             return reserved_host(value.rsplit("@", 1)[1])
         if kind == detect.POD:  # a StatefulSet's ordinal (web-0): every cluster has one
-            return value.isdigit()
+            # (five digits of Kubernetes' alphabet, 2 and 4-9, are a DaemonSet's pod hash instead)
+            return value.isdigit() and (len(value) != 5 or not set(value) <= _HASH_DIGITS)
         if kind == detect.ACCOUNT_ID:
             return value in KEEP_ACCOUNTS
         if kind == detect.MAC:

@@ -228,6 +228,21 @@ def test_a_trace_is_a_span_tree(signals):
     assert sorted(seen) == sorted(sp.span_id)
 
 
+def test_trace_windows_and_repeated_filters(signals):
+    """since/until bound the trace's start; asking the same filter again (the TUI does on every
+    filter flip) gives the same answer, and a different filter is not served from it."""
+    now = 2700.0
+    page = signals.traces_query(TraceQuery(status="error", since=900.0, until=1500.0, limit=500), now)
+    every = signals.traces_query(TraceQuery(status="error", limit=500), now)
+    want = [t.trace_id for t in every.traces if 900.0 <= t.t <= 1500.0]
+    assert [t.trace_id for t in page.traces] == want and page.count == len(want) > 0
+    again = signals.traces_query(TraceQuery(status="error", since=900.0, until=1500.0, limit=500), now)
+    assert again == page
+    ok = signals.traces_query(TraceQuery(status="ok", since=900.0, until=1500.0, limit=500), now)
+    assert ok.traces != page.traces
+    assert all(signals.resolve(t.match, now).data["status"] == "ok" for t in ok.traces[:20])
+
+
 def test_trace_summaries_count_spans_errors_and_retries(signals):
     page = signals.traces_query(TraceQuery(status="error", limit=500), 2700.0)
     sp = signals.spans

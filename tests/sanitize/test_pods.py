@@ -59,6 +59,8 @@ def test_a_statefulset_ordinal_is_a_pod_but_kept():
     assert ("pod", "0") in found('"Killing container" pod="shop/web-0"')
     assert ("pod", "12") in found("Back-off restarting failed container in pod kafka-broker-12")
     assert Keep()("pod", "0") and not Keep()("pod", "x2kqp")
+    # Five digits of the hash alphabet are a DaemonSet's pod hash, not an ordinal to keep.
+    assert ("pod", "24567") in found("pod=fluentd-24567") and not Keep()("pod", "24567")
 
 
 def test_daemonset_pods_get_consistent_pseudonyms_and_statefulsets_stay(tmp_path):

@@ -114,22 +114,57 @@ def test_the_briefing_is_a_pagers_card_not_the_live_system():
     run(script, dojo_app(play=SCENARIO))
 
 
-def test_pins_read_as_what_they_hold_and_x_takes_one_back():
+def test_pins_from_logs_and_traces_read_as_what_they_hold_and_x_takes_one_back():
+    """One workspace for both (an app start is the cost of a Pilot test): a log line pinned; the
+    traces tab agreeing with the headless queries (the list is the `traces` query's answer as of
+    the screen's now, the waterfall the `trace` query's tree), p on the list pinning the root
+    span and Enter in the waterfall the span under the cursor; every pin in the journal reads as
+    what it holds, and x takes one back."""
+    from dojo.tui.widgets.trace_list import TraceList
+    from dojo.tui.widgets.waterfall import Waterfall
+
     async def script(app, pilot):
-        await to_workspace(pilot, advance=1, direct=True)
+        await to_workspace(pilot, advance=3, direct=True)
         ws = app.screen
         ws.query_one(LogView).focus()
         await pilot.press("up", "p")
         await settled(pilot)
+        (line,) = [p.item for p in ws.view.journal.pins]
+
+        await pilot.press("t")
+        tl, wf = ws.query_one(TraceList), ws.query_one(Waterfall)
+        await until(pilot, lambda: tl.listed is not None and tl.row_count > 0, what="the trace list")
+        page = await app.engine.call(app.session.traces, limit=500, record=False)
+        assert tl.row_count == page.count > 0
+        rows = tl.shown.head(len(page.traces))
+        for fact in ("trace_id", "spans", "errors", "retries", "duration_ms"):
+            assert list(rows[fact]) == pytest.approx([getattr(t, fact) for t in page.traces]), fact
+        storm = next(i for i, t in enumerate(page.traces) if t.retries and t.errors)
+        tl.cursor = storm
+        want = page.traces[storm].trace_id
+        await until(pilot, lambda: wf.trace_id == want and len(wf.spans) > 1, what="the waterfall")
+        tree = await app.engine.call(app.session.trace, want, record=False)
+        assert [(n.id, n.attempt, n.attempts, d) for d, n in tree.walk()] == [
+            (s.id, s.attempt, s.attempts, d) for s, d in zip(wf.spans, wf.depths)
+        ]
+        assert any("↻2/" in wf.render_line(y).text for y in range(wf.row_count))
+        await pilot.press("p")
+        await settled(pilot)
+        wf.focus()
+        await pilot.press("down", "down", "enter")
+        await settled(pilot)
+        assert [p.item for p in ws.view.journal.pins] == [line, tree.id, wf.spans[1].id]
+
         journal = ws.query_one(JournalPanel)
-        (pin,) = ws.view.journal.pins
-        row = next(r for r in journal.rows if r.kind == "pin")
-        assert row.item == pin.item and not row.text.startswith(pin.item)
+        rows = [r for r in journal.rows if r.kind == "pin"]
+        assert [r.item for r in rows] == [p.item for p in ws.view.journal.pins]
+        assert all(not r.text.startswith(r.item) for r in rows)
         journal.focus()
         journal.move_cursor([r.kind for r in journal.rows].index("pin"))
         await pilot.press("x")
         await settled(pilot)
-        assert ws.view.journal.pins == [] and not any(r.kind == "pin" for r in journal.rows)
+        assert [p.item for p in ws.view.journal.pins] == [tree.id, wf.spans[1].id]
+        assert [r.item for r in journal.rows if r.kind == "pin"] == [tree.id, wf.spans[1].id]
         assert [e.kind for e in app.session.events][-1] == "unpin"
 
     run(script)
@@ -188,43 +223,6 @@ def test_wrong_feedback_says_the_cost_first(message, penalty, text):
 def test_the_trigger_picker_shows_each_changes_note():
     e = SimpleNamespace(id="E0", t=720.0, name="deploy inventory v2.3.1", detail="bump logging library")
     assert change_label(e).endswith("deploy inventory v2.3.1 — bump logging library")
-
-
-def test_the_traces_tab_shows_the_engines_traces_and_trees_and_pins_their_spans():
-    """Headless and TUI agree: the list is the `traces` query's answer as of the screen's now, the
-    waterfall the `trace` query's tree; p on the list pins the root span, Enter in the waterfall
-    the span under the cursor."""
-    from dojo.tui.widgets.trace_list import TraceList
-    from dojo.tui.widgets.waterfall import Waterfall
-
-    async def script(app, pilot):
-        await to_workspace(pilot, advance=3, direct=True)
-        ws = app.screen
-        await pilot.press("t")
-        tl, wf = ws.query_one(TraceList), ws.query_one(Waterfall)
-        await until(pilot, lambda: tl.listed is not None and tl.row_count > 0, what="the trace list")
-        page = await app.engine.call(app.session.traces, limit=500, record=False)
-        assert tl.row_count == page.count > 0
-        rows = tl.shown.head(len(page.traces))
-        for fact in ("trace_id", "spans", "errors", "retries", "duration_ms"):
-            assert list(rows[fact]) == pytest.approx([getattr(t, fact) for t in page.traces]), fact
-        storm = next(i for i, t in enumerate(page.traces) if t.retries and t.errors)
-        tl.cursor = storm
-        want = page.traces[storm].trace_id
-        await until(pilot, lambda: wf.trace_id == want and len(wf.spans) > 1, what="the waterfall")
-        tree = await app.engine.call(app.session.trace, want, record=False)
-        assert [(n.id, n.attempt, n.attempts, d) for d, n in tree.walk()] == [
-            (s.id, s.attempt, s.attempts, d) for s, d in zip(wf.spans, wf.depths)
-        ]
-        assert any("↻2/" in wf.render_line(y).text for y in range(wf.row_count))
-        await pilot.press("p")
-        await settled(pilot)
-        wf.focus()
-        await pilot.press("down", "down", "enter")
-        await settled(pilot)
-        assert [p.item for p in ws.view.journal.pins] == [tree.id, wf.spans[1].id]
-
-    run(script)
 
 
 def test_o_on_a_traced_log_line_opens_its_trace_and_says_so_on_an_untraced_one():
