@@ -88,7 +88,8 @@ KIND_ERRORS = {
         "overload": (Template("job {id} rejected: worker overloaded, shedding load"),),
     },
     "lb": {
-        "base": (Template('{ip} "{path} HTTP/1.1" 500 0 rt={sec} upstream={upstream}'),),
+        # Its own failure: nothing was forwarded, so no upstream (nginx writes "-").
+        "base": (Template('{ip} "{path} HTTP/1.1" 500 0 rt={sec} upstream=-'),),
         "overload": (Template('{ip} "{path} HTTP/1.1" 503 0 rt={sec} upstream=- rejected: shedding load'),),
     },
 }
