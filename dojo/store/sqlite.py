@@ -71,7 +71,11 @@ def busy_timeout() -> float:
 
 
 def _solo_version(conn: Connection) -> int:
-    if not sa.inspect(conn).has_table("schema_version"):
+    # sqlite_master, not the inspector's PRAGMA table_info: a read-only store may refuse pragmas.
+    exists = conn.execute(
+        sa.text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
+    ).first()
+    if exists is None:
         return 0
     return int(conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar() or 0)
 
@@ -165,7 +169,8 @@ class Store:
         extra: dict[str, Any] = {"creator": creator} if creator is not None else {}
         # One connection for the store's life, used by the thread that opened it (SQLite's own
         # thread check stays on: a use from another thread is a bug it reports), closed with it.
-        engine = sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args={"timeout": self.busy_s}, **extra)
+        args = {"timeout": self.busy_s, "check_same_thread": True}  # SQLAlchemy's default turns the check off
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args=args, **extra)
 
         @sa_event.listens_for(engine, "connect")
         def _connect(dbapi: Any, _record: Any) -> None:
@@ -222,10 +227,12 @@ class Store:
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
 
         def ro() -> sqlite3.Connection:
-            return sqlite3.connect(uri, uri=True, timeout=self.busy_s, isolation_level=None)
+            return sqlite3.connect(uri, uri=True, timeout=self.busy_s, isolation_level=None, check_same_thread=False)
 
         def immutable() -> sqlite3.Connection:
-            return sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True, isolation_level=None)
+            return sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?immutable=1", uri=True, isolation_level=None, check_same_thread=False
+            )
 
         with self._guard():
             self._engine = self._make_engine("sqlite://", pragmas=False, creator=ro)
