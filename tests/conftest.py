@@ -9,9 +9,12 @@ ROOT = Path(__file__).resolve().parents[1]
 # The suite tests this checkout, even where another copy of the package is installed.
 sys.path.insert(0, str(ROOT))
 
-# The incident cache of the suite: one folder per test process, never the user's own cache, so
-# a test run neither reads stale incidents nor fills the machine's cache folder. Each folder is
-# named by its process: a killed run's folder (atexit never ran) is removed by the next run.
+# The incident cache of the suite: one folder per test run, never the user's own cache, so a
+# test run neither reads stale incidents nor fills the machine's cache folder. The workers of
+# `pytest -n` share their controller's folder (the cache publishes an entry by one rename, so
+# two writers are safe): a built-in scenario is synthesized once per run, not once per worker.
+# Each folder is named by the process that owns it: a killed run's folder (atexit never ran) is
+# removed by the next run.
 _CACHES = Path(tempfile.gettempdir()) / "dojo-test-cache"
 _CACHES.mkdir(exist_ok=True)
 for _old in _CACHES.iterdir():
@@ -21,11 +24,13 @@ for _old in _CACHES.iterdir():
         shutil.rmtree(_old, ignore_errors=True)
     except PermissionError:
         pass
-_CACHE = str(_CACHES / str(os.getpid()))
-shutil.rmtree(_CACHE, ignore_errors=True)
-os.makedirs(_CACHE)
+_WORKER = "PYTEST_XDIST_WORKER" in os.environ
+_CACHE = str(_CACHES / str(os.getppid() if _WORKER else os.getpid()))
+if not _WORKER:
+    shutil.rmtree(_CACHE, ignore_errors=True)
+    atexit.register(shutil.rmtree, _CACHE, True)
+os.makedirs(_CACHE, exist_ok=True)
 os.environ["DOJO_CACHE_DIR"] = _CACHE
-atexit.register(shutil.rmtree, _CACHE, True)
 
 # Loading a scenario checks it against the fault library, which dojo.telemetry lends the loader
 # when imported (dojo/scenario/hooks.py); tests load scenarios without synthesizing them.

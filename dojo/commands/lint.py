@@ -56,7 +56,10 @@ def lint_cmd(paths: tuple[Path, ...], strict: bool, show_difficulty: bool) -> No
     from dojo.authoring.difficulty import difficulty_findings, measure, reasoner_steps
     from dojo.authoring.lint import Finding, hostile_text, lint
     from dojo.scenario.yamlsafe import read_yaml
-    from dojo.telemetry.synthesize import synthesize
+
+    # Through the incident cache, as play does: linting a scenario again while writing its
+    # debrief, or one already played, does not synthesize it again.
+    from dojo.telemetry.cache import synthesize_cached as synthesize
 
     files, errors = _files(paths)
     loaded, load_errors = _load_all(files, budget=True)

@@ -169,8 +169,9 @@ class Store:
         extra: dict[str, Any] = {"creator": creator} if creator is not None else {}
         # One connection for the store's life, used by the thread that opened it (SQLite's own
         # thread check stays on: a use from another thread is a bug it reports), closed with it.
-        args = {"timeout": self.busy_s, "check_same_thread": True}  # SQLAlchemy's default turns the check off
-        engine = sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args=args, **extra)
+        # Said explicitly: SQLAlchemy's pysqlite dialect turns the check off for file databases.
+        connect = {"timeout": self.busy_s, "check_same_thread": True}
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args=connect, **extra)
 
         @sa_event.listens_for(engine, "connect")
         def _connect(dbapi: Any, _record: Any) -> None:

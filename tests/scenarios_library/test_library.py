@@ -14,7 +14,10 @@ import pytest
 
 from dojo.authoring.lint import fault_events, lint
 from dojo.scenario.loader import find_scenarios, load_scenario
-from dojo.telemetry.synthesize import synthesize
+
+# Through the suite's incident cache, shared by its workers: `dojo lint` and the other built-in
+# tests read the same entries instead of synthesizing each scenario again.
+from dojo.telemetry.cache import synthesize_cached as synthesize
 
 # This checkout's library, whatever DOJO_SCENARIOS says.
 LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"

@@ -7,8 +7,8 @@ import pytest
 
 from dojo.authoring.realism import check as realism
 from dojo.scenario.loader import builtin_dir, find_scenarios, load_scenario
+from dojo.telemetry.cache import synthesize_cached as synthesize  # the suite's shared cache
 from dojo.telemetry.faults import FAULTS
-from dojo.telemetry.synthesize import synthesize
 
 SCENARIOS = find_scenarios([builtin_dir()])
 

@@ -100,10 +100,14 @@ def test_imported_span_text_is_shown_spelled_out_never_read():
     heading and span detail they show as written, controls spelled out, markup not read."""
     from textual.content import Content
 
-    from dojo.engine.api import SpanNode
+    from dojo.engine.api import SpanEvent, SpanNode
 
     evil = "\x1b[2J\x1b]0;PWNED\x07 [/b][red]x\u202e"
-    child = SpanNode("Sabc:2", f"db{evil}", f"SELECT {evil}", 1.0, 5.0, "error", f"lock {evil}")
+    child = SpanNode(
+        "Sabc:2", f"db{evil}", f"SELECT {evil}", 1.0, 5.0, "error", f"lock {evil}",
+        attributes={"db.statement": f"SELECT {evil}", "http.status_code": 503},
+        events=[SpanEvent(1.002, "exception", {"exception.message": f"boom {evil}"})],
+    )  # fmt: skip
     root = SpanNode("Sabc:1", "web", f"GET /{evil}", 1.0, 10.0, "error", f"failed {evil}", children=[child])
 
     async def script(app, pilot):
@@ -118,6 +122,18 @@ def test_imported_span_text_is_shown_spelled_out_never_read():
         for text in shown:
             assert not any(ch in text for ch in "\x1b\x07\u202e"), text
         assert r"lock \e[2J\e]0;PWNED\a [/b][red]x\u202e" in detail  # the span detail
+        assert r"db.statement=SELECT \e[2J" in detail and "http.status_code=503" in detail
+        assert r"⚑ exception +2.0ms (exception.message=boom \e[2J\e]0;PWNED\a [/b][red]x" in detail
         assert r"GET /\e[2J\e]0;PWNED\a [/b][red]x" in title
 
     drive(Waterfall(), script, size=(140, 12))
+
+
+def test_the_span_detail_shows_a_long_attribute_cut_short():
+    from dojo.engine.api import SpanNode
+    from dojo.tui.widgets.waterfall import VALUE_MAX, span_detail
+
+    span = SpanNode("Sa:1", "db", "SELECT", 1.0, 5.0, "ok", "", attributes={"db.statement": "x" * 5000})
+    detail = span_detail(span)
+    assert detail.startswith("db · ok · db.statement=xxx") and detail.endswith("x…")
+    assert len(detail) == len("db · ok · db.statement=") + VALUE_MAX

@@ -29,6 +29,7 @@ from ..data import units
 from .row_list import RowList
 
 LABEL_MAX, DURATION_WIDTH = 44, 9
+VALUE_MAX = 80  # an attribute's value in the span detail (a db.statement can be pages long)
 
 
 class Waterfall(RowList):
@@ -127,9 +128,24 @@ class Waterfall(RowList):
 
 
 def span_detail(span: SpanNode) -> str:
-    """What the waterfall says of the span under the cursor: its service, status and message.
+    """What the waterfall says of the span under the cursor: its service, status and message,
+    then what an imported span carried (its attributes, its events with their offset into the
+    span). Plain text, escaped where it is shown (RowList.status): an imported span's text is a
+    stranger's."""
+    parts = [span.service, span.status] + ([span.message] if span.message else [])
+    if span.attributes:
+        parts.append(_pairs(span.attributes))
+    for e in span.events:
+        attrs = _pairs(e.attributes)
+        at = units.duration_ms(max(0.0, (e.t - span.t) * 1000))
+        parts.append(f"⚑ {e.name} +{at}" + (f" ({attrs})" if attrs else ""))
+    return " · ".join(parts)
 
-    Plain text, escaped where it is shown (RowList.status): an imported span's text is a
-    stranger's. The one place a span's further facts (an imported span's attributes and events,
-    once the engine's SpanNode carries them) are added to what the learner reads."""
-    return f"{span.service} · {span.status}" + (f" · {span.message}" if span.message else "")
+
+def _pairs(values: dict) -> str:
+    return " ".join(f"{k}={_short(v)}" for k, v in values.items())
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= VALUE_MAX else text[: VALUE_MAX - 1] + "…"
