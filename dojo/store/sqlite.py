@@ -71,7 +71,11 @@ def busy_timeout() -> float:
 
 
 def _solo_version(conn: Connection) -> int:
-    if not sa.inspect(conn).has_table("schema_version"):
+    # sqlite_master, not the inspector's PRAGMA table_info: a read-only store may refuse pragmas.
+    exists = conn.execute(
+        sa.text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
+    ).first()
+    if exists is None:
         return 0
     return int(conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar() or 0)
 
@@ -224,10 +228,12 @@ class Store:
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
 
         def ro() -> sqlite3.Connection:
-            return sqlite3.connect(uri, uri=True, timeout=self.busy_s, isolation_level=None)
+            return sqlite3.connect(uri, uri=True, timeout=self.busy_s, isolation_level=None, check_same_thread=False)
 
         def immutable() -> sqlite3.Connection:
-            return sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True, isolation_level=None)
+            return sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?immutable=1", uri=True, isolation_level=None, check_same_thread=False
+            )
 
         with self._guard():
             self._engine = self._make_engine("sqlite://", pragmas=False, creator=ro)
