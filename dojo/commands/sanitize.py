@@ -90,8 +90,10 @@ def sanitize_cmd(
 ) -> None:
     """Scrub logs, JSON lines, CSV, OTLP and Jaeger JSON (gzip too) of IPs, e-mails, host and user
     names, UUIDs, keys, tokens, passwords, private keys, cards, MACs, AWS accounts, machine and
-    project ids, pod hashes, phones, SSNs, birth dates and people's names under their keys, with
-    consistent look-alike pseudonyms (keys without their vendor's prefix, see --real-key-prefixes).
+    project ids, Kubernetes pods, phones, national ids (US SSN, UK NINO, EU and other ids by their
+    checksums), birth dates and people's names under their keys, with consistent look-alike
+    pseudonyms (keys without their vendor's prefix, see --real-key-prefixes). On a terminal, a
+    progress bar for inputs of 8 MB or more.
 
     \b
       dojo sanitize incident/*.log --out scenarios/x/artifacts --secret "$KEY" --shift -30d

@@ -20,7 +20,7 @@ from typing import Callable, NoReturn, TypeVar, cast
 from dojo.engine import events as ev
 from dojo.engine.attempt import Attempt
 from dojo.engine.clock import ReplayClock
-from dojo.engine.errors import AttemptOver, ClockError
+from dojo.engine.errors import AttemptOver, ClockError, EngineError
 from dojo.engine.queries import Signals
 from dojo.engine.rules import digest
 from dojo.engine.session import Session
@@ -274,15 +274,22 @@ class TeamSession(Session):
         return engine_event(stored)
 
     def _retry(self, action: Callable[[], T]) -> T:
-        for attempt in range(RETRIES):
-            # A guarded append is refused if the journal moved since it was read, so the first
-            # try may trust the notifications (check_open re-reads if they say it moved).
-            if attempt or self.gstore.marks(self.game_id, self.team_number) is None:
+        # A guarded append is refused if the journal moved since it was read, so the first try
+        # may trust the notifications (check_open re-reads if they say it moved). A refusal by the
+        # engine (no such hypothesis, already solved) may come of a notification still in flight:
+        # it is believed only after a fresh read.
+        must_read = self.gstore.marks(self.game_id, self.team_number) is None
+        for _ in range(RETRIES):
+            if must_read:
                 self.sync()
             try:
                 return action()
             except Conflict:
-                continue
+                must_read = True
+            except EngineError:
+                if must_read:
+                    raise
+                must_read = True
         raise GameError("the team's journal kept changing under us; try again")
 
     # -- the game's rules on top of the engine's -------------------------------------------------

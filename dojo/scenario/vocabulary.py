@@ -32,3 +32,21 @@ MetricName = Literal[
 ]
 # Every metric the synthesizer produces for every service, per grid bucket.
 METRIC_NAMES: tuple[str, ...] = get_args(MetricName)
+
+# Per-operation figures of a service that declares `operations`: the golden signals again, each
+# with an `op` label in the metric's name, as Prometheus writes a labelled series
+# (`error_rate{op=write-account}`), so reads and writes that fail or recover apart are seen apart.
+OP_METRICS: tuple[str, ...] = ("rps", "error_rate", "latency_p50_ms", "latency_p99_ms")
+
+
+def op_metric(metric: str, op: str) -> str:
+    """The name of one operation's series of `metric`: `rps{op=read}`."""
+    return f"{metric}{{op={op}}}"
+
+
+def split_op_metric(name: str) -> tuple[str, str | None]:
+    """(`metric`, `op`) of a labelled series name; (`name`, None) for a plain one."""
+    if name.endswith("}") and "{op=" in name:
+        base, _, rest = name.partition("{op=")
+        return base, rest[:-1]
+    return name, None

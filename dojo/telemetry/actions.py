@@ -76,10 +76,12 @@ def resume(prev: State, scenario: Scenario, j: int) -> tuple[State, list[dict]]:
     st = fresh_inputs(prev, scenario)
     truth = apply_faults(st, scenario.grid)
     win = window(st, j)
-    carry = prev.flow_out.carry(j - 1) if j > 0 else None
-    if carry is not None and prev.pools is not None:
-        carry.pool_waiters = prev.pools.waiters[:, j - 1].copy()
-    propagate(win, carry=carry)
+    carries = None
+    if j > 0:  # each pass starts from what the same pass of the run carried into bucket j
+        carries = [fl.carry(j - 1) for fl in prev.flow_passes]
+        for k, pool in enumerate(prev.pool_passes):
+            carries[k].pool_waiters = pool.waiters[:, j - 1].copy()
+    propagate(win, carry=carries)
     pipeline_outages(win)
     return stitch(prev, win, j), truth
 

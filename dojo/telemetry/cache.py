@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # Bump when synthesis changes the bytes it makes for the same scenario and seed (physics, voices,
 # pools, ordering): old entries then stop matching and are never served.
-SYNTHESIS_VERSION = 3
+SYNTHESIS_VERSION = 5  # 5: per-operation signals, demand-driven cache refill, no-data alerts, an LB's own 500
 # The layout of an entry folder; bump when it changes.
 FORMAT = 1
 DEFAULT_LIMIT = 2 * 1024**3

@@ -42,6 +42,15 @@ CHANGE_PARAMS: dict[str, Param] = {
         Param("replicas", int, 0, "instances the service runs from now on", 0, 256),
         Param("warmup_s", float, 120.0, "seconds a started instance takes to serve (and a cache to refill)", 0, 7200),
         Param("share", float, 1.0, "restart: share of instances restarted at once", 0.01, 1),
+        Param(
+            "keys",
+            int,
+            0,
+            "restart of a cache: its key space; it refills as requests ask for keys (0: what warmup_s of normal "
+            "traffic asks for)",
+            0,
+            10**9,
+        ),
         Param("shed", float, 0.0, "share of arriving requests shed at the door (503)", 0, 1),
         Param("consumers", float, 1.0, "queue consumers' speed as a share of normal (0 pauses them)", 0, 10),
         Param("retries", int, 0, "retries per failed call from now on", 0, 10),
@@ -142,7 +151,7 @@ def apply_change(st: State, i: int, ev: TimelineEvent) -> dict | None:
         st.instances[s] = np.where(on, level, st.instances[s])
         st.scaled_at.setdefault(s, set()).add(j0)  # an autoscaler starts over from the count set
     if ev.kind == "restart":
-        restart(st, s, source, since, on, params["share"], params["warmup_s"])
+        restart(st, s, source, since, on, params["share"], params["warmup_s"], params["keys"])
     if "shed" in given:
         shed = params["shed"] * env
         st.shed[s] = combine(st.shed[s], shed)

@@ -42,6 +42,9 @@ class Flow:
     age_s: np.ndarray  # age of the oldest waiting message, seconds (queue kind only)
     backlog: np.ndarray  # requests waiting for a worker at the end of the bucket
     drained: np.ndarray  # messages/s consumers took from a queue (queue kind only)
+    # Share of its key space a cache restarted cold holds at the end of each bucket (1 elsewhere),
+    # as refilled by the requests this pass sent it (dojo.telemetry.refill).
+    warm: np.ndarray | None = None  # set by the refill after the scan
     # Autoscaler state at the end of each bucket, by service: (extra instances, pending additions).
     scalers: dict[int, list[tuple[float, list[tuple[int, float]]]]] = field(default_factory=dict)
 
@@ -53,6 +56,7 @@ class Flow:
             age=self.age_s[:, j].copy(),
             wait=self.wait_s[:, j].copy(),
             scalers={c: (snaps[j][0], list(snaps[j][1])) for c, snaps in self.scalers.items()},
+            warm=None if self.warm is None else self.warm[:, j].copy(),
         )
 
 
@@ -68,6 +72,7 @@ class Carry:
     wait: np.ndarray
     scalers: dict[int, tuple[float, list[tuple[int, float]]]] = field(default_factory=dict)
     pool_waiters: np.ndarray | None = None  # requests waiting for a pooled connection (dojo.telemetry.connpool)
+    warm: np.ndarray | None = None  # share of its keys a cache restarted cold holds (dojo.telemetry.refill)
 
     def holds(self, c: int) -> bool:
         return bool(self.backlog[c] > 0.0 or self.depth[c] > 0.0 or self.wait[c] > 0.0 or c in self.scalers)

@@ -88,7 +88,8 @@ KIND_ERRORS = {
         "overload": (Template("job {id} rejected: worker overloaded, shedding load"),),
     },
     "lb": {
-        "base": (Template('{ip} "{path} HTTP/1.1" 500 0 rt={sec} upstream={upstream}'),),
+        # Its own failure: nothing was forwarded, so no upstream (nginx writes "-").
+        "base": (Template('{ip} "{path} HTTP/1.1" 500 0 rt={sec} upstream=-'),),
         "overload": (Template('{ip} "{path} HTTP/1.1" 503 0 rt={sec} upstream=- rejected: shedding load'),),
     },
 }
@@ -238,6 +239,9 @@ class Group:
     # Per-line values of other fields shared with another service's line of the same request
     # (the cache key, the message id).
     fields: dict[str, pa.Array] | None = None
+    # (O,T) weights of the service's operations for these lines (services that declare them): each
+    # line's route (or statement) is drawn from one operation's, in these proportions.
+    op_w: np.ndarray | None = None
 
 
 class LogBuilder:
@@ -251,6 +255,9 @@ class LogBuilder:
         self._query_cache: dict[int, tuple[pa.Array, pa.Array]] = {}
         self._key_cache: dict[int, pa.Array] = {}
         self._caller_cache: dict[int, tuple[pa.Array, pa.Array]] = {}
+        self._slot_cache: dict[int, list[np.ndarray]] = {}
+        self._slot_up: dict[int, list[str]] = {}  # per slot of a proxy's pool: the upstream serving it
+        self._slot_kind: dict[int, list[str] | np.ndarray] = {}  # per slot: its operation, or (db) whether it writes
         self.api = service_api(st.scenario)
         self.tables = tables(st.scenario)
         self._cause_cache: dict[int, list[Cause]] = {}
@@ -290,6 +297,8 @@ class LogBuilder:
                     pick = rng.choice(len(routes), size, p=share / share.sum())
                     lines = [routes[k].line.replace("{id}", str(n)) for k, n in zip(pick, nums, strict=True)]
                     ups = [routes[k].upstream for k in pick]
+                    self._slot_kind[i] = [routes[k].operation for k in pick]
+                    self._slot_up[i] = ups
             self._path_cache[i] = (pa.array(lines, pa.string()), pa.array(ups, pa.string()))
         return self._path_cache[i]
 
@@ -307,6 +316,7 @@ class LogBuilder:
             writes = [sql for sql, w in shapes if w]
             wpick = rng.integers(0, len(writes), size)
             write_q = [writes[k].replace("{n}", str(n)) for k, n in zip(wpick, nums, strict=True)]
+            self._slot_kind[i] = np.array([shapes[k][1] for k in pick], dtype=bool)
             self._query_cache[i] = (pa.array(all_q, pa.string()), pa.array(write_q, pa.string()))
         return self._query_cache[i]
 
@@ -328,6 +338,88 @@ class LogBuilder:
                 pa.string(),
             )
         return self._key_cache[i]
+
+    def _op_slots(self, i: int) -> list[np.ndarray] | None:
+        """Per operation of a service that declares them, the slots of its route pool (statements
+        for a database) that are that operation's: its route, or a write statement for a writing
+        operation and a read for a reading one. An operation without a route of its own (the
+        implicit remainder) may take any slot."""
+        ops = self.st.ops.get(i)
+        if ops is None:
+            return None
+        if i not in self._slot_cache:
+            self._paths(i)
+            kinds = self._slot_kind.get(i)
+            every = np.arange(self.pools.size)
+            out = []
+            for o in ops:
+                if isinstance(kinds, np.ndarray):  # a database: by what the statement does
+                    mine = np.flatnonzero(kinds == o.writes)
+                else:
+                    mine = np.flatnonzero(np.array([k == o.name for k in kinds or []], dtype=bool))
+                out.append(mine if len(mine) else every)
+            self._slot_cache[i] = out
+        return self._slot_cache[i]
+
+    def _op_routes(self, i: int, weights: np.ndarray, bucket: np.ndarray) -> np.ndarray:
+        """A slot of service i's pool per line: an operation drawn by its weight in the line's
+        bucket ((O,T)), then one of that operation's routes."""
+        slots = self._op_slots(i) if i in self.st.ops else self._slot_cache.get(i)
+        assert slots is not None
+        w = np.clip(np.nan_to_num(weights[:, bucket].astype(float)), 0.0, None)  # (O, n)
+        total = w.sum(axis=0)
+        w = np.where(total > 0, w / np.where(total > 0, total, 1.0), 1.0 / len(slots))
+        op = (np.cumsum(w, axis=0) < self.rng.random(len(bucket))).sum(axis=0).clip(0, len(slots) - 1)
+        out = np.zeros(len(bucket), dtype=np.int64)
+        for k, mine in enumerate(slots):
+            rows = np.flatnonzero(op == k)
+            out[rows] = mine[self.rng.integers(0, len(mine), len(rows))]
+        return out
+
+    def _proxy_ok(self, i: int) -> np.ndarray | None:
+        """A proxy's successful lines: their routes drawn from (upstream, operation) classes of its
+        pool, each weighted by the share of that operation's requests that succeed, so a proxy in
+        front of failing writes logs them failing, not as 200s. None when no upstream declares
+        operations (then routes are drawn as they lie in the pool)."""
+        st = self.st
+        self._paths(i)
+        ups, kinds = self._slot_up.get(i), self._slot_kind.get(i)
+        if not ups or not isinstance(kinds, list) or not any(st.names.index(u) in st.ops for u in set(ups)):
+            return None
+        classes: dict[tuple[str, str], list[int]] = {}
+        for k, (u, o) in enumerate(zip(ups, kinds, strict=True)):
+            classes.setdefault((u, o), []).append(k)
+        slots, weights = [], []
+        for (u, o), mine in classes.items():
+            c = st.names.index(u)
+            op = next((x for x in st.ops.get(c, []) if x.name == o), None)
+            ok = np.ones(st.T) if op is None else 1.0 - np.clip(np.nan_to_num(op.err), 0.0, 1.0)
+            slots.append(np.array(mine))
+            weights.append(len(mine) * ok)
+        self._slot_cache[i] = slots
+        return np.array(weights)
+
+    def _by_op(self, i: int, t: np.ndarray, n: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+        """Lines' stamps with their route re-drawn by service i's operations (`weights` (O,T)),
+        so a failed write reads as a write on every line of that request."""
+        if weights is None or i not in self.st.ops or not len(t):
+            return t
+        t = t.copy()
+        t[:, 1] = self._op_routes(i, weights, np.repeat(np.arange(self.st.T), n))
+        return t
+
+    def _op_weights(self, i: int, which: str) -> np.ndarray | None:
+        """(O,T) weights of service i's operations among its failed ('err'), successful ('ok') or
+        all ('all') requests: the counts the metrics drew, else the state's rates."""
+        st = self.st
+        ops = st.ops.get(i)
+        if ops is None:
+            return None
+        count, err = st.op_count.get(i), st.op_err.get(i)
+        if count is None or err is None:
+            count = np.array([o.share * st.rps[i] for o in ops])
+            err = count * np.array([np.nan_to_num(o.err) for o in ops])
+        return {"err": err, "ok": count - err, "all": count}[which].astype(float)
 
     def _ms_cap(self, i: int) -> float | None:
         """The longest a request a service answers successfully can take: its callers give up at
@@ -417,6 +509,9 @@ class LogBuilder:
             fast, slow = ACCESS[kind]
             c = self.consts(i)
             fast_ms = dict(ms_scale=np.minimum(st.p50[i], SLOW_MS / 3), ms_sigma=np.minimum(sigma[i], 0.4), ms_cap=cap)
+            fast_ms["op_w"] = None
+            if self.draws_lines:  # (a counter only sizes the lines)
+                fast_ms["op_w"] = self._proxy_ok(i) if kind == "lb" and i not in st.ops else self._op_weights(i, "ok")
             # Hits and misses in the proportion the cache_hit_pct metric shows.
             hit = np.clip(st.cache_hit[i] / 100.0, 0.0, 1.0) if kind == "cache" else np.ones(st.T)
             miss_n, fast_n, slow_n = self._split(
@@ -434,6 +529,7 @@ class LogBuilder:
                 ms_scale=np.maximum(st.p50[i], SLOW_MS) * 1.3,
                 ms_sigma=np.full(st.T, 0.15),
                 ms_cap=cap,
+                op_w=fast_ms["op_w"],
             )
             if kind == "db" and self.tables.get(st.names[i]):
                 # Slow writes are mostly writes waiting on each other's row locks.
@@ -509,6 +605,7 @@ class LogBuilder:
         # Every failed request the metrics counted and the log samples is one line, of one cause.
         if ids is None:
             t, ids = self._stamps(err_lines)
+            t = self._by_op(i, t, err_lines, self._op_weights(i, "err"))
         assert t is not None, "lines of a caller's requests come with their times"
         fields = fields or {}
         per_cause = self._split(err_lines, rates)
@@ -516,6 +613,9 @@ class LogBuilder:
             causes, per_cause, _carve(err_lines, per_cause, t, ids, fields), strict=True
         ):
             if cause.pair_to is not None:
+                c, mode, _ = cause.pair_to
+                if st.kinds[i] == "lb" or i not in st.ops:  # the request is the callee's operation
+                    t_c = self._by_op(c, t_c, n, self._op_weights(c, "err" if mode == "upstream" else "all"))
                 n, t_c, ids_c, f_c, dropped = self._pair(i, cause.pair_to, n, t_c, ids_c, f_c, depth)
                 if dropped is not None:  # more than the callee counted: its own failure words
                     catch = causes[-1]
@@ -965,7 +1065,16 @@ class LogBuilder:
         nums = ((_hex_number(trace_ids[own]) + salt) % 98999 + 1000).astype(str).astype(object)
         if kind == "db":
             q = self._queries(i)[0]
-            stmt = np.asarray(q.take(pa.array(self.rng.integers(0, len(q), len(m)))).to_pylist(), dtype=object)
+            pick = self.rng.integers(0, len(q), len(m))
+            if i in self.st.ops:  # the span's operation: a write statement on UPDATE, a read on SELECT
+                writes = np.asarray(self._slot_kind[i], dtype=bool)
+                want = np.char.startswith(route[own].astype(str), "UPDATE")
+                for flag in (True, False):
+                    slots = np.flatnonzero(writes == flag)
+                    rows = np.flatnonzero(want == flag)
+                    if len(slots) and len(rows):
+                        pick[rows] = slots[self.rng.integers(0, len(slots), len(rows))]
+            stmt = np.asarray(q.take(pa.array(pick)).to_pylist(), dtype=object)
             trace = " /*traceparent='00-" + trace_ids[own] + "-" + span_ids[own] + "-01'*/"
             err = np.where(
                 np.char.startswith(m.astype(str), "context canceled"), "canceling statement due to user request", m
@@ -1051,11 +1160,18 @@ class LogBuilder:
             if "path" not in drawn:  # a proxy's upstream is the service that serves that path
                 if g.t is not None and len(paths) == self.pools.size:  # the request's own route
                     drawn["path"] = g.t[lo : lo + n, 1].astype(np.int64)
+                elif g.op_w is not None and g.peer is None:  # the operation's own routes
+                    drawn["path"] = self._op_routes(g.service, g.op_w, bucket)
                 else:
                     drawn["path"] = rng.integers(0, len(paths), n)
             return (paths if name == "path" else ups).take(pa.array(drawn["path"]))
         if name in ("query", "write_query") and self.st.kinds[g.service] == "db":
             q = self._queries(g.service)[0 if name == "query" else 1]
+            if name == "query" and g.service in self.st.ops:  # the statement of the request's operation
+                if g.t is not None:
+                    return q.take(pa.array(g.t[lo : lo + n, 1].astype(np.int64)))
+                if g.op_w is not None:
+                    return q.take(pa.array(self._op_routes(g.service, g.op_w, bucket)))
             return q.take(pa.array(rng.integers(0, len(q), n)))
         if name == "write_query":
             name = "query"

@@ -10,11 +10,25 @@ import numpy as np
 from .state import NO_RATE, State, combine
 
 
-def restart(st: State, s: int, source: str, since: np.ndarray, on: np.ndarray, share: float, warmup_s: float) -> None:
+def restart(
+    st: State,
+    s: int,
+    source: str,
+    since: np.ndarray,
+    on: np.ndarray,
+    share: float,
+    warmup_s: float,
+    keys: float = 0.0,
+) -> None:
     """`share` of the service's instances stop at the first bucket of `on` and come back one by one
     over `warmup_s`; the work in flight on them fails, its backlog is dropped, and a cache comes
     back empty and refills, so its database sees the misses. Lines for the stop and the return
-    are keyed `<source>:stop` and `<source>:ready`."""
+    are keyed `<source>:stop` and `<source>:ready`.
+
+    A cache refills by demand: each miss stores its key, so the share of its `keys` it holds
+    grows with the requests it gets (`keys` defaults to what `warmup_s` of normal traffic asks
+    for). Only recorded here: propagate() solves it from the traffic the cache really gets
+    (dojo.telemetry.refill), over whatever hit ratio the faults leave it."""
     if not on.any():
         return
     grid = st.scenario.grid
@@ -33,10 +47,9 @@ def restart(st: State, s: int, source: str, since: np.ndarray, on: np.ndarray, s
     ready[min(j0 + int(np.ceil(warmup / grid)), st.T - 1)] = 1.0
     _mark(st, s, f"{source}:ready", ready)
     if st.kinds[s] == "cache":
-        # A cache comes back empty and refills as keys are asked for again.
-        base = st.cache_hit[s]
-        cold = base * (1.0 - np.exp(-since / warmup))
-        st.cache_hit[s] = np.where(on, base * (1.0 - share) + cold * share, base)
+        normal = max(float(np.median(st.rps[s])) if st.rps is not None else 0.0, 1e-9)
+        space = keys if keys > 0 else max(normal * warmup, 1.0)
+        st.cache_refill.setdefault(s, []).append((st.offset + j0, share, space, normal))
 
 
 def _mark(st: State, s: int, key: str, per_bucket: np.ndarray) -> None:

@@ -23,6 +23,7 @@ from .connpool import POOL_SOURCE, PoolState, pool_pass, pooled
 from .faults import FAULTS
 from .flow import AutoscaleConfig, Carry, flow
 from .pipeline import pipeline_outages
+from .refill import first_guess, refill
 from .state import FaultContext, Op, State, combine, envelope
 
 __all__ = ["FaultContext", "State", "combine", "envelope", "propagate", "simulate"]
@@ -252,32 +253,20 @@ def _op_weight(st: State, o: Op, c: int) -> np.ndarray:
     return np.ones(st.T)
 
 
-def propagate(st: State, iterations: int = 4, particles: bool = True, carry: Carry | None = None) -> None:
+def propagate(st: State, iterations: int = 4, particles: bool = True, carry: Carry | list[Carry] | None = None) -> None:
     """Load flows down the call graph, latency and errors flow back up; iterate for feedback
     (retries add load, load adds errors, errors add retries). `carry` resumes a run: `st` is a
-    window (dojo.telemetry.resume) and each service starts from what it held before it."""
+    window (dojo.telemetry.resume) and each service starts from what it held before it; a list
+    gives each pass the carry of the same pass of the run resumed."""
     S, T = st.S, st.T
     kinds = st.kinds
-    cache_of = {i: [c for c in st.calls[i] if kinds[c] == "cache"] for i in range(S)}
     # A caller that has a cache sends only its misses on to its databases: at 94 % hits the
     # database sees 6 % of the reads, and all of them while the cache is cold. Writes go to
     # the database whatever the cache holds.
-    st.edge_weight = {}
-    st.op_weight = {}
-    for i in range(S):
-        for c in st.calls[i]:
-            w = np.ones(T)
-            if i in st.ops:
-                w = np.zeros(T)
-                for o in st.ops[i]:
-                    wo = _op_weight(st, o, c)
-                    st.op_weight[(i, o.name, c)] = wo
-                    w = w + o.share * wo
-            elif kinds[c] == "db" and cache_of[i]:
-                k = cache_of[i][0]
-                miss = np.clip((100.0 - st.cache_hit[k]) / 100.0, 0.0, 1.0)
-                w = WRITE_SHARE + (1.0 - WRITE_SHARE) * miss
-            st.edge_weight[(i, c)] = w
+    if st.cache_refill:  # a cold cache: first guess, the refill at normal traffic
+        st.cache_base = st.cache_hit.copy()
+        first_guess(st)
+    _weights(st)
 
     conn_fail = np.zeros((S, T))
     for i in range(S):
@@ -288,10 +277,13 @@ def propagate(st: State, iterations: int = 4, particles: bool = True, carry: Car
     p50_static = st.lat_own.copy()
     pools = pooled(st)
     pool: PoolState | None = None  # the pools as the last pass left them: their wait and failures feed the next
+    st.flow_passes, st.pool_passes = [], []
     for it in range(iterations):
+        now = carry[it] if isinstance(carry, list) else carry
         # Load, top down and bucket by bucket. Every attempt, retries included, is a request the
         # callee must serve; a service forwards only what it does not shed or reject.
-        fl = flow(st, fail_static, p50_static, conn_fail, carry)
+        fl = flow(st, fail_static, p50_static, conn_fail, now)
+        st.flow_passes.append(fl)
         rps, overload = fl.rps, fl.overload
         util = np.where(
             fl.capacity > 0, fl.admitted / np.maximum(fl.capacity, 1e-9), np.where(fl.admitted > 0, 2.0, 0.0)
@@ -319,12 +311,18 @@ def propagate(st: State, iterations: int = 4, particles: bool = True, carry: Car
             st, self_p50, own_err, conn_fail, particles=particles and last and PARTICLES > 0
         )
         if pools and not last:
-            start = None if carry is None else carry.pool_waiters
+            start = None if now is None else now.pool_waiters
             pool = pool_pass(st, rps, fl.forward, fl.instances, p50, call_fail, start)
+            st.pool_passes.append(pool)
             for i in pools:
                 st.err_src[i][POOL_SOURCE] = pool.fail[i]
                 # "pool saturated, n threads waiting": while requests wait, a few lines a minute.
                 st.warn_rate[(i, POOL_SOURCE)] = np.where(pool.waiters[i] > 0.5, 6.0, 0.0)
+        if st.cache_refill and not last:
+            # A cold cache holds what this pass's requests asked for: the next pass sends the
+            # databases behind it the misses of that (the last pass keeps the hit ratio it used).
+            fl.warm = refill(st, fl.admitted, None if now is None else now.warm)
+            _weights(st)
 
     st.rps, st.p50, st.p99, st.err, st.own_err = rps, p50, np.maximum(p99, p50), err, own_err
     st.cpu, st.overload, st.self_p50 = cpu, overload, self_p50
@@ -346,6 +344,29 @@ def propagate(st: State, iterations: int = 4, particles: bool = True, carry: Car
         for i in pools:  # a declared pool: its use is what Little's law says is checked out
             used = 100.0 * np.divide(pool.in_use[i], pool.size[i], out=np.zeros(T), where=pool.size[i] > 0)
             st.pool[i] = np.clip(used + st.pool_extra[i], 0.0, 100.0)
+
+
+def _weights(st: State) -> None:
+    """Calls per request on every edge (and per operation): one, or a database's share of the
+    reads its caller's cache misses. Again after each pass when a cold cache refills."""
+    S, T, kinds = st.S, st.T, st.kinds
+    cache_of = {i: [c for c in st.calls[i] if kinds[c] == "cache"] for i in range(S)}
+    st.edge_weight = {}
+    st.op_weight = {}
+    for i in range(S):
+        for c in st.calls[i]:
+            w = np.ones(T)
+            if i in st.ops:
+                w = np.zeros(T)
+                for o in st.ops[i]:
+                    wo = _op_weight(st, o, c)
+                    st.op_weight[(i, o.name, c)] = wo
+                    w = w + o.share * wo
+            elif kinds[c] == "db" and cache_of[i]:
+                k = cache_of[i][0]
+                miss = np.clip((100.0 - st.cache_hit[k]) / 100.0, 0.0, 1.0)
+                w = WRITE_SHARE + (1.0 - WRITE_SHARE) * miss
+            st.edge_weight[(i, c)] = w
 
 
 def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: np.ndarray, particles: bool):
@@ -403,7 +424,7 @@ def _bottom_up(st: State, self_p50: np.ndarray, own_err: np.ndarray, conn_fail: 
                 wp = w
                 if op_of is not None:
                     wp = np.array([st.op_weight[(i, o.name, c)] for o in st.ops[i]])[op_of].T  # (T,P)
-                total = total + _call_time(edge_rng, cloud[c], wp, r, conn_fail[c], err[c], timeout)
+                total = total + _call_time(edge_rng, cloud[c], wp, r, conn_fail[c], err[c], timeout, st.offset)
             else:
                 # Each attempt waits for the callee, at most its timeout.
                 p50[i] += w * np.minimum(p50[c], timeout) * np.minimum(attempts, r + 1)
@@ -444,6 +465,7 @@ def _op_outcomes(st: State, i: int, op_of: np.ndarray, total: np.ndarray, own_er
         for src, rate in st.err_src[i].items():
             if src in o.sources:
                 err = combine(err, np.clip(rate / max(o.share, 1e-9), 0.0, 1.0))
+        o.own = np.clip(err, 0.0, 1.0)
         for c in o.calls:
             r = st.retries[i]
             final = call_fail[(i, c)] ** (r + 1)
@@ -451,19 +473,26 @@ def _op_outcomes(st: State, i: int, op_of: np.ndarray, total: np.ndarray, own_er
         o.err = np.clip(err, 0.0, 1.0)
 
 
-def _call_time(rng, callee: np.ndarray, w, retries, conn, err, timeout: float) -> np.ndarray:
-    """Per particle: time spent calling one dependency, attempts and retries included."""
+def _call_time(rng, callee: np.ndarray, w, retries, conn, err, timeout: float, offset: int = 0) -> np.ndarray:
+    """Per particle: time spent calling one dependency, attempts and retries included.
+
+    Every draw is made for the whole run and a resumed window (from bucket `offset`) takes its
+    own buckets' part, so a window's particles are the run's, bit for bit."""
     T, P = callee.shape
-    called = rng.random((T, P)) < (w if w.ndim == 2 else w[:, None])
+
+    def draw(fn):
+        return fn((offset + T, P))[offset:]
+
+    called = draw(rng.random) < (w if w.ndim == 2 else w[:, None])
     spent = np.zeros((T, P))
     still = called
     for a in range(int(retries.max(initial=0)) + 1):
         active = still & (a <= retries[:, None])
         if not active.any():
             break
-        d = np.take_along_axis(callee, rng.integers(0, P, (T, P)), axis=1)
-        refused = rng.random((T, P)) < conn[:, None]
-        failed = refused | (rng.random((T, P)) < err[:, None]) | (d > timeout)
+        d = np.take_along_axis(callee, draw(lambda shape: rng.integers(0, P, shape)), axis=1)
+        refused = draw(rng.random) < conn[:, None]
+        failed = refused | (draw(rng.random) < err[:, None]) | (d > timeout)
         spent += np.where(active, np.where(refused, 1.0, np.minimum(d, timeout)), 0.0)
         still = active & failed
     return spent
@@ -473,8 +502,11 @@ def simulate(scenario: Scenario, t: np.ndarray, rng: np.random.Generator) -> tup
     start = copy.deepcopy(dict(rng.bit_generator.state))
     st = initial_state(scenario, t, rng)
     st.rng_start = start
+    st.flow_passes, st.pool_passes = [], []  # the sizing pass's: nothing resumes from them
     # The inputs before any event: what a run resumed mid-incident starts from (resume.py).
-    st.prepared = copy.deepcopy(st, {id(scenario): scenario, id(st.rng): st.rng})
+    # The generator is copied too: faults draw from it (a latency's jitter), and a resumed run
+    # must draw what this run drew, not what follows it.
+    st.prepared = copy.deepcopy(st, {id(scenario): scenario})
     truth = apply_faults(st, scenario.grid)
     propagate(st)
     pipeline_outages(st)

@@ -32,7 +32,16 @@ from .state import Op, State
 # Dict-valued fields whose values are (T,) arrays, keyed by anything.
 _SERIES_DICTS = ("warn_rate", "call_fail", "edge_weight", "op_weight")
 # Fields that hold absolute bucket numbers or whole-run settings: shared, never cut.
-_ABSOLUTE = ("drops", "scaled_at", "autoscale", "stale_mode", "capacity", "cache_hit_base", "rng_start")
+_ABSOLUTE = (
+    "drops",
+    "scaled_at",
+    "autoscale",
+    "stale_mode",
+    "capacity",
+    "cache_hit_base",
+    "rng_start",
+    "cache_refill",
+)
 
 
 def fresh_inputs(prev: State, scenario: Scenario) -> State:
@@ -41,7 +50,9 @@ def fresh_inputs(prev: State, scenario: Scenario) -> State:
     if prev.prepared is None:
         raise ValueError("this state keeps no inputs to resume from; run the scenario with simulate()")
     base = prev.prepared
-    st = copy.deepcopy(base, {id(base.scenario): scenario, id(base.rng): base.rng})
+    # Its generator copied at the state it had before any event (a fault's draws come from it),
+    # so the changed timeline draws what a run of it from the start would.
+    st = copy.deepcopy(base, {id(base.scenario): scenario})
     st.scenario = scenario
     return st
 
@@ -88,11 +99,14 @@ def window(st: State, j: int) -> State:
     out.cloud = {k: _cut(v, j, axis=0) for k, v in st.cloud.items()}
     out.ops = {i: [_op(o, lambda x: _cut(x, j)) for o in ops] for i, ops in st.ops.items()}
     out.prepared, out.flow_out, out.pools, out.offset = None, None, None, st.offset + j
+    out.flow_passes, out.pool_passes = [], []
     return out
 
 
 def _op(o: Op, fn) -> Op:
-    return dataclasses.replace(o, lat=fn(o.lat), p50=fn(o.p50), p99=fn(o.p99), err=fn(o.err), sources=dict(o.sources))
+    return dataclasses.replace(
+        o, lat=fn(o.lat), p50=fn(o.p50), p99=fn(o.p99), err=fn(o.err), own=fn(o.own), sources=dict(o.sources)
+    )
 
 
 def stitch(prev: State, win: State, j: int) -> State:
@@ -129,17 +143,14 @@ def stitch(prev: State, win: State, j: int) -> State:
                     p50=_join(p.p50 if p else None, o.p50, j, T),
                     p99=_join(p.p99 if p else None, o.p99, j, T),
                     err=_join(p.err if p else None, o.err, j, T),
+                    own=_join(p.own if p else None, o.own, j, T),
                 )
             )
         out.ops[i] = joined
     out.flow_out = _join_flow(prev.flow_out, win.flow_out, j, T)
-    if prev.pools is not None and win.pools is not None:
-        out.pools = PoolState(
-            **{
-                f.name: _join(getattr(prev.pools, f.name), getattr(win.pools, f.name), j, T)
-                for f in dataclasses.fields(PoolState)
-            }
-        )
+    out.flow_passes = [_join_flow(a, b, j, T) for a, b in zip(prev.flow_passes, win.flow_passes, strict=True)]
+    out.pools = _join_pools(prev.pools, win.pools, j, T)
+    out.pool_passes = [_join_pools(a, b, j, T) for a, b in zip(prev.pool_passes, win.pool_passes, strict=True)]
     out.prepared, out.offset, out.rng_start = prev.prepared, prev.offset, prev.rng_start
     return out
 
@@ -152,7 +163,21 @@ def _join_flow(a: Flow | None, b: Flow | None, j: int, T: int) -> Flow | None:
     if a is None or b is None:
         return b
     out = Flow(
-        *(_join(getattr(a, f.name), getattr(b, f.name), j, T) for f in dataclasses.fields(Flow) if f.name != "scalers")
+        **{
+            f.name: _join(getattr(a, f.name), getattr(b, f.name), j, T)
+            if getattr(a, f.name) is not None and getattr(b, f.name) is not None
+            else getattr(b, f.name)
+            for f in dataclasses.fields(Flow)
+            if f.name != "scalers"
+        }
     )
     out.scalers = {c: a.scalers.get(c, [(0.0, [])] * j)[:j] + snaps for c, snaps in b.scalers.items()}
     return out
+
+
+def _join_pools(a: PoolState | None, b: PoolState | None, j: int, T: int) -> PoolState | None:
+    if a is None or b is None:
+        return b
+    return PoolState(
+        **{f.name: _join(getattr(a, f.name), getattr(b, f.name), j, T) for f in dataclasses.fields(PoolState)}
+    )

@@ -41,6 +41,7 @@ class Op:
     p50: np.ndarray = LATER
     p99: np.ndarray = LATER
     err: np.ndarray = LATER
+    own: np.ndarray = LATER  # (T,) its own failures, before any failed call: what its spans fail with
     sources: dict[str, float] = field(default_factory=dict)  # fault sources aimed at this operation: unscaled
 
 
@@ -124,13 +125,26 @@ class State:
     # log lines of a bucket are sampled from them.
     req_count: np.ndarray | None = None
     err_count: np.ndarray | None = None
+    # The same per operation, (O,T) by service (services that declare operations only).
+    op_count: dict[int, np.ndarray] = field(default_factory=dict)
+    op_err: dict[int, np.ndarray] = field(default_factory=dict)
     rng_start: dict | None = None  # the physics generator's state before the run, to run it again
     # The inputs before any timeline event applied (a copy made by simulate()): what a run resumed
     # at t starts from, so a change inserted mid-incident never re-draws the baseline.
     prepared: State | None = None
     offset: int = 0  # the scenario's bucket number of this state's first bucket (a resumed window)
     flow_out: Any = None  # the last flow.Flow: what each service carries from bucket to bucket
+    # Every pass's flow.Flow and connpool.PoolState (propagate() solves a few passes for feedback):
+    # a run resumed at t starts each pass from what the same pass carried into t, so the resumed
+    # window is the run of the changed scenario itself, not an approximation of it.
+    flow_passes: list = field(default_factory=list)
+    pool_passes: list = field(default_factory=list)
     op_weight: dict[tuple[int, str, int], np.ndarray] = field(default_factory=dict)  # (service, op, callee) -> (T,)
+    # Caches restarted cold, refilling by demand (dojo.telemetry.refill): service -> (absolute
+    # bucket of the restart, share restarted, key space, normal requests/s), and the hit % the
+    # faults leave them warm (S,T), kept by propagate() before the refill scales it.
+    cache_refill: dict[int, list[tuple[int, float, float, float]]] = field(default_factory=dict)
+    cache_base: np.ndarray = LATER
 
     @property
     def S(self) -> int:
@@ -165,6 +179,18 @@ class FaultContext:
         s = self.s if s is None else s
         srcs = self.st.err_src[s]
         srcs[self.source] = combine(srcs.get(self.source, NO_RATE), np.clip(rate, 0.0, 1.0))
+
+    def add_error_source(self, source: str, rate: np.ndarray, s: int | None = None) -> None:
+        """Own failures under a keyed source of this fault (`ev3:stale`): logged in the words of
+        the kind's event_logs[key], where a fault fails in more than one way."""
+        s = self.s if s is None else s
+        srcs = self.st.err_src[s]
+        srcs[source] = combine(srcs.get(source, NO_RATE), np.clip(rate, 0.0, 1.0))
+
+    def add_warn_source(self, source: str, per_min: np.ndarray, s: int | None = None) -> None:
+        """Lines per minute of the kind's event_logs[key] for a keyed source (`ev3:storage_warn`)."""
+        s = self.s if s is None else s
+        self.st.warn_rate[(s, source)] = self.st.warn_rate.get((s, source), 0.0) + per_min
 
     def add_conn_failure(self, rate: np.ndarray, s: int | None = None) -> None:
         """Calls to the service fail before they reach it (seen and logged by the callers)."""

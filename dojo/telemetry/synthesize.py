@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from dojo.scenario.model import CHANGE_KINDS, Scenario
+from dojo.scenario.vocabulary import op_metric, split_op_metric
 
 from . import budget
 from .alerts import alert_events
@@ -54,7 +55,7 @@ def synthesize_with_state(
     budget.check(scenario, st)  # before anything big is drawn or rendered
     metrics, spans, logs = render(st, seed, metric_rng, log_rng, trace_rng, step)
     step("events", 0.9)
-    events_df = _events(scenario, metrics)
+    events_df = _events(scenario, metrics, st)
     tel = Telemetry(
         scenario=scenario,
         seed=seed,
@@ -132,8 +133,11 @@ def skew_spans(st: State, spans: pd.DataFrame) -> pd.DataFrame:
     return spans.sort_values(["t", "trace_id", "span_id"], kind="stable", ignore_index=True)
 
 
-def _events(scenario: Scenario, metrics: pd.DataFrame) -> pd.DataFrame:
-    events = change_events(scenario) + alert_events(scenario.alerts, metrics, scenario.grid)
+def _events(scenario: Scenario, metrics: pd.DataFrame, st: State | None = None) -> pd.DataFrame:
+    unseen = None
+    if st is not None and st.stale.any():  # the metrics pipeline was down: rules see no points
+        unseen = (st.t, {name: st.stale[i].astype(bool) for i, name in enumerate(st.names) if st.stale[i].any()})
+    events = change_events(scenario) + alert_events(scenario.alerts, metrics, scenario.grid, unseen)
     events_df = pd.DataFrame(events, columns=EVENT_COLUMNS)
     return events_df.sort_values(["t", "kind", "service", "name"], kind="stable", ignore_index=True)
 
@@ -141,49 +145,29 @@ def _events(scenario: Scenario, metrics: pd.DataFrame) -> pd.DataFrame:
 def resume_telemetry(prev: Telemetry, st: State, at: float, truth: list[dict]) -> Telemetry:
     """The signals of a run resumed at `at` (dojo.telemetry.resume): `prev`'s rows before the
     cut, untouched (log lines and events before `at`, metric buckets and traces begun before
-    `at`'s bucket: dojo.telemetry.splice), then the rows of `st`'s buckets from `at`'s bucket on,
-    the only ones rendered now.
+    `at`'s bucket: dojo.telemetry.splice), then the rows of the changed incident from the cut on.
 
-    The window draws from generators of its own, keyed by the seed and the bucket, so the same
-    action at the same moment gives the same bytes. What a cache keeps of a run for actions is
-    therefore: its rows (read before the cut) and the state at the bucket (State.prepared, the
-    flow's carry and the pools' waiters), from which only the window is solved and rendered."""
-    from .resume import window
-    from .splice import _metrics_cut, bucket_start, splice
-
+    `st` is the changed scenario's own state, bit for bit (only its buckets from `at`'s on were
+    solved again). Its signals are rendered with the run's own generators, as synthesize() would
+    render the changed scenario, so every row from the cut on is the one a whole synthesis of
+    the changed scenario gives: an action shows what that timeline would have shown. (Rendering
+    only the window, from generators of its own, gave other draws than a whole run: a learner
+    who acted saw another incident than one that had the change in its timeline.) The random
+    draws of a render run over all buckets at once, so the window cannot be rendered alone and
+    stay that run's; a store still keeps per attempt only the rows from the cut on."""
     scenario = st.scenario
-    j = int(min(max(at // scenario.grid, 0), st.T - 1))
-    metric_rng, log_rng, trace_rng = (
-        np.random.default_rng(s) for s in np.random.SeedSequence([prev.seed, 1 + j]).spawn(3)
-    )
-    win = window(st, j)
-    metrics, spans, logs = render(win, prev.seed, metric_rng, log_rng, trace_rng)
-    metrics = _still_frozen(prev.metrics, metrics, win, float(st.t[j]))
-    after = Telemetry(scenario, prev.seed, prev.start, prev.grid, logs, metrics, spans, _events(scenario, metrics))
+    _, metric_rng, log_rng, trace_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(prev.seed).spawn(4))
+    metrics, spans, logs = render(st, prev.seed, metric_rng, log_rng, trace_rng)
+    after = Telemetry(scenario, prev.seed, prev.start, prev.grid, logs, metrics, spans, _events(scenario, metrics, st))
     if scenario.imports is not None:
         from .imported import imported_signals, merge
 
         after = merge(after, imported_signals(scenario))
-    # Alerts look back over their `for`: evaluated on the points before the cut and after it.
-    whole = _metrics_cut(prev.metrics, after.metrics, bucket_start(at, prev.grid))
-    after.events = _events(scenario, whole)
+    from .splice import splice
+
     out = splice(prev, after, at)
     out.truth = {**prev.truth, "faults": truth}
     return out
-
-
-def _still_frozen(before: pd.DataFrame, window: pd.DataFrame, win: State, t0: float) -> pd.DataFrame:
-    """A dashboard frozen (stale mode) across the cut keeps showing the last value it received
-    before the cut, not the window's first unseen one."""
-    for i, name in enumerate(win.names):
-        if win.stale_mode.get(i) != 2 or not win.stale[i, 0]:
-            continue
-        run = int(np.argmin(win.stale[i])) if not win.stale[i].all() else win.T
-        until = t0 + run * win.scenario.grid
-        last = before[(before["service"] == name) & (before["t"] < t0)].groupby("metric", sort=False)["value"].last()
-        rows = (window["service"] == name) & (window["t"] < until)
-        window.loc[rows, "value"] = window.loc[rows, "metric"].map(last).fillna(window.loc[rows, "value"])
-    return window
 
 
 def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
@@ -217,23 +201,59 @@ def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
         "clock_skew_s": np.round(st.clock_skew_s, 3),
         "pool_waiters": np.round(st.pools.waiters, 1) if st.pools is not None else np.zeros_like(st.rps),
     }
+    per_op = _op_series(st, rng, count, errors)  # drawn last: the other series keep their draws
+    for i in per_op:  # the service's failures are its operations' failures, counted once
+        err_rate[i] = np.divide(errors[i], count[i], out=np.zeros(st.T), where=count[i] > 0)
     has_pool = [s.pool is not None for s in st.scenario.services]
     frames = []
     for i, name in enumerate(st.names):
         kind = st.kinds[i]
-        for metric, values in series.items():
+        rows = list(series.items()) + list(per_op.get(i, {}).items())
+        for metric, values in rows:
             if metric in ONLY_FOR and kind not in ONLY_FOR[metric]:
                 continue
             if metric == "pool_waiters" and not has_pool[i]:
                 continue  # only a declared pool counts its waiters
-            if kind == "external" and metric not in CLIENT_SIDE:
+            if kind == "external" and split_op_metric(metric)[0] not in CLIENT_SIDE:
                 continue
-            row = np.round(values[i], 4)
+            row = np.round(values[i] if values.ndim == 2 else values, 4)
             keep = np.ones(st.T, dtype=bool)
             if st.stale[i].any():
                 row, keep = _unseen(row, st.stale[i], st.stale_mode.get(i, 1))
             frames.append(pd.DataFrame({"t": st.t[keep], "service": name, "metric": metric, "value": row[keep]}))
     return pd.concat(frames, ignore_index=True)[METRIC_COLUMNS]
+
+
+def _op_series(st: State, rng: np.random.Generator, count: np.ndarray, errors: np.ndarray) -> dict[int, dict]:
+    """Per operation of each service that declares them: its requests (the service's counted
+    requests split by share), its failures (drawn at the operation's own error rate) and its
+    latency, as `rps{op=...}` and the like. The service's failures become the sum of its
+    operations', so `error_rate` and the labelled series tell one story; the counts per
+    operation are kept on the state (`op_count`, `op_err`) for the log lines."""
+    grid = st.scenario.grid
+    out: dict[int, dict] = {}
+    st.op_count, st.op_err = {}, {}
+    for i, ops in st.ops.items():
+        shares = np.array([o.share for o in ops], dtype=float)
+        left, rest = count[i].astype(np.int64), shares.sum()
+        n_op, e_op = [], []
+        for o in ops:  # a multinomial split, as a chain of binomials: the parts add up to the count
+            c = rng.binomial(left, min(o.share / rest, 1.0) if rest > 0 else 0.0)
+            left, rest = left - c, rest - o.share
+            n_op.append(c)
+            e_op.append(rng.binomial(c, np.clip(np.nan_to_num(o.err), 0.0, 1.0)))
+        errors[i] = np.sum(e_op, axis=0)
+        st.op_count[i], st.op_err[i] = np.array(n_op), np.array(e_op)
+        figures: dict[str, np.ndarray] = {}
+        for o, c, e in zip(ops, n_op, e_op, strict=True):
+            p50 = np.nan_to_num(o.p50) * np.exp(rng.normal(0, 0.03, st.T))
+            p99 = np.maximum(np.nan_to_num(o.p99) * np.exp(rng.normal(0, 0.06, st.T)), p50)
+            figures[op_metric("rps", o.name)] = c / grid
+            figures[op_metric("error_rate", o.name)] = np.divide(e, c, out=np.zeros(st.T), where=c > 0)
+            figures[op_metric("latency_p50_ms", o.name)] = np.where(c > 0, p50, np.nan)
+            figures[op_metric("latency_p99_ms", o.name)] = np.where(c > 0, p99, np.nan)
+        out[i] = figures
+    return out
 
 
 def _unseen(row: np.ndarray, stale: np.ndarray, mode: int) -> tuple[np.ndarray, np.ndarray]:

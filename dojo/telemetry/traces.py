@@ -17,6 +17,7 @@ import pandas as pd
 from .changes import voice
 from .connpool import POOL_SOURCE
 from .faults import FAULTS
+from .opspans import op_call_weight, op_draws, op_names, op_own
 from .physics import Z99, State
 from .routes import service_api, span_name
 from .statuses import HTTP_ANSWERING, answer_codes
@@ -53,8 +54,8 @@ def _dominant_message(st: State, s: int, bucket: np.ndarray) -> np.ndarray:
     msgs = []
     for name in names:
         if name.startswith("ev"):
-            ev = st.scenario.timeline[int(name[2:].partition(":")[0])]
-            msgs.append(_span_message(ev))
+            idx, _, key = name[2:].partition(":")
+            msgs.append(_span_message(st.scenario.timeline[int(idx)], key))
         elif name == POOL_SOURCE:
             msgs.append(FAULTS["connection_pool_exhaustion"].span_message)
         elif name == "overload":
@@ -135,13 +136,18 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
             if parent >= 0:
                 children[parent].append(j)
 
-        # Top down: which calls happen, and which fail before reaching the callee.
+        # Top down: which calls happen, and which fail before reaching the callee. A service
+        # that declares operations serves each request as one of them, drawn by share: that
+        # operation's callees, latency, failures and name (dojo.telemetry.opspans).
         present = np.zeros((k, n), dtype=bool)
         conn = np.zeros((k, n), dtype=bool)
         present[0] = True
+        op_of = op_draws(st, nodes, n, rng)
         for j, (s, parent) in enumerate(nodes[1:], start=1):
             ps = nodes[parent][0]
             w = np.minimum(st.edge_weight[(ps, s)][bucket], 1.0)
+            if parent in op_of:
+                w = op_call_weight(st, ps, s, op_of[parent], bucket)
             called = present[parent] & (rng.random(n) < w)
             conn[j] = called & (rng.random(n) < conn_fail[s][bucket])
             present[j] = called & ~conn[j]
@@ -162,6 +168,8 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
             sigma_own = np.log(np.maximum(st.tail[s][bucket], 1.0001)) / Z99
             own = st.self_p50[s][bucket] * np.exp(rng.standard_normal(n) * sigma_own)
             own_fail = rng.random(n) < st.own_err[s][bucket]
+            if j in op_of:
+                own, own_fail = op_own(st, s, op_of[j], bucket, own, rng)
             msg = np.where(own_fail, _dominant_message(st, s, bucket), "")
             cursor = own * 0.2  # some work happens before the first call
             fail_any = own_fail.copy()
@@ -254,7 +262,9 @@ def synthesize_traces(st: State, rng: np.random.Generator) -> pd.DataFrame:
                         "span_id": span_ids[j][m],
                         "parent_id": span_ids[parent][m] if parent >= 0 else "",
                         "service": sc.services[s].name,
-                        "name": _lb_names(st, j, nodes, children, present | conn)[m]
+                        "name": op_names(st, s, op_of[j])[m]
+                        if j in op_of
+                        else _lb_names(st, j, nodes, children, present | conn)[m]
                         if st.kinds[s] == "lb"
                         else _span_name(st, s, nodes, parent),
                         "t": start[j][m],
@@ -354,6 +364,8 @@ def _api(st: State):
     return cache["_api"]
 
 
-def _span_message(ev) -> str:
+def _span_message(ev, key: str = "") -> str:
     kind = voice(ev)
-    return kind.span_message if kind is not None else "error"
+    if kind is None:
+        return "error"
+    return kind.event_spans.get(key, kind.span_message) if key else kind.span_message

@@ -309,6 +309,14 @@ def test_on_postgresql_a_member_reads_only_when_notified_of_news(pg_server, scen
         seen.clear()
         ann.logs(service="checkout", limit=1)
         assert len(seen) == 2 and list(ann.journal.hypotheses) == ["H1"]
+        # A notification still in flight: ann acts on a journal without bob's H2, and the engine's
+        # refusal ("no H2") is believed only after a fresh read, which finds it.
+        bob.add_hypothesis("payments pool", "payments")
+        assert wait_until(lambda: astore.marks(game.game_id, 1).team_guarded != ann._marks.team_guarded, 5)
+        ann._marks = astore.marks(game.game_id, 1)
+        assert "H2" not in ann.journal.hypotheses
+        ann.update_hypothesis("H2", status="ruled_out")
+        assert ann.journal.hypotheses["H2"].status == "ruled_out"
         fac.pause()
         assert wait_until(lambda: astore.marks(game.game_id, 1).game != ann._marks.game, 5)
         seen.clear()

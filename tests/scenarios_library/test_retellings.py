@@ -39,19 +39,29 @@ def test_identity_quota_refuses_writes_after_a_grace_period_and_reads_go_stale()
     sid = "identity-quota-zero"
     sc, tel = _load(sid)
     ev = _events(sid)
-    assert ev["quota"].kind == "quota_exhaustion" and ev["quota"].operation == "write-account"
-    assert ev["stale"].kind == "replication_lag" and ev["stale"].operation == "read-account"
-    assert not any(e.kind == "disk_full" for e in sc.timeline)
-    # The quota change lands long before the onset, and nothing changes at the onset itself.
-    assert ev["quota"].at - ev["enforce"].at >= 600
-    assert not [e for e in sc.timeline if e.at == ev["quota"].at and e.kind == "config_change"]
+    quota = ev["quota"]
+    # The real chain: a storage allocation cut to zero, not a request quota answered with 429s.
+    assert quota.kind == "quota_exhaustion" and quota.params["mode"] == "storage"
+    assert not any(e.kind in ("disk_full", "replication_lag") for e in sc.timeline)
+    # The cut lands with the quota run; enforcement waits out the grace period, and nothing
+    # changes at the onset itself.
+    assert quota.at == ev["enforce"].at and quota.params["grace_s"] >= 600
+    onset = quota.at + quota.params["grace_s"]
+    assert not [e for e in sc.timeline if abs(e.at - onset) < 60 and e.kind in ("config_change", "deploy")]
     assert sc.answer.accepted[0].fault == "quota_exhaustion"
     # Quiet and fresh during the grace period, stale and failing after it.
-    onset = ev["quota"].at
-    assert _series(sid, "account-store", "error_rate", ev["enforce"].at, onset).max() < 0.05
+    assert _series(sid, "account-store", "error_rate", quota.at, onset).max() < 0.05
     assert _series(sid, "account-store", "replication_lag_s", 0, onset).max() == 0
     assert _series(sid, "account-store", "replication_lag_s", onset + 300, onset + 600).min() > 60
+    # Writes refused, reads served: the operations are seen apart.
+    assert _series(sid, "account-store", "error_rate{op=write-account}", onset + 30, onset + 600).mean() > 0.9
+    assert _series(sid, "account-store", "error_rate{op=read-account}", onset + 30, onset + 600).mean() < 0.01
+    # Identity refuses the stale data: its own 5xx are the outage.
     assert _series(sid, "identity", "error_rate", onset + 180, onset + 600).mean() > 0.5
+    lines = tel.logs.filter(tel.logs.column("t").to_numpy() > onset + 120).column("message").to_pylist()
+    assert any(m.startswith("500 ") and "stale read refused" in m for m in lines)
+    assert any("storage quota exceeded" in m for m in lines)
+    assert not any("rate limit exceeded" in m for m in lines)
 
 
 def _storm_outlives(sid: str, service: str, metric: str, trigger: str, fix: str, above: float) -> None:

@@ -161,7 +161,10 @@ def test_signals_after_the_action_tell_the_new_story(acted):
     assert tel2.spans["t"].is_monotonic_increasing
 
 
-def test_only_the_buckets_from_t_are_rendered_again(monkeypatch):
+def test_the_changed_incident_is_rendered_with_the_runs_own_generators(monkeypatch):
+    """Only the window is solved again, but its signals are rendered as a whole run of the
+    changed scenario renders them (tests/telemetry/test_actions_match_a_full_run.py compares
+    the rows): the whole length, with the generators synthesize() spawns from the seed."""
     import dojo.telemetry.synthesize as synth
     from dojo.telemetry.actions import act
 
@@ -169,13 +172,14 @@ def test_only_the_buckets_from_t_are_rendered_again(monkeypatch):
     seen = []
     real = synth.render
 
-    def spy(win, *a, **kw):
-        seen.append((win.T, float(win.t[0])))
-        return real(win, *a, **kw)
+    def spy(state, seed, metric_rng, *a, **kw):
+        seen.append((state.T, float(state.t[0]), metric_rng.bit_generator.state["state"]["state"]))
+        return real(state, seed, metric_rng, *a, **kw)
 
     monkeypatch.setattr(synth, "render", spy)
     act(tel, st, {"at": "6m", "kind": "restart", "service": "backend"})
-    assert seen == [(st.T - 36, 360.0)]
+    own = np.random.default_rng(np.random.SeedSequence(tel.seed).spawn(4)[1]).bit_generator.state["state"]["state"]
+    assert seen == [(st.T, 0.0, own)]
 
 
 def test_an_action_on_a_system_with_every_carried_state():

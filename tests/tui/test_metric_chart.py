@@ -1,4 +1,6 @@
 import numpy as np
+import pandas as pd
+from textual.widgets import Select
 
 from dojo.tui.data import braille
 from dojo.tui.data.metric_cube import MetricCube
@@ -79,3 +81,35 @@ def test_every_metric_of_the_vocabulary_can_be_picked_and_has_a_label():
     assert set(METRIC_LABELS) == set(METRIC_NAMES)
     assert metric_value("replication_lag_s", 42.4) == "42s"
     assert metric_value("clock_skew_s", 2.25) == "2.2s"
+
+
+def test_the_pane_offers_each_operations_series_after_the_services_own():
+    from dojo.scenario.vocabulary import op_metric
+    from dojo.tui.data.units import metric_label, metric_value
+    from dojo.tui.widgets.metrics_pane import PREFERRED
+
+    t = np.arange(0, 600, 10.0)
+    rows = [("rps", 50.0), ("error_rate", 0.3), (op_metric("error_rate", "put"), 0.9), (op_metric("rps", "put"), 9.0)]
+    metrics = pd.DataFrame(
+        [{"t": x, "service": "api", "metric": m, "value": v} for m, v in rows for x in t],
+        columns=["t", "service", "metric", "value"],
+    )
+    assert metric_label("error_rate{op=put}") == "error rate · op put"
+    assert metric_value("error_rate{op=put}", 0.9) == "90%"
+    assert metric_value("latency_p99_ms{op=put}", 1500) == "1.50s"
+
+    async def script(app, pilot):
+        pane = app.widget
+        pane.set_data(MetricCube(metrics, 10.0), [], 600.0, service="api")
+        pane.now = 590
+        await pilot.pause()
+        options = [value for _, value in pane.query_one("#metric-name", Select)._options if isinstance(value, str)]
+        assert options == [m for m in PREFERRED if m in ("rps", "error_rate")] + [
+            op_metric("error_rate", "put"),
+            op_metric("rps", "put"),
+        ]
+        pane.metric = op_metric("error_rate", "put")
+        await pilot.pause()
+        assert "op put" in str(pane.border_title) and pane.query_one("#metric-reading").text.startswith("90%")
+
+    drive(MetricsPane(), script, size=(90, 14))

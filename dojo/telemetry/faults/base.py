@@ -25,9 +25,12 @@ class Param:
     help: str
     min: float | None = None
     max: float | None = None
+    choices: tuple[str, ...] | None = None  # the only words a text parameter may take
 
     def check(self, value: object) -> str | None:
         """None when `value` is acceptable, else what is wrong with it."""
+        if self.choices is not None and value not in self.choices:
+            return f"must be one of {', '.join(self.choices)}, not {value!r}"
         if self.type is bool:
             return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
         if self.type in (int, float):
@@ -51,9 +54,11 @@ Side = Literal["self", "caller"]
 # Placeholders a template may use. Drawn per line: pooled values, {n} a small count, {ms} a
 # latency from the state, {attempt} up to the retry factor, {mem} {disk} {depth} the service's
 # memory %, disk % and queue depth at that moment, {port} an ephemeral port, and {caller}
-# {caller_ip} one pod of a service that calls this one (the same pod within a line).
+# {caller_ip} one pod of a service that calls this one (the same pod within a line), {query} a
+# statement on a table the database owns and {write_query} a writing one.
 LINE_FIELDS = frozenset(
     {
+        "write_query",
         "user",
         "ip",
         "path",
@@ -105,8 +110,10 @@ class FaultKind:
     # Lines for moments the fault's apply() marks itself, keyed by the suffix of their source
     # ("ev3:oom" uses event_logs["oom"]): an OOM kill, a restart, a config reload.
     event_logs: dict[str, tuple[Template, ...]] = field(default_factory=dict)
-    # Status message on error spans caused by this fault.
+    # Status message on error spans caused by this fault; by key for the sources keyed like
+    # event_logs' ("ev3:stale"), where a fault fails in more than one way.
     span_message: str = "error"
+    event_spans: dict[str, str] = field(default_factory=dict)
     # A change event the fault announces at onset (a bad config is, first of all, a config change).
     change_event: str | None = None
     taxonomy: str = ""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
+from dojo.scenario.vocabulary import split_op_metric
+
 
 def offset(t: float) -> str:
     """Scenario time as an offset from the start: T+15:02, T+1:05:02."""
@@ -37,6 +39,7 @@ def duration_ms(ms: float) -> str:
 def metric_value(metric: str, value: float) -> str:
     if value is None or not math.isfinite(value):
         return "–"
+    metric = split_op_metric(metric)[0]  # one operation's series reads like the service's
     if metric.endswith("_ms"):
         return duration_ms(value)
     if metric == "error_rate":
@@ -70,3 +73,11 @@ METRIC_LABELS = {
     "clock_skew_s": "clock skew",
     "pool_waiters": "waiting for a connection",
 }
+
+
+def metric_label(metric: str) -> str:
+    """What a learner reads for a metric: `error rate`, or `error rate · op write` for one
+    operation's series."""
+    base, op = split_op_metric(metric)
+    label = METRIC_LABELS.get(base, base)
+    return label if op is None else f"{label} · op {op}"

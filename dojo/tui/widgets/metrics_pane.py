@@ -112,12 +112,14 @@ class MetricsPane(Vertical):
         if self.cube is None or self.service is None or not self.is_mounted:
             return
         available = [m for m in PREFERRED if self.cube.has(self.service, m)]
+        # Then each operation's golden signals (`error_rate{op=write}`), for services that declare them.
+        available += [m for m in self.cube.metrics_of(self.service) if m not in PREFERRED]
         if available and self.metric not in available:
             self.metric = available[0]
             return
         names = self.query_one("#metric-name", Select)
         with self.prevent(Select.Changed):  # echoing our own state is not a pick
-            names.set_options([(plain(units.METRIC_LABELS.get(m, m)), m) for m in available])
+            names.set_options([(plain(units.metric_label(m)), m) for m in available])
             self.query_one("#metric-service", Select).value = self.service
             if self.metric in available:
                 names.value = self.metric
@@ -156,4 +158,4 @@ class MetricsPane(Vertical):
         if self.window is not None:
             reach = "all so far" if self.window == float("inf") else f"last {self.window / 60:g}m"
             self.border_subtitle = f"pin window: {reach}" if window is not None else ""
-        self.border_title = plain(f"Metrics · {self.service} · {units.METRIC_LABELS.get(self.metric, self.metric)}")
+        self.border_title = plain(f"Metrics · {self.service} · {units.metric_label(self.metric)}")
