@@ -11,6 +11,8 @@ from dojo.cli import cli
 from dojo.gameday.protocol import TeamProtocol
 from dojo.gameday.team import TeamSession
 
+from .pg import wait_until
+
 
 def run(*args, ok=True):
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
@@ -45,7 +47,8 @@ def test_create_join_start_play_end_status_report(db_url, telemetry, tmp_path):
 
     run("gameday", "start", gid, "--key", key, "--db", db_url)
     for name, proto in teams.items():
-        assert ask(proto, cmd="game")["phase"] == "running"
+        # The start reaches members by notification, within the 2 s the issue allows, not at once.
+        assert wait_until(lambda proto=proto: ask(proto, cmd="game")["phase"] == "running", timeout=2.0)
         st = ask(proto, cmd="status")
         assert (st["phase"], st["team"], st["outcome"]) == ("running", name, "in_progress")
         assert st["injects"][0]["text"] == "Support: EU customers report failed checkouts"
