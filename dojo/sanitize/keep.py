@@ -66,9 +66,14 @@ def generic_host(name: str) -> bool:
     return all(generic_label(label) for label in labels)
 
 
+# A cloud provider's own service endpoint (CloudTrail's eventSource `lambda.amazonaws.com`) names the
+# provider's service, no customer's; one label more (`bucket.s3.amazonaws.com`) names a customer's.
+_SERVICE_ENDPOINT = re.compile(r"[a-z][a-z0-9-]{0,39}\.(?:amazonaws\.com|googleapis\.com)\Z")
+
+
 def reserved_host(name: str) -> bool:
     low = name.lower().rstrip(".")
-    if low in KEEP_HOSTS:
+    if low in KEEP_HOSTS or _SERVICE_ENDPOINT.match(low):
         return True
     labels = low.split(".")
     if labels[-1] in tlds.RESERVED_TLDS:
