@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
 import math
 import re
@@ -19,7 +18,7 @@ from typing import Iterable, Iterator
 
 from dojo.scenario.vocabulary import LEVELS
 
-from .timestamps import CONVENTIONS, Convention, parse_value, sniff
+from .timestamps import CONVENTIONS, Convention, parse_value
 
 NEAR_START = 48  # characters into a line within which another convention's timestamp starts a record
 SEARCH_TO = 200  # characters of a line searched for its timestamp: past them, it is a quoted date, not the record's
@@ -149,77 +148,6 @@ def lines_of(text: str | Iterable[str]) -> Iterator[str]:
     else:
         for line in text:
             yield line.rstrip("\r\n")
-
-
-def plain_logs(text: str | Iterable[str], service: str, year: int, rep: FileReport) -> list[LogRecord]:
-    lines = lines_of(text)
-    head = list(itertools.islice(lines, 500))
-    conv = sniff([ln for ln in head if ln.strip()])
-    if conv is None:
-        rep.skip(
-            "lines with no timestamp anywhere in the file", sum(1 for ln in itertools.chain(head, lines) if ln.strip())
-        )
-        rep.notes.append(
-            "no timestamps found: expected ISO 8601, syslog, Apache/nginx access or error, BGL, HDFS or epoch "
-            "seconds/ms"
-        )
-        return []
-    rep.format = f"plain text log ({conv.name} timestamps)"
-    out: list[LogRecord] = []
-    search, match = conv.pattern.search, conv.pattern.match
-    for line in itertools.chain(head, lines):
-        if not line.strip():
-            continue
-        line_conv = conv
-        # Most lines start with their stamp: an anchored match costs a fiftieth of a search.
-        m = match(line) or search(line, 0, SEARCH_TO)
-        if m is not None and m.start() > NEAR_START:
-            # Deep in the line: another convention's stamp at its head is the record's time (a
-            # user agent or a message may quote a date further on).
-            other, om = _other_convention(line, conv)
-            if om is not None:
-                line_conv, m = other, om
-        if m is not None and line_conv is conv and out and _inside_continuation(line, m):
-            m = None
-        elif m is None:
-            line_conv, m = _other_convention(line, conv)
-        ts = line_conv.parse(m, year) if m else None
-        if ts is None:
-            if out and m is None:
-                # A line without a timestamp continues the record above (a stack trace, a dump).
-                out[-1].msg = _cut(out[-1].msg + " | " + line.strip(), rep)
-                rep.skip("continuation lines joined to the line above")
-            else:
-                rep.skip("lines before the first timestamp, or with an unreadable one")
-            continue
-        assert m is not None  # a time was parsed from it
-        rest = (line[: m.start()] + line[m.end() :]).strip(" -|[]:")
-        level_at = find_level(rest)
-        level = normalize_level(level_at[2]) if level_at else "INFO"
-        if level_at and level_at[0] == 0:
-            rest = rest[level_at[1] :].lstrip(" -|[]:")  # the record's level column says it already
-        code = None
-        if line_conv.name == "Apache/nginx":
-            status = _HTTP_STATUS.search(line)
-            code = status.group(1) if status else None
-        elif line_conv.name == "ISO 8601" and line[:1] in "hgw0123456789":
-            elb = _ELB.match(line)
-            code = elb.group(1) if elb and elb.group(1) != "-" else elb.group(2) if elb else None
-            if elb:
-                rep.format = "ALB/ELB access log (ISO 8601 timestamps)"
-        if code and code.isdigit():
-            level = "ERROR" if int(code) >= 500 else "WARN" if int(code) >= 400 else "INFO"
-        host = ""
-        pri = _PRI.match(line)
-        if pri:
-            level = _SYSLOG_SEVERITY[int(pri.group(1)) % 8]
-            rest = _PRI.sub("", rest)
-            if line_conv.name == "ISO 8601":  # RFC 5424: <PRI>1 TIMESTAMP HOST APP PROCID MSGID ...
-                host, _, rest = rest.strip().partition(" ")
-        if line_conv.name in _HOST_FIRST:
-            host, _, rest = rest.partition(" ")
-        out.append(LogRecord(ts, level, service, "" if host == "-" else host, "", _cut(rest, rep)))
-    return out
 
 
 def _inside_continuation(line: str, m: re.Match[str]) -> bool:
