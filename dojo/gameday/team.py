@@ -43,6 +43,9 @@ T = TypeVar("T")
 GUARDED = {ev.HYPOTHESIS, ev.HYPOTHESIS_UPDATE, ev.PIN, ev.UNPIN, ev.DIAGNOSIS, ev.GAVE_UP}
 # ...and what they depend on: the journal, the diagnoses, the hints (queries change none of it).
 GUARD_KINDS = tuple(sorted(GUARDED | {ev.HINT, ev.STARTED}))
+# Written without a notification: no member shows a teammate's queries, so waking them for one
+# (most of a game's events) would cost every teammate a wake-up for nothing; the next read has it.
+UNANNOUNCED = {ev.QUERY}
 
 
 def load_game_scenario(settings: dict, game_id: str, fetch: Callable[[], dict[str, bytes]] | None = None):
@@ -260,13 +263,15 @@ class TeamSession(Session):
     def record(self, kind: str, data: dict, *, wall_s: float | None = None) -> Event:
         wall = round(self.clock.wall() if wall_s is None else wall_s, 3)
         marks = self.gstore.marks(self.game_id, self.team_number)
+        notify = kind not in UNANNOUNCED
         stored, news, now = self.gstore.team_write(
             self.code, kind, self.member, data, wall_s=wall, scenario_t=round(self.clock.now(), 3),
             expect=self.guard_seq if kind in GUARDED else None, after=self.cursor, guard=GUARD_KINDS,
+            notify=notify,
         )  # fmt: skip
         self._fold(news, now)
         self._synced = time.monotonic()
-        if marks is not None:
+        if marks is not None and notify:
             # Our own event's notification is on its way: it is no news to us.
             guarded = int(kind in GUARD_KINDS)
             marks = replace(marks, team=marks.team + 1, team_guarded=marks.team_guarded + guarded)
@@ -406,7 +411,7 @@ class TeamSession(Session):
             if left <= 0:
                 break
             before = self.cursor
-            news = self.gstore.wait(self.game_id, self.cursor, min(left, 1.0))
+            news = self.gstore.wait(self.game_id, self.cursor, min(left, 1.0), (GAME_LEVEL, self.team_number))
             self.sync()
             if until == "news" and news and self.cursor > before:
                 break

@@ -30,6 +30,7 @@ Exit status 1 if a budget is missed.
 from __future__ import annotations
 
 import argparse
+import gc
 import multiprocessing as mp
 import random
 import sys
@@ -52,11 +53,9 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
 
 
-def client(store, signals, code, name, seconds, t0, pause_box, out, wrong_first, diagnoser, timing=None):
-    from dojo.gameday.team import TeamSession
-
+def client(store, s, name, seconds, t0, pause_box, out, wrong_first, diagnoser, timing=None):
     rng = random.Random(hash(name))
-    s = TeamSession.join(store, code, name, signals=signals)
+    time.sleep(rng.uniform(0.0, 1.0))  # people do not all click in the same instant
     lat: list[tuple[str, float]] = []
     acked = 1  # 'joined'
     seen_pause = None
@@ -107,7 +106,7 @@ def client(store, signals, code, name, seconds, t0, pause_box, out, wrong_first,
             store.server_now()
             lat.append(("floor", time.monotonic() - probe))
         if seen_pause is None and pause_box.get("server_t") is not None and s.phase() == "paused":
-            seen_pause = s.clock.server() - pause_box["server_t"]
+            seen_pause = s.clock.server() - pause_box.get("server_t")
         time.sleep(max(0.0, 1.0 - (time.monotonic() - started)) * rng.uniform(0.8, 1.2))
     # The clock after the pause and resume: what this member's game time says against the server's.
     s.sync()
@@ -136,77 +135,85 @@ def instrument(engine, out):
     return timing
 
 
-def process_main(url, codes, seconds, t0_wall, pause_q, result_q, members, proc_index, profile=False):
-    from dojo.engine.queries import Signals
-    from dojo.gameday.team import load_game_scenario
+def process_main(url, clients, signals, seconds, t0_wall, pause_t, result_q, profile=False):
+    """One client process: its members (one, by default) as threads, each with its own store
+    connection, sharing the signals synthesized once before the fork."""
+    from dojo.gameday.team import TeamSession
     from dojo.store.games import GameStore
-    from dojo.telemetry.synthesize import synthesize
 
-    probe = GameStore(url, pool_size=2)
-    game, _, _, _ = probe.team_view(codes[0][1])
-    probe.close()
-    sc = load_game_scenario(game.settings, game.id)
-    signals = Signals(synthesize(sc, seed=int(game.settings["seed"])))
-    # A few connections per process: PostgreSQL's default allows 100 in all.
-    store = GameStore(url, pool_size=12)
+    # A connection per member in this process (and the listener's): PostgreSQL allows what the
+    # bench's server is given (max_connections, below).
+    store = GameStore(url, pool_size=len(clients))
     out: list = []
+    # Members join before the clock starts, as they do at a game day (join is not an action).
+    sessions = [(TeamSession.join(store, code, f"t{n}m{m}", signals=signals), n, m) for n, code, m in clients]
     timing = instrument(store.engine, out) if profile else None
-    pause_box: dict = {}
-    sys.setswitchinterval(0.001)  # many mostly idle threads: hand the GIL to a waiting writer sooner
-
-    def watch():
-        pause_box["server_t"] = pause_q.get()
-
-    threading.Thread(target=watch, daemon=True).start()
-    # Every process starts at the same wall instant, after everyone has synthesized.
+    pause_box = _Shared(pause_t)
+    # Every process starts at the same wall instant, after everyone has joined.
     time.sleep(max(0.0, t0_wall - time.time()))
     t0 = time.monotonic()
     threads = []
-    for number, code in codes:
-        for m in range(members):
-            name = f"p{proc_index}t{number}m{m}"
-            th = threading.Thread(
-                target=client,
-                args=(store, signals, code, name, seconds, t0, pause_box, out, number % 3 == 0, m == 0, timing),
-            )
-            th.start()
-            threads.append(th)
-            time.sleep(0.01)
+    for s, number, m in sessions:
+        name = f"t{number}m{m}"
+        th = threading.Thread(
+            target=client, args=(store, s, name, seconds, t0, pause_box, out, number % 3 == 0, m == 0, timing)
+        )
+        th.start()
+        threads.append(th)
     for th in threads:
         th.join()
     store.close()
     result_q.put(out)
 
 
+class _Shared:
+    """The pause's server time as the facilitator's process publishes it (0 until then)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def get(self, _key):
+        return self.value.value or None
+
+
 def run(url: str, label: str, teams: int, members: int, seconds: float, procs: int, profile: bool = False) -> dict:
+    from dojo.engine.queries import Signals
     from dojo.gameday.game import Facilitator, create_game
+    from dojo.gameday.team import load_game_scenario
     from dojo.scenario import load_scenario, resolve_scenario
     from dojo.store.games import GameStore
+    from dojo.telemetry.synthesize import synthesize
 
     path = resolve_scenario(SCENARIO)
-    store = GameStore(url)
-    created = create_game(store, load_scenario(path), path.read_text(), [f"team-{i:02d}" for i in range(teams)],
-                          speed=10.0)  # fmt: skip
-    fac = Facilitator(store, created.game_id, created.key)
-    fac.start()
-    codes = list(enumerate((c for _, c in created.teams), start=1))
-    ctx = mp.get_context("spawn")
-    result_q, pause_qs = ctx.Queue(), [ctx.Queue() for _ in range(procs)]
-    t0_wall = time.time() + 12.0  # time for each process to import and synthesize
+    with GameStore(url) as setup:
+        created = create_game(setup, load_scenario(path), path.read_text(), [f"team-{i:02d}" for i in range(teams)],
+                              speed=10.0)  # fmt: skip
+        Facilitator(setup, created.game_id, created.key).start()
+        game, _, _, _ = setup.team_view(created.teams[0][1])
+    # Synthesized once, before the fork: every client process shares these pages (copy on write).
+    sc = load_game_scenario(game.settings, game.id)
+    signals = Signals(synthesize(sc, seed=int(game.settings["seed"])))
+    clients = [(number, code, m) for number, (_, code) in enumerate(created.teams, start=1) for m in range(members)]
+    procs = procs or len(clients)
+    ctx = mp.get_context("fork")
+    result_q = ctx.Queue()
+    pause_t = ctx.Value("d", 0.0)
+    t0_wall = time.time() + 5.0 + 0.05 * len(clients)  # time for every member to connect and join
+    gc.freeze()  # the forked clients' garbage collector leaves the shared pages alone
     workers = [
         ctx.Process(
-            target=process_main,
-            args=(url, codes[i::procs], seconds, t0_wall, pause_qs[i], result_q, members, i, profile),
+            target=process_main, args=(url, clients[i::procs], signals, seconds, t0_wall, pause_t, result_q, profile)
         )
         for i in range(procs)
     ]  # fmt: skip
     for w in workers:
         w.start()
+    gc.unfreeze()
+    store = GameStore(url)
+    fac = Facilitator(store, created.game_id, created.key)
     time.sleep(max(0.0, t0_wall - time.time()) + seconds / 2)
     paused = fac.pause()
-    pause_t = max(g.server_t for g in fac.view.game_events if g.kind == "paused")
-    for q in pause_qs:
-        q.put(pause_t)
+    pause_t.value = max(g.server_t for g in fac.view.game_events if g.kind == "paused")
     time.sleep(3.0)
     fac.resume()
     results = []
@@ -298,7 +305,7 @@ def main() -> int:
     ap.add_argument("--teams", type=int, default=50)
     ap.add_argument("--members", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=40.0)
-    ap.add_argument("--procs", type=int, default=5)
+    ap.add_argument("--procs", type=int, default=0, help="client processes (default: one per member)")
     ap.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
     ap.add_argument("--profile", action="store_true", help="where an action's time goes (statements, server time)")
     a = ap.parse_args()
@@ -313,7 +320,9 @@ def main() -> int:
         from pg import PgServer
 
         stats = "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
-        server = PgServer(options=stats if a.profile else "")
+        # A member's process holds two connections (its actions, its LISTEN): 150 members need 300.
+        connections = f"-c max_connections={2 * a.teams * a.members + 50}"
+        server = PgServer(options=connections + (" " + stats if a.profile else ""))
         try:
             if a.profile:
                 from dojo.store.games import GameStore

@@ -395,3 +395,26 @@ def test_after_pause_and_resume_under_load_game_time_excludes_exactly_the_paused
             exact = start_t + (e.server_t - began - span) * speed
             assert frozen - 1e-3 <= e.scenario_t <= exact + 0.3 * speed
     assert written_while_paused, "members kept querying while paused"
+
+
+def test_on_postgresql_a_teammates_query_wakes_no_one_but_a_hypothesis_does(pg_server, scenario, telemetry):
+    """Queries are most of a game's events and no member shows a teammate's: they are appended
+    without a notification, so the others' clients stay asleep; journal events still wake them."""
+    from dojo.gameday.game import create_game
+
+    sc, source = scenario
+    with GameStore(pg_server.url) as fs, GameStore(pg_server.url) as astore, GameStore(pg_server.url) as bstore:
+        game = create_game(fs, sc, source, ["red"], speed=10.0, telemetry=telemetry)
+        Facilitator(fs, game.game_id, game.key).start()
+        ann, bob = join(astore, game, "ann", telemetry=telemetry), join(bstore, game, "bob", telemetry=telemetry)
+        assert wait_until(lambda: astore.marks(game.game_id, 1) is not None, 10)
+        time.sleep(0.5)  # the joins' notifications arrive
+        before = astore.marks(game.game_id, 1)
+        for _ in range(3):
+            bob.logs(service="checkout", limit=1)
+        time.sleep(0.5)
+        assert astore.marks(game.game_id, 1) == before
+        bob.add_hypothesis("pool exhausted", "checkout")
+        assert wait_until(lambda: astore.marks(game.game_id, 1).team == before.team + 1, 5)
+        ann.sync_if_news()
+        assert list(ann.journal.hypotheses) == ["H1"]
