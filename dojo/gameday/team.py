@@ -118,6 +118,7 @@ class TeamSession(Session):
     _synced: float
     team_number: int
     _marks: Marks | None  # the notifications as they stood when the last read began
+    _card_fresh = False  # inside diagnose: its own write has just read the team's stream
 
     def __init__(self, *args, **kwargs):
         raise TypeError("use TeamSession.join(store, code, member)")
@@ -330,7 +331,17 @@ class TeamSession(Session):
         return self._retry(lambda: Session.unpin(self, *args, **kwargs))
 
     def diagnose(self, *args, **kwargs):
-        return self._retry(lambda: Session.diagnose(self, *args, **kwargs))
+        def once():
+            # A correct diagnosis ends with its card. Its append was guarded (refused had the
+            # journal moved since our read) and brought back everything up to it: the card needs
+            # no second read.
+            self._card_fresh = True
+            try:
+                return Session.diagnose(self, *args, **kwargs)
+            finally:
+                self._card_fresh = False
+
+        return self._retry(once)
 
     def give_up(self):
         return self._retry(lambda: Session.give_up(self))
@@ -360,7 +371,8 @@ class TeamSession(Session):
     def score(self):
         self._lenient = True
         try:
-            self.sync()
+            if not self._card_fresh:
+                self.sync()
             from dojo.engine.scoring import score
 
             over = self.attempt.over or self.phase() == "over"

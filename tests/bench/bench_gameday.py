@@ -1,13 +1,23 @@
 """Game day benchmark: 50 teams x 3 members playing one game, on SQLite and on PostgreSQL.
 
-    python tests/bench/bench_gameday.py [--teams 50] [--members 3] [--seconds 40] [--procs 5]
+    python tests/bench/bench_gameday.py [--teams 50] [--members 3] [--seconds 40] [--procs N]
                                         [--only sqlite|postgresql] [--profile]
 
 Each member is a headless client (a TeamSession, as `dojo play --headless --join` drives) doing
 what people do: about one query a second, a hypothesis or a pin every 30 s (the first at a random
 moment), and near the end one member per team diagnoses (a third of the teams wrongly first).
-Clients run as threads in --procs processes (each process synthesizes the scenario once and
-shares its indexed signals), every client with its own database connections.
+
+How members map to processes: one process per member by default, as in real life, where each
+member runs `dojo join` on a machine of their own. The scenario is synthesized once and the
+client processes are forked from it (its pages shared, copy on write), so 150 processes cost
+little memory. Each member has its own connection (and, on PostgreSQL, its own LISTEN
+connection: the bench's server allows 2 per member). Members join before the clock starts and
+their first actions are spread over a second; only actions after the start are timed, from the
+member's call to its return (engine work, the statement, folding the news in), which is what a
+member sees. `--procs N` packs the members into N processes as threads instead: every member
+then also waits for its process's GIL, which no real member does (with 5 processes of 30
+threads that wait was most of the old p99), but it shows what the dojo costs a machine that
+serves several members (`dojo serve`).
 Halfway through, the facilitator pauses the game and resumes it 3 s later.
 
 Figures, per database:
@@ -22,8 +32,11 @@ Figures, per database:
   --profile   where an action's time goes: each SQL statement's round trip as the clients timed it
               (p50/p99/calls, and the share of action time spent waiting on the database), and on
               PostgreSQL the server's own time per statement (pg_stat_statements, nested included)
+              and every lock wait over 10 ms (the server's log)
 Budgets (issue 13): 0 lost; action p99 <= 100 ms on SQLite, <= 50 ms on PostgreSQL; pause <= 2 s.
-PostgreSQL is a throwaway server from the machine's binaries (see tests/gameday/pg.py).
+PostgreSQL is a throwaway server from the machine's binaries (see tests/gameday/pg.py), on the
+same cores as the clients. On a shared machine read the floor: the action/floor ratio is what
+compares across runs.
 Exit status 1 if a budget is missed.
 """
 
@@ -32,6 +45,7 @@ from __future__ import annotations
 import argparse
 import gc
 import multiprocessing as mp
+import os
 import random
 import sys
 import tempfile
@@ -71,7 +85,9 @@ def client(store, s, name, seconds, t0, pause_box, out, wrong_first, diagnoser, 
             if time.monotonic() >= next_journal:
                 next_journal += 30
                 if s.journal.hypotheses and rng.random() < 0.5:
+                    # The line a member pins is one already on their screen: finding it is not the pin.
                     lines = s.logs(contains=rng.choice(TERMS), limit=1, record=False).lines
+                    started = time.monotonic()
                     if lines:
                         kind = "pin"
                         s.pin(lines[0].id, None, "looks relevant")
@@ -84,9 +100,11 @@ def client(store, s, name, seconds, t0, pause_box, out, wrong_first, diagnoser, 
                 acked += 1
             elif diagnoser and not diagnosed and time.monotonic() > end - 5:
                 kind = "diagnosis"
-                if wrong_first:
+                if wrong_first:  # two submissions, each its own action
                     s.diagnose("payments", "dependency_latency", "payments looked slow")
                     acked += 1
+                    lat.append((kind, time.monotonic() - started))
+                    started = time.monotonic()
                 s.diagnose("checkout", "retry_storm", "retries multiplied the load")
                 acked += 1
                 diagnosed = True
@@ -149,6 +167,8 @@ def process_main(url, clients, signals, seconds, t0_wall, pause_t, result_q, pro
     sessions = [(TeamSession.join(store, code, f"t{n}m{m}", signals=signals), n, m) for n, code, m in clients]
     timing = instrument(store.engine, out) if profile else None
     pause_box = _Shared(pause_t)
+    if len(sessions) > 1:
+        sys.setswitchinterval(0.001)  # members as threads: hand the GIL to a waiting one sooner
     # Every process starts at the same wall instant, after everyone has joined.
     time.sleep(max(0.0, t0_wall - time.time()))
     t0 = time.monotonic()
@@ -300,6 +320,22 @@ def print_profile(label, store, results) -> None:
         )
 
 
+def print_lock_waits(log: Path, actions: int) -> None:
+    """Waits for a lock (the game's append lock above all) that lasted over deadlock_timeout
+    (10 ms), from the server's log: how much of the tail the lock's queue accounts for."""
+    import re
+
+    waits = [
+        float(m.group(1))
+        for m in re.finditer(r"acquired \S+ on (?:advisory )?lock.*? after ([\d.]+) ms", log.read_text())
+    ]
+    waits.sort()
+    print(
+        f"[postgresql] lock waits over 10 ms: {len(waits)} ({len(waits) / max(actions, 1) * 100:.2f}% of actions)"
+        + (f", median {waits[len(waits) // 2]:.0f} ms, longest {waits[-1]:.0f} ms" if waits else "")
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--teams", type=int, default=50)
@@ -310,6 +346,7 @@ def main() -> int:
     ap.add_argument("--profile", action="store_true", help="where an action's time goes (statements, server time)")
     a = ap.parse_args()
     rows = []
+    load0 = os.getloadavg()  # a shared machine's other work shows in every figure: say how busy it was
     budgets = {"sqlite": 100.0, "postgresql": 50.0}
     if a.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory() as d:
@@ -319,7 +356,11 @@ def main() -> int:
         sys.path.insert(0, str(HERE.parents[1] / "tests" / "gameday"))
         from pg import PgServer
 
-        stats = "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
+        # Statement times, and every lock wait over 10 ms in the server's log.
+        stats = (
+            "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
+            " -c log_lock_waits=on -c deadlock_timeout=10ms"
+        )
         # A member's process holds two connections (its actions, its LISTEN): 150 members need 300.
         connections = f"-c max_connections={2 * a.teams * a.members + 50}"
         server = PgServer(options=connections + (" " + stats if a.profile else ""))
@@ -330,10 +371,16 @@ def main() -> int:
                 with GameStore(server.url) as s, s.engine.begin() as conn:
                     conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
             rows.append(run(server.url, "postgresql", a.teams, a.members, a.seconds, a.procs, a.profile))
+            if a.profile:
+                print_lock_waits(server.dir / "log", rows[-1]["actions"])
         finally:
             server.close()
     ok = True
-    print(f"\n{a.teams} teams x {a.members} members, {a.seconds:g} s, {a.procs} client processes\n")
+    mapping = f"{a.procs} client processes, members as threads" if a.procs else "one client process per member"
+    print(f"\n{a.teams} teams x {a.members} members, {a.seconds:g} s, {mapping}")
+    print(
+        "machine load (1/5/15 min) at the start %.1f %.1f %.1f, at the end %.1f %.1f %.1f\n" % (load0 + os.getloadavg())
+    )
     for r in rows:
         print(f"[{r['db']}]")
         print(
