@@ -148,3 +148,59 @@ def test_postgresql_stop_and_start_the_console_reconnects_and_resyncs(pg_server,
     st = fac.pause()
     assert st["phase"] == "paused"
     store.close()
+
+
+@pytest.mark.slow
+def test_a_members_screen_shows_the_games_state_and_says_when_it_is_reconnecting(
+    tmp_path, scenario, telemetry, monkeypatch
+):
+    """The clock bar's state is the game's (a pause by the facilitator shows ⏸, not ▶), and while
+    the database is out of reach the bar and the title say so; the clock runs on meanwhile."""
+    from dojo.tui.screens.team_join import LobbyScreen, TeamApp
+    from dojo.tui.widgets.clock_bar import ClockBar
+
+    url = f"sqlite:///{tmp_path / 'g.sqlite3'}"
+    store = GameStore(url)
+    g = create_game(store, scenario[0], scenario[1], ["red"], telemetry=telemetry)
+    fac = Facilitator(store, g.game_id, g.key)
+
+    async def until(pilot, check, seconds=3.0):
+        for _ in range(int(seconds / 0.1)):
+            if check():
+                return True
+            await pilot.pause(0.1)
+        return check()
+
+    async def drive():
+        app = TeamApp(url, g.teams[0][1], "ann")
+        async with app.run_test(size=(140, 45)) as pilot:
+            assert await until(pilot, lambda: isinstance(app.screen, LobbyScreen), 10.0)
+            fac.start()
+            assert await until(pilot, lambda: type(app.screen).__name__ == "WorkspaceScreen")
+            bar = app.screen.query_one(ClockBar)
+            assert await until(pilot, lambda: bar.state().startswith("▶"))
+            fac.pause()
+            assert await until(pilot, lambda: bar.state() == "⏸ paused", 2.5)  # within 2 s of the pause
+            assert await until(pilot, lambda: "paused" in app.sub_title)
+            fac.resume()
+            assert await until(pilot, lambda: bar.state().startswith("▶"), 2.5)
+            with monkeypatch.context() as m:
+
+                def refuse(self, *a, **k):
+                    raise Unavailable("db: database unavailable (connection refused); reconnecting, try again")
+
+                m.setattr(GameStore, "team_view", refuse)
+                m.setattr(GameStore, "team_write", refuse)
+                assert await until(pilot, lambda: bar.reconnecting)
+                assert "reconnecting" in app.sub_title and "reconnecting" in str(bar.render())
+                wall = bar.wall_elapsed
+                await pilot.pause(1.1)
+                assert bar.wall_elapsed > wall  # carried on from the last server time
+            assert await until(pilot, lambda: not bar.reconnecting)
+            assert "reconnecting" not in app.sub_title
+            fac.end()
+            assert await until(pilot, lambda: type(app.screen).__name__ == "DebriefScreen")
+            await pilot.pause(0.5)
+
+    asyncio.run(drive())
+    store.close()
