@@ -140,7 +140,7 @@ class ConsoleScreen(Screen):
         else:
             for row in rows:
                 for col, value in zip(COLUMNS, row, strict=True):
-                    table.update_cell(row[0], col, cell(value))
+                    table.update_cell(row[0], col, cell(value), update_width=True)
         injects = st.get("injects", [])[-3:]
         self.query_one("#console-injects", Static).update(
             plain_block(
