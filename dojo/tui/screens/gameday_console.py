@@ -127,6 +127,8 @@ class ConsoleScreen(Screen):
         st = await self.console.live_status()
         if st is not None:
             self.show(st)
+        elif self.console.facilitator is None:
+            self.query_one("#console-header", Static).update(plain_block(self.console.sub_title or "connecting..."))
 
     def show(self, st: dict) -> None:
         self.status = st
