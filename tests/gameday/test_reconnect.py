@@ -81,6 +81,9 @@ def test_console_shows_reconnecting_with_a_running_clock_then_resyncs(tmp_path, 
 
     async def drive():
         app = ConsoleApp(lambda: GameStore(url), g.game_id, g.key)
+        told = []
+        notify = app.notify
+        app.notify = lambda message, **kw: (told.append(str(message)), notify(message, **kw))[1]  # type: ignore
         async with app.run_test(size=(140, 40)) as pilot:
             await pilot.pause(0.6)
             assert isinstance(app.screen, ConsoleScreen)
@@ -95,11 +98,15 @@ def test_console_shows_reconnecting_with_a_running_clock_then_resyncs(tmp_path, 
                 await pilot.pause(1.1)
                 after = app.screen.status
                 assert after["running_s"] > before["running_s"]  # the clock runs on
+                assert header.size.height == 2  # the warning line shows, not cut off
+                # said once, not once a refresh (each of which fails again)
+                assert [t for t in told if "unreachable" in t] == [told[0]] and not any("reconnected" in t for t in told)
                 await pilot.press("space")  # a pause is refused, not half done
                 await pilot.pause(0.2)
             await pilot.pause(1.2)
             assert app.screen.status["connection"] == "live"
-            assert "reconnecting" not in str(header.render())
+            assert "reconnecting" not in str(header.render()) and header.size.height == 1
+            assert sum("reconnected" in t for t in told) == 1
 
     asyncio.run(drive())
     with GameStore(url) as store:

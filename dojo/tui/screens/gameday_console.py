@@ -259,7 +259,7 @@ class ConsoleApp(App[None]):
             self.notify(
                 "database unreachable: reconnecting; commands are refused until it is back", severity="error", timeout=6
             )
-        elif was == "reconnecting":
+        elif was == "reconnecting" and self.connection == "live":
             self.notify("reconnected: the clock is the server's again", timeout=4)
         return st
 
