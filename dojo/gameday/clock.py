@@ -142,7 +142,9 @@ class GameClock:
 
     @property
     def paused(self) -> bool:
-        return self.phase() in ("paused", "waiting")
+        """The clock stands still: before the start, in a pause, and after the end (a team's
+        `status` then says paused and the phase says why, never a running clock that is over)."""
+        return self.phase() != "running"
 
     def phase(self) -> str:
         return self.state.phase(self.server())
