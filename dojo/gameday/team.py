@@ -391,10 +391,12 @@ class TeamSession(Session):
         state, now = self.clock.state, self.clock.server()
         left = state.left_s(now)
         injects = due(self.scheduled, state.running_s(now)) + list(self.injects)
+        ended = state.over_at(now)
+        seen = now if ended is None else min(now, ended)  # as in GameView.to_dict
         return {
             "game": self.game_id, "team": self.team_name, "member": self.member, "phase": state.phase(now),
             "running_s": round(state.running_s(now), 3), "left_s": None if left is None else round(left, 3),
-            "members": self.members, "online": self.presence.online(now), "away": self.presence.away(now),
+            "members": self.members, "online": self.presence.online(seen), "away": self.presence.away(seen),
             "injects": injects, "hints": list(self.hints_received),
         }  # fmt: skip
 

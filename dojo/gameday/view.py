@@ -150,6 +150,9 @@ class GameView:
         can be seen then, which says nothing about who is there)."""
         phase = self.phase(now)
         seen = now if seen_at is None else seen_at
+        # After the end clients stop their heartbeats: who was there is judged as the game ended.
+        ended = self.clock.over_at(now)
+        seen = seen if ended is None else min(seen, ended)
         running = self.clock.running_s(now)
         show_rank = self.ranking if ranking is None else ranking
         teams = []

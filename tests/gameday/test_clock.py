@@ -100,3 +100,17 @@ def test_a_teams_clock_says_paused_whenever_it_stands_still():
     s.apply("resumed", 0.0, {})
     local[0] = 61.0  # the time limit ran out
     assert clock.phase() == "over" and clock.paused
+
+
+def test_over_at_is_when_the_game_ended_by_command_or_limit():
+    s = state(limit=60.0)
+    assert s.over_at(10.0) is None
+    s.apply("started", 100.0, {})
+    s.apply("paused", 110.0, {})
+    s.apply("resumed", 120.0, {})
+    assert s.over_at(150.0) is None
+    assert s.over_at(500.0) == 170.0  # 60 s of game time, 10 s of it paused
+    t = state()
+    t.apply("started", 100.0, {})
+    t.apply("ended", 130.0, {})
+    assert t.over_at(900.0) == 130.0

@@ -100,3 +100,18 @@ def test_a_waiting_headless_client_stays_online(store, game, telemetry, quick):
     ann.wait(2.0, until="start")  # nothing happens: it waits the whole time
     assert fac.status()["teams"][0]["online"] == ["ann"]
     assert wait_until(lambda: fac.status()["teams"][0]["away"] == ["ann"], timeout=4.0)
+
+
+def test_after_the_end_presence_stands_as_it_was_when_the_game_ended(store, game, telemetry, quick):
+    """Clients stop their heartbeats when the game is over: the status at the retro shows who was
+    there at the end, not everyone turning 'away' 15 s later; quitting still counts."""
+    fac = Facilitator(store, game.game_id, game.key)
+    fac.start()
+    ann = TeamSession.join(store, game.teams[0][1], "ann", telemetry=telemetry)
+    bob = TeamSession.join(store, game.teams[0][1], "bob", telemetry=telemetry)
+    fac.end()
+    time.sleep(2.0)  # longer than AWAY_S here
+    bob.close()
+    team = fac.status()["teams"][0]
+    assert team["online"] == ["ann"] and team["away"] == []
+    assert ann.game()["online"] == ["ann"]
