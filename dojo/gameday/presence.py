@@ -33,15 +33,18 @@ class Presence:
 
     def see(self, kind: str, actor: str, server_t: float) -> None:
         """Fold one event of the team's stream (any kind: a query is a sign of life too)."""
+        # Called for every event a console folds (most are queries): dict lookups only.
+        last = self.seen.get(actor)  # only members who joined are in `seen`
         if kind == JOINED:
-            if actor not in self.members:
+            if last is None:
                 self.members.append(actor)
             self.here.add(actor)
-        elif actor not in self.members:
+        elif last is None:
             return  # the facilitator's hints and injects say nothing about the members
         elif kind == LEFT:
             self.here.discard(actor)
-        self.seen[actor] = max(self.seen.get(actor, server_t), server_t)
+        if last is None or server_t > last:
+            self.seen[actor] = server_t
 
     def state(self, member: str, now: float) -> str:
         if member not in self.here:
