@@ -41,11 +41,19 @@ class ForkServerProcess:
         self.folder = folder
         self.socket = folder / "fork.sock"
         self.proc = proc
+        self.warmed = 0  # incidents it holds mapped for its forks
 
     @classmethod
     def start(
-        cls, game: str | None = None, db: str | None = None, key: str | None = None, timeout: float = START_S
+        cls,
+        game: str | None = None,
+        db: str | None = None,
+        key: str | None = None,
+        warm: Sequence[str] = (),
+        timeout: float = START_S,
     ) -> ForkServerProcess:
+        """Start it and wait until it is ready; it warms the game's incident (with the key) and
+        the scenarios in `warm` (files or built-in ids)."""
         why = forking_possible()
         if why is not None:
             raise ForkServerError(why)
@@ -60,6 +68,8 @@ class ForkServerProcess:
             argv += ["--game", game] + (["--db", db] if db else [])
             if key:
                 env["DOJO_GAME_KEY"] = key
+        for ref in warm:
+            argv += ["--warm", ref]
         try:
             proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env, start_new_session=True,
@@ -92,8 +102,10 @@ class ForkServerProcess:
             if not chunk:
                 raise ForkServerError(f"it exited with status {self.proc.wait()}")
             line += chunk
-        if not line.startswith(READY.encode()):
+        word, _, count = line.decode(errors="replace").partition(" ")
+        if word != READY:
             raise ForkServerError(f"it said {line[:80]!r}")
+        self.warmed = int(count) if count.strip().isdigit() else 0
 
     def alive(self) -> bool:
         return self.proc.poll() is None

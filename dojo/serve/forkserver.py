@@ -85,9 +85,8 @@ def peer_uid(conn: socket.socket) -> int:
     return uid
 
 
-def preload(warm: list) -> list:
-    """Import what a tab needs and keep the warmed incidents mapped in this process; returns them
-    so they live as long as the server."""
+def preload() -> None:
+    """Import what a tab needs (a module that fails to import here is the child's to import)."""
     import importlib
     import pkgutil
 
@@ -103,9 +102,26 @@ def preload(warm: list) -> list:
                 importlib.import_module(info.name)
             except Exception:  # a module that fails here fails (or is not needed) in the child too
                 continue
+
+
+def warm_incidents(game: str | None, db: str | None, refs: list[str]) -> list:
+    """Map the incidents of the game (with $DOJO_GAME_KEY) and of `refs` (files or built-in ids),
+    synthesizing any not yet cached, and keep them in this process; returns them so they live as
+    long as the server. A failure is one line: the tabs then map the incident themselves."""
     from dojo.telemetry.cache import hold
 
-    return [hold(scenario, seed) for scenario, seed in warm]
+    held = []
+    key = os.environ.get("DOJO_GAME_KEY")
+    try:
+        if game is not None and key:
+            held.append(hold(*game_incident(game, db, key)))
+        for ref in refs:
+            from dojo.scenario import load_scenario, resolve_scenario
+
+            held.append(hold(load_scenario(resolve_scenario(ref))))
+    except Exception as exc:
+        print(f"dojo fork server: not warming the incident ({exc})", file=sys.stderr, flush=True)
+    return held
 
 
 def game_incident(game: str, db: str | None, key: str) -> tuple:
@@ -383,17 +399,8 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"dojo fork server: {why}")
     listener = listen(args.socket)
     gc.disable()  # no collection while the heap the children will share is being built
-    warm = []
-    try:
-        if args.game is not None and os.environ.get("DOJO_GAME_KEY"):
-            warm.append(game_incident(args.game, args.db, os.environ["DOJO_GAME_KEY"]))
-        for ref in args.warm:
-            from dojo.scenario import load_scenario, resolve_scenario
-
-            warm.append((load_scenario(resolve_scenario(ref)), None))
-    except Exception as exc:  # the tabs then map it themselves: slower, still right
-        print(f"dojo fork server: not warming the incident ({exc})", file=sys.stderr, flush=True)
-    held = preload(warm)
+    preload()
+    held = warm_incidents(args.game, args.db, args.warm)
     os.environ.pop("DOJO_GAME_KEY", None)
     gc.collect()
     # Into the permanent generation: the children's collections never touch (and so never copy)

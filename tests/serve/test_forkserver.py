@@ -39,7 +39,9 @@ COMMANDS = [
 
 @pytest.fixture(scope="module")
 def forks():
-    server = ForkServerProcess.start()
+    # Warmed: the forked plays below get the incident the server holds, not one of their own.
+    server = ForkServerProcess.start(warm=["checkout-retry-storm"])
+    assert server.warmed == 1
     yield server
     server.stop()
     assert not server.folder.exists()
@@ -209,6 +211,14 @@ def test_without_the_fork_server_a_tab_starts_plain(tmp_path):
     assert run.returncode == 0 and b"checkout-retry-storm" in run.stdout
     [line] = run.stderr.decode().splitlines()
     assert "without the fork server" in line
+
+
+def test_an_incident_that_cannot_be_warmed_is_one_line(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("DOJO_GAME_KEY", "not-the-key")
+    game_db = f"sqlite:///{tmp_path / 'g.db'}"
+    assert forkserver.warm_incidents("g-none", game_db, ["no-such-scenario"]) == []
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dojo fork server: not warming the incident (")
 
 
 def test_serve_says_in_one_line_when_it_cannot_fork(monkeypatch, capsys):
