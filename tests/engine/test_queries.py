@@ -324,7 +324,10 @@ def test_ids_round_trip():
     assert ids.parse("E3").event == 3
 
 
-@pytest.mark.parametrize("bad", ["", "L", "L-1", "X1", "S:abc", "M:web:rps:10", "E", "l1", "L1 "])
+@pytest.mark.parametrize(
+    "bad",
+    ["", "L", "L-1", "X1", "S:abc", "M:web:rps:10", "E", "l1", "L1 ", "L1\n", "E3\n", "Sab:cd\n", "M:web:rps:0:60\n"],
+)
 def test_malformed_ids(bad):
     with pytest.raises(NotFound, match="is not an id"):
         ids.parse(bad)
