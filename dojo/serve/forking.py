@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .forkserver import READY, forking_possible
 
+LAUNCHER = Path(__file__).with_name("launch.py")
 # The imports and the warm incident's mapping, on a busy 2-core machine, with room to spare.
 START_S = 90.0
 STOP_S = 5.0
@@ -111,8 +112,10 @@ class ForkServerProcess:
         return self.proc.poll() is None
 
     def launch(self, args: Sequence[str]) -> list[str]:
-        """The command a tab runs: the launcher, which asks this server for `dojo ARGS`."""
-        return [sys.executable, "-m", "dojo.serve.launch", str(self.socket), *args]
+        """The command a tab runs: the launcher, which asks this server for `dojo ARGS`. Run as a
+        file, isolated and without site-packages (-I -S): it needs only the standard library, and
+        every tab pays for whatever its interpreter loads."""
+        return [sys.executable, "-I", "-S", str(LAUNCHER), str(self.socket), *args]
 
     def stop(self) -> None:
         """End the server (tabs already running keep going: each is tied to its own launcher)."""

@@ -51,8 +51,15 @@ PRELOAD = (
     "dojo.telemetry.model",
     "dojo.gameday.team",
     "dojo.store.games",
+    "dojo.telemetry.selectors",
     "textual.drivers.web_driver",
     "textual.drivers.linux_driver",
+    "textual.layouts.horizontal",
+    "textual.layouts.vertical",
+    "textual.layouts.grid",
+    "textual.layouts.stream",
+    "textual.layouts.factory",
+    "textual.scrollbar",
     "pandas",
     "pyarrow",
     "pyarrow.ipc",
@@ -106,19 +113,22 @@ def preload() -> None:
 
 def warm_incidents(game: str | None, db: str | None, refs: list[str]) -> list:
     """Map the incidents of the game (with $DOJO_GAME_KEY) and of `refs` (files or built-in ids),
-    synthesizing any not yet cached, and keep them in this process; returns them so they live as
-    long as the server. A failure is one line: the tabs then map the incident themselves."""
+    synthesizing any not yet cached, index them for queries, and keep both in this process;
+    returns them so they live as long as the server. A failure is one line: the tabs then map the
+    incident themselves."""
+    from dojo.engine.queries import prebuild
     from dojo.telemetry.cache import hold
 
     held = []
     key = os.environ.get("DOJO_GAME_KEY")
     try:
         if game is not None and key:
-            held.append(hold(*game_incident(game, db, key)))
+            held.append(prebuild(hold(*game_incident(game, db, key))))
         for ref in refs:
             from dojo.scenario import load_scenario, resolve_scenario
 
-            held.append(hold(load_scenario(resolve_scenario(ref))))
+            # Mapped, and indexed for queries: a fork's session starts from both.
+            held.append(prebuild(hold(load_scenario(resolve_scenario(ref)))))
     except Exception as exc:
         print(f"dojo fork server: not warming the incident ({exc})", file=sys.stderr, flush=True)
     return held

@@ -228,7 +228,7 @@ def serve_memory(root: Path, env: dict, plain_first: int) -> None:
     machine's total PSS against what the first costs (fork server included)."""
     import yaml
     from large import large_document
-    from webtab import WebTab, forked_children, launcher_argv, open_workspace, plain_argv, pss
+    from webtab import WebTab, forked_children, open_workspace, plain_argv, pss
 
     from dojo.scenario import load_scenario
     from dojo.serve.forking import ForkServerProcess
@@ -238,10 +238,11 @@ def serve_memory(root: Path, env: dict, plain_first: int) -> None:
     path.write_text(yaml.safe_dump(large_document(), sort_keys=False), encoding="utf-8")
     Cache(Path(env["DOJO_CACHE_DIR"])).synthesize(load_scenario(path))
     args = ["play", str(path), "--clock", "manual"]
-    plain = WebTab(plain_argv(args), env)
-    plain_usable = open_workspace(plain)
-    plain_pss = pss(plain.proc.pid)
-    plain.quit()
+    for _ in range(2):  # the first open of the file also keeps its briefing card: the second is timed
+        plain = WebTab(plain_argv(args), env)
+        plain_usable = open_workspace(plain)
+        plain_pss = pss(plain.proc.pid)
+        plain.quit()
     saved = dict(os.environ)
     os.environ.update(DOJO_HOME=env["DOJO_HOME"], DOJO_CACHE_DIR=env["DOJO_CACHE_DIR"])
     try:
@@ -256,11 +257,11 @@ def serve_memory(root: Path, env: dict, plain_first: int) -> None:
         z = server.proc.pid
         time.sleep(0.5)
         idle = pss(z)
-        tabs.append(WebTab(launcher_argv(str(server.socket), args), env))
+        tabs.append(WebTab(server.launch(args), env))
         usable = open_workspace(tabs[0])
         first_kids = forked_children(z)
         one = pss(z) + pss(tabs[0].proc.pid) + sum(pss(k) for k in first_kids)
-        tabs.append(WebTab(launcher_argv(str(server.socket), args), env))
+        tabs.append(WebTab(server.launch(args), env))
         usable2 = open_workspace(tabs[1])
         second_kids = forked_children(z) - first_kids
         two = pss(z) + sum(pss(t.proc.pid) for t in tabs) + sum(pss(k) for k in first_kids | second_kids)

@@ -106,9 +106,5 @@ def forked_children(server_pid: int) -> set[int]:
     return {p.pid for p in psutil.Process(server_pid).children()}
 
 
-def launcher_argv(socket_path: str, args: list[str]) -> list[str]:
-    return [sys.executable, "-m", "dojo.serve.launch", socket_path, *args]
-
-
 def plain_argv(args: list[str]) -> list[str]:
     return [sys.executable, "-m", "dojo", *args]

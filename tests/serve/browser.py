@@ -141,7 +141,7 @@ class ServeProcess:
 
 
 FORK_SERVER = "dojo.serve.forkserver"
-LAUNCHER = "dojo.serve.launch"
+LAUNCHER = "serve/launch.py"
 
 
 def _cmdline(process) -> str:

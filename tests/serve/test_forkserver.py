@@ -55,7 +55,7 @@ def env_for(home, **extra) -> dict:
 
 def launch(forks, args, env, **kwargs) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "dojo.serve.launch", str(forks.socket), *args], env=env,
+        forks.launch(args), env=env,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs,
     )  # fmt: skip
 
