@@ -21,7 +21,7 @@ from dojo.engine import events as ev
 from dojo.engine.attempt import Attempt
 from dojo.engine.clock import ReplayClock
 from dojo.engine.errors import AttemptOver, ClockError, EngineError
-from dojo.engine.queries import Signals
+from dojo.engine.queries import Signals, signals_of
 from dojo.engine.rules import digest
 from dojo.engine.session import Session
 from dojo.store import Store
@@ -157,7 +157,7 @@ class TeamSession(Session):
         # The team's events live in the game store and its clock is the game's: Session only reads
         # them through `record` (overridden below) and ReplayClock's surface, which GameClock offers.
         Session.__init__(
-            self, scenario, signals if signals is not None else Signals(telemetry), cast(Store, store), team.number,
+            self, scenario, signals if signals is not None else signals_of(telemetry), cast(Store, store), team.number,
             attempt, cast(ReplayClock, clock),
         )  # fmt: skip
         self.gstore = store
