@@ -149,8 +149,8 @@ schema_table = sa.Table("game_schema_version", metadata, sa.Column("version", sa
 # newest; opening a store at HEAD costs one query and never imports Alembic. `game_schema_version`
 # came before Alembic: stores made then are stamped at the revision it names and upgraded, and it
 # is kept at the number of revisions, so an older dojo meeting a newer store says "upgrade dojo".
-HEAD = "g0007"
-REVISIONS = ["g0001", "g0002", "g0003", "g0004", "g0005", "g0006", "g0007"]
+HEAD = "g0008"
+REVISIONS = ["g0001", "g0002", "g0003", "g0004", "g0005", "g0006", "g0007", "g0008"]
 LATEST = len(REVISIONS)
 ALEMBIC_TABLE = "game_alembic_version"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "game_migrations"
@@ -464,9 +464,14 @@ class GameStore:
         team's code are all checked inside the statement, so the write lock is held for one
         statement. No row: a wrong code (Denied) or a stream that moved on (Conflict)."""
         if self.dialect == "postgresql":
-            # One writer per game at a time, so ids are committed in order: a reader's cursor
-            # ("everything after id N") then never skips an event that commits late.
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:g))"), {"g": game_id})
+            # The locks dojo_game_append takes (revision g0008): appends to the streams one reader
+            # reads commit in id order, so its cursor ("everything after id N") never skips.
+            if stream == GAME_LEVEL:
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:g), 0)"), {"g": game_id})
+            else:
+                lock = "SELECT pg_advisory_xact_lock(hashtext(:g), CAST(:s AS integer))"
+                conn.execute(sa.text(lock), {"g": game_id, "s": stream})
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock_shared(hashtext(:g), 0)"), {"g": game_id})
         mine = events.alias("mine")
         last = (
             sa.select(sa.func.coalesce(sa.func.max(mine.c.seq), 0))
@@ -719,7 +724,13 @@ class GameStore:
         with self._one() as conn:
             game = self._facilitator(conn, game_id, key)
             rows = conn.execute(sa.select(teams).where(teams.c.game_id == game.id).order_by(teams.c.number)).all()
-            evs = self._read(conn, game.id, after, None)
+            if self.dialect == "postgresql":
+                # Every stream: dojo_game_read waits for the team appends in flight (g0008), so
+                # no event below the newest it returns commits later.
+                read = conn.execute(sa.text("SELECT * FROM dojo_game_read(:g, :after)"), {"g": game.id, "after": after})
+                evs = [_event(r) for r in read]
+            else:
+                evs = self._read(conn, game.id, after, None)
             now = float(conn.execute(sa.select(self._now_sql())).scalar_one())
         return game, [TeamRow(r.game_id, r.number, r.name) for r in rows], evs, now
 

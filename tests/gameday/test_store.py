@@ -420,3 +420,82 @@ def test_notifications_reach_only_the_listeners_of_their_stream(pg_server, scena
         fs.facilitator_append(game.game_id, game.key, "paused", {})
         assert red.wait(game.game_id, cursor, 5, (0, 1)) is True
         assert wait_until(lambda: red.marks(game.game_id, 1).game == before.game + 1, 5)
+
+
+def test_on_postgresql_teams_append_without_waiting_for_each_other(pg_server, scenario, telemetry):
+    """An append to one team that has not committed yet (its server process descheduled, say)
+    holds up its own team and the facilitator's read of every stream, never another team: the
+    facilitator's read waits for it, so the event cannot commit below a cursor already passed."""
+    import threading
+
+    from dojo.gameday.game import create_game
+
+    sc, source = scenario
+    with GameStore(pg_server.url) as store:
+        game = create_game(store, sc, source, ["red", "blue"], speed=10.0, telemetry=telemetry)
+        stalled = sa.create_engine(resolve_url(pg_server.url))
+        with stalled.connect() as c:
+            tx = c.begin()
+            c.execute(sa.text(
+                "SELECT * FROM dojo_game_append(:g, 2, 'query', 'zed', '{}', 1, 1, NULL, NULL, false)"
+            ), {"g": game.game_id})  # fmt: skip
+            appended: list = []
+            red_code = game.teams[0][1]
+            writer = threading.Thread(
+                target=lambda: appended.append(store.team_append(red_code, "query", "ann", {}, wall_s=1, scenario_t=1))
+            )
+            writer.start()
+            writer.join(3)
+            done = bool(appended)  # asserted after the commit, so that a failure cannot hang
+            got: list = []
+            reader = threading.Thread(target=lambda: got.append(store.facilitator_view(game.game_id, game.key)))
+            reader.start()
+            time.sleep(0.5)
+            assert not got  # waiting for blue's append to commit
+            tx.commit()
+            reader.join(10)
+            writer.join(10)
+        stalled.dispose()
+        assert done, "red's append waited for blue's"
+        red = appended[0]
+        evs = got[0][2]
+        assert [(e.stream, e.kind) for e in evs if e.kind == "query"] == [(2, "query"), (1, "query")]
+        assert red.id in [e.id for e in evs]
+
+
+def test_a_team_reader_never_skips_its_streams_under_concurrent_writers(store, game):
+    """A team polls 'its stream and the game's after id N' while its members, another team and
+    the facilitator all append at once: it must see every event of its two streams."""
+    import threading
+
+    red, blue = game.teams[0][1], game.teams[1][1]
+    written: list[int] = []
+    lock = threading.Lock()
+
+    def member(code: str, i: int) -> None:
+        for _ in range(12):
+            e = store.team_append(code, "query", f"m{i}", {}, wall_s=1, scenario_t=1)
+            if code == red:
+                with lock:
+                    written.append(e.id)
+
+    def facilitator() -> None:
+        for _ in range(12):
+            e = store.facilitator_append(game.game_id, game.key, "inject", {"text": "x"})
+            with lock:
+                written.append(e.id)
+
+    threads = [threading.Thread(target=member, args=(c, i)) for i, c in enumerate([red, red, blue, blue])]
+    threads.append(threading.Thread(target=facilitator))
+    seen: set[int] = set()
+    cursor = store.team_view(red)[2][-1].id
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):
+        evs = store.team_view(red, cursor)[2]
+        seen |= {e.id for e in evs}
+        cursor = max([cursor, *(e.id for e in evs)])
+    for t in threads:
+        t.join()
+    seen |= {e.id for e in store.team_view(red, cursor)[2]}
+    assert set(written) <= seen
