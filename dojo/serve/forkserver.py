@@ -148,8 +148,9 @@ def game_incident(game: str, db: str | None, key: str) -> tuple:
 
 
 class ForkServer:
-    def __init__(self, listener: socket.socket, uid: int | None = None):
+    def __init__(self, listener: socket.socket, uid: int | None = None, path: Path | None = None):
         self.listener = listener
+        self.path = path
         self.uid = os.getuid() if uid is None else uid
         self.children: dict[int, socket.socket] = {}
         self.wake_r, self.wake_w = os.pipe()
@@ -160,6 +161,10 @@ class ForkServer:
     def serve_forever(self) -> None:
         signal.set_wakeup_fd(self.wake_w)
         signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so the wakeup fd hears it
+        # Ended by `dojo serve` or, when that was killed outright, by the parent-death signal:
+        # either way the socket and its folder go with the server.
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGHUP, self._stop)
         self.selector.register(self.listener, selectors.EVENT_READ)
         self.selector.register(self.wake_r, selectors.EVENT_READ)
         while True:
@@ -177,6 +182,15 @@ class ForkServer:
                     except BlockingIOError:
                         pass
                     self.reap()
+
+    def _stop(self, *_: object) -> None:
+        if self.path is not None:
+            for remove in (self.path.unlink, self.path.parent.rmdir):
+                try:
+                    remove()
+                except OSError:
+                    pass
+        os._exit(0)  # forked dojos live on, each tied to its own launcher
 
     def handle(self, conn: socket.socket) -> None:
         """One launcher: check who it is, read its request, fork its dojo. A bad request closes
@@ -350,6 +364,7 @@ def run_dojo(argv: list, conn: socket.socket) -> int:
     import traceback
 
     sys.argv = ["dojo", *argv]
+    os.environ.pop("DOJO_FORK_SERVER", None)  # this is the dojo the variable asked for: no second hop
     gc.enable()
     code = 0
     try:
@@ -417,7 +432,7 @@ def main(argv: list[str] | None = None) -> None:
     # the pages of what was imported here.
     gc.freeze()
     print(f"{READY} {len(held)}", flush=True)
-    server = ForkServer(listener)
+    server = ForkServer(listener, path=args.socket)
     server.serve_forever()
 
 
