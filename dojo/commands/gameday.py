@@ -217,7 +217,12 @@ def ranking_cmd(game, state, key, db, as_json) -> None:
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
 def status_cmd(game, key, db, as_json) -> None:
-    """The game now: phase, clock, and every team's progress."""
+    """The game now: phase, clock, and every team's progress and members.
+
+    A member is "online" while their client is seen (any action, or a heartbeat every 5 s from
+    a quiet one), "away" when unseen for 15 s (a crashed or cut-off client), and neither once
+    they quit. Judged by the database server's clock.
+    """
     with game_store(db) as store:
         status = _facilitator(store, game, key).status()
     _print_status(status, as_json)
