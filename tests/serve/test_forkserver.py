@@ -213,10 +213,9 @@ def test_without_the_fork_server_a_tab_starts_plain(tmp_path):
     assert line.startswith("dojo: the fork server did not answer") and "starting without the fork server" in line
 
 
-def test_an_incident_that_cannot_be_warmed_is_one_line(monkeypatch, capsys, tmp_path):
-    monkeypatch.setenv("DOJO_GAME_KEY", "not-the-key")
+def test_an_incident_that_cannot_be_warmed_is_one_line(capsys, tmp_path):
     game_db = f"sqlite:///{tmp_path / 'g.db'}"
-    assert forkserver.warm_incidents("g-none", game_db, ["no-such-scenario"]) == []
+    assert forkserver.warm_incidents("g-none", game_db, ["no-such-scenario"], "not-the-key") == []
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("dojo fork server: not warming the incident (")
 
@@ -278,3 +277,15 @@ def test_gameday_host_prints_the_line_to_set_and_stops_cleanly(tmp_path):
     finally:
         host.kill()
         host.wait()
+
+
+def test_a_game_days_incident_is_warmed_with_the_key_only(game):
+    url, game_id, key, _code = game
+    server = ForkServerProcess.start(game_id, url, key)
+    try:
+        assert server.warmed == 1
+        # Handed over on a pipe, never in the environment every forked dojo's /proc/PID/environ shows.
+        assert key not in " ".join(f"{k}={v}" for k, v in psutil.Process(server.proc.pid).environ().items())
+        assert key not in " ".join(psutil.Process(server.proc.pid).cmdline())
+    finally:
+        server.stop()
