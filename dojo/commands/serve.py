@@ -95,7 +95,7 @@ def _fork_server(game: str | None, db: str | None, key: str | None):
         return None
 
 
-def _check_game(game: str, db: str | None, key: str | None) -> None:
+def _check_game(game: str, db: str | None, key: str | None, who: str = "dojo serve") -> None:
     """A wrong game or database fails here, once, rather than in every tab. With the facilitator's
     key the game's incident is also put in the machine's cache, so that the first team to join
     does not wait for its synthesis (the key is what may read the game's scenario)."""
@@ -105,12 +105,12 @@ def _check_game(game: str, db: str | None, key: str | None) -> None:
         if key is None:
             if store.latest_id(game.strip()) == 0:
                 fail(f"no game {game!r} in {store.shown}; 'dojo gameday create' prints the game's id")
-            echo("dojo serve: give --key (or DOJO_GAME_KEY) to prepare the incident before the teams join", err=True)
+            echo(f"{who}: give --key (or DOJO_GAME_KEY) to prepare the incident before the teams join", err=True)
             return
-        _warm(store.facilitator_view(game.strip(), key.strip(), 0)[0])
+        _warm(store.facilitator_view(game.strip(), key.strip(), 0)[0], who)
 
 
-def _warm(row) -> None:
+def _warm(row, who: str = "dojo serve") -> None:
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
@@ -120,7 +120,7 @@ def _warm(row) -> None:
     if not enabled():
         return
     scenario = load_game_scenario(row.settings, row.id)
-    echo(f"dojo serve: preparing the incident of game {row.id}...", err=True, nl=False)
+    echo(f"{who}: preparing the incident of game {row.id}...", err=True, nl=False)
     # In a process of its own: the synthesized incident would otherwise stay in the server's memory.
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         cached = pool.submit(warm, scenario, int(row.settings["seed"])).result()

@@ -64,18 +64,23 @@ class ForkServerProcess:
         folder = Path(tempfile.mkdtemp(prefix="dojo-serve-", dir=base if base and os.path.isdir(base) else None))
         argv = [sys.executable, "-m", "dojo.serve.forkserver", "--socket", str(folder / "fork.sock")]
         env = dict(os.environ)
+        # Not in its environment: a forked dojo's /proc/PID/environ is the server's as it started.
         env.pop("DOJO_GAME_KEY", None)
         if game is not None:
             argv += ["--game", game] + (["--db", db] if db else [])
             if key:
-                env["DOJO_GAME_KEY"] = key
+                argv.append("--key-on-stdin")
         for ref in warm:
             argv += ["--warm", ref]
         try:
             proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env, start_new_session=True,
+                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, start_new_session=True,
                 preexec_fn=_die_with_parent,
             )  # fmt: skip
+            assert proc.stdin is not None
+            with proc.stdin:
+                if game is not None and key:
+                    proc.stdin.write(key.encode() + b"\n")
         except OSError as exc:
             shutil.rmtree(folder, ignore_errors=True)
             raise ForkServerError(f"cannot start it ({exc.strerror or exc})") from None

@@ -6,7 +6,8 @@ heap out of the garbage collector's reach, and then forks one child per tab. A c
 all of that already in memory, shared copy-on-write with the server and every other tab: a
 second tab costs what it changes, not a fresh interpreter's imports (~140 MiB each otherwise).
 
-    python -m dojo.serve.forkserver --socket DIR/fork.sock [--game GAME [--db URL]]
+    python -m dojo.serve.forkserver --socket DIR/fork.sock [--game GAME [--db URL] [--key-on-stdin]]
+                                    [--warm SCENARIO]...
 
 A tab's launcher (dojo/serve/launch.py) connects over the Unix socket and passes its stdin,
 stdout and stderr (SCM_RIGHTS) with its arguments, environment and folder; the child takes those
@@ -111,8 +112,8 @@ def preload() -> None:
                 continue
 
 
-def warm_incidents(game: str | None, db: str | None, refs: list[str]) -> list:
-    """Map the incidents of the game (with $DOJO_GAME_KEY) and of `refs` (files or built-in ids),
+def warm_incidents(game: str | None, db: str | None, refs: list[str], key: str | None = None) -> list:
+    """Map the incidents of the game (with its facilitator `key`) and of `refs` (files or built-in ids),
     synthesizing any not yet cached, index them for queries, and keep both in this process;
     returns them so they live as long as the server. A failure is one line: the tabs then map the
     incident themselves."""
@@ -120,7 +121,6 @@ def warm_incidents(game: str | None, db: str | None, refs: list[str]) -> list:
     from dojo.telemetry.cache import hold
 
     held = []
-    key = os.environ.get("DOJO_GAME_KEY")
     try:
         if game is not None and key:
             held.append(prebuild(hold(*game_incident(game, db, key))))
@@ -148,8 +148,9 @@ def game_incident(game: str, db: str | None, key: str) -> tuple:
 
 
 class ForkServer:
-    def __init__(self, listener: socket.socket, uid: int | None = None):
+    def __init__(self, listener: socket.socket, uid: int | None = None, path: Path | None = None):
         self.listener = listener
+        self.path = path
         self.uid = os.getuid() if uid is None else uid
         self.children: dict[int, socket.socket] = {}
         self.wake_r, self.wake_w = os.pipe()
@@ -160,6 +161,10 @@ class ForkServer:
     def serve_forever(self) -> None:
         signal.set_wakeup_fd(self.wake_w)
         signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so the wakeup fd hears it
+        # Ended by `dojo serve` or, when that was killed outright, by the parent-death signal:
+        # either way the socket and its folder go with the server.
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGHUP, self._stop)
         self.selector.register(self.listener, selectors.EVENT_READ)
         self.selector.register(self.wake_r, selectors.EVENT_READ)
         while True:
@@ -177,6 +182,15 @@ class ForkServer:
                     except BlockingIOError:
                         pass
                     self.reap()
+
+    def _stop(self, *_: object) -> None:
+        if self.path is not None:
+            for remove in (self.path.unlink, self.path.parent.rmdir):
+                try:
+                    remove()
+                except OSError:
+                    pass
+        os._exit(0)  # forked dojos live on, each tied to its own launcher
 
     def handle(self, conn: socket.socket) -> None:
         """One launcher: check who it is, read its request, fork its dojo. A bad request closes
@@ -350,6 +364,7 @@ def run_dojo(argv: list, conn: socket.socket) -> int:
     import traceback
 
     sys.argv = ["dojo", *argv]
+    os.environ.pop("DOJO_FORK_SERVER", None)  # this is the dojo the variable asked for: no second hop
     gc.enable()
     code = 0
     try:
@@ -400,7 +415,8 @@ def listen(path: Path) -> socket.socket:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m dojo.serve.forkserver", description=__doc__.splitlines()[0])
     parser.add_argument("--socket", required=True, type=Path, help="where to listen (its folder must be 0700)")
-    parser.add_argument("--game", default=None, help="warm this game's incident (the key in $DOJO_GAME_KEY)")
+    parser.add_argument("--game", default=None, help="warm this game's incident")
+    parser.add_argument("--key-on-stdin", action="store_true", help="read the game's facilitator key from stdin")
     parser.add_argument("--db", default=None, help="the game's database")
     parser.add_argument("--warm", action="append", default=[], metavar="SCENARIO", help="warm a scenario (file or id)")
     args = parser.parse_args(argv)
@@ -409,15 +425,18 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"dojo fork server: {why}")
     listener = listen(args.socket)
     gc.disable()  # no collection while the heap the children will share is being built
+    key = sys.stdin.readline().strip() if args.key_on_stdin else None
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
     preload()
-    held = warm_incidents(args.game, args.db, args.warm)
-    os.environ.pop("DOJO_GAME_KEY", None)
+    held = warm_incidents(args.game, args.db, args.warm, key)
     gc.collect()
     # Into the permanent generation: the children's collections never touch (and so never copy)
     # the pages of what was imported here.
     gc.freeze()
     print(f"{READY} {len(held)}", flush=True)
-    server = ForkServer(listener)
+    server = ForkServer(listener, path=args.socket)
     server.serve_forever()
 
 

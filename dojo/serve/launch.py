@@ -62,10 +62,16 @@ class Replies:
         return json.loads(line)
 
 
+# Set by `dojo gameday host` for the players of a machine: `dojo`, `dojo play` and `dojo join` then
+# come through the fork server whose socket it names (dojo/cli.py).
+ENV = "DOJO_FORK_SERVER"
+
+
 def plain(args: list[str], why: str) -> None:
     """Become the dojo itself (same pid, same pipes), after one line saying why."""
-    sys.stderr.write(f"dojo serve: {why}; starting this tab's dojo without the fork server\n")
+    sys.stderr.write(f"dojo: {why}; starting without the fork server\n")
     sys.stderr.flush()
+    os.environ.pop(ENV, None)  # or the dojo started here would come straight back
     os.execv(sys.executable, [sys.executable, "-m", "dojo", *args])
 
 

@@ -127,12 +127,15 @@ class ServeProcess:
         import psutil
 
         children = self.descendants()  # before the server goes: then they are no longer its children
+        fork_server = self.fork_server()
         if self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
             self.proc.wait(timeout=10)
+        # The fork server hears its parent die (SIGTERM) and removes its socket's folder: let it.
+        psutil.wait_procs(fork_server, timeout=5)
         for child in children:
             try:
                 child.kill()

@@ -1,6 +1,7 @@
 """`dojo serve` in a real browser: headless Chromium opens the page, waits for the dojo to draw,
 types keys and reads the terminal's text back from the page (tests/serve/browser.py)."""
 
+import os
 import re
 import time
 
@@ -148,9 +149,12 @@ def test_a_killed_server_takes_its_tabs_with_it(browser, serve):
     page = open_dojo(browser, server.url)
     wait_for_text(page, "scenario library")
     children = server.descendants()
-    assert server.dojos() and server.fork_server()
+    [fork_server] = server.fork_server()
+    folder = next(a for a in fork_server.cmdline() if a.endswith("fork.sock")).rsplit("/", 1)[0]
+    assert server.dojos() and os.path.isdir(folder)
     server.proc.kill()  # SIGKILL: no chance to end its tabs itself
     server.proc.wait(10)
     # The kernel tells each launcher and the fork server (parent-death signal); a forked dojo
     # sees its launcher's end of the socket close.
     assert gone(children, timeout=20)
+    assert not os.path.exists(folder)  # the fork server took its socket's folder with it

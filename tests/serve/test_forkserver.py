@@ -210,13 +210,12 @@ def test_without_the_fork_server_a_tab_starts_plain(tmp_path):
     )  # fmt: skip
     assert run.returncode == 0 and b"checkout-retry-storm" in run.stdout
     [line] = run.stderr.decode().splitlines()
-    assert "without the fork server" in line
+    assert line.startswith("dojo: the fork server did not answer") and "starting without the fork server" in line
 
 
-def test_an_incident_that_cannot_be_warmed_is_one_line(monkeypatch, capsys, tmp_path):
-    monkeypatch.setenv("DOJO_GAME_KEY", "not-the-key")
+def test_an_incident_that_cannot_be_warmed_is_one_line(capsys, tmp_path):
     game_db = f"sqlite:///{tmp_path / 'g.db'}"
-    assert forkserver.warm_incidents("g-none", game_db, ["no-such-scenario"]) == []
+    assert forkserver.warm_incidents("g-none", game_db, ["no-such-scenario"], "not-the-key") == []
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("dojo fork server: not warming the incident (")
 
@@ -230,3 +229,63 @@ def test_serve_says_in_one_line_when_it_cannot_fork(monkeypatch, capsys):
     assert line.startswith("dojo serve: no fork server (the fork server needs Linux")
     with pytest.raises(ForkServerError):
         ForkServerProcess.start()
+
+
+def test_players_commands_go_through_the_server_named_in_the_environment(forks, tmp_path):
+    """In a terminal (tmux, ssh) DOJO_FORK_SERVER sends `dojo play`/`join` and the library to the
+    fork server; the dojo that runs is a fork of it."""
+    env = env_for(tmp_path / "home", DOJO_FORK_SERVER=str(forks.socket))
+    before = {p.pid for p in forked_dojos(forks)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dojo", *PLAY], env=env, cwd=ROOT,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    wait_for_child(forks, before)
+    out, err = proc.communicate(b'{"cmd": "status"}\n', timeout=60)
+    assert proc.returncode == 0 and json.loads(out)["scenario"] == "checkout-retry-storm", err
+
+
+def test_a_stale_server_in_the_environment_costs_one_line(tmp_path):
+    stale = tmp_path / "fork.sock"
+    with socket.socket(socket.AF_UNIX) as s:
+        s.bind(str(stale))  # a socket nobody listens on any more
+    env = env_for(tmp_path / "home", DOJO_FORK_SERVER=str(stale))
+    run = subprocess.run([sys.executable, "-m", "dojo", "play"], env=env, capture_output=True, timeout=60)
+    lines = run.stderr.decode().splitlines()
+    assert run.returncode == 2 and "give a SCENARIO" in lines[-1]  # the plain dojo's own answer
+    assert len(lines) == 2 and lines[0].startswith("dojo: the fork server did not answer")
+
+
+def test_gameday_host_prints_the_line_to_set_and_stops_cleanly(tmp_path):
+    env = env_for(tmp_path / "home")
+    host = subprocess.Popen(
+        [sys.executable, "-m", "dojo", "gameday", "host"], env=env, cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert host.stdout is not None
+        lines = [host.stdout.readline() for _ in range(3)]
+        [path] = [line.split("=", 1)[1].strip() for line in lines if "export DOJO_FORK_SERVER=" in line]
+        player = subprocess.run(
+            [sys.executable, "-m", "dojo", "play", "--no-such-option"],
+            env={**env, "DOJO_FORK_SERVER": path}, capture_output=True, timeout=60,
+        )  # fmt: skip
+        assert player.returncode == 2 and b"fork server" not in player.stderr  # answered by a forked dojo
+        host.send_signal(signal.SIGINT)
+        assert host.wait(30) == 0
+        assert not os.path.exists(path) and not os.path.exists(os.path.dirname(path))
+    finally:
+        host.kill()
+        host.wait()
+
+
+def test_a_game_days_incident_is_warmed_with_the_key_only(game):
+    url, game_id, key, _code = game
+    server = ForkServerProcess.start(game_id, url, key)
+    try:
+        assert server.warmed == 1
+        # Handed over on a pipe, never in the environment every forked dojo's /proc/PID/environ shows.
+        assert key not in " ".join(f"{k}={v}" for k, v in psutil.Process(server.proc.pid).environ().items())
+        assert key not in " ".join(psutil.Process(server.proc.pid).cmdline())
+    finally:
+        server.stop()
