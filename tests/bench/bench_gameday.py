@@ -7,17 +7,22 @@ Each member is a headless client (a TeamSession, as `dojo play --headless --join
 what people do: about one query a second, a hypothesis or a pin every 30 s (the first at a random
 moment), and near the end one member per team diagnoses (a third of the teams wrongly first).
 
-How members map to processes: one process per member by default, as in real life, where each
-member runs `dojo join` on a machine of their own. The scenario is synthesized once and the
-client processes are forked from it (its pages shared, copy on write), so 150 processes cost
-little memory. Each member has its own connection (and, on PostgreSQL, its own LISTEN
-connection: the bench's server allows 2 per member). Members join before the clock starts and
-their first actions are spread over a second; only actions after the start are timed, from the
-member's call to its return (engine work, the statement, folding the news in), which is what a
-member sees. `--procs N` packs the members into N processes as threads instead: every member
-then also waits for its process's GIL, which no real member does (with 5 processes of 30
-threads that wait was most of the old p99), but it shows what the dojo costs a machine that
-serves several members (`dojo serve`).
+How members map to processes. In real life each member runs `dojo join` on a machine of their
+own; here all of them, and the server, share one machine. By default (--procs 5) the members are
+threads of 5 client processes, 30 to a process, sharing a pool of connections (a member holds one
+for the length of its statement); --procs 0 gives every member a process of its own with its own
+connections (the action's and the LISTEN's), as in real life. Both are forked after one synthesis
+(the signals' pages shared, copy on write). Neither is what a member sees: threads add a wait for
+their process's GIL, which no real member has; a process each puts 150 processes and 300 server
+connections on the bench machine's cores, which real members spread over 150 machines. Measured
+on the same loaded 2-core machine, one run after the other, the second costs more than the first:
+client CPU per action 4.3-4.5 ms against 4.8-5.0, server CPU 0.8 against 1.7-1.9 ms, and a bare
+statement's median 4-6 ms against 86-124 ms; so the default is threads, and the floor below
+(a bare statement from the same clients) says how much of any action is the harness and the
+machine. Members join before the clock starts and their first actions are spread over a second;
+only actions after the start are timed, from the member's call to its return (engine work, the
+statement, folding the news in): a pin without the search that found its line, each diagnosis
+on its own.
 Halfway through, the facilitator pauses the game and resumes it 3 s later; a facilitator's
 console refreshes every second throughout.
 
@@ -166,9 +171,9 @@ def process_main(url, clients, signals, seconds, t0_wall, result_q, profile=Fals
     from dojo.gameday.team import TeamSession
     from dojo.store.games import GameStore
 
-    # A connection per member in this process (and the listener's): PostgreSQL allows what the
-    # bench's server is given (max_connections, below).
-    store = GameStore(url, pool_size=len(clients))
+    # Members as threads share a pool (each holds a connection only for its statement); a member
+    # alone in its process has its own. PostgreSQL allows what the bench's server is given.
+    store = GameStore(url, pool_size=min(len(clients), 12))
     out: list = []
     # Members join before the clock starts, as they do at a game day (join is not an action).
     sessions = [(TeamSession.join(store, code, f"t{n}m{m}", signals=signals), n, m) for n, code, m in clients]
@@ -376,7 +381,7 @@ def main() -> int:
     ap.add_argument("--teams", type=int, default=50)
     ap.add_argument("--members", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=40.0)
-    ap.add_argument("--procs", type=int, default=0, help="client processes (default: one per member)")
+    ap.add_argument("--procs", type=int, default=5, help="client processes (0: one per member)")
     ap.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
     ap.add_argument("--profile", action="store_true", help="where an action's time goes (statements, server time)")
     a = ap.parse_args()
