@@ -7,18 +7,24 @@ Each member is a headless client (a TeamSession, as `dojo play --headless --join
 what people do: about one query a second, a hypothesis or a pin every 30 s (the first at a random
 moment), and near the end one member per team diagnoses (a third of the teams wrongly first).
 
-How members map to processes: one process per member by default, as in real life, where each
-member runs `dojo join` on a machine of their own. The scenario is synthesized once and the
-client processes are forked from it (its pages shared, copy on write), so 150 processes cost
-little memory. Each member has its own connection (and, on PostgreSQL, its own LISTEN
-connection: the bench's server allows 2 per member). Members join before the clock starts and
-their first actions are spread over a second; only actions after the start are timed, from the
-member's call to its return (engine work, the statement, folding the news in), which is what a
-member sees. `--procs N` packs the members into N processes as threads instead: every member
-then also waits for its process's GIL, which no real member does (with 5 processes of 30
-threads that wait was most of the old p99), but it shows what the dojo costs a machine that
-serves several members (`dojo serve`).
-Halfway through, the facilitator pauses the game and resumes it 3 s later.
+How members map to processes. In real life each member runs `dojo join` on a machine of their
+own; here all of them, and the server, share one machine. By default (--procs 5) the members are
+threads of 5 client processes, 30 to a process, sharing a pool of connections (a member holds one
+for the length of its statement); --procs 0 gives every member a process of its own with its own
+connections (the action's and the LISTEN's), as in real life. Both are forked after one synthesis
+(the signals' pages shared, copy on write). Neither is what a member sees: threads add a wait for
+their process's GIL, which no real member has; a process each puts 150 processes and 300 server
+connections on the bench machine's cores, which real members spread over 150 machines. Measured
+on the same loaded 2-core machine, one run after the other, the second costs more than the first:
+client CPU per action 4.3-4.5 ms against 4.8-5.0, server CPU 0.8 against 1.7-1.9 ms, and a bare
+statement's median 4-6 ms against 86-124 ms; so the default is threads, and the floor below
+(a bare statement from the same clients) says how much of any action is the harness and the
+machine. Members join before the clock starts and their first actions are spread over a second;
+only actions after the start are timed, from the member's call to its return (engine work, the
+statement, folding the news in): a pin without the search that found its line, each diagnosis
+on its own.
+Halfway through, the facilitator pauses the game and resumes it 3 s later; a facilitator's
+console refreshes every second throughout.
 
 Figures, per database:
   events      written by clients (acknowledged) and found in the store afterwards; lost = the difference
@@ -27,8 +33,13 @@ Figures, per database:
   floor       p50 / p99 of one bare statement (the server's clock) from the same clients in the same
               run: what the machine's load alone costs any action, the baseline for the ratio
   pause       from the pause's commit to the last client that saw the game paused
-  console     one refresh of the facilitator's status with every team (incremental, as the console
-              does every second) and a full fold from nothing (a restarted console)
+  cpu         CPU time per action of the client processes (their members' actions, floors and
+              listening, not joining) and of the PostgreSQL server (all its backends): what the
+              machine's other work does not change, so the figure to compare across runs
+  console     one refresh of the facilitator's status with every team (incremental), and the
+              console's own refreshes during play (one a second, as the console does: a
+              PostgreSQL refresh waits for team appends in flight), and a full fold from nothing
+              (a restarted console)
   --profile   where an action's time goes: each SQL statement's round trip as the clients timed it
               (p50/p99/calls, and the share of action time spent waiting on the database), and on
               PostgreSQL the server's own time per statement (pg_stat_statements, nested included)
@@ -47,6 +58,7 @@ import gc
 import multiprocessing as mp
 import os
 import random
+import resource
 import sys
 import tempfile
 import threading
@@ -67,7 +79,7 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
 
 
-def client(store, s, name, seconds, t0, pause_box, out, wrong_first, diagnoser, timing=None):
+def client(store, s, name, seconds, t0, out, wrong_first, diagnoser, timing=None):
     rng = random.Random(hash(name))
     time.sleep(rng.uniform(0.0, 1.0))  # people do not all click in the same instant
     lat: list[tuple[str, float]] = []
@@ -123,8 +135,8 @@ def client(store, s, name, seconds, t0, pause_box, out, wrong_first, diagnoser, 
             probe = time.monotonic()
             store.server_now()
             lat.append(("floor", time.monotonic() - probe))
-        if seen_pause is None and pause_box.get("server_t") is not None and s.phase() == "paused":
-            seen_pause = s.clock.server() - pause_box.get("server_t")
+        if seen_pause is None and s.phase() == "paused":
+            seen_pause = s.clock.server()  # on the server's clock: against the pause's commit afterwards
         time.sleep(max(0.0, 1.0 - (time.monotonic() - started)) * rng.uniform(0.8, 1.2))
     # The clock after the pause and resume: what this member's game time says against the server's.
     s.sync()
@@ -153,50 +165,57 @@ def instrument(engine, out):
     return timing
 
 
-def process_main(url, clients, signals, seconds, t0_wall, pause_t, result_q, profile=False):
+def process_main(url, clients, signals, seconds, t0_wall, result_q, profile=False):
     """One client process: its members (one, by default) as threads, each with its own store
     connection, sharing the signals synthesized once before the fork."""
     from dojo.gameday.team import TeamSession
     from dojo.store.games import GameStore
 
-    # A connection per member in this process (and the listener's): PostgreSQL allows what the
-    # bench's server is given (max_connections, below).
-    store = GameStore(url, pool_size=len(clients))
+    # Members as threads share a pool (each holds a connection only for its statement); a member
+    # alone in its process has its own. PostgreSQL allows what the bench's server is given.
+    store = GameStore(url, pool_size=min(len(clients), 12))
     out: list = []
     # Members join before the clock starts, as they do at a game day (join is not an action).
     sessions = [(TeamSession.join(store, code, f"t{n}m{m}", signals=signals), n, m) for n, code, m in clients]
     timing = instrument(store.engine, out) if profile else None
-    pause_box = _Shared(pause_t)
     if len(sessions) > 1:
         sys.setswitchinterval(0.001)  # members as threads: hand the GIL to a waiting one sooner
     # Every process starts at the same wall instant, after everyone has joined.
     time.sleep(max(0.0, t0_wall - time.time()))
     t0 = time.monotonic()
+    cpu0 = cpu_s()
     threads = []
     for s, number, m in sessions:
         name = f"t{number}m{m}"
-        th = threading.Thread(
-            target=client, args=(store, s, name, seconds, t0, pause_box, out, number % 3 == 0, m == 0, timing)
-        )
+        th = threading.Thread(target=client, args=(store, s, name, seconds, t0, out, number % 3 == 0, m == 0, timing))
         th.start()
         threads.append(th)
     for th in threads:
         th.join()
+    out.append(("cpu", cpu_s() - cpu0))  # the members' actions, floors and listening: not joining
     store.close()
     result_q.put(out)
 
 
-class _Shared:
-    """The pause's server time as the facilitator's process publishes it (0 until then)."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def get(self, _key):
-        return self.value.value or None
+def cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)  # every thread of this process
+    return r.ru_utime + r.ru_stime
 
 
-def run(url: str, label: str, teams: int, members: int, seconds: float, procs: int, profile: bool = False) -> dict:
+def server_cpu_s(pid_file: Path | None) -> float:
+    """CPU the PostgreSQL server has used in its finished backends (the postmaster's reaped
+    children: every client's connection, once closed), in seconds."""
+    if pid_file is None:
+        return 0.0
+    pid = pid_file.read_text().split()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime + cstime
+
+
+def run(
+    url: str, label: str, teams: int, members: int, seconds: float, procs: int, profile: bool = False,
+    pid_file: Path | None = None,
+) -> dict:  # fmt: skip
     from dojo.engine.queries import Signals
     from dojo.gameday.game import Facilitator, create_game
     from dojo.gameday.team import load_game_scenario
@@ -216,13 +235,13 @@ def run(url: str, label: str, teams: int, members: int, seconds: float, procs: i
     clients = [(number, code, m) for number, (_, code) in enumerate(created.teams, start=1) for m in range(members)]
     procs = procs or len(clients)
     ctx = mp.get_context("fork")
+    server0 = server_cpu_s(pid_file)
     result_q = ctx.Queue()
-    pause_t = ctx.Value("d", 0.0)
     t0_wall = time.time() + 5.0 + 0.05 * len(clients)  # time for every member to connect and join
     gc.freeze()  # the forked clients' garbage collector leaves the shared pages alone
     workers = [
         ctx.Process(
-            target=process_main, args=(url, clients[i::procs], signals, seconds, t0_wall, pause_t, result_q, profile)
+            target=process_main, args=(url, clients[i::procs], signals, seconds, t0_wall, result_q, profile)
         )
         for i in range(procs)
     ]  # fmt: skip
@@ -247,7 +266,6 @@ def run(url: str, label: str, teams: int, members: int, seconds: float, procs: i
     watcher.start()
     time.sleep(max(0.0, t0_wall - time.time()) + seconds / 2)
     paused = fac.pause()
-    pause_t.value = max(g.server_t for g in fac.view.game_events if g.kind == "paused")
     time.sleep(3.0)
     fac.resume()
     results = []
@@ -255,6 +273,7 @@ def run(url: str, label: str, teams: int, members: int, seconds: float, procs: i
         results += result_q.get()
     for w in workers:
         w.join()
+    clients_cpu = sum(r[1] for r in results if r[0] == "cpu")
     stop.set()
     watcher.join()
     assert paused["phase"] == "paused"
@@ -265,12 +284,12 @@ def run(url: str, label: str, teams: int, members: int, seconds: float, procs: i
     lat_all = [x for r in clients for k, x in r[3] if k != "floor"]
     lat_write = [x for r in clients for k, x in r[3] if k not in ("query", "floor")]
     lat_floor = [x for r in clients for k, x in r[3] if k == "floor"]
-    seen = [r[4] for r in clients]
     # Events in the store written by members (everything on the team streams but the 'started' and
     # facilitator hints) against what they were told was written.
     view = fac.refresh()
     marks = {g.kind: g.server_t for g in view.game_events}
     span = marks["resumed"] - marks["paused"]
+    seen = [None if r[4] is None else r[4] - marks["paused"] for r in clients]
     clocks = [r[5] for r in clients]
     clock_wrong = sum(1 for paused_s, _, _ in clocks if paused_s != span)
     clock_gap = max(abs(mine - (truth - marks["started"] - span)) for _, mine, truth in clocks)
@@ -286,6 +305,8 @@ def run(url: str, label: str, teams: int, members: int, seconds: float, procs: i
     if profile:
         print_profile(label, store, results)
     store.close()
+    time.sleep(0.3)  # the postmaster reaps the backends just closed
+    server_ms = (server_cpu_s(pid_file) - server0) * 1000 / max(len(lat_all), 1)
     return {
         "db": label, "clients": len(clients), "errors": len(errors), "first_error": errors[0][2] if errors else "",
         "acked": acked, "stored": stored, "lost": acked - stored if acked > stored else 0,
@@ -298,6 +319,7 @@ def run(url: str, label: str, teams: int, members: int, seconds: float, procs: i
         "console_ms": console_ms, "console_full_ms": full_ms,
         "live_p50_ms": pct(console_ms_live, 50), "live_max_ms": max(console_ms_live, default=float("nan")),
         "events_total": view.cursor,
+        "client_cpu_ms": clients_cpu * 1000 / max(len(lat_all), 1), "server_cpu_ms": server_ms,
     }  # fmt: skip
 
 
@@ -359,7 +381,7 @@ def main() -> int:
     ap.add_argument("--teams", type=int, default=50)
     ap.add_argument("--members", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=40.0)
-    ap.add_argument("--procs", type=int, default=0, help="client processes (default: one per member)")
+    ap.add_argument("--procs", type=int, default=5, help="client processes (0: one per member)")
     ap.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
     ap.add_argument("--profile", action="store_true", help="where an action's time goes (statements, server time)")
     a = ap.parse_args()
@@ -388,7 +410,8 @@ def main() -> int:
 
                 with GameStore(server.url) as s, s.engine.begin() as conn:
                     conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-            rows.append(run(server.url, "postgresql", a.teams, a.members, a.seconds, a.procs, a.profile))
+            pid_file = server.data / "postmaster.pid"
+            rows.append(run(server.url, "postgresql", a.teams, a.members, a.seconds, a.procs, a.profile, pid_file))
             if a.profile:
                 print_lock_waits(server.dir / "log", rows[-1]["actions"])
         finally:
@@ -424,6 +447,8 @@ def main() -> int:
             f" than exactly the paused span; game time within {r['clock_gap_ms']:.0f} ms of the server's"
             " (budget: 0 wrong)"
         )
+        server_cpu = f", the server {r['server_cpu_ms']:.2f} ms" if r["db"] == "postgresql" else ""
+        print(f"  cpu        per action: the clients {r['client_cpu_ms']:.2f} ms{server_cpu} (CPU time, not wall)")
         print(
             f"  console    refresh {r['console_ms']:.1f} ms (during play, every second: p50 {r['live_p50_ms']:.1f},"
             f" longest {r['live_max_ms']:.0f} ms); full fold of the game {r['console_full_ms']:.0f} ms"

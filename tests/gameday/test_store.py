@@ -499,3 +499,23 @@ def test_a_team_reader_never_skips_its_streams_under_concurrent_writers(store, g
         t.join()
     seen |= {e.id for e in store.team_view(red, cursor)[2]}
     assert set(written) <= seen
+
+
+def test_the_listener_sleeps_until_woken_and_takes_new_channels_at_once(pg_server, scenario, telemetry):
+    """The listener blocks in the server's socket (no polling); a new stream to listen to wakes it
+    at once, and so does closing the store."""
+    from dojo.gameday.game import create_game
+
+    from .pg import wait_until
+
+    sc, source = scenario
+    store = GameStore(pg_server.url)
+    game = create_game(store, sc, source, ["red", "blue"], speed=10.0, telemetry=telemetry)
+    assert wait_until(lambda: store.marks(game.game_id, 1) is not None, 10)
+    t = time.monotonic()
+    assert wait_until(lambda: store.marks(game.game_id, 2) is not None, 10)
+    assert time.monotonic() - t < 1.0  # woken, not at its next 5 s timeout
+    thread = store._listen().thread
+    store.close()
+    thread.join(2.0)
+    assert not thread.is_alive()
