@@ -21,7 +21,7 @@ from dojo.engine import events as ev
 from dojo.engine.attempt import Attempt
 from dojo.engine.clock import ReplayClock
 from dojo.engine.errors import AttemptOver, ClockError, EngineError
-from dojo.engine.queries import Signals
+from dojo.engine.queries import Signals, signals_of
 from dojo.engine.rules import digest
 from dojo.engine.session import Session
 from dojo.store import Store
@@ -44,6 +44,11 @@ T = TypeVar("T")
 GUARDED = {ev.HYPOTHESIS, ev.HYPOTHESIS_UPDATE, ev.PIN, ev.UNPIN, ev.DIAGNOSIS, ev.GAVE_UP}
 # ...and what they depend on: the journal, the diagnoses, the hints (queries change none of it).
 GUARD_KINDS = tuple(sorted(GUARDED | {ev.HINT, ev.STARTED}))
+# Written without a notification: no member shows a teammate's queries, so waking them for one
+# (most of a game's events) would cost every teammate a wake-up for nothing; the next read has it.
+# Heartbeats too: each member's own write (its heartbeat at the latest) re-reads the team's stream
+# every HEARTBEAT_S, so a teammate's presence is never staler than two of them, inside AWAY_S.
+UNANNOUNCED = {ev.QUERY, HEARTBEAT}
 
 
 def load_game_scenario(settings: dict, game_id: str, fetch: Callable[[], dict[str, bytes]] | None = None):
@@ -116,6 +121,7 @@ class TeamSession(Session):
     _synced: float
     team_number: int
     _marks: Marks | None  # the notifications as they stood when the last read began
+    _card_fresh = False  # inside diagnose: its own write has just read the team's stream
 
     def __init__(self, *args, **kwargs):
         raise TypeError("use TeamSession.join(store, code, member)")
@@ -151,7 +157,7 @@ class TeamSession(Session):
         # The team's events live in the game store and its clock is the game's: Session only reads
         # them through `record` (overridden below) and ReplayClock's surface, which GameClock offers.
         Session.__init__(
-            self, scenario, signals if signals is not None else Signals(telemetry), cast(Store, store), team.number,
+            self, scenario, signals if signals is not None else signals_of(telemetry), cast(Store, store), team.number,
             attempt, cast(ReplayClock, clock),
         )  # fmt: skip
         self.gstore = store
@@ -257,13 +263,15 @@ class TeamSession(Session):
     def record(self, kind: str, data: dict, *, wall_s: float | None = None) -> Event:
         wall = round(self.clock.wall() if wall_s is None else wall_s, 3)
         marks = self.gstore.marks(self.game_id, self.team_number)
+        notify = kind not in UNANNOUNCED
         stored, news, now = self.gstore.team_write(
             self.code, kind, self.member, data, wall_s=wall, scenario_t=round(self.clock.now(), 3),
             expect=self.guard_seq if kind in GUARDED else None, after=self.cursor, guard=GUARD_KINDS,
+            notify=notify,
         )  # fmt: skip
         self._fold(news, now)
         self._synced = self._wrote = time.monotonic()
-        if marks is not None:
+        if marks is not None and notify:
             # Our own event's notification is on its way: it is no news to us.
             guarded = int(kind in GUARD_KINDS)
             marks = replace(marks, team=marks.team + 1, team_guarded=marks.team_guarded + guarded)
@@ -322,7 +330,17 @@ class TeamSession(Session):
         return self._retry(lambda: Session.unpin(self, *args, **kwargs))
 
     def diagnose(self, *args, **kwargs):
-        return self._retry(lambda: Session.diagnose(self, *args, **kwargs))
+        def once():
+            # A correct diagnosis ends with its card. Its append was guarded (refused had the
+            # journal moved since our read) and brought back everything up to it: the card needs
+            # no second read.
+            self._card_fresh = True
+            try:
+                return Session.diagnose(self, *args, **kwargs)
+            finally:
+                self._card_fresh = False
+
+        return self._retry(once)
 
     def give_up(self):
         return self._retry(lambda: Session.give_up(self))
@@ -352,7 +370,8 @@ class TeamSession(Session):
     def score(self):
         self._lenient = True
         try:
-            self.sync()
+            if not self._card_fresh:
+                self.sync()
             from dojo.engine.scoring import score
 
             over = self.attempt.over or self.phase() == "over"
@@ -420,7 +439,7 @@ class TeamSession(Session):
             if left <= 0:
                 break
             before = self.cursor
-            news = self.gstore.wait(self.game_id, self.cursor, min(left, 1.0))
+            news = self.gstore.wait(self.game_id, self.cursor, min(left, 1.0), (GAME_LEVEL, self.team_number))
             if not self.heartbeat():  # a client waiting for news is still here
                 self.sync()
             if until == "news" and news and self.cursor > before:

@@ -447,3 +447,20 @@ def test_match_spans_marks_every_match_in_linear_time():
     assert match_spans(["abc"], "x*") == [[]]  # empty matches mark nothing
     assert match_spans(["a" * 5000 + "b"], "(a+)+$") == [[]]
     assert match_spans([], "x") == []
+
+
+def test_prebuilt_signals_serve_only_the_very_incident_they_index(telemetry, monkeypatch):
+    """The fork server of `dojo serve` indexes its warm incident once; its forks' sessions use
+    that index. An incident with any other table (a learner's action, another seed) is indexed
+    afresh."""
+    import dataclasses
+
+    from dojo.engine import queries
+
+    monkeypatch.setattr(queries, "_PREBUILT", {})
+    assert queries.signals_of(telemetry) is not queries.signals_of(telemetry)  # nothing prebuilt: built each time
+    ready = queries.prebuild(telemetry)
+    same = dataclasses.replace(telemetry, scenario=telemetry.scenario.model_copy())  # as the cache serves it
+    assert queries.signals_of(same) is ready
+    other = dataclasses.replace(telemetry, metrics=telemetry.metrics.copy())
+    assert queries.signals_of(other) is not ready
