@@ -316,7 +316,7 @@ class GameStore:
         if isinstance(exc, (OperationalError, DBAPIError)) and (
             getattr(exc, "connection_invalidated", False) or _looks_unavailable(exc)
         ):
-            return Unavailable(f"{self.shown}: database unavailable ({_one_line(exc)}); reconnecting, try again")
+            return Unavailable(f"{self.shown}: database unavailable ({_one_line(exc)}); try again when it is back")
         return StoreError(f"{self.shown}: {_one_line(exc)}")
 
     @contextmanager

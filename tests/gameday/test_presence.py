@@ -115,3 +115,20 @@ def test_after_the_end_presence_stands_as_it_was_when_the_game_ended(store, game
     team = fac.status()["teams"][0]
     assert team["online"] == ["ann"] and team["away"] == []
     assert ann.game()["online"] == ["ann"]
+
+
+def test_a_restarted_console_sees_the_same_presence_as_the_running_one(store, game, telemetry, quick):
+    running = Facilitator(store, game.game_id, game.key)
+    running.start()
+    TeamSession.join(store, game.teams[0][1], "ann", telemetry=telemetry)  # then killed: goes away
+    bob = TeamSession.join(store, game.teams[1][1], "bob", telemetry=telemetry)
+    running.status()
+    deadline = time.monotonic() + 4.0
+    while time.monotonic() < deadline and running.status()["teams"][0]["away"] != ["ann"]:
+        bob.game()
+        time.sleep(0.1)
+    bob.game()
+    restarted = Facilitator(store, game.game_id, game.key)  # folds everything from the start
+    a, b = running.status(), restarted.status()
+    assert [(t["online"], t["away"]) for t in a["teams"]] == [(t["online"], t["away"]) for t in b["teams"]]
+    assert a["teams"][0]["away"] == ["ann"] and a["teams"][1]["online"] == ["bob"]

@@ -17,7 +17,7 @@ def _down(monkeypatch, store_cls=GameStore):
     """Every facilitator read fails as a stopped server does."""
 
     def refuse(self, *a, **k):
-        raise Unavailable("db: database unavailable (connection refused); reconnecting, try again")
+        raise Unavailable("db: database unavailable (connection refused); try again when it is back")
 
     monkeypatch.setattr(store_cls, "facilitator_view", refuse)
     monkeypatch.setattr(store_cls, "facilitator_append", refuse)
@@ -196,7 +196,7 @@ def test_a_members_screen_shows_the_games_state_and_says_when_it_is_reconnecting
             with monkeypatch.context() as m:
 
                 def refuse(self, *a, **k):
-                    raise Unavailable("db: database unavailable (connection refused); reconnecting, try again")
+                    raise Unavailable("db: database unavailable (connection refused); try again when it is back")
 
                 m.setattr(GameStore, "team_view", refuse)
                 m.setattr(GameStore, "team_write", refuse)
