@@ -27,6 +27,7 @@ import sys
 # launcher's end of the socket close and ends itself).
 FORWARDED = ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGCONT")
 HEADER = struct.Struct("!I")
+ANSWER_S = 30.0
 
 
 def request(args: list[str]) -> bytes:
@@ -107,11 +108,14 @@ def main(argv: list[str] | None = None) -> None:
     for name in FORWARDED:
         signal.signal(getattr(signal, name), forward)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    # A server that is stuck (stopped, swapping) must not hang the tab: after this long it starts plain.
+    sock.settimeout(ANSWER_S)
     try:
         sock.connect(path)
         send_request(sock, args)
         replies = Replies(sock)
         first = replies.next()
+        sock.settimeout(None)
     except (OSError, ValueError) as exc:
         sock.close()
         plain(args, f"the fork server did not answer ({exc})")

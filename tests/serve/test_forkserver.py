@@ -289,3 +289,19 @@ def test_a_game_days_incident_is_warmed_with_the_key_only(game):
         assert key not in " ".join(psutil.Process(server.proc.pid).cmdline())
     finally:
         server.stop()
+
+
+def test_a_server_that_never_answers_does_not_hang_the_tab(tmp_path, monkeypatch):
+    from dojo.serve import launch as launcher
+
+    path = tmp_path / "fork.sock"
+    mute = socket.socket(socket.AF_UNIX)
+    mute.bind(str(path))
+    mute.listen(1)  # accepts into its backlog, never answers
+    monkeypatch.setattr(launcher, "ANSWER_S", 0.2)
+    monkeypatch.setattr(signal, "signal", lambda *a: None)  # the test runner's handlers stay its own
+    became = []
+    monkeypatch.setattr(launcher, "plain", lambda args, why: became.append((args, why)))
+    launcher.main([str(path), "list"])
+    mute.close()
+    assert became == [(["list"], "the fork server did not answer (timed out)")]
