@@ -26,14 +26,16 @@ import hashlib
 import hmac
 import json
 import os
+import random
 import secrets
 import select
+import sqlite3
 import threading
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
@@ -267,7 +269,7 @@ class GameStore:
                 self.url,
                 pool_size=pool_size,
                 max_overflow=200,
-                connect_args={"timeout": 10.0, "check_same_thread": False},
+                connect_args={"timeout": BUSY_S, "check_same_thread": False},
             )
 
             @sa_event.listens_for(engine, "connect")
@@ -290,7 +292,11 @@ class GameStore:
                 # statement as its own transaction (a write statement takes the lock first).
                 options = conn.get_execution_options()
                 if not options.get("bare"):
-                    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("write") else "BEGIN")
+                    if options.get("write"):
+                        raw: Any = conn.connection.dbapi_connection
+                        _sqlite_write(raw, lambda: raw.execute("BEGIN IMMEDIATE"))
+                    else:
+                        conn.exec_driver_sql("BEGIN")
 
             return engine
         return sa.create_engine(
@@ -626,10 +632,14 @@ class GameStore:
                 if team is None:
                     with self._one() as conn:
                         team = self._team_row(conn, code)
+                found = team
+
+                def insert() -> GameEvent:
+                    args = (kind, actor, data, wall_s, scenario_t, expect, guard, hashed)
+                    return self._insert(conn, found.game_id, found.number, *args)
+
                 with self._write_lock, self._one() as conn:
-                    stored = self._insert(
-                        conn, team.game_id, team.number, kind, actor, data, wall_s, scenario_t, expect, guard, hashed
-                    )
+                    stored = _sqlite_write(conn.connection.dbapi_connection, insert)
                 if after is None:
                     return stored, [], stored.server_t
                 with self._one() as conn:
@@ -950,6 +960,30 @@ def _append_params(
 
 
 # -- helpers -----------------------------------------------------------------------------------
+
+BUSY_S = 10.0  # how long a SQLite writer waits for another process's write before giving up
+T = TypeVar("T")
+
+
+def _sqlite_write(raw: Any, attempt: Callable[[], T]) -> T:
+    """Run a SQLite statement that takes the write lock, retrying every millisecond or two while
+    another process holds it. SQLite's own busy handler sleeps in growing steps, up to 100 ms a
+    time, so a writer behind a lock held for 30 ms could wait 50; with members in several
+    processes (tmux panes) that step was most of a write's tail."""
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + BUSY_S
+        pause = 0.0005
+        while True:
+            try:
+                return attempt()
+            except (sqlite3.OperationalError, OperationalError) as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause * random.uniform(0.5, 1.5))
+            pause = min(pause * 2, 0.002)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={int(BUSY_S * 1000)}")
 
 
 def normalize_code(code: str) -> str:
