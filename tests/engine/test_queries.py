@@ -444,3 +444,13 @@ def test_match_spans_marks_every_match_in_linear_time():
     assert match_spans(["abc"], "x*") == [[]]  # empty matches mark nothing
     assert match_spans(["a" * 5000 + "b"], "(a+)+$") == [[]]
     assert match_spans([], "x") == []
+
+
+def test_the_trace_table_is_built_by_the_first_trace_query_not_on_open(telemetry):
+    from dojo.engine.queries import Signals, _trace_table
+
+    fresh = Signals(telemetry)
+    assert fresh._traces is None  # opening the incident did not pay for it
+    page = fresh.traces_query(TraceQuery(limit=5), 600.0)
+    assert fresh._traces is not None and page.count > 0
+    pd.testing.assert_frame_equal(fresh.traces, _trace_table(fresh.spans))
