@@ -177,6 +177,13 @@ class WorkspaceScreen(DojoScreen[None]):
         if self.view is None:
             return
         bar.speed, bar.paused = self.view.clock.speed, self.view.clock.paused
+        # A game's clock is moved by the facilitator between views: its phase is read from the
+        # clock itself (the game's events, folded on every sync), never from the last view.
+        phase = getattr(clock, "phase", None)
+        if callable(phase):
+            bar.phase = phase()
+            bar.paused = bar.phase != "running"
+        bar.reconnecting = self.dojo.reconnecting
         if self.now >= self.view.clock.end and not self._told_end:
             self._told_end = True
             self.notify("The replay has reached its end: everything that happens has happened.", title="Clock")
