@@ -18,6 +18,7 @@ from dojo.scenario.vocabulary import op_metric, split_op_metric
 
 from . import budget
 from .alerts import alert_events
+from .draws import Draws
 from .faults import FAULTS
 from .logs import LEVELS, LogBuilder, take_in_slices
 from .model import EVENT_COLUMNS, LOG_SCHEMA, METRIC_COLUMNS, Telemetry
@@ -48,12 +49,12 @@ def synthesize_with_state(
     """The telemetry and the state it was rendered from (what an action resumes: see actions.act)."""
     seed = scenario.seed if seed is None else seed
     step = progress or (lambda _what, _frac: None)
-    phys_rng, metric_rng, log_rng, trace_rng = _streams(seed)
+    phys_rng = _streams(seed)[0]
 
     step("physics", 0.0)
     st, truth = simulate(scenario, _grid(scenario), phys_rng)
     budget.check(scenario, st)  # before anything big is drawn or rendered
-    metrics, spans, logs = render(st, seed, metric_rng, log_rng, trace_rng, step)
+    metrics, spans, logs = render(st, seed, *render_draws(seed, st.T), step)
     step("events", 0.9)
     events_df = _events(scenario, metrics, st)
     tel = Telemetry(
@@ -88,6 +89,13 @@ def _streams(seed: int) -> tuple[np.random.Generator, ...]:
     return tuple(np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4))
 
 
+def render_draws(seed: int, T: int) -> tuple[Draws, Draws, Draws]:
+    """The metrics', logs' and traces' draws: each call a stream of its own, a bucket's rows drawn
+    the same whatever later buckets hold (dojo.telemetry.draws), so a learner's action changes
+    no row before it."""
+    return Draws(seed, "metrics", T), Draws(seed, "logs", T), Draws(seed, "traces", T)
+
+
 def _grid(scenario: Scenario) -> np.ndarray:
     return np.arange(max(1, math.ceil(scenario.duration / scenario.grid))) * scenario.grid
 
@@ -95,9 +103,9 @@ def _grid(scenario: Scenario) -> np.ndarray:
 def render(
     st: State,
     seed: int,
-    metric_rng: np.random.Generator,
-    log_rng: np.random.Generator,
-    trace_rng: np.random.Generator,
+    metric_rng: Draws,
+    log_rng: Draws,
+    trace_rng: Draws,
     step: Progress | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pa.Table]:
     """Metrics, spans and logs of every bucket of `st` (a whole run, or a resumed window)."""
@@ -156,8 +164,7 @@ def resume_telemetry(prev: Telemetry, st: State, at: float, truth: list[dict]) -
     draws of a render run over all buckets at once, so the window cannot be rendered alone and
     stay that run's; a store still keeps per attempt only the rows from the cut on."""
     scenario = st.scenario
-    _, metric_rng, log_rng, trace_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(prev.seed).spawn(4))
-    metrics, spans, logs = render(st, prev.seed, metric_rng, log_rng, trace_rng)
+    metrics, spans, logs = render(st, prev.seed, *render_draws(prev.seed, st.T))
     after = Telemetry(scenario, prev.seed, prev.start, prev.grid, logs, metrics, spans, _events(scenario, metrics, st))
     if scenario.imports is not None:
         from .imported import imported_signals, merge
@@ -170,7 +177,8 @@ def resume_telemetry(prev: Telemetry, st: State, at: float, truth: list[dict]) -
     return out
 
 
-def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
+def derive_metrics(st: State, rng: Draws | np.random.Generator) -> pd.DataFrame:
+    rng = Draws.of(rng, "metrics", st.T)
     grid = st.scenario.grid
     count = rng.poisson(st.rps * grid)
     rps = count / grid
@@ -224,7 +232,7 @@ def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[METRIC_COLUMNS]
 
 
-def _op_series(st: State, rng: np.random.Generator, count: np.ndarray, errors: np.ndarray) -> dict[int, dict]:
+def _op_series(st: State, rng: Draws, count: np.ndarray, errors: np.ndarray) -> dict[int, dict]:
     """Per operation of each service that declares them: its requests (the service's counted
     requests split by share), its failures (drawn at the operation's own error rate) and its
     latency, as `rps{op=...}` and the like. The service's failures become the sum of its

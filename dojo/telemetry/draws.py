@@ -1,0 +1,116 @@
+"""Random draws for rendering signals that do not look ahead: a bucket's rows are drawn the same
+whatever the later buckets hold.
+
+A learner's action changes the incident from a bucket j on. A synthesis of the changed scenario
+must then give, before j, the very rows the first synthesis gave (the ones the learner has seen
+and pinned), or the attempt that acted would read another incident than one that had the change
+in its timeline. A single generator drawn over the whole run cannot: the draws of one call for
+the buckets after j (a Poisson count there takes more or fewer uniforms) shift every later call's
+draws for the buckets before j. So `Draws`, a drop-in for numpy's Generator, makes two promises:
+
+- every call draws from a stream of its own, named by where it is made (the calling function and
+  its caller, each by qualified name and line offset inside the function; the `scope` keys
+  around it; how many such calls were made before in that scope), never by how much was drawn
+  before it. Line offsets, not bytecode offsets, so the bytes are the same on every Python;
+- a draw over (services, buckets) is made bucket by bucket (the array is drawn transposed), so
+  within one call every element of an earlier bucket is drawn before any of a later one. Per-row
+  draws rely on their rows being in bucket order (they are: rows are made by np.repeat over the
+  buckets).
+
+With both, element k of a call depends only on elements 0..k of that call: what precedes the
+action's bucket is drawn the same in both runs. A loop whose iterations depend on the data (a
+group that exists only when it has lines) keys its calls by `scope(...)` with what the iteration
+is about, so a new iteration after an action renumbers nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import numpy as np
+
+
+class Draws:
+    def __init__(self, seed: int, stage: str, T: int):
+        self.seed, self.stage, self.T = int(seed), stage, int(T)
+        self._scope: tuple = ()
+        self._seen: dict[tuple, int] = {}
+
+    @classmethod
+    def of(cls, rng: "np.random.Generator | Draws", stage: str, T: int) -> "Draws":
+        """A Draws for code handed a plain Generator (a caller outside synthesis): seeded from it."""
+        if isinstance(rng, Draws):
+            return rng
+        return cls(int(rng.integers(0, 2**63)), stage, T)
+
+    @contextmanager
+    def scope(self, *key: Any) -> Iterator[None]:
+        outer = self._scope
+        self._scope = (*outer, key)
+        try:
+            yield
+        finally:
+            self._scope = outer
+
+    def where(self) -> tuple:
+        """The scope keys around the caller now (what it is drawing for)."""
+        return self._scope
+
+    def _gen(self) -> np.random.Generator:
+        f = sys._getframe(2)  # the frame that called a method of ours
+        site = []
+        for _ in range(2):
+            if f is None:
+                break
+            code = f.f_code
+            site.append((code.co_qualname, f.f_lineno - code.co_firstlineno))
+            f = f.f_back
+        key = (self._scope, tuple(site))
+        k = self._seen.get(key, 0)
+        self._seen[key] = k + 1
+        digest = hashlib.blake2b(repr((self.stage, key, k)).encode(), digest_size=8).digest()
+        return np.random.default_rng([self.seed, int.from_bytes(digest, "little")])
+
+    def _by_bucket(self, draw, args: tuple, size: Any) -> Any:
+        """`draw(*args, size)` with a (services, buckets) result drawn bucket by bucket."""
+        arrays = [np.asarray(a) for a in args]
+        shape = tuple(np.broadcast_shapes(*(a.shape for a in arrays))) if size is None else _shape(size)
+        if len(shape) == 2 and shape[-1] == self.T and shape[0] > 1:
+            flipped = [np.broadcast_to(a, shape).T if a.ndim else a for a in arrays]
+            return np.ascontiguousarray(draw(*flipped, size=shape[::-1]).T)
+        return draw(*args, size=size)
+
+    def poisson(self, lam: Any = 1.0, size: Any = None) -> Any:
+        return self._by_bucket(self._gen().poisson, (lam,), size)
+
+    def binomial(self, n: Any, p: Any, size: Any = None) -> Any:
+        return self._by_bucket(self._gen().binomial, (n, p), size)
+
+    def normal(self, loc: Any = 0.0, scale: Any = 1.0, size: Any = None) -> Any:
+        return self._by_bucket(self._gen().normal, (loc, scale), size)
+
+    def standard_normal(self, size: Any = None) -> Any:
+        g = self._gen()
+        return self._by_bucket(lambda size: g.standard_normal(size), (), size)
+
+    def random(self, size: Any = None) -> Any:
+        g = self._gen()
+        return self._by_bucket(lambda size: g.random(size), (), size)
+
+    def integers(self, low: Any, high: Any = None, size: Any = None, dtype: Any = np.int64) -> Any:
+        g = self._gen()
+        if high is None:
+            low, high = 0, low
+        return self._by_bucket(lambda lo, hi, size: g.integers(lo, hi, size, dtype=dtype), (low, high), size)
+
+    def choice(self, a: Any, size: Any = None, replace: bool = True, p: Any = None) -> Any:
+        if size is not None and len(_shape(size)) > 1:
+            raise ValueError("Draws.choice draws one row of choices at a time")
+        return self._gen().choice(a, size, replace=replace, p=p)
+
+
+def _shape(size: Any) -> tuple:
+    return (int(size),) if np.ndim(size) == 0 else tuple(int(x) for x in size)
