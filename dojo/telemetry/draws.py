@@ -34,8 +34,8 @@ import numpy as np
 
 
 class Draws:
-    def __init__(self, seed: int, stage: str, T: int):
-        self.seed, self.stage, self.T = int(seed), stage, int(T)
+    def __init__(self, seed: int, stage: str, T: int, block: int = 1):
+        self.seed, self.stage, self.T, self.block = int(seed), stage, int(T), max(int(block), 1)
         self._scope: tuple = ()
         self._seen: dict[tuple, int] = {}
         self._bits = np.random.PCG64(0)
@@ -62,7 +62,10 @@ class Draws:
         return self._scope
 
     def _gen(self) -> np.random.Generator:
-        f = sys._getframe(2)  # the frame that called a method of ours
+        return self._stream(self._key(3), None)
+
+    def _key(self, depth: int = 2) -> bytes:
+        f = sys._getframe(depth)  # the frame that called a method of ours
         site = []
         for _ in range(2):
             if f is None:
@@ -73,7 +76,10 @@ class Draws:
         key = (self._scope, tuple(site))
         k = self._seen.get(key, 0)
         self._seen[key] = k + 1
-        digest = hashlib.blake2b(repr((self.seed, self.stage, key, k)).encode(), digest_size=32).digest()
+        return repr((self.seed, self.stage, key, k)).encode()
+
+    def _stream(self, key: bytes, block: int | None) -> np.random.Generator:
+        digest = hashlib.blake2b(key if block is None else key + b"|%d" % block, digest_size=32).digest()
         # A stream named by the digest: PCG64's state and increment set from it (a fifth of the
         # cost of seeding a new generator through a SeedSequence, for thousands of calls). One bit
         # generator serves every call in turn: a call draws all it needs before the next begins.
@@ -103,24 +109,54 @@ class Draws:
     def normal(self, loc: Any = 0.0, scale: Any = 1.0, size: Any = None) -> Any:
         return self._by_bucket(self._gen().normal, (loc, scale), size)
 
-    def standard_normal(self, size: Any = None) -> Any:
+    # Per-row draws (`rows`: each row's bucket): the rows of one block of buckets draw from a
+    # stream of their own, in row order, so a render of the buckets from a block on (an action's,
+    # dojo.telemetry.synthesize.resume_telemetry) draws what a whole run draws for them.
+
+    def standard_normal(self, size: Any = None, rows: Any = None) -> Any:
+        if rows is not None:
+            return self._per_row(self._key(), rows, size, lambda g, n: g.standard_normal(n))
         g = self._gen()
         return self._by_bucket(lambda size: g.standard_normal(size), (), size)
 
-    def random(self, size: Any = None) -> Any:
+    def random(self, size: Any = None, rows: Any = None) -> Any:
+        if rows is not None:
+            return self._per_row(self._key(), rows, size, lambda g, n: g.random(n))
         g = self._gen()
         return self._by_bucket(lambda size: g.random(size), (), size)
 
-    def integers(self, low: Any, high: Any = None, size: Any = None, dtype: Any = np.int64) -> Any:
-        g = self._gen()
+    def integers(self, low: Any, high: Any = None, size: Any = None, dtype: Any = np.int64, rows: Any = None) -> Any:
         if high is None:
             low, high = 0, low
+        if rows is not None:
+            return self._per_row(self._key(), rows, size, lambda g, n: g.integers(low, high, n, dtype=dtype))
+        g = self._gen()
         return self._by_bucket(lambda lo, hi, size: g.integers(lo, hi, size, dtype=dtype), (low, high), size)
 
-    def choice(self, a: Any, size: Any = None, replace: bool = True, p: Any = None) -> Any:
+    def choice(self, a: Any, size: Any = None, replace: bool = True, p: Any = None, rows: Any = None) -> Any:
         if size is not None and len(_shape(size)) > 1:
             raise ValueError("Draws.choice draws one row of choices at a time")
+        if rows is not None:
+            return self._per_row(self._key(), rows, size, lambda g, n: g.choice(a, n, replace=replace, p=p))
         return self._gen().choice(a, size, replace=replace, p=p)
+
+    def _per_row(self, key: bytes, rows: Any, size: Any, draw) -> np.ndarray:
+        blocks = np.asarray(rows, dtype=np.int64) // self.block
+        n = len(blocks)
+        if size is not None and _shape(size) != (n,):
+            raise ValueError(f"per-row draws: size {size} for {n} rows")
+        if n == 0:
+            return draw(self._stream(key, 0), 0)
+        if n == 1 or bool(np.all(blocks[1:] >= blocks[:-1])):
+            edges = [0, *(np.flatnonzero(np.diff(blocks)) + 1).tolist(), n]
+            return np.concatenate(
+                [draw(self._stream(key, int(blocks[a])), b - a) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+            )
+        order = np.argsort(blocks, kind="stable")
+        drawn = self._per_row(key, blocks[order] * self.block, None, draw)
+        out = np.empty_like(drawn)
+        out[order] = drawn
+        return out
 
 
 def _shape(size: Any) -> tuple:

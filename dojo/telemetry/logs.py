@@ -251,10 +251,21 @@ class Group:
 class LogBuilder:
     draws_lines = True  # False: a counter that sizes the lines without drawing their fields
 
-    def __init__(self, st: State, pools: Pools, hosts: list[list[str]], rng: Draws | np.random.Generator, spans=None):
+    def __init__(
+        self,
+        st: State,
+        pools: Pools,
+        hosts: list[list[str]],
+        rng: Draws | np.random.Generator,
+        spans=None,
+        live_from: int = 0,
+    ):
         # Draws (dojo.telemetry.draws): a bucket's lines are drawn the same whatever later buckets hold.
         self.st, self.pools, self.hosts, self.spans = st, pools, hosts, spans
         self.rng = Draws.of(rng, "logs", st.T)
+        # Lines are made for the buckets from `live_from` on (a render resumed there: an action's);
+        # every count per bucket is still the whole run's, so what is drawn for those buckets is.
+        self.live_from = live_from
         self.grid = st.scenario.grid
         self.groups: list[Group] = []
         self._path_cache: dict[int, tuple[pa.Array, pa.Array]] = {}
@@ -267,6 +278,20 @@ class LogBuilder:
         self.api = service_api(st.scenario)
         self.tables = tables(st.scenario)
         self._cause_cache: dict[int, list[Cause]] = {}
+
+    def _live(self, counts: np.ndarray) -> np.ndarray:
+        if not self.live_from:
+            return counts
+        out = np.array(counts, copy=True)
+        out[..., : self.live_from] = 0
+        return out
+
+    def _rows(self, counts: np.ndarray) -> np.ndarray:
+        """The bucket of each line for per-bucket counts (the live buckets' only)."""
+        return np.repeat(np.arange(self.st.T), self._live(counts))
+
+    def _carve(self, n, parts, t, ids, fields):
+        return _carve(self._live(n), [self._live(p) for p in parts], t, ids, fields)
 
     def _caller_pods(self, s: int) -> tuple[pa.Array, pa.Array]:
         """Names and addresses of the pods that call service s; clients for an entry service."""
@@ -375,11 +400,12 @@ class LogBuilder:
         w = np.clip(np.nan_to_num(weights[:, bucket].astype(float)), 0.0, None)  # (O, n)
         total = w.sum(axis=0)
         w = np.where(total > 0, w / np.where(total > 0, total, 1.0), 1.0 / len(slots))
-        op = (np.cumsum(w, axis=0) < self.rng.random(len(bucket))).sum(axis=0).clip(0, len(slots) - 1)
+        op = (np.cumsum(w, axis=0) < self.rng.random(len(bucket), rows=bucket)).sum(axis=0).clip(0, len(slots) - 1)
         out = np.zeros(len(bucket), dtype=np.int64)
         for k, mine in enumerate(slots):
             rows = np.flatnonzero(op == k)
-            out[rows] = mine[self.rng.integers(0, len(mine), len(rows))]
+            with self.rng.scope("op", k):
+                out[rows] = mine[self.rng.integers(0, len(mine), len(rows), rows=bucket[rows])]
         return out
 
     def _proxy_ok(self, i: int) -> np.ndarray | None:
@@ -411,7 +437,7 @@ class LogBuilder:
         if weights is None or i not in self.st.ops or not len(t):
             return t
         t = t.copy()
-        t[:, 1] = self._op_routes(i, weights, np.repeat(np.arange(self.st.T), n))
+        t[:, 1] = self._op_routes(i, weights, self._rows(n))
         return t
 
     def _op_weights(self, i: int, which: str) -> np.ndarray | None:
@@ -628,7 +654,7 @@ class LogBuilder:
         keys = _keys([(c.answer, c.pair_to, c.templates, c.consts) for c in causes])
         per_cause = self._split(err_lines, rates, keys)
         for key, cause, n, (t_c, ids_c, f_c) in zip(
-            keys, causes, per_cause, _carve(err_lines, per_cause, t, ids, fields), strict=True
+            keys, causes, per_cause, self._carve(err_lines, per_cause, t, ids, fields), strict=True
         ):
             with self.rng.scope("cause", key):
                 self._cause(i, cause, causes, n, t_c, ids_c, f_c, sigma, depth)
@@ -758,7 +784,9 @@ class LogBuilder:
             return
         parts_n = self._split(n, [np.ones(st.T)] * len(templates))
         kind = st.kinds[i]
-        for tpl, m, (t_m, ids_m, f_m) in zip(templates, parts_n, _carve(n, parts_n, t_c, ids_c, fields), strict=True):
+        for tpl, m, (t_m, ids_m, f_m) in zip(
+            templates, parts_n, self._carve(n, parts_n, t_c, ids_c, fields), strict=True
+        ):
             if depth > 0 and "{id}" not in tpl.text and "{uuid}" not in tpl.text:
                 if kind in PAIRED_KINDS:
                     tpl = Template(tpl.text + " request_id={id}", tpl.level, tpl.side)
@@ -784,11 +812,11 @@ class LogBuilder:
     def _stamps(self, counts: np.ndarray) -> tuple[np.ndarray, pa.Array]:
         """Stamps (time inside each line's bucket, route pick) and fresh request ids for
         per-bucket counts: what a request keeps on every service that logs it."""
-        bucket = np.repeat(np.arange(self.st.T), counts)
+        bucket = self._rows(counts)
         n = len(bucket)
-        t = self.st.t[bucket] + np.minimum(self.rng.random(n) * self.grid, self.grid - 0.001)
-        route = self.rng.integers(0, self.pools.size, n)
-        return np.column_stack([t, route.astype(float)]), self._fresh("id", n)
+        t = self.st.t[bucket] + np.minimum(self.rng.random(n, rows=bucket) * self.grid, self.grid - 0.001)
+        route = self.rng.integers(0, self.pools.size, n, rows=bucket)
+        return np.column_stack([t, route.astype(float)]), self._fresh("id", bucket)
 
     def _pair(
         self,
@@ -817,7 +845,9 @@ class LogBuilder:
         keep_n = np.minimum(n, room)
         dropped: _Lines | None = None
         if (keep_n < n).any():
-            (t, ids, fields), (t_d, ids_d, f_d) = _carve(n, [keep_n, n - keep_n], t, ids, fields)
+            (t, ids, fields), (t_d, ids_d, f_d) = _carve(
+                self._live(n), [self._live(keep_n), self._live(n - keep_n)], t, ids, fields
+            )
             dropped = (n - keep_n, t_d, ids_d, f_d)
             n = keep_n
         if n.sum() == 0:
@@ -825,12 +855,13 @@ class LogBuilder:
         # What both lines name beside the request id: the cache key, the message id.
         fields = dict(fields)
         shared = SHARED_FIELD.get(st.kinds[c])
+        rows = self._rows(n)
         if shared is not None:
-            fields[shared] = self._field(shared, Group(c, 0, "", n), np.zeros(int(n.sum()), np.int64), int(n.sum()), {})
+            fields[shared] = self._field(shared, Group(c, 0, "", n), rows, len(rows), {})
         # The callee answers (or is cancelled) just before its caller logs the outcome.
-        floor = st.t[np.repeat(np.arange(st.T), n)]
+        floor = st.t[rows]
         t_callee = t.copy()
-        t_callee[:, 0] = np.maximum(t[:, 0] - self.rng.random(len(t)) * 0.05, floor)
+        t_callee[:, 0] = np.maximum(t[:, 0] - self.rng.random(len(t), rows=rows) * 0.05, floor)
         if mode == "upstream":
             self._paired[c] += n
             with self.rng.scope("pair", i):
@@ -991,18 +1022,18 @@ class LogBuilder:
 
     def _build_group(self, g: Group, ts, svcs, levels, hosts, msgs, host_offsets) -> None:
         st, rng = self.st, self.rng
-        bucket = np.repeat(np.arange(st.T), g.counts)
+        bucket = self._rows(g.counts)
         n = len(bucket)
         # Inside its bucket even after rounding to the millisecond: a line counted in one
         # bucket's requests must not land in the next.
         if g.t is not None:
             t = g.t[:, 0]
         else:
-            t = st.t[bucket] + np.minimum(rng.random(n) * self.grid, self.grid - 0.001)
+            t = st.t[bucket] + np.minimum(rng.random(n, rows=bucket) * self.grid, self.grid - 0.001)
         ts.append(t)
         svcs.append(np.full(n, g.service, dtype=np.int32))
         levels.append(np.full(n, g.level, dtype=np.int8))
-        hosts.append(host_offsets[g.service] + rng.integers(0, len(self.hosts[g.service]), n))
+        hosts.append(host_offsets[g.service] + rng.integers(0, len(self.hosts[g.service]), n, rows=bucket))
         msgs.extend(self._render_chunked(g, bucket))
 
     def _columns(self, ts, svcs, levels, hosts, msgs, host_offsets, n_plain: int) -> dict[str, object]:
@@ -1057,12 +1088,23 @@ class LogBuilder:
         trace_ids = spans["trace_id"].to_numpy().astype(object)
         span_ids = spans["span_id"].to_numpy().astype(object)
         cancelled = np.char.startswith(message.astype(str), "context canceled")
+        # Each line's draws are its trace's: keyed by the bucket the trace began in (a resumed
+        # render holds the traces begun from its first bucket on, every span of each).
+        start = spans.groupby("trace_id")["t"].transform("min").to_numpy()
+        began = np.clip(((start - self.st.t[0]) // self.grid).astype(np.int64), 0, self.st.T - 1)
         text = np.empty(n, dtype=object)
         for i in np.unique(svc):
             mine = svc == i
             with self.rng.scope("span lines", int(i)):
                 text[mine] = self._span_texts(
-                    int(i), names[mine], message[mine], failed[mine], ms[mine], trace_ids[mine], span_ids[mine]
+                    int(i),
+                    names[mine],
+                    message[mine],
+                    failed[mine],
+                    ms[mine],
+                    trace_ids[mine],
+                    span_ids[mine],
+                    began[mine],
                 )
         n_hosts = np.array([len(self.hosts[i]) for i in svc])
         return {
@@ -1075,7 +1117,7 @@ class LogBuilder:
             "level": np.where(
                 failed, np.where(cancelled, LEVEL_CODE["WARN"], LEVEL_CODE["ERROR"]), LEVEL_CODE["INFO"]
             ).astype(np.int8),
-            "host": host_offsets[svc] + (self.rng.random(n) * n_hosts).astype(np.int64),
+            "host": host_offsets[svc] + (self.rng.random(n, rows=began) * n_hosts).astype(np.int64),
             "message": pa.array(text.tolist(), pa.string()),
             "trace_id": spans["trace_id"].to_numpy(),
         }
@@ -1089,6 +1131,7 @@ class LogBuilder:
         ms: np.ndarray,
         trace_ids: np.ndarray,
         span_ids: np.ndarray,
+        began: np.ndarray,
     ) -> np.ndarray:
         """The lines of one service's spans: the request line of its voice with the status it
         answered (the status the traces and its callers tell), and the trace context."""
@@ -1113,7 +1156,7 @@ class LogBuilder:
         nums = ((_hex_number(trace_ids[own]) + salt) % 98999 + 1000).astype(str).astype(object)
         if kind == "db":
             q = self._queries(i)[0]
-            pick = self.rng.integers(0, len(q), len(m))
+            pick = self.rng.integers(0, len(q), len(m), rows=began[own])
             if i in self.st.ops:  # the span's operation: a write statement on UPDATE, a read on SELECT
                 writes = np.asarray(self._slot_kind[i], dtype=bool)
                 want = np.char.startswith(route[own].astype(str), "UPDATE")
@@ -1121,7 +1164,8 @@ class LogBuilder:
                     slots = np.flatnonzero(writes == flag)
                     rows = np.flatnonzero(want == flag)
                     if len(slots) and len(rows):
-                        pick[rows] = slots[self.rng.integers(0, len(slots), len(rows))]
+                        with self.rng.scope("writes" if flag else "reads"):
+                            pick[rows] = slots[self.rng.integers(0, len(slots), len(rows), rows=began[own][rows])]
             stmt = np.asarray(q.take(pa.array(pick)).to_pylist(), dtype=object)
             trace = " /*traceparent='00-" + trace_ids[own] + "-" + span_ids[own] + "-01'*/"
             err = np.where(
@@ -1149,7 +1193,7 @@ class LogBuilder:
         if kind == "lb":
             sec = (ms[own] // 1000).astype(str).astype(object) + "." + np.char.zfill((ms[own] % 1000).astype(str), 3)
             ip = np.asarray(self._caller_pods(i)[1].to_pylist(), dtype=object)
-            who = ip[self.rng.integers(0, len(ip), len(m))]
+            who = ip[self.rng.integers(0, len(ip), len(m), rows=began[own])]
             line = who + ' "' + path + ' HTTP/1.1" ' + code + " 0 rt=" + sec
             out[own] = np.where(f, line + ' error="' + m + '"' + c, line + c)
             return out
@@ -1160,9 +1204,19 @@ class LogBuilder:
     def _render_chunked(self, g: Group, bucket: np.ndarray) -> list[pa.Array]:
         n = len(bucket)
         rows = chunk_rows(len(g.text) + _FIELD_BYTES * g.text.count("{"))
-        if n <= rows:
+        if int(np.sum(g.counts)) <= rows:  # the whole run's count: a resumed render decides the same
             return [self._render(g, bucket, n)]
-        return [self._render(g, bucket[i : i + rows], len(bucket[i : i + rows]), i) for i in range(0, n, rows)]
+        # Slices laid out block by block, so a block's lines are sliced (and drawn) the same
+        # whether the render began before it or at it.
+        out = []
+        blocks = bucket // self.rng.block
+        edges = [0, *(np.flatnonzero(np.diff(blocks)) + 1).tolist(), n]
+        for a, b in zip(edges[:-1], edges[1:], strict=True):
+            with self.rng.scope("block", int(blocks[a])):
+                out.extend(
+                    self._render(g, bucket[i : min(i + rows, b)], min(i + rows, b) - i, i) for i in range(a, b, rows)
+                )
+        return out
 
     def _render(self, g: Group, bucket: np.ndarray, n: int, lo: int = 0) -> pa.Array:
         parts: list[object] = []
@@ -1186,14 +1240,14 @@ class LogBuilder:
         rng, pools = self.rng, self.pools
         if g.fields is not None and name in g.fields:
             return g.fields[name].slice(lo, n)  # the same request as another service's line
-        pick = lambda pool: pool.take(pa.array(rng.integers(0, len(pool), n)))  # noqa: E731
+        pick = lambda pool: pool.take(pa.array(rng.integers(0, len(pool), n, rows=bucket)))  # noqa: E731
         if name in ("ms", "sec"):
             if "ms" not in drawn:  # {ms} and {sec} in one line are the same duration
                 if g.ms_fixed is not None:
                     ms = np.full(n, g.ms_fixed)
                 else:
                     assert g.ms_scale is not None and g.ms_sigma is not None, "a {ms} line needs its durations"
-                    ms = g.ms_scale[bucket] * np.exp(rng.standard_normal(n) * g.ms_sigma[bucket])
+                    ms = g.ms_scale[bucket] * np.exp(rng.standard_normal(n, rows=bucket) * g.ms_sigma[bucket])
                 if g.ms_cap is not None:
                     ms = np.minimum(ms, g.ms_cap[bucket])
                 drawn["ms"] = np.maximum(np.rint(ms), 1).astype(np.int64)
@@ -1211,7 +1265,7 @@ class LogBuilder:
                 elif g.op_w is not None and g.peer is None:  # the operation's own routes
                     drawn["path"] = self._op_routes(g.service, g.op_w, bucket)
                 else:
-                    drawn["path"] = rng.integers(0, len(paths), n)
+                    drawn["path"] = rng.integers(0, len(paths), n, rows=bucket)
             return (paths if name == "path" else ups).take(pa.array(drawn["path"]))
         if name in ("query", "write_query") and self.st.kinds[g.service] == "db":
             q = self._queries(g.service)[0 if name == "query" else 1]
@@ -1220,46 +1274,49 @@ class LogBuilder:
                     return q.take(pa.array(g.t[lo : lo + n, 1].astype(np.int64)))
                 if g.op_w is not None:
                     return q.take(pa.array(self._op_routes(g.service, g.op_w, bucket)))
-            return q.take(pa.array(rng.integers(0, len(q), n)))
+            return q.take(pa.array(rng.integers(0, len(q), n, rows=bucket)))
         if name == "write_query":
             name = "query"
         if name == "key":
             keys = self._keys(g.service)
-            return keys.take(pa.array(rng.integers(0, len(keys), n)))
+            return keys.take(pa.array(rng.integers(0, len(keys), n, rows=bucket)))
         if name == "ip" and self.st.callers[g.service]:
             name = "caller_ip"  # behind its callers, a service sees their pods, never a public client
         if name == "id" and g.ids is not None:
             return g.ids.slice(lo, n)  # the same request as another service's line
         if name in ("id", "uuid"):
-            return self._fresh(name, n)
+            return self._fresh(name, bucket)
         if name in ("user", "ip", "query", "agent"):
             return pick(getattr(pools, name))
         if name == "bytes":
-            return pa.array(rng.integers(180, 24000, n)).cast(pa.string())
+            return pa.array(rng.integers(180, 24000, n, rows=bucket)).cast(pa.string())
         if name in ("pid", "txid"):
             lo, hi = (1000, 65000) if name == "pid" else (10**6, 10**8)
-            return pa.array(rng.integers(lo, hi, n)).cast(pa.string())
+            return pa.array(rng.integers(lo, hi, n, rows=bucket)).cast(pa.string())
         if name == "n":
-            return pa.array(rng.integers(2, 64, n)).cast(pa.string())
+            return pa.array(rng.integers(2, 64, n, rows=bucket)).cast(pa.string())
         if name == "attempt":
-            return pa.array(rng.integers(1, g.attempts + 1, n)).cast(pa.string())
+            return pa.array(rng.integers(1, g.attempts + 1, n, rows=bucket)).cast(pa.string())
         if name in ("mem", "disk", "depth"):
             state = {"mem": self.st.mem, "disk": self.st.disk, "depth": self.st.queue}[name]
             return pa.array(np.rint(np.maximum(state[g.service][bucket], 0)).astype(np.int64)).cast(pa.string())
         if name == "port":
-            return pa.array(rng.integers(32768, 61000, n)).cast(pa.string())
+            return pa.array(rng.integers(32768, 61000, n, rows=bucket)).cast(pa.string())
         if name in ("caller", "caller_ip"):
             callers, ips = self._caller_pods(g.service)
             if "caller" not in drawn:  # {caller} and {caller_ip} in one line name the same pod
-                drawn["caller"] = rng.integers(0, len(callers), n)
+                drawn["caller"] = rng.integers(0, len(callers), n, rows=bucket)
             return (callers if name == "caller" else ips).take(pa.array(drawn["caller"]))
         return "{" + name + "}"  # unknown placeholder: left as written (lint reports it)
 
-    def _fresh(self, name: str, n: int) -> pa.Array:
+    def _fresh(self, name: str, bucket: np.ndarray) -> pa.Array:
         """Fresh per line, never from a small pool: an id that recurs seconds later on an
         unrelated request would join two stories. Built from 16-bit hex pieces by take."""
         words = 3 if name == "id" else 8
-        pieces = [_HEX4.take(pa.array(self.rng.integers(0, 65536, n, dtype=np.int64))) for _ in range(words)]
+        n = len(bucket)
+        pieces = [
+            _HEX4.take(pa.array(self.rng.integers(0, 65536, n, dtype=np.int64, rows=bucket))) for _ in range(words)
+        ]
         if name == "uuid":
             pieces = [
                 pieces[0], pieces[1], pa.scalar("-"), pieces[2], pa.scalar("-4"),

@@ -14,16 +14,16 @@ from .routes import service_api, span_name, table_name
 from .state import State
 
 
-def op_draws(st: State, nodes: list[tuple[int, int]], n: int, rng: np.random.Generator) -> dict[int, np.ndarray]:
+def op_draws(st: State, nodes: list[tuple[int, int]], bucket: np.ndarray, rng) -> dict[int, np.ndarray]:
     """Per node of the unrolled call tree whose service declares operations: the operation (an
-    index into `st.ops[s]`) each of the `n` traces takes there."""
+    index into `st.ops[s]`) each trace (begun in `bucket`) takes there."""
     out: dict[int, np.ndarray] = {}
     for j, (s, _) in enumerate(nodes):
         ops = st.ops.get(s)
         if not ops:
             continue
         shares = np.array([o.share for o in ops], dtype=float)
-        out[j] = rng.choice(len(ops), n, p=shares / shares.sum())
+        out[j] = rng.choice(len(ops), len(bucket), p=shares / shares.sum(), rows=bucket)
     return out
 
 
@@ -41,7 +41,7 @@ def op_own(
     ops = st.ops[s]
     ratio = np.array([o.lat / np.maximum(st.lat_own[s], 1e-9) for o in ops])  # (O,T)
     fail = np.array([np.nan_to_num(np.broadcast_to(o.own, (st.T,))) for o in ops])
-    return own * ratio[op, bucket], rng.random(len(op)) < fail[op, bucket]
+    return own * ratio[op, bucket], rng.random(len(op), rows=bucket) < fail[op, bucket]
 
 
 def op_names(st: State, s: int, op: np.ndarray) -> np.ndarray:

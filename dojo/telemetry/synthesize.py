@@ -54,7 +54,7 @@ def synthesize_with_state(
     step("physics", 0.0)
     st, truth = simulate(scenario, _grid(scenario), phys_rng)
     budget.check(scenario, st)  # before anything big is drawn or rendered
-    metrics, spans, logs = render(st, seed, *render_draws(seed, st.T), step)
+    metrics, spans, logs = render(st, seed, *render_draws(seed, st.T, scenario.grid), step)
     step("events", 0.9)
     events_df = _events(scenario, metrics, st)
     tel = Telemetry(
@@ -89,11 +89,21 @@ def _streams(seed: int) -> tuple[np.random.Generator, ...]:
     return tuple(np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4))
 
 
-def render_draws(seed: int, T: int) -> tuple[Draws, Draws, Draws]:
+# Scenario seconds per block of per-row streams (dojo.telemetry.draws): an action renders again
+# from the start of a block, so at most this much before it; more blocks cost more streams.
+BLOCK_S = 300.0
+
+
+def block_of(grid: float) -> int:
+    return max(1, round(BLOCK_S / grid))
+
+
+def render_draws(seed: int, T: int, grid: float) -> tuple[Draws, Draws, Draws]:
     """The metrics', logs' and traces' draws: each call a stream of its own, a bucket's rows drawn
     the same whatever later buckets hold (dojo.telemetry.draws), so a learner's action changes
-    no row before it."""
-    return Draws(seed, "metrics", T), Draws(seed, "logs", T), Draws(seed, "traces", T)
+    no row before it; rows drawn block by block, so a render can begin at a block."""
+    block = block_of(grid)
+    return Draws(seed, "metrics", T, block), Draws(seed, "logs", T, block), Draws(seed, "traces", T, block)
 
 
 def _grid(scenario: Scenario) -> np.ndarray:
@@ -107,15 +117,18 @@ def render(
     log_rng: Draws,
     trace_rng: Draws,
     step: Progress | None = None,
+    live_from: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pa.Table]:
-    """Metrics, spans and logs of every bucket of `st` (a whole run, or a resumed window)."""
+    """Metrics, spans and logs of `st`: every bucket's, or (`live_from`, a block's first bucket)
+    the metrics of every bucket (cheap) and the traces and log lines of the buckets from there
+    on, each row what a whole render draws for it."""
     step = step or (lambda _what, _frac: None)
     step("metrics", 0.1)
     metrics = derive_metrics(st, metric_rng)
     step("traces", 0.2)
-    spans = synthesize_traces(st, trace_rng)
+    spans = synthesize_traces(st, trace_rng, live_from)
     step("logs", 0.3)
-    logs = synthesize_logs(st, seed, log_rng, spans)
+    logs = synthesize_logs(st, seed, log_rng, spans, live_from)
     return metrics, skew_spans(st, spans), logs
 
 
@@ -156,15 +169,16 @@ def resume_telemetry(prev: Telemetry, st: State, at: float, truth: list[dict]) -
     `at`'s bucket: dojo.telemetry.splice), then the rows of the changed incident from the cut on.
 
     `st` is the changed scenario's own state, bit for bit (only its buckets from `at`'s on were
-    solved again). Its signals are rendered with the run's own generators, as synthesize() would
-    render the changed scenario, so every row from the cut on is the one a whole synthesis of
-    the changed scenario gives: an action shows what that timeline would have shown. (Rendering
-    only the window, from generators of its own, gave other draws than a whole run: a learner
-    who acted saw another incident than one that had the change in its timeline.) The random
-    draws of a render run over all buckets at once, so the window cannot be rendered alone and
-    stay that run's; a store still keeps per attempt only the rows from the cut on."""
+    solved again). Only the traces and log lines from a block start shortly before the cut are
+    rendered (`live_from`): their draws are the whole run's (dojo.telemetry.draws), so every
+    row from the cut on is the one a whole synthesis of the changed scenario gives, and the
+    rows before it are the first run's (the draws look no further than their bucket). The
+    metrics are derived for every bucket, a small part of the cost."""
     scenario = st.scenario
-    metrics, spans, logs = render(st, prev.seed, *render_draws(prev.seed, st.T))
+    grid = scenario.grid
+    metrics, spans, logs = render(
+        st, prev.seed, *render_draws(prev.seed, st.T, grid), live_from=live_start(prev, st, at)
+    )
     after = Telemetry(scenario, prev.seed, prev.start, prev.grid, logs, metrics, spans, _events(scenario, metrics, st))
     if scenario.imports is not None:
         from .imported import imported_signals, merge
@@ -175,6 +189,25 @@ def resume_telemetry(prev: Telemetry, st: State, at: float, truth: list[dict]) -
     out = splice(prev, after, at)
     out.truth = {**prev.truth, "faults": truth}
     return out
+
+
+def live_start(prev: Telemetry, st: State, at: float) -> int:
+    """The first bucket a resumed render must make lines for: every line at or after `at` is made
+    in it or later. A line is stamped after the bucket it is made in by at most its span's length
+    (a span's line is written at its end) and its host's clock skew; both are bounded by what the
+    first run made before `at` (the same traces, the same state). Then back to a block start."""
+    grid = st.scenario.grid
+    j = int(min(max(at // grid, 0), st.T - 1))
+    spill = 0.0
+    sp = prev.spans
+    if len(sp):
+        began = sp.groupby("trace_id")["t"].transform("min")
+        spill = float(((sp["t"] + sp["duration_ms"] / 1000.0) - began).max())
+    if st.clock_skew_s.size:
+        spill += max(float(st.clock_skew_s[:, : j + 1].max()), 0.0)
+    first = max(0, j - int(math.ceil(spill / grid)) - 1)
+    block = block_of(grid)
+    return (first // block) * block
 
 
 def derive_metrics(st: State, rng: Draws | np.random.Generator) -> pd.DataFrame:
@@ -297,11 +330,13 @@ def change_events(scenario: Scenario) -> list[dict]:
     return out
 
 
-def synthesize_logs(st: State, seed: int, rng: np.random.Generator, spans: pd.DataFrame | None = None) -> pa.Table:
+def synthesize_logs(
+    st: State, seed: int, rng: Draws | np.random.Generator, spans: pd.DataFrame | None = None, live_from: int = 0
+) -> pa.Table:
     sc = st.scenario
     pools = build_pools(seed)
     hosts = [host_names(s.name, s.replicas, seed) for s in sc.services]
-    builder = LogBuilder(st, pools, hosts, rng, spans)
+    builder = LogBuilder(st, pools, hosts, rng, spans, live_from)
     builder.requests()
     builder.warnings()
     builder.background()

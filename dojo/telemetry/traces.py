@@ -40,9 +40,10 @@ def _unroll(st: State, root: int) -> list[tuple[int, int]]:
     return nodes
 
 
-def _hex(rng: np.random.Generator, n: int, digits: int) -> np.ndarray:
-    hi = rng.integers(0, 2**62, n, dtype=np.int64)
-    lo = rng.integers(0, 2**62, n, dtype=np.int64)
+def _hex(rng: Draws, rows: np.ndarray, digits: int) -> np.ndarray:
+    n = len(rows)
+    hi = rng.integers(0, 2**62, n, dtype=np.int64, rows=rows)
+    lo = rng.integers(0, 2**62, n, dtype=np.int64, rows=rows)
     if digits <= 16:
         return np.array([f"{a:016x}"[-digits:] for a in hi], dtype=object)
     return np.array([f"{a:016x}{b:016x}"[:digits] for a, b in zip(hi, lo)], dtype=object)
@@ -112,7 +113,9 @@ def _conn_words(st: State, c: int, ev) -> str:
     return short
 
 
-def synthesize_traces(st: State, rng: Draws | np.random.Generator) -> pd.DataFrame:
+def synthesize_traces(st: State, rng: Draws | np.random.Generator, live_from: int = 0) -> pd.DataFrame:
+    """Sampled traces of every entry service. With `live_from`, only the traces begun from that
+    bucket on (a render resumed there), each drawn as a whole run draws it."""
     # Draws (dojo.telemetry.draws): a bucket's traces are drawn the same whatever later buckets hold.
     rng = Draws.of(rng, "traces", st.T)
     sc = st.scenario
@@ -121,11 +124,11 @@ def synthesize_traces(st: State, rng: Draws | np.random.Generator) -> pd.DataFra
         if sc.services[e].rps is None:
             continue
         with rng.scope("entry", e):
-            frames.extend(_entry_traces(st, rng, e))
+            frames.extend(_entry_traces(st, rng, e, live_from))
     return _frame(st, frames)
 
 
-def _entry_traces(st: State, rng: Draws, e: int) -> list[pd.DataFrame]:
+def _entry_traces(st: State, rng: Draws, e: int, live_from: int = 0) -> list[pd.DataFrame]:
     sc = st.scenario
     grid = sc.grid
     conn_fail = np.zeros((st.S, st.T))
@@ -133,12 +136,13 @@ def _entry_traces(st: State, rng: Draws, e: int) -> list[pd.DataFrame]:
         for r in st.conn_src[c].values():
             conn_fail[c] = 1 - (1 - conn_fail[c]) * (1 - r)
     counts = rng.poisson(np.full(st.T, sc.traces_per_min * grid / 60.0))
+    counts[:live_from] = 0
     bucket = np.repeat(np.arange(st.T), counts)
     n = len(bucket)
     if n == 0:
         return []
-    t0 = st.t[bucket] + rng.random(n) * grid
-    trace_ids = _hex(rng, n, 32)
+    t0 = st.t[bucket] + rng.random(n, rows=bucket) * grid
+    trace_ids = _hex(rng, bucket, 32)
     nodes = _unroll(st, e)
     k = len(nodes)
     children: list[list[int]] = [[] for _ in range(k)]
@@ -152,14 +156,14 @@ def _entry_traces(st: State, rng: Draws, e: int) -> list[pd.DataFrame]:
     present = np.zeros((k, n), dtype=bool)
     conn = np.zeros((k, n), dtype=bool)
     present[0] = True
-    op_of = op_draws(st, nodes, n, rng)
+    op_of = op_draws(st, nodes, bucket, rng)
     for j, (s, parent) in enumerate(nodes[1:], start=1):
         ps = nodes[parent][0]
         w = np.minimum(st.edge_weight[(ps, s)][bucket], 1.0)
         if parent in op_of:
             w = op_call_weight(st, ps, s, op_of[parent], bucket)
-        called = present[parent] & (rng.random(n) < w)
-        conn[j] = called & (rng.random(n) < conn_fail[s][bucket])
+        called = present[parent] & (rng.random(n, rows=bucket) < w)
+        conn[j] = called & (rng.random(n, rows=bucket) < conn_fail[s][bucket])
         present[j] = called & ~conn[j]
 
     # Bottom up: durations and statuses.
@@ -176,8 +180,8 @@ def _entry_traces(st: State, rng: Draws, e: int) -> list[pd.DataFrame]:
         s = nodes[j][0]
         svc = sc.services[s]
         sigma_own = np.log(np.maximum(st.tail[s][bucket], 1.0001)) / Z99
-        own = st.self_p50[s][bucket] * np.exp(rng.standard_normal(n) * sigma_own)
-        own_fail = rng.random(n) < st.own_err[s][bucket]
+        own = st.self_p50[s][bucket] * np.exp(rng.standard_normal(n, rows=bucket) * sigma_own)
+        own_fail = rng.random(n, rows=bucket) < st.own_err[s][bucket]
         if j in op_of:
             own, own_fail = op_own(st, s, op_of[j], bucket, own, rng)
         msg = np.where(own_fail, _dominant_message(st, s, bucket), "")
@@ -215,9 +219,9 @@ def _entry_traces(st: State, rng: Draws, e: int) -> list[pd.DataFrame]:
                 # A retry is a fresh request to the callee: its time comes from the callee's
                 # latency particles, the same distribution the metrics were computed from.
                 with rng.scope("retry", ch, a):
-                    d = st.cloud[c][bucket, rng.integers(0, st.cloud[c].shape[1], n)]
-                    f_conn = rng.random(n) < conn_fail[c][bucket]
-                    f = f_conn | (rng.random(n) < st.err[c][bucket]) | (d > svc.timeout_ms)
+                    d = st.cloud[c][bucket, rng.integers(0, st.cloud[c].shape[1], n, rows=bucket)]
+                    f_conn = rng.random(n, rows=bucket) < conn_fail[c][bucket]
+                    f = f_conn | (rng.random(n, rows=bucket) < st.err[c][bucket]) | (d > svc.timeout_ms)
                 d = np.where(f_conn, 1.0, np.minimum(d, svc.timeout_ms))
                 # A connect that fails never reaches the callee: no span of its own there.
                 extra.append((ch, again & ~f_conn, cursor.copy(), d, f, a + 2))
@@ -263,7 +267,7 @@ def _entry_traces(st: State, rng: Draws, e: int) -> list[pd.DataFrame]:
         message[j] = np.where(clipped & ~failed[j], f"context canceled: {who} was cancelled", message[j])
         failed[j] |= clipped
         cut[j] |= cut[parent]
-    span_ids = np.array([_hex(rng, n, 16) for _ in range(k)]).reshape(k, n)  # one call per node: trace by trace
+    span_ids = np.array([_hex(rng, bucket, 16) for _ in range(k)]).reshape(k, n)  # one call per node: trace by trace
     rows = []
     for j, (s, parent) in enumerate(nodes):
         m = present[j]
@@ -278,7 +282,7 @@ def _entry_traces(st: State, rng: Draws, e: int) -> list[pd.DataFrame]:
                     "service": sc.services[s].name,
                     "name": op_names(st, s, op_of[j])[m]
                     if j in op_of
-                    else _lb_names(st, j, nodes, children, present | conn)[m]
+                    else _lb_names(st, j, nodes, children, present | conn, trace_ids)[m]
                     if st.kinds[s] == "lb"
                     else _span_name(st, s, nodes, parent),
                     "t": start[j][m],
@@ -297,7 +301,7 @@ def _entry_traces(st: State, rng: Draws, e: int) -> list[pd.DataFrame]:
             pd.DataFrame(
                 {
                     "trace_id": trace_ids[mask],
-                    "span_id": _ids(rng, ("retry ids", ch, attempt), n)[mask],
+                    "span_id": _ids(rng, ("retry ids", ch, attempt), bucket)[mask],
                     "parent_id": span_ids[parent][mask],
                     "service": sc.services[s].name,
                     "name": _span_name(st, s, nodes, parent) + " (retry)",
@@ -327,7 +331,7 @@ def _entry_traces(st: State, rng: Draws, e: int) -> list[pd.DataFrame]:
             pd.DataFrame(
                 {
                     "trace_id": trace_ids[mask],
-                    "span_id": _ids(rng, ("connect ids", ch, attempt), n)[mask],
+                    "span_id": _ids(rng, ("connect ids", ch, attempt), bucket)[mask],
                     "parent_id": span_ids[parent][mask],
                     "service": caller,
                     "name": f"connect {sc.services[s].name}" + (" (retry)" if attempt > 1 else ""),
@@ -350,21 +354,23 @@ def _frame(st: State, frames: list[pd.DataFrame]) -> pd.DataFrame:
     return spans.sort_values(["t", "trace_id", "span_id"], kind="stable", ignore_index=True)
 
 
-def _ids(rng: Draws, key: tuple, n: int) -> np.ndarray:
+def _ids(rng: Draws, key: tuple, rows: np.ndarray) -> np.ndarray:
     """Span ids of one kind of span (a node's retry, its connect), keyed by what it is: a retry
     that first happens after an action renumbers no other span's ids."""
     with rng.scope(*key):
-        return _hex(rng, n, 16)
+        return _hex(rng, rows, 16)
 
 
-def _lb_names(st: State, j: int, nodes, children, reached: np.ndarray) -> np.ndarray:
+def _lb_names(st: State, j: int, nodes, children, reached: np.ndarray, trace_ids: np.ndarray) -> np.ndarray:
     """A balancer's span is named by the route of an upstream it forwarded that request to (the
     physics sends a balancer's every request to each of its upstreams, so a trace may reach two)."""
     s = nodes[j][0]
     out = np.full(reached.shape[1], _span_name(st, s, nodes, -1), dtype=object)
     http = [ch for ch in children[j] if st.kinds[nodes[ch][0]] == "http"]
     # Half the traces name the last upstream reached, half the first, so both routes show.
-    second = np.arange(reached.shape[1]) % 2 == 1
+    # (Which half by the trace's own id, not its place among the others: a render that holds only
+    # the later traces names each the same.)
+    second = np.array([int(x[-1], 16) % 2 == 1 for x in trace_ids], dtype=bool)
     for order, where in ((http, ~second), (http[::-1], second)):
         for ch in order:
             out[reached[ch] & where] = _span_name(st, nodes[ch][0], nodes, j)

@@ -44,15 +44,27 @@ def test_an_action_renders_once_and_keeps_what_precedes_it(scenario, cached, sto
 
     rendered = []
     real_render = synth.render
+
+    def render(st, *args, live_from=0, **kwargs):
+        out = real_render(st, *args, live_from=live_from, **kwargs)
+        rendered.append((live_from, out[2]))
+        return out
+
     monkeypatch.setattr(synth, "synthesize", whole)
     monkeypatch.setattr(synth, "synthesize_with_state", whole)
-    monkeypatch.setattr(synth, "render", lambda win, *a, **kw: rendered.append(win.t[0]) or real_render(win, *a, **kw))
+    monkeypatch.setattr(synth, "render", render)
 
     result = s.act(**ACTION)
     assert (result.kind, result.service, result.at) == ("restart", "checkout", AT)
-    # One render, drawn over the whole run so its random streams are a full run's (resume.py); the
-    # rows before the action's bucket are then taken from the cached incident, checked below.
-    assert rendered == [0.0]
+    # One render, of the part after the action only: lines from a block start a few minutes
+    # before it (telemetry/draws.py), none before it.
+    assert len(rendered) == 1
+    live_from, lines = rendered[0]
+    assert 0 < live_from * scenario.grid <= AT and live_from * scenario.grid >= AT - 2 * synth.BLOCK_S
+    made = lines.column("t").to_numpy()
+    assert len(made) and made.min() >= live_from * scenario.grid
+    before_block = int((cached.logs.column("t").to_numpy() < live_from * scenario.grid).sum())
+    assert before_block > 10_000 and len(made) < cached.n_logs  # the first run's lines before it: not made again
 
     # Before the action: still the mapped file's pages (shared with every player), not a copy.
     head = s.signals.log_table.column("message").chunk(0)
