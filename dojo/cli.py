@@ -128,7 +128,28 @@ def _check_cache_limit() -> None:
             sys.exit(2)
 
 
+# The commands a player runs in a terminal, forked warm when $DOJO_FORK_SERVER names a running
+# fork server (`dojo gameday host` starts one and prints the line to set it).
+FORKED = ("play", "join")
+
+
+def _through_fork_server() -> None:
+    """Hand this command to the fork server named by $DOJO_FORK_SERVER, if it is one of the
+    players' and the socket is there: the launcher then stands in for the forked dojo and exits
+    as it does. Anything else (or no server) runs here as always."""
+    import os
+
+    path = os.environ.get("DOJO_FORK_SERVER")
+    args = sys.argv[1:]
+    if not path or (args and args[0] not in FORKED) or not os.path.exists(path):
+        return
+    from dojo.serve.launch import main as launch
+
+    launch([path, *args])
+
+
 def main() -> None:
+    _through_fork_server()
     try:
         try:
             cli.main(prog_name="dojo")

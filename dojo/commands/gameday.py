@@ -78,6 +78,7 @@ def gameday_cmd() -> None:
     dojo gameday extend GAME --key KEY 10m
     dojo gameday status GAME --key KEY --json
     dojo gameday report GAME --key KEY --out DIR [--anonymize]
+    dojo gameday host GAME --key KEY           (players on this machine share one warm dojo)
 
     Teams join with 'dojo join CODE' (terminal UI) or 'dojo play --headless --join CODE'.
     The key may also come from $DOJO_GAME_KEY and the database from $DOJO_DB.
@@ -216,7 +217,12 @@ def ranking_cmd(game, state, key, db, as_json) -> None:
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
 def status_cmd(game, key, db, as_json) -> None:
-    """The game now: phase, clock, and every team's progress."""
+    """The game now: phase, clock, and every team's progress and members.
+
+    A member is "online" while their client is seen (any action, or a heartbeat every 5 s from
+    a quiet one), "away" when unseen for 15 s (a crashed or cut-off client), and neither once
+    they quit. Judged by the database server's clock.
+    """
     with game_store(db) as store:
         status = _facilitator(store, game, key).status()
     _print_status(status, as_json)
@@ -317,3 +323,41 @@ def serve_team(code: str, name: str | None, db: str | None) -> None:
         serve(TeamProtocol(session), sys.stdin, sys.stdout)
     finally:
         store.close()
+
+
+@gameday_cmd.command("host")
+@click.argument("game", required=False)
+@click.option("--key", default=None, help="The facilitator key (or $DOJO_GAME_KEY): the game's incident is mapped too.")
+@click.option("--db", default=None, help=DB_HELP)
+def host_cmd(game, key, db) -> None:
+    """Keep a warm fork server for the players of this machine (tmux panes, ssh sessions as
+    this user): with DOJO_FORK_SERVER set as printed, their `dojo join`, `dojo play` and `dojo`
+    are forked from it, sharing its imports and the game's incident in memory. Ctrl-C stops it.
+    """
+    import signal
+
+    from dojo.serve.forking import ForkServerError, ForkServerProcess
+
+    from .serve import _check_game
+
+    key = key or os.environ.get("DOJO_GAME_KEY")
+    if db is not None and game is None:
+        fail("--db goes with GAME (the game's)", code=2)
+    if game is not None:
+        _check_game(game, db, key, who="dojo gameday host")
+    try:
+        server = ForkServerProcess.start(game, db, key)
+    except ForkServerError as exc:
+        fail(f"cannot start the fork server: {exc}; players' dojos start on their own as usual")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stopped like Ctrl-C: the folder is removed
+    warmed = " with the game's incident mapped" if server.warmed else ""
+    echo(f"dojo gameday host: the fork server is ready{warmed}. In each player's shell on this machine:")
+    echo(f"  export DOJO_FORK_SERVER={server.socket}")
+    echo("then 'dojo join CODE' as usual. Ctrl-C stops it (open dojos keep going).")
+    try:
+        code = server.proc.wait()
+        fail(f"the fork server stopped (status {code}); players' dojos now start on their own")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

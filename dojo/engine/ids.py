@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 from .errors import NotFound
 
-_LOG = re.compile(r"^L(\d{1,12})$")
-_SPAN = re.compile(r"^S([0-9a-f]{1,64}):([0-9a-f]{1,32})$")
-_EVENT = re.compile(r"^E(\d{1,9})$")
+# \Z, not $: "$" also matches before a final newline, and an id is the whole text.
+_LOG = re.compile(r"^L(\d{1,12})\Z")
+_SPAN = re.compile(r"^S([0-9a-f]{1,64}):([0-9a-f]{1,32})\Z")
+_EVENT = re.compile(r"^E(\d{1,9})\Z")
 _NUM = r"(\d+(?:\.\d+)?)"
-_WINDOW = re.compile(rf"^M:([a-z][a-z0-9-]{{0,62}}):([a-z][a-z0-9_]{{0,62}}):{_NUM}[:-]{_NUM}$")
+_WINDOW = re.compile(rf"^M:([a-z][a-z0-9-]{{0,62}}):([a-z][a-z0-9_]{{0,62}}):{_NUM}[:-]{_NUM}\Z")
 
 
 def fmt_t(t: float) -> str:

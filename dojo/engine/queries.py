@@ -201,6 +201,31 @@ def _metric_series(metrics: pd.DataFrame) -> dict[tuple[str, str], tuple[np.ndar
 # -- the index -------------------------------------------------------------------------------
 
 
+# Signals indexed ahead by a process that forks players (the fork server of `dojo serve`), by
+# the identity of the incident's log table: its forks use them, pages shared, instead of each
+# indexing the incident again. Empty in every other process.
+_PREBUILT: dict[int, Signals] = {}
+
+
+def prebuild(tel: Telemetry) -> Signals:
+    """Index `tel` now and keep the result for `signals_of` (and so for this process's forks)."""
+    signals = Signals(tel)
+    signals.traces  # noqa: B018 - what a lone session builds on its first trace query, built once here for every fork
+    _PREBUILT[id(tel.logs)] = signals
+    return signals
+
+
+def signals_of(tel: Telemetry) -> Signals:
+    """The incident's Signals: the prebuilt ones when `tel` is the very incident they index (the
+    same tables and frames; only caches derived from those change in them), else built now."""
+    ready = _PREBUILT.get(id(tel.logs))
+    if ready is not None and all(
+        getattr(ready.tel, part) is getattr(tel, part) for part in ("logs", "metrics", "spans", "events")
+    ):
+        return ready
+    return Signals(tel)
+
+
 class Signals:
     """One incident's signals, indexed for queries at any `now`."""
 
@@ -232,11 +257,19 @@ class Signals:
         sp["end"] = sp["t"] + sp["duration_ms"] / 1000.0
         self.spans = sp
         self._span_rows: dict[tuple[str, str], int] | None = None
-        self.traces = _trace_table(sp)
+        self._traces: pd.DataFrame | None = None  # the trace table, built by the first trace query
         self._matches: dict[tuple[object, ...], pd.DataFrame] = {}
 
         self.events = tel.events.reset_index(drop=True)
         self._triggers = self._timeline_refs()
+
+    @property
+    def traces(self) -> pd.DataFrame:
+        """One row per trace (`_trace_table`). Built on first use, not when the incident opens:
+        a large incident's takes tens of milliseconds that the first screen does not need."""
+        if self._traces is None:
+            self._traces = _trace_table(self.spans)
+        return self._traces
 
     # -- logs --------------------------------------------------------------------------------
 

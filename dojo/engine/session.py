@@ -50,7 +50,7 @@ from .attempt import Attempt
 from .clock import ManualTime, ReplayClock, TimeSource, check_speed, page_time
 from .errors import AttemptOver, EngineError, NotFound, QueryError
 from .journal import STATUSES, Hypothesis, Journal, Pin
-from .queries import Signals
+from .queries import Signals, signals_of
 from .readback import check_events
 from .rules import Rules, digest, judge
 from .scoring import ScoreCard, score
@@ -131,7 +131,7 @@ class Session:
         tel = telemetry if telemetry is not None else _synthesize(scenario, seed)
         if seed is not None and tel.seed != seed:
             raise EngineError(f"telemetry was synthesized with seed {tel.seed}, not {seed}")
-        signals = Signals(tel)
+        signals = signals_of(tel)
         start_t = page_time(scenario, tel.events)
         source = time_source if time_source is not None else (ManualTime() if clock == "manual" else time.monotonic)
         clk = ReplayClock(start_t, scenario.duration, speed=speed, source=source, practice=mode == "practice")
@@ -189,7 +189,7 @@ class Session:
             practice=att.settings.mode == "practice",
             paused=att.paused, wall_offset=last.wall_s,
         )  # fmt: skip
-        session = cls(scenario, Signals(tel), store, attempt_id, att, clk)
+        session = cls(scenario, signals_of(tel), store, attempt_id, att, clk)
         session._events = list(events)
         for e in events:  # the learner's actions, taken again in order: the incident as they left it
             if e.kind == ev.ACTION:

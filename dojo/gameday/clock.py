@@ -91,6 +91,16 @@ class GameClockState:
             return "over"
         return "paused" if self.paused_at is not None else "running"
 
+    def over_at(self, now: float) -> float | None:
+        """The server time the game ended at (by the facilitator or the time limit), None if it
+        has not: what stands still after the end (who was there) is judged at this instant."""
+        if self.phase(now) != "over":
+            return None
+        if self.ended_at is not None:
+            return self.ended_at
+        assert self.started_at is not None and self.limit is not None  # over by the limit
+        return self.started_at + self.paused_s + self.limit
+
     def scenario_t(self, now: float) -> float:
         return min(self.start_t + self.running_s(now) * self.speed, self.end_t)
 
@@ -142,7 +152,9 @@ class GameClock:
 
     @property
     def paused(self) -> bool:
-        return self.phase() in ("paused", "waiting")
+        """The clock stands still: before the start, in a pause, and after the end (a team's
+        `status` then says paused and the phase says why, never a running clock that is over)."""
+        return self.phase() != "running"
 
     def phase(self) -> str:
         return self.state.phase(self.server())

@@ -11,9 +11,10 @@ from dojo.engine import events as ev
 from dojo.engine.clock import check_speed, page_time
 from dojo.engine.rules import Rules, digest
 from dojo.scenario.model import Scenario
-from dojo.store.games import GAME_LEVEL, Conflict, GameStore
+from dojo.store.games import GAME_LEVEL, Conflict, GameStore, Unavailable
 
 from . import codes
+from .clock import ServerTime
 from .errors import GameError
 from .team import GUARD_KINDS
 from .view import GameView
@@ -126,6 +127,8 @@ class Facilitator:
         self.key = key.strip()
         self.view: GameView | None = None
         self.server_now = 0.0
+        self.server: ServerTime | None = None  # the server's clock carried on between reads
+        self.lost_at: float | None = None  # server time (as carried on) when the database went away
         self.refresh()  # checks the key
 
     def refresh(self) -> GameView:
@@ -136,11 +139,33 @@ class Facilitator:
             _, _, evs, now = self.store.facilitator_view(self.game_id, self.key, self.view.cursor)
         self.view.fold(evs)
         self.server_now = now
+        if self.server is None:
+            self.server = ServerTime(now)
+        else:
+            self.server.sync(now)
+        self.lost_at = None
         return self.view
 
     def status(self) -> dict:
         view = self.refresh()
         return view.to_dict(self.server_now)
+
+    def live_status(self) -> dict:
+        """`status`, or while the database cannot be reached the last state read, at the server
+        time carried on from the last read (so a running clock keeps running and a paused one
+        stays paused), marked `"connection": "reconnecting"` with the server time it was lost
+        at. The next read that succeeds resyncs the clock and folds in whatever happened meanwhile."""
+        try:
+            return {**self.status(), "connection": "live"}
+        except Unavailable as exc:
+            if self.view is None or self.server is None:
+                raise
+            now = self.server()
+            if self.lost_at is None:
+                self.lost_at = now
+            out = self.view.to_dict(now, seen_at=self.server_now)
+            out.update(connection="reconnecting", lost_at=round(self.lost_at, 3), error=str(exc))
+            return out
 
     def _game_seq(self) -> int:
         return max((g.seq for g in self.view.game_events), default=0)  # type: ignore[union-attr]

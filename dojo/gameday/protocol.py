@@ -1,7 +1,7 @@
 """The headless protocol for a team member (`dojo play --headless --join CODE`): every solo
 command, with the game's clock, plus the team's own:
 
-    {"cmd": "game"}                          phase, time left, members online, injects, hints released
+    {"cmd": "game"}                          phase, time left, members online/away, injects, hints released
     {"cmd": "journal"}                       the shared journal, each entry marked "by" its member
     {"cmd": "wait", "seconds": 10, "until": "start"}   block until the game starts (or anything new: "news")
 """

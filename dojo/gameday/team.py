@@ -21,7 +21,7 @@ from dojo.engine import events as ev
 from dojo.engine.attempt import Attempt
 from dojo.engine.clock import ReplayClock
 from dojo.engine.errors import AttemptOver, ClockError, EngineError
-from dojo.engine.queries import Signals
+from dojo.engine.queries import Signals, signals_of
 from dojo.engine.rules import digest
 from dojo.engine.session import Session
 from dojo.store import Store
@@ -30,6 +30,7 @@ from dojo.store.model import Event
 
 from .clock import GameClock, GameClockState, ServerTime, due
 from .errors import GameError
+from .presence import HEARTBEAT, HEARTBEAT_S, Presence
 from .view import engine_event
 
 RETRIES = 20
@@ -43,6 +44,11 @@ T = TypeVar("T")
 GUARDED = {ev.HYPOTHESIS, ev.HYPOTHESIS_UPDATE, ev.PIN, ev.UNPIN, ev.DIAGNOSIS, ev.GAVE_UP}
 # ...and what they depend on: the journal, the diagnoses, the hints (queries change none of it).
 GUARD_KINDS = tuple(sorted(GUARDED | {ev.HINT, ev.STARTED}))
+# Written without a notification: no member shows a teammate's queries, so waking them for one
+# (most of a game's events) would cost every teammate a wake-up for nothing; the next read has it.
+# Heartbeats too: each member's own write (its heartbeat at the latest) re-reads the team's stream
+# every HEARTBEAT_S, so a teammate's presence is never staler than two of them, inside AWAY_S.
+UNANNOUNCED = {ev.QUERY, HEARTBEAT}
 
 
 def load_game_scenario(settings: dict, game_id: str, fetch: Callable[[], dict[str, bytes]] | None = None):
@@ -107,14 +113,15 @@ class TeamSession(Session):
     guard_seq: int  # seq of the team's last event of GUARD_KINDS
     authors: dict[str, str]  # hypothesis id -> member
     pin_authors: dict[tuple, str]  # (item, hypothesis) -> member
-    members: list[str]
-    online: list[str]
+    presence: Presence
+    _wrote: float  # monotonic time of this client's last write: a heartbeat is due HEARTBEAT_S after
     injects: list[dict]
     hints_received: list[dict]
     _lenient: bool
     _synced: float
     team_number: int
     _marks: Marks | None  # the notifications as they stood when the last read began
+    _card_fresh = False  # inside diagnose: its own write has just read the team's stream
 
     def __init__(self, *args, **kwargs):
         raise TypeError("use TeamSession.join(store, code, member)")
@@ -150,7 +157,7 @@ class TeamSession(Session):
         # The team's events live in the game store and its clock is the game's: Session only reads
         # them through `record` (overridden below) and ReplayClock's surface, which GameClock offers.
         Session.__init__(
-            self, scenario, signals if signals is not None else Signals(telemetry), cast(Store, store), team.number,
+            self, scenario, signals if signals is not None else signals_of(telemetry), cast(Store, store), team.number,
             attempt, cast(ReplayClock, clock),
         )  # fmt: skip
         self.gstore = store
@@ -164,8 +171,8 @@ class TeamSession(Session):
         self.guard_seq = 0
         self.authors = {}
         self.pin_authors = {}
-        self.members = []
-        self.online = []
+        self.presence = Presence()
+        self._wrote = 0.0
         self.injects = []
         self.hints_received = []
         self._lenient = False
@@ -193,6 +200,9 @@ class TeamSession(Session):
             if g.seq <= self.team_seq:
                 continue
             self.team_seq = g.seq
+            self.presence.see(g.kind, g.actor, g.server_t)
+            if g.kind == HEARTBEAT:
+                continue  # a sign of life only: not part of the attempt
             if g.kind in GUARD_KINDS:
                 self.guard_seq = g.seq
             e = engine_event(g)
@@ -205,13 +215,6 @@ class TeamSession(Session):
                 self.authors[g.data["id"]] = g.actor
             elif g.kind == ev.PIN:
                 self.pin_authors.setdefault((g.data.get("item"), g.data.get("hypothesis")), g.actor)
-            elif g.kind == "joined":
-                if g.actor not in self.members:
-                    self.members.append(g.actor)
-                if g.actor not in self.online:
-                    self.online.append(g.actor)
-            elif g.kind == "left" and g.actor in self.online:
-                self.online.remove(g.actor)
             elif g.kind == "inject":
                 self.injects.append({"text": g.data.get("text", ""), "at_s": g.wall_s, "to": self.team_name})
             elif g.kind == ev.HINT:
@@ -260,13 +263,15 @@ class TeamSession(Session):
     def record(self, kind: str, data: dict, *, wall_s: float | None = None) -> Event:
         wall = round(self.clock.wall() if wall_s is None else wall_s, 3)
         marks = self.gstore.marks(self.game_id, self.team_number)
+        notify = kind not in UNANNOUNCED
         stored, news, now = self.gstore.team_write(
             self.code, kind, self.member, data, wall_s=wall, scenario_t=round(self.clock.now(), 3),
             expect=self.guard_seq if kind in GUARDED else None, after=self.cursor, guard=GUARD_KINDS,
+            notify=notify,
         )  # fmt: skip
         self._fold(news, now)
-        self._synced = time.monotonic()
-        if marks is not None:
+        self._synced = self._wrote = time.monotonic()
+        if marks is not None and notify:
             # Our own event's notification is on its way: it is no news to us.
             guarded = int(kind in GUARD_KINDS)
             marks = replace(marks, team=marks.team + 1, team_guarded=marks.team_guarded + guarded)
@@ -325,7 +330,17 @@ class TeamSession(Session):
         return self._retry(lambda: Session.unpin(self, *args, **kwargs))
 
     def diagnose(self, *args, **kwargs):
-        return self._retry(lambda: Session.diagnose(self, *args, **kwargs))
+        def once():
+            # A correct diagnosis ends with its card. Its append was guarded (refused had the
+            # journal moved since our read) and brought back everything up to it: the card needs
+            # no second read.
+            self._card_fresh = True
+            try:
+                return Session.diagnose(self, *args, **kwargs)
+            finally:
+                self._card_fresh = False
+
+        return self._retry(once)
 
     def give_up(self):
         return self._retry(lambda: Session.give_up(self))
@@ -355,7 +370,8 @@ class TeamSession(Session):
     def score(self):
         self._lenient = True
         try:
-            self.sync()
+            if not self._card_fresh:
+                self.sync()
             from dojo.engine.scoring import score
 
             over = self.attempt.over or self.phase() == "over"
@@ -373,17 +389,34 @@ class TeamSession(Session):
     def team_status(self) -> dict:
         return {**self.status().to_dict(), **self.game(sync=False)}
 
+    @property
+    def members(self) -> list[str]:
+        return list(self.presence.members)
+
+    def heartbeat(self) -> bool:
+        """Say this member is still here, if nothing else this client wrote has said so for
+        HEARTBEAT_S (see presence.py). The write brings back the news like any other; True if made.
+        Not after the game: nobody is watching the members any more."""
+        if time.monotonic() - self._wrote < HEARTBEAT_S or self.phase() == "over":
+            return False
+        self.record(HEARTBEAT, {})
+        return True
+
     def game(self, sync: bool = True) -> dict:
-        if sync:
+        """Where the game stands for this member. With `sync`, a poll: it reads what is new (or,
+        when the member's client has been quiet, writes a heartbeat, which reads it too)."""
+        if sync and not self.heartbeat():
             self.sync_if_news()
         state, now = self.clock.state, self.clock.server()
         left = state.left_s(now)
         injects = due(self.scheduled, state.running_s(now)) + list(self.injects)
+        ended = state.over_at(now)
+        seen = now if ended is None else min(now, ended)  # as in GameView.to_dict
         return {
             "game": self.game_id, "team": self.team_name, "member": self.member, "phase": state.phase(now),
             "running_s": round(state.running_s(now), 3), "left_s": None if left is None else round(left, 3),
-            "members": list(self.members), "online": list(self.online), "injects": injects,
-            "hints": list(self.hints_received),
+            "members": self.members, "online": self.presence.online(seen), "away": self.presence.away(seen),
+            "injects": injects, "hints": list(self.hints_received),
         }  # fmt: skip
 
     def team_journal(self) -> dict:
@@ -406,8 +439,9 @@ class TeamSession(Session):
             if left <= 0:
                 break
             before = self.cursor
-            news = self.gstore.wait(self.game_id, self.cursor, min(left, 1.0))
-            self.sync()
+            news = self.gstore.wait(self.game_id, self.cursor, min(left, 1.0), (GAME_LEVEL, self.team_number))
+            if not self.heartbeat():  # a client waiting for news is still here
+                self.sync()
             if until == "news" and news and self.cursor > before:
                 break
         return self.game(sync=False)

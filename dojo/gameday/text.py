@@ -10,13 +10,19 @@ def clock(seconds: float | None) -> str:
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60:02d}:{s % 60:02d}"
 
 
+def presence(t: dict) -> str:
+    """'2/3 online, 1 away': members online of all who joined, and those whose client went quiet."""
+    away = len(t.get("away", []))
+    return f"{len(t['online'])}/{len(t['members'])} online" + (f", {away} away" if away else "")
+
+
 def status_text(st: dict) -> str:
     left = "" if st.get("left_s") is None else f"   left {clock(st['left_s'])}"
     lines = [f"{st['game']}  {st['title']}  [{st['phase']}]  game time {clock(st['running_s'])}{left}"]
     for t in st["teams"]:
         ttcd = f"solved in {clock(t['ttcd_s'])}" if t["solved"] else t["progress"]
         lines.append(
-            f"  {t['team']:<16} {len(t['online'])}/{len(t['members'])} online  hyp {t['hypotheses']:>2}  "
+            f"  {t['team']:<16} {presence(t)}  hyp {t['hypotheses']:>2}  "
             f"pins {t['pins']:>2}  hints {t['hints']}  wrong {t['wrong_diagnoses']}  {ttcd}"
         )
     if st.get("rank"):

@@ -13,6 +13,7 @@ from dojo.store.games import GAME_LEVEL, GameEvent, TeamRow
 from dojo.store.model import Event
 
 from .clock import GameClockState, due
+from .presence import HEARTBEAT, Presence
 
 # The projector's words: where a team is, never how well it is doing against the others.
 PROGRESS = {
@@ -36,12 +37,15 @@ def engine_event(g: GameEvent) -> Event:
 class TeamView:
     number: int
     name: str
-    events: list[GameEvent] = field(default_factory=list)
-    members: list[str] = field(default_factory=list)
-    online: list[str] = field(default_factory=list)
+    events: list[GameEvent] = field(default_factory=list)  # the team's stream, heartbeats left out
+    presence: Presence = field(default_factory=Presence)
     queries: int = 0
     attempt: Attempt | None = None
     scored: list[Event] = field(default_factory=list)  # what the score reads: everything but queries
+
+    @property
+    def members(self) -> list[str]:
+        return self.presence.members
 
     @property
     def hypotheses(self) -> int:
@@ -120,6 +124,9 @@ class GameView:
             team = self.teams.get(g.stream)
             if team is None:
                 continue
+            team.presence.see(g.kind, g.actor, g.server_t)
+            if g.kind == HEARTBEAT:
+                continue  # a sign of life, nothing more: never part of the team's story or score
             team.events.append(g)
             if g.kind == ev.STARTED:
                 team.attempt = Attempt.from_events([engine_event(g)])
@@ -127,15 +134,7 @@ class GameView:
                 continue
             if g.kind != ev.QUERY:
                 team.scored.append(engine_event(g))
-            if g.kind == "joined":
-                if g.actor not in team.members:
-                    team.members.append(g.actor)
-                if g.actor not in team.online:
-                    team.online.append(g.actor)
-            elif g.kind == "left":
-                if g.actor in team.online:
-                    team.online.remove(g.actor)
-            elif g.kind == ev.QUERY:
+            if g.kind == ev.QUERY:
                 team.queries += 1
             elif g.kind == "inject":
                 self.injects.append(g)
@@ -145,9 +144,15 @@ class GameView:
     def phase(self, now: float) -> str:
         return self.clock.phase(now)
 
-    def to_dict(self, now: float, *, ranking: bool | None = None) -> dict:
-        """The status every script sees (`dojo gameday status --json`)."""
+    def to_dict(self, now: float, *, ranking: bool | None = None, seen_at: float | None = None) -> dict:
+        """The status every script sees (`dojo gameday status --json`). `seen_at`: judge presence
+        at that server time instead (the last read, while the database is out of reach: nobody
+        can be seen then, which says nothing about who is there)."""
         phase = self.phase(now)
+        seen = now if seen_at is None else seen_at
+        # After the end clients stop their heartbeats: who was there is judged as the game ended.
+        ended = self.clock.over_at(now)
+        seen = seen if ended is None else min(seen, ended)
         running = self.clock.running_s(now)
         show_rank = self.ranking if ranking is None else ranking
         teams = []
@@ -155,7 +160,8 @@ class GameView:
             card = t.card(live=phase != "over", elapsed_s=running)
             teams.append(
                 {
-                    "team": t.name, "number": t.number, "members": list(t.members), "online": list(t.online),
+                    "team": t.name, "number": t.number, "members": list(t.members),
+                    "online": t.presence.online(seen), "away": t.presence.away(seen),
                     "queries": t.queries, "hypotheses": t.hypotheses, "pins": t.pins, "hints": t.hints,
                     "wrong_diagnoses": t.wrong, "solved": t.solved, "ttcd_s": t.ttcd_s, "points": card.points,
                     "progress": t.progress(phase),

@@ -48,7 +48,7 @@ def keypath(loc: Loc) -> str:
             out += f"[{part}]"
             continue
         # Keys come from the author's file; quote any that would be unreadable or span lines.
-        name = part if _PLAIN_KEY.match(part) else repr(part)
+        name = part if _PLAIN_KEY.fullmatch(part) else repr(part)
         out += f".{name}" if out else name
     return out
 

@@ -15,8 +15,9 @@ from a database and nobody else can be trusted with:
   0, team n is stream n) that is unique: an append may say which sequence it expects to follow,
   and a racing writer then gets `Conflict` instead of a journal built on stale state.
 
-Live updates: a cheap poll of the newest event id on both databases; on PostgreSQL each append
-also sends NOTIFY so `wait()` returns as soon as something happens.
+Live updates: a cheap poll of the newest event id on both databases; on PostgreSQL an append
+also sends NOTIFY on its stream's own channel (unless the writer says nobody waits for it), so a
+client listening to the streams it shows hears of news at once, and of nothing else.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ import hashlib
 import hmac
 import json
 import os
+import secrets
+import select
 import threading
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
@@ -40,7 +43,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from .errors import StoreError
 from .paths import store_path
 
-NOTIFY_CHANNEL = "dojo_game"
 GAME_LEVEL = 0  # the stream of facilitator and clock events; teams are 1..n
 DENIED = "that game, key or join code is not valid here; check it with your facilitator"
 
@@ -149,8 +151,8 @@ schema_table = sa.Table("game_schema_version", metadata, sa.Column("version", sa
 # newest; opening a store at HEAD costs one query and never imports Alembic. `game_schema_version`
 # came before Alembic: stores made then are stamped at the revision it names and upgraded, and it
 # is kept at the number of revisions, so an older dojo meeting a newer store says "upgrade dojo".
-HEAD = "g0006"
-REVISIONS = ["g0001", "g0002", "g0003", "g0004", "g0005", "g0006"]
+HEAD = "g0008"
+REVISIONS = ["g0001", "g0002", "g0003", "g0004", "g0005", "g0006", "g0007", "g0008"]
 LATEST = len(REVISIONS)
 ALEMBIC_TABLE = "game_alembic_version"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "game_migrations"
@@ -158,8 +160,13 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "game_migrations"
 
 def upgrade_schema(conn: Connection, shown: str) -> None:
     """Bring the store's schema (games and solo attempts: one chain of revisions) to HEAD, inside
-    the caller's write transaction. At HEAD this costs two reads and never imports Alembic."""
+    the caller's write transaction. At HEAD this costs a few reads, takes no lock and never
+    imports Alembic."""
     if conn.dialect.name == "postgresql":
+        # At HEAD, nothing to wait for: a game's members all opening the store at once used to
+        # queue here, one transaction after another, behind the lock below.
+        if _at_head(conn, shown):
+            return
         # Two first-time openers at once: one upgrades the schema, the other waits.
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7406551)")
     schema_table.create(conn, checkfirst=True)
@@ -178,6 +185,18 @@ def upgrade_schema(conn: Connection, shown: str) -> None:
         raise StoreError(f"{shown}: game tables at revision {revision}, unknown here; upgrade dojo")
     _upgrade(conn, None if revision or not found else REVISIONS[found - 1])
     conn.execute(schema_table.update().values(version=LATEST))
+
+
+def _at_head(conn: Connection, shown: str) -> bool:
+    """True if the schema is at HEAD (read without a lock: revisions only move forward)."""
+    inspector = sa.inspect(conn)
+    if not (inspector.has_table(schema_table.name) and inspector.has_table(ALEMBIC_TABLE)):
+        return False
+    found = conn.execute(sa.select(schema_table.c.version)).scalar()
+    if found is not None and int(found) > LATEST:
+        raise StoreError(f"{shown}: game tables from a newer dojo (v{found}, this one knows v{LATEST}); upgrade dojo")
+    revision = conn.execute(sa.text(f"SELECT version_num FROM {ALEMBIC_TABLE}")).scalar()
+    return revision == HEAD and found == LATEST
 
 
 def _upgrade(conn: Connection, stamp: str | None) -> None:
@@ -297,7 +316,7 @@ class GameStore:
         if isinstance(exc, (OperationalError, DBAPIError)) and (
             getattr(exc, "connection_invalidated", False) or _looks_unavailable(exc)
         ):
-            return Unavailable(f"{self.shown}: database unavailable ({_one_line(exc)}); reconnecting, try again")
+            return Unavailable(f"{self.shown}: database unavailable ({_one_line(exc)}); try again when it is back")
         return StoreError(f"{self.shown}: {_one_line(exc)}")
 
     @contextmanager
@@ -447,9 +466,14 @@ class GameStore:
         team's code are all checked inside the statement, so the write lock is held for one
         statement. No row: a wrong code (Denied) or a stream that moved on (Conflict)."""
         if self.dialect == "postgresql":
-            # One writer per game at a time, so ids are committed in order: a reader's cursor
-            # ("everything after id N") then never skips an event that commits late.
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:g))"), {"g": game_id})
+            # The locks dojo_game_append takes (revision g0008): appends to the streams one reader
+            # reads commit in id order, so its cursor ("everything after id N") never skips.
+            if stream == GAME_LEVEL:
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:g), 0)"), {"g": game_id})
+            else:
+                lock = "SELECT pg_advisory_xact_lock(hashtext(:g), CAST(:s AS integer))"
+                conn.execute(sa.text(lock), {"g": game_id, "s": stream})
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock_shared(hashtext(:g), 0)"), {"g": game_id})
         mine = events.alias("mine")
         last = (
             sa.select(sa.func.coalesce(sa.func.max(mine.c.seq), 0))
@@ -488,7 +512,11 @@ class GameStore:
                 raise Denied()
             raise Conflict(f"stream {stream} moved on; re-read and try again")
         if self.dialect == "postgresql":
-            conn.execute(sa.text("SELECT pg_notify(:ch, :game)"), {"ch": NOTIFY_CHANNEL, "game": game_id})
+            guarded = int(bool(guard) and kind in (guard or ()))
+            conn.execute(
+                sa.text("SELECT pg_notify(:ch, :payload)"),
+                {"ch": channel(game_id, stream), "payload": f"{game_id} {stream} {guarded}"},
+            )
         return GameEvent(
             int(row.id), game_id, stream, int(row.seq), kind, actor, float(row.server_t), wall_s, scenario_t, data
         )
@@ -510,7 +538,12 @@ class GameStore:
             return self._insert(conn, game_id, stream, kind, actor, data, wall_s, scenario_t, expect, guard)
         row = conn.execute(
             sa.text(f"SELECT ev_id, ev_seq, ev_server_t FROM {_APPEND_CALL}"),
-            {"game": game_id, "stream": stream, **_append_params(kind, actor, data, wall_s, scenario_t, expect, guard)},
+            {
+                "game": game_id,
+                "stream": stream,
+                "notify": True,
+                **_append_params(kind, actor, data, wall_s, scenario_t, expect, guard),
+            },
         ).first()
         if row is None:
             raise Conflict(f"stream {stream} moved on; re-read and try again")
@@ -578,10 +611,12 @@ class GameStore:
         expect: int | None = None,
         after: int | None = None,
         guard: tuple[str, ...] | None = None,
+        notify: bool = True,
     ) -> tuple[GameEvent, list[GameEvent], float]:
         """team_append, and (with `after`) what the team may see after that cursor and the
-        server's clock. PostgreSQL: two statements, the append (code check included) and the
-        read; SQLite: one write transaction."""
+        server's clock. PostgreSQL: one statement, the append (code check included) and the
+        read; SQLite: one write, one read. `notify` False: no NOTIFY (nobody waits for this kind
+        of event; listeners see it on their next read)."""
         hashed = digest(normalize_code(code))
         try:
             if self.auto is None:
@@ -606,6 +641,7 @@ class GameStore:
                     {
                         "hashed": hashed,
                         "after": after,
+                        "notify": notify,
                         **_append_params(kind, actor, data, wall_s, scenario_t, expect, guard),
                     },
                 ).all()
@@ -690,33 +726,44 @@ class GameStore:
         with self._one() as conn:
             game = self._facilitator(conn, game_id, key)
             rows = conn.execute(sa.select(teams).where(teams.c.game_id == game.id).order_by(teams.c.number)).all()
-            evs = self._read(conn, game.id, after, None)
+            if self.dialect == "postgresql":
+                # Every stream: dojo_game_read waits for the team appends in flight (g0008), so
+                # no event below the newest it returns commits later.
+                read = conn.execute(sa.text("SELECT * FROM dojo_game_read(:g, :after)"), {"g": game.id, "after": after})
+                evs = [_event(r) for r in read]
+            else:
+                evs = self._read(conn, game.id, after, None)
             now = float(conn.execute(sa.select(self._now_sql())).scalar_one())
         return game, [TeamRow(r.game_id, r.number, r.name) for r in rows], evs, now
 
-    def latest_id(self, game_id: str) -> int:
-        """The newest event id of a game: the cheap poll. Reveals nothing but a number."""
+    def latest_id(self, game_id: str, streams: tuple[int, ...] | None = None) -> int:
+        """The newest event id of a game (of those streams): the cheap poll. Reveals nothing but a number."""
+        q = sa.select(sa.func.max(events.c.id)).where(events.c.game_id == game_id)
+        if streams is not None:
+            q = q.where(events.c.stream.in_(streams))
         with self._one() as conn:
-            value = conn.execute(sa.select(sa.func.max(events.c.id)).where(events.c.game_id == game_id)).scalar()
+            value = conn.execute(q).scalar()
         return int(value or 0)
 
     # -- waiting for news ------------------------------------------------------------------------
 
-    def wait(self, game_id: str, after: int, timeout: float) -> bool:
-        """Block until the game has an event newer than `after` or `timeout` passes; True if it has.
-        PostgreSQL wakes on NOTIFY; SQLite polls the newest id every 200 ms."""
+    def wait(self, game_id: str, after: int, timeout: float, streams: tuple[int, ...] | None = None) -> bool:
+        """Block until the game (those of its streams) has an event newer than `after` or `timeout`
+        passes; True if it has. PostgreSQL with `streams` wakes on their NOTIFY (an event written
+        without one is seen within a second); otherwise the newest id is polled every 200 ms."""
         deadline = time.monotonic() + timeout
-        if self.dialect == "postgresql":
+        if self.dialect == "postgresql" and streams is not None:
             listener = self._listen()
+            listener.want(game_id, streams)
             while True:
-                if self.latest_id(game_id) > after:
+                if self.latest_id(game_id, streams) > after:
                     return True
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
                 listener.wait(min(left, 1.0))
         while True:
-            if self.latest_id(game_id) > after:
+            if self.latest_id(game_id, streams) > after:
                 return True
             left = deadline - time.monotonic()
             if left <= 0:
@@ -732,8 +779,13 @@ class GameStore:
 
     def _listen(self) -> "_Listener":
         if self._listener is None:
-            self._listener = _Listener(self.url)
+            self._listener = _Listener(self.url, self._poke)
         return self._listener
+
+    def _poke(self, wake_channel: str) -> None:
+        """Wake the listener (a NOTIFY on its own channel): it has channels to add, or is to stop."""
+        with self._one() as conn:
+            conn.execute(sa.text("SELECT pg_notify(:ch, '')"), {"ch": wake_channel})
 
 
 @dataclass(frozen=True)
@@ -749,21 +801,49 @@ class Marks:
 
 
 class _Listener:
-    """One LISTEN connection in a thread; `wait` returns when a NOTIFY arrives (or on timeout).
-    It counts notifications per game and stream, so a client can skip a re-read when nothing it
-    cares about has moved. If the server goes away it reconnects quietly: until it listens again
-    `marks` says nothing, and the callers poll as they would without it."""
+    """One LISTEN connection in a thread, on the channels of the streams its callers want
+    (`want`); `wait` returns when a NOTIFY arrives (or on timeout). It counts notifications per
+    game and stream, so a client can skip a re-read when nothing it cares about has moved. If the
+    server goes away it reconnects quietly: until it listens again `marks` says nothing, and the
+    callers poll as they would without it."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, poke: Callable[[str], None]):
         self.dsn = "postgresql://" + url.split("://", 1)[1]
+        # The thread sleeps in the server's socket until a notification comes: a quiet member's
+        # listener costs nothing (polling cost about 1 ms of CPU a second, a third of what the
+        # member's own actions cost). New channels and stop() wake it on a channel of its own.
+        self.poke = poke
+        self.wake_channel = f"dojo_wake_{secrets.token_hex(8)}"
         self.event = threading.Event()
         self._stop = threading.Event()
         self.live = False
         self.session = 0
+        self._wanted: dict[str, tuple[str, int]] = {}  # channel -> (game, stream)
+        self.listening: frozenset[str] = frozenset()  # channels LISTENed on this session's connection
         # (game, stream) -> [all, guarded]; int updates under the GIL, read without a lock
         self.counts: dict[tuple[str, int], list[int]] = {}
         self.thread = threading.Thread(target=self._run, name="dojo-listen", daemon=True)
         self.thread.start()
+
+    def want(self, game_id: str, streams: tuple[int, ...]) -> bool:
+        """Listen to these streams of this game from now on; True once it does (the thread
+        LISTENs as soon as it is woken: until then the caller polls)."""
+        names = [channel(game_id, s) for s in streams]
+        added = False
+        for name, s in zip(names, streams):
+            if name not in self._wanted:
+                self._wanted[name] = (game_id, s)
+                added = True
+        listening = self.listening
+        if added and self.live:
+            self._wake()
+        return self.live and all(n in listening for n in names)
+
+    def _wake(self) -> None:
+        try:
+            self.poke(self.wake_channel)
+        except Exception:
+            pass  # the server is away: the thread reconnects and listens to every wanted channel
 
     def _run(self) -> None:
         import psycopg
@@ -771,22 +851,36 @@ class _Listener:
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self.dsn, autocommit=True, connect_timeout=5) as conn:
-                    conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    self.listening = frozenset()
+                    conn.execute(f'LISTEN "{self.wake_channel}"')
                     self.session += 1
                     self.live = True
                     self.event.set()
                     while not self._stop.is_set():
-                        for note in conn.notifies(timeout=0.5, stop_after=1):
+                        new = [n for n in list(self._wanted) if n not in self.listening]
+                        for name in new:
+                            conn.execute(f'LISTEN "{name}"')
+                        if new:
+                            self.listening = self.listening | set(new)
+                            self.event.set()
+                        # Sleep in the socket ourselves: psycopg's own wait wakes every 100 ms.
+                        readable, _, _ = select.select([conn.fileno()], [], [], 5.0)
+                        if not readable:
+                            continue
+                        for note in conn.notifies(timeout=0.0):
+                            if note.channel == self.wake_channel:
+                                continue  # channels to add, or stop: the loop sees to them
                             self._count(note.payload)
                             self.event.set()
             except Exception:
                 self.live = False
+                self.listening = frozenset()
                 self._stop.wait(0.5)
         self.live = False
 
     def _count(self, payload: str) -> None:
         parts = payload.split(" ")
-        if len(parts) != 3:  # a writer from before payloads: count it as news for everyone
+        if len(parts) != 3:  # not ours: count it as news for everyone
             self.session += 1
             return
         try:
@@ -800,11 +894,12 @@ class _Listener:
             c[1] += 1
 
     def marks(self, game_id: str, team: int) -> Marks | None:
-        if not self.live:
+        session = self.session
+        if not self.want(game_id, (GAME_LEVEL, team)):
             return None
         g = self.counts.get((game_id, GAME_LEVEL), [0, 0])
         t = self.counts.get((game_id, team), [0, 0])
-        return Marks(self.session, g[0], t[0], t[1])
+        return Marks(session, g[0], t[0], t[1])
 
     def wait(self, timeout: float) -> None:
         self.event.wait(timeout)
@@ -812,20 +907,28 @@ class _Listener:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.live:
+            self._wake()
 
 
 _APPEND_CALL = (
     "dojo_game_append(CAST(:game AS text), CAST(:stream AS integer), CAST(:kind AS text), CAST(:actor AS text), "
     "CAST(:data AS text), CAST(:wall AS double precision), CAST(:scen AS double precision), "
-    "CAST(:expect AS integer), CAST(:guard AS text[]))"
+    "CAST(:expect AS integer), CAST(:guard AS text[]), CAST(:notify AS boolean))"
 )
 
 
 _TEAM_WRITE_CALL = (
     "dojo_team_write(CAST(:hashed AS text), CAST(:kind AS text), CAST(:actor AS text), CAST(:data AS text), "
     "CAST(:wall AS double precision), CAST(:scen AS double precision), CAST(:expect AS integer), "
-    "CAST(:guard AS text[]), CAST(:after AS bigint))"
+    "CAST(:guard AS text[]), CAST(:after AS bigint), CAST(:notify AS boolean))"
 )
+
+
+def channel(game_id: str, stream: int) -> str:
+    """The NOTIFY channel of one stream of one game (as dojo_game_append names it): an identifier
+    whatever the game id holds."""
+    return f"dojo_{hashlib.md5(game_id.encode()).hexdigest()[:20]}_{stream}"
 
 
 def _append_params(

@@ -16,6 +16,7 @@ format) makes it a miss: it is removed and synthesized again.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -354,6 +355,12 @@ class Cache:
     def synthesize(self, scenario: Scenario, seed: int | None = None, progress: Progress | None = None) -> Telemetry:
         """The incident from the cache, or synthesized and stored for the next process."""
         key = cache_key(scenario, seed)
+        held = _HELD.get((str(self.root), key))
+        if held is not None:  # mapped before this process was forked: shared, not even re-read
+            self.hits += 1
+            if progress is not None:
+                progress("done", 1.0)
+            return dataclasses.replace(held, scenario=scenario)
         folder = self.root / key
         if folder.is_dir():
             try:
@@ -469,6 +476,21 @@ def synthesize_cached(scenario: Scenario, seed: int | None = None, progress: Pro
 
         return synthesize(scenario, seed=seed, progress=progress)
     return default_cache().synthesize(scenario, seed=seed, progress=progress)
+
+
+# Incidents a long-lived process keeps mapped for the processes it forks (the fork server of
+# `dojo serve`, dojo/serve/forkserver.py), by cache folder and key. Empty in every other process.
+_HELD: dict[tuple[str, str], Telemetry] = {}
+
+
+def hold(scenario: Scenario, seed: int | None = None) -> Telemetry:
+    """Map the incident (synthesizing it first if it is not cached) and keep it in this process:
+    every later `synthesize` of it here, and in every process forked from here, gets these very
+    tables and frames, whose pages the forks share with this process."""
+    cache = default_cache()
+    tel = cache.synthesize(scenario, seed=seed)
+    _HELD[(str(cache.root), cache_key(scenario, seed))] = tel
+    return tel
 
 
 def warm(scenario: Scenario, seed: int | None = None) -> bool:

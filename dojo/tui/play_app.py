@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 class PlayApp(App[None]):
     engine: EngineThread  # every Session call, off the UI thread
+    reconnecting = False  # a game day's database is out of reach (the clock bar says so)
 
     def show_debrief(self, session: Session) -> None:
         """The attempt is over: the debrief takes the screen that asked's place."""

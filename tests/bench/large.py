@@ -29,7 +29,12 @@ SERVICES = [
 
 
 def large_scenario(log_sample: float = 0.05) -> Scenario:
-    return Scenario.model_validate(
+    return Scenario.model_validate(large_document(log_sample))
+
+
+def large_document(log_sample: float = 0.05) -> dict:
+    """The scenario as its YAML would say it (what a `dojo play FILE` reads)."""
+    return dict(
         {
             "id": "bench-large",
             "title": "Benchmark: twenty services for two hours",

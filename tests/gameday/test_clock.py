@@ -84,3 +84,33 @@ def test_scheduled_injects_are_released_by_game_time_alone():
     plan = [{"at_s": 600.0, "text": "Support: EU customers report failed checkouts"}, {"at_s": 60.0, "text": "first"}]
     assert due(plan, 59.0) == []
     assert [x["text"] for x in due(plan, 600.0)] == ["first", "Support: EU customers report failed checkouts"]
+
+
+def test_a_teams_clock_says_paused_whenever_it_stands_still():
+    """`paused` (a team's headless status, the clock bar) agrees with the phase: only a running
+    game's clock moves; one that is over is not shown running."""
+    local = [0.0]
+    s = state(limit=60.0)
+    clock = GameClock(s, ServerTime(0.0, monotonic=lambda: local[0]))
+    assert clock.phase() == "waiting" and clock.paused
+    s.apply("started", 0.0, {})
+    assert clock.phase() == "running" and not clock.paused
+    s.apply("paused", 0.0, {})
+    assert clock.phase() == "paused" and clock.paused
+    s.apply("resumed", 0.0, {})
+    local[0] = 61.0  # the time limit ran out
+    assert clock.phase() == "over" and clock.paused
+
+
+def test_over_at_is_when_the_game_ended_by_command_or_limit():
+    s = state(limit=60.0)
+    assert s.over_at(10.0) is None
+    s.apply("started", 100.0, {})
+    s.apply("paused", 110.0, {})
+    s.apply("resumed", 120.0, {})
+    assert s.over_at(150.0) is None
+    assert s.over_at(500.0) == 170.0  # 60 s of game time, 10 s of it paused
+    t = state()
+    t.apply("started", 100.0, {})
+    t.apply("ended", 130.0, {})
+    assert t.over_at(900.0) == 130.0

@@ -2,6 +2,7 @@
 between teams, server time, ordering, append-only, and old attempt data left readable."""
 
 import sqlite3
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -342,3 +343,179 @@ def test_the_store_knows_every_shipped_revision_in_order():
     config.set_main_option("script_location", str(games.MIGRATIONS_DIR))
     chain = [r.revision for r in ScriptDirectory.from_config(config).walk_revisions()][::-1]
     assert chain == games.REVISIONS and games.HEAD == chain[-1]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_store_at_the_previous_head_upgrades_and_keeps_one_append_function(request, tmp_path, backend):
+    """g0007 replaces the append functions (a notify flag, a channel per stream): a store at
+    g0006 with a game in it upgrades in place, members and the facilitator append through the new
+    functions, and no overload of the old ones is left behind to be called by mistake."""
+    code = "canyon agent breeze cider arrow"
+    url = _empty_database(request, tmp_path, backend, "dojo_prev_head")
+    engine = _schema_at(url, "g0006")
+    with engine.begin() as c:
+        _old_rows(c, code)
+    with GameStore(url) as store:
+        stored, news, _ = store.team_write(code, "query", "bob", {}, wall_s=1, scenario_t=1, after=4, notify=False)
+        assert (stored.stream, stored.seq) == (1, 3) and [n.id for n in news] == [stored.id]
+        hinted = store.facilitator_append("g-old", "the-key", "hint", {"index": 0}, stream=1)
+        assert hinted.seq == 4
+    if backend == "postgresql":
+        with engine.connect() as c:
+            found = c.execute(sa.text(
+                "SELECT proname, pronargs FROM pg_proc WHERE proname IN ('dojo_team_write', 'dojo_game_append') "
+                "ORDER BY proname"
+            )).all()  # fmt: skip
+        assert [tuple(r) for r in found] == [("dojo_game_append", 10), ("dojo_team_write", 10)]
+    engine.dispose()
+
+
+def test_opening_a_store_at_head_waits_for_no_schema_lock(pg_server):
+    """A game's members open the store at once: at HEAD nobody queues behind the migration lock
+    (which only a first-time opener or an upgrade needs)."""
+    import threading
+
+    GameStore(pg_server.url).close()  # at HEAD
+    holder = sa.create_engine(resolve_url(pg_server.url))
+    with holder.connect() as c, c.begin():
+        c.execute(sa.text("SELECT pg_advisory_xact_lock(7406551)"))  # an upgrader mid-migration
+        opened = threading.Event()
+
+        def open_store() -> None:
+            GameStore(pg_server.url).close()
+            opened.set()
+
+        threading.Thread(target=open_store, daemon=True).start()
+        assert opened.wait(10)
+    holder.dispose()
+
+
+def test_notifications_reach_only_the_listeners_of_their_stream(pg_server, scenario, telemetry):
+    """A channel per (game, stream): a member listening to the game's stream and its team's hears
+    its teammates and the facilitator, never another team; an append with notify=False wakes no
+    one, and wait() on a team's streams is not woken by another team's events."""
+    from dojo.gameday.game import create_game
+
+    from .pg import wait_until
+
+    sc, source = scenario
+    with GameStore(pg_server.url) as fs, GameStore(pg_server.url) as red:
+        game = create_game(fs, sc, source, ["red", "blue"], speed=10.0, telemetry=telemetry)
+        red_code, blue_code = game.teams[0][1], game.teams[1][1]
+        assert wait_until(lambda: red.marks(game.game_id, 1) is not None, 10)
+        before = red.marks(game.game_id, 1)
+        fs.team_append(blue_code, "hypothesis", "zed", {}, wall_s=1, scenario_t=1)
+        fs.team_write(red_code, "query", "bob", {}, wall_s=1, scenario_t=1, notify=False)
+        fs.team_write(red_code, "hypothesis", "bob", {}, wall_s=1, scenario_t=1, guard=("hypothesis",))
+        assert wait_until(lambda: red.marks(game.game_id, 1).team != before.team, 5)
+        time.sleep(0.3)  # anything else in flight arrives meanwhile
+        after = red.marks(game.game_id, 1)
+        assert (after.team - before.team, after.team_guarded - before.team_guarded, after.game) == (1, 1, before.game)
+        listener = red._listen()
+        assert (game.game_id, 2) not in listener.counts  # blue's channel: never heard
+        cursor = red.latest_id(game.game_id, (0, 1))
+        fs.team_append(blue_code, "query", "zed", {}, wall_s=1, scenario_t=1)
+        t = time.monotonic()
+        assert red.wait(game.game_id, cursor, 0.6, (0, 1)) is False and time.monotonic() - t >= 0.5
+        fs.facilitator_append(game.game_id, game.key, "paused", {})
+        assert red.wait(game.game_id, cursor, 5, (0, 1)) is True
+        assert wait_until(lambda: red.marks(game.game_id, 1).game == before.game + 1, 5)
+
+
+def test_on_postgresql_teams_append_without_waiting_for_each_other(pg_server, scenario, telemetry):
+    """An append to one team that has not committed yet (its server process descheduled, say)
+    holds up its own team and the facilitator's read of every stream, never another team: the
+    facilitator's read waits for it, so the event cannot commit below a cursor already passed."""
+    import threading
+
+    from dojo.gameday.game import create_game
+
+    sc, source = scenario
+    with GameStore(pg_server.url) as store:
+        game = create_game(store, sc, source, ["red", "blue"], speed=10.0, telemetry=telemetry)
+        stalled = sa.create_engine(resolve_url(pg_server.url))
+        with stalled.connect() as c:
+            tx = c.begin()
+            c.execute(sa.text(
+                "SELECT * FROM dojo_game_append(:g, 2, 'query', 'zed', '{}', 1, 1, NULL, NULL, false)"
+            ), {"g": game.game_id})  # fmt: skip
+            appended: list = []
+            red_code = game.teams[0][1]
+            writer = threading.Thread(
+                target=lambda: appended.append(store.team_append(red_code, "query", "ann", {}, wall_s=1, scenario_t=1))
+            )
+            writer.start()
+            writer.join(3)
+            done = bool(appended)  # asserted after the commit, so that a failure cannot hang
+            got: list = []
+            reader = threading.Thread(target=lambda: got.append(store.facilitator_view(game.game_id, game.key)))
+            reader.start()
+            time.sleep(0.5)
+            assert not got  # waiting for blue's append to commit
+            tx.commit()
+            reader.join(10)
+            writer.join(10)
+        stalled.dispose()
+        assert done, "red's append waited for blue's"
+        red = appended[0]
+        evs = got[0][2]
+        assert [(e.stream, e.kind) for e in evs if e.kind == "query"] == [(2, "query"), (1, "query")]
+        assert red.id in [e.id for e in evs]
+
+
+def test_a_team_reader_never_skips_its_streams_under_concurrent_writers(store, game):
+    """A team polls 'its stream and the game's after id N' while its members, another team and
+    the facilitator all append at once: it must see every event of its two streams."""
+    import threading
+
+    red, blue = game.teams[0][1], game.teams[1][1]
+    written: list[int] = []
+    lock = threading.Lock()
+
+    def member(code: str, i: int) -> None:
+        for _ in range(12):
+            e = store.team_append(code, "query", f"m{i}", {}, wall_s=1, scenario_t=1)
+            if code == red:
+                with lock:
+                    written.append(e.id)
+
+    def facilitator() -> None:
+        for _ in range(12):
+            e = store.facilitator_append(game.game_id, game.key, "inject", {"text": "x"})
+            with lock:
+                written.append(e.id)
+
+    threads = [threading.Thread(target=member, args=(c, i)) for i, c in enumerate([red, red, blue, blue])]
+    threads.append(threading.Thread(target=facilitator))
+    seen: set[int] = set()
+    cursor = store.team_view(red)[2][-1].id
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):
+        evs = store.team_view(red, cursor)[2]
+        seen |= {e.id for e in evs}
+        cursor = max([cursor, *(e.id for e in evs)])
+    for t in threads:
+        t.join()
+    seen |= {e.id for e in store.team_view(red, cursor)[2]}
+    assert set(written) <= seen
+
+
+def test_the_listener_sleeps_until_woken_and_takes_new_channels_at_once(pg_server, scenario, telemetry):
+    """The listener blocks in the server's socket (no polling); a new stream to listen to wakes it
+    at once, and so does closing the store."""
+    from dojo.gameday.game import create_game
+
+    from .pg import wait_until
+
+    sc, source = scenario
+    store = GameStore(pg_server.url)
+    game = create_game(store, sc, source, ["red", "blue"], speed=10.0, telemetry=telemetry)
+    assert wait_until(lambda: store.marks(game.game_id, 1) is not None, 10)
+    t = time.monotonic()
+    assert wait_until(lambda: store.marks(game.game_id, 2) is not None, 10)
+    assert time.monotonic() - t < 1.0  # woken, not at its next 5 s timeout
+    thread = store._listen().thread
+    store.close()
+    thread.join(2.0)
+    assert not thread.is_alive()

@@ -191,7 +191,7 @@ def test_postgresql_restart_mid_game_loses_nothing(pg_server, scenario, telemetr
     s.add_hypothesis("before the restart")
     pg_server.stop()
     try:
-        with pytest.raises(Unavailable, match="reconnecting"):
+        with pytest.raises(Unavailable, match="unavailable"):
             s.add_hypothesis("while it is down")
     finally:
         pg_server.start()
@@ -395,3 +395,42 @@ def test_after_pause_and_resume_under_load_game_time_excludes_exactly_the_paused
             exact = start_t + (e.server_t - began - span) * speed
             assert frozen - 1e-3 <= e.scenario_t <= exact + 0.3 * speed
     assert written_while_paused, "members kept querying while paused"
+
+
+def test_on_postgresql_a_teammates_query_wakes_no_one_but_a_hypothesis_does(pg_server, scenario, telemetry):
+    """Queries are most of a game's events and no member shows a teammate's: they are appended
+    without a notification, so the others' clients stay asleep; journal events still wake them."""
+    from dojo.gameday.game import create_game
+
+    sc, source = scenario
+    with GameStore(pg_server.url) as fs, GameStore(pg_server.url) as astore, GameStore(pg_server.url) as bstore:
+        game = create_game(fs, sc, source, ["red"], speed=10.0, telemetry=telemetry)
+        Facilitator(fs, game.game_id, game.key).start()
+        ann, bob = join(astore, game, "ann", telemetry=telemetry), join(bstore, game, "bob", telemetry=telemetry)
+        assert wait_until(lambda: astore.marks(game.game_id, 1) is not None, 10)
+        time.sleep(0.5)  # the joins' notifications arrive
+        before = astore.marks(game.game_id, 1)
+        for _ in range(3):
+            bob.logs(service="checkout", limit=1)
+        time.sleep(0.5)
+        assert astore.marks(game.game_id, 1) == before
+        bob.add_hypothesis("pool exhausted", "checkout")
+        assert wait_until(lambda: astore.marks(game.game_id, 1).team == before.team + 1, 5)
+        ann.sync_if_news()
+        assert list(ann.journal.hypotheses) == ["H1"]
+
+
+def test_a_correct_diagnosis_and_its_card_need_no_second_read(store, game, started, telemetry):
+    """The card a correct diagnosis returns is folded from what its own (guarded) append brought
+    back: no extra read. PostgreSQL: one statement; SQLite (no notifications: a journal action reads
+    first) the read, the write and its read of the news."""
+    ann = join(store, game, "ann", telemetry=telemetry)
+    if store.dialect == "postgresql":
+        assert wait_until(lambda: store.marks(game.game_id, 1) is not None, 10)
+        time.sleep(0.5)  # the join's own notifications arrive
+    ann.sync()
+    seen = _count_statements(store)
+    result = ann.diagnose("checkout", "retry_storm", "retries multiplied the load")
+    assert result.correct and result.card["solved"]
+    assert len(seen) == (1 if store.dialect == "postgresql" else 3), seen
+    assert ann.score().to_dict() == result.card  # the explicit card (a fresh read) agrees

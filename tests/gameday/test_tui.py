@@ -96,3 +96,25 @@ def test_team_ui_waits_in_the_lobby_then_opens_the_workspace_with_shared_journal
     asyncio.run(drive())
     assert wait_until(lambda: "ann" not in fac.status()["teams"][0]["online"], timeout=2)
     store.close()
+
+
+def test_console_columns_widen_when_a_teams_status_grows(tmp_path, scenario, telemetry):
+    """'getting ready' becomes 'exploring the signals' at the start: the column widens with it
+    instead of cutting the words (seen in a played game)."""
+    url = f"sqlite:///{tmp_path / 'g.sqlite3'}"
+    from dojo.gameday.game import create_game
+
+    with GameStore(url) as store:
+        g = create_game(store, scenario[0], scenario[1], ["red"], telemetry=telemetry)
+
+    async def drive():
+        app = ConsoleApp(lambda: GameStore(url), g.game_id, g.key)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await pilot.pause(0.6)
+            await pilot.press("s")
+            await pilot.pause(0.5)
+            table = app.screen.query_one("#console-teams")
+            assert table.get_row_at(0)[8].plain == "exploring the signals"
+            assert table.columns["Status"].content_width >= len("exploring the signals")
+
+    asyncio.run(drive())

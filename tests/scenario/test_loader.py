@@ -227,6 +227,13 @@ def test_keys_from_the_file_cannot_break_the_line(shop_text):
     assert lines == ["x.yaml:8: 'se\\ned': unknown key; did you mean 'seed'?"]
 
 
+def test_a_key_ending_in_a_line_break_is_quoted_too(shop_text):
+    """A final newline once passed as a plain key ("$" matches before it) and split the line."""
+    lines = errors_of(edit(shop_text, "seed: 11", '"0\\n": 11'))
+    assert lines == ["x.yaml:8: '0\\n': unknown key; allowed keys: " + lines[0].split("allowed keys: ")[1]]
+    assert "\n" not in lines[0]
+
+
 def test_non_scalar_key(shop_text):
     lines = errors_of(edit(shop_text, "seed: 11", "? [a, b]\n: 11"))
     assert lines == ["x.yaml:8: a key must be a plain name, not a list or mapping"]

@@ -96,13 +96,26 @@ class ServeProcess:
                 time.sleep(0.1)
         raise AssertionError("dojo serve did not listen")
 
-    def children(self) -> list:
+    def descendants(self) -> list:
         import psutil
 
         try:
             return psutil.Process(self.proc.pid).children(recursive=True)
         except psutil.NoSuchProcess:
             return []
+
+    def children(self) -> list:
+        """Every process serving a tab: a launcher and the dojo forked for it, or a plain dojo."""
+        server = {p.pid for p in self.fork_server()}
+        return [p for p in self.descendants() if p.pid not in server]
+
+    def dojos(self) -> list:
+        """One process per open tab: the dojo itself (forked, or plain), not its launcher."""
+        return [p for p in self.children() if LAUNCHER not in _cmdline(p)]
+
+    def fork_server(self) -> list:
+        """The fork server itself (the dojos forked from it share its command line)."""
+        return [p for p in self.descendants() if FORK_SERVER in _cmdline(p) and p.ppid() == self.proc.pid]
 
     def interrupt(self, timeout: float = 30.0) -> tuple[int, str, str]:
         """Ctrl-C, as at the server's terminal (SIGINT to the server), then its exit."""
@@ -113,18 +126,34 @@ class ServeProcess:
     def close(self) -> None:
         import psutil
 
-        children = self.children()  # before the server goes: then they are no longer its children
+        children = self.descendants()  # before the server goes: then they are no longer its children
+        fork_server = self.fork_server()
         if self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
             self.proc.wait(timeout=10)
+        # The fork server hears its parent die (SIGTERM) and removes its socket's folder: let it.
+        psutil.wait_procs(fork_server, timeout=5)
         for child in children:
             try:
                 child.kill()
             except psutil.NoSuchProcess:
                 pass
+
+
+FORK_SERVER = "dojo.serve.forkserver"
+LAUNCHER = "serve/launch.py"
+
+
+def _cmdline(process) -> str:
+    import psutil
+
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:
+        return ""
 
 
 def screen_text(page) -> str:

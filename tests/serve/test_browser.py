@@ -1,6 +1,7 @@
 """`dojo serve` in a real browser: headless Chromium opens the page, waits for the dojo to draw,
 types keys and reads the terminal's text back from the page (tests/serve/browser.py)."""
 
+import os
 import re
 import time
 
@@ -65,13 +66,14 @@ def test_a_full_server_answers_with_a_page_and_a_closed_tab_frees_its_place(brow
     server = serve("--max-sessions", "1")
     first = open_dojo(browser, server.url)
     wait_for_text(first, "scenario library")
-    [child] = server.children()
+    [_dojo] = server.dojos()
+    tab = server.children()  # the dojo and, forked, its launcher
     second = browser.new_page()
     response = second.goto(server.url)
     assert response.status == 503
     assert "The dojo is full" in second.inner_text("#dojo-full") and "--max-sessions" in second.content()
     first.close()  # closing the tab ends its dojo
-    assert gone([child])
+    assert gone(tab)
     third = open_dojo(browser, server.url)
     wait_for_text(third, "scenario library")
 
@@ -82,12 +84,12 @@ def test_ctrl_c_ends_every_tab_and_leaves_the_attempt_resumable(browser, serve):
     to_workspace(page)
     idle = open_dojo(browser, server.url)
     wait_for_text(idle, "scenario library")
-    children = server.children()
-    assert len(children) == 2
+    assert len(server.dojos()) == 2
+    children = server.descendants()
     code, out, err = server.interrupt()
     assert code == 0, err
     assert "Traceback" not in out + err
-    assert gone(children, timeout=1)
+    assert gone(children, timeout=1)  # the tabs, and the fork server
     from dojo.engine.attempt import Attempt
     from dojo.store import Store
     from dojo.store.paths import FILE_NAME
@@ -127,7 +129,7 @@ def test_tabs_opened_and_closed_in_a_hurry_leave_no_process(browser, serve):
     for round_ in range(3):
         pages = [open_dojo(browser, server.url) for _ in range(3)]
         wait_for_text(pages[0], "scenario library")
-        seen.update(p.pid for p in server.children())
+        seen.update(p.pid for p in server.children())  # launchers and the dojos forked for them
         for i, page in enumerate(pages):
             if i == round_:
                 page.goto("about:blank")  # navigating away closes the websocket like closing the tab
@@ -146,8 +148,13 @@ def test_a_killed_server_takes_its_tabs_with_it(browser, serve):
     server = serve()
     page = open_dojo(browser, server.url)
     wait_for_text(page, "scenario library")
-    children = server.children()
-    assert children
+    children = server.descendants()
+    [fork_server] = server.fork_server()
+    folder = next(a for a in fork_server.cmdline() if a.endswith("fork.sock")).rsplit("/", 1)[0]
+    assert server.dojos() and os.path.isdir(folder)
     server.proc.kill()  # SIGKILL: no chance to end its tabs itself
     server.proc.wait(10)
-    assert gone(children, timeout=20)  # the kernel tells each tab's dojo (parent-death signal)
+    # The kernel tells each launcher and the fork server (parent-death signal); a forked dojo
+    # sees its launcher's end of the socket close.
+    assert gone(children, timeout=20)
+    assert not os.path.exists(folder)  # the fork server took its socket's folder with it

@@ -119,3 +119,10 @@ def test_a_second_socket_past_the_cap_is_told_the_dojo_is_full(serve):
         said, closed = pool.submit(lambda: asyncio.run(talk())).result()
     assert said.type == aiohttp.WSMsgType.BINARY and b"The dojo is full" in said.data
     assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+
+
+def test_the_fork_server_starts_with_serve_unless_told_not_to(serve):
+    forked = serve()
+    assert len(forked.fork_server()) == 1
+    plain = serve("--no-fork")
+    assert plain.fork_server() == [] and plain.descendants() == []

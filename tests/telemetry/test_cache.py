@@ -264,6 +264,26 @@ def test_cache_off_synthesizes_every_time(tmp_path, monkeypatch, counted):
     assert len(counted) == 2 and list(tmp_path.iterdir()) == []
 
 
+def test_a_held_incident_is_served_in_process_without_reading_it_again(tmp_path, monkeypatch, counted):
+    """What the fork server of `dojo serve` holds, its forks get as the very same tables and
+    frames (their pages shared), under the caller's own scenario object; another seed or cache
+    folder is not served from it."""
+    monkeypatch.setattr(cache_mod, "_HELD", {})
+    monkeypatch.setenv("DOJO_CACHE_DIR", str(tmp_path / "a"))
+    held = cache_mod.hold(tiny())
+    assert len(counted) == 1
+    real_read = cache_mod.read_entry
+    reads = []
+    monkeypatch.setattr(cache_mod, "read_entry", lambda *a: reads.append(a) or real_read(*a))
+    mine = tiny()
+    got = cache_mod.synthesize_cached(mine)
+    assert got.logs is held.logs and got.metrics is held.metrics and got.scenario is mine
+    assert reads == [] and len(counted) == 1
+    assert cache_mod.synthesize_cached(tiny(), seed=6).logs is not held.logs
+    assert Cache(tmp_path / "b").synthesize(tiny()).logs is not held.logs
+    assert len(counted) == 3
+
+
 def test_sizes_parse_and_a_bad_one_is_explained():
     assert parse_size("2G") == 2 * 1024**3
     assert parse_size("500M") == 500 * 1024**2

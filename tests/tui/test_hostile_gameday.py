@@ -12,7 +12,9 @@ EVIL = "\x1b]0;PWNED\x07 [/b][link=https://evil.example]x[/link]\u202e"
 def test_console_header_and_lobby_show_hostile_names_as_written():
     st = {"game": "g1", "title": f"Checkout {EVIL}", "phase": "running", "running_s": 60.0, "speed": 1.0}
     lobby = {"team": f"red {EVIL}", "member": "ann", "online": [f"bob {EVIL}"], "phase": "running"}
-    for markup in (header_text(st), lobby_text(lobby)):
+    away = {**lobby, "online": [], "away": [f"bob {EVIL}"]}
+    down = {**st, "connection": "reconnecting"}
+    for markup in (header_text(st), lobby_text(lobby), lobby_text(away, reconnecting=True), header_text(down)):
         shown = Content.from_markup(markup)  # as the Static shows it: an unbalanced [/b] would raise
         assert r"\e]0;PWNED\a [/b][link=https://evil.example]x[/link]\u202e" in shown.plain
         assert "\x1b" not in shown.plain and "\u202e" not in shown.plain

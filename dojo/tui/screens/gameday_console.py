@@ -7,7 +7,7 @@ UI thread; the view refreshes every second (a poll of new events since the last 
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -20,6 +20,9 @@ from ..engine_thread import EngineThread
 from ..plain import cell, plain_block, safe, visible
 from .base import app_of
 
+if TYPE_CHECKING:
+    from dojo.gameday.game import Facilitator
+
 REFRESH_S = 1.0
 EXTEND_S = 300.0
 
@@ -31,13 +34,18 @@ def clock(seconds: float | None) -> str:
 
 
 def header_text(st: dict) -> str:
+    """The game's line: its state as the store has it, the clock, and (while the database is out
+    of reach) that the clock is carried on from the last server time until it reconnects."""
     left = "" if st.get("left_s") is None else f"   left {clock(st['left_s'])}"
     rank = "on" if st.get("ranking") else "off"
-    return (
+    line = (
         f"[b]{safe(st['game'])}[/b]  {safe(st['title'])}   [b]{safe(st['phase'].upper())}[/b]   "
         f"game time {clock(st['running_s'])}"
         f"{left}   speed {st['speed']:g}x   ranking {rank}"
     )
+    if st.get("connection") == "reconnecting":
+        line += "\n[b $error]database unreachable: reconnecting...[/] clock carried on from the last server time"
+    return line
 
 
 def team_rows(st: dict) -> list[tuple]:
@@ -45,8 +53,11 @@ def team_rows(st: dict) -> list[tuple]:
     rows = []
     for t in st["teams"]:
         outcome = f"solved {clock(t['ttcd_s'])}" if t["solved"] else t["progress"]
+        away = set(t.get("away", []))
+        online = f"{len(t['online'])}/{len(t['members'])}" + (f" ({len(away)} away)" if away else "")
+        members = ", ".join(m + (" (away)" if m in away else "") for m in t["members"])
         rows.append(
-            (t["team"], f"{len(t['online'])}/{len(t['members'])}", ", ".join(t["members"])[:30], t["queries"],
+            (t["team"], online, members[:30], t["queries"],
              t["hypotheses"], t["pins"], t["hints"], t["wrong_diagnoses"], outcome, t["points"])
         )  # fmt: skip
     return rows
@@ -113,9 +124,11 @@ class ConsoleScreen(Screen):
         self.call_after_refresh(self.refresh_status)
 
     async def refresh_status(self) -> None:
-        st = await self.console.run_game(lambda f: f.status(), quiet=True)
+        st = await self.console.live_status()
         if st is not None:
             self.show(st)
+        elif self.console.facilitator is None:
+            self.query_one("#console-header", Static).update(plain_block(self.console.sub_title or "connecting..."))
 
     def show(self, st: dict) -> None:
         self.status = st
@@ -129,7 +142,7 @@ class ConsoleScreen(Screen):
         else:
             for row in rows:
                 for col, value in zip(COLUMNS, row, strict=True):
-                    table.update_cell(row[0], col, cell(value))
+                    table.update_cell(row[0], col, cell(value), update_width=True)
         injects = st.get("injects", [])[-3:]
         self.query_one("#console-injects", Static).update(
             plain_block(
@@ -200,29 +213,70 @@ class ConsoleApp(App[None]):
         super().__init__()
         self.open_store, self.game_id, self.key = open_store, game_id, key
         self.engine = EngineThread()
-        self.facilitator = None
+        self.facilitator: Facilitator | None = None
+        self.connection = "connecting"  # live | reconnecting, as the last status said
 
     async def on_mount(self) -> None:
+        self.push_screen(ConsoleScreen())
+
+    async def _connect(self) -> bool:
+        """Open the store and read the game (the key was checked on the command line, but the
+        database may be down by now: then the screens keep saying so and try again)."""
         from dojo.gameday.game import Facilitator
+        from dojo.store import StoreError
+        from dojo.store.games import Unavailable
 
         def connect():
-            return Facilitator(self.open_store(), self.game_id, self.key)
+            store = self.open_store()
+            try:
+                return Facilitator(store, self.game_id, self.key)
+            except BaseException:
+                store.close()
+                raise
 
-        self.facilitator = await self.run_game(lambda _: connect(), quiet=False)
-        self.push_screen(ConsoleScreen())
+        try:
+            self.facilitator = await self.engine.call(connect)
+        except Unavailable:
+            self.sub_title = "database unreachable: connecting..."
+            return False
+        except StoreError as exc:
+            self.exit(return_code=1, message=visible(str(exc)))
+            return False
+        self.sub_title = ""
+        return True
+
+    async def live_status(self) -> dict | None:
+        """The game as the store has it, or, while the database is out of reach, the last state
+        read with the clock carried on (Facilitator.live_status); tells the facilitator when the
+        connection is lost and when it is back."""
+        if self.facilitator is None and not await self._connect():
+            return None
+        st = await self.run_game(lambda f: f.live_status(), quiet=True)
+        if st is None:
+            return None
+        was, self.connection = self.connection, st.get("connection", "live")
+        if was != self.connection and self.connection == "reconnecting":
+            self.notify(
+                "database unreachable: reconnecting; commands are refused until it is back", severity="error", timeout=6
+            )
+        elif was == "reconnecting" and self.connection == "live":
+            self.notify("reconnected: the clock is the server's again", timeout=4)
+        return st
 
     async def run_game(self, fn: Callable, quiet: bool = False):
         """fn(facilitator) on the worker thread; a refusal is a notification, not a crash."""
         from dojo.engine.errors import EngineError
         from dojo.store import StoreError
 
+        if self.facilitator is None:
+            if not quiet:
+                self.notify("not connected to the database yet; try again", severity="error", timeout=6)
+            return None
         try:
             return await self.engine.call(fn, self.facilitator)
         except (EngineError, StoreError) as exc:
             if not quiet:
                 self.notify(visible(str(exc)), severity="error", timeout=6, markup=False)
-            elif "reconnecting" in str(exc) or "unavailable" in str(exc):
-                self.sub_title = "database unavailable: reconnecting..."
         return None
 
     def action_help(self) -> None:
@@ -238,4 +292,7 @@ class ConsoleApp(App[None]):
 
 
 def run_console(open_store: Callable, game_id: str, key: str) -> None:
-    ConsoleApp(open_store, game_id, key).run()
+    app = ConsoleApp(open_store, game_id, key)
+    app.run()
+    if app.return_code:
+        raise SystemExit(app.return_code)

@@ -57,10 +57,11 @@ class ProjectorScreen(Screen):
         self.call_after_refresh(self.refresh_view)
 
     async def refresh_view(self) -> None:
-        st = await self.console.run_game(lambda f: f.status(), quiet=True)
+        st = await self.console.live_status()
         if st is None:
             return
         shown = st["left_s"] if st.get("left_s") is not None else st["running_s"]
-        self.query_one("#projector-title", Static).update(f"[b]{safe(st['title'])}[/b]   {safe(st['phase'])}")
+        link = "   (reconnecting...)" if st.get("connection") == "reconnecting" else ""
+        self.query_one("#projector-title", Static).update(f"[b]{safe(st['title'])}[/b]   {safe(st['phase'])}{link}")
         self.query_one(Digits).update(clock(shown))
         self.query_one("#projector-lines", Static).update(plain_block("\n\n".join(projector_lines(st))))

@@ -22,14 +22,27 @@ from .base import app_of
 SYNC_S = 1.0
 
 
-def lobby_text(game: dict) -> str:
+def lobby_text(game: dict, reconnecting: bool = False) -> str:
     online = ", ".join(game["online"]) or "nobody yet"
+    away = ", ".join(game.get("away", []))
     phase = {"waiting": "waiting for the facilitator to start", "paused": "paused by the facilitator"}.get(
         game["phase"], game["phase"]
     )
     # Names come from the facilitator and the teams: escaped inside our own markup.
     team, member = safe(game["team"]), safe(game["member"])
-    return f"[b]Team {team}[/b]\n\nYou: {member}\nOnline: {safe(online)}\n\nGame: {safe(phase)}"
+    text = f"[b]Team {team}[/b]\n\nYou: {member}\nOnline: {safe(online)}"
+    if away:
+        text += f"\nAway: {safe(away)}"
+    text += f"\n\nGame: {safe(phase)}"
+    if reconnecting:
+        text += "\n\n[b $error]database unreachable: reconnecting...[/]"
+    return text
+
+
+def subtitle(game: dict, reconnecting: bool = False) -> str:
+    """The app's second line: the team, who is here and the game's state as its events say."""
+    line = f"team {game['team']} · {len(game['online'])} online · {game['phase']}"
+    return line + (" · reconnecting…" if reconnecting else "")
 
 
 class LobbyScreen(Screen):
@@ -60,6 +73,8 @@ class LobbyScreen(Screen):
         app = self.team_app
         game = await app.call_quietly(self.session.game)
         if game is None:
+            if app.reconnecting and app.last_game is not None:
+                self.query_one("#lobby-side", Static).update(lobby_text(app.last_game, reconnecting=True))
             return
         self.query_one("#lobby-side", Static).update(lobby_text(game))
         if game["phase"] in ("running", "paused", "over"):
@@ -83,6 +98,8 @@ class TeamApp(PlayApp):
         self.started = False
         self.debriefed = False
         self._seen = (0, 0, 0, "")  # cursor, injects, hints, phase
+        self.reconnecting = False
+        self.last_game: dict | None = None  # the game as last read, shown while reconnecting
 
     async def on_mount(self) -> None:
         from dojo.gameday.team import TeamSession
@@ -93,19 +110,46 @@ class TeamApp(PlayApp):
             session = TeamSession.join(GameStore(self.db), self.code, self.member)
             return session, Feeds.of(session)
 
-        self.session, self.feeds = await self.engine.call(join)
-        self.push_screen(LobbyScreen(self.session, self.feeds))
-        self.set_interval(SYNC_S, self.sync)
-
-    async def call_quietly(self, fn, *args):
         from dojo.engine.errors import EngineError
         from dojo.store import StoreError
 
         try:
-            return await self.engine.call(fn, *args)
+            self.session, self.feeds = await self.engine.call(join)
+        except (EngineError, StoreError) as exc:
+            # The code was checked on the command line; the database may have gone since (or the
+            # scenario no longer loads here): one line, as there, not a traceback.
+            self.exit(return_code=1, message=visible(str(exc)))
+            return
+        self.push_screen(LobbyScreen(self.session, self.feeds))
+        self.set_interval(SYNC_S, self.sync)
+
+    async def call_quietly(self, fn, *args):
+        """A poll on the engine thread. While the database is out of reach the member is told
+        they are reconnecting (here and in the clock bar, whose clock runs on from the last server
+        time); the first poll that gets through says they are back and resyncs the clock."""
+        from dojo.engine.errors import EngineError
+        from dojo.store import StoreError
+        from dojo.store.games import Unavailable
+
+        try:
+            got = await self.engine.call(fn, *args)
+        except Unavailable:
+            if not self.reconnecting:
+                self.reconnecting = True
+                self.notify("database unreachable: reconnecting; actions are refused until it is back",
+                            severity="error", timeout=6)  # fmt: skip
+            if self.last_game is not None:
+                self.sub_title = subtitle(self.last_game, reconnecting=True)
+            return None
         except (EngineError, StoreError) as exc:
             self.sub_title = str(exc)[:80]
             return None
+        if self.reconnecting:
+            self.reconnecting = False
+            self.notify("reconnected: the journal and clock are up to date", timeout=4)
+        if isinstance(got, dict) and "phase" in got:
+            self.last_game = got
+        return got
 
     def begin(self) -> None:
         """The game has started: open the workspace, once."""
@@ -128,7 +172,7 @@ class TeamApp(PlayApp):
         game = await self.call_quietly(self.session.game)
         if game is None:
             return
-        self.sub_title = f"team {game['team']} · {len(game['online'])} online · {game['phase']}"
+        self.sub_title = subtitle(game)
         cursor, injects, hints, phase = self._seen
         for i in game["injects"][injects:]:
             self.notify(visible(i["text"]), title="Inject", timeout=15, markup=False)
@@ -173,4 +217,7 @@ class TeamApp(PlayApp):
 
 
 def run_team(db: str | None, code: str, member: str) -> None:
-    TeamApp(db, code, member).run()
+    app = TeamApp(db, code, member)
+    app.run()
+    if app.return_code:
+        raise SystemExit(app.return_code)
