@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from contextlib import contextmanager
+from types import FrameType
 from typing import Any, Iterator
 
 import numpy as np
@@ -65,7 +66,7 @@ class Draws:
         return self._stream(self._key(3), None)
 
     def _key(self, depth: int = 2) -> bytes:
-        f = sys._getframe(depth)  # the frame that called a method of ours
+        f: FrameType | None = sys._getframe(depth)  # the frame that called a method of ours
         site = []
         for _ in range(2):
             if f is None:

@@ -685,8 +685,8 @@ class LogBuilder:
             if answer == "500" and kind == "db" and source != "base":
                 answer = f"500:{source}"  # its callers' driver relays the error it raised
             tpls = self._templates(source, "self", "base", i)
-            for peer, when in self._worst_callee(i, tpls):
-                consts = self.consts(i, peer=peer, **self._params(source, i))
+            for named, when in self._worst_callee(i, tpls):
+                consts = self.consts(i, peer=named, **self._params(source, i))
                 out.append(Cause(np.broadcast_to(rate, (st.T,)) * when, tpls, consts, answer))
         out.append(Cause(st.overload[i], self._generic(i, "overload"), self.consts(i), "503"))
         for c in st.calls[i]:
@@ -1012,7 +1012,11 @@ class LogBuilder:
 
     def build(self) -> dict[str, object]:
         rng = self.rng
-        ts, svcs, levels, msgs, hosts = [], [], [], [], []
+        ts: list[np.ndarray] = []
+        svcs: list[np.ndarray] = []
+        levels: list[np.ndarray] = []
+        msgs: list[pa.Array] = []
+        hosts: list[np.ndarray] = []
         host_offsets = np.cumsum([0] + [len(h) for h in self.hosts])
         for g in self.groups:
             with rng.scope("group", g.key):
@@ -1208,7 +1212,7 @@ class LogBuilder:
             return [self._render(g, bucket, n)]
         # Slices laid out block by block, so a block's lines are sliced (and drawn) the same
         # whether the render began before it or at it.
-        out = []
+        out: list[pa.Array] = []
         blocks = bucket // self.rng.block
         edges = [0, *(np.flatnonzero(np.diff(blocks)) + 1).tolist(), n]
         for a, b in zip(edges[:-1], edges[1:], strict=True):

@@ -10,11 +10,12 @@ import re
 
 import numpy as np
 
+from .draws import Draws
 from .routes import service_api, span_name, table_name
 from .state import State
 
 
-def op_draws(st: State, nodes: list[tuple[int, int]], bucket: np.ndarray, rng) -> dict[int, np.ndarray]:
+def op_draws(st: State, nodes: list[tuple[int, int]], bucket: np.ndarray, rng: Draws) -> dict[int, np.ndarray]:
     """Per node of the unrolled call tree whose service declares operations: the operation (an
     index into `st.ops[s]`) each trace (begun in `bucket`) takes there."""
     out: dict[int, np.ndarray] = {}
@@ -34,7 +35,7 @@ def op_call_weight(st: State, s: int, c: int, op: np.ndarray, bucket: np.ndarray
 
 
 def op_own(
-    st: State, s: int, op: np.ndarray, bucket: np.ndarray, own: np.ndarray, rng: np.random.Generator
+    st: State, s: int, op: np.ndarray, bucket: np.ndarray, own: np.ndarray, rng: Draws
 ) -> tuple[np.ndarray, np.ndarray]:
     """Own work and own failure per trace for the operation taken: its latency relative to the
     service's mix, its own failure rate (a fault aimed at it in full, none aimed at the others)."""
