@@ -210,6 +210,7 @@ _PREBUILT: dict[int, Signals] = {}
 def prebuild(tel: Telemetry) -> Signals:
     """Index `tel` now and keep the result for `signals_of` (and so for this process's forks)."""
     signals = Signals(tel)
+    signals.traces  # noqa: B018 - what a lone session builds on its first trace query, built once here for every fork
     _PREBUILT[id(tel.logs)] = signals
     return signals
 
@@ -256,11 +257,19 @@ class Signals:
         sp["end"] = sp["t"] + sp["duration_ms"] / 1000.0
         self.spans = sp
         self._span_rows: dict[tuple[str, str], int] | None = None
-        self.traces = _trace_table(sp)
+        self._traces: pd.DataFrame | None = None  # the trace table, built by the first trace query
         self._matches: dict[tuple[object, ...], pd.DataFrame] = {}
 
         self.events = tel.events.reset_index(drop=True)
         self._triggers = self._timeline_refs()
+
+    @property
+    def traces(self) -> pd.DataFrame:
+        """One row per trace (`_trace_table`). Built on first use, not when the incident opens:
+        a large incident's takes tens of milliseconds that the first screen does not need."""
+        if self._traces is None:
+            self._traces = _trace_table(self.spans)
+        return self._traces
 
     # -- logs --------------------------------------------------------------------------------
 

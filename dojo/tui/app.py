@@ -25,6 +25,7 @@ from textual.binding import Binding
 from . import WIDGETS_CSS
 from .commands import BindingCommands
 from .engine_thread import EngineThread
+from .heap import end_hold, hold_during_load
 from .play_app import PlayApp
 from .prepare import PlaySettings
 
@@ -36,6 +37,9 @@ if TYPE_CHECKING:  # pragma: no cover - imported on the engine thread when neede
     from .screens.library import LibraryScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
+# The garbage collector is held while an attempt opens (heap.py); whatever screen the learner ends
+# up on, it is back on this long after the app has mounted.
+HOLD_GC_S = 3.0
 # What opening a scenario will need, in the order it needs it. Not the synthesizer (faker, the
 # voices, the fault physics): an incident opened before comes from the cache, and the engine
 # thread runs this warm-up before the briefing's open, so it would only delay that open.
@@ -98,6 +102,8 @@ class DojoApp(PlayApp):
         self.left_open: tuple[str, int] | None = None  # an attempt quit unfinished: (scenario id, attempt)
 
     async def on_mount(self) -> None:
+        hold_during_load()  # until the workspace has painted, or HOLD_GC_S (heap.py)
+        self.set_timer(HOLD_GC_S, end_hold)
         if self.play_ref is None:
             self.push_screen(_library()(self.scenarios))
             return
@@ -143,6 +149,7 @@ class DojoApp(PlayApp):
             self.left_open = None if over else (session.scenario.id, session.attempt_id)
 
     async def on_unmount(self) -> None:
+        end_hold(settle=False)
         await self.close_session()
         if self._store is not None:
             await self.engine.call(self._store.close)

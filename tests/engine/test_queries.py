@@ -449,6 +449,16 @@ def test_match_spans_marks_every_match_in_linear_time():
     assert match_spans([], "x") == []
 
 
+def test_the_trace_table_is_built_by_the_first_trace_query_not_on_open(telemetry):
+    from dojo.engine.queries import Signals, _trace_table
+
+    fresh = Signals(telemetry)
+    assert fresh._traces is None  # opening the incident did not pay for it
+    page = fresh.traces_query(TraceQuery(limit=5), 600.0)
+    assert fresh._traces is not None and page.count > 0
+    pd.testing.assert_frame_equal(fresh.traces, _trace_table(fresh.spans))
+
+
 def test_prebuilt_signals_serve_only_the_very_incident_they_index(telemetry, monkeypatch):
     """The fork server of `dojo serve` indexes its warm incident once; its forks' sessions use
     that index. An incident with any other table (a learner's action, another seed) is indexed
@@ -460,6 +470,7 @@ def test_prebuilt_signals_serve_only_the_very_incident_they_index(telemetry, mon
     monkeypatch.setattr(queries, "_PREBUILT", {})
     assert queries.signals_of(telemetry) is not queries.signals_of(telemetry)  # nothing prebuilt: built each time
     ready = queries.prebuild(telemetry)
+    assert ready._traces is not None  # the forks inherit the trace table too
     same = dataclasses.replace(telemetry, scenario=telemetry.scenario.model_copy())  # as the cache serves it
     assert queries.signals_of(same) is ready
     other = dataclasses.replace(telemetry, metrics=telemetry.metrics.copy())

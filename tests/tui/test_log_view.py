@@ -210,3 +210,21 @@ def test_the_title_says_request_lines_are_a_sample():
         assert view.heading.endswith(" · 1 in 20 requests logged")
 
     drive(LogView(tel.logs, tel.start, matcher(tel)), script)
+
+
+def test_the_widest_line_bounds_every_line_read_from_offsets():
+    import pyarrow as pa
+
+    from dojo.tui.widgets.log_view import _widest_line
+
+    tel = incident()
+    logs = tel.logs
+    wide = "é" * 300  # two bytes a character: the bound is in bytes, never under the characters
+    longest = logs.slice(0, 1).set_column(
+        logs.schema.get_field_index("message"), "message", pa.array([wide], logs.schema.field("message").type)
+    )
+    table = pa.concat_tables([logs.slice(1, 50), longest])
+    narrow = _widest_line(table, False)
+    assert narrow >= max(len(compact(x)) for x in plain_lines(table, tel.start).to_pylist())
+    assert _widest_line(table, True) >= max(len(x) for x in plain_lines(table, tel.start).to_pylist())
+    assert _widest_line(logs.slice(0, 0), False) == 0

@@ -33,19 +33,46 @@ def app_of(screen: Screen, kind: type[A]) -> A:
     return app
 
 
+def presize(screen: Screen) -> None:
+    """Give a screen being made the breakpoint classes (-narrow, -tall, ...) of the terminal's
+    size now. Textual adds them on the screen's first resize, after its widgets were styled
+    without them: styling the workspace's widgets twice cost more than painting them."""
+    try:
+        width, height = screen.app.size
+    except Exception:  # made outside a running app (a test): the first resize adds them
+        return
+    app = screen.app
+    wide = app.HORIZONTAL_BREAKPOINTS if screen.HORIZONTAL_BREAKPOINTS is None else screen.HORIZONTAL_BREAKPOINTS
+    tall = app.VERTICAL_BREAKPOINTS if screen.VERTICAL_BREAKPOINTS is None else screen.VERTICAL_BREAKPOINTS
+    classes = screen._get_breakpoint_classes(width, wide or []) | screen._get_breakpoint_classes(height, tall or [])
+    screen.add_class(*classes, update=False)
+
+
 class DojoScreen(Screen[R]):
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None):
+        super().__init__(name, id, classes)
+        presize(self)
+
     @property
     def dojo(self) -> PlayApp:
         return app_of(self, PlayApp)
 
 
 class DojoModal(ModalScreen[R]):
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None):
+        super().__init__(name, id, classes)
+        presize(self)
+
     @property
     def dojo(self) -> PlayApp:
         return app_of(self, PlayApp)
 
 
 class LearnerScreen(Screen[R]):
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None):
+        super().__init__(name, id, classes)
+        presize(self)
+
     @property
     def dojo(self) -> DojoApp:
         from ..app import DojoApp

@@ -26,7 +26,7 @@ from textual.content import Content
 from textual.events import DescendantFocus
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Footer, Select, TabbedContent, TabPane
+from textual.widgets import Select, TabbedContent, TabPane
 
 from ..data.log_rows import engine_matcher
 from ..data.pins import pin_summary
@@ -35,6 +35,7 @@ from ..heap import settle_after_load
 from ..plain import plain, visible, visible_line
 from ..prepare import Feeds, release
 from ..widgets.clock_bar import ClockBar
+from ..widgets.footer import Footer
 from ..widgets.journal import JournalPanel
 from ..widgets.log_view import LogView
 from ..widgets.logs_pane import LogsPane
@@ -54,6 +55,7 @@ SPEEDS = [1, 2, 5, 10, 20, 30, 60]
 WINDOWS = [300.0, 600.0, 900.0, 1800.0, 3600.0, math.inf]  # the metrics pane's pin window
 SKIP_S = 60.0
 TICK = 0.25  # seconds between clock reads: smooth enough, and a tick is a few ms of work
+SETTLE_AFTER_S = 1.0  # the heap is settled this long after the workspace is mounted (heap.py)
 
 
 class WorkspaceScreen(DojoScreen[None]):
@@ -131,7 +133,9 @@ class WorkspaceScreen(DojoScreen[None]):
         )
         bar = self.query_one(ClockBar)
         bar.duration, bar.start, bar.title = f.duration, f.start, visible_line(s.scenario.title)
-        settle_after_load()
+        # The collection that settles the loaded incident walks every object alive (tens of ms on
+        # a large one): after the first screen is painted, not before it.
+        self.set_timer(SETTLE_AFTER_S, settle_after_load)
         release(s)  # the learner's time starts now that there is something to look at
         self.tick()
         self.set_interval(TICK, self.tick)

@@ -495,14 +495,17 @@ def _marked(message: str, style: Style, match_style: Style, spans: list[tuple[in
 
 
 def _widest_line(logs: pa.Table, wide: bool) -> int:
-    """An upper bound of the line width, for the horizontal scrollbar, without building lines."""
+    """An upper bound of the line width, for the horizontal scrollbar, without building lines.
+    Lengths in bytes, not characters: a UTF-8 character is at least a byte, and the bytes' length
+    is read from the column's offsets alone, where counting characters reads every message (all
+    80 MB of a mapped million-line incident, before the first paint)."""
     if logs.num_rows == 0:
         return 0
     service, host = (
-        int(pc.max(pc.utf8_length(logs.column(name).combine_chunks().dictionary)).as_py() or 0)
+        int(pc.max(pc.binary_length(logs.column(name).combine_chunks().dictionary)).as_py() or 0)
         for name in ("service", "host")
     )
-    message = int(pc.max(pc.utf8_length(logs.column("message"))).as_py() or 0)
+    message = int(pc.max(pc.binary_length(logs.column("message"))).as_py() or 0)
     if wide:
         return TIME_WIDTH + 1 + LEVEL_WIDTH + 1 + service + 1 + host + 1 + message
     return CLOCK.stop - CLOCK.start + 1 + LEVEL_WIDTH + 1 + service + 1 + message
