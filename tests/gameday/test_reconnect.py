@@ -213,3 +213,34 @@ def test_a_members_screen_shows_the_games_state_and_says_when_it_is_reconnecting
 
     asyncio.run(drive())
     store.close()
+
+
+def test_the_projector_says_reconnecting_and_keeps_its_clock_running(tmp_path, scenario, telemetry, monkeypatch):
+    from textual.widgets import Digits
+
+    from dojo.tui.screens.gameday_projector import ProjectorScreen
+
+    url = f"sqlite:///{tmp_path / 'g.sqlite3'}"
+    with GameStore(url) as store:
+        g = create_game(store, scenario[0], scenario[1], ["red"], telemetry=telemetry)
+        Facilitator(store, g.game_id, g.key).start()
+
+    async def drive():
+        app = ConsoleApp(lambda: GameStore(url), g.game_id, g.key)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.pause(0.6)
+            await pilot.press("v")
+            await pilot.pause(0.3)
+            assert isinstance(app.screen, ProjectorScreen)
+            title = app.screen.query_one("#projector-title")
+            with monkeypatch.context() as m:
+                _down(m)
+                await pilot.pause(1.2)
+                assert "reconnecting" in str(title.render())
+                shown = app.screen.query_one(Digits).value
+                await pilot.pause(1.1)
+                assert app.screen.query_one(Digits).value != shown  # the clock runs on
+            await pilot.pause(1.2)
+            assert "reconnecting" not in str(title.render())
+
+    asyncio.run(drive())
