@@ -204,11 +204,19 @@ class Session:
         roll back (deploy), flip a flag, change a config. The incident from that moment on is
         simulated again with it; everything before stays as it was, read from the incident as it
         was cached (dojo.telemetry.splice), so pins and earlier answers keep naming the same
-        lines. Only the part after the action is rendered and held by this attempt."""
+        lines. Only the part after the action is rendered and held by this attempt.
+
+        The change takes effect at the start of the next time bucket (`at`, at most one grid step
+        away, the time a rollout takes to begin): the bucket under way has been seen, and the
+        incident then equals, row for row, a synthesis of the scenario with this change in its
+        timeline at `at`."""
         self.check_open()
         if kind not in CHANGE_KINDS:
             raise QueryError(f"kind: a learner's action is one of {', '.join(CHANGE_KINDS)}, not {kind!r}")
-        at = round(self.clock.now(), 3)
+        grid = self.scenario.grid
+        at = round(math.ceil(round(self.clock.now(), 3) / grid - 1e-9) * grid, 3)
+        if at >= self.scenario.duration:
+            raise QueryError("the incident ends before a change made now could take effect")
         data = {"kind": kind, "service": service, "params": dict(params or {}), "at": at}
         acted = self._acted(data)  # validated (and computed) before it is recorded
         self.record(ev.ACTION, data)

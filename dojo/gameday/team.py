@@ -20,7 +20,7 @@ from typing import Callable, NoReturn, TypeVar, cast
 from dojo.engine import events as ev
 from dojo.engine.attempt import Attempt
 from dojo.engine.clock import ReplayClock
-from dojo.engine.errors import AttemptOver, ClockError, EngineError
+from dojo.engine.errors import AttemptOver, ClockError
 from dojo.engine.queries import Signals, signals_of
 from dojo.engine.rules import digest
 from dojo.engine.session import Session
@@ -285,22 +285,16 @@ class TeamSession(Session):
         return engine_event(stored)
 
     def _retry(self, action: Callable[[], T]) -> T:
-        # A guarded append is refused if the journal moved since it was read, so the first try
-        # may trust the notifications (check_open re-reads if they say it moved). A refusal by the
-        # engine (no such hypothesis, already solved) may come of a notification still in flight:
-        # it is believed only after a fresh read.
-        must_read = self.gstore.marks(self.game_id, self.team_number) is None
+        # Journal actions read first, notifications or not: the append's guard covers the team's
+        # journal only, and the game's stream may have moved (an end or a pause whose notification
+        # is still on its way: a hypothesis or a diagnosis must not land after the end). They are
+        # a few a minute; queries, nearly every action, still trust the notifications.
         for _ in range(RETRIES):
-            if must_read:
-                self.sync()
+            self.sync()
             try:
                 return action()
             except Conflict:
-                must_read = True
-            except EngineError:
-                if must_read:
-                    raise
-                must_read = True
+                continue
         raise GameError("the team's journal kept changing under us; try again")
 
     # -- the game's rules on top of the engine's -------------------------------------------------

@@ -863,10 +863,13 @@ class _Listener:
                         if new:
                             self.listening = self.listening | set(new)
                             self.event.set()
-                        # Sleep in the socket ourselves: psycopg's own wait wakes every 100 ms.
-                        readable, _, _ = select.select([conn.fileno()], [], [], 5.0)
-                        if not readable:
-                            continue
+                        # Sleep in the socket ourselves: psycopg's own wait wakes every 100 ms. A
+                        # LISTEN's reply may have carried notifications in with it: those are
+                        # already off the socket, so they are taken before sleeping.
+                        if not new:
+                            readable, _, _ = select.select([conn.fileno()], [], [], 5.0)
+                            if not readable:
+                                continue
                         for note in conn.notifies(timeout=0.0):
                             if note.channel == self.wake_channel:
                                 continue  # channels to add, or stop: the loop sees to them

@@ -21,6 +21,7 @@ import numpy as np
 from dojo.scenario.errors import ScenarioError, ScenarioErrors
 from dojo.scenario.model import Scenario
 
+from .draws import Draws
 from .logs import LogBuilder
 from .physics import State, simulate
 from .traces import MAX_NODES, MAX_RETRY_SPANS, _unroll
@@ -57,7 +58,7 @@ class _Counter(LogBuilder):
     draws_lines = False
 
     def __init__(self, st: State):
-        super().__init__(st, None, [[] for _ in st.names], np.random.default_rng(0))  # type: ignore[arg-type]
+        super().__init__(st, None, [[] for _ in st.names], Draws(0, "budget", st.T))  # type: ignore[arg-type]
         self.lines = 0.0
         self.bytes = 0.0
 

@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # Bump when synthesis changes the bytes it makes for the same scenario and seed (physics, voices,
 # pools, ordering): old entries then stop matching and are never served.
-SYNTHESIS_VERSION = 7  # 7: the merged physics (per-operation signals, refill) and evidence (connect spans) changes
+SYNTHESIS_VERSION = 8  # 8: draws that look no further than their bucket (dojo.telemetry.draws), for actions
 # The layout of an entry folder; bump when it changes.
 FORMAT = 1
 DEFAULT_LIMIT = 2 * 1024**3

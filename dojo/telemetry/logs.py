@@ -10,6 +10,7 @@ so the share of ERROR request lines matches the error-rate metric within samplin
 
 from __future__ import annotations
 
+import bisect
 import re
 import string
 import zlib
@@ -24,6 +25,7 @@ from dojo.scenario.vocabulary import LEVELS as _LEVELS
 
 from .changes import voice
 from .connpool import POOL_SOURCE
+from .draws import Draws
 from .faults import FAULTS, Template
 from .physics import State, _lognormal_sigma, _normal_sf
 from .pools import Pools
@@ -229,7 +231,7 @@ class Group:
     ms_scale: np.ndarray | None = None  # (T,) median ms for {ms}
     ms_sigma: np.ndarray | None = None
     ms_fixed: float | None = None
-    ms_cap: float | None = None  # a successful request cannot outlast the timeouts it waits on
+    ms_cap: np.ndarray | None = None  # (T,) a successful request cannot outlast the timeouts it waits on
     attempts: int = 3
     peer: str | None = None  # a load balancer's line about one upstream: that upstream's routes
     ids: pa.Array | None = None  # request ids shared with another service's lines (else fresh)
@@ -242,13 +244,28 @@ class Group:
     # (O,T) weights of the service's operations for these lines (services that declare them): each
     # line's route (or statement) is drawn from one operation's, in these proportions.
     op_w: np.ndarray | None = None
+    # Where it was added (the draws' scope then, the template): its lines' draws are keyed by it.
+    key: tuple = ()
 
 
 class LogBuilder:
     draws_lines = True  # False: a counter that sizes the lines without drawing their fields
 
-    def __init__(self, st: State, pools: Pools, hosts: list[list[str]], rng: np.random.Generator, spans=None):
-        self.st, self.pools, self.hosts, self.rng, self.spans = st, pools, hosts, rng, spans
+    def __init__(
+        self,
+        st: State,
+        pools: Pools,
+        hosts: list[list[str]],
+        rng: Draws | np.random.Generator,
+        spans=None,
+        live_from: int = 0,
+    ):
+        # Draws (dojo.telemetry.draws): a bucket's lines are drawn the same whatever later buckets hold.
+        self.st, self.pools, self.hosts, self.spans = st, pools, hosts, spans
+        self.rng = Draws.of(rng, "logs", st.T)
+        # Lines are made for the buckets from `live_from` on (a render resumed there: an action's);
+        # every count per bucket is still the whole run's, so what is drawn for those buckets is.
+        self.live_from = live_from
         self.grid = st.scenario.grid
         self.groups: list[Group] = []
         self._path_cache: dict[int, tuple[pa.Array, pa.Array]] = {}
@@ -261,6 +278,20 @@ class LogBuilder:
         self.api = service_api(st.scenario)
         self.tables = tables(st.scenario)
         self._cause_cache: dict[int, list[Cause]] = {}
+
+    def _live(self, counts: np.ndarray) -> np.ndarray:
+        if not self.live_from:
+            return counts
+        out = np.array(counts, copy=True)
+        out[..., : self.live_from] = 0
+        return out
+
+    def _rows(self, counts: np.ndarray) -> np.ndarray:
+        """The bucket of each line for per-bucket counts (the live buckets' only)."""
+        return np.repeat(np.arange(self.st.T), self._live(counts))
+
+    def _carve(self, n, parts, t, ids, fields):
+        return _carve(self._live(n), [self._live(p) for p in parts], t, ids, fields)
 
     def _caller_pods(self, s: int) -> tuple[pa.Array, pa.Array]:
         """Names and addresses of the pods that call service s; clients for an entry service."""
@@ -369,11 +400,12 @@ class LogBuilder:
         w = np.clip(np.nan_to_num(weights[:, bucket].astype(float)), 0.0, None)  # (O, n)
         total = w.sum(axis=0)
         w = np.where(total > 0, w / np.where(total > 0, total, 1.0), 1.0 / len(slots))
-        op = (np.cumsum(w, axis=0) < self.rng.random(len(bucket))).sum(axis=0).clip(0, len(slots) - 1)
+        op = (np.cumsum(w, axis=0) < self.rng.random(len(bucket), rows=bucket)).sum(axis=0).clip(0, len(slots) - 1)
         out = np.zeros(len(bucket), dtype=np.int64)
         for k, mine in enumerate(slots):
             rows = np.flatnonzero(op == k)
-            out[rows] = mine[self.rng.integers(0, len(mine), len(rows))]
+            with self.rng.scope("op", k):
+                out[rows] = mine[self.rng.integers(0, len(mine), len(rows), rows=bucket[rows])]
         return out
 
     def _proxy_ok(self, i: int) -> np.ndarray | None:
@@ -405,7 +437,7 @@ class LogBuilder:
         if weights is None or i not in self.st.ops or not len(t):
             return t
         t = t.copy()
-        t[:, 1] = self._op_routes(i, weights, np.repeat(np.arange(self.st.T), n))
+        t[:, 1] = self._op_routes(i, weights, self._rows(n))
         return t
 
     def _op_weights(self, i: int, which: str) -> np.ndarray | None:
@@ -421,7 +453,7 @@ class LogBuilder:
             err = count * np.array([np.nan_to_num(o.err) for o in ops])
         return {"err": err, "ok": count - err, "all": count}[which].astype(float)
 
-    def _ms_cap(self, i: int) -> float | None:
+    def _ms_cap(self, i: int) -> np.ndarray | None:
         """The longest a request a service answers successfully can take: its callers give up at
         their timeout (it would be cancelled, not logged as a 200), and it gives up on each of
         its own callees at its timeout, once per attempt."""
@@ -429,11 +461,13 @@ class LogBuilder:
         svc = st.scenario.services[i]
         caps = []
         if st.callers[i]:
-            caps.append(max(st.scenario.services[c].timeout_ms for c in st.callers[i]))
+            caps.append(np.full(st.T, max(st.scenario.services[c].timeout_ms for c in st.callers[i]), dtype=float))
         if st.calls[i]:
-            own = float(np.max(st.self_p50[i] * st.tail[i]))
+            # Bucket by bucket (its own time then), never the run's worst: a bucket's lines do not
+            # depend on what happens later (an action then would change lines seen before it).
+            own = np.broadcast_to(np.asarray(st.self_p50[i] * st.tail[i], dtype=float), (st.T,))
             caps.append(own + sum(svc.timeout_ms * (svc.retries + 1) for _ in st.calls[i]))
-        return min(caps) if caps else None
+        return np.minimum.reduce(caps) if caps else None
 
     # -- rates to groups ---------------------------------------------------------------------
 
@@ -445,7 +479,8 @@ class LogBuilder:
         if counts is None:
             assert per_s is not None, "a group needs a rate or its counts"
             lam = np.clip(np.nan_to_num(per_s), 0.0, None) * self.grid
-            counts = self.rng.poisson(lam)
+            with self.rng.scope("add", service, template.text, template.level, tuple(sorted(consts.items()))):
+                counts = self.rng.poisson(lam)
         if counts.sum() == 0:
             return
         text = _substitute(template.text, consts)
@@ -454,7 +489,8 @@ class LogBuilder:
             # Rails query log tags): a caller's failed request is found in the statement log.
             text = _tag_statement(text)
         attempts = max(int(float(consts.get("factor", 3))), 1)  # {attempt} counts up to a retry factor
-        self.groups.append(Group(service, LEVEL_CODE[template.level], text, counts, attempts=attempts, **dist))
+        key = (self.rng.where(), service, template.level, template.text, tuple(sorted(consts.items())))
+        self.groups.append(Group(service, LEVEL_CODE[template.level], text, counts, attempts=attempts, key=key, **dist))
 
     def consts(self, i: int, **more) -> dict:
         svc = self.st.scenario.services[i]
@@ -475,16 +511,19 @@ class LogBuilder:
         n = err_count[i] if which == "err" else counted[i] - err_count[i]
         return self.rng.binomial(np.maximum(n, 0).astype(np.int64), min(p, 1.0))
 
-    def _split(self, total: np.ndarray, shares: list[np.ndarray]) -> list[np.ndarray]:
+    def _split(self, total: np.ndarray, shares: list[np.ndarray], keys: list | None = None) -> list[np.ndarray]:
         """Split per-bucket counts over parts by per-bucket shares (a multinomial, drawn as a
-        chain of binomials), so the parts add up to exactly `total`."""
+        chain of binomials), so the parts add up to exactly `total`. `keys` name the parts when
+        which parts there are depends on the incident (a part added by an action, with no share
+        before it, must not change the draws of the others)."""
         left = total.astype(np.int64)
         weights = [np.clip(np.nan_to_num(np.broadcast_to(w, total.shape).astype(float)), 0, None) for w in shares]
         rest = np.sum(weights, axis=0) if weights else np.zeros(total.shape)
         out = []
-        for w in weights:
+        for k, w in enumerate(weights):
             p = np.divide(w, rest, out=np.zeros_like(w), where=rest > 0)
-            c = self.rng.binomial(left, np.clip(p, 0.0, 1.0))
+            with self.rng.scope("part", k if keys is None else keys[k]):
+                c = self.rng.binomial(left, np.clip(p, 0.0, 1.0))
             out.append(c)
             left = left - c
             rest = rest - w
@@ -504,8 +543,8 @@ class LogBuilder:
             z = (np.log(SLOW_MS) - np.log(np.maximum(st.p50[i], 1e-6))) / np.maximum(sigma[i], 1e-6)
             slow_share = _normal_sf(z)
             cap = self._ms_cap(i)
-            if cap is not None and cap <= SLOW_MS:
-                slow_share = np.zeros(st.T)
+            if cap is not None:
+                slow_share = np.where(cap <= SLOW_MS, 0.0, slow_share)
             fast, slow = ACCESS[kind]
             c = self.consts(i)
             fast_ms = dict(ms_scale=np.minimum(st.p50[i], SLOW_MS / 3), ms_sigma=np.minimum(sigma[i], 0.4), ms_cap=cap)
@@ -595,6 +634,10 @@ class LogBuilder:
         """Split failed requests over their causes, each cause with its own words. With `ids`
         (and `t`), these are the lines of requests a caller already logged: they keep its ids,
         and `only` keeps the causes that answer the caller what its line says it got."""
+        with self.rng.scope("errors", i, depth, only):
+            self._errors(i, err_lines, sigma, ids, t, depth, only, fields)
+
+    def _errors(self, i, err_lines, sigma, ids, t, depth, only, fields) -> None:
         st = self.st
         causes = self._causes(i)
         rates = [np.asarray(c.rate, dtype=float) for c in causes]
@@ -608,19 +651,25 @@ class LogBuilder:
             t = self._by_op(i, t, err_lines, self._op_weights(i, "err"))
         assert t is not None, "lines of a caller's requests come with their times"
         fields = fields or {}
-        per_cause = self._split(err_lines, rates)
-        for cause, n, (t_c, ids_c, f_c) in zip(
-            causes, per_cause, _carve(err_lines, per_cause, t, ids, fields), strict=True
+        keys = _keys([(c.answer, c.pair_to, c.templates, c.consts) for c in causes])
+        per_cause = self._split(err_lines, rates, keys)
+        for key, cause, n, (t_c, ids_c, f_c) in zip(
+            keys, causes, per_cause, self._carve(err_lines, per_cause, t, ids, fields), strict=True
         ):
-            if cause.pair_to is not None:
-                c, mode, _ = cause.pair_to
-                if st.kinds[i] == "lb" or i not in st.ops:  # the request is the callee's operation
-                    t_c = self._by_op(c, t_c, n, self._op_weights(c, "err" if mode == "upstream" else "all"))
-                n, t_c, ids_c, f_c, dropped = self._pair(i, cause.pair_to, n, t_c, ids_c, f_c, depth)
-                if dropped is not None:  # more than the callee counted: its own failure words
-                    catch = causes[-1]
-                    self._emit(i, catch.templates, catch.consts, *dropped, sigma, depth)
-            self._emit(i, cause.templates, cause.consts, n, t_c, ids_c, f_c, sigma, depth)
+            with self.rng.scope("cause", key):
+                self._cause(i, cause, causes, n, t_c, ids_c, f_c, sigma, depth)
+
+    def _cause(self, i, cause, causes, n, t_c, ids_c, f_c, sigma, depth) -> None:
+        st = self.st
+        if cause.pair_to is not None:
+            c, mode, _ = cause.pair_to
+            if st.kinds[i] == "lb" or i not in st.ops:  # the request is the callee's operation
+                t_c = self._by_op(c, t_c, n, self._op_weights(c, "err" if mode == "upstream" else "all"))
+            n, t_c, ids_c, f_c, dropped = self._pair(i, cause.pair_to, n, t_c, ids_c, f_c, depth)
+            if dropped is not None:  # more than the callee counted: its own failure words
+                catch = causes[-1]
+                self._emit(i, catch.templates, catch.consts, *dropped, sigma, depth)
+        self._emit(i, cause.templates, cause.consts, n, t_c, ids_c, f_c, sigma, depth)
 
     def _causes(self, i: int) -> list[Cause]:
         """Why a request to service i fails, each with its words, its share of the failures and
@@ -632,13 +681,13 @@ class LogBuilder:
         lb = kind == "lb"  # a load balancer says it in its access log: 502, 503, 504 or the upstream's
         out: list[Cause] = []
         for source, rate in st.err_src[i].items():
-            consts = self.consts(i, peer=self._worst_callee(i), **self._params(source, i))
             answer = f"w:{source}" if self._has_caller_words(source) else "500"
             if answer == "500" and kind == "db" and source != "base":
                 answer = f"500:{source}"  # its callers' driver relays the error it raised
-            out.append(
-                Cause(np.broadcast_to(rate, (st.T,)), self._templates(source, "self", "base", i), consts, answer)
-            )
+            tpls = self._templates(source, "self", "base", i)
+            for named, when in self._worst_callee(i, tpls):
+                consts = self.consts(i, peer=named, **self._params(source, i))
+                out.append(Cause(np.broadcast_to(rate, (st.T,)) * when, tpls, consts, answer))
         out.append(Cause(st.overload[i], self._generic(i, "overload"), self.consts(i), "503"))
         for c in st.calls[i]:
             parts = st.call_parts[(i, c)]
@@ -735,7 +784,9 @@ class LogBuilder:
             return
         parts_n = self._split(n, [np.ones(st.T)] * len(templates))
         kind = st.kinds[i]
-        for tpl, m, (t_m, ids_m, f_m) in zip(templates, parts_n, _carve(n, parts_n, t_c, ids_c, fields), strict=True):
+        for tpl, m, (t_m, ids_m, f_m) in zip(
+            templates, parts_n, self._carve(n, parts_n, t_c, ids_c, fields), strict=True
+        ):
             if depth > 0 and "{id}" not in tpl.text and "{uuid}" not in tpl.text:
                 if kind in PAIRED_KINDS:
                     tpl = Template(tpl.text + " request_id={id}", tpl.level, tpl.side)
@@ -761,11 +812,11 @@ class LogBuilder:
     def _stamps(self, counts: np.ndarray) -> tuple[np.ndarray, pa.Array]:
         """Stamps (time inside each line's bucket, route pick) and fresh request ids for
         per-bucket counts: what a request keeps on every service that logs it."""
-        bucket = np.repeat(np.arange(self.st.T), counts)
+        bucket = self._rows(counts)
         n = len(bucket)
-        t = self.st.t[bucket] + np.minimum(self.rng.random(n) * self.grid, self.grid - 0.001)
-        route = self.rng.integers(0, self.pools.size, n)
-        return np.column_stack([t, route.astype(float)]), self._fresh("id", n)
+        t = self.st.t[bucket] + np.minimum(self.rng.random(n, rows=bucket) * self.grid, self.grid - 0.001)
+        route = self.rng.integers(0, self.pools.size, n, rows=bucket)
+        return np.column_stack([t, route.astype(float)]), self._fresh("id", bucket)
 
     def _pair(
         self,
@@ -794,7 +845,9 @@ class LogBuilder:
         keep_n = np.minimum(n, room)
         dropped: _Lines | None = None
         if (keep_n < n).any():
-            (t, ids, fields), (t_d, ids_d, f_d) = _carve(n, [keep_n, n - keep_n], t, ids, fields)
+            (t, ids, fields), (t_d, ids_d, f_d) = _carve(
+                self._live(n), [self._live(keep_n), self._live(n - keep_n)], t, ids, fields
+            )
             dropped = (n - keep_n, t_d, ids_d, f_d)
             n = keep_n
         if n.sum() == 0:
@@ -802,15 +855,17 @@ class LogBuilder:
         # What both lines name beside the request id: the cache key, the message id.
         fields = dict(fields)
         shared = SHARED_FIELD.get(st.kinds[c])
+        rows = self._rows(n)
         if shared is not None:
-            fields[shared] = self._field(shared, Group(c, 0, "", n), np.zeros(int(n.sum()), np.int64), int(n.sum()), {})
+            fields[shared] = self._field(shared, Group(c, 0, "", n), rows, len(rows), {})
         # The callee answers (or is cancelled) just before its caller logs the outcome.
-        floor = st.t[np.repeat(np.arange(st.T), n)]
+        floor = st.t[rows]
         t_callee = t.copy()
-        t_callee[:, 0] = np.maximum(t[:, 0] - self.rng.random(len(t)) * 0.05, floor)
+        t_callee[:, 0] = np.maximum(t[:, 0] - self.rng.random(len(t), rows=rows) * 0.05, floor)
         if mode == "upstream":
             self._paired[c] += n
-            self.errors(c, n, self._sigma[c], ids=ids, t=t_callee, depth=depth + 1, only=answer, fields=fields)
+            with self.rng.scope("pair", i):
+                self.errors(c, n, self._sigma[c], ids=ids, t=t_callee, depth=depth + 1, only=answer, fields=fields)
         else:
             caller = st.scenario.services[i]
             tpl = CANCELLED.get(st.kinds[c]) or CANCELLED_ELSEWHERE[st.kinds[c]]
@@ -873,42 +928,59 @@ class LogBuilder:
     def warnings(self) -> None:
         st = self.st
         for (s, source), per_min in st.warn_rate.items():
-            kind, key = self._fault_of(source)
-            params = self._params(source, s)
-            per_s = np.broadcast_to(np.asarray(per_min, dtype=float), (st.T,)) / 60.0
-            if key:
-                consts = self.consts(s, peer=self._worst_callee(s), **params)
-                for tpl in kind.event_logs.get(key, ()):
-                    self.add(s, tpl, per_s, consts, ms_scale=st.p99[s], ms_sigma=np.full(st.T, 0.3))
-                continue
-            tpls = kind.warn_logs
-            for tpl in tpls:
-                if tpl.side == "caller":
-                    for c in st.callers[s]:
-                        self.add(
-                            c,
-                            tpl,
-                            per_s / len(tpls),
-                            self.consts(c, peer=st.names[s], **params),
-                            ms_scale=st.p50[s],
-                            ms_sigma=np.full(st.T, 0.3),
-                        )
-                else:
-                    peer = self._worst_callee(s)
+            with self.rng.scope("warn", s, source):
+                self._warnings(s, source, per_min)
+
+    def _warnings(self, s: int, source: str, per_min) -> None:
+        st = self.st
+        kind, key = self._fault_of(source)
+        params = self._params(source, s)
+        per_s = np.broadcast_to(np.asarray(per_min, dtype=float), (st.T,)) / 60.0
+        if key:
+            for tpl in kind.event_logs.get(key, ()):
+                for peer, when in self._worst_callee(s, (tpl,)):
+                    consts = self.consts(s, peer=peer, **params)
+                    self.add(s, tpl, per_s * when, consts, ms_scale=st.p99[s], ms_sigma=np.full(st.T, 0.3))
+            return
+        tpls = kind.warn_logs
+        for tpl in tpls:
+            if tpl.side == "caller":
+                for c in st.callers[s]:
+                    self.add(
+                        c,
+                        tpl,
+                        per_s / len(tpls),
+                        self.consts(c, peer=st.names[s], **params),
+                        ms_scale=st.p50[s],
+                        ms_sigma=np.full(st.T, 0.3),
+                    )
+            else:
+                for peer, when in self._worst_callee(s, (tpl,)):
                     self.add(
                         s,
                         tpl,
-                        per_s / len(tpls),
+                        per_s / len(tpls) * when,
                         self.consts(s, peer=peer, **params),
                         ms_scale=st.p99[s],
                         ms_sigma=np.full(st.T, 0.3),
                     )
 
-    def _worst_callee(self, s: int) -> str:
+    def _worst_callee(self, s: int, templates: tuple[Template, ...]) -> list[tuple[str, np.ndarray]]:
+        """The {peer} a service's own lines name, and the buckets it names it in: the callee
+        whose calls fail most in that bucket (the last that failed, while none does; the first
+        callee before any has). Bucket by bucket, never over the run: a line must not depend on
+        what fails later (an action would then change lines seen before it)."""
         st = self.st
+        ones = np.ones(st.T)
         if not st.calls[s]:
-            return st.names[s]
-        return st.names[max(st.calls[s], key=lambda c: float(st.call_fail[(s, c)].mean()))]
+            return [(st.names[s], ones)]
+        if st.kinds[s] != "lb" and not any("{peer}" in t.text for t in templates):
+            return [(st.names[st.calls[s][0]], ones)]  # not named (a balancer's path is its peer's): one group
+        fail = np.array([np.nan_to_num(np.broadcast_to(st.call_fail[(s, c)], (st.T,))) for c in st.calls[s]])
+        failing = fail.max(axis=0) > 0
+        last = np.maximum.accumulate(np.where(failing, np.arange(st.T), -1))
+        best = np.where(last >= 0, fail.argmax(axis=0)[np.maximum(last, 0)], 0)
+        return [(st.names[st.calls[s][k]], (best == k).astype(float)) for k in np.unique(best)]
 
     def background(self) -> None:
         st = self.st
@@ -923,9 +995,7 @@ class LogBuilder:
                     reach = reach * (1.0 - np.broadcast_to(rate, (st.T,)))
                 per_s = HEALTH_PER_MIN_PER_REPLICA * svc.replicas / 60.0 * reach
                 self.add(i, HEALTH, per_s, self.consts(i), ms_fixed=1.0)
-            rps = np.nan_to_num(st.rps[i])
-            busy = rps[rps > 0]
-            traffic = np.clip(rps / float(np.median(busy)), 0.0, 3.0) if len(busy) else np.zeros(st.T)
+            traffic = _relative_traffic(np.nan_to_num(st.rps[i]))
             for noise in svc.noise:
                 follows = TRAFFIC_WORDS.search(noise.text) is not None
                 # Authors may write any line field in noise, {ms} included (it had no distribution).
@@ -941,24 +1011,36 @@ class LogBuilder:
     # -- groups to columns -------------------------------------------------------------------
 
     def build(self) -> dict[str, object]:
-        st, rng = self.st, self.rng
-        ts, svcs, levels, msgs, hosts = [], [], [], [], []
+        rng = self.rng
+        ts: list[np.ndarray] = []
+        svcs: list[np.ndarray] = []
+        levels: list[np.ndarray] = []
+        msgs: list[pa.Array] = []
+        hosts: list[np.ndarray] = []
         host_offsets = np.cumsum([0] + [len(h) for h in self.hosts])
         for g in self.groups:
-            bucket = np.repeat(np.arange(st.T), g.counts)
-            n = len(bucket)
-            # Inside its bucket even after rounding to the millisecond: a line counted in one
-            # bucket's requests must not land in the next.
-            if g.t is not None:
-                t = g.t[:, 0]
-            else:
-                t = st.t[bucket] + np.minimum(rng.random(n) * self.grid, self.grid - 0.001)
-            ts.append(t)
-            svcs.append(np.full(n, g.service, dtype=np.int32))
-            levels.append(np.full(n, g.level, dtype=np.int8))
-            hosts.append(host_offsets[g.service] + rng.integers(0, len(self.hosts[g.service]), n))
-            msgs.extend(self._render_chunked(g, bucket))
+            with rng.scope("group", g.key):
+                self._build_group(g, ts, svcs, levels, hosts, msgs, host_offsets)
         n_plain = int(sum(len(x) for x in ts))
+        return self._columns(ts, svcs, levels, hosts, msgs, host_offsets, n_plain)
+
+    def _build_group(self, g: Group, ts, svcs, levels, hosts, msgs, host_offsets) -> None:
+        st, rng = self.st, self.rng
+        bucket = self._rows(g.counts)
+        n = len(bucket)
+        # Inside its bucket even after rounding to the millisecond: a line counted in one
+        # bucket's requests must not land in the next.
+        if g.t is not None:
+            t = g.t[:, 0]
+        else:
+            t = st.t[bucket] + np.minimum(rng.random(n, rows=bucket) * self.grid, self.grid - 0.001)
+        ts.append(t)
+        svcs.append(np.full(n, g.service, dtype=np.int32))
+        levels.append(np.full(n, g.level, dtype=np.int8))
+        hosts.append(host_offsets[g.service] + rng.integers(0, len(self.hosts[g.service]), n, rows=bucket))
+        msgs.extend(self._render_chunked(g, bucket))
+
+    def _columns(self, ts, svcs, levels, hosts, msgs, host_offsets, n_plain: int) -> dict[str, object]:
         trace_rows = self._span_lines(host_offsets)
         if trace_rows is not None:
             for key, target in (("t", ts), ("service", svcs), ("level", levels), ("host", hosts), ("message", msgs)):
@@ -1010,12 +1092,24 @@ class LogBuilder:
         trace_ids = spans["trace_id"].to_numpy().astype(object)
         span_ids = spans["span_id"].to_numpy().astype(object)
         cancelled = np.char.startswith(message.astype(str), "context canceled")
+        # Each line's draws are its trace's: keyed by the bucket the trace began in (a resumed
+        # render holds the traces begun from its first bucket on, every span of each).
+        start = spans.groupby("trace_id")["t"].transform("min").to_numpy()
+        began = np.clip(((start - self.st.t[0]) // self.grid).astype(np.int64), 0, self.st.T - 1)
         text = np.empty(n, dtype=object)
         for i in np.unique(svc):
             mine = svc == i
-            text[mine] = self._span_texts(
-                int(i), names[mine], message[mine], failed[mine], ms[mine], trace_ids[mine], span_ids[mine]
-            )
+            with self.rng.scope("span lines", int(i)):
+                text[mine] = self._span_texts(
+                    int(i),
+                    names[mine],
+                    message[mine],
+                    failed[mine],
+                    ms[mine],
+                    trace_ids[mine],
+                    span_ids[mine],
+                    began[mine],
+                )
         n_hosts = np.array([len(self.hosts[i]) for i in svc])
         return {
             "t": np.minimum(
@@ -1027,7 +1121,7 @@ class LogBuilder:
             "level": np.where(
                 failed, np.where(cancelled, LEVEL_CODE["WARN"], LEVEL_CODE["ERROR"]), LEVEL_CODE["INFO"]
             ).astype(np.int8),
-            "host": host_offsets[svc] + (self.rng.random(n) * n_hosts).astype(np.int64),
+            "host": host_offsets[svc] + (self.rng.random(n, rows=began) * n_hosts).astype(np.int64),
             "message": pa.array(text.tolist(), pa.string()),
             "trace_id": spans["trace_id"].to_numpy(),
         }
@@ -1041,6 +1135,7 @@ class LogBuilder:
         ms: np.ndarray,
         trace_ids: np.ndarray,
         span_ids: np.ndarray,
+        began: np.ndarray,
     ) -> np.ndarray:
         """The lines of one service's spans: the request line of its voice with the status it
         answered (the status the traces and its callers tell), and the trace context."""
@@ -1065,7 +1160,7 @@ class LogBuilder:
         nums = ((_hex_number(trace_ids[own]) + salt) % 98999 + 1000).astype(str).astype(object)
         if kind == "db":
             q = self._queries(i)[0]
-            pick = self.rng.integers(0, len(q), len(m))
+            pick = self.rng.integers(0, len(q), len(m), rows=began[own])
             if i in self.st.ops:  # the span's operation: a write statement on UPDATE, a read on SELECT
                 writes = np.asarray(self._slot_kind[i], dtype=bool)
                 want = np.char.startswith(route[own].astype(str), "UPDATE")
@@ -1073,7 +1168,8 @@ class LogBuilder:
                     slots = np.flatnonzero(writes == flag)
                     rows = np.flatnonzero(want == flag)
                     if len(slots) and len(rows):
-                        pick[rows] = slots[self.rng.integers(0, len(slots), len(rows))]
+                        with self.rng.scope("writes" if flag else "reads"):
+                            pick[rows] = slots[self.rng.integers(0, len(slots), len(rows), rows=began[own][rows])]
             stmt = np.asarray(q.take(pa.array(pick)).to_pylist(), dtype=object)
             trace = " /*traceparent='00-" + trace_ids[own] + "-" + span_ids[own] + "-01'*/"
             err = np.where(
@@ -1101,7 +1197,7 @@ class LogBuilder:
         if kind == "lb":
             sec = (ms[own] // 1000).astype(str).astype(object) + "." + np.char.zfill((ms[own] % 1000).astype(str), 3)
             ip = np.asarray(self._caller_pods(i)[1].to_pylist(), dtype=object)
-            who = ip[self.rng.integers(0, len(ip), len(m))]
+            who = ip[self.rng.integers(0, len(ip), len(m), rows=began[own])]
             line = who + ' "' + path + ' HTTP/1.1" ' + code + " 0 rt=" + sec
             out[own] = np.where(f, line + ' error="' + m + '"' + c, line + c)
             return out
@@ -1112,9 +1208,19 @@ class LogBuilder:
     def _render_chunked(self, g: Group, bucket: np.ndarray) -> list[pa.Array]:
         n = len(bucket)
         rows = chunk_rows(len(g.text) + _FIELD_BYTES * g.text.count("{"))
-        if n <= rows:
+        if int(np.sum(g.counts)) <= rows:  # the whole run's count: a resumed render decides the same
             return [self._render(g, bucket, n)]
-        return [self._render(g, bucket[i : i + rows], len(bucket[i : i + rows]), i) for i in range(0, n, rows)]
+        # Slices laid out block by block, so a block's lines are sliced (and drawn) the same
+        # whether the render began before it or at it.
+        out: list[pa.Array] = []
+        blocks = bucket // self.rng.block
+        edges = [0, *(np.flatnonzero(np.diff(blocks)) + 1).tolist(), n]
+        for a, b in zip(edges[:-1], edges[1:], strict=True):
+            with self.rng.scope("block", int(blocks[a])):
+                out.extend(
+                    self._render(g, bucket[i : min(i + rows, b)], min(i + rows, b) - i, i) for i in range(a, b, rows)
+                )
+        return out
 
     def _render(self, g: Group, bucket: np.ndarray, n: int, lo: int = 0) -> pa.Array:
         parts: list[object] = []
@@ -1138,16 +1244,16 @@ class LogBuilder:
         rng, pools = self.rng, self.pools
         if g.fields is not None and name in g.fields:
             return g.fields[name].slice(lo, n)  # the same request as another service's line
-        pick = lambda pool: pool.take(pa.array(rng.integers(0, len(pool), n)))  # noqa: E731
+        pick = lambda pool: pool.take(pa.array(rng.integers(0, len(pool), n, rows=bucket)))  # noqa: E731
         if name in ("ms", "sec"):
             if "ms" not in drawn:  # {ms} and {sec} in one line are the same duration
                 if g.ms_fixed is not None:
                     ms = np.full(n, g.ms_fixed)
                 else:
                     assert g.ms_scale is not None and g.ms_sigma is not None, "a {ms} line needs its durations"
-                    ms = g.ms_scale[bucket] * np.exp(rng.standard_normal(n) * g.ms_sigma[bucket])
+                    ms = g.ms_scale[bucket] * np.exp(rng.standard_normal(n, rows=bucket) * g.ms_sigma[bucket])
                 if g.ms_cap is not None:
-                    ms = np.minimum(ms, g.ms_cap)
+                    ms = np.minimum(ms, g.ms_cap[bucket])
                 drawn["ms"] = np.maximum(np.rint(ms), 1).astype(np.int64)
             ms = drawn["ms"]
             if name == "ms":
@@ -1163,7 +1269,7 @@ class LogBuilder:
                 elif g.op_w is not None and g.peer is None:  # the operation's own routes
                     drawn["path"] = self._op_routes(g.service, g.op_w, bucket)
                 else:
-                    drawn["path"] = rng.integers(0, len(paths), n)
+                    drawn["path"] = rng.integers(0, len(paths), n, rows=bucket)
             return (paths if name == "path" else ups).take(pa.array(drawn["path"]))
         if name in ("query", "write_query") and self.st.kinds[g.service] == "db":
             q = self._queries(g.service)[0 if name == "query" else 1]
@@ -1172,46 +1278,49 @@ class LogBuilder:
                     return q.take(pa.array(g.t[lo : lo + n, 1].astype(np.int64)))
                 if g.op_w is not None:
                     return q.take(pa.array(self._op_routes(g.service, g.op_w, bucket)))
-            return q.take(pa.array(rng.integers(0, len(q), n)))
+            return q.take(pa.array(rng.integers(0, len(q), n, rows=bucket)))
         if name == "write_query":
             name = "query"
         if name == "key":
             keys = self._keys(g.service)
-            return keys.take(pa.array(rng.integers(0, len(keys), n)))
+            return keys.take(pa.array(rng.integers(0, len(keys), n, rows=bucket)))
         if name == "ip" and self.st.callers[g.service]:
             name = "caller_ip"  # behind its callers, a service sees their pods, never a public client
         if name == "id" and g.ids is not None:
             return g.ids.slice(lo, n)  # the same request as another service's line
         if name in ("id", "uuid"):
-            return self._fresh(name, n)
+            return self._fresh(name, bucket)
         if name in ("user", "ip", "query", "agent"):
             return pick(getattr(pools, name))
         if name == "bytes":
-            return pa.array(rng.integers(180, 24000, n)).cast(pa.string())
+            return pa.array(rng.integers(180, 24000, n, rows=bucket)).cast(pa.string())
         if name in ("pid", "txid"):
             lo, hi = (1000, 65000) if name == "pid" else (10**6, 10**8)
-            return pa.array(rng.integers(lo, hi, n)).cast(pa.string())
+            return pa.array(rng.integers(lo, hi, n, rows=bucket)).cast(pa.string())
         if name == "n":
-            return pa.array(rng.integers(2, 64, n)).cast(pa.string())
+            return pa.array(rng.integers(2, 64, n, rows=bucket)).cast(pa.string())
         if name == "attempt":
-            return pa.array(rng.integers(1, g.attempts + 1, n)).cast(pa.string())
+            return pa.array(rng.integers(1, g.attempts + 1, n, rows=bucket)).cast(pa.string())
         if name in ("mem", "disk", "depth"):
             state = {"mem": self.st.mem, "disk": self.st.disk, "depth": self.st.queue}[name]
             return pa.array(np.rint(np.maximum(state[g.service][bucket], 0)).astype(np.int64)).cast(pa.string())
         if name == "port":
-            return pa.array(rng.integers(32768, 61000, n)).cast(pa.string())
+            return pa.array(rng.integers(32768, 61000, n, rows=bucket)).cast(pa.string())
         if name in ("caller", "caller_ip"):
             callers, ips = self._caller_pods(g.service)
             if "caller" not in drawn:  # {caller} and {caller_ip} in one line name the same pod
-                drawn["caller"] = rng.integers(0, len(callers), n)
+                drawn["caller"] = rng.integers(0, len(callers), n, rows=bucket)
             return (callers if name == "caller" else ips).take(pa.array(drawn["caller"]))
         return "{" + name + "}"  # unknown placeholder: left as written (lint reports it)
 
-    def _fresh(self, name: str, n: int) -> pa.Array:
+    def _fresh(self, name: str, bucket: np.ndarray) -> pa.Array:
         """Fresh per line, never from a small pool: an id that recurs seconds later on an
         unrelated request would join two stories. Built from 16-bit hex pieces by take."""
         words = 3 if name == "id" else 8
-        pieces = [_HEX4.take(pa.array(self.rng.integers(0, 65536, n, dtype=np.int64))) for _ in range(words)]
+        n = len(bucket)
+        pieces = [
+            _HEX4.take(pa.array(self.rng.integers(0, 65536, n, dtype=np.int64, rows=bucket))) for _ in range(words)
+        ]
         if name == "uuid":
             pieces = [
                 pieces[0], pieces[1], pa.scalar("-"), pieces[2], pa.scalar("-4"),
@@ -1267,6 +1376,33 @@ def _carve(
         keep = pa.array(mask)
         out.append((t[mask], ids.filter(keep), {k: v.filter(keep) for k, v in fields.items()}))
         lo = hi
+    return out
+
+
+def _relative_traffic(rps: np.ndarray) -> np.ndarray:
+    """Traffic per bucket against its usual level: the median of the busy buckets so far (not
+    of the whole run: a line must not depend on later traffic), clipped to 0..3."""
+    out = np.zeros(len(rps))
+    seen: list[float] = []
+    for b, x in enumerate(rps.tolist()):
+        if x > 0:
+            bisect.insort(seen, x)
+        if seen:
+            m = len(seen)
+            median = seen[m // 2] if m % 2 else (seen[m // 2 - 1] + seen[m // 2]) / 2
+            out[b] = min(max(x / median, 0.0), 3.0)
+    return out
+
+
+def _keys(parts: list[tuple]) -> list[tuple]:
+    """Names for a list of parts that stay theirs when a part is added elsewhere in the list: what
+    each is (templates by their words), numbered only among parts that are alike."""
+    seen: dict[tuple, int] = {}
+    out = []
+    for answer, pair_to, templates, consts in parts:
+        key = (answer, pair_to, tuple(x.text for x in templates), tuple(sorted(consts.items())))
+        out.append((*key, seen.get(key, 0)))
+        seen[key] = seen.get(key, 0) + 1
     return out
 
 

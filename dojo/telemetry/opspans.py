@@ -10,20 +10,21 @@ import re
 
 import numpy as np
 
+from .draws import Draws
 from .routes import service_api, span_name, table_name
 from .state import State
 
 
-def op_draws(st: State, nodes: list[tuple[int, int]], n: int, rng: np.random.Generator) -> dict[int, np.ndarray]:
+def op_draws(st: State, nodes: list[tuple[int, int]], bucket: np.ndarray, rng: Draws) -> dict[int, np.ndarray]:
     """Per node of the unrolled call tree whose service declares operations: the operation (an
-    index into `st.ops[s]`) each of the `n` traces takes there."""
+    index into `st.ops[s]`) each trace (begun in `bucket`) takes there."""
     out: dict[int, np.ndarray] = {}
     for j, (s, _) in enumerate(nodes):
         ops = st.ops.get(s)
         if not ops:
             continue
         shares = np.array([o.share for o in ops], dtype=float)
-        out[j] = rng.choice(len(ops), n, p=shares / shares.sum())
+        out[j] = rng.choice(len(ops), len(bucket), p=shares / shares.sum(), rows=bucket)
     return out
 
 
@@ -34,14 +35,14 @@ def op_call_weight(st: State, s: int, c: int, op: np.ndarray, bucket: np.ndarray
 
 
 def op_own(
-    st: State, s: int, op: np.ndarray, bucket: np.ndarray, own: np.ndarray, rng: np.random.Generator
+    st: State, s: int, op: np.ndarray, bucket: np.ndarray, own: np.ndarray, rng: Draws
 ) -> tuple[np.ndarray, np.ndarray]:
     """Own work and own failure per trace for the operation taken: its latency relative to the
     service's mix, its own failure rate (a fault aimed at it in full, none aimed at the others)."""
     ops = st.ops[s]
     ratio = np.array([o.lat / np.maximum(st.lat_own[s], 1e-9) for o in ops])  # (O,T)
     fail = np.array([np.nan_to_num(np.broadcast_to(o.own, (st.T,))) for o in ops])
-    return own * ratio[op, bucket], rng.random(len(op)) < fail[op, bucket]
+    return own * ratio[op, bucket], rng.random(len(op), rows=bucket) < fail[op, bucket]
 
 
 def op_names(st: State, s: int, op: np.ndarray) -> np.ndarray:

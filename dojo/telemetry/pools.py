@@ -7,6 +7,7 @@ array filled once, and lines pick from it with numpy index arrays.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -42,6 +43,7 @@ class Pools:
     size: int
 
 
+@lru_cache(maxsize=4)  # a learner's action renders again with the same seed's pools (half a second of Faker)
 def build_pools(seed: int, size: int = POOL_SIZE) -> Pools:
     from faker import Faker  # imported here: 0.2 s we only pay when synthesizing
 

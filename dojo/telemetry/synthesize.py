@@ -18,6 +18,7 @@ from dojo.scenario.vocabulary import op_metric, split_op_metric
 
 from . import budget
 from .alerts import alert_events
+from .draws import Draws
 from .faults import FAULTS
 from .logs import LEVELS, LogBuilder, take_in_slices
 from .model import EVENT_COLUMNS, LOG_SCHEMA, METRIC_COLUMNS, Telemetry
@@ -48,12 +49,12 @@ def synthesize_with_state(
     """The telemetry and the state it was rendered from (what an action resumes: see actions.act)."""
     seed = scenario.seed if seed is None else seed
     step = progress or (lambda _what, _frac: None)
-    phys_rng, metric_rng, log_rng, trace_rng = _streams(seed)
+    phys_rng = _streams(seed)[0]
 
     step("physics", 0.0)
     st, truth = simulate(scenario, _grid(scenario), phys_rng)
     budget.check(scenario, st)  # before anything big is drawn or rendered
-    metrics, spans, logs = render(st, seed, metric_rng, log_rng, trace_rng, step)
+    metrics, spans, logs = render(st, seed, *render_draws(seed, st.T, scenario.grid), step)
     step("events", 0.9)
     events_df = _events(scenario, metrics, st)
     tel = Telemetry(
@@ -88,6 +89,23 @@ def _streams(seed: int) -> tuple[np.random.Generator, ...]:
     return tuple(np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4))
 
 
+# Scenario seconds per block of per-row streams (dojo.telemetry.draws): an action renders again
+# from the start of a block, so at most this much before it; more blocks cost more streams.
+BLOCK_S = 300.0
+
+
+def block_of(grid: float) -> int:
+    return max(1, round(BLOCK_S / grid))
+
+
+def render_draws(seed: int, T: int, grid: float) -> tuple[Draws, Draws, Draws]:
+    """The metrics', logs' and traces' draws: each call a stream of its own, a bucket's rows drawn
+    the same whatever later buckets hold (dojo.telemetry.draws), so a learner's action changes
+    no row before it; rows drawn block by block, so a render can begin at a block."""
+    block = block_of(grid)
+    return Draws(seed, "metrics", T, block), Draws(seed, "logs", T, block), Draws(seed, "traces", T, block)
+
+
 def _grid(scenario: Scenario) -> np.ndarray:
     return np.arange(max(1, math.ceil(scenario.duration / scenario.grid))) * scenario.grid
 
@@ -95,19 +113,22 @@ def _grid(scenario: Scenario) -> np.ndarray:
 def render(
     st: State,
     seed: int,
-    metric_rng: np.random.Generator,
-    log_rng: np.random.Generator,
-    trace_rng: np.random.Generator,
+    metric_rng: Draws,
+    log_rng: Draws,
+    trace_rng: Draws,
     step: Progress | None = None,
+    live_from: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pa.Table]:
-    """Metrics, spans and logs of every bucket of `st` (a whole run, or a resumed window)."""
+    """Metrics, spans and logs of `st`: every bucket's, or (`live_from`, a block's first bucket)
+    the metrics of every bucket (cheap) and the traces and log lines of the buckets from there
+    on, each row what a whole render draws for it."""
     step = step or (lambda _what, _frac: None)
     step("metrics", 0.1)
     metrics = derive_metrics(st, metric_rng)
     step("traces", 0.2)
-    spans = synthesize_traces(st, trace_rng)
+    spans = synthesize_traces(st, trace_rng, live_from)
     step("logs", 0.3)
-    logs = synthesize_logs(st, seed, log_rng, spans)
+    logs = synthesize_logs(st, seed, log_rng, spans, live_from)
     return metrics, skew_spans(st, spans), logs
 
 
@@ -148,16 +169,16 @@ def resume_telemetry(prev: Telemetry, st: State, at: float, truth: list[dict]) -
     `at`'s bucket: dojo.telemetry.splice), then the rows of the changed incident from the cut on.
 
     `st` is the changed scenario's own state, bit for bit (only its buckets from `at`'s on were
-    solved again). Its signals are rendered with the run's own generators, as synthesize() would
-    render the changed scenario, so every row from the cut on is the one a whole synthesis of
-    the changed scenario gives: an action shows what that timeline would have shown. (Rendering
-    only the window, from generators of its own, gave other draws than a whole run: a learner
-    who acted saw another incident than one that had the change in its timeline.) The random
-    draws of a render run over all buckets at once, so the window cannot be rendered alone and
-    stay that run's; a store still keeps per attempt only the rows from the cut on."""
+    solved again). Only the traces and log lines from a block start shortly before the cut are
+    rendered (`live_from`): their draws are the whole run's (dojo.telemetry.draws), so every
+    row from the cut on is the one a whole synthesis of the changed scenario gives, and the
+    rows before it are the first run's (the draws look no further than their bucket). The
+    metrics are derived for every bucket, a small part of the cost."""
     scenario = st.scenario
-    _, metric_rng, log_rng, trace_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(prev.seed).spawn(4))
-    metrics, spans, logs = render(st, prev.seed, metric_rng, log_rng, trace_rng)
+    grid = scenario.grid
+    metrics, spans, logs = render(
+        st, prev.seed, *render_draws(prev.seed, st.T, grid), live_from=live_start(prev, st, at)
+    )
     after = Telemetry(scenario, prev.seed, prev.start, prev.grid, logs, metrics, spans, _events(scenario, metrics, st))
     if scenario.imports is not None:
         from .imported import imported_signals, merge
@@ -170,7 +191,27 @@ def resume_telemetry(prev: Telemetry, st: State, at: float, truth: list[dict]) -
     return out
 
 
-def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
+def live_start(prev: Telemetry, st: State, at: float) -> int:
+    """The first bucket a resumed render must make lines for: every line at or after `at` is made
+    in it or later. A line is stamped after the bucket it is made in by at most its span's length
+    (a span's line is written at its end) and its host's clock skew; both are bounded by what the
+    first run made before `at` (the same traces, the same state). Then back to a block start."""
+    grid = st.scenario.grid
+    j = int(min(max(at // grid, 0), st.T - 1))
+    spill = 0.0
+    sp = prev.spans
+    if len(sp):
+        began = sp.groupby("trace_id")["t"].transform("min")
+        spill = float(((sp["t"] + sp["duration_ms"] / 1000.0) - began).max())
+    if st.clock_skew_s.size:
+        spill += max(float(st.clock_skew_s[:, : j + 1].max()), 0.0)
+    first = max(0, j - int(math.ceil(spill / grid)) - 1)
+    block = block_of(grid)
+    return (first // block) * block
+
+
+def derive_metrics(st: State, rng: Draws | np.random.Generator) -> pd.DataFrame:
+    rng = Draws.of(rng, "metrics", st.T)
     grid = st.scenario.grid
     count = rng.poisson(st.rps * grid)
     rps = count / grid
@@ -224,7 +265,7 @@ def derive_metrics(st: State, rng: np.random.Generator) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[METRIC_COLUMNS]
 
 
-def _op_series(st: State, rng: np.random.Generator, count: np.ndarray, errors: np.ndarray) -> dict[int, dict]:
+def _op_series(st: State, rng: Draws, count: np.ndarray, errors: np.ndarray) -> dict[int, dict]:
     """Per operation of each service that declares them: its requests (the service's counted
     requests split by share), its failures (drawn at the operation's own error rate) and its
     latency, as `rps{op=...}` and the like. The service's failures become the sum of its
@@ -289,11 +330,13 @@ def change_events(scenario: Scenario) -> list[dict]:
     return out
 
 
-def synthesize_logs(st: State, seed: int, rng: np.random.Generator, spans: pd.DataFrame | None = None) -> pa.Table:
+def synthesize_logs(
+    st: State, seed: int, rng: Draws | np.random.Generator, spans: pd.DataFrame | None = None, live_from: int = 0
+) -> pa.Table:
     sc = st.scenario
     pools = build_pools(seed)
     hosts = [host_names(s.name, s.replicas, seed) for s in sc.services]
-    builder = LogBuilder(st, pools, hosts, rng, spans)
+    builder = LogBuilder(st, pools, hosts, rng, spans, live_from)
     builder.requests()
     builder.warnings()
     builder.background()

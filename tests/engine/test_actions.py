@@ -37,22 +37,34 @@ def frames_equal(a, b) -> None:
 def test_an_action_renders_once_and_keeps_what_precedes_it(scenario, cached, store, monkeypatch):
     s = Session.start(scenario, store, telemetry=cached, clock="manual")
     s.advance(120)
-    before = s.logs(limit=5, record=False)
+    before = s.logs(limit=50, record=False)
 
     def whole(*args, **kwargs):
         raise AssertionError("an action must not synthesize the whole incident")
 
     rendered = []
     real_render = synth.render
+
+    def render(st, *args, live_from=0, **kwargs):
+        out = real_render(st, *args, live_from=live_from, **kwargs)
+        rendered.append((live_from, out[2]))
+        return out
+
     monkeypatch.setattr(synth, "synthesize", whole)
     monkeypatch.setattr(synth, "synthesize_with_state", whole)
-    monkeypatch.setattr(synth, "render", lambda win, *a, **kw: rendered.append(win.t[0]) or real_render(win, *a, **kw))
+    monkeypatch.setattr(synth, "render", render)
 
     result = s.act(**ACTION)
     assert (result.kind, result.service, result.at) == ("restart", "checkout", AT)
-    # One render, drawn over the whole run so its random streams are a full run's (resume.py); the
-    # rows before the action's bucket are then taken from the cached incident, checked below.
-    assert rendered == [0.0]
+    # One render, of the part after the action only: lines from a block start a few minutes
+    # before it (telemetry/draws.py), none before it.
+    assert len(rendered) == 1
+    live_from, lines = rendered[0]
+    assert 0 < live_from * scenario.grid <= AT and live_from * scenario.grid >= AT - 2 * synth.BLOCK_S
+    made = lines.column("t").to_numpy()
+    assert len(made) and made.min() >= live_from * scenario.grid
+    before_block = int((cached.logs.column("t").to_numpy() < live_from * scenario.grid).sum())
+    assert before_block > 10_000 and len(made) < cached.n_logs  # the first run's lines before it: not made again
 
     # Before the action: still the mapped file's pages (shared with every player), not a copy.
     head = s.signals.log_table.column("message").chunk(0)
@@ -76,19 +88,66 @@ def test_the_result_is_the_action_taken_on_a_fresh_synthesis(scenario, cached, s
     frames_equal(s.signals.tel, reference)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the render after an action is not yet byte-identical to a whole synthesis of the changed scenario "
-    "(its window draws from streams of its own: telemetry/resume.py); remove this mark when it is",
-)
+# Every kind of change a learner can make (Session.act takes CHANGE_KINDS), with params that do something.
+KINDS = [
+    ("restart", {}),
+    ("scale", {"replicas": 8}),
+    ("config_change", {"retries": 0}),
+    ("feature_flag", {"shed": 0.5}),
+    ("deploy", {}),
+]
+
+
+def changed_scenario(scenario, at: float, kind: str, service: str, params: dict):
+    event = TimelineEvent.model_validate({"at": at, "kind": kind, "service": service, "params": params})
+    return scenario.model_copy(update={"timeline": [*scenario.timeline, event]})
+
+
 def test_the_result_equals_a_whole_synthesis_of_the_changed_scenario(scenario, cached, store):
     s = Session.start(scenario, store, telemetry=cached, clock="manual")
     s.advance(120)
     s.act(**ACTION)
-    changed = scenario.model_copy(
-        update={"timeline": [*scenario.timeline, TimelineEvent.model_validate({"at": AT, **ACTION})]}
+    frames_equal(s.signals.tel, synth.synthesize(changed_scenario(scenario, AT, **ACTION)))
+
+
+def test_an_action_mid_bucket_takes_effect_at_the_next_bucket(scenario, cached, store):
+    """The bucket under way has been seen: the change lands at the next one, and the incident is
+    then a whole synthesis of the scenario with the change there."""
+    s = Session.start(scenario, store, telemetry=cached, clock="manual")
+    s.advance(123.4)
+    seen = [line for line in s.logs(limit=200, record=False).lines]
+    result = s.act("scale", "checkout", {"replicas": 8})
+    assert result.at == AT + 10.0  # the page + 123.4 s, up to the 10 s grid
+    assert store.events(s.attempt_id)[-1].data["at"] == AT + 10.0
+    frames_equal(
+        s.signals.tel, synth.synthesize(changed_scenario(scenario, AT + 10.0, "scale", "checkout", {"replicas": 8}))
     )
-    frames_equal(s.signals.tel, synth.synthesize(changed))
+    assert s.logs(limit=200, record=False).lines[: len(seen)] == seen
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind,params", KINDS, ids=[k for k, _ in KINDS])
+@pytest.mark.parametrize("sid", ["checkout-retry-storm", "orders-pool-exhaustion"])
+def test_every_kind_of_action_equals_a_whole_synthesis_on_builtins(sid, kind, params, tmp_path):
+    """Each action a learner can take, on two built-in scenarios, through the engine on the
+    cached (mapped) incident: the incident as the attempt now sees it is byte for byte a whole
+    synthesis of the scenario with that change in its timeline."""
+    from dojo.builtin import scenarios_dir
+    from dojo.scenario import load_scenario
+    from dojo.store import Store
+
+    sc = load_scenario(scenarios_dir() / f"{sid}.yaml")
+    cache = Cache(tmp_path / "cache")
+    cache.synthesize(sc)
+    store = Store.open(tmp_path / "dojo.sqlite3")
+    try:
+        s = Session.start(sc, store, telemetry=cache.synthesize(sc), clock="manual")
+        s.advance(95)
+        service = sc.answer.accepted[0].service
+        result = s.act(kind, service, params)
+        frames_equal(s.signals.tel, synth.synthesize(changed_scenario(sc, result.at, kind, service, params)))
+    finally:
+        store.close()
 
 
 def test_a_resumed_attempt_takes_its_actions_again(scenario, cached, store):

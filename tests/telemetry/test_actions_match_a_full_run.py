@@ -1,6 +1,7 @@
 """An action taken mid-incident on every built-in scenario: before the action, every signal is the
 first run's, byte for byte; from it on, every signal and every state series is what a whole
-synthesis of the scenario with that change in its timeline gives."""
+synthesis of the scenario with that change in its timeline gives; taken at a bucket's start,
+the whole incident is that synthesis."""
 
 from __future__ import annotations
 
@@ -21,9 +22,10 @@ SCENARIOS = sorted(p.stem for p in scenarios_dir().glob("*.yaml"))
 
 
 def _mid_action(sc) -> dict:
-    """A restart of the answer's service half-way through, a few seconds into a bucket."""
+    """A restart of the answer's service half-way through, at a bucket's start (where the engine
+    lands an action: Session.act)."""
     n = max(1, math.ceil(sc.duration / sc.grid))
-    return {"at": float((n // 2) * sc.grid + 3), "kind": "restart", "service": sc.answer.accepted[0].service}
+    return {"at": float((n // 2) * sc.grid), "kind": "restart", "service": sc.answer.accepted[0].service}
 
 
 def _frame(df: pd.DataFrame) -> str:
@@ -58,6 +60,10 @@ def _check(sc, action: dict | None = None) -> None:
         a, b = getattr(acted, frame), getattr(full, frame)
         edge = cut if frame == "metrics" else at
         assert _frame(a[a["t"] >= edge]) == _frame(b[b["t"] >= edge]), f"{sid}: {frame} after the action"
+    if at == cut:  # on a bucket's start: the whole incident is the changed scenario's, row for row
+        assert acted.logs.combine_chunks().equals(full.logs.combine_chunks()), f"{sid}: logs"
+        for frame in ("metrics", "spans", "events"):
+            assert _frame(getattr(acted, frame)) == _frame(getattr(full, frame)), f"{sid}: {frame}"
     began = full.spans.groupby("trace_id")["t"].transform("min") if len(full.spans) else full.spans["t"]
     mine = acted.spans.groupby("trace_id")["t"].transform("min") if len(acted.spans) else acted.spans["t"]
     assert _frame(acted.spans[mine >= cut]) == _frame(full.spans[began >= cut]), f"{sid}: spans after the action"
@@ -68,9 +74,10 @@ def _check(sc, action: dict | None = None) -> None:
     [
         {"at": 723.0, "kind": "config_change", "service": "api", "params": {"retries": 0}},
         {"at": 600.0, "kind": "restart", "service": "backend"},
+        {"at": 300.0, "kind": "scale", "service": "backend", "params": {"replicas": 6}},
         {"at": 455.0, "kind": "dependency_latency", "service": "backend", "params": {"added_ms": 300}, "for": "2m"},
     ],
-    ids=["retries-off", "restart", "a-fault"],
+    ids=["retries-off", "restart", "scale", "a-fault"],
 )
 def test_an_action_gives_the_changed_scenarios_own_signals(action):
     from .test_physics_dynamics import BLIP, CHAIN, STORM

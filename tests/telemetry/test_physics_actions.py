@@ -161,10 +161,11 @@ def test_signals_after_the_action_tell_the_new_story(acted):
     assert tel2.spans["t"].is_monotonic_increasing
 
 
-def test_the_changed_incident_is_rendered_with_the_runs_own_generators(monkeypatch):
-    """Only the window is solved again, but its signals are rendered as a whole run of the
+def test_the_changed_incident_is_rendered_with_the_runs_own_draws_from_a_block_before_the_action(monkeypatch):
+    """Only the window is solved again, and its signals are rendered as a whole run of the
     changed scenario renders them (tests/telemetry/test_actions_match_a_full_run.py compares
-    the rows): the whole length, with the generators synthesize() spawns from the seed."""
+    the rows): the state of the whole length, the draws synthesize() makes from the seed, and
+    lines and traces only from the start of the block of buckets before the action."""
     import dojo.telemetry.synthesize as synth
     from dojo.telemetry.actions import act
 
@@ -172,14 +173,16 @@ def test_the_changed_incident_is_rendered_with_the_runs_own_generators(monkeypat
     seen = []
     real = synth.render
 
-    def spy(state, seed, metric_rng, *a, **kw):
-        seen.append((state.T, float(state.t[0]), metric_rng.bit_generator.state["state"]["state"]))
-        return real(state, seed, metric_rng, *a, **kw)
+    def spy(state, seed, metric_rng, log_rng, trace_rng, *a, live_from=0, **kw):
+        seen.append((state.T, float(state.t[0]), [r.seed for r in (metric_rng, log_rng, trace_rng)], live_from))
+        return real(state, seed, metric_rng, log_rng, trace_rng, *a, live_from=live_from, **kw)
 
     monkeypatch.setattr(synth, "render", spy)
     act(tel, st, {"at": "6m", "kind": "restart", "service": "backend"})
-    own = np.random.default_rng(np.random.SeedSequence(tel.seed).spawn(4)[1]).bit_generator.state["state"]["state"]
-    assert seen == [(st.T, 0.0, own)]
+    block = synth.block_of(st.scenario.grid)
+    [(T, t0, seeds, live_from)] = seen
+    assert (T, t0, seeds) == (st.T, 0.0, [tel.seed] * 3)
+    assert live_from % block == 0 and 0 < live_from * st.scenario.grid <= 360.0
 
 
 def test_an_action_on_a_system_with_every_carried_state():
