@@ -101,6 +101,13 @@ class GameClockState:
         assert self.started_at is not None and self.limit is not None  # over by the limit
         return self.started_at + self.paused_s + self.limit
 
+    def after_end(self, server_t: float) -> bool:
+        """True for an event committed after the game ended: a member whose client had not yet
+        heard of the end (its notification in flight) may still have written one. Every fold
+        leaves such a journal or diagnosis event out, so no team solves a game that was over."""
+        end = self.over_at(server_t)
+        return end is not None and server_t > end
+
     def scenario_t(self, now: float) -> float:
         return min(self.start_t + self.running_s(now) * self.speed, self.end_t)
 

@@ -23,6 +23,7 @@ AWAY_S = 15.0  # three heartbeats missed, and then some: a slow poll is not a cr
 
 JOINED = "joined"
 LEFT = "left"
+PRESENCE_KINDS = frozenset({JOINED, LEFT, HEARTBEAT})  # about who is here, not about the incident
 
 
 @dataclass

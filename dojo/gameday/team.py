@@ -30,7 +30,7 @@ from dojo.store.model import Event
 
 from .clock import GameClock, GameClockState, ServerTime, due
 from .errors import GameError
-from .presence import HEARTBEAT, HEARTBEAT_S, Presence
+from .presence import HEARTBEAT, HEARTBEAT_S, PRESENCE_KINDS, Presence
 from .view import engine_event
 
 RETRIES = 20
@@ -205,6 +205,8 @@ class TeamSession(Session):
                 continue  # a sign of life only: not part of the attempt
             if g.kind in GUARD_KINDS:
                 self.guard_seq = g.seq
+            if g.kind not in PRESENCE_KINDS and self.clock.state.after_end(g.server_t):
+                continue  # too late to count, as in GameView.fold (the store's guard still saw it)
             e = engine_event(g)
             if g.kind == ev.STARTED:
                 self._events.append(e)
@@ -271,6 +273,10 @@ class TeamSession(Session):
         )  # fmt: skip
         self._fold(news, now)
         self._synced = self._wrote = time.monotonic()
+        if kind not in PRESENCE_KINDS and self.clock.state.after_end(stored.server_t):
+            # The end was committed first and its news came back with this write: the event
+            # stays in the log, but no fold counts it; the member is told, not acknowledged.
+            raise AttemptOver("the game ended before this reached it; 'score' shows your team's card")
         if marks is not None and notify:
             # Our own event's notification is on its way: it is no news to us.
             guarded = int(kind in GUARD_KINDS)

@@ -13,7 +13,7 @@ from dojo.store.games import GAME_LEVEL, GameEvent, TeamRow
 from dojo.store.model import Event
 
 from .clock import GameClockState, due
-from .presence import HEARTBEAT, Presence
+from .presence import HEARTBEAT, PRESENCE_KINDS, Presence
 
 # The projector's words: where a team is, never how well it is doing against the others.
 PROGRESS = {
@@ -127,6 +127,8 @@ class GameView:
             team.presence.see(g.kind, g.actor, g.server_t)
             if g.kind == HEARTBEAT:
                 continue  # a sign of life, nothing more: never part of the team's story or score
+            if g.kind not in PRESENCE_KINDS and self.clock.after_end(g.server_t):
+                continue  # written by a client that had not heard of the end yet: too late to count
             team.events.append(g)
             if g.kind == ev.STARTED:
                 team.attempt = Attempt.from_events([engine_event(g)])

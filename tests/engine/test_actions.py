@@ -171,6 +171,14 @@ def test_a_bad_action_is_refused_and_not_recorded(scenario, cached, store):
     assert "action" not in [e.kind for e in store.events(s.attempt_id)]
 
 
+def test_an_action_in_the_last_bucket_is_refused_and_not_recorded(scenario, cached, store):
+    s = Session.start(scenario, store, telemetry=cached, clock="manual")
+    s.advance(scenario.duration - 960.0 - 4.0)  # 4 s before the end: no bucket left to change
+    with pytest.raises(QueryError, match="ends before a change made now could take effect"):
+        s.act("restart", "checkout")
+    assert "action" not in [e.kind for e in store.events(s.attempt_id)]
+
+
 def test_the_headless_protocol_takes_an_action(scenario, cached, store):
     from dojo.engine.protocol import Protocol
 

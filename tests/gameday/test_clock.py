@@ -114,3 +114,14 @@ def test_over_at_is_when_the_game_ended_by_command_or_limit():
     t.apply("started", 100.0, {})
     t.apply("ended", 130.0, {})
     assert t.over_at(900.0) == 130.0
+
+
+def test_after_end_is_strictly_after_the_end_by_command_or_limit():
+    s = state(limit=60.0)
+    s.apply("started", 100.0, {})
+    assert not s.after_end(160.0) and s.after_end(160.5)  # the limit ran out at 160
+    t = state()
+    t.apply("started", 100.0, {})
+    assert not t.after_end(1e9)  # no limit, not ended: never late
+    t.apply("ended", 130.0, {})
+    assert not t.after_end(129.9) and not t.after_end(130.0) and t.after_end(130.1)

@@ -434,3 +434,27 @@ def test_a_correct_diagnosis_and_its_card_need_no_second_read(store, game, start
     assert result.correct and result.card["solved"]
     assert len(seen) == (2 if store.dialect == "postgresql" else 3), seen
     assert ann.score().to_dict() == result.card  # the explicit card (a fresh read) agrees
+
+
+def test_a_diagnosis_written_after_the_end_by_a_member_who_had_not_heard_counts_nowhere(store, game, telemetry):
+    """On PostgreSQL a member trusts notifications: one that diagnoses while the end's is still
+    in flight writes after the end. The write brings the end back with it: the member is told the
+    game ended, and no fold (status, report, the team's own card) counts the late event."""
+    fac = Facilitator(store, game.game_id, game.key)
+    fac.start()
+    ann = join(store, game, "ann", telemetry=telemetry)
+    ann.sync()
+    fac.end()
+    ann.sync = lambda: None  # the end's notification has not arrived: no read before acting
+    ann._sync_if_stale = lambda: None
+    with pytest.raises(AttemptOver, match="ended before|game is over"):  # PostgreSQL: said on its retry
+        ann.diagnose("checkout", "retry_storm", "retries")
+    assert ann.attempt.solved is None
+    team = fac.status()["teams"][0]
+    assert not team["solved"] and team["points"] == 0 and team["wrong_diagnoses"] == 0
+    stored = [e.kind for e in store.facilitator_view(game.game_id, game.key)[2] if e.stream == 1]
+    assert "diagnosis" in stored  # the log is append-only: the event is there, and ignored
+    view = fac.refresh()
+    assert "diagnosis" not in markdown(build(view, ann.scenario, fac.server_now)).lower().split("## what really")[0]
+    del ann.sync, ann._sync_if_stale
+    assert ann.score().outcome != "solved"
