@@ -183,6 +183,8 @@ def _traffic_lines(sc, tel, logs) -> list[RealismFinding]:
     service = _decoded(logs.column("service"))
     message = logs.column("message")
     t = logs.column("t").to_numpy()
+    waits = [s.timeout_ms for s in sc.services if s.timeout_ms]
+    in_flight = min(max(waits, default=1000.0) / 1000.0, tel.grid)
     talks = np.asarray(pc.match_substring_regex(message, TRAFFIC_WORDS.pattern, ignore_case=True).to_numpy(False))
     for name, series in m.groupby("service"):
         idle = series["t"].to_numpy()[series["value"].to_numpy() <= 0]
@@ -191,8 +193,11 @@ def _traffic_lines(sc, tel, logs) -> list[RealismFinding]:
         mine = np.asarray(pc.equal(service, name).to_numpy(False)) & talks
         if not mine.any():
             continue
+        # Work in flight when traffic stops still finishes and logs its end: a line counts only
+        # when the bucket it was started in (at most the longest wait earlier) was idle too.
         bucket = np.floor(t[mine] / tel.grid) * tel.grid
-        hit = np.isin(np.round(bucket, 6), np.round(idle, 6))
+        started = np.floor((t[mine] - in_flight) / tel.grid) * tel.grid
+        hit = np.isin(np.round(bucket, 6), np.round(idle, 6)) & np.isin(np.round(started, 6), np.round(idle, 6))
         if hit.any():
             example = message.take(pa.array(np.flatnonzero(mine)[np.flatnonzero(hit)[:1]])).to_pylist()[0]
             out.append(
