@@ -1,5 +1,7 @@
 """The linter proves a scenario fair, and says precisely what makes one unfair."""
 
+import pytest
+
 from dojo.authoring.lint import lint
 from dojo.telemetry.synthesize import synthesize
 from tests.telemetry.scenarios import shop
@@ -96,14 +98,38 @@ def test_lint_cli_reports_file_line_and_exits_1(tmp_path):
     assert f"{path}:11: alerts[0]: alert Never never fires" in res.output
 
 
-def test_lint_cli_builtin_scenarios_are_fair():
+def _builtin_files():
+    from dojo.commands.library import _files
+
+    files, empty = _files(())
+    assert not empty
+    return files
+
+
+def test_lint_cli_with_no_paths_lints_every_built_in_scenario(monkeypatch):
+    """`dojo lint` alone means the built-ins: every one of them reaches the check (which the
+    test below runs for real, one scenario per test so the workers share them)."""
+    from click.testing import CliRunner
+
+    from dojo.cli import cli
+    from dojo.commands import lint as lint_command
+
+    seen = []
+    monkeypatch.setattr(lint_command, "_load_all", lambda files, budget: (seen.extend(files), ([], []))[1])
+    res = CliRunner().invoke(cli, ["lint"])
+    assert res.exit_code == 0, res.output
+    assert sorted(seen) == sorted(_builtin_files()) and len(seen) >= 20
+
+
+@pytest.mark.parametrize("path", _builtin_files(), ids=lambda p: p.stem)
+def test_lint_cli_builtin_scenarios_are_fair(path):
     from click.testing import CliRunner
 
     from dojo.cli import cli
 
-    res = CliRunner().invoke(cli, ["lint"])
+    res = CliRunner().invoke(cli, ["lint", str(path)])
     assert res.exit_code == 0, res.output
-    assert "fair" in res.output
+    assert "1 scenario fair" in res.output
 
 
 def test_a_fault_set_off_by_a_change_counts_as_that_fault():
