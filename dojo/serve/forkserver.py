@@ -36,6 +36,7 @@ from pathlib import Path
 HEADER = struct.Struct("!I")
 MAX_REQUEST = 4 * 1024 * 1024  # arguments + environment; anything bigger is not a launcher
 MAX_FDS = 3
+HELD_OVER_FORK = {signal.SIGTERM, signal.SIGHUP, signal.SIGINT}
 READY = "ready"
 # What a tab's dojo imports on its way to a workspace, imported once here. Anything missing is
 # simply imported by the child, as a plain process would.
@@ -209,7 +210,15 @@ class ForkServer:
             conn.settimeout(None)
             sys.stdout.flush()
             sys.stderr.flush()
-            pid = os.fork()
+            # Held over the fork: a signal for the new dojo that came before it dropped the
+            # server's handlers would run the server's stop in the child, and the tab would live on.
+            signal.pthread_sigmask(signal.SIG_BLOCK, HELD_OVER_FORK)
+            pid = -1
+            try:
+                pid = os.fork()
+            finally:
+                if pid != 0:
+                    signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_OVER_FORK)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             for fd in fds:
                 os.close(fd)
@@ -254,6 +263,7 @@ class ForkServer:
         for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_OVER_FORK)  # what came meanwhile now acts
         self.selector.close()
         self.listener.close()
         os.close(self.wake_r)
