@@ -23,6 +23,15 @@ def _down(monkeypatch, store_cls=GameStore):
     monkeypatch.setattr(store_cls, "facilitator_append", refuse)
 
 
+def _started_game(tmp_path, scenario, telemetry):
+    """A one-team game on a SQLite file, started: (its URL, the created game)."""
+    url = f"sqlite:///{tmp_path / 'g.sqlite3'}"
+    with GameStore(url) as store:
+        g = create_game(store, scenario[0], scenario[1], ["red"], telemetry=telemetry)
+        Facilitator(store, g.game_id, g.key).start()
+    return url, g
+
+
 def test_live_status_runs_the_clock_on_while_unreachable_and_keeps_a_pause(store, game, monkeypatch):
     fac = Facilitator(store, game.game_id, game.key)
     fac.start()
@@ -74,10 +83,7 @@ def test_the_console_header_says_reconnecting():
 
 
 def test_console_shows_reconnecting_with_a_running_clock_then_resyncs(tmp_path, scenario, telemetry, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'g.sqlite3'}"
-    with GameStore(url) as store:
-        g = create_game(store, scenario[0], scenario[1], ["red"], telemetry=telemetry)
-        Facilitator(store, g.game_id, g.key).start()
+    url, g = _started_game(tmp_path, scenario, telemetry)
 
     async def drive():
         app = ConsoleApp(lambda: GameStore(url), g.game_id, g.key)
@@ -220,10 +226,7 @@ def test_the_projector_says_reconnecting_and_keeps_its_clock_running(tmp_path, s
 
     from dojo.tui.screens.gameday_projector import ProjectorScreen
 
-    url = f"sqlite:///{tmp_path / 'g.sqlite3'}"
-    with GameStore(url) as store:
-        g = create_game(store, scenario[0], scenario[1], ["red"], telemetry=telemetry)
-        Facilitator(store, g.game_id, g.key).start()
+    url, g = _started_game(tmp_path, scenario, telemetry)
 
     async def drive():
         app = ConsoleApp(lambda: GameStore(url), g.game_id, g.key)
