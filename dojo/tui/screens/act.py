@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from dojo.engine.actions import ACTION_KINDS, param_spec, parse_params
 from dojo.engine.errors import QueryError
@@ -22,8 +22,12 @@ from ..plain import plain
 from ..widgets.plain_input import PlainInput
 from .base import DojoModal
 
-# Every parameter any kind offers, in the order the form lists them.
-FIELDS = list(dict.fromkeys(name for spec in ACTION_KINDS.values() for name in spec.params))
+# Every parameter any kind offers, in the order the form lists them: what the action is about
+# first (the count, the flag, the setting), how it is carried out (share, warm-up) last.
+LAST = ("share", "warmup_s")
+FIELDS = sorted(
+    dict.fromkeys(name for spec in ACTION_KINDS.values() for name in spec.params), key=lambda name: name in LAST
+)
 
 
 def field_label(name: str) -> str:
@@ -65,8 +69,9 @@ class ActionScreen(DojoModal[dict | None]):
                 yield Select([], prompt="service", id="action-service")
             yield Static("", classes="dialog-label", id="action-note")
             for name in FIELDS:
-                yield Label(field_label(name), classes="dialog-label action-field", id=f"action-label-{name}")
-                yield PlainInput("", placeholder="unchanged", id=f"action-{name}", classes="action-field")
+                # A Static wraps a long description; a Label would cut it at the dialog's edge.
+                yield Static(field_label(name), classes="dialog-label", id=f"action-label-{name}")
+                yield PlainInput("", id=f"action-{name}")
             yield Static("", classes="dialog-error", id="action-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel (esc)", id="action-cancel")
@@ -98,11 +103,16 @@ class ActionScreen(DojoModal[dict | None]):
         elif len(services) == 1:
             picker.value = services[0]
         offered = set(spec.params if spec else ())
+        required = set(spec.required if spec else ())
         for name in FIELDS:
             shown = name in offered
             self.query_one(f"#action-label-{name}").display = shown
-            self.query_one(f"#action-{name}").display = shown
-        self.query_one("#action-note", Static).update(spec.note if spec else "")
+            box = self.query_one(f"#action-{name}", Input)
+            box.display = shown
+            box.placeholder = "required" if name in required else "empty: as it is"
+        note = self.query_one("#action-note", Static)
+        note.update(spec.note if spec else "")
+        note.display = bool(spec and spec.note)
         self.query_one("#action-error", Static).update("")
 
     def fields(self) -> dict:

@@ -84,9 +84,9 @@ class WorkspaceScreen(DojoScreen[None]):
         Binding("u", "update_hypothesis", "Update hypothesis", show=False, id="hypothesis.update"),
         Binding("p", "pin", "Pin", id="evidence.pin"),
         Binding("x", "unpin", "Unpin", show=False, id="evidence.unpin"),
-        Binding("a", "act", "Act on the system", id="system.act"),
         Binding("h", "hint", "Hint", id="hint.take"),
         Binding("d", "diagnose", "Diagnose", id="diagnosis.submit"),
+        Binding("a", "act", "Act on the system", id="system.act"),
         Binding("ctrl+g", "give_up", "Give up", show=False, id="attempt.give-up"),
         Binding("q", "leave", "Leave", show=False, id="attempt.leave"),
     ]
