@@ -54,3 +54,13 @@ def test_an_action_told_back_in_words():
     )
     assert describe_action("config_change", "checkout", {"retries": 0}) == "changed a config on checkout (retries=0)"
     assert describe_action("deploy", "inventory", {}) == "redeployed inventory"
+
+
+def test_a_challenge_takes_actions_as_practice_does(make_session):
+    """Only the clock is practice's alone: a responder may mitigate in a challenge too (docs/tui.md)."""
+    now = [0.0]
+    s = make_session(mode="challenge", clock="real", speed=10.0, time_source=lambda: now[0])
+    now[0] = 12.0  # 120 s of incident after the page
+    assert s.action_refusal() is None
+    result = s.act("scale", "checkout", {"replicas": 8})
+    assert result.at == 960.0 + 120.0 and [e.kind for e in s.events][-1] == "action"

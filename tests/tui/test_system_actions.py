@@ -201,3 +201,28 @@ def test_the_key_is_listed_and_where_actions_are_not_taken_it_says_why(monkeypat
             assert any(n.message == why for n in app._notifications)
 
     asyncio.run(main())
+
+
+def test_a_resumed_attempt_shows_its_actions_as_the_learners():
+    from dojo.engine.session import Session
+    from dojo.store import Store
+
+    with Store.open() as store:  # the learner's own store ($DOJO_HOME): the app resumes from it
+        s = Session.start(scenario(), store, telemetry=_telemetry(None), clock="manual", speed=10.0)
+        s.advance(120.0)
+        s.act("restart", "payments")
+        acted = s.signals.tel
+        s.close()
+
+    async def main():
+        app = dojo_app(resume=s.attempt_id)
+        async with app.run_test(size=SIZE) as pilot:
+            await to_workspace(pilot, direct=True)
+            ws = app.screen
+            frames_equal(ws.feeds.signals.tel, acted)  # the incident as the learner left it
+            timeline = ws.query_one(Timeline)
+            await until(pilot, lambda: any(e.mine for e in timeline.entries), what="the learner's change")
+            mine = [(e.t, e.kind, e.service) for e in timeline.entries if e.mine]
+            assert mine == [(1080.0, "restart", "payments")]
+
+    asyncio.run(main())

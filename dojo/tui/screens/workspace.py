@@ -526,6 +526,8 @@ class WorkspaceScreen(DojoScreen[None]):
     def _action_refused(self, exc: Exception) -> None:
         from dojo.engine.errors import AttemptOver
 
+        if not self.is_attached:
+            return  # the learner left while it was played in: the attempt has it, no pane does
         self._release_hold()
         if isinstance(exc, AttemptOver):
             if not self._over:
@@ -537,6 +539,8 @@ class WorkspaceScreen(DojoScreen[None]):
     def _action_taken(self, result: Any, feeds: Feeds, params: dict) -> None:
         from dojo.engine.actions import describe_action
 
+        if not self.is_attached:
+            return  # left meanwhile: the action is in the attempt, and a resume takes it again
         self._actions.append({"kind": result.kind, "service": result.service, "params": params, "at": result.at})
         self._refeed(feeds)
         self._release_hold()
