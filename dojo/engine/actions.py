@@ -32,7 +32,7 @@ class ActionKind:
 ACTION_KINDS: dict[str, ActionKind] = {
     a.kind: a
     for a in (
-        ActionKind("restart", "restart", ("share", "warmup_s"), note="instances go down and come back warm-up later"),
+        ActionKind("restart", "restart", ("share", "warmup_s"), note="instances go down, and come back once warmed up"),
         ActionKind("scale", "scale", ("replicas", "warmup_s"), required=("replicas",)),
         ActionKind(
             "feature_flag", "flip a feature flag", ("flag", "shed"), note="shed: share of requests turned away (503)"

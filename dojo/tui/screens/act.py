@@ -32,8 +32,9 @@ FIELDS = sorted(
 
 def field_label(name: str) -> str:
     p = param_spec(name)
+    words = p.help.removeprefix("restart: ")  # the form shows it only for a restart
     bounds = f" ({p.min:g}..{p.max:g})" if p.min is not None and p.max is not None else ""
-    return f"{name}: {p.help}{bounds}"
+    return f"{name}: {words}{bounds}"
 
 
 class ActionScreen(DojoModal[dict | None]):
@@ -42,20 +43,19 @@ class ActionScreen(DojoModal[dict | None]):
         Binding("escape", "cancel", "Cancel", id="action.cancel"),
     ]
 
-    def __init__(self, services: dict[str, list[str]], service: str | None = None, now: str = "", grid: float = 10.0):
+    def __init__(self, services: dict[str, list[str]], service: str | None = None, grid: float = 10.0):
         """`services`: kind -> the services it applies to; `service`: the one to start on (where
-        the learner was looking); `now`: the scenario time and `grid` the bucket, to say when the
-        change lands."""
+        the learner was looking); `grid`: the time bucket, to say when the change lands."""
         super().__init__(classes="dialog-screen")
-        self.services, self.start_service, self.now, self.grid = services, service, now, grid
+        self.services, self.start_service, self.grid = services, service, grid
 
     def compose(self) -> ComposeResult:
         kinds = [k for k in ACTION_KINDS if self.services.get(k)]
         with Vertical(classes="dialog", id="action"):
             yield Static("Act on the system", classes="dialog-title")
-            after = f" after {self.now}" if self.now else ""
+            # No clock time here: the replay runs on while the dialog is open.
             yield Static(
-                f"It takes effect at the start of the next {self.grid:g} s bucket{after}; "
+                f"It takes effect at the start of the next {self.grid:g} s bucket after you take it; "
                 "the incident from then on is played again with it. What came before stays as it was.",
                 classes="dialog-body",
             )

@@ -488,7 +488,7 @@ class WorkspaceScreen(DojoScreen[None]):
         sc = self.session.scenario
         services = {kind: action_services(sc, kind) for kind in ACTION_KINDS}
         start = self.query_one(MetricsPane).service
-        self.dojo.push_screen(ActionScreen(services, start, offset(self.now), sc.grid), self._act_chosen)
+        self.dojo.push_screen(ActionScreen(services, start, sc.grid), self._act_chosen)
 
     def _act_chosen(self, fields: dict | None) -> None:
         if not fields or self._hold is not None:
