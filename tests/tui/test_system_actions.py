@@ -3,6 +3,7 @@ headless `act` takes and gives the same attempt; the panes then read the changed
 what the learner had set up; a refused action says why; the key is listed; a game day refuses it."""
 
 import asyncio
+import dataclasses
 import tempfile
 import threading
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from textual.widgets import Input, Select, Static
 
 from dojo.tui.screens.act import ActionScreen
+from dojo.tui.screens.diagnosis import DiagnosisScreen
 from dojo.tui.screens.help import binding_rows
 from dojo.tui.widgets.clock_bar import ClockBar
 from dojo.tui.widgets.footer import shown_keys
@@ -107,6 +109,12 @@ def test_an_action_through_the_dialog_is_the_headless_act_and_the_panes_follow()
             timeline = ws.query_one(Timeline)
             mine = [e for e in timeline.entries[: timeline.row_count] if e.mine]
             assert [(e.t, e.kind, e.service) for e in mine] == [(1080.0, "scale", "checkout")]
+            # Where a diagnosis names its trigger, the learner's own change is not offered as one.
+            ws.briefing = dataclasses.replace(ws.briefing, require_trigger=True)
+            await pilot.press("d")
+            await until(pilot, lambda: isinstance(app.screen, DiagnosisScreen), what="the diagnosis form")
+            offered = [label.plain for label, _ in app.screen.changes]
+            assert any("deploy inventory" in x for x in offered) and not any("scale checkout" in x for x in offered)
 
     asyncio.run(main())
 

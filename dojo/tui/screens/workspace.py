@@ -390,7 +390,13 @@ class WorkspaceScreen(DojoScreen[None]):
         if self.briefing.require_trigger:
             found = await self._call(self.session.events_list, kind="changes", record=False)
             # Change names quote the scenario (a deploy's version): options read no markup.
-            changes = [(plain(change_label(e)), e.id) for e in (found.events if found else [])]
+            # The learner's own changes are not the incident's: not offered as what triggered it.
+            mine = self._mine()
+            changes = [
+                (plain(change_label(e)), e.id)
+                for e in (found.events if found else [])
+                if (float(e.t), e.kind, e.service) not in mine
+            ]
         modal = DiagnosisScreen(self.briefing, changes, self._draft(), self.view.wrong_diagnoses)
         self.dojo.push_screen(modal, self._diagnosed)
 
