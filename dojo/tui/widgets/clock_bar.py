@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from dojo.scenario.model import DEFAULT_START
+from dojo.scenario.vocabulary import DEFAULT_START
 
 from ..data import units
 

@@ -34,9 +34,9 @@ from textual.strip import Strip
 from textual.worker import get_current_worker
 
 from dojo.engine.textsearch import match_spans
-from dojo.scenario.model import DEFAULT_START
-from dojo.telemetry.logs import LEVELS, sample_note
-from dojo.telemetry.text import plain_lines
+from dojo.scenario.vocabulary import DEFAULT_START, LEVELS
+from dojo.telemetry.arrays import indices
+from dojo.telemetry.text import plain_lines, sample_note
 from dojo.terminal_text import visible_line
 
 from ..data.log_rows import FilterError, LogColumns, LogFilter, Matcher
@@ -441,7 +441,7 @@ class LogView(RowList):
     def _build_page(self, page: int) -> list[Strip]:
         cols = self._data
         rows = self.table_rows(page * PAGE, (page + 1) * PAGE)
-        sub = cols.table.take(pa.array(rows))
+        sub = cols.table.take(indices(rows))
         lines = plain_lines(sub, self._origin).to_pylist()
         messages = sub.column("message").to_pylist()
         marks = (

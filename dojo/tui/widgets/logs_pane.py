@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Select, Static
 
-from dojo.telemetry.logs import LEVELS
+from dojo.scenario.vocabulary import LEVELS
 
 from ..data.log_rows import LogFilter, Matcher
 from ..plain import plain

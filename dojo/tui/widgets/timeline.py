@@ -11,20 +11,23 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 
-from dojo.scenario.model import DEFAULT_START
+from dojo.scenario.vocabulary import DEFAULT_START
 from dojo.terminal_text import visible_line
 
 from ..data import units
 from .row_list import RowList
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only: the pane is drawn before these load
+    import pandas as pd
 
 NOTE = "note"
 # kind -> (mark, style class); any other kind is a change: a deploy, config or flag change, ...
