@@ -139,9 +139,9 @@ def _through_fork_server() -> None:
     as it does. Anything else (or no server) runs here as always."""
     import os
 
-    path = os.environ.get("DOJO_FORK_SERVER")
+    path = os.environ.get("DOJO_FORK_SERVER", "").strip()
     args = sys.argv[1:]
-    if not path or (args and args[0] not in FORKED) or not os.path.exists(path):
+    if path.lower() in ("", "off", "0", "no", "false") or (args and args[0] not in FORKED) or not os.path.exists(path):
         return
     from dojo.serve.launch import main as launch
 

@@ -31,7 +31,9 @@ import socket
 import stat
 import struct
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 HEADER = struct.Struct("!I")
 MAX_REQUEST = 4 * 1024 * 1024  # arguments + environment; anything bigger is not a launcher
@@ -149,10 +151,29 @@ def game_incident(game: str, db: str | None, key: str) -> tuple:
 
 
 class ForkServer:
-    def __init__(self, listener: socket.socket, uid: int | None = None, path: Path | None = None):
+    """`fingerprint`, `idle`, `held` and `lock_fd` are the per-user warm dojo's (dojo/serve/warm.py):
+    a launcher of another dojo (another version or install) stops it, it ends after `idle` seconds
+    with no dojo of its alive, it maps the cached incidents of the plays it forks (`held`), and the
+    lock it holds says it lives."""
+
+    def __init__(
+        self,
+        listener: socket.socket,
+        uid: int | None = None,
+        path: Path | None = None,
+        fingerprint: str | None = None,
+        idle: float = 0.0,
+        held: Any = None,
+        lock_fd: int | None = None,
+    ):
         self.listener = listener
         self.path = path
         self.uid = os.getuid() if uid is None else uid
+        self.fingerprint = fingerprint
+        self.idle = idle
+        self.held = held
+        self.lock_fd = lock_fd
+        self.quiet_since = time.monotonic()
         self.children: dict[int, socket.socket] = {}
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
@@ -169,7 +190,10 @@ class ForkServer:
         self.selector.register(self.listener, selectors.EVENT_READ)
         self.selector.register(self.wake_r, selectors.EVENT_READ)
         while True:
-            for key, _ in self.selector.select():
+            ready = self.selector.select(self._idle_left())
+            if not ready and self.idle and not self.children and time.monotonic() - self.quiet_since >= self.idle:
+                self._stop()
+            for key, _ in ready:
                 if key.fileobj is self.listener:
                     try:
                         conn, _ = self.listener.accept()
@@ -183,6 +207,11 @@ class ForkServer:
                     except BlockingIOError:
                         pass
                     self.reap()
+
+    def _idle_left(self) -> float | None:
+        if not self.idle or self.children:
+            return None
+        return max(0.01, self.quiet_since + self.idle - time.monotonic())
 
     def _stop(self, *_: object) -> None:
         if self.path is not None:
@@ -204,10 +233,25 @@ class ForkServer:
                 conn.close()
                 return
             request, fds = receive(conn)
+            if "query" in request:
+                for fd in fds:
+                    os.close(fd)
+                self.answer(conn, request["query"])
+                return
+            if self.fingerprint is not None and request.get("fingerprint", self.fingerprint) != self.fingerprint:
+                # Another dojo's launcher (upgraded, or another install): this server's code is not
+                # what it would run. It stops, and the launcher starts the right one.
+                for fd in fds:
+                    os.close(fd)
+                self._say(conn, {"error": "a warm dojo of another version", "replace": True})
+                conn.close()
+                self._stop()
             argv, env, cwd = request["argv"], request["env"], request["cwd"]
             if len(fds) != MAX_FDS or not all(isinstance(a, str) for a in argv) or not isinstance(env, dict):
                 raise ValueError("a request is a list of arguments, an environment and three descriptors")
             conn.settimeout(None)
+            if self.held is not None:
+                self.held.before_fork(argv, env, cwd)
             sys.stdout.flush()
             sys.stderr.flush()
             # Held over the fork: a signal for the new dojo that came before it dropped the
@@ -236,6 +280,22 @@ class ForkServer:
         self.children[pid] = conn
         self._say(conn, {"pid": pid})
 
+    def answer(self, conn: socket.socket, query: object) -> None:
+        """`dojo cache`'s questions: what it is and holds ("status"), or to end ("stop")."""
+        if query == "status":
+            self._say(conn, {
+                "pid": os.getpid(), "fingerprint": self.fingerprint, "idle": self.idle,
+                "dojos": len(self.children), "held": self.held.describe() if self.held is not None else [],
+            })  # fmt: skip
+            conn.close()
+        elif query == "stop":
+            self._say(conn, {"stopping": os.getpid()})
+            conn.close()
+            self._stop()
+        else:
+            self._say(conn, {"error": f"unknown query {str(query)[:40]!r}"})
+            conn.close()
+
     def reap(self) -> None:
         while self.children:
             try:
@@ -245,6 +305,8 @@ class ForkServer:
             if pid == 0:
                 return
             conn = self.children.pop(pid, None)
+            if not self.children:
+                self.quiet_since = time.monotonic()
             if conn is not None:
                 self._say(conn, {"status": exit_status(status)})
                 conn.close()
@@ -270,6 +332,8 @@ class ForkServer:
         os.close(self.wake_w)
         for other in self.children.values():
             other.close()
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)  # the server's: held by a dojo, it would outlive the server
         os.setsid()  # a session of its own, like the plain process textual-serve starts
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
@@ -429,11 +493,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--key-on-stdin", action="store_true", help="read the game's facilitator key from stdin")
     parser.add_argument("--db", default=None, help="the game's database")
     parser.add_argument("--warm", action="append", default=[], metavar="SCENARIO", help="warm a scenario (file or id)")
+    parser.add_argument("--fingerprint", default=None, help="stop when a launcher of another fingerprint comes")
+    parser.add_argument("--idle", type=float, default=0.0, help="end after this many seconds with no dojo (0: never)")
+    parser.add_argument("--keep", type=int, default=0, help="map the cached incidents of plays, keeping this many")
+    parser.add_argument("--lock-fd", type=int, default=None, help="a locked descriptor to hold while it lives")
     args = parser.parse_args(argv)
     why = forking_possible()
     if why is not None:
         raise SystemExit(f"dojo fork server: {why}")
-    listener = listen(args.socket)
+    check_private(args.socket.parent)
     gc.disable()  # no collection while the heap the children will share is being built
     key = sys.stdin.readline().strip() if args.key_on_stdin else None
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -441,12 +509,22 @@ def main(argv: list[str] | None = None) -> None:
     os.close(devnull)
     preload()
     held = warm_incidents(args.game, args.db, args.warm, key)
+    plays = None
+    if args.keep > 0:
+        from .warmheld import HeldIncidents
+
+        plays = HeldIncidents(args.keep)
     gc.collect()
     # Into the permanent generation: the children's collections never touch (and so never copy)
     # the pages of what was imported here.
     gc.freeze()
+    # Listening only now: a launcher that comes while the imports load finds no socket and starts
+    # plain at once, rather than waiting for them.
+    listener = listen(args.socket)
     print(f"{READY} {len(held)}", flush=True)
-    server = ForkServer(listener, path=args.socket)
+    server = ForkServer(
+        listener, path=args.socket, fingerprint=args.fingerprint, idle=args.idle, held=plays, lock_fd=args.lock_fd
+    )
     server.serve_forever()
 
 
