@@ -24,11 +24,10 @@ Only the standard library, and little of it: every `dojo` command pays for this 
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import stat
 import sys
+import zlib
 
 from .launch import ENV, hand_over
 
@@ -44,7 +43,8 @@ LOCK = "warm.lock"
 LOG = ".warm-server.log"
 # Not passed to the server: a forked dojo's /proc/PID/environ shows the server's environment as
 # it started (the dojo itself gets its launcher's own).
-SECRET = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|DOJO_DB", re.IGNORECASE)
+SECRET = ("KEY", "TOKEN", "SECRET", "PASSW", "CREDENTIAL", "AUTH", "COOKIE", "SESSION", "DOJO_DB")
+UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 class WarmError(Exception):
@@ -95,19 +95,23 @@ def idle_seconds() -> float:
     text = os.environ.get(IDLE_ENV, "").strip()
     if not text:
         return DEFAULT_IDLE_S
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(s|m|h)?", text, re.IGNORECASE)
-    if m is None:
+    number, unit = (text[:-1], text[-1].lower()) if text[-1].lower() in UNITS else (text, "s")
+    try:
+        seconds = float(number.strip()) * UNITS[unit]
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
         raise WarmError(f"{IDLE_ENV}: {text!r} is not a duration; write e.g. 15m, 90s, 2h, or 0 for never")
-    return float(m.group(1)) * {"s": 1, "m": 60, "h": 3600}[(m.group(2) or "s").lower()]
+    return seconds
 
 
 def fingerprint() -> str:
     """What makes a dojo this dojo, cheaply (a stat per file, ~1 ms): the interpreter, the package's
     folder and every file in it by size and modification time, and the folders packages are
     installed in (whose times change on any install or removal)."""
-    h = hashlib.sha256()
+    parts = []
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    h.update(f"{sys.executable}|{sys.version}|{package}".encode())
+    parts.append(f"{sys.executable}|{sys.version}|{package}")
     for root, dirs, names in os.walk(package):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__" and d != "builtin_scenarios")
         for name in sorted(names):
@@ -115,14 +119,17 @@ def fingerprint() -> str:
                 st = os.stat(os.path.join(root, name))
             except OSError:
                 continue
-            h.update(f"{root[len(package) :]}/{name}={st.st_size}:{st.st_mtime_ns};".encode())
+            parts.append(f"{root[len(package) :]}/{name}={st.st_size}:{st.st_mtime_ns}")
     for entry in sys.path:
         if entry.endswith(("site-packages", "dist-packages")):
             try:
-                h.update(f"{entry}={os.stat(entry).st_mtime_ns};".encode())
+                parts.append(f"{entry}={os.stat(entry).st_mtime_ns}")
             except OSError:
                 continue
-    return h.hexdigest()[:24]
+    # Two checksums, not a cryptographic hash: it tells versions apart, it guards nothing, and
+    # hashlib's import (OpenSSL) alone would cost more than the whole walk.
+    data = ";".join(parts).encode()
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
 
 
 def cache_folder() -> str:
@@ -135,7 +142,7 @@ def cache_folder() -> str:
 
 
 def server_environment() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not SECRET.search(k) and k != ENV}
+    return {k: v for k, v in os.environ.items() if k != ENV and not any(s in k.upper() for s in SECRET)}
 
 
 def start(where: str, print_: str, idle: float) -> int | None:
