@@ -497,6 +497,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--idle", type=float, default=0.0, help="end after this many seconds with no dojo (0: never)")
     parser.add_argument("--keep", type=int, default=0, help="map the cached incidents of plays, keeping this many")
     parser.add_argument("--lock-fd", type=int, default=None, help="a locked descriptor to hold while it lives")
+    parser.add_argument("--play", default=None, help="with --keep: hold this play's incident now (JSON: argv, cwd)")
     args = parser.parse_args(argv)
     why = forking_possible()
     if why is not None:
@@ -514,6 +515,10 @@ def main(argv: list[str] | None = None) -> None:
         from .warmheld import HeldIncidents
 
         plays = HeldIncidents(args.keep)
+        if args.play:
+            # The launch that started this server: its scenario is the likeliest next one.
+            first = json.loads(args.play)
+            plays.before_fork(first["argv"], dict(os.environ), first["cwd"])
     gc.collect()
     # Into the permanent generation: the children's collections never touch (and so never copy)
     # the pages of what was imported here.

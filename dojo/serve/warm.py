@@ -145,9 +145,10 @@ def server_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != ENV and not any(s in k.upper() for s in SECRET)}
 
 
-def start(where: str, print_: str, idle: float) -> int | None:
+def start(where: str, print_: str, idle: float, args: list[str] | None = None) -> int | None:
     """Start the warm server in the background unless one lives or is starting (its lock is held);
-    returns the pid of the process that becomes it, or None."""
+    returns the pid of the process that becomes it, or None. `args`, a play, has its incident
+    mapped by the server as soon as it is up, when it is cached by then."""
     import fcntl
 
     lock = os.open(os.path.join(where, LOCK), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -171,6 +172,11 @@ def start(where: str, print_: str, idle: float) -> int | None:
             sys.executable, "-m", "dojo.serve.forkserver", "--socket", path, "--fingerprint", print_,
             "--idle", repr(idle), "--keep", str(KEEP), "--lock-fd", str(lock),
         ]  # fmt: skip
+        # Not a game's play: its --db may carry a password, and a server's argv is public.
+        if args and args[0] == "play" and not any(a.startswith(("--db", "--join")) or "://" in a for a in args):
+            import json
+
+            argv += ["--play", json.dumps({"argv": args, "cwd": os.getcwd()})]
         env = server_environment()
         read_pid, write_pid = os.pipe()
         first = os.fork()
@@ -215,7 +221,7 @@ def launch(args: list[str]) -> None:
         if refusal.get("replace"):
             _wait_unlocked(where)  # the old server is on its way out
     if sys.stdin.isatty() and sys.stdout.isatty():
-        start(where, print_, idle_seconds())
+        start(where, print_, idle_seconds(), args)
 
 
 def _wait_unlocked(where: str, timeout: float = 2.0) -> None:
