@@ -33,7 +33,7 @@ import struct
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 HEADER = struct.Struct("!I")
 MAX_REQUEST = 4 * 1024 * 1024  # arguments + environment; anything bigger is not a launcher
@@ -272,7 +272,7 @@ class ForkServer:
         if pid == 0:
             code = 1
             try:
-                code = self.become_child(conn, fds, argv, env, cwd)
+                code = self.become_child(conn, fds, argv, env, cwd, request.get("umask"))
             finally:
                 os._exit(code)
         for fd in fds:
@@ -318,7 +318,9 @@ class ForkServer:
         except OSError:
             pass  # the launcher is gone; its child learns that by itself
 
-    def become_child(self, conn: socket.socket, fds: list[int], argv: list, env: dict, cwd: str) -> int:
+    def become_child(
+        self, conn: socket.socket, fds: list[int], argv: list, env: dict, cwd: str, umask: object = None
+    ) -> int:
         """In the forked child: drop the server's state, take the launcher's stdio, environment
         and folder, run the dojo; returns its exit code."""
         signal.set_wakeup_fd(-1)
@@ -340,6 +342,8 @@ class ForkServer:
             os.close(fd)
         try:
             os.chdir(cwd)
+            if isinstance(umask, int):
+                os.umask(umask & 0o777)  # files the dojo writes get the launcher's permissions
             adopt_environment(env)
         except Exception as exc:  # told on the tab's own stderr, as a plain start's failure would be
             sys.stderr.write(f"dojo: cannot start this tab's dojo: {exc}\n")
@@ -486,6 +490,36 @@ def listen(path: Path) -> socket.socket:
     return sock
 
 
+def in_background(work: Callable[[], None], nice: int) -> None:
+    """Run `work` (the imports, the warming) at `nice` lower priority, so that it does not slow the
+    player's own dojo starting beside it, while the process stays at its own: the dojos it forks
+    inherit the forking thread's priority, and an unprivileged process can never raise it back.
+    On Linux a priority is a thread's: the work runs in a thread that lowers only its own."""
+    if nice <= 0:
+        work()
+        return
+    import threading
+
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            me = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + nice))
+        except OSError:
+            pass
+        try:
+            work()
+        except BaseException as exc:  # raised again in the main thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="dojo-warm-up")
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m dojo.serve.forkserver", description=__doc__.splitlines()[0])
     parser.add_argument("--socket", required=True, type=Path, help="where to listen (its folder must be 0700)")
@@ -497,6 +531,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--idle", type=float, default=0.0, help="end after this many seconds with no dojo (0: never)")
     parser.add_argument("--keep", type=int, default=0, help="map the cached incidents of plays, keeping this many")
     parser.add_argument("--lock-fd", type=int, default=None, help="a locked descriptor to hold while it lives")
+    parser.add_argument("--nice", type=int, default=0, help="load everything at this lower priority")
     parser.add_argument("--play", default=None, help="with --keep: hold this play's incident now (JSON: argv, cwd)")
     args = parser.parse_args(argv)
     why = forking_possible()
@@ -508,17 +543,23 @@ def main(argv: list[str] | None = None) -> None:
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
-    preload()
-    held = warm_incidents(args.game, args.db, args.warm, key)
+    held: list = []
     plays = None
-    if args.keep > 0:
-        from .warmheld import HeldIncidents
 
-        plays = HeldIncidents(args.keep)
-        if args.play:
-            # The launch that started this server: its scenario is the likeliest next one.
-            first = json.loads(args.play)
-            plays.before_fork(first["argv"], dict(os.environ), first["cwd"])
+    def build() -> None:
+        nonlocal held, plays
+        preload()
+        held = warm_incidents(args.game, args.db, args.warm, key)
+        if args.keep > 0:
+            from .warmheld import HeldIncidents
+
+            plays = HeldIncidents(args.keep)
+            if args.play:
+                # The launch that started this server: its scenario is the likeliest next one.
+                first = json.loads(args.play)
+                plays.before_fork(first["argv"], dict(os.environ), first["cwd"])
+
+    in_background(build, args.nice)
     gc.collect()
     # Into the permanent generation: the children's collections never touch (and so never copy)
     # the pages of what was imported here.

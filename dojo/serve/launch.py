@@ -32,8 +32,12 @@ ANSWER_S = 30.0
 
 def request(args: list[str], extra: dict | None = None) -> bytes:
     """What the fork server needs to start the dojo as this process would have: its arguments,
-    environment and folder (and what `extra` adds, e.g. the launcher's fingerprint). Length-prefixed JSON."""
-    body = json.dumps({**(extra or {}), "argv": args, "env": dict(os.environ), "cwd": os.getcwd()}).encode()
+    environment, folder and umask (and what `extra` adds, e.g. the launcher's fingerprint).
+    Length-prefixed JSON."""
+    mask = os.umask(0o077)  # read by setting it: put straight back
+    os.umask(mask)
+    doc = {**(extra or {}), "argv": args, "env": dict(os.environ), "cwd": os.getcwd(), "umask": mask}
+    body = json.dumps(doc).encode()
     return HEADER.pack(len(body)) + body
 
 

@@ -38,6 +38,7 @@ OFF = ("off", "0", "no", "false")
 IDLE_ENV = "DOJO_WARM_IDLE"
 DEFAULT_IDLE_S = 15 * 60.0
 KEEP = 3
+NICE = 10  # its imports and warming yield to the player's own dojo starting beside it
 SOCKET = "warm.sock"
 LOCK = "warm.lock"
 LOG = ".warm-server.log"
@@ -171,6 +172,7 @@ def start(where: str, print_: str, idle: float, args: list[str] | None = None) -
         argv = [
             sys.executable, "-m", "dojo.serve.forkserver", "--socket", path, "--fingerprint", print_,
             "--idle", repr(idle), "--keep", str(KEEP), "--lock-fd", str(lock),
+            "--nice", str(NICE),
         ]  # fmt: skip
         # Not a game's play: its --db may carry a password, and a server's argv is public.
         if args and args[0] == "play" and not any(a.startswith(("--db", "--join")) or "://" in a for a in args):
@@ -189,7 +191,6 @@ def start(where: str, print_: str, idle: float, args: list[str] | None = None) -
                 os.write(write_pid, str(os.getpid()).encode())
                 os.close(write_pid)
                 os.chdir("/")
-                os.nice(10)  # the player's own dojo comes first
                 devnull = os.open(os.devnull, os.O_RDONLY)
                 os.dup2(devnull, 0)
                 os.dup2(log, 1)
