@@ -65,16 +65,17 @@ def disabled() -> bool:
     return setting().lower() in OFF
 
 
-def folder() -> str | None:
-    """This user's private folder for the socket and lock, made if missing; None when it cannot be
-    trusted (anyone else's, open to others, not a folder)."""
+def folder(create: bool = True) -> str | None:
+    """This user's private folder for the socket and lock, made if missing (and `create`); None when
+    there is none or it cannot be trusted (anyone else's, open to others, not a folder)."""
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
     if runtime and os.path.isdir(runtime):
         path = os.path.join(runtime, "dojo-warm")
     else:
         path = os.path.join(os.environ.get("TMPDIR") or "/tmp", f"dojo-warm-{os.getuid()}")
     try:
-        os.mkdir(path, 0o700)
+        if create:
+            os.mkdir(path, 0o700)
     except FileExistsError:
         pass
     except OSError:
@@ -243,13 +244,17 @@ def _wait_unlocked(where: str, timeout: float = 2.0) -> None:
 
 
 def query(what: str, where: str | None = None, timeout: float = 5.0) -> dict | None:
-    """Ask this user's warm server `what` ("status" or "stop"); None when none answers."""
+    """Ask this user's warm server `what` ("status" or "stop"); None when none answers, or when
+    DOJO_FORK_SERVER=off (the dojo then neither uses nor looks for one: a test run never reaches
+    its user's)."""
     import json
     import socket
 
     from .launch import HEADER, Replies
 
-    where = where or folder()
+    if disabled():
+        return None
+    where = where or folder(create=False)
     if where is None:
         return None
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

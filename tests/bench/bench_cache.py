@@ -355,6 +355,7 @@ def terminal_launches(root: Path, env: dict, log: Path, runs: int) -> None:
     if not (shutil.which("lnav") and shutil.which("tmux")):
         print("\nterminal launches: needs lnav and tmux (apt-get install lnav tmux); skipped")
         return
+    os.environ.pop("DOJO_FORK_SERVER", None)  # this process asks the bench's own warm dojo (its own folder)
     path = root / "big.yaml"  # what a learner plays: a file
     path.write_text(yaml.safe_dump(large_document(), sort_keys=False), encoding="utf-8")
     Cache(Path(env["DOJO_CACHE_DIR"])).synthesize(load_scenario(path))

@@ -93,7 +93,11 @@ class Place:
         return out
 
     def status(self) -> dict | None:
-        return warm.query("status", str(self.folder))
+        saved = os.environ.pop("DOJO_FORK_SERVER")  # the suite's "off", which makes it ask nobody
+        try:
+            return warm.query("status", str(self.folder))
+        finally:
+            os.environ["DOJO_FORK_SERVER"] = saved
 
     def wait_ready(self, timeout: float = READY_S) -> dict:
         deadline = time.monotonic() + timeout
