@@ -67,7 +67,11 @@ def page_time(sc: Scenario, tel: Telemetry) -> float | None:
     return float(fired["t"].min()) if len(fired) else None
 
 
-def lint(sc: Scenario, tel: Telemetry, *, strict_debrief: bool = False) -> list[Finding]:
+def lint(
+    sc: Scenario, tel: Telemetry, *, strict_debrief: bool = False, realism: list[Finding] | None = None
+) -> list[Finding]:
+    """Every finding on `sc` and its signals. `realism`: realism_findings(sc, tel) when the caller
+    already has them (it depends on the services and the signals only)."""
     out: list[Finding] = []
     out += _answers(sc)
     start = onset(sc)
@@ -76,7 +80,7 @@ def lint(sc: Scenario, tel: Telemetry, *, strict_debrief: bool = False) -> list[
     out += _red_herrings(sc, tel, start)
     out += _alerts(sc, tel, start, control)
     out += source_findings(sc)
-    out += _realism(sc, tel)
+    out += realism_findings(sc, tel) if realism is None else realism
     out += _debrief(sc, tel, strict_debrief)
     return out
 
@@ -89,7 +93,7 @@ def _debrief(sc: Scenario, tel: Telemetry, strict: bool) -> list[Finding]:
     return [Finding("debrief", message, "error" if strict else "warning") for message in findings(sc, tel)]
 
 
-def _realism(sc: Scenario, tel: Telemetry) -> list[Finding]:
+def realism_findings(sc: Scenario, tel: Telemetry) -> list[Finding]:
     from .realism import check
 
     index = {s.name: i for i, s in enumerate(sc.services)}

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from dojo.authoring.lint import Finding, lint
+from dojo.authoring.lint import Finding, lint, realism_findings
 from dojo.scenario.durations import format_duration
 from dojo.scenario.model import SERVICE_KINDS, SLUG_PATTERN, Scenario
 from dojo.scenario.vocabulary import METRIC_NAMES
@@ -320,6 +320,7 @@ class Signals:
 
     def __init__(self, sc: Scenario, tel: Telemetry):
         self.scenario, self.tel, self.grid = sc, tel, tel.grid
+        self._realism: dict[str, list[Finding]] = {}
         self._by = {
             k: (g["t"].to_numpy(), g["value"].to_numpy())
             for k, g in tel.metrics.groupby(["service", "metric"], sort=False)
@@ -353,7 +354,13 @@ class Signals:
     def findings(self, data: dict) -> list[Finding]:
         """lint's errors for `data` (same services and timeline as these signals)."""
         sc = Scenario.model_validate(data)
-        return [f for f in lint(sc, with_alerts(self.tel, sc)) if f.severity == "error"]
+        # The realism check reads the services and the lines only, never the answer or the alerts
+        # that tuning varies: judged once per set of services, not once per candidate (it was
+        # most of `dojo new`'s time).
+        key = json.dumps(data.get("services"), sort_keys=True, default=str)
+        if key not in self._realism:
+            self._realism[key] = realism_findings(sc, self.tel)
+        return [f for f in lint(sc, with_alerts(self.tel, sc), realism=self._realism[key]) if f.severity == "error"]
 
 
 def no_signals(sc: Scenario) -> Telemetry:
@@ -968,9 +975,7 @@ def scaffold(opts: Options) -> Scaffold:
             break
     else:
         where = f"on {opts.service}" if opts.service else f"anywhere in '{opts.services}'"
-        raise ScaffoldError(
-            f"{opts.fault} moves no metric enough to page {where}; try another --service or --services"
-        )
+        raise ScaffoldError(f"{opts.fault} moves no metric enough to page {where}; try another --service or --services")
     p = found.plan
     if trigger:
         notes.append(f"{trigger} slows down at the onset to set {opts.fault} off")

@@ -159,3 +159,20 @@ def test_no_latency_is_reported_for_a_bucket_without_requests():
     assert idle.any()
     assert db.loc[idle, "latency_p99_ms"].isna().all()
     assert db.loc[~idle, "latency_p99_ms"].notna().all()
+
+
+def test_a_draft_candidate_is_still_judged_by_the_realism_check_it_shares(tel):
+    """`dojo new` tries many evidence candidates on one draft's signals: the realism check runs
+    once per set of services, and its errors still count against every candidate."""
+    from dojo.authoring.lint import lint
+    from dojo.authoring.new import Signals, with_alerts
+
+    bad = _with_line(tel, "inventory-db", "duration: 4 ms statement: SELECT * FROM payments WHERE id = 1")
+    sig = Signals(tel.scenario, bad)
+    data = tel.scenario.model_dump(by_alias=True, exclude_none=True)
+    every = [f for f in lint(tel.scenario, with_alerts(bad, tel.scenario)) if f.severity == "error"]
+    assert any("realism" in f.message for f in every)
+    for _ in range(2):  # judged, then read back for the next candidate
+        assert sig.findings(data) == every
+    other = {**data, "answer": {**data["answer"], "evidence": [{"logs": {"service": "checkout", "contains": "x"}}]}}
+    assert [f for f in sig.findings(other) if "realism" in f.message] == [f for f in every if "realism" in f.message]
