@@ -520,10 +520,16 @@ class WorkspaceScreen(DojoScreen[None]):
         try:
             result, feeds = self.dojo.engine.submit(run).result()
         except (EngineError, StoreError) as exc:
-            self.app.call_from_thread(self._action_refused, exc)
+            self._on_ui(self._action_refused, exc)
             return
         columns = LogColumns(feeds.logs)  # here, not on the UI thread: its numpy views of every line
-        self.app.call_from_thread(self._action_taken, result, feeds, params, columns)
+        self._on_ui(self._action_taken, result, feeds, params, columns)
+
+    def _on_ui(self, fn: Any, *args: Any) -> None:
+        try:
+            self.app.call_from_thread(fn, *args)
+        except RuntimeError:
+            pass  # the app closed meanwhile: the attempt has the action (a resume takes it again)
 
     def _release_hold(self) -> None:
         self._hold = None
