@@ -86,10 +86,12 @@ class LogView(RowList):
             seconds: float,
             error: str = "",
             covered: int | None = None,
+            table: LogColumns | None = None,
         ):
             super().__init__()
             self.log_view, self.filter, self.rows, self.seconds, self.error = log_view, filter, rows, seconds, error
             self.covered = covered  # None: the whole table
+            self.table = table  # the columns the rows index (None: not said)
 
         @property
         def control(self) -> LogView:
@@ -303,7 +305,9 @@ class LogView(RowList):
             if first < len(cols):
                 if worker.is_cancelled:
                     return
-                self.post_message(self.Filtered(self, flt, head, time.perf_counter() - started, covered=first))
+                self.post_message(
+                    self.Filtered(self, flt, head, time.perf_counter() - started, covered=first, table=cols)
+                )
                 time.sleep(PAINT_FIRST_S)  # the UI paints what is visible before this thread takes the CPU again
                 if worker.is_cancelled:
                     return
@@ -313,13 +317,16 @@ class LogView(RowList):
         except FilterError as exc:
             rows, error = None, str(exc)
         if not worker.is_cancelled:
-            self.post_message(self.Filtered(self, flt, rows, time.perf_counter() - started, error))
+            self.post_message(self.Filtered(self, flt, rows, time.perf_counter() - started, error, table=cols))
 
     def on_log_view_filtered(self, message: Filtered) -> None:
         if message.log_view is not self:
             return
         if message.filter != self.filter or self._cols is None:
             message.stop()  # a result for a filter the learner has already changed
+            return
+        if message.table is not None and message.table is not self._cols:
+            message.stop()  # rows of the incident before an action changed its future (replace_logs)
             return
         if (
             message.covered is None
