@@ -129,13 +129,8 @@ class WorkspaceScreen(DojoScreen[None]):
         service_map.set_services(f.services)
         service_map.set_metrics(f.cube)
         self.query_one(Timeline).set_events(f.events, f.start)
-        # Traces are listed and laid out from the engine's answers, on the engine thread, from
-        # the signals of the moment (an action replaces them).
-        self.query_one(TracesPane).set_source(
-            lambda q: self.dojo.engine.submit(lambda: self.feeds.signals.trace_matches(q)).result(),
-            f.trace_services,
-            f.start,
-        )
+        # Traces are listed and laid out from the engine's answers, on the engine thread.
+        self.query_one(TracesPane).set_source(self._trace_source(f.signals), f.trace_services, f.start)
         metrics = self.query_one(MetricsPane)
         metrics.set_data(f.cube, f.alerts, f.duration, service=f.paged_service)
         metrics.window = WINDOWS[2]
@@ -561,6 +556,9 @@ class WorkspaceScreen(DojoScreen[None]):
         self.notify(visible(f"You {what}; in effect from {offset(result.at)}."), title="Action taken", markup=False)
         self.call_later(self.refresh_view)
 
+    def _trace_source(self, signals: Any) -> Any:
+        return lambda q: self.dojo.engine.submit(signals.trace_matches, q).result()
+
     def _mine(self) -> frozenset[tuple[float, str, str]]:
         return frozenset((float(a["at"]), str(a["kind"]), str(a["service"])) for a in self._actions)
 
@@ -574,9 +572,8 @@ class WorkspaceScreen(DojoScreen[None]):
         metrics = self.query_one(MetricsPane)
         metrics.set_data(f.cube, f.alerts, f.duration, service=metrics.service)
         self.query_one(LogsPane).replace_logs(f.logs, engine_matcher(self.dojo.engine.submit, f.signals), columns)
-        traces = self.query_one(TracesPane).trace_list
-        if traces.source is not None:
-            traces.set_source(traces.source, f.start)  # the source reads self.feeds: listed again
+        # A new source: an answer the old one is still giving is told from its answers and dropped.
+        self.query_one(TracesPane).trace_list.set_source(self._trace_source(f.signals), f.start)
 
     # -- moving around ---------------------------------------------------------------------------
 
