@@ -107,12 +107,12 @@ def idle_seconds() -> float:
     return seconds
 
 
-def fingerprint() -> str:
+def fingerprint(package: str | None = None) -> str:
     """What makes a dojo this dojo, cheaply (a stat per file, ~1 ms): the interpreter, the package's
     folder and every file in it by size and modification time, and the folders packages are
     installed in (whose times change on any install or removal)."""
     parts = []
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    package = package or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     parts.append(f"{sys.executable}|{sys.version}|{package}")
     for root, dirs, names in os.walk(package):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__" and d != "builtin_scenarios")

@@ -296,3 +296,30 @@ def test_a_stale_socket_file_is_cleaned_up_by_the_next_start(place):
     assert code == 1 and b"Traceback" not in err
     assert len(where.servers()) == 1
     assert where.wait_ready()["pid"] == where.servers()[0].pid
+
+
+def test_the_first_step_loads_the_standard_library_alone():
+    """The `dojo` command reaches a warm dojo before click or any other module of the dojo loads."""
+    probe = (
+        "import sys\nfrom dojo.serve import warm\nwarm.fingerprint(); warm.folder(create=False)\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in ('dojo', 'click', 'textual', 'numpy'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split() == ["dojo", "dojo.serve", "dojo.serve.launch", "dojo.serve.warm"]
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["dojo"] == "dojo.serve.warm:main"
+
+
+def test_the_fingerprint_changes_with_any_file_of_the_dojo(tmp_path):
+    (tmp_path / "engine").mkdir()
+    code = tmp_path / "engine" / "session.py"
+    code.write_text("x = 1\n")
+    first = warm.fingerprint(str(tmp_path))
+    assert warm.fingerprint(str(tmp_path)) == first
+    code.write_text("x = 22\n")
+    second = warm.fingerprint(str(tmp_path))
+    assert second != first
+    os.utime(code, ns=(1, 1))  # same size, another time
+    assert warm.fingerprint(str(tmp_path)) not in (first, second)
