@@ -218,11 +218,12 @@ def launch(args: list[str]) -> None:
         return
     path = socket_path(where)
     print_ = fingerprint()
+    replacing = False
     if os.path.exists(path):
-        refusal = hand_over(path, args, {"fingerprint": print_})
-        if refusal.get("replace"):
-            _wait_unlocked(where)  # the old server is on its way out
+        replacing = bool(hand_over(path, args, {"fingerprint": print_}).get("replace"))
     if sys.stdin.isatty() and sys.stdout.isatty():
+        if replacing:
+            _wait_unlocked(where)  # the old server is on its way out
         start(where, print_, idle_seconds(), args)
 
 
