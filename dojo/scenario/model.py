@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .durations import parse_duration
-from .vocabulary import Level, MetricName
+from .vocabulary import DEFAULT_START, Level, MetricName
 
 SLUG_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
@@ -320,9 +320,6 @@ class Imports(Model):
 
     def files(self) -> dict[str, str]:
         return {k: getattr(self, k) for k in SIGNAL_KINDS if getattr(self, k)}
-
-
-DEFAULT_START = datetime(2026, 3, 10, 14, 0, tzinfo=timezone.utc)
 
 
 class Scenario(Model):

@@ -6,7 +6,11 @@ tuple derived from the Literal so the two cannot drift. No pydantic here: cheap 
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Literal, get_args
+
+# Where a scenario's clock starts when it does not say (`start:`).
+DEFAULT_START = datetime(2026, 3, 10, 14, 0, tzinfo=timezone.utc)
 
 Level = Literal["DEBUG", "INFO", "WARN", "ERROR"]
 # Log levels, least to most severe: telemetry stores a level as its index here.

@@ -31,6 +31,7 @@ from .physics import State, _lognormal_sigma, _normal_sf
 from .pools import Pools
 from .routes import service_api, statements, tables
 from .statuses import answer_codes
+from .text import sample_note  # noqa: F401 - where the engine has always found it
 
 LEVELS = list(_LEVELS)  # a level is stored as its index here
 LEVEL_CODE = {name: i for i, name in enumerate(LEVELS)}
@@ -1404,13 +1405,6 @@ def _keys(parts: list[tuple]) -> list[tuple]:
         out.append((*key, seen.get(key, 0)))
         seen[key] = seen.get(key, 0) + 1
     return out
-
-
-def sample_note(p: float) -> str:
-    """How request lines are sampled, in the words the screens and the headless replies use."""
-    if p >= 1.0:
-        return "every request logged"
-    return f"1 in {1 / p:.3g} requests logged"
 
 
 def chunk_rows(line_bytes: int) -> int:

@@ -13,7 +13,11 @@ import pyarrow.compute as pc
 
 from dojo.scenario.vocabulary import LEVELS
 
-_MS_TEXT = pa.array([f"{i:03d}" for i in range(1000)])
+from .arrays import indices, numpy_of, strings, text
+
+# Built without pa.array (dojo.telemetry.arrays): the log pane paints with these before pandas loads.
+_MS_TEXT = strings([f"{i:03d}Z" for i in range(1000)])
+_NOTHING, _SPACE = text(""), text(" ")
 _LEVEL_PAD = {name: f"{name:<5}" for name in LEVELS}
 
 
@@ -22,14 +26,12 @@ def timestamps(start: datetime, t: np.ndarray) -> pa.Array:
     second, then a take and a join (per-line strftime in Arrow costs 2 s a million)."""
     ms = np.rint(np.asarray(t, dtype=float) * 1000).astype(np.int64)
     if len(ms) == 0:
-        return pa.array([], pa.string())
+        return strings([])
     sec = ms // 1000
     first = int(sec.min())
     n = int(sec.max()) - first + 1
-    seconds = pa.array([(start + timedelta(seconds=first + k)).strftime("%Y-%m-%dT%H:%M:%S.") for k in range(n)])
-    return pc.binary_join_element_wise(
-        seconds.take(pa.array(sec - first)), _MS_TEXT.take(pa.array(ms % 1000)), pa.scalar("Z"), ""
-    )
+    seconds = strings([(start + timedelta(seconds=first + k)).strftime("%Y-%m-%dT%H:%M:%S.") for k in range(n)])
+    return pc.binary_join_element_wise(seconds.take(indices(sec - first)), _MS_TEXT.take(indices(ms % 1000)), _NOTHING)
 
 
 def _decoded(col: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -40,15 +42,22 @@ def _decoded(col: pa.ChunkedArray | pa.Array) -> pa.Array:
 def plain_lines(logs: pa.Table, start: datetime) -> pa.Array:
     """The plain-text line of every row of `logs` (slice the table first for a page)."""
     if logs.num_rows == 0:
-        return pa.array([], pa.string())
+        return strings([])
     level = logs.column("level").combine_chunks()
     padded = level.dictionary.to_pylist()
-    pad = pa.array([_LEVEL_PAD.get(x, x) for x in padded]).take(level.indices)
+    pad = strings([_LEVEL_PAD.get(x, x) for x in padded]).take(level.indices)
     return pc.binary_join_element_wise(
-        timestamps(start, logs.column("t").to_numpy()),
+        timestamps(start, numpy_of(logs.column("t"))),
         pad,
         _decoded(logs.column("service")),
         _decoded(logs.column("host")),
         _decoded(logs.column("message")),
-        " ",
+        _SPACE,
     )
+
+
+def sample_note(p: float) -> str:
+    """How request lines are sampled, in the words the screens and the headless replies use."""
+    if p >= 1.0:
+        return "every request logged"
+    return f"1 in {1 / p:.3g} requests logged"

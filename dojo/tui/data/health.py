@@ -8,10 +8,13 @@ errors is not degraded at 1.5%), with a floor, and saturation of any resource.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .metric_cube import MetricCube
+if TYPE_CHECKING:  # pragma: no cover - annotations only: the pane is drawn before these load
+    from .metric_cube import MetricCube
+
 
 OK, DEGRADED, FAILING, UNKNOWN = "ok", "degraded", "failing", "unknown"
 

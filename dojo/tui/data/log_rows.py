@@ -17,12 +17,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import ValidationError
 
-from dojo.engine.api import LogQuery
-from dojo.engine.errors import EngineError
 from dojo.engine.textsearch import re2_literal
 from dojo.scenario.vocabulary import LEVELS
+from dojo.telemetry.arrays import numpy_of
 
 LEVEL_RANK = {name: i for i, name in enumerate(LEVELS)}
 
@@ -79,7 +77,13 @@ class LogFilter:
         return " ".join(parts) or "no filter"
 
 
-def _query(flt: LogFilter) -> LogQuery:
+def _query(flt: LogFilter) -> Any:
+    # The engine's query model (pydantic, and the engine's API with the store's) is imported
+    # when a filter is first matched, not with the pane: the log pane paints before they load.
+    from pydantic import ValidationError
+
+    from dojo.engine.api import LogQuery
+
     try:
         return LogQuery(**flt.query_args())
     except ValidationError as exc:
@@ -89,6 +93,8 @@ def _query(flt: LogFilter) -> LogQuery:
 
 def signals_matcher(signals: Any) -> Matcher:
     """Match on an engine `Signals` directly, on the calling thread: for a pane with no session."""
+
+    from dojo.engine.errors import EngineError
 
     def match(flt: LogFilter, lo: int, hi: int) -> np.ndarray:
         try:
@@ -127,8 +133,8 @@ class LogColumns:
 
     def __post_init__(self) -> None:
         logs = self.table
-        self.t = logs.column("t").to_numpy()
-        self.ids = logs.column("id").to_numpy()
+        self.t = numpy_of(logs.column("t"))
+        self.ids = numpy_of(logs.column("id"))
         self.message = logs.column("message")
         self.services, self.service_code = _codes(logs.column("service"))
         levels, level_code = _codes(logs.column("level"))
@@ -146,6 +152,6 @@ class LogColumns:
 def _codes(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     if pa.types.is_dictionary(arr.type):
-        return arr.dictionary.to_pylist(), arr.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+        return arr.dictionary.to_pylist(), numpy_of(arr.indices).astype(np.int32)
     encoded = pc.dictionary_encode(arr)
     return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)

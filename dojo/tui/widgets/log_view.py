@@ -34,9 +34,9 @@ from textual.strip import Strip
 from textual.worker import get_current_worker
 
 from dojo.engine.textsearch import match_spans
-from dojo.scenario.model import DEFAULT_START
-from dojo.telemetry.logs import LEVELS, sample_note
-from dojo.telemetry.text import plain_lines
+from dojo.scenario.vocabulary import DEFAULT_START, LEVELS
+from dojo.telemetry.arrays import indices
+from dojo.telemetry.text import plain_lines, sample_note
 from dojo.terminal_text import visible_line
 
 from ..data.log_rows import FilterError, LogColumns, LogFilter, Matcher
@@ -164,6 +164,26 @@ class LogView(RowList):
         self.cursor = None
         self._pages.clear()
         self._width = _widest_line(logs, self.wide)
+        self._refilter()
+        self._update_rows()
+        self._update_titles()
+
+    def replace_logs(self, logs: pa.Table, matcher: Matcher | None) -> None:
+        """The same incident with its future changed (a learner's action): the rows that have
+        happened by `now` are the same rows at the same places in `logs`, so the cursor, the
+        scroll position, following and the filter all stay; what the filter matches after them
+        is matched again on the new table."""
+        if self._cols is None:
+            self.set_logs(logs, self._origin, matcher, self._sample)
+            return
+        self._cols = LogColumns(logs)
+        self._matcher = matcher
+        self._pages.clear()
+        self._width = _widest_line(logs, self.wide)
+        if self._match is not None:
+            seen = self._data.visible(self.now) if math.isfinite(self.now) else 0
+            self._match = self._match[: int(np.searchsorted(self._match, seen))]
+            self._covered = seen  # known up to here; the filter worker brings the rest
         self._refilter()
         self._update_rows()
         self._update_titles()
@@ -421,7 +441,7 @@ class LogView(RowList):
     def _build_page(self, page: int) -> list[Strip]:
         cols = self._data
         rows = self.table_rows(page * PAGE, (page + 1) * PAGE)
-        sub = cols.table.take(pa.array(rows))
+        sub = cols.table.take(indices(rows))
         lines = plain_lines(sub, self._origin).to_pylist()
         messages = sub.column("message").to_pylist()
         marks = (

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Select, Static
 
-from dojo.telemetry.logs import LEVELS
+from dojo.scenario.vocabulary import LEVELS
 
 from ..data.log_rows import LogFilter, Matcher
 from ..plain import plain
@@ -74,6 +74,11 @@ class LogsPane(Vertical):
         services = view.columns.services if view.columns is not None else []
         with self.prevent(Select.Changed):
             self.query_one("#log-filter-service", Select).set_options([(plain(s), s) for s in services])
+
+    def replace_logs(self, logs: pa.Table, matcher: Matcher | None) -> None:
+        """The incident's lines after a learner's action: the same services, so the pickers and
+        the filter stay as the learner left them (LogView.replace_logs)."""
+        self.log_view.replace_logs(logs, matcher)
 
     def show_service(self, service: str | None) -> None:
         self.query_one("#log-filter-service", Select).value = service if service else Select.NULL

@@ -7,6 +7,8 @@ Messages (up): `Picked` when the learner picks another service or metric.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -15,13 +17,16 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Select
 
-from dojo.scenario.model import Alert
 from dojo.scenario.vocabulary import METRIC_NAMES
 
 from ..data import units
-from ..data.metric_cube import MetricCube
 from ..plain import plain
 from .metric_chart import MetricChart
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only: the pane is drawn before these load
+    from dojo.scenario.model import Alert
+
+    from ..data.metric_cube import MetricCube
 
 # The order a learner reaches for them: the golden signals first, then saturation and the rest
 # of the vocabulary in its own order (a metric added there shows here with no edit).

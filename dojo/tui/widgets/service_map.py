@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
@@ -19,13 +20,16 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 
-from dojo.scenario.model import Service
 from dojo.terminal_text import visible_line
 
 from ..data import units
 from ..data.health import DEGRADED, FAILING, OK, UNKNOWN, Health, health_at
-from ..data.metric_cube import MetricCube
 from .row_list import RowList
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only: the pane is drawn before these load
+    from dojo.scenario.model import Service
+
+    from ..data.metric_cube import MetricCube
 
 STATS_WIDTH = 19  # " 12.5%  1.23s  1.2k" after the names, aligned in columns
 HEALTH_CLASSES = {state: f"service-map--{state}" for state in (OK, DEGRADED, FAILING, UNKNOWN)}

@@ -14,9 +14,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from rich.text import Text
 from textual import work
 from textual.binding import Binding
@@ -24,15 +24,19 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 
-from dojo.engine.api import TraceQuery
-from dojo.scenario.model import DEFAULT_START
+from dojo.scenario.vocabulary import DEFAULT_START
 from dojo.terminal_text import visible_line
 
 from ..data import units
 from .row_list import RowList
 
+if TYPE_CHECKING:  # pragma: no cover - the list is drawn (empty) before pandas and the engine's API load
+    import pandas as pd
+
+    from dojo.engine.api import TraceQuery
+
 # The engine's traces matching a query, each with when it finished (Signals.trace_matches).
-TraceSource = Callable[[TraceQuery], pd.DataFrame]
+TraceSource = Callable[["TraceQuery"], "pd.DataFrame"]
 
 BAR_WIDTH = 8
 
@@ -49,7 +53,8 @@ class TraceList(RowList):
 
     now: reactive[float] = reactive(math.inf)
     # Not `query`: that is every widget's DOM query method.
-    trace_query: reactive[TraceQuery] = reactive(TraceQuery, init=False)
+    trace_query: reactive[TraceQuery | None] = reactive(None, init=False)
+    """None: every trace (the engine's TraceQuery(), made when first asked: `query`)."""
 
     class TraceSelected(Message):
         def __init__(self, trace_list: TraceList, trace_id: str):
@@ -66,7 +71,7 @@ class TraceList(RowList):
     class Listed(Message):
         """The worker has the engine's traces for a query."""
 
-        def __init__(self, query: TraceQuery, traces: pd.DataFrame):
+        def __init__(self, query: TraceQuery | None, traces: pd.DataFrame):
             super().__init__()
             self.query, self.traces = query, traces
 
@@ -75,7 +80,7 @@ class TraceList(RowList):
         self.source: TraceSource | None = None
         self.listed: pd.DataFrame | None = None  # every trace matching trace_query, by start time
         self._finished = np.zeros(0)
-        self.shown = pd.DataFrame()
+        self.shown: pd.DataFrame | None = None  # none listed yet
         self._origin = DEFAULT_START
         self._selected: str | None = None
         self._longest = 1.0
@@ -86,10 +91,15 @@ class TraceList(RowList):
         self.source, self._origin = source, start
         self._fetch(self.trace_query)
 
+    @property
+    def listed_query(self) -> TraceQuery:
+        """The engine's query for what is listed."""
+        return self.trace_query if self.trace_query is not None else any_trace()
+
     @work(thread=True, exclusive=True, group="trace-list")
-    def _fetch(self, query: TraceQuery) -> None:
+    def _fetch(self, query: TraceQuery | None) -> None:
         if self.source is not None:
-            self.post_message(self.Listed(query, self.source(query)))
+            self.post_message(self.Listed(query, self.source(query if query is not None else any_trace())))
 
     def on_trace_list_listed(self, message: Listed) -> None:
         message.stop()
@@ -113,7 +123,7 @@ class TraceList(RowList):
     @property
     def selected_root(self) -> str | None:
         """The pin id of the selected trace's root span."""
-        if self._selected is None or self.shown.empty:
+        if self._selected is None or self.shown is None or self.shown.empty:
             return None
         at = np.flatnonzero(self.shown["trace_id"].to_numpy() == self._selected)
         return str(self.shown["root"].iat[at[0]]) if len(at) else None
@@ -125,6 +135,7 @@ class TraceList(RowList):
         shown = self.listed[self._finished <= self.now].iloc[::-1].reset_index(drop=True)
         if (
             not force
+            and self.shown is not None
             and len(shown) == len(self.shown)
             and (len(shown) == 0 or shown["trace_id"].iat[0] == self.shown["trace_id"].iat[0])
         ):
@@ -142,15 +153,18 @@ class TraceList(RowList):
     def cursor_moved(self, row: int | None) -> None:
         if row is None:
             return
+        assert self.shown is not None  # rows exist only once traces are listed
         trace_id = str(self.shown["trace_id"].iat[row])
         if trace_id != self._selected:
             self._selected = trace_id
             self.post_message(self.TraceSelected(self, trace_id))
 
     def row_chosen(self, row: int) -> None:
+        assert self.shown is not None
         self.post_message(self.TraceChosen(self, str(self.shown["trace_id"].iat[row])))
 
     def build_row(self, row: int) -> Strip:
+        assert self.shown is not None
         r = self.shown.iloc[row]
         style = self.get_component_rich_style
         muted, error, ok, bar_style, retry = (
@@ -171,3 +185,10 @@ class TraceList(RowList):
         text.append(f" ✗{r['errors']:<2}" if r["errors"] else "    ", error)
         text.append(visible_line(f" {r['service']} {r['name']}"), muted)
         return self.text_strip(text)
+
+
+def any_trace() -> TraceQuery:
+    """The engine's query for every trace (its model loads with the engine, after the first paint)."""
+    from dojo.engine.api import TraceQuery
+
+    return TraceQuery()

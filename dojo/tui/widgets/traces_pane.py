@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,11 +21,12 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Select
 
-from dojo.engine.api import TraceQuery
-
 from ..plain import plain
 from .row_list import show_titles_on
 from .trace_list import TraceList, TraceSource
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dojo.engine.api import TraceQuery
 
 MAX_MS = 1e12
 
@@ -74,16 +76,18 @@ class TracesPane(Vertical):
             min_ms = 0.0
         if not math.isfinite(min_ms):  # "1e999": longer than any trace, not a crash
             min_ms = MAX_MS
+        from dojo.engine.api import TraceQuery  # loaded by the time a filter is touched
+
         self.trace_list.trace_query = TraceQuery(
             service=service if isinstance(service, str) else None,
             status="error" if status == "error" else "ok" if status == "ok" else None,
             min_ms=min_ms or None,
         )
         if isinstance(event, Select.Changed):
-            self.post_message(self.Committed(self, self.trace_list.trace_query))
+            self.post_message(self.Committed(self, self.trace_list.listed_query))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.trace_list.focus()
-        self.post_message(self.Committed(self, self.trace_list.trace_query))
+        self.post_message(self.Committed(self, self.trace_list.listed_query))

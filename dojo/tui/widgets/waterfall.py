@@ -14,6 +14,7 @@ Messages (up): `SpanSelected` when the cursor lands on a span (with its pin id, 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events
@@ -21,12 +22,14 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.strip import Strip
 
-from dojo.engine.api import SpanNode
-from dojo.scenario.model import DEFAULT_START
+from dojo.scenario.vocabulary import DEFAULT_START
 from dojo.terminal_text import visible_line
 
 from ..data import units
 from .row_list import RowList
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only: the pane is drawn before these load
+    from dojo.engine.api import SpanNode
 
 LABEL_MAX, DURATION_WIDTH = 44, 9
 VALUE_MAX = 80  # an attribute's value in the span detail (a db.statement can be pages long)
