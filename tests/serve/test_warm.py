@@ -323,3 +323,38 @@ def test_the_fingerprint_changes_with_any_file_of_the_dojo(tmp_path):
     assert second != first
     os.utime(code, ns=(1, 1))  # same size, another time
     assert warm.fingerprint(str(tmp_path)) not in (first, second)
+
+
+def test_the_server_holds_the_last_played_cached_incidents_and_lets_the_oldest_go(tmp_path):
+    from dojo.engine import queries
+    from dojo.scenario import load_scenario, resolve_scenario
+    from dojo.serve.warmheld import HeldIncidents, play_target
+    from dojo.telemetry import cache
+
+    assert play_target(["play", "x.yaml", "--seed", "5", "--clock", "manual"]) == ("x.yaml", 5)
+    assert play_target(["play", "--join", "CODE"]) is None and play_target(["join", "CODE"]) is None
+    assert play_target(["play", "x", "--resume"]) is None and play_target([]) is None
+    held = HeldIncidents(keep=1)
+    first, second = "checkout-retry-storm", "cart-memory-leak"
+    # Not cached (an empty cache folder): nothing held; the forked dojo synthesizes it, never the server.
+    held.before_fork(["play", first], {**os.environ, "DOJO_CACHE_DIR": str(tmp_path / "empty")}, str(tmp_path))
+    assert held.describe() == [] and cache.Cache(tmp_path / "empty").entries() == []
+    env = dict(os.environ)  # the suite's cache, where the built-ins are likely synthesized already
+    store = cache.Cache(Path(env["DOJO_CACHE_DIR"]))
+    tels = {}
+    try:
+        for ref in (first, second):
+            store.synthesize(load_scenario(resolve_scenario(ref)))
+            held.before_fork(["play", ref, "--clock", "manual"], env, str(tmp_path))
+            [slot] = held.held
+            tels[ref] = held.held[slot].telemetry
+            assert cache._HELD[slot] is tels[ref] and id(tels[ref].logs) in queries._PREBUILT
+        assert [h["scenario"] for h in held.describe()] == [second]
+        # The first was let go: no longer handed to forks, its indexes dropped.
+        assert all(t is not tels[first] for t in cache._HELD.values())
+        assert id(tels[first].logs) not in queries._PREBUILT
+    finally:
+        held._trim(-1)  # nothing fits: everything but the last goes
+        for slot in list(held.held):
+            cache.let_go(Path(slot[0]), slot[1])
+            queries.forget_prebuilt(held.held[slot].telemetry)
