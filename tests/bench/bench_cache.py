@@ -342,6 +342,24 @@ def dojo_command(path: Path, **env: str) -> str:
     return f"env {sets} {dojo} play {shlex.quote(str(path))} --clock manual"
 
 
+def first_step(env: dict, runs: int = 15) -> None:
+    """What the `dojo` command's first step (dojo/serve/warm.py: its imports, the fingerprint, the
+    folder) adds to a bare interpreter's start, before it hands the command over or goes plain."""
+    step = "from dojo.serve import warm; warm.fingerprint(); warm.folder(create=False)"
+    times: dict[str, list[float]] = {"pass": [], step: [], "import dojo.cli": []}
+    for _ in range(runs):
+        for code in times:
+            began = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], env=env, check=True)
+            times[code].append(time.perf_counter() - began)
+    bare, warm_step, cli = (statistics.median(times[k]) for k in ("pass", step, "import dojo.cli"))
+    print(
+        f"\nthe dojo command's first step (standard library only), {runs} interleaved runs:"
+        f" {(warm_step - bare) * 1e3:.1f} ms over a bare interpreter ({bare * 1e3:.0f} ms);"
+        f" importing the command line (click) instead: {(cli - bare) * 1e3:.1f} ms (medians)"
+    )
+
+
 def terminal_launches(root: Path, env: dict, log: Path, runs: int) -> None:
     """The issue's own comparison, as a person sees it: tmux panes of 120x40, interleaved runs of
     lnav (first screen; fully open) and the 1M-line workspace launched plainly and through the
@@ -649,6 +667,7 @@ def main() -> None:
         grows = both - alone[0]
         share = grows / alone[0]
         serve_memory(root, env, alone[0])
+        first_step(env)
         terminal_launches(root, env, log, args.runs)
         print("\nmemory of the 1M-line workspace in terminals: plain processes, no fork server (after the same filter)")
         print(f"  first process alone: PSS {mib(alone[0])}, RSS {mib(alone[1])}")
