@@ -36,8 +36,10 @@ COMMANDS = [
     {"cmd": "score"},
 ]
 HEADLESS = ["play", "checkout-retry-storm", "--headless", "--clock", "manual"]
-# A cheap launch of a command the warm dojo forks: it fails at once with the plain dojo's own answer.
-NOTHING = ["play", "no-such-scenario", "--headless"]
+# A cheap launch of a command the warm dojo forks: it fails at once with the plain dojo's own answer
+# (the same in a terminal and, headless, from a script).
+NOTHING = ["play", "no-such-scenario"]
+SCRIPTED = ["play", "no-such-scenario", "--headless"]
 READY_S = 90.0
 
 
@@ -131,11 +133,13 @@ def place(tmp_path):
         assert not p.servers()
 
 
-def test_off_and_scripts_never_start_one(place):
+def test_off_scripts_headless_and_ci_never_start_one(place):
     where = place()
     off = where.launch(NOTHING, terminal=True, DOJO_FORK_SERVER="off")
-    script = where.launch(NOTHING, terminal=False)
-    for proc in (off, script):
+    script = where.launch(SCRIPTED, terminal=False)
+    headless = where.launch(SCRIPTED, terminal=True)  # a program driving a terminal
+    ci = where.launch(NOTHING, terminal=True, CI="true")
+    for proc in (off, script, headless, ci):
         code, err = where.finish(proc)
         assert code == 1 and b"no-such-scenario" in err  # the plain dojo's own answer
     assert not where.servers() and not where.socket.exists()
@@ -227,7 +231,7 @@ def test_a_killed_server_costs_a_plain_start_and_the_next_terminal_replaces_it(w
     server.send_signal(signal.SIGKILL)
     server.wait(10)
     assert warmed.socket.exists()  # stale: nobody listens
-    code, err = warmed.finish(warmed.launch(NOTHING, terminal=False))
+    code, err = warmed.finish(warmed.launch(SCRIPTED, terminal=False))
     assert code == 1 and b"no-such-scenario" in err and not warmed.servers()
     code, _ = warmed.finish(warmed.launch(NOTHING, terminal=True))
     assert code == 1
@@ -272,7 +276,7 @@ def test_another_dojos_server_is_replaced_and_a_server_ends_when_idle(place):
     old = start_by_hand(where, "another-dojo")
     assert where.wait_ready()["fingerprint"] == "another-dojo"
     # A script's launch is served by nobody: the old server stops; a script starts no new one.
-    code, _ = where.finish(where.launch(NOTHING, terminal=False))
+    code, _ = where.finish(where.launch(SCRIPTED, terminal=False))
     assert code == 1 and old.wait(10) == 0 and not where.servers()
     start_by_hand(where, "another-dojo")
     where.wait_ready()
