@@ -215,6 +215,12 @@ def write_card(root: Path, skey: str, key: str, card: dict, imports: dict[str, P
 def read_card(root: Path, ref: Any, seed: int | None) -> dict | None:
     """The briefing card of a scenario reference opened with `seed`, if one was kept for exactly
     these bytes and this code and its incident is still cached; None otherwise."""
+    kept = read_kept(root, ref, seed)
+    return None if kept is None else kept[0]
+
+
+def read_kept(root: Path, ref: Any, seed: int | None) -> tuple[dict, str] | None:
+    """`read_card`, and the cache key of the card's incident (its folder under `root`)."""
     path = scenario_path(ref)
     if path is None:
         return None
@@ -230,4 +236,4 @@ def read_card(root: Path, ref: Any, seed: int | None) -> dict | None:
     imports = doc.get("imports")
     if not isinstance(imports, dict) or any(_file_hash(Path(p)) != h for p, h in imports.items()):
         return None
-    return doc["card"]
+    return doc["card"], key

@@ -9,6 +9,7 @@ engine Signals directly.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -123,6 +124,33 @@ def engine_matcher(submit: Callable[..., Future], signals: Any) -> Matcher:
         return submit(newest_only, flt, lo, hi).result()
 
     return match
+
+
+class DeferredMatcher:
+    """The engine's Matcher before the engine has loaded: a filter typed meanwhile waits for it on
+    the pane's worker thread (the log pane paints before the attempt is open), then runs."""
+
+    def __init__(self) -> None:
+        self._ready = threading.Event()
+        self._matcher: Matcher | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self._matcher is not None
+
+    def set(self, matcher: Matcher) -> None:
+        self._matcher = matcher
+        self._ready.set()
+
+    def close(self) -> None:
+        """The pane is gone: a filter still waiting gives up."""
+        self._ready.set()
+
+    def __call__(self, flt: LogFilter, lo: int, hi: int) -> np.ndarray:
+        self._ready.wait()
+        if self._matcher is None:
+            raise FilterError("the incident did not open")
+        return self._matcher(flt, lo, hi)
 
 
 @dataclass
