@@ -205,7 +205,7 @@ def kept_card(ref, settings: PlaySettings) -> tuple[dict, Path] | None:
     from dojo.telemetry.fastopen import read_kept
 
     root = cache.cache_dir()
-    kept = read_kept(root, ref, settings.seed)
+    kept = read_kept(root, ref.file if getattr(ref, "file", None) else ref, settings.seed)
     return None if kept is None else (kept[0], root / kept[1])
 
 
