@@ -164,10 +164,19 @@ class LogColumns:
         self.t = numpy_of(logs.column("t"))
         self.ids = numpy_of(logs.column("id"))
         self.message = logs.column("message")
-        self.services, self.service_code = _codes(logs.column("service"))
-        levels, level_code = _codes(logs.column("level"))
-        rank_of_code = np.array([LEVEL_RANK.get(name, 0) for name in levels] or [0], dtype=np.int8)
-        self.level_rank = rank_of_code[level_code] if len(level_code) else np.zeros(0, np.int8)
+        # The dictionaries' codes as they are stored (no copy of a million rows before the
+        # first paint); a page reads the rows it shows (`service_codes`, `level_ranks`).
+        self.services, self._service_code = _codes(logs.column("service"))
+        levels, self._level_code = _codes(logs.column("level"))
+        self._rank_of_code = np.array([LEVEL_RANK.get(name, 0) for name in levels] or [0], dtype=np.int8)
+
+    def service_codes(self, rows: np.ndarray) -> np.ndarray:
+        """Each row's index into `services`."""
+        return self._service_code[rows]
+
+    def level_ranks(self, rows: np.ndarray) -> np.ndarray:
+        """Each row's level as its rank in LEVELS (0 DEBUG .. 3 ERROR)."""
+        return self._rank_of_code[self._level_code[rows]]
 
     def __len__(self) -> int:
         return len(self.t)
@@ -180,6 +189,6 @@ class LogColumns:
 def _codes(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     if pa.types.is_dictionary(arr.type):
-        return arr.dictionary.to_pylist(), numpy_of(arr.indices).astype(np.int32)
+        return arr.dictionary.to_pylist(), numpy_of(arr.indices)
     encoded = pc.dictionary_encode(arr)
-    return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+    return encoded.dictionary.to_pylist(), numpy_of(encoded.indices)

@@ -440,7 +440,7 @@ class LogView(RowList):
         # Segments are cut straight from the plain line at its known field widths: building a
         # rich Text and rendering it cost three times as much, and a page is built mid-scroll.
         for full, message, rank, code, spans in zip(
-            lines, messages, cols.level_rank[rows], cols.service_code[rows], marks
+            lines, messages, cols.level_ranks(rows), cols.service_codes(rows), marks
         ):
             level_at = TIME_WIDTH + 1
             service_at = level_at + LEVEL_WIDTH + 1
