@@ -50,7 +50,7 @@ HELP = {
     "sanitize": "Scrub real incident artifacts of IPs, names and secrets; --check scans for leftovers.",
     "gameday": "Run a game day: create a game, then start, pause, hint, inject, status, report, console.",
     "join": "Join your game day team with its join code (terminal UI).",
-    "cache": "See, warm (warm SCENARIO...) and clear the synthesized incidents kept on disk.",
+    "cache": "See, warm (warm SCENARIO...) and clear the synthesized incidents kept on disk; the warm dojo.",
     "serve": "Serve the dojo in a web browser, a dojo per tab (loopback only unless --host).",
 }
 
@@ -98,6 +98,11 @@ def cli(ctx: click.Context) -> None:
     """Debugging dojo: replay incidents, investigate, diagnose, get scored and debriefed.
 
     Run with no command to open the scenario library.
+
+    \b
+    Launched from a terminal, the dojo also starts a warm dojo in the background: later
+    launches (dojo, play, join) fork from it with everything loaded. DOJO_FORK_SERVER=off
+    turns it off; DOJO_WARM_IDLE (default 15m) is how long it waits unused; see 'dojo cache'.
     """
     _check_cache_limit()
     if ctx.invoked_subcommand is not None:
@@ -139,9 +144,9 @@ def _through_fork_server() -> None:
     as it does. Anything else (or no server) runs here as always."""
     import os
 
-    path = os.environ.get("DOJO_FORK_SERVER")
+    path = os.environ.get("DOJO_FORK_SERVER", "").strip()
     args = sys.argv[1:]
-    if not path or (args and args[0] not in FORKED) or not os.path.exists(path):
+    if path.lower() in ("", "off", "0", "no", "false") or (args and args[0] not in FORKED) or not os.path.exists(path):
         return
     from dojo.serve.launch import main as launch
 

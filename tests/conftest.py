@@ -31,6 +31,9 @@ if not _WORKER:
     atexit.register(shutil.rmtree, _CACHE, True)
 os.makedirs(_CACHE, exist_ok=True)
 os.environ["DOJO_CACHE_DIR"] = _CACHE
+# No warm dojo (dojo/serve/warm.py) is started or used by a test unless it asks for one in its own
+# folders: a test run must never leave a server behind, nor be served by the user's.
+os.environ["DOJO_FORK_SERVER"] = "off"
 
 # Loading a scenario checks it against the fault library, which dojo.telemetry lends the loader
 # when imported (dojo/scenario/hooks.py); tests load scenarios without synthesizing them.

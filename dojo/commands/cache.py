@@ -43,6 +43,12 @@ def cache_cmd() -> None:
     Folder: $DOJO_CACHE_DIR, else the platform's per-user cache folder.
     Size limit: $DOJO_CACHE_LIMIT (e.g. 2G, 500M; default 2G); least recently used go first.
     DOJO_CACHE=off synthesizes every time and writes nothing.
+
+    \b
+    The warm dojo: a terminal launch starts a background server that later launches fork from,
+    with the imports done and recently played incidents mapped (see 'dojo cache info').
+    It ends after $DOJO_WARM_IDLE (default 15m) idle; 'dojo cache stop' ends it now;
+    DOJO_FORK_SERVER=off never starts or uses one.
     """
 
 
@@ -71,12 +77,64 @@ def info_cmd() -> None:
     from dojo.telemetry.cache import SYNTHESIS_VERSION, enabled
 
     echo(f"synthesis version {SYNTHESIS_VERSION}; cache {'on' if enabled() else 'off (DOJO_CACHE)'}")
+    _show_warm()
+
+
+def _pss(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            got = dict(line.split(":", 1) for line in fh if ":" in line)
+        return int(got["Pss"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def _show_warm() -> None:
+    from dojo.serve.warm import query
+
+    state = query("status")
+    if state is None:
+        echo("warm dojo not running (a terminal launch starts one; DOJO_FORK_SERVER=off never does)")
+        return
+    pid = int(state["pid"])
+    pss = _pss(pid)
+    idle = float(state.get("idle") or 0)
+    held = state.get("held") or []
+    echo(
+        f"warm dojo pid {pid}, memory (PSS) {_size(pss) if pss is not None else '?'},"
+        f" {state.get('dojos', 0)} dojo(s) forked alive,"
+        f" ends after {f'{idle / 60:g} min' if idle else 'never'} idle ($DOJO_WARM_IDLE); stop: dojo cache stop"
+    )
+    for h in held:
+        echo(f"  holds {h['scenario']} (seed {h['seed']}, {h['lines']} lines, {_size(h['size'])})")
+    if not held:
+        echo("  holds no incident yet (it maps a cached one when a play of it comes through)")
+
+
+def _stop_warm() -> int | None:
+    """Stop this user's warm dojo; its pid, or None when none ran."""
+    from dojo.serve.warm import query
+
+    state = query("stop")
+    return int(state["stopping"]) if state and "stopping" in state else None
+
+
+@cache_cmd.command("stop")
+def stop_cmd() -> None:
+    """Stop the warm dojo (the background server terminal launches fork from); dojos it started live on."""
+    pid = _stop_warm()
+    echo(f"stopped the warm dojo (pid {pid})" if pid is not None else "no warm dojo was running")
 
 
 @cache_cmd.command("clear")
 def clear_cmd() -> None:
-    """Remove every cached incident (players that have one open keep reading it)."""
+    """Remove every cached incident, and stop the warm dojo that holds some (players that have one
+    open keep reading it)."""
     cache = _cache()
+    # It holds entries mapped and would go on serving them: it goes with them.
+    pid = _stop_warm()
+    if pid is not None:
+        echo(f"stopped the warm dojo (pid {pid})")
     n = cache.clear()
     echo(f"removed {n} cached incident{'s' if n != 1 else ''} from {cache.root}")
 

@@ -215,6 +215,11 @@ def prebuild(tel: Telemetry) -> Signals:
     return signals
 
 
+def forget_prebuilt(tel: Telemetry) -> None:
+    """Drop what `prebuild` kept for `tel` (the warm dojo letting an incident go)."""
+    _PREBUILT.pop(id(tel.logs), None)
+
+
 def signals_of(tel: Telemetry) -> Signals:
     """The incident's Signals: the prebuilt ones when `tel` is the very incident they index (the
     same tables and frames; only caches derived from those change in them), else built now."""

@@ -211,6 +211,9 @@ class Session:
         incident then equals, row for row, a synthesis of the scenario with this change in its
         timeline at `at`."""
         self.check_open()
+        refused = self.action_refusal()
+        if refused is not None:
+            raise QueryError(refused)
         if kind not in CHANGE_KINDS:
             raise QueryError(f"kind: a learner's action is one of {', '.join(CHANGE_KINDS)}, not {kind!r}")
         grid = self.scenario.grid
@@ -222,6 +225,11 @@ class Session:
         self.record(ev.ACTION, data)
         self._apply(acted)
         return ActionResult(kind=kind, service=service, at=at, lines=acted[0].n_logs)
+
+    def action_refusal(self) -> str | None:
+        """Why this session takes no action at all (None: it takes them). A constant of the
+        session's kind, safe to ask from any thread."""
+        return None
 
     def _acted(self, data: dict[str, Any]) -> tuple[Telemetry, Any]:
         from dojo.telemetry.actions import ActionError, act

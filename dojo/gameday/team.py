@@ -364,6 +364,16 @@ class TeamSession(Session):
     def advance(self, seconds: float) -> NoReturn:
         self._facilitators_clock()
 
+    def action_refusal(self) -> str | None:
+        # Every team plays one incident on one clock (DESIGN.md, Game days), and its members share
+        # one set of signals: a change by one member would fork the team's incident from the
+        # game's and from teammates' screens, and the report's true timeline would no longer be
+        # what the team saw.
+        return "in a game day every team plays the same incident: changing the system is for practice and challenges"
+
+    def act(self, kind: str, service: str, params: dict | None = None) -> NoReturn:
+        raise GameError(self.action_refusal() or "")
+
     def hint(self) -> NoReturn:
         raise GameError("in a game day the facilitator releases hints; 'game' shows the ones your team has")
 

@@ -31,7 +31,9 @@ import socket
 import stat
 import struct
 import sys
+import time
 from pathlib import Path
+from typing import Any, Callable
 
 HEADER = struct.Struct("!I")
 MAX_REQUEST = 4 * 1024 * 1024  # arguments + environment; anything bigger is not a launcher
@@ -149,10 +151,29 @@ def game_incident(game: str, db: str | None, key: str) -> tuple:
 
 
 class ForkServer:
-    def __init__(self, listener: socket.socket, uid: int | None = None, path: Path | None = None):
+    """`fingerprint`, `idle`, `held` and `lock_fd` are the per-user warm dojo's (dojo/serve/warm.py):
+    a launcher of another dojo (another version or install) stops it, it ends after `idle` seconds
+    with no dojo of its alive, it maps the cached incidents of the plays it forks (`held`), and the
+    lock it holds says it lives."""
+
+    def __init__(
+        self,
+        listener: socket.socket,
+        uid: int | None = None,
+        path: Path | None = None,
+        fingerprint: str | None = None,
+        idle: float = 0.0,
+        held: Any = None,
+        lock_fd: int | None = None,
+    ):
         self.listener = listener
         self.path = path
         self.uid = os.getuid() if uid is None else uid
+        self.fingerprint = fingerprint
+        self.idle = idle
+        self.held = held
+        self.lock_fd = lock_fd
+        self.quiet_since = time.monotonic()
         self.children: dict[int, socket.socket] = {}
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
@@ -169,7 +190,10 @@ class ForkServer:
         self.selector.register(self.listener, selectors.EVENT_READ)
         self.selector.register(self.wake_r, selectors.EVENT_READ)
         while True:
-            for key, _ in self.selector.select():
+            ready = self.selector.select(self._idle_left())
+            if not ready and self.idle and not self.children and time.monotonic() - self.quiet_since >= self.idle:
+                self._stop()
+            for key, _ in ready:
                 if key.fileobj is self.listener:
                     try:
                         conn, _ = self.listener.accept()
@@ -183,6 +207,11 @@ class ForkServer:
                     except BlockingIOError:
                         pass
                     self.reap()
+
+    def _idle_left(self) -> float | None:
+        if not self.idle or self.children:
+            return None
+        return max(0.01, self.quiet_since + self.idle - time.monotonic())
 
     def _stop(self, *_: object) -> None:
         if self.path is not None:
@@ -204,10 +233,25 @@ class ForkServer:
                 conn.close()
                 return
             request, fds = receive(conn)
+            if "query" in request:
+                for fd in fds:
+                    os.close(fd)
+                self.answer(conn, request["query"])
+                return
+            if self.fingerprint is not None and request.get("fingerprint", self.fingerprint) != self.fingerprint:
+                # Another dojo's launcher (upgraded, or another install): this server's code is not
+                # what it would run. It stops, and the launcher starts the right one.
+                for fd in fds:
+                    os.close(fd)
+                self._say(conn, {"error": "a warm dojo of another version", "replace": True})
+                conn.close()
+                self._stop()
             argv, env, cwd = request["argv"], request["env"], request["cwd"]
             if len(fds) != MAX_FDS or not all(isinstance(a, str) for a in argv) or not isinstance(env, dict):
                 raise ValueError("a request is a list of arguments, an environment and three descriptors")
             conn.settimeout(None)
+            if self.held is not None:
+                self.held.before_fork(argv, env, cwd)
             sys.stdout.flush()
             sys.stderr.flush()
             # Held over the fork: a signal for the new dojo that came before it dropped the
@@ -228,13 +272,29 @@ class ForkServer:
         if pid == 0:
             code = 1
             try:
-                code = self.become_child(conn, fds, argv, env, cwd)
+                code = self.become_child(conn, fds, argv, env, cwd, request.get("umask"))
             finally:
                 os._exit(code)
         for fd in fds:
             os.close(fd)
         self.children[pid] = conn
         self._say(conn, {"pid": pid})
+
+    def answer(self, conn: socket.socket, query: object) -> None:
+        """`dojo cache`'s questions: what it is and holds ("status"), or to end ("stop")."""
+        if query == "status":
+            self._say(conn, {
+                "pid": os.getpid(), "fingerprint": self.fingerprint, "idle": self.idle,
+                "dojos": len(self.children), "held": self.held.describe() if self.held is not None else [],
+            })  # fmt: skip
+            conn.close()
+        elif query == "stop":
+            self._say(conn, {"stopping": os.getpid()})
+            conn.close()
+            self._stop()
+        else:
+            self._say(conn, {"error": f"unknown query {str(query)[:40]!r}"})
+            conn.close()
 
     def reap(self) -> None:
         while self.children:
@@ -245,6 +305,8 @@ class ForkServer:
             if pid == 0:
                 return
             conn = self.children.pop(pid, None)
+            if not self.children:
+                self.quiet_since = time.monotonic()
             if conn is not None:
                 self._say(conn, {"status": exit_status(status)})
                 conn.close()
@@ -256,7 +318,9 @@ class ForkServer:
         except OSError:
             pass  # the launcher is gone; its child learns that by itself
 
-    def become_child(self, conn: socket.socket, fds: list[int], argv: list, env: dict, cwd: str) -> int:
+    def become_child(
+        self, conn: socket.socket, fds: list[int], argv: list, env: dict, cwd: str, umask: object = None
+    ) -> int:
         """In the forked child: drop the server's state, take the launcher's stdio, environment
         and folder, run the dojo; returns its exit code."""
         signal.set_wakeup_fd(-1)
@@ -270,12 +334,16 @@ class ForkServer:
         os.close(self.wake_w)
         for other in self.children.values():
             other.close()
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)  # the server's: held by a dojo, it would outlive the server
         os.setsid()  # a session of its own, like the plain process textual-serve starts
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
             os.close(fd)
         try:
             os.chdir(cwd)
+            if isinstance(umask, int):
+                os.umask(umask & 0o777)  # files the dojo writes get the launcher's permissions
             adopt_environment(env)
         except Exception as exc:  # told on the tab's own stderr, as a plain start's failure would be
             sys.stderr.write(f"dojo: cannot start this tab's dojo: {exc}\n")
@@ -422,6 +490,36 @@ def listen(path: Path) -> socket.socket:
     return sock
 
 
+def in_background(work: Callable[[], None], nice: int) -> None:
+    """Run `work` (the imports, the warming) at `nice` lower priority, so that it does not slow the
+    player's own dojo starting beside it, while the process stays at its own: the dojos it forks
+    inherit the forking thread's priority, and an unprivileged process can never raise it back.
+    On Linux a priority is a thread's: the work runs in a thread that lowers only its own."""
+    if nice <= 0:
+        work()
+        return
+    import threading
+
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            me = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + nice))
+        except OSError:
+            pass
+        try:
+            work()
+        except BaseException as exc:  # raised again in the main thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="dojo-warm-up")
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m dojo.serve.forkserver", description=__doc__.splitlines()[0])
     parser.add_argument("--socket", required=True, type=Path, help="where to listen (its folder must be 0700)")
@@ -429,24 +527,50 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--key-on-stdin", action="store_true", help="read the game's facilitator key from stdin")
     parser.add_argument("--db", default=None, help="the game's database")
     parser.add_argument("--warm", action="append", default=[], metavar="SCENARIO", help="warm a scenario (file or id)")
+    parser.add_argument("--fingerprint", default=None, help="stop when a launcher of another fingerprint comes")
+    parser.add_argument("--idle", type=float, default=0.0, help="end after this many seconds with no dojo (0: never)")
+    parser.add_argument("--keep", type=int, default=0, help="map the cached incidents of plays, keeping this many")
+    parser.add_argument("--lock-fd", type=int, default=None, help="a locked descriptor to hold while it lives")
+    parser.add_argument("--nice", type=int, default=0, help="load everything at this lower priority")
+    parser.add_argument("--play", default=None, help="with --keep: hold this play's incident now (JSON: argv, cwd)")
     args = parser.parse_args(argv)
     why = forking_possible()
     if why is not None:
         raise SystemExit(f"dojo fork server: {why}")
-    listener = listen(args.socket)
+    check_private(args.socket.parent)
     gc.disable()  # no collection while the heap the children will share is being built
     key = sys.stdin.readline().strip() if args.key_on_stdin else None
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
-    preload()
-    held = warm_incidents(args.game, args.db, args.warm, key)
+    held: list = []
+    plays = None
+
+    def build() -> None:
+        nonlocal held, plays
+        preload()
+        held = warm_incidents(args.game, args.db, args.warm, key)
+        if args.keep > 0:
+            from .warmheld import HeldIncidents
+
+            plays = HeldIncidents(args.keep)
+            if args.play:
+                # The launch that started this server: its scenario is the likeliest next one.
+                first = json.loads(args.play)
+                plays.before_fork(first["argv"], dict(os.environ), first["cwd"])
+
+    in_background(build, args.nice)
     gc.collect()
     # Into the permanent generation: the children's collections never touch (and so never copy)
     # the pages of what was imported here.
     gc.freeze()
+    # Listening only now: a launcher that comes while the imports load finds no socket and starts
+    # plain at once, rather than waiting for them.
+    listener = listen(args.socket)
     print(f"{READY} {len(held)}", flush=True)
-    server = ForkServer(listener, path=args.socket)
+    server = ForkServer(
+        listener, path=args.socket, fingerprint=args.fingerprint, idle=args.idle, held=plays, lock_fd=args.lock_fd
+    )
     server.serve_forever()
 
 

@@ -14,11 +14,11 @@ Only the standard library, and little of it: this process is paid for once per t
 
 from __future__ import annotations
 
-import array
+# The C module under `socket`: the same calls, without socket.py's enums and selectors (~2 ms a launch).
+import _socket as socket
 import json
 import os
 import signal
-import socket
 import struct
 import sys
 
@@ -30,17 +30,23 @@ HEADER = struct.Struct("!I")
 ANSWER_S = 30.0
 
 
-def request(args: list[str]) -> bytes:
+def request(args: list[str], extra: dict | None = None) -> bytes:
     """What the fork server needs to start the dojo as this process would have: its arguments,
-    environment and folder. Length-prefixed JSON."""
-    body = json.dumps({"argv": args, "env": dict(os.environ), "cwd": os.getcwd()}).encode()
+    environment, folder and umask (and what `extra` adds, e.g. the launcher's fingerprint).
+    Length-prefixed JSON."""
+    mask = os.umask(0o077)  # read by setting it: put straight back
+    os.umask(mask)
+    doc = {**(extra or {}), "argv": args, "env": dict(os.environ), "cwd": os.getcwd(), "umask": mask}
+    body = json.dumps(doc).encode()
     return HEADER.pack(len(body)) + body
 
 
-def send_request(sock: socket.socket, args: list[str], fds: tuple[int, ...] = (0, 1, 2)) -> None:
-    data = request(args)
+def send_request(
+    sock: socket.socket, args: list[str], fds: tuple[int, ...] = (0, 1, 2), extra: dict | None = None
+) -> None:
+    data = request(args, extra)
     # The descriptors ride with the first bytes (SCM_RIGHTS); the rest follows as a stream.
-    sent = sock.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+    sent = sock.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack(f"{len(fds)}i", *fds))])
     if sent < len(data):
         sock.sendall(data[sent:])
 
@@ -87,12 +93,11 @@ def status_exit(status: int) -> None:
     sys.exit(status)
 
 
-def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    if not argv:
-        sys.stderr.write("usage: python -m dojo.serve.launch SOCKET [dojo arguments...]\n")
-        sys.exit(2)
-    path, args = argv[0], argv[1:]
+def hand_over(path: str, args: list[str], extra: dict | None = None) -> dict:
+    """Have the fork server at `path` start `dojo ARGS` for this process, then stand in for that
+    dojo and exit as it does (this never returns once the server has forked). When the server does
+    not take the launch, returns its refusal ({"error": why, ...}) with this process as it was (its
+    signal handlers restored, any signal that came meanwhile acted on), to start plain."""
     child = 0
     pending: list[int] = []
 
@@ -105,25 +110,31 @@ def main(argv: list[str] | None = None) -> None:
         else:
             pending.append(sig)  # before the pid is known: sent as soon as it is
 
-    for name in FORWARDED:
-        signal.signal(getattr(signal, name), forward)
+    previous = {name: signal.signal(getattr(signal, name), forward) for name in FORWARDED}
+
+    def refused(why: dict) -> dict:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+        for sig in pending:
+            os.kill(os.getpid(), sig)
+        return why
+
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     # A server that is stuck (stopped, swapping) must not hang the tab: after this long it starts plain.
     sock.settimeout(ANSWER_S)
     try:
         sock.connect(path)
-        send_request(sock, args)
+        send_request(sock, args, extra=extra)
         replies = Replies(sock)
         first = replies.next()
         sock.settimeout(None)
     except (OSError, ValueError) as exc:
         sock.close()
-        plain(args, f"the fork server did not answer ({exc})")
-        return
+        return refused({"error": f"the fork server did not answer ({exc})"})
     if first is None or "pid" not in first:
         sock.close()
-        plain(args, f"the fork server refused ({(first or {}).get('error', 'it closed the connection')})")
-        return
+        first = first or {"error": "it closed the connection"}
+        return refused({**first, "error": f"the fork server refused ({first.get('error')})"})
     child = int(first["pid"])
     for sig in pending:
         forward(sig, None)
@@ -136,12 +147,20 @@ def main(argv: list[str] | None = None) -> None:
         if reply is None:
             # The fork server went away before reaping: the child's own word, else a failure.
             status_exit(code if code is not None else 1)
-            return
-        if "exit" in reply:
+        elif "exit" in reply:
             code = int(reply["exit"])
-        if "status" in reply:
+        if reply is not None and "status" in reply:
             status_exit(int(reply["status"]))
-            return
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        sys.stderr.write("usage: python -m dojo.serve.launch SOCKET [dojo arguments...]\n")
+        sys.exit(2)
+    path, args = argv[0], argv[1:]
+    refusal = hand_over(path, args)
+    plain(args, refusal["error"])
 
 
 if __name__ == "__main__":

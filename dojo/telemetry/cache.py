@@ -517,6 +517,25 @@ def hold(scenario: Scenario, seed: int | None = None) -> Telemetry:
     return tel
 
 
+def hold_cached(cache: Cache, scenario: Scenario, seed: int | None = None) -> tuple[str, Telemetry] | None:
+    """As `hold`, for an incident already in `cache` only (None when it is not: mapping is quick,
+    synthesizing is not, and the warm dojo must not make other launches wait on it); returns its
+    key with it, for `let_go`."""
+    key = cache_key(scenario, seed)
+    tel = _HELD.get((str(cache.root), key))
+    if tel is None:
+        tel = cache.get(scenario, seed)
+        if tel is None:
+            return None
+        _HELD[(str(cache.root), key)] = tel
+    return key, tel
+
+
+def let_go(root: Path, key: str) -> None:
+    """Stop holding an incident (forks made from now on map it themselves)."""
+    _HELD.pop((str(root), key), None)
+
+
 def warm(scenario: Scenario, seed: int | None = None) -> bool:
     """Make sure the incident is cached before players arrive; True if it already was."""
     if not enabled():

@@ -32,6 +32,17 @@ def join(store, game, member, team=0, telemetry=None):
     return TeamSession.join(store, game.teams[team][1], member, telemetry=telemetry)
 
 
+def test_a_team_member_cannot_change_the_system(store, game, started, telemetry):
+    """Every team plays the game's one incident: an action is refused, says why, and writes nothing."""
+    ann = join(store, game, "ann", telemetry=telemetry)
+    assert "every team plays the same incident" in (ann.action_refusal() or "")
+    written = len(store.team_view(game.teams[0][1])[2])
+    with pytest.raises(GameError, match="every team plays the same incident"):
+        ann.act("restart", "checkout")
+    assert len(store.team_view(game.teams[0][1])[2]) == written
+    assert ann.signals.tel is telemetry
+
+
 def test_members_share_one_journal_marked_with_who_wrote_it(store, game, started, telemetry):
     ann, bob = join(store, game, "ann", telemetry=telemetry), join(store, game, "bob", telemetry=telemetry)
     h = ann.add_hypothesis("checkout retries", "checkout")

@@ -3,15 +3,25 @@ outside the checkout, lists every built-in scenario and plays one headless to a 
 
 The rest of the suite imports the checkout itself (tests/conftest.py puts it first on the path),
 so only this test notices a scenario, a style sheet or a data file left out of the wheel.
+
+The wheel goes in with `--no-deps`, and the fresh venv borrows this test run's installed
+dependencies (a .pth line) instead of installing them again: that install was most of this
+module's time. What the user's `pip install` would fetch is still checked: the wheel declares
+exactly pyproject's dependencies, and `pip check` in the fresh venv finds every one of them
+installed in a version the wheel accepts.
 """
 
 from __future__ import annotations
 
+import email
 import json
 import os
 import subprocess
 import sys
+import sysconfig
+import tomllib
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -37,27 +47,62 @@ def _clean_env(home: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> tuple[Path, dict[str, str], Path]:
+def wheel(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("build")
+    dist = tmp / "dist"
+    # sdist first, then the wheel from it (build's default): no stale build/ folder in the
+    # checkout can slip into the wheel, and the sdist is proved complete on the way. Without an
+    # isolated build env (the test extra has the build system's setuptools): CI's own
+    # `pip install -e .` already builds through the declared build requirements.
+    _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), str(ROOT)], cwd=tmp,
+         env=_clean_env(tmp / "home"))  # fmt: skip
+    (built,) = dist.glob("*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory, wheel) -> tuple[Path, dict[str, str], Path]:
     """(the venv's `dojo`, its environment, a folder outside the checkout to run it in)."""
     tmp = tmp_path_factory.mktemp("wheel")
     env = _clean_env(tmp / "home")
-    dist = tmp / "dist"
-    # sdist first, then the wheel from it (build's default): no stale build/ folder in the
-    # checkout can slip into the wheel, and the sdist is proved complete on the way.
-    _run([sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)], cwd=tmp, env=env)
-    (wheel,) = dist.glob("*.whl")
-    venv.create(tmp / "venv", with_pip=True)
+    venv.create(tmp / "venv", with_pip=False)
     bin_dir = tmp / "venv" / ("Scripts" if os.name == "nt" else "bin")
-    _run([str(bin_dir / "python"), "-m", "pip", "install", "-q", str(wheel)], cwd=tmp, env=env)
+    python = bin_dir / "python"
+    # pip of this test run installs into the fresh venv (--python); the venv sees nothing of this
+    # run yet, so pip cannot take the checkout's own install for the wheel's.
+    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index", str(wheel)],
+         cwd=tmp, env=env)  # fmt: skip
+    # Then the dependencies: this run's site-packages, after the venv's own on the path. A .pth
+    # line only adds a folder; the .pth files inside it (the checkout's editable hook) do not run.
+    site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=tmp,
+                     env=env).stdout.strip())  # fmt: skip
+    ours = dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))
+    (site / "zz_test_run_dependencies.pth").write_text("".join(f"{p}\n" for p in ours))
     work = tmp / "elsewhere"
     work.mkdir()
     return bin_dir / "dojo", env, work
+
+
+def test_the_wheel_requires_exactly_the_projects_dependencies(wheel):
+    with zipfile.ZipFile(wheel) as zf:
+        (meta,) = [n for n in zf.namelist() if n.endswith(".dist-info/METADATA")]
+        declared = email.message_from_bytes(zf.read(meta)).get_all("Requires-Dist")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    # The extras' requirements are listed with an `extra == ...` marker; the rest must be ours.
+    needed = sorted(r.replace(" ", "") for r in declared if "extra ==" not in r)
+    assert needed == sorted(d.replace(" ", "") for d in project["dependencies"])
 
 
 def test_the_installed_package_is_not_the_checkout(installed):
     dojo, env, work = installed
     where = _run([str(dojo.parent / "python"), "-c", "import dojo; print(dojo.__file__)"], cwd=work, env=env)
     assert not Path(where.stdout.strip()).is_relative_to(ROOT)
+    assert Path(where.stdout.strip()).is_relative_to(dojo.parent.parent)  # the wheel's copy, in the venv
+
+
+def test_the_installed_wheels_requirements_are_all_met(installed):
+    dojo, env, work = installed
+    _run([sys.executable, "-m", "pip", "--python", str(dojo.parent / "python"), "check"], cwd=work, env=env)
 
 
 def test_the_wheel_lists_every_built_in_scenario(installed):

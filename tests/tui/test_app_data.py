@@ -12,6 +12,8 @@ from dojo.tui.data.library import Card, LibraryFilter, read_cards, records, scen
 from dojo.tui.data.log_rows import LogFilter
 from dojo.tui.data.pins import pin_label
 from dojo.tui.data.progress import summaries, ttcd_series, weakest
+from dojo.tui.data.units import offset
+from dojo.tui.screens.debrief import timeline_content
 
 from .apps import _telemetry, scenario
 
@@ -142,6 +144,26 @@ def test_the_debrief_puts_the_learner_beside_the_truth(store):
     paged = next(m for m in moments if m.kind == "paged")
     alert = next(m for m in moments if m.text.startswith("CheckoutP99High fires"))
     assert moments.index(alert) < moments.index(paged)  # at one instant, the page comes first
+
+
+def test_the_debrief_lists_the_learners_actions_beside_the_incident(store):
+    """When the learner acted, what they did and when it took effect (the next bucket); the
+    change does not join the incident's own column: it was theirs, not the incident's."""
+    s = session(store)
+    s.advance(123.4)
+    taken = s.act("scale", "checkout", {"replicas": 8})
+    s.advance(60)
+    s.act("restart", "payments")
+    moments = debrief_timeline(scenario(), s.signals.events, s.events)
+    actions = [(m.t, m.text) for m in moments if m.side == YOU and m.kind == "action"]
+    at = offset(taken.at)
+    assert actions == [
+        (960.0 + 123.4, f"you scaled checkout to 8 replicas · in effect from {at}"),
+        (960.0 + 183.4, "you restarted payments · in effect from T+19:10"),
+    ]
+    assert not [m for m in moments if m.side == INCIDENT and "scale checkout" in m.text]
+    text = timeline_content(moments).plain
+    assert f"◇ you scaled checkout to 8 replicas · in effect from {at}" in text
 
 
 # -- progress ----------------------------------------------------------------------------------

@@ -82,6 +82,22 @@ def test_diagnosis_modal(snap_compare):
     assert snap_compare(dojo_app(), terminal_size=SIZE, run_before=diagnosing)
 
 
+def test_action_modal(snap_compare):
+    async def acting(pilot) -> None:
+        await to_workspace(pilot, advance=3, direct=True)
+        await pilot.press("a")
+        await until(pilot, lambda: pilot.app.screen.query("#action-kind"), what="the action dialog")
+        modal = pilot.app.screen
+        modal.query_one("#action-kind", Select).value = "scale"
+        await pilot.pause()
+        modal.query_one("#action-service", Select).value = "checkout"
+        modal.query_one("#action-replicas", Input).value = "lots"
+        await pilot.press("ctrl+s")  # refused by the form: the error shows under the fields
+        await pilot.pause()
+
+    assert snap_compare(dojo_app(), terminal_size=SIZE, run_before=acting)
+
+
 @sizes
 def test_debrief(snap_compare, size):
     from tests.engine.scoring_example import play  # the worked example of docs/scoring.md

@@ -14,6 +14,7 @@ CLASSES = {
     "dojo.tui.screens.workspace": ["WorkspaceScreen"],
     "dojo.tui.screens.diagnosis": ["DiagnosisScreen"],
     "dojo.tui.screens.hypothesis": ["HypothesisScreen"],
+    "dojo.tui.screens.act": ["ActionScreen"],
     "dojo.tui.screens.confirm": ["ConfirmScreen"],
     "dojo.tui.screens.debrief": ["DebriefScreen"],
     "dojo.tui.screens.progress": ["ProgressScreen"],

@@ -3,7 +3,8 @@
 The incident side is the truth the learner could not see while playing: every fault's onset and
 end (the accepted cause marked), the changes (red herrings marked), and the alerts as they fired
 and resolved. The learner's side is folded from the attempt's events: the page, hypotheses and
-their changes of status, pins, hints, diagnoses right and wrong, giving up. Each row carries the
+their changes of status, pins, hints, the changes they made to the system (when they acted, what
+they did, and the moment it took effect), diagnoses right and wrong, giving up. Each row carries the
 scenario time and, for the learner's rows, learner (wall) time too.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .pins import pin_label
+from .units import offset
 
 INCIDENT, YOU = "incident", "you"
 STATUS_WORDS = {"open": "reopened", "ruled_out": "ruled out", "confirmed": "confirmed"}
@@ -22,7 +24,7 @@ class Moment:
     t: float  # scenario seconds
     side: str  # incident | you
     # fault | fault_end | change | alert | resolved | paged | hypothesis | update | pin | hint | wrong | correct
-    # | gave_up | timed_out | resumed
+    # | action | gave_up | timed_out | resumed
     kind: str
     text: str
     wall_s: float | None = None  # learner time, for the learner's rows
@@ -86,6 +88,8 @@ def learner_moments(events, hint_texts: list[str] | None = None) -> list[Moment]
             i = int(d["index"])
             text = hint_texts[i] if i < len(hint_texts) else ""
             add("hint", f"hint {i + 1} (+{_mmss(d['cost'])})" + (f": {text}" if text else ""))
+        elif e.kind == "action":
+            add("action", action_text(d))
         elif e.kind == "diagnosis":
             what = f"{d['service']} / {d['fault']}" + (f" / {d['trigger']}" if d.get("trigger") else "")
             if d.get("correct"):
@@ -97,6 +101,15 @@ def learner_moments(events, hint_texts: list[str] | None = None) -> list[Moment]
         elif e.kind == "timed_out":
             add("timed_out", "out of time")
     return out
+
+
+def action_text(d: dict) -> str:
+    """A learner's action as the debrief tells it: what they did, and when it took effect (the
+    next time bucket: Session.act)."""
+    from dojo.engine.actions import describe_action
+
+    what = describe_action(str(d["kind"]), str(d["service"]), dict(d.get("params") or {}))
+    return f"you {what} · in effect from {offset(float(d['at']))}"
 
 
 def debrief_timeline(scenario, events, attempt_events) -> list[Moment]:

@@ -34,6 +34,7 @@ MARKS = {
     "update": ("~", "$text-accent"),
     "pin": ("↳", "$text-secondary"),
     "hint": ("!", "$text-warning"),
+    "action": ("◇", "$text-primary"),
     "wrong": ("✗", "$text-error"),
     "correct": ("✓", "$text-success"),
     "gave_up": ("■", "$text-error"),

@@ -16,6 +16,12 @@ first moment, mapped with pyarrow alone (prepare.early_logs), and `attach` fills
 worker has opened the attempt. Keys that need the engine meanwhile wait for it, in order, and the
 clock bar says the incident is opening: none is refused or lost.
 
+A learner's action on the system (`a`: Session.act) changes the incident from the next time
+bucket on. While the engine plays it in, the panes stand still at the moment it was asked for
+(the clock bar runs on and says it is applying), so nothing of the incident as it would have
+been is shown past it; then every pane is given the new signals (`_refeed`), keeping the
+learner's filters, pins, cursor and scroll, since everything up to that moment is unchanged.
+
 Pin ids are the engine's: L<id> for a log line, S<trace>:<span> for a span, M:<service>:<metric>:
 <t0>:<t1> for the metrics pane's pin window, E<n> for a timeline event.
 """
@@ -107,6 +113,7 @@ class WorkspaceScreen(DojoScreen[None]):
         Binding("x", "unpin", "Unpin", show=False, id="evidence.unpin"),
         Binding("h", "hint", "Hint", id="hint.take"),
         Binding("d", "diagnose", "Diagnose", id="diagnosis.submit"),
+        Binding("a", "act", "Act on the system", id="system.act"),
         Binding("ctrl+g", "give_up", "Give up", show=False, id="attempt.give-up"),
         Binding("q", "leave", "Leave", show=False, id="attempt.leave"),
     ]
@@ -135,6 +142,8 @@ class WorkspaceScreen(DojoScreen[None]):
         self.draft: dict | None = None  # the last diagnosis sent, to start the next one from
         self._over = False
         self._told_end = False
+        self._hold: float | None = None  # the panes' time while an action is played in
+        self._actions: list[dict] = []  # the learner's actions so far (their event data)
 
     def compose(self) -> ComposeResult:
         yield ClockBar(id="clock")
@@ -205,9 +214,12 @@ class WorkspaceScreen(DojoScreen[None]):
         service_map.set_services(f.services)
         service_map.set_metrics(f.cube)
         self.query_one(Timeline).set_events(f.events, f.start)
-        # Traces are listed and laid out from the engine's answers, on the engine thread.
+        # Traces are listed and laid out from the engine's answers, on the engine thread, from
+        # the signals of the moment (an action replaces them).
         self.query_one(TracesPane).set_source(
-            lambda q: self.dojo.engine.submit(f.signals.trace_matches, q).result(), f.trace_services, f.start
+            lambda q: self.dojo.engine.submit(lambda: self.feeds.signals.trace_matches(q)).result(),
+            f.trace_services,
+            f.start,
         )
         metrics = self.query_one(MetricsPane)
         metrics.set_data(f.cube, f.alerts, f.duration, service=f.paged_service)
@@ -238,6 +250,10 @@ class WorkspaceScreen(DojoScreen[None]):
                 self.query_one(Timeline).add_note(
                     e.scenario_t, hints[e.data["index"]], author=f"hint {e.data['index'] + 1}"
                 )
+            elif e.kind == "action":  # a resumed attempt's incident has them in already
+                self._actions.append(dict(e.data))
+        if self._actions:
+            self.query_one(Timeline).set_events(self.feeds.events, self.feeds.start, self._mine())
         await self.refresh_view()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -260,9 +276,10 @@ class WorkspaceScreen(DojoScreen[None]):
         if not self.attached:
             return  # the clocks start with the attempt
         clock = self.session.clock  # now() and wall() only: see engine_thread.py
-        self.now = clock.now()
+        real = clock.now()
+        self.now = real if self._hold is None else min(real, self._hold)
         bar = self.query_one(ClockBar)
-        bar.now, bar.wall_elapsed = self.now, clock.wall()
+        bar.now, bar.wall_elapsed = real, clock.wall()
         if self.view is None:
             return
         bar.speed, bar.paused = self.view.clock.speed, self.view.clock.paused
@@ -471,7 +488,13 @@ class WorkspaceScreen(DojoScreen[None]):
         if self.briefing.require_trigger:
             found = await self._call(self.session.events_list, kind="changes", record=False)
             # Change names quote the scenario (a deploy's version): options read no markup.
-            changes = [(plain(change_label(e)), e.id) for e in (found.events if found else [])]
+            # The learner's own changes are not the incident's: not offered as what triggered it.
+            mine = self._mine()
+            changes = [
+                (plain(change_label(e)), e.id)
+                for e in (found.events if found else [])
+                if (float(e.t), e.kind, e.service) not in mine
+            ]
         modal = DiagnosisScreen(self.briefing, changes, self._draft(), self.view.wrong_diagnoses)
         self.dojo.push_screen(modal, self._diagnosed)
 
@@ -554,6 +577,103 @@ class WorkspaceScreen(DojoScreen[None]):
         speed), shown with the penalties."""
         await self._call(self.session.advance, SKIP_S)
         await self.refresh_view()
+
+    # -- changing the system ---------------------------------------------------------------------
+
+    @needs_engine
+    def action_act(self) -> None:
+        """The action dialog; or, where actions are not taken (a game day) or one is still being
+        played in, why not."""
+        from dojo.engine.actions import ACTION_KINDS, action_services
+
+        from .act import ActionScreen
+
+        refused = self.session.action_refusal()  # a constant of the session's kind: no engine call
+        if refused is not None:
+            self.notify(refused, title="No actions here", severity="warning", timeout=8)
+            return
+        if self._hold is not None:
+            self.notify("the last action is still being applied", severity="warning")
+            return
+        sc = self.session.scenario
+        services = {kind: action_services(sc, kind) for kind in ACTION_KINDS}
+        start = self.query_one(MetricsPane).service
+        self.dojo.push_screen(ActionScreen(services, start, sc.grid), self._act_chosen)
+
+    def _act_chosen(self, fields: dict | None) -> None:
+        if not fields or self._hold is not None:
+            return
+        from dojo.engine.actions import describe_action
+
+        self._hold = self.now  # the engine's `at` is at or after it: nothing shown changes
+        self.query_one(ClockBar).applying = describe_action(fields["kind"], fields["service"], fields["params"])
+        self._apply_action(fields["kind"], fields["service"], fields["params"])
+
+    @work(thread=True, exclusive=True, group="act")
+    def _apply_action(self, kind: str, service: str, params: dict) -> None:
+        """Session.act on the engine thread (it is not thread-safe), and the panes' new feeds
+        built there too; this worker only waits, so the UI never does."""
+        from dojo.engine.errors import EngineError
+        from dojo.store import StoreError
+
+        s = self.session
+
+        def run() -> tuple[Any, Feeds]:
+            return s.act(kind, service, params), Feeds.of(s)
+
+        try:
+            result, feeds = self.dojo.engine.submit(run).result()
+        except (EngineError, StoreError) as exc:
+            self.app.call_from_thread(self._action_refused, exc)
+            return
+        self.app.call_from_thread(self._action_taken, result, feeds, params)
+
+    def _release_hold(self) -> None:
+        self._hold = None
+        self.query_one(ClockBar).applying = ""
+        self.tick()
+
+    def _action_refused(self, exc: Exception) -> None:
+        from dojo.engine.errors import AttemptOver
+
+        if not self.is_attached:
+            return  # the learner left while it was played in: the attempt has it, no pane does
+        self._release_hold()
+        if isinstance(exc, AttemptOver):
+            if not self._over:
+                self._over = True
+                self.dojo.show_debrief(self.session)
+            return
+        self.notify(visible(f"Not taken: {exc}"), title="Action refused", severity="error", timeout=10, markup=False)
+
+    def _action_taken(self, result: Any, feeds: Feeds, params: dict) -> None:
+        from dojo.engine.actions import describe_action
+
+        if not self.is_attached:
+            return  # left meanwhile: the action is in the attempt, and a resume takes it again
+        self._actions.append({"kind": result.kind, "service": result.service, "params": params, "at": result.at})
+        self._refeed(feeds)
+        self._release_hold()
+        what = describe_action(result.kind, result.service, params)
+        self.notify(visible(f"You {what}; in effect from {offset(result.at)}."), title="Action taken", markup=False)
+        self.call_later(self.refresh_view)
+
+    def _mine(self) -> frozenset[tuple[float, str, str]]:
+        return frozenset((float(a["at"]), str(a["kind"]), str(a["service"])) for a in self._actions)
+
+    def _refeed(self, f: Feeds) -> None:
+        """Every pane reads the incident as it now is. Up to the panes' `now` it is the same
+        incident, so each keeps what the learner set up: the log filter, cursor and scroll, the
+        metric and service shown, the trace filter and selection, the timeline's cursor."""
+        self.feeds = f
+        self.query_one(ServiceMap).set_metrics(f.cube)
+        self.query_one(Timeline).set_events(f.events, f.start, self._mine())
+        metrics = self.query_one(MetricsPane)
+        metrics.set_data(f.cube, f.alerts, f.duration, service=metrics.service)
+        self.query_one(LogsPane).replace_logs(f.logs, engine_matcher(self.dojo.engine.submit, f.signals))
+        traces = self.query_one(TracesPane).trace_list
+        if traces.source is not None:
+            traces.set_source(traces.source, f.start)  # the source reads self.feeds: listed again
 
     # -- moving around ---------------------------------------------------------------------------
 

@@ -28,6 +28,8 @@ class ClockBar(Widget):
     """A game day's state as the game's events say (waiting, running, paused, over); "" alone."""
     reconnecting: reactive[bool] = reactive(False)
     """The database is out of reach: the clock runs on from the last server time meanwhile."""
+    applying: reactive[str] = reactive("")
+    """A learner's action being played into the incident ("restart checkout"); "" when none."""
     wall_elapsed: reactive[float] = reactive(0.0)
     penalties: reactive[float] = reactive(0.0)
     """Seconds added to the learner's time by wrong diagnoses and hints so far."""
@@ -54,6 +56,8 @@ class ClockBar(Widget):
         ]
         if self.reconnecting:
             parts.insert(4, ("bold $text-error", "reconnecting…  "))
+        if self.applying:
+            parts.insert(4, ("bold $text-warning", f"applying {self.applying}…  "))
         if self.opening:
             parts[3:5] = [("bold $text-warning", "opening the incident…  ")]
         content = Content.assemble(*[(text, style) if style else text for style, text in parts])

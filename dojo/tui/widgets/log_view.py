@@ -168,6 +168,26 @@ class LogView(RowList):
         self._update_rows()
         self._update_titles()
 
+    def replace_logs(self, logs: pa.Table, matcher: Matcher | None) -> None:
+        """The same incident with its future changed (a learner's action): the rows that have
+        happened by `now` are the same rows at the same places in `logs`, so the cursor, the
+        scroll position, following and the filter all stay; what the filter matches after them
+        is matched again on the new table."""
+        if self._cols is None:
+            self.set_logs(logs, self._origin, matcher, self._sample)
+            return
+        self._cols = LogColumns(logs)
+        self._matcher = matcher
+        self._pages.clear()
+        self._width = _widest_line(logs, self.wide)
+        if self._match is not None:
+            seen = self._data.visible(self.now) if math.isfinite(self.now) else 0
+            self._match = self._match[: int(np.searchsorted(self._match, seen))]
+            self._covered = seen  # known up to here; the filter worker brings the rest
+        self._refilter()
+        self._update_rows()
+        self._update_titles()
+
     @property
     def columns(self) -> LogColumns | None:
         return self._cols

@@ -75,6 +75,11 @@ class LogsPane(Vertical):
         with self.prevent(Select.Changed):
             self.query_one("#log-filter-service", Select).set_options([(plain(s), s) for s in services])
 
+    def replace_logs(self, logs: pa.Table, matcher: Matcher | None) -> None:
+        """The incident's lines after a learner's action: the same services, so the pickers and
+        the filter stay as the learner left them (LogView.replace_logs)."""
+        self.log_view.replace_logs(logs, matcher)
+
     def show_service(self, service: str | None) -> None:
         self.query_one("#log-filter-service", Select).value = service if service else Select.NULL
 

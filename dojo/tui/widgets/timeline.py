@@ -47,6 +47,7 @@ class Entry:
     name: str
     detail: str
     ref: str = ""  # the event's pin id, E<row of the events frame>; notes have none
+    mine: bool = False  # a change the learner made (an action), not the incident's own
 
 
 class Timeline(RowList):
@@ -78,11 +79,29 @@ class Timeline(RowList):
         self.heading = "Timeline"
         self.placeholder = "nothing has happened yet"
 
-    def set_events(self, events: pd.DataFrame, start: datetime) -> None:
+    def set_events(
+        self, events: pd.DataFrame, start: datetime, mine: frozenset[tuple[float, str, str]] = frozenset()
+    ) -> None:
+        """`mine`: (t, kind, service) of the changes the learner made, marked as theirs. The
+        cursor stays on the entry it was on (the frame is replaced whole after an action)."""
         self._origin = start
+        was = self.selected
         keep = [e for e in self.entries if e.kind == NOTE]
         rows = zip(events.index, events.itertuples(index=False))
-        self._set_entries(keep + [Entry(float(r.t), r.kind, r.service, r.name, r.detail, f"E{i}") for i, r in rows])
+        self._set_entries(
+            keep
+            + [
+                Entry(float(r.t), r.kind, r.service, r.name, r.detail, f"E{i}", (float(r.t), r.kind, r.service) in mine)
+                for i, r in rows
+            ]
+        )
+        if was is not None and self.cursor is not None:
+            same = [
+                i
+                for i, e in enumerate(self.entries[: self.row_count])
+                if (e.t, e.name, e.ref) == (was.t, was.name, was.ref)
+            ]
+            self.cursor = same[0] if same else None
 
     def add_note(self, t: float, text: str, author: str = "facilitator") -> None:
         """A message from the facilitator (or the game), shown at scenario time `t`."""
@@ -137,6 +156,9 @@ class Timeline(RowList):
         elif e.kind.startswith("alert"):
             text.append(f"{mark} {name}", colour)
             text.append(f" {service}", muted)
+        elif e.mine:
+            text.append(f"{mark} you: ", style("timeline--note"))
+            text.append(name, colour)
         else:
             text.append(f"{mark} ", colour)
             text.append(name, colour)  # a change summary names its kind and service
