@@ -252,11 +252,15 @@ class BadEntry(Exception):
 _PREMAPPED: dict[tuple[str, int], Any] = {}
 
 
-def premap(folder: Path, name: str) -> Any | None:
-    """Map the table `name` of the published entry `folder` now, with pyarrow alone (the
-    workspace paints the logs before the engine that reads the entry has loaded); the next
-    read of this entry takes this very table rather than mapping the file again. None if the
-    entry is not whole."""
+def premap_logs(folder: Path) -> Any | None:
+    """Map the log table of the published entry `folder` now, with pyarrow alone (the workspace
+    paints the logs before the engine that reads the entry has loaded); the next read of this
+    entry takes this very table rather than mapping the file again, and an incident this process
+    holds (`hold`, a warm fork) gives its own. None if the entry is not whole."""
+    held = _HELD.get((str(folder.parent), folder.name))
+    if held is not None:
+        return held.logs
+    name = "logs"
     try:
         with open(folder / "meta.json", encoding="utf-8") as fh:
             size = int(json.load(fh)["sizes"][name])

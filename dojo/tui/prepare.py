@@ -229,13 +229,13 @@ def early_logs(card: dict, entry: Path) -> EarlyLogs | None:
     """The logs of a kept card's cached incident (`entry`: kept_card's folder), mapped on the
     UI thread with pyarrow and numpy only; None when the card is older than this or the entry
     is not whole (the workspace then waits for the attempt, as before)."""
-    from dojo.telemetry.cache import premap
+    from dojo.telemetry.cache import premap_logs
 
     ws = card.get("workspace")
     if not isinstance(ws, dict):
         return None
     try:
-        logs = premap(entry, "logs")
+        logs = premap_logs(entry)
         if logs is None or not set(LOG_COLUMNS) <= set(logs.column_names):
             return None
         title = str(card["briefing"]["title"])
