@@ -173,6 +173,8 @@ def briefing_card(session) -> dict:
     from dojo.engine.scoring import BASE_PER_DIFFICULTY, EVIDENCE_WEIGHT
     from dojo.engine.session import MAX_PINS
 
+    from .data.log_rows import field_widths
+
     sc = session.scenario
     clock = session.clock
     return {
@@ -184,6 +186,7 @@ def briefing_card(session) -> dict:
             "end": clock.end,
             "start": session.signals.tel.start.isoformat(),
             "log_sample": sc.log_sample,
+            "widths": list(field_widths(session.signals.log_table)),
         },
         "tags": list(sc.tags),
         "objectives": list(getattr(sc, "objectives", None) or []),
@@ -223,6 +226,7 @@ class EarlyLogs:
     end: float
     sample: float | None
     title: str
+    widths: tuple[int, int, int] | None = None  # the log fields' widest (data.log_rows.field_widths)
 
 
 def early_logs(card: dict, entry: Path) -> EarlyLogs | None:
@@ -240,9 +244,11 @@ def early_logs(card: dict, entry: Path) -> EarlyLogs | None:
             return None
         title = str(card["briefing"]["title"])
         sample = ws.get("log_sample")
+        widths = ws.get("widths")
         return EarlyLogs(
             logs=logs, start=datetime.fromisoformat(ws["start"]), now=float(ws["now"]), end=float(ws["end"]),
             sample=None if sample is None else float(sample), title=title,
+            widths=(int(widths[0]), int(widths[1]), int(widths[2])) if isinstance(widths, list) else None,
         )  # fmt: skip
     except (KeyError, TypeError, ValueError):
         return None

@@ -78,6 +78,10 @@ def test_the_second_open_reads_first_and_enter_shows_the_logs_before_the_attempt
             # The lines up to the page, read from the cached incident: the same the attempt shows.
             t = view.columns.t
             assert view.row_count == int((t <= ws.early.now).sum()) > 0
+            # The fields' widths came with the card: the million rows' offsets are not read for them.
+            from dojo.tui.data.log_rows import field_widths
+
+            assert view.columns.known_widths == ws.early.widths == field_widths(view.columns.table)
             assert ws.query_one(ClockBar).opening
             assert "opening the incident" in str(ws.query_one(ClockBar).render())
             # Keys that need the attempt wait for it rather than being lost: ] moves the manual clock.

@@ -177,7 +177,7 @@ class WorkspaceScreen(DojoScreen[None]):
         e = self.early
         assert e is not None
         self.now = e.now
-        self.query_one(LogsPane).set_logs(e.logs, e.start, self._matcher, sample=e.sample)
+        self.query_one(LogsPane).set_logs(e.logs, e.start, self._matcher, sample=e.sample, widths=e.widths)
         bar = self.query_one(ClockBar)
         bar.duration, bar.start, bar.title, bar.now = e.end, e.start, visible_line(e.title), e.now
         bar.opening = True
