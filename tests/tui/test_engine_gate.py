@@ -35,3 +35,34 @@ def test_a_lost_go_holds_once_and_briefly(monkeypatch):
         engine.checkpoint()  # open for good now
     finally:
         engine.shutdown()
+
+
+def test_a_deferred_matcher_runs_the_engines_once_set_and_gives_up_when_closed(monkeypatch):
+    import numpy as np
+
+    from dojo.tui.data import log_rows
+    from dojo.tui.data.log_rows import DeferredMatcher, FilterError, LogFilter
+
+    deferred = DeferredMatcher()
+    got: list = []
+    waiting = threading.Thread(target=lambda: got.append(deferred(LogFilter(text="x"), 0, 10)))
+    waiting.start()
+    time.sleep(0.1)
+    assert not got and not deferred.ready  # waits for the engine
+    deferred.set(lambda flt, lo, hi: np.arange(lo, hi))
+    waiting.join(5)
+    assert got[0].tolist() == list(range(10))
+
+    closed = DeferredMatcher()
+    closed.close()
+    try:
+        closed(LogFilter(text="x"), 0, 10)
+        raise AssertionError("a closed matcher matched")
+    except FilterError as exc:
+        assert "not open" in str(exc)
+    monkeypatch.setattr(log_rows, "DEFERRED_WAIT_S", 0.05)
+    try:
+        DeferredMatcher()(LogFilter(text="x"), 0, 10)
+        raise AssertionError("an unset matcher matched")
+    except FilterError:
+        pass

@@ -126,6 +126,9 @@ def engine_matcher(submit: Callable[..., Future], signals: Any) -> Matcher:
     return match
 
 
+DEFERRED_WAIT_S = 60.0
+
+
 class DeferredMatcher:
     """The engine's Matcher before the engine has loaded: a filter typed meanwhile waits for it on
     the pane's worker thread (the log pane paints before the attempt is open), then runs."""
@@ -147,9 +150,10 @@ class DeferredMatcher:
         self._ready.set()
 
     def __call__(self, flt: LogFilter, lo: int, hi: int) -> np.ndarray:
-        self._ready.wait()
+        # Bounded: a worker thread left waiting would keep the process from exiting.
+        self._ready.wait(DEFERRED_WAIT_S)
         if self._matcher is None:
-            raise FilterError("the incident did not open")
+            raise FilterError("the incident is not open yet; type the filter again in a moment")
         return self._matcher(flt, lo, hi)
 
 
