@@ -57,6 +57,7 @@ def _held_open(monkeypatch) -> threading.Event:
 def test_the_second_open_reads_first_and_enter_shows_the_logs_before_the_attempt_is_open(tmp_path, monkeypatch):
     from dojo.tui.widgets.clock_bar import ClockBar
     from dojo.tui.widgets.log_view import LogView
+    from dojo.tui.widgets.timeline import Timeline
 
     sc, settings, document = _kept_once(tmp_path)
     go = _held_open(monkeypatch)
@@ -84,6 +85,7 @@ def test_the_second_open_reads_first_and_enter_shows_the_logs_before_the_attempt
             assert view.columns.known_widths == ws.early.widths == field_widths(view.columns.table)
             assert ws.query_one(ClockBar).opening
             assert "opening the incident" in str(ws.query_one(ClockBar).render())
+            assert ws.query_one(Timeline).placeholder == "opening the incident…"  # not "nothing has happened"
             # Keys that need the attempt wait for it rather than being lost: ] moves the manual clock.
             await pilot.press("right_square_bracket")
             await pilot.pause()
@@ -92,6 +94,7 @@ def test_the_second_open_reads_first_and_enter_shows_the_logs_before_the_attempt
             await until(pilot, lambda: ws.attached and ws.briefing is not None, what="the attempt handed over")
             await settled(pilot)
             assert not ws._waiting and not ws.query_one(ClockBar).opening
+            assert ws.query_one(Timeline).placeholder == "nothing has happened yet"
             await until(pilot, lambda: ws.now == ws.early.now + 60, what="the waiting key's minute")
             assert app.session is ws.session and ws.session.attempt_id == 2
             # The pane keeps the very table it painted, and now filters with the engine.

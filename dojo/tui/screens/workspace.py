@@ -58,7 +58,9 @@ from ..widgets.log_view import LogView
 from ..widgets.logs_pane import LogsPane
 from ..widgets.metrics_pane import MetricsPane
 from ..widgets.service_map import ServiceMap
+from ..widgets.timeline import EMPTY as TIMELINE_EMPTY
 from ..widgets.timeline import Timeline
+from ..widgets.trace_list import EMPTY as TRACES_EMPTY
 from ..widgets.trace_list import TraceList
 from ..widgets.traces_pane import TracesPane
 from ..widgets.waterfall import Waterfall
@@ -73,6 +75,7 @@ WINDOWS = [300.0, 600.0, 900.0, 1800.0, 3600.0, math.inf]  # the metrics pane's 
 SKIP_S = 60.0
 TICK = 0.25  # seconds between clock reads: smooth enough, and a tick is a few ms of work
 SETTLE_AFTER_S = 1.0  # the heap is settled this long after the workspace is mounted (heap.py)
+OPENING = "opening the incident…"
 
 
 def needs_engine(method: Callable) -> Callable:
@@ -181,6 +184,9 @@ class WorkspaceScreen(DojoScreen[None]):
         bar = self.query_one(ClockBar)
         bar.duration, bar.start, bar.title, bar.now = e.end, e.start, visible_line(e.title), e.now
         bar.opening = True
+        # The panes that wait for the attempt say so, rather than that nothing has happened.
+        for pane in (self.query_one(ServiceMap), self.query_one(Timeline), self.query_one(TraceList)):
+            pane.placeholder = OPENING
         self.query_one(LogView).focus()
         self.call_after_refresh(self.dojo.engine.go)  # painted: the engine thread opens the attempt on
 
@@ -192,6 +198,9 @@ class WorkspaceScreen(DojoScreen[None]):
         self.attached = True
         self._fill()
         self.query_one(ClockBar).opening = False
+        for pane, said in ((self.query_one(Timeline), TIMELINE_EMPTY), (self.query_one(TraceList), TRACES_EMPTY)):
+            pane.placeholder = said
+        self.query_one(ServiceMap).placeholder = ""
         await self._load_attempt()
         waiting, self._waiting = self._waiting, []
         for method, args in waiting:
