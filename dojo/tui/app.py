@@ -138,6 +138,12 @@ class DojoApp(PlayApp):
         """The briefing has opened (or resumed) an attempt: it is the one played, and closed on quit."""
         self.session = session
 
+    def attempt_abandoned(self, session: Session) -> None:
+        """An attempt opened for a briefing the learner left: closed, and no longer the one played."""
+        if self.session is session:
+            self.session = None
+        session.close("quit")
+
     async def close_session(self) -> None:
         session, self.session = self.session, None
         if session is not None:

@@ -24,7 +24,7 @@ from typing import Any, Callable, ParamSpec, TypeVar
 P = ParamSpec("P")
 R = TypeVar("R")
 
-PAINT_WAIT_S = 1.0  # the longest the engine thread waits for a paint: a lost `go` costs this once
+PAINT_WAIT_S = 3.0  # the longest the engine thread waits for a paint: a lost `go` costs this once
 
 
 class EngineThread:

@@ -90,6 +90,8 @@ def test_the_second_open_reads_first_and_enter_shows_the_logs_before_the_attempt
             await pilot.press("right_square_bracket")
             await pilot.pause()
             assert ws._waiting and ws.now == ws.early.now
+            # A call queued on the engine thread now runs after the whole open: the attempt is there.
+            queued = app.engine.submit(lambda: app.session.logs(contains="timeout", limit=5))
             go.set()
             await until(pilot, lambda: ws.attached and ws.briefing is not None, what="the attempt handed over")
             await settled(pilot)
@@ -97,6 +99,7 @@ def test_the_second_open_reads_first_and_enter_shows_the_logs_before_the_attempt
             assert ws.query_one(Timeline).placeholder == "nothing has happened yet"
             await until(pilot, lambda: ws.now == ws.early.now + 60, what="the waiting key's minute")
             assert app.session is ws.session and ws.session.attempt_id == 2
+            assert queued.result(timeout=30).count > 0
             # The pane keeps the very table it painted, and now filters with the engine.
             assert view.columns.table is ws.feeds.logs
             ws.query_one("#log-filter-text").value = "timeout"

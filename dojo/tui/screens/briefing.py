@@ -112,6 +112,11 @@ class BriefingScreen(LearnerScreen[None]):
         Binding("escape", "back", "Library", id="briefing.back"),
     ]
 
+    class Loaded(Message):
+        def __init__(self, scenario: Any):
+            super().__init__()
+            self.scenario = scenario
+
     class Synthesizing(Message):
         def __init__(self, phase: str, fraction: float):
             super().__init__()
@@ -183,36 +188,48 @@ class BriefingScreen(LearnerScreen[None]):
 
     async def _prepare(self) -> None:
         # Errors come back as text: importing their classes here would load pydantic on the UI thread.
-        from ..prepare import OPEN_IMPORTS, briefing_card, card_source, keep_card, load_or_problem, open_or_problem
+        from .. import prepare as p
 
         app = self.dojo
-        for module in OPEN_IMPORTS:  # a step each: Enter's early workspace paints between them
-            await app.engine.call(importlib.import_module, module)
-        source = await app.engine.call(card_source, self.ref, self.settings) if app.synthesize is None else None
-        sc, problem = await app.engine.call(load_or_problem, self.ref)
-        if problem is not None:
-            self._fail(problem)
-            return
-        self.scenario = sc
-        if self.card is None:
-            self._show_scenario(sc)
+        ref, settings = self.ref, self.settings
 
         def progress(phase: str, fraction: float) -> None:  # called on the engine thread: a message crosses over
             self.post_message(self.Synthesizing(phase, fraction))
 
-        opened, problem = await app.engine.call_or_else(
-            lambda: open_or_problem(sc, app.store(), self.settings, app.synthesize, progress, app.engine.checkpoint),
-            lambda result: result[0][0].close("quit") if result[0] is not None else None,
-        )
+        def open_all() -> tuple[Any, str | None, str | None, Any]:
+            """The whole open as one call on the engine thread, so that a call queued behind it
+            (a learner's key in an early workspace) finds the attempt open. Its steps end at
+            checkpoints, where an early workspace's first paint goes first (EngineThread.hold)."""
+            step = app.engine.checkpoint
+            for module in p.OPEN_IMPORTS:
+                step()
+                importlib.import_module(module)
+            step()
+            source = p.card_source(ref, settings) if app.synthesize is None else None
+            sc, problem = p.load_or_problem(ref)
+            if problem is not None:
+                return None, problem, source, None
+            self.post_message(self.Loaded(sc))
+            opened, problem = p.open_or_problem(sc, app.store(), settings, app.synthesize, progress, step)
+            if opened is not None:
+                app.attempt_opened(opened[0])
+            return sc, problem, source, opened
+
+        def abandoned(result: tuple[Any, str | None, str | None, Any]) -> None:
+            opened = result[3]
+            if opened is not None:  # the learner left the briefing meanwhile: nobody plays it
+                app.attempt_abandoned(opened[0])
+
+        sc, problem, source, opened = await app.engine.call_or_else(open_all, abandoned)
         if opened is None:
             self._fail(problem or "the attempt did not open")
             return
+        self.scenario = sc
         session, feeds = opened
         self.session = session
-        app.attempt_opened(session)
-        card = await app.engine.call(briefing_card, session)
+        card = await app.engine.call(p.briefing_card, session)
         if source is not None and card != self.card:
-            app.engine.submit(keep_card, source, self.settings, sc, card)
+            app.engine.submit(p.keep_card, source, self.settings, sc, card)
         if self.workspace is not None:  # the learner is in it already, looking at the logs
             self.feeds = feeds
             await self.workspace.attach(session, feeds)
@@ -226,6 +243,12 @@ class BriefingScreen(LearnerScreen[None]):
         app.engine.submit(importlib.import_module, "dojo.tui.screens.workspace")
         if self.start_when_open:  # on the app: this worker ends with the screen the workspace replaces
             self.app.run_worker(self.dojo.begin(session, feeds), group="navigation", exclusive=True)
+
+    def on_briefing_screen_loaded(self, message: Loaded) -> None:
+        """The scenario has loaded (the attempt opens next): without a card, its own briefing shows."""
+        self.scenario = message.scenario
+        if self.card is None:
+            self._show_scenario(message.scenario)
 
     def on_briefing_screen_synthesizing(self, message: Synthesizing) -> None:
         self.query_one(ProgressBar).update(progress=message.fraction)
