@@ -76,6 +76,7 @@ SKIP_S = 60.0
 TICK = 0.25  # seconds between clock reads: smooth enough, and a tick is a few ms of work
 SETTLE_AFTER_S = 1.0  # the heap is settled this long after the workspace is mounted (heap.py)
 OPENING = "opening the incident…"
+PAINT_SETTLE_S = 0.05  # after the early logs' first paint, before the engine thread goes on
 
 
 def needs_engine(method: Callable) -> Callable:
@@ -188,7 +189,14 @@ class WorkspaceScreen(DojoScreen[None]):
         for pane in (self.query_one(ServiceMap), self.query_one(Timeline), self.query_one(TraceList)):
             pane.placeholder = OPENING
         self.query_one(LogView).focus()
-        self.call_after_refresh(self.dojo.engine.go)  # painted: the engine thread opens the attempt on
+        self.call_after_refresh(self._painted)
+
+    def _painted(self) -> None:
+        """The early logs are on screen: the engine thread opens the attempt on, a moment later.
+        The moment lets Textual's work after a first frame (the footer's keys, the focus) finish
+        before the engine takes the interpreter's lock, and shows the app idle with the logs up
+        to anything that waits for that (a Pilot's pause, in tests and benchmarks)."""
+        self.set_timer(PAINT_SETTLE_S, self.dojo.engine.go)
 
     async def attach(self, session: Session, feeds: Feeds) -> None:
         """The attempt is open: fill in what waited for it, start the clocks (counted from when
