@@ -99,10 +99,10 @@ def cli(ctx: click.Context) -> None:
 
     Run with no command to open the scenario library.
 
-    \b
-    Launched from a terminal, the dojo also starts a warm dojo in the background: later
-    launches (dojo, play, join) fork from it with everything loaded. DOJO_FORK_SERVER=off
-    turns it off; DOJO_WARM_IDLE (default 15m) is how long it waits unused; see 'dojo cache'.
+    Launched from a terminal, the dojo also starts a warm dojo in the background:
+    later launches (dojo, play, join) fork from it with everything loaded.
+    DOJO_FORK_SERVER=off turns it off; DOJO_WARM_IDLE (default 15m) is how long
+    it waits unused; 'dojo cache info' shows it, 'dojo cache stop' ends it.
     """
     _check_cache_limit()
     if ctx.invoked_subcommand is not None:

@@ -38,3 +38,11 @@ os.environ["DOJO_FORK_SERVER"] = "off"
 # Loading a scenario checks it against the fault library, which dojo.telemetry lends the loader
 # when imported (dojo/scenario/hooks.py); tests load scenarios without synthesizing them.
 import dojo.telemetry  # noqa: E402, F401
+
+
+def pytest_collection_modifyitems(config, items):
+    """Modules holding a slow test run first, each kept whole (its module fixtures are set up
+    once). Under `pytest -n 2` the workers take tests in this order, so the long ones start early
+    and the run ends on short tests on both workers, not on one 20 s test with the other idle."""
+    slow = {item.module.__name__ for item in items if item.get_closest_marker("slow") and hasattr(item, "module")}
+    items.sort(key=lambda item: getattr(getattr(item, "module", None), "__name__", "") not in slow)

@@ -44,11 +44,11 @@ def cache_cmd() -> None:
     Size limit: $DOJO_CACHE_LIMIT (e.g. 2G, 500M; default 2G); least recently used go first.
     DOJO_CACHE=off synthesizes every time and writes nothing.
 
-    \b
-    The warm dojo: a terminal launch starts a background server that later launches fork from,
-    with the imports done and recently played incidents mapped (see 'dojo cache info').
-    It ends after $DOJO_WARM_IDLE (default 15m) idle; 'dojo cache stop' ends it now;
-    DOJO_FORK_SERVER=off never starts or uses one.
+    The warm dojo: a terminal launch starts a background server that later
+    launches fork from, with the imports done and recently played incidents
+    mapped ('dojo cache info' shows it). It ends after $DOJO_WARM_IDLE (default
+    15m) unused; 'dojo cache stop' ends it now; DOJO_FORK_SERVER=off never
+    starts or uses one.
     """
 
 

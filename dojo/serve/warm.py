@@ -5,8 +5,8 @@ A player's commands (`dojo`, `dojo play ...`, `dojo join ...`) go to this user's
 play of a cached scenario, the incident mapped and indexed, and this process stands in for that
 dojo (dojo/serve/launch.py). When none answers, the command starts plainly here as it always did;
 if it was run in a terminal (stdin and stdout both one), it also starts the warm server in the
-background, detached, for the next launch. Scripts, pipes and CI never start one (a running one
-serves them).
+background, detached, for the next launch. Scripts, pipes, headless plays and CI never start one
+(a running one serves them).
 
 - Where: a folder only this user can enter: $XDG_RUNTIME_DIR/dojo-warm, else
   /tmp/dojo-warm-UID (made 0700, refused if it is anyone else's or open to others).
@@ -107,12 +107,12 @@ def idle_seconds() -> float:
     return seconds
 
 
-def fingerprint() -> str:
+def fingerprint(package: str | None = None) -> str:
     """What makes a dojo this dojo, cheaply (a stat per file, ~1 ms): the interpreter, the package's
     folder and every file in it by size and modification time, and the folders packages are
     installed in (whose times change on any install or removal)."""
     parts = []
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    package = package or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     parts.append(f"{sys.executable}|{sys.version}|{package}")
     for root, dirs, names in os.walk(package):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__" and d != "builtin_scenarios")
@@ -218,12 +218,21 @@ def launch(args: list[str]) -> None:
         return
     path = socket_path(where)
     print_ = fingerprint()
+    replacing = False
     if os.path.exists(path):
-        refusal = hand_over(path, args, {"fingerprint": print_})
-        if refusal.get("replace"):
+        replacing = bool(hand_over(path, args, {"fingerprint": print_}).get("replace"))
+    if interactive(args):
+        if replacing:
             _wait_unlocked(where)  # the old server is on its way out
-    if sys.stdin.isatty() and sys.stdout.isatty():
         start(where, print_, idle_seconds(), args)
+
+
+def interactive(args: list[str]) -> bool:
+    """A person at a terminal, who will launch again: stdin and stdout both a terminal, and neither
+    a headless play (a program's) nor CI."""
+    if "--headless" in args or os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        return False
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def _wait_unlocked(where: str, timeout: float = 2.0) -> None:

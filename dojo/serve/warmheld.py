@@ -105,7 +105,11 @@ class HeldIncidents:
         prebuild(tel)
         self.held[slot] = Held(cache.root, key, tel, size, scenario.id, int(tel.seed), int(tel.logs.num_rows))
         self._trim(cache.limit)
-        gc.freeze()  # what was just built joins the heap the forks share without collecting it
+        # The server never collects on its own (its heap is built with the collector off): what
+        # the launches so far left in cycles goes now, and the rest, the new incident with it,
+        # joins the heap the forks share without their collections touching it.
+        gc.collect()
+        gc.freeze()
 
     def _trim(self, limit: int) -> None:
         from dojo.engine.queries import forget_prebuilt

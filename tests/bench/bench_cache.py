@@ -273,7 +273,7 @@ class Tmux:
 
 
 READY_LINE = "Ready. Enter starts the clock and opens the workspace."
-RESENT = 0  # Enter pressed again (see dojo_in_tmux); printed with the figures
+RESENT: dict[str, int] = {}  # Enter pressed again (see dojo_in_tmux), by command; printed with the figures
 # A log line in the dojo's log pane: its time to the millisecond and a level.
 LOG_LINE = re.compile(r"\d\d:\d\d:\d\d\.\d\d\d (INFO|WARN|ERROR|DEBUG)")
 
@@ -305,7 +305,6 @@ def dojo_in_tmux(tmux: Tmux, command: str) -> tuple[float, float]:
     """`dojo play` of the 1M-line scenario in a pane: (briefing shown, workspace usable), seconds
     from the command. Enter is pressed as soon as the briefing shows; usable is the log pane
     showing lines (the attempt open: every line indexed and filterable, the tail shown)."""
-    global RESENT
     began = tmux.start(command)
     briefing = None
     ready = 0.0
@@ -322,7 +321,9 @@ def dojo_in_tmux(tmux: Tmux, command: str) -> tuple[float, float]:
                 # Pressed again, and counted (never seen so far; a guard against a run that hangs).
                 ready = ready or time.time()
                 if time.time() - ready > 1.0:
-                    RESENT += 1
+                    RESENT[command] = RESENT.get(command, 0) + 1
+                    if os.environ.get("BENCH_TRACE"):
+                        print(f"resent at {time.time() - began:.2f} s, briefing at {briefing:.2f} s:\n{screen}")
                     ready = time.time()
                     tmux.keys("Enter")
             time.sleep(0.005)
@@ -339,6 +340,24 @@ def dojo_command(path: Path, **env: str) -> str:
     dojo = shlex.quote(str(script)) if script.exists() else f"{shlex.quote(sys.executable)} -m dojo.serve.warm"
     sets = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
     return f"env {sets} {dojo} play {shlex.quote(str(path))} --clock manual"
+
+
+def first_step(env: dict, runs: int = 15) -> None:
+    """What the `dojo` command's first step (dojo/serve/warm.py: its imports, the fingerprint, the
+    folder) adds to a bare interpreter's start, before it hands the command over or goes plain."""
+    step = "from dojo.serve import warm; warm.fingerprint(); warm.folder(create=False)"
+    times: dict[str, list[float]] = {"pass": [], step: [], "import dojo.cli": []}
+    for _ in range(runs):
+        for code in times:
+            began = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], env=env, check=True)
+            times[code].append(time.perf_counter() - began)
+    bare, warm_step, cli = (statistics.median(times[k]) for k in ("pass", step, "import dojo.cli"))
+    print(
+        f"\nthe dojo command's first step (standard library only), {runs} interleaved runs:"
+        f" {(warm_step - bare) * 1e3:.1f} ms over a bare interpreter ({bare * 1e3:.0f} ms);"
+        f" importing the command line (click) instead: {(cli - bare) * 1e3:.1f} ms (medians)"
+    )
 
 
 def terminal_launches(root: Path, env: dict, log: Path, runs: int) -> None:
@@ -408,8 +427,12 @@ def terminal_launches(root: Path, env: dict, log: Path, runs: int) -> None:
         else:
             print(f"  {label}: never got there")
 
-    if RESENT:
-        print(f"  (Enter was lost and pressed again {RESENT} time(s); those runs include the second of waiting)")
+    for how, command in (("plain", plain), ("warm dojo", warmed)):
+        if RESENT.get(command):
+            print(
+                f"  ({how}: Enter was lost and pressed again {RESENT[command]} time(s): those runs include a second"
+                " of waiting)"
+            )
     line("lnav: first screen", rows["lnav1"])
     line("lnav: fully open (G at once, its last line shown)", rows["lnavG"])
     line("dojo play, plain: briefing shown", rows["pb"])
@@ -644,6 +667,7 @@ def main() -> None:
         grows = both - alone[0]
         share = grows / alone[0]
         serve_memory(root, env, alone[0])
+        first_step(env)
         terminal_launches(root, env, log, args.runs)
         print("\nmemory of the 1M-line workspace in terminals: plain processes, no fork server (after the same filter)")
         print(f"  first process alone: PSS {mib(alone[0])}, RSS {mib(alone[1])}")

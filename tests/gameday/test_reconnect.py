@@ -23,6 +23,16 @@ def _down(monkeypatch, store_cls=GameStore):
     monkeypatch.setattr(store_cls, "facilitator_append", refuse)
 
 
+async def until(pilot, check, seconds: float = 10.0) -> bool:
+    """Wait for what the screen should come to show: as soon as it does (not a fixed pause, which
+    is too long on a quiet machine and too short on a loaded one), or give up after `seconds`."""
+    for _ in range(int(seconds / 0.05)):
+        if check():
+            return True
+        await pilot.pause(0.05)
+    return bool(check())
+
+
 def _started_game(tmp_path, scenario, telemetry):
     """A one-team game on a SQLite file, started: (its URL, the created game)."""
     url = f"sqlite:///{tmp_path / 'g.sqlite3'}"
@@ -91,28 +101,27 @@ def test_console_shows_reconnecting_with_a_running_clock_then_resyncs(tmp_path, 
         notify = app.notify
         app.notify = lambda message, **kw: (told.append(str(message)), notify(message, **kw))[1]  # type: ignore
         async with app.run_test(size=(140, 40)) as pilot:
-            await pilot.pause(0.6)
-            assert isinstance(app.screen, ConsoleScreen)
+            assert await until(pilot, lambda: isinstance(app.screen, ConsoleScreen) and app.screen.status is not None)
             header = app.screen.query_one("#console-header")
             assert "reconnecting" not in str(header.render())
             with monkeypatch.context() as m:
                 _down(m)
-                await pilot.pause(1.2)
+                assert await until(pilot, lambda: app.screen.status["connection"] == "reconnecting")
                 before = app.screen.status
-                assert before is not None and before["connection"] == "reconnecting"
-                assert "reconnecting" in str(header.render())
-                await pilot.pause(1.1)
-                after = app.screen.status
-                assert after["running_s"] > before["running_s"]  # the clock runs on
-                assert header.size.height == 2  # the warning line shows, not cut off
+                assert await until(pilot, lambda: "reconnecting" in str(header.render()))
+                # the clock runs on
+                assert await until(pilot, lambda: app.screen.status["running_s"] > before["running_s"])
+                assert await until(pilot, lambda: header.size.height == 2)  # the warning line shows, not cut off
                 # said once, not once a refresh (each of which fails again)
+                assert await until(pilot, lambda: any("unreachable" in t for t in told))
                 assert [t for t in told if "unreachable" in t] == [told[0]]
                 assert not any("reconnected" in t for t in told)
                 await pilot.press("space")  # a pause is refused, not half done
                 await pilot.pause(0.2)
-            await pilot.pause(1.2)
-            assert app.screen.status["connection"] == "live"
-            assert "reconnecting" not in str(header.render()) and header.size.height == 1
+            assert await until(
+                pilot, lambda: app.screen.status["connection"] == "live" and any("reconnected" in t for t in told)
+            )
+            assert await until(pilot, lambda: "reconnecting" not in str(header.render()) and header.size.height == 1)
             assert sum("reconnected" in t for t in told) == 1
 
     asyncio.run(drive())
@@ -132,14 +141,14 @@ def test_a_console_opened_while_the_database_is_down_connects_when_it_is_back(
         with monkeypatch.context() as m:
             _down(m)
             async with app.run_test(size=(140, 40)) as pilot:
-                await pilot.pause(1.2)
+                header = lambda: str(app.screen.query_one("#console-header").render())  # noqa: E731
+                assert await until(pilot, lambda: "database unreachable: connecting" in header())
                 assert app.facilitator is None
-                assert "database unreachable: connecting" in str(app.screen.query_one("#console-header").render())
                 await pilot.press("s")  # no crash: told it is not connected
                 await pilot.pause(0.2)
                 m.undo()
-                await pilot.pause(1.5)
-                assert app.facilitator is not None and app.screen.status["phase"] == "waiting"
+                assert await until(pilot, lambda: app.facilitator is not None and app.screen.status is not None)
+                assert app.screen.status["phase"] == "waiting"
 
     asyncio.run(drive())
 
@@ -231,19 +240,16 @@ def test_the_projector_says_reconnecting_and_keeps_its_clock_running(tmp_path, s
     async def drive():
         app = ConsoleApp(lambda: GameStore(url), g.game_id, g.key)
         async with app.run_test(size=(140, 40)) as pilot:
-            await pilot.pause(0.6)
+            assert await until(pilot, lambda: isinstance(app.screen, ConsoleScreen) and app.screen.status is not None)
             await pilot.press("v")
-            await pilot.pause(0.3)
-            assert isinstance(app.screen, ProjectorScreen)
+            assert await until(pilot, lambda: isinstance(app.screen, ProjectorScreen))
             title = app.screen.query_one("#projector-title")
             with monkeypatch.context() as m:
                 _down(m)
-                await pilot.pause(1.2)
-                assert "reconnecting" in str(title.render())
+                assert await until(pilot, lambda: "reconnecting" in str(title.render()))
                 shown = app.screen.query_one(Digits).value
-                await pilot.pause(1.1)
-                assert app.screen.query_one(Digits).value != shown  # the clock runs on
-            await pilot.pause(1.2)
-            assert "reconnecting" not in str(title.render())
+                # the clock runs on
+                assert await until(pilot, lambda: app.screen.query_one(Digits).value != shown)
+            assert await until(pilot, lambda: "reconnecting" not in str(title.render()))
 
     asyncio.run(drive())

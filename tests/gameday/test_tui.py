@@ -85,6 +85,13 @@ def test_team_ui_waits_in_the_lobby_then_opens_the_workspace_with_shared_journal
                 if "H1" in app.session.journal.hypotheses:
                     break
             assert app.session.team_journal()["hypotheses"][0]["by"] == "mate"
+            # Changing the system is not for a game day: the key says why, and no dialog opens.
+            workspace = app.screen
+            await pilot.press("a")
+            await pilot.pause()
+            assert app.screen is workspace
+            assert any("every team plays the same incident" in n.message for n in app._notifications)
+            assert "action" not in [e.kind for e in app.session.events]
             fac.end()
             for _ in range(30):
                 await pilot.pause(0.1)

@@ -111,9 +111,10 @@ def _parsed(text: str) -> list[object]:
     return out
 
 
-@pytest.mark.slow
-@settings(max_examples=200, deadline=None)
-@given(st.lists(lines(), min_size=1, max_size=12))
+# A chunk's fixed cost (the scrubber's patterns compiled per call) outweighs its lines: fewer
+# chunks of more lines draw as many line shapes (this was 200 chunks of up to 12 lines).
+@settings(max_examples=60, deadline=None)
+@given(st.lists(lines(), min_size=1, max_size=40))
 @example(['{"user":"bob77","host":"db-prod-7","password":"hunter2","msg":"from 10.1.2.3"}'])
 def test_flat_lines_scrub_to_the_same_json_as_parsing_them(batch):
     chunk = ("\n".join(batch) + "\n").encode()

@@ -36,8 +36,10 @@ COMMANDS = [
     {"cmd": "score"},
 ]
 HEADLESS = ["play", "checkout-retry-storm", "--headless", "--clock", "manual"]
-# A cheap launch of a command the warm dojo forks: it fails at once with the plain dojo's own answer.
-NOTHING = ["play", "no-such-scenario", "--headless"]
+# A cheap launch of a command the warm dojo forks: it fails at once with the plain dojo's own answer
+# (the same in a terminal and, headless, from a script).
+NOTHING = ["play", "no-such-scenario"]
+SCRIPTED = ["play", "no-such-scenario", "--headless"]
 READY_S = 90.0
 
 
@@ -131,11 +133,13 @@ def place(tmp_path):
         assert not p.servers()
 
 
-def test_off_and_scripts_never_start_one(place):
+def test_off_scripts_headless_and_ci_never_start_one(place):
     where = place()
     off = where.launch(NOTHING, terminal=True, DOJO_FORK_SERVER="off")
-    script = where.launch(NOTHING, terminal=False)
-    for proc in (off, script):
+    script = where.launch(SCRIPTED, terminal=False)
+    headless = where.launch(SCRIPTED, terminal=True)  # a program driving a terminal
+    ci = where.launch(NOTHING, terminal=True, CI="true")
+    for proc in (off, script, headless, ci):
         code, err = where.finish(proc)
         assert code == 1 and b"no-such-scenario" in err  # the plain dojo's own answer
     assert not where.servers() and not where.socket.exists()
@@ -227,7 +231,7 @@ def test_a_killed_server_costs_a_plain_start_and_the_next_terminal_replaces_it(w
     server.send_signal(signal.SIGKILL)
     server.wait(10)
     assert warmed.socket.exists()  # stale: nobody listens
-    code, err = warmed.finish(warmed.launch(NOTHING, terminal=False))
+    code, err = warmed.finish(warmed.launch(SCRIPTED, terminal=False))
     assert code == 1 and b"no-such-scenario" in err and not warmed.servers()
     code, _ = warmed.finish(warmed.launch(NOTHING, terminal=True))
     assert code == 1
@@ -272,7 +276,7 @@ def test_another_dojos_server_is_replaced_and_a_server_ends_when_idle(place):
     old = start_by_hand(where, "another-dojo")
     assert where.wait_ready()["fingerprint"] == "another-dojo"
     # A script's launch is served by nobody: the old server stops; a script starts no new one.
-    code, _ = where.finish(where.launch(NOTHING, terminal=False))
+    code, _ = where.finish(where.launch(SCRIPTED, terminal=False))
     assert code == 1 and old.wait(10) == 0 and not where.servers()
     start_by_hand(where, "another-dojo")
     where.wait_ready()
@@ -296,3 +300,65 @@ def test_a_stale_socket_file_is_cleaned_up_by_the_next_start(place):
     assert code == 1 and b"Traceback" not in err
     assert len(where.servers()) == 1
     assert where.wait_ready()["pid"] == where.servers()[0].pid
+
+
+def test_the_first_step_loads_the_standard_library_alone():
+    """The `dojo` command reaches a warm dojo before click or any other module of the dojo loads."""
+    probe = (
+        "import sys\nfrom dojo.serve import warm\nwarm.fingerprint(); warm.folder(create=False)\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in ('dojo', 'click', 'textual', 'numpy'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split() == ["dojo", "dojo.serve", "dojo.serve.launch", "dojo.serve.warm"]
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["dojo"] == "dojo.serve.warm:main"
+
+
+def test_the_fingerprint_changes_with_any_file_of_the_dojo(tmp_path):
+    (tmp_path / "engine").mkdir()
+    code = tmp_path / "engine" / "session.py"
+    code.write_text("x = 1\n")
+    first = warm.fingerprint(str(tmp_path))
+    assert warm.fingerprint(str(tmp_path)) == first
+    code.write_text("x = 22\n")
+    second = warm.fingerprint(str(tmp_path))
+    assert second != first
+    os.utime(code, ns=(1, 1))  # same size, another time
+    assert warm.fingerprint(str(tmp_path)) not in (first, second)
+
+
+def test_the_server_holds_the_last_played_cached_incidents_and_lets_the_oldest_go(tmp_path):
+    from dojo.engine import queries
+    from dojo.scenario import load_scenario, resolve_scenario
+    from dojo.serve.warmheld import HeldIncidents, play_target
+    from dojo.telemetry import cache
+
+    assert play_target(["play", "x.yaml", "--seed", "5", "--clock", "manual"]) == ("x.yaml", 5)
+    assert play_target(["play", "--join", "CODE"]) is None and play_target(["join", "CODE"]) is None
+    assert play_target(["play", "x", "--resume"]) is None and play_target([]) is None
+    held = HeldIncidents(keep=1)
+    first, second = "checkout-retry-storm", "cart-memory-leak"
+    # Not cached (an empty cache folder): nothing held; the forked dojo synthesizes it, never the server.
+    held.before_fork(["play", first], {**os.environ, "DOJO_CACHE_DIR": str(tmp_path / "empty")}, str(tmp_path))
+    assert held.describe() == [] and cache.Cache(tmp_path / "empty").entries() == []
+    env = dict(os.environ)  # the suite's cache, where the built-ins are likely synthesized already
+    store = cache.Cache(Path(env["DOJO_CACHE_DIR"]))
+    tels = {}
+    try:
+        for ref in (first, second):
+            store.synthesize(load_scenario(resolve_scenario(ref)))
+            held.before_fork(["play", ref, "--clock", "manual"], env, str(tmp_path))
+            [slot] = held.held
+            tels[ref] = held.held[slot].telemetry
+            assert cache._HELD[slot] is tels[ref] and id(tels[ref].logs) in queries._PREBUILT
+        assert [h["scenario"] for h in held.describe()] == [second]
+        # The first was let go: no longer handed to forks, its indexes dropped.
+        assert all(t is not tels[first] for t in cache._HELD.values())
+        assert id(tels[first].logs) not in queries._PREBUILT
+    finally:
+        held._trim(-1)  # nothing fits: everything but the last goes
+        for slot in list(held.held):
+            cache.let_go(Path(slot[0]), slot[1])
+            queries.forget_prebuilt(held.held[slot].telemetry)

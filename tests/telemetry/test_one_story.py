@@ -28,6 +28,8 @@ FAULTS = [
     "retry_storm",
 ]
 KINDS = ["http", "http", "db", "cache", "worker"]
+REQUEST_ID = re.compile(r"(?:request_id=|job )([0-9a-f]{12})\b")
+UPSTREAM = re.compile(r"upstream=(\S+)")
 
 
 @st.composite
@@ -158,9 +160,11 @@ def test_logs_metrics_and_traces_never_contradict(sc: Scenario) -> None:
     # the callee logged too.
     t = tel.logs.column("t").to_numpy()
     seen: dict[str, list[tuple[str, float]]] = {}
+    by_line: dict[str, list[int]] = {}
     for k, m_ in enumerate(msg):
-        for x in re.findall(r"(?:request_id=|job )([0-9a-f]{12})\b", m_):
+        for x in REQUEST_ID.findall(m_):
             seen.setdefault(x, []).append((service[k], float(t[k])))
+            by_line.setdefault(x, []).append(k)
     calls = {s.name: set(s.calls) for s in sc.services}
     for x, where in seen.items():
         names = [w[0] for w in where]
@@ -171,15 +175,11 @@ def test_logs_metrics_and_traces_never_contradict(sc: Scenario) -> None:
     kinds = {s.name: s.kind for s in sc.services}
     # No success after a timeout for the same request: the callee's line of a request its caller
     # timed out on is a cancellation (499, WARN), never a 200.
-    by_line = {}
-    for k, m_ in enumerate(msg):
-        for x in re.findall(r"(?:request_id=|job )([0-9a-f]{12})\b", m_):
-            by_line.setdefault(x, []).append(k)
     route = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE) /\S*")
     for rows in by_line.values():
         # A proxy's line and its upstream's own name the same request line.
         for k in rows:
-            up = re.search(r"upstream=(\S+)", msg[k])
+            up = UPSTREAM.search(msg[k])
             if kinds[service[k]] == "lb" and up and (m_ := route.search(msg[k])):
                 theirs = [route.search(msg[j]) for j in rows if service[j] == up.group(1)]
                 assert all(r is None or r.group(0) == m_.group(0) for r in theirs), [msg[j] for j in rows]

@@ -38,6 +38,21 @@ def test_sql_parser_rejects_the_impossible_and_foreign_tables():
     assert sql_problem("UPDATE inventory SET status = 'x' WHERE id = 3", owned) is None
 
 
+def test_statements_equal_up_to_their_literals_share_a_verdict_but_not_a_blind_spot():
+    """The parser runs once per statement shape (literals and a closing comment set aside): what
+    differs in more than a literal is judged on its own, and a problem is worded from itself."""
+    owned = ("inventory",)
+    ctx = " /*traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'*/"
+    assert sql_problem("SELECT id FROM inventory WHERE id = 3" + ctx, owned) is None
+    assert sql_problem("SELECT id FROM inventory WHERE id = 98765 AND s = 'y'" + ctx, owned) is None
+    assert sql_problem("SELECT id FROM inventory WHERE id = 98765 )" + ctx, owned).startswith("SQL does not parse")
+    assert sql_problem("SELECT id FROM inventory WHERE id = 4x" + ctx, owned)
+    assert sql_problem("SELECT id FROM inventory WHERE id = 'abc", owned).startswith("SQL does not parse")  # no crash
+    assert "payments" in sql_problem('SELECT id FROM "payments" WHERE id = 3', owned)  # quoted: parsed as it is
+    assert "payments" in sql_problem("SELECT id FROM payments WHERE id = 3" + ctx, owned)
+    assert sql_problem("SELECT id FROM inventory WHERE id = 3 /* open", owned)
+
+
 def test_a_database_owns_a_table_per_service_that_uses_it():
     assert tables(shop()) == {"inventory-db": ("inventory",)}  # its own name and its one user agree
     sc = shop(

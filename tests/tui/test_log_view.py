@@ -229,3 +229,53 @@ def test_the_widest_line_bounds_every_line_read_from_offsets():
     assert narrow >= max(len(compact(x)) for x in plain_lines(table, tel.start).to_pylist())
     assert _widest_line(LogColumns(table), True) >= max(len(x) for x in plain_lines(table, tel.start).to_pylist())
     assert _widest_line(LogColumns(logs.slice(0, 0)), False) == 0
+
+
+def test_a_changed_future_keeps_the_filter_cursor_and_place_and_drops_stale_matches():
+    """A learner's action changes the incident after now (replace_logs): the lines shown are the
+    same, so the filter, the cursor and the count stay; the filter is matched again on the new
+    table, and a pass still arriving from the old one is dropped, not shown against the new."""
+    import threading
+
+    import pyarrow as pa
+
+    tel = incident()
+    now = FAULT_AT + 60.0
+    seen = int(np.searchsorted(tel.logs["t"].to_numpy(), now, side="right"))
+    # The same lines up to now, then another future: the old one with its next 2,000 lines gone.
+    changed = pa.concat_tables([tel.logs.slice(0, seen), tel.logs.slice(seen + 2000)])
+
+    def substring(table, gate=None):
+        def match(flt, lo, hi):
+            if gate is not None:
+                gate.wait(10)
+            hit = pc.match_substring(table["message"].slice(lo, hi - lo), flt.text).to_numpy(zero_copy_only=False)
+            return np.flatnonzero(hit) + lo
+
+        return match
+
+    async def script(app, pilot):
+        view = app.widget
+        view.now = now
+        view.filter = LogFilter(text="retrying")
+        await settle(app, pilot)
+        view.cursor = view.row_count - 3
+        await pilot.pause()
+        selected, rows, old = view.selected_id, view.row_count, view.columns
+        assert rows > 10 and view.match_count > rows  # the full pass knows the old future too
+        stale = np.flatnonzero(pc.match_substring(tel.logs["message"], "retrying").to_numpy(zero_copy_only=False))
+
+        gate = threading.Event()  # the new table's match waits: the stale pass lands first
+        view.replace_logs(changed, substring(changed, gate))
+        view.post_message(LogView.Filtered(view, view.filter, stale, 0.0, table=old))  # from before the change
+        await pilot.pause()
+        await pilot.pause()
+        assert view.match_count == rows and view.row_count == rows  # what is known of the new table: up to now
+        gate.set()
+        await settle(app, pilot)
+        assert view.filter.text == "retrying" and view.selected_id == selected and view.row_count == rows
+        expected = np.flatnonzero(pc.match_substring(changed["message"], "retrying").to_numpy(zero_copy_only=False))
+        assert view.match_count == len(expected) != len(stale)
+        assert np.array_equal(view.table_rows(0, view.match_count), expected)
+
+    drive(LogView(tel.logs, tel.start, substring(tel.logs)), script)

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from textual.widgets import Input, Select, Static
 
+from dojo.tui.data.units import offset
 from dojo.tui.screens.act import ActionScreen
+from dojo.tui.screens.debrief import DebriefScreen
 from dojo.tui.screens.diagnosis import DiagnosisScreen
 from dojo.tui.screens.help import binding_rows
 from dojo.tui.widgets.clock_bar import ClockBar
@@ -152,6 +154,14 @@ def test_the_panes_keep_the_cursor_and_hold_still_while_an_action_is_applied(mon
             assert ws.now == app.session.clock.now() == held + 30.0
             (taken,) = [e.data for e in app.session.events if e.kind == "action"]
             assert taken["at"] == held + 30.0  # the engine's moment: at or after the panes' hold
+
+            # The debrief lists it beside the incident.
+            await pilot.press("ctrl+g")
+            await pilot.press("y")
+            await until(pilot, lambda: isinstance(app.screen, DebriefScreen), what="the debrief")
+            await pilot.pause()
+            text = app.screen.query_one("#debrief-timeline", Static).render().plain
+            assert f"◇ you restarted checkout · in effect from {offset(held + 30.0)}" in text
             assert view.selected_id == selected and view.scroll_y == top and view.row_count >= rows
 
     asyncio.run(main())

@@ -137,3 +137,41 @@ def test_the_span_detail_shows_a_long_attribute_cut_short():
     detail = span_detail(span)
     assert detail.startswith("db · ok · db.statement=xxx") and detail.endswith("x…")
     assert len(detail) == len("db · ok · db.statement=") + VALUE_MAX
+
+
+def test_a_new_source_keeps_the_selection_and_drops_the_old_sources_late_answer():
+    """After a learner's action the list gets a new source (the changed incident): it lists again
+    and keeps the trace under the cursor; an answer from the old source arriving late is dropped."""
+    import threading
+
+    tel = incident()
+    sig = signals(tel)
+    old_answer = sig.trace_matches(TraceQuery())
+
+    async def script(app, pilot):
+        tl = app.widget
+        tl.set_source(sig.trace_matches, tel.start)
+        tl.now = 300.0
+        await settle(app, pilot)
+        tl.focus()
+        await pilot.press("down", "down")
+        chosen = tl.selected_trace
+        gate = threading.Event()
+        fewer = old_answer.iloc[: len(old_answer) // 2]  # the changed incident's traces: not the same list
+
+        def changed(q):
+            gate.wait(10)
+            return fewer
+
+        old_source = tl.source
+        tl.set_source(changed, tel.start)
+        late = old_answer.copy()
+        tl.post_message(TraceList.Listed(tl.trace_query, late, old_source))  # the old source's answer, late
+        await pilot.pause()
+        await pilot.pause()
+        assert tl.listed is not late
+        gate.set()
+        await settle(app, pilot)
+        assert tl.listed is fewer and tl.selected_trace == chosen
+
+    drive(TraceList(), script, size=(80, 20))

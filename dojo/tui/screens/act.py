@@ -71,7 +71,7 @@ class ActionScreen(DojoModal[dict | None]):
             for name in FIELDS:
                 # A Static wraps a long description; a Label would cut it at the dialog's edge.
                 yield Static(field_label(name), classes="dialog-label", id=f"action-label-{name}")
-                yield PlainInput("", id=f"action-{name}")
+                yield PlainInput("", id=f"action-{name}", compact=True)  # a number or a name: one row
             yield Static("", classes="dialog-error", id="action-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel (esc)", id="action-cancel")

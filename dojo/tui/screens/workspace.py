@@ -45,7 +45,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Select, TabbedContent, TabPane
 
-from ..data.log_rows import DeferredMatcher, engine_matcher
+from ..data.log_rows import DeferredMatcher, LogColumns, engine_matcher
 from ..data.pins import pin_summary
 from ..data.units import offset, span
 from ..heap import settle_after_load
@@ -231,13 +231,8 @@ class WorkspaceScreen(DojoScreen[None]):
         service_map.set_services(f.services)
         service_map.set_metrics(f.cube)
         self.query_one(Timeline).set_events(f.events, f.start)
-        # Traces are listed and laid out from the engine's answers, on the engine thread, from
-        # the signals of the moment (an action replaces them).
-        self.query_one(TracesPane).set_source(
-            lambda q: self.dojo.engine.submit(lambda: self.feeds.signals.trace_matches(q)).result(),
-            f.trace_services,
-            f.start,
-        )
+        # Traces are listed and laid out from the engine's answers, on the engine thread.
+        self.query_one(TracesPane).set_source(self._trace_source(f.signals), f.trace_services, f.start)
         metrics = self.query_one(MetricsPane)
         metrics.set_data(f.cube, f.alerts, f.duration, service=f.paged_service)
         metrics.window = WINDOWS[2]
@@ -641,9 +636,16 @@ class WorkspaceScreen(DojoScreen[None]):
         try:
             result, feeds = self.dojo.engine.submit(run).result()
         except (EngineError, StoreError) as exc:
-            self.app.call_from_thread(self._action_refused, exc)
+            self._on_ui(self._action_refused, exc)
             return
-        self.app.call_from_thread(self._action_taken, result, feeds, params)
+        columns = LogColumns(feeds.logs)  # here, not on the UI thread: its numpy views of every line
+        self._on_ui(self._action_taken, result, feeds, params, columns)
+
+    def _on_ui(self, fn: Any, *args: Any) -> None:
+        try:
+            self.app.call_from_thread(fn, *args)
+        except RuntimeError:
+            pass  # the app closed meanwhile: the attempt has the action (a resume takes it again)
 
     def _release_hold(self) -> None:
         self._hold = None
@@ -663,22 +665,25 @@ class WorkspaceScreen(DojoScreen[None]):
             return
         self.notify(visible(f"Not taken: {exc}"), title="Action refused", severity="error", timeout=10, markup=False)
 
-    def _action_taken(self, result: Any, feeds: Feeds, params: dict) -> None:
+    def _action_taken(self, result: Any, feeds: Feeds, params: dict, columns: LogColumns) -> None:
         from dojo.engine.actions import describe_action
 
         if not self.is_attached:
             return  # left meanwhile: the action is in the attempt, and a resume takes it again
         self._actions.append({"kind": result.kind, "service": result.service, "params": params, "at": result.at})
-        self._refeed(feeds)
+        self._refeed(feeds, columns)
         self._release_hold()
         what = describe_action(result.kind, result.service, params)
         self.notify(visible(f"You {what}; in effect from {offset(result.at)}."), title="Action taken", markup=False)
         self.call_later(self.refresh_view)
 
+    def _trace_source(self, signals: Any) -> Any:
+        return lambda q: self.dojo.engine.submit(signals.trace_matches, q).result()
+
     def _mine(self) -> frozenset[tuple[float, str, str]]:
         return frozenset((float(a["at"]), str(a["kind"]), str(a["service"])) for a in self._actions)
 
-    def _refeed(self, f: Feeds) -> None:
+    def _refeed(self, f: Feeds, columns: LogColumns | None = None) -> None:
         """Every pane reads the incident as it now is. Up to the panes' `now` it is the same
         incident, so each keeps what the learner set up: the log filter, cursor and scroll, the
         metric and service shown, the trace filter and selection, the timeline's cursor."""
@@ -687,10 +692,9 @@ class WorkspaceScreen(DojoScreen[None]):
         self.query_one(Timeline).set_events(f.events, f.start, self._mine())
         metrics = self.query_one(MetricsPane)
         metrics.set_data(f.cube, f.alerts, f.duration, service=metrics.service)
-        self.query_one(LogsPane).replace_logs(f.logs, engine_matcher(self.dojo.engine.submit, f.signals))
-        traces = self.query_one(TracesPane).trace_list
-        if traces.source is not None:
-            traces.set_source(traces.source, f.start)  # the source reads self.feeds: listed again
+        self.query_one(LogsPane).replace_logs(f.logs, engine_matcher(self.dojo.engine.submit, f.signals), columns)
+        # A new source: an answer the old one is still giving is told from its answers and dropped.
+        self.query_one(TracesPane).trace_list.set_source(self._trace_source(f.signals), f.start)
 
     # -- moving around ---------------------------------------------------------------------------
 

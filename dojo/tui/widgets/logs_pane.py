@@ -22,7 +22,7 @@ from textual.widgets import Input, Select, Static
 
 from dojo.scenario.vocabulary import LEVELS
 
-from ..data.log_rows import LogFilter, Matcher
+from ..data.log_rows import LogColumns, LogFilter, Matcher
 from ..plain import plain
 from .log_view import LogView
 from .row_list import show_titles_on
@@ -82,10 +82,10 @@ class LogsPane(Vertical):
         with self.prevent(Select.Changed):
             self.query_one("#log-filter-service", Select).set_options([(plain(s), s) for s in services])
 
-    def replace_logs(self, logs: pa.Table, matcher: Matcher | None) -> None:
+    def replace_logs(self, logs: pa.Table, matcher: Matcher | None, columns: LogColumns | None = None) -> None:
         """The incident's lines after a learner's action: the same services, so the pickers and
         the filter stay as the learner left them (LogView.replace_logs)."""
-        self.log_view.replace_logs(logs, matcher)
+        self.log_view.replace_logs(logs, matcher, columns)
 
     def show_service(self, service: str | None) -> None:
         self.query_one("#log-filter-service", Select).value = service if service else Select.NULL

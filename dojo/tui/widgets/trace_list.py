@@ -74,9 +74,10 @@ class TraceList(RowList):
     class Listed(Message):
         """The worker has the engine's traces for a query."""
 
-        def __init__(self, query: TraceQuery | None, traces: pd.DataFrame):
+        def __init__(self, query: TraceQuery | None, traces: pd.DataFrame, source: TraceSource | None = None):
             super().__init__()
             self.query, self.traces = query, traces
+            self.source = source  # the source that answered (None: not said)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -101,13 +102,16 @@ class TraceList(RowList):
 
     @work(thread=True, exclusive=True, group="trace-list")
     def _fetch(self, query: TraceQuery | None) -> None:
-        if self.source is not None:
-            self.post_message(self.Listed(query, self.source(query if query is not None else any_trace())))
+        source = self.source
+        if source is not None:
+            self.post_message(self.Listed(query, source(query if query is not None else any_trace()), source))
 
     def on_trace_list_listed(self, message: Listed) -> None:
         message.stop()
         if message.query != self.trace_query:
             return  # the learner has moved on to another filter; its answer is on its way
+        if message.source is not None and message.source is not self.source:
+            return  # the incident before an action changed its future: the new source's answer follows
         self.listed = message.traces
         self._finished = message.traces["finished"].to_numpy(dtype=float)
         self._reselect(force=True)
