@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # Bump when synthesis changes the bytes it makes for the same scenario and seed (physics, voices,
 # pools, ordering): old entries then stop matching and are never served.
-SYNTHESIS_VERSION = 8  # 8: draws that look no further than their bucket (dojo.telemetry.draws), for actions
+SYNTHESIS_VERSION = 9  # 9: a retry cut by its caller's cancellation ends cancelled; 8: bucket-local draws, for actions
 # The layout of an entry folder; bump when it changes.
 FORMAT = 1
 DEFAULT_LIMIT = 2 * 1024**3

@@ -296,7 +296,12 @@ def _entry_traces(st: State, rng: Draws, e: int, live_from: int = 0) -> list[pd.
         s, parent = nodes[ch]
         left = dur[parent] - off  # a cancelled caller makes no attempt after its own end
         mask = mask & present[parent] & ~(cut[parent] & (left <= 0.05))
-        d = np.where(cut[parent], np.clip(d, None, np.maximum(left, 0.05)), d)
+        # Still running when its caller was cancelled: it ends cancelled, as a first attempt does,
+        # not as a failure of the callee's own (whose error rate does not count it).
+        clipped = cut[parent] & (d > np.maximum(left, 0.05))
+        d = np.where(clipped, np.maximum(left, 0.05), d)
+        f = f | clipped
+        who = sc.services[nodes[parent][0]].name
         rows.append(
             pd.DataFrame(
                 {
@@ -309,13 +314,17 @@ def _entry_traces(st: State, rng: Draws, e: int, live_from: int = 0) -> list[pd.
                     "duration_ms": np.round(d[mask], 3),
                     "status": np.where(f[mask], "error", "ok"),
                     "message": np.where(
-                        f[mask],
+                        clipped[mask],
+                        f"context canceled: {who} was cancelled",
                         np.where(
-                            d[mask] >= svc_timeout(st, parent, nodes),
-                            f"context canceled: attempt {attempt} outlived the caller's timeout",
-                            f"attempt {attempt} failed",
+                            f[mask],
+                            np.where(
+                                d[mask] >= svc_timeout(st, parent, nodes),
+                                f"context canceled: attempt {attempt} outlived the caller's timeout",
+                                f"attempt {attempt} failed",
+                            ),
+                            "",
                         ),
-                        "",
                     ),
                 }
             )

@@ -174,3 +174,37 @@ def test_a_load_balancers_failures_are_502_and_504_access_lines_in_its_error_num
         assert abs(len(web_err) - expected) < 4 * math.sqrt(expected * (1 - sample)) + 2, (len(web_err), expected)
     slow_codes = {access.match(x).group(2) for x in web_err}
     assert "504" in slow_codes
+
+
+def test_a_retry_cut_by_its_callers_cancellation_ends_cancelled_not_failed():
+    """edge (3 s) -> api (1 s, 2 retries) -> db, made slow: api's third attempt is still running
+    when edge gives up on api. That attempt ends cancelled, as the first two do (they outlived
+    api's own timeout), never as a failure of db's own, which db's error rate does not count (the
+    property test found "attempt 3 failed" spans making db's traces all-error at a 9% error rate)."""
+    from dojo.scenario.model import Scenario
+
+    def svc(name, kind="http", calls=(), **extra):
+        return {"name": name, "kind": kind, "calls": list(calls), **extra}
+
+    sc = Scenario.model_validate(
+        {
+            "id": "cut-retry", "title": "cut retry", "difficulty": 2, "duration": "10m", "seed": 1,
+            "traces_per_min": 60, "briefing": "x",
+            "services": [
+                svc("edge", "lb", ["api"], rps=5, timeout_ms=3000),
+                svc("api", calls=["db"], timeout_ms=1000, retries=2),
+                svc("db", timeout_ms=300),
+            ],
+            "timeline": [{"at": "3m", "kind": "dependency_latency", "service": "db", "for": "4m"}],
+            "answer": {"accepted": [{"service": "db", "fault": "dependency_latency"}]},
+        }
+    )  # fmt: skip
+    spans = synthesize(sc).spans
+    ends = (spans["t"] + spans["duration_ms"] / 1000.0).round(3)
+    parent_end = spans["parent_id"].map(pd.Series(ends.values, index=spans["span_id"]))
+    retries = spans[(spans["service"] == "db") & spans["name"].str.endswith("(retry)")]
+    at_callers_end = ends[retries.index] >= parent_end[retries.index] - 0.002
+    cut_short = retries[(retries["duration_ms"] < 1000 - 1e-6) & at_callers_end]
+    assert len(cut_short) >= 5  # the case is there
+    assert cut_short["message"].str.startswith("context canceled").all(), cut_short["message"].value_counts()
+    assert (cut_short["status"] == "error").all()
