@@ -198,9 +198,26 @@ def source_key(path: Path, seed: int | None) -> str | None:
     return hashlib.sha256(doc.encode()).hexdigest()[:32]
 
 
+def model_key(scenario: Any, seed: int | None) -> str:
+    """The source key of a scenario given as a model with no file (a script's, a benchmark's):
+    its incident's cache key (its whole content) and the code's fingerprint, hashed."""
+    import dojo
+
+    from .cache import SYNTHESIS_VERSION, cache_key
+
+    doc = f"model|{cache_key(scenario, seed)}|{seed}|{dojo.__version__}|{SYNTHESIS_VERSION}|{CARD_FORMAT}"
+    return hashlib.sha256(f"{doc}|{fingerprint(CARD_TREES)}".encode()).hexdigest()[:32]
+
+
+def _is_model(ref: Any) -> bool:
+    return hasattr(ref, "model_dump_json") and not getattr(ref, "file", None)
+
+
 def card_source(ref: Any, seed: int | None) -> str | None:
     """The source key a card for `ref` is kept under: taken before the scenario is loaded, so a
     file edited meanwhile leaves the card under bytes that no longer exist, never under new ones."""
+    if _is_model(ref):
+        return model_key(ref, seed)
     path = scenario_path(ref)
     return None if path is None else source_key(path, seed)
 
@@ -215,10 +232,13 @@ def write_card(root: Path, skey: str, key: str, card: dict, imports: dict[str, P
 def read_card(root: Path, ref: Any, seed: int | None) -> dict | None:
     """The briefing card of a scenario reference opened with `seed`, if one was kept for exactly
     these bytes and this code and its incident is still cached; None otherwise."""
-    path = scenario_path(ref)
-    if path is None:
-        return None
-    skey = source_key(path, seed)
+    kept = read_kept(root, ref, seed)
+    return None if kept is None else kept[0]
+
+
+def read_kept(root: Path, ref: Any, seed: int | None) -> tuple[dict, str] | None:
+    """`read_card`, and the cache key of the card's incident (its folder under `root`)."""
+    skey = card_source(ref, seed)
     if skey is None:
         return None
     doc = _read_json(root / CARD_DIR / f"{skey}.json")
@@ -230,4 +250,4 @@ def read_card(root: Path, ref: Any, seed: int | None) -> dict | None:
     imports = doc.get("imports")
     if not isinstance(imports, dict) or any(_file_hash(Path(p)) != h for p, h in imports.items()):
         return None
-    return doc["card"]
+    return doc["card"], key

@@ -33,8 +33,9 @@ if TYPE_CHECKING:  # pragma: no cover - imported on the engine thread when neede
     from dojo.engine.session import Session
     from dojo.store import Store
 
-    from .prepare import Feeds
+    from .prepare import EarlyLogs, Feeds
     from .screens.library import LibraryScreen
+    from .screens.workspace import WorkspaceScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
 # The garbage collector is held while an attempt opens (heap.py); whatever screen the learner ends
@@ -137,6 +138,12 @@ class DojoApp(PlayApp):
         """The briefing has opened (or resumed) an attempt: it is the one played, and closed on quit."""
         self.session = session
 
+    def attempt_abandoned(self, session: Session) -> None:
+        """An attempt opened for a briefing the learner left: closed, and no longer the one played."""
+        if self.session is session:
+            self.session = None
+        session.close("quit")
+
     async def close_session(self) -> None:
         session, self.session = self.session, None
         if session is not None:
@@ -172,6 +179,15 @@ class DojoApp(PlayApp):
         workspace = await self.screen_class("workspace", "WorkspaceScreen")
         self.session = session
         await (self.switch_screen if replace else self.push_screen)(workspace(session, feeds))
+
+    def early_workspace(self, early: EarlyLogs) -> WorkspaceScreen:
+        """The workspace for a learner who starts investigating before the attempt is open, with
+        the logs it can show (prepare.early_logs); the briefing switches to it and its worker
+        hands it the attempt (`WorkspaceScreen.attach`). Its module is imported here, on the UI
+        thread: it needs only textual, numpy and pyarrow, and the engine thread is busy opening."""
+        from .screens.workspace import WorkspaceScreen
+
+        return WorkspaceScreen(None, None, early)
 
     async def debrief(self, session: Session) -> None:
         """The attempt is over: the session ends and the debrief takes the workspace's place."""

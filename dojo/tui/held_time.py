@@ -25,6 +25,9 @@ class HeldTime:
     def held(self) -> bool:
         return self._lag is None
 
-    def release(self) -> None:
+    def release(self, since: float | None = None) -> None:
+        """Let time run: from now, or as if from `since` (a moment on the source, maybe before
+        this was made: the learner was reading the incident's logs while the attempt opened)."""
         if self._lag is None:
-            self._lag = self.source() - self._held_at
+            now = self.source()
+            self._lag = (now if since is None else min(since, now)) - self._held_at

@@ -61,6 +61,19 @@ class Feeds:
         )  # fmt: skip
 
 
+# What opening an attempt imports, a step at a time on the engine thread: each step ends at a
+# checkpoint where a paint the learner waits for (EngineThread.hold) goes first. The workspace's
+# own modules first: they are all the early workspace needs (numpy, pyarrow, its widgets).
+OPEN_IMPORTS = (
+    "dojo.tui.screens.workspace",
+    "dojo.scenario",
+    "dojo.telemetry.cache",
+    "pandas",
+    "dojo.store",
+    "dojo.engine.session",
+)
+
+
 def load(ref) -> Any:
     """A Scenario from a model, a path or a built-in id; ScenarioErrors if it does not load."""
     import dojo.telemetry  # noqa: F401 - lends the loader the fault library (dojo.scenario.hooks)
@@ -81,14 +94,16 @@ def load_or_problem(ref) -> tuple[Any, str | None]:
         return None, "This scenario does not load:\n" + "\n".join(str(e) for e in exc.errors)
 
 
-def open_or_problem(scenario, store, settings: PlaySettings, synthesize=None, progress=None) -> tuple[Any, str | None]:
+def open_or_problem(
+    scenario, store, settings: PlaySettings, synthesize=None, progress=None, checkpoint=None
+) -> tuple[Any, str | None]:
     """`open_attempt`, with an attempt that cannot open as the text to show instead (engine thread)."""
     from dojo.engine.errors import EngineError
     from dojo.scenario import ScenarioErrors
     from dojo.store import StoreError
 
     try:
-        return open_attempt(scenario, store, settings, synthesize, progress), None
+        return open_attempt(scenario, store, settings, synthesize, progress, checkpoint), None
     except (EngineError, StoreError) as exc:
         return None, str(exc)
     except ScenarioErrors as exc:  # over the size budget: refused before anything is drawn
@@ -101,11 +116,14 @@ def open_attempt(
     settings: PlaySettings,
     synthesize: Callable | None = None,
     progress: Callable[[str, float], None] | None = None,
+    checkpoint: Callable[[], None] | None = None,
 ) -> tuple[Any, Feeds]:
     """The Session (clocks held: `release` starts them) and its Feeds. `synthesize(scenario,
     seed=, progress=)` is the telemetry's maker (tests pass a cached one); `progress(phase, fraction)`
-    hears how synthesis is going."""
+    hears how synthesis is going; `checkpoint()` is called between the steps (EngineThread.checkpoint)."""
     from dojo.engine.session import Session
+
+    step = checkpoint or (lambda: None)
 
     if synthesize is None:
         from dojo.telemetry.cache import synthesize_cached
@@ -124,25 +142,29 @@ def open_attempt(
         att = Attempt.from_events(events) if events else None
         manual = att is not None and att.settings.clock == "manual"
         tel = synthesize(scenario, seed=att.settings.seed if att is not None else None, progress=progress)
+        step()
         # A manual clock makes its own source: only 'advance' moves it, so there is nothing to hold.
         session = Session.resume(
             scenario, store, settings.resume, telemetry=tel, time_source=None if manual else HeldTime(time.monotonic)
         )
     else:
         tel = synthesize(scenario, seed=settings.seed, progress=progress)
+        step()
         session = Session.start(
             scenario, store, telemetry=tel, seed=settings.seed, speed=settings.speed, mode=settings.mode,
             clock=settings.clock,
             time_source=None if manual else HeldTime(time.monotonic), time_limit=settings.time_limit,
         )  # fmt: skip
+    step()
     return session, Feeds.of(session)
 
 
-def release(session) -> None:
-    """Start the attempt's clocks (a no-op for a manual clock)."""
+def release(session, since: float | None = None) -> None:
+    """Start the attempt's clocks (a no-op for a manual clock), counting from `since` (a
+    time.monotonic() moment) when the learner was looking at the incident before it opened."""
     source = session.clock.source
     if isinstance(source, HeldTime):
-        source.release()
+        source.release(since)
 
 
 def briefing_card(session) -> dict:
@@ -151,9 +173,21 @@ def briefing_card(session) -> dict:
     from dojo.engine.scoring import BASE_PER_DIFFICULTY, EVIDENCE_WEIGHT
     from dojo.engine.session import MAX_PINS
 
+    from .data.log_rows import field_widths
+
     sc = session.scenario
+    clock = session.clock
     return {
         "briefing": session.briefing().to_dict(),
+        # What the workspace shows before the attempt is open again (early_logs): where the
+        # clock starts, where it ends, and the log lines' epoch and sampling.
+        "workspace": {
+            "now": clock.now(),
+            "end": clock.end,
+            "start": session.signals.tel.start.isoformat(),
+            "log_sample": sc.log_sample,
+            "widths": list(field_widths(session.signals.log_table)),
+        },
         "tags": list(sc.tags),
         "objectives": list(getattr(sc, "objectives", None) or []),
         "base_per_difficulty": BASE_PER_DIFFICULTY,
@@ -162,17 +196,62 @@ def briefing_card(session) -> dict:
     }
 
 
-def kept_card(ref, settings: PlaySettings) -> dict | None:
+def kept_card(ref, settings: PlaySettings) -> tuple[dict, Path] | None:
     """The briefing card kept when this scenario was last opened with these settings, if its
-    file, the code and its cached incident are unchanged (dojo.telemetry.fastopen). A resumed
-    attempt has its own page time: it is never shown from a card."""
+    file, the code and its cached incident are unchanged (dojo.telemetry.fastopen), and the
+    cache folder of that incident. A resumed attempt has its own page time: it is never shown
+    from a card."""
     from dojo.telemetry import cache
 
     if settings.resume is not None or not cache.enabled():
         return None
-    from dojo.telemetry.fastopen import read_card
+    from dojo.telemetry.fastopen import read_kept
 
-    return read_card(cache.cache_dir(), ref, settings.seed)
+    root = cache.cache_dir()
+    kept = read_kept(root, ref.file if getattr(ref, "file", None) else ref, settings.seed)
+    return None if kept is None else (kept[0], root / kept[1])
+
+
+LOG_COLUMNS = ("id", "t", "service", "host", "level", "trace_id", "message")  # what the log pane reads
+
+
+@dataclass(frozen=True)
+class EarlyLogs:
+    """The incident's log lines as the workspace shows them before the attempt is open: the
+    cached table mapped with pyarrow alone, at the clock's first moment."""
+
+    logs: Any  # pa.Table: the very table the Session maps next (cache.premap)
+    start: datetime
+    now: float
+    end: float
+    sample: float | None
+    title: str
+    widths: tuple[int, int, int] | None = None  # the log fields' widest (data.log_rows.field_widths)
+
+
+def early_logs(card: dict, entry: Path) -> EarlyLogs | None:
+    """The logs of a kept card's cached incident (`entry`: kept_card's folder), mapped on the
+    UI thread with pyarrow and numpy only; None when the card is older than this or the entry
+    is not whole (the workspace then waits for the attempt, as before)."""
+    from dojo.telemetry.cache import premap_logs
+
+    ws = card.get("workspace")
+    if not isinstance(ws, dict):
+        return None
+    try:
+        logs = premap_logs(entry)
+        if logs is None or not set(LOG_COLUMNS) <= set(logs.column_names):
+            return None
+        title = str(card["briefing"]["title"])
+        sample = ws.get("log_sample")
+        widths = ws.get("widths")
+        return EarlyLogs(
+            logs=logs, start=datetime.fromisoformat(ws["start"]), now=float(ws["now"]), end=float(ws["end"]),
+            sample=None if sample is None else float(sample), title=title,
+            widths=(int(widths[0]), int(widths[1]), int(widths[2])) if isinstance(widths, list) else None,
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def card_source(ref, settings: PlaySettings) -> str | None:

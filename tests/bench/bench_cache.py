@@ -85,7 +85,10 @@ async def probe(pilot):
             await asyncio.sleep(0.002)
     opened = time.time()
     if %(workspace)r:
-        await pilot.press("enter")
+        # A key posted as a terminal would send it: Pilot's press (and pause) also wait, up to 1 s,
+        # for the whole process to go idle, which it is not while the engine opens the attempt
+        # behind a workspace already painted.
+        app.simulate_key("enter")
         while type(app.screen).__name__ != "WorkspaceScreen":
             await asyncio.sleep(0.002)
         from dojo.tui.widgets.log_view import LogView
@@ -93,7 +96,7 @@ async def probe(pilot):
             await asyncio.sleep(0.002)
         view = app.screen.query_one(LogView)
         while not view._pages:
-            await pilot.pause()
+            await asyncio.sleep(0.002)
     ready = time.time()
     if %(hold)r:
         # A learner looks around: a filter over every line touches every page of the messages.
@@ -587,6 +590,7 @@ def main() -> None:
 
         # The first cached open keeps the briefing card the later ones show at once.
         timed_child(play_code(SMALL, False), env)
+        timed_child(play_code("large", True), env)
         trivial, brief, opened, brief_off, large_ws, lnav, grep, imports = [], [], [], [], [], [], [], []
         trivial_cpu, brief_cpu, large_cpu, imports_cpu = [], [], [], []
         for _ in range(args.runs):  # interleaved, so that machine load hits all alike
@@ -637,7 +641,7 @@ def main() -> None:
         to_trivial = med(large_ws) / med(trivial)
         print(f"  the same in the process's CPU time: {med(large_cpu) * 1e3:.0f} ms")
         row(
-            "  of which only importing what it needs (the design's floor)", imports,
+            "  importing the whole data stack (the workspace paints before it)", imports,
             f"   CPU {med(imports_cpu) * 1e3:.0f} ms",
         )  # fmt: skip
         print(
@@ -647,9 +651,9 @@ def main() -> None:
         if lnav:
             print(
                 f"  floor: no Textual app paints before the trivial one ({med(trivial) * 1e3:.0f} ms,"
-                f" {med(trivial) / med(lnav):.2f}x lnav here), and this design imports the data stack (pandas,"
-                f" pyarrow, SQLAlchemy, pydantic) before the workspace paints ({med(imports) * 1e3:.0f} ms):"
-                f" faster than lnav: {'met' if med(large_ws) < med(lnav) else 'MISSED, out of reach of this design'}"
+                f" {med(trivial) / med(lnav):.2f}x lnav's first screen here), so lnav's first screen is out of reach"
+                " of any Textual app; lnav fully open (the state the workspace's 'usable' matches: every line indexed,"
+                " the tail shown) is compared with terminal launches, plain and warm, in tmux below"
             )
 
         # Memory: one workspace on the cached 1M-line scenario, then a second beside it.

@@ -71,3 +71,22 @@ print(' '.join(m for m in ('pandas', 'pydantic', 'sqlalchemy', 'faker') if m in 
     cols = LogColumns(logs)
     assert cols.t.tolist() == logs.column("t").to_pylist()
     assert cols.ids.tolist() == logs.column("id").to_pylist()
+
+
+def test_field_widths_are_the_widest_of_each_field_in_bytes():
+    from dojo.tui.data.log_rows import field_widths
+
+    logs = _logs()
+    # Services and hosts from their dictionaries (every one the incident has: an upper bound).
+    names = [logs.column(name).chunk(0).dictionary.to_pylist() for name in ("service", "host")]
+    widest = [max(len(v.encode()) for v in values) for values in [*names, logs.column("message").to_pylist()]]
+    assert list(field_widths(logs)) == widest
+    assert LogColumns(logs).widths == tuple(widest)
+    assert LogColumns(logs, (1, 2, 3)).widths == (1, 2, 3)  # a card's, taken as they are
+    assert field_widths(logs.slice(0, 0)) == (0, 0, 0)
+
+
+def _logs():
+    from tests.tui.apps import _telemetry
+
+    return _telemetry(None).logs

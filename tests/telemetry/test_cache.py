@@ -355,3 +355,38 @@ def test_two_processes_share_the_pages_of_one_incident(tmp_path):
     finally:
         for p in procs:
             p.communicate("\n", timeout=30)
+
+
+def test_logs_mapped_ahead_are_the_very_table_the_read_serves(tmp_path):
+    """The early workspace maps the logs before the engine reads the entry: the read then takes
+    that table, so the log pane and the engine share one mapping."""
+    sc = tiny()
+    cache = Cache(tmp_path)
+    cache.synthesize(sc)
+    folder = tmp_path / cache_key(sc)
+    early = cache_mod.premap_logs(folder)
+    assert early is not None and early.num_rows > 0
+    tel = Cache(tmp_path).synthesize(sc)
+    assert tel.logs is early
+    assert Cache(tmp_path).synthesize(sc).logs is not early  # taken once: the next read maps its own
+
+
+def test_logs_mapped_ahead_of_a_broken_entry_are_none(tmp_path):
+    sc = tiny()
+    cache = Cache(tmp_path)
+    cache.synthesize(sc)
+    folder = tmp_path / cache_key(sc)
+    with open(folder / "logs.arrow", "r+b") as fh:
+        fh.truncate(100)
+    assert cache_mod.premap_logs(folder) is None
+    assert cache_mod.premap_logs(tmp_path / "no-such-entry") is None
+
+
+def test_logs_mapped_ahead_of_a_held_incident_are_the_held_ones(tmp_path, monkeypatch):
+    monkeypatch.setenv("DOJO_CACHE_DIR", str(tmp_path))
+    sc = tiny()
+    tel = cache_mod.hold(sc)
+    try:
+        assert cache_mod.premap_logs(tmp_path / cache_key(sc)) is tel.logs
+    finally:
+        cache_mod.let_go(tmp_path, cache_key(sc))

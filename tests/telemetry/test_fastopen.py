@@ -42,6 +42,22 @@ def test_a_kept_card_is_read_back_for_the_same_file_and_seed(setup):
     assert read_card(root, sc, 7) is None  # another seed is another incident
 
 
+def test_a_model_without_a_file_has_its_card_by_content(setup):
+    """A scenario handed over as a model (a script's, the benchmark's) is found by what it says."""
+    from dojo.scenario import load_scenario
+
+    root, sc = setup
+    loaded = load_scenario(sc)
+    model = type(loaded).model_validate(loaded.model_dump(mode="json", by_alias=True))
+    assert model.file is None
+    assert read_card(root, model, None) is None
+    write_card(root, card_source(model, None), "k1", CARD, {})
+    assert fastopen.read_kept(root, model, None) == (CARD, "k1")
+    assert read_card(root, model, 7) is None  # another seed
+    assert read_card(root, model.model_copy(update={"title": "another"}), None) is None  # another scenario
+    assert read_card(root, sc, None) is None  # the file's own card is another
+
+
 def test_an_edited_file_has_no_card(setup):
     root, sc = setup
     keep(root, sc)

@@ -215,6 +215,7 @@ def test_the_title_says_request_lines_are_a_sample():
 def test_the_widest_line_bounds_every_line_read_from_offsets():
     import pyarrow as pa
 
+    from dojo.tui.data.log_rows import LogColumns
     from dojo.tui.widgets.log_view import _widest_line
 
     tel = incident()
@@ -224,10 +225,10 @@ def test_the_widest_line_bounds_every_line_read_from_offsets():
         logs.schema.get_field_index("message"), "message", pa.array([wide], logs.schema.field("message").type)
     )
     table = pa.concat_tables([logs.slice(1, 50), longest])
-    narrow = _widest_line(table, False)
+    narrow = _widest_line(LogColumns(table), False)
     assert narrow >= max(len(compact(x)) for x in plain_lines(table, tel.start).to_pylist())
-    assert _widest_line(table, True) >= max(len(x) for x in plain_lines(table, tel.start).to_pylist())
-    assert _widest_line(logs.slice(0, 0), False) == 0
+    assert _widest_line(LogColumns(table), True) >= max(len(x) for x in plain_lines(table, tel.start).to_pylist())
+    assert _widest_line(LogColumns(logs.slice(0, 0)), False) == 0
 
 
 def test_a_changed_future_keeps_the_filter_cursor_and_place_and_drops_stale_matches():

@@ -9,6 +9,7 @@ engine Signals directly.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -125,21 +126,68 @@ def engine_matcher(submit: Callable[..., Future], signals: Any) -> Matcher:
     return match
 
 
+DEFERRED_WAIT_S = 60.0
+
+
+class DeferredMatcher:
+    """The engine's Matcher before the engine has loaded: a filter typed meanwhile waits for it on
+    the pane's worker thread (the log pane paints before the attempt is open), then runs."""
+
+    def __init__(self) -> None:
+        self._ready = threading.Event()
+        self._matcher: Matcher | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self._matcher is not None
+
+    def set(self, matcher: Matcher) -> None:
+        self._matcher = matcher
+        self._ready.set()
+
+    def close(self) -> None:
+        """The pane is gone: a filter still waiting gives up."""
+        self._ready.set()
+
+    def __call__(self, flt: LogFilter, lo: int, hi: int) -> np.ndarray:
+        # Bounded: a worker thread left waiting would keep the process from exiting.
+        self._ready.wait(DEFERRED_WAIT_S)
+        if self._matcher is None:
+            raise FilterError("the incident is not open yet; type the filter again in a moment")
+        return self._matcher(flt, lo, hi)
+
+
 @dataclass
 class LogColumns:
     """The numpy views of a log table that paging and painting need, built once per table."""
 
     table: pa.Table
+    known_widths: tuple[int, int, int] | None = None  # field_widths, if known (a briefing card's)
+
+    @property
+    def widths(self) -> tuple[int, int, int]:
+        if self.known_widths is None:
+            self.known_widths = field_widths(self.table)
+        return self.known_widths
 
     def __post_init__(self) -> None:
         logs = self.table
         self.t = numpy_of(logs.column("t"))
         self.ids = numpy_of(logs.column("id"))
         self.message = logs.column("message")
-        self.services, self.service_code = _codes(logs.column("service"))
-        levels, level_code = _codes(logs.column("level"))
-        rank_of_code = np.array([LEVEL_RANK.get(name, 0) for name in levels] or [0], dtype=np.int8)
-        self.level_rank = rank_of_code[level_code] if len(level_code) else np.zeros(0, np.int8)
+        # The dictionaries' codes as they are stored (no copy of a million rows before the
+        # first paint); a page reads the rows it shows (`service_codes`, `level_ranks`).
+        self.services, self._service_code = _codes(logs.column("service"))
+        levels, self._level_code = _codes(logs.column("level"))
+        self._rank_of_code = np.array([LEVEL_RANK.get(name, 0) for name in levels] or [0], dtype=np.int8)
+
+    def service_codes(self, rows: np.ndarray) -> np.ndarray:
+        """Each row's index into `services`."""
+        return self._service_code[rows]
+
+    def level_ranks(self, rows: np.ndarray) -> np.ndarray:
+        """Each row's level as its rank in LEVELS (0 DEBUG .. 3 ERROR)."""
+        return self._rank_of_code[self._level_code[rows]]
 
     def __len__(self) -> int:
         return len(self.t)
@@ -149,9 +197,33 @@ class LogColumns:
         return int(np.searchsorted(self.t, now, side="right"))
 
 
+def field_widths(logs: pa.Table) -> tuple[int, int, int]:
+    """The widest service, host and message of a log table, in bytes (an upper bound of their
+    width: a UTF-8 character is at least a byte), read from the dictionaries and the messages'
+    offsets alone: counting characters reads every message (all 80 MB of a mapped million-line
+    incident). The offsets are 4 MB of it still, read from disk on a cold start: a briefing card
+    keeps these three numbers."""
+    if logs.num_rows == 0:
+        return 0, 0, 0
+    service, host = (
+        int(pc.max(pc.binary_length(_one_chunk(logs.column(name)).dictionary)).as_py() or 0)
+        for name in ("service", "host")
+    )
+    message = int(pc.max(pc.binary_length(logs.column("message"))).as_py() or 0)
+    return service, host, message
+
+
+def _one_chunk(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """The column as one array: its only chunk as it is (no copy: a million mapped rows are not
+    read before the first paint), else the chunks combined."""
+    if not isinstance(column, pa.ChunkedArray):
+        return column
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
 def _codes(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
-    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    arr = _one_chunk(column)
     if pa.types.is_dictionary(arr.type):
-        return arr.dictionary.to_pylist(), numpy_of(arr.indices).astype(np.int32)
+        return arr.dictionary.to_pylist(), numpy_of(arr.indices)
     encoded = pc.dictionary_encode(arr)
-    return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+    return encoded.dictionary.to_pylist(), numpy_of(encoded.indices)

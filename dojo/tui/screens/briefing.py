@@ -11,8 +11,11 @@ What it says comes from the engine: `Session.briefing()` and the scoring constan
 briefing card (`prepare.briefing_card`); the screen only lays them out. A scenario opened before
 has its card kept beside its cached incident (dojo.telemetry.fastopen): the briefing is then on
 screen before the model, numpy or pandas are imported, and the attempt opens while the learner
-reads. Enter pressed before it is open starts the clocks as soon as it is. This module is imported
-on the UI thread before that first paint, so it imports nothing heavy at its top.
+reads. Enter pressed before it is open shows the workspace at once, its log pane painted from
+the cached lines (prepare.early_logs), and the attempt is handed to it when open; without a kept
+card, Enter starts the clocks as soon as the attempt is open. The open runs on the app, not on
+this screen, so it outlives the screen the workspace replaces. This module is imported on the UI
+thread before that first paint, so it imports nothing heavy at its top.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from rich.markdown import Markdown
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -34,7 +36,13 @@ from ..prepare import Feeds, PlaySettings
 from .base import LearnerScreen
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
     from dojo.engine.api import AttemptView
+
+    from .workspace import WorkspaceScreen
+
+PREPARE = "briefing-prepare"  # the app's worker group that opens the attempt
 
 PHASES = {
     "physics": "simulating the system",
@@ -104,6 +112,11 @@ class BriefingScreen(LearnerScreen[None]):
         Binding("escape", "back", "Library", id="briefing.back"),
     ]
 
+    class Loaded(Message):
+        def __init__(self, scenario: Any):
+            super().__init__()
+            self.scenario = scenario
+
     class Synthesizing(Message):
         def __init__(self, phase: str, fraction: float):
             super().__init__()
@@ -121,6 +134,8 @@ class BriefingScreen(LearnerScreen[None]):
         self.shown = False  # the document is on screen
         self.error = ""
         self.start_when_open = False  # Enter pressed while the attempt was still opening
+        self.entry: Path | None = None  # the kept card's cached incident
+        self.workspace: WorkspaceScreen | None = None  # shown before the attempt was open: it gets it
 
     def compose(self) -> ComposeResult:
         yield Static("Opening the scenario…", id="briefing-title")
@@ -143,8 +158,9 @@ class BriefingScreen(LearnerScreen[None]):
 
         # A card kept from an earlier open shows the briefing now; the attempt opens after the
         # first paint, so the engine thread's imports do not hold the interpreter's lock before it.
-        card = kept_card(self.ref, self.settings) if self.dojo.synthesize is None else None
-        if card is not None:
+        kept = kept_card(self.ref, self.settings) if self.dojo.synthesize is None else None
+        if kept is not None:
+            card, self.entry = kept
             self.run_worker(self._show_kept(card), group="kept", exclusive=True)
         else:
             self.prepare()
@@ -166,38 +182,59 @@ class BriefingScreen(LearnerScreen[None]):
 
     # -- the attempt, opened off the UI thread ---------------------------------------------------
 
-    @work(exclusive=True, group="prepare")
-    async def prepare(self) -> None:
+    def prepare(self) -> None:
+        """Open the attempt, on the app (see the module's note)."""
+        self.app.run_worker(self._prepare(), group=PREPARE, exclusive=True)
+
+    async def _prepare(self) -> None:
         # Errors come back as text: importing their classes here would load pydantic on the UI thread.
-        from ..prepare import briefing_card, card_source, keep_card, load_or_problem, open_or_problem
+        from .. import prepare as p
 
         app = self.dojo
-        source = await app.engine.call(card_source, self.ref, self.settings) if app.synthesize is None else None
-        sc, problem = await app.engine.call(load_or_problem, self.ref)
-        if problem is not None:
-            self._fail(problem)
-            return
-        self.scenario = sc
-        if self.card is None:
-            self._show_scenario(sc)
+        ref, settings = self.ref, self.settings
 
         def progress(phase: str, fraction: float) -> None:  # called on the engine thread: a message crosses over
             self.post_message(self.Synthesizing(phase, fraction))
 
-        opened, problem = await app.engine.call_or_else(
-            lambda: open_or_problem(sc, app.store(), self.settings, app.synthesize, progress),
-            lambda result: result[0][0].close("quit") if result[0] is not None else None,
-        )
+        def open_all() -> tuple[Any, str | None, str | None, Any]:
+            """The whole open as one call on the engine thread, so that a call queued behind it
+            (a learner's key in an early workspace) finds the attempt open. Its steps end at
+            checkpoints, where an early workspace's first paint goes first (EngineThread.hold)."""
+            step = app.engine.checkpoint
+            for module in p.OPEN_IMPORTS:
+                step()
+                importlib.import_module(module)
+            step()
+            source = p.card_source(ref, settings) if app.synthesize is None else None
+            sc, problem = p.load_or_problem(ref)
+            if problem is not None:
+                return None, problem, source, None
+            self.post_message(self.Loaded(sc))
+            opened, problem = p.open_or_problem(sc, app.store(), settings, app.synthesize, progress, step)
+            if opened is not None:
+                app.attempt_opened(opened[0])
+            return sc, problem, source, opened
+
+        def abandoned(result: tuple[Any, str | None, str | None, Any]) -> None:
+            opened = result[3]
+            if opened is not None:  # the learner left the briefing meanwhile: nobody plays it
+                app.attempt_abandoned(opened[0])
+
+        sc, problem, source, opened = await app.engine.call_or_else(open_all, abandoned)
         if opened is None:
             self._fail(problem or "the attempt did not open")
             return
+        self.scenario = sc
         session, feeds = opened
         self.session = session
-        app.attempt_opened(session)
-        card = await app.engine.call(briefing_card, session)
-        view = await app.engine.call(session.view)
+        card = await app.engine.call(p.briefing_card, session)
         if source is not None and card != self.card:
-            app.engine.submit(keep_card, source, self.settings, sc, card)
+            app.engine.submit(p.keep_card, source, self.settings, sc, card)
+        if self.workspace is not None:  # the learner is in it already, looking at the logs
+            self.feeds = feeds
+            await self.workspace.attach(session, feeds)
+            return
+        view = await app.engine.call(session.view)
         chart = (await app.engine.call(importlib.import_module, "dojo.tui.widgets.metric_chart")).MetricChart
         await self._show_briefing(card, view, chart)
         self.feeds = feeds
@@ -206,6 +243,12 @@ class BriefingScreen(LearnerScreen[None]):
         app.engine.submit(importlib.import_module, "dojo.tui.screens.workspace")
         if self.start_when_open:  # on the app: this worker ends with the screen the workspace replaces
             self.app.run_worker(self.dojo.begin(session, feeds), group="navigation", exclusive=True)
+
+    def on_briefing_screen_loaded(self, message: Loaded) -> None:
+        """The scenario has loaded (the attempt opens next): without a card, its own briefing shows."""
+        self.scenario = message.scenario
+        if self.card is None:
+            self._show_scenario(message.scenario)
 
     def on_briefing_screen_synthesizing(self, message: Synthesizing) -> None:
         self.query_one(ProgressBar).update(progress=message.fraction)
@@ -216,6 +259,10 @@ class BriefingScreen(LearnerScreen[None]):
 
     def _fail(self, error: str) -> None:
         self.error = error
+        if self.workspace is not None:  # this screen is gone: the workspace that replaced it says so
+            self.workspace.notify(visible(error.splitlines()[0]), severity="error", timeout=12, markup=False)
+            self.dojo.show_library()
+            return
         self.query_one("#briefing-status", Static).update(
             f"[b red]{safe(error.splitlines()[0])}[/]  Esc: back to the library"
         )
@@ -298,7 +345,15 @@ class BriefingScreen(LearnerScreen[None]):
 
     async def action_begin(self) -> None:
         if not self.ready:
-            if self.readable and not self.error:
+            if self.readable and not self.error and self.workspace is None:
+                self.dojo.engine.hold()  # until the log pane has painted (WorkspaceScreen._show_early)
+                early = self._early_logs()
+                if early is None:
+                    self.dojo.engine.go()
+                else:  # the workspace now, the attempt handed to it when open
+                    self.workspace = self.dojo.early_workspace(early)
+                    await self.dojo.switch_screen(self.workspace)
+                    return
                 self.start_when_open = True
                 self.query_one("#briefing-status", Static).update(
                     "Opening the incident… the clock starts when the workspace is up."
@@ -309,6 +364,13 @@ class BriefingScreen(LearnerScreen[None]):
         assert self.session is not None and self.feeds is not None
         await self.dojo.begin(self.session, self.feeds)
 
+    def _early_logs(self) -> Any:
+        from ..prepare import early_logs
+
+        if self.entry is None or self.card is None:
+            return None
+        return early_logs(self.card, self.entry)
+
     def action_back(self) -> None:
-        self.workers.cancel_group(self, "prepare")
+        self.app.workers.cancel_group(self.app, PREPARE)
         self.dojo.show_library()

@@ -9,6 +9,13 @@ with Enter or a picker, a trace opened), which are recorded; live filtering whil
 What the screen knows of the attempt (journal, hints, penalties, clock settings) is the last
 `Session.view()` the engine thread returned, refreshed after every action.
 
+A scenario opened before can show this screen before its attempt is open (`dojo play` with a
+kept briefing card, Enter pressed at once): the log pane paints the cached lines up to the clock's
+first moment, mapped with pyarrow alone (prepare.early_logs), and `attach` fills in the rest
+(service map, metrics, timeline, journal, the engine's filter, the clock) once the briefing's
+worker has opened the attempt. Keys that need the engine meanwhile wait for it, in order, and the
+clock bar says the incident is opening: none is refused or lost.
+
 A learner's action on the system (`a`: Session.act) changes the incident from the next time
 bucket on. While the engine plays it in, the panes stand still at the moment it was asked for
 (the clock bar runs on and says it is applying), so nothing of the incident as it would have
@@ -21,8 +28,12 @@ Pin ids are the engine's: L<id> for a log line, S<trace>:<span> for a span, M:<s
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import inspect
 import math
-from typing import TYPE_CHECKING, Any
+import time
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -34,12 +45,12 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Select, TabbedContent, TabPane
 
-from ..data.log_rows import LogColumns, engine_matcher
+from ..data.log_rows import DeferredMatcher, LogColumns, engine_matcher
 from ..data.pins import pin_summary
 from ..data.units import offset, span
 from ..heap import settle_after_load
 from ..plain import plain, visible, visible_line
-from ..prepare import Feeds, release
+from ..prepare import EarlyLogs, Feeds, release
 from ..widgets.clock_bar import ClockBar
 from ..widgets.footer import Footer
 from ..widgets.journal import JournalPanel
@@ -47,7 +58,9 @@ from ..widgets.log_view import LogView
 from ..widgets.logs_pane import LogsPane
 from ..widgets.metrics_pane import MetricsPane
 from ..widgets.service_map import ServiceMap
+from ..widgets.timeline import EMPTY as TIMELINE_EMPTY
 from ..widgets.timeline import Timeline
+from ..widgets.trace_list import EMPTY as TRACES_EMPTY
 from ..widgets.trace_list import TraceList
 from ..widgets.traces_pane import TracesPane
 from ..widgets.waterfall import Waterfall
@@ -62,6 +75,24 @@ WINDOWS = [300.0, 600.0, 900.0, 1800.0, 3600.0, math.inf]  # the metrics pane's 
 SKIP_S = 60.0
 TICK = 0.25  # seconds between clock reads: smooth enough, and a tick is a few ms of work
 SETTLE_AFTER_S = 1.0  # the heap is settled this long after the workspace is mounted (heap.py)
+OPENING = "opening the incident…"
+PAINT_SETTLE_S = 0.05  # after the early logs' first paint, before the engine thread goes on
+
+
+def needs_engine(method: Callable) -> Callable:
+    """An action or handler that needs the attempt: before it is open (an early workspace) it
+    is queued, and runs when `attach` has filled the screen in."""
+
+    @functools.wraps(method)
+    async def run(self: WorkspaceScreen, *args: Any) -> None:
+        if not self.attached:
+            self._defer(method, args)
+            return
+        result = method(self, *args)
+        if inspect.isawaitable(result):
+            await result
+
+    return run
 
 
 class WorkspaceScreen(DojoScreen[None]):
@@ -92,11 +123,23 @@ class WorkspaceScreen(DojoScreen[None]):
     ]
 
     now: reactive[float] = reactive(0.0, init=False)
+    session: Session  # set once the attempt is open (`attached`)
+    feeds: Feeds
 
-    def __init__(self, session: Session, feeds: Feeds):
+    def __init__(self, session: Session | None, feeds: Feeds | None, early: EarlyLogs | None = None):
+        """The workspace of an open attempt (`session` and its `feeds`), or of one still opening:
+        `early` logs now, `attach` the rest."""
         super().__init__()
-        self.session = session
-        self.feeds = feeds
+        self.attached = session is not None and feeds is not None
+        if session is not None and feeds is not None:
+            self.session, self.feeds = session, feeds
+        elif early is None:
+            raise ValueError("a workspace needs an open attempt or its early logs")
+        self.early = early
+        self._waiting: list[tuple[Callable, tuple]] = []  # keys pressed before the attempt was open
+        self._matcher = DeferredMatcher()
+        self._looking_since = time.monotonic()
+        self._shown = asyncio.Event()  # on_mount has run: attach may fill the panes in
         self.briefing: Briefing | None = None
         self.view: AttemptView | None = None  # the attempt as the engine thread last returned it
         self.last_pane: Widget | None = None  # where `p` pins from when the focus is elsewhere
@@ -124,6 +167,65 @@ class WorkspaceScreen(DojoScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._looking_since = time.monotonic()
+        self._shown.set()
+        if not self.attached:
+            self._show_early()
+            return
+        self._fill()
+        self.query_one(LogView).focus()
+        self.call_after_refresh(self._load_attempt)
+
+    def _show_early(self) -> None:
+        """The log pane at the clock's first moment, from the mapped lines; the rest waits."""
+        e = self.early
+        assert e is not None
+        self.now = e.now
+        self.query_one(LogsPane).set_logs(e.logs, e.start, self._matcher, sample=e.sample, widths=e.widths)
+        bar = self.query_one(ClockBar)
+        bar.duration, bar.start, bar.title, bar.now = e.end, e.start, visible_line(e.title), e.now
+        bar.opening = True
+        # The panes that wait for the attempt say so, rather than that nothing has happened.
+        for pane in (self.query_one(ServiceMap), self.query_one(Timeline), self.query_one(TraceList)):
+            pane.placeholder = OPENING
+        self.query_one(LogView).focus()
+        self.call_after_refresh(self._painted)
+
+    def _painted(self) -> None:
+        """The early logs are on screen: the engine thread opens the attempt on, a moment later.
+        The moment lets Textual's work after a first frame (the footer's keys, the focus) finish
+        before the engine takes the interpreter's lock, and shows the app idle with the logs up
+        to anything that waits for that (a Pilot's pause, in tests and benchmarks)."""
+        self.set_timer(PAINT_SETTLE_S, self.dojo.engine.go)
+
+    async def attach(self, session: Session, feeds: Feeds) -> None:
+        """The attempt is open: fill in what waited for it, start the clocks (counted from when
+        the learner first saw the logs), then run the keys pressed meanwhile, in order."""
+        await self._shown.wait()
+        self.session, self.feeds = session, feeds
+        self.attached = True
+        self._fill()
+        self.query_one(ClockBar).opening = False
+        for pane, said in ((self.query_one(Timeline), TIMELINE_EMPTY), (self.query_one(TraceList), TRACES_EMPTY)):
+            pane.placeholder = said
+        self.query_one(ServiceMap).placeholder = ""
+        await self._load_attempt()
+        waiting, self._waiting = self._waiting, []
+        for method, args in waiting:
+            result = method(self, *args)
+            if inspect.isawaitable(result):
+                await result
+
+    def _defer(self, method: Callable, args: tuple) -> None:
+        if not self._waiting:
+            self.notify("The incident is still opening: that key acts as soon as it is open.", timeout=3)
+        self._waiting.append((method, args))
+
+    def on_unmount(self) -> None:
+        self._matcher.close()  # a filter typed before the attempt opened stops waiting
+
+    def _fill(self) -> None:
+        """Feed the panes from the attempt's signals and start the clocks."""
         f, s = self.feeds, self.session
         service_map = self.query_one(ServiceMap)
         service_map.set_services(f.services)
@@ -135,19 +237,19 @@ class WorkspaceScreen(DojoScreen[None]):
         metrics.set_data(f.cube, f.alerts, f.duration, service=f.paged_service)
         metrics.window = WINDOWS[2]
         # The pane filters with the engine's log filter, on the engine thread.
-        self.query_one(LogsPane).set_logs(
-            f.logs, f.start, engine_matcher(self.dojo.engine.submit, f.signals), sample=s.scenario.log_sample
-        )
+        self._matcher.set(engine_matcher(self.dojo.engine.submit, f.signals))
+        if self.early is None:  # an early workspace shows these lines already (the same table)
+            self.query_one(LogsPane).set_logs(f.logs, f.start, self._matcher, sample=s.scenario.log_sample)
         bar = self.query_one(ClockBar)
         bar.duration, bar.start, bar.title = f.duration, f.start, visible_line(s.scenario.title)
         # The collection that settles the loaded incident walks every object alive (tens of ms on
         # a large one): after the first screen is painted, not before it.
         self.set_timer(SETTLE_AFTER_S, settle_after_load)
-        release(s)  # the learner's time starts now that there is something to look at
+        # The learner's time starts now that there is something to look at: the logs, shown
+        # before the attempt was open in an early workspace.
+        release(s, since=self._looking_since if self.early is not None else None)
         self.tick()
         self.set_interval(TICK, self.tick)
-        self.query_one(LogView).focus()
-        self.call_after_refresh(self._load_attempt)
 
     async def _load_attempt(self) -> None:
         """What the engine knows of this attempt: the briefing, and for a resumed one its
@@ -169,6 +271,8 @@ class WorkspaceScreen(DojoScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys that cannot act now stay listed, dimmed: a challenge's clock just runs, and
         hints run out."""
+        if not self.attached:
+            return True  # every key acts: those that need the attempt wait for it (needs_engine)
         view = self.view
         if action in ("toggle_pause", "speed", "skip") and (view is None or not view.practice):
             return None
@@ -181,6 +285,8 @@ class WorkspaceScreen(DojoScreen[None]):
     # -- the clock -------------------------------------------------------------------------------
 
     def tick(self) -> None:
+        if not self.attached:
+            return  # the clocks start with the attempt
         clock = self.session.clock  # now() and wall() only: see engine_thread.py
         real = clock.now()
         self.now = real if self._hold is None else min(real, self._hold)
@@ -280,6 +386,7 @@ class WorkspaceScreen(DojoScreen[None]):
             title = f"Pinned {item}" + (f" to {hypothesis}" if hypothesis else "")
             self.notify(visible(label), title=title, markup=False)
 
+    @needs_engine
     async def action_unpin(self) -> None:
         """Take back the pin under the journal's cursor."""
         selected = self.query_one(JournalPanel).selected_pin
@@ -291,15 +398,18 @@ class WorkspaceScreen(DojoScreen[None]):
             await self.refresh_view()
             self.notify(f"{item} no longer argues " + (hypothesis or "anything"), title="Unpinned")
 
+    @needs_engine
     async def action_pin(self) -> None:
         item = self.item_of(self.focused) or self.item_of(self.last_pane)
         await self.pin(item)
 
     @on(LogView.PinRequested)
+    @needs_engine
     async def _pin_line(self, message: LogView.PinRequested) -> None:
         await self.pin(message.line_id)
 
     @on(Waterfall.PinRequested)
+    @needs_engine
     async def _pin_span(self, message: Waterfall.PinRequested) -> None:
         await self.pin(message.item)
 
@@ -315,6 +425,7 @@ class WorkspaceScreen(DojoScreen[None]):
             return [], []
         return [x.name for x in self.briefing.services], list(self.briefing.faults)
 
+    @needs_engine
     def action_add_hypothesis(self) -> None:
         from .hypothesis import HypothesisScreen
 
@@ -329,6 +440,7 @@ class WorkspaceScreen(DojoScreen[None]):
             self.query_one(JournalPanel).select(h.id)
             self.notify(visible(f"{h.id}: {h.text}"), title="Hypothesis added; pins go to it", markup=False)
 
+    @needs_engine
     def action_update_hypothesis(self, hypothesis: str | None = None) -> None:
         from .hypothesis import HypothesisScreen
 
@@ -349,11 +461,13 @@ class WorkspaceScreen(DojoScreen[None]):
             await self.refresh_view()
 
     @on(JournalPanel.HypothesisChosen)
-    def _hypothesis_chosen(self, message: JournalPanel.HypothesisChosen) -> None:
-        self.action_update_hypothesis(message.hypothesis)
+    @needs_engine
+    async def _hypothesis_chosen(self, message: JournalPanel.HypothesisChosen) -> None:
+        await self.action_update_hypothesis(message.hypothesis)
 
     # -- hints, diagnosis, giving up -------------------------------------------------------------
 
+    @needs_engine
     def action_hint(self) -> None:
         from .confirm import ConfirmScreen
 
@@ -376,6 +490,7 @@ class WorkspaceScreen(DojoScreen[None]):
         self.notify(visible(hint.text), title=title, timeout=30, markup=False)  # the author's text, as written
         await self.refresh_view()
 
+    @needs_engine
     async def action_diagnose(self) -> None:
         from .diagnosis import DiagnosisScreen
 
@@ -421,6 +536,7 @@ class WorkspaceScreen(DojoScreen[None]):
         self.notify(wrong_text(verdict), title="Not it", severity="warning", timeout=12)
         await self.refresh_view()
 
+    @needs_engine
     def action_give_up(self) -> None:
         from .confirm import ConfirmScreen
 
@@ -432,6 +548,7 @@ class WorkspaceScreen(DojoScreen[None]):
             self._over = True
             self.dojo.show_debrief(self.session)
 
+    @needs_engine
     def action_leave(self) -> None:
         from .confirm import ConfirmScreen
 
@@ -449,6 +566,7 @@ class WorkspaceScreen(DojoScreen[None]):
 
     # -- the clock -------------------------------------------------------------------------------
 
+    @needs_engine
     async def action_toggle_pause(self) -> None:
         s = self.session
         if self.view is None:
@@ -456,6 +574,7 @@ class WorkspaceScreen(DojoScreen[None]):
         await self._call(s.resume_clock if self.view.clock.paused else s.pause)
         await self.refresh_view()
 
+    @needs_engine
     async def action_speed(self, step: int) -> None:
         if self.view is None:
             return
@@ -464,6 +583,7 @@ class WorkspaceScreen(DojoScreen[None]):
         await self._call(self.session.set_speed, SPEEDS[max(0, min(len(SPEEDS) - 1, at + step))])
         await self.refresh_view()
 
+    @needs_engine
     async def action_skip(self) -> None:
         """A minute of replay ahead: in practice it costs what watching it would (a minute / the
         speed), shown with the penalties."""
@@ -472,6 +592,7 @@ class WorkspaceScreen(DojoScreen[None]):
 
     # -- changing the system ---------------------------------------------------------------------
 
+    @needs_engine
     def action_act(self) -> None:
         """The action dialog; or, where actions are not taken (a game day) or one is still being
         played in, why not."""
@@ -581,6 +702,7 @@ class WorkspaceScreen(DojoScreen[None]):
         self.query_one(TabbedContent).active = f"tab-{tab}"
         (self.query_one(LogView) if tab == "logs" else self.query_one(TraceList)).focus()
 
+    @needs_engine
     def action_pick(self, picker: str) -> None:
         """Open a metrics pane picker: type to jump, Enter to choose; then p pins the window."""
         select = self.query_one(f"#{picker}", Select)
@@ -606,6 +728,7 @@ class WorkspaceScreen(DojoScreen[None]):
         self.query_one(LogView).jump_to_time(message.entry.t)
 
     @on(LogView.TraceRequested)
+    @needs_engine
     async def _trace_requested(self, message: LogView.TraceRequested) -> None:
         """`o` on a log line: its trace in the waterfall, the engine's tree as the `trace` query
         answers it (recorded, as opening a trace from the list is)."""
@@ -622,6 +745,7 @@ class WorkspaceScreen(DojoScreen[None]):
         await self._call(self.session.trace, message.trace_id, quiet=True)
 
     @on(TraceList.TraceSelected)
+    @needs_engine
     def _trace_selected(self, message: TraceList.TraceSelected) -> None:
         self._show_trace(message.trace_id)
 
@@ -641,12 +765,14 @@ class WorkspaceScreen(DojoScreen[None]):
     # -- recorded queries: what the learner settled on looking at ------------------------------
 
     @on(LogsPane.Committed)
+    @needs_engine
     async def _logs_committed(self, message: LogsPane.Committed) -> None:
         args = message.filter.query_args()
         if args:
             await self._call(self.session.logs, limit=0, quiet=True, **args)
 
     @on(TracesPane.Committed)
+    @needs_engine
     async def _traces_committed(self, message: TracesPane.Committed) -> None:
         q = message.query
         args = {
@@ -657,11 +783,13 @@ class WorkspaceScreen(DojoScreen[None]):
         await self._call(self.session.traces, limit=0, quiet=True, **args)
 
     @on(TraceList.TraceChosen)
+    @needs_engine
     async def _trace_chosen(self, message: TraceList.TraceChosen) -> None:
         self.query_one(Waterfall).focus()
         await self._call(self.session.trace, message.trace_id, quiet=True)
 
     @on(MetricsPane.Picked)
+    @needs_engine
     async def _metric_picked(self, message: MetricsPane.Picked) -> None:
         await self._call(self.session.metrics, service=message.service, metric=message.metric, points=False, quiet=True)
 

@@ -34,6 +34,8 @@ class ClockBar(Widget):
     penalties: reactive[float] = reactive(0.0)
     """Seconds added to the learner's time by wrong diagnoses and hints so far."""
     title: reactive[str] = reactive("")
+    opening: reactive[bool] = reactive(False)
+    """The attempt is still opening: the logs are up, the clock and the rest are not yet."""
     start: reactive[datetime] = reactive(DEFAULT_START)
 
     def state(self) -> str:
@@ -56,6 +58,8 @@ class ClockBar(Widget):
             parts.insert(4, ("bold $text-error", "reconnecting…  "))
         if self.applying:
             parts.insert(4, ("bold $text-warning", f"applying {self.applying}…  "))
+        if self.opening:
+            parts[3:5] = [("bold $text-warning", "opening the incident…  ")]
         content = Content.assemble(*[(text, style) if style else text for style, text in parts])
         if self.title:
             content = Content.assemble(content, ("  ·  ", "$text-muted"), (self.title, "italic"))

@@ -21,7 +21,6 @@ from datetime import datetime
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
@@ -153,11 +152,19 @@ class LogView(RowList):
 
     # -- data in -------------------------------------------------------------------------------
 
-    def set_logs(self, logs: pa.Table, start: datetime, matcher: Matcher | None, sample: float | None = None) -> None:
+    def set_logs(
+        self,
+        logs: pa.Table,
+        start: datetime,
+        matcher: Matcher | None,
+        sample: float | None = None,
+        widths: tuple[int, int, int] | None = None,
+    ) -> None:
         """Show `logs`; `matcher` is the engine's filter over the same table (data.log_rows).
-        Request lines are a sample of the requests: the title says how big (`sample`; None: not known)."""
+        Request lines are a sample of the requests: the title says how big (`sample`; None: not known).
+        `widths`: the table's field_widths, if known (a briefing card keeps them)."""
         self._sample = sample
-        self._cols = LogColumns(logs)
+        self._cols = LogColumns(logs, widths)
         self._matcher = matcher
         self._origin = start
         self._match = None
@@ -165,7 +172,7 @@ class LogView(RowList):
         self._cursor_row = None
         self.cursor = None
         self._pages.clear()
-        self._width = _widest_line(logs, self.wide)
+        self._width = _widest_line(self._cols, self.wide)
         self._refilter()
         self._update_rows()
         self._update_titles()
@@ -182,7 +189,7 @@ class LogView(RowList):
         self._cols = columns if columns is not None else LogColumns(logs)
         self._matcher = matcher
         self._pages.clear()
-        self._width = _widest_line(logs, self.wide)
+        self._width = _widest_line(self._cols, self.wide)
         if self._match is not None:
             seen = self._data.visible(self.now) if math.isfinite(self.now) else 0
             self._match = self._match[: int(np.searchsorted(self._match, seen))]
@@ -251,7 +258,7 @@ class LogView(RowList):
     def watch_wide(self) -> None:
         self._pages.clear()
         if self._cols is not None:
-            self.set_rows(self.row_count, width=_widest_line(self._data.table, self.wide))
+            self.set_rows(self.row_count, width=_widest_line(self._data, self.wide))
 
     def action_toggle_wide(self) -> None:
         self.wide = not self.wide
@@ -468,7 +475,7 @@ class LogView(RowList):
         # Segments are cut straight from the plain line at its known field widths: building a
         # rich Text and rendering it cost three times as much, and a page is built mid-scroll.
         for full, message, rank, code, spans in zip(
-            lines, messages, cols.level_rank[rows], cols.service_code[rows], marks
+            lines, messages, cols.level_ranks(rows), cols.service_codes(rows), marks
         ):
             level_at = TIME_WIDTH + 1
             service_at = level_at + LEVEL_WIDTH + 1
@@ -522,18 +529,12 @@ def _marked(message: str, style: Style, match_style: Style, spans: list[tuple[in
     return out
 
 
-def _widest_line(logs: pa.Table, wide: bool) -> int:
-    """An upper bound of the line width, for the horizontal scrollbar, without building lines.
-    Lengths in bytes, not characters: a UTF-8 character is at least a byte, and the bytes' length
-    is read from the column's offsets alone, where counting characters reads every message (all
-    80 MB of a mapped million-line incident, before the first paint)."""
-    if logs.num_rows == 0:
+def _widest_line(cols: LogColumns, wide: bool) -> int:
+    """An upper bound of the line width, for the horizontal scrollbar, without building lines
+    (LogColumns.widths)."""
+    service, host, message = cols.widths
+    if not len(cols):
         return 0
-    service, host = (
-        int(pc.max(pc.binary_length(logs.column(name).combine_chunks().dictionary)).as_py() or 0)
-        for name in ("service", "host")
-    )
-    message = int(pc.max(pc.binary_length(logs.column("message"))).as_py() or 0)
     if wide:
         return TIME_WIDTH + 1 + LEVEL_WIDTH + 1 + service + 1 + host + 1 + message
     return CLOCK.stop - CLOCK.start + 1 + LEVEL_WIDTH + 1 + service + 1 + message

@@ -68,9 +68,16 @@ class LogsPane(Vertical):
     def log_view(self) -> LogView:
         return self.query_one(LogView)
 
-    def set_logs(self, logs: pa.Table, start: datetime, matcher: Matcher | None, sample: float | None = None) -> None:
+    def set_logs(
+        self,
+        logs: pa.Table,
+        start: datetime,
+        matcher: Matcher | None,
+        sample: float | None = None,
+        widths: tuple[int, int, int] | None = None,
+    ) -> None:
         view = self.log_view
-        view.set_logs(logs, start, matcher, sample)
+        view.set_logs(logs, start, matcher, sample, widths)
         services = view.columns.services if view.columns is not None else []
         with self.prevent(Select.Changed):
             self.query_one("#log-filter-service", Select).set_options([(plain(s), s) for s in services])

@@ -50,6 +50,9 @@ class Entry:
     mine: bool = False  # a change the learner made (an action), not the incident's own
 
 
+EMPTY = "nothing has happened yet"
+
+
 class Timeline(RowList):
     BINDINGS = [Binding("enter", "choose", "Jump to moment", id="timeline.jump")]
     COMPONENT_CLASSES = {
@@ -77,7 +80,7 @@ class Timeline(RowList):
         self._times = np.zeros(0)
         self._origin = DEFAULT_START
         self.heading = "Timeline"
-        self.placeholder = "nothing has happened yet"
+        self.placeholder = EMPTY
 
     def set_events(
         self, events: pd.DataFrame, start: datetime, mine: frozenset[tuple[float, str, str]] = frozenset()

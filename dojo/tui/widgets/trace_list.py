@@ -41,6 +41,9 @@ TraceSource = Callable[["TraceQuery"], "pd.DataFrame"]
 BAR_WIDTH = 8
 
 
+EMPTY = "no finished trace matches yet"
+
+
 class TraceList(RowList):
     BINDINGS = [Binding("enter", "choose", "Open trace", id="traces.open")]
     COMPONENT_CLASSES = {
@@ -86,7 +89,7 @@ class TraceList(RowList):
         self._selected: str | None = None
         self._longest = 1.0
         self.heading = "Traces"
-        self.placeholder = "no finished trace matches yet"
+        self.placeholder = EMPTY
 
     def set_source(self, source: TraceSource, start: datetime) -> None:
         self.source, self._origin = source, start
