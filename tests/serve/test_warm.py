@@ -54,6 +54,7 @@ class Place:
         self.socket = self.folder / warm.SOCKET
         env = {**os.environ, "XDG_RUNTIME_DIR": str(self.run), "DOJO_HOME": str(base / "home"), **extra}
         env.pop("DOJO_FORK_SERVER")  # the suite's "off"
+        env.pop("CI", None)  # a CI run's own tests of a terminal's auto-start (CI=true never starts one)
         env.pop("TEXTUAL_DRIVER", None)
         if cache is not None:
             env["DOJO_CACHE_DIR"] = cache
