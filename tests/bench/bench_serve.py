@@ -216,7 +216,7 @@ def main() -> None:
             page = open_dojo(browser, server.url)
             wait_for_text(page, "scenario library")
             time.sleep(2.0)  # the library warms up its imports in the background
-            [child] = server.children()
+            [child] = server.dojos()  # the tab's dojo (forked from the fork server), not its launcher
             library_pss = pss(child.pid)
             open_scenario(page)
             time.sleep(2.0)
