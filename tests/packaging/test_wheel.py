@@ -14,6 +14,7 @@ installed in a version the wheel accepts.
 from __future__ import annotations
 
 import email
+import fcntl
 import json
 import os
 import subprocess
@@ -48,14 +49,23 @@ def _clean_env(home: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("build")
-    dist = tmp / "dist"
-    # sdist first, then the wheel from it (build's default): no stale build/ folder in the
-    # checkout can slip into the wheel, and the sdist is proved complete on the way. Without an
-    # isolated build env (the test extra has the build system's setuptools): CI's own
-    # `pip install -e .` already builds through the declared build requirements.
-    _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), str(ROOT)], cwd=tmp,
-         env=_clean_env(tmp / "home"))  # fmt: skip
+    """The wheel, built once per test run: under `pytest -n` every worker that runs a test of this
+    module shares the one the first built (a lock over the run's shared folder), since two builds
+    from the same checkout at once write the same build folders and break each other."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # this run's, not the last run's
+    with open(shared / "wheel.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        dist = shared / "wheel-dist"
+        if not any(dist.glob("*.whl")):
+            tmp = tmp_path_factory.mktemp("build")
+            # sdist first, then the wheel from it (build's default): no stale build/ folder in the
+            # checkout can slip into the wheel, and the sdist is proved complete on the way. Without
+            # an isolated build env (the test extra has the build system's setuptools): CI's own
+            # `pip install -e .` already builds through the declared build requirements.
+            _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(tmp / "dist"), str(ROOT)],
+                 cwd=tmp, env=_clean_env(tmp / "home"))  # fmt: skip
+            (tmp / "dist").rename(dist)  # whole, or not at all, for the next worker
     (built,) = dist.glob("*.whl")
     return built
 
