@@ -41,7 +41,7 @@ KEEP = 3
 NICE = 10  # its imports and warming yield to the player's own dojo starting beside it
 SOCKET = "warm.sock"
 LOCK = "warm.lock"
-LOG = ".warm-server.log"
+LOG = "warm.log"
 # Not passed to the server: a forked dojo's /proc/PID/environ shows the server's environment as
 # it started (the dojo itself gets its launcher's own).
 SECRET = ("KEY", "TOKEN", "SECRET", "PASSW", "CREDENTIAL", "AUTH", "COOKIE", "SESSION", "DOJO_DB")
@@ -134,15 +134,6 @@ def fingerprint(package: str | None = None) -> str:
     return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
 
 
-def cache_folder() -> str:
-    """The incident cache's folder (dojo/telemetry/cache.py's cache_dir, without platformdirs)."""
-    env = os.environ.get("DOJO_CACHE_DIR")
-    if env:
-        return os.path.expanduser(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    return os.path.join(base, "debugging-dojo", "incidents")
-
-
 def server_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != ENV and not any(s in k.upper() for s in SECRET)}
 
@@ -164,10 +155,8 @@ def start(where: str, print_: str, idle: float, args: list[str] | None = None) -
             os.unlink(path)  # left by a server killed outright: nobody holds the lock
         except FileNotFoundError:
             pass
-        log_path = os.path.join(cache_folder(), LOG)
-        try:
-            os.makedirs(os.path.dirname(log_path), exist_ok=True)
-            log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:  # beside its socket and lock: this user's private folder, already there
+            log = os.open(os.path.join(where, LOG), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         except OSError:
             log = os.open(os.devnull, os.O_WRONLY | os.O_CLOEXEC)
         argv = [

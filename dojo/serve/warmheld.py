@@ -115,17 +115,13 @@ class HeldIncidents:
         from dojo.engine.queries import forget_prebuilt
         from dojo.telemetry.cache import let_go
 
-        dropped = False
         while len(self.held) > 1 and (len(self.held) > self.keep or sum(h.size for h in self.held.values()) > limit):
             _, old = self.held.popitem(last=False)
             let_go(old.root, old.key)
             forget_prebuilt(old.telemetry)
-            dropped = True
-        if dropped:
-            # Frozen objects are never collected: thaw, collect what the dropped incident left in
-            # cycles, and freeze the rest again.
+            # Frozen objects are never collected: thawed here, so that the collection that follows
+            # in _hold frees what the dropped incident left in cycles before it freezes the rest.
             gc.unfreeze()
-            gc.collect()
 
     def describe(self) -> list[dict]:
         return [

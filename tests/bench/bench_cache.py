@@ -397,7 +397,7 @@ def terminal_launches(root: Path, env: dict, log: Path, runs: int) -> None:
             time.sleep(0.1)
             state = warm.query("status", where)
         if state is None:
-            raise SystemExit("the warm dojo did not start (see .warm-server.log in the cache folder)")
+            raise SystemExit("the warm dojo did not start (see warm.log beside its socket)")
         up = time.perf_counter() - started
         held = [h["scenario"] for h in state["held"]]
         rows: dict[str, list[float]] = {k: [] for k in ("lnav1", "lnavG", "pb", "pw", "wb", "ww")}
