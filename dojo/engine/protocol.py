@@ -192,8 +192,9 @@ COMMANDS: dict[str, Command] = {
     "act": Command(
         ActArgs,
         lambda s, a: s.act(a.kind, a.service, a.params).to_dict(),
-        "Change the system now (restart, scale, deploy, config_change, feature_flag): it takes effect at the next "
-        "time bucket (`at` in the reply) and the incident from then on is simulated again with it.",
+        "Change the system now (restart, scale, deploy, config_change, feature_flag) on a service you operate (not an "
+        "`external` one): it takes effect at the next time bucket (`at` in the reply) and the incident from then on "
+        "is simulated again with it.",
     ),
     "diagnose": Command(
         DiagnoseArgs,

@@ -21,6 +21,7 @@ from dojo.telemetry.faults import FAULTS
 from dojo.telemetry.model import Telemetry
 
 from . import events as ev
+from .actions import NOT_OURS
 from .api import (
     ActionResult,
     AttemptView,
@@ -216,6 +217,8 @@ class Session:
             raise QueryError(refused)
         if kind not in CHANGE_KINDS:
             raise QueryError(f"kind: a learner's action is one of {', '.join(CHANGE_KINDS)}, not {kind!r}")
+        if any(s.name == service and s.kind in NOT_OURS for s in self.scenario.services):
+            raise QueryError(f"service: {service} is a third party's; an action changes only your own services")
         grid = self.scenario.grid
         at = round(math.ceil(round(self.clock.now(), 3) / grid - 1e-9) * grid, 3)
         if at >= self.scenario.duration:

@@ -168,6 +168,8 @@ def test_a_bad_action_is_refused_and_not_recorded(scenario, cached, store):
         s.act("retry_storm", "checkout")
     with pytest.raises(QueryError, match="replica"):
         s.act("scale", "checkout", {"replica": 3})
+    with pytest.raises(QueryError, match="payment-provider is a third party's"):
+        s.act("restart", "payment-provider")  # an external service: the dialog does not offer it either
     assert "action" not in [e.kind for e in store.events(s.attempt_id)]
 
 
